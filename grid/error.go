@@ -1,0 +1,50 @@
+package grid
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes shared by every layer. The server maps them to HTTP statuses.
+const (
+	EInvalid      = "invalid"
+	ENotFound     = "not_found"
+	EConflict     = "conflict"
+	EForbidden    = "forbidden"
+	EUnauthorized = "unauthorized"
+	EInternal     = "internal"
+)
+
+// Error is gridgis's one error type. Field names the offending input, when
+// there is one, so clients can point at it.
+type Error struct {
+	Code    string
+	Field   string
+	Message string
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s: %s", e.Code, e.Field, e.Message)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+// Errorf returns an *Error with the code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalid returns an EInvalid error about one input field.
+func Invalid(field, format string, args ...any) *Error {
+	return &Error{Code: EInvalid, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of err if it is (or wraps) an *Error, else EInternal.
+func ErrorCode(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EInternal
+}
