@@ -1,0 +1,83 @@
+// Package pgtest gives each test package a fresh, migrated PostGIS
+// database on the server that DATABASE_URL (or the local socket) names,
+// and drops it afterwards. A server that does not answer fails the run:
+// tests never skip the database.
+package pgtest
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"gridgis/grid/postgis"
+)
+
+// Run creates a database named after prefix, migrates it, stores its
+// connection string in *dsn, runs the tests and drops the database. Use it
+// from TestMain: os.Exit(pgtest.Run(m, "server", &dsn)).
+func Run(m *testing.M, prefix string, dsn *string) int {
+	base := os.Getenv("DATABASE_URL")
+	if base == "" {
+		base = postgis.DefaultURL
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	admin, err := pgx.Connect(ctx, base)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "pgtest: no database at DATABASE_URL (run `make test`, which sets one up): %v\n", err)
+		return 1
+	}
+	name := fmt.Sprintf("gridgis_test_%s_%d", prefix, os.Getpid())
+	if _, err := admin.Exec(ctx, `DROP DATABASE IF EXISTS "`+name+`"`); err != nil {
+		fmt.Fprintf(os.Stderr, "pgtest: %v\n", err)
+		return 1
+	}
+	if _, err := admin.Exec(ctx, `CREATE DATABASE "`+name+`"`); err != nil {
+		fmt.Fprintf(os.Stderr, "pgtest: create database: %v\n", err)
+		return 1
+	}
+	*dsn = WithDatabase(base, name)
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if _, err := admin.Exec(ctx, `DROP DATABASE IF EXISTS "`+name+`" WITH (FORCE)`); err != nil {
+			fmt.Fprintf(os.Stderr, "pgtest: drop database: %v\n", err)
+		}
+		admin.Close(ctx)
+	}()
+	if err := postgis.Migrate(ctx, *dsn); err != nil {
+		fmt.Fprintf(os.Stderr, "pgtest: %v\n", err)
+		return 1
+	}
+	return m.Run()
+}
+
+// WithDatabase returns the connection string dsn pointed at database name,
+// for both URL and keyword/value forms.
+func WithDatabase(dsn, name string) string {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err == nil {
+			u.Path = "/" + name
+			return u.String()
+		}
+	}
+	return dsn + " dbname=" + name
+}
+
+// Open connects to dsn for one test and closes the pool when it ends.
+func Open(t testing.TB, dsn string) *postgis.DB {
+	t.Helper()
+	db, err := postgis.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatalf("open test database: %v", err)
+	}
+	t.Cleanup(db.Close)
+	return db
+}
