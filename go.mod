@@ -3,6 +3,7 @@ module gridgis
 go 1.26.8
 
 require (
+	github.com/google/go-cmp v0.6.0
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/jackc/tern/v2 v2.3.4
 	github.com/paulmach/orb v0.14.0

@@ -1,0 +1,22 @@
+import { defineConfig } from 'vitest/config';
+
+// The Go server serves dist/ at "/" and the API under /api/v1 on the same
+// origin; in `npm run dev` the API is proxied to a running server instead.
+const apiTarget = process.env.GRIDGIS_API ?? 'http://127.0.0.1:8080';
+
+export default defineConfig({
+  base: '/',
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    // maplibre-gl alone is ~1 MB minified; that is expected for a map app.
+    chunkSizeWarningLimit: 1500,
+  },
+  server: {
+    proxy: { '/api': apiTarget },
+  },
+  test: {
+    environment: 'node',
+    include: ['src/**/*.test.ts', 'scripts/**/*.test.mjs'],
+  },
+});

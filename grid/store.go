@@ -1,0 +1,27 @@
+package grid
+
+import "context"
+
+// FeatureFunc receives one GeoJSON Feature, encoded by the store, with its
+// row id. The bytes are only valid during the call.
+type FeatureFunc func(id int64, feature []byte) error
+
+// MapStore streams the map layers as GeoJSON features, in id order, so a
+// response never has to hold a whole layer in memory.
+type MapStore interface {
+	// Ping checks that the store answers.
+	Ping(ctx context.Context) error
+	// EachGridFeature streams every grid with its officer, instructor and
+	// organization count.
+	EachGridFeature(ctx context.Context, fn FeatureFunc) error
+	// EachOrgFeature streams the organizations f selects, at most f.Limit
+	// of them, ordered by id and starting after f.AfterID.
+	EachOrgFeature(ctx context.Context, f OrgFilter, fn FeatureFunc) error
+}
+
+// UserStore keeps the people who sign in.
+type UserStore interface {
+	// CreateUser adds u with an already hashed password; gridCodes name
+	// the grids of an officer's scope.
+	CreateUser(ctx context.Context, u User, passwordHash string, gridCodes []string) (User, error)
+}
