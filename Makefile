@@ -1,0 +1,42 @@
+# gridgis: `make run` serves the demo on http://127.0.0.1:8080,
+# `make test` runs every test. Both set up PostGIS first and are idempotent.
+
+GO       ?= go
+BIN      := bin/gridgis
+WEB_DIST := frontend/dist/index.html
+NODE_OK  := frontend/node_modules/.package-lock.json
+
+export GRIDGIS_WEB_DIR ?= $(CURDIR)/frontend/dist
+
+.PHONY: run test db test-deps build web go-test web-test e2e clean
+
+run: db build web
+	$(BIN) migrate
+	$(BIN) seed --demo
+	$(BIN) serve
+
+test: db test-deps web
+	$(GO) vet ./...
+	cd frontend && npm test
+	$(GO) test -race -count=1 ./...
+
+db:
+	@bash scripts/db-setup.sh
+
+test-deps:
+	@bash scripts/test-deps.sh
+
+build:
+	$(GO) build -o $(BIN) .
+
+web: $(WEB_DIST)
+
+$(NODE_OK): frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	@touch $@
+
+$(WEB_DIST): $(NODE_OK) $(shell find frontend/src frontend/index.html -type f 2>/dev/null) frontend/vite.config.ts
+	cd frontend && npm run build
+
+clean:
+	rm -rf bin frontend/dist frontend/node_modules

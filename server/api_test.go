@@ -1,0 +1,364 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/paulmach/orb"
+
+	"gridgis/geo"
+	"gridgis/grid"
+	"gridgis/grid/postgis"
+	"gridgis/grid/postgis/pgtest"
+	"gridgis/server"
+)
+
+// fixture is a small zone whose contents the tests know exactly.
+type fixture struct {
+	srv   *server.Server
+	db    *postgis.DB
+	zone  grid.Zone
+	grids []grid.Grid
+	orgs  []grid.Org
+}
+
+var (
+	fixtureOnce sync.Once
+	shared      fixture
+)
+
+func testUSCC(n int) string {
+	body := fmt.Sprintf("91410400MA%07d", n)
+	c, _ := grid.USCCCheckChar(body)
+	return body + string(c)
+}
+
+// setup builds the fixture once for the package: two grids sharing an edge
+// (the left one drawn clockwise, to prove the API rewinds it) and 25
+// organizations on a 5 × 5 lattice over both.
+func setup(t *testing.T) fixture {
+	t.Helper()
+	fixtureOnce.Do(func() {
+		ctx := context.Background()
+		db, err := postgis.Open(ctx, testDSN)
+		if err != nil {
+			t.Fatalf("open: %v", err)
+		}
+		zone, err := db.CreateZone(ctx, grid.Zone{Code: "api-test", Name: "接口测试区",
+			Boundary: orb.MultiPolygon{{{{113, 33}, {113.2, 33}, {113.2, 33.1}, {113, 33.1}, {113, 33}}}}})
+		if err != nil {
+			t.Fatalf("zone: %v", err)
+		}
+		grids := []grid.Grid{
+			{ZoneID: zone.ID, Code: "G01", Name: "新材料产业网格", Industry: "新材料", Officer: "王芳", Instructor: "李强",
+				Geom: orb.MultiPolygon{{{{113, 33}, {113, 33.1}, {113.1, 33.1}, {113.1, 33}, {113, 33}}}}}, // clockwise
+			{ZoneID: zone.ID, Code: "G02", Name: "新能源产业网格", Industry: "新能源", Officer: "张伟", Instructor: "刘洋",
+				Geom: orb.MultiPolygon{{{{113.1, 33}, {113.2, 33}, {113.2, 33.1}, {113.1, 33.1}, {113.1, 33}}}}},
+		}
+		for i := range grids {
+			if grids[i], err = db.CreateGrid(ctx, grids[i]); err != nil {
+				t.Fatalf("grid: %v", err)
+			}
+		}
+		var orgs []grid.Org
+		for i := 0; i < 25; i++ {
+			o, err := db.CreateOrg(ctx, grid.Org{ZoneID: zone.ID, Name: fmt.Sprintf("平顶山测试%02d有限公司", i),
+				USCC: testUSCC(700000 + i), Kind: grid.OrgKinds[i%3], Industry: "物流",
+				Employees: 50, PartyMembers: 3, PartyOrg: grid.PartyStandalone,
+				Location: orb.Point{113.01 + 0.04*float64(i%5), 33.01 + 0.02*float64(i/5)}})
+			if err != nil {
+				t.Fatalf("org: %v", err)
+			}
+			orgs = append(orgs, o)
+		}
+		if _, err := db.AssignGrids(ctx, zone.ID); err != nil {
+			t.Fatalf("assign: %v", err)
+		}
+		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		shared = fixture{srv: server.New(server.Config{}, db, log), db: db, zone: zone, grids: grids, orgs: orgs}
+	})
+	if shared.srv == nil {
+		t.Fatal("fixture set-up failed earlier")
+	}
+	return shared
+}
+
+// get sends a GET through the real Fiber app and returns status, headers
+// and body.
+func get(t *testing.T, srv *server.Server, target string) (int, http.Header, []byte) {
+	t.Helper()
+	resp, err := srv.App().Test(httptest.NewRequest(http.MethodGet, target, nil), -1)
+	if err != nil {
+		t.Fatalf("GET %s: %v", target, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: read body: %v", target, err)
+	}
+	return resp.StatusCode, resp.Header, body
+}
+
+// collection is the part of a FeatureCollection the tests read.
+type collection struct {
+	Type     string `json:"type"`
+	Features []struct {
+		ID         int64          `json:"id"`
+		Properties map[string]any `json:"properties"`
+	} `json:"features"`
+	NumberReturned int        `json:"numberReturned"`
+	Links          []geo.Link `json:"links"`
+}
+
+func (c collection) link(rel string) string {
+	for _, l := range c.Links {
+		if l.Rel == rel {
+			return l.Href
+		}
+	}
+	return ""
+}
+
+// getCollection GETs target, expects 200 GeoJSON that passes both the
+// independent validator and our winding check, and decodes it.
+func getCollection(t *testing.T, srv *server.Server, target string) collection {
+	t.Helper()
+	status, h, body := get(t, srv, target)
+	if status != http.StatusOK {
+		t.Fatalf("GET %s: status %d: %s", target, status, body)
+	}
+	if ct := h.Get("Content-Type"); ct != "application/geo+json" {
+		t.Errorf("GET %s: Content-Type %q", target, ct)
+	}
+	checkGeoJSON(t, target, body)
+	var c collection
+	if err := json.Unmarshal(body, &c); err != nil {
+		t.Fatalf("GET %s: %v", target, err)
+	}
+	return c
+}
+
+// checkGeoJSON validates body with @placemarkio/check-geojson (through the
+// front end's script) and checks RFC 7946 winding in Go.
+func checkGeoJSON(t *testing.T, what string, body []byte) {
+	t.Helper()
+	var fc struct {
+		Features []struct {
+			ID       any `json:"id"`
+			Geometry struct {
+				Type        string          `json:"type"`
+				Coordinates json.RawMessage `json:"coordinates"`
+			} `json:"geometry"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal(body, &fc); err != nil {
+		t.Fatalf("%s: not a FeatureCollection: %v", what, err)
+	}
+	for _, f := range fc.Features {
+		var polys []orb.Polygon
+		switch f.Geometry.Type {
+		case "Polygon":
+			var p orb.Polygon
+			if err := json.Unmarshal(f.Geometry.Coordinates, &p); err != nil {
+				t.Fatalf("%s: feature %v: %v", what, f.ID, err)
+			}
+			polys = append(polys, p)
+		case "MultiPolygon":
+			if err := json.Unmarshal(f.Geometry.Coordinates, &polys); err != nil {
+				t.Fatalf("%s: feature %v: %v", what, f.ID, err)
+			}
+		}
+		for _, p := range polys {
+			for i, r := range p {
+				if geo.RingIsCCW(r) != (i == 0) {
+					t.Errorf("%s: feature %v ring %d has the wrong winding", what, f.ID, i)
+				}
+			}
+		}
+	}
+	runValidator(t, what, body)
+}
+
+func runValidator(t *testing.T, what string, body []byte) {
+	t.Helper()
+	script, _ := filepath.Abs("../frontend/scripts/check-geojson.mjs")
+	_, nodeErr := exec.LookPath("node")
+	_, modErr := os.Stat("../frontend/node_modules/@placemarkio/check-geojson")
+	if nodeErr != nil || modErr != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("GeoJSON validator unavailable (node: %v, module: %v): run `make test`", nodeErr, modErr)
+		}
+		t.Skip("GeoJSON validator not installed (run `make test`)")
+	}
+	file := filepath.Join(t.TempDir(), "response.geojson")
+	if err := os.WriteFile(file, body, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("node", script, file).CombinedOutput()
+	if err != nil {
+		t.Errorf("%s: check-geojson refused the response: %v\n%s", what, err, out)
+	}
+}
+
+func TestGrids(t *testing.T) {
+	fx := setup(t)
+	c := getCollection(t, fx.srv, "/api/v1/grids")
+	got := map[string]map[string]any{}
+	for _, f := range c.Features {
+		if f.Properties["zone_id"] == float64(fx.zone.ID) {
+			got[f.Properties["code"].(string)] = f.Properties
+		}
+	}
+	if len(got) != 2 {
+		t.Fatalf("got %d grids of the test zone, want 2", len(got))
+	}
+	// 5 columns at 113.01..113.17: three left of 113.1, two right of it.
+	if n := got["G01"]["org_count"]; n != float64(15) {
+		t.Errorf("G01 org_count = %v, want 15", n)
+	}
+	if n := got["G02"]["org_count"]; n != float64(10) {
+		t.Errorf("G02 org_count = %v, want 10", n)
+	}
+	if got["G01"]["officer"] != "王芳" || got["G01"]["instructor"] != "李强" || got["G01"]["name"] != "新材料产业网格" {
+		t.Errorf("G01 properties = %v", got["G01"])
+	}
+}
+
+func TestOrganizationsPaging(t *testing.T) {
+	fx := setup(t)
+	bbox := "112.99,32.99,113.21,33.11"
+	seen := map[int64]bool{}
+	next := "/api/v1/organizations?bbox=" + bbox + "&limit=10"
+	pages := 0
+	for next != "" {
+		c := getCollection(t, fx.srv, next)
+		pages++
+		if c.NumberReturned != len(c.Features) {
+			t.Errorf("numberReturned %d, features %d", c.NumberReturned, len(c.Features))
+		}
+		for _, f := range c.Features {
+			if seen[f.ID] {
+				t.Errorf("organization %d on two pages", f.ID)
+			}
+			seen[f.ID] = true
+		}
+		next = c.link("next")
+		if pages > 5 {
+			t.Fatal("paging does not end")
+		}
+	}
+	if pages != 3 || len(seen) != 25 {
+		t.Errorf("got %d organizations over %d pages, want 25 over 3", len(seen), pages)
+	}
+}
+
+func TestOrganizationFilters(t *testing.T) {
+	fx := setup(t)
+	tests := []struct {
+		query string
+		want  int
+	}{
+		{"bbox=113.0,33.0,113.06,33.1", 10}, // the first two columns
+		{"bbox=113.0,33.0,113.02,33.02", 1},
+		{"bbox=10,10,11,11", 0},
+		{fmt.Sprintf("grid=%d", fx.grids[0].ID), 15},
+		{fmt.Sprintf("grid=%d&kind=enterprise", fx.grids[1].ID), 4}, // i%5 in {3,4} and i%3 == 0
+		{"kind=social&bbox=112.99,32.99,113.21,33.11", 8},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			c := getCollection(t, fx.srv, "/api/v1/organizations?"+tt.query)
+			if len(c.Features) != tt.want {
+				t.Errorf("got %d organizations, want %d", len(c.Features), tt.want)
+			}
+			for _, f := range c.Features {
+				for _, key := range []string{"name", "uscc", "kind", "industry", "grid_id", "grid_reason", "party_org",
+					"party_members", "liaison_id", "last_contact_at", "last_visit_at", "open_requests"} {
+					if _, ok := f.Properties[key]; !ok {
+						t.Errorf("feature %d lacks property %q", f.ID, key)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestBadParameters(t *testing.T) {
+	fx := setup(t)
+	tests := []struct {
+		query string
+		field string
+	}{
+		{"bbox=1,2,3", "bbox"},
+		{"bbox=3,0,1,1", "bbox"},
+		{"bbox=0,0,1,95", "bbox"},
+		{"bbox=NaN,0,1,1", "bbox"},
+		{"limit=0", "limit"},
+		{"limit=10001", "limit"},
+		{"limit=ten", "limit"},
+		{"cursor=%%%", "cursor"},
+		{"cursor=bm90LWEtbnVtYmVy", "cursor"},
+		{"grid=-3", "grid"},
+		{"kind=factory", "kind"},
+		{"colour=red", "colour"},
+		{"limit=5&limit=6", "limit"},
+		{"name%27%3B+DROP+TABLE+organization%3B--=1", "name';+DROP+TABLE+organization;--"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			status, h, body := get(t, fx.srv, "/api/v1/organizations?"+tt.query)
+			if status != http.StatusBadRequest {
+				t.Fatalf("status %d, want 400: %s", status, body)
+			}
+			if ct := h.Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
+				t.Errorf("Content-Type %q", ct)
+			}
+			var p struct{ Code, Field, Detail string }
+			if err := json.Unmarshal(body, &p); err != nil {
+				t.Fatal(err)
+			}
+			if p.Code != "invalid" || (p.Field != tt.field && p.Field != strings.ReplaceAll(tt.field, "+", " ")) {
+				t.Errorf("problem = %+v, want code invalid naming %q", p, tt.field)
+			}
+		})
+	}
+	if status, _, _ := get(t, fx.srv, "/api/v1/grids?bbox=1,2,3,4"); status != http.StatusBadRequest {
+		t.Errorf("grids with an unknown parameter: status %d, want 400", status)
+	}
+}
+
+func TestHealthAndUnknownRoutes(t *testing.T) {
+	fx := setup(t)
+	for target, want := range map[string]int{
+		"/healthz":        http.StatusOK,
+		"/readyz":         http.StatusOK,
+		"/api/v1/nothing": http.StatusNotFound,
+		"/api/v1/config":  http.StatusOK,
+		"/":               http.StatusOK, // the "not built" page: this server has no WebDir
+	} {
+		if status, _, body := get(t, fx.srv, target); status != want {
+			t.Errorf("GET %s: status %d, want %d: %s", target, status, want, body)
+		}
+	}
+}
+
+// readyz answers 503 when the database is gone.
+func TestReadyzWithoutDatabase(t *testing.T) {
+	db := pgtest.Open(t, testDSN)
+	srv := server.New(server.Config{}, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	db.Close()
+	if status, _, body := get(t, srv, "/readyz"); status != http.StatusServiceUnavailable {
+		t.Errorf("status %d, want 503: %s", status, body)
+	}
+}

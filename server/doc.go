@@ -1,0 +1,8 @@
+// Package server is gridgis's HTTP face on Fiber: routes, parameter
+// parsing, problem responses, streamed GeoJSON, health checks and the
+// static map app.
+//
+// Handlers parse input, call the domain through grid's store interfaces,
+// and encode the result; nothing else. server imports grid and geo, never
+// grid/postgis or pgx.
+package server

@@ -1,0 +1,93 @@
+package server
+
+import (
+	"context"
+	"net/url"
+	"slices"
+
+	"github.com/gofiber/fiber/v2"
+
+	"gridgis/geo"
+	"gridgis/grid"
+)
+
+// Page sizes of organization listings.
+const (
+	defaultOrgLimit = 1000
+	maxOrgLimit     = 10000
+)
+
+var orgParams = []string{"bbox", "grid", "kind", "limit", "cursor"}
+
+// listOrgs streams organization points, a page at a time, with a next
+// link while more remain.
+func (s *Server) listOrgs(c *fiber.Ctx) error {
+	f, err := parseOrgFilter(c)
+	if err != nil {
+		return err
+	}
+	limit := f.Limit
+	f.Limit = limit + 1 // one more row tells whether a next page exists
+	query := url.Values{}
+	c.Context().QueryArgs().VisitAll(func(k, v []byte) { query.Set(string(k), string(v)) })
+	path := c.Path()
+	return s.streamCollection(c, collection{
+		query: func(ctx context.Context, emit grid.FeatureFunc) error {
+			return s.store.EachOrgFeature(ctx, f, emit)
+		},
+		limit: limit,
+		tail: func(more bool, lastID int64) []geo.Link {
+			self := geo.Link{Href: path + encodeQuery(query), Rel: "self", Type: geoJSON}
+			if !more {
+				return []geo.Link{self}
+			}
+			next := url.Values{}
+			for k, v := range query {
+				next[k] = v
+			}
+			next.Set("cursor", encodeCursor(lastID))
+			return []geo.Link{self, {Href: path + encodeQuery(next), Rel: "next", Type: geoJSON}}
+		},
+	})
+}
+
+func encodeQuery(v url.Values) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return "?" + v.Encode()
+}
+
+// parseOrgFilter reads the organization filters, refusing unknown
+// parameters and bad values with the parameter named.
+func parseOrgFilter(c *fiber.Ctx) (grid.OrgFilter, error) {
+	var f grid.OrgFilter
+	if err := allowParams(c, orgParams...); err != nil {
+		return f, err
+	}
+	if raw := c.Query("bbox"); raw != "" {
+		b, err := geo.ParseBBox(raw)
+		if err != nil {
+			return f, grid.Invalid("bbox", "%v", err)
+		}
+		f.BBox = &b
+	}
+	var err error
+	if f.GridID, err = idParam(c, "grid"); err != nil {
+		return f, err
+	}
+	if raw := c.Query("kind"); raw != "" {
+		k := grid.OrgKind(raw)
+		if !slices.Contains(grid.OrgKinds, k) {
+			return f, grid.Invalid("kind", "must be one of enterprise, new_economic, social")
+		}
+		f.Kind = &k
+	}
+	if f.Limit, err = intParam(c, "limit", defaultOrgLimit, 1, maxOrgLimit); err != nil {
+		return f, err
+	}
+	if f.AfterID, err = decodeCursor(c); err != nil {
+		return f, err
+	}
+	return f, nil
+}

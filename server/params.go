@@ -1,0 +1,77 @@
+package server
+
+import (
+	"encoding/base64"
+	"slices"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"gridgis/grid"
+)
+
+// allowParams refuses query parameters outside the allow-list, and any
+// given twice, naming the first offender.
+func allowParams(c *fiber.Ctx, allowed ...string) error {
+	var err error
+	seen := map[string]bool{}
+	c.Context().QueryArgs().VisitAll(func(k, _ []byte) {
+		if err != nil {
+			return
+		}
+		key := string(k)
+		switch {
+		case !slices.Contains(allowed, key):
+			err = grid.Invalid(key, "unknown query parameter")
+		case seen[key]:
+			err = grid.Invalid(key, "given more than once")
+		}
+		seen[key] = true
+	})
+	return err
+}
+
+// intParam reads an optional integer query parameter within [min, max].
+func intParam(c *fiber.Ctx, name string, def, min, max int) (int, error) {
+	raw := c.Query(name)
+	if raw == "" {
+		return def, nil
+	}
+	v, err := strconv.Atoi(raw)
+	if err != nil || v < min || v > max {
+		return 0, grid.Invalid(name, "must be an integer from %d to %d", min, max)
+	}
+	return v, nil
+}
+
+// idParam reads an optional positive row id.
+func idParam(c *fiber.Ctx, name string) (*int64, error) {
+	raw := c.Query(name)
+	if raw == "" {
+		return nil, nil
+	}
+	v, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || v <= 0 {
+		return nil, grid.Invalid(name, "must be a positive integer id")
+	}
+	return &v, nil
+}
+
+// Cursors are opaque to clients: base64url of the last id of the page.
+func encodeCursor(lastID int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(lastID, 10)))
+}
+
+func decodeCursor(c *fiber.Ctx) (int64, error) {
+	raw := c.Query("cursor")
+	if raw == "" {
+		return 0, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(raw)
+	if err == nil {
+		if id, perr := strconv.ParseInt(string(b), 10, 64); perr == nil && id > 0 {
+			return id, nil
+		}
+	}
+	return 0, grid.Invalid("cursor", "not a cursor this API returned")
+}

@@ -1,0 +1,160 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"gridgis/grid"
+)
+
+// Config is what the server needs from the environment, filled by main.
+type Config struct {
+	// WebDir holds the built map app (frontend/dist).
+	WebDir string
+	// Basemap is an optional raster tile URL template for the map.
+	Basemap string
+	// QueryTimeout bounds each database query, streaming included.
+	QueryTimeout time.Duration
+}
+
+// Server is the HTTP application.
+type Server struct {
+	app   *fiber.App
+	cfg   Config
+	store grid.MapStore
+	log   *slog.Logger
+}
+
+// New builds the Fiber app with every route.
+func New(cfg Config, store grid.MapStore, log *slog.Logger) *Server {
+	if cfg.QueryTimeout == 0 {
+		cfg.QueryTimeout = 60 * time.Second
+	}
+	s := &Server{cfg: cfg, store: store, log: log}
+	s.app = fiber.New(fiber.Config{
+		AppName:               "gridgis",
+		Immutable:             true, // request values outlive handlers in streams
+		DisableStartupMessage: true,
+		ReadTimeout:           15 * time.Second,
+		WriteTimeout:          2 * time.Minute,
+		IdleTimeout:           60 * time.Second,
+		BodyLimit:             1 << 20,
+		ErrorHandler:          s.handleError,
+	})
+	s.routes()
+	return s
+}
+
+// App exposes the Fiber app, for tests (app.Test) and for serving.
+func (s *Server) App() *fiber.App { return s.app }
+
+// Listen serves on addr until ctx ends, then shuts down, giving open
+// requests up to grace to finish.
+func (s *Server) Listen(ctx context.Context, addr string, grace time.Duration) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.app.Listen(addr) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		return s.app.ShutdownWithTimeout(grace)
+	}
+}
+
+func (s *Server) routes() {
+	s.app.Get("/healthz", func(c *fiber.Ctx) error {
+		return c.JSON(fiber.Map{"status": "ok"})
+	})
+	s.app.Get("/readyz", s.readyz)
+
+	api := s.app.Group("/api/v1")
+	api.Get("/config", func(c *fiber.Ctx) error {
+		return c.JSON(fiber.Map{"basemap": s.cfg.Basemap})
+	})
+	api.Get("/grids", s.listGrids)
+	api.Get("/organizations", s.listOrgs)
+	api.Use(func(c *fiber.Ctx) error {
+		return grid.Errorf(grid.ENotFound, "no API route %s %s", c.Method(), c.Path())
+	})
+
+	s.static()
+}
+
+func (s *Server) readyz(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.Warn("readiness check failed", "err", err)
+		return problem(c, http.StatusServiceUnavailable, "unavailable", "", "database is not reachable")
+	}
+	return c.JSON(fiber.Map{"status": "ok", "database": "ok"})
+}
+
+// statusOf maps grid error codes to HTTP statuses.
+var statusOf = map[string]int{
+	grid.EInvalid:      http.StatusBadRequest,
+	grid.ENotFound:     http.StatusNotFound,
+	grid.EConflict:     http.StatusConflict,
+	grid.EForbidden:    http.StatusForbidden,
+	grid.EUnauthorized: http.StatusUnauthorized,
+}
+
+// handleError writes every error as application/problem+json. Only
+// internal errors are logged, and clients see no details of them.
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	var ge *grid.Error
+	if errors.As(err, &ge) {
+		if status, ok := statusOf[ge.Code]; ok {
+			return problem(c, status, ge.Code, ge.Field, ge.Message)
+		}
+	}
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		return problem(c, fe.Code, codeForStatus(fe.Code), "", fe.Message)
+	}
+	s.log.Error("internal error", "method", c.Method(), "path", c.Path(), "err", err)
+	return problem(c, http.StatusInternalServerError, grid.EInternal, "", "internal error")
+}
+
+func codeForStatus(status int) string {
+	switch status {
+	case http.StatusNotFound:
+		return grid.ENotFound
+	case http.StatusMethodNotAllowed:
+		return "method_not_allowed"
+	case http.StatusRequestEntityTooLarge:
+		return "too_large"
+	}
+	if status >= 500 {
+		return grid.EInternal
+	}
+	return "bad_request"
+}
+
+// problemBody is an RFC 9457 problem with gridgis's stable code and the
+// offending field, when there is one.
+type problemBody struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail,omitempty"`
+	Code   string `json:"code"`
+	Field  string `json:"field,omitempty"`
+}
+
+func problem(c *fiber.Ctx, status int, code, field, detail string) error {
+	if field != "" {
+		detail = field + ": " + detail
+	}
+	c.Status(status)
+	c.Set(fiber.HeaderContentType, "application/problem+json")
+	return c.JSON(problemBody{
+		Type: "about:blank", Title: http.StatusText(status), Status: status,
+		Detail: detail, Code: code, Field: field,
+	}, "application/problem+json")
+}
