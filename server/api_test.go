@@ -362,3 +362,31 @@ func TestReadyzWithoutDatabase(t *testing.T) {
 		t.Errorf("status %d, want 503: %s", status, body)
 	}
 }
+
+// The validator the tests rely on must refuse what RFC 7946 forbids.
+func TestValidatorRefusesBadGeoJSON(t *testing.T) {
+	script, _ := filepath.Abs("../frontend/scripts/check-geojson.mjs")
+	if _, err := os.Stat("../frontend/node_modules/@placemarkio/check-geojson"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("validator not installed: %v", err)
+		}
+		t.Skip("validator not installed (run `make test`)")
+	}
+	bad := map[string]string{
+		"clockwise exterior": `{"type":"FeatureCollection","features":[{"type":"Feature","id":1,"properties":{},
+			"geometry":{"type":"Polygon","coordinates":[[[0,0],[0,1],[1,1],[1,0],[0,0]]]}}]}`,
+		"not closed": `{"type":"FeatureCollection","features":[{"type":"Feature","id":1,"properties":{},
+			"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1]]]}}]}`,
+		"seven decimals": `{"type":"FeatureCollection","features":[{"type":"Feature","id":1,"properties":{},
+			"geometry":{"type":"Point","coordinates":[113.1234567,33.1]}}]}`,
+	}
+	for name, doc := range bad {
+		file := filepath.Join(t.TempDir(), "bad.geojson")
+		if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command("node", script, file).CombinedOutput(); err == nil {
+			t.Errorf("%s: validator accepted it:\n%s", name, out)
+		}
+	}
+}
