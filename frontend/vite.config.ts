@@ -12,6 +12,8 @@ export default defineConfig({
     // maplibre-gl alone is ~1 MB minified; that is expected for a map app.
     chunkSizeWarningLimit: 1500,
   },
+  // MapLibre starts its worker as a module worker.
+  worker: { format: 'es' },
   server: {
     proxy: { '/api': apiTarget },
   },

@@ -24,17 +24,24 @@ export function polygonArea(polygon: PolygonCoords): number {
 }
 
 function ringCentroid(ring: Ring): Position | null {
+  if (ring.length === 0) return null;
+  // Work relative to the first vertex: products of raw lon/lat lose digits.
+  const [ox, oy] = ring[0];
   let a = 0;
   let cx = 0;
   let cy = 0;
   for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    const cross = ring[j][0] * ring[i][1] - ring[i][0] * ring[j][1];
+    const xj = ring[j][0] - ox;
+    const yj = ring[j][1] - oy;
+    const xi = ring[i][0] - ox;
+    const yi = ring[i][1] - oy;
+    const cross = xj * yi - xi * yj;
     a += cross;
-    cx += (ring[j][0] + ring[i][0]) * cross;
-    cy += (ring[j][1] + ring[i][1]) * cross;
+    cx += (xj + xi) * cross;
+    cy += (yj + yi) * cross;
   }
   if (a === 0) return null;
-  return [cx / (3 * a), cy / (3 * a)];
+  return [ox + cx / (3 * a), oy + cy / (3 * a)];
 }
 
 function insideRing(p: Position, ring: Ring): boolean {
@@ -142,4 +149,22 @@ export function bboxOf(geometries: Iterable<{ coordinates: unknown } | null>): B
     for (const g of geometries) if (g) yield* positionsOf(g.coordinates);
   }
   return bboxOfPositions(all());
+}
+
+/**
+ * The grids' box grown to take in the organizations around it (those
+ * assigned to the nearest grid lie just outside), but by no more than
+ * `maxGrowth` of its size per side, so one stray point far away cannot
+ * zoom the whole view out.
+ */
+export function viewExtent(grids: BBox, orgs: BBox | null, maxGrowth = 0.25): BBox {
+  if (!orgs) return grids;
+  const dx = (grids[2] - grids[0]) * maxGrowth;
+  const dy = (grids[3] - grids[1]) * maxGrowth;
+  return [
+    Math.max(Math.min(grids[0], orgs[0]), grids[0] - dx),
+    Math.max(Math.min(grids[1], orgs[1]), grids[1] - dy),
+    Math.min(Math.max(grids[2], orgs[2]), grids[2] + dx),
+    Math.min(Math.max(grids[3], orgs[3]), grids[3] + dy),
+  ];
 }

@@ -2,22 +2,22 @@
 import { ApiError, type GridReason, type OrgKind, type PartyOrg } from './api';
 
 export const text = {
-  brand: 'gridgis',
-  appTitle: '园区网格地图',
-  subtitle: '党企连心 · 网格化服务',
   loading: '正在加载地图数据…',
   loadingOrgs: (n: number) => `正在加载组织数据…已加载 ${n} 家`,
   gridsSection: '产业网格',
   kindsSection: '组织类型',
   orgUnit: '家',
+  showPanel: '图例',
+  hidePanel: '收起',
   noData: '暂无记录',
-  yes: '是',
+  retry: '重试',
+  noMapData: '暂无地图数据',
   popup: {
     uscc: '统一社会信用代码',
     kind: '组织类型',
     industry: '所属行业',
     partyOrg: '党组织',
-    partyMembers: '党员人数',
+    partyMembers: '党员',
     employees: '职工人数',
     grid: '所属网格',
     badges: '资质',
@@ -34,7 +34,6 @@ export const text = {
   specialized: '专精特新',
   persons: (n: number) => `${n} 人`,
   items: (n: number) => `${n} 件`,
-  basemapNone: '无底图',
 } as const;
 
 /** Map control tooltips (MapLibre's `locale` option). */

@@ -1,5 +1,5 @@
-// Map colours. Grid fills are soft and translucent so that the saturated
-// organization dots on top of them stay readable.
+// Map colours and fonts. Grid fills are soft and translucent so that the
+// saturated organization dots on top of them stay readable.
 import type { ExpressionSpecification } from 'maplibre-gl';
 import type { OrgKind } from './api';
 
@@ -26,6 +26,18 @@ export const UNKNOWN_KIND_COLOR = '#868e96';
 export const BACKGROUND_COLOR = '#eef1f5';
 
 /**
+ * Label fonts. The style has no `glyphs` URL (there is no glyph server
+ * offline), so MapLibre draws every glyph locally from these families.
+ */
+export const LABEL_FONTS = ['Noto Sans CJK SC', 'PingFang SC', 'Microsoft YaHei', 'sans-serif'];
+/**
+ * MapLibre takes the weight from the first name ("Bold" → 700); that name
+ * matches no installed family, so the browser falls through to the next.
+ */
+export const LABEL_FONTS_BOLD = ['Noto Sans CJK SC Bold', ...LABEL_FONTS];
+export const LOCAL_FONT_FAMILY = LABEL_FONTS.map((f) => (f.includes(' ') ? `"${f}"` : f)).join(', ');
+
+/**
  * Colour per grid id, stable across reloads: grids are ordered by code, so
  * the same grid keeps its colour when others are added.
  */
@@ -36,6 +48,15 @@ export function gridColors(grids: readonly { id: number; properties: { code: str
 
 /** A MapLibre expression choosing the circle colour from the `kind` property. */
 export function kindColorExpression(): ExpressionSpecification {
-  const pairs = Object.entries(KIND_COLORS).flat();
-  return ['match', ['get', 'kind'], ...pairs, UNKNOWN_KIND_COLOR] as ExpressionSpecification;
+  return [
+    'match',
+    ['get', 'kind'],
+    'enterprise',
+    KIND_COLORS.enterprise,
+    'new_economic',
+    KIND_COLORS.new_economic,
+    'social',
+    KIND_COLORS.social,
+    UNKNOWN_KIND_COLOR,
+  ];
 }

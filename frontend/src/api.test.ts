@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { Api, ApiError, nextLink, orgSearchParams, type FetchLike, type OrgFeature } from './api';
+
+function org(id: number): OrgFeature {
+  return {
+    type: 'Feature',
+    id,
+    geometry: { type: 'Point', coordinates: [113.2, 33.7] },
+    properties: {
+      name: `组织${id}`,
+      uscc: '91410400MA0000000X',
+      kind: 'enterprise',
+      industry: '新材料',
+      grid_id: 1,
+      grid_reason: 'industry',
+      party_org: 'none',
+      party_members: 0,
+      employees: 10,
+      high_tech: false,
+      specialized: false,
+      liaison_id: null,
+      last_contact_at: null,
+      last_visit_at: null,
+      open_requests: 0,
+    },
+  };
+}
+
+function json(body: unknown, status = 200, type = 'application/geo+json'): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': type } });
+}
+
+/** A fake server answering from a URL → response table, recording what was asked. */
+function fakeFetch(routes: Record<string, () => Response>): { fetch: FetchLike; asked: string[] } {
+  const asked: string[] = [];
+  return {
+    asked,
+    fetch: async (url) => {
+      asked.push(url);
+      const route = routes[url];
+      if (!route) return json({ title: 'Not Found', code: 'not_found' }, 404, 'application/problem+json');
+      return route();
+    },
+  };
+}
+
+describe('Api.organizations', () => {
+  it('follows next links until the last page', async () => {
+    const { fetch, asked } = fakeFetch({
+      '/api/v1/organizations?limit=1000': () =>
+        json({
+          type: 'FeatureCollection',
+          numberReturned: 2,
+          features: [org(1), org(2)],
+          links: [{ rel: 'self', href: '/x' }, { rel: 'next', href: '/api/v1/organizations?limit=1000&cursor=b' }],
+        }),
+      '/api/v1/organizations?limit=1000&cursor=b': () =>
+        json({
+          type: 'FeatureCollection',
+          features: [org(3)],
+          links: [{ rel: 'next', href: '/api/v1/organizations?limit=1000&cursor=c' }],
+        }),
+      '/api/v1/organizations?limit=1000&cursor=c': () => json({ type: 'FeatureCollection', features: [org(4)], links: [] }),
+    });
+    const progress: number[] = [];
+    const orgs = await new Api(fetch).organizations({}, (n) => progress.push(n));
+    expect(orgs.map((o) => o.id)).toEqual([1, 2, 3, 4]);
+    expect(asked).toHaveLength(3);
+    expect(progress).toEqual([2, 3, 4]);
+  });
+
+  it('passes bbox and limit', async () => {
+    const { fetch, asked } = fakeFetch({
+      '/api/v1/organizations?bbox=113.1%2C33.6%2C113.3%2C33.8&limit=50': () => json({ type: 'FeatureCollection', features: [] }),
+    });
+    await new Api(fetch).organizations({ bbox: [113.1, 33.6, 113.3, 33.8], limit: 50 });
+    expect(asked).toEqual(['/api/v1/organizations?bbox=113.1%2C33.6%2C113.3%2C33.8&limit=50']);
+  });
+
+  it('refuses a next link it has already followed', async () => {
+    const { fetch } = fakeFetch({
+      '/api/v1/organizations?limit=1000': () =>
+        json({ type: 'FeatureCollection', features: [org(1)], links: [{ rel: 'next', href: '/api/v1/organizations?limit=1000' }] }),
+    });
+    await expect(new Api(fetch).organizations()).rejects.toMatchObject({ code: 'paging' });
+  });
+
+  it('stops with the server problem when a later page fails', async () => {
+    const { fetch } = fakeFetch({
+      '/api/v1/organizations?limit=1000': () =>
+        json({ type: 'FeatureCollection', features: [org(1)], links: [{ rel: 'next', href: '/gone' }] }),
+    });
+    await expect(new Api(fetch).organizations()).rejects.toMatchObject({ status: 404, code: 'not_found' });
+  });
+});
+
+describe('Api errors', () => {
+  it('reads application/problem+json', async () => {
+    const { fetch } = fakeFetch({
+      '/api/v1/grids': () =>
+        json({ title: 'Bad Request', detail: 'bbox: need 4 numbers', code: 'invalid' }, 400, 'application/problem+json'),
+    });
+    const err = await new Api(fetch).grids().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ status: 400, code: 'invalid', title: 'Bad Request', detail: 'bbox: need 4 numbers' });
+  });
+
+  it('keeps the status when the error body is not JSON', async () => {
+    const { fetch } = fakeFetch({ '/api/v1/grids': () => new Response('<html>bad gateway</html>', { status: 502 }) });
+    await expect(new Api(fetch).grids()).rejects.toMatchObject({ status: 502, code: 'http_502' });
+  });
+
+  it('turns a failed fetch into a network error', async () => {
+    const api = new Api(async () => {
+      throw new TypeError('Failed to fetch');
+    });
+    await expect(api.grids()).rejects.toMatchObject({ status: 0, code: 'network' });
+  });
+
+  it('rejects an answer that is not a FeatureCollection', async () => {
+    const { fetch } = fakeFetch({ '/api/v1/grids': () => json({ type: 'Feature' }) });
+    await expect(new Api(fetch).grids()).rejects.toMatchObject({ code: 'bad_response' });
+  });
+});
+
+describe('Api.config', () => {
+  it('returns the basemap template, trimmed', async () => {
+    const { fetch } = fakeFetch({ '/api/v1/config': () => json({ basemap: ' https://t/{z}/{x}/{y}.png ' }, 200, 'application/json') });
+    expect(await new Api(fetch).config()).toEqual({ basemap: 'https://t/{z}/{x}/{y}.png' });
+  });
+
+  it('treats a missing basemap as none', async () => {
+    const { fetch } = fakeFetch({ '/api/v1/config': () => json({}, 200, 'application/json') });
+    expect(await new Api(fetch).config()).toEqual({ basemap: '' });
+  });
+});
+
+describe('paging helpers', () => {
+  it('finds the next link', () => {
+    expect(nextLink({ links: [{ rel: 'prev', href: '/p' }, { rel: 'next', href: '/n' }] })).toBe('/n');
+    expect(nextLink({ links: [{ rel: 'next', href: '' }] })).toBeUndefined();
+    expect(nextLink({})).toBeUndefined();
+  });
+
+  it('defaults the page size to 1000', () => {
+    expect(orgSearchParams({})).toBe('limit=1000');
+  });
+});

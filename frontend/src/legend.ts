@@ -1,0 +1,92 @@
+// The side panel: the grid list (doubling as legend) and the organization
+// kinds with their counts and visibility toggles.
+import type { GridFeature } from './api';
+import { kindLabel, orgKinds, text } from './i18n';
+import { kindColor } from './layers/organizations';
+
+export interface LegendData {
+  grids: readonly GridFeature[];
+  colors: ReadonlyMap<number, string>;
+  kindCounts: ReadonlyMap<string, number>;
+}
+
+export interface LegendHandlers {
+  onGridSelect(id: number): void;
+  onGridHover(id: number | null): void;
+  onKindsChange(visible: ReadonlySet<string>): void;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, textContent?: string): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (textContent !== undefined) node.textContent = textContent;
+  return node;
+}
+
+function section(title: string, body: HTMLElement): HTMLElement {
+  const s = el('section', 'legend-section');
+  s.append(el('h2', 'legend-title', title), body);
+  return s;
+}
+
+function gridList(data: LegendData, handlers: LegendHandlers): HTMLElement {
+  const list = el('ul', 'grid-list');
+  const grids = [...data.grids].sort((a, b) => a.properties.code.localeCompare(b.properties.code));
+  for (const g of grids) {
+    const button = el('button', 'grid-item');
+    button.type = 'button';
+    button.dataset.gridId = String(g.id);
+    button.title = `${g.properties.name}（${g.properties.code}）`;
+    const swatch = el('span', 'swatch');
+    swatch.style.setProperty('--swatch', data.colors.get(g.id) ?? '#adb5bd');
+    const names = el('span', 'grid-names');
+    names.append(el('span', 'grid-name', g.properties.name), el('span', 'grid-meta', g.properties.officer ? `网格员 ${g.properties.officer}` : g.properties.industry));
+    button.append(swatch, names, el('span', 'count', `${g.properties.org_count}`));
+    button.addEventListener('click', () => handlers.onGridSelect(g.id));
+    button.addEventListener('mouseenter', () => handlers.onGridHover(g.id));
+    button.addEventListener('mouseleave', () => handlers.onGridHover(null));
+    const item = el('li');
+    item.append(button);
+    list.append(item);
+  }
+  return list;
+}
+
+function kindList(data: LegendData, handlers: LegendHandlers): HTMLElement {
+  const list = el('ul', 'kind-list');
+  const kinds = [...orgKinds, ...[...data.kindCounts.keys()].filter((k) => !orgKinds.includes(k as never))];
+  const visible = new Set<string>(kinds);
+  for (const kind of kinds) {
+    const label = el('label', 'kind-item');
+    const box = el('input');
+    box.type = 'checkbox';
+    box.checked = true;
+    box.value = kind;
+    box.addEventListener('change', () => {
+      if (box.checked) visible.add(kind);
+      else visible.delete(kind);
+      handlers.onKindsChange(new Set(visible));
+    });
+    const dot = el('span', 'dot');
+    dot.style.setProperty('--dot', kindColor(kind));
+    label.append(box, dot, el('span', 'kind-name', kindLabel(kind)), el('span', 'count', `${data.kindCounts.get(kind) ?? 0} ${text.orgUnit}`));
+    const item = el('li');
+    item.append(label);
+    list.append(item);
+  }
+  return list;
+}
+
+export function renderLegend(root: HTMLElement, data: LegendData, handlers: LegendHandlers): void {
+  root.replaceChildren(
+    section(`${text.gridsSection}（${data.grids.length}）`, gridList(data, handlers)),
+    section(text.kindsSection, kindList(data, handlers)),
+  );
+}
+
+/** Marks the grid list entry of the selected grid. */
+export function markSelectedGrid(root: HTMLElement, id: number | null): void {
+  for (const b of root.querySelectorAll<HTMLButtonElement>('.grid-item')) {
+    b.classList.toggle('selected', b.dataset.gridId === String(id));
+  }
+}

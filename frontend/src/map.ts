@@ -1,0 +1,50 @@
+// The MapLibre map: creation, controls and view fitting.
+import * as maplibregl from 'maplibre-gl';
+// The worker is a separate file in maplibre-gl 6; a bundler cannot see it,
+// so Vite is asked to emit it and the map is told where it went.
+import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?worker&url';
+import 'maplibre-gl/dist/maplibre-gl.css';
+import type { BBox } from './api';
+import { plainStyle } from './basemap';
+import { LOCAL_FONT_FAMILY } from './theme';
+import { mapLocale } from './i18n';
+
+maplibregl.setWorkerUrl(workerUrl);
+
+/** Where the map starts before the grids are known: 平顶山高新区. */
+const INITIAL_CENTER: [number, number] = [113.23, 33.74];
+const INITIAL_ZOOM = 11;
+
+/** Creates the map; `loaded` resolves on its first "load" event. */
+export function createMap(container: HTMLElement): { map: maplibregl.Map; loaded: Promise<void> } {
+  const map = new maplibregl.Map({
+    container,
+    style: plainStyle(),
+    center: INITIAL_CENTER,
+    zoom: INITIAL_ZOOM,
+    minZoom: 3,
+    maxZoom: 19,
+    locale: mapLocale,
+    localIdeographFontFamily: LOCAL_FONT_FAMILY,
+    attributionControl: false,
+    dragRotate: false,
+    pitchWithRotate: false,
+  });
+  const loaded = new Promise<void>((resolve) => map.once('load', () => resolve()));
+  map.touchZoomRotate.disableRotation();
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+  map.addControl(new maplibregl.FullscreenControl(), 'top-right');
+  map.addControl(new maplibregl.ScaleControl({ unit: 'metric', maxWidth: 120 }), 'bottom-right');
+  return { map, loaded };
+}
+
+/** Fits the view to a bounding box. */
+export function fitToBBox(map: maplibregl.Map, bbox: BBox, animate = false): void {
+  map.fitBounds(
+    [
+      [bbox[0], bbox[1]],
+      [bbox[2], bbox[3]],
+    ],
+    { padding: 48, maxZoom: 16, duration: animate ? 600 : 0 },
+  );
+}

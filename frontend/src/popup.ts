@@ -1,0 +1,44 @@
+// Popup content, built as DOM nodes with textContent so that names coming
+// from the database can never inject markup.
+
+/** A label and its value, one line of a popup. */
+export type PopupRow = readonly [label: string, value: string];
+
+export interface PopupContent {
+  title: string;
+  /** A small coloured tag beside the title, e.g. the organization kind. */
+  badge?: { text: string; color: string };
+  rows: readonly PopupRow[];
+}
+
+export function renderPopup(content: PopupContent): HTMLElement {
+  const root = document.createElement('div');
+  root.className = 'popup';
+
+  const head = document.createElement('div');
+  head.className = 'popup-head';
+  const title = document.createElement('h3');
+  title.className = 'popup-title';
+  title.textContent = content.title;
+  head.append(title);
+  if (content.badge) {
+    const badge = document.createElement('span');
+    badge.className = 'popup-badge';
+    badge.textContent = content.badge.text;
+    badge.style.setProperty('--badge-color', content.badge.color);
+    head.append(badge);
+  }
+  root.append(head);
+
+  const list = document.createElement('dl');
+  list.className = 'popup-rows';
+  for (const [label, value] of content.rows) {
+    const dt = document.createElement('dt');
+    dt.textContent = label;
+    const dd = document.createElement('dd');
+    dd.textContent = value;
+    list.append(dt, dd);
+  }
+  root.append(list);
+  return root;
+}
