@@ -133,6 +133,9 @@ func (ds *Dataset) Batches() iter.Seq[*Batch] {
 	}
 }
 
+// OrgCount is the number of organizations the batches hold.
+func (ds *Dataset) OrgCount() int { return ds.Scale * OrgsPerScale }
+
 // Collect returns every batch merged into one, for small scales and tests.
 func (ds *Dataset) Collect() *Batch {
 	all := &Batch{}

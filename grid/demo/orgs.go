@@ -13,15 +13,16 @@ import (
 )
 
 // Per copy of the organization set, the seed article's figures: 1.7万
-// workers, 3064 party members, 120余 high-tech and 12 new specialized
-// (专精特新) enterprises; plus a few organizations just outside the zone,
-// which the rule gives to the nearest grid.
+// workers, 3064 party members, 120余 high-tech enterprises, 14 specialized
+// (专精特新) ones (the article counts 12 new this year); plus a few
+// organizations just outside the zone, which the rule gives to the
+// nearest grid.
 const (
-	targetEmployees    = 17000
-	targetPartyMembers = 3064
-	highTechPerScale   = 120
-	specializedPerCopy = 14
-	outsidePerScale    = 4
+	targetEmployees     = 17000
+	targetPartyMembers  = 3064
+	highTechPerScale    = 120
+	specializedPerScale = 14
+	outsidePerScale     = 4
 	// ownGridShare is how often an organization whose industry has a grid
 	// sits in one of that grid's clusters.
 	ownGridShare = 0.85
@@ -143,7 +144,7 @@ func uniqueIdentity(rng *rand.Rand, kind grid.OrgKind, used map[string]bool, k i
 // GB 32100 check character.
 func uscc(rng *rand.Rand, serial int, regType string) string {
 	const modulus = 31 * 31 * 31 * 31 * 31 * 31 * 31 // 31^7 bodies
-	division := "410471"                               // 平顶山高新技术产业开发区
+	division := "410471"                             // 平顶山高新技术产业开发区
 	if rng.IntN(10) < 3 {
 		division = "410400" // 平顶山市
 	}
@@ -310,7 +311,7 @@ func markHighTech(rng *rand.Rand, orgs []grid.Org) {
 		top[j].score = rng.Float64()
 	}
 	slices.SortFunc(top, byScore)
-	for _, e := range top[:min(specializedPerCopy, len(top))] {
+	for _, e := range top[:min(specializedPerScale, len(top))] {
 		orgs[e.i].Specialized = true
 	}
 }

@@ -166,7 +166,7 @@ type openRequest struct {
 
 var openRequests = []openRequest{
 	{grid.StatusReported, grid.CategoryOrdinary, [2]time.Duration{2 * time.Hour, 10 * time.Hour}},
-	{grid.StatusAssigned, grid.CategoryOrdinary, [2]time.Duration{137 * time.Hour, 155 * time.Hour}}, // yellow
+	{grid.StatusAssigned, grid.CategoryOrdinary, [2]time.Duration{137 * time.Hour, 155 * time.Hour}},          // yellow
 	{grid.StatusInProgress, grid.CategoryOrdinary, [2]time.Duration{8 * 24 * time.Hour, 11 * 24 * time.Hour}}, // overdue
 	{grid.StatusInProgress, grid.CategoryComplex, [2]time.Duration{31 * 24 * time.Hour, 34 * 24 * time.Hour}}, // overdue
 	{grid.StatusResolved, grid.CategoryOrdinary, [2]time.Duration{4 * 24 * time.Hour, 6 * 24 * time.Hour}},
@@ -270,7 +270,7 @@ func (rb *requestBuilder) fullLoop(tpl requestTemplate) []step {
 	work = work.Truncate(time.Minute) + time.Minute
 	steps := []step{
 		{gap: respond, action: "assign", to: grid.StatusAssigned},
-		{gap: start, action: "start", to: grid.StatusInProgress, note: "已联系企业，开始办理。"},
+		{gap: start, action: "start", to: grid.StatusInProgress, note: startNote},
 		{gap: work, action: "resolve", to: grid.StatusResolved, note: tpl.resolution},
 	}
 	if rng.Float64() < reworkShare {
@@ -283,37 +283,33 @@ func (rb *requestBuilder) fullLoop(tpl requestTemplate) []step {
 	return append(steps, step{gap: minutes(rng, 2*60, 4*24*60), action: "verify", to: grid.StatusVerified})
 }
 
-// open adds a request still open at Now, as o describes.
+// open adds a request still open at Now, as o describes: the steps of the
+// loop up to its status, each taking a share of the time left so that the
+// last is still before Now, and answered within the day.
 func (rb *requestBuilder) open(o openRequest) {
 	rng := rb.rng
 	tpl := rb.template(rb.pickTopic(), o.category)
 	age := o.age[0] + minutes(rng, 0, int((o.age[1]-o.age[0])/time.Minute))
-	var steps []step
-	want := []grid.RequestStatus{grid.StatusAssigned, grid.StatusInProgress, grid.StatusResolved}
-	actions := []string{"assign", "start", "resolve"}
-	notes := []string{"", "已联系企业，开始办理。", tpl.resolution}
-	for i, to := range want {
-		if statusRank(to) > statusRank(o.status) {
-			break
+	loop := []step{
+		{action: "assign", to: grid.StatusAssigned},
+		{action: "start", to: grid.StatusInProgress, note: startNote},
+		{action: "resolve", to: grid.StatusResolved, note: tpl.resolution},
+	}
+	taken := slices.IndexFunc(loop, func(s step) bool { return s.to == o.status }) + 1
+	left := age
+	steps := loop[:taken]
+	for i := range steps {
+		steps[i].gap = time.Duration(float64(left)*uniform(rng, 0.1, 0.5)).Truncate(time.Minute) + time.Minute
+		if steps[i].to == grid.StatusAssigned {
+			steps[i].gap = min(steps[i].gap, minutes(rng, 30, 20*60))
 		}
-		// Each step takes a share of the time left, so the last one is
-		// still before Now.
-		left := age
-		for _, s := range steps {
-			left -= s.gap
-		}
-		gap := time.Duration(float64(left)*uniform(rng, 0.1, 0.5)).Truncate(time.Minute) + time.Minute
-		if to == grid.StatusAssigned {
-			gap = min(gap, minutes(rng, 30, 20*60)) // answered within the day
-		}
-		steps = append(steps, step{gap: gap, action: actions[i], to: to, note: notes[i]})
+		left -= steps[i].gap
 	}
 	rb.add(tpl, rb.ds.Now.Add(-age), steps)
 }
 
-func statusRank(s grid.RequestStatus) int {
-	return slices.Index([]grid.RequestStatus{grid.StatusReported, grid.StatusAssigned, grid.StatusInProgress, grid.StatusResolved}, s)
-}
+// startNote is what the worker notes when starting on a request.
+const startNote = "已联系企业，开始办理。"
 
 // step is one transition after the report, gap after the previous event.
 type step struct {

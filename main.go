@@ -1,0 +1,268 @@
+// Command gridgis serves the grid-management GIS and administers its data.
+//
+//	gridgis serve                      migrate, then serve the API and map app
+//	gridgis migrate                    apply database migrations
+//	gridgis seed --demo [--scale N]    load the synthetic demo zone (once)
+//	gridgis user add NAME --role ROLE [--grid CODE]...
+//
+// Configuration comes from the environment; see Config.
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"gridgis/grid"
+	"gridgis/grid/demo"
+	"gridgis/grid/postgis"
+	"gridgis/server"
+)
+
+// Config is every setting gridgis reads from the environment.
+type Config struct {
+	DatabaseURL string // DATABASE_URL
+	Addr        string // GRIDGIS_ADDR
+	Password    string // GRIDGIS_PASSWORD, for `user add`
+	Basemap     string // GRIDGIS_BASEMAP, optional raster tile URL template
+	WebDir      string // GRIDGIS_WEB_DIR, the built map app
+	DemoLogins  string // GRIDGIS_DEMO_LOGINS, where demo passwords are kept for the console
+}
+
+func configFromEnv() Config {
+	env := func(key, def string) string {
+		if v := os.Getenv(key); v != "" {
+			return v
+		}
+		return def
+	}
+	return Config{
+		DatabaseURL: env("DATABASE_URL", postgis.DefaultURL),
+		Addr:        env("GRIDGIS_ADDR", "127.0.0.1:8080"),
+		Password:    os.Getenv("GRIDGIS_PASSWORD"),
+		Basemap:     os.Getenv("GRIDGIS_BASEMAP"),
+		WebDir:      env("GRIDGIS_WEB_DIR", "frontend/dist"),
+		DemoLogins:  env("GRIDGIS_DEMO_LOGINS", filepath.Join(".gridgis", "demo-logins.txt")),
+	}
+}
+
+const usage = `gridgis — grid-management GIS for an industrial zone
+
+usage:
+  gridgis serve                        migrate, then serve the API and map app on GRIDGIS_ADDR
+  gridgis migrate                      apply database migrations
+  gridgis seed --demo [--scale N]      load the synthetic demo zone if it is not loaded yet
+  gridgis user add NAME --role admin|officer|liaison|planner [--grid CODE]... [--liaison ID]
+                                       password from GRIDGIS_PASSWORD or standard input
+
+environment:
+  DATABASE_URL         PostgreSQL/PostGIS connection (default: local socket, database gridgis)
+  GRIDGIS_ADDR         listen address (default 127.0.0.1:8080)
+  GRIDGIS_PASSWORD     password for "user add" (else read from standard input)
+  GRIDGIS_BASEMAP      optional raster tile URL template for the map background
+  GRIDGIS_WEB_DIR      built map app (default frontend/dist)
+  GRIDGIS_DEMO_LOGINS  file keeping the generated demo logins (default .gridgis/demo-logins.txt)
+`
+
+func main() {
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, configFromEnv(), os.Args[1:], os.Stdin, os.Stdout, log)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gridgis:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, cfg Config, args []string, stdin io.Reader, stdout io.Writer, log *slog.Logger) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, cfg, stdout, log)
+	case "migrate":
+		if err := postgis.Migrate(ctx, cfg.DatabaseURL); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "database is up to date")
+		return nil
+	case "seed":
+		return seed(ctx, cfg, args[1:], stdout)
+	case "user":
+		if len(args) < 2 || args[1] != "add" {
+			return errors.New("usage: gridgis user add NAME --role ROLE [--grid CODE]...")
+		}
+		return userAdd(ctx, cfg, args[2:], stdin, stdout)
+	}
+	return fmt.Errorf("unknown command %q (try gridgis --help)", args[0])
+}
+
+func serve(ctx context.Context, cfg Config, stdout io.Writer, log *slog.Logger) error {
+	if err := postgis.Migrate(ctx, cfg.DatabaseURL); err != nil {
+		return err
+	}
+	db, err := postgis.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	srv := server.New(server.Config{WebDir: cfg.WebDir, Basemap: cfg.Basemap}, db, log)
+	fmt.Fprintf(stdout, "gridgis 地图已启动 / serving on http://%s\n", cfg.Addr)
+	if logins, err := os.ReadFile(cfg.DemoLogins); err == nil {
+		fmt.Fprintf(stdout, "演示账号 / demo logins (%s):\n%s", cfg.DemoLogins, logins)
+	}
+	return srv.Listen(ctx, cfg.Addr, 10*time.Second)
+}
+
+func seed(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	useDemo := fs.Bool("demo", false, "load the synthetic demo zone")
+	scale := fs.Int("scale", 1, "multiply the demo organizations this many times (benchmarks)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if !*useDemo && *scale == 1 {
+		return errors.New("usage: gridgis seed --demo [--scale N]")
+	}
+	if *scale < 1 || *scale > 10000 {
+		return fmt.Errorf("--scale must be from 1 to 10000, got %d", *scale)
+	}
+	if err := postgis.Migrate(ctx, cfg.DatabaseURL); err != nil {
+		return err
+	}
+	db, err := postgis.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	start := time.Now()
+	ds := demo.Generate(demo.Options{Now: time.Now(), Scale: *scale})
+	logins := map[string]string{}
+	err = db.LoadDataset(ctx, ds, func(username string) (string, error) {
+		pw := randomPassword()
+		logins[username] = pw
+		return grid.HashPassword(pw)
+	})
+	if grid.ErrorCode(err) == grid.EConflict {
+		fmt.Fprintln(stdout, "demo zone already loaded; nothing to do")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "loaded demo zone %q: %d organizations in %s\n", ds.Zone.Name, ds.Scale*demo.OrgsPerScale, time.Since(start).Round(time.Millisecond))
+	text := formatLogins(ds, logins)
+	if err := os.MkdirAll(filepath.Dir(cfg.DemoLogins), 0o700); err != nil {
+		return err
+	}
+	if err := os.WriteFile(cfg.DemoLogins, []byte(text), 0o600); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "演示账号 / demo logins (kept in %s):\n%s", cfg.DemoLogins, text)
+	return nil
+}
+
+// formatLogins lists one login per role first, then the rest, as
+// "username  password  role".
+func formatLogins(ds *demo.Dataset, logins map[string]string) string {
+	var b strings.Builder
+	for _, u := range ds.Users {
+		if pw, ok := logins[u.Username]; ok {
+			fmt.Fprintf(&b, "  %-14s %-14s %s %s\n", u.Username, pw, u.Role, u.DisplayName)
+		}
+	}
+	return b.String()
+}
+
+// randomPassword returns 14 characters from an alphabet without look-alikes.
+func randomPassword() string {
+	const alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"
+	b := make([]byte, 14)
+	for i := range b {
+		b[i] = alphabet[randIntn(len(alphabet))]
+	}
+	return string(b)
+}
+
+func randIntn(n int) int {
+	var buf [1]byte
+	for {
+		if _, err := rand.Read(buf[:]); err != nil {
+			panic(err) // crypto/rand never fails on supported platforms
+		}
+		if int(buf[0]) < 256-256%n {
+			return int(buf[0]) % n
+		}
+	}
+}
+
+// gridCodes collects repeated --grid flags.
+type gridCodes []string
+
+func (g *gridCodes) String() string     { return strings.Join(*g, ",") }
+func (g *gridCodes) Set(v string) error { *g = append(*g, v); return nil }
+
+func userAdd(ctx context.Context, cfg Config, args []string, stdin io.Reader, stdout io.Writer) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return errors.New("usage: gridgis user add NAME --role ROLE [--grid CODE]...")
+	}
+	name := args[0]
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	role := fs.String("role", "", "admin, officer, liaison or planner")
+	liaison := fs.Int64("liaison", 0, "liaison id, for role liaison")
+	display := fs.String("display-name", "", "name shown in the app")
+	var grids gridCodes
+	fs.Var(&grids, "grid", "grid code in the officer's scope (repeatable)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	u := grid.User{Username: name, DisplayName: *display, Role: grid.Role(*role), LiaisonID: *liaison}
+	if err := u.Validate(len(grids)); err != nil {
+		return err
+	}
+	password := cfg.Password
+	if password == "" {
+		fmt.Fprint(os.Stderr, "password: ")
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && line == "" {
+			return errors.New("no password: set GRIDGIS_PASSWORD or give it on standard input")
+		}
+		password = strings.TrimRight(line, "\r\n")
+	}
+	if err := grid.ValidatePassword(password); err != nil {
+		return err
+	}
+	hash, err := grid.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	if err := postgis.Migrate(ctx, cfg.DatabaseURL); err != nil {
+		return err
+	}
+	db, err := postgis.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	u, err = db.CreateUser(ctx, u, hash, grids)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "user %s added (id %d, role %s)\n", u.Username, u.ID, u.Role)
+	return nil
+}
