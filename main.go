@@ -111,20 +111,25 @@ func run(ctx context.Context, cfg Config, args []string, stdin io.Reader, stdout
 	return fmt.Errorf("unknown command %q (try gridgis --help)", args[0])
 }
 
-func serve(ctx context.Context, cfg Config, stdout io.Writer, log *slog.Logger) error {
+// openMigrated brings the database up to date and connects to it.
+func openMigrated(ctx context.Context, cfg Config) (*postgis.DB, error) {
 	if err := postgis.Migrate(ctx, cfg.DatabaseURL); err != nil {
-		return err
+		return nil, err
 	}
-	db, err := postgis.Open(ctx, cfg.DatabaseURL)
+	return postgis.Open(ctx, cfg.DatabaseURL)
+}
+
+func serve(ctx context.Context, cfg Config, stdout io.Writer, log *slog.Logger) error {
+	db, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	srv := server.New(server.Config{WebDir: cfg.WebDir, Basemap: cfg.Basemap}, db, log)
-	fmt.Fprintf(stdout, "gridgis 地图已启动 / serving on http://%s\n", cfg.Addr)
 	if logins, err := os.ReadFile(cfg.DemoLogins); err == nil {
-		fmt.Fprintf(stdout, "演示账号 / demo logins (%s):\n%s", cfg.DemoLogins, logins)
+		fmt.Fprintf(stdout, "演示账号 / demo logins:\n%s", summarizeLogins(string(logins), cfg.DemoLogins))
 	}
+	fmt.Fprintf(stdout, "gridgis 已启动，请在浏览器打开 / open http://%s\n", cfg.Addr)
 	return srv.Listen(ctx, cfg.Addr, 10*time.Second)
 }
 
@@ -141,10 +146,7 @@ func seed(ctx context.Context, cfg Config, args []string, stdout io.Writer) erro
 	if *scale < 1 || *scale > 10000 {
 		return fmt.Errorf("--scale must be from 1 to 10000, got %d", *scale)
 	}
-	if err := postgis.Migrate(ctx, cfg.DatabaseURL); err != nil {
-		return err
-	}
-	db, err := postgis.Open(ctx, cfg.DatabaseURL)
+	db, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -173,8 +175,28 @@ func seed(ctx context.Context, cfg Config, args []string, stdout io.Writer) erro
 	if err := os.WriteFile(cfg.DemoLogins, []byte(text), 0o600); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "演示账号 / demo logins (kept in %s):\n%s", cfg.DemoLogins, text)
+	fmt.Fprintf(stdout, "demo logins saved to %s (mode 0600); `gridgis serve` prints them\n", cfg.DemoLogins)
 	return nil
+}
+
+// summarizeLogins keeps the staff logins and the first two liaisons of a
+// demo logins file, and says where the rest are.
+func summarizeLogins(text, file string) string {
+	var b strings.Builder
+	liaisons := 0
+	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		if strings.Contains(line, " liaison ") {
+			liaisons++
+			if liaisons > 2 {
+				continue
+			}
+		}
+		b.WriteString(line + "\n")
+	}
+	if liaisons > 2 {
+		fmt.Fprintf(&b, "  …另有 %d 个联络员账号 / %d more liaison logins: %s\n", liaisons-2, liaisons-2, file)
+	}
+	return b.String()
 }
 
 // formatLogins lists one login per role first, then the rest, as
@@ -251,10 +273,7 @@ func userAdd(ctx context.Context, cfg Config, args []string, stdin io.Reader, st
 	if err != nil {
 		return err
 	}
-	if err := postgis.Migrate(ctx, cfg.DatabaseURL); err != nil {
-		return err
-	}
-	db, err := postgis.Open(ctx, cfg.DatabaseURL)
+	db, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}
