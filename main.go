@@ -38,6 +38,12 @@ type Config struct {
 	Basemap     string // GRIDGIS_BASEMAP, optional raster tile URL template
 	WebDir      string // GRIDGIS_WEB_DIR, the built map app
 	DemoLogins  string // GRIDGIS_DEMO_LOGINS, where demo passwords are kept for the console
+	// SecureCookies (GRIDGIS_SECURE_COOKIES=true) marks the session cookie
+	// Secure, for deployments behind HTTPS.
+	SecureCookies bool
+	// TrustedProxies (GRIDGIS_TRUSTED_PROXIES, comma-separated IPs or
+	// CIDRs) may set X-Forwarded-For.
+	TrustedProxies []string
 }
 
 func configFromEnv() Config {
@@ -54,7 +60,20 @@ func configFromEnv() Config {
 		Basemap:     os.Getenv("GRIDGIS_BASEMAP"),
 		WebDir:      env("GRIDGIS_WEB_DIR", "frontend/dist"),
 		DemoLogins:  env("GRIDGIS_DEMO_LOGINS", filepath.Join(".gridgis", "demo-logins.txt")),
+
+		SecureCookies:  os.Getenv("GRIDGIS_SECURE_COOKIES") == "true",
+		TrustedProxies: splitList(os.Getenv("GRIDGIS_TRUSTED_PROXIES")),
 	}
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
 }
 
 const usage = `gridgis — grid-management GIS for an industrial zone
@@ -64,7 +83,10 @@ usage:
   gridgis migrate                      apply database migrations
   gridgis seed --demo [--scale N]      load the synthetic demo zone if it is not loaded yet
   gridgis user add NAME --role admin|officer|liaison|planner [--grid CODE]... [--liaison ID]
-                                       password from GRIDGIS_PASSWORD or standard input
+  gridgis user passwd NAME             set a new password (ends the user's sessions)
+                                       passwords from GRIDGIS_PASSWORD or standard input
+  gridgis user list                    list users, roles and grids
+  gridgis user disable|enable NAME     disable (ends sessions, revokes tokens) or re-enable
 
 environment:
   DATABASE_URL         PostgreSQL/PostGIS connection (default: local socket, database gridgis)
@@ -73,6 +95,8 @@ environment:
   GRIDGIS_BASEMAP      optional raster tile URL template for the map background
   GRIDGIS_WEB_DIR      built map app (default frontend/dist)
   GRIDGIS_DEMO_LOGINS  file keeping the generated demo logins (default .gridgis/demo-logins.txt)
+  GRIDGIS_SECURE_COOKIES  "true" to mark the session cookie Secure (behind HTTPS)
+  GRIDGIS_TRUSTED_PROXIES comma-separated proxy IPs/CIDRs allowed to set X-Forwarded-For
 `
 
 func main() {
@@ -103,10 +127,7 @@ func run(ctx context.Context, cfg Config, args []string, stdin io.Reader, stdout
 	case "seed":
 		return seed(ctx, cfg, args[1:], stdout)
 	case "user":
-		if len(args) < 2 || args[1] != "add" {
-			return errors.New("usage: gridgis user add NAME --role ROLE [--grid CODE]...")
-		}
-		return userAdd(ctx, cfg, args[2:], stdin, stdout)
+		return user(ctx, cfg, args[1:], stdin, stdout)
 	}
 	return fmt.Errorf("unknown command %q (try gridgis --help)", args[0])
 }
@@ -125,7 +146,8 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer, log *slog.Logger) 
 		return err
 	}
 	defer db.Close()
-	srv := server.New(server.Config{WebDir: cfg.WebDir, Basemap: cfg.Basemap}, db, log)
+	srv := server.New(server.Config{WebDir: cfg.WebDir, Basemap: cfg.Basemap,
+		SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies}, db, log)
 	if logins, err := os.ReadFile(cfg.DemoLogins); err == nil {
 		fmt.Fprintf(stdout, "演示账号 / demo logins:\n%s", summarizeLogins(string(logins), cfg.DemoLogins))
 	}
@@ -239,6 +261,80 @@ type gridCodes []string
 func (g *gridCodes) String() string     { return strings.Join(*g, ",") }
 func (g *gridCodes) Set(v string) error { *g = append(*g, v); return nil }
 
+const userUsage = "usage: gridgis user add NAME --role ROLE [--grid CODE]... | passwd NAME | list | disable NAME | enable NAME"
+
+func user(ctx context.Context, cfg Config, args []string, stdin io.Reader, stdout io.Writer) error {
+	if len(args) == 0 {
+		return errors.New(userUsage)
+	}
+	if args[0] == "add" {
+		return userAdd(ctx, cfg, args[1:], stdin, stdout)
+	}
+	name := ""
+	if len(args) == 2 {
+		name = args[1]
+	} else if args[0] != "list" || len(args) != 1 {
+		return errors.New(userUsage)
+	}
+	var hash string
+	if args[0] == "passwd" {
+		var err error
+		if hash, err = readPasswordHash(cfg, stdin); err != nil {
+			return err
+		}
+	}
+	db, err := openMigrated(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	switch args[0] {
+	case "list":
+		users, err := db.ListUsers(ctx)
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			state := ""
+			if u.Disabled {
+				state = " (disabled)"
+			}
+			fmt.Fprintf(stdout, "%-16s %-8s grids=%v liaison=%d %s%s\n", u.Username, u.Role, u.GridIDs, u.LiaisonID, u.DisplayName, state)
+		}
+		return nil
+	case "passwd":
+		err = db.SetPassword(ctx, name, hash)
+	case "disable", "enable":
+		err = db.SetUserDisabled(ctx, name, args[0] == "disable")
+	default:
+		return errors.New(userUsage)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "user %s: %s done\n", name, args[0])
+	return nil
+}
+
+// readPasswordHash reads a new password from GRIDGIS_PASSWORD or the first
+// line of stdin (never argv, which other users can see), checks and
+// hashes it.
+func readPasswordHash(cfg Config, stdin io.Reader) (string, error) {
+	password := cfg.Password
+	if password == "" {
+		fmt.Fprint(os.Stderr, "password: ")
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && line == "" {
+			return "", errors.New("no password: set GRIDGIS_PASSWORD or give it on standard input")
+		}
+		password = strings.TrimRight(line, "\r\n")
+	}
+	if err := grid.ValidatePassword(password); err != nil {
+		return "", err
+	}
+	return grid.HashPassword(password)
+}
+
 func userAdd(ctx context.Context, cfg Config, args []string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		return errors.New("usage: gridgis user add NAME --role ROLE [--grid CODE]...")
@@ -257,19 +353,7 @@ func userAdd(ctx context.Context, cfg Config, args []string, stdin io.Reader, st
 	if err := u.Validate(len(grids)); err != nil {
 		return err
 	}
-	password := cfg.Password
-	if password == "" {
-		fmt.Fprint(os.Stderr, "password: ")
-		line, err := bufio.NewReader(stdin).ReadString('\n')
-		if err != nil && line == "" {
-			return errors.New("no password: set GRIDGIS_PASSWORD or give it on standard input")
-		}
-		password = strings.TrimRight(line, "\r\n")
-	}
-	if err := grid.ValidatePassword(password); err != nil {
-		return err
-	}
-	hash, err := grid.HashPassword(password)
+	hash, err := readPasswordHash(cfg, stdin)
 	if err != nil {
 		return err
 	}

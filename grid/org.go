@@ -93,8 +93,11 @@ func (o *Org) Validate() error {
 	return nil
 }
 
-// OrgFilter selects organizations. Nil fields do not filter.
+// OrgFilter selects organizations. Nil fields do not filter, but Scope
+// always does: its zero value selects nothing.
 type OrgFilter struct {
+	Scope  Scope
+	ID     *int64
 	ZoneID *int64
 	BBox   *geo.BBox
 	GridID *int64

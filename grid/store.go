@@ -11,9 +11,10 @@ type FeatureFunc func(id int64, feature []byte) error
 type MapStore interface {
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error
-	// EachGridFeature streams every grid with its officer, instructor and
-	// organization count.
-	EachGridFeature(ctx context.Context, fn FeatureFunc) error
+	// EachGridFeature streams the grids f selects with their officer,
+	// instructor and organization count. Every signed-in role may read
+	// every grid's outline and counts.
+	EachGridFeature(ctx context.Context, f GridFilter, fn FeatureFunc) error
 	// EachOrgFeature streams the organizations f selects, at most f.Limit
 	// of them, ordered by id and starting after f.AfterID.
 	EachOrgFeature(ctx context.Context, f OrgFilter, fn FeatureFunc) error
@@ -24,4 +25,9 @@ type UserStore interface {
 	// CreateUser adds u with an already hashed password; gridCodes name
 	// the grids of an officer's scope.
 	CreateUser(ctx context.Context, u User, passwordHash string, gridCodes []string) (User, error)
+}
+
+// GridFilter selects grids. Nil fields do not filter.
+type GridFilter struct {
+	ID *int64
 }

@@ -18,14 +18,14 @@ var Roles = []Role{RoleAdmin, RoleOfficer, RoleLiaison, RolePlanner}
 
 // User is someone who signs in to gridgis.
 type User struct {
-	ID          int64
-	ZoneID      int64
-	Username    string
-	DisplayName string
-	Role        Role
-	LiaisonID   int64   // for RoleLiaison
-	GridIDs     []int64 // for RoleOfficer
-	Disabled    bool
+	ID          int64   `json:"id"`
+	ZoneID      int64   `json:"zone_id"`
+	Username    string  `json:"username"`
+	DisplayName string  `json:"display_name"`
+	Role        Role    `json:"role"`
+	LiaisonID   int64   `json:"liaison_id,omitempty"` // for RoleLiaison
+	GridIDs     []int64 `json:"grid_ids"`             // for RoleOfficer
+	Disabled    bool    `json:"disabled"`
 }
 
 // Validate checks a new user; gridCount is how many grids are named for

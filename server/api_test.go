@@ -1,113 +1,27 @@
 package server_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/paulmach/orb"
 
 	"gridgis/geo"
-	"gridgis/grid"
-	"gridgis/grid/postgis"
 	"gridgis/grid/postgis/pgtest"
 	"gridgis/server"
 )
 
-// fixture is a small zone whose contents the tests know exactly.
-type fixture struct {
-	srv   *server.Server
-	db    *postgis.DB
-	zone  grid.Zone
-	grids []grid.Grid
-	orgs  []grid.Org
-}
-
-var (
-	fixtureOnce sync.Once
-	shared      fixture
-)
-
-func testUSCC(n int) string {
-	body := fmt.Sprintf("91410400MA%07d", n)
-	c, _ := grid.USCCCheckChar(body)
-	return body + string(c)
-}
-
-// setup builds the fixture once for the package: two grids sharing an edge
-// (the left one drawn clockwise, to prove the API rewinds it) and 25
-// organizations on a 5 × 5 lattice over both.
-func setup(t *testing.T) fixture {
-	t.Helper()
-	fixtureOnce.Do(func() {
-		ctx := context.Background()
-		db, err := postgis.Open(ctx, testDSN)
-		if err != nil {
-			t.Fatalf("open: %v", err)
-		}
-		zone, err := db.CreateZone(ctx, grid.Zone{Code: "api-test", Name: "接口测试区",
-			Boundary: orb.MultiPolygon{{{{113, 33}, {113.2, 33}, {113.2, 33.1}, {113, 33.1}, {113, 33}}}}})
-		if err != nil {
-			t.Fatalf("zone: %v", err)
-		}
-		grids := []grid.Grid{
-			{ZoneID: zone.ID, Code: "G01", Name: "新材料产业网格", Industry: "新材料", Officer: "王芳", Instructor: "李强",
-				Geom: orb.MultiPolygon{{{{113, 33}, {113, 33.1}, {113.1, 33.1}, {113.1, 33}, {113, 33}}}}}, // clockwise
-			{ZoneID: zone.ID, Code: "G02", Name: "新能源产业网格", Industry: "新能源", Officer: "张伟", Instructor: "刘洋",
-				Geom: orb.MultiPolygon{{{{113.1, 33}, {113.2, 33}, {113.2, 33.1}, {113.1, 33.1}, {113.1, 33}}}}},
-		}
-		for i := range grids {
-			if grids[i], err = db.CreateGrid(ctx, grids[i]); err != nil {
-				t.Fatalf("grid: %v", err)
-			}
-		}
-		var orgs []grid.Org
-		for i := 0; i < 25; i++ {
-			o, err := db.CreateOrg(ctx, grid.Org{ZoneID: zone.ID, Name: fmt.Sprintf("平顶山测试%02d有限公司", i),
-				USCC: testUSCC(700000 + i), Kind: grid.OrgKinds[i%3], Industry: "物流",
-				Employees: 50, PartyMembers: 3, PartyOrg: grid.PartyStandalone,
-				Location: orb.Point{113.01 + 0.04*float64(i%5), 33.01 + 0.02*float64(i/5)}})
-			if err != nil {
-				t.Fatalf("org: %v", err)
-			}
-			orgs = append(orgs, o)
-		}
-		if _, err := db.AssignGrids(ctx, zone.ID); err != nil {
-			t.Fatalf("assign: %v", err)
-		}
-		log := slog.New(slog.NewTextHandler(io.Discard, nil))
-		shared = fixture{srv: server.New(server.Config{}, db, log), db: db, zone: zone, grids: grids, orgs: orgs}
-	})
-	if shared.srv == nil {
-		t.Fatal("fixture set-up failed earlier")
-	}
-	return shared
-}
-
-// get sends a GET through the real Fiber app and returns status, headers
-// and body.
+// get sends an anonymous GET through the real Fiber app.
 func get(t *testing.T, srv *server.Server, target string) (int, http.Header, []byte) {
 	t.Helper()
-	resp, err := srv.App().Test(httptest.NewRequest(http.MethodGet, target, nil), -1)
-	if err != nil {
-		t.Fatalf("GET %s: %v", target, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("GET %s: read body: %v", target, err)
-	}
-	return resp.StatusCode, resp.Header, body
+	return send(t, srv, httptest.NewRequest(http.MethodGet, target, nil))
 }
 
 // collection is the part of a FeatureCollection the tests read.
@@ -132,9 +46,9 @@ func (c collection) link(rel string) string {
 
 // getCollection GETs target, expects 200 GeoJSON that passes both the
 // independent validator and our winding check, and decodes it.
-func getCollection(t *testing.T, srv *server.Server, target string) collection {
+func getCollection(t *testing.T, fx *fixture, p persona, target string) collection {
 	t.Helper()
-	status, h, body := get(t, srv, target)
+	status, h, body := fx.do(t, p, http.MethodGet, target, "")
 	if status != http.StatusOK {
 		t.Fatalf("GET %s: status %d: %s", target, status, body)
 	}
@@ -213,7 +127,7 @@ func runValidator(t *testing.T, what string, body []byte) {
 
 func TestGrids(t *testing.T) {
 	fx := setup(t)
-	c := getCollection(t, fx.srv, "/api/v1/grids")
+	c := getCollection(t, fx, admin, "/api/v1/grids")
 	got := map[string]map[string]any{}
 	for _, f := range c.Features {
 		if f.Properties["zone_id"] == float64(fx.zone.ID) {
@@ -242,7 +156,7 @@ func TestOrganizationsPaging(t *testing.T) {
 	next := "/api/v1/organizations?bbox=" + bbox + "&limit=10"
 	pages := 0
 	for next != "" {
-		c := getCollection(t, fx.srv, next)
+		c := getCollection(t, fx, admin, next)
 		pages++
 		if c.NumberReturned != len(c.Features) {
 			t.Errorf("numberReturned %d, features %d", c.NumberReturned, len(c.Features))
@@ -278,7 +192,7 @@ func TestOrganizationFilters(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
-			c := getCollection(t, fx.srv, "/api/v1/organizations?"+tt.query)
+			c := getCollection(t, fx, admin, "/api/v1/organizations?"+tt.query)
 			if len(c.Features) != tt.want {
 				t.Errorf("got %d organizations, want %d", len(c.Features), tt.want)
 			}
@@ -317,7 +231,7 @@ func TestBadParameters(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
-			status, h, body := get(t, fx.srv, "/api/v1/organizations?"+tt.query)
+			status, h, body := fx.do(t, admin, http.MethodGet, "/api/v1/organizations?"+tt.query, "")
 			if status != http.StatusBadRequest {
 				t.Fatalf("status %d, want 400: %s", status, body)
 			}
@@ -333,7 +247,7 @@ func TestBadParameters(t *testing.T) {
 			}
 		})
 	}
-	if status, _, _ := get(t, fx.srv, "/api/v1/grids?bbox=1,2,3,4"); status != http.StatusBadRequest {
+	if status, _, _ := fx.do(t, admin, http.MethodGet, "/api/v1/grids?bbox=1,2,3,4", ""); status != http.StatusBadRequest {
 		t.Errorf("grids with an unknown parameter: status %d, want 400", status)
 	}
 }
@@ -347,7 +261,7 @@ func TestHealthAndUnknownRoutes(t *testing.T) {
 		"/api/v1/config":  http.StatusOK,
 		"/":               http.StatusOK, // the "not built" page: this server has no WebDir
 	} {
-		if status, _, body := get(t, fx.srv, target); status != want {
+		if status, _, body := fx.do(t, admin, http.MethodGet, target, ""); status != want {
 			t.Errorf("GET %s: status %d, want %d: %s", target, status, want, body)
 		}
 	}
@@ -356,7 +270,7 @@ func TestHealthAndUnknownRoutes(t *testing.T) {
 // readyz answers 503 when the database is gone.
 func TestReadyzWithoutDatabase(t *testing.T) {
 	db := pgtest.Open(t, testDSN)
-	srv := server.New(server.Config{}, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv := server.New(server.Config{}, db, discardLog)
 	db.Close()
 	if status, _, body := get(t, srv, "/readyz"); status != http.StatusServiceUnavailable {
 		t.Errorf("status %d, want 503: %s", status, body)

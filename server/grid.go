@@ -9,14 +9,25 @@ import (
 )
 
 // listGrids streams every grid polygon with its officer, instructor and
-// organization count.
+// organization count; every signed-in role sees every outline.
 func (s *Server) listGrids(c *fiber.Ctx) error {
 	if err := allowParams(c); err != nil {
 		return err
 	}
 	return s.streamCollection(c, collection{
 		query: func(ctx context.Context, emit grid.FeatureFunc) error {
-			return s.store.EachGridFeature(ctx, emit)
+			return s.store.EachGridFeature(ctx, grid.GridFilter{}, emit)
 		},
+	})
+}
+
+// getGrid answers one grid as a GeoJSON Feature.
+func (s *Server) getGrid(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	return s.sendFeature(c, "grid", func(ctx context.Context, emit grid.FeatureFunc) error {
+		return s.store.EachGridFeature(ctx, grid.GridFilter{ID: &id}, emit)
 	})
 }

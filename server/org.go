@@ -26,6 +26,7 @@ func (s *Server) listOrgs(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	f.Scope = userOf(c).Scope()
 	limit := f.Limit
 	f.Limit = limit + 1 // one more row tells whether a next page exists
 	query := url.Values{}
@@ -48,6 +49,19 @@ func (s *Server) listOrgs(c *fiber.Ctx) error {
 			next.Set("cursor", encodeCursor(lastID))
 			return []geo.Link{self, {Href: path + encodeQuery(next), Rel: "next", Type: geoJSON}}
 		},
+	})
+}
+
+// getOrg answers one organization as a GeoJSON Feature; one outside the
+// caller's scope is not found.
+func (s *Server) getOrg(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	f := grid.OrgFilter{ID: &id, Scope: userOf(c).Scope()}
+	return s.sendFeature(c, "organization", func(ctx context.Context, emit grid.FeatureFunc) error {
+		return s.store.EachOrgFeature(ctx, f, emit)
 	})
 }
 

@@ -20,22 +20,50 @@ type Config struct {
 	Basemap string
 	// QueryTimeout bounds each database query, streaming included.
 	QueryTimeout time.Duration
+	// SecureCookies marks the session cookie Secure (serving over HTTPS).
+	SecureCookies bool
+	// TrustedProxies are the peers (IPs or CIDRs) whose X-Forwarded-For
+	// gives the client address; from anyone else the header is ignored.
+	TrustedProxies []string
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+}
+
+// Store is everything the server needs from persistence.
+type Store interface {
+	grid.MapStore
+	grid.AuthStore
 }
 
 // Server is the HTTP application.
 type Server struct {
 	app   *fiber.App
 	cfg   Config
-	store grid.MapStore
+	store Store
 	log   *slog.Logger
+	now   func() time.Time
+	// logins and addrs throttle failed sign-ins per account and address.
+	logins, addrs *throttle
+	// dummyHash is checked against when the user is unknown, so both
+	// failures take the same time.
+	dummyHash string
 }
 
 // New builds the Fiber app with every route.
-func New(cfg Config, store grid.MapStore, log *slog.Logger) *Server {
+func New(cfg Config, store Store, log *slog.Logger) *Server {
 	if cfg.QueryTimeout == 0 {
 		cfg.QueryTimeout = 60 * time.Second
 	}
-	s := &Server{cfg: cfg, store: store, log: log}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	dummy, err := grid.HashPassword("gridgis timing equaliser")
+	if err != nil {
+		panic(err) // only crypto/rand can fail here, and it does not
+	}
+	s := &Server{cfg: cfg, store: store, log: log, now: cfg.Now, dummyHash: dummy,
+		logins: newThrottle(accountFailures, failureWindow, cfg.Now),
+		addrs:  newThrottle(addressFailures, failureWindow, cfg.Now)}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "gridgis",
 		Immutable:             true, // request values outlive handlers in streams
@@ -43,8 +71,13 @@ func New(cfg Config, store grid.MapStore, log *slog.Logger) *Server {
 		ReadTimeout:           15 * time.Second,
 		WriteTimeout:          2 * time.Minute,
 		IdleTimeout:           60 * time.Second,
-		BodyLimit:             1 << 20,
+		BodyLimit:             8 << 20, // the largest route's; others set their own
 		ErrorHandler:          s.handleError,
+		// The client address comes from X-Forwarded-For only when the
+		// peer is a configured proxy.
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          cfg.TrustedProxies,
+		ProxyHeader:             fiber.HeaderXForwardedFor,
 	})
 	s.routes()
 	return s
@@ -66,23 +99,54 @@ func (s *Server) Listen(ctx context.Context, addr string, grace time.Duration) e
 	}
 }
 
+// Body limits of the routes that take a body.
+const smallBody = 4 << 10
+
 func (s *Server) routes() {
+	s.app.Use(s.logRequests)
 	s.app.Get("/healthz", func(c *fiber.Ctx) error {
 		return c.JSON(fiber.Map{"status": "ok"})
 	})
 	s.app.Get("/readyz", s.readyz)
 
-	api := s.app.Group("/api/v1")
+	api := s.app.Group("/api/v1", sameOrigin, s.authenticate)
 	api.Get("/config", func(c *fiber.Ctx) error {
 		return c.JSON(fiber.Map{"basemap": s.cfg.Basemap})
 	})
-	api.Get("/grids", s.listGrids)
-	api.Get("/organizations", s.listOrgs)
+	api.Post("/session", limitBody(smallBody), s.login)
+	api.Delete("/session", s.logout)
+	api.Get("/me", allow(anyRole...), s.me)
+	api.Post("/tokens", allow(anyRole...), limitBody(smallBody), s.createToken)
+	api.Get("/tokens", allow(anyRole...), s.listTokens)
+	api.Delete("/tokens/:id", allow(anyRole...), s.revokeToken)
+	api.Get("/audit", allow(grid.RoleAdmin), s.listAudit)
+
+	api.Get("/grids", allow(anyRole...), s.listGrids)
+	api.Get("/grids/:id", allow(anyRole...), s.getGrid)
+	api.Get("/organizations", allow(anyRole...), s.listOrgs)
+	api.Get("/organizations/:id", allow(anyRole...), s.getOrg)
 	api.Use(func(c *fiber.Ctx) error {
 		return grid.Errorf(grid.ENotFound, "no API route %s %s", c.Method(), c.Path())
 	})
 
 	s.static()
+}
+
+// logRequests logs each request's method, path (never the query, which
+// may carry filters users typed), status and duration.
+func (s *Server) logRequests(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	status := c.Response().StatusCode()
+	if err != nil {
+		if herr := s.app.ErrorHandler(c, err); herr != nil {
+			return herr
+		}
+		status = c.Response().StatusCode()
+	}
+	s.log.Info("request", "method", c.Method(), "path", c.Path(), "status", status,
+		"ms", time.Since(start).Milliseconds())
+	return nil
 }
 
 func (s *Server) readyz(c *fiber.Ctx) error {

@@ -113,3 +113,23 @@ func (s *Server) streamCollection(c *fiber.Ctx, col collection) error {
 	})
 	return nil
 }
+
+// sendFeature answers the single feature query emits, or 404 naming what
+// was not found.
+func (s *Server) sendFeature(c *fiber.Ctx, what string, query func(context.Context, grid.FeatureFunc) error) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.QueryTimeout)
+	defer cancel()
+	var feature []byte
+	err := query(ctx, func(_ int64, f []byte) error {
+		feature = append([]byte(nil), f...)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if feature == nil {
+		return grid.Errorf(grid.ENotFound, "no %s %s", what, c.Params("id"))
+	}
+	c.Set(fiber.HeaderContentType, geoJSON)
+	return c.Send(feature)
+}

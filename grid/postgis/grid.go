@@ -19,11 +19,12 @@ SELECT g.id, json_build_object(
     'org_count', (SELECT count(*) FROM organization o WHERE o.grid_id = g.id AND o.active))
 )::text
 FROM grid g
+WHERE ($1::bigint IS NULL OR g.id = $1)
 ORDER BY g.id`
 
 // EachGridFeature implements grid.MapStore.
-func (db *DB) EachGridFeature(ctx context.Context, fn grid.FeatureFunc) error {
-	return db.eachFeature(ctx, fn, gridFeatureSQL)
+func (db *DB) EachGridFeature(ctx context.Context, f grid.GridFilter, fn grid.FeatureFunc) error {
+	return db.eachFeature(ctx, fn, gridFeatureSQL, f.ID)
 }
 
 // eachFeature runs a query returning (id, feature text) rows and hands

@@ -50,6 +50,10 @@ func orgWhere(f grid.OrgFilter) (string, []any) {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
+	conds = append(conds, scopeCond(f.Scope, bind))
+	if f.ID != nil {
+		conds = append(conds, "o.id = "+bind(*f.ID))
+	}
 	if f.ZoneID != nil {
 		conds = append(conds, "o.zone_id = "+bind(*f.ZoneID))
 	}
@@ -68,4 +72,18 @@ func orgWhere(f grid.OrgFilter) (string, []any) {
 		conds = append(conds, "o.id > "+bind(f.AfterID))
 	}
 	return "WHERE " + strings.Join(conds, " AND "), args
+}
+
+// scopeCond limits organizations (alias o, active assignment a) to what a
+// scope may read. The zero scope reads nothing.
+func scopeCond(s grid.Scope, bind func(any) string) string {
+	switch {
+	case s.All:
+		return "true"
+	case len(s.GridIDs) > 0:
+		return "o.grid_id = ANY(" + bind(s.GridIDs) + ")"
+	case s.LiaisonID > 0:
+		return "a.liaison_id = " + bind(s.LiaisonID)
+	}
+	return "false"
 }

@@ -12,19 +12,24 @@ import (
 func TestOrgWhere(t *testing.T) {
 	zone, gridID := int64(3), int64(7)
 	kind := grid.KindSocial
+	all := grid.Scope{All: true}
 	tests := []struct {
 		name     string
 		f        grid.OrgFilter
 		wantSQL  string
 		wantArgs []any
 	}{
-		{"no filter", grid.OrgFilter{}, "WHERE o.active", nil},
-		{"zone and cursor", grid.OrgFilter{ZoneID: &zone, AfterID: 42},
-			"WHERE o.active AND o.zone_id = $1 AND o.id > $2", []any{zone, int64(42)}},
-		{"bbox", grid.OrgFilter{BBox: &geo.BBox{MinLon: 1, MinLat: 2, MaxLon: 3, MaxLat: 4}},
-			"WHERE o.active AND o.geom && ST_MakeEnvelope($1, $2, $3, $4, 4326)", []any{1.0, 2.0, 3.0, 4.0}},
-		{"grid and kind", grid.OrgFilter{GridID: &gridID, Kind: &kind},
-			"WHERE o.active AND o.grid_id = $1 AND o.kind = $2", []any{gridID, "social"}},
+		{"zero scope sees nothing", grid.OrgFilter{}, "WHERE o.active AND false", nil},
+		{"zone and cursor", grid.OrgFilter{Scope: all, ZoneID: &zone, AfterID: 42},
+			"WHERE o.active AND true AND o.zone_id = $1 AND o.id > $2", []any{zone, int64(42)}},
+		{"bbox", grid.OrgFilter{Scope: all, BBox: &geo.BBox{MinLon: 1, MinLat: 2, MaxLon: 3, MaxLat: 4}},
+			"WHERE o.active AND true AND o.geom && ST_MakeEnvelope($1, $2, $3, $4, 4326)", []any{1.0, 2.0, 3.0, 4.0}},
+		{"grid and kind", grid.OrgFilter{Scope: all, GridID: &gridID, Kind: &kind},
+			"WHERE o.active AND true AND o.grid_id = $1 AND o.kind = $2", []any{gridID, "social"}},
+		{"officer scope and id", grid.OrgFilter{Scope: grid.Scope{GridIDs: []int64{2, 5}}, ID: &zone},
+			"WHERE o.active AND o.grid_id = ANY($1) AND o.id = $2", []any{[]int64{2, 5}, zone}},
+		{"liaison scope", grid.OrgFilter{Scope: grid.Scope{LiaisonID: 9}},
+			"WHERE o.active AND a.liaison_id = $1", []any{int64(9)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,7 +2,7 @@ package postgis
 
 import (
 	"context"
-	"fmt"
+	"errors"
 
 	"github.com/jackc/pgx/v5"
 
@@ -44,10 +44,59 @@ RETURNING grid_id`, u.ID, code, zoneID).Scan(&gridID)
 			}
 			u.GridIDs = append(u.GridIDs, gridID)
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO audit_log (action, target, detail)
-VALUES ('user_add', $1, jsonb_build_object('role', $2::text, 'grids', $3::text[]))`,
-			fmt.Sprintf("user:%d", u.ID), string(u.Role), gridCodes)
-		return err
+		return audit(ctx, tx, grid.AuditEntry{Action: "user_add", Target: userTarget(u.Username),
+			Detail: map[string]any{"role": u.Role, "grids": gridCodes}}, db.Now())
 	})
 	return u, translate(err)
+}
+
+func userTarget(username string) string { return "user:" + username }
+
+// ListUsers returns every user, by username.
+func (db *DB) ListUsers(ctx context.Context) ([]grid.User, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT `+userColumns+` FROM app_user u ORDER BY u.username`)
+	if err != nil {
+		return nil, translate(err)
+	}
+	users, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (grid.User, error) { return scanUser(r) })
+	return users, translate(err)
+}
+
+// SetUserDisabled disables or re-enables a user. Disabling ends their
+// sessions and revokes their tokens in the same transaction.
+func (db *DB) SetUserDisabled(ctx context.Context, username string, disabled bool) error {
+	return db.changeUser(ctx, username, map[bool]string{true: "user_disable", false: "user_enable"}[disabled],
+		`UPDATE app_user SET disabled = $2, updated_at = $3 WHERE username = $1 RETURNING id`, disabled)
+}
+
+// SetPassword stores a new password hash and ends the user's sessions, so
+// a reset locks out whoever knew the old one.
+func (db *DB) SetPassword(ctx context.Context, username, hash string) error {
+	return db.changeUser(ctx, username, "user_password_reset",
+		`UPDATE app_user SET password_hash = $2, updated_at = $3 WHERE username = $1 RETURNING id`, hash)
+}
+
+// changeUser runs one UPDATE of app_user (with $1 username, $2 value, $3
+// now), then ends sessions (and for a disable, revokes tokens) and audits.
+func (db *DB) changeUser(ctx context.Context, username, action, update string, value any) error {
+	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		now := db.Now()
+		var id int64
+		if err := tx.QueryRow(ctx, update, username, value, now).Scan(&id); err != nil {
+			if errors.Is(err, pgx.ErrNoRows) {
+				return grid.Errorf(grid.ENotFound, "no user %q", username)
+			}
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM session WHERE user_id = $1`, id); err != nil {
+			return err
+		}
+		if action == "user_disable" {
+			if _, err := tx.Exec(ctx, `UPDATE api_token SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL`, id, now); err != nil {
+				return err
+			}
+		}
+		return audit(ctx, tx, grid.AuditEntry{Action: action, Target: userTarget(username)}, now)
+	})
+	return translate(err)
 }

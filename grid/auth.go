@@ -1,0 +1,114 @@
+package grid
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"strings"
+	"time"
+)
+
+// Session lifetimes: a web session ends after SessionIdle without use, and
+// in any case SessionMax after sign-in.
+const (
+	SessionIdle = 2 * time.Hour
+	SessionMax  = 12 * time.Hour
+)
+
+// TokenPrefix marks gridgis API tokens, so leaked ones are easy to spot.
+const TokenPrefix = "ggt_"
+
+// Scope is what a user may read: everything, some grids, or one liaison's
+// organizations. The zero Scope sees nothing.
+type Scope struct {
+	All       bool
+	GridIDs   []int64
+	LiaisonID int64
+}
+
+// Scope returns the reading scope of u's role.
+func (u User) Scope() Scope {
+	switch u.Role {
+	case RoleAdmin, RolePlanner:
+		return Scope{All: true}
+	case RoleOfficer:
+		return Scope{GridIDs: u.GridIDs}
+	case RoleLiaison:
+		return Scope{LiaisonID: u.LiaisonID}
+	}
+	return Scope{}
+}
+
+// NewSecret returns a fresh random secret for a session or token, and the
+// SHA-256 hash under which it is stored. Only the client keeps the secret.
+func NewSecret(prefix string) (secret string, hash []byte) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	secret = prefix + base64.RawURLEncoding.EncodeToString(b)
+	return secret, HashSecret(secret)
+}
+
+// HashSecret is the stored form of a session id or API token.
+func HashSecret(secret string) []byte {
+	h := sha256.Sum256([]byte(secret))
+	return h[:]
+}
+
+// LooksLikeToken reports whether s has the shape of an API token.
+func LooksLikeToken(s string) bool {
+	return strings.HasPrefix(s, TokenPrefix) && len(s) == len(TokenPrefix)+43
+}
+
+// Token is a personal API token, as listed (its secret is never stored).
+type Token struct {
+	ID         int64      `json:"id"`
+	UserID     int64      `json:"user_id"`
+	Name       string     `json:"name"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  *time.Time `json:"expires_at"`
+	RevokedAt  *time.Time `json:"revoked_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+}
+
+// AuditEntry is one recorded action: who, when, from where, what.
+type AuditEntry struct {
+	ID         int64          `json:"id"`
+	At         time.Time      `json:"at"`
+	ActorID    int64          `json:"actor_id,omitempty"`
+	Actor      string         `json:"actor,omitempty"`
+	Action     string         `json:"action"`
+	Target     string         `json:"target"`
+	ClientAddr string         `json:"client_addr"`
+	Detail     map[string]any `json:"detail"`
+}
+
+// AuthStore keeps sessions, tokens and the audit log.
+type AuthStore interface {
+	// UserForLogin returns an enabled user and their password hash, or
+	// ENotFound.
+	UserForLogin(ctx context.Context, username string) (User, string, error)
+	// CreateSession stores a new session under the hash of its id.
+	CreateSession(ctx context.Context, hash []byte, userID int64, expires time.Time, clientAddr string) error
+	// SessionUser returns the user of a live session and marks it used;
+	// EUnauthorized when it is unknown, expired, idle too long, or the
+	// user is disabled.
+	SessionUser(ctx context.Context, hash []byte, idle time.Duration) (User, error)
+	// DeleteSession ends a session.
+	DeleteSession(ctx context.Context, hash []byte) error
+	// CreateToken stores a new API token under its hash.
+	CreateToken(ctx context.Context, userID int64, name string, hash []byte, expires *time.Time) (Token, error)
+	// TokenUser returns the user of a live token and marks it used.
+	TokenUser(ctx context.Context, hash []byte) (User, error)
+	// ListTokens lists a user's tokens, newest first.
+	ListTokens(ctx context.Context, userID int64) ([]Token, error)
+	// RevokeToken revokes token id; unless asAdmin it must be userID's own.
+	// A token the caller may not see is ENotFound.
+	RevokeToken(ctx context.Context, userID, id int64, asAdmin bool) (Token, error)
+	// Audit records an entry.
+	Audit(ctx context.Context, e AuditEntry) error
+	// ListAudit lists entries newest first, before id beforeID when > 0.
+	ListAudit(ctx context.Context, beforeID int64, limit int) ([]AuditEntry, error)
+}

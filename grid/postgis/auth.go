@@ -1,0 +1,167 @@
+package postgis
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"gridgis/grid"
+)
+
+// userColumns selects a grid.User from app_user u, with the grids of its
+// scope, for scanUser.
+const userColumns = `u.id, coalesce(u.zone_id, 0), u.username, u.display_name, u.role,
+  coalesce(u.liaison_id, 0), u.disabled,
+  coalesce((SELECT array_agg(ug.grid_id ORDER BY ug.grid_id) FROM user_grid ug WHERE ug.user_id = u.id), '{}')`
+
+func scanUser(row pgx.Row, extra ...any) (grid.User, error) {
+	var u grid.User
+	dest := append([]any{&u.ID, &u.ZoneID, &u.Username, &u.DisplayName, &u.Role, &u.LiaisonID, &u.Disabled, &u.GridIDs}, extra...)
+	err := row.Scan(dest...)
+	return u, err
+}
+
+// unauthorized is the one answer for every failed credential, so callers
+// cannot tell an unknown session from an expired one.
+var unauthorized = grid.Errorf(grid.EUnauthorized, "not signed in or session expired")
+
+// UserForLogin implements grid.AuthStore.
+func (db *DB) UserForLogin(ctx context.Context, username string) (grid.User, string, error) {
+	var hash string
+	u, err := scanUser(db.Pool.QueryRow(ctx,
+		`SELECT `+userColumns+`, u.password_hash FROM app_user u WHERE u.username = $1 AND NOT u.disabled`,
+		username), &hash)
+	return u, hash, translate(err)
+}
+
+// CreateSession implements grid.AuthStore.
+func (db *DB) CreateSession(ctx context.Context, hash []byte, userID int64, expires time.Time, clientAddr string) error {
+	now := db.Now()
+	_, err := db.Pool.Exec(ctx, `
+INSERT INTO session (id_hash, user_id, created_at, last_seen_at, expires_at, client_addr)
+VALUES ($1, $2, $3, $3, $4, $5)`, hash, userID, now, expires, clientAddr)
+	return translate(err)
+}
+
+// SessionUser implements grid.AuthStore: one statement checks expiry and
+// idleness and marks the session used.
+func (db *DB) SessionUser(ctx context.Context, hash []byte, idle time.Duration) (grid.User, error) {
+	now := db.Now()
+	u, err := scanUser(db.Pool.QueryRow(ctx, `
+WITH s AS (
+  UPDATE session SET last_seen_at = $2
+  WHERE id_hash = $1 AND expires_at > $2 AND last_seen_at > $2 - $3::interval
+  RETURNING user_id
+)
+SELECT `+userColumns+` FROM s JOIN app_user u ON u.id = s.user_id WHERE NOT u.disabled`,
+		hash, now, idle))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return u, unauthorized
+	}
+	return u, translate(err)
+}
+
+// DeleteSession implements grid.AuthStore.
+func (db *DB) DeleteSession(ctx context.Context, hash []byte) error {
+	_, err := db.Pool.Exec(ctx, `DELETE FROM session WHERE id_hash = $1`, hash)
+	return translate(err)
+}
+
+const tokenColumns = `t.id, t.user_id, t.name, t.created_at, t.expires_at, t.revoked_at, t.last_used_at`
+
+func scanToken(row pgx.Row) (grid.Token, error) {
+	var t grid.Token
+	err := row.Scan(&t.ID, &t.UserID, &t.Name, &t.CreatedAt, &t.ExpiresAt, &t.RevokedAt, &t.LastUsedAt)
+	return t, err
+}
+
+// CreateToken implements grid.AuthStore.
+func (db *DB) CreateToken(ctx context.Context, userID int64, name string, hash []byte, expires *time.Time) (grid.Token, error) {
+	t, err := scanToken(db.Pool.QueryRow(ctx, `
+INSERT INTO api_token AS t (user_id, name, token_hash, created_at, expires_at)
+VALUES ($1, $2, $3, $4, $5) RETURNING `+tokenColumns, userID, name, hash, db.Now(), expires))
+	return t, translate(err)
+}
+
+// TokenUser implements grid.AuthStore.
+func (db *DB) TokenUser(ctx context.Context, hash []byte) (grid.User, error) {
+	now := db.Now()
+	u, err := scanUser(db.Pool.QueryRow(ctx, `
+WITH t AS (
+  UPDATE api_token SET last_used_at = $2
+  WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)
+  RETURNING user_id
+)
+SELECT `+userColumns+` FROM t JOIN app_user u ON u.id = t.user_id WHERE NOT u.disabled`, hash, now))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return u, unauthorized
+	}
+	return u, translate(err)
+}
+
+// ListTokens implements grid.AuthStore.
+func (db *DB) ListTokens(ctx context.Context, userID int64) ([]grid.Token, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT `+tokenColumns+` FROM api_token t WHERE t.user_id = $1 ORDER BY t.id DESC`, userID)
+	if err != nil {
+		return nil, translate(err)
+	}
+	tokens, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (grid.Token, error) { return scanToken(r) })
+	return tokens, translate(err)
+}
+
+// RevokeToken implements grid.AuthStore.
+func (db *DB) RevokeToken(ctx context.Context, userID, id int64, asAdmin bool) (grid.Token, error) {
+	t, err := scanToken(db.Pool.QueryRow(ctx, `
+UPDATE api_token t SET revoked_at = coalesce(t.revoked_at, $3)
+WHERE t.id = $1 AND ($4 OR t.user_id = $2)
+RETURNING `+tokenColumns, id, userID, db.Now(), asAdmin))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return t, grid.Errorf(grid.ENotFound, "no token %d", id)
+	}
+	return t, translate(err)
+}
+
+// Audit implements grid.AuthStore.
+func (db *DB) Audit(ctx context.Context, e grid.AuditEntry) error {
+	return audit(ctx, db.Pool, e, db.Now())
+}
+
+// execer is what audit needs: a pool or a transaction.
+type execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+func audit(ctx context.Context, x execer, e grid.AuditEntry, now time.Time) error {
+	var actor *int64
+	if e.ActorID != 0 {
+		actor = &e.ActorID
+	}
+	if e.Detail == nil {
+		e.Detail = map[string]any{}
+	}
+	_, err := x.Exec(ctx, `
+INSERT INTO audit_log (at, actor_id, action, target, client_addr, detail)
+VALUES ($1, $2, $3, $4, $5, $6)`, now, actor, e.Action, e.Target, e.ClientAddr, e.Detail)
+	return translate(err)
+}
+
+// ListAudit implements grid.AuthStore.
+func (db *DB) ListAudit(ctx context.Context, beforeID int64, limit int) ([]grid.AuditEntry, error) {
+	rows, err := db.Pool.Query(ctx, `
+SELECT a.id, a.at, coalesce(a.actor_id, 0), coalesce(u.username, ''), a.action, a.target, a.client_addr, a.detail
+FROM audit_log a LEFT JOIN app_user u ON u.id = a.actor_id
+WHERE ($1 = 0 OR a.id < $1)
+ORDER BY a.id DESC LIMIT $2`, beforeID, limit)
+	if err != nil {
+		return nil, translate(err)
+	}
+	entries, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (grid.AuditEntry, error) {
+		var e grid.AuditEntry
+		err := r.Scan(&e.ID, &e.At, &e.ActorID, &e.Actor, &e.Action, &e.Target, &e.ClientAddr, &e.Detail)
+		return e, err
+	})
+	return entries, translate(err)
+}

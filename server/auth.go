@@ -1,0 +1,223 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gofiber/fiber/v2"
+
+	"gridgis/grid"
+)
+
+// sessionCookie holds the web session id; the server keeps only its hash.
+const sessionCookie = "gridgis_session"
+
+// Login throttling: per account and per client address, failures within
+// the window before further attempts wait for the window to end.
+const (
+	accountFailures = 5
+	addressFailures = 20
+	failureWindow   = 15 * time.Minute
+)
+
+// badLogin is the one answer to an unknown user and a wrong password.
+var badLogin = grid.Errorf(grid.EUnauthorized, "用户名或密码错误 / wrong username or password")
+
+// localsUser and localsVia are the keys under which authenticate leaves
+// the caller and how they proved who they are.
+const (
+	localsUser = "user"
+	localsVia  = "via"
+)
+
+// userOf returns the signed-in caller; routes behind allow always have one.
+func userOf(c *fiber.Ctx) grid.User {
+	u, _ := c.Locals(localsUser).(grid.User)
+	return u
+}
+
+// authenticate identifies the caller from an API token (Authorization:
+// Bearer) or the session cookie, and leaves them in the context. It
+// refuses a bad token outright but lets anonymous requests through: allow
+// decides what each route needs.
+func (s *Server) authenticate(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
+	defer cancel()
+	if h := c.Get(fiber.HeaderAuthorization); h != "" {
+		token, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || !grid.LooksLikeToken(token) {
+			return grid.Errorf(grid.EUnauthorized, "Authorization must be \"Bearer <API token>\"")
+		}
+		u, err := s.store.TokenUser(ctx, grid.HashSecret(token))
+		if err != nil {
+			return err
+		}
+		c.Locals(localsUser, u)
+		c.Locals(localsVia, "token")
+		return c.Next()
+	}
+	if id := c.Cookies(sessionCookie); id != "" {
+		u, err := s.store.SessionUser(ctx, grid.HashSecret(id), grid.SessionIdle)
+		if err == nil {
+			c.Locals(localsUser, u)
+			c.Locals(localsVia, "session")
+		} else if grid.ErrorCode(err) != grid.EUnauthorized {
+			return err
+		}
+	}
+	return c.Next()
+}
+
+// allow admits signed-in callers of the given roles: 401 for anonymous
+// callers, 403 for other roles.
+func allow(roles ...grid.Role) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		u, ok := c.Locals(localsUser).(grid.User)
+		if !ok {
+			return grid.Errorf(grid.EUnauthorized, "请先登录 / sign in first")
+		}
+		if !slices.Contains(roles, u.Role) {
+			return grid.Errorf(grid.EForbidden, "role %s may not do this", u.Role)
+		}
+		return c.Next()
+	}
+}
+
+// anyRole is every role: any signed-in caller.
+var anyRole = grid.Roles
+
+// sameOrigin refuses unsafe requests that a browser sent from another
+// site. Bearer-token requests carry no ambient credential and pass; so do
+// requests with neither Sec-Fetch-Site nor Origin, which browsers always
+// send on cross-site unsafe requests.
+func sameOrigin(c *fiber.Ctx) error {
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+		return c.Next()
+	}
+	if c.Get(fiber.HeaderAuthorization) != "" {
+		return c.Next()
+	}
+	if site := c.Get("Sec-Fetch-Site"); site != "" {
+		if site != "same-origin" && site != "none" {
+			return grid.Errorf(grid.EForbidden, "cross-site request refused")
+		}
+		return c.Next()
+	}
+	if origin := c.Get(fiber.HeaderOrigin); origin != "" {
+		u, err := url.Parse(origin)
+		if err != nil || u.Host != c.Get(fiber.HeaderHost) {
+			return grid.Errorf(grid.EForbidden, "cross-origin request refused")
+		}
+	}
+	return c.Next()
+}
+
+type loginInput struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+// login checks a username and password and starts a fresh session. Any
+// session id the client sent is ignored (and ended), so an id planted
+// before sign-in never becomes authenticated.
+func (s *Server) login(c *fiber.Ctx) error {
+	var in loginInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	switch {
+	case in.Username == "" || utf8.RuneCountInString(in.Username) > 100:
+		return grid.Invalid("username", "required, at most 100 characters")
+	case in.Password == "" || utf8.RuneCountInString(in.Password) > 200:
+		return grid.Invalid("password", "required, at most 200 characters")
+	}
+	addr := c.IP()
+	account := "account:" + strings.ToLower(in.Username)
+	if wait := max(s.logins.wait(account), s.addrs.wait("addr:"+addr)); wait > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds())+1))
+		return problem(c, http.StatusTooManyRequests, "throttled", "", "尝试次数过多，请稍后再试 / too many failed sign-ins, try later")
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
+	defer cancel()
+	u, hash, err := s.store.UserForLogin(ctx, in.Username)
+	if err != nil && grid.ErrorCode(err) != grid.ENotFound {
+		return err
+	}
+	if err != nil {
+		hash = s.dummyHash // spend the same time as for a real account
+	}
+	ok, herr := grid.CheckPassword(hash, in.Password)
+	if err != nil || herr != nil || !ok {
+		s.logins.fail(account)
+		s.addrs.fail("addr:" + addr)
+		s.audit(c, grid.AuditEntry{Action: "login_failed", Target: "user:" + in.Username})
+		return badLogin
+	}
+	s.logins.reset(account)
+
+	if old := c.Cookies(sessionCookie); old != "" {
+		if err := s.store.DeleteSession(ctx, grid.HashSecret(old)); err != nil {
+			return err
+		}
+	}
+	id, idHash := grid.NewSecret("")
+	expires := s.now().Add(grid.SessionMax)
+	if err := s.store.CreateSession(ctx, idHash, u.ID, expires, addr); err != nil {
+		return err
+	}
+	c.Cookie(&fiber.Cookie{
+		Name: sessionCookie, Value: id, Path: "/", Expires: expires,
+		HTTPOnly: true, Secure: s.cfg.SecureCookies, SameSite: fiber.CookieSameSiteLaxMode,
+	})
+	s.auditAs(c, u, grid.AuditEntry{Action: "login", Target: "user:" + u.Username})
+	return c.JSON(fiber.Map{"user": u})
+}
+
+// logout ends the caller's session, if any, and clears the cookie.
+func (s *Server) logout(c *fiber.Ctx) error {
+	if id := c.Cookies(sessionCookie); id != "" {
+		ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
+		defer cancel()
+		if err := s.store.DeleteSession(ctx, grid.HashSecret(id)); err != nil {
+			return err
+		}
+		if u, ok := c.Locals(localsUser).(grid.User); ok {
+			s.auditAs(c, u, grid.AuditEntry{Action: "logout", Target: "user:" + u.Username})
+		}
+	}
+	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HTTPOnly: true, Secure: s.cfg.SecureCookies, SameSite: fiber.CookieSameSiteLaxMode})
+	return c.SendStatus(http.StatusNoContent)
+}
+
+// me answers who the caller is.
+func (s *Server) me(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"user": userOf(c)})
+}
+
+// audit records an entry for the signed-in caller (if any) and their
+// address. A failure to audit is logged, not shown: the action happened.
+func (s *Server) audit(c *fiber.Ctx, e grid.AuditEntry) {
+	if u, ok := c.Locals(localsUser).(grid.User); ok {
+		e.ActorID = u.ID
+	}
+	e.ClientAddr = c.IP()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.store.Audit(ctx, e); err != nil {
+		s.log.Error("audit failed", "action", e.Action, "err", err)
+	}
+}
+
+func (s *Server) auditAs(c *fiber.Ctx, u grid.User, e grid.AuditEntry) {
+	e.ActorID = u.ID
+	c.Locals(localsUser, u)
+	s.audit(c, e)
+}

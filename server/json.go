@@ -1,0 +1,53 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"gridgis/grid"
+)
+
+// decodeJSON reads the request body into v, refusing other media types,
+// malformed JSON, unknown fields and trailing data with a 400 problem
+// that names the field where it can.
+func decodeJSON(c *fiber.Ctx, v any) error {
+	if ct := c.Get(fiber.HeaderContentType); !strings.HasPrefix(ct, fiber.MIMEApplicationJSON) {
+		return grid.Invalid("Content-Type", "must be application/json")
+	}
+	dec := json.NewDecoder(bytes.NewReader(c.Body()))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.Decode(&struct{}{}) != io.EOF {
+		return grid.Invalid("body", "must hold a single JSON object")
+	}
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &typeErr):
+		return grid.Invalid(typeErr.Field, "must be a JSON %s", typeErr.Type.Kind())
+	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return grid.Invalid("body", "malformed JSON")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return grid.Invalid(field, "unknown field")
+	}
+	return grid.Invalid("body", "malformed JSON")
+}
+
+// limitBody refuses request bodies over n bytes with 413, before any
+// handler reads them.
+func limitBody(n int) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if len(c.Body()) > n {
+			return fiber.NewError(fiber.StatusRequestEntityTooLarge, "request body too large")
+		}
+		return c.Next()
+	}
+}

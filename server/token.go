@@ -1,0 +1,119 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gofiber/fiber/v2"
+
+	"gridgis/grid"
+)
+
+// maxTokenDays caps a token's life; without expires_in_days it never
+// expires until revoked.
+const maxTokenDays = 3650
+
+type tokenInput struct {
+	Name          string `json:"name"`
+	ExpiresInDays *int   `json:"expires_in_days"`
+}
+
+// createToken issues a personal API token. The secret is in this answer
+// only; the server keeps its hash.
+func (s *Server) createToken(c *fiber.Ctx) error {
+	var in tokenInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	in.Name = strings.TrimSpace(in.Name)
+	if in.Name == "" || utf8.RuneCountInString(in.Name) > 100 {
+		return grid.Invalid("name", "required, at most 100 characters")
+	}
+	var expires *time.Time
+	if in.ExpiresInDays != nil {
+		if *in.ExpiresInDays < 1 || *in.ExpiresInDays > maxTokenDays {
+			return grid.Invalid("expires_in_days", "must be from 1 to %d", maxTokenDays)
+		}
+		t := s.now().Add(time.Duration(*in.ExpiresInDays) * 24 * time.Hour)
+		expires = &t
+	}
+	u := userOf(c)
+	secret, hash := grid.NewSecret(grid.TokenPrefix)
+	ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
+	defer cancel()
+	t, err := s.store.CreateToken(ctx, u.ID, in.Name, hash, expires)
+	if err != nil {
+		return err
+	}
+	s.audit(c, grid.AuditEntry{Action: "token_create", Target: "token:" + strconv.FormatInt(t.ID, 10),
+		Detail: map[string]any{"name": t.Name}})
+	c.Status(http.StatusCreated)
+	return c.JSON(fiber.Map{"token": secret, "id": t.ID, "name": t.Name, "created_at": t.CreatedAt, "expires_at": t.ExpiresAt})
+}
+
+// listTokens lists the caller's own tokens, without secrets.
+func (s *Server) listTokens(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
+	defer cancel()
+	tokens, err := s.store.ListTokens(ctx, userOf(c).ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"tokens": tokens})
+}
+
+// revokeToken revokes one of the caller's tokens (an admin: anyone's).
+// Another user's token is not found, not forbidden.
+func (s *Server) revokeToken(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	u := userOf(c)
+	ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
+	defer cancel()
+	if _, err := s.store.RevokeToken(ctx, u.ID, id, u.Role == grid.RoleAdmin); err != nil {
+		return err
+	}
+	s.audit(c, grid.AuditEntry{Action: "token_revoke", Target: "token:" + strconv.FormatInt(id, 10)})
+	return c.SendStatus(http.StatusNoContent)
+}
+
+// listAudit pages through the audit log, newest first.
+func (s *Server) listAudit(c *fiber.Ctx) error {
+	if err := allowParams(c, "limit", "before"); err != nil {
+		return err
+	}
+	limit, err := intParam(c, "limit", 100, 1, 1000)
+	if err != nil {
+		return err
+	}
+	before, err := intParam(c, "before", 0, 0, int(^uint(0)>>1))
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
+	defer cancel()
+	entries, err := s.store.ListAudit(ctx, int64(before), limit)
+	if err != nil {
+		return err
+	}
+	out := fiber.Map{"entries": entries}
+	if len(entries) == limit {
+		out["next"] = c.Path() + "?limit=" + strconv.Itoa(limit) + "&before=" + strconv.FormatInt(entries[len(entries)-1].ID, 10)
+	}
+	return c.JSON(out)
+}
+
+// pathID reads the :id route parameter as a positive row id.
+func pathID(c *fiber.Ctx) (int64, error) {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, grid.Invalid("id", "must be a positive integer id")
+	}
+	return id, nil
+}
