@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -172,7 +174,15 @@ VALUES ($1, '测试联络员', $2, ST_SetSRID(ST_MakePoint(113.02, 33.02), 4326)
 			return nil, err
 		}
 	}
-	fx.srv = server.New(server.Config{}, db, slog.New(slog.NewTextHandler(fx.logs, nil)))
+	// A stand-in for the built app, so the server registers its routes.
+	web, err := os.MkdirTemp("", "gridgis-web")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(web, "index.html"), []byte("<!doctype html><title>gridgis</title>"), 0o644); err != nil {
+		return nil, err
+	}
+	fx.srv = server.New(server.Config{WebDir: web}, db, slog.New(slog.NewTextHandler(fx.logs, nil)))
 	for p := range users {
 		if fx.sessions[p], err = fx.login(p); err != nil {
 			return nil, err

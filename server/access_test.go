@@ -1,0 +1,176 @@
+package server_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// status per persona, in the order of personas: anonymous, admin,
+// officer of G01, officer of G02, liaison (two G01 organizations), planner.
+type statuses [6]int
+
+// accessRow is one route of the matrix. Path placeholders: {grid} (G01),
+// {orgA} (a G01 organization of the liaison), {orgA2} (a G01 organization
+// not theirs), {orgB} (a G02 organization), {adminToken} (a token of the
+// admin's).
+type accessRow struct {
+	method, route, path, body string
+	want                      statuses
+	// fresh runs the row on a new session, for rows that end it.
+	fresh bool
+}
+
+const (
+	ok        = http.StatusOK
+	created   = http.StatusCreated
+	noContent = http.StatusNoContent
+	unauth    = http.StatusUnauthorized
+	forbidden = http.StatusForbidden
+	notFound  = http.StatusNotFound
+)
+
+// accessMatrix has a row for every route the server registers; the test
+// fails when a route is added without one.
+var accessMatrix = []accessRow{
+	{method: "GET", route: "/healthz", want: statuses{ok, ok, ok, ok, ok, ok}},
+	{method: "GET", route: "/readyz", want: statuses{ok, ok, ok, ok, ok, ok}},
+	{method: "GET", route: "/", want: statuses{ok, ok, ok, ok, ok, ok}},
+	{method: "GET", route: "/api/v1/config", want: statuses{ok, ok, ok, ok, ok, ok}},
+	{method: "POST", route: "/api/v1/session", body: `{"username":"t-nobody-{who}","password":"not-the-password"}`,
+		want: statuses{unauth, unauth, unauth, unauth, unauth, unauth}},
+	{method: "DELETE", route: "/api/v1/session", fresh: true,
+		want: statuses{noContent, noContent, noContent, noContent, noContent, noContent}},
+	{method: "GET", route: "/api/v1/me", want: statuses{unauth, ok, ok, ok, ok, ok}},
+	{method: "POST", route: "/api/v1/tokens", body: `{"name":"矩阵测试"}`,
+		want: statuses{unauth, created, created, created, created, created}},
+	{method: "GET", route: "/api/v1/tokens", want: statuses{unauth, ok, ok, ok, ok, ok}},
+	{method: "DELETE", route: "/api/v1/tokens/:id", path: "/api/v1/tokens/{adminToken}",
+		want: statuses{unauth, noContent, notFound, notFound, notFound, notFound}}, // admin runs last
+	{method: "GET", route: "/api/v1/audit", want: statuses{unauth, ok, forbidden, forbidden, forbidden, forbidden}},
+	{method: "GET", route: "/api/v1/grids", want: statuses{unauth, ok, ok, ok, ok, ok}},
+	{method: "GET", route: "/api/v1/grids/:id", path: "/api/v1/grids/{grid}", want: statuses{unauth, ok, ok, ok, ok, ok}},
+	{method: "GET", route: "/api/v1/organizations", want: statuses{unauth, ok, ok, ok, ok, ok}},
+	{method: "GET", route: "/api/v1/organizations/:id", path: "/api/v1/organizations/{orgA}",
+		want: statuses{unauth, ok, ok, notFound, ok, ok}},
+	{method: "GET", route: "/api/v1/organizations/:id", path: "/api/v1/organizations/{orgA2}",
+		want: statuses{unauth, ok, ok, notFound, notFound, ok}},
+	{method: "GET", route: "/api/v1/organizations/:id", path: "/api/v1/organizations/{orgB}",
+		want: statuses{unauth, ok, notFound, ok, notFound, ok}},
+	{method: "GET", route: "/*", path: "/some/app/path", want: statuses{ok, ok, ok, ok, ok, ok}},
+}
+
+// runOrder runs the admin last, so that a row whose admin call changes
+// state (revoking the admin's token) is checked for the others first.
+var runOrder = []int{0, 2, 3, 4, 5, 1}
+
+func TestAccessMatrix(t *testing.T) {
+	fx := setup(t)
+	// The admin's token that other personas must not see or revoke.
+	status, _, body := fx.do(t, admin, "POST", "/api/v1/tokens", `{"name":"admin-token"}`)
+	if status != created {
+		t.Fatalf("create admin token: %d %s", status, body)
+	}
+	var tok struct{ ID int64 }
+	if err := json.Unmarshal(body, &tok); err != nil {
+		t.Fatal(err)
+	}
+	id := func(n int64) string { return strconv.FormatInt(n, 10) }
+	expand := strings.NewReplacer(
+		"{grid}", id(fx.grids[0].ID), "{orgA}", id(fx.orgs[0].ID), "{orgA2}", id(fx.orgs[2].ID),
+		"{orgB}", id(fx.orgs[4].ID), "{adminToken}", id(tok.ID))
+
+	for _, row := range accessMatrix {
+		path := row.path
+		if path == "" {
+			path = row.route
+		}
+		path = expand.Replace(path)
+		for _, i := range runOrder {
+			p := personas[i]
+			t.Run(row.method+" "+path+" as "+string(p), func(t *testing.T) {
+				runner := fx
+				if row.fresh && p != anonymous {
+					sid, err := fx.login(p)
+					if err != nil {
+						t.Fatal(err)
+					}
+					runner = fx.withSession(p, sid)
+				}
+				status, _, got := runner.do(t, p, row.method, path, strings.ReplaceAll(row.body, "{who}", string(p)))
+				if status != row.want[i] {
+					t.Errorf("status %d, want %d: %s", status, row.want[i], got)
+				}
+			})
+		}
+	}
+}
+
+// withSession is fx with persona p signed in on session sid instead.
+func (fx *fixture) withSession(p persona, sid string) *fixture {
+	copy := *fx
+	copy.sessions = map[persona]string{p: sid}
+	return &copy
+}
+
+// Every registered route has a row in the matrix.
+func TestAccessMatrixCoversEveryRoute(t *testing.T) {
+	fx := setup(t)
+	covered := map[string]bool{}
+	for _, row := range accessMatrix {
+		covered[row.method+" "+row.route] = true
+	}
+	for _, r := range fx.srv.App().GetRoutes(true) {
+		if r.Method == http.MethodHead {
+			continue
+		}
+		if !covered[r.Method+" "+r.Path] {
+			t.Errorf("route %s %s has no row in accessMatrix", r.Method, r.Path)
+		}
+	}
+}
+
+// Lists and counts never leak rows outside the caller's scope.
+func TestScopedListing(t *testing.T) {
+	fx := setup(t)
+	inGrid := map[int64]int{}
+	for _, o := range fx.orgs {
+		var g int64
+		if err := fx.db.Pool.QueryRow(t.Context(), "SELECT grid_id FROM organization WHERE id = $1", o.ID).Scan(&g); err != nil {
+			t.Fatal(err)
+		}
+		inGrid[g]++
+	}
+	bbox := "?bbox=112.99,32.99,113.21,33.11"
+	tests := []struct {
+		p         persona
+		want      int
+		wantGrids []int64
+	}{
+		{admin, 25, nil},
+		{planner, 25, nil},
+		{officerA, inGrid[fx.grids[0].ID], []int64{fx.grids[0].ID}},
+		{officerB, inGrid[fx.grids[1].ID], []int64{fx.grids[1].ID}},
+		{liaison, 2, []int64{fx.grids[0].ID}},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.p), func(t *testing.T) {
+			c := getCollection(t, fx, tt.p, "/api/v1/organizations"+bbox)
+			if len(c.Features) != tt.want {
+				t.Errorf("%d organizations, want %d", len(c.Features), tt.want)
+			}
+			for _, f := range c.Features {
+				g := int64(f.Properties["grid_id"].(float64))
+				if tt.wantGrids != nil && g != tt.wantGrids[0] {
+					t.Errorf("organization %d of grid %d leaked", f.ID, g)
+				}
+			}
+			// Grid outlines and aggregate counts are for everyone.
+			if grids := getCollection(t, fx, tt.p, "/api/v1/grids"); len(grids.Features) < 2 {
+				t.Errorf("%d grids, want every grid", len(grids.Features))
+			}
+		})
+	}
+}
