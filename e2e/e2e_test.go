@@ -8,11 +8,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"gridgis/grid"
 	"gridgis/grid/demo"
+	"gridgis/grid/postgis"
 	"gridgis/grid/postgis/pgtest"
 	"gridgis/server"
 )
@@ -38,27 +41,37 @@ func need(t *testing.T, what, path string) {
 	t.Skip(msg)
 }
 
-// browserLogins are the demo users the browser test signs in as, with the
-// passwords serveDemo gives them.
-var browserLogins = map[string]string{"admin": "e2e-admin-Passw0rd", "officer-g01": "e2e-officer-Passw0rd"}
+var (
+	loadOnce sync.Once
+	loadErr  error
+)
 
-// serveDemo loads the demo zone into this package's database and serves it
-// with the built map app on a free loopback port.
-func serveDemo(t *testing.T) string {
-	t.Helper()
-	ctx := context.Background()
-	db := pgtest.Open(t, testDSN)
+// loadDemo loads the demo zone with real argon2id hashes only for the
+// users the browser signs in as; the other ~40 get one that matches no
+// password.
+func loadDemo(ctx context.Context, db *postgis.DB) error {
 	ds := demo.Generate(demo.Options{Now: time.Now(), Scale: 1})
-	// Real argon2id hashes only for the users the browser signs in as; the
-	// other ~40 get one that matches no password.
-	hash := func(username string) (string, error) {
+	return db.LoadDataset(ctx, ds, func(username string) (string, error) {
 		if pw, ok := browserLogins[username]; ok {
 			return grid.HashPassword(pw)
 		}
 		return "$argon2id$v=19$m=1,t=1,p=1$c2FsdA$a2V5", nil
-	}
-	if err := db.LoadDataset(ctx, ds, hash); err != nil {
-		t.Fatalf("load demo: %v", err)
+	})
+}
+
+// browserLogins are the demo users the browser test signs in as, with the
+// passwords loadDemo gives them.
+var browserLogins = map[string]string{"admin": "e2e-admin-Passw0rd", "officer-g01": "e2e-officer-Passw0rd"}
+
+// serveDemo loads the demo zone into this package's database and serves it
+// with the built map app on a free loopback port.
+func serveDemo(t *testing.T) (string, *postgis.DB) {
+	t.Helper()
+	ctx := context.Background()
+	db := pgtest.Open(t, testDSN)
+	loadOnce.Do(func() { loadErr = loadDemo(ctx, db) })
+	if loadErr != nil {
+		t.Fatalf("load demo: %v", loadErr)
 	}
 	web, _ := filepath.Abs("../frontend/dist")
 	srv := server.New(server.Config{WebDir: web}, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
@@ -68,7 +81,7 @@ func serveDemo(t *testing.T) string {
 	}
 	go func() { _ = srv.App().Listener(ln) }()
 	t.Cleanup(func() { _ = srv.App().ShutdownWithTimeout(5 * time.Second) })
-	return "http://" + ln.Addr().String()
+	return "http://" + ln.Addr().String(), db
 }
 
 // TestMapInBrowser opens the map app in Chromium and checks that the six
@@ -79,7 +92,7 @@ func TestMapInBrowser(t *testing.T) {
 	need(t, "Chromium", "/usr/bin/chromium")
 	need(t, "the built map app", "../frontend/dist/index.html")
 	need(t, "playwright-core", "../frontend/node_modules/playwright-core")
-	url := serveDemo(t)
+	url, _ := serveDemo(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -92,5 +105,40 @@ func TestMapInBrowser(t *testing.T) {
 	t.Logf("map.e2e.mjs:\n%s", out)
 	if err != nil {
 		t.Fatalf("browser test failed: %v", err)
+	}
+}
+
+// TestGDALReadsWithToken reads the organizations layer with GDAL's ogrinfo,
+// authenticated by an API token sent through GDAL_HTTP_HEADERS, as a
+// desktop GIS would.
+func TestGDALReadsWithToken(t *testing.T) {
+	need(t, "GDAL's ogrinfo", "ogrinfo")
+	url, db := serveDemo(t)
+	ctx := context.Background()
+	var plannerID int64
+	if err := db.Pool.QueryRow(ctx, `SELECT id FROM app_user WHERE username = 'planner'`).Scan(&plannerID); err != nil {
+		t.Fatal(err)
+	}
+	token, hash := grid.NewSecret(grid.TokenPrefix)
+	if _, err := db.CreateToken(ctx, plannerID, "gdal", hash, nil); err != nil {
+		t.Fatal(err)
+	}
+	ogrinfo := func(headers string) (string, error) {
+		cmd := exec.CommandContext(ctx, "ogrinfo", "-ro", "-so", "-al", url+"/api/v1/organizations?limit=10000")
+		cmd.Env = append(os.Environ(), "GDAL_HTTP_HEADERS="+headers, "CPL_DEBUG=OFF")
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	out, err := ogrinfo("Authorization: Bearer " + token)
+	if err != nil || !strings.Contains(out, "Feature Count: 404") {
+		t.Fatalf("ogrinfo with a token: %v\n%s", err, out)
+	}
+	for _, field := range []string{"uscc: String", "party_members: Integer", "grid_id: Integer"} {
+		if !strings.Contains(out, field) {
+			t.Errorf("ogrinfo does not list field %q:\n%s", field, out)
+		}
+	}
+	if out, err := ogrinfo("Authorization: Bearer " + grid.TokenPrefix + strings.Repeat("A", 43)); err == nil && strings.Contains(out, "Feature Count") {
+		t.Errorf("ogrinfo read the layer with a made-up token:\n%s", out)
 	}
 }

@@ -409,4 +409,3 @@ func TestNoSecretsInResponsesOrLogs(t *testing.T) {
 		t.Errorf("%d stored passwords are not argon2id hashes (%v)", stored, err)
 	}
 }
-
