@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+
+	"gridgis/grid/postgis/pgtest"
+)
+
+var testDSN string
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Run(m, "cli", &testDSN)) }
+
+// gridgis runs the CLI with args and stdin against the test database.
+func gridgis(t *testing.T, env Config, stdin string, args ...string) (string, error) {
+	t.Helper()
+	env.DatabaseURL = testDSN
+	var out bytes.Buffer
+	err := run(context.Background(), env, args, strings.NewReader(stdin), &out, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return out.String(), err
+}
+
+func TestUserCommands(t *testing.T) {
+	cfg := Config{DemoLogins: t.TempDir() + "/logins.txt"}
+	if out, err := gridgis(t, cfg, "", "seed", "--demo"); err != nil {
+		t.Fatalf("seed: %v\n%s", err, out)
+	}
+	logins, err := os.ReadFile(cfg.DemoLogins)
+	if err != nil || !strings.Contains(string(logins), "officer-g01") {
+		t.Fatalf("demo logins file: %v\n%s", err, logins)
+	}
+	if out, _ := gridgis(t, cfg, "", "seed", "--demo"); !strings.Contains(out, "already loaded") {
+		t.Errorf("second seed: %q, want it to change nothing", out)
+	}
+
+	// The password comes from stdin when GRIDGIS_PASSWORD is unset.
+	if _, err := gridgis(t, cfg, "a-long-enough-pw\n", "user", "add", "wang.fang", "--role", "officer", "--grid", "G02"); err != nil {
+		t.Fatalf("user add: %v", err)
+	}
+	out, err := gridgis(t, cfg, "", "user", "list")
+	if err != nil || !strings.Contains(out, "wang.fang") || !strings.Contains(out, "officer") {
+		t.Errorf("user list: %v\n%s", err, out)
+	}
+	withPw := cfg
+	withPw.Password = "another-long-pw"
+	if _, err := gridgis(t, withPw, "", "user", "passwd", "wang.fang"); err != nil {
+		t.Errorf("passwd: %v", err)
+	}
+	if _, err := gridgis(t, cfg, "", "user", "disable", "wang.fang"); err != nil {
+		t.Errorf("disable: %v", err)
+	}
+	if out, _ := gridgis(t, cfg, "", "user", "list"); !strings.Contains(out, "(disabled)") {
+		t.Errorf("disabled user not shown as such:\n%s", out)
+	}
+
+	bad := []struct {
+		name  string
+		stdin string
+		args  []string
+		want  string
+	}{
+		{"short password", "short\n", []string{"user", "add", "li.si", "--role", "planner"}, "password"},
+		{"unknown role", "a-long-enough-pw\n", []string{"user", "add", "li.si", "--role", "boss"}, "role"},
+		{"officer without grid", "a-long-enough-pw\n", []string{"user", "add", "li.si", "--role", "officer"}, "grid"},
+		{"unknown grid", "a-long-enough-pw\n", []string{"user", "add", "li.si", "--role", "officer", "--grid", "G99"}, "G99"},
+		{"bad username", "a-long-enough-pw\n", []string{"user", "add", "Li Si", "--role", "planner"}, "username"},
+		{"duplicate", "a-long-enough-pw\n", []string{"user", "add", "wang.fang", "--role", "planner"}, "conflict"},
+		{"unknown user", "", []string{"user", "disable", "nobody"}, "nobody"},
+		{"no password", "", []string{"user", "add", "li.si", "--role", "planner"}, "password"},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := gridgis(t, cfg, tt.stdin, tt.args...)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want one mentioning %q", err, tt.want)
+			}
+		})
+	}
+	if out, _ := gridgis(t, cfg, "", "user", "list"); strings.Contains(out, "li.si") {
+		t.Error("a refused user was written")
+	}
+}
+
+func TestSummarizeLogins(t *testing.T) {
+	text := "  admin pw admin A\n  liaison-01 pw liaison B\n  liaison-02 pw liaison C\n  liaison-03 pw liaison D\n"
+	got := summarizeLogins(text, "f.txt")
+	if !strings.Contains(got, "admin") || strings.Contains(got, "liaison-03") || !strings.Contains(got, "1 more") {
+		t.Errorf("summary:\n%s", got)
+	}
+}
+
