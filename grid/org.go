@@ -115,3 +115,67 @@ func oneOf[T comparable](v T, set []T) bool {
 	}
 	return false
 }
+
+// OrgPatch changes some of an organization's attributes. Nil fields stay
+// as they are; Version must be the version the client last read.
+type OrgPatch struct {
+	Version      int       `json:"version"`
+	Name         *string   `json:"name"`
+	Industry     *string   `json:"industry"`
+	Employees    *int      `json:"employees"`
+	PartyMembers *int      `json:"party_members"`
+	PartyOrg     *PartyOrg `json:"party_org"`
+	HighTech     *bool     `json:"high_tech"`
+	Specialized  *bool     `json:"specialized"`
+	Address      *string   `json:"address"`
+}
+
+// Apply returns o with the patch's fields set, validated, and the names of
+// the fields that changed.
+func (p OrgPatch) Apply(o Org) (Org, []string, error) {
+	if p.Version < 1 {
+		return o, nil, Invalid("version", "required: the version you last read")
+	}
+	var changed []string
+	set := func(name string, differs bool) {
+		if differs {
+			changed = append(changed, name)
+		}
+	}
+	if p.Name != nil {
+		set("name", *p.Name != o.Name)
+		o.Name = *p.Name
+	}
+	if p.Industry != nil {
+		set("industry", *p.Industry != o.Industry)
+		o.Industry = *p.Industry
+	}
+	if p.Employees != nil {
+		set("employees", *p.Employees != o.Employees)
+		o.Employees = *p.Employees
+	}
+	if p.PartyMembers != nil {
+		set("party_members", *p.PartyMembers != o.PartyMembers)
+		o.PartyMembers = *p.PartyMembers
+	}
+	if p.PartyOrg != nil {
+		set("party_org", *p.PartyOrg != o.PartyOrg)
+		o.PartyOrg = *p.PartyOrg
+	}
+	if p.HighTech != nil {
+		set("high_tech", *p.HighTech != o.HighTech)
+		o.HighTech = *p.HighTech
+	}
+	if p.Specialized != nil {
+		set("specialized", *p.Specialized != o.Specialized)
+		o.Specialized = *p.Specialized
+	}
+	if p.Address != nil {
+		set("address", *p.Address != o.Address)
+		o.Address = *p.Address
+	}
+	return o, changed, o.Validate()
+}
+
+// CanEditOrgs reports whether a role may change organizations it can see.
+func (r Role) CanEditOrgs() bool { return r == RoleAdmin || r == RoleOfficer }

@@ -31,3 +31,17 @@ type UserStore interface {
 type GridFilter struct {
 	ID *int64
 }
+
+// Actor is who changes something, for the audit row written with it.
+type Actor struct {
+	UserID     int64
+	ClientAddr string
+}
+
+// OrgStore changes organizations.
+type OrgStore interface {
+	// UpdateOrg applies patch to organization id if scope may see it
+	// (else ENotFound) and it is still at patch.Version (else EConflict),
+	// auditing the change; it returns the new version.
+	UpdateOrg(ctx context.Context, scope Scope, who Actor, id int64, patch OrgPatch) (int, error)
+}

@@ -59,6 +59,12 @@ var accessMatrix = []accessRow{
 		want: statuses{unauth, ok, ok, notFound, notFound, ok}},
 	{method: "GET", route: "/api/v1/organizations/:id", path: "/api/v1/organizations/{orgB}",
 		want: statuses{unauth, ok, notFound, ok, notFound, ok}},
+	{method: "PATCH", route: "/api/v1/organizations/:id", path: "/api/v1/organizations/{orgA}",
+		body: `{"version":{version},"address":"高新区矩阵路1号"}`,
+		want: statuses{unauth, ok, ok, notFound, forbidden, forbidden}},
+	{method: "PATCH", route: "/api/v1/organizations/:id", path: "/api/v1/organizations/{orgB}",
+		body: `{"version":{version},"address":"高新区矩阵路2号"}`,
+		want: statuses{unauth, ok, notFound, ok, notFound, forbidden}},
 	{method: "GET", route: "/*", path: "/some/app/path", want: statuses{ok, ok, ok, ok, ok, ok}},
 }
 
@@ -99,7 +105,8 @@ func TestAccessMatrix(t *testing.T) {
 					}
 					runner = fx.withSession(p, sid)
 				}
-				status, _, got := runner.do(t, p, row.method, path, strings.ReplaceAll(row.body, "{who}", string(p)))
+				body := strings.NewReplacer("{who}", string(p), "{version}", fx.versionAt(t, path)).Replace(row.body)
+				status, _, got := runner.do(t, p, row.method, path, body)
 				if status != row.want[i] {
 					t.Errorf("status %d, want %d: %s", status, row.want[i], got)
 				}
@@ -173,4 +180,19 @@ func TestScopedListing(t *testing.T) {
 			}
 		})
 	}
+}
+
+// versionAt is the current version of the organization a path names, or
+// "0" when it names none.
+func (fx *fixture) versionAt(t *testing.T, path string) string {
+	t.Helper()
+	id, err := strconv.ParseInt(strings.TrimPrefix(path, "/api/v1/organizations/"), 10, 64)
+	if err != nil {
+		return "0"
+	}
+	var v int
+	if err := fx.db.Pool.QueryRow(t.Context(), "SELECT version FROM organization WHERE id = $1", id).Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	return strconv.Itoa(v)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"slices"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -63,6 +64,34 @@ func (s *Server) getOrg(c *fiber.Ctx) error {
 	return s.sendFeature(c, "organization", func(ctx context.Context, emit grid.FeatureFunc) error {
 		return s.store.EachOrgFeature(ctx, f, emit)
 	})
+}
+
+// patchOrg changes an organization's attributes with optimistic
+// concurrency. A role that may not edit gets 403 for an organization it
+// can see and 404 for one it cannot, as for everyone else.
+func (s *Server) patchOrg(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	u := userOf(c)
+	if !u.Role.CanEditOrgs() {
+		if err := s.getOrg(c); err != nil {
+			return err // not visible: 404
+		}
+		c.Response().ResetBody()
+		return grid.Errorf(grid.EForbidden, "role %s may not change organizations", u.Role)
+	}
+	var patch grid.OrgPatch
+	if err := decodeJSON(c, &patch); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
+	defer cancel()
+	if _, err := s.store.UpdateOrg(ctx, u.Scope(), grid.Actor{UserID: u.ID, ClientAddr: c.IP()}, id, patch); err != nil {
+		return err
+	}
+	return s.getOrg(c)
 }
 
 func encodeQuery(v url.Values) string {

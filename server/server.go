@@ -33,6 +33,7 @@ type Config struct {
 type Store interface {
 	grid.MapStore
 	grid.AuthStore
+	grid.OrgStore
 }
 
 // Server is the HTTP application.
@@ -125,6 +126,7 @@ func (s *Server) routes() {
 	api.Get("/grids/:id", allow(anyRole...), s.getGrid)
 	api.Get("/organizations", allow(anyRole...), s.listOrgs)
 	api.Get("/organizations/:id", allow(anyRole...), s.getOrg)
+	api.Patch("/organizations/:id", allow(anyRole...), limitBody(smallBody), s.patchOrg)
 	api.Use(func(c *fiber.Ctx) error {
 		return grid.Errorf(grid.ENotFound, "no API route %s %s", c.Method(), c.Path())
 	})

@@ -19,7 +19,7 @@ SELECT o.id, json_build_object(
     'name', o.name, 'uscc', o.uscc, 'kind', o.kind, 'industry', o.industry,
     'employees', o.employees, 'party_members', o.party_members, 'party_org', o.party_org,
     'high_tech', o.high_tech, 'specialized', o.specialized, 'address', o.address,
-    'zone_id', o.zone_id, 'grid_id', o.grid_id, 'grid_reason', o.grid_reason,
+    'zone_id', o.zone_id, 'grid_id', o.grid_id, 'grid_reason', o.grid_reason, 'version', o.version,
     'liaison_id', a.liaison_id,
     'last_contact_at', (SELECT max(c.at) FROM contact c WHERE c.org_id = o.id AND c.kind = 'contact'),
     'last_visit_at', (SELECT max(c.at) FROM contact c WHERE c.org_id = o.id AND c.kind = 'visit'),
