@@ -93,4 +93,3 @@ func TestSummarizeLogins(t *testing.T) {
 		t.Errorf("summary:\n%s", got)
 	}
 }
-
