@@ -129,7 +129,11 @@ export class Api {
   private async getJSON<T>(url: string, signal?: AbortSignal): Promise<T> {
     let res: Response;
     try {
-      res = await this.fetchFn(url, { headers: { Accept: 'application/geo+json, application/json' }, signal });
+      res = await this.fetchFn(url, {
+        headers: { Accept: 'application/geo+json, application/json' },
+        credentials: 'same-origin', // the session cookie
+        signal,
+      });
     } catch (err) {
       if (signal?.aborted) throw err;
       throw new ApiError(0, 'network', 'network error', String(err));
@@ -163,7 +167,8 @@ function featuresOf<F extends Feature>(page: FeaturePage<F>): F[] {
   return page.features;
 }
 
-async function problemOf(res: Response): Promise<ApiError> {
+/** The ApiError for a failed response, read from its problem document when it has one. */
+export async function problemOf(res: Response): Promise<ApiError> {
   let title = res.statusText || `HTTP ${res.status}`;
   let detail = '';
   let code = `http_${res.status}`;

@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './api';
-import { countsLine, errorMessage, formatDate, gridReasonLabel, kindLabel, orgKinds, partyOrgLabel } from './i18n';
+import {
+  countsLine,
+  errorMessage,
+  formatDate,
+  gridReasonLabel,
+  kindLabel,
+  loginErrorMessage,
+  orgKinds,
+  partyOrgLabel,
+  roleLabel,
+  text,
+  waitWording,
+} from './i18n';
 
 describe('enum labels', () => {
   it('names organization kinds in Chinese', () => {
@@ -57,5 +69,49 @@ describe('errorMessage', () => {
 
   it('covers errors that are not from the API', () => {
     expect(errorMessage(new TypeError('x is undefined'))).toBe('数据加载失败：页面出现异常，请刷新重试');
+  });
+});
+
+describe('roleLabel', () => {
+  it('names the four roles in Chinese', () => {
+    expect(['admin', 'officer', 'liaison', 'planner'].map(roleLabel)).toEqual(['管理员', '网格员', '红领联络员', '规划员']);
+  });
+
+  it('shows a role it does not know as it is', () => {
+    expect(roleLabel('auditor')).toBe('auditor');
+  });
+});
+
+describe('loginErrorMessage', () => {
+  it('says the same for a wrong username and a wrong password', () => {
+    expect(loginErrorMessage({ kind: 'credentials' })).toBe('用户名或密码错误');
+  });
+
+  it('says how long to wait after too many attempts', () => {
+    expect(loginErrorMessage({ kind: 'throttled', retryAfter: 30 })).toBe('尝试次数过多，请 30 秒后再试');
+    expect(loginErrorMessage({ kind: 'throttled', retryAfter: 900 })).toBe('尝试次数过多，请 15 分钟后再试');
+    expect(loginErrorMessage({ kind: 'throttled', retryAfter: null })).toBe('尝试次数过多，请稍后再试');
+  });
+
+  it('words network and server failures', () => {
+    expect(loginErrorMessage({ kind: 'network' })).toBe('网络错误，请检查网络连接后重试');
+    expect(loginErrorMessage({ kind: 'server', status: 503 })).toBe('服务暂不可用，请稍后重试');
+    expect(loginErrorMessage({ kind: 'server', status: 500 })).toBe('登录失败，请稍后重试（HTTP 500）');
+  });
+});
+
+describe('text.login.waiting', () => {
+  it('counts the wait down on the button in the same words', () => {
+    expect(text.login.waiting(29)).toBe('29 秒后可重试');
+    expect(text.login.waiting(900)).toBe('15 分钟后可重试');
+  });
+});
+
+describe('waitWording', () => {
+  it('counts seconds up to two minutes, then whole minutes rounded up', () => {
+    expect(waitWording(1)).toBe('1 秒');
+    expect(waitWording(120)).toBe('120 秒');
+    expect(waitWording(121)).toBe('3 分钟');
+    expect(waitWording(600)).toBe('10 分钟');
   });
 });

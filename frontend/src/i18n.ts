@@ -1,9 +1,13 @@
 // Chinese UI strings and the wording of API enums and errors.
 import { ApiError, type GridReason, type OrgKind, type PartyOrg } from './api';
+import type { LoginFailure, Role } from './session';
 
 export const text = {
+  appTitle: 'gridgis · 园区网格地图',
+  loginTitle: '登录 · gridgis 园区网格地图',
   loading: '正在加载地图数据…',
   loadingOrgs: (n: number) => `正在加载组织数据…已加载 ${n} 家`,
+  loadingLegend: '正在加载网格与组织…',
   gridsSection: '产业网格',
   kindsSection: '组织类型',
   orgUnit: '家',
@@ -34,6 +38,23 @@ export const text = {
   specialized: '专精特新',
   persons: (n: number) => `${n} 人`,
   items: (n: number) => `${n} 件`,
+  mine: '我的网格',
+  scope: '数据范围',
+  login: {
+    submit: '登录',
+    submitting: '正在登录…',
+    waiting: (seconds: number) => `${waitWording(seconds)}后可重试`,
+    needUsername: '请输入用户名',
+    needPassword: '请输入密码',
+    showPassword: '显示密码',
+    hidePassword: '隐藏密码',
+    bootFailed: '网络错误，暂时无法连接服务器，请稍后重试',
+  },
+  sessionExpired: '登录已过期，请重新登录',
+  signedOut: '您已安全退出',
+  signOut: '退出',
+  signingOut: '正在退出…',
+  signOutFailed: '退出失败：无法连接服务器，请稍后重试',
 } as const;
 
 /** Map control tooltips (MapLibre's `locale` option). */
@@ -68,12 +89,40 @@ const gridReasonLabels: Record<GridReason, string> = {
   manual: '人工调整',
 };
 
+const roleLabels: Record<Role, string> = {
+  admin: '管理员',
+  officer: '网格员',
+  liaison: '红领联络员',
+  planner: '规划员',
+};
+
 export const orgKinds: readonly OrgKind[] = ['enterprise', 'new_economic', 'social'];
 
 // Unknown enum values (a newer server) are shown as they are, not hidden.
 export const kindLabel = (kind: string): string => kindLabels[kind as OrgKind] ?? kind;
 export const partyOrgLabel = (p: string): string => partyOrgLabels[p as PartyOrg] ?? p;
 export const gridReasonLabel = (r: string): string => gridReasonLabels[r as GridReason] ?? r;
+export const roleLabel = (role: string): string => roleLabels[role as Role] ?? role;
+
+/** What a failed sign-in tells the user. */
+export function loginErrorMessage(failure: LoginFailure): string {
+  switch (failure.kind) {
+    case 'credentials':
+      // Deliberately the same for an unknown user and a wrong password.
+      return '用户名或密码错误';
+    case 'throttled':
+      return failure.retryAfter === null ? '尝试次数过多，请稍后再试' : `尝试次数过多，请 ${waitWording(failure.retryAfter)}后再试`;
+    case 'network':
+      return '网络错误，请检查网络连接后重试';
+    case 'server':
+      return failure.status === 503 ? '服务暂不可用，请稍后重试' : `登录失败，请稍后重试（HTTP ${failure.status}）`;
+  }
+}
+
+/** "30 秒"; long waits in whole minutes, since "900 秒" reads badly. */
+export function waitWording(seconds: number): string {
+  return seconds <= 120 ? `${seconds} 秒` : `${Math.ceil(seconds / 60)} 分钟`;
+}
 
 /** The status line, e.g. "6 个网格 · 404 家组织". */
 export function countsLine(grids: number, orgs: number): string {

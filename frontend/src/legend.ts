@@ -3,11 +3,16 @@
 import type { GridFeature } from './api';
 import { kindLabel, orgKinds, text } from './i18n';
 import { kindColor } from './layers/organizations';
+import { gridListOrder } from './scope';
 
 export interface LegendData {
   grids: readonly GridFeature[];
   colors: ReadonlyMap<number, string>;
   kindCounts: ReadonlyMap<string, number>;
+  /** The signed-in officer's grids: listed first and tagged 我的网格. */
+  ownGridIds: ReadonlySet<number>;
+  /** What the map holds for this user, e.g. "全园区". */
+  scopeNote: string;
 }
 
 export interface LegendHandlers {
@@ -31,16 +36,19 @@ function section(title: string, body: HTMLElement): HTMLElement {
 
 function gridList(data: LegendData, handlers: LegendHandlers): HTMLElement {
   const list = el('ul', 'grid-list');
-  const grids = [...data.grids].sort((a, b) => a.properties.code.localeCompare(b.properties.code));
-  for (const g of grids) {
-    const button = el('button', 'grid-item');
+  for (const g of gridListOrder(data.grids, data.ownGridIds)) {
+    const mine = data.ownGridIds.has(g.id);
+    const button = el('button', mine ? 'grid-item mine' : 'grid-item');
     button.type = 'button';
     button.dataset.gridId = String(g.id);
     button.title = `${g.properties.name}（${g.properties.code}）`;
     const swatch = el('span', 'swatch');
     swatch.style.setProperty('--swatch', data.colors.get(g.id) ?? '#adb5bd');
     const names = el('span', 'grid-names');
-    names.append(el('span', 'grid-name', g.properties.name), el('span', 'grid-meta', g.properties.officer ? `网格员 ${g.properties.officer}` : g.properties.industry));
+    const name = el('span', 'grid-name-line');
+    name.append(el('span', 'grid-name', g.properties.name));
+    if (mine) name.append(el('span', 'mine-tag', text.mine));
+    names.append(name, el('span', 'grid-meta', g.properties.officer ? `网格员 ${g.properties.officer}` : g.properties.industry));
     button.append(swatch, names, el('span', 'count', `${g.properties.org_count}`));
     button.addEventListener('click', () => handlers.onGridSelect(g.id));
     button.addEventListener('mouseenter', () => handlers.onGridHover(g.id));
@@ -77,8 +85,15 @@ function kindList(data: LegendData, handlers: LegendHandlers): HTMLElement {
   return list;
 }
 
+function scopeBox(note: string): HTMLElement {
+  const box = el('p', 'scope-note');
+  box.append(el('span', 'scope-label', text.scope), el('span', 'scope-value', note));
+  return box;
+}
+
 export function renderLegend(root: HTMLElement, data: LegendData, handlers: LegendHandlers): void {
   root.replaceChildren(
+    scopeBox(data.scopeNote),
     section(`${text.gridsSection}（${data.grids.length}）`, gridList(data, handlers)),
     section(text.kindsSection, kindList(data, handlers)),
   );

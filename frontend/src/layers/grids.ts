@@ -4,6 +4,7 @@ import type { Feature, FeatureCollection, Point } from 'geojson';
 import type { GridFeature, GridProperties } from '../api';
 import { labelPoint } from '../geometry';
 import { text } from '../i18n';
+import type { GridEmphasis } from '../scope';
 import { LABEL_FONTS, LABEL_FONTS_BOLD } from '../theme';
 import type { PopupRow } from '../popup';
 
@@ -17,10 +18,15 @@ export interface GridLabelProperties {
   grid_id: number;
   name: string;
   org_count: number;
+  emphasis: GridEmphasis;
 }
 
+/** How each grid is drawn; without a scope every grid is "normal". */
+export type EmphasisOf = (gridId: number) => GridEmphasis;
+const allNormal: EmphasisOf = () => 'normal';
+
 /** One label point per grid, on its largest part. */
-export function gridLabelFeatures(grids: readonly GridFeature[]): Feature<Point, GridLabelProperties>[] {
+export function gridLabelFeatures(grids: readonly GridFeature[], emphasisOf: EmphasisOf = allNormal): Feature<Point, GridLabelProperties>[] {
   const labels: Feature<Point, GridLabelProperties>[] = [];
   for (const grid of grids) {
     const at = grid.geometry ? labelPoint(grid.geometry.coordinates) : null;
@@ -29,22 +35,46 @@ export function gridLabelFeatures(grids: readonly GridFeature[]): Feature<Point,
       type: 'Feature',
       id: grid.id,
       geometry: { type: 'Point', coordinates: at },
-      properties: { grid_id: grid.id, name: grid.properties.name, org_count: grid.properties.org_count },
+      properties: {
+        grid_id: grid.id,
+        name: grid.properties.name,
+        org_count: grid.properties.org_count,
+        emphasis: emphasisOf(grid.id),
+      },
     });
   }
   return labels;
 }
 
-/** Adds the grid sources and layers; each feature gets its colour as `color`. */
-export function addGridLayers(map: MapLibreMap, grids: readonly GridFeature[], colors: Map<number, string>): void {
-  const colored: FeatureCollection = {
+/**
+ * A paint value chosen by the feature's `emphasis`: the user's own grids
+ * stand out, the others recede but stay readable.
+ */
+export function byEmphasis(values: Record<GridEmphasis, number | string | ExpressionSpecification>): ExpressionSpecification {
+  return ['match', ['get', 'emphasis'], 'mine', values.mine, 'other', values.other, values.normal] as ExpressionSpecification;
+}
+
+/**
+ * Adds the grid sources and layers; each feature gets its colour as `color`
+ * and its emphasis as `emphasis`.
+ */
+export function addGridLayers(
+  map: MapLibreMap,
+  grids: readonly GridFeature[],
+  colors: Map<number, string>,
+  emphasisOf: EmphasisOf = allNormal,
+): void {
+  const styled: FeatureCollection = {
     type: 'FeatureCollection',
-    features: grids.map((g) => ({ ...g, properties: { ...g.properties, color: colors.get(g.id) ?? '#adb5bd' } })),
+    features: grids.map((g) => ({
+      ...g,
+      properties: { ...g.properties, color: colors.get(g.id) ?? '#adb5bd', emphasis: emphasisOf(g.id) },
+    })),
   };
-  map.addSource(GRID_SOURCE, { type: 'geojson', data: colored });
+  map.addSource(GRID_SOURCE, { type: 'geojson', data: styled });
   map.addSource(GRID_LABEL_SOURCE, {
     type: 'geojson',
-    data: { type: 'FeatureCollection', features: gridLabelFeatures(grids) },
+    data: { type: 'FeatureCollection', features: gridLabelFeatures(grids, emphasisOf) },
   });
 
   const hovered: ExpressionSpecification = ['boolean', ['feature-state', 'hover'], false];
@@ -54,7 +84,11 @@ export function addGridLayers(map: MapLibreMap, grids: readonly GridFeature[], c
     source: GRID_SOURCE,
     paint: {
       'fill-color': ['get', 'color'],
-      'fill-opacity': ['case', hovered, 0.34, 0.2],
+      'fill-opacity': byEmphasis({
+        normal: ['case', hovered, 0.34, 0.2],
+        mine: ['case', hovered, 0.4, 0.3],
+        other: ['case', hovered, 0.14, 0.06],
+      }),
     },
   });
   map.addLayer({
@@ -64,8 +98,12 @@ export function addGridLayers(map: MapLibreMap, grids: readonly GridFeature[], c
     layout: { 'line-join': 'round' },
     paint: {
       'line-color': ['get', 'color'],
-      'line-width': ['case', hovered, 3, 1.6],
-      'line-opacity': 0.95,
+      'line-width': byEmphasis({
+        normal: ['case', hovered, 3, 1.6],
+        mine: ['case', hovered, 4, 3],
+        other: ['case', hovered, 2, 1.2],
+      }),
+      'line-opacity': byEmphasis({ normal: 0.95, mine: 1, other: 0.55 }),
     },
   });
   map.addLayer({
@@ -89,7 +127,7 @@ export function addGridLayers(map: MapLibreMap, grids: readonly GridFeature[], c
       'text-max-width': 12,
     },
     paint: {
-      'text-color': '#1f2d3d',
+      'text-color': byEmphasis({ normal: '#1f2d3d', mine: '#1f2d3d', other: '#6b7785' }),
       'text-halo-color': 'rgba(255,255,255,0.92)',
       'text-halo-width': 2,
     },

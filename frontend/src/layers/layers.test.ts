@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Position } from 'geojson';
 import type { GridFeature, OrgProperties } from '../api';
 import { pointInPolygon } from '../geometry';
-import { gridLabelFeatures, gridPopupRows } from './grids';
+import { byEmphasis, gridLabelFeatures, gridPopupRows } from './grids';
 import { countByKind, kindColor, kindFilter, orgPopup } from './organizations';
 import { KIND_COLORS, UNKNOWN_KIND_COLOR } from '../theme';
 
@@ -47,11 +47,23 @@ describe('gridLabelFeatures', () => {
     const labels = gridLabelFeatures(grids);
     expect(labels.map((l) => l.properties.name)).toEqual(['新材料产业网格', '新能源产业网格']);
     expect(pointInPolygon(labels[1].geometry.coordinates, [ring(1, 0, 2, 1)])).toBe(true);
-    expect(labels[0].properties).toEqual({ grid_id: 1, name: '新材料产业网格', org_count: 12 });
+    expect(labels[0].properties).toEqual({ grid_id: 1, name: '新材料产业网格', org_count: 12, emphasis: 'normal' });
+  });
+
+  it("carries each grid's emphasis", () => {
+    const grids = [grid(1, '新材料产业网格', [[ring(0, 0, 1, 1)]]), grid(2, '新能源产业网格', [[ring(1, 0, 1, 1)]])];
+    const labels = gridLabelFeatures(grids, (id) => (id === 2 ? 'mine' : 'other'));
+    expect(labels.map((l) => l.properties.emphasis)).toEqual(['other', 'mine']);
   });
 
   it('skips grids without geometry', () => {
     expect(gridLabelFeatures([grid(1, '空网格', [])])).toEqual([]);
+  });
+});
+
+describe('byEmphasis', () => {
+  it('chooses a paint value by the feature\'s emphasis, normal being the fallback', () => {
+    expect(byEmphasis({ normal: 1, mine: 2, other: 0.5 })).toEqual(['match', ['get', 'emphasis'], 'mine', 2, 'other', 0.5, 1]);
   });
 });
 

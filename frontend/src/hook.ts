@@ -1,0 +1,62 @@
+// window.__gridgis: read-only state for the browser tests (e2e/map.e2e.mjs)
+// and for anyone poking at the page from the console.
+import type { User } from './session';
+
+export type View = 'boot' | 'login' | 'map';
+
+export interface GridSummary {
+  id: number;
+  code: string;
+  name: string;
+  /** The zone-wide count from the server, whatever the user may see. */
+  org_count: number;
+  /** One of the signed-in officer's own grids. */
+  mine: boolean;
+}
+
+export interface GridgisTestHook {
+  /** Which screen is showing. */
+  view: View;
+  /** The signed-in user, or null. */
+  user: User | null;
+  /** The map has drawn its data and placed its labels. */
+  ready: boolean;
+  /** The message shown when loading the map failed, else null. */
+  error: string | null;
+  gridCount: number;
+  orgCount: number;
+  gridNames: string[];
+  grids: GridSummary[];
+  basemap: boolean;
+  /** The grid_id of every organization loaded for this user. */
+  orgGridIds(): number[];
+  /** Grid names whose labels MapLibre has placed on screen. */
+  renderedLabels(): string[];
+  /** Page coordinates of an organization drawn well inside the map, or null. */
+  orgScreenPoint(): { x: number; y: number } | null;
+}
+
+declare global {
+  interface Window {
+    __gridgis: GridgisTestHook;
+  }
+}
+
+/** The map-related part of the hook, as it is with no map on screen. */
+export function emptyMapState(): Omit<GridgisTestHook, 'view' | 'user'> {
+  return {
+    ready: false,
+    error: null,
+    gridCount: 0,
+    orgCount: 0,
+    gridNames: [],
+    grids: [],
+    basemap: false,
+    orgGridIds: () => [],
+    renderedLabels: () => [],
+    orgScreenPoint: () => null,
+  };
+}
+
+export const hook: GridgisTestHook = { view: 'boot', user: null, ...emptyMapState() };
+window.__gridgis = hook;

@@ -1,0 +1,85 @@
+// The signed-in page around the map (index.html #app): top bar with status
+// line and account, side panel. Also switches between the boot, login and
+// map screens.
+import { hook, type View } from './hook';
+import { roleLabel, text } from './i18n';
+import type { User } from './session';
+
+function byId<T extends HTMLElement>(id: string): T {
+  const node = document.getElementById(id);
+  if (!node) throw new Error(`missing #${id} in index.html`);
+  return node as T;
+}
+
+export const shell = {
+  boot: byId<HTMLElement>('boot'),
+  login: byId<HTMLElement>('login'),
+  app: byId<HTMLElement>('app'),
+  status: byId<HTMLElement>('status'),
+  legend: byId<HTMLElement>('legend'),
+  map: byId<HTMLElement>('map'),
+  panel: byId<HTMLElement>('panel'),
+  panelToggle: byId<HTMLButtonElement>('panel-toggle'),
+  avatar: byId<HTMLElement>('account-avatar'),
+  accountName: byId<HTMLElement>('account-name'),
+  accountRole: byId<HTMLElement>('account-role'),
+  signOut: byId<HTMLButtonElement>('sign-out'),
+};
+
+/** Shows one screen and hides the others. */
+export function showView(view: View): void {
+  shell.boot.hidden = view !== 'boot';
+  shell.login.hidden = view !== 'login';
+  shell.app.hidden = view !== 'map';
+  document.body.dataset.view = view;
+  document.title = view === 'login' ? text.loginTitle : text.appTitle;
+  hook.view = view;
+}
+
+// On narrow screens the panel is a bottom sheet that this button opens.
+export function setPanelOpen(open: boolean): void {
+  shell.panel.classList.toggle('open', open);
+  shell.panelToggle.setAttribute('aria-expanded', String(open));
+  shell.panelToggle.textContent = open ? text.hidePanel : text.showPanel;
+}
+shell.panelToggle.addEventListener('click', () => setPanelOpen(!shell.panel.classList.contains('open')));
+
+export type StatusState = 'loading' | 'ok' | 'error';
+
+/** The status line; a failed load gets a retry button that reloads the page. */
+export function setStatus(message: string, state: StatusState, tooltip = '', offerReload = state === 'error'): void {
+  shell.status.textContent = message;
+  shell.status.dataset.state = state;
+  shell.status.title = tooltip;
+  if (offerReload) {
+    const retry = document.createElement('button');
+    retry.type = 'button';
+    retry.className = 'status-retry';
+    retry.textContent = text.retry;
+    retry.addEventListener('click', () => window.location.reload());
+    shell.status.append(retry);
+  }
+}
+
+/** Fills the top bar's account block: who is signed in and as what. */
+export function showAccount(user: User): void {
+  // The first character of a Chinese name is the family name, the usual
+  // avatar stand-in in Chinese admin systems.
+  shell.avatar.textContent = Array.from(user.display_name)[0] ?? '';
+  shell.accountName.textContent = user.display_name;
+  shell.accountRole.textContent = roleLabel(user.role);
+  shell.accountRole.dataset.role = user.role;
+  shell.accountName.title = `${user.display_name}（${user.username}）`;
+  shell.signOut.disabled = false;
+  shell.signOut.textContent = text.signOut;
+}
+
+/** Resets the panel and status line to how they are before any data. */
+export function resetShell(): void {
+  setPanelOpen(false);
+  setStatus(text.loading, 'loading');
+  const empty = document.createElement('p');
+  empty.className = 'legend-empty';
+  empty.textContent = text.loadingLegend;
+  shell.legend.replaceChildren(empty);
+}
