@@ -47,3 +47,11 @@ func (b BBox) String() string {
 	f := func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
 	return f(b.MinLon) + "," + f(b.MinLat) + "," + f(b.MaxLon) + "," + f(b.MaxLat)
 }
+
+// Extend returns the smallest box that holds both b and o.
+func (b BBox) Extend(o BBox) BBox {
+	return BBox{min(b.MinLon, o.MinLon), min(b.MinLat, o.MinLat), max(b.MaxLon, o.MaxLon), max(b.MaxLat, o.MaxLat)}
+}
+
+// Array is b as GeoJSON writes a bbox member: [west, south, east, north].
+func (b BBox) Array() [4]float64 { return [4]float64{b.MinLon, b.MinLat, b.MaxLon, b.MaxLat} }

@@ -107,8 +107,9 @@ func TestFeatureWriter(t *testing.T) {
 	var buf bytes.Buffer
 	w := bufio.NewWriter(&buf)
 	fw := NewFeatureWriter(w)
-	for _, f := range []string{`{"type":"Feature","id":1,"geometry":null,"properties":{}}`, `{"type":"Feature","id":2,"geometry":null,"properties":{}}`} {
-		if err := fw.Feature([]byte(f)); err != nil {
+	boxes := []BBox{{113.1, 33.7, 113.2, 33.8}, {113.15, 33.65, 113.3000004, 33.75}}
+	for i, f := range []string{`{"type":"Feature","id":1,"geometry":null,"properties":{}}`, `{"type":"Feature","id":2,"geometry":null,"properties":{}}`} {
+		if err := fw.Feature(boxes[i], []byte(f)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -120,12 +121,16 @@ func TestFeatureWriter(t *testing.T) {
 		Features []struct{ ID int }
 		Links    []Link
 		N        int `json:"numberReturned"`
+		BBox     [4]float64
 	}
 	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, buf.String())
 	}
 	if got.Type != "FeatureCollection" || len(got.Features) != 2 || got.N != 2 || got.Links[0].Rel != "next" {
 		t.Errorf("unexpected collection: %s", buf.String())
+	}
+	if want := [4]float64{113.1, 33.65, 113.3, 33.8}; got.BBox != want {
+		t.Errorf("bbox %v, want %v", got.BBox, want)
 	}
 
 	buf.Reset()

@@ -3,6 +3,7 @@ package geo
 import (
 	"bufio"
 	"encoding/json"
+	"math"
 )
 
 // FeatureWriter streams a GeoJSON FeatureCollection: the opening, then
@@ -11,6 +12,7 @@ import (
 type FeatureWriter struct {
 	w     *bufio.Writer
 	count int
+	bbox  BBox
 	err   error
 }
 
@@ -21,10 +23,16 @@ func NewFeatureWriter(w *bufio.Writer) *FeatureWriter {
 	return fw
 }
 
-// Feature appends one encoded GeoJSON Feature object.
-func (fw *FeatureWriter) Feature(feature []byte) error {
+// Feature appends one encoded GeoJSON Feature object whose geometry
+// lies in box.
+func (fw *FeatureWriter) Feature(box BBox, feature []byte) error {
 	if fw.err != nil {
 		return fw.err
+	}
+	if fw.count == 0 {
+		fw.bbox = box
+	} else {
+		fw.bbox = fw.bbox.Extend(box)
 	}
 	if fw.count > 0 {
 		fw.err = fw.w.WriteByte(',')
@@ -47,13 +55,17 @@ type Link struct {
 	Title string `json:"title,omitempty"`
 }
 
-// Close ends the collection with numberReturned, links (when any) and any
-// extra foreign members, then flushes.
+// Close ends the collection with numberReturned, the bbox of what was
+// written (when anything was), links (when any) and any extra foreign
+// members, then flushes.
 func (fw *FeatureWriter) Close(links []Link, extra map[string]any) error {
 	if fw.err != nil {
 		return fw.err
 	}
 	tail := map[string]any{"numberReturned": fw.count}
+	if fw.count > 0 {
+		tail["bbox"] = round6(fw.bbox.Array())
+	}
 	if len(links) > 0 {
 		tail["links"] = links
 	}
@@ -73,4 +85,12 @@ func (fw *FeatureWriter) Close(links []Link, extra map[string]any) error {
 		return err
 	}
 	return fw.w.Flush()
+}
+
+// round6 rounds to the 6 decimals the features carry.
+func round6(b [4]float64) [4]float64 {
+	for i, v := range b {
+		b[i] = math.Round(v*1e6) / 1e6
+	}
+	return b
 }

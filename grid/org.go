@@ -96,12 +96,19 @@ func (o *Org) Validate() error {
 // OrgFilter selects organizations. Nil fields do not filter, but Scope
 // always does: its zero value selects nothing.
 type OrgFilter struct {
-	Scope  Scope
-	ID     *int64
-	ZoneID *int64
-	BBox   *geo.BBox
-	GridID *int64
-	Kind   *OrgKind
+	Scope     Scope
+	ID        *int64
+	ZoneID    *int64
+	BBox      *geo.BBox
+	GridID    *int64
+	Kind      *OrgKind
+	Industry  *string
+	PartyOrg  *PartyOrg
+	LiaisonID *int64
+	// Query matches the name (substring) or the credit code (prefix).
+	Query *string
+	// Gap keeps the organizations that make up this indicator's gap.
+	Gap *Indicator
 	// AfterID continues a listing after the organization with this id.
 	AfterID int64
 	Limit   int

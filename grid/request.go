@@ -13,7 +13,14 @@ const (
 	StatusResolved   RequestStatus = "resolved"    // 销号
 	StatusVerified   RequestStatus = "verified"    // 复核通过
 	StatusRejected   RequestStatus = "rejected"    // 不予受理
+
+	// StatusOpen is a filter, not a status: every request not yet
+	// verified or rejected.
+	StatusOpen RequestStatus = "open"
 )
+
+// RequestStatuses lists every status a request can be in.
+var RequestStatuses = []RequestStatus{StatusReported, StatusAssigned, StatusInProgress, StatusResolved, StatusVerified, StatusRejected}
 
 // RequestCategory sets a request's SLA class.
 type RequestCategory string

@@ -1,10 +1,22 @@
 package grid
 
-import "context"
+import (
+	"context"
 
-// FeatureFunc receives one GeoJSON Feature, encoded by the store, with its
-// row id. The bytes are only valid during the call.
-type FeatureFunc func(id int64, feature []byte) error
+	"gridgis/geo"
+)
+
+// Feature is one GeoJSON Feature as the store encoded it, with its row id
+// and the bounding box of its geometry.
+type Feature struct {
+	ID   int64
+	BBox geo.BBox
+	// JSON is only valid during the FeatureFunc call.
+	JSON []byte
+}
+
+// FeatureFunc receives the features of a layer one at a time.
+type FeatureFunc func(Feature) error
 
 // MapStore streams the map layers as GeoJSON features, in id order, so a
 // response never has to hold a whole layer in memory.
@@ -18,6 +30,57 @@ type MapStore interface {
 	// EachOrgFeature streams the organizations f selects, at most f.Limit
 	// of them, ordered by id and starting after f.AfterID.
 	EachOrgFeature(ctx context.Context, f OrgFilter, fn FeatureFunc) error
+	// CountOrgs counts what EachOrgFeature would stream without a limit
+	// or cursor.
+	CountOrgs(ctx context.Context, f OrgFilter) (int64, error)
+	// EachLiaisonFeature streams liaison base points with their load,
+	// capacity and contact compliance, in id order.
+	EachLiaisonFeature(ctx context.Context, f LiaisonFilter, fn FeatureFunc) error
+	// CountLiaisons counts what EachLiaisonFeature would stream without a
+	// limit or cursor.
+	CountLiaisons(ctx context.Context, f LiaisonFilter) (int64, error)
+	// EachRequestFeature streams request points with status and SLA
+	// colour, in id order.
+	EachRequestFeature(ctx context.Context, f RequestFilter, fn FeatureFunc) error
+	// CountRequests counts what EachRequestFeature would stream without a
+	// limit or cursor.
+	CountRequests(ctx context.Context, f RequestFilter) (int64, error)
+	// EachAssignmentFeature streams active assignments as lines from the
+	// liaison's base to the organization.
+	EachAssignmentFeature(ctx context.Context, f AssignmentFilter, fn FeatureFunc) error
+	// EachCoverageFeature streams every grid polygon with the indicator's
+	// numerator, denominator and rate; these are aggregates, for every role.
+	EachCoverageFeature(ctx context.Context, ind Indicator, fn FeatureFunc) error
+	// CoverageTotals is the indicator per zone.
+	CoverageTotals(ctx context.Context, ind Indicator) ([]ZoneRate, error)
+}
+
+// LiaisonFilter selects liaisons; Scope always applies (officers see the
+// liaisons of their grids, a liaison only themself).
+type LiaisonFilter struct {
+	Scope   Scope
+	ID      *int64
+	BBox    *geo.BBox
+	GridID  *int64
+	AfterID int64
+	Limit   int
+}
+
+// RequestFilter selects requests; Scope always applies (officers see the
+// requests of their grids' organizations, a liaison those assigned to
+// them or about their organizations).
+type RequestFilter struct {
+	Scope  Scope
+	ID     *int64
+	BBox   *geo.BBox
+	GridID *int64
+	// Status is one status, or StatusOpen for every status not yet
+	// verified or rejected.
+	Status *RequestStatus
+	// Overdue selects requests past their due time (true) or not (false).
+	Overdue *bool
+	AfterID int64
+	Limit   int
 }
 
 // UserStore keeps the people who sign in.

@@ -3,6 +3,7 @@ package server_test
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -33,8 +34,11 @@ const (
 )
 
 // accessMatrix has a row for every route the server registers; the test
-// fails when a route is added without one.
-var accessMatrix = []accessRow{
+// fails when a route is added without one. Each area of the API keeps its
+// rows in its own test file.
+var accessMatrix = slices.Concat(coreAccess, tileAccess, ogcAccess)
+
+var coreAccess = []accessRow{
 	{method: "GET", route: "/healthz", want: statuses{ok, ok, ok, ok, ok, ok}},
 	{method: "GET", route: "/readyz", want: statuses{ok, ok, ok, ok, ok, ok}},
 	{method: "GET", route: "/", want: statuses{ok, ok, ok, ok, ok, ok}},
@@ -65,6 +69,11 @@ var accessMatrix = []accessRow{
 	{method: "PATCH", route: "/api/v1/organizations/:id", path: "/api/v1/organizations/{orgB}",
 		body: `{"version":{version},"address":"高新区矩阵路2号"}`,
 		want: statuses{unauth, ok, notFound, ok, notFound, forbidden}},
+	{method: "GET", route: "/api/v1/liaisons", want: statuses{unauth, ok, ok, ok, ok, ok}},
+	{method: "GET", route: "/api/v1/assignments", want: statuses{unauth, ok, ok, ok, ok, ok}},
+	{method: "GET", route: "/api/v1/requests", path: "/api/v1/requests?status=open", want: statuses{unauth, ok, ok, ok, ok, ok}},
+	{method: "GET", route: "/api/v1/coverage", path: "/api/v1/coverage?indicator=party_org", want: statuses{unauth, ok, ok, ok, ok, ok}},
+	{method: "GET", route: "/api/v1/coverage/gaps", path: "/api/v1/coverage/gaps?indicator=liaison", want: statuses{unauth, ok, ok, ok, ok, ok}},
 	{method: "GET", route: "/*", path: "/some/app/path", want: statuses{ok, ok, ok, ok, ok, ok}},
 }
 

@@ -2,13 +2,10 @@ package server
 
 import (
 	"context"
-	"net/url"
-	"slices"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
-	"gridgis/geo"
 	"gridgis/grid"
 )
 
@@ -18,7 +15,7 @@ const (
 	maxOrgLimit     = 10000
 )
 
-var orgParams = []string{"bbox", "grid", "kind", "limit", "cursor"}
+var orgParams = []string{"bbox", "grid", "kind", "industry", "party_org", "liaison", "q", "limit", "cursor"}
 
 // listOrgs streams organization points, a page at a time, with a next
 // link while more remain.
@@ -30,26 +27,8 @@ func (s *Server) listOrgs(c *fiber.Ctx) error {
 	f.Scope = userOf(c).Scope()
 	limit := f.Limit
 	f.Limit = limit + 1 // one more row tells whether a next page exists
-	query := url.Values{}
-	c.Context().QueryArgs().VisitAll(func(k, v []byte) { query.Set(string(k), string(v)) })
-	path := c.Path()
-	return s.streamCollection(c, collection{
-		query: func(ctx context.Context, emit grid.FeatureFunc) error {
-			return s.store.EachOrgFeature(ctx, f, emit)
-		},
-		limit: limit,
-		tail: func(more bool, lastID int64) []geo.Link {
-			self := geo.Link{Href: path + encodeQuery(query), Rel: "self", Type: geoJSON}
-			if !more {
-				return []geo.Link{self}
-			}
-			next := url.Values{}
-			for k, v := range query {
-				next[k] = v
-			}
-			next.Set("cursor", encodeCursor(lastID))
-			return []geo.Link{self, {Href: path + encodeQuery(next), Rel: "next", Type: geoJSON}}
-		},
+	return s.streamCollection(c, page{limit: limit}, func(ctx context.Context, emit grid.FeatureFunc) error {
+		return s.store.EachOrgFeature(ctx, f, emit)
 	})
 }
 
@@ -94,13 +73,6 @@ func (s *Server) patchOrg(c *fiber.Ctx) error {
 	return s.getOrg(c)
 }
 
-func encodeQuery(v url.Values) string {
-	if len(v) == 0 {
-		return ""
-	}
-	return "?" + v.Encode()
-}
-
 // parseOrgFilter reads the organization filters, refusing unknown
 // parameters and bad values with the parameter named.
 func parseOrgFilter(c *fiber.Ctx) (grid.OrgFilter, error) {
@@ -108,29 +80,28 @@ func parseOrgFilter(c *fiber.Ctx) (grid.OrgFilter, error) {
 	if err := allowParams(c, orgParams...); err != nil {
 		return f, err
 	}
-	if raw := c.Query("bbox"); raw != "" {
-		b, err := geo.ParseBBox(raw)
-		if err != nil {
-			return f, grid.Invalid("bbox", "%v", err)
-		}
-		f.BBox = &b
-	}
 	var err error
+	if f.BBox, err = bboxParam(c); err != nil {
+		return f, err
+	}
 	if f.GridID, err = idParam(c, "grid"); err != nil {
 		return f, err
 	}
-	if raw := c.Query("kind"); raw != "" {
-		k := grid.OrgKind(raw)
-		if !slices.Contains(grid.OrgKinds, k) {
-			return f, grid.Invalid("kind", "must be one of enterprise, new_economic, social")
-		}
-		f.Kind = &k
-	}
-	if f.Limit, err = intParam(c, "limit", defaultOrgLimit, 1, maxOrgLimit); err != nil {
+	if f.LiaisonID, err = idParam(c, "liaison"); err != nil {
 		return f, err
 	}
-	if f.AfterID, err = decodeCursor(c); err != nil {
+	if f.Kind, err = enumParam(c, "kind", grid.OrgKinds); err != nil {
 		return f, err
 	}
-	return f, nil
+	if f.PartyOrg, err = enumParam(c, "party_org", grid.PartyOrgs); err != nil {
+		return f, err
+	}
+	if f.Industry, err = textParam(c, "industry", 50); err != nil {
+		return f, err
+	}
+	if f.Query, err = textParam(c, "q", 100); err != nil {
+		return f, err
+	}
+	f.Limit, f.AfterID, err = pageParams(c, defaultOrgLimit, maxOrgLimit)
+	return f, err
 }

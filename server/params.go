@@ -4,9 +4,12 @@ import (
 	"encoding/base64"
 	"slices"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
+	"gridgis/geo"
 	"gridgis/grid"
 )
 
@@ -74,4 +77,71 @@ func decodeCursor(c *fiber.Ctx) (int64, error) {
 		}
 	}
 	return 0, grid.Invalid("cursor", "not a cursor this API returned")
+}
+
+// bboxParam reads an optional bbox=minLon,minLat,maxLon,maxLat.
+func bboxParam(c *fiber.Ctx) (*geo.BBox, error) {
+	raw := c.Query("bbox")
+	if raw == "" {
+		return nil, nil
+	}
+	b, err := geo.ParseBBox(raw)
+	if err != nil {
+		return nil, grid.Invalid("bbox", "%v", err)
+	}
+	return &b, nil
+}
+
+// enumParam reads an optional parameter that must be one of allowed.
+func enumParam[T ~string](c *fiber.Ctx, name string, allowed []T) (*T, error) {
+	raw := c.Query(name)
+	if raw == "" {
+		return nil, nil
+	}
+	v := T(raw)
+	if !slices.Contains(allowed, v) {
+		names := make([]string, len(allowed))
+		for i, a := range allowed {
+			names[i] = string(a)
+		}
+		return nil, grid.Invalid(name, "must be one of %s", strings.Join(names, ", "))
+	}
+	return &v, nil
+}
+
+// textParam reads an optional free-text parameter of at most max
+// characters.
+func textParam(c *fiber.Ctx, name string, max int) (*string, error) {
+	raw := strings.TrimSpace(c.Query(name))
+	if raw == "" {
+		return nil, nil
+	}
+	if !utf8.ValidString(raw) || utf8.RuneCountInString(raw) > max {
+		return nil, grid.Invalid(name, "must be valid text of at most %d characters", max)
+	}
+	return &raw, nil
+}
+
+// boolParam reads an optional true/false parameter.
+func boolParam(c *fiber.Ctx, name string) (*bool, error) {
+	switch c.Query(name) {
+	case "":
+		return nil, nil
+	case "true":
+		v := true
+		return &v, nil
+	case "false":
+		v := false
+		return &v, nil
+	}
+	return nil, grid.Invalid(name, "must be true or false")
+}
+
+// pageParams reads limit (default def, at most max) and cursor.
+func pageParams(c *fiber.Ctx, def, max int) (limit int, afterID int64, err error) {
+	if limit, err = intParam(c, "limit", def, 1, max); err != nil {
+		return 0, 0, err
+	}
+	afterID, err = decodeCursor(c)
+	return limit, afterID, err
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/compress"
 
 	"gridgis/grid"
 )
@@ -27,13 +28,6 @@ type Config struct {
 	TrustedProxies []string
 	// Now is the clock; tests replace it.
 	Now func() time.Time
-}
-
-// Store is everything the server needs from persistence.
-type Store interface {
-	grid.MapStore
-	grid.AuthStore
-	grid.OrgStore
 }
 
 // Server is the HTTP application.
@@ -105,6 +99,9 @@ const smallBody = 4 << 10
 
 func (s *Server) routes() {
 	s.app.Use(s.logRequests)
+	// Compression streams: fasthttp wraps a streamed body in a compressing
+	// stream instead of buffering it.
+	s.app.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed}))
 	s.app.Get("/healthz", func(c *fiber.Ctx) error {
 		return c.JSON(fiber.Map{"status": "ok"})
 	})
@@ -127,6 +124,14 @@ func (s *Server) routes() {
 	api.Get("/organizations", allow(anyRole...), s.listOrgs)
 	api.Get("/organizations/:id", allow(anyRole...), s.getOrg)
 	api.Patch("/organizations/:id", allow(anyRole...), limitBody(smallBody), s.patchOrg)
+	api.Get("/liaisons", allow(anyRole...), s.listLiaisons)
+	api.Get("/assignments", allow(anyRole...), s.listAssignments)
+	api.Get("/requests", allow(anyRole...), s.listRequests)
+	api.Get("/coverage", allow(anyRole...), s.coverage)
+	api.Get("/coverage/gaps", allow(anyRole...), s.coverageGaps)
+	// Each further area registers its routes in its own file.
+	s.tileRoutes(api)
+	s.ogcRoutes()
 	api.Use(func(c *fiber.Ctx) error {
 		return grid.Errorf(grid.ENotFound, "no API route %s %s", c.Method(), c.Path())
 	})

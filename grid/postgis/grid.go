@@ -8,8 +8,8 @@ import (
 
 // gridFeatureSQL lets PostGIS write each grid as a GeoJSON Feature with
 // RFC 7946 winding (exterior rings counter-clockwise) and 6 decimals.
-const gridFeatureSQL = `
-SELECT g.id, json_build_object(
+var gridFeatureSQL = `
+SELECT g.id, ` + boxColumns("g.geom") + `, json_build_object(
   'type', 'Feature',
   'id', g.id,
   'geometry', ST_AsGeoJSON(ST_ForcePolygonCCW(g.geom), 6)::json,
@@ -27,8 +27,14 @@ func (db *DB) EachGridFeature(ctx context.Context, f grid.GridFilter, fn grid.Fe
 	return db.eachFeature(ctx, fn, gridFeatureSQL, f.ID)
 }
 
-// eachFeature runs a query returning (id, feature text) rows and hands
-// each row to fn as it arrives.
+// boxColumns selects the bounding box of a geometry expression, as
+// eachFeature expects it after the id.
+func boxColumns(geom string) string {
+	return "ST_XMin(" + geom + "), ST_YMin(" + geom + "), ST_XMax(" + geom + "), ST_YMax(" + geom + ")"
+}
+
+// eachFeature runs a query returning (id, xmin, ymin, xmax, ymax, feature
+// text) rows and hands each row to fn as it arrives.
 func (db *DB) eachFeature(ctx context.Context, fn grid.FeatureFunc, sql string, args ...any) error {
 	rows, err := db.Pool.Query(ctx, sql, args...)
 	if err != nil {
@@ -36,12 +42,14 @@ func (db *DB) eachFeature(ctx context.Context, fn grid.FeatureFunc, sql string, 
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id, nil); err != nil {
+		var f grid.Feature
+		b := &f.BBox
+		if err := rows.Scan(&f.ID, &b.MinLon, &b.MinLat, &b.MaxLon, &b.MaxLat, nil); err != nil {
 			return err
 		}
 		// The feature text is handed on without a copy; it lives until Next.
-		if err := fn(id, rows.RawValues()[1]); err != nil {
+		f.JSON = rows.RawValues()[5]
+		if err := fn(f); err != nil {
 			return err
 		}
 	}

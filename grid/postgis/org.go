@@ -2,16 +2,14 @@ package postgis
 
 import (
 	"context"
-	"strconv"
-	"strings"
 
 	"gridgis/grid"
 )
 
 // orgFeatureSQL writes each organization as a GeoJSON Feature with its
 // active liaison, last contact and visit, and open request count.
-const orgFeatureSQL = `
-SELECT o.id, json_build_object(
+var orgFeatureSQL = `
+SELECT o.id, ` + boxColumns("o.geom") + `, json_build_object(
   'type', 'Feature',
   'id', o.id,
   'geometry', ST_AsGeoJSON(o.geom, 6)::json,
@@ -32,46 +30,67 @@ LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL
 
 // EachOrgFeature implements grid.MapStore.
 func (db *DB) EachOrgFeature(ctx context.Context, f grid.OrgFilter, fn grid.FeatureFunc) error {
-	where, args := orgWhere(f)
-	sql := orgFeatureSQL + where + " ORDER BY o.id"
-	if f.Limit > 0 {
-		args = append(args, f.Limit)
-		sql += " LIMIT $" + strconv.Itoa(len(args))
+	w, err := db.orgWhere(f)
+	if err != nil {
+		return err
 	}
-	return db.eachFeature(ctx, fn, sql, args...)
+	sql := w.limit(orgFeatureSQL+w.String()+" ORDER BY o.id", f.Limit)
+	return db.eachFeature(ctx, fn, sql, w.args...)
 }
 
-// orgWhere builds the WHERE clause for f: fixed SQL text with $n
-// placeholders, and the values to bind. No value is ever put in the text.
-func orgWhere(f grid.OrgFilter) (string, []any) {
-	conds := []string{"o.active"}
-	var args []any
-	bind := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
+// CountOrgs implements grid.MapStore.
+func (db *DB) CountOrgs(ctx context.Context, f grid.OrgFilter) (int64, error) {
+	f.AfterID = 0
+	w, err := db.orgWhere(f)
+	if err != nil {
+		return 0, err
 	}
-	conds = append(conds, scopeCond(f.Scope, bind))
-	if f.ID != nil {
-		conds = append(conds, "o.id = "+bind(*f.ID))
+	return db.count(ctx, `SELECT count(*) FROM organization o
+LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL `+w.String(), w.args)
+}
+
+// count runs a SELECT count(*) query.
+func (db *DB) count(ctx context.Context, sql string, args []any) (int64, error) {
+	var n int64
+	err := db.Pool.QueryRow(ctx, sql, args...).Scan(&n)
+	return n, translate(err)
+}
+
+// orgWhere is orgWhereAt at the store's clock, for gap filters.
+func (db *DB) orgWhere(f grid.OrgFilter) (*where, error) {
+	w := orgWhereAt(f)
+	if f.Gap != nil {
+		cond, err := gapCond(w, *f.Gap, db.Now())
+		if err != nil {
+			return nil, err
+		}
+		w.add(cond)
 	}
-	if f.ZoneID != nil {
-		conds = append(conds, "o.zone_id = "+bind(*f.ZoneID))
-	}
-	if f.BBox != nil {
-		b := f.BBox
-		conds = append(conds, "o.geom && ST_MakeEnvelope("+bind(b.MinLon)+", "+bind(b.MinLat)+", "+
-			bind(b.MaxLon)+", "+bind(b.MaxLat)+", 4326)")
-	}
-	if f.GridID != nil {
-		conds = append(conds, "o.grid_id = "+bind(*f.GridID))
-	}
-	if f.Kind != nil {
-		conds = append(conds, "o.kind = "+bind(string(*f.Kind)))
+	return w, nil
+}
+
+// orgWhereAt selects the organizations f asks for, over organization o
+// and its active assignment a, all but the gap filter.
+func orgWhereAt(f grid.OrgFilter) *where {
+	w := &where{}
+	w.add("o.active")
+	w.add(scopeCond(f.Scope, w.bind))
+	eq(w, "o.id", f.ID)
+	eq(w, "o.zone_id", f.ZoneID)
+	w.bbox("o.geom", f.BBox)
+	eq(w, "o.grid_id", f.GridID)
+	eq(w, "o.kind", f.Kind)
+	eq(w, "o.industry", f.Industry)
+	eq(w, "o.party_org", f.PartyOrg)
+	eq(w, "a.liaison_id", f.LiaisonID)
+	if f.Query != nil {
+		q := w.bind(*f.Query)
+		w.add("(strpos(o.name, " + q + ") > 0 OR left(o.uscc, length(" + q + ")) = upper(" + q + "))")
 	}
 	if f.AfterID > 0 {
-		conds = append(conds, "o.id > "+bind(f.AfterID))
+		w.add("o.id > " + w.bind(f.AfterID))
 	}
-	return "WHERE " + strings.Join(conds, " AND "), args
+	return w
 }
 
 // scopeCond limits organizations (alias o, active assignment a) to what a

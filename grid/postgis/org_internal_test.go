@@ -25,15 +25,18 @@ func TestOrgWhere(t *testing.T) {
 		{"bbox", grid.OrgFilter{Scope: all, BBox: &geo.BBox{MinLon: 1, MinLat: 2, MaxLon: 3, MaxLat: 4}},
 			"WHERE o.active AND true AND o.geom && ST_MakeEnvelope($1, $2, $3, $4, 4326)", []any{1.0, 2.0, 3.0, 4.0}},
 		{"grid and kind", grid.OrgFilter{Scope: all, GridID: &gridID, Kind: &kind},
-			"WHERE o.active AND true AND o.grid_id = $1 AND o.kind = $2", []any{gridID, "social"}},
+			"WHERE o.active AND true AND o.grid_id = $1 AND o.kind = $2", []any{gridID, grid.KindSocial}},
 		{"officer scope and id", grid.OrgFilter{Scope: grid.Scope{GridIDs: []int64{2, 5}}, ID: &zone},
 			"WHERE o.active AND o.grid_id = ANY($1) AND o.id = $2", []any{[]int64{2, 5}, zone}},
+		{"text search", grid.OrgFilter{Scope: all, Query: ptr("平顶山")},
+			"WHERE o.active AND true AND (strpos(o.name, $1) > 0 OR left(o.uscc, length($1)) = upper($1))", []any{"平顶山"}},
 		{"liaison scope", grid.OrgFilter{Scope: grid.Scope{LiaisonID: 9}},
 			"WHERE o.active AND a.liaison_id = $1", []any{int64(9)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sql, args := orgWhere(tt.f)
+			w := orgWhereAt(tt.f)
+			sql, args := w.String(), w.args
 			if sql != tt.wantSQL {
 				t.Errorf("SQL = %q, want %q", sql, tt.wantSQL)
 			}
@@ -43,3 +46,5 @@ func TestOrgWhere(t *testing.T) {
 		})
 	}
 }
+
+func ptr[T any](v T) *T { return &v }

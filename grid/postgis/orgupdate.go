@@ -14,7 +14,7 @@ import (
 
 // findOrg reads one organization within scope, locking it for update.
 func findOrg(ctx context.Context, tx pgx.Tx, scope grid.Scope, id int64) (grid.Org, int, error) {
-	where, args := orgWhere(grid.OrgFilter{Scope: scope, ID: &id})
+	w := orgWhereAt(grid.OrgFilter{Scope: scope, ID: &id})
 	var o grid.Org
 	var version int
 	var geom []byte
@@ -24,7 +24,7 @@ func findOrg(ctx context.Context, tx pgx.Tx, scope grid.Scope, id int64) (grid.O
 SELECT o.id, o.zone_id, o.name, o.uscc, o.kind, o.industry, o.employees, o.party_members, o.party_org,
   o.high_tech, o.specialized, o.address, ST_AsEWKB(o.geom), o.grid_id, o.grid_reason, o.active, o.version
 FROM organization o LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL
-`+where+` FOR UPDATE OF o`, args...).Scan(&o.ID, &o.ZoneID, &o.Name, &o.USCC, &o.Kind, &o.Industry,
+`+w.String()+` FOR UPDATE OF o`, w.args...).Scan(&o.ID, &o.ZoneID, &o.Name, &o.USCC, &o.Kind, &o.Industry,
 		&o.Employees, &o.PartyMembers, &o.PartyOrg, &o.HighTech, &o.Specialized, &o.Address, &geom,
 		&gridID, &reason, &o.Active, &version)
 	if errors.Is(err, pgx.ErrNoRows) {

@@ -1,0 +1,69 @@
+package postgis
+
+import (
+	"context"
+
+	"gridgis/grid"
+)
+
+// liaisonFeatureSQL writes each liaison's base point with their load,
+// capacity, and how many of their organizations were contacted in the
+// last 7 days (a visit counts as a contact) and visited in the last 30
+// ($1 is now).
+var liaisonFeatureSQL = `
+SELECT l.id, ` + boxColumns("l.base") + `, json_build_object(
+  'type', 'Feature',
+  'id', l.id,
+  'geometry', ST_AsGeoJSON(l.base, 6)::json,
+  'properties', json_build_object(
+    'name', l.name, 'phone', l.phone, 'zone_id', l.zone_id, 'grid_id', l.grid_id,
+    'load', s.load, 'min', l.min_load, 'max', l.max_load,
+    'contacted_7d', s.contacted, 'visited_30d', s.visited,
+    'contact_compliance', CASE WHEN s.load > 0 THEN round(s.contacted::numeric / s.load, 4) END,
+    'visit_compliance', CASE WHEN s.load > 0 THEN round(s.visited::numeric / s.load, 4) END)
+)::text
+FROM liaison l
+CROSS JOIN LATERAL (
+  SELECT count(*) AS load,
+    count(*) FILTER (WHERE EXISTS (SELECT 1 FROM contact c WHERE c.org_id = a.org_id
+                                   AND c.at > $1::timestamptz - interval '7 days' AND c.at <= $1)) AS contacted,
+    count(*) FILTER (WHERE EXISTS (SELECT 1 FROM contact c WHERE c.org_id = a.org_id AND c.kind = 'visit'
+                                   AND c.at > $1::timestamptz - interval '30 days' AND c.at <= $1)) AS visited
+  FROM assignment a WHERE a.liaison_id = l.id AND a.valid_to IS NULL
+) s
+`
+
+// EachLiaisonFeature implements grid.MapStore.
+func (db *DB) EachLiaisonFeature(ctx context.Context, f grid.LiaisonFilter, fn grid.FeatureFunc) error {
+	w := &where{}
+	w.bind(db.Now())
+	liaisonWhere(w, f)
+	return db.eachFeature(ctx, fn, w.limit(liaisonFeatureSQL+w.String()+" ORDER BY l.id", f.Limit), w.args...)
+}
+
+// CountLiaisons implements grid.MapStore.
+func (db *DB) CountLiaisons(ctx context.Context, f grid.LiaisonFilter) (int64, error) {
+	f.AfterID = 0
+	w := &where{}
+	liaisonWhere(w, f)
+	return db.count(ctx, "SELECT count(*) FROM liaison l "+w.String(), w.args)
+}
+
+func liaisonWhere(w *where, f grid.LiaisonFilter) {
+	w.add("l.active")
+	switch s := f.Scope; {
+	case s.All:
+	case len(s.GridIDs) > 0:
+		w.add("l.grid_id = ANY(" + w.bind(s.GridIDs) + ")")
+	case s.LiaisonID > 0:
+		w.add("l.id = " + w.bind(s.LiaisonID))
+	default:
+		w.add("false")
+	}
+	eq(w, "l.id", f.ID)
+	w.bbox("l.base", f.BBox)
+	eq(w, "l.grid_id", f.GridID)
+	if f.AfterID > 0 {
+		w.add("l.id > " + w.bind(f.AfterID))
+	}
+}

@@ -1,0 +1,153 @@
+package server
+
+import (
+	"context"
+
+	"github.com/gofiber/fiber/v2"
+
+	"gridgis/grid"
+)
+
+// Page sizes of the liaison, assignment and request layers.
+const (
+	defaultLayerLimit = 1000
+	maxLayerLimit     = 10000
+)
+
+// listLiaisons streams liaison base points with load, capacity and
+// contact compliance.
+func (s *Server) listLiaisons(c *fiber.Ctx) error {
+	if err := allowParams(c, "bbox", "grid", "limit", "cursor"); err != nil {
+		return err
+	}
+	f := grid.LiaisonFilter{Scope: userOf(c).Scope()}
+	var err error
+	if f.BBox, err = bboxParam(c); err != nil {
+		return err
+	}
+	if f.GridID, err = idParam(c, "grid"); err != nil {
+		return err
+	}
+	limit, after, err := pageParams(c, defaultLayerLimit, maxLayerLimit)
+	if err != nil {
+		return err
+	}
+	f.Limit, f.AfterID = limit+1, after
+	return s.streamCollection(c, page{limit: limit}, func(ctx context.Context, emit grid.FeatureFunc) error {
+		return s.store.EachLiaisonFeature(ctx, f, emit)
+	})
+}
+
+// listAssignments streams active assignments as lines from each liaison's
+// base to their organizations.
+func (s *Server) listAssignments(c *fiber.Ctx) error {
+	if err := allowParams(c, "liaison", "grid", "limit", "cursor"); err != nil {
+		return err
+	}
+	f := grid.AssignmentFilter{Scope: userOf(c).Scope()}
+	var err error
+	if f.LiaisonID, err = idParam(c, "liaison"); err != nil {
+		return err
+	}
+	if f.GridID, err = idParam(c, "grid"); err != nil {
+		return err
+	}
+	limit, after, err := pageParams(c, defaultLayerLimit, maxLayerLimit)
+	if err != nil {
+		return err
+	}
+	f.Limit, f.AfterID = limit+1, after
+	return s.streamCollection(c, page{limit: limit}, func(ctx context.Context, emit grid.FeatureFunc) error {
+		return s.store.EachAssignmentFeature(ctx, f, emit)
+	})
+}
+
+// requestStatusFilters are the values of the status filter: every status,
+// and open for those still in the loop.
+var requestStatusFilters = append([]grid.RequestStatus{grid.StatusOpen}, grid.RequestStatuses...)
+
+// listRequests streams request points with status and SLA colour.
+func (s *Server) listRequests(c *fiber.Ctx) error {
+	if err := allowParams(c, "status", "grid", "overdue", "bbox", "limit", "cursor"); err != nil {
+		return err
+	}
+	f := grid.RequestFilter{Scope: userOf(c).Scope()}
+	var err error
+	if f.Status, err = enumParam(c, "status", requestStatusFilters); err != nil {
+		return err
+	}
+	if f.GridID, err = idParam(c, "grid"); err != nil {
+		return err
+	}
+	if f.Overdue, err = boolParam(c, "overdue"); err != nil {
+		return err
+	}
+	if f.BBox, err = bboxParam(c); err != nil {
+		return err
+	}
+	limit, after, err := pageParams(c, defaultLayerLimit, maxLayerLimit)
+	if err != nil {
+		return err
+	}
+	f.Limit, f.AfterID = limit+1, after
+	return s.streamCollection(c, page{limit: limit}, func(ctx context.Context, emit grid.FeatureFunc) error {
+		return s.store.EachRequestFeature(ctx, f, emit)
+	})
+}
+
+// indicatorParam reads the required indicator parameter.
+func indicatorParam(c *fiber.Ctx) (grid.Indicator, error) {
+	ind, err := enumParam(c, "indicator", grid.Indicators)
+	if err != nil {
+		return "", err
+	}
+	if ind == nil {
+		return "", grid.Invalid("indicator", "required: one of party_org, standalone, standalone_gap, instructor, liaison, contact_7d, visit_30d")
+	}
+	return *ind, nil
+}
+
+// coverage answers the grid choropleth of an indicator, with each zone's
+// total as the foreign member "zones". Aggregates are for every role.
+func (s *Server) coverage(c *fiber.Ctx) error {
+	if err := allowParams(c, "indicator"); err != nil {
+		return err
+	}
+	ind, err := indicatorParam(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.QueryTimeout)
+	defer cancel()
+	totals, err := s.store.CoverageTotals(ctx, ind)
+	if err != nil {
+		return err
+	}
+	return s.sendCollectionETag(c, func(ctx context.Context, emit grid.FeatureFunc) error {
+		return s.store.EachCoverageFeature(ctx, ind, emit)
+	}, map[string]any{"indicator": ind, "zones": totals})
+}
+
+// coverageGaps streams the organizations that make up an indicator's gap,
+// within the caller's scope.
+func (s *Server) coverageGaps(c *fiber.Ctx) error {
+	if err := allowParams(c, "indicator", "grid", "limit", "cursor"); err != nil {
+		return err
+	}
+	ind, err := indicatorParam(c)
+	if err != nil {
+		return err
+	}
+	f := grid.OrgFilter{Scope: userOf(c).Scope(), Gap: &ind}
+	if f.GridID, err = idParam(c, "grid"); err != nil {
+		return err
+	}
+	limit, after, err := pageParams(c, defaultOrgLimit, maxOrgLimit)
+	if err != nil {
+		return err
+	}
+	f.Limit, f.AfterID = limit+1, after
+	return s.streamCollection(c, page{limit: limit}, func(ctx context.Context, emit grid.FeatureFunc) error {
+		return s.store.EachOrgFeature(ctx, f, emit)
+	})
+}

@@ -1,0 +1,11 @@
+package server
+
+import "gridgis/grid"
+
+// Store is everything the server needs from persistence. Each line is one
+// of grid's store interfaces.
+type Store interface {
+	grid.MapStore
+	grid.AuthStore
+	grid.OrgStore
+}
