@@ -144,7 +144,11 @@ func TestTokens(t *testing.T) {
 	if s := bearer(tok.Token); s != ok {
 		t.Errorf("fresh token answered %d", s)
 	}
-	if s := bearer(tok.Token[:len(tok.Token)-1] + "A"); s != unauth {
+	altered := tok.Token[:len(tok.Token)-1] + "A"
+	if altered == tok.Token {
+		altered = tok.Token[:len(tok.Token)-1] + "B"
+	}
+	if s := bearer(altered); s != unauth {
 		t.Errorf("altered token answered %d", s)
 	}
 	if s := bearer("not-a-token"); s != unauth {
