@@ -8,4 +8,6 @@ type Store interface {
 	grid.MapStore
 	grid.AuthStore
 	grid.OrgStore
+	grid.ExtentStore
+	grid.TileStore
 }

@@ -40,6 +40,12 @@ type page struct {
 	// limit, when positive, is the page size: the query must return up to
 	// limit+1 rows, the extra one only telling that a next page exists.
 	limit int
+	// links, when set, makes the closing links instead of the self and
+	// next links built from the request (OGC API's absolute links).
+	links func(more bool, lastID int64) []geo.Link
+	// extra are further members written after the links (OGC API's
+	// numberMatched and timeStamp).
+	extra map[string]any
 }
 
 // streamCollection writes a FeatureCollection as rows arrive from the
@@ -116,10 +122,13 @@ func (s *Server) streamCollection(c *fiber.Ctx, p page, query featureQuery) erro
 			return
 		}
 		var links []geo.Link
-		if p.limit > 0 {
+		switch {
+		case p.links != nil:
+			links = p.links(more, lastID)
+		case p.limit > 0:
 			links = pageLinks(path, params, more, lastID)
 		}
-		if err := fw.Close(links, nil); err != nil {
+		if err := fw.Close(links, p.extra); err != nil {
 			s.log.Warn("feature stream cut", "path", path, "write_err", err)
 		}
 	})

@@ -1,5 +1,161 @@
 package server
 
-import "github.com/gofiber/fiber/v2"
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"slices"
+	"strings"
 
-func (s *Server) tileRoutes(api fiber.Router) {}
+	"github.com/gofiber/fiber/v2"
+
+	"gridgis/geo"
+	"gridgis/grid"
+)
+
+// mvtType is the media type of a Mapbox Vector Tile.
+const mvtType = "application/vnd.mapbox-vector-tile"
+
+// tileJSONZoom is the zoom of the centre TileJSON suggests.
+const tileJSONZoom = 13
+
+// tileRoutes registers the vector tile routes, for every signed-in role:
+//
+//	GET /api/v1/tiles/{layer}/{z}/{x}/{y}.mvt  one tile of layer grids,
+//	    organizations or requests, z 0–20 (XYZ scheme, the y axis pointing
+//	    south). Organizations and requests are those the caller's scope
+//	    lets them read; below zoom 16 they are aggregated into cells (see
+//	    grid.ClusterBelowZoom). A tile without features answers 204. Only
+//	    the .mvt extension exists: any other (.pbf, none) is 404.
+//	GET /api/v1/tiles/{layer}.json  the layer's TileJSON 3.0.0 document,
+//	    with the absolute tile URL template for MapLibre or QGIS.
+//
+// Tiles are compressed by the app's compression middleware when the
+// client accepts it, and carry a strong ETag (If-None-Match gives 304).
+func (s *Server) tileRoutes(api fiber.Router) {
+	api.Get("/tiles/:layer/:z/:x/:y.mvt", allow(anyRole...), s.getTile)
+	api.Get("/tiles/:layer.json", allow(anyRole...), s.getTileJSON)
+}
+
+// tileLayerParam reads the layer path parameter from the allow-list.
+func tileLayerParam(c *fiber.Ctx) (grid.TileLayer, error) {
+	name := c.Params("layer")
+	if !grid.ValidTileLayer(name) {
+		names := make([]string, len(grid.TileLayers))
+		for i, l := range grid.TileLayers {
+			names[i] = string(l)
+		}
+		return "", grid.Invalid("layer", "unknown layer %q: must be one of %s", name, strings.Join(names, ", "))
+	}
+	return grid.TileLayer(name), nil
+}
+
+// getTile answers one vector tile.
+func (s *Server) getTile(c *fiber.Ctx) error {
+	if err := allowParams(c); err != nil {
+		return err
+	}
+	layer, err := tileLayerParam(c)
+	if err != nil {
+		return err
+	}
+	t, err := geo.ParseTile(c.Params("z"), c.Params("x"), c.Params("y"))
+	if err != nil {
+		var ce *geo.TileCoordError
+		if errors.As(err, &ce) {
+			return grid.Invalid(ce.Coord, "%s", ce.Reason)
+		}
+		return err
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.QueryTimeout)
+	defer cancel()
+	mvt, err := s.store.Tile(ctx, layer, t, userOf(c).Scope())
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, cachePrivate)
+	if len(mvt) == 0 {
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+	// A strong ETag names one representation: the compression middleware
+	// will encode the body as the client accepts, so the tag says which.
+	sum := sha256.Sum256(mvt)
+	etag := `"` + hex.EncodeToString(sum[:16]) + contentCoding(c) + `"`
+	c.Set(fiber.HeaderETag, etag)
+	if etagMatches(c.Get(fiber.HeaderIfNoneMatch), etag) {
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	c.Set(fiber.HeaderContentType, mvtType)
+	return c.Send(mvt)
+}
+
+// tileJSON is a TileJSON 3.0.0 document.
+type tileJSON struct {
+	TileJSON     string        `json:"tilejson"`
+	Name         string        `json:"name"`
+	Description  string        `json:"description"`
+	Scheme       string        `json:"scheme"`
+	Tiles        []string      `json:"tiles"`
+	MinZoom      int           `json:"minzoom"`
+	MaxZoom      int           `json:"maxzoom"`
+	Bounds       [4]float64    `json:"bounds"`
+	Center       [3]float64    `json:"center"`
+	VectorLayers []vectorLayer `json:"vector_layers"`
+}
+
+// vectorLayer describes one layer of the tiles; Fields maps each
+// attribute to its type (Number, String or Boolean).
+type vectorLayer struct {
+	ID          string            `json:"id"`
+	Description string            `json:"description"`
+	MinZoom     int               `json:"minzoom"`
+	MaxZoom     int               `json:"maxzoom"`
+	Fields      map[string]string `json:"fields"`
+}
+
+// getTileJSON answers a layer's TileJSON document. The tile URL template
+// is absolute, built from the scheme and host the client used (or those a
+// trusted proxy forwarded).
+func (s *Server) getTileJSON(c *fiber.Ctx) error {
+	if err := allowParams(c); err != nil {
+		return err
+	}
+	layer, err := tileLayerParam(c)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(grid.TileLayerInfos, func(l grid.TileLayerInfo) bool { return l.Layer == layer })
+	info := grid.TileLayerInfos[i]
+
+	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.QueryTimeout)
+	defer cancel()
+	b, ok, err := s.store.TileBounds(ctx)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		b = geo.BBox{MinLon: -180, MinLat: -geo.MaxMercatorLat, MaxLon: 180, MaxLat: geo.MaxMercatorLat}
+	}
+	fields := map[string]string{}
+	for _, f := range info.Fields {
+		fields[f.Name] = f.Type
+	}
+	doc := tileJSON{
+		TileJSON:    "3.0.0",
+		Name:        "gridgis " + string(layer),
+		Description: info.Description,
+		Scheme:      "xyz",
+		Tiles:       []string{c.BaseURL() + "/api/v1/tiles/" + string(layer) + "/{z}/{x}/{y}.mvt"},
+		MinZoom:     0,
+		MaxZoom:     geo.MaxTileZoom,
+		Bounds:      [4]float64{b.MinLon, b.MinLat, b.MaxLon, b.MaxLat},
+		Center:      [3]float64{(b.MinLon + b.MaxLon) / 2, (b.MinLat + b.MaxLat) / 2, tileJSONZoom},
+		VectorLayers: []vectorLayer{{
+			ID: string(layer), Description: info.Description,
+			MinZoom: 0, MaxZoom: geo.MaxTileZoom, Fields: fields,
+		}},
+	}
+	c.Set(fiber.HeaderCacheControl, cachePrivate)
+	return c.JSON(doc)
+}

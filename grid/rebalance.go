@@ -1,0 +1,260 @@
+package grid
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+
+	"github.com/paulmach/orb"
+)
+
+// EInfeasible is the code of a rebalancing request that no plan can meet:
+// too few organizations for the liaisons' minimum load, or more pinned
+// organizations than a liaison may carry. The message says which.
+const EInfeasible = "infeasible"
+
+// PriorityClass says how much an organization needs a liaison; leaving it
+// uncovered costs its class's weight.
+type PriorityClass string
+
+// The priority classes, most urgent first.
+const (
+	ClassOpenRequests  PriorityClass = "open_requests"  // has requests not yet closed
+	ClassKeyEnterprise PriorityClass = "key_enterprise" // 高新技术企业 or 专精特新
+	ClassEnterprise    PriorityClass = "enterprise"     // any other enterprise
+	ClassOther         PriorityClass = "other"          // new economic and social organizations
+)
+
+// PriorityClasses returns every class, most urgent first.
+func PriorityClasses() []PriorityClass {
+	return []PriorityClass{ClassOpenRequests, ClassKeyEnterprise, ClassEnterprise, ClassOther}
+}
+
+// OrgPriority returns the priority class of o, which has openRequests
+// requests not yet verified or rejected. The high-tech and specialized
+// flags are enterprise certifications, so they count whatever o's kind.
+func OrgPriority(o Org, openRequests int) PriorityClass {
+	switch {
+	case openRequests > 0:
+		return ClassOpenRequests
+	case o.HighTech || o.Specialized:
+		return ClassKeyEnterprise
+	case o.Kind == KindEnterprise:
+		return ClassEnterprise
+	default:
+		return ClassOther
+	}
+}
+
+// PriorityWeights is what leaving an organization of each class uncovered
+// costs, in metres of liaison travel: an organization stays uncovered only
+// if covering it would add more travel than its weight.
+type PriorityWeights struct {
+	OpenRequests  float64 `json:"open_requests"`
+	KeyEnterprise float64 `json:"key_enterprise"`
+	Enterprise    float64 `json:"enterprise"`
+	Other         float64 `json:"other"`
+}
+
+// Of returns the weight of class c.
+func (w PriorityWeights) Of(c PriorityClass) float64 {
+	switch c {
+	case ClassOpenRequests:
+		return w.OpenRequests
+	case ClassKeyEnterprise:
+		return w.KeyEnterprise
+	case ClassEnterprise:
+		return w.Enterprise
+	default:
+		return w.Other
+	}
+}
+
+// RebalanceOptions tunes a rebalancing. Start from DefaultRebalanceOptions
+// and change what the admin asked for: a zero Stability or
+// CrossGridPenalty means zero, not the default.
+type RebalanceOptions struct {
+	// Min and Max, when set, replace every liaison's own capacity.
+	Min *int `json:"min,omitempty"`
+	Max *int `json:"max,omitempty"`
+	// Stability is what moving an organization away from its current
+	// liaison costs, in metres: to another liaison or to none. A move is
+	// made only if it saves more travel (or coverage) than this.
+	Stability float64 `json:"stability"`
+	// KeepInGrid forbids pairing a liaison with an organization of another
+	// grid; without it such a pair costs CrossGridPenalty metres more.
+	// Pinned pairs are kept either way.
+	KeepInGrid       bool    `json:"keep_in_grid"`
+	CrossGridPenalty float64 `json:"cross_grid_penalty"`
+	// CandidateLimit, when positive, makes large zones fast without
+	// changing the plan: the solver starts from each organization's
+	// CandidateLimit cheapest liaisons (distance plus any cross-grid
+	// penalty) and its current one, and adds another pair only when the
+	// optimality conditions show that it could lower the cost. The plan
+	// is optimal over all allowed pairs either way. Zero starts from
+	// every allowed pair, which needs memory for all of them.
+	CandidateLimit int             `json:"candidate_limit"`
+	Weights        PriorityWeights `json:"weights"`
+}
+
+// Rebalancing defaults, in metres (and a number of liaisons). The zone is
+// a few kilometres across, so the weights keep every organization covered
+// while capacity lasts, and the most urgent first when it runs out.
+const (
+	DefaultStability        = 2000
+	DefaultCrossGridPenalty = 5000
+	DefaultCandidateLimit   = 12
+	DefaultWeightOpen       = 100000
+	DefaultWeightKey        = 50000
+	DefaultWeightEnterprise = 20000
+	DefaultWeightOther      = 10000
+)
+
+// DefaultRebalanceOptions returns the default options: each liaison's own
+// capacity, liaisons kept in their grid.
+func DefaultRebalanceOptions() RebalanceOptions {
+	return RebalanceOptions{
+		Stability:        DefaultStability,
+		KeepInGrid:       true,
+		CrossGridPenalty: DefaultCrossGridPenalty,
+		CandidateLimit:   DefaultCandidateLimit,
+		Weights: PriorityWeights{
+			OpenRequests:  DefaultWeightOpen,
+			KeyEnterprise: DefaultWeightKey,
+			Enterprise:    DefaultWeightEnterprise,
+			Other:         DefaultWeightOther,
+		},
+	}
+}
+
+// RebalanceLiaison is a liaison as the rebalancer sees it. Min and Max
+// bound the number of organizations they carry, pinned ones included.
+type RebalanceLiaison struct {
+	ID     int64
+	Name   string
+	GridID int64
+	Base   orb.Point
+	Min    int
+	Max    int
+}
+
+// RebalanceLiaisonOf returns l as the rebalancer sees it.
+func RebalanceLiaisonOf(l Liaison) RebalanceLiaison {
+	return RebalanceLiaison{ID: l.ID, Name: l.Name, GridID: l.GridID, Base: l.Base, Min: l.MinLoad, Max: l.MaxLoad}
+}
+
+// RebalanceOrg is an organization as the rebalancer sees it. GridID 0
+// (no grid yet) is allowed: every liaison's pair with it crosses grids.
+type RebalanceOrg struct {
+	ID       int64
+	Name     string
+	GridID   int64
+	Location orb.Point
+	Class    PriorityClass
+}
+
+// RebalanceOrgOf returns o, which has openRequests open requests, as the
+// rebalancer sees it.
+func RebalanceOrgOf(o Org, openRequests int) RebalanceOrg {
+	return RebalanceOrg{ID: o.ID, Name: o.Name, GridID: o.GridID, Location: o.Location, Class: OrgPriority(o, openRequests)}
+}
+
+// RebalancePair is one organization's liaison: an active assignment in a
+// RebalanceInput, or one line of a plan, where LiaisonID 0 means uncovered.
+type RebalancePair struct {
+	OrgID     int64 `json:"org_id"`
+	LiaisonID int64 `json:"liaison_id"`
+	Pinned    bool  `json:"pinned"`
+}
+
+// RebalanceMove is a change a plan makes: From 0 means the organization
+// had no liaison, To 0 that it will have none.
+type RebalanceMove struct {
+	OrgID         int64 `json:"org_id"`
+	FromLiaisonID int64 `json:"from_liaison_id"`
+	ToLiaisonID   int64 `json:"to_liaison_id"`
+}
+
+// RebalanceInput is everything a rebalancing looks at, typically one zone:
+// its active liaisons and organizations, their active assignments
+// (Current, at most one per organization), and the names of the grids for
+// messages. Ids must be unique and positive, and Current may name only
+// liaisons and organizations of the input.
+type RebalanceInput struct {
+	Liaisons  []RebalanceLiaison
+	Orgs      []RebalanceOrg
+	Current   []RebalancePair
+	GridNames map[int64]string
+	Options   RebalanceOptions
+}
+
+// RebalancePlan is an optimized assignment with what it changes.
+type RebalancePlan struct {
+	// Assignment has every organization of the input, by id; LiaisonID 0
+	// for those left uncovered.
+	Assignment []RebalancePair `json:"assignment"`
+	// Moves lists the organizations whose liaison changes, by id.
+	Moves []RebalanceMove `json:"moves"`
+	// Objective is the plan's cost in metres: travel, stability costs,
+	// cross-grid penalties and the weights of uncovered organizations.
+	Objective float64          `json:"objective"`
+	Before    RebalanceMetrics `json:"before"`
+	After     RebalanceMetrics `json:"after"`
+}
+
+// Rebalance returns the optimal plan for in: among all assignments that
+// keep the pinned pairs, every liaison between their Min and Max, and no
+// pair across grids when KeepInGrid, the one of least Objective. Ties are
+// broken the same way for the same input, whatever its order. An
+// impossible request is an EInfeasible error saying why; bad input, an
+// EInvalid one.
+func Rebalance(in RebalanceInput) (*RebalancePlan, error) {
+	m, err := newRebalanceModel(in)
+	if err != nil {
+		return nil, err
+	}
+	assign, err := m.solve()
+	if err != nil {
+		return nil, err
+	}
+	return m.plan(assign), nil
+}
+
+// Fingerprint returns a digest of everything in `in` that the plan depends
+// on: ids, places, grids, capacities, classes, current pairs and pins, and
+// the options; not names, which only word messages. Stored with a plan and
+// compared with the fingerprint of the input rebuilt at apply time, it
+// tells whether the plan is still the one the admin would get. The slices'
+// order does not matter.
+func (in RebalanceInput) Fingerprint() string {
+	h := sha256.New()
+	liaisons := slices.Clone(in.Liaisons)
+	slices.SortFunc(liaisons, func(a, b RebalanceLiaison) int { return cmp.Compare(a.ID, b.ID) })
+	for _, l := range liaisons {
+		fmt.Fprintf(h, "l %d %d %v %v %d %d\n", l.ID, l.GridID, l.Base[0], l.Base[1], l.Min, l.Max)
+	}
+	orgs := slices.Clone(in.Orgs)
+	slices.SortFunc(orgs, func(a, b RebalanceOrg) int { return cmp.Compare(a.ID, b.ID) })
+	for _, o := range orgs {
+		fmt.Fprintf(h, "o %d %d %v %v %s\n", o.ID, o.GridID, o.Location[0], o.Location[1], o.Class)
+	}
+	current := slices.Clone(in.Current)
+	slices.SortFunc(current, func(a, b RebalancePair) int {
+		return cmp.Or(cmp.Compare(a.OrgID, b.OrgID), cmp.Compare(a.LiaisonID, b.LiaisonID))
+	})
+	for _, c := range current {
+		fmt.Fprintf(h, "c %d %d %t\n", c.OrgID, c.LiaisonID, c.Pinned)
+	}
+	o := in.Options
+	bound := func(p *int) string {
+		if p == nil {
+			return "-"
+		}
+		return fmt.Sprint(*p)
+	}
+	fmt.Fprintf(h, "x %s %s %v %t %v %d %v\n", bound(o.Min), bound(o.Max), o.Stability, o.KeepInGrid,
+		o.CrossGridPenalty, o.CandidateLimit, o.Weights)
+	return hex.EncodeToString(h.Sum(nil))
+}
