@@ -12,7 +12,10 @@ const (
 	EConflict     = "conflict"
 	EForbidden    = "forbidden"
 	EUnauthorized = "unauthorized"
-	EInternal     = "internal"
+	// EUnprocessable is well-formed input the server cannot act on, such
+	// as a reused idempotency key with other content.
+	EUnprocessable = "unprocessable"
+	EInternal      = "internal"
 )
 
 // Error is gridgis's one error type. Field names the offending input, when

@@ -75,6 +75,7 @@ type Request struct {
 	Resolution    string
 	Satisfaction  int // 1-5 once verified, else 0
 	ReworkCount   int
+	Supervision   Supervision // the card raised in the current phase
 	Version       int
 }
 
@@ -89,4 +90,5 @@ type RequestEvent struct {
 	From      RequestStatus // empty for the report itself
 	To        RequestStatus
 	Note      string
+	Data      map[string]any // action details: assignee, satisfaction, card
 }

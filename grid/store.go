@@ -3,6 +3,8 @@ package grid
 import (
 	"context"
 
+	"github.com/paulmach/orb"
+
 	"gridgis/geo"
 )
 
@@ -107,4 +109,43 @@ type OrgStore interface {
 	// (else ENotFound) and it is still at patch.Version (else EConflict),
 	// auditing the change; it returns the new version.
 	UpdateOrg(ctx context.Context, scope Scope, who Actor, id int64, patch OrgPatch) (int, error)
+}
+
+// RequestStore runs the request loop. Every change is one transaction
+// with the event row that records it.
+type RequestStore interface {
+	// CreateRequest records a request reported by by about an
+	// organization in by's scope (else EInvalid on org_id). A non-empty
+	// key makes it idempotent per user: the same key and content return
+	// the first request with replayed set; the same key with other
+	// content is EUnprocessable.
+	CreateRequest(ctx context.Context, by User, key string, n NewRequest) (r Request, replayed bool, err error)
+	// FindRequest returns request id with its whole history, if scope
+	// may see it (else ENotFound).
+	FindRequest(ctx context.Context, scope Scope, id int64) (RequestDetail, error)
+	// TransitionRequest applies t to request id as by, guarded by the
+	// request's status and version so that of concurrent transitions
+	// from one version exactly one succeeds (the rest: EConflict).
+	TransitionRequest(ctx context.Context, by User, id int64, t Transition) (RequestDetail, error)
+	// EscalateRequests raises the supervision card of every open request
+	// that needs one at the store's clock, writing one supervise event
+	// per raised card, and returns how many it raised.
+	EscalateRequests(ctx context.Context) (int, error)
+}
+
+// RequestDetail is a request as shown on its own: with where its
+// organization is, and its history oldest first.
+type RequestDetail struct {
+	Request
+	OrgName  string
+	GridID   int64
+	Location orb.Point
+	Events   []RequestEvent
+}
+
+// EventStore delivers the live changes the map shows.
+type EventStore interface {
+	// ListenEvents calls connected once it listens, then fn for each
+	// change, until ctx ends or the connection fails (the error).
+	ListenEvents(ctx context.Context, connected func(), fn func(Event)) error
 }

@@ -25,6 +25,8 @@ type DB struct {
 	Pool *pgxpool.Pool
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+	// SLA sets requests' deadlines; the zero policy means grid.DefaultSLA.
+	SLA grid.SLAPolicy
 }
 
 // Open connects to the database at url and checks that it answers.

@@ -2,6 +2,9 @@ package postgis
 
 import (
 	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
 
 	"gridgis/grid"
 )
@@ -94,4 +97,247 @@ func requestWhere(w *where, f grid.RequestFilter, now func() string) {
 	if f.AfterID > 0 {
 		w.add("r.id > " + w.bind(f.AfterID))
 	}
+}
+
+// requestColumns are the columns scanRequest reads, from request r and
+// organization o.
+const requestColumns = `r.id, r.zone_id, r.org_id, r.title, r.description, r.category, r.topic, r.status,
+  coalesce(r.liaison_id, 0), coalesce(r.unit_id, 0), coalesce(r.reported_by, 0), coalesce(r.resolved_by, 0),
+  r.reported_at, r.response_due_at, r.due_at, r.assigned_at, r.resolved_at, r.closed_at, r.resolution,
+  coalesce(r.satisfaction, 0), r.rework_count, r.supervision, r.version,
+  o.name, coalesce(o.grid_id, 0), ST_X(o.geom), ST_Y(o.geom)`
+
+func scanRequest(row pgx.Row) (grid.RequestDetail, error) {
+	var d grid.RequestDetail
+	r := &d.Request
+	err := row.Scan(&r.ID, &r.ZoneID, &r.OrgID, &r.Title, &r.Description, &r.Category, &r.Topic, &r.Status,
+		&r.LiaisonID, &r.UnitID, &r.ReportedBy, &r.ResolvedBy, &r.ReportedAt, &r.ResponseDueAt, &r.DueAt,
+		&r.AssignedAt, &r.ResolvedAt, &r.ClosedAt, &r.Resolution, &r.Satisfaction, &r.ReworkCount,
+		&r.Supervision, &r.Version, &d.OrgName, &d.GridID, &d.Location[0], &d.Location[1])
+	return d, err
+}
+
+// querier runs queries on a pool or in a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// findRequest reads request id if scope may see it.
+func findRequest(ctx context.Context, q querier, scope grid.Scope, id int64) (grid.RequestDetail, error) {
+	w := &where{}
+	requestWhere(w, grid.RequestFilter{Scope: scope, ID: &id}, nil)
+	d, err := scanRequest(q.QueryRow(ctx, `SELECT `+requestColumns+`
+FROM request r JOIN organization o ON o.id = r.org_id
+LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL `+w.String(), w.args...))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return d, grid.Errorf(grid.ENotFound, "no request %d", id)
+	}
+	return d, err
+}
+
+// requestEvents reads a request's history, oldest first.
+func requestEvents(ctx context.Context, q querier, id int64) ([]grid.RequestEvent, error) {
+	rows, err := q.Query(ctx, `
+SELECT id, request_id, at, coalesce(actor_id, 0), action, coalesce(from_status, ''), to_status, note, data
+FROM request_event WHERE request_id = $1 ORDER BY at, id`, id)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (grid.RequestEvent, error) {
+		var e grid.RequestEvent
+		err := row.Scan(&e.ID, &e.RequestID, &e.At, &e.ActorID, &e.Action, &e.From, &e.To, &e.Note, &e.Data)
+		return e, err
+	})
+}
+
+// FindRequest implements grid.RequestStore.
+func (db *DB) FindRequest(ctx context.Context, scope grid.Scope, id int64) (grid.RequestDetail, error) {
+	d, err := findRequest(ctx, db.Pool, scope, id)
+	if err != nil {
+		return d, translate(err)
+	}
+	d.Events, err = requestEvents(ctx, db.Pool, id)
+	return d, translate(err)
+}
+
+// insertEvent writes one step of a request's history.
+func insertEvent(ctx context.Context, tx pgx.Tx, e grid.RequestEvent) error {
+	var from *grid.RequestStatus
+	if e.From != "" {
+		from = &e.From
+	}
+	data := e.Data
+	if data == nil {
+		data = map[string]any{}
+	}
+	_, err := tx.Exec(ctx, `
+INSERT INTO request_event (request_id, at, actor_id, action, from_status, to_status, note, data)
+VALUES ($1, $2, nullif($3, 0), $4, $5, $6, $7, $8)`, e.RequestID, e.At, e.ActorID, e.Action, from, e.To, e.Note, data)
+	return err
+}
+
+func (db *DB) slaPolicy() grid.SLAPolicy {
+	if db.SLA == (grid.SLAPolicy{}) {
+		return grid.DefaultSLA
+	}
+	return db.SLA
+}
+
+// CreateRequest implements grid.RequestStore. The idempotency key is
+// claimed by the insert itself (a unique index per reporter), so two
+// concurrent retries cannot both create a request.
+func (db *DB) CreateRequest(ctx context.Context, by grid.User, key string, n grid.NewRequest) (grid.Request, bool, error) {
+	var out grid.Request
+	var replayed bool
+	if err := n.Normalize(); err != nil {
+		return out, false, err
+	}
+	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		w := orgWhereAt(grid.OrgFilter{Scope: by.Scope(), ID: &n.OrgID})
+		var zoneID int64
+		err := tx.QueryRow(ctx, `SELECT o.zone_id FROM organization o
+LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL `+w.String(), w.args...).Scan(&zoneID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return grid.Invalid("org_id", "no active organization %d in your scope", n.OrgID)
+		}
+		if err != nil {
+			return err
+		}
+		now := db.Now()
+		responseDue, due := db.slaPolicy().Deadlines(n.Category, now)
+		var keyArg *string
+		if key != "" {
+			keyArg = &key
+		}
+		var id int64
+		err = tx.QueryRow(ctx, `
+INSERT INTO request (zone_id, org_id, title, description, category, topic, reported_by, reported_at,
+  response_due_at, due_at, idempotency_key, request_hash)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+ON CONFLICT (reported_by, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+RETURNING id`, zoneID, n.OrgID, n.Title, n.Description, n.Category, n.Topic, by.ID, now,
+			responseDue, due, keyArg, n.Hash()).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			// The key was used before: the same content is a retry.
+			var hash string
+			if err := tx.QueryRow(ctx, `SELECT id, request_hash FROM request
+WHERE reported_by = $1 AND idempotency_key = $2`, by.ID, key).Scan(&id, &hash); err != nil {
+				return err
+			}
+			if hash != n.Hash() {
+				return &grid.Error{Code: grid.EUnprocessable, Field: "Idempotency-Key",
+					Message: "this key was used for a different request: use a new key for a new request"}
+			}
+			replayed = true
+		} else if err != nil {
+			return err
+		} else if err := insertEvent(ctx, tx, grid.RequestEvent{RequestID: id, At: now, ActorID: by.ID,
+			Action: string(grid.ActionReport), To: grid.StatusReported}); err != nil {
+			return err
+		}
+		d, err := findRequest(ctx, tx, grid.Scope{All: true}, id)
+		out = d.Request
+		return err
+	})
+	return out, replayed, translate(err)
+}
+
+// TransitionRequest implements grid.RequestStore: the domain decides the
+// step, and one UPDATE guarded by id, status and version records it.
+func (db *DB) TransitionRequest(ctx context.Context, by grid.User, id int64, t grid.Transition) (grid.RequestDetail, error) {
+	var out grid.RequestDetail
+	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		d, err := findRequest(ctx, tx, by.Scope(), id)
+		if err != nil {
+			return err
+		}
+		next, ev, err := d.Apply(t, by, db.Now())
+		if err != nil {
+			return err
+		}
+		if t.Action == grid.ActionAssign {
+			if err := checkAssignees(ctx, tx, d.ZoneID, t); err != nil {
+				return err
+			}
+		}
+		tag, err := tx.Exec(ctx, `
+UPDATE request SET status = $4, liaison_id = nullif($5, 0), unit_id = nullif($6, 0), assigned_at = $7,
+  resolved_at = $8, resolved_by = nullif($9, 0), closed_at = $10, resolution = $11,
+  satisfaction = nullif($12, 0), rework_count = $13, supervision = $14, version = version + 1
+WHERE id = $1 AND status = $2 AND version = $3`, id, d.Status, d.Version,
+			next.Status, next.LiaisonID, next.UnitID, next.AssignedAt, next.ResolvedAt, next.ResolvedBy,
+			next.ClosedAt, next.Resolution, next.Satisfaction, next.ReworkCount, supervisionOf(next))
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() != 1 {
+			return grid.Errorf(grid.EConflict, "request %d changed since version %d: reload and retry", id, d.Version)
+		}
+		if err := insertEvent(ctx, tx, ev); err != nil {
+			return err
+		}
+		out = d
+		out.Request = next
+		out.Events, err = requestEvents(ctx, tx, id)
+		return err
+	})
+	return out, translate(err)
+}
+
+func supervisionOf(r grid.Request) grid.Supervision {
+	if r.Supervision == "" {
+		return grid.SupervisionNone
+	}
+	return r.Supervision
+}
+
+// checkAssignees refuses an assignment to a liaison or unit that is not an
+// active one of the zone.
+func checkAssignees(ctx context.Context, tx pgx.Tx, zoneID int64, t grid.Transition) error {
+	var ok bool
+	if t.LiaisonID != nil {
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM liaison WHERE id = $1 AND zone_id = $2 AND active)`,
+			*t.LiaisonID, zoneID).Scan(&ok); err != nil {
+			return err
+		}
+		if !ok {
+			return grid.Invalid("liaison_id", "no active liaison %d in this zone", *t.LiaisonID)
+		}
+	}
+	if t.UnitID != nil {
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM unit WHERE id = $1 AND zone_id = $2)`,
+			*t.UnitID, zoneID).Scan(&ok); err != nil {
+			return err
+		}
+		if !ok {
+			return grid.Invalid("unit_id", "no alliance unit %d in this zone", *t.UnitID)
+		}
+	}
+	return nil
+}
+
+// EscalateRequests implements grid.RequestStore: one statement raises
+// every card that is due (the set-based twin of grid.Request.Escalation)
+// and writes its event. Raising is guarded by the card already recorded,
+// so concurrent runs raise each card once.
+func (db *DB) EscalateRequests(ctx context.Context) (int, error) {
+	tag, err := db.Pool.Exec(ctx, `
+WITH due AS (
+  SELECT r.id, request_sla(r.status, r.reported_at, r.response_due_at, r.due_at, $1) AS level
+  FROM request r WHERE `+openStatusCond+`
+), raised AS (
+  UPDATE request r SET supervision = due.level
+  FROM due
+  WHERE r.id = due.id AND `+openStatusCond+`
+    AND due.level IN ('yellow', 'red')
+    AND (r.supervision = 'none' OR (r.supervision = 'yellow' AND due.level = 'red'))
+  RETURNING r.id, r.status, r.supervision
+)
+INSERT INTO request_event (request_id, at, action, from_status, to_status, note, data)
+SELECT id, $1, 'supervise', status, status,
+  CASE supervision WHEN 'yellow' THEN '黄牌督办：临近办理时限' ELSE '红牌督办：已超过办理时限' END,
+  jsonb_build_object('level', supervision)
+FROM raised`, db.Now())
+	return int(tag.RowsAffected()), translate(err)
 }

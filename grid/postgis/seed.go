@@ -99,6 +99,10 @@ func loadDataset(ctx context.Context, tx pgx.Tx, ds *demo.Dataset, hashes []stri
 	if err := checkDatasetFree(ctx, tx, ds); err != nil {
 		return err
 	}
+	// A bulk load announces nothing to open maps, row by row.
+	if _, err := tx.Exec(ctx, `SET LOCAL gridgis.bulk_load = 'on'`); err != nil {
+		return err
+	}
 	off, err := readIDOffsets(ctx, tx)
 	if err != nil {
 		return err

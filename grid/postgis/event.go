@@ -1,0 +1,40 @@
+package postgis
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"gridgis/grid"
+)
+
+// eventChannel is the channel the triggers of migration 005 notify.
+const eventChannel = "gridgis_events"
+
+// ListenEvents implements grid.EventStore on a connection of its own (a
+// listening connection must not go back to the pool), until ctx ends or
+// the connection fails. The caller reconnects.
+func (db *DB) ListenEvents(ctx context.Context, connected func(), fn func(grid.Event)) error {
+	conn, err := pgx.ConnectConfig(ctx, db.Pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "LISTEN "+eventChannel); err != nil {
+		return err
+	}
+	connected()
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		var e grid.Event
+		if err := json.Unmarshal([]byte(n.Payload), &e); err != nil {
+			return fmt.Errorf("event %q: %w", n.Payload, err)
+		}
+		fn(e)
+	}
+}
