@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -64,6 +65,33 @@ func configFromEnv() Config {
 		SecureCookies:  os.Getenv("GRIDGIS_SECURE_COOKIES") == "true",
 		TrustedProxies: splitList(os.Getenv("GRIDGIS_TRUSTED_PROXIES")),
 	}
+}
+
+// slaFromEnv reads the request deadlines: GRIDGIS_SLA_RESPONSE_HOURS
+// (default 24), GRIDGIS_SLA_ORDINARY_DAYS (7) and GRIDGIS_SLA_COMPLEX_DAYS
+// (30).
+func slaFromEnv(getenv func(string) string) (grid.SLAPolicy, error) {
+	p := grid.DefaultSLA
+	for _, v := range []struct {
+		key  string
+		unit time.Duration
+		into *time.Duration
+	}{
+		{"GRIDGIS_SLA_RESPONSE_HOURS", time.Hour, &p.Response},
+		{"GRIDGIS_SLA_ORDINARY_DAYS", 24 * time.Hour, &p.Ordinary},
+		{"GRIDGIS_SLA_COMPLEX_DAYS", 24 * time.Hour, &p.Complex},
+	} {
+		text := getenv(v.key)
+		if text == "" {
+			continue
+		}
+		n, err := strconv.Atoi(text)
+		if err != nil || n < 1 || n > 3650 {
+			return p, fmt.Errorf("%s=%q: want a whole number from 1 to 3650", v.key, text)
+		}
+		*v.into = time.Duration(n) * v.unit
+	}
+	return p, p.Validate()
 }
 
 func splitList(s string) []string {
@@ -146,6 +174,9 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer, log *slog.Logger) 
 		return err
 	}
 	defer db.Close()
+	if db.SLA, err = slaFromEnv(os.Getenv); err != nil {
+		return err
+	}
 	srv := server.New(server.Config{WebDir: cfg.WebDir, Basemap: cfg.Basemap,
 		SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies}, db, log)
 	if logins, err := os.ReadFile(cfg.DemoLogins); err == nil {

@@ -8,7 +8,9 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
+	"gridgis/grid"
 	"gridgis/grid/postgis/pgtest"
 )
 
@@ -91,5 +93,26 @@ func TestSummarizeLogins(t *testing.T) {
 	got := summarizeLogins(text, "f.txt")
 	if !strings.Contains(got, "admin") || strings.Contains(got, "liaison-03") || !strings.Contains(got, "1 more") {
 		t.Errorf("summary:\n%s", got)
+	}
+}
+
+func TestSLAFromEnv(t *testing.T) {
+	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+	p, err := slaFromEnv(env(nil))
+	if err != nil || p != grid.DefaultSLA {
+		t.Errorf("defaults: %+v %v", p, err)
+	}
+	p, err = slaFromEnv(env(map[string]string{"GRIDGIS_SLA_RESPONSE_HOURS": "12", "GRIDGIS_SLA_COMPLEX_DAYS": "45"}))
+	if err != nil || p.Response != 12*time.Hour || p.Ordinary != grid.OrdinaryResolveTime || p.Complex != 45*24*time.Hour {
+		t.Errorf("set: %+v %v", p, err)
+	}
+	for _, bad := range []map[string]string{
+		{"GRIDGIS_SLA_ORDINARY_DAYS": "seven"},
+		{"GRIDGIS_SLA_ORDINARY_DAYS": "0"},
+		{"GRIDGIS_SLA_RESPONSE_HOURS": "240", "GRIDGIS_SLA_ORDINARY_DAYS": "7"}, // response after resolution
+	} {
+		if _, err := slaFromEnv(env(bad)); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
 	}
 }

@@ -86,6 +86,7 @@ type RequestEvent struct {
 	RequestID int64
 	At        time.Time
 	ActorID   int64
+	ActorName string // as shown: display name, else username; empty for the SLA clock
 	Action    string
 	From      RequestStatus // empty for the report itself
 	To        RequestStatus

@@ -226,19 +226,13 @@ func (r Request) Apply(t Transition, by User, now time.Time) (Request, RequestEv
 	if err := t.Validate(); err != nil {
 		return r, RequestEvent{}, err
 	}
-	m := requestMoves[t.Action]
-	switch {
-	case !slices.Contains(m.roles, by.Role):
-		return r, RequestEvent{}, Errorf(EForbidden, "a %s may not %s requests", by.Role, t.Action)
-	case by.Role == RoleLiaison && r.LiaisonID != by.LiaisonID:
-		return r, RequestEvent{}, Errorf(EForbidden, "request %d is not assigned to you", r.ID)
-	case t.Version != r.Version:
-		return r, RequestEvent{}, Errorf(EConflict, "request %d is at version %d, not %d: reload and retry", r.ID, r.Version, t.Version)
-	case !slices.Contains(m.from, r.Status):
-		return r, RequestEvent{}, Errorf(EConflict, "cannot %s a request that is %s", t.Action, r.Status)
-	case t.Action == ActionVerify && by.ID == r.ResolvedBy:
-		return r, RequestEvent{}, Errorf(EForbidden, "the reviewer must not be the user who resolved request %d", r.ID)
+	if err := r.allows(t.Action, by); err != nil {
+		return r, RequestEvent{}, err
 	}
+	if t.Version != r.Version {
+		return r, RequestEvent{}, Errorf(EConflict, "request %d is at version %d, not %d: reload and retry", r.ID, r.Version, t.Version)
+	}
+	m := requestMoves[t.Action]
 	next := r
 	next.Status, next.Version = m.to, r.Version+1
 	data := map[string]any{}
@@ -268,6 +262,35 @@ func (r Request) Apply(t Transition, by User, now time.Time) (Request, RequestEv
 	ev := RequestEvent{RequestID: r.ID, At: now, ActorID: by.ID, Action: string(t.Action),
 		From: r.Status, To: next.Status, Note: t.Note, Data: data}
 	return next, ev, nil
+}
+
+// allows refuses action a on r by user by: a role that may not take it or
+// a liaison it is not assigned to (EForbidden), a status it does not
+// leave from (EConflict), a review by the resolver (EForbidden).
+func (r Request) allows(a RequestAction, by User) error {
+	m := requestMoves[a]
+	switch {
+	case !slices.Contains(m.roles, by.Role):
+		return Errorf(EForbidden, "a %s may not %s requests", by.Role, a)
+	case by.Role == RoleLiaison && r.LiaisonID != by.LiaisonID:
+		return Errorf(EForbidden, "request %d is not assigned to you", r.ID)
+	case !slices.Contains(m.from, r.Status):
+		return Errorf(EConflict, "cannot %s a request that is %s", a, r.Status)
+	case a == ActionVerify && by.ID == r.ResolvedBy:
+		return Errorf(EForbidden, "the reviewer must not be the user who resolved request %d", r.ID)
+	}
+	return nil
+}
+
+// Actions lists the steps by may take on r now, for clients to offer.
+func (r Request) Actions(by User) []RequestAction {
+	out := []RequestAction{}
+	for _, a := range TransitionActions {
+		if r.allows(a, by) == nil {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // Supervision is the card the SLA clock has raised on an open request in

@@ -327,3 +327,31 @@ func TestEscalation(t *testing.T) {
 		})
 	}
 }
+
+func TestActions(t *testing.T) {
+	tests := []struct {
+		name   string
+		status RequestStatus
+		by     User
+		want   string
+	}{
+		{"officer on a new request", StatusReported, User{ID: 1, Role: RoleOfficer}, "assign,reject"},
+		{"assignee liaison", StatusAssigned, User{ID: 2, Role: RoleLiaison, LiaisonID: 7}, "start"},
+		{"another liaison", StatusAssigned, User{ID: 2, Role: RoleLiaison, LiaisonID: 8}, ""},
+		{"reviewer", StatusResolved, User{ID: 1, Role: RoleAdmin}, "verify,send_back"},
+		{"the resolver reviews", StatusResolved, User{ID: 99, Role: RoleOfficer}, "send_back"},
+		{"planner", StatusInProgress, User{ID: 3, Role: RolePlanner}, ""},
+		{"closed", StatusVerified, User{ID: 1, Role: RoleAdmin}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, a := range requestAt(tt.status).Actions(tt.by) {
+				got = append(got, string(a))
+			}
+			if strings.Join(got, ",") != tt.want {
+				t.Errorf("got %v, want %s", got, tt.want)
+			}
+		})
+	}
+}

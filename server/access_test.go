@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -25,12 +26,14 @@ type accessRow struct {
 }
 
 const (
-	ok        = http.StatusOK
-	created   = http.StatusCreated
-	noContent = http.StatusNoContent
-	unauth    = http.StatusUnauthorized
-	forbidden = http.StatusForbidden
-	notFound  = http.StatusNotFound
+	ok         = http.StatusOK
+	created    = http.StatusCreated
+	noContent  = http.StatusNoContent
+	unauth     = http.StatusUnauthorized
+	forbidden  = http.StatusForbidden
+	notFound   = http.StatusNotFound
+	conflict   = http.StatusConflict
+	badRequest = http.StatusBadRequest
 )
 
 // accessMatrix has a row for every route the server registers; the test
@@ -72,6 +75,15 @@ var coreAccess = []accessRow{
 	{method: "GET", route: "/api/v1/liaisons", want: statuses{unauth, ok, ok, ok, ok, ok}},
 	{method: "GET", route: "/api/v1/assignments", want: statuses{unauth, ok, ok, ok, ok, ok}},
 	{method: "GET", route: "/api/v1/requests", path: "/api/v1/requests?status=open", want: statuses{unauth, ok, ok, ok, ok, ok}},
+	{method: "POST", route: "/api/v1/requests", body: `{"org_id":{orgA},"category":"ordinary","title":"矩阵诉求"}`,
+		want: statuses{unauth, created, created, badRequest, created, forbidden}},
+	{method: "GET", route: "/api/v1/requests/:id", path: "/api/v1/requests/{request}",
+		want: statuses{unauth, ok, ok, notFound, ok, ok}},
+	// Starting a reported request is refused to everyone: the matrix shows
+	// who is refused why (conflict, not assigned to them, role, scope).
+	{method: "POST", route: "/api/v1/requests/:id/transitions", path: "/api/v1/requests/{request}/transitions",
+		body: `{"action":"start","version":1}`, want: statuses{unauth, conflict, conflict, notFound, forbidden, forbidden}},
+	{method: "GET", route: "/api/v1/events", want: statuses{unauth, ok, ok, ok, ok, ok}},
 	{method: "GET", route: "/api/v1/coverage", path: "/api/v1/coverage?indicator=party_org", want: statuses{unauth, ok, ok, ok, ok, ok}},
 	{method: "GET", route: "/api/v1/coverage/gaps", path: "/api/v1/coverage/gaps?indicator=liaison", want: statuses{unauth, ok, ok, ok, ok, ok}},
 	{method: "GET", route: "/*", path: "/some/app/path", want: statuses{ok, ok, ok, ok, ok, ok}},
@@ -93,7 +105,15 @@ func TestAccessMatrix(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := func(n int64) string { return strconv.FormatInt(n, 10) }
-	expand := strings.NewReplacer(
+	// A reported request on the liaison's organization; the requests the
+	// matrix reports are removed afterwards.
+	t.Cleanup(func() {
+		if _, err := fx.db.Pool.Exec(context.Background(), `DELETE FROM request WHERE title = '矩阵诉求'`); err != nil {
+			t.Error(err)
+		}
+	})
+	req := fx.newRequest(t, admin, fx.orgs[0].ID, "矩阵诉求")
+	expand := strings.NewReplacer("{request}", id(req.ID),
 		"{grid}", id(fx.grids[0].ID), "{orgA}", id(fx.orgs[0].ID), "{orgA2}", id(fx.orgs[2].ID),
 		"{orgB}", id(fx.orgs[4].ID), "{adminToken}", id(tok.ID))
 
@@ -114,7 +134,7 @@ func TestAccessMatrix(t *testing.T) {
 					}
 					runner = fx.withSession(p, sid)
 				}
-				body := strings.NewReplacer("{who}", string(p), "{version}", fx.versionAt(t, path)).Replace(row.body)
+				body := strings.NewReplacer("{who}", string(p), "{version}", fx.versionAt(t, path)).Replace(expand.Replace(row.body))
 				status, _, got := runner.do(t, p, row.method, path, body)
 				if status != row.want[i] {
 					t.Errorf("status %d, want %d: %s", status, row.want[i], got)

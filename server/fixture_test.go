@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -182,7 +183,8 @@ VALUES ($1, '测试联络员', $2, ST_SetSRID(ST_MakePoint(113.02, 33.02), 4326)
 	if err := os.WriteFile(filepath.Join(web, "index.html"), []byte("<!doctype html><title>gridgis</title>"), 0o644); err != nil {
 		return nil, err
 	}
-	fx.srv = server.New(server.Config{WebDir: web}, db, slog.New(slog.NewTextHandler(fx.logs, nil)))
+	// Event streams end at once, so that app.Test can read them whole.
+	fx.srv = server.New(server.Config{WebDir: web, EventStreamMax: 200 * time.Millisecond}, db, slog.New(slog.NewTextHandler(fx.logs, nil)))
 	for p := range users {
 		if fx.sessions[p], err = fx.login(p); err != nil {
 			return nil, err

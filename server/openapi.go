@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"maps"
 	"slices"
 	"strconv"
 
@@ -60,7 +61,7 @@ func openAPI(collections []string) obj {
 			{"name": "service", "description": "configuration and health"},
 		},
 		"security": []obj{{"sessionCookie": []string{}}, {"bearerToken": []string{}}},
-		"paths":    openAPIPaths(),
+		"paths":    merged(openAPIPaths(), requestPaths()),
 		"components": obj{
 			"securitySchemes": obj{
 				"sessionCookie": obj{"type": "apiKey", "in": "cookie", "name": sessionCookie,
@@ -70,9 +71,18 @@ func openAPI(collections []string) obj {
 			},
 			"parameters": openAPIParameters(collections),
 			"responses":  openAPIResponses(),
-			"schemas":    openAPISchemas(),
+			"schemas":    merged(openAPISchemas(), requestSchemas()),
 		},
 	}
+}
+
+// merged is every entry of the maps, for areas documented in their own files.
+func merged(parts ...obj) obj {
+	out := obj{}
+	for _, p := range parts {
+		maps.Copy(out, p)
+	}
+	return out
 }
 
 // Names of the document's components.
@@ -286,10 +296,13 @@ func openAPIPaths() obj {
 			"A LineString from the liaison's base to each organization, with cause and pinned.",
 			listParams(paramRef("liaison"), paramRef("grid")),
 			protected(obj{"200": geoJSONResponse("A page of assignments", "AssignmentCollection"), "400": responseRef("BadRequest")}))},
-		"/api/v1/requests": obj{"get": op("requests", "Request points",
-			"At their organization, with status and SLA colour; `status=open` selects every request not yet verified or rejected.",
-			listParams(paramRef("status"), paramRef("grid"), paramRef("overdue"), paramRef("bbox")),
-			protected(obj{"200": geoJSONResponse("A page of requests", "RequestCollection"), "400": responseRef("BadRequest")}))},
+		"/api/v1/requests": obj{
+			"get": op("requests", "Request points",
+				"At their organization, with status and SLA colour; `status=open` selects every request not yet verified or rejected.",
+				listParams(paramRef("status"), paramRef("grid"), paramRef("overdue"), paramRef("bbox")),
+				protected(obj{"200": geoJSONResponse("A page of requests", "RequestCollection"), "400": responseRef("BadRequest")})),
+			"post": createRequestOp(),
+		},
 		"/api/v1/coverage": obj{"get": op("coverage", "Grid choropleth of a coverage indicator",
 			"Every grid polygon with the indicator's numerator, denominator and rate, and each zone's total in `zones`. "+
 				"Aggregates are for every role. Strong ETag: If-None-Match answers 304.",
@@ -383,15 +396,16 @@ func openAPIResponses() obj {
 		return obj{"description": desc, "content": content("application/problem+json", schemaRef("Problem"))}
 	}
 	return obj{
-		"BadRequest":   problem("Bad input: the problem names the parameter or field (`field`) and the reason."),
-		"Unauthorized": problem("Not signed in, or a bad token."),
-		"Forbidden":    problem("The caller's role may not do this."),
-		"NotFound":     problem("No such resource, or not within the caller's scope."),
-		"Conflict":     problem("A stale version: someone changed it first. Nothing was changed."),
-		"TooLarge":     problem("The request body is too large."),
-		"Throttled":    problem("Too many failed sign-ins: try again after Retry-After seconds."),
-		"Unavailable":  problem("The database is not reachable."),
-		"NotModified":  obj{"description": "Not modified: the If-None-Match ETag still names the current answer."},
+		"BadRequest":    problem("Bad input: the problem names the parameter or field (`field`) and the reason."),
+		"Unauthorized":  problem("Not signed in, or a bad token."),
+		"Forbidden":     problem("The caller's role may not do this."),
+		"NotFound":      problem("No such resource, or not within the caller's scope."),
+		"Conflict":      problem("A stale version: someone changed it first. Nothing was changed."),
+		"Unprocessable": problem("Well-formed but not acceptable, such as an Idempotency-Key reused with another body."),
+		"TooLarge":      problem("The request body is too large."),
+		"Throttled":     problem("Too many failed sign-ins: try again after Retry-After seconds."),
+		"Unavailable":   problem("The database is not reachable."),
+		"NotModified":   obj{"description": "Not modified: the If-None-Match ETag still names the current answer."},
 	}
 }
 

@@ -129,6 +129,8 @@ func TestOpenAPIValidatesResponses(t *testing.T) {
 	}
 	id := func(n int64) string { return strconv.FormatInt(n, 10) }
 	org, grid := id(fx.orgs[0].ID), id(fx.grids[0].ID)
+	fx.forgetRequests(t, "接口文档测试")
+	req := id(fx.newRequest(t, admin, fx.orgs[0].ID, "接口文档测试").ID)
 	checks := []apiCheck{
 		{p: planner, target: "/ogc"},
 		{p: planner, target: "/ogc?f=json"},
@@ -170,6 +172,17 @@ func TestOpenAPIValidatesResponses(t *testing.T) {
 		{p: admin, target: "/api/v1/liaisons"},
 		{p: officerA, target: "/api/v1/assignments"},
 		{p: admin, target: "/api/v1/requests?status=open"},
+		{p: liaison, method: "POST", target: "/api/v1/requests", status: http.StatusCreated,
+			body: `{"org_id":` + org + `,"category":"ordinary","title":"接口文档测试","topic":"innovation"}`},
+		{p: liaison, target: "/api/v1/requests/" + req},
+		{p: officerA, method: "POST", target: "/api/v1/requests/" + req + "/transitions", status: http.StatusOK,
+			body: `{"action":"assign","version":1,"liaison_id":` + id(fx.liaisonID) + `,"note":"请联络员跟进"}`},
+		{p: officerA, method: "POST", target: "/api/v1/requests/" + req + "/transitions", status: http.StatusConflict,
+			body: `{"action":"assign","version":1,"unit_id":1}`},
+		{p: officerA, method: "POST", target: "/api/v1/requests", status: http.StatusBadRequest,
+			body: `{"org_id":` + org + `,"category":"ordinary","title":""}`},
+		{p: planner, method: "POST", target: "/api/v1/requests/" + req + "/transitions", status: http.StatusForbidden,
+			body: `{"action":"start","version":2}`},
 		{p: planner, target: "/api/v1/coverage?indicator=party_org"},
 		{p: planner, target: "/api/v1/coverage/gaps?indicator=standalone_gap&limit=10"},
 		{p: officerB, target: "/api/v1/tiles/organizations.json"},
@@ -281,6 +294,9 @@ func TestOpenAPIParametersAreAccepted(t *testing.T) {
 			if strings.HasPrefix(path, "/api/v1/grids/") {
 				target = strings.Replace(pathValues.Replace(path), "{id}", id(fx.grids[0].ID), 1)
 			}
+			if strings.HasPrefix(path, "/api/v1/requests/") {
+				target = strings.Replace(pathValues.Replace(path), "{id}", id(fx.someRequest(t)), 1)
+			}
 		}
 		var required url.Values = url.Values{}
 		var optional []*openapi3.Parameter
@@ -317,4 +333,15 @@ func TestOpenAPIParametersAreAccepted(t *testing.T) {
 			})
 		}
 	}
+}
+
+// someRequest is the id of one of the fixture's requests.
+func (fx *fixture) someRequest(t *testing.T) int64 {
+	t.Helper()
+	fx.addRequests(t)
+	var id int64
+	if err := fx.db.Pool.QueryRow(t.Context(), `SELECT min(id) FROM request WHERE zone_id = $1`, fx.zone.ID).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

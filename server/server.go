@@ -26,6 +26,11 @@ type Config struct {
 	// TrustedProxies are the peers (IPs or CIDRs) whose X-Forwarded-For
 	// gives the client address; from anyone else the header is ignored.
 	TrustedProxies []string
+	// EventStreamMax ends each live event stream after this long (below
+	// the write timeout); clients reconnect without losing events.
+	EventStreamMax time.Duration
+	// EscalateEvery is how often the SLA clock raises supervision cards.
+	EscalateEvery time.Duration
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
@@ -39,6 +44,8 @@ type Server struct {
 	now   func() time.Time
 	// logins and addrs throttle failed sign-ins per account and address.
 	logins, addrs *throttle
+	// hub fans live events out to open streams.
+	hub *hub
 	// dummyHash is checked against when the user is unknown, so both
 	// failures take the same time.
 	dummyHash string
@@ -52,11 +59,17 @@ func New(cfg Config, store Store, log *slog.Logger) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.EventStreamMax == 0 {
+		cfg.EventStreamMax = 90 * time.Second
+	}
+	if cfg.EscalateEvery == 0 {
+		cfg.EscalateEvery = time.Minute
+	}
 	dummy, err := grid.HashPassword("gridgis timing equaliser")
 	if err != nil {
 		panic(err) // only crypto/rand can fail here, and it does not
 	}
-	s := &Server{cfg: cfg, store: store, log: log, now: cfg.Now, dummyHash: dummy,
+	s := &Server{cfg: cfg, store: store, log: log, now: cfg.Now, dummyHash: dummy, hub: newHub(),
 		logins: newThrottle(accountFailures, failureWindow, cfg.Now),
 		addrs:  newThrottle(addressFailures, failureWindow, cfg.Now)}
 	s.app = fiber.New(fiber.Config{
@@ -81,9 +94,10 @@ func New(cfg Config, store Store, log *slog.Logger) *Server {
 // App exposes the Fiber app, for tests (app.Test) and for serving.
 func (s *Server) App() *fiber.App { return s.app }
 
-// Listen serves on addr until ctx ends, then shuts down, giving open
-// requests up to grace to finish.
+// Listen runs the background work and serves on addr until ctx ends,
+// then shuts down, giving open requests up to grace to finish.
 func (s *Server) Listen(ctx context.Context, addr string, grace time.Duration) error {
+	s.Run(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- s.app.Listen(addr) }()
 	select {
@@ -101,7 +115,10 @@ func (s *Server) routes() {
 	s.app.Use(s.logRequests)
 	// Compression streams: fasthttp wraps a streamed body in a compressing
 	// stream instead of buffering it.
-	s.app.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed}))
+	// Live event streams are not compressed: a compressor would hold
+	// events back until its buffer fills.
+	s.app.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed,
+		Next: func(c *fiber.Ctx) bool { return c.Path() == "/api/v1/events" }}))
 	s.app.Get("/healthz", func(c *fiber.Ctx) error {
 		return c.JSON(fiber.Map{"status": "ok"})
 	})
@@ -127,6 +144,10 @@ func (s *Server) routes() {
 	api.Get("/liaisons", allow(anyRole...), s.listLiaisons)
 	api.Get("/assignments", allow(anyRole...), s.listAssignments)
 	api.Get("/requests", allow(anyRole...), s.listRequests)
+	api.Post("/requests", allow(grid.RoleAdmin, grid.RoleOfficer, grid.RoleLiaison), limitBody(requestBody), s.createRequest)
+	api.Get("/requests/:id", allow(anyRole...), s.getRequest)
+	api.Post("/requests/:id/transitions", allow(anyRole...), limitBody(requestBody), s.transitionRequest)
+	api.Get("/events", allow(anyRole...), s.events)
 	api.Get("/coverage", allow(anyRole...), s.coverage)
 	api.Get("/coverage/gaps", allow(anyRole...), s.coverageGaps)
 	// Each further area registers its routes in its own file.
@@ -168,11 +189,12 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 
 // statusOf maps grid error codes to HTTP statuses.
 var statusOf = map[string]int{
-	grid.EInvalid:      http.StatusBadRequest,
-	grid.ENotFound:     http.StatusNotFound,
-	grid.EConflict:     http.StatusConflict,
-	grid.EForbidden:    http.StatusForbidden,
-	grid.EUnauthorized: http.StatusUnauthorized,
+	grid.EInvalid:       http.StatusBadRequest,
+	grid.ENotFound:      http.StatusNotFound,
+	grid.EConflict:      http.StatusConflict,
+	grid.EForbidden:     http.StatusForbidden,
+	grid.EUnauthorized:  http.StatusUnauthorized,
+	grid.EUnprocessable: http.StatusUnprocessableEntity,
 }
 
 // handleError writes every error as application/problem+json. Only

@@ -139,14 +139,16 @@ LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL `+w.String(), w
 // requestEvents reads a request's history, oldest first.
 func requestEvents(ctx context.Context, q querier, id int64) ([]grid.RequestEvent, error) {
 	rows, err := q.Query(ctx, `
-SELECT id, request_id, at, coalesce(actor_id, 0), action, coalesce(from_status, ''), to_status, note, data
-FROM request_event WHERE request_id = $1 ORDER BY at, id`, id)
+SELECT e.id, e.request_id, e.at, coalesce(e.actor_id, 0), coalesce(nullif(u.display_name, ''), u.username, ''),
+  e.action, coalesce(e.from_status, ''), e.to_status, e.note, e.data
+FROM request_event e LEFT JOIN app_user u ON u.id = e.actor_id
+WHERE e.request_id = $1 ORDER BY e.at, e.id`, id)
 	if err != nil {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (grid.RequestEvent, error) {
 		var e grid.RequestEvent
-		err := row.Scan(&e.ID, &e.RequestID, &e.At, &e.ActorID, &e.Action, &e.From, &e.To, &e.Note, &e.Data)
+		err := row.Scan(&e.ID, &e.RequestID, &e.At, &e.ActorID, &e.ActorName, &e.Action, &e.From, &e.To, &e.Note, &e.Data)
 		return e, err
 	})
 }

@@ -1,0 +1,266 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"gridgis/grid"
+)
+
+// Live events: one database listener feeds a hub, the hub fans each event
+// out to the open streams whose viewer may see it.
+const (
+	// hubHistory events are kept so a client that reconnects with
+	// Last-Event-ID misses nothing.
+	hubHistory = 1024
+	// subscriberBuffer events may wait for a slow client; past that its
+	// stream ends and it catches up from the history on reconnecting.
+	subscriberBuffer = 256
+	// streamHeartbeat keeps proxies from closing a quiet stream and finds
+	// clients that have gone.
+	streamHeartbeat = 20 * time.Second
+	// streamRetry is the reconnection delay the client is told to use.
+	streamRetry = 2 * time.Second
+)
+
+// message is one event as streamed: seq orders it within this process.
+type message struct {
+	seq   int64
+	event string
+	data  []byte
+	of    *grid.Event // nil for resync, which every client gets
+}
+
+type subscriber struct {
+	scope grid.Scope
+	ch    chan message
+}
+
+// hub fans events out to subscribers and remembers the recent ones.
+type hub struct {
+	mu     sync.Mutex
+	epoch  string // tells this process's event ids from another's
+	seq    int64
+	recent []message
+	subs   map[*subscriber]struct{}
+	closed bool
+	// listening is set once the first listener connected: a later
+	// (re)connection may have missed events, so clients resync.
+	listening bool
+}
+
+func newHub() *hub {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return &hub{epoch: hex.EncodeToString(b), subs: map[*subscriber]struct{}{}}
+}
+
+// publish sends e to every subscriber that may see it.
+func (h *hub) publish(e grid.Event) {
+	data, _ := json.Marshal(e)
+	h.send(message{event: e.Type, data: data, of: &e})
+}
+
+// connected is called each time the database listener starts; after the
+// first time, clients are told to reload what they show.
+func (h *hub) connected() {
+	h.mu.Lock()
+	again := h.listening
+	h.listening = true
+	h.mu.Unlock()
+	if again {
+		h.send(message{event: "resync", data: []byte(`{"reason":"reconnected"}`)})
+	}
+}
+
+func (h *hub) send(m message) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return
+	}
+	h.seq++
+	m.seq = h.seq
+	h.recent = append(h.recent, m)
+	if len(h.recent) > hubHistory {
+		h.recent = h.recent[len(h.recent)-hubHistory:]
+	}
+	for sub := range h.subs {
+		if m.of != nil && !sub.scope.Sees(*m.of) {
+			continue
+		}
+		select {
+		case sub.ch <- m:
+		default: // too slow: end its stream, it reconnects and catches up
+			delete(h.subs, sub)
+			close(sub.ch)
+		}
+	}
+}
+
+// id is m's SSE event id.
+func (h *hub) id(m message) string { return h.epoch + "-" + strconv.FormatInt(m.seq, 10) }
+
+// subscribe opens a stream for scope. lastID is the Last-Event-ID the
+// client sent: the events it missed are queued first, or a resync when
+// they are no longer known (another process, or too long ago).
+func (h *hub) subscribe(scope grid.Scope, lastID string) *subscriber {
+	sub := &subscriber{scope: scope, ch: make(chan message, subscriberBuffer)}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		close(sub.ch)
+		return sub
+	}
+	if lastID != "" {
+		h.replay(sub, lastID)
+	}
+	h.subs[sub] = struct{}{}
+	return sub
+}
+
+func (h *hub) replay(sub *subscriber, lastID string) {
+	epoch, seqText, _ := strings.Cut(lastID, "-")
+	seq, err := strconv.ParseInt(seqText, 10, 64)
+	oldest := h.seq + 1
+	if len(h.recent) > 0 {
+		oldest = h.recent[0].seq
+	}
+	if err != nil || epoch != h.epoch || seq > h.seq || seq < oldest-1 {
+		sub.ch <- message{seq: h.seq, event: "resync", data: []byte(`{"reason":"missed events"}`)}
+		return
+	}
+	var missed []message
+	for _, m := range h.recent {
+		if m.seq > seq && (m.of == nil || sub.scope.Sees(*m.of)) {
+			missed = append(missed, m)
+		}
+	}
+	if len(missed) >= cap(sub.ch) {
+		sub.ch <- message{seq: h.seq, event: "resync", data: []byte(`{"reason":"missed events"}`)}
+		return
+	}
+	for _, m := range missed {
+		sub.ch <- m
+	}
+}
+
+func (h *hub) unsubscribe(sub *subscriber) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.subs[sub]; ok {
+		delete(h.subs, sub)
+		close(sub.ch)
+	}
+}
+
+// close ends every stream, for shutdown.
+func (h *hub) close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+	for sub := range h.subs {
+		delete(h.subs, sub)
+		close(sub.ch)
+	}
+}
+
+// events streams live changes (server-sent events) the caller may see:
+// "request" (a request's step), "contact" (a contact logged) and
+// "resync" (reload: events may have been missed). A stream lasts at most
+// EventStreamMax; browsers reconnect with Last-Event-ID and lose nothing.
+func (s *Server) events(c *fiber.Ctx) error {
+	if err := allowParams(c); err != nil {
+		return err
+	}
+	sub := s.hub.subscribe(userOf(c).Scope(), c.Get("Last-Event-ID"))
+	c.Set(fiber.HeaderContentType, "text/event-stream; charset=utf-8")
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set("X-Accel-Buffering", "no") // no proxy buffering
+	maxAge := s.cfg.EventStreamMax
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		defer s.hub.unsubscribe(sub)
+		end := time.NewTimer(maxAge)
+		defer end.Stop()
+		beat := time.NewTicker(streamHeartbeat)
+		defer beat.Stop()
+		fmt.Fprintf(w, "retry: %d\n\n", streamRetry.Milliseconds())
+		for w.Flush() == nil {
+			select {
+			case m, ok := <-sub.ch:
+				if !ok {
+					return
+				}
+				fmt.Fprintf(w, "id: %s\nevent: %s\ndata: %s\n\n", s.hub.id(m), m.event, m.data)
+			case <-beat.C:
+				w.WriteString(": keep-alive\n\n")
+			case <-end.C:
+				return
+			}
+		}
+	})
+	return nil
+}
+
+// Run keeps the server's background work going until ctx ends: the
+// database listener that feeds live events (reconnecting when the
+// connection is lost) and the SLA clock that escalates late requests.
+func (s *Server) Run(ctx context.Context) {
+	go func() {
+		<-ctx.Done()
+		s.hub.close()
+	}()
+	go s.listen(ctx)
+	go s.escalate(ctx)
+}
+
+func (s *Server) listen(ctx context.Context) {
+	const maxBackoff = 5 * time.Second
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		err := s.store.ListenEvents(ctx, func() {
+			backoff = 100 * time.Millisecond
+			s.hub.connected()
+		}, s.hub.publish)
+		if ctx.Err() != nil {
+			return
+		}
+		s.log.Warn("live events: database listener lost; reconnecting", "err", err, "in", backoff)
+		select {
+		case <-ctx.Done():
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, maxBackoff)
+	}
+}
+
+func (s *Server) escalate(ctx context.Context) {
+	tick := time.NewTicker(s.cfg.EscalateEvery)
+	defer tick.Stop()
+	for {
+		qctx, cancel := context.WithTimeout(ctx, s.cfg.QueryTimeout)
+		n, err := s.store.EscalateRequests(qctx)
+		cancel()
+		switch {
+		case err != nil && ctx.Err() == nil:
+			s.log.Error("SLA escalation failed", "err", err)
+		case n > 0:
+			s.log.Info("SLA escalation", "raised", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}

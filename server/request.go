@@ -1,0 +1,178 @@
+package server
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"gridgis/grid"
+)
+
+// requestBody is the largest request body: a title and description at
+// their limits in three-byte characters, with room for JSON.
+const requestBody = 32 << 10
+
+// pointJSON is a GeoJSON Point.
+type pointJSON struct {
+	Type        string     `json:"type"`
+	Coordinates [2]float64 `json:"coordinates"`
+}
+
+// requestJSON is one request as the API shows it on its own.
+type requestJSON struct {
+	ID            int64                `json:"id"`
+	ZoneID        int64                `json:"zone_id"`
+	OrgID         int64                `json:"org_id"`
+	OrgName       string               `json:"org_name"`
+	GridID        *int64               `json:"grid_id"`
+	Location      pointJSON            `json:"location"`
+	Title         string               `json:"title"`
+	Description   string               `json:"description"`
+	Category      string               `json:"category"`
+	Topic         string               `json:"topic"`
+	Status        string               `json:"status"`
+	SLA           string               `json:"sla"`
+	Supervision   string               `json:"supervision"`
+	LiaisonID     *int64               `json:"liaison_id"`
+	UnitID        *int64               `json:"unit_id"`
+	ReportedBy    *int64               `json:"reported_by"`
+	ResolvedBy    *int64               `json:"resolved_by"`
+	ReportedAt    time.Time            `json:"reported_at"`
+	ResponseDueAt time.Time            `json:"response_due_at"`
+	DueAt         time.Time            `json:"due_at"`
+	AssignedAt    *time.Time           `json:"assigned_at"`
+	ResolvedAt    *time.Time           `json:"resolved_at"`
+	ClosedAt      *time.Time           `json:"closed_at"`
+	Resolution    string               `json:"resolution"`
+	Satisfaction  *int                 `json:"satisfaction"`
+	ReworkCount   int                  `json:"rework_count"`
+	Version       int                  `json:"version"`
+	Events        []eventJSON          `json:"events"`
+	Actions       []grid.RequestAction `json:"actions"`
+}
+
+// eventJSON is one step of a request's history.
+type eventJSON struct {
+	ID         int64          `json:"id"`
+	At         time.Time      `json:"at"`
+	ActorID    *int64         `json:"actor_id"`
+	ActorName  string         `json:"actor_name"`
+	Action     string         `json:"action"`
+	FromStatus *string        `json:"from_status"`
+	ToStatus   string         `json:"to_status"`
+	Note       string         `json:"note"`
+	Data       map[string]any `json:"data"`
+}
+
+func optID(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
+func toRequestJSON(d grid.RequestDetail, by grid.User, now time.Time) requestJSON {
+	r := d.Request
+	out := requestJSON{ID: r.ID, ZoneID: r.ZoneID, OrgID: r.OrgID, OrgName: d.OrgName, GridID: optID(d.GridID),
+		Location: pointJSON{"Point", [2]float64{d.Location[0], d.Location[1]}},
+		Title:    r.Title, Description: r.Description, Category: string(r.Category), Topic: string(r.Topic),
+		Status: string(r.Status), SLA: string(r.SLA(now)), Supervision: string(r.Supervision),
+		LiaisonID: optID(r.LiaisonID), UnitID: optID(r.UnitID), ReportedBy: optID(r.ReportedBy),
+		ResolvedBy: optID(r.ResolvedBy), ReportedAt: r.ReportedAt, ResponseDueAt: r.ResponseDueAt, DueAt: r.DueAt,
+		AssignedAt: r.AssignedAt, ResolvedAt: r.ResolvedAt, ClosedAt: r.ClosedAt, Resolution: r.Resolution,
+		ReworkCount: r.ReworkCount, Version: r.Version, Events: []eventJSON{}, Actions: r.Actions(by)}
+	if r.Satisfaction > 0 {
+		out.Satisfaction = &r.Satisfaction
+	}
+	for _, e := range d.Events {
+		ej := eventJSON{ID: e.ID, At: e.At, ActorID: optID(e.ActorID), ActorName: e.ActorName, Action: e.Action,
+			ToStatus: string(e.To), Note: e.Note, Data: e.Data}
+		if e.From != "" {
+			from := string(e.From)
+			ej.FromStatus = &from
+		}
+		out.Events = append(out.Events, ej)
+	}
+	return out
+}
+
+// createRequest records a reported request. An Idempotency-Key header
+// makes retries safe: the same key and body answer the first request
+// again (200, Idempotent-Replayed), another body with the key is refused.
+func (s *Server) createRequest(c *fiber.Ctx) error {
+	var n grid.NewRequest
+	if err := decodeJSON(c, &n); err != nil {
+		return err
+	}
+	if err := n.Normalize(); err != nil {
+		return err
+	}
+	key := c.Get("Idempotency-Key")
+	if key != "" {
+		if err := grid.ValidIdempotencyKey(key); err != nil {
+			return err
+		}
+	}
+	u := userOf(c)
+	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.QueryTimeout)
+	defer cancel()
+	r, replayed, err := s.store.CreateRequest(ctx, u, key, n)
+	if err != nil {
+		return err
+	}
+	d, err := s.store.FindRequest(ctx, grid.Scope{All: true}, r.ID)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderLocation, "/api/v1/requests/"+strconv.FormatInt(r.ID, 10))
+	if replayed {
+		c.Set("Idempotent-Replayed", "true")
+	} else {
+		c.Status(fiber.StatusCreated)
+	}
+	return c.JSON(toRequestJSON(d, u, s.now()))
+}
+
+// getRequest answers one request with its whole history; one outside the
+// caller's scope is not found.
+func (s *Server) getRequest(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	u := userOf(c)
+	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.QueryTimeout)
+	defer cancel()
+	d, err := s.store.FindRequest(ctx, u.Scope(), id)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "private, no-cache")
+	return c.JSON(toRequestJSON(d, u, s.now()))
+}
+
+// transitionRequest moves a request one step along the loop. A stale
+// version or a step its status does not allow is 409 and changes nothing.
+func (s *Server) transitionRequest(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var t grid.Transition
+	if err := decodeJSON(c, &t); err != nil {
+		return err
+	}
+	if err := t.Validate(); err != nil {
+		return err
+	}
+	u := userOf(c)
+	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.QueryTimeout)
+	defer cancel()
+	d, err := s.store.TransitionRequest(ctx, u, id, t)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toRequestJSON(d, u, s.now()))
+}
