@@ -469,7 +469,7 @@ func TestRebalanceOpenAPI(t *testing.T) {
 	org := fmt.Sprintf("/api/v1/organizations/%d/liaison", pz.orgs[11])
 	checks := []apiCheck{
 		{p: admin, method: "POST", target: "/api/v1/rebalance/plans",
-			body: fmt.Sprintf(`{"zone_id":%d,"min":1,"max":8,"stability":1000,"keep_in_grid":false,"cross_grid_penalty":3000,"weights":{"other":5000}}`, pz.zoneID),
+			body:   fmt.Sprintf(`{"zone_id":%d,"min":1,"max":8,"stability":1000,"keep_in_grid":false,"cross_grid_penalty":3000,"weights":{"other":5000}}`, pz.zoneID),
 			status: http.StatusCreated},
 		{p: admin, method: "POST", target: "/api/v1/rebalance/plans", body: fmt.Sprintf(`{"zone_id":%d}`, pz.zoneID), status: 422},
 		{p: admin, method: "POST", target: "/api/v1/rebalance/plans", body: `{"min":-1}`, status: 400},
