@@ -87,6 +87,26 @@ var coreAccess = []accessRow{
 	{method: "GET", route: "/api/v1/coverage", path: "/api/v1/coverage?indicator=party_org", want: statuses{unauth, ok, ok, ok, ok, ok}},
 	{method: "GET", route: "/api/v1/coverage/gaps", path: "/api/v1/coverage/gaps?indicator=liaison", want: statuses{unauth, ok, ok, ok, ok, ok}},
 	{method: "GET", route: "/*", path: "/some/app/path", want: statuses{ok, ok, ok, ok, ok, ok}},
+
+	// The rebalancer: admins build and apply, planners read. {plan} can
+	// never be applied (its fingerprint matches no data): 409 for the
+	// admin, so the matrix never changes the fixture's assignments.
+	{method: "POST", route: "/api/v1/rebalance/plans", body: `{}`,
+		want: statuses{unauth, created, forbidden, forbidden, forbidden, forbidden}},
+	{method: "GET", route: "/api/v1/rebalance/plans", want: statuses{unauth, ok, forbidden, forbidden, forbidden, ok}},
+	{method: "GET", route: "/api/v1/rebalance/plans/:id", path: "/api/v1/rebalance/plans/{plan}",
+		want: statuses{unauth, ok, forbidden, forbidden, forbidden, ok}},
+	{method: "GET", route: "/api/v1/rebalance/plans/:id/moves", path: "/api/v1/rebalance/plans/{plan}/moves",
+		want: statuses{unauth, ok, forbidden, forbidden, forbidden, ok}},
+	{method: "POST", route: "/api/v1/rebalance/plans/:id/apply", path: "/api/v1/rebalance/plans/{plan}/apply",
+		want: statuses{unauth, http.StatusConflict, forbidden, forbidden, forbidden, forbidden}},
+	// Manual assignment: both rows ask for what already is, so nothing
+	// changes; officers only in their grid, liaisons and planners 403
+	// where they can see the organization.
+	{method: "PUT", route: "/api/v1/organizations/:id/liaison", path: "/api/v1/organizations/{orgA}/liaison",
+		body: `{"liaison_id":{liaison},"pinned":false}`, want: statuses{unauth, ok, ok, notFound, forbidden, forbidden}},
+	{method: "PUT", route: "/api/v1/organizations/:id/liaison", path: "/api/v1/organizations/{orgB}/liaison",
+		body: `{"liaison_id":null}`, want: statuses{unauth, ok, notFound, ok, notFound, forbidden}},
 }
 
 // runOrder runs the admin last, so that a row whose admin call changes
@@ -115,7 +135,7 @@ func TestAccessMatrix(t *testing.T) {
 	req := fx.newRequest(t, admin, fx.orgs[0].ID, "矩阵诉求")
 	expand := strings.NewReplacer("{request}", id(req.ID),
 		"{grid}", id(fx.grids[0].ID), "{orgA}", id(fx.orgs[0].ID), "{orgA2}", id(fx.orgs[2].ID),
-		"{orgB}", id(fx.orgs[4].ID), "{adminToken}", id(tok.ID))
+		"{orgB}", id(fx.orgs[4].ID), "{adminToken}", id(tok.ID), "{plan}", id(fx.stalePlan(t)))
 
 	for _, row := range accessMatrix {
 		path := row.path
@@ -134,7 +154,8 @@ func TestAccessMatrix(t *testing.T) {
 					}
 					runner = fx.withSession(p, sid)
 				}
-				body := strings.NewReplacer("{who}", string(p), "{version}", fx.versionAt(t, path)).Replace(expand.Replace(row.body))
+				body := strings.NewReplacer("{who}", string(p), "{version}", fx.versionAt(t, path),
+					"{liaison}", id(fx.liaisonID)).Replace(expand.Replace(row.body))
 				status, _, got := runner.do(t, p, row.method, path, body)
 				if status != row.want[i] {
 					t.Errorf("status %d, want %d: %s", status, row.want[i], got)

@@ -57,11 +57,12 @@ func openAPI(collections []string) obj {
 			{"name": "liaisons", "description": "liaison cadres (红领联络员) and their assignments (包联关系)"},
 			{"name": "requests", "description": "enterprise requests (企业诉求) and their SLA"},
 			{"name": "coverage", "description": "coverage indicators per grid (覆盖率)"},
+			{"name": "rebalance", "description": "optimized liaison plans (包联优化): preview and apply"},
 			{"name": "tiles", "description": "Mapbox vector tiles"},
 			{"name": "service", "description": "configuration and health"},
 		},
 		"security": []obj{{"sessionCookie": []string{}}, {"bearerToken": []string{}}},
-		"paths":    merged(openAPIPaths(), requestPaths()),
+		"paths":    merged(openAPIPaths(), requestPaths(), rebalancePaths()),
 		"components": obj{
 			"securitySchemes": obj{
 				"sessionCookie": obj{"type": "apiKey", "in": "cookie", "name": sessionCookie,
@@ -69,9 +70,9 @@ func openAPI(collections []string) obj {
 				"bearerToken": obj{"type": "http", "scheme": "bearer", "bearerFormat": grid.TokenPrefix + "…",
 					"description": "A personal API token from POST /api/v1/tokens, for scripts and desktop GIS (GDAL, QGIS)."},
 			},
-			"parameters": openAPIParameters(collections),
-			"responses":  openAPIResponses(),
-			"schemas":    merged(openAPISchemas(), requestSchemas()),
+			"parameters": merged(openAPIParameters(collections), rebalanceParameters()),
+			"responses":  merged(openAPIResponses(), rebalanceResponses()),
+			"schemas":    merged(openAPISchemas(), requestSchemas(), rebalanceSchemas()),
 		},
 	}
 }

@@ -297,6 +297,9 @@ func TestOpenAPIParametersAreAccepted(t *testing.T) {
 			if strings.HasPrefix(path, "/api/v1/requests/") {
 				target = strings.Replace(pathValues.Replace(path), "{id}", id(fx.someRequest(t)), 1)
 			}
+			if strings.HasPrefix(path, "/api/v1/rebalance/plans/") {
+				target = strings.Replace(pathValues.Replace(path), "{id}", id(fx.stalePlan(t)), 1)
+			}
 		}
 		var required url.Values = url.Values{}
 		var optional []*openapi3.Parameter

@@ -152,6 +152,7 @@ func (s *Server) routes() {
 	api.Get("/coverage/gaps", allow(anyRole...), s.coverageGaps)
 	// Each further area registers its routes in its own file.
 	s.tileRoutes(api)
+	s.rebalanceRoutes(api)
 	s.ogcRoutes()
 	api.Use(func(c *fiber.Ctx) error {
 		return grid.Errorf(grid.ENotFound, "no API route %s %s", c.Method(), c.Path())
@@ -195,6 +196,7 @@ var statusOf = map[string]int{
 	grid.EForbidden:     http.StatusForbidden,
 	grid.EUnauthorized:  http.StatusUnauthorized,
 	grid.EUnprocessable: http.StatusUnprocessableEntity,
+	grid.EInfeasible:    http.StatusUnprocessableEntity,
 }
 
 // handleError writes every error as application/problem+json. Only

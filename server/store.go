@@ -12,4 +12,6 @@ type Store interface {
 	grid.TileStore
 	grid.RequestStore
 	grid.EventStore
+	grid.RebalanceStore
+	grid.AssignmentStore
 }

@@ -25,15 +25,6 @@ type loopZone struct {
 	clock             *testClock
 }
 
-// testClock is a settable clock for the store.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *testClock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
-
 var (
 	loopOnce sync.Once
 	loop     *loopZone
@@ -60,7 +51,7 @@ func buildLoopZone(ctx context.Context) (*loopZone, error) {
 	if err != nil {
 		return nil, err
 	}
-	lz := &loopZone{db: db, clock: &testClock{t: time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC)}}
+	lz := &loopZone{db: db, clock: &testClock{now: time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC)}}
 	db.Now = lz.clock.Now
 	square := func(x float64) orb.MultiPolygon {
 		return orb.MultiPolygon{{{{x, 0}, {x + 1, 0}, {x + 1, 1}, {x, 1}, {x, 0}}}}

@@ -1,0 +1,298 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"gridgis/grid"
+)
+
+// Page sizes of the plan listing.
+const (
+	defaultPlanLimit = 20
+	maxPlanLimit     = 100
+)
+
+// rebalanceTimeout bounds building a plan: loading the zone and solving
+// it exactly, a few seconds for the largest zones.
+const rebalanceTimeout = 2 * time.Minute
+
+// rebalanceRoutes registers the liaison rebalancer: admins build and
+// apply plans; planners, who read everything, may look at them. Officers
+// and liaisons see only their grids' or their own organizations, so a
+// plan of the whole zone is not theirs to read.
+func (s *Server) rebalanceRoutes(api fiber.Router) {
+	readers := []grid.Role{grid.RoleAdmin, grid.RolePlanner}
+	api.Post("/rebalance/plans", allow(grid.RoleAdmin), limitBody(smallBody), s.createPlan)
+	api.Get("/rebalance/plans", allow(readers...), s.listPlans)
+	api.Get("/rebalance/plans/:id", allow(readers...), s.getPlan)
+	api.Get("/rebalance/plans/:id/moves", allow(readers...), s.planMoves)
+	api.Post("/rebalance/plans/:id/apply", allow(grid.RoleAdmin), s.applyPlan)
+	api.Put("/organizations/:id/liaison", allow(anyRole...), limitBody(smallBody), s.putOrgLiaison)
+}
+
+// planMove is a move as clients see it: null for no liaison.
+type planMove struct {
+	OrgID         int64  `json:"org_id"`
+	FromLiaisonID *int64 `json:"from_liaison_id"`
+	ToLiaisonID   *int64 `json:"to_liaison_id"`
+}
+
+// planSummary is a stored plan without its moves, as listed.
+type planSummary struct {
+	ID        int64                 `json:"id"`
+	ZoneID    int64                 `json:"zone_id"`
+	Status    grid.PlanStatus       `json:"status"`
+	Options   grid.RebalanceOptions `json:"options"`
+	Objective float64               `json:"objective"`
+	MoveCount int                   `json:"move_count"`
+	Before    grid.RebalanceMetrics `json:"before"`
+	After     grid.RebalanceMetrics `json:"after"`
+	CreatedBy *int64                `json:"created_by"`
+	CreatedAt time.Time             `json:"created_at"`
+	AppliedBy *int64                `json:"applied_by"`
+	AppliedAt *time.Time            `json:"applied_at"`
+}
+
+// planBody is a stored plan with its moves.
+type planBody struct {
+	planSummary
+	Moves []planMove `json:"moves"`
+}
+
+// optionalID is a nullable reference: 0 means none.
+func optionalID(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
+func summaryOf(p grid.SavedRebalancePlan) planSummary {
+	return planSummary{ID: p.ID, ZoneID: p.ZoneID, Status: p.Status, Options: p.Options, Objective: p.Objective,
+		MoveCount: p.MoveCount, Before: p.Before, After: p.After, CreatedBy: optionalID(p.CreatedBy),
+		CreatedAt: p.CreatedAt, AppliedBy: optionalID(p.AppliedBy), AppliedAt: p.AppliedAt}
+}
+
+func bodyOf(p grid.SavedRebalancePlan) planBody {
+	b := planBody{planSummary: summaryOf(p), Moves: make([]planMove, len(p.Moves))}
+	for i, m := range p.Moves {
+		b.Moves[i] = planMove{OrgID: m.OrgID, FromLiaisonID: optionalID(m.FromLiaisonID), ToLiaisonID: optionalID(m.ToLiaisonID)}
+	}
+	return b
+}
+
+// actorOf is the signed-in caller as the author of a change.
+func actorOf(c *fiber.Ctx) grid.Actor {
+	return grid.Actor{UserID: userOf(c).ID, ClientAddr: c.IP()}
+}
+
+// createPlan builds a draft plan for the admin's zone (or zone_id): the
+// optimal assignment with its moves and before/after metrics. A request
+// no plan can meet answers 422 with the solver's reason.
+func (s *Server) createPlan(c *fiber.Ctx) error {
+	var req grid.RebalanceRequest
+	if len(bytes.TrimSpace(c.Body())) > 0 {
+		if err := decodeJSON(c, &req); err != nil {
+			return err
+		}
+	}
+	opts, err := req.Options()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), rebalanceTimeout)
+	defer cancel()
+	zoneID, err := s.planZone(ctx, userOf(c), req.ZoneID)
+	if err != nil {
+		return err
+	}
+	saved, _, err := grid.PlanRebalance(ctx, s.store, actorOf(c), zoneID, opts)
+	if err != nil {
+		return err
+	}
+	c.Location("/api/v1/rebalance/plans/" + strconv.FormatInt(saved.ID, 10))
+	c.Status(http.StatusCreated)
+	return c.JSON(bodyOf(saved))
+}
+
+// planZone is the zone a plan is for: the one asked for, else the
+// caller's, else the only one there is.
+func (s *Server) planZone(ctx context.Context, u grid.User, asked *int64) (int64, error) {
+	ref := ""
+	switch {
+	case asked != nil:
+		ref = strconv.FormatInt(*asked, 10)
+	case u.ZoneID != 0:
+		ref = strconv.FormatInt(u.ZoneID, 10)
+	}
+	z, err := s.store.FindZone(ctx, ref)
+	switch code := grid.ErrorCode(err); {
+	case err == nil:
+		return z.ID, nil
+	case code == grid.ENotFound && asked != nil:
+		return 0, grid.Invalid("zone_id", "no zone %d", *asked)
+	case code == grid.EInvalid:
+		var ge *grid.Error
+		errors.As(err, &ge)
+		return 0, grid.Invalid("zone_id", "%s", ge.Message)
+	}
+	return 0, err
+}
+
+// listPlans lists plans newest first, a page at a time.
+func (s *Server) listPlans(c *fiber.Ctx) error {
+	if err := allowParams(c, "zone", "limit", "cursor"); err != nil {
+		return err
+	}
+	var f grid.RebalancePlanFilter
+	var err error
+	if f.ZoneID, err = idParam(c, "zone"); err != nil {
+		return err
+	}
+	if f.Limit, f.BeforeID, err = pageParams(c, defaultPlanLimit, maxPlanLimit); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
+	defer cancel()
+	plans, err := s.store.ListRebalancePlans(ctx, f)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Plans []planSummary `json:"plans"`
+		Next  *string       `json:"next"`
+	}{Plans: make([]planSummary, len(plans))}
+	for i, p := range plans {
+		out.Plans[i] = summaryOf(p)
+	}
+	if len(plans) == f.Limit {
+		q := currentQuery(c)
+		q.Set("cursor", encodeCursor(plans[len(plans)-1].ID))
+		next := c.Path() + encodeQuery(q)
+		out.Next = &next
+	}
+	return c.JSON(out)
+}
+
+// getPlan answers one plan with its moves.
+func (s *Server) getPlan(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
+	defer cancel()
+	p, err := s.store.FindRebalancePlan(ctx, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(bodyOf(p))
+}
+
+// planMoves streams a plan's moves for the map: per moved organization a
+// LineString from its old liaison's base through it to the new one's.
+func (s *Server) planMoves(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := allowParams(c, "limit", "cursor"); err != nil {
+		return err
+	}
+	limit, after, err := pageParams(c, defaultLayerLimit, maxLayerLimit)
+	if err != nil {
+		return err
+	}
+	f := grid.MoveFilter{AfterOrgID: after, Limit: limit + 1}
+	return s.streamCollection(c, page{limit: limit}, func(ctx context.Context, emit grid.FeatureFunc) error {
+		return s.store.EachRebalanceMoveFeature(ctx, id, f, emit)
+	})
+}
+
+// applyPlan makes a draft plan the zone's active assignment; 409 when it
+// was applied already or the zone's data changed since it was built.
+func (s *Server) applyPlan(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), rebalanceTimeout)
+	defer cancel()
+	p, err := s.store.ApplyRebalancePlan(ctx, actorOf(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(bodyOf(p))
+}
+
+// liaisonInput is the body of PUT .../liaison. liaison_id is raw so that
+// a missing one (refused) differs from null (unassign).
+type liaisonInput struct {
+	LiaisonID json.RawMessage `json:"liaison_id"`
+	Pinned    *bool           `json:"pinned"`
+}
+
+// change checks the body and returns the change it asks for.
+func (in liaisonInput) change() (grid.LiaisonChange, error) {
+	var ch grid.LiaisonChange
+	if in.Pinned != nil {
+		ch.Pinned = *in.Pinned
+	}
+	raw := bytes.TrimSpace(in.LiaisonID)
+	switch {
+	case len(raw) == 0:
+		return ch, grid.Invalid("liaison_id", "required: a liaison id, or null to unassign")
+	case string(raw) == "null":
+	default:
+		var id int64
+		if err := json.Unmarshal(raw, &id); err != nil || id <= 0 {
+			return ch, grid.Invalid("liaison_id", "must be a positive integer id, or null to unassign")
+		}
+		ch.LiaisonID = &id
+	}
+	return ch, ch.Validate()
+}
+
+// putOrgLiaison assigns an organization's liaison by hand (cause manual),
+// optionally pinned so that rebalancing keeps it; liaison_id null
+// unassigns. Admins may give any active liaison of the zone; an officer,
+// for an organization of their grid, a liaison of that same grid. Other
+// roles get 403 for an organization they can see, 404 for one they
+// cannot.
+func (s *Server) putOrgLiaison(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	u := userOf(c)
+	if !u.Role.CanEditOrgs() {
+		if err := s.getOrg(c); err != nil {
+			return err // not visible: 404
+		}
+		c.Response().ResetBody()
+		return grid.Errorf(grid.EForbidden, "role %s may not assign liaisons", u.Role)
+	}
+	var in liaisonInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	ch, err := in.change()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
+	defer cancel()
+	out, err := s.store.SetOrgLiaison(ctx, u.Scope(), actorOf(c), id, ch)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
