@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // status per persona, in the order of personas: anonymous, admin,
@@ -75,6 +76,24 @@ var coreAccess = []accessRow{
 	{method: "GET", route: "/api/v1/coverage", path: "/api/v1/coverage?indicator=party_org", want: statuses{unauth, ok, ok, ok, ok, ok}},
 	{method: "GET", route: "/api/v1/coverage/gaps", path: "/api/v1/coverage/gaps?indicator=liaison", want: statuses{unauth, ok, ok, ok, ok, ok}},
 	{method: "GET", route: "/*", path: "/some/app/path", want: statuses{ok, ok, ok, ok, ok, ok}},
+	{method: "GET", route: "/api/v1/organizations/:id/contacts", path: "/api/v1/organizations/{orgA}/contacts",
+		want: statuses{unauth, ok, ok, notFound, ok, ok}},
+	{method: "GET", route: "/api/v1/organizations/:id/contacts", path: "/api/v1/organizations/{orgA2}/contacts",
+		want: statuses{unauth, ok, ok, notFound, notFound, ok}},
+	{method: "GET", route: "/api/v1/organizations/:id/contacts", path: "/api/v1/organizations/{orgB}/contacts",
+		want: statuses{unauth, ok, notFound, ok, notFound, ok}},
+	// Logged ten days ago, so that the fixture's 7-day contact figures stay 0.
+	{method: "POST", route: "/api/v1/organizations/:id/contacts", path: "/api/v1/organizations/{orgA}/contacts",
+		body: `{"kind":"visit","at":"{tenDaysAgo}","note":"矩阵测试走访"}`,
+		want: statuses{unauth, created, created, notFound, created, forbidden}},
+	{method: "POST", route: "/api/v1/organizations/:id/contacts", path: "/api/v1/organizations/{orgA2}/contacts",
+		body: `{"kind":"contact","at":"{tenDaysAgo}"}`,
+		want: statuses{unauth, created, created, notFound, notFound, forbidden}},
+	{method: "POST", route: "/api/v1/organizations/:id/contacts", path: "/api/v1/organizations/{orgB}/contacts",
+		body: `{"kind":"contact","at":"{tenDaysAgo}"}`,
+		want: statuses{unauth, created, notFound, created, notFound, forbidden}},
+	{method: "GET", route: "/api/v1/stats", want: statuses{unauth, ok, ok, ok, ok, ok}},
+	{method: "GET", route: "/api/v1/stats", path: "/api/v1/stats?by=liaison", want: statuses{unauth, ok, ok, ok, ok, ok}},
 }
 
 // runOrder runs the admin last, so that a row whose admin call changes
@@ -114,7 +133,8 @@ func TestAccessMatrix(t *testing.T) {
 					}
 					runner = fx.withSession(p, sid)
 				}
-				body := strings.NewReplacer("{who}", string(p), "{version}", fx.versionAt(t, path)).Replace(row.body)
+				body := strings.NewReplacer("{who}", string(p), "{version}", fx.versionAt(t, path),
+					"{tenDaysAgo}", time.Now().Add(-10*24*time.Hour).Format(time.RFC3339)).Replace(row.body)
 				status, _, got := runner.do(t, p, row.method, path, body)
 				if status != row.want[i] {
 					t.Errorf("status %d, want %d: %s", status, row.want[i], got)

@@ -10,4 +10,6 @@ type Store interface {
 	grid.OrgStore
 	grid.ExtentStore
 	grid.TileStore
+	grid.ContactStore
+	grid.StatsStore
 }
