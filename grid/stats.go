@@ -200,12 +200,15 @@ type Median struct {
 	Value *float64 `json:"value"` // nil when Count is 0; 2 decimals
 }
 
-// NewMedian rounds v to 2 decimals; with n = 0 there is no value.
-func NewMedian(n int64, v float64) Median {
+// NewMedianHours is a median of n durations given in seconds, as hours
+// rounded to 2 decimals (half away from zero). Seconds, and their halves,
+// are exact in a float64, so the rounding does not depend on how hours
+// would be represented.
+func NewMedianHours(n int64, seconds float64) Median {
 	m := Median{Count: n}
 	if n > 0 {
-		r := math.Round(v*100) / 100
-		m.Value = &r
+		v := math.Round(seconds/36) / 100
+		m.Value = &v
 	}
 	return m
 }

@@ -89,10 +89,10 @@ WITH p AS (
                      OR (r.status = 'reported' AND r.response_due_at < ` + now + `)) AS response_due,
     count(*) FILTER (WHERE r.assigned_at <= r.response_due_at) AS answered,
     count(r.assigned_at) AS responded,
-    percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM r.assigned_at - r.reported_at) / 3600)
-      FILTER (WHERE r.assigned_at IS NOT NULL) AS response_hours,
-    percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM r.closed_at - r.reported_at) / 3600)
-      FILTER (WHERE r.status = 'verified') AS resolution_hours,
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM r.assigned_at - r.reported_at))
+      FILTER (WHERE r.assigned_at IS NOT NULL) AS response_seconds,
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM r.closed_at - r.reported_at))
+      FILTER (WHERE r.status = 'verified') AS resolution_seconds,
     coalesce(sum(r.satisfaction) FILTER (WHERE r.status = 'verified'), 0) AS satisfaction_sum,
     count(r.satisfaction) FILTER (WHERE r.status = 'verified') AS satisfaction_n
   FROM p
@@ -105,14 +105,14 @@ WITH p AS (
 ), s AS (
   SELECT coalesce(req.i, org.i) AS i, coalesce(req.k, org.k) AS k,
     req.reported, req.rejected, req.verified, req.on_time, req.resolved, req.reworked, req.response_due,
-    req.answered, req.responded, req.response_hours, req.resolution_hours, req.satisfaction_sum,
+    req.answered, req.responded, req.response_seconds, req.resolution_seconds, req.satisfaction_sum,
     req.satisfaction_n, org.covered, org.contacted, org.visited
   FROM req FULL JOIN org ON org.i = req.i AND org.k IS NOT DISTINCT FROM req.k
 )
 SELECT s.i, s.k, ` + name + `,
   coalesce(s.reported, 0), coalesce(s.rejected, 0), coalesce(s.verified, 0), coalesce(s.on_time, 0),
   coalesce(s.resolved, 0), coalesce(s.reworked, 0), coalesce(s.response_due, 0), coalesce(s.answered, 0),
-  coalesce(s.responded, 0), coalesce(s.response_hours, 0), coalesce(s.resolution_hours, 0),
+  coalesce(s.responded, 0), coalesce(s.response_seconds, 0), coalesce(s.resolution_seconds, 0),
   coalesce(s.satisfaction_sum, 0), coalesce(s.satisfaction_n, 0),
   coalesce(s.covered, 0), coalesce(s.contacted, 0), coalesce(s.visited, 0)
 FROM s
@@ -150,10 +150,10 @@ func (db *DB) Stats(ctx context.Context, q grid.StatsQuery) (grid.Stats, error) 
 			verified, onTime, resolved, reworked   int64
 			due, answered, responded, satSum, satN int64
 			covered, contacted, visited            int64
-			responseHours, resolutionHours         float64
+			responseSeconds, resolutionSeconds         float64
 		)
 		err := r.Scan(&i, &key, &name, &s.Reported, &s.Rejected, &verified, &onTime, &resolved, &reworked,
-			&due, &answered, &responded, &responseHours, &resolutionHours, &satSum, &satN,
+			&due, &answered, &responded, &responseSeconds, &resolutionSeconds, &satSum, &satN,
 			&covered, &contacted, &visited)
 		if err != nil {
 			return s, err
@@ -171,8 +171,8 @@ func (db *DB) Stats(ctx context.Context, q grid.StatsQuery) (grid.Stats, error) 
 		s.OnTimeRate = grid.NewRate(onTime, verified)
 		s.ReworkRate = grid.NewRate(reworked, resolved)
 		s.Answered24h = grid.NewRate(answered, due)
-		s.MedianResponseHours = grid.NewMedian(responded, responseHours)
-		s.MedianResolutionHours = grid.NewMedian(verified, resolutionHours)
+		s.MedianResponseHours = grid.NewMedianHours(responded, responseSeconds)
+		s.MedianResolutionHours = grid.NewMedianHours(verified, resolutionSeconds)
 		s.Satisfaction = grid.NewMean(satSum, satN)
 		if g.orgKey != "" {
 			c, v := grid.NewRate(contacted, covered), grid.NewRate(visited, covered)
