@@ -150,7 +150,7 @@ func (db *DB) Stats(ctx context.Context, q grid.StatsQuery) (grid.Stats, error) 
 			verified, onTime, resolved, reworked   int64
 			due, answered, responded, satSum, satN int64
 			covered, contacted, visited            int64
-			responseSeconds, resolutionSeconds         float64
+			responseSeconds, resolutionSeconds     float64
 		)
 		err := r.Scan(&i, &key, &name, &s.Reported, &s.Rejected, &verified, &onTime, &resolved, &reworked,
 			&due, &answered, &responded, &responseSeconds, &resolutionSeconds, &satSum, &satN,
