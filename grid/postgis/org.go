@@ -16,7 +16,7 @@ import (
 // indicators mean: no contact of either kind in (now − 7 days, now], no
 // visit in (now − 30 days, now] (grid.ContactPeriod, grid.VisitPeriod).
 // The last times come from two backward probes of contact_org_kind_at per
-// organization, so the stream stays as fast as the organizations.
+// organization (BenchmarkOrgLayer measures what they cost).
 var orgFeatureSQL = `
 SELECT o.id, ` + boxColumns("o.geom") + `, json_build_object(
   'type', 'Feature',
@@ -41,6 +41,7 @@ LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL
 CROSS JOIN LATERAL (SELECT
   (SELECT max(c.at) FROM contact c WHERE c.org_id = o.id AND c.kind = 'contact' AND c.at <= %[1]s) AS contact_at,
   (SELECT max(c.at) FROM contact c WHERE c.org_id = o.id AND c.kind = 'visit' AND c.at <= %[1]s) AS visit_at
+  OFFSET 0 -- a fence: pulled up, each probe would run once per use
 ) lc
 `
 

@@ -48,8 +48,9 @@ func statsScope(s grid.Scope, bind func(any) string) (requests, orgs string, nee
 // statsSQL builds the KPI query: the periods $1 (starts) and $2 (ends),
 // each with its instant t = least(end, now) for compliance; per period and
 // group the request aggregates and the compliance counts; joined so that a
-// group appears when it has either. Its fragments come from statsGrouping
-// and statsScope only.
+// group appears when it has either. Keys are row ids, with 0 standing for
+// none inside the query so that the join hashes. Its fragments come from
+// statsGrouping and statsScope only.
 func statsSQL(g statsGrouping, requestScope, orgScope string, needA bool, now string) string {
 	assignment := ""
 	if needA {
@@ -58,7 +59,7 @@ func statsSQL(g statsGrouping, requestScope, orgScope string, needA bool, now st
 	orgs := `SELECT NULL::bigint AS i, NULL::bigint AS k, 0::bigint AS covered, 0::bigint AS contacted, 0::bigint AS visited WHERE false`
 	if g.orgKey != "" {
 		orgs = `
-  SELECT p.i, ` + g.orgKey + ` AS k, count(*) AS covered,
+  SELECT p.i, coalesce(` + g.orgKey + `, 0) AS k, count(*) AS covered,
     count(*) FILTER (WHERE EXISTS (SELECT 1 FROM contact c WHERE c.org_id = o.id
       AND c.kind IN ('contact', 'visit') AND c.at > p.t - interval '7 days' AND c.at <= p.t)) AS contacted,
     count(*) FILTER (WHERE EXISTS (SELECT 1 FROM contact c WHERE c.org_id = o.id
@@ -78,7 +79,7 @@ WITH p AS (
   SELECT i, start_at, end_at, least(end_at, ` + now + `::timestamptz) AS t
   FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS u(start_at, end_at, i)
 ), req AS (
-  SELECT p.i, ` + g.requestKey + ` AS k,
+  SELECT p.i, coalesce(` + g.requestKey + `, 0) AS k,
     count(*) AS reported,
     count(*) FILTER (WHERE r.status = 'rejected') AS rejected,
     count(*) FILTER (WHERE r.status = 'verified') AS verified,
@@ -107,16 +108,16 @@ WITH p AS (
     req.reported, req.rejected, req.verified, req.on_time, req.resolved, req.reworked, req.response_due,
     req.answered, req.responded, req.response_seconds, req.resolution_seconds, req.satisfaction_sum,
     req.satisfaction_n, org.covered, org.contacted, org.visited
-  FROM req FULL JOIN org ON org.i = req.i AND org.k IS NOT DISTINCT FROM req.k
+  FROM req FULL JOIN org ON org.i = req.i AND org.k = req.k
 )
-SELECT s.i, s.k, ` + name + `,
+SELECT s.i, nullif(s.k, 0), ` + name + `,
   coalesce(s.reported, 0), coalesce(s.rejected, 0), coalesce(s.verified, 0), coalesce(s.on_time, 0),
   coalesce(s.resolved, 0), coalesce(s.reworked, 0), coalesce(s.response_due, 0), coalesce(s.answered, 0),
   coalesce(s.responded, 0), coalesce(s.response_seconds, 0), coalesce(s.resolution_seconds, 0),
   coalesce(s.satisfaction_sum, 0), coalesce(s.satisfaction_n, 0),
   coalesce(s.covered, 0), coalesce(s.contacted, 0), coalesce(s.visited, 0)
 FROM s
-ORDER BY s.i, s.k NULLS LAST`
+ORDER BY s.i, s.k = 0, s.k`
 }
 
 // Stats implements grid.StatsStore in one query at the store's clock.

@@ -19,14 +19,14 @@ import (
 	"gridgis/grid/postgis/pgtest"
 )
 
-// statsDemoNow anchors the demo the KPI tests load.
+// statsDemoNow anchors the demo the KPI tests and benchmarks load.
 var statsDemoNow = time.Date(2026, 3, 15, 10, 0, 0, 0, time.UTC)
 
-// statsDemoDB creates a database of the test's own holding only the Scale
-// 1 demo, so that every scope's KPIs are the demo's alone, and drops it
-// when the test ends. Its clock stands an hour after the demo's Now.
-func statsDemoDB(t *testing.T) *postgis.DB {
-	t.Helper()
+// demoDB creates a database of the caller's own holding only the demo at
+// scale, so that every scope's figures are the demo's alone, and drops it
+// at the end. Its clock stands an hour after the demo's Now.
+func demoDB(tb testing.TB, scale int) *postgis.DB {
+	tb.Helper()
 	ctx := context.Background()
 	base := os.Getenv("DATABASE_URL")
 	if base == "" {
@@ -34,28 +34,31 @@ func statsDemoDB(t *testing.T) *postgis.DB {
 	}
 	admin, err := pgx.Connect(ctx, base)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	name := fmt.Sprintf("gridgis_test_stats_%d", os.Getpid())
+	name := fmt.Sprintf("gridgis_test_demo_%d", os.Getpid())
 	if _, err := admin.Exec(ctx, `DROP DATABASE IF EXISTS "`+name+`"`); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	if _, err := admin.Exec(ctx, `CREATE DATABASE "`+name+`"`); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() {
+	tb.Cleanup(func() {
 		if _, err := admin.Exec(context.Background(), `DROP DATABASE IF EXISTS "`+name+`" WITH (FORCE)`); err != nil {
-			t.Errorf("drop %s: %v", name, err)
+			tb.Errorf("drop %s: %v", name, err)
 		}
 		admin.Close(context.Background())
 	})
 	dsn := pgtest.WithDatabase(base, name)
 	if err := postgis.Migrate(ctx, dsn); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	db := pgtest.Open(t, dsn)
-	if err := db.LoadDataset(ctx, demo.Generate(demo.Options{Now: statsDemoNow, Scale: 1}), seedFakeHash); err != nil {
-		t.Fatal(err)
+	db := pgtest.Open(tb, dsn)
+	if err := db.LoadDataset(ctx, demo.Generate(demo.Options{Now: statsDemoNow, Scale: scale}), seedFakeHash); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := db.Pool.Exec(ctx, "ANALYZE"); err != nil {
+		tb.Fatal(err)
 	}
 	db.Now = func() time.Time { return statsDemoNow.Add(time.Hour) }
 	return db
@@ -329,7 +332,7 @@ VALUES ($1, $2, '边界诉求', 'ordinary', $3, $4::timestamptz, $4::timestamptz
 // ranges, equals the independent recomputation on the demo dataset (and
 // a zone of edge cases, whose figures are also worked out by hand).
 func TestStatsAgreesWithIndependentSQL(t *testing.T) {
-	db := statsDemoDB(t)
+	db := demoDB(t, 1)
 	now := db.Now()
 	edges := addStatsEdges(t, db)
 	t.Run("edge cases by hand", func(t *testing.T) {
@@ -402,7 +405,7 @@ func TestStatsAgreesWithIndependentSQL(t *testing.T) {
 // On the demo dataset the default KPIs read like the zone's own record:
 // 128 requests, about 96 % closed, most answered within a day.
 func TestStatsDemoFigures(t *testing.T) {
-	db := statsDemoDB(t)
+	db := demoDB(t, 1)
 	q, err := grid.ParseStatsQuery("", "", "", db.Now())
 	if err != nil {
 		t.Fatal(err)
