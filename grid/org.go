@@ -109,6 +109,10 @@ type OrgFilter struct {
 	Query *string
 	// Gap keeps the organizations that make up this indicator's gap.
 	Gap *Indicator
+	// Overdue keeps the liaison-covered organizations overdue for this
+	// kind: no contact (a visit counts) within ContactPeriod, or no visit
+	// within VisitPeriod; the gaps of contact_7d and visit_30d.
+	Overdue *ContactKind
 	// AfterID continues a listing after the organization with this id.
 	AfterID int64
 	Limit   int

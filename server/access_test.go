@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // status per persona, in the order of personas: anonymous, admin,
@@ -107,6 +108,24 @@ var coreAccess = []accessRow{
 		body: `{"liaison_id":{liaison},"pinned":false}`, want: statuses{unauth, ok, ok, notFound, forbidden, forbidden}},
 	{method: "PUT", route: "/api/v1/organizations/:id/liaison", path: "/api/v1/organizations/{orgB}/liaison",
 		body: `{"liaison_id":null}`, want: statuses{unauth, ok, notFound, ok, notFound, forbidden}},
+	{method: "GET", route: "/api/v1/organizations/:id/contacts", path: "/api/v1/organizations/{orgA}/contacts",
+		want: statuses{unauth, ok, ok, notFound, ok, ok}},
+	{method: "GET", route: "/api/v1/organizations/:id/contacts", path: "/api/v1/organizations/{orgA2}/contacts",
+		want: statuses{unauth, ok, ok, notFound, notFound, ok}},
+	{method: "GET", route: "/api/v1/organizations/:id/contacts", path: "/api/v1/organizations/{orgB}/contacts",
+		want: statuses{unauth, ok, notFound, ok, notFound, ok}},
+	// Logged ten days ago, so that the fixture's 7-day contact figures stay 0.
+	{method: "POST", route: "/api/v1/organizations/:id/contacts", path: "/api/v1/organizations/{orgA}/contacts",
+		body: `{"kind":"visit","at":"{tenDaysAgo}","note":"矩阵测试走访"}`,
+		want: statuses{unauth, created, created, notFound, created, forbidden}},
+	{method: "POST", route: "/api/v1/organizations/:id/contacts", path: "/api/v1/organizations/{orgA2}/contacts",
+		body: `{"kind":"contact","at":"{tenDaysAgo}"}`,
+		want: statuses{unauth, created, created, notFound, notFound, forbidden}},
+	{method: "POST", route: "/api/v1/organizations/:id/contacts", path: "/api/v1/organizations/{orgB}/contacts",
+		body: `{"kind":"contact","at":"{tenDaysAgo}"}`,
+		want: statuses{unauth, created, notFound, created, notFound, forbidden}},
+	{method: "GET", route: "/api/v1/stats", want: statuses{unauth, ok, ok, ok, ok, ok}},
+	{method: "GET", route: "/api/v1/stats", path: "/api/v1/stats?by=liaison", want: statuses{unauth, ok, ok, ok, ok, ok}},
 }
 
 // runOrder runs the admin last, so that a row whose admin call changes
@@ -155,7 +174,8 @@ func TestAccessMatrix(t *testing.T) {
 					runner = fx.withSession(p, sid)
 				}
 				body := strings.NewReplacer("{who}", string(p), "{version}", fx.versionAt(t, path),
-					"{liaison}", id(fx.liaisonID)).Replace(expand.Replace(row.body))
+					"{liaison}", id(fx.liaisonID), "{tenDaysAgo}", time.Now().Add(-10*24*time.Hour).Format(time.RFC3339)).
+					Replace(expand.Replace(row.body))
 				status, _, got := runner.do(t, p, row.method, path, body)
 				if status != row.want[i] {
 					t.Errorf("status %d, want %d: %s", status, row.want[i], got)

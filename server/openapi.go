@@ -58,6 +58,7 @@ func openAPI(collections []string) obj {
 			{"name": "requests", "description": "enterprise requests (企业诉求) and their SLA"},
 			{"name": "coverage", "description": "coverage indicators per grid (覆盖率)"},
 			{"name": "rebalance", "description": "optimized liaison plans (包联优化): preview and apply"},
+			{"name": "stats", "description": "request KPIs (办结率, 按期办结率, 返工率, …) and contact compliance"},
 			{"name": "tiles", "description": "Mapbox vector tiles"},
 			{"name": "service", "description": "configuration and health"},
 		},
@@ -273,7 +274,7 @@ func openAPIPaths() obj {
 		"/api/v1/organizations": obj{"get": op("organizations", "Organization points",
 			"Streamed in id order, within the caller's scope, a page at a time with a next link while more remain.",
 			listParams(paramRef("bbox"), paramRef("grid"), paramRef("kind"), paramRef("industry"),
-				paramRef("party_org"), paramRef("liaison"), paramRef("q")),
+				paramRef("party_org"), paramRef("liaison"), paramRef("q"), paramRef("orgOverdue")),
 			protected(obj{"200": geoJSONResponse("A page of organizations", "OrgCollection"), "400": responseRef("BadRequest")}))},
 		"/api/v1/organizations/{id}": obj{
 			"get": op("organizations", "One organization", "One outside the caller's scope is not found.",
@@ -288,6 +289,34 @@ func openAPIPaths() obj {
 					"409": responseRef("Conflict"), "413": responseRef("TooLarge"),
 				})), "OrgPatch"),
 		},
+		"/api/v1/organizations/{id}/contacts": obj{
+			"get": op("organizations", "An organization's contact and visit log (联系 / 走访记录)",
+				"Newest first (by time, then id), a page at a time: `next` continues it while more remain. "+
+					"An organization outside the caller's scope is not found.",
+				[]obj{paramRef("id"), paramRef("contactKind"), paramRef("contactLimit"), paramRef("cursor")},
+				protected(obj{"200": jsonResponse("A page of the log", "ContactList"),
+					"400": responseRef("BadRequest"), "404": responseRef("NotFound")})),
+			"post": withBody(op("organizations", "Log a contact (联系) or visit (走访)",
+				"For the organization's active liaison. Liaisons log for their own organizations, officers for those "+
+					"of their grids, admins for any; planners get 403 for one they can see. `at` may be back-filled up "+
+					"to a year and be at most 5 minutes ahead of the server's clock (then it is stored as now); "+
+					"without it the contact is logged now. Audited.",
+				[]obj{paramRef("id")},
+				protected(obj{"201": jsonResponse("The logged contact", "Contact"),
+					"400": responseRef("BadRequest"), "403": responseRef("Forbidden"), "404": responseRef("NotFound"),
+					"413": responseRef("TooLarge")})), "ContactInput"),
+		},
+		"/api/v1/stats": obj{"get": op("stats", "Request KPIs and contact compliance",
+			"For the requests reported in [from, to), per group: reported, rejected, closed (verified), closure rate "+
+				"(办结率: closed / (reported − rejected)), on-time closure rate (按期办结率: of the closed, those closed by "+
+				"their due time), rework rate (返工率: of those resolved at least once, those sent back), the share "+
+				"answered (assigned) within 24 hours (of those assigned or past their response deadline), median "+
+				"response (report → assignment) and resolution (report → verification) hours, mean satisfaction, and "+
+				"contact (7 days) and visit (30 days) compliance of the group's liaison-covered organizations at "+
+				"min(to, now). Every rate comes with its numerator and denominator. Officers see their grids (by=zone "+
+				"is their grids' total), a liaison the requests handed to them or about their organizations.",
+			[]obj{paramRef("from"), paramRef("to"), paramRef("by")},
+			protected(obj{"200": jsonResponse("The KPIs", "Stats"), "400": responseRef("BadRequest")}))},
 		"/api/v1/liaisons": obj{"get": op("liaisons", "Liaison base points",
 			"With load, capacity (min, max) and contact and visit compliance; officers see their grids' liaisons, "+
 				"a liaison only themself.",
@@ -383,6 +412,17 @@ func openAPIParameters(collections []string) obj {
 		"overdue": query("overdue", "true: open requests past their deadline (SLA red); false: the others.", obj{"type": "boolean"}),
 		"indicator": obj{"name": "indicator", "in": "query", "required": true, "description": "The coverage indicator.",
 			"schema": enum("", grid.Indicators)},
+		"orgOverdue": query("overdue", "Only organizations with a liaison that are overdue: contact (none in the "+
+			"last 7 days; a visit counts) or visit (none in the last 30 days).", enum("", grid.ContactKinds)),
+		"contactKind": query("kind", "Only contacts (联系) or only visits (走访).", enum("", grid.ContactKinds)),
+		"contactLimit": query("limit", "The page size.",
+			obj{"type": "integer", "minimum": 1, "maximum": maxContactLimit, "default": defaultContactLimit}),
+		"from": query("from", "Start of the range (inclusive): an RFC 3339 time, or a date (midnight China "+
+			"Standard Time). Default: a year before to.", obj{"type": "string", "example": "2025-01-01"}),
+		"to": query("to", "End of the range (exclusive): an RFC 3339 time, or a date (midnight China Standard "+
+			"Time). Default: now. At most 3 years after from.", obj{"type": "string", "example": "2025-07-01T00:00:00+08:00"}),
+		"by": query("by", "Grouping: zone, grid (the organization's), liaison and unit (the request was handed "+
+			"to), or calendar month (China Standard Time) of the report. Default: zone.", enum("", grid.StatsGroupings)),
 		"layer": path("layer", "The vector tile layer.", enum("", grid.TileLayers)),
 		"z":     path("z", "Zoom.", obj{"type": "integer", "minimum": 0, "maximum": geo.MaxTileZoom}),
 		"x":     path("x", "Column.", obj{"type": "integer", "minimum": 0}),
@@ -527,6 +567,8 @@ func openAPISchemas() obj {
 			"last_contact_at": nullable(dateTime("the last contact (联系)")),
 			"last_visit_at":   nullable(dateTime("the last visit (走访)")),
 			"open_requests":   obj{"type": "integer", "minimum": 0, "description": "requests not yet verified or rejected"},
+			"contact_overdue": boolean("has a liaison and no contact (a visit counts) in the last 7 days"),
+			"visit_overdue":   boolean("has a liaison and no visit in the last 30 days"),
 		}),
 		"LiaisonProperties": object("A liaison cadre (红领联络员) at their base", obj{
 			"name": str(""), "phone": str(""), "zone_id": integer(""), "grid_id": integer("home grid"),
@@ -575,6 +617,64 @@ func openAPISchemas() obj {
 		"ZoneRate": object("A zone's total of an indicator", obj{
 			"zone_id": integer(""), "numerator": obj{"type": "integer", "minimum": 0},
 			"denominator": obj{"type": "integer", "minimum": 0}, "rate": rate("numerator / denominator"),
+		}),
+
+		// Contact logs and KPIs.
+		"ContactInput": obj{"type": "object", "required": []string{"kind"}, "additionalProperties": false,
+			"properties": obj{
+				"kind": enum("contact (联系) or visit (走访)", grid.ContactKinds),
+				"at": obj{"type": "string", "format": "date-time",
+					"description": "when; at most a year ago and 5 minutes ahead; default now"},
+				"note": obj{"type": "string", "maxLength": grid.ContactNoteMax},
+			}},
+		"Contact": object("A logged contact or visit", obj{
+			"id": integer(""), "org_id": integer(""),
+			"liaison_id":   nullable(integer("the liaison it counts for: the organization's at the time")),
+			"liaison_name": nullable(str("")),
+			"kind":         enum("contact (联系) or visit (走访)", grid.ContactKinds),
+			"at":           dateTime("when it took place"), "note": str(""),
+			"created_by": nullable(integer("the user who logged it")), "created_at": dateTime("when it was logged"),
+		}),
+		"ContactList": func() obj {
+			l := object("A page of a contact log, newest first", obj{"contacts": arrayOf(schemaRef("Contact"))})
+			l["properties"].(obj)["next"] = str("the next page, while more remain")
+			return l
+		}(),
+		"Rate": object("A rate with what it is made of", obj{
+			"numerator": obj{"type": "integer", "minimum": 0}, "denominator": obj{"type": "integer", "minimum": 0},
+			"rate": rate("numerator / denominator, 4 decimals"),
+		}),
+		"Median": object("A median with the number of values it was taken over", obj{
+			"count": obj{"type": "integer", "minimum": 0},
+			"value": nullable(number("hours, 2 decimals; null when count is 0")),
+		}),
+		"Mean": object("A mean with its sum and count", obj{
+			"sum": obj{"type": "integer", "minimum": 0}, "count": obj{"type": "integer", "minimum": 0},
+			"value": nullable(number("sum / count, 2 decimals; null when count is 0")),
+		}),
+		"StatsGroup": func() obj {
+			nullableRate := func(desc string) obj {
+				return obj{"nullable": true, "description": desc, "allOf": []obj{schemaRef("Rate")}}
+			}
+			return object("One group's KPIs over its requests reported in [from, to)", obj{
+				"key":          str("the zone, grid, liaison or unit id, the month (2025-06), or none"),
+				"name":         str("the group's name"),
+				"from":         dateTime("the group's period: start (inclusive)"),
+				"to":           dateTime("the group's period: end (exclusive)"),
+				"reported":     obj{"type": "integer", "minimum": 0, "description": "requests reported"},
+				"rejected":     obj{"type": "integer", "minimum": 0, "description": "of those, rejected (不予受理)"},
+				"closed":       obj{"type": "integer", "minimum": 0, "description": "of those, verified (复核通过)"},
+				"closure_rate": schemaRef("Rate"), "on_time_rate": schemaRef("Rate"),
+				"rework_rate": schemaRef("Rate"), "answered_24h": schemaRef("Rate"),
+				"median_response_hours": schemaRef("Median"), "median_resolution_hours": schemaRef("Median"),
+				"satisfaction":       schemaRef("Mean"),
+				"contact_compliance": nullableRate("organizations contacted in the 7 days to min(to, now); null by unit"),
+				"visit_compliance":   nullableRate("organizations visited in the 30 days to min(to, now); null by unit"),
+			})
+		}(),
+		"Stats": object("Request KPIs per group", obj{
+			"from": dateTime(""), "to": dateTime(""), "by": enum("", grid.StatsGroupings),
+			"groups": arrayOf(schemaRef("StatsGroup")),
 		}),
 
 		// Features and collections.

@@ -270,6 +270,8 @@ func TestOpenAPIParametersAreAccepted(t *testing.T) {
 		switch {
 		case p.Name == "cursor":
 			return base64.RawURLEncoding.EncodeToString([]byte("1"))
+		case s.Example != nil:
+			return fmt.Sprint(s.Example)
 		case len(s.Enum) > 0:
 			return fmt.Sprint(s.Enum[0])
 		case s.Type.Is("array"):

@@ -15,7 +15,8 @@ const (
 	maxOrgLimit     = 10000
 )
 
-var orgParams = []string{"bbox", "grid", "kind", "industry", "party_org", "liaison", "q", "limit", "cursor"}
+var orgParams = []string{"bbox", "grid", "kind", "industry", "party_org", "liaison", "q", "limit", "cursor",
+	"overdue"}
 
 // listOrgs streams organization points, a page at a time, with a next
 // link while more remain.
@@ -94,6 +95,9 @@ func parseOrgFilter(c *fiber.Ctx) (grid.OrgFilter, error) {
 		return f, err
 	}
 	if f.PartyOrg, err = enumParam(c, "party_org", grid.PartyOrgs); err != nil {
+		return f, err
+	}
+	if f.Overdue, err = enumParam(c, "overdue", grid.ContactKinds); err != nil {
 		return f, err
 	}
 	if f.Industry, err = textParam(c, "industry", 50); err != nil {

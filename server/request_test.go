@@ -424,14 +424,15 @@ WHERE datname = current_database() AND query = 'LISTEN gridgis_events'`); err !=
 	if e := a.next(t); e.event != "resync" {
 		t.Errorf("after losing the listener: %+v, want resync", e)
 	}
-	if _, err := fx.db.Pool.Exec(ctx, `INSERT INTO contact (org_id, liaison_id, kind, at) VALUES ($1, $2, 'contact', now())`,
-		fx.orgs[0].ID, fx.liaisonID); err != nil {
+	var contactID int64
+	if err := fx.db.Pool.QueryRow(ctx, `INSERT INTO contact (org_id, liaison_id, kind, at)
+VALUES ($1, $2, 'contact', now() - interval '10 days') RETURNING id`, fx.orgs[0].ID, fx.liaisonID).Scan(&contactID); err != nil {
 		t.Fatal(err)
 	}
 	if e := a.next(t); e.event != "contact" {
 		t.Errorf("after reconnecting: %+v, want the contact", e)
 	}
-	if _, err := fx.db.Pool.Exec(ctx, `DELETE FROM contact WHERE org_id = $1`, fx.orgs[0].ID); err != nil {
+	if _, err := fx.db.Pool.Exec(ctx, `DELETE FROM contact WHERE id = $1`, contactID); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -153,6 +153,8 @@ func (s *Server) routes() {
 	// Each further area registers its routes in its own file.
 	s.tileRoutes(api)
 	s.rebalanceRoutes(api)
+	s.contactRoutes(api)
+	s.statsRoutes(api)
 	s.ogcRoutes()
 	api.Use(func(c *fiber.Ctx) error {
 		return grid.Errorf(grid.ENotFound, "no API route %s %s", c.Method(), c.Path())

@@ -14,4 +14,6 @@ type Store interface {
 	grid.EventStore
 	grid.RebalanceStore
 	grid.AssignmentStore
+	grid.ContactStore
+	grid.StatsStore
 }

@@ -28,7 +28,7 @@ const (
 // Options controls Generate.
 type Options struct {
 	// Now anchors every date: contact logs cover the year before it,
-	// requests the eighteen months before it. Zero means time.Now().
+	// requests the RequestMonths before it. Zero means time.Now().
 	Now time.Time
 	// Scale is how many copies of the zone's 404 organizations (with their
 	// liaisons, assignments, contacts and requests) to make; 1, the

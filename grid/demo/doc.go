@@ -1,7 +1,7 @@
 // Package demo generates gridgis's built-in demo dataset: a synthetic
 // high-tech zone east of Pingdingshan (平顶山高新区（合成演示数据）) with six
 // industry grids that tile it, its organizations, liaisons and their
-// assignments, a year of contact logs, alliance units, eighteen months of
+// assignments, a year of contact logs, alliance units, eleven months of
 // requests with full event histories, and the demo users.
 //
 // Every figure follows the zone described in the seed article (404

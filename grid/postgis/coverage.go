@@ -39,7 +39,16 @@ func indicatorPredicates(w *where, ind grid.Indicator, now time.Time) (den, num 
 		return sql.den, sql.num, nil // bind now only where it is read
 	}
 	p := w.bind(now)
-	return fmt.Sprintf(sql.den, p), fmt.Sprintf(sql.num, p), nil
+	return withNow(sql.den, p), withNow(sql.num, p), nil
+}
+
+// withNow puts the placeholder of now into a predicate that reads it (a
+// predicate without the verb would get fmt's EXTRA note appended).
+func withNow(pred, now string) string {
+	if !strings.Contains(pred, "%[1]s") {
+		return pred
+	}
+	return fmt.Sprintf(pred, now)
 }
 
 // gapCond is the condition that an organization belongs to ind's gap.

@@ -7,9 +7,17 @@ import (
 )
 
 // liaisonFeatureSQL writes each liaison's base point with their load,
-// capacity, and how many of their organizations were contacted in the
-// last 7 days (a visit counts as a contact) and visited in the last 30
-// ($1 is now).
+// capacity and compliance with 每周一联系、每月一走访 at $1 (now):
+//
+//   - load: the organizations assigned to them now (active assignments);
+//   - contacted_7d: of those, the ones with a contact of either kind (a
+//     visit counts) in (now − 7 days, now];
+//   - visited_30d: of those, the ones with a visit in (now − 30 days, now];
+//   - contact_compliance = contacted_7d / load and visit_compliance =
+//     visited_30d / load, 4 decimals, null when the load is 0.
+//
+// These are the organization layer's overdue flags counted per liaison,
+// and the KPIs' compliance by liaison at now.
 var liaisonFeatureSQL = `
 SELECT l.id, ` + boxColumns("l.base") + `, json_build_object(
   'type', 'Feature',

@@ -2,12 +2,21 @@ package postgis
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"gridgis/grid"
 )
 
 // orgFeatureSQL writes each organization as a GeoJSON Feature with its
-// active liaison, last contact and visit, and open request count.
+// active liaison, open request count, last contact and visit up to now
+// (%[1]s, the placeholder of the current time), and whether it is overdue
+// for either. The overdue flags are true only for organizations with a
+// liaison, and mean what the gaps of the contact_7d and visit_30d coverage
+// indicators mean: no contact of either kind in (now − 7 days, now], no
+// visit in (now − 30 days, now] (grid.ContactPeriod, grid.VisitPeriod).
+// The last times come from two backward probes of contact_org_kind_at per
+// organization (BenchmarkOrgLayer measures what they cost).
 var orgFeatureSQL = `
 SELECT o.id, ` + boxColumns("o.geom") + `, json_build_object(
   'type', 'Feature',
@@ -19,29 +28,38 @@ SELECT o.id, ` + boxColumns("o.geom") + `, json_build_object(
     'high_tech', o.high_tech, 'specialized', o.specialized, 'address', o.address,
     'zone_id', o.zone_id, 'grid_id', o.grid_id, 'grid_reason', o.grid_reason, 'version', o.version,
     'liaison_id', a.liaison_id,
-    'last_contact_at', (SELECT max(c.at) FROM contact c WHERE c.org_id = o.id AND c.kind = 'contact'),
-    'last_visit_at', (SELECT max(c.at) FROM contact c WHERE c.org_id = o.id AND c.kind = 'visit'),
+    'last_contact_at', lc.contact_at,
+    'last_visit_at', lc.visit_at,
+    'contact_overdue', a.liaison_id IS NOT NULL AND coalesce(greatest(lc.contact_at, lc.visit_at)
+                       <= %[1]s::timestamptz - interval '7 days', true),
+    'visit_overdue', a.liaison_id IS NOT NULL AND coalesce(lc.visit_at <= %[1]s::timestamptz - interval '30 days', true),
     'open_requests', (SELECT count(*) FROM request r
                       WHERE r.org_id = o.id AND r.status NOT IN ('verified', 'rejected')))
 )::text
 FROM organization o
 LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL
+CROSS JOIN LATERAL (SELECT
+  (SELECT max(c.at) FROM contact c WHERE c.org_id = o.id AND c.kind = 'contact' AND c.at <= %[1]s) AS contact_at,
+  (SELECT max(c.at) FROM contact c WHERE c.org_id = o.id AND c.kind = 'visit' AND c.at <= %[1]s) AS visit_at
+  OFFSET 0 -- a fence: pulled up, each probe would run once per use
+) lc
 `
 
 // EachOrgFeature implements grid.MapStore.
 func (db *DB) EachOrgFeature(ctx context.Context, f grid.OrgFilter, fn grid.FeatureFunc) error {
-	w, err := db.orgWhere(f)
+	now := db.Now()
+	w, err := orgWhereNow(f, now)
 	if err != nil {
 		return err
 	}
-	sql := w.limit(orgFeatureSQL+w.String()+" ORDER BY o.id", f.Limit)
+	sql := w.limit(fmt.Sprintf(orgFeatureSQL, w.bind(now))+w.String()+" ORDER BY o.id", f.Limit)
 	return db.eachFeature(ctx, fn, sql, w.args...)
 }
 
 // CountOrgs implements grid.MapStore.
 func (db *DB) CountOrgs(ctx context.Context, f grid.OrgFilter) (int64, error) {
 	f.AfterID = 0
-	w, err := db.orgWhere(f)
+	w, err := orgWhereNow(f, db.Now())
 	if err != nil {
 		return 0, err
 	}
@@ -56,17 +74,36 @@ func (db *DB) count(ctx context.Context, sql string, args []any) (int64, error) 
 	return n, translate(err)
 }
 
-// orgWhere is orgWhereAt at the store's clock, for gap filters.
-func (db *DB) orgWhere(f grid.OrgFilter) (*where, error) {
+// orgWhereNow is orgWhereAt with the filters that depend on the time:
+// an indicator's gap, and overdue contacts or visits at now.
+func orgWhereNow(f grid.OrgFilter, now time.Time) (*where, error) {
 	w := orgWhereAt(f)
 	if f.Gap != nil {
-		cond, err := gapCond(w, *f.Gap, db.Now())
+		cond, err := gapCond(w, *f.Gap, now)
+		if err != nil {
+			return nil, err
+		}
+		w.add(cond)
+	}
+	if f.Overdue != nil {
+		ind, ok := overdueIndicator[*f.Overdue]
+		if !ok {
+			return nil, grid.Invalid("overdue", "must be one of contact, visit")
+		}
+		cond, err := gapCond(w, ind, now)
 		if err != nil {
 			return nil, err
 		}
 		w.add(cond)
 	}
 	return w, nil
+}
+
+// overdueIndicator is the coverage indicator whose gap an overdue filter
+// selects, so that the filter, the flags and coverage always agree.
+var overdueIndicator = map[grid.ContactKind]grid.Indicator{
+	grid.ContactCall:  grid.IndicatorContact7d,
+	grid.ContactVisit: grid.IndicatorVisit30d,
 }
 
 // orgWhereAt selects the organizations f asks for, over organization o

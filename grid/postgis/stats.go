@@ -1,0 +1,205 @@
+package postgis
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"gridgis/grid"
+)
+
+// statsGrouping holds a grouping's SQL: the group key of a request (over
+// request r and its organization o), of a compliance organization (over
+// organization o and its assignment x at the period's instant; empty when
+// the grouping carries no organizations), and the table naming the keys.
+// Groupings only ever select from this map; nothing a client sends is put
+// in SQL.
+type statsGrouping struct {
+	requestKey, orgKey, names string
+}
+
+var statsGroupings = map[grid.StatsBy]statsGrouping{
+	grid.StatsByZone:    {"r.zone_id", "o.zone_id", "zone"},
+	grid.StatsByGrid:    {"o.grid_id", "o.grid_id", "grid"},
+	grid.StatsByLiaison: {"r.liaison_id", "x.liaison_id", "liaison"},
+	grid.StatsByUnit:    {"r.unit_id", "", "unit"},
+	grid.StatsByMonth:   {"0::bigint", "0::bigint", ""},
+}
+
+// statsScope limits the requests (r, o, and the organization's active
+// assignment a) and the compliance organizations (o, and x, the assignment
+// at the period's instant) to a scope. needA says whether the request
+// condition reads a.
+func statsScope(s grid.Scope, bind func(any) string) (requests, orgs string, needA bool) {
+	switch {
+	case s.All:
+		return "true", "true", false
+	case len(s.GridIDs) > 0:
+		g := bind(s.GridIDs)
+		return "o.grid_id = ANY(" + g + ")", "o.grid_id = ANY(" + g + ")", false
+	case s.LiaisonID > 0:
+		l := bind(s.LiaisonID)
+		return "(r.liaison_id = " + l + " OR a.liaison_id = " + l + ")", "x.liaison_id = " + l, true
+	}
+	return "false", "false", false
+}
+
+// statsSQL builds the KPI query: the periods $1 (starts) and $2 (ends),
+// each with its instant t = least(end, now) for compliance; per period and
+// group the request aggregates and the compliance counts; joined so that a
+// group appears when it has either. Keys are row ids, with 0 standing for
+// none inside the query so that the join hashes. Its fragments come from
+// statsGrouping and statsScope only.
+func statsSQL(g statsGrouping, requestScope, orgScope string, needA bool, now string) string {
+	assignment := ""
+	if needA {
+		assignment = "LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL"
+	}
+	orgs := `SELECT NULL::bigint AS i, NULL::bigint AS k, 0::bigint AS covered, 0::bigint AS contacted, 0::bigint AS visited WHERE false`
+	if g.orgKey != "" {
+		orgs = `
+  SELECT p.i, coalesce(` + g.orgKey + `, 0) AS k, count(*) AS covered,
+    count(*) FILTER (WHERE EXISTS (SELECT 1 FROM contact c WHERE c.org_id = o.id
+      AND c.kind IN ('contact', 'visit') AND c.at > p.t - interval '7 days' AND c.at <= p.t)) AS contacted,
+    count(*) FILTER (WHERE EXISTS (SELECT 1 FROM contact c WHERE c.org_id = o.id
+      AND c.kind = 'visit' AND c.at > p.t - interval '30 days' AND c.at <= p.t)) AS visited
+  FROM p
+  JOIN assignment x ON x.valid_from <= p.t AND (x.valid_to IS NULL OR x.valid_to > p.t)
+  JOIN organization o ON o.id = x.org_id AND o.active
+  WHERE ` + orgScope + `
+  GROUP BY 1, 2`
+	}
+	name := "NULL::text"
+	if g.names != "" {
+		name = "(SELECT n.name FROM " + g.names + " n WHERE n.id = s.k)"
+	}
+	return `
+WITH p AS (
+  SELECT i, start_at, end_at, least(end_at, ` + now + `::timestamptz) AS t
+  FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS u(start_at, end_at, i)
+), req AS (
+  SELECT p.i, coalesce(` + g.requestKey + `, 0) AS k,
+    count(*) AS reported,
+    count(*) FILTER (WHERE r.status = 'rejected') AS rejected,
+    count(*) FILTER (WHERE r.status = 'verified') AS verified,
+    count(*) FILTER (WHERE r.status = 'verified' AND r.closed_at <= r.due_at) AS on_time,
+    count(*) FILTER (WHERE r.resolved_at IS NOT NULL OR r.rework_count > 0) AS resolved,
+    count(*) FILTER (WHERE r.rework_count > 0) AS reworked,
+    count(*) FILTER (WHERE r.assigned_at IS NOT NULL
+                     OR (r.status = 'reported' AND r.response_due_at < ` + now + `)) AS response_due,
+    count(*) FILTER (WHERE r.assigned_at <= r.response_due_at) AS answered,
+    count(r.assigned_at) AS responded,
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM r.assigned_at - r.reported_at))
+      FILTER (WHERE r.assigned_at IS NOT NULL) AS response_seconds,
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM r.closed_at - r.reported_at))
+      FILTER (WHERE r.status = 'verified') AS resolution_seconds,
+    coalesce(sum(r.satisfaction) FILTER (WHERE r.status = 'verified'), 0) AS satisfaction_sum,
+    count(r.satisfaction) FILTER (WHERE r.status = 'verified') AS satisfaction_n
+  FROM p
+  JOIN request r ON r.reported_at >= p.start_at AND r.reported_at < p.end_at
+  JOIN organization o ON o.id = r.org_id
+  ` + assignment + `
+  WHERE ` + requestScope + `
+  GROUP BY 1, 2
+), org AS (` + orgs + `
+), s AS (
+  SELECT coalesce(req.i, org.i) AS i, coalesce(req.k, org.k) AS k,
+    req.reported, req.rejected, req.verified, req.on_time, req.resolved, req.reworked, req.response_due,
+    req.answered, req.responded, req.response_seconds, req.resolution_seconds, req.satisfaction_sum,
+    req.satisfaction_n, org.covered, org.contacted, org.visited
+  FROM req FULL JOIN org ON org.i = req.i AND org.k = req.k
+)
+SELECT s.i, nullif(s.k, 0), ` + name + `,
+  coalesce(s.reported, 0), coalesce(s.rejected, 0), coalesce(s.verified, 0), coalesce(s.on_time, 0),
+  coalesce(s.resolved, 0), coalesce(s.reworked, 0), coalesce(s.response_due, 0), coalesce(s.answered, 0),
+  coalesce(s.responded, 0), coalesce(s.response_seconds, 0), coalesce(s.resolution_seconds, 0),
+  coalesce(s.satisfaction_sum, 0), coalesce(s.satisfaction_n, 0),
+  coalesce(s.covered, 0), coalesce(s.contacted, 0), coalesce(s.visited, 0)
+FROM s
+ORDER BY s.i, s.k = 0, s.k`
+}
+
+// Stats implements grid.StatsStore in one query at the store's clock.
+func (db *DB) Stats(ctx context.Context, q grid.StatsQuery) (grid.Stats, error) {
+	g, ok := statsGroupings[q.By]
+	if !ok {
+		return grid.Stats{}, grid.Invalid("by", "unknown grouping %q", q.By)
+	}
+	now := db.Now()
+	periods := q.Periods(now)
+	out := grid.Stats{From: q.From, To: q.To, By: q.By, Groups: []grid.StatsGroup{}}
+	starts, ends := make([]time.Time, len(periods)), make([]time.Time, len(periods))
+	for i, p := range periods {
+		starts[i], ends[i] = p.From, p.To
+	}
+	w := &where{}
+	w.bind(starts)
+	w.bind(ends)
+	nowP := w.bind(now)
+	requestScope, orgScope, needA := statsScope(q.Scope, w.bind)
+	rows, err := db.Pool.Query(ctx, statsSQL(g, requestScope, orgScope, needA, nowP), w.args...)
+	if err != nil {
+		return out, translate(err)
+	}
+	groups, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (grid.StatsGroup, error) {
+		var (
+			i                                      int
+			key                                    *int64
+			name                                   *string
+			s                                      grid.StatsGroup
+			verified, onTime, resolved, reworked   int64
+			due, answered, responded, satSum, satN int64
+			covered, contacted, visited            int64
+			responseSeconds, resolutionSeconds     float64
+		)
+		err := r.Scan(&i, &key, &name, &s.Reported, &s.Rejected, &verified, &onTime, &resolved, &reworked,
+			&due, &answered, &responded, &responseSeconds, &resolutionSeconds, &satSum, &satN,
+			&covered, &contacted, &visited)
+		if err != nil {
+			return s, err
+		}
+		p := periods[i-1]
+		s.From, s.To, s.Key = p.From, p.To, grid.StatsKey(key)
+		if name != nil {
+			s.Name = *name
+		}
+		if q.By == grid.StatsByMonth {
+			s.Key, s.Name = p.Label, p.Label
+		}
+		s.Closed = verified
+		s.ClosureRate = grid.NewRate(verified, s.Reported-s.Rejected)
+		s.OnTimeRate = grid.NewRate(onTime, verified)
+		s.ReworkRate = grid.NewRate(reworked, resolved)
+		s.Answered24h = grid.NewRate(answered, due)
+		s.MedianResponseHours = grid.NewMedianHours(responded, responseSeconds)
+		s.MedianResolutionHours = grid.NewMedianHours(verified, resolutionSeconds)
+		s.Satisfaction = grid.NewMean(satSum, satN)
+		if g.orgKey != "" {
+			c, v := grid.NewRate(contacted, covered), grid.NewRate(visited, covered)
+			s.ContactCompliance, s.VisitCompliance = &c, &v
+		}
+		return s, nil
+	})
+	if err != nil {
+		return out, translate(err)
+	}
+	if q.By != grid.StatsByMonth {
+		out.Groups = append(out.Groups, groups...)
+		return out, nil
+	}
+	// Every month appears, with zeros when nothing happened in it.
+	next := 0
+	for _, p := range periods {
+		if next < len(groups) && groups[next].Key == p.Label {
+			out.Groups = append(out.Groups, groups[next])
+			next++
+			continue
+		}
+		none, c, v := grid.NewRate(0, 0), grid.NewRate(0, 0), grid.NewRate(0, 0)
+		out.Groups = append(out.Groups, grid.StatsGroup{Key: p.Label, Name: p.Label, From: p.From, To: p.To,
+			ClosureRate: none, OnTimeRate: none, ReworkRate: none, Answered24h: none,
+			ContactCompliance: &c, VisitCompliance: &v})
+	}
+	return out, nil
+}

@@ -1,0 +1,110 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"gridgis/grid"
+)
+
+// Page sizes of a contact log, and the body limit of a logged contact (a
+// note of 2000 Chinese characters is 6000 bytes of UTF-8).
+const (
+	defaultContactLimit = 100
+	maxContactLimit     = 1000
+	contactBody         = 16 << 10
+)
+
+func (s *Server) contactRoutes(api fiber.Router) {
+	api.Get("/organizations/:id/contacts", allow(anyRole...), s.listContacts)
+	api.Post("/organizations/:id/contacts", allow(anyRole...), limitBody(contactBody), s.createContact)
+}
+
+// contactList is a page of an organization's contact log; Next continues
+// it while more remain.
+type contactList struct {
+	Contacts []grid.ContactEntry `json:"contacts"`
+	Next     string              `json:"next,omitempty"`
+}
+
+// listContacts answers an organization's contact and visit log, newest
+// first, a page at a time. An organization outside the caller's scope is
+// not found.
+func (s *Server) listContacts(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := allowParams(c, "kind", "limit", "cursor"); err != nil {
+		return err
+	}
+	f := grid.ContactFilter{Scope: userOf(c).Scope(), OrgID: id}
+	if f.Kind, err = enumParam(c, "kind", grid.ContactKinds); err != nil {
+		return err
+	}
+	limit, before, err := pageParams(c, defaultContactLimit, maxContactLimit)
+	if err != nil {
+		return err
+	}
+	f.Limit, f.BeforeID = limit+1, before
+	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
+	defer cancel()
+	entries, err := s.store.ListContacts(ctx, f)
+	if err != nil {
+		return err
+	}
+	out := contactList{Contacts: entries}
+	if len(entries) > limit {
+		out.Contacts = entries[:limit]
+		next := url.Values{}
+		if f.Kind != nil {
+			next.Set("kind", string(*f.Kind))
+		}
+		next.Set("limit", strconv.Itoa(limit))
+		next.Set("cursor", encodeCursor(entries[limit-1].ID))
+		out.Next = c.Path() + "?" + next.Encode()
+	}
+	c.Set(fiber.HeaderCacheControl, cachePrivate)
+	return c.JSON(out)
+}
+
+// createContact logs a contact or visit. Roles that may log (see
+// grid.Role.CanLogContacts) log for the organizations they see; a planner
+// gets 403 for one they can see, and everyone 404 for one they cannot.
+func (s *Server) createContact(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	u := userOf(c)
+	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
+	defer cancel()
+	if !u.Role.CanLogContacts() {
+		n, err := s.store.CountOrgs(ctx, grid.OrgFilter{Scope: u.Scope(), ID: &id})
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return grid.Errorf(grid.ENotFound, "no organization %d", id)
+		}
+		return grid.Errorf(grid.EForbidden, "role %s may not log contacts", u.Role)
+	}
+	var in grid.ContactInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	contact, err := in.Validate(id, s.now())
+	if err != nil {
+		return err
+	}
+	entry, err := s.store.CreateContact(ctx, u.Scope(), grid.Actor{UserID: u.ID, ClientAddr: c.IP()}, contact)
+	if err != nil {
+		return err
+	}
+	return c.Status(http.StatusCreated).JSON(entry)
+}
