@@ -82,18 +82,11 @@ func (s *Server) createContact(c *fiber.Ctx) error {
 		return err
 	}
 	u := userOf(c)
+	if err := s.orgRoleCheck(c, u.Role.CanLogContacts(), "log contacts"); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
 	defer cancel()
-	if !u.Role.CanLogContacts() {
-		n, err := s.store.CountOrgs(ctx, grid.OrgFilter{Scope: u.Scope(), ID: &id})
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return grid.Errorf(grid.ENotFound, "no organization %d", id)
-		}
-		return grid.Errorf(grid.EForbidden, "role %s may not log contacts", u.Role)
-	}
 	var in grid.ContactInput
 	if err := decodeJSON(c, &in); err != nil {
 		return err

@@ -55,12 +55,8 @@ func (s *Server) patchOrg(c *fiber.Ctx) error {
 		return err
 	}
 	u := userOf(c)
-	if !u.Role.CanEditOrgs() {
-		if err := s.getOrg(c); err != nil {
-			return err // not visible: 404
-		}
-		c.Response().ResetBody()
-		return grid.Errorf(grid.EForbidden, "role %s may not change organizations", u.Role)
+	if err := s.orgRoleCheck(c, u.Role.CanEditOrgs(), "change organizations"); err != nil {
+		return err
 	}
 	var patch grid.OrgPatch
 	if err := decodeJSON(c, &patch); err != nil {
@@ -108,4 +104,28 @@ func parseOrgFilter(c *fiber.Ctx) (grid.OrgFilter, error) {
 	}
 	f.Limit, f.AfterID, err = pageParams(c, defaultOrgLimit, maxOrgLimit)
 	return f, err
+}
+
+// orgRoleCheck refuses an action on the path's organization that the
+// caller's role may not take (ok false): 404 when they cannot see the
+// organization, as for everyone, else 403 saying what they may not do.
+func (s *Server) orgRoleCheck(c *fiber.Ctx, ok bool, what string) error {
+	if ok {
+		return nil
+	}
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	u := userOf(c)
+	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.QueryTimeout)
+	defer cancel()
+	n, err := s.store.CountOrgs(ctx, grid.OrgFilter{Scope: u.Scope(), ID: &id})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return grid.Errorf(grid.ENotFound, "no organization %d", id)
+	}
+	return grid.Errorf(grid.EForbidden, "role %s may not %s", u.Role, what)
 }

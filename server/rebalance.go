@@ -273,12 +273,8 @@ func (s *Server) putOrgLiaison(c *fiber.Ctx) error {
 		return err
 	}
 	u := userOf(c)
-	if !u.Role.CanEditOrgs() {
-		if err := s.getOrg(c); err != nil {
-			return err // not visible: 404
-		}
-		c.Response().ResetBody()
-		return grid.Errorf(grid.EForbidden, "role %s may not assign liaisons", u.Role)
+	if err := s.orgRoleCheck(c, u.Role.CanEditOrgs(), "assign liaisons"); err != nil {
+		return err
 	}
 	var in liaisonInput
 	if err := decodeJSON(c, &in); err != nil {
