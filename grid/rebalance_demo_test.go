@@ -15,30 +15,7 @@ import (
 func demoInput(tb testing.TB, scale int) grid.RebalanceInput {
 	tb.Helper()
 	ds := demo.Generate(demo.Options{Now: time.Date(2026, 3, 15, 10, 0, 0, 0, time.UTC), Scale: scale})
-	in := grid.RebalanceInput{GridNames: make(map[int64]string), Options: grid.DefaultRebalanceOptions()}
-	for _, g := range ds.Grids {
-		in.GridNames[g.ID] = g.Name
-	}
-	for b := range ds.Batches() {
-		open := make(map[int64]int)
-		for _, r := range b.Requests {
-			if r.Status != grid.StatusVerified && r.Status != grid.StatusRejected {
-				open[r.OrgID]++
-			}
-		}
-		for _, o := range b.Orgs {
-			in.Orgs = append(in.Orgs, grid.RebalanceOrgOf(o, open[o.ID]))
-		}
-		for _, l := range b.Liaisons {
-			in.Liaisons = append(in.Liaisons, grid.RebalanceLiaisonOf(l))
-		}
-		for _, a := range b.Assignments {
-			if a.ValidTo == nil {
-				in.Current = append(in.Current, grid.RebalancePair{OrgID: a.OrgID, LiaisonID: a.LiaisonID, Pinned: a.Pinned})
-			}
-		}
-	}
-	return in
+	return ds.RebalanceInput()
 }
 
 func TestRebalanceDemo(t *testing.T) {

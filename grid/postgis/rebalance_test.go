@@ -57,35 +57,6 @@ func (c *testClock) advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-// generatedInput is the rebalancing input of ds as generated, before it
-// went through the database.
-func generatedInput(ds *demo.Dataset) grid.RebalanceInput {
-	in := grid.RebalanceInput{Options: grid.DefaultRebalanceOptions(), GridNames: map[int64]string{}}
-	for _, g := range ds.Grids {
-		in.GridNames[g.ID] = g.Name
-	}
-	for b := range ds.Batches() {
-		open := map[int64]int{}
-		for _, r := range b.Requests {
-			if r.Status != grid.StatusVerified && r.Status != grid.StatusRejected {
-				open[r.OrgID]++
-			}
-		}
-		for _, o := range b.Orgs {
-			in.Orgs = append(in.Orgs, grid.RebalanceOrgOf(o, open[o.ID]))
-		}
-		for _, l := range b.Liaisons {
-			in.Liaisons = append(in.Liaisons, grid.RebalanceLiaisonOf(l))
-		}
-		for _, a := range b.Assignments {
-			if a.ValidTo == nil {
-				in.Current = append(in.Current, grid.RebalancePair{OrgID: a.OrgID, LiaisonID: a.LiaisonID, Pinned: a.Pinned})
-			}
-		}
-	}
-	return in
-}
-
 // The input read back from PostGIS is the generated one: the same counts,
 // classes, pins and grid names, and the same optimum and metrics (ids are
 // shifted by the load, places must survive exactly).
@@ -94,7 +65,7 @@ func TestRebalanceInputLoadsTheZone(t *testing.T) {
 	db := pgtest.Open(t, testDSN)
 	clock := newTestClock()
 	zoneID, ds := rebalanceZone(t, db, clock)
-	want := generatedInput(ds)
+	want := ds.RebalanceInput()
 	got, err := db.RebalanceInput(ctx, zoneID, grid.DefaultRebalanceOptions())
 	if err != nil {
 		t.Fatal(err)
