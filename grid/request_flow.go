@@ -306,9 +306,9 @@ const (
 
 // Escalation is the supervision r needs at now, and whether it is higher
 // than the one already recorded: a card is raised once per level and
-// phase, never lowered. The SQL twin is EscalateRequests in grid/postgis.
+// phase, never lowered, and only while the clock runs (not once resolved). The SQL twin is EscalateRequests in grid/postgis.
 func (r Request) Escalation(now time.Time) (Supervision, bool) {
-	if r.Status.Closed() {
+	if r.Status.Closed() || r.Status == StatusResolved {
 		return r.Supervision, false
 	}
 	var level Supervision
@@ -340,6 +340,9 @@ func maxText(field, s string, max int) error {
 	}
 	if !utf8.ValidString(s) {
 		return Invalid(field, "must be valid UTF-8")
+	}
+	if strings.ContainsRune(s, 0) {
+		return Invalid(field, "must not contain NUL characters")
 	}
 	return nil
 }

@@ -235,6 +235,7 @@ func TestNewRequestNormalize(t *testing.T) {
 		{"long title", func(n *NewRequest) { n.Title = strings.Repeat("题", MaxTitleLen+1) }, "title"},
 		{"long description", func(n *NewRequest) { n.Description = strings.Repeat("述", MaxDescriptionLen+1) }, "description"},
 		{"bad UTF-8", func(n *NewRequest) { n.Description = "\xff" }, "description"},
+		{"NUL", func(n *NewRequest) { n.Title = "a\x00b" }, "title"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

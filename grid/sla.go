@@ -24,10 +24,14 @@ func (r Request) Deadline() time.Time {
 	return r.DueAt
 }
 
-// SLA is the request's colour at now. The SQL twin is request_sla().
+// SLA is the request's colour at now: a resolved request's clock stopped
+// when it was resolved. The SQL twin is request_sla().
 func (r Request) SLA(now time.Time) SLAColour {
 	if r.Status.Closed() {
 		return SLAGreen
+	}
+	if r.Status == StatusResolved && r.ResolvedAt != nil && r.ResolvedAt.Before(now) {
+		now = *r.ResolvedAt
 	}
 	deadline := r.Deadline()
 	switch {

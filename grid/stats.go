@@ -150,8 +150,9 @@ type Stats struct {
 //     closure denominators. Closed counts those verified (复核通过).
 //   - ClosureRate (办结率) is Closed / (Reported − Rejected): of the
 //     accepted requests, the share verified.
-//   - OnTimeRate (按期办结率) is, of the verified requests, the share closed
-//     (verified) by their resolution deadline: closed_at ≤ due_at.
+//   - OnTimeRate (按期办结率) is, of the verified requests, the share
+//     resolved (销号, the last time) by their resolution deadline:
+//     resolved_at ≤ due_at; the review that follows does not count.
 //   - ReworkRate (返工率) is, of the requests resolved at least once
 //     (resolved_at set, or sent back at least once), the share sent back
 //     at least once (rework_count > 0).

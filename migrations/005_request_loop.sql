@@ -1,8 +1,21 @@
 -- The request loop.
 
--- Requests awaiting escalation are found among the open ones.
-CREATE INDEX request_supervision_idx ON request (due_at)
-  WHERE status NOT IN ('verified', 'rejected');
+-- The resolution deadline is met or missed when a request is resolved
+-- (销号): the review that follows does not run against it. request_sla
+-- takes resolved_at and freezes a resolved request's colour there; the Go
+-- twin is grid.Request.SLA.
+DROP FUNCTION request_sla(text, timestamptz, timestamptz, timestamptz, timestamptz);
+CREATE FUNCTION request_sla(status text, reported_at timestamptz, response_due_at timestamptz,
+                            due_at timestamptz, resolved_at timestamptz, at timestamptz) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE
+    WHEN status IN ('verified', 'rejected') THEN 'green'
+    WHEN t > deadline THEN 'red'
+    WHEN t >= deadline - (deadline - reported_at) * 0.2 THEN 'yellow'
+    ELSE 'green' END
+  FROM (SELECT CASE WHEN status = 'reported' THEN response_due_at ELSE due_at END AS deadline,
+               CASE WHEN status = 'resolved' AND resolved_at IS NOT NULL THEN least(at, resolved_at) ELSE at END AS t) d
+$$;
 
 -- Live map updates: every request step and every contact logged is
 -- announced on channel gridgis_events when its transaction commits, with

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,6 +32,10 @@ const (
 	streamHeartbeat = 20 * time.Second
 	// streamRetry is the reconnection delay the client is told to use.
 	streamRetry = 2 * time.Second
+	// Open streams are capped per user (a few tabs) and in all, so that
+	// no one can tie up the server with them.
+	maxStreamsPerUser = 8
+	maxStreams        = 2000
 )
 
 // message is one event as streamed: seq orders it within this process.
@@ -42,8 +47,9 @@ type message struct {
 }
 
 type subscriber struct {
-	scope grid.Scope
-	ch    chan message
+	userID int64
+	scope  grid.Scope
+	ch     chan message
 }
 
 // hub fans events out to subscribers and remembers the recent ones.
@@ -53,7 +59,9 @@ type hub struct {
 	seq    int64
 	recent []message
 	subs   map[*subscriber]struct{}
-	closed bool
+	// perUser counts each user's open streams.
+	perUser map[int64]int
+	closed  bool
 	// listening is set once the first listener connected: a later
 	// (re)connection may have missed events, so clients resync.
 	listening bool
@@ -62,7 +70,7 @@ type hub struct {
 func newHub() *hub {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
-	return &hub{epoch: hex.EncodeToString(b), subs: map[*subscriber]struct{}{}}
+	return &hub{epoch: hex.EncodeToString(b), subs: map[*subscriber]struct{}{}, perUser: map[int64]int{}}
 }
 
 // publish sends e to every subscriber that may see it.
@@ -102,8 +110,7 @@ func (h *hub) send(m message) {
 		select {
 		case sub.ch <- m:
 		default: // too slow: end its stream, it reconnects and catches up
-			delete(h.subs, sub)
-			close(sub.ch)
+			h.drop(sub)
 		}
 	}
 }
@@ -111,13 +118,17 @@ func (h *hub) send(m message) {
 // id is m's SSE event id.
 func (h *hub) id(m message) string { return h.epoch + "-" + strconv.FormatInt(m.seq, 10) }
 
-// subscribe opens a stream for scope. lastID is the Last-Event-ID the
+// subscribe opens a stream for user u. lastID is the Last-Event-ID the
 // client sent: the events it missed are queued first, or a resync when
-// they are no longer known (another process, or too long ago).
-func (h *hub) subscribe(scope grid.Scope, lastID string) *subscriber {
-	sub := &subscriber{scope: scope, ch: make(chan message, subscriberBuffer)}
+// they are no longer known (another process, or too long ago). It is nil
+// when u, or everyone, has too many streams open.
+func (h *hub) subscribe(u grid.User, lastID string) *subscriber {
+	sub := &subscriber{userID: u.ID, scope: u.Scope(), ch: make(chan message, subscriberBuffer)}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.perUser[u.ID] >= maxStreamsPerUser || len(h.subs) >= maxStreams {
+		return nil
+	}
 	if h.closed {
 		close(sub.ch)
 		return sub
@@ -126,7 +137,20 @@ func (h *hub) subscribe(scope grid.Scope, lastID string) *subscriber {
 		h.replay(sub, lastID)
 	}
 	h.subs[sub] = struct{}{}
+	h.perUser[u.ID]++
 	return sub
+}
+
+// drop ends sub's stream; the caller holds mu.
+func (h *hub) drop(sub *subscriber) {
+	if _, ok := h.subs[sub]; !ok {
+		return
+	}
+	delete(h.subs, sub)
+	close(sub.ch)
+	if h.perUser[sub.userID]--; h.perUser[sub.userID] <= 0 {
+		delete(h.perUser, sub.userID)
+	}
 }
 
 func (h *hub) replay(sub *subscriber, lastID string) {
@@ -158,10 +182,7 @@ func (h *hub) replay(sub *subscriber, lastID string) {
 func (h *hub) unsubscribe(sub *subscriber) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if _, ok := h.subs[sub]; ok {
-		delete(h.subs, sub)
-		close(sub.ch)
-	}
+	h.drop(sub)
 }
 
 // close ends every stream, for shutdown.
@@ -170,8 +191,7 @@ func (h *hub) close() {
 	defer h.mu.Unlock()
 	h.closed = true
 	for sub := range h.subs {
-		delete(h.subs, sub)
-		close(sub.ch)
+		h.drop(sub)
 	}
 }
 
@@ -183,7 +203,12 @@ func (s *Server) events(c *fiber.Ctx) error {
 	if err := allowParams(c); err != nil {
 		return err
 	}
-	sub := s.hub.subscribe(userOf(c).Scope(), c.Get("Last-Event-ID"))
+	sub := s.hub.subscribe(userOf(c), c.Get("Last-Event-ID"))
+	if sub == nil {
+		c.Set(fiber.HeaderRetryAfter, "30")
+		return problem(c, http.StatusTooManyRequests, "too_many_streams", "",
+			"打开的实时连接过多 / too many live event streams open: close some tabs")
+	}
 	c.Set(fiber.HeaderContentType, "text/event-stream; charset=utf-8")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set("X-Accel-Buffering", "no") // no proxy buffering

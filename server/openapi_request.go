@@ -53,7 +53,9 @@ func requestPaths() obj {
 			[]obj{{"name": "Last-Event-ID", "in": "header", "required": false,
 				"description": "the id of the last event received", "schema": obj{"type": "string"}}},
 			protected(obj{"200": obj{"description": "The event stream", "content": content("text/event-stream",
-				obj{"type": "string"})}, "400": responseRef("BadRequest")}))},
+				obj{"type": "string"})}, "400": responseRef("BadRequest"),
+				"429": obj{"description": "Too many streams open (8 per user): close one, retry after Retry-After seconds",
+					"content": content("application/problem+json", schemaRef("Problem"))}}))},
 	}
 }
 

@@ -67,24 +67,16 @@ type planBody struct {
 	Moves []planMove `json:"moves"`
 }
 
-// optionalID is a nullable reference: 0 means none.
-func optionalID(id int64) *int64 {
-	if id == 0 {
-		return nil
-	}
-	return &id
-}
-
 func summaryOf(p grid.SavedRebalancePlan) planSummary {
 	return planSummary{ID: p.ID, ZoneID: p.ZoneID, Status: p.Status, Options: p.Options, Objective: p.Objective,
-		MoveCount: p.MoveCount, Before: p.Before, After: p.After, CreatedBy: optionalID(p.CreatedBy),
-		CreatedAt: p.CreatedAt, AppliedBy: optionalID(p.AppliedBy), AppliedAt: p.AppliedAt}
+		MoveCount: p.MoveCount, Before: p.Before, After: p.After, CreatedBy: optID(p.CreatedBy),
+		CreatedAt: p.CreatedAt, AppliedBy: optID(p.AppliedBy), AppliedAt: p.AppliedAt}
 }
 
 func bodyOf(p grid.SavedRebalancePlan) planBody {
 	b := planBody{planSummary: summaryOf(p), Moves: make([]planMove, len(p.Moves))}
 	for i, m := range p.Moves {
-		b.Moves[i] = planMove{OrgID: m.OrgID, FromLiaisonID: optionalID(m.FromLiaisonID), ToLiaisonID: optionalID(m.ToLiaisonID)}
+		b.Moves[i] = planMove{OrgID: m.OrgID, FromLiaisonID: optID(m.FromLiaisonID), ToLiaisonID: optID(m.ToLiaisonID)}
 	}
 	return b
 }

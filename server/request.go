@@ -66,6 +66,7 @@ type eventJSON struct {
 	Data       map[string]any `json:"data"`
 }
 
+// optID is a row id for JSON: null for none (0).
 func optID(id int64) *int64 {
 	if id == 0 {
 		return nil

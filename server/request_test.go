@@ -184,6 +184,7 @@ func TestRequestBadInput(t *testing.T) {
 		{"no organization", "/api/v1/requests", `{"category":"ordinary","title":"x"}`, nil, 400, "org_id"},
 		{"empty title", "/api/v1/requests", create(`"title":""`), nil, 400, "title"},
 		{"blank title", "/api/v1/requests", create(`"title":"   "`), nil, 400, "title"},
+		{"NUL in the title", "/api/v1/requests", create(`"title":"a\u0000b"`), nil, 400, "title"},
 		{"over-long title", "/api/v1/requests", create(`"title":"` + long(201) + `"`), nil, 400, "title"},
 		{"over-long description", "/api/v1/requests", create(`"title":"x","description":"` + long(5001) + `"`), nil, 400, "description"},
 		{"unknown category", "/api/v1/requests", `{"org_id":1,"category":"urgent","title":"x"}`, nil, 400, "category"},
@@ -198,6 +199,7 @@ func TestRequestBadInput(t *testing.T) {
 		{"satisfaction 0", "/transitions", `{"action":"verify","version":1,"satisfaction":0}`, nil, 400, "satisfaction"},
 		{"satisfaction 6", "/transitions", `{"action":"verify","version":1,"satisfaction":6}`, nil, 400, "satisfaction"},
 		{"reject without reason", "/transitions", `{"action":"reject","version":1}`, nil, 400, "note"},
+		{"NUL in the note", "/transitions", `{"action":"reject","version":1,"note":"x\u0000"}`, nil, 400, "note"},
 		{"over-long note", "/transitions", `{"action":"reject","version":1,"note":"` + long(2001) + `"}`, nil, 400, "note"},
 		{"assign to nobody", "/transitions", `{"action":"assign","version":1}`, nil, 400, "liaison_id"},
 		{"assign to an unknown liaison", "/transitions", `{"action":"assign","version":1,"liaison_id":99999999}`, nil, 400, "liaison_id"},
@@ -434,6 +436,22 @@ VALUES ($1, $2, 'contact', now() - interval '10 days') RETURNING id`, fx.orgs[0]
 	}
 	if _, err := fx.db.Pool.Exec(ctx, `DELETE FROM contact WHERE id = $1`, contactID); err != nil {
 		t.Fatal(err)
+	}
+
+	// A user may hold eight streams open; the ninth is refused until one
+	// closes.
+	for range 8 {
+		openStream(t, base, fx.sessions[planner], "")
+	}
+	req, _ := http.NewRequest("GET", base+"/api/v1/events", nil)
+	req.AddCookie(&http.Cookie{Name: "gridgis_session", Value: fx.sessions[planner]})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("ninth stream: %d, want 429 with Retry-After", resp.StatusCode)
 	}
 }
 

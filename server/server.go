@@ -115,8 +115,8 @@ func (s *Server) routes() {
 	s.app.Use(s.logRequests)
 	// Compression streams: fasthttp wraps a streamed body in a compressing
 	// stream instead of buffering it.
-	// Live event streams are not compressed: a compressor would hold
-	// events back until its buffer fills.
+	// Live event streams are not compressed: their events are small, and
+	// some proxies hold compressed streams back.
 	s.app.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed,
 		Next: func(c *fiber.Ctx) bool { return c.Path() == "/api/v1/events" }}))
 	s.app.Get("/healthz", func(c *fiber.Ctx) error {

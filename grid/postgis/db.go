@@ -109,7 +109,7 @@ func translate(err error) error {
 			return &grid.Error{Code: grid.EConflict, Message: "conflicts with an existing row (" + pgErr.ConstraintName + ")"}
 		case "23503":
 			return &grid.Error{Code: grid.EInvalid, Message: "refers to a row that does not exist (" + pgErr.ConstraintName + ")"}
-		case "23514", "23502", "22P02", "22023", "XX000":
+		case "23514", "23502", "22P02", "22023", "22021", "XX000":
 			return &grid.Error{Code: grid.EInvalid, Message: "violates " + pgErr.ConstraintName + ": " + pgErr.Message}
 		}
 	}

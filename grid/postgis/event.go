@@ -3,7 +3,6 @@ package postgis
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
@@ -31,10 +30,11 @@ func (db *DB) ListenEvents(ctx context.Context, connected func(), fn func(grid.E
 		if err != nil {
 			return err
 		}
+		// Only the triggers notify; anything else on the channel is
+		// dropped rather than ending the listener.
 		var e grid.Event
-		if err := json.Unmarshal([]byte(n.Payload), &e); err != nil {
-			return fmt.Errorf("event %q: %w", n.Payload, err)
+		if json.Unmarshal([]byte(n.Payload), &e) == nil && e.Type != "" {
+			fn(e)
 		}
-		fn(e)
 	}
 }

@@ -19,7 +19,7 @@ SELECT r.id, ` + boxColumns("o.geom") + `, json_build_object(
   'properties', json_build_object(
     'org_id', r.org_id, 'org_name', o.name, 'grid_id', o.grid_id, 'zone_id', r.zone_id,
     'title', r.title, 'category', r.category, 'topic', r.topic, 'status', r.status,
-    'sla', request_sla(r.status, r.reported_at, r.response_due_at, r.due_at, $1),
+    'sla', request_sla(r.status, r.reported_at, r.response_due_at, r.due_at, r.resolved_at, $1),
     'reported_at', r.reported_at, 'response_due_at', r.response_due_at, 'due_at', r.due_at,
     'closed_at', r.closed_at, 'liaison_id', r.liaison_id, 'unit_id', r.unit_id,
     'supervision', r.supervision, 'rework_count', r.rework_count, 'version', r.version)
@@ -87,7 +87,7 @@ func requestWhere(w *where, f grid.RequestFilter, now func() string) {
 		}
 	}
 	if f.Overdue != nil {
-		overdue := openStatusCond + " AND request_sla(r.status, r.reported_at, r.response_due_at, r.due_at, " + now() + ") = 'red'"
+		overdue := openStatusCond + " AND request_sla(r.status, r.reported_at, r.response_due_at, r.due_at, r.resolved_at, " + now() + ") = 'red'"
 		if *f.Overdue {
 			w.add(overdue)
 		} else {
@@ -123,13 +123,18 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// findRequest reads request id if scope may see it.
-func findRequest(ctx context.Context, q querier, scope grid.Scope, id int64) (grid.RequestDetail, error) {
+// findRequest reads request id if scope may see it; lock (FOR UPDATE)
+// holds the row until the transaction ends.
+func findRequest(ctx context.Context, q querier, scope grid.Scope, id int64, lock bool) (grid.RequestDetail, error) {
 	w := &where{}
 	requestWhere(w, grid.RequestFilter{Scope: scope, ID: &id}, nil)
-	d, err := scanRequest(q.QueryRow(ctx, `SELECT `+requestColumns+`
+	sql := `SELECT ` + requestColumns + `
 FROM request r JOIN organization o ON o.id = r.org_id
-LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL `+w.String(), w.args...))
+LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL ` + w.String()
+	if lock {
+		sql += ` FOR UPDATE OF r`
+	}
+	d, err := scanRequest(q.QueryRow(ctx, sql, w.args...))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return d, grid.Errorf(grid.ENotFound, "no request %d", id)
 	}
@@ -155,7 +160,7 @@ WHERE e.request_id = $1 ORDER BY e.at, e.id`, id)
 
 // FindRequest implements grid.RequestStore.
 func (db *DB) FindRequest(ctx context.Context, scope grid.Scope, id int64) (grid.RequestDetail, error) {
-	d, err := findRequest(ctx, db.Pool, scope, id)
+	d, err := findRequest(ctx, db.Pool, scope, id, false)
 	if err != nil {
 		return d, translate(err)
 	}
@@ -238,7 +243,7 @@ WHERE reported_by = $1 AND idempotency_key = $2`, by.ID, key).Scan(&id, &hash); 
 			Action: string(grid.ActionReport), To: grid.StatusReported}); err != nil {
 			return err
 		}
-		d, err := findRequest(ctx, tx, grid.Scope{All: true}, id)
+		d, err := findRequest(ctx, tx, grid.Scope{All: true}, id, false)
 		out = d.Request
 		return err
 	})
@@ -250,7 +255,9 @@ WHERE reported_by = $1 AND idempotency_key = $2`, by.ID, key).Scan(&id, &hash); 
 func (db *DB) TransitionRequest(ctx context.Context, by grid.User, id int64, t grid.Transition) (grid.RequestDetail, error) {
 	var out grid.RequestDetail
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
-		d, err := findRequest(ctx, tx, by.Scope(), id)
+		// Locked, so the SLA clock cannot raise a card between this read
+		// and the update (which writes the card it read).
+		d, err := findRequest(ctx, tx, by.Scope(), id, true)
 		if err != nil {
 			return err
 		}
@@ -259,7 +266,7 @@ func (db *DB) TransitionRequest(ctx context.Context, by grid.User, id int64, t g
 			return err
 		}
 		if t.Action == grid.ActionAssign {
-			if err := checkAssignees(ctx, tx, d.ZoneID, t); err != nil {
+			if err := checkAssignees(ctx, tx, d.ZoneID, by.Scope(), t); err != nil {
 				return err
 			}
 		}
@@ -295,16 +302,22 @@ func supervisionOf(r grid.Request) grid.Supervision {
 }
 
 // checkAssignees refuses an assignment to a liaison or unit that is not an
-// active one of the zone.
-func checkAssignees(ctx context.Context, tx pgx.Tx, zoneID int64, t grid.Transition) error {
+// active one of the zone; officers hand requests only to the liaisons of
+// their own grids, as for manual assignment.
+func checkAssignees(ctx context.Context, tx pgx.Tx, zoneID int64, scope grid.Scope, t grid.Transition) error {
 	var ok bool
 	if t.LiaisonID != nil {
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM liaison WHERE id = $1 AND zone_id = $2 AND active)`,
-			*t.LiaisonID, zoneID).Scan(&ok); err != nil {
+		grids := scope.GridIDs
+		if scope.All {
+			grids = nil
+		}
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM liaison
+WHERE id = $1 AND zone_id = $2 AND active AND ($3::bigint[] IS NULL OR grid_id = ANY($3)))`,
+			*t.LiaisonID, zoneID, grids).Scan(&ok); err != nil {
 			return err
 		}
 		if !ok {
-			return grid.Invalid("liaison_id", "no active liaison %d in this zone", *t.LiaisonID)
+			return grid.Invalid("liaison_id", "no active liaison %d in your grids", *t.LiaisonID)
 		}
 	}
 	if t.UnitID != nil {
@@ -324,16 +337,15 @@ func checkAssignees(ctx context.Context, tx pgx.Tx, zoneID int64, t grid.Transit
 // and writes its event. Raising is guarded by the card already recorded,
 // so concurrent runs raise each card once.
 func (db *DB) EscalateRequests(ctx context.Context) (int, error) {
+	// The level is computed from the row being updated, so that a row a
+	// concurrent step changed is judged as it now is.
+	const level = `request_sla(r.status, r.reported_at, r.response_due_at, r.due_at, r.resolved_at, $1)`
 	tag, err := db.Pool.Exec(ctx, `
-WITH due AS (
-  SELECT r.id, request_sla(r.status, r.reported_at, r.response_due_at, r.due_at, $1) AS level
-  FROM request r WHERE `+openStatusCond+`
-), raised AS (
-  UPDATE request r SET supervision = due.level
-  FROM due
-  WHERE r.id = due.id AND `+openStatusCond+`
-    AND due.level IN ('yellow', 'red')
-    AND (r.supervision = 'none' OR (r.supervision = 'yellow' AND due.level = 'red'))
+WITH raised AS (
+  UPDATE request r SET supervision = `+level+`
+  WHERE r.status IN ('reported', 'assigned', 'in_progress')
+    AND `+level+` IN ('yellow', 'red')
+    AND (r.supervision = 'none' OR (r.supervision = 'yellow' AND `+level+` = 'red'))
   RETURNING r.id, r.status, r.supervision
 )
 INSERT INTO request_event (request_id, at, action, from_status, to_status, note, data)

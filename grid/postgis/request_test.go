@@ -417,3 +417,116 @@ WHERE datname = current_database() AND query = 'LISTEN gridgis_events'`); err !=
 		t.Fatal("ListenEvents did not notice its connection was gone")
 	}
 }
+
+func supervisionOf(t *testing.T, lz *loopZone, id int64) (grid.Supervision, int) {
+	t.Helper()
+	var s grid.Supervision
+	var n int
+	if err := lz.db.Pool.QueryRow(context.Background(), `SELECT supervision,
+  (SELECT count(*) FROM request_event WHERE request_id = r.id AND action = 'supervise') FROM request r WHERE id = $1`,
+		id).Scan(&s, &n); err != nil {
+		t.Fatal(err)
+	}
+	return s, n
+}
+
+// openAt is a second store on the test database with its own clock.
+func openAt(t *testing.T, now func() time.Time) *postgis.DB {
+	t.Helper()
+	db, err := postgis.Open(context.Background(), testDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	db.Now = now
+	return db
+}
+
+// An escalation run while a step is between its read and its update
+// neither is lost nor raises the card twice.
+func TestEscalationDuringTransition(t *testing.T) {
+	ctx := context.Background()
+	lz := newLoopZone(t)
+	base := time.Date(2027, 1, 1, 8, 0, 0, 0, time.UTC)
+	lz.clock.Set(base)
+	t.Cleanup(func() { lz.clock.Set(base) })
+	r := report(t, lz, lz.admin, "", grid.NewRequest{OrgID: lz.orgA, Category: grid.CategoryOrdinary, Title: "督办竞态"})
+	d := step(t, lz, lz.officerA, r.ID, grid.Transition{Action: grid.ActionAssign, Version: 1, LiaisonID: &lz.liaisonID})
+	later := base.Add(6 * 24 * time.Hour) // the last 20 % of the week: yellow
+	clock := openAt(t, func() time.Time { return later })
+	escalated := make(chan error, 1)
+	fired := false
+	// The step reads the clock after reading the request: the SLA clock
+	// runs right then, on another connection.
+	racer := openAt(t, func() time.Time {
+		if !fired {
+			fired = true
+			go func() { _, err := clock.EscalateRequests(ctx); escalated <- err }()
+			time.Sleep(300 * time.Millisecond)
+		}
+		return later
+	})
+	if _, err := racer.TransitionRequest(ctx, lz.liaison, r.ID, grid.Transition{Action: grid.ActionStart, Version: d.Version}); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-escalated; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := clock.EscalateRequests(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s, n := supervisionOf(t, lz, r.ID); s != grid.SupervisionYellow || n != 1 {
+		t.Errorf("card %s raised %d times, want yellow once", s, n)
+	}
+}
+
+// An escalation waiting on a request that is being assigned judges it as
+// assigned: the response phase's red card is not put on a request with a
+// week left to resolve it.
+func TestEscalationJudgesTheRowAsUpdated(t *testing.T) {
+	ctx := context.Background()
+	lz := newLoopZone(t)
+	base := time.Date(2027, 2, 1, 8, 0, 0, 0, time.UTC)
+	lz.clock.Set(base)
+	t.Cleanup(func() { lz.clock.Set(base) })
+	r := report(t, lz, lz.admin, "", grid.NewRequest{OrgID: lz.orgA, Category: grid.CategoryOrdinary, Title: "督办阶段"})
+	later := base.Add(25 * time.Hour) // the response is overdue
+	clock := openAt(t, func() time.Time { return later })
+	tx, err := lz.db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What an assignment's UPDATE does, held open while the clock runs.
+	if _, err := tx.Exec(ctx, `UPDATE request SET status = 'assigned', liaison_id = $2, assigned_at = $3,
+  supervision = 'none', version = version + 1 WHERE id = $1`, r.ID, lz.liaisonID, later); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := clock.EscalateRequests(ctx); done <- err }()
+	time.Sleep(300 * time.Millisecond)
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if s, n := supervisionOf(t, lz, r.ID); s != grid.SupervisionNone || n != 0 {
+		t.Errorf("assigned request got card %s (%d events)", s, n)
+	}
+}
+
+// Officers hand requests only to the liaisons of their own grids.
+func TestAssignWithinOfficersGrids(t *testing.T) {
+	lz := newLoopZone(t)
+	r := report(t, lz, lz.officerB, "", grid.NewRequest{OrgID: lz.orgB, Category: grid.CategoryOrdinary, Title: "跨网格交办"})
+	_, err := lz.db.TransitionRequest(context.Background(), lz.officerB, r.ID,
+		grid.Transition{Action: grid.ActionAssign, Version: 1, LiaisonID: &lz.liaisonID})
+	var e *grid.Error
+	if !errors.As(err, &e) || e.Field != "liaison_id" {
+		t.Errorf("officer of LB assigned LA's liaison: %v", err)
+	}
+	if _, err := lz.db.TransitionRequest(context.Background(), lz.admin, r.ID,
+		grid.Transition{Action: grid.ActionAssign, Version: 1, LiaisonID: &lz.liaisonID}); err != nil {
+		t.Errorf("admin may hand it to any liaison of the zone: %v", err)
+	}
+}

@@ -31,13 +31,19 @@ func TestSLAAgreesWithGo(t *testing.T) {
 			r.Status = []grid.RequestStatus{grid.StatusReported, grid.StatusAssigned, grid.StatusInProgress,
 				grid.StatusReported, grid.StatusResolved, grid.StatusReported}[i]
 		}
+		if r.Status != grid.StatusReported && rng.IntN(2) == 0 {
+			// Resolved (or sent back after resolving) some time in the
+			// ten days: a resolved request's clock stops there.
+			at := base.Add(time.Duration(rng.Int64N(int64(10 * 24 * time.Hour))))
+			r.ResolvedAt = &at
+		}
 		var sqlColour grid.SLAColour
-		if err := db.Pool.QueryRow(ctx, `SELECT request_sla($1, $2, $3, $4, $5)`,
-			r.Status, r.ReportedAt, r.ResponseDueAt, r.DueAt, now).Scan(&sqlColour); err != nil {
+		if err := db.Pool.QueryRow(ctx, `SELECT request_sla($1, $2, $3, $4, $5, $6)`,
+			r.Status, r.ReportedAt, r.ResponseDueAt, r.DueAt, r.ResolvedAt, now).Scan(&sqlColour); err != nil {
 			t.Fatal(err)
 		}
 		if goColour := r.SLA(now); goColour != sqlColour {
-			t.Errorf("%s reported %s, now %s: Go %s, SQL %s", r.Status, r.ReportedAt, now, goColour, sqlColour)
+			t.Errorf("%s reported %s, resolved %v, now %s: Go %s, SQL %s", r.Status, r.ReportedAt, r.ResolvedAt, now, goColour, sqlColour)
 		}
 		colours[sqlColour]++
 	}

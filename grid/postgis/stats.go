@@ -83,7 +83,7 @@ WITH p AS (
     count(*) AS reported,
     count(*) FILTER (WHERE r.status = 'rejected') AS rejected,
     count(*) FILTER (WHERE r.status = 'verified') AS verified,
-    count(*) FILTER (WHERE r.status = 'verified' AND r.closed_at <= r.due_at) AS on_time,
+    count(*) FILTER (WHERE r.status = 'verified' AND r.resolved_at <= r.due_at) AS on_time,
     count(*) FILTER (WHERE r.resolved_at IS NOT NULL OR r.rework_count > 0) AS resolved,
     count(*) FILTER (WHERE r.rework_count > 0) AS reworked,
     count(*) FILTER (WHERE r.assigned_at IS NOT NULL

@@ -141,7 +141,7 @@ SELECT
   (SELECT count(*) FROM g WHERE status = 'rejected'),
   (SELECT count(*) FROM g WHERE status = 'verified'),
   (SELECT count(*) FROM g WHERE status <> 'rejected'),
-  (SELECT count(*) FROM g WHERE status = 'verified' AND NOT closed_at > due_at),
+  (SELECT count(*) FROM g WHERE status = 'verified' AND NOT resolved_at > due_at),
   (SELECT count(*) FROM g WHERE resolved_at IS NOT NULL OR rework_count > 0),
   (SELECT count(*) FROM g WHERE rework_count >= 1),
   (SELECT count(*) FROM g WHERE assigned_at IS NOT NULL)
@@ -290,11 +290,11 @@ VALUES ($1, '边界测试有限公司', $2, 'enterprise', '物流', ST_SetSRID(S
 		assigned, resolved, closed time.Duration // after the report; 0 for none
 		rework, satisfaction       int
 	}{
-		// Verified exactly at its due time, assigned exactly at the
-		// response deadline: on time and answered in 24 h.
-		{status: "verified", reported: 40 * 24 * h, assigned: 24 * h, resolved: week - h, closed: week, satisfaction: 5},
+		// Resolved and verified exactly at its due time, assigned exactly
+		// at the response deadline: on time and answered in 24 h.
+		{status: "verified", reported: 40 * 24 * h, assigned: 24 * h, resolved: week, closed: week, satisfaction: 5},
 		// A second late in both, and sent back once.
-		{status: "verified", reported: 30 * 24 * h, assigned: 24*h + s, resolved: week - h, closed: week + s, rework: 1, satisfaction: 2},
+		{status: "verified", reported: 30 * 24 * h, assigned: 24*h + s, resolved: week + s, closed: week + s, rework: 1, satisfaction: 2},
 		// Rejected unassigned: neither accepted nor answered.
 		{status: "rejected", reported: 20 * 24 * h, closed: 3 * h},
 		// Unassigned past its response deadline: answered late.

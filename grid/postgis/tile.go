@@ -226,7 +226,7 @@ func requestTile(t geo.Tile, scope grid.Scope, now any) (string, *tileQuery) {
 	cond := requestScopeCond(scope, q.w.bind) + " AND o.geom && " + q.search
 	at := q.w.bind(now) + "::timestamptz"
 	// Colours rank green 1, yellow 2, red 3; closed requests are green.
-	rank := "CASE request_sla(r.status, r.reported_at, r.response_due_at, r.due_at, " + at +
+	rank := "CASE request_sla(r.status, r.reported_at, r.response_due_at, r.due_at, r.resolved_at, " + at +
 		") WHEN 'red' THEN 3 WHEN 'yellow' THEN 2 ELSE 1 END"
 	const colour = "(ARRAY['green', 'yellow', 'red'])"
 	if t.Z >= grid.ClusterBelowZoom {
