@@ -2,6 +2,7 @@ package grid
 
 import (
 	"context"
+	"errors"
 	"math"
 	"strconv"
 	"time"
@@ -66,7 +67,8 @@ func ParseStatsQuery(from, to, by string, now time.Time) (StatsQuery, error) {
 			return q, Invalid("to", "%v", err)
 		}
 	}
-	q.From = q.To.AddDate(-StatsDefaultYears, 0, 0)
+	// A to in the future reads as "through now": the default year ends now.
+	q.From = minTime(q.To, now).AddDate(-StatsDefaultYears, 0, 0)
 	if from != "" {
 		if q.From, err = parseStatsTime(from); err != nil {
 			return q, Invalid("from", "%v", err)
@@ -77,6 +79,8 @@ func ParseStatsQuery(from, to, by string, now time.Time) (StatsQuery, error) {
 		return q, Invalid("from", "must be before to")
 	case !q.From.Before(now):
 		return q, Invalid("from", "must be in the past")
+	case q.To.Sub(q.From) > StatsMaxRange && q.To.After(now):
+		return q, Invalid("to", "the range from–to must be at most 3 years")
 	case q.To.Sub(q.From) > StatsMaxRange:
 		return q, Invalid("from", "the range from–to must be at most 3 years")
 	}
@@ -96,7 +100,14 @@ func parseStatsTime(s string) (time.Time, error) {
 	if t, err := time.ParseInLocation(time.DateOnly, s, StatsLocation); err == nil {
 		return t, nil
 	}
-	return time.Time{}, Errorf(EInvalid, "must be an RFC 3339 time (2025-06-01T00:00:00+08:00) or a date (2025-06-01)")
+	return time.Time{}, errors.New("must be an RFC 3339 time (2025-06-01T00:00:00+08:00) or a date (2025-06-01)")
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 // StatsPeriod is one period of a KPI answer: the whole range, or one
