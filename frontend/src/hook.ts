@@ -33,8 +33,11 @@ export interface GridgisTestHook {
   orgGridIds(): number[];
   /** Grid names whose labels MapLibre has placed on screen. */
   renderedLabels(): string[];
-  /** Page coordinates of an organization drawn well inside the map, or null. */
-  orgScreenPoint(): { x: number; y: number } | null;
+  /**
+   * Page coordinates of an organization drawn well inside the map (of the
+   * given grid, if one is named) and not under a request marker, or null.
+   */
+  orgScreenPoint(gridId?: number): { x: number; y: number; id: number } | null;
   /** How many open requests the map holds. */
   requestCount: number;
   /** The ids of the open requests the map holds. */

@@ -104,6 +104,7 @@ export const text = {
     responsePhase: '响应',
     resolvePhase: '办结',
     stale: '该诉求已被他人更新，已刷新',
+    changedElsewhere: (action: string) => `该诉求刚刚有新进展（${action}），已自动刷新`,
     notFound: '该诉求不存在或不在您的管辖范围内',
     submit: '提交',
     submitting: '正在提交…',

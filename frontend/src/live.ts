@@ -58,6 +58,8 @@ export interface LiveDecision {
   reloadOrg: number | null;
   /** Reload the open request panel. */
   reloadPanel: boolean;
+  /** What the reloaded panel says happened (someone else moved the request). */
+  panelNotice: string | null;
   toast: LiveToast | null;
 }
 
@@ -71,7 +73,7 @@ export interface LiveContext {
   isOwn(type: string, id: number, action: string): boolean;
 }
 
-const NOTHING: LiveDecision = { reloadAll: false, reloadRequests: false, reloadOrg: null, reloadPanel: false, toast: null };
+const NOTHING: LiveDecision = { reloadAll: false, reloadRequests: false, reloadOrg: null, reloadPanel: false, panelNotice: null, toast: null };
 
 /** The actions that change an organization's count of open requests. */
 const COUNTING_ACTIONS = new Set(['report', 'verify', 'reject']);
@@ -82,8 +84,10 @@ export function decide(name: string, e: LiveEvent | null, ctx: LiveContext): Liv
   if (!e) return NOTHING;
   if (name === 'request' && e.type === 'request') {
     const own = ctx.isOwn('request', e.id, e.action);
+    // The open panel shows the change itself, with a notice: no toast.
+    const shown = ctx.openRequestId === e.id;
     let toast: LiveToast | null = null;
-    if (!own) {
+    if (!own && !shown) {
       const kind = e.action === 'report' ? 'new' : e.action === 'supervise' ? 'supervise' : 'update';
       toast = { kind, requestId: e.id, action: e.action, status: e.status };
     }
@@ -91,7 +95,8 @@ export function decide(name: string, e: LiveEvent | null, ctx: LiveContext): Liv
       reloadAll: false,
       reloadRequests: true,
       reloadOrg: COUNTING_ACTIONS.has(e.action) && e.org_id > 0 ? e.org_id : null,
-      reloadPanel: ctx.openRequestId === e.id && !own,
+      reloadPanel: shown && !own,
+      panelNotice: shown && !own ? text.request.changedElsewhere(actionLabel(e.action)) : null,
       toast,
     };
   }

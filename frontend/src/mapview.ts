@@ -48,6 +48,8 @@ export interface MapScreen {
   destroy(): void;
 }
 
+/** Pixels of slack around a click for request badges (organization dots get more). */
+const REQUEST_SLACK = 3;
 /** Live events are acted on in batches, this long after the first of a burst. */
 const LIVE_BATCH_MS = 300;
 /** How long a change this page made is recognised when its live event comes back. */
@@ -80,7 +82,7 @@ export function openMap(user: User, api: Api): MapScreen {
   hook.renderedLabels = () => [
     ...new Set(map.queryRenderedFeatures({ layers: [GRID_LABEL_LAYER] }).map((f) => String(f.properties.name))),
   ];
-  hook.orgScreenPoint = () => orgNearCentre(map);
+  hook.orgScreenPoint = (gridId) => orgNearCentre(map, gridId);
   hook.requestIds = () => requests.map((r) => r.id);
   hook.requestScreenPoint = (id) => requestScreenPoint(map, requestById.get(id));
 
@@ -206,7 +208,8 @@ export function openMap(user: User, api: Api): MapScreen {
   function wireInteractions(): void {
     map.on('click', (e) => {
       const box = clickBox(e.point);
-      const requestIds = [...new Set(map.queryRenderedFeatures(box, { layers: [REQUEST_LAYER] }).map((f) => Number(f.id)))].filter((id) =>
+      // Less slack for the badges: a click on the dot below one is for the organization.
+      const requestIds = [...new Set(map.queryRenderedFeatures(clickBox(e.point, REQUEST_SLACK), { layers: [REQUEST_LAYER] }).map((f) => Number(f.id)))].filter((id) =>
         requestById.has(id),
       );
       if (requestIds.length === 1) {
@@ -393,6 +396,7 @@ export function openMap(user: User, api: Api): MapScreen {
     // page's own submission has arrived, so its echo is recognised.
     const toasts: LiveToast[] = [];
     let panel = false;
+    let panelNotice: string | undefined;
     const now = Date.now();
     for (const [k, until] of own) if (until < now) own.delete(k);
     for (const { name, event } of batch.events) {
@@ -404,6 +408,7 @@ export function openMap(user: User, api: Api): MapScreen {
       batch.requests ||= d.reloadRequests;
       if (d.reloadOrg !== null) batch.orgs.add(d.reloadOrg);
       panel ||= d.reloadPanel;
+      panelNotice = d.panelNotice ?? panelNotice;
       if (d.toast) toasts.push(d.toast);
     }
     try {
@@ -419,7 +424,7 @@ export function openMap(user: User, api: Api): MapScreen {
     }
     if (signal.aborted) return;
     const open = detail.requestId();
-    if (open !== null && (panel || batch.all)) void detail.refresh(open);
+    if (open !== null && (panel || batch.all)) void detail.refresh(open, panelNotice);
     const orgName = (id: number) => orgById.get(id)?.properties.name;
     for (const m of toastMessages(toasts, (id) => titles.get(id), orgName)) toaster.show(m);
   }
@@ -548,21 +553,26 @@ async function loadConfig(api: Api, signal: AbortSignal): Promise<AppConfig> {
 }
 
 /** Page coordinates of the organization drawn nearest the map's centre, away from its edges. */
-function orgNearCentre(map: maplibregl.Map): { x: number; y: number } | null {
+function orgNearCentre(map: maplibregl.Map, gridId?: number): { x: number; y: number; id: number } | null {
   const rect = map.getContainer().getBoundingClientRect();
   const margin = 60;
   const centre = { x: rect.width / 2, y: rect.height / 2 };
-  let best: { x: number; y: number; d: number } | null = null;
+  let best: { x: number; y: number; d: number; id: number } | null = null;
   for (const f of map.queryRenderedFeatures({ layers: [ORG_LAYER] })) {
     if (f.geometry.type !== 'Point') continue;
+    if (gridId !== undefined && f.properties.grid_id !== gridId) continue;
     const p = map.project(f.geometry.coordinates as [number, number]);
     if (p.x < margin || p.y < margin || p.x > rect.width - margin || p.y > rect.height - margin) continue;
     // Not one under a request badge: a click there opens the request.
-    if (map.queryRenderedFeatures([p.x, p.y], { layers: [REQUEST_LAYER] }).length > 0) continue;
+    const near: [maplibregl.PointLike, maplibregl.PointLike] = [
+      [p.x - REQUEST_SLACK, p.y - REQUEST_SLACK],
+      [p.x + REQUEST_SLACK, p.y + REQUEST_SLACK],
+    ];
+    if (map.queryRenderedFeatures(near, { layers: [REQUEST_LAYER] }).length > 0) continue;
     const d = Math.hypot(p.x - centre.x, p.y - centre.y);
-    if (!best || d < best.d) best = { x: p.x, y: p.y, d };
+    if (!best || d < best.d) best = { x: p.x, y: p.y, d, id: Number(f.id) };
   }
-  return best ? { x: rect.left + best.x, y: rect.top + best.y } : null;
+  return best ? { x: rect.left + best.x, y: rect.top + best.y, id: best.id } : null;
 }
 
 /** Page coordinates of a request's badge, if it is drawn inside the map. */

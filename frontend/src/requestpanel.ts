@@ -10,6 +10,7 @@ import {
   MAX_NOTE,
   MAX_TITLE,
   attemptFor,
+  cardNote,
   categoryLine,
   charCount,
   checkReport,
@@ -55,7 +56,7 @@ export interface DetailPanel {
   /** Opens the report form for an organization. */
   showReport(org: { id: number; name: string }): void;
   /** Reloads the shown request if it is `id` (a live event), keeping any form input. */
-  refresh(id: number): Promise<void>;
+  refresh(id: number, notice?: string): Promise<void>;
   /** The request shown, if any. */
   requestId(): number | null;
   close(): void;
@@ -195,7 +196,10 @@ export function createDetailPanel(deps: DetailDeps): DetailPanel {
       const last = [...d.events].reverse().find((e) => e.action === 'supervise');
       const box = el('div', `supervision-card ${card.tone}`);
       box.append(el('span', 'card-icon'), el('strong', '', card.label));
-      if (last) box.append(el('span', 'card-note', `${last.note || ''}${last.note ? ' · ' : ''}${formatDateTime(last.at)}`));
+      if (last) {
+        const note = cardNote(last.note, card.label);
+        box.append(el('span', 'card-note', note ? `${note} · ${formatDateTime(last.at)}` : formatDateTime(last.at)));
+      }
       nodes.push(box);
     }
 
@@ -596,9 +600,9 @@ export function createDetailPanel(deps: DetailDeps): DetailPanel {
   return {
     showRequest: (id, notice) => showRequest(id, notice),
     showReport,
-    async refresh(id) {
+    async refresh(id, notice) {
       if (shownId !== id || busy) return;
-      await showRequest(id, undefined, true);
+      await showRequest(id, notice, true);
     },
     requestId: () => shownId,
     close,

@@ -124,6 +124,15 @@ export function supervisionCard(supervision: string): { tone: 'yellow' | 'red'; 
   return { tone: supervision, label: supervisionLabel(supervision) };
 }
 
+/**
+ * The note of the SLA clock's last card, without the card's name it starts
+ * with ("黄牌督办：临近办理时限" under the heading 黄牌督办 reads "临近办理时限").
+ */
+export function cardNote(note: string, label: string): string {
+  const rest = note.startsWith(label) ? note.slice(label.length).replace(/^[：:，,\s]+/, '') : note;
+  return rest.trim();
+}
+
 /** How urgent a request is, for ordering: red first, then yellow, then green. */
 const SLA_RANK: Record<string, number> = { red: 0, yellow: 1, green: 2 };
 

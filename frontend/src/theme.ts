@@ -64,7 +64,7 @@ export function kindColorExpression(): ExpressionSpecification {
 /** Request markers by SLA colour: in time, in its last 20 %, overdue. */
 export const SLA_COLORS: Readonly<Record<'green' | 'yellow' | 'red', string>> = {
   green: '#2f9e44',
-  yellow: '#f08c00',
+  yellow: '#fab005',
   red: '#e03131',
 };
 

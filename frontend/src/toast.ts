@@ -5,7 +5,7 @@ import type { ToastMessage } from './live';
 
 /** Toasts shown at once; older ones make room. */
 const MAX_VISIBLE = 3;
-const SHOW_MS = 6000;
+const SHOW_MS = 8000;
 
 export interface Toaster {
   show(message: ToastMessage): void;
@@ -43,6 +43,10 @@ export function createToaster(container: HTMLElement, onOpen: (requestId: number
             go();
           }
         });
+      }
+      // A newer word on the same request replaces the older one.
+      for (const old of container.querySelectorAll<HTMLElement>('.toast')) {
+        if (message.requestId !== undefined && old.dataset.requestId === String(message.requestId)) remove(old);
       }
       container.append(node);
       timers.set(node, window.setTimeout(() => remove(node), SHOW_MS));

@@ -13,7 +13,7 @@ export const REQUEST_LAYER = 'requests';
 export const SLA_ORDER = ['red', 'yellow', 'green'] as const;
 
 /** Pixels the badge sits above the organization's point. */
-export const BADGE_OFFSET: [number, number] = [0, -9];
+export const BADGE_OFFSET: [number, number] = [0, -12];
 
 const selected: ExpressionSpecification = ['boolean', ['feature-state', 'selected'], false];
 
@@ -26,7 +26,7 @@ export function addRequestLayers(map: MapLibreMap, requests: readonly RequestFea
     source: REQUEST_SOURCE,
     paint: {
       'circle-color': slaColorExpression(),
-      'circle-radius': ['case', selected, 17, ['interpolate', ['linear'], ['zoom'], 10, 8, 14, 11, 17, 14]],
+      'circle-radius': byZoom([10, 8, 14], [14, 11, 16], [17, 14, 18]),
       'circle-opacity': ['case', selected, 0.35, ['match', ['get', 'sla'], 'red', 0.3, 'yellow', 0.22, 0.14]],
       'circle-translate': BADGE_OFFSET,
       'circle-blur': 0.3,
@@ -39,12 +39,20 @@ export function addRequestLayers(map: MapLibreMap, requests: readonly RequestFea
     layout: { 'circle-sort-key': slaSortKey() },
     paint: {
       'circle-color': slaColorExpression(),
-      'circle-radius': ['case', selected, 9, ['interpolate', ['linear'], ['zoom'], 10, 4.5, 14, 6.5, 17, 8]],
+      'circle-radius': byZoom([10, 4.5, 7], [14, 6.5, 9], [17, 8, 10]),
       'circle-stroke-color': ['case', selected, '#1f2d3d', '#ffffff'],
       'circle-stroke-width': ['case', selected, 2.5, 2],
       'circle-translate': BADGE_OFFSET,
     },
   });
+}
+
+/**
+ * A size interpolated by zoom, larger for the selected request: stops are
+ * [zoom, size, selected size] (zoom must be the outermost input).
+ */
+export function byZoom(...stops: [zoom: number, size: number, selectedSize: number][]): ExpressionSpecification {
+  return ['interpolate', ['linear'], ['zoom'], ...stops.flatMap(([z, size, sel]) => [z, ['case', selected, sel, size]])] as ExpressionSpecification;
 }
 
 /** Overdue requests are drawn over the others. */
