@@ -130,14 +130,19 @@ export function openMap(user: User, api: Api): MapScreen {
     popup.remove();
     setPanelOpen(false); // the bottom sheet would cover the map on a phone
     void detail.showRequest(id);
+    // The panel has taken its column: size the map now, so the request
+    // lands in the middle of what is left.
+    map.resize();
     const r = requestById.get(id);
     if (r) flyTo(r.geometry.coordinates as [number, number]);
   }
 
   function flyTo(at: [number, number]): void {
-    const bounds = map.getBounds();
-    const inView = bounds.contains(at);
-    map.easeTo({ center: at, zoom: Math.max(map.getZoom(), 14), duration: inView ? 300 : 700 });
+    const inView = map.getBounds().contains(at);
+    // On a phone the panel is a sheet over the lower part: aim above it.
+    const sheet = window.matchMedia('(max-width: 760px)').matches && !shell.detail.hidden;
+    const offset: [number, number] = [0, sheet ? -0.36 * map.getContainer().clientHeight : 0];
+    map.easeTo({ center: at, zoom: Math.max(map.getZoom(), 14), offset, duration: inView ? 300 : 700 });
   }
 
   function showOrg(orgId: number): void {

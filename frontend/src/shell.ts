@@ -26,6 +26,7 @@ export const shell = {
   todo: byId<HTMLElement>('todo'),
   todoCount: byId<HTMLElement>('todo-count'),
   toasts: byId<HTMLElement>('toasts'),
+  detail: byId<HTMLElement>('detail'),
 };
 
 export type PanelTab = 'legend' | 'todo';
