@@ -363,16 +363,19 @@ export function openMap(user: User, api: Api): MapScreen {
   interface Pending {
     all: boolean;
     requests: boolean;
+    /** Reload the open request panel too. */
+    panel: boolean;
     orgs: Set<number>;
     events: { name: string; event: LiveEvent | null }[];
   }
-  let pending: Pending = { all: false, requests: false, orgs: new Set(), events: [] };
+  let pending: Pending = { all: false, requests: false, panel: false, orgs: new Set(), events: [] };
   let flushTimer: number | undefined;
   let flushing: Promise<void> | null = null;
 
-  function queue(p: { all?: boolean; requests?: boolean; org?: number; event?: { name: string; event: LiveEvent | null } }): void {
+  function queue(p: { all?: boolean; requests?: boolean; panel?: boolean; org?: number; event?: { name: string; event: LiveEvent | null } }): void {
     if (p.all) pending.all = true;
     if (p.requests) pending.requests = true;
+    if (p.panel) pending.panel = true;
     if (p.org) pending.orgs.add(p.org);
     if (p.event) pending.events.push(p.event);
     if (flushTimer === undefined) flushTimer = window.setTimeout(() => void flush(), LIVE_BATCH_MS);
@@ -387,20 +390,20 @@ export function openMap(user: User, api: Api): MapScreen {
       return;
     }
     const batch = pending;
-    pending = { all: false, requests: false, orgs: new Set(), events: [] };
+    pending = { all: false, requests: false, panel: false, orgs: new Set(), events: [] };
     flushing = applyBatch(batch).finally(() => (flushing = null));
     await flushing;
   }
 
   function hasPending(): boolean {
-    return pending.all || pending.requests || pending.orgs.size > 0 || pending.events.length > 0;
+    return pending.all || pending.requests || pending.panel || pending.orgs.size > 0 || pending.events.length > 0;
   }
 
   async function applyBatch(batch: Pending): Promise<void> {
     // Decided now, not when each event came: by now the answer to this
     // page's own submission has arrived, so its echo is recognised.
     const toasts: LiveToast[] = [];
-    let panel = false;
+    let panel = batch.panel;
     let panelNotice: string | undefined;
     const now = Date.now();
     for (const [k, until] of own) if (until < now) own.delete(k);
@@ -474,6 +477,7 @@ export function openMap(user: User, api: Api): MapScreen {
 
   let feed: LiveFeed | null = null;
   let retry = 0;
+  let reconnecting = false;
   let retryTimer: number | undefined;
 
   function startLive(): void {
@@ -483,8 +487,18 @@ export function openMap(user: User, api: Api): MapScreen {
         queue({ event: { name, event } });
       },
       onState: (state) => {
+        const was = hook.live;
         hook.live = state;
-        if (state === 'open') retry = 0;
+        if (state === 'open') {
+          retry = 0;
+          // Back after a break: the server replays what it still knows,
+          // but a stream that had seen no event yet carries no
+          // Last-Event-ID to replay from. The open requests are cheap to
+          // fetch again, so fetch them.
+          if (was === 'connecting' && reconnecting) queue({ requests: true, panel: true });
+          reconnecting = false;
+        }
+        if (state === 'connecting' && was === 'open') reconnecting = true;
         if (state === 'closed') scheduleLiveRetry();
       },
     });

@@ -133,6 +133,8 @@ export function createDetailPanel(deps: DetailDeps): DetailPanel {
     if (shownId !== id) {
       form = null;
       shown = null;
+      delete root.dataset.version;
+      delete root.dataset.status;
     } else if (!keepForm) {
       form = null;
     }
