@@ -61,15 +61,15 @@ func loadDemo(ctx context.Context, db *postgis.DB) error {
 
 // browserLogins are the demo users the browser test signs in as, with the
 // passwords loadDemo gives them.
-var browserLogins = map[string]string{"admin": "e2e-admin-Passw0rd", "officer-g01": "e2e-officer-Passw0rd"}
+var browserLogins = map[string]string{"admin": "e2e-admin-Passw0rd", "officer-g01": "e2e-officer-Passw0rd",
+	"planner": "e2e-planner-Passw0rd"}
 
 // serveDemo loads the demo zone into this package's database and serves it
 // with the built map app on a free loopback port.
 func serveDemo(t *testing.T) (string, *postgis.DB) {
 	t.Helper()
-	ctx := context.Background()
 	db := pgtest.Open(t, testDSN)
-	loadOnce.Do(func() { loadErr = loadDemo(ctx, db) })
+	loadOnce.Do(func() { loadErr = loadDemo(context.Background(), db) })
 	if loadErr != nil {
 		t.Fatalf("load demo: %v", loadErr)
 	}
@@ -79,8 +79,14 @@ func serveDemo(t *testing.T) (string, *postgis.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Run feeds the live event stream from the database, as `gridgis serve` does.
+	ctx, stop := context.WithCancel(context.Background())
+	srv.Run(ctx)
 	go func() { _ = srv.App().Listener(ln) }()
-	t.Cleanup(func() { _ = srv.App().ShutdownWithTimeout(5 * time.Second) })
+	t.Cleanup(func() {
+		stop()
+		_ = srv.App().ShutdownWithTimeout(5 * time.Second)
+	})
 	return "http://" + ln.Addr().String(), db
 }
 
@@ -100,7 +106,8 @@ func TestMapInBrowser(t *testing.T) {
 	cmd.Dir = "../frontend"
 	cmd.Env = append(os.Environ(), "GRIDGIS_URL="+url,
 		"E2E_ADMIN_USER=admin", "E2E_ADMIN_PASSWORD="+browserLogins["admin"],
-		"E2E_OFFICER_USER=officer-g01", "E2E_OFFICER_PASSWORD="+browserLogins["officer-g01"])
+		"E2E_OFFICER_USER=officer-g01", "E2E_OFFICER_PASSWORD="+browserLogins["officer-g01"],
+		"E2E_PLANNER_USER=planner", "E2E_PLANNER_PASSWORD="+browserLogins["planner"])
 	out, err := cmd.CombinedOutput()
 	t.Logf("map.e2e.mjs:\n%s", out)
 	if err != nil {

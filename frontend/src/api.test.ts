@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Api, ApiError, nextLink, orgSearchParams, type FetchLike, type OrgFeature } from './api';
+import { Api, ApiError, nextLink, orgSearchParams, requestSearchParams, type FetchLike, type OrgFeature } from './api';
 
 function org(id: number): OrgFeature {
   return {
@@ -120,6 +120,72 @@ describe('Api errors', () => {
   it('rejects an answer that is not a FeatureCollection', async () => {
     const { fetch } = fakeFetch({ '/api/v1/grids': () => json({ type: 'Feature' }) });
     await expect(new Api(fetch).grids()).rejects.toMatchObject({ code: 'bad_response' });
+  });
+});
+
+/** A fake server that records each call's method, headers and body. */
+function recordingFetch(answer: () => Response): { fetch: FetchLike; calls: { url: string; init: RequestInit | undefined }[] } {
+  const calls: { url: string; init: RequestInit | undefined }[] = [];
+  return {
+    calls,
+    fetch: async (url, init) => {
+      calls.push({ url, init });
+      return answer();
+    },
+  };
+}
+
+describe('Api requests', () => {
+  const detail = { id: 7, version: 2, status: 'assigned', events: [], actions: ['start'] };
+
+  it('lists open requests in scope', async () => {
+    const { fetch, asked } = fakeFetch({
+      '/api/v1/requests?status=open&limit=1000': () => json({ type: 'FeatureCollection', features: [], links: [] }),
+    });
+    expect(await new Api(fetch).requests({ status: 'open' })).toEqual([]);
+    expect(asked).toEqual(['/api/v1/requests?status=open&limit=1000']);
+    expect(requestSearchParams({ grid: 3 })).toBe('grid=3&limit=1000');
+  });
+
+  it('reports with the idempotency key and a JSON body', async () => {
+    const { fetch, calls } = recordingFetch(() => json(detail, 201, 'application/json'));
+    const body = { org_id: 41, category: 'ordinary' as const, topic: 'operations' as const, title: '诉求', description: '' };
+    expect(await new Api(fetch).createRequest(body, 'k-1')).toEqual(detail);
+    expect(calls).toHaveLength(1);
+    expect(calls[0].url).toBe('/api/v1/requests');
+    expect(calls[0].init?.method).toBe('POST');
+    expect(calls[0].init?.credentials).toBe('same-origin');
+    expect(calls[0].init?.headers).toMatchObject({ 'Idempotency-Key': 'k-1', 'Content-Type': 'application/json' });
+    expect(JSON.parse(String(calls[0].init?.body))).toEqual(body);
+  });
+
+  it('posts a transition and answers the updated request', async () => {
+    const { fetch, calls } = recordingFetch(() => json(detail, 200, 'application/json'));
+    expect(await new Api(fetch).transition(7, { action: 'start', version: 1 })).toEqual(detail);
+    expect(calls[0].url).toBe('/api/v1/requests/7/transitions');
+    expect(JSON.parse(String(calls[0].init?.body))).toEqual({ action: 'start', version: 1 });
+  });
+
+  it("carries the problem's field and a 409's code", async () => {
+    const bad = recordingFetch(() =>
+      json({ title: 'Bad Request', status: 400, code: 'invalid', field: 'note', detail: 'note: required for resolve' }, 400, 'application/problem+json'),
+    );
+    await expect(new Api(bad.fetch).transition(7, { action: 'resolve', version: 3 })).rejects.toMatchObject({ status: 400, field: 'note' });
+    const stale = recordingFetch(() => json({ title: 'Conflict', status: 409, code: 'conflict' }, 409, 'application/problem+json'));
+    await expect(new Api(stale.fetch).transition(7, { action: 'start', version: 1 })).rejects.toMatchObject({ status: 409, code: 'conflict', field: '' });
+  });
+
+  it('reads one request, one organization and the liaisons', async () => {
+    const { fetch, asked } = fakeFetch({
+      '/api/v1/requests/7': () => json(detail, 200, 'application/json'),
+      '/api/v1/organizations/41': () => json(org(41)),
+      '/api/v1/liaisons?limit=1000': () => json({ type: 'FeatureCollection', features: [] }),
+    });
+    const api = new Api(fetch);
+    expect(await api.request(7)).toEqual(detail);
+    expect((await api.organization(41)).id).toBe(41);
+    expect(await api.liaisons()).toEqual([]);
+    expect(asked).toHaveLength(3);
   });
 });
 

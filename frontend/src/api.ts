@@ -35,6 +35,128 @@ export interface OrgProperties {
 export type GridFeature = Feature<MultiPolygon, GridProperties> & { id: number };
 export type OrgFeature = Feature<Point, OrgProperties> & { id: number };
 
+/** A step of the closed loop 发现—交办—整改—销号—复核, or 不予受理. */
+export type RequestStatus = 'reported' | 'assigned' | 'in_progress' | 'resolved' | 'verified' | 'rejected';
+/** The SLA class: ordinary requests are due in 7 days, complex ones in 30. */
+export type RequestCategory = 'ordinary' | 'complex';
+/** The stage of the enterprise's life a request concerns (the five service desks). */
+export type RequestTopic = 'landing' | 'construction' | 'operations' | 'innovation' | 'rights';
+/** In time, in the last 20 % of its time, overdue. */
+export type SlaColour = 'green' | 'yellow' | 'red';
+/** The card the SLA clock raised: none, 黄牌 or 红牌. */
+export type Supervision = 'none' | 'yellow' | 'red';
+/** The steps a client may ask for. */
+export type RequestAction = 'assign' | 'start' | 'resolve' | 'verify' | 'send_back' | 'reject';
+
+/** A request point, as GET /requests lists it (at its organization's location). */
+export interface RequestProperties {
+  org_id: number;
+  org_name: string;
+  grid_id: number | null;
+  zone_id: number;
+  title: string;
+  category: RequestCategory | (string & {});
+  topic: RequestTopic | (string & {});
+  status: RequestStatus | (string & {});
+  sla: SlaColour | (string & {});
+  reported_at: string;
+  response_due_at: string;
+  due_at: string;
+  closed_at: string | null;
+  liaison_id: number | null;
+  unit_id: number | null;
+  supervision: Supervision | (string & {});
+  rework_count: number;
+  version: number;
+}
+
+export type RequestFeature = Feature<Point, RequestProperties> & { id: number };
+
+/** One step of a request's history. */
+export interface RequestEvent {
+  id: number;
+  at: string;
+  actor_id: number | null;
+  /** Empty for the SLA clock. */
+  actor_name: string;
+  /** A RequestAction, "report" or "supervise". */
+  action: string;
+  from_status: string | null;
+  to_status: string;
+  note: string;
+  data: Record<string, unknown> | null;
+}
+
+/** GET /requests/{id}: the request, its whole history and what the caller may do now. */
+export interface RequestDetail {
+  id: number;
+  zone_id: number;
+  org_id: number;
+  org_name: string;
+  grid_id: number | null;
+  location: Point;
+  title: string;
+  description: string;
+  category: RequestCategory | (string & {});
+  topic: RequestTopic | (string & {});
+  status: RequestStatus | (string & {});
+  sla: SlaColour | (string & {});
+  supervision: Supervision | (string & {});
+  liaison_id: number | null;
+  unit_id: number | null;
+  reported_by: number | null;
+  resolved_by: number | null;
+  reported_at: string;
+  response_due_at: string;
+  due_at: string;
+  assigned_at: string | null;
+  resolved_at: string | null;
+  closed_at: string | null;
+  resolution: string;
+  satisfaction: number | null;
+  rework_count: number;
+  version: number;
+  events: RequestEvent[];
+  actions: (RequestAction | (string & {}))[];
+}
+
+/** POST /requests. */
+export interface NewRequest {
+  org_id: number;
+  category: RequestCategory;
+  topic: RequestTopic;
+  title: string;
+  description: string;
+}
+
+/** POST /requests/{id}/transitions; only the fields the action takes are sent. */
+export interface TransitionBody {
+  action: RequestAction;
+  version: number;
+  note?: string;
+  liaison_id?: number;
+  unit_id?: number;
+  satisfaction?: number;
+}
+
+export interface LiaisonProperties {
+  name: string;
+  phone: string;
+  grid_id: number | null;
+  load: number;
+  min: number;
+  max: number;
+}
+
+export type LiaisonFeature = Feature<Point, LiaisonProperties> & { id: number };
+
+export interface RequestQuery {
+  /** A status, or "open" for every request still in the loop. */
+  status?: RequestStatus | 'open';
+  grid?: number;
+  signal?: AbortSignal;
+}
+
 export interface Link {
   rel: string;
   href: string;
@@ -71,14 +193,17 @@ export class ApiError extends Error {
   readonly code: string;
   readonly title: string;
   readonly detail: string;
+  /** The input the server named as wrong (problem member "field"), else "". */
+  readonly field: string;
 
-  constructor(status: number, code: string, title: string, detail: string) {
+  constructor(status: number, code: string, title: string, detail: string, field = '') {
     super(detail ? `${title}: ${detail}` : title);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.title = title;
     this.detail = detail;
+    this.field = field;
   }
 }
 
@@ -110,15 +235,52 @@ export class Api {
 
   /** Fetches every organization matching the query, following `next` links. */
   async organizations(query: OrgQuery = {}, onPage?: (loaded: number) => void): Promise<OrgFeature[]> {
-    const all: OrgFeature[] = [];
+    return this.allPages<OrgFeature>(`${this.base}/organizations?${orgSearchParams(query)}`, query.signal, onPage);
+  }
+
+  /** One organization, e.g. to refresh its counts after a live event. */
+  async organization(id: number, signal?: AbortSignal): Promise<OrgFeature> {
+    return this.getJSON<OrgFeature>(`${this.base}/organizations/${id}`, signal);
+  }
+
+  /** Request points in the caller's scope. */
+  async requests(query: RequestQuery = {}): Promise<RequestFeature[]> {
+    return this.allPages<RequestFeature>(`${this.base}/requests?${requestSearchParams(query)}`, query.signal);
+  }
+
+  /** One request with its history and the actions the caller may take. */
+  async request(id: number, signal?: AbortSignal): Promise<RequestDetail> {
+    return this.getJSON<RequestDetail>(`${this.base}/requests/${id}`, signal);
+  }
+
+  /**
+   * Reports a request. The idempotency key makes a retry after a lost
+   * answer safe: the server answers the first request again.
+   */
+  async createRequest(body: NewRequest, idempotencyKey: string): Promise<RequestDetail> {
+    return this.postJSON<RequestDetail>(`${this.base}/requests`, body, { 'Idempotency-Key': idempotencyKey });
+  }
+
+  /** Moves a request one step; a stale version answers 409 (ApiError code "conflict"). */
+  async transition(id: number, body: TransitionBody): Promise<RequestDetail> {
+    return this.postJSON<RequestDetail>(`${this.base}/requests/${id}/transitions`, body);
+  }
+
+  /** The liaisons in the caller's scope, with their load and capacity. */
+  async liaisons(signal?: AbortSignal): Promise<LiaisonFeature[]> {
+    return this.allPages<LiaisonFeature>(`${this.base}/liaisons?limit=${DEFAULT_ORG_PAGE_SIZE}`, signal);
+  }
+
+  private async allPages<F extends Feature>(first: string, signal?: AbortSignal, onPage?: (loaded: number) => void): Promise<F[]> {
+    const all: F[] = [];
     const seen = new Set<string>();
-    let url: string | undefined = `${this.base}/organizations?${orgSearchParams(query)}`;
+    let url: string | undefined = first;
     while (url) {
       if (seen.has(url) || seen.size >= MAX_PAGES) {
         throw new ApiError(0, 'paging', '分页链接异常', `repeated or endless next link: ${url}`);
       }
       seen.add(url);
-      const page: FeaturePage<OrgFeature> = await this.getJSON<FeaturePage<OrgFeature>>(url, query.signal);
+      const page: FeaturePage<F> = await this.getJSON<FeaturePage<F>>(url, signal);
       all.push(...featuresOf(page));
       onPage?.(all.length);
       url = nextLink(page);
@@ -126,16 +288,24 @@ export class Api {
     return all;
   }
 
-  private async getJSON<T>(url: string, signal?: AbortSignal): Promise<T> {
+  private getJSON<T>(url: string, signal?: AbortSignal): Promise<T> {
+    return this.send<T>(url, { headers: { Accept: 'application/geo+json, application/json' }, signal });
+  }
+
+  private postJSON<T>(url: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
+    return this.send<T>(url, {
+      method: 'POST',
+      headers: { ...headers, 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify(body),
+    });
+  }
+
+  private async send<T>(url: string, init: RequestInit): Promise<T> {
     let res: Response;
     try {
-      res = await this.fetchFn(url, {
-        headers: { Accept: 'application/geo+json, application/json' },
-        credentials: 'same-origin', // the session cookie
-        signal,
-      });
+      res = await this.fetchFn(url, { ...init, credentials: 'same-origin' }); // the session cookie
     } catch (err) {
-      if (signal?.aborted) throw err;
+      if (init.signal?.aborted) throw err;
       throw new ApiError(0, 'network', 'network error', String(err));
     }
     if (!res.ok) throw await problemOf(res);
@@ -145,6 +315,14 @@ export class Api {
       throw new ApiError(res.status, 'bad_response', 'invalid JSON', url);
     }
   }
+}
+
+export function requestSearchParams(query: RequestQuery): string {
+  const params = new URLSearchParams();
+  if (query.status) params.set('status', query.status);
+  if (query.grid !== undefined) params.set('grid', String(query.grid));
+  params.set('limit', String(DEFAULT_ORG_PAGE_SIZE));
+  return params.toString();
 }
 
 export function orgSearchParams(query: OrgQuery): string {
@@ -172,13 +350,15 @@ export async function problemOf(res: Response): Promise<ApiError> {
   let title = res.statusText || `HTTP ${res.status}`;
   let detail = '';
   let code = `http_${res.status}`;
+  let field = '';
   try {
-    const body = (await res.json()) as { title?: unknown; detail?: unknown; code?: unknown };
+    const body = (await res.json()) as { title?: unknown; detail?: unknown; code?: unknown; field?: unknown };
     if (typeof body.title === 'string') title = body.title;
     if (typeof body.detail === 'string') detail = body.detail;
     if (typeof body.code === 'string') code = body.code;
+    if (typeof body.field === 'string') field = body.field;
   } catch {
     // Not a problem document (e.g. a proxy's HTML page): keep the status line.
   }
-  return new ApiError(res.status, code, title, detail);
+  return new ApiError(res.status, code, title, detail, field);
 }

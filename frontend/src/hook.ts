@@ -1,5 +1,6 @@
 // window.__gridgis: read-only state for the browser tests (e2e/map.e2e.mjs)
 // and for anyone poking at the page from the console.
+import type { LiveState } from './live';
 import type { User } from './session';
 
 export type View = 'boot' | 'login' | 'map';
@@ -32,8 +33,24 @@ export interface GridgisTestHook {
   orgGridIds(): number[];
   /** Grid names whose labels MapLibre has placed on screen. */
   renderedLabels(): string[];
-  /** Page coordinates of an organization drawn well inside the map, or null. */
-  orgScreenPoint(): { x: number; y: number } | null;
+  /**
+   * Page coordinates of an organization drawn well inside the map (of the
+   * given grid, if one is named) and not under a request marker, or null.
+   */
+  orgScreenPoint(gridId?: number): { x: number; y: number; id: number } | null;
+  /** How many open requests the map holds. */
+  requestCount: number;
+  /** The ids of the open requests the map holds. */
+  requestIds(): number[];
+  /** Page coordinates of a request's marker if it is drawn inside the map, else null. */
+  requestScreenPoint(id: number): { x: number; y: number } | null;
+  /** The request in the side panel as last loaded, or null. */
+  detail: { id: number; status: string; version: number; events: number; actions: string[] } | null;
+  /** The live event stream's state, and how many events it has delivered. */
+  live: LiveState;
+  liveEvents: number;
+  /** The toasts on screen. */
+  toasts(): string[];
 }
 
 declare global {
@@ -55,6 +72,13 @@ export function emptyMapState(): Omit<GridgisTestHook, 'view' | 'user'> {
     orgGridIds: () => [],
     renderedLabels: () => [],
     orgScreenPoint: () => null,
+    requestCount: 0,
+    requestIds: () => [],
+    requestScreenPoint: () => null,
+    detail: null,
+    live: 'off',
+    liveEvents: 0,
+    toasts: () => [],
   };
 }
 

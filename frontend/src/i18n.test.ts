@@ -1,9 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './api';
 import {
+  actionLabel,
+  categoryLabel,
   countsLine,
   errorMessage,
   formatDate,
+  formatDateTime,
+  requestTopics,
+  slaLabel,
+  statusLabel,
+  stepLabel,
+  supervisionLabel,
+  topicLabel,
   gridReasonLabel,
   kindLabel,
   loginErrorMessage,
@@ -40,6 +49,45 @@ describe('enum labels', () => {
 describe('countsLine', () => {
   it('reads like the status line', () => {
     expect(countsLine(6, 404)).toBe('6 个网格 · 404 家组织');
+    expect(countsLine(6, 404, 5)).toBe('6 个网格 · 404 家组织 · 5 件在办诉求');
+  });
+});
+
+describe('request labels', () => {
+  it('names statuses, steps, categories, topics, actions, SLA and cards in Chinese', () => {
+    expect(['reported', 'assigned', 'in_progress', 'resolved', 'verified', 'rejected'].map(statusLabel)).toEqual([
+      '待交办',
+      '已交办',
+      '整改中',
+      '待复核',
+      '已办结',
+      '不予受理',
+    ]);
+    expect(['reported', 'assigned', 'in_progress', 'resolved', 'verified'].map(stepLabel)).toEqual(['发现', '交办', '整改', '销号', '复核']);
+    expect(['ordinary', 'complex'].map(categoryLabel)).toEqual(['一般诉求', '复杂诉求']);
+    expect(requestTopics.map(topicLabel)).toEqual(['招商落地', '建设运营', '生产经营', '创新发展', '权益保障']);
+    expect(['report', 'assign', 'start', 'resolve', 'verify', 'send_back', 'reject', 'supervise'].map(actionLabel)).toEqual([
+      '上报诉求',
+      '交办',
+      '开始整改',
+      '销号',
+      '复核通过',
+      '退回整改',
+      '不予受理',
+      '督办',
+    ]);
+    expect(['green', 'yellow', 'red'].map(slaLabel)).toEqual(['正常', '临期', '超期']);
+    expect(['none', 'yellow', 'red'].map(supervisionLabel)).toEqual(['未督办', '黄牌督办', '红牌督办']);
+    expect(statusLabel('archived')).toBe('archived');
+  });
+});
+
+describe('formatDateTime', () => {
+  it('shows date and time in China time', () => {
+    expect(formatDateTime('2026-11-20T01:16:00Z')).toBe('2026-11-20 09:16');
+    expect(formatDateTime('2026-11-19T16:05:00Z')).toBe('2026-11-20 00:05');
+    expect(formatDateTime(null)).toBe('暂无记录');
+    expect(formatDateTime('garbage')).toBe('暂无记录');
   });
 });
 

@@ -1,5 +1,16 @@
 // Chinese UI strings and the wording of API enums and errors.
-import { ApiError, type GridReason, type OrgKind, type PartyOrg } from './api';
+import {
+  ApiError,
+  type GridReason,
+  type OrgKind,
+  type PartyOrg,
+  type RequestAction,
+  type RequestCategory,
+  type RequestStatus,
+  type RequestTopic,
+  type SlaColour,
+  type Supervision,
+} from './api';
 import type { LoginFailure, Role } from './session';
 
 export const text = {
@@ -55,6 +66,79 @@ export const text = {
   signOut: '退出',
   signingOut: '正在退出…',
   signOutFailed: '退出失败：无法连接服务器，请稍后重试',
+  request: {
+    layerSection: '在办诉求',
+    detailTitle: '诉求详情',
+    tabLegend: '图层',
+    tabTodo: '待办诉求',
+    todoEmpty: '暂无在办诉求',
+    todoHint: '按时限紧急程度排列：超期、临期、正常',
+    close: '关闭',
+    loading: '正在加载诉求…',
+    loadFailed: '诉求加载失败',
+    org: '诉求企业',
+    category: '诉求类别',
+    topic: '服务领域',
+    reportedAt: '上报时间',
+    responseDue: '响应时限',
+    due: '办结时限',
+    assignee: '承办',
+    unit: (id: number) => `联盟单位 #${id}`,
+    liaison: (name: string) => `联络员 ${name}`,
+    unknownLiaison: (id: number) => `联络员 #${id}`,
+    notAssigned: '尚未交办',
+    description: '诉求内容',
+    resolution: '办理结果',
+    rejectReason: '不予受理理由',
+    satisfaction: '满意度',
+    rework: (n: number) => `返工 ${n} 次`,
+    history: '办理记录',
+    actions: '办理',
+    noActions: '当前无可办理的操作',
+    readOnly: '只读账号，不能办理诉求',
+    system: '系统',
+    slaClosed: '已办结',
+    slaRejected: '已终止',
+    timeLeft: (d: string) => `剩余 ${d}`,
+    overdueBy: (d: string) => `已超期 ${d}`,
+    responsePhase: '响应',
+    resolvePhase: '办结',
+    stale: '该诉求已被他人更新，已刷新',
+    changedElsewhere: (action: string) => `该诉求刚刚有新进展（${action}），已自动刷新`,
+    notFound: '该诉求不存在或不在您的管辖范围内',
+    submit: '提交',
+    submitting: '正在提交…',
+    cancel: '取消',
+    chooseLiaison: '请选择联络员',
+    liaisonLabel: '交办联络员',
+    orgLiaison: '本企业包联',
+    keepUnit: (id: number) => `同时保留联盟单位 #${id}`,
+    noLiaisons: '范围内暂无可交办的联络员',
+    liaisonLoad: (load: number, max: number) => `包联 ${load}/${max}`,
+    noteOptional: '说明（选填）',
+    stars: (n: number) => `${n} 星`,
+    chars: (n: number, max: number) => `${n}/${max}`,
+    report: '上报诉求',
+    reportTitle: '上报诉求',
+    reportFor: '诉求企业',
+    titleLabel: '诉求标题',
+    titlePlaceholder: '一句话概括企业诉求',
+    descriptionLabel: '诉求描述',
+    descriptionPlaceholder: '企业遇到的问题、期望的帮助、联系人等',
+    categoryHint: { ordinary: '7 天内办结', complex: '30 天内办结' } as Record<string, string>,
+    reported: '诉求已上报',
+    done: (label: string) => `已${label}`,
+    newRequest: (title: string) => `新诉求：${title}`,
+    updated: (title: string, status: string) => `诉求状态更新：${title} · ${status}`,
+    supervised: (title: string, card: string) => `诉求督办：${title} · ${card}`,
+    contactLogged: (org: string) => `新增联系记录：${org}`,
+    visitLogged: (org: string) => `新增走访记录：${org}`,
+    manyUpdates: (n: number) => `${n} 条诉求有更新`,
+    manyChanges: (n: number) => `收到 ${n} 条更新`,
+    resynced: '数据已与服务器同步',
+    liveLost: '实时更新已断开，正在重连…',
+    pick: (n: number) => `此处有 ${n} 件诉求`,
+  },
 } as const;
 
 /** Map control tooltips (MapLibre's `locale` option). */
@@ -96,13 +180,70 @@ const roleLabels: Record<Role, string> = {
   planner: '规划员',
 };
 
+const statusLabels: Record<RequestStatus, string> = {
+  reported: '待交办',
+  assigned: '已交办',
+  in_progress: '整改中',
+  resolved: '待复核',
+  verified: '已办结',
+  rejected: '不予受理',
+};
+
+/** The five steps of the loop as the step indicator names them. */
+const stepLabels: Record<RequestStatus, string> = {
+  reported: '发现',
+  assigned: '交办',
+  in_progress: '整改',
+  resolved: '销号',
+  verified: '复核',
+  rejected: '不予受理',
+};
+
+const categoryLabels: Record<RequestCategory, string> = {
+  ordinary: '一般诉求',
+  complex: '复杂诉求',
+};
+
+const topicLabels: Record<RequestTopic, string> = {
+  landing: '招商落地',
+  construction: '建设运营',
+  operations: '生产经营',
+  innovation: '创新发展',
+  rights: '权益保障',
+};
+
+const actionLabels: Record<RequestAction | 'report' | 'supervise', string> = {
+  report: '上报诉求',
+  assign: '交办',
+  start: '开始整改',
+  resolve: '销号',
+  verify: '复核通过',
+  send_back: '退回整改',
+  reject: '不予受理',
+  supervise: '督办',
+};
+
+const slaLabels: Record<SlaColour, string> = { green: '正常', yellow: '临期', red: '超期' };
+const slaShort: Record<SlaColour, string> = { green: '绿', yellow: '黄', red: '红' };
+const supervisionLabels: Record<Supervision, string> = { none: '未督办', yellow: '黄牌督办', red: '红牌督办' };
+
 export const orgKinds: readonly OrgKind[] = ['enterprise', 'new_economic', 'social'];
+export const requestCategories: readonly RequestCategory[] = ['ordinary', 'complex'];
+export const requestTopics: readonly RequestTopic[] = ['landing', 'construction', 'operations', 'innovation', 'rights'];
 
 // Unknown enum values (a newer server) are shown as they are, not hidden.
 export const kindLabel = (kind: string): string => kindLabels[kind as OrgKind] ?? kind;
 export const partyOrgLabel = (p: string): string => partyOrgLabels[p as PartyOrg] ?? p;
 export const gridReasonLabel = (r: string): string => gridReasonLabels[r as GridReason] ?? r;
 export const roleLabel = (role: string): string => roleLabels[role as Role] ?? role;
+export const statusLabel = (s: string): string => statusLabels[s as RequestStatus] ?? s;
+export const stepLabel = (s: string): string => stepLabels[s as RequestStatus] ?? s;
+export const categoryLabel = (c: string): string => categoryLabels[c as RequestCategory] ?? c;
+export const topicLabel = (t: string): string => topicLabels[t as RequestTopic] ?? t;
+export const actionLabel = (a: string): string => actionLabels[a as RequestAction] ?? a;
+export const slaLabel = (c: string): string => slaLabels[c as SlaColour] ?? c;
+export const slaShortLabel = (c: string): string => slaShort[c as SlaColour] ?? c;
+export const supervisionLabel = (s: string): string => supervisionLabels[s as Supervision] ?? s;
 
 /** What a failed sign-in tells the user. */
 export function loginErrorMessage(failure: LoginFailure): string {
@@ -124,9 +265,10 @@ export function waitWording(seconds: number): string {
   return seconds <= 120 ? `${seconds} 秒` : `${Math.ceil(seconds / 60)} 分钟`;
 }
 
-/** The status line, e.g. "6 个网格 · 404 家组织". */
-export function countsLine(grids: number, orgs: number): string {
-  return `${grids} 个网格 · ${orgs} 家组织`;
+/** The status line, e.g. "6 个网格 · 404 家组织 · 5 件在办诉求". */
+export function countsLine(grids: number, orgs: number, openRequests?: number): string {
+  const line = `${grids} 个网格 · ${orgs} 家组织`;
+  return openRequests === undefined ? line : `${line} · ${openRequests} 件在办诉求`;
 }
 
 /** A date in the China time zone as 2025-11-20, or "暂无记录" when absent or unreadable. */
@@ -136,6 +278,25 @@ export function formatDate(iso: string | null | undefined): string {
   if (Number.isNaN(d.getTime())) return text.noData;
   // en-CA formats as YYYY-MM-DD, the form Chinese government systems use.
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(d);
+}
+
+const shanghaiDateTime = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'Asia/Shanghai',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+
+/** A time in the China time zone as 2025-11-20 09:16, or "暂无记录". */
+export function formatDateTime(iso: string | null | undefined): string {
+  if (!iso) return text.noData;
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return text.noData;
+  const part = Object.fromEntries(shanghaiDateTime.formatToParts(d).map((p) => [p.type, p.value]));
+  return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}`;
 }
 
 const problemCodes: Record<string, string> = {

@@ -1,8 +1,11 @@
 // The side panel: the grid list (doubling as legend) and the organization
 // kinds with their counts and visibility toggles.
 import type { GridFeature } from './api';
-import { kindLabel, orgKinds, text } from './i18n';
+import { el } from './dom';
+import { kindLabel, orgKinds, slaLabel, slaShortLabel, text } from './i18n';
 import { kindColor } from './layers/organizations';
+import { SLA_ORDER } from './layers/requests';
+import { SLA_COLORS } from './theme';
 import { gridListOrder } from './scope';
 
 export interface LegendData {
@@ -13,19 +16,15 @@ export interface LegendData {
   ownGridIds: ReadonlySet<number>;
   /** What the map holds for this user, e.g. "全园区". */
   scopeNote: string;
+  /** Open requests per SLA colour. */
+  requestCounts: ReadonlyMap<string, number>;
 }
 
 export interface LegendHandlers {
   onGridSelect(id: number): void;
   onGridHover(id: number | null): void;
   onKindsChange(visible: ReadonlySet<string>): void;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, textContent?: string): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (textContent !== undefined) node.textContent = textContent;
-  return node;
+  onSlaChange(visible: ReadonlySet<string>): void;
 }
 
 function section(title: string, body: HTMLElement): HTMLElement {
@@ -85,6 +84,44 @@ function kindList(data: LegendData, handlers: LegendHandlers): HTMLElement {
   return list;
 }
 
+function slaList(data: LegendData, handlers: LegendHandlers): HTMLElement {
+  const list = el('ul', 'kind-list sla-list');
+  const visible = new Set<string>(SLA_ORDER);
+  for (const sla of SLA_ORDER) {
+    const label = el('label', 'kind-item');
+    const box = el('input');
+    box.type = 'checkbox';
+    box.checked = true;
+    box.value = sla;
+    box.addEventListener('change', () => {
+      if (box.checked) visible.add(sla);
+      else visible.delete(sla);
+      handlers.onSlaChange(new Set(visible));
+    });
+    const dot = el('span', 'dot badge-dot');
+    dot.style.setProperty('--dot', SLA_COLORS[sla]);
+    const count = el('span', 'count', text.items(data.requestCounts.get(sla) ?? 0));
+    count.dataset.sla = sla;
+    label.append(box, dot, el('span', 'kind-name', `${slaLabel(sla)}（${slaShortLabel(sla)}）`), count);
+    const item = el('li');
+    item.append(label);
+    list.append(item);
+  }
+  return list;
+}
+
+/** Updates the request counts after a live event, keeping the toggles as they are. */
+export function updateRequestCounts(root: HTMLElement, counts: ReadonlyMap<string, number>): void {
+  let total = 0;
+  for (const span of root.querySelectorAll<HTMLElement>('.sla-list .count')) {
+    const n = counts.get(span.dataset.sla ?? '') ?? 0;
+    total += n;
+    span.textContent = text.items(n);
+  }
+  const title = root.querySelector<HTMLElement>('.sla-section .legend-title');
+  if (title) title.textContent = `${text.request.layerSection}（${total}）`;
+}
+
 function scopeBox(note: string): HTMLElement {
   const box = el('p', 'scope-note');
   box.append(el('span', 'scope-label', text.scope), el('span', 'scope-value', note));
@@ -92,9 +129,13 @@ function scopeBox(note: string): HTMLElement {
 }
 
 export function renderLegend(root: HTMLElement, data: LegendData, handlers: LegendHandlers): void {
+  const total = SLA_ORDER.reduce((n, c) => n + (data.requestCounts.get(c) ?? 0), 0);
+  const requests = section(`${text.request.layerSection}（${total}）`, slaList(data, handlers));
+  requests.classList.add('sla-section');
   root.replaceChildren(
     scopeBox(data.scopeNote),
     section(`${text.gridsSection}（${data.grids.length}）`, gridList(data, handlers)),
+    requests,
     section(text.kindsSection, kindList(data, handlers)),
   );
 }

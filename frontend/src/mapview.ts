@@ -1,34 +1,61 @@
-// The map screen for one signed-in user: load config, grids and the
-// organizations the server lets this user see, draw them, fit the view to
-// the user's scope and wire the interactions. Torn down on sign-out, so the
-// next user starts from a fresh map.
+// The map screen for one signed-in user: load config, grids, the
+// organizations and open requests the server lets this user see, draw
+// them, fit the view to the user's scope and wire the interactions: popups,
+// the request panel, the 待办诉求 list and live updates. Torn down on
+// sign-out, so the next user starts from a fresh map.
 import * as maplibregl from 'maplibre-gl';
-import type { Api, AppConfig, GridFeature, OrgFeature } from './api';
+import type { Api, AppConfig, GridFeature, LiaisonFeature, OrgFeature, RequestFeature } from './api';
 import { addBasemap } from './basemap';
+import { el } from './dom';
 import { bboxOf } from './geometry';
 import { emptyMapState, hook } from './hook';
-import { countsLine, errorMessage, kindLabel, orgKinds, text } from './i18n';
+import { countsLine, errorMessage, kindLabel, orgKinds, statusLabel, text } from './i18n';
 import {
   GRID_FILL_LAYER,
   GRID_LABEL_LAYER,
   addGridLayers,
   gridLabelFeatures,
   gridPopupRows,
+  setGridData,
   setGridHover,
 } from './layers/grids';
-import { ORG_LAYER, addOrgLayers, countByKind, orgPopup, setVisibleKinds } from './layers/organizations';
-import { markSelectedGrid, renderLegend } from './legend';
+import { ORG_LAYER, addOrgLayers, countByKind, orgPopup, setOrgData, setVisibleKinds } from './layers/organizations';
+import {
+  BADGE_OFFSET,
+  REQUEST_LAYER,
+  SLA_ORDER,
+  addRequestLayers,
+  countBySla,
+  setRequestData,
+  setSelectedRequest,
+  setVisibleSla,
+} from './layers/requests';
+import { markSelectedGrid, renderLegend, updateRequestCounts } from './legend';
+import { LiveFeed, decide, toastMessages, type LiveEvent, type LiveToast } from './live';
 import { createMap, fitToBBox } from './map';
-import { renderPopup, type PopupContent } from './popup';
-import { gridEmphasis, mapScope, scopeNote } from './scope';
+import { renderPopup, type PopupAction, type PopupContent } from './popup';
+import { createDetailPanel } from './requestpanel';
+import { canReport } from './requests';
+import { gridEmphasis, mapScope, scopeNote, type MapScope } from './scope';
 import type { User } from './session';
-import { resetShell, setPanelOpen, setStatus, shell } from './shell';
+import { resetShell, setPanelOpen, setPanelTab, setStatus, shell } from './shell';
 import { gridColors } from './theme';
+import { createToaster } from './toast';
+import { markSelectedTodo, renderTodo } from './todo';
 
 export interface MapScreen {
-  /** Cancels loading, removes the map and clears the panel. */
+  /** Cancels loading, closes the live stream, removes the map and clears the panel. */
   destroy(): void;
 }
+
+/** Pixels of slack around a click for request badges (organization dots get more). */
+const REQUEST_SLACK = 3;
+/** Live events are acted on in batches, this long after the first of a burst. */
+const LIVE_BATCH_MS = 300;
+/** How long a change this page made is recognised when its live event comes back. */
+const OWN_CHANGE_MS = 60_000;
+/** Waits before reopening a live stream the server closed, doubling up to the last. */
+const LIVE_RETRY_MS = [2_000, 5_000, 15_000, 30_000, 60_000];
 
 export function openMap(user: User, api: Api): MapScreen {
   resetShell();
@@ -38,38 +65,170 @@ export function openMap(user: User, api: Api): MapScreen {
   const popup = new maplibregl.Popup({ maxWidth: '340px', offset: 8, className: 'gridgis-popup' });
   // Cancels the remaining requests once one has failed or the user has left.
   const loading = new AbortController();
+  const { signal } = loading;
+
+  // What the map holds now; live updates replace parts of it.
+  let grids: GridFeature[] = [];
+  let orgs: OrgFeature[] = [];
+  let requests: RequestFeature[] = [];
+  let gridById = new Map<number, GridFeature>();
+  let orgById = new Map<number, OrgFeature>();
+  let requestById = new Map<number, RequestFeature>();
+  // Titles outlive the open list, so a toast can name a request just closed.
+  const titles = new Map<number, string>();
+  let scope: MapScope | null = null;
+  let ready = false;
 
   hook.renderedLabels = () => [
     ...new Set(map.queryRenderedFeatures({ layers: [GRID_LABEL_LAYER] }).map((f) => String(f.properties.name))),
   ];
-  hook.orgScreenPoint = () => orgNearCentre(map);
+  hook.orgScreenPoint = (gridId) => orgNearCentre(map, gridId);
+  hook.requestIds = () => requests.map((r) => r.id);
+  hook.requestScreenPoint = (id) => requestScreenPoint(map, requestById.get(id));
 
   const showPopup = (at: maplibregl.LngLatLike, content: PopupContent) => {
     popup.setLngLat(at).setDOMContent(renderPopup(content)).addTo(map);
   };
 
-  function wireInteractions(grids: readonly GridFeature[], orgs: readonly OrgFeature[], ownGridIds: ReadonlySet<number>, note: string): void {
-    const gridById = new Map(grids.map((g) => [g.id, g]));
-    const orgById = new Map(orgs.map((o) => [o.id, o]));
-    const labelAt = new Map(gridLabelFeatures(grids).map((l) => [l.properties.grid_id, l.geometry.coordinates]));
-    let hovered: number | null = null;
-    const hover = (id: number | null) => {
-      if (id === hovered) return;
-      setGridHover(map, id, hovered);
-      hovered = id;
-    };
+  // ---- the request panel -------------------------------------------------
 
+  let liaisons: Promise<LiaisonFeature[]> | null = null;
+  const own = new Map<string, number>();
+  const ownKey = (type: string, id: number, action: string) => `${type}:${id}:${action}`;
+  let selectedRequest: number | null = null;
+
+  const detail = createDetailPanel({
+    api,
+    user,
+    liaisons: () => {
+      liaisons ??= api.liaisons(signal).catch((err: unknown) => {
+        liaisons = null; // try again next time
+        throw err;
+      });
+      return liaisons;
+    },
+    orgLiaisonId: (orgId) => orgById.get(orgId)?.properties.liaison_id ?? null,
+    onChanged: (change) => {
+      own.set(ownKey('request', change.requestId, change.action), Date.now() + OWN_CHANGE_MS);
+      // Not waiting for the live event: the page that acted updates at once.
+      queue({ requests: true, org: change.orgId });
+    },
+    onShown: (id, d) => {
+      if (ready) setSelectedRequest(map, id, selectedRequest);
+      selectedRequest = id;
+      markSelectedTodo(shell.todo, id);
+      if (d) titles.set(d.id, d.title);
+      hook.detail = d ? { id: d.id, status: d.status, version: d.version, events: d.events.length, actions: [...d.actions] } : null;
+    },
+    onOrg: (orgId) => showOrg(orgId),
+  });
+  const toaster = createToaster(shell.toasts, (id) => openRequest(id));
+  hook.toasts = () => toaster.texts();
+
+  /** Opens a request in the side panel and brings it into view. */
+  function openRequest(id: number): void {
+    popup.remove();
+    setPanelOpen(false); // the bottom sheet would cover the map on a phone
+    void detail.showRequest(id);
+    // The panel has taken its column: size the map now, so the request
+    // lands in the middle of what is left.
+    map.resize();
+    const r = requestById.get(id);
+    if (r) flyTo(r.geometry.coordinates as [number, number]);
+  }
+
+  function flyTo(at: [number, number]): void {
+    const inView = map.getBounds().contains(at);
+    // On a phone the panel is a sheet over the lower part: aim above it.
+    const sheet = window.matchMedia('(max-width: 760px)').matches && !shell.detail.hidden;
+    const offset: [number, number] = [0, sheet ? -0.36 * map.getContainer().clientHeight : 0];
+    map.easeTo({ center: at, zoom: Math.max(map.getZoom(), 14), offset, duration: inView ? 300 : 700 });
+  }
+
+  function showOrg(orgId: number): void {
+    const org = orgById.get(orgId);
+    if (!org) return;
+    const at = org.geometry.coordinates as [number, number];
+    flyTo(at);
+    showPopup(at, orgPopupContent(org));
+  }
+
+  function orgPopupContent(org: OrgFeature): PopupContent {
+    const content = orgPopup(org.properties, gridById.get(org.properties.grid_id)?.properties.name);
+    const actions: PopupAction[] = [];
+    if (canReport(user.role)) {
+      actions.push({
+        label: text.request.report,
+        name: 'report',
+        onClick: () => {
+          popup.remove();
+          setPanelOpen(false);
+          detail.showReport({ id: org.id, name: org.properties.name });
+        },
+      });
+    }
+    return { ...content, actions };
+  }
+
+  /** A popup listing the requests under one click, to choose from. */
+  function requestChooser(ids: number[]): HTMLElement {
+    const root = el('div', 'popup');
+    const head = el('div', 'popup-head');
+    head.append(el('h3', 'popup-title', text.request.pick(ids.length)));
+    const list = el('ul', 'pick-list');
+    for (const id of ids) {
+      const r = requestById.get(id);
+      if (!r) continue;
+      const b = el('button', 'pick-item');
+      b.type = 'button';
+      b.dataset.requestId = String(id);
+      b.dataset.sla = r.properties.sla;
+      b.append(el('span', 'todo-dot'), el('span', 'pick-title', r.properties.title), el('span', 'pick-status', statusLabel(r.properties.status)));
+      b.addEventListener('click', () => openRequest(id));
+      const li = el('li');
+      li.append(b);
+      list.append(li);
+    }
+    root.append(head, list);
+    return root;
+  }
+
+  // ---- drawing and interactions -------------------------------------------
+
+  function clickBox(p: maplibregl.Point, r = 6): [maplibregl.PointLike, maplibregl.PointLike] {
+    // A few pixels of slack so small dots are easy to hit, also by finger.
+    return [
+      [p.x - r, p.y - r],
+      [p.x + r, p.y + r],
+    ];
+  }
+
+  let hovered: number | null = null;
+  const hover = (id: number | null) => {
+    if (id === hovered) return;
+    setGridHover(map, id, hovered);
+    hovered = id;
+  };
+
+  function wireInteractions(): void {
     map.on('click', (e) => {
-      // A few pixels of slack so small dots are easy to hit, also by finger.
-      const r = 6;
-      const box: [maplibregl.PointLike, maplibregl.PointLike] = [
-        [e.point.x - r, e.point.y - r],
-        [e.point.x + r, e.point.y + r],
-      ];
+      const box = clickBox(e.point);
+      // Less slack for the badges: a click on the dot below one is for the organization.
+      const requestIds = [...new Set(map.queryRenderedFeatures(clickBox(e.point, REQUEST_SLACK), { layers: [REQUEST_LAYER] }).map((f) => Number(f.id)))].filter((id) =>
+        requestById.has(id),
+      );
+      if (requestIds.length === 1) {
+        openRequest(requestIds[0]);
+        return;
+      }
+      if (requestIds.length > 1) {
+        popup.setLngLat(e.lngLat).setDOMContent(requestChooser(requestIds)).addTo(map);
+        return;
+      }
       const orgHit = map.queryRenderedFeatures(box, { layers: [ORG_LAYER] })[0];
       const org = orgHit ? orgById.get(Number(orgHit.id)) : undefined;
       if (org) {
-        showPopup(org.geometry.coordinates as [number, number], orgPopup(org.properties, gridById.get(org.properties.grid_id)?.properties.name));
+        showPopup(org.geometry.coordinates as [number, number], orgPopupContent(org));
         return;
       }
       const gridHit = map.queryRenderedFeatures(e.point, { layers: [GRID_FILL_LAYER] })[0];
@@ -84,16 +243,27 @@ export function openMap(user: User, api: Api): MapScreen {
     });
 
     map.on('mousemove', (e) => {
-      const overOrg = map.queryRenderedFeatures(e.point, { layers: [ORG_LAYER] }).length > 0;
+      const overPoint = map.queryRenderedFeatures(clickBox(e.point, 3), { layers: [REQUEST_LAYER, ORG_LAYER] }).length > 0;
       const gridHit = map.queryRenderedFeatures(e.point, { layers: [GRID_FILL_LAYER] })[0];
-      map.getCanvas().style.cursor = overOrg || gridHit ? 'pointer' : '';
+      map.getCanvas().style.cursor = overPoint || gridHit ? 'pointer' : '';
       hover(gridHit ? Number(gridHit.id) : null);
     });
     map.getCanvas().addEventListener('mouseleave', () => hover(null));
+    renderPanel();
+  }
 
+  function renderPanel(): void {
+    const labelAt = new Map(gridLabelFeatures(grids).map((l) => [l.properties.grid_id, l.geometry.coordinates]));
     renderLegend(
       shell.legend,
-      { grids, colors: gridColors(grids), kindCounts: countByKind(orgs), ownGridIds, scopeNote: note },
+      {
+        grids,
+        colors: gridColors(grids),
+        kindCounts: countByKind(orgs),
+        ownGridIds: scope!.ownGridIds,
+        scopeNote: scopeNote(scope!, user, grids, orgs.length),
+        requestCounts: countBySla(requests),
+      },
       {
         onGridSelect: (id) => {
           const grid = gridById.get(id);
@@ -107,53 +277,256 @@ export function openMap(user: User, api: Api): MapScreen {
         },
         onGridHover: hover,
         onKindsChange: (visible) => setVisibleKinds(map, visible, orgKinds),
+        onSlaChange: (visible) => setVisibleSla(map, visible),
       },
     );
+    // A re-rendered legend shows everything again; so must the map.
+    setVisibleKinds(map, new Set(orgKinds), orgKinds);
+    setVisibleSla(map, new Set(SLA_ORDER));
   }
 
-  async function load(): Promise<void> {
-    const { signal } = loading;
-    const [config, grids, orgs] = await Promise.all([
-      loadConfig(api, signal),
-      api.grids(signal),
-      api.organizations({ signal }, (n) => {
-        if (!signal.aborted) setStatus(text.loadingOrgs(n), 'loading');
-      }),
-      loaded,
-    ]);
-    if (signal.aborted) return;
-
-    const scope = mapScope(user, grids, orgs);
-    const emphasisOf = (id: number) => gridEmphasis(scope, id);
-    hook.basemap = addBasemap(map, config.basemap);
-    addGridLayers(map, grids, gridColors(grids), emphasisOf);
-    addOrgLayers(map, orgs, GRID_LABEL_LAYER);
-    if (scope.focus) fitToBBox(map, scope.focus);
-    wireInteractions(grids, orgs, scope.ownGridIds, scopeNote(scope, user, grids, orgs.length));
-
+  /** Status line, to-do list, legend counts and test hook after the data changed. */
+  function showCounts(): void {
     const kinds = countByKind(orgs);
     const breakdown = orgKinds.map((k) => `${kindLabel(k)} ${kinds.get(k) ?? 0}`).join(' / ');
-    setStatus(countsLine(grids.length, orgs.length), 'ok', breakdown);
+    setStatus(countsLine(grids.length, orgs.length, requests.length), 'ok', breakdown);
+    renderTodo(shell.todo, requests, Date.now(), (r) => openRequest(r.id));
+    markSelectedTodo(shell.todo, selectedRequest);
+    shell.todoCount.textContent = requests.length > 0 ? String(requests.length) : '';
+    updateRequestCounts(shell.legend, countBySla(requests));
     hook.gridCount = grids.length;
     hook.orgCount = orgs.length;
+    hook.requestCount = requests.length;
     hook.gridNames = grids.map((g) => g.properties.name);
     hook.grids = grids.map((g) => ({
       id: g.id,
       code: g.properties.code,
       name: g.properties.name,
       org_count: g.properties.org_count,
-      mine: scope.ownGridIds.has(g.id),
+      mine: scope!.ownGridIds.has(g.id),
     }));
     hook.orgGridIds = () => orgs.map((o) => o.properties.grid_id);
+  }
+
+  function setGrids(next: GridFeature[]): void {
+    grids = next;
+    gridById = new Map(grids.map((g) => [g.id, g]));
+  }
+
+  function setOrgs(next: OrgFeature[]): void {
+    orgs = next;
+    orgById = new Map(orgs.map((o) => [o.id, o]));
+  }
+
+  function setRequests(next: RequestFeature[]): void {
+    requests = next;
+    requestById = new Map(requests.map((r) => [r.id, r]));
+    for (const r of requests) titles.set(r.id, r.properties.title);
+  }
+
+  async function load(): Promise<void> {
+    const [config, gridList, orgList, requestList] = await Promise.all([
+      loadConfig(api, signal),
+      api.grids(signal),
+      api.organizations({ signal }, (n) => {
+        if (!signal.aborted) setStatus(text.loadingOrgs(n), 'loading');
+      }),
+      api.requests({ status: 'open', signal }),
+      loaded,
+    ]);
+    if (signal.aborted) return;
+    setGrids(gridList);
+    setOrgs(orgList);
+    setRequests(requestList);
+
+    scope = mapScope(user, grids, orgs);
+    const emphasisOf = (id: number) => gridEmphasis(scope!, id);
+    hook.basemap = addBasemap(map, config.basemap);
+    addGridLayers(map, grids, gridColors(grids), emphasisOf);
+    addOrgLayers(map, orgs, GRID_LABEL_LAYER);
+    addRequestLayers(map, requests);
+    if (scope.focus) fitToBBox(map, scope.focus);
+    wireInteractions();
+    showCounts();
+    ready = true;
+    if (selectedRequest !== null) setSelectedRequest(map, selectedRequest, null);
 
     // Ready once the data has been drawn and the labels placed.
     await new Promise<void>((resolve) => map.once('idle', () => resolve()));
-    if (!signal.aborted) hook.ready = true;
+    if (signal.aborted) return;
+    startLive();
+    hook.ready = true;
+  }
+
+  // ---- live updates -------------------------------------------------------
+
+  interface Pending {
+    all: boolean;
+    requests: boolean;
+    /** Reload the open request panel too. */
+    panel: boolean;
+    orgs: Set<number>;
+    events: { name: string; event: LiveEvent | null }[];
+  }
+  let pending: Pending = { all: false, requests: false, panel: false, orgs: new Set(), events: [] };
+  let flushTimer: number | undefined;
+  let flushing: Promise<void> | null = null;
+
+  function queue(p: { all?: boolean; requests?: boolean; panel?: boolean; org?: number; event?: { name: string; event: LiveEvent | null } }): void {
+    if (p.all) pending.all = true;
+    if (p.requests) pending.requests = true;
+    if (p.panel) pending.panel = true;
+    if (p.org) pending.orgs.add(p.org);
+    if (p.event) pending.events.push(p.event);
+    if (flushTimer === undefined) flushTimer = window.setTimeout(() => void flush(), LIVE_BATCH_MS);
+  }
+
+  async function flush(): Promise<void> {
+    flushTimer = undefined;
+    if (flushing) {
+      // One batch at a time; this one goes after it.
+      await flushing;
+      if (flushTimer === undefined && hasPending()) flushTimer = window.setTimeout(() => void flush(), 0);
+      return;
+    }
+    const batch = pending;
+    pending = { all: false, requests: false, panel: false, orgs: new Set(), events: [] };
+    flushing = applyBatch(batch).finally(() => (flushing = null));
+    await flushing;
+  }
+
+  function hasPending(): boolean {
+    return pending.all || pending.requests || pending.panel || pending.orgs.size > 0 || pending.events.length > 0;
+  }
+
+  async function applyBatch(batch: Pending): Promise<void> {
+    // Decided now, not when each event came: by now the answer to this
+    // page's own submission has arrived, so its echo is recognised.
+    const toasts: LiveToast[] = [];
+    let panel = batch.panel;
+    let panelNotice: string | undefined;
+    const now = Date.now();
+    for (const [k, until] of own) if (until < now) own.delete(k);
+    for (const { name, event } of batch.events) {
+      const d = decide(name, event, {
+        openRequestId: detail.requestId(),
+        isOwn: (type, id, action) => own.delete(ownKey(type, id, action)),
+      });
+      batch.all ||= d.reloadAll;
+      batch.requests ||= d.reloadRequests;
+      if (d.reloadOrg !== null) batch.orgs.add(d.reloadOrg);
+      panel ||= d.reloadPanel;
+      panelNotice = d.panelNotice ?? panelNotice;
+      if (d.toast) toasts.push(d.toast);
+    }
+    try {
+      if (batch.all) await reloadAll();
+      else {
+        await Promise.all([batch.requests ? reloadRequests() : null, ...[...batch.orgs].map(reloadOrg)]);
+        showCounts();
+      }
+    } catch (err) {
+      if (signal.aborted) return;
+      console.warn('gridgis: live update failed', err);
+      return;
+    }
+    if (signal.aborted) return;
+    const open = detail.requestId();
+    if (open !== null && (panel || batch.all)) void detail.refresh(open, panelNotice);
+    const orgName = (id: number) => orgById.get(id)?.properties.name;
+    for (const m of toastMessages(toasts, (id) => titles.get(id), orgName)) toaster.show(m);
+  }
+
+  async function reloadRequests(): Promise<void> {
+    const next = await api.requests({ status: 'open', signal });
+    if (signal.aborted) return;
+    setRequests(next);
+    setRequestData(map, requests);
+    // New data drops feature state: mark the open request again.
+    if (selectedRequest !== null) setSelectedRequest(map, selectedRequest, null);
+  }
+
+  async function reloadOrg(id: number): Promise<void> {
+    let org: OrgFeature | null;
+    try {
+      org = await api.organization(id, signal);
+    } catch (err) {
+      // Gone from this user's scope (or deleted): drop it from the map.
+      if ((err as { status?: number }).status !== 404) throw err;
+      org = null;
+    }
+    if (signal.aborted) return;
+    const next = orgs.filter((o) => o.id !== id);
+    if (org) next.push(org);
+    next.sort((a, b) => a.id - b.id);
+    setOrgs(next);
+    setOrgData(map, orgs);
+  }
+
+  async function reloadAll(): Promise<void> {
+    const [gridList, orgList] = await Promise.all([api.grids(signal), api.organizations({ signal }), reloadRequests()]);
+    if (signal.aborted) return;
+    setGrids(gridList);
+    setOrgs(orgList);
+    setGridData(map, grids, gridColors(grids), (id) => gridEmphasis(scope!, id));
+    setOrgData(map, orgs);
+    hovered = null;
+    renderPanel();
+    showCounts();
+  }
+
+  let feed: LiveFeed | null = null;
+  let retry = 0;
+  let reconnecting = false;
+  let retryTimer: number | undefined;
+
+  function startLive(): void {
+    feed = new LiveFeed('/api/v1/events', {
+      onEvent: (name, event) => {
+        hook.liveEvents++;
+        queue({ event: { name, event } });
+      },
+      onState: (state) => {
+        const was = hook.live;
+        hook.live = state;
+        if (state === 'open') {
+          retry = 0;
+          // Back after a break: the server replays what it still knows,
+          // but a stream that had seen no event yet carries no
+          // Last-Event-ID to replay from. The open requests are cheap to
+          // fetch again, so fetch them.
+          if (was === 'connecting' && reconnecting) queue({ requests: true, panel: true });
+          reconnecting = false;
+        }
+        if (state === 'connecting' && was === 'open') reconnecting = true;
+        if (state === 'closed') scheduleLiveRetry();
+      },
+    });
+    feed.open();
+  }
+
+  // The server closed the stream for good (an HTTP error): check the
+  // session by reloading (a 401 there signs the user out), then reopen.
+  function scheduleLiveRetry(): void {
+    const wait = LIVE_RETRY_MS[Math.min(retry, LIVE_RETRY_MS.length - 1)];
+    retry++;
+    console.warn(`gridgis: live updates stopped; retrying in ${wait / 1000} s`);
+    window.clearTimeout(retryTimer);
+    retryTimer = window.setTimeout(async () => {
+      if (signal.aborted) return;
+      try {
+        await reloadAll();
+      } catch (err) {
+        if (signal.aborted) return;
+        console.warn('gridgis: reload before reconnecting failed', err);
+      }
+      if (!signal.aborted) feed?.open();
+    }, wait);
   }
 
   load().catch((err: unknown) => {
     // Signing out (or an expired session) aborts the load: not an error.
-    if (loading.signal.aborted) return;
+    if (signal.aborted) return;
     loading.abort();
     const message = errorMessage(err);
     setStatus(message, 'error', err instanceof Error ? err.message : String(err));
@@ -168,10 +541,17 @@ export function openMap(user: User, api: Api): MapScreen {
   return {
     destroy() {
       loading.abort();
+      feed?.close();
+      feed = null;
+      window.clearTimeout(retryTimer);
+      window.clearTimeout(flushTimer);
+      detail.destroy();
+      toaster.clear();
       popup.remove();
       map.remove();
       Object.assign(hook, emptyMapState());
       resetShell();
+      setPanelTab('legend');
     },
   };
 }
@@ -192,17 +572,35 @@ async function loadConfig(api: Api, signal: AbortSignal): Promise<AppConfig> {
 }
 
 /** Page coordinates of the organization drawn nearest the map's centre, away from its edges. */
-function orgNearCentre(map: maplibregl.Map): { x: number; y: number } | null {
+function orgNearCentre(map: maplibregl.Map, gridId?: number): { x: number; y: number; id: number } | null {
   const rect = map.getContainer().getBoundingClientRect();
   const margin = 60;
   const centre = { x: rect.width / 2, y: rect.height / 2 };
-  let best: { x: number; y: number; d: number } | null = null;
+  let best: { x: number; y: number; d: number; id: number } | null = null;
   for (const f of map.queryRenderedFeatures({ layers: [ORG_LAYER] })) {
     if (f.geometry.type !== 'Point') continue;
+    if (gridId !== undefined && f.properties.grid_id !== gridId) continue;
     const p = map.project(f.geometry.coordinates as [number, number]);
     if (p.x < margin || p.y < margin || p.x > rect.width - margin || p.y > rect.height - margin) continue;
+    // Not one under a request badge: a click there opens the request.
+    const near: [maplibregl.PointLike, maplibregl.PointLike] = [
+      [p.x - REQUEST_SLACK, p.y - REQUEST_SLACK],
+      [p.x + REQUEST_SLACK, p.y + REQUEST_SLACK],
+    ];
+    if (map.queryRenderedFeatures(near, { layers: [REQUEST_LAYER] }).length > 0) continue;
     const d = Math.hypot(p.x - centre.x, p.y - centre.y);
-    if (!best || d < best.d) best = { x: p.x, y: p.y, d };
+    if (!best || d < best.d) best = { x: p.x, y: p.y, d, id: Number(f.id) };
   }
-  return best ? { x: rect.left + best.x, y: rect.top + best.y } : null;
+  return best ? { x: rect.left + best.x, y: rect.top + best.y, id: best.id } : null;
+}
+
+/** Page coordinates of a request's badge, if it is drawn inside the map. */
+function requestScreenPoint(map: maplibregl.Map, r: RequestFeature | undefined): { x: number; y: number } | null {
+  if (!r) return null;
+  const rect = map.getContainer().getBoundingClientRect();
+  const p = map.project(r.geometry.coordinates as [number, number]);
+  const y = p.y + BADGE_OFFSET[1]; // the badge sits above its organization's point
+  if (p.x < 10 || y < 10 || p.x > rect.width - 10 || y > rect.height - 10) return null;
+  const drawn = map.queryRenderedFeatures([p.x, y], { layers: [REQUEST_LAYER] }).some((f) => Number(f.id) === r.id);
+  return drawn ? { x: rect.left + p.x, y: rect.top + y } : null;
 }

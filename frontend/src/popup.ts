@@ -9,6 +9,15 @@ export interface PopupContent {
   /** A small coloured tag beside the title, e.g. the organization kind. */
   badge?: { text: string; color: string };
   rows: readonly PopupRow[];
+  /** Buttons under the rows, e.g. 上报诉求. */
+  actions?: readonly PopupAction[];
+}
+
+export interface PopupAction {
+  label: string;
+  /** A stable name for tests and styling. */
+  name: string;
+  onClick(): void;
 }
 
 export function renderPopup(content: PopupContent): HTMLElement {
@@ -40,5 +49,19 @@ export function renderPopup(content: PopupContent): HTMLElement {
     list.append(dt, dd);
   }
   root.append(list);
+  if (content.actions && content.actions.length > 0) {
+    const bar = document.createElement('div');
+    bar.className = 'popup-actions';
+    for (const a of content.actions) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'popup-action';
+      b.dataset.action = a.name;
+      b.textContent = a.label;
+      b.addEventListener('click', () => a.onClick());
+      bar.append(b);
+    }
+    root.append(bar);
+  }
   return root;
 }

@@ -1,15 +1,11 @@
 // The signed-in page around the map (index.html #app): top bar with status
 // line and account, side panel. Also switches between the boot, login and
 // map screens.
+import { byId } from './dom';
 import { hook, type View } from './hook';
 import { roleLabel, text } from './i18n';
 import type { User } from './session';
 
-function byId<T extends HTMLElement>(id: string): T {
-  const node = document.getElementById(id);
-  if (!node) throw new Error(`missing #${id} in index.html`);
-  return node as T;
-}
 
 export const shell = {
   boot: byId<HTMLElement>('boot'),
@@ -24,7 +20,40 @@ export const shell = {
   accountName: byId<HTMLElement>('account-name'),
   accountRole: byId<HTMLElement>('account-role'),
   signOut: byId<HTMLButtonElement>('sign-out'),
+  tabLegend: byId<HTMLButtonElement>('tab-legend'),
+  tabTodo: byId<HTMLButtonElement>('tab-todo'),
+  legendPane: byId<HTMLElement>('tabpanel-legend'),
+  todo: byId<HTMLElement>('todo'),
+  todoCount: byId<HTMLElement>('todo-count'),
+  toasts: byId<HTMLElement>('toasts'),
+  detail: byId<HTMLElement>('detail'),
 };
+
+export type PanelTab = 'legend' | 'todo';
+
+/** Shows one of the panel's tabs: 图层 (the legend) or 待办诉求. */
+export function setPanelTab(tab: PanelTab): void {
+  for (const [t, button, pane] of [
+    ['legend', shell.tabLegend, shell.legendPane],
+    ['todo', shell.tabTodo, shell.todo],
+  ] as const) {
+    const on = t === tab;
+    button.setAttribute('aria-selected', String(on));
+    button.tabIndex = on ? 0 : -1;
+    pane.hidden = !on;
+  }
+}
+shell.tabLegend.addEventListener('click', () => setPanelTab('legend'));
+shell.tabTodo.addEventListener('click', () => setPanelTab('todo'));
+// Arrow keys move between the tabs, as in any tab list.
+for (const b of [shell.tabLegend, shell.tabTodo]) {
+  b.addEventListener('keydown', (e) => {
+    if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
+    const next = b === shell.tabLegend ? shell.tabTodo : shell.tabLegend;
+    setPanelTab(next === shell.tabLegend ? 'legend' : 'todo');
+    next.focus();
+  });
+}
 
 /** Shows one screen and hides the others. */
 export function showView(view: View): void {
@@ -77,6 +106,10 @@ export function showAccount(user: User): void {
 /** Resets the panel and status line to how they are before any data. */
 export function resetShell(): void {
   setPanelOpen(false);
+  setPanelTab('legend');
+  shell.todo.replaceChildren();
+  shell.todoCount.textContent = '';
+  shell.toasts.replaceChildren();
   setStatus(text.loading, 'loading');
   const empty = document.createElement('p');
   empty.className = 'legend-empty';

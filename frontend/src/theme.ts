@@ -60,3 +60,15 @@ export function kindColorExpression(): ExpressionSpecification {
     UNKNOWN_KIND_COLOR,
   ];
 }
+
+/** Request markers by SLA colour: in time, in its last 20 %, overdue. */
+export const SLA_COLORS: Readonly<Record<'green' | 'yellow' | 'red', string>> = {
+  green: '#2f9e44',
+  yellow: '#fab005',
+  red: '#e03131',
+};
+
+/** A MapLibre expression choosing a request marker's colour from its `sla`. */
+export function slaColorExpression(): ExpressionSpecification {
+  return ['match', ['get', 'sla'], 'red', SLA_COLORS.red, 'yellow', SLA_COLORS.yellow, 'green', SLA_COLORS.green, UNKNOWN_KIND_COLOR];
+}

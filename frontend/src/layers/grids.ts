@@ -1,5 +1,5 @@
 // The industry grid layers: translucent fills, outlines and name labels.
-import type { ExpressionSpecification, Map as MapLibreMap } from 'maplibre-gl';
+import type { ExpressionSpecification, GeoJSONSource, Map as MapLibreMap } from 'maplibre-gl';
 import type { Feature, FeatureCollection, Point } from 'geojson';
 import type { GridFeature, GridProperties } from '../api';
 import { labelPoint } from '../geometry';
@@ -64,14 +64,7 @@ export function addGridLayers(
   colors: Map<number, string>,
   emphasisOf: EmphasisOf = allNormal,
 ): void {
-  const styled: FeatureCollection = {
-    type: 'FeatureCollection',
-    features: grids.map((g) => ({
-      ...g,
-      properties: { ...g.properties, color: colors.get(g.id) ?? '#adb5bd', emphasis: emphasisOf(g.id) },
-    })),
-  };
-  map.addSource(GRID_SOURCE, { type: 'geojson', data: styled });
+  map.addSource(GRID_SOURCE, { type: 'geojson', data: styledGrids(grids, colors, emphasisOf) });
   map.addSource(GRID_LABEL_SOURCE, {
     type: 'geojson',
     data: { type: 'FeatureCollection', features: gridLabelFeatures(grids, emphasisOf) },
@@ -131,6 +124,25 @@ export function addGridLayers(
       'text-halo-color': 'rgba(255,255,255,0.92)',
       'text-halo-width': 2,
     },
+  });
+}
+
+function styledGrids(grids: readonly GridFeature[], colors: Map<number, string>, emphasisOf: EmphasisOf): FeatureCollection {
+  return {
+    type: 'FeatureCollection',
+    features: grids.map((g) => ({
+      ...g,
+      properties: { ...g.properties, color: colors.get(g.id) ?? '#adb5bd', emphasis: emphasisOf(g.id) },
+    })),
+  };
+}
+
+/** Replaces the drawn grids and their labels (after a resync). */
+export function setGridData(map: MapLibreMap, grids: readonly GridFeature[], colors: Map<number, string>, emphasisOf: EmphasisOf = allNormal): void {
+  (map.getSource(GRID_SOURCE) as GeoJSONSource | undefined)?.setData(styledGrids(grids, colors, emphasisOf));
+  (map.getSource(GRID_LABEL_SOURCE) as GeoJSONSource | undefined)?.setData({
+    type: 'FeatureCollection',
+    features: gridLabelFeatures(grids, emphasisOf),
   });
 }
 

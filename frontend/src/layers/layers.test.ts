@@ -4,6 +4,8 @@ import type { GridFeature, OrgProperties } from '../api';
 import { pointInPolygon } from '../geometry';
 import { byEmphasis, gridLabelFeatures, gridPopupRows } from './grids';
 import { countByKind, kindColor, kindFilter, orgPopup } from './organizations';
+import { byZoom, countBySla, slaFilter, slaSortKey } from './requests';
+import type { RequestFeature } from '../api';
 import { KIND_COLORS, UNKNOWN_KIND_COLOR } from '../theme';
 
 const ring = (x: number, y: number, w: number, h: number): Position[] => [
@@ -122,5 +124,28 @@ describe('organization kinds', () => {
   it('colours unknown kinds grey', () => {
     expect(kindColor('enterprise')).toBe(KIND_COLORS.enterprise);
     expect(kindColor('cooperative')).toBe(UNKNOWN_KIND_COLOR);
+  });
+});
+
+describe('request layer', () => {
+  it('filters by SLA colour only when some colour is hidden', () => {
+    expect(slaFilter(new Set(['red', 'yellow', 'green']))).toBeNull();
+    expect(slaFilter(new Set(['red']))).toEqual(['in', ['get', 'sla'], ['literal', ['red']]]);
+  });
+
+  it('counts per SLA colour', () => {
+    const r = (sla: string) => ({ properties: { sla } }) as unknown as RequestFeature;
+    expect(Object.fromEntries(countBySla([r('red'), r('green'), r('red')]))).toEqual({ red: 2, green: 1 });
+  });
+
+  it('draws overdue requests on top', () => {
+    expect(slaSortKey()).toEqual(['match', ['get', 'sla'], 'red', 3, 'yellow', 2, 1]);
+  });
+
+  it('keeps zoom the outermost input of a size, as MapLibre requires', () => {
+    const e = byZoom([10, 4, 6], [16, 8, 10]);
+    expect(e.slice(0, 3)).toEqual(['interpolate', ['linear'], ['zoom']]);
+    expect(e[3]).toBe(10);
+    expect(e[4]).toEqual(['case', ['boolean', ['feature-state', 'selected'], false], 6, 4]);
   });
 });

@@ -1,5 +1,5 @@
 // The organization layer: one circle per organization, coloured by kind.
-import type { FilterSpecification, Map as MapLibreMap } from 'maplibre-gl';
+import type { FilterSpecification, GeoJSONSource, Map as MapLibreMap } from 'maplibre-gl';
 import type { OrgFeature, OrgKind, OrgProperties } from '../api';
 import { formatDate, gridReasonLabel, kindLabel, partyOrgLabel, text } from '../i18n';
 import type { PopupContent, PopupRow } from '../popup';
@@ -23,6 +23,11 @@ export function addOrgLayers(map: MapLibreMap, orgs: readonly OrgFeature[], befo
       'circle-opacity': 0.92,
     },
   }, beforeId);
+}
+
+/** Replaces the drawn organizations (after a live event or a resync). */
+export function setOrgData(map: MapLibreMap, orgs: readonly OrgFeature[]): void {
+  (map.getSource(ORG_SOURCE) as GeoJSONSource | undefined)?.setData({ type: 'FeatureCollection', features: [...orgs] });
 }
 
 /** The layer filter that shows only the given kinds (null: show all). */

@@ -1,0 +1,623 @@
+// The side panel (index.html #detail) for one request: what it is, where it
+// stands in the loop, its SLA and supervision, its history, and the steps
+// the signed-in user may take now, each with the fields it needs. It also
+// holds the form that reports a new request for an organization.
+import type { Api, LiaisonFeature, RequestDetail, RequestEvent } from './api';
+import { button, byId, el } from './dom';
+import { categoryLabel, formatDateTime, requestCategories, requestTopics, statusLabel, text, topicLabel } from './i18n';
+import {
+  MAX_DESCRIPTION,
+  MAX_NOTE,
+  MAX_TITLE,
+  attemptFor,
+  cardNote,
+  categoryLine,
+  charCount,
+  checkReport,
+  checkTransition,
+  failureOf,
+  loopSteps,
+  offeredActions,
+  slaSummary,
+  stars,
+  supervisionCard,
+  timelineEntry,
+  type ActionSpec,
+  type Attempt,
+  type FieldErrors,
+} from './requests';
+import type { User } from './session';
+
+/** A change this page made, for the map to reload and to recognise in the live feed. */
+export interface OwnChange {
+  requestId: number;
+  action: string;
+  orgId: number;
+}
+
+export interface DetailDeps {
+  api: Api;
+  user: User;
+  /** The liaisons in scope (cached by the caller). */
+  liaisons(): Promise<LiaisonFeature[]>;
+  /** The organization's liaison, to offer first when assigning. */
+  orgLiaisonId(orgId: number): number | null;
+  /** After this page reported or moved a request. */
+  onChanged(change: OwnChange): void;
+  /** The request shown changed (null: none), to mark it on the map. */
+  onShown(requestId: number | null, detail: RequestDetail | null): void;
+  /** "诉求企业" was clicked: show that organization on the map. */
+  onOrg(orgId: number): void;
+}
+
+export interface DetailPanel {
+  /** Opens a request; `notice` is shown above it (e.g. after a conflict). */
+  showRequest(id: number, notice?: string): Promise<void>;
+  /** Opens the report form for an organization. */
+  showReport(org: { id: number; name: string }): void;
+  /** Reloads the shown request if it is `id` (a live event), keeping any form input. */
+  refresh(id: number, notice?: string): Promise<void>;
+  /** The request shown, if any. */
+  requestId(): number | null;
+  close(): void;
+  destroy(): void;
+}
+
+/** What an open action form holds, kept across reloads of the panel. */
+interface FormState {
+  action: string;
+  note: string;
+  liaisonId: string;
+  keepUnit: boolean;
+  satisfaction: number | null;
+}
+
+const NOTE_FIELDS = ['note', 'liaison_id', 'unit_id', 'satisfaction'];
+const REPORT_FIELDS = ['category', 'topic', 'title', 'description'];
+
+export function createDetailPanel(deps: DetailDeps): DetailPanel {
+  const root = byId<HTMLElement>('detail');
+  const layout = root.parentElement!;
+  const heading = byId<HTMLElement>('detail-heading');
+  const body = byId<HTMLElement>('detail-body');
+  const closeButton = byId<HTMLButtonElement>('detail-close');
+
+  let shown: RequestDetail | null = null;
+  let shownId: number | null = null;
+  let form: FormState | null = null;
+  let busy = false;
+  // Each load gets a number; an answer for an older one is dropped.
+  let loadSeq = 0;
+  let clock: number | undefined;
+  let liaisonCache: LiaisonFeature[] | null = null;
+
+  const onClose = () => close();
+  closeButton.addEventListener('click', onClose);
+  const onKey = (e: KeyboardEvent) => {
+    if (e.key === 'Escape' && !root.hidden && !busy) close();
+  };
+  document.addEventListener('keydown', onKey);
+
+  function open(title: string): void {
+    heading.textContent = title;
+    root.hidden = false;
+    layout.classList.add('with-detail');
+  }
+
+  function close(): void {
+    loadSeq++;
+    shown = null;
+    shownId = null;
+    form = null;
+    window.clearInterval(clock);
+    root.hidden = true;
+    layout.classList.remove('with-detail');
+    body.replaceChildren();
+    root.dataset.requestId = '';
+    deps.onShown(null, null);
+  }
+
+  async function loadLiaisons(): Promise<LiaisonFeature[]> {
+    if (liaisonCache) return liaisonCache;
+    try {
+      liaisonCache = await deps.liaisons();
+    } catch (err) {
+      console.warn('gridgis: could not load liaisons', err);
+      return [];
+    }
+    return liaisonCache;
+  }
+
+  async function showRequest(id: number, notice?: string, keepForm = false): Promise<void> {
+    const seq = ++loadSeq;
+    if (shownId !== id) {
+      form = null;
+      shown = null;
+      delete root.dataset.version;
+      delete root.dataset.status;
+    } else if (!keepForm) {
+      form = null;
+    }
+    shownId = id;
+    root.dataset.requestId = String(id);
+    open(text.request.detailTitle);
+    if (!shown) body.replaceChildren(el('p', 'detail-loading', text.request.loading));
+    root.setAttribute('aria-busy', 'true');
+    try {
+      const [detail, liaisons] = await Promise.all([deps.api.request(id), loadLiaisons()]);
+      if (seq !== loadSeq) return;
+      render(detail, liaisons, notice);
+    } catch (err) {
+      if (seq !== loadSeq) return;
+      const failure = failureOf(err, []);
+      const box = el('div', 'detail-error');
+      box.append(el('p', '', `${text.request.loadFailed}：${failure.message}`), button('link-button', text.retry, () => void showRequest(id)));
+      body.replaceChildren(box);
+      console.warn('gridgis: loading request failed', err);
+      deps.onShown(id, null);
+    } finally {
+      if (seq === loadSeq) root.setAttribute('aria-busy', 'false');
+    }
+  }
+
+  function render(d: RequestDetail, liaisons: readonly LiaisonFeature[], notice?: string): void {
+    shown = d;
+    root.dataset.version = String(d.version);
+    root.dataset.status = d.status;
+    const liaisonName = (lid: number) => liaisons.find((l) => l.id === lid)?.properties.name;
+    const nodes: HTMLElement[] = [];
+    if (notice) {
+      const n = el('p', 'detail-notice', notice);
+      n.setAttribute('role', 'alert');
+      nodes.push(n);
+    }
+
+    const head = el('div', 'rq-head');
+    head.append(el('span', 'rq-id', `#${d.id}`), el('h3', 'rq-title', d.title));
+    nodes.push(head);
+
+    const chips = el('div', 'rq-chips');
+    chips.append(el('span', `rq-status status-${d.status}`, statusLabel(d.status)));
+    const sla = el('span', 'sla-badge');
+    chips.append(sla);
+    if (d.rework_count > 0) chips.append(el('span', 'rq-chip rework', text.request.rework(d.rework_count)));
+    nodes.push(chips);
+    const paintSla = () => {
+      const s = slaSummary(d, Date.now());
+      sla.dataset.tone = s.tone;
+      sla.replaceChildren(el('b', '', s.label), ...(s.detail ? [el('span', '', s.detail)] : []));
+    };
+    paintSla();
+    window.clearInterval(clock);
+    clock = window.setInterval(paintSla, 30_000);
+
+    nodes.push(stepIndicator(d));
+
+    const card = supervisionCard(d.supervision);
+    if (card && d.status !== 'verified' && d.status !== 'rejected') {
+      const last = [...d.events].reverse().find((e) => e.action === 'supervise');
+      const box = el('div', `supervision-card ${card.tone}`);
+      box.append(el('span', 'card-icon'), el('strong', '', card.label));
+      if (last) {
+        const note = cardNote(last.note, card.label);
+        box.append(el('span', 'card-note', note ? `${note} · ${formatDateTime(last.at)}` : formatDateTime(last.at)));
+      }
+      nodes.push(box);
+    }
+
+    const info = el('dl', 'rq-info');
+    const row = (label: string, value: string | HTMLElement) => {
+      const dd = el('dd');
+      if (typeof value === 'string') dd.textContent = value;
+      else dd.append(value);
+      info.append(el('dt', '', label), dd);
+    };
+    row(text.request.org, button('link-button', d.org_name, () => deps.onOrg(d.org_id)));
+    row(text.request.category, categoryLine(d.category));
+    row(text.request.topic, topicLabel(d.topic));
+    row(text.request.reportedAt, formatDateTime(d.reported_at));
+    row(text.request.responseDue, formatDateTime(d.response_due_at));
+    row(text.request.due, formatDateTime(d.due_at));
+    const who = [
+      d.liaison_id !== null ? text.request.liaison(liaisonName(d.liaison_id) ?? `#${d.liaison_id}`) : '',
+      d.unit_id !== null ? text.request.unit(d.unit_id) : '',
+    ].filter(Boolean);
+    row(text.request.assignee, who.length > 0 ? who.join('、') : text.request.notAssigned);
+    if (d.satisfaction !== null) row(text.request.satisfaction, `${stars(d.satisfaction)}（${d.satisfaction} 分）`);
+    nodes.push(info);
+
+    if (d.description) nodes.push(section(text.request.description, el('p', 'rq-text', d.description)));
+    if (d.resolution) {
+      nodes.push(section(d.status === 'rejected' ? text.request.rejectReason : text.request.resolution, el('p', 'rq-text', d.resolution)));
+    }
+
+    nodes.push(actionSection(d, liaisons));
+    nodes.push(section(`${text.request.history}（${d.events.length}）`, timeline(d.events, liaisonName)));
+    body.replaceChildren(...nodes);
+    deps.onShown(d.id, d);
+  }
+
+  function stepIndicator(d: RequestDetail): HTMLElement {
+    const list = el('ol', 'steps');
+    list.setAttribute('aria-label', '办理进度');
+    for (const [i, s] of loopSteps(d.status, d.events).entries()) {
+      const item = el('li', `step ${s.state}`);
+      item.dataset.status = s.status;
+      const mark = el('span', 'step-mark', s.state === 'done' ? '✓' : s.state === 'stopped' ? '×' : String(i + 1));
+      item.append(mark, el('span', 'step-label', s.label));
+      if (s.state === 'current') item.setAttribute('aria-current', 'step');
+      list.append(item);
+    }
+    return list;
+  }
+
+  function timeline(events: readonly RequestEvent[], liaisonName: (id: number) => string | undefined): HTMLElement {
+    const list = el('ol', 'timeline');
+    for (const e of events) {
+      const t = timelineEntry(e, liaisonName);
+      const item = el('li', `tl-item tone-${t.tone}`);
+      item.dataset.action = e.action;
+      const top = el('div', 'tl-top');
+      top.append(el('strong', 'tl-what', t.what), el('span', 'tl-actor', t.actor), el('time', 'tl-at', formatDateTime(t.at)));
+      item.append(top);
+      if (t.move) item.append(el('div', 'tl-move', t.move));
+      if (t.detail) item.append(el('div', 'tl-detail', t.detail));
+      if (t.note) item.append(el('p', 'tl-note', t.note));
+      list.append(item);
+    }
+    return list;
+  }
+
+  function actionSection(d: RequestDetail, liaisons: readonly LiaisonFeature[]): HTMLElement {
+    const specs = offeredActions(d.actions);
+    const wrap = el('div', 'rq-actions');
+    if (specs.length === 0) {
+      wrap.append(el('p', 'muted', deps.user.role === 'planner' ? text.request.readOnly : text.request.noActions));
+      return section(text.request.actions, wrap);
+    }
+    const bar = el('div', 'action-bar');
+    const formSlot = el('div', 'action-form-slot');
+    const openForm = (spec: ActionSpec) => {
+      if (busy) return;
+      form = form?.action === spec.action ? form : { action: spec.action, note: '', liaisonId: '', keepUnit: true, satisfaction: null };
+      for (const b of bar.querySelectorAll<HTMLButtonElement>('button')) b.setAttribute('aria-pressed', String(b.dataset.action === spec.action));
+      formSlot.replaceChildren(actionForm(d, spec, liaisons, () => {
+        form = null;
+        formSlot.replaceChildren();
+        for (const b of bar.querySelectorAll<HTMLButtonElement>('button')) b.setAttribute('aria-pressed', 'false');
+      }));
+    };
+    for (const spec of specs) {
+      const b = button(`action-button tone-${spec.tone}`, spec.label, () => openForm(spec));
+      b.dataset.action = spec.action;
+      b.setAttribute('aria-pressed', 'false');
+      bar.append(b);
+    }
+    wrap.append(bar, formSlot);
+    const kept = form && specs.find((s) => s.action === form!.action);
+    if (kept) openForm(kept);
+    else form = null;
+    return section(text.request.actions, wrap);
+  }
+
+  function actionForm(d: RequestDetail, spec: ActionSpec, liaisons: readonly LiaisonFeature[], cancel: () => void): HTMLElement {
+    const state = form!;
+    const f = el('form', 'action-form');
+    f.noValidate = true;
+    f.dataset.action = spec.action;
+    const message = el('p', 'form-message');
+    message.setAttribute('role', 'alert');
+    const errorsAt = new Map<string, HTMLElement>();
+    const fieldBox = (name: string, label: string, control: HTMLElement, extra?: HTMLElement) => {
+      const box = el('div', 'form-field');
+      box.dataset.field = name;
+      const id = `rq-${spec.action}-${name}`;
+      control.id = id;
+      const lab = el('label', '', label);
+      lab.htmlFor = id;
+      const err = el('p', 'field-error');
+      err.id = `${id}-error`;
+      control.setAttribute('aria-describedby', err.id);
+      errorsAt.set(name, err);
+      box.append(lab, control);
+      if (extra) box.append(extra);
+      box.append(err);
+      return box;
+    };
+
+    let select: HTMLSelectElement | null = null;
+    let keepUnit: HTMLInputElement | null = null;
+    if (spec.liaison) {
+      select = el('select', 'input');
+      select.append(new Option(liaisons.length > 0 ? text.request.chooseLiaison : text.request.noLiaisons, ''));
+      const orgLiaison = deps.orgLiaisonId(d.org_id);
+      const ordered = [...liaisons].sort(
+        (a, b) =>
+          Number(b.id === orgLiaison) - Number(a.id === orgLiaison) ||
+          Number(b.properties.grid_id === d.grid_id) - Number(a.properties.grid_id === d.grid_id) ||
+          a.properties.name.localeCompare(b.properties.name, 'zh-CN'),
+      );
+      for (const l of ordered) {
+        const tag = l.id === orgLiaison ? `（${text.request.orgLiaison}）` : '';
+        select.append(new Option(`${l.properties.name}${tag} · ${text.request.liaisonLoad(l.properties.load, l.properties.max)}`, String(l.id)));
+      }
+      const initial = state.liaisonId || String(d.liaison_id ?? orgLiaison ?? '');
+      if ([...select.options].some((o) => o.value === initial)) select.value = initial;
+      state.liaisonId = select.value;
+      select.addEventListener('change', () => (state.liaisonId = select!.value));
+      let extra: HTMLElement | undefined;
+      if (d.unit_id !== null) {
+        const lab = el('label', 'check');
+        keepUnit = el('input');
+        keepUnit.type = 'checkbox';
+        keepUnit.checked = state.keepUnit;
+        keepUnit.addEventListener('change', () => (state.keepUnit = keepUnit!.checked));
+        lab.append(keepUnit, el('span', '', text.request.keepUnit(d.unit_id)));
+        extra = lab;
+      }
+      f.append(fieldBox('liaison_id', text.request.liaisonLabel, select, extra));
+    }
+
+    if (spec.satisfaction) {
+      const group = el('div', 'stars');
+      group.setAttribute('role', 'radiogroup');
+      const paint = () => {
+        for (const s of group.querySelectorAll<HTMLButtonElement>('button')) {
+          const n = Number(s.dataset.value);
+          s.classList.toggle('on', state.satisfaction !== null && n <= state.satisfaction);
+          s.setAttribute('aria-checked', String(n === state.satisfaction));
+        }
+      };
+      for (let n = 1; n <= 5; n++) {
+        const star = button('star', '★', () => {
+          state.satisfaction = n;
+          paint();
+          errorsAt.get('satisfaction')!.textContent = '';
+        });
+        star.dataset.value = String(n);
+        star.setAttribute('role', 'radio');
+        star.setAttribute('aria-label', text.request.stars(n));
+        star.title = text.request.stars(n);
+        group.append(star);
+      }
+      paint();
+      f.append(fieldBox(`satisfaction`, `${text.request.satisfaction}（必填）`, group));
+    }
+
+    const note = el('textarea', 'input');
+    note.rows = spec.note === 'required' ? 4 : 3;
+    note.value = state.note;
+    note.maxLength = MAX_NOTE * 2; // the server counts characters; the counter warns first
+    const counter = el('span', 'counter');
+    const count = () => {
+      const n = charCount(note.value.trim());
+      counter.textContent = text.request.chars(n, MAX_NOTE);
+      counter.classList.toggle('over', n > MAX_NOTE);
+    };
+    count();
+    note.addEventListener('input', () => {
+      state.note = note.value;
+      count();
+    });
+    f.append(fieldBox('note', spec.note === 'required' ? `${spec.noteLabel}（必填）` : `${spec.noteLabel}（选填）`, note, counter));
+
+    const submit = el('button', `submit tone-${spec.tone}`, `${text.request.submit}${spec.label}`);
+    submit.type = 'submit';
+    const buttons = el('div', 'form-buttons');
+    buttons.append(submit, button('cancel', text.request.cancel, cancel));
+    f.append(message, buttons);
+
+    const showErrors = (errors: FieldErrors) => {
+      for (const [name, p] of errorsAt) {
+        p.textContent = errors[name] ?? '';
+        const control = p.parentElement?.querySelector('select, textarea, input, .stars');
+        control?.setAttribute('aria-invalid', String(Boolean(errors[name])));
+      }
+    };
+
+    f.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      if (busy) return;
+      message.textContent = '';
+      const checked = checkTransition(
+        spec,
+        { note: note.value, liaisonId: select?.value ?? '', unitId: keepUnit?.checked ? d.unit_id : null, satisfaction: state.satisfaction },
+        d.version,
+      );
+      if (!checked.ok) {
+        showErrors(checked.errors);
+        const first = Object.keys(checked.errors)[0];
+        (errorsAt.get(first)?.parentElement?.querySelector('select, textarea, button') as HTMLElement | null)?.focus();
+        return;
+      }
+      showErrors({});
+      busy = true;
+      submit.disabled = true;
+      submit.textContent = text.request.submitting;
+      f.setAttribute('aria-busy', 'true');
+      try {
+        const next = await deps.api.transition(d.id, checked.body);
+        form = null;
+        deps.onChanged({ requestId: d.id, action: spec.action, orgId: d.org_id });
+        busy = false;
+        if (shownId === d.id) render(next, liaisons, text.request.done(spec.label));
+      } catch (err) {
+        busy = false;
+        submit.disabled = false;
+        submit.textContent = `${text.request.submit}${spec.label}`;
+        f.setAttribute('aria-busy', 'false');
+        const failure = failureOf(err, NOTE_FIELDS);
+        if (failure.kind === 'stale') {
+          // Someone else moved it first: show where it stands now, keeping
+          // what was typed in case the same step is still possible.
+          await showRequest(d.id, failure.message, true);
+        } else if (failure.kind === 'field') {
+          showErrors({ [failure.field === 'unit_id' ? 'liaison_id' : failure.field]: failure.message });
+        } else {
+          message.textContent = failure.message;
+        }
+        console.warn('gridgis: transition failed', err);
+      }
+    });
+    return f;
+  }
+
+  function showReport(org: { id: number; name: string }): void {
+    loadSeq++;
+    shown = null;
+    shownId = null;
+    form = null;
+    window.clearInterval(clock);
+    root.dataset.requestId = '';
+    deps.onShown(null, null);
+    open(text.request.reportTitle);
+    let attempt: Attempt | null = null;
+
+    const f = el('form', 'report-form');
+    f.noValidate = true;
+    const message = el('p', 'form-message');
+    message.setAttribute('role', 'alert');
+    const errorsAt = new Map<string, HTMLElement>();
+    const fieldBox = (name: string, label: string, control: HTMLElement, extra?: HTMLElement) => {
+      const box = el('div', 'form-field');
+      box.dataset.field = name;
+      control.id = `report-${name}`;
+      const lab = el(control instanceof HTMLFieldSetElement ? 'span' : 'label', 'label', label);
+      if (lab instanceof HTMLLabelElement) lab.htmlFor = control.id;
+      const err = el('p', 'field-error');
+      err.id = `report-${name}-error`;
+      control.setAttribute('aria-describedby', err.id);
+      errorsAt.set(name, err);
+      box.append(lab, control);
+      if (extra) box.append(extra);
+      box.append(err);
+      return box;
+    };
+
+    const orgLine = el('p', 'report-org');
+    orgLine.append(el('span', 'muted', `${text.request.reportFor}：`), el('strong', '', org.name));
+
+    const category = el('fieldset', 'segmented');
+    category.setAttribute('aria-label', text.request.category);
+    for (const c of requestCategories) {
+      const lab = el('label', 'segment');
+      const input = el('input');
+      input.type = 'radio';
+      input.name = 'category';
+      input.value = c;
+      input.checked = c === 'ordinary';
+      lab.append(input, el('span', 'segment-name', categoryLabel(c)), el('span', 'segment-hint', text.request.categoryHint[c] ?? ''));
+      category.append(lab);
+    }
+
+    const topic = el('select', 'input');
+    for (const t of requestTopics) topic.append(new Option(topicLabel(t), t));
+    topic.value = 'operations';
+
+    const title = el('input', 'input');
+    title.type = 'text';
+    title.placeholder = text.request.titlePlaceholder;
+    title.autocomplete = 'off';
+    const titleCount = el('span', 'counter');
+
+    const description = el('textarea', 'input');
+    description.rows = 6;
+    description.placeholder = text.request.descriptionPlaceholder;
+    const descriptionCount = el('span', 'counter');
+
+    const counts = () => {
+      for (const [input, counter, max] of [
+        [title, titleCount, MAX_TITLE],
+        [description, descriptionCount, MAX_DESCRIPTION],
+      ] as const) {
+        const n = charCount(input.value.trim());
+        counter.textContent = text.request.chars(n, max);
+        counter.classList.toggle('over', n > max);
+      }
+    };
+    counts();
+    title.addEventListener('input', counts);
+    description.addEventListener('input', counts);
+
+    const submit = el('button', 'submit tone-primary', text.request.report);
+    submit.type = 'submit';
+    const buttons = el('div', 'form-buttons');
+    buttons.append(submit, button('cancel', text.request.cancel, () => close()));
+    f.append(
+      orgLine,
+      fieldBox('category', text.request.category, category),
+      fieldBox('topic', text.request.topic, topic),
+      fieldBox('title', `${text.request.titleLabel}（必填）`, title, titleCount),
+      fieldBox('description', text.request.descriptionLabel, description, descriptionCount),
+      message,
+      buttons,
+    );
+
+    const showErrors = (errors: FieldErrors) => {
+      for (const [name, p] of errorsAt) {
+        p.textContent = errors[name] ?? '';
+        p.parentElement?.querySelector('input:not([type=radio]), textarea, select, fieldset')?.setAttribute('aria-invalid', String(Boolean(errors[name])));
+      }
+    };
+
+    f.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      if (busy) return;
+      message.textContent = '';
+      const chosen = category.querySelector<HTMLInputElement>('input:checked')?.value ?? '';
+      const checked = checkReport(org.id, { category: chosen, topic: topic.value, title: title.value, description: description.value });
+      if (!checked.ok) {
+        showErrors(checked.errors);
+        if (checked.errors.title) title.focus();
+        else if (checked.errors.description) description.focus();
+        return;
+      }
+      showErrors({});
+      // The same content keeps its key, so a retry after a lost answer
+      // cannot report the request twice.
+      attempt = attemptFor(attempt, checked.body);
+      busy = true;
+      submit.disabled = true;
+      submit.textContent = text.request.submitting;
+      try {
+        const created = await deps.api.createRequest(checked.body, attempt.key);
+        busy = false;
+        deps.onChanged({ requestId: created.id, action: 'report', orgId: org.id });
+        await showRequest(created.id, text.request.reported);
+      } catch (err) {
+        busy = false;
+        submit.disabled = false;
+        submit.textContent = text.request.report;
+        const failure = failureOf(err, REPORT_FIELDS);
+        if (failure.kind === 'field') showErrors({ [failure.field]: failure.message });
+        else message.textContent = failure.kind === 'stale' ? '提交冲突，请稍后重试' : failure.message;
+        console.warn('gridgis: reporting a request failed', err);
+      }
+    });
+
+    body.replaceChildren(f);
+    title.focus();
+  }
+
+  return {
+    showRequest: (id, notice) => showRequest(id, notice),
+    showReport,
+    async refresh(id, notice) {
+      if (shownId !== id || busy) return;
+      await showRequest(id, notice, true);
+    },
+    requestId: () => shownId,
+    close,
+    destroy() {
+      close();
+      closeButton.removeEventListener('click', onClose);
+      document.removeEventListener('keydown', onKey);
+    },
+  };
+}
+
+function section(title: string, content: HTMLElement): HTMLElement {
+  const s = el('section', 'detail-section');
+  s.append(el('h4', 'detail-section-title', title), content);
+  return s;
+}
