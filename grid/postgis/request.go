@@ -105,7 +105,7 @@ const requestColumns = `r.id, r.zone_id, r.org_id, r.title, r.description, r.cat
   coalesce(r.liaison_id, 0), coalesce(r.unit_id, 0), coalesce(r.reported_by, 0), coalesce(r.resolved_by, 0),
   r.reported_at, r.response_due_at, r.due_at, r.assigned_at, r.resolved_at, r.closed_at, r.resolution,
   coalesce(r.satisfaction, 0), r.rework_count, r.supervision, r.version,
-  o.name, coalesce(o.grid_id, 0), ST_X(o.geom), ST_Y(o.geom)`
+  o.name, coalesce(o.grid_id, 0), round(ST_X(o.geom)::numeric, 6)::float8, round(ST_Y(o.geom)::numeric, 6)::float8`
 
 func scanRequest(row pgx.Row) (grid.RequestDetail, error) {
 	var d grid.RequestDetail
