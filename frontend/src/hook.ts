@@ -53,8 +53,10 @@ export interface GridgisTestHook {
   liveEvents: number;
   /** The toasts on screen. */
   toasts(): string[];
-  /** The ids of the organizations overdue for a contact or a visit, as the map holds them. */
-  overdueOrgIds(): number[];
+  /** The ids of the organizations overdue for a visit, a contact, or (no kind) either, as the map holds them. */
+  overdueOrgIds(kind?: 'contact' | 'visit'): number[];
+  /** One organization as the map holds it, or null. */
+  org(id: number): { name: string; liaison_id: number | null; contact_overdue: boolean; visit_overdue: boolean } | null;
   /** Page coordinates of one organization if it is drawn inside the map, else null. */
   orgPoint(id: number): { x: number; y: number } | null;
   /** The statistics table as shown, or null when the dock is closed. */
@@ -92,6 +94,7 @@ export function emptyMapState(): Omit<GridgisTestHook, 'view' | 'user'> {
     liveEvents: 0,
     toasts: () => [],
     overdueOrgIds: () => [],
+    org: () => null,
     orgPoint: () => null,
     stats: null,
     plan: null,

@@ -105,7 +105,14 @@ export function openMap(user: User, api: Api): MapScreen {
   hook.orgScreenPoint = (gridId) => orgNearCentre(map, gridId);
   hook.requestIds = () => requests.map((r) => r.id);
   hook.requestScreenPoint = (id) => requestScreenPoint(map, requestById.get(id));
-  hook.overdueOrgIds = () => orgs.filter((o) => isOverdue(o.properties)).map((o) => o.id);
+  hook.overdueOrgIds = (kind) =>
+    orgs
+      .filter((o) => (kind === 'visit' ? o.properties.visit_overdue : kind === 'contact' ? o.properties.contact_overdue : isOverdue(o.properties)))
+      .map((o) => o.id);
+  hook.org = (id) => {
+    const p = orgById.get(id)?.properties;
+    return p ? { name: p.name, liaison_id: p.liaison_id, contact_overdue: Boolean(p.contact_overdue), visit_overdue: Boolean(p.visit_overdue) } : null;
+  };
   hook.orgPoint = (id) => orgPoint(map, orgById.get(id));
 
   const showPopup = (at: maplibregl.LngLatLike, content: PopupContent) => {
