@@ -14,7 +14,11 @@
 // live; the officer assigns, starts and resolves it (a stale version is
 // refused and the panel reloads), the admin's open panel follows live and
 // verifies it. With E2E_PLANNER_PASSWORD set it also checks that a planner
-// is offered no 上报诉求. It checks that the pages made no failed request and
+// is offered no 上报诉求. Then the other views: a liaison (E2E_LIAISON_USER,
+// E2E_LIAISON_PASSWORD) logs a visit that clears 超期未走访, live on the
+// admin's map; the admin builds rebalance plans (an infeasible one first),
+// applies one after confirming and is refused a stale one (409); the
+// planner reads the KPIs per grid and exports them. It checks that the pages made no failed request and
 // logged no error, apart from the ones the test provokes on purpose.
 // Screenshots go to e2e/out/. Ends with "N passed, M failed" and a non-zero
 // exit code on any failure.

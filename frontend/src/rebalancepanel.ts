@@ -93,6 +93,8 @@ export function createRebalancePanel(deps: RebalanceDeps, onState: (s: PlanState
     side.claim(self, 'rebalance', '包联优化');
     owned = true;
     toolButton?.setAttribute('aria-pressed', 'true');
+    // Back to a plan shown before: its moves go on the map again.
+    if (plan) deps.onMoves(moves, showMoves);
     render();
     const mine = ++seq;
     try {

@@ -72,6 +72,8 @@ describe('the table', () => {
       ['合计', true],
     ]);
     expect(statsRows({ ...stats, by: 'zone', groups: [total] }, total)).toHaveLength(1);
+    // An officer's one grid: the total would repeat it.
+    expect(statsRows({ ...stats, groups: [stats.groups[0]] }, total)).toHaveLength(1);
   });
 
   it('reads figures as numbers for the map', () => {

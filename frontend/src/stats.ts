@@ -229,10 +229,13 @@ export interface StatsRow {
   total: boolean;
 }
 
-/** The table's rows: the groups in the server's order, the total last. */
+/**
+ * The table's rows: the groups in the server's order, the total last
+ * (left out when there is one group: it would repeat it).
+ */
 export function statsRows(stats: Stats, total: StatsGroup | null): StatsRow[] {
   const rows = stats.groups.map((g) => ({ key: g.key, name: groupName(g, stats.by), group: g, total: false }));
-  if (total && stats.by !== 'zone') rows.push({ key: 'total', name: '合计', group: total, total: true });
+  if (total && stats.by !== 'zone' && stats.groups.length > 1) rows.push({ key: 'total', name: '合计', group: total, total: true });
   return rows;
 }
 
