@@ -496,11 +496,6 @@ export class Api {
     return this.allPages<AssignmentFeature>(`${this.base}/assignments?${params}`, query.signal);
   }
 
-  /** Organizations overdue for a contact or a visit, in the caller's scope. */
-  async overdueOrganizations(kind: ContactKind, signal?: AbortSignal): Promise<OrgFeature[]> {
-    return this.allPages<OrgFeature>(`${this.base}/organizations?overdue=${kind}&limit=${DEFAULT_ORG_PAGE_SIZE}`, signal);
-  }
-
   /** Assigns an organization's liaison by hand (null unassigns), optionally pinned. */
   async setOrgLiaison(orgId: number, change: LiaisonChange): Promise<OrgLiaison> {
     return this.sendJSON<OrgLiaison>('PUT', `${this.base}/organizations/${orgId}/liaison`, change);

@@ -84,12 +84,11 @@ export function createOrgPanel(deps: OrgPanelDeps): OrgPanel {
   };
 
   async function show(orgId: number, notice?: string, keep = false): Promise<void> {
-    const mine = ++seq;
-    if (shownId !== orgId || !keep) {
-      form = { kind: '', at: '', note: '' };
-      if (shownId !== orgId) body.replaceChildren(el('p', 'detail-loading', '正在加载…'));
-    }
+    const was = side.owns(self) ? shownId : null;
     side.claim(self, 'org', '组织详情');
+    const mine = ++seq;
+    if (was !== orgId || !keep) form = { kind: '', at: '', note: '' };
+    if (was !== orgId) body.replaceChildren(el('p', 'detail-loading', '正在加载…'));
     shownId = orgId;
     root.dataset.orgId = String(orgId);
     root.setAttribute('aria-busy', 'true');
