@@ -50,7 +50,8 @@ export function addChoroplethLayers(map: MapLibreMap, fillBefore?: string): void
       'text-size': ['interpolate', ['linear'], ['zoom'], 10, 12, 14, 15],
       'text-line-height': 1.35,
       'text-max-width': 14,
-      'text-allow-overlap': true,
+      // Labels that collide (a small screen) are dropped, not piled up.
+      'text-padding': 2,
     },
     paint: { 'text-color': '#1f2d3d', 'text-halo-color': 'rgba(255,255,255,0.95)', 'text-halo-width': 2 },
   });
