@@ -51,12 +51,42 @@ var (
 // password.
 func loadDemo(ctx context.Context, db *postgis.DB) error {
 	ds := demo.Generate(demo.Options{Now: time.Now(), Scale: 1})
+	// One hash for every liaison: the test picks one once the data is in.
+	liaisonHash, err := grid.HashPassword(liaisonPassword)
+	if err != nil {
+		return err
+	}
 	return db.LoadDataset(ctx, ds, func(username string) (string, error) {
 		if pw, ok := browserLogins[username]; ok {
 			return grid.HashPassword(pw)
 		}
+		if strings.HasPrefix(username, "liaison-") {
+			return liaisonHash, nil
+		}
 		return "$argon2id$v=19$m=1,t=1,p=1$c2FsdA$a2V5", nil
 	})
+}
+
+// liaisonPassword is the password of every demo liaison in this package's
+// database.
+const liaisonPassword = "e2e-liaison-Passw0rd"
+
+// overdueLiaison names a demo liaison with an organization not visited in
+// the last 30 days, for the browser test to log the visit that clears it.
+func overdueLiaison(t *testing.T, db *postgis.DB) string {
+	t.Helper()
+	var name string
+	err := db.Pool.QueryRow(context.Background(), `
+SELECT u.username FROM app_user u
+JOIN assignment a ON a.liaison_id = u.liaison_id AND a.valid_to IS NULL
+JOIN organization o ON o.id = a.org_id AND o.active
+WHERE u.role = 'liaison' AND NOT u.disabled AND NOT EXISTS (
+  SELECT 1 FROM contact c WHERE c.org_id = a.org_id AND c.kind = 'visit' AND c.at > now() - interval '30 days')
+ORDER BY u.id LIMIT 1`).Scan(&name)
+	if err != nil {
+		t.Fatalf("no demo liaison has an organization overdue for a visit: %v", err)
+	}
+	return name
 }
 
 // browserLogins are the demo users the browser test signs in as, with the
@@ -98,16 +128,18 @@ func TestMapInBrowser(t *testing.T) {
 	need(t, "Chromium", "/usr/bin/chromium")
 	need(t, "the built map app", "../frontend/dist/index.html")
 	need(t, "playwright-core", "../frontend/node_modules/playwright-core")
-	url, _ := serveDemo(t)
+	url, db := serveDemo(t)
+	liaison := overdueLiaison(t, db)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", "e2e/map.e2e.mjs")
 	cmd.Dir = "../frontend"
 	cmd.Env = append(os.Environ(), "GRIDGIS_URL="+url,
 		"E2E_ADMIN_USER=admin", "E2E_ADMIN_PASSWORD="+browserLogins["admin"],
 		"E2E_OFFICER_USER=officer-g01", "E2E_OFFICER_PASSWORD="+browserLogins["officer-g01"],
-		"E2E_PLANNER_USER=planner", "E2E_PLANNER_PASSWORD="+browserLogins["planner"])
+		"E2E_PLANNER_USER=planner", "E2E_PLANNER_PASSWORD="+browserLogins["planner"],
+		"E2E_LIAISON_USER="+liaison, "E2E_LIAISON_PASSWORD="+liaisonPassword)
 	out, err := cmd.CombinedOutput()
 	t.Logf("map.e2e.mjs:\n%s", out)
 	if err != nil {

@@ -14,7 +14,11 @@
 // live; the officer assigns, starts and resolves it (a stale version is
 // refused and the panel reloads), the admin's open panel follows live and
 // verifies it. With E2E_PLANNER_PASSWORD set it also checks that a planner
-// is offered no 上报诉求. It checks that the pages made no failed request and
+// is offered no 上报诉求. Then the other views: a liaison (E2E_LIAISON_USER,
+// E2E_LIAISON_PASSWORD) logs a visit that clears 超期未走访, live on the
+// admin's map; the admin builds rebalance plans (an infeasible one first),
+// applies one after confirming and is refused a stale one (409); the
+// planner reads the KPIs per grid and exports them. It checks that the pages made no failed request and
 // logged no error, apart from the ones the test provokes on purpose.
 // Screenshots go to e2e/out/. Ends with "N passed, M failed" and a non-zero
 // exit code on any failure.
@@ -31,6 +35,7 @@ const LABEL_TO_FIND = process.env.E2E_EXPECT_LABEL ?? '新材料';
 const ADMIN = { username: process.env.E2E_ADMIN_USER ?? 'admin', password: process.env.E2E_ADMIN_PASSWORD ?? '' };
 const OFFICER = { username: process.env.E2E_OFFICER_USER ?? 'officer-g01', password: process.env.E2E_OFFICER_PASSWORD ?? '' };
 const PLANNER = { username: process.env.E2E_PLANNER_USER ?? 'planner', password: process.env.E2E_PLANNER_PASSWORD ?? '' };
+const LIAISON = { username: process.env.E2E_LIAISON_USER ?? '', password: process.env.E2E_LIAISON_PASSWORD ?? '' };
 const VIEWPORT = { width: 1366, height: 820 };
 const READY_TIMEOUT_MS = 60_000;
 const OUT_DIR = fileURLToPath(new URL('./out/', import.meta.url));
@@ -752,7 +757,7 @@ async function runRequestLoop() {
     });
 
     if (PLANNER.password) {
-      await check('a planner gets no 上报诉求 in the popup and no actions in the panel', async () => {
+      await check('a planner gets no 上报诉求 in the popup (only the contact log) and no actions in the panel', async () => {
         const planner = await (await browser.newContext(options)).newPage();
         watch(planner);
         await signInAs(planner, PLANNER);
@@ -760,7 +765,10 @@ async function runRequestLoop() {
         assert(at, 'no organization drawn');
         await planner.mouse.click(at.x, at.y);
         await planner.locator('.maplibregl-popup', { hasText: '统一社会信用代码' }).waitFor({ timeout: 5_000 });
-        assert((await planner.locator('.maplibregl-popup .popup-action').count()) === 0, 'the planner is offered a popup action');
+        assert((await planner.locator('.maplibregl-popup .popup-action[data-action="report"]').count()) === 0, 'the planner is offered 上报诉求');
+        // Only the read-only contact log.
+        const offered = await planner.locator('.maplibregl-popup .popup-action').allTextContents();
+        assert(offered.join(',') === '联系记录', `the planner is offered ${offered.join(',')}`);
         const id = (await planner.evaluate(() => window.__gridgis.requestIds()))[0];
         assert(id, 'the planner sees no open request');
         await planner.locator(`#tab-todo`).click();
@@ -774,6 +782,335 @@ async function runRequestLoop() {
       });
     } else {
       console.log('# planner check not run: E2E_PLANNER_PASSWORD is not set');
+    }
+  } finally {
+    await browser.close();
+  }
+}
+
+// ---- (f) contact log, rebalancing and statistics -----------------------------
+
+/** Waits until the side panel shows view (and, for an organization, id) loaded. */
+async function waitForSide(page, view, orgId) {
+  await page.waitForFunction(
+    ([view, orgId]) => {
+      const d = document.getElementById('detail');
+      return !d.hidden && d.dataset.view === view && (orgId === undefined || d.dataset.orgId === String(orgId)) && d.getAttribute('aria-busy') === 'false';
+    },
+    [view, orgId],
+    { timeout: 10_000 },
+  );
+}
+
+/** Opens an organization's panel from its popup; tries the candidates until one is clickable on the map. */
+async function openOrgPanel(page, candidates) {
+  for (const id of candidates.slice(0, 8)) {
+    const org = await page.evaluate((id) => window.__gridgis.org(id), id);
+    const at = await page.evaluate((id) => window.__gridgis.orgPoint(id), id);
+    if (!org || !at) continue;
+    await page.mouse.click(at.x, at.y);
+    const popup = page.locator('.maplibregl-popup');
+    try {
+      await popup.locator('.popup-title', { hasText: org.name }).waitFor({ timeout: 2_000 });
+    } catch {
+      // Another dot (or a request badge) was on top: try the next one.
+      await page.keyboard.press('Escape');
+      continue;
+    }
+    await popup.locator('.popup-action[data-action="org"]').click();
+    await waitForSide(page, 'org', id);
+    return { id, ...org };
+  }
+  throw new Error(`none of ${candidates.length} organizations could be clicked on the map`);
+}
+
+async function runViews() {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  try {
+    const options = { viewport: VIEWPORT, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', acceptDownloads: true };
+    const adminPage = await (await browser.newContext(options)).newPage();
+    watch(adminPage);
+    await signInAs(adminPage, ADMIN);
+
+    // -- a liaison logs a visit; the overdue badge clears, live on the admin's map too
+
+    if (LIAISON.username && LIAISON.password) {
+      const liaisonPage = await (await browser.newContext(options)).newPage();
+      watch(liaisonPage);
+      let visited = null;
+      await check(`the liaison ${LIAISON.username} sees an organization overdue for a visit, ringed on the map`, async () => {
+        const state = await signInAs(liaisonPage, LIAISON);
+        assert(state.user.role === 'liaison', `signed in as ${state.user.role}`);
+        assert((await liaisonPage.locator('#tool-stats').isHidden()) && (await liaisonPage.locator('#tool-rebalance').isHidden()), 'a liaison is offered 统计 or 包联优化');
+        const overdue = await liaisonPage.evaluate(() => window.__gridgis.overdueOrgIds('visit'));
+        assert(overdue.length > 0, 'no organization of this liaison is overdue for a visit');
+        await liaisonPage.locator('#legend input[name="overdue"]').check();
+        const count = ((await liaisonPage.locator('#legend [data-count="overdue"]').textContent()) ?? '').trim();
+        assert(count === `${(await liaisonPage.evaluate(() => window.__gridgis.overdueOrgIds())).length} 家`, `the legend counts "${count}"`);
+        visited = await openOrgPanel(liaisonPage, overdue);
+        const badge = liaisonPage.locator('#detail .contact-badge[data-kind="visit"]');
+        assert((await badge.getAttribute('data-tone')) === 'overdue' && (await badge.textContent()) === '超期未走访', `visit badge: ${await badge.textContent()}`);
+        assert(await liaisonPage.locator('#detail .contact-form').isVisible(), 'no 登记 form for the liaison');
+        assert((await liaisonPage.locator('#detail .liaison-form').count()) === 0, 'a liaison is offered to reassign');
+        await liaisonPage.screenshot({ path: join(OUT_DIR, 'contact-overdue.png') });
+        return `${visited.name}; screenshot e2e/out/contact-overdue.png`;
+      });
+
+      await check('a visit in the future is refused before sending; a visit logged now clears 超期未走访', async () => {
+        assert(visited, 'no organization open');
+        const form = liaisonPage.locator('#detail .contact-form');
+        await form.locator('input[name="contact-kind"][value="visit"]').check();
+        let posted = 0;
+        const count = (req) => {
+          if (req.method() === 'POST' && new URL(req.url()).pathname.endsWith('/contacts')) posted++;
+        };
+        liaisonPage.on('request', count);
+        const tomorrow = new Date(Date.now() + 8 * 3600_000 + 86_400_000).toISOString().slice(0, 16);
+        await form.locator('#contact-at').fill(tomorrow);
+        await form.locator('.submit').click();
+        const atError = ((await form.locator('[data-field="at"] .field-error').textContent()) ?? '').trim();
+        assert(atError === '时间不能晚于现在', `time error reads "${atError}"`);
+        assert(posted === 0, 'a visit in the future was sent');
+        await form.locator('#contact-at').fill('');
+        await form.locator('#contact-note').fill('e2e 上门走访，了解企业用工需求');
+        const answered = liaisonPage.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/api/v1/organizations/${visited.id}/contacts`);
+        await form.locator('.submit').click();
+        const res = await answered;
+        liaisonPage.off('request', count);
+        assert(res.status() === 201, `POST contacts answered ${res.status()}`);
+        const body = await res.json();
+        assert(body.kind === 'visit' && body.note === 'e2e 上门走访，了解企业用工需求', `logged ${JSON.stringify(body)}`);
+        await liaisonPage.locator('#detail .detail-notice', { hasText: '已登记走访' }).waitFor({ timeout: 10_000 });
+        await waitForSide(liaisonPage, 'org', visited.id);
+        const badges = await liaisonPage.$$eval('#detail .contact-badge', (bs) => bs.map((b) => `${b.dataset.kind}:${b.dataset.tone}:${b.textContent}`));
+        assert(badges.join(',') === 'contact:ok:按期,visit:ok:按期', `badges after the visit: ${badges.join(',')}`);
+        const first = liaisonPage.locator('#detail .contact-log .tl-item').first();
+        assert((await first.getAttribute('data-kind')) === 'visit' && ((await first.textContent()) ?? '').includes('e2e 上门走访'), 'the log does not start with the visit');
+        const org = await liaisonPage.evaluate((id) => window.__gridgis.org(id), visited.id);
+        assert(!org.visit_overdue && !org.contact_overdue, `the map still has it overdue: ${JSON.stringify(org)}`);
+        assert(!(await liaisonPage.evaluate((id) => window.__gridgis.overdueOrgIds().includes(id), visited.id)), 'still ringed on the map');
+        await liaisonPage.screenshot({ path: join(OUT_DIR, 'contact-logged.png') });
+        return 'screenshot e2e/out/contact-logged.png';
+      });
+
+      await check("the admin's map clears it live, with a toast", async () => {
+        assert(visited, 'no visit logged');
+        await adminPage.waitForFunction((id) => window.__gridgis.org(id)?.visit_overdue === false, visited.id, { timeout: 10_000 });
+        await adminPage.waitForFunction((n) => window.__gridgis.toasts().includes(`新增走访记录：${n}`), visited.name, { timeout: 5_000 });
+        // The liaison's own page announced nothing.
+        const own = await liaisonPage.evaluate(() => window.__gridgis.toasts());
+        assert(!own.some((t) => t.includes('走访记录')), `the liaison's page toasts its own visit: ${own.join('; ')}`);
+      });
+      await liaisonPage.context().close();
+    } else {
+      console.log('# contact check not run: E2E_LIAISON_USER / E2E_LIAISON_PASSWORD are not set');
+    }
+
+    // -- the admin builds, previews and applies a plan; a stale plan is refused
+
+    let plans = [];
+    const openRebalance = async (page) => {
+      await page.locator('#tool-rebalance').click();
+      await page.waitForFunction(() => document.getElementById('detail').dataset.view === 'rebalance', null, { timeout: 5_000 });
+    };
+    const build = async (page) => {
+      const answered = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/v1/rebalance/plans');
+      await page.locator('#rb-build').click();
+      const res = await answered;
+      assert(res.status() === 201, `POST /api/v1/rebalance/plans answered ${res.status()}`);
+      const plan = await res.json();
+      await page.waitForFunction((id) => window.__gridgis.plan?.id === id && document.getElementById('detail').getAttribute('aria-busy') === 'false', plan.id, {
+        timeout: 20_000,
+      });
+      return plan;
+    };
+
+    await check('the admin asks for more than the liaisons can carry: the reason is shown (422)', async () => {
+      await openRebalance(adminPage);
+      await adminPage.locator('#rb-min').fill('20');
+      await adminPage.locator('#rb-max').fill('25');
+      await expecting(['422 POST /api/v1/rebalance/plans'], async () => {
+        await adminPage.locator('#rb-build').click();
+        await adminPage.locator('#detail .rb-failure[data-kind="infeasible"]').waitFor({ timeout: 20_000 });
+      });
+      const reason = ((await adminPage.locator('#detail .rb-failure .rb-reason').textContent()) ?? '').trim();
+      assert(/^网格「.+」只有 \d+ 家组织，不够 \d+ 名联络员每人至少 20 家$/.test(reason), `the reason reads "${reason}"`);
+      // A bad bound is caught before sending.
+      await adminPage.locator('#rb-min').fill('9');
+      await adminPage.locator('#rb-max').fill('5');
+      await adminPage.locator('#rb-build').click();
+      const error = ((await adminPage.locator('[data-field="min"] .field-error').textContent()) ?? '').trim();
+      assert(error === '最少包联数不能大于最多包联数', `min error reads "${error}"`);
+      await adminPage.locator('#rb-min').fill('5');
+      await adminPage.locator('#rb-max').fill('8');
+      return reason;
+    });
+
+    await check('the admin builds a plan: before/after metrics, move lines on the map, the moves listed', async () => {
+      const plan = await build(adminPage);
+      plans.push(plan);
+      assert(plan.status === 'draft' && plan.moves.length > 0, `plan #${plan.id}: ${plan.status}, ${plan.moves.length} moves`);
+      const rows = await adminPage.$$eval('#detail .rb-metrics tbody tr', (trs) =>
+        Object.fromEntries(trs.map((tr) => [tr.dataset.metric, [...tr.querySelectorAll('td')].map((td) => td.textContent)])),
+      );
+      for (const key of ['load_min', 'load_max', 'load_spread', 'total_distance', 'longest_distance', 'moves', 'covered', 'class:open_requests', 'class:key_enterprise', 'cross_grid']) {
+        assert(rows[key], `no metric row ${key}`);
+      }
+      assert(rows.moves[1] === `${plan.after.moves} 处`, `moves after: ${rows.moves[1]}`);
+      const all = plan.before.covered + plan.before.uncovered;
+      const share = (Math.round((plan.before.covered * 1000) / all) / 10).toFixed(1);
+      assert(rows.covered[0] === `${share}%（${plan.before.covered}/${all}）`, `covered before: ${rows.covered[0]}`);
+      assert(/^\d+\.\d%（\d+\/\d+）$/.test(rows['class:key_enterprise'][1]), `key enterprises after: ${rows['class:key_enterprise'][1]}`);
+      const lines = await adminPage.evaluate(() => window.__gridgis.moveLines);
+      assert(lines === plan.moves.length, `${lines} move lines drawn for ${plan.moves.length} moves`);
+      const listed = await adminPage.locator('#detail .rb-move').count();
+      assert(listed === plan.moves.length, `${listed} moves listed`);
+      // A move in the list flies to its organization.
+      const item = adminPage.locator('#detail .rb-move').first();
+      const orgId = Number(await item.getAttribute('data-org-id'));
+      const name = ((await item.locator('.rb-move-org').textContent()) ?? '').trim();
+      await item.click();
+      await adminPage.locator('.maplibregl-popup .popup-title', { hasText: name }).waitFor({ timeout: 5_000 });
+      await adminPage.waitForTimeout(700); // the flight
+      await adminPage.screenshot({ path: join(OUT_DIR, 'rebalance-plan.png') });
+      return `plan #${plan.id}: ${plan.moves.length} moves (org #${orgId} shown); screenshot e2e/out/rebalance-plan.png`;
+    });
+
+    await check('the admin applies a second plan after confirming; the map takes the new assignments', async () => {
+      assert(plans.length === 1, 'no first plan');
+      const plan = await build(adminPage);
+      plans.push(plan);
+      await adminPage.locator('#rb-apply').click();
+      const confirm = adminPage.locator('#rb-confirm');
+      await confirm.waitFor({ timeout: 5_000 });
+      const text = ((await adminPage.locator('.rb-confirm-text').textContent()) ?? '').trim();
+      assert(text.includes(`${plan.moves.length} 家组织`), `the confirmation says "${text}"`);
+      const answered = adminPage.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/api/v1/rebalance/plans/${plan.id}/apply`);
+      await confirm.click();
+      const res = await answered;
+      assert(res.status() === 200, `apply answered ${res.status()}`);
+      await adminPage.waitForFunction((id) => window.__gridgis.plan?.id === id && window.__gridgis.plan.status === 'applied', plan.id, { timeout: 20_000 });
+      await adminPage.locator('#detail .detail-notice', { hasText: '方案已应用' }).waitFor({ timeout: 5_000 });
+      const moved = plan.moves.find((m) => m.to_liaison_id !== null);
+      await adminPage.waitForFunction(([id, to]) => window.__gridgis.org(id)?.liaison_id === to, [moved.org_id, moved.to_liaison_id], { timeout: 20_000 });
+      assert((await adminPage.locator('#rb-apply').count()) === 0, 'an applied plan still offers 应用方案');
+      return `plan #${plan.id} applied; org #${moved.org_id} → liaison #${moved.to_liaison_id}`;
+    });
+
+    await check('applying the first plan, now stale, is refused (409): the panel says so and rebuilds it', async () => {
+      assert(plans.length === 2, 'no plans');
+      const stale = plans[0];
+      await adminPage.locator(`#detail .rb-history-item[data-plan-id="${stale.id}"]`).click();
+      await adminPage.waitForFunction((id) => window.__gridgis.plan?.id === id, stale.id, { timeout: 10_000 });
+      await adminPage.locator('#rb-apply').click();
+      const path = `/api/v1/rebalance/plans/${stale.id}/apply`;
+      await expecting([`409 POST ${path}`], async () => {
+        const answered = adminPage.waitForResponse((r) => new URL(r.url()).pathname === path);
+        await adminPage.locator('#rb-confirm').click();
+        const res = await answered;
+        assert(res.status() === 409, `the stale apply answered ${res.status()}`);
+        await adminPage.locator('#detail .rb-failure[data-kind="stale"]').waitFor({ timeout: 10_000 });
+      });
+      const rebuild = adminPage.locator('#detail .rb-rebuild');
+      assert(await rebuild.isVisible(), 'no 重新生成 offered');
+      const answered = adminPage.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/v1/rebalance/plans');
+      await rebuild.click();
+      const fresh = await (await answered).json();
+      await adminPage.waitForFunction((id) => window.__gridgis.plan?.id === id, fresh.id, { timeout: 20_000 });
+      assert(fresh.status === 'draft', `rebuilt plan is ${fresh.status}`);
+      return `plan #${stale.id} refused; rebuilt as #${fresh.id} with ${fresh.moves.length} moves`;
+    });
+
+    // -- a planner reads the KPIs per grid and the plans
+
+    if (PLANNER.password) {
+      const planner = await (await browser.newContext(options)).newPage();
+      watch(planner);
+      await check('the planner opens 统计: per grid, every rate with its numerator and denominator, and a choropleth', async () => {
+        await signInAs(planner, PLANNER);
+        const answered = planner.waitForResponse((r) => {
+          const u = new URL(r.url());
+          return u.pathname === '/api/v1/stats' && u.searchParams.get('by') === 'grid';
+        });
+        await planner.locator('#tool-stats').click();
+        const served = await (await answered).json();
+        await planner.waitForFunction(() => window.__gridgis.stats?.by === 'grid', null, { timeout: 10_000 });
+        const stats = await planner.evaluate(() => window.__gridgis.stats);
+        const grids = stats.rows.filter((r) => r.key !== 'total' && r.key !== 'none');
+        assert(grids.length === EXPECTED_GRIDS, `${grids.length} grid rows`);
+        assert(stats.rows.at(-1).key === 'total' && stats.rows.at(-1).name === '合计', 'no 合计 row last');
+        const rate = /^(\d+\.\d%（\d+\/\d+）|—（0\/0）)$/;
+        for (const r of stats.rows) {
+          for (const k of ['closure_rate', 'on_time_rate', 'rework_rate', 'answered_24h', 'contact_compliance', 'visit_compliance']) {
+            assert(rate.test(r.cells[k]), `${r.name} ${k} reads "${r.cells[k]}"`);
+          }
+        }
+        // The counts are the server's, each rate over its own numerator and denominator.
+        for (const g of served.groups) {
+          const row = stats.rows.find((r) => r.key === g.key);
+          assert(row, `no row for group ${g.key}`);
+          for (const k of ['closure_rate', 'on_time_rate', 'answered_24h', 'visit_compliance']) {
+            const r = g[k];
+            assert(row.cells[k].endsWith(`（${r.numerator}/${r.denominator}）`), `${row.name} ${k} reads "${row.cells[k]}", served ${r.numerator}/${r.denominator}`);
+          }
+        }
+        // The same cell on screen as in the hook.
+        const shown = ((await planner.locator(`.stats-table tr[data-key="${grids[0].key}"] td[data-kpi="answered_24h"]`).textContent()) ?? '').trim();
+        assert(shown === grids[0].cells.answered_24h, `table shows "${shown}"`);
+        assert(stats.kpi === 'closure_rate', `the map is coloured by ${stats.kpi}`);
+        assert((await planner.locator('.stats-legend-list li').count()) >= 2, 'no choropleth legend');
+        await planner.waitForTimeout(600);
+        await planner.screenshot({ path: join(OUT_DIR, 'stats.png') });
+        return `${grids[0].name}: 办结率 ${grids[0].cells.closure_rate}; screenshot e2e/out/stats.png`;
+      });
+
+      await check('the planner exports the table as CSV (UTF-8 with BOM) and checks a date range', async () => {
+        const downloaded = planner.waitForEvent('download');
+        await planner.locator('#stats-export').click();
+        const file = await downloaded;
+        const name = file.suggestedFilename();
+        assert(/^统计_按网格_\d{4}-\d{2}-\d{2}_\d{4}-\d{2}-\d{2}\.csv$/.test(name), `file name ${name}`);
+        const { readFile } = await import('node:fs/promises');
+        const bytes = await readFile(await file.path());
+        assert(bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf, 'no UTF-8 BOM');
+        const lines = bytes.toString('utf8').slice(1).split('\r\n').filter(Boolean);
+        assert(lines[0].startsWith('网格,统计起,统计止,上报（件）'), `header ${lines[0].slice(0, 60)}`);
+        const rows = await planner.evaluate(() => window.__gridgis.stats.rows.length);
+        assert(lines.length === rows + 1, `${lines.length - 1} CSV rows for ${rows} table rows`);
+        // A start after the end is refused without asking the server.
+        let asked = 0;
+        const count = (req) => {
+          if (new URL(req.url()).pathname === '/api/v1/stats') asked++;
+        };
+        planner.on('request', count);
+        const to = await planner.locator('#stats-to').inputValue();
+        await planner.locator('#stats-from').fill(to.replace(/^(\d{4})/, (y) => String(Number(y) + 1)));
+        await planner.locator('#stats-from').dispatchEvent('change');
+        const error = ((await planner.locator('.stats-range-error').textContent()) ?? '').trim();
+        assert(error === '开始日期不能晚于结束日期', `range error reads "${error}"`);
+        assert(asked === 0, 'an impossible range was sent');
+        planner.off('request', count);
+        // By month.
+        await planner.locator('.stats-presets .chip[data-preset="90d"]').click();
+        await planner.locator('#stats-by').selectOption('month');
+        await planner.waitForFunction(() => window.__gridgis.stats?.by === 'month' && window.__gridgis.stats.kpi === null, null, { timeout: 10_000 });
+        const months = await planner.evaluate(() => window.__gridgis.stats.rows.filter((r) => r.key !== 'total').map((r) => r.name));
+        assert(months.length >= 3 && months.length <= 4 && months.every((m) => /^\d{4}-\d{2}$/.test(m)), `months: ${months.join(',')}`);
+        return `${name}, ${lines.length - 1} rows; months ${months.join('、')}`;
+      });
+
+      await check('the planner sees the plans read-only', async () => {
+        await planner.locator('#stats-close').click();
+        await openRebalance(planner);
+        await planner.waitForFunction(() => window.__gridgis.plan !== null, null, { timeout: 10_000 });
+        assert((await planner.locator('#rb-build').count()) === 0, 'a planner is offered 生成方案');
+        assert((await planner.locator('#rb-apply').count()) === 0, 'a planner is offered 应用方案');
+        const listed = await planner.locator('#detail .rb-history-item').count();
+        assert(listed >= 3, `${listed} plans listed`);
+        return `${listed} plans`;
+      });
+    } else {
+      console.log('# statistics check not run: E2E_PLANNER_PASSWORD is not set');
     }
   } finally {
     await browser.close();
@@ -803,6 +1140,7 @@ async function finalChecks() {
 for (const [name, fn] of [
   ['setup', run],
   ['request loop setup', runRequestLoop],
+  ['views setup', runViews],
   ['final checks', finalChecks],
 ]) {
   try {

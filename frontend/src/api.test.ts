@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Api, ApiError, nextLink, orgSearchParams, requestSearchParams, type FetchLike, type OrgFeature } from './api';
+import { Api, ApiError, nextLink, orgSearchParams, requestSearchParams, statsSearchParams, type FetchLike, type OrgFeature } from './api';
 
 function org(id: number): OrgFeature {
   return {
@@ -210,5 +210,63 @@ describe('paging helpers', () => {
 
   it('defaults the page size to 1000', () => {
     expect(orgSearchParams({})).toBe('limit=1000');
+  });
+});
+
+describe('Api for contacts, assignments, statistics and plans', () => {
+  it('asks for KPIs with only the parameters given', async () => {
+    const { fetch, asked } = fakeFetch({
+      '/api/v1/stats?from=2026-01-01&to=2026-02-01&by=grid': () => json({ from: '', to: '', by: 'grid', groups: [] }, 200, 'application/json'),
+    });
+    expect((await new Api(fetch).stats({ from: '2026-01-01', to: '2026-02-01', by: 'grid' })).groups).toEqual([]);
+    expect(asked).toHaveLength(1);
+    expect(statsSearchParams({})).toBe('');
+  });
+
+  it('pages a contact log by its next path and logs a contact', async () => {
+    const { fetch, asked } = fakeFetch({
+      '/api/v1/organizations/5/contacts?limit=20': () => json({ contacts: [], next: '/api/v1/organizations/5/contacts?cursor=Mjcx&limit=20' }, 200, 'application/json'),
+      '/api/v1/organizations/5/contacts?cursor=Mjcx&limit=20': () => json({ contacts: [] }, 200, 'application/json'),
+    });
+    const api = new Api(fetch);
+    const first = await api.contacts(5);
+    await api.contacts(5, { next: first.next });
+    expect(asked).toEqual(['/api/v1/organizations/5/contacts?limit=20', '/api/v1/organizations/5/contacts?cursor=Mjcx&limit=20']);
+
+    const { fetch: post, calls } = recordingFetch(() => json({ id: 9, kind: 'visit' }, 201, 'application/json'));
+    await new Api(post).createContact(5, { kind: 'visit', note: '走访' });
+    expect(calls[0].url).toBe('/api/v1/organizations/5/contacts');
+    expect(calls[0].init?.method).toBe('POST');
+    expect(JSON.parse(String(calls[0].init?.body))).toEqual({ kind: 'visit', note: '走访' });
+  });
+
+  it('puts a liaison change, null to unassign', async () => {
+    const { fetch, calls } = recordingFetch(() => json({ org_id: 5, liaison_id: null, pinned: false, changed: true }, 200, 'application/json'));
+    await new Api(fetch).setOrgLiaison(5, { liaison_id: null, pinned: false });
+    expect(calls[0].url).toBe('/api/v1/organizations/5/liaison');
+    expect(calls[0].init?.method).toBe('PUT');
+    expect(String(calls[0].init?.body)).toBe('{"liaison_id":null,"pinned":false}');
+  });
+
+  it('builds a plan with its options and applies one without a body', async () => {
+    const { fetch, calls } = recordingFetch(() => json({ id: 3, status: 'draft', moves: [] }, 201, 'application/json'));
+    const api = new Api(fetch);
+    await api.createPlan({ min: 5, max: 8, stability: 2000, keep_in_grid: true });
+    await api.applyPlan(3);
+    expect(calls.map((c) => [c.init?.method, c.url])).toEqual([
+      ['POST', '/api/v1/rebalance/plans'],
+      ['POST', '/api/v1/rebalance/plans/3/apply'],
+    ]);
+    expect(JSON.parse(String(calls[0].init?.body))).toEqual({ min: 5, max: 8, stability: 2000, keep_in_grid: true });
+    expect(calls[1].init?.body).toBeUndefined();
+  });
+
+  it('reads a 422 infeasible problem with its field', async () => {
+    const { fetch } = recordingFetch(() =>
+      json({ title: 'Unprocessable Entity', status: 422, code: 'infeasible', field: 'min', detail: 'min: the zone has 4 organizations for 2 liaisons with min 5' }, 422, 'application/problem+json'),
+    );
+    const err = await new Api(fetch).createPlan({}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ status: 422, code: 'infeasible', field: 'min' });
   });
 });

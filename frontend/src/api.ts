@@ -1,5 +1,5 @@
 // Typed access to the gridgis HTTP API (same origin, under /api/v1).
-import type { Feature, FeatureCollection, MultiPolygon, Point } from 'geojson';
+import type { Feature, FeatureCollection, LineString, MultiPolygon, Point } from 'geojson';
 
 export type OrgKind = 'enterprise' | 'new_economic' | 'social';
 export type GridReason = 'industry' | 'territory' | 'nearest' | 'manual';
@@ -29,6 +29,10 @@ export interface OrgProperties {
   liaison_id: number | null;
   last_contact_at: string | null;
   last_visit_at: string | null;
+  /** Has a liaison and no contact of either kind in the last 7 days (每周一联系). */
+  contact_overdue?: boolean;
+  /** Has a liaison and no visit in the last 30 days (每月一走访). */
+  visit_overdue?: boolean;
   open_requests: number;
 }
 
@@ -146,9 +150,222 @@ export interface LiaisonProperties {
   load: number;
   min: number;
   max: number;
+  contacted_7d?: number;
+  visited_30d?: number;
+  /** contacted_7d / load; null when the load is 0. */
+  contact_compliance?: number | null;
+  visit_compliance?: number | null;
 }
 
 export type LiaisonFeature = Feature<Point, LiaisonProperties> & { id: number };
+
+/** An active assignment drawn as a line from the liaison's base to the organization. */
+export interface AssignmentProperties {
+  org_id: number;
+  liaison_id: number;
+  grid_id: number | null;
+  liaison_grid_id: number | null;
+  cause: 'rule' | 'manual' | 'rebalance' | (string & {});
+  pinned: boolean;
+  valid_from: string;
+  distance_m: number;
+}
+
+export type AssignmentFeature = Feature<LineString, AssignmentProperties> & { id: number };
+
+/** A rate with what it was taken over; rate is null when the denominator is 0. */
+export interface Rate {
+  numerator: number;
+  denominator: number;
+  rate: number | null;
+}
+
+/** A median with the number of values it was taken over. */
+export interface Median {
+  count: number;
+  value: number | null;
+}
+
+/** A mean with its sum and count. */
+export interface Mean {
+  sum: number;
+  count: number;
+  value: number | null;
+}
+
+export type StatsBy = 'zone' | 'grid' | 'liaison' | 'unit' | 'month';
+
+/** One group of GET /stats: the KPIs of its requests (grid.StatsGroup). */
+export interface StatsGroup {
+  /** The row id, the month (2025-06), or "none". */
+  key: string;
+  name: string;
+  from: string;
+  to: string;
+  reported: number;
+  rejected: number;
+  closed: number;
+  closure_rate: Rate;
+  on_time_rate: Rate;
+  rework_rate: Rate;
+  answered_24h: Rate;
+  median_response_hours: Median;
+  median_resolution_hours: Median;
+  satisfaction: Mean;
+  /** Null for by=unit: units carry no organizations. */
+  contact_compliance: Rate | null;
+  visit_compliance: Rate | null;
+}
+
+export interface Stats {
+  from: string;
+  to: string;
+  by: StatsBy | (string & {});
+  groups: StatsGroup[];
+}
+
+export interface StatsQuery {
+  /** A date (YYYY-MM-DD, China time) or an RFC 3339 time; empty for the server's default. */
+  from?: string;
+  to?: string;
+  by?: StatsBy;
+  signal?: AbortSignal;
+}
+
+export type ContactKind = 'contact' | 'visit';
+
+/** One entry of an organization's contact and visit log. */
+export interface ContactEntry {
+  id: number;
+  org_id: number;
+  liaison_id: number | null;
+  liaison_name: string | null;
+  kind: ContactKind | (string & {});
+  at: string;
+  note: string;
+  created_by: number | null;
+  created_at: string;
+}
+
+export interface ContactPage {
+  contacts: ContactEntry[];
+  /** The next page's path, while more remain. */
+  next?: string;
+}
+
+/** POST /organizations/{id}/contacts; `at` empty or absent means now. */
+export interface NewContact {
+  kind: ContactKind;
+  at?: string;
+  note: string;
+}
+
+/** PUT /organizations/{id}/liaison. */
+export interface LiaisonChange {
+  /** null unassigns. */
+  liaison_id: number | null;
+  pinned: boolean;
+}
+
+/** The answer of PUT /organizations/{id}/liaison. */
+export interface OrgLiaison {
+  org_id: number;
+  liaison_id: number | null;
+  pinned: boolean;
+  cause: string | null;
+  valid_from: string | null;
+  previous_liaison_id: number | null;
+  /** False when it already was so: nothing was written. */
+  changed: boolean;
+}
+
+export type PriorityClass = 'open_requests' | 'key_enterprise' | 'enterprise' | 'other';
+
+/** An assignment measured (grid.RebalanceMetrics); distances in metres. */
+export interface RebalanceMetrics {
+  objective: number;
+  load_min: number;
+  load_max: number;
+  load_spread: number;
+  under_min: number;
+  over_max: number;
+  total_distance: number;
+  longest_distance: number;
+  moves: number;
+  covered: number;
+  uncovered: number;
+  by_class: Partial<Record<PriorityClass | (string & {}), { covered: number; total: number }>>;
+  cross_grid: number;
+}
+
+/** What a plan is asked for; every member is optional. */
+export interface RebalanceRequest {
+  min?: number;
+  max?: number;
+  stability?: number;
+  keep_in_grid?: boolean;
+}
+
+/** The options a plan was built with. */
+export interface RebalanceOptions {
+  min?: number;
+  max?: number;
+  stability: number;
+  keep_in_grid: boolean;
+  cross_grid_penalty: number;
+  candidate_limit: number;
+  weights: Record<string, number>;
+}
+
+export type PlanStatus = 'draft' | 'applied' | 'stale';
+
+/** A move of a plan; null means no liaison on that side. */
+export interface PlanMove {
+  org_id: number;
+  from_liaison_id: number | null;
+  to_liaison_id: number | null;
+}
+
+export interface PlanSummary {
+  id: number;
+  zone_id: number;
+  status: PlanStatus | (string & {});
+  options: RebalanceOptions;
+  objective: number;
+  move_count: number;
+  before: RebalanceMetrics;
+  after: RebalanceMetrics;
+  created_by: number | null;
+  created_at: string;
+  applied_by: number | null;
+  applied_at: string | null;
+}
+
+export interface Plan extends PlanSummary {
+  moves: PlanMove[];
+}
+
+export interface PlanList {
+  plans: PlanSummary[];
+  next: string | null;
+}
+
+/** A plan's move for the map: old base → organization → new base. */
+export interface MoveProperties {
+  org_id: number;
+  org_name: string;
+  grid_id: number | null;
+  from_liaison_id: number | null;
+  from_liaison_name: string | null;
+  to_liaison_id: number | null;
+  to_liaison_name: string | null;
+  /** From the new liaison's base, metres. */
+  distance_m: number | null;
+  /** From the old liaison's base, metres. */
+  from_distance_m: number | null;
+}
+
+export type MoveFeature = Feature<LineString, MoveProperties> & { id: number };
 
 export interface RequestQuery {
   /** A status, or "open" for every request still in the loop. */
@@ -271,6 +488,65 @@ export class Api {
     return this.allPages<LiaisonFeature>(`${this.base}/liaisons?limit=${DEFAULT_ORG_PAGE_SIZE}`, signal);
   }
 
+  /** The active assignments in the caller's scope, of one grid if given. */
+  async assignments(query: { grid?: number; signal?: AbortSignal } = {}): Promise<AssignmentFeature[]> {
+    const params = new URLSearchParams();
+    if (query.grid !== undefined) params.set('grid', String(query.grid));
+    params.set('limit', String(DEFAULT_ORG_PAGE_SIZE));
+    return this.allPages<AssignmentFeature>(`${this.base}/assignments?${params}`, query.signal);
+  }
+
+  /** Assigns an organization's liaison by hand (null unassigns), optionally pinned. */
+  async setOrgLiaison(orgId: number, change: LiaisonChange): Promise<OrgLiaison> {
+    return this.sendJSON<OrgLiaison>('PUT', `${this.base}/organizations/${orgId}/liaison`, change);
+  }
+
+  /** An organization's contact and visit log, newest first; `next` continues it. */
+  async contacts(orgId: number, query: { limit?: number; next?: string; signal?: AbortSignal } = {}): Promise<ContactPage> {
+    const url = query.next ?? `${this.base}/organizations/${orgId}/contacts?limit=${query.limit ?? 20}`;
+    const page = await this.getJSON<ContactPage>(url, query.signal);
+    if (!page || !Array.isArray(page.contacts)) throw new ApiError(200, 'bad_response', 'not a contact list', url);
+    return page;
+  }
+
+  /** Logs a contact or a visit. */
+  async createContact(orgId: number, body: NewContact): Promise<ContactEntry> {
+    return this.postJSON<ContactEntry>(`${this.base}/organizations/${orgId}/contacts`, body);
+  }
+
+  /** The request KPIs of a date range, grouped. */
+  async stats(query: StatsQuery = {}): Promise<Stats> {
+    const body = await this.getJSON<Stats>(`${this.base}/stats?${statsSearchParams(query)}`, query.signal);
+    if (!body || !Array.isArray(body.groups)) throw new ApiError(200, 'bad_response', 'not a KPI answer', '');
+    return body;
+  }
+
+  /** Builds a draft rebalance plan (admins); 422 code "infeasible" when the bounds cannot be met. */
+  async createPlan(body: RebalanceRequest): Promise<Plan> {
+    return this.postJSON<Plan>(`${this.base}/rebalance/plans`, body);
+  }
+
+  /** The newest rebalance plans, without their moves. */
+  async plans(limit = 10, signal?: AbortSignal): Promise<PlanSummary[]> {
+    const body = await this.getJSON<PlanList>(`${this.base}/rebalance/plans?limit=${limit}`, signal);
+    if (!body || !Array.isArray(body.plans)) throw new ApiError(200, 'bad_response', 'not a plan list', '');
+    return body.plans;
+  }
+
+  async plan(id: number, signal?: AbortSignal): Promise<Plan> {
+    return this.getJSON<Plan>(`${this.base}/rebalance/plans/${id}`, signal);
+  }
+
+  /** A plan's moves as lines for the map, every page. */
+  async planMoves(id: number, signal?: AbortSignal): Promise<MoveFeature[]> {
+    return this.allPages<MoveFeature>(`${this.base}/rebalance/plans/${id}/moves?limit=${DEFAULT_ORG_PAGE_SIZE}`, signal);
+  }
+
+  /** Makes a draft plan the active assignment; 409 when it was applied already or its data changed. */
+  async applyPlan(id: number): Promise<Plan> {
+    return this.postJSON<Plan>(`${this.base}/rebalance/plans/${id}/apply`, undefined);
+  }
+
   private async allPages<F extends Feature>(first: string, signal?: AbortSignal, onPage?: (loaded: number) => void): Promise<F[]> {
     const all: F[] = [];
     const seen = new Set<string>();
@@ -293,8 +569,14 @@ export class Api {
   }
 
   private postJSON<T>(url: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
+    return this.sendJSON<T>('POST', url, body, headers);
+  }
+
+  /** Sends body as JSON; an undefined body sends none. */
+  private sendJSON<T>(method: string, url: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
+    if (body === undefined) return this.send<T>(url, { method, headers: { ...headers, Accept: 'application/json' } });
     return this.send<T>(url, {
-      method: 'POST',
+      method,
       headers: { ...headers, 'Content-Type': 'application/json', Accept: 'application/json' },
       body: JSON.stringify(body),
     });
@@ -322,6 +604,14 @@ export function requestSearchParams(query: RequestQuery): string {
   if (query.status) params.set('status', query.status);
   if (query.grid !== undefined) params.set('grid', String(query.grid));
   params.set('limit', String(DEFAULT_ORG_PAGE_SIZE));
+  return params.toString();
+}
+
+export function statsSearchParams(query: StatsQuery): string {
+  const params = new URLSearchParams();
+  if (query.from) params.set('from', query.from);
+  if (query.to) params.set('to', query.to);
+  if (query.by) params.set('by', query.by);
   return params.toString();
 }
 

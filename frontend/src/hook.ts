@@ -1,7 +1,9 @@
 // window.__gridgis: read-only state for the browser tests (e2e/map.e2e.mjs)
 // and for anyone poking at the page from the console.
 import type { LiveState } from './live';
+import type { PlanState } from './rebalancepanel';
 import type { User } from './session';
+import type { StatsState } from './statsview';
 
 export type View = 'boot' | 'login' | 'map';
 
@@ -51,6 +53,18 @@ export interface GridgisTestHook {
   liveEvents: number;
   /** The toasts on screen. */
   toasts(): string[];
+  /** The ids of the organizations overdue for a visit, a contact, or (no kind) either, as the map holds them. */
+  overdueOrgIds(kind?: 'contact' | 'visit'): number[];
+  /** One organization as the map holds it, or null. */
+  org(id: number): { name: string; liaison_id: number | null; contact_overdue: boolean; visit_overdue: boolean } | null;
+  /** Page coordinates of one organization if it is drawn inside the map, else null. */
+  orgPoint(id: number): { x: number; y: number } | null;
+  /** The statistics table as shown, or null when the dock is closed. */
+  stats: StatsState | null;
+  /** The rebalance plan in the panel, or null. */
+  plan: PlanState | null;
+  /** How many move lines the map draws. */
+  moveLines: number;
 }
 
 declare global {
@@ -79,6 +93,12 @@ export function emptyMapState(): Omit<GridgisTestHook, 'view' | 'user'> {
     live: 'off',
     liveEvents: 0,
     toasts: () => [],
+    overdueOrgIds: () => [],
+    org: () => null,
+    orgPoint: () => null,
+    stats: null,
+    plan: null,
+    moveLines: 0,
   };
 }
 

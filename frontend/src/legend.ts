@@ -3,7 +3,8 @@
 import type { GridFeature } from './api';
 import { el } from './dom';
 import { kindLabel, orgKinds, slaLabel, slaShortLabel, text } from './i18n';
-import { kindColor } from './layers/organizations';
+import { LIAISON_COLOR } from './layers/liaisons';
+import { OVERDUE_COLORS, kindColor } from './layers/organizations';
 import { SLA_ORDER } from './layers/requests';
 import { SLA_COLORS } from './theme';
 import { gridListOrder } from './scope';
@@ -18,6 +19,13 @@ export interface LegendData {
   scopeNote: string;
   /** Open requests per SLA colour. */
   requestCounts: ReadonlyMap<string, number>;
+  /** Organizations overdue for a contact or visit; the highlight toggle shows with them. */
+  overdue?: { contact: number; visit: number; any: number };
+  /** Whether the highlight is on. */
+  overdueOn?: boolean;
+  /** Offer the 包联关系 layer (liaison bases and assignment lines). */
+  liaisons?: boolean;
+  liaisonsOn?: boolean;
 }
 
 export interface LegendHandlers {
@@ -25,6 +33,8 @@ export interface LegendHandlers {
   onGridHover(id: number | null): void;
   onKindsChange(visible: ReadonlySet<string>): void;
   onSlaChange(visible: ReadonlySet<string>): void;
+  onOverdueChange?(on: boolean): void;
+  onLiaisonsChange?(on: boolean): void;
 }
 
 function section(title: string, body: HTMLElement): HTMLElement {
@@ -122,6 +132,54 @@ export function updateRequestCounts(root: HTMLElement, counts: ReadonlyMap<strin
   if (title) title.textContent = `${text.request.layerSection}（${total}）`;
 }
 
+/** A toggle line with a dot, a name and a count. */
+function toggle(name: string, label: string, color: string, on: boolean, count: string, onChange: (on: boolean) => void, ring = false): HTMLElement {
+  const item = el('label', 'kind-item');
+  const box = el('input');
+  box.type = 'checkbox';
+  box.checked = on;
+  box.name = name;
+  box.addEventListener('change', () => onChange(box.checked));
+  const dot = el('span', ring ? 'dot ring-dot' : 'dot');
+  dot.style.setProperty('--dot', color);
+  const c = el('span', 'count', count);
+  c.dataset.count = name;
+  item.append(box, dot, el('span', 'kind-name', label), c);
+  const li = el('li');
+  li.append(item);
+  return li;
+}
+
+function contactSection(data: LegendData, handlers: LegendHandlers): HTMLElement | null {
+  const list = el('ul', 'kind-list contact-list');
+  if (data.overdue && handlers.onOverdueChange) {
+    list.append(toggle('overdue', '突出显示超期组织', OVERDUE_COLORS.visit, Boolean(data.overdueOn), `${data.overdue.any} ${text.orgUnit}`, handlers.onOverdueChange, true));
+    const detail = el('li', 'legend-detail');
+    detail.dataset.count = 'overdue-detail';
+    detail.textContent = overdueDetail(data.overdue);
+    list.append(detail);
+  }
+  if (data.liaisons && handlers.onLiaisonsChange) {
+    list.append(toggle('liaisons', '包联关系（联络员驻点与连线）', LIAISON_COLOR, Boolean(data.liaisonsOn), '', handlers.onLiaisonsChange));
+  }
+  if (list.children.length === 0) return null;
+  const s = section('联系走访与包联', list);
+  s.classList.add('contact-section');
+  return s;
+}
+
+function overdueDetail(o: { contact: number; visit: number }): string {
+  return `超期未联系 ${o.contact} 家 · 超期未走访 ${o.visit} 家`;
+}
+
+/** Updates the overdue counts after a live event, keeping the toggles as they are. */
+export function updateOverdueCounts(root: HTMLElement, o: { contact: number; visit: number; any: number }): void {
+  const any = root.querySelector<HTMLElement>('[data-count="overdue"]');
+  if (any) any.textContent = `${o.any} ${text.orgUnit}`;
+  const detail = root.querySelector<HTMLElement>('[data-count="overdue-detail"]');
+  if (detail) detail.textContent = overdueDetail(o);
+}
+
 function scopeBox(note: string): HTMLElement {
   const box = el('p', 'scope-note');
   box.append(el('span', 'scope-label', text.scope), el('span', 'scope-value', note));
@@ -132,10 +190,12 @@ export function renderLegend(root: HTMLElement, data: LegendData, handlers: Lege
   const total = SLA_ORDER.reduce((n, c) => n + (data.requestCounts.get(c) ?? 0), 0);
   const requests = section(`${text.request.layerSection}（${total}）`, slaList(data, handlers));
   requests.classList.add('sla-section');
+  const contacts = contactSection(data, handlers);
   root.replaceChildren(
     scopeBox(data.scopeNote),
     section(`${text.gridsSection}（${data.grids.length}）`, gridList(data, handlers)),
     requests,
+    ...(contacts ? [contacts] : []),
     section(text.kindsSection, kindList(data, handlers)),
   );
 }

@@ -91,6 +91,14 @@ describe('decide', () => {
     });
   });
 
+  it("leaves a contact this page logged alone: it has reloaded the organization already", () => {
+    const asked: string[] = [];
+    const d = decide('contact', event({ type: 'contact', id: 5, action: 'visit' }), ctx({ isOwn: (t, id, a) => (asked.push(`${t}:${id}:${a}`), true) }));
+    expect(asked).toEqual(['contact:5:visit']);
+    expect(d.reloadOrg).toBeNull();
+    expect(d.toast).toBeNull();
+  });
+
   it('ignores unreadable and mismatched events', () => {
     const nothing = decide('request', null, ctx());
     expect(nothing.reloadRequests || nothing.reloadAll || nothing.toast).toBeFalsy();

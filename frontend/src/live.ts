@@ -101,6 +101,8 @@ export function decide(name: string, e: LiveEvent | null, ctx: LiveContext): Liv
     };
   }
   if (name === 'contact' && e.type === 'contact') {
+    // This page logged it and has reloaded the organization already.
+    if (ctx.isOwn('contact', e.id, e.action)) return NOTHING;
     return {
       ...NOTHING,
       reloadOrg: e.org_id > 0 ? e.org_id : null,

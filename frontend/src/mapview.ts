@@ -4,7 +4,7 @@
 // the request panel, the 待办诉求 list and live updates. Torn down on
 // sign-out, so the next user starts from a fresh map.
 import * as maplibregl from 'maplibre-gl';
-import type { Api, AppConfig, GridFeature, LiaisonFeature, OrgFeature, RequestFeature } from './api';
+import type { Api, AppConfig, AssignmentFeature, GridFeature, LiaisonFeature, MoveFeature, OrgFeature, RequestFeature } from './api';
 import { addBasemap } from './basemap';
 import { el } from './dom';
 import { bboxOf } from './geometry';
@@ -19,9 +19,13 @@ import {
   setGridData,
   setGridHover,
 } from './layers/grids';
-import { ORG_LAYER, addOrgLayers, countByKind, orgPopup, setOrgData, setVisibleKinds } from './layers/organizations';
+import { addChoroplethLayers, setChoropleth, type ChoroplethEntry } from './layers/choropleth';
+import { addLiaisonLayers, setLiaisonData, setLiaisonsVisible } from './layers/liaisons';
+import { addMoveLayers, setMoves, setSelectedMove } from './layers/moves';
+import { ORG_LAYER, addOrgLayers, countByKind, orgPopup, setOrgData, setOrgEmphasis, setVisibleKinds } from './layers/organizations';
 import {
   BADGE_OFFSET,
+  REQUEST_HALO_LAYER,
   REQUEST_LAYER,
   SLA_ORDER,
   addRequestLayers,
@@ -30,7 +34,13 @@ import {
   setSelectedRequest,
   setVisibleSla,
 } from './layers/requests';
-import { markSelectedGrid, renderLegend, updateRequestCounts } from './legend';
+import { markSelectedGrid, renderLegend, updateOverdueCounts, updateRequestCounts } from './legend';
+import { canLogContacts, countOverdue, isOverdue } from './contacts';
+import { createOrgPanel } from './orgpanel';
+import { createRebalancePanel } from './rebalancepanel';
+import { moveOrgPoint } from './rebalance';
+import { createSidePanel } from './sidepanel';
+import { createStatsView } from './statsview';
 import { LiveFeed, decide, toastMessages, type LiveEvent, type LiveToast } from './live';
 import { createMap, fitToBBox } from './map';
 import { renderPopup, type PopupAction, type PopupContent } from './popup';
@@ -38,7 +48,7 @@ import { createDetailPanel } from './requestpanel';
 import { canReport } from './requests';
 import { gridEmphasis, mapScope, scopeNote, type MapScope } from './scope';
 import type { User } from './session';
-import { resetShell, setPanelOpen, setPanelTab, setStatus, shell } from './shell';
+import { resetShell, setPanelOpen, setPanelTab, setStatus, shell, showTools } from './shell';
 import { gridColors } from './theme';
 import { createToaster } from './toast';
 import { markSelectedTodo, renderTodo } from './todo';
@@ -78,6 +88,16 @@ export function openMap(user: User, api: Api): MapScreen {
   const titles = new Map<number, string>();
   let scope: MapScope | null = null;
   let ready = false;
+  // The legend's toggles, kept across its re-rendering.
+  let overdueOn = false;
+  let liaisonsOn = false;
+  // Liaison bases and assignment lines, loaded when first shown.
+  let liaisonLayer: { liaisons: LiaisonFeature[]; assignments: AssignmentFeature[] } | null = null;
+  /** Plan moves drawn: liaison bases show with them. */
+  let movesShown = false;
+  let selectedMove: number | null = null;
+  /** The stats dock's height: views are fitted above it. */
+  let dockHeight = 0;
 
   hook.renderedLabels = () => [
     ...new Set(map.queryRenderedFeatures({ layers: [GRID_LABEL_LAYER] }).map((f) => String(f.properties.name))),
@@ -85,6 +105,15 @@ export function openMap(user: User, api: Api): MapScreen {
   hook.orgScreenPoint = (gridId) => orgNearCentre(map, gridId);
   hook.requestIds = () => requests.map((r) => r.id);
   hook.requestScreenPoint = (id) => requestScreenPoint(map, requestById.get(id));
+  hook.overdueOrgIds = (kind) =>
+    orgs
+      .filter((o) => (kind === 'visit' ? o.properties.visit_overdue : kind === 'contact' ? o.properties.contact_overdue : isOverdue(o.properties)))
+      .map((o) => o.id);
+  hook.org = (id) => {
+    const p = orgById.get(id)?.properties;
+    return p ? { name: p.name, liaison_id: p.liaison_id, contact_overdue: Boolean(p.contact_overdue), visit_overdue: Boolean(p.visit_overdue) } : null;
+  };
+  hook.orgPoint = (id) => orgPoint(map, orgById.get(id));
 
   const showPopup = (at: maplibregl.LngLatLike, content: PopupContent) => {
     popup.setLngLat(at).setDOMContent(renderPopup(content)).addTo(map);
@@ -93,20 +122,24 @@ export function openMap(user: User, api: Api): MapScreen {
   // ---- the request panel -------------------------------------------------
 
   let liaisons: Promise<LiaisonFeature[]> | null = null;
+  const liaisonList = (fresh = false): Promise<LiaisonFeature[]> => {
+    if (fresh) liaisons = null;
+    liaisons ??= api.liaisons(signal).catch((err: unknown) => {
+      liaisons = null; // try again next time
+      throw err;
+    });
+    return liaisons;
+  };
   const own = new Map<string, number>();
   const ownKey = (type: string, id: number, action: string) => `${type}:${id}:${action}`;
   let selectedRequest: number | null = null;
 
+  const side = createSidePanel();
   const detail = createDetailPanel({
     api,
     user,
-    liaisons: () => {
-      liaisons ??= api.liaisons(signal).catch((err: unknown) => {
-        liaisons = null; // try again next time
-        throw err;
-      });
-      return liaisons;
-    },
+    side,
+    liaisons: () => liaisonList(),
     orgLiaisonId: (orgId) => orgById.get(orgId)?.properties.liaison_id ?? null,
     onChanged: (change) => {
       own.set(ownKey('request', change.requestId, change.action), Date.now() + OWN_CHANGE_MS);
@@ -124,6 +157,154 @@ export function openMap(user: User, api: Api): MapScreen {
   });
   const toaster = createToaster(shell.toasts, (id) => openRequest(id));
   hook.toasts = () => toaster.texts();
+
+  const orgPanel = createOrgPanel({
+    api,
+    user,
+    side,
+    org: (id) => orgById.get(id),
+    reloadOrg: async (id) => {
+      await reloadOrg(id);
+      showCounts();
+      return orgById.get(id) ?? null;
+    },
+    liaisons: (fresh) => liaisonList(fresh),
+    gridName: (id) => gridById.get(id)?.properties.name,
+    onContactLogged: (entry) => own.set(ownKey('contact', entry.id, entry.kind), Date.now() + OWN_CHANGE_MS),
+    onLiaisonChanged: () => void refreshAssignments(),
+    onLocate: (id) => showOrg(id),
+  });
+
+  /** Opens an organization's panel (liaison, contacts) and brings it into view. */
+  function openOrg(id: number): void {
+    popup.remove();
+    setPanelOpen(false);
+    void orgPanel.show(id);
+    map.resize();
+    const org = orgById.get(id);
+    if (org) flyTo(org.geometry.coordinates as [number, number]);
+  }
+
+  const rebalance =
+    user.role === 'admin' || user.role === 'planner'
+      ? createRebalancePanel(
+          {
+            api,
+            user,
+            side,
+            onMoves: (moves, visible) => showMoves(moves, visible),
+            onMove: (m) => {
+              setSelectedMove(map, m.properties.org_id, selectedMove);
+              selectedMove = m.properties.org_id;
+              const at = moveOrgPoint(m);
+              if (!at) return;
+              flyTo(at);
+              const org = orgById.get(m.properties.org_id);
+              if (org) showPopup(at, orgPopupContent(org));
+            },
+            onApplied: () => void refreshAssignments(true),
+          },
+          (s) => (hook.plan = s),
+        )
+      : null;
+
+  const statsView =
+    user.role === 'admin' || user.role === 'planner' || user.role === 'officer'
+      ? createStatsView(
+          {
+            api,
+            onChoropleth: (entries) => paintChoropleth(entries),
+            onLayout: (h) => {
+              const opened = dockHeight === 0 && h > 0;
+              dockHeight = h;
+              if (opened && scope?.focus) fitAbove(scope.focus);
+            },
+            onGrid: (id) => {
+              const grid = gridById.get(id);
+              const bbox = grid ? bboxOf([grid.geometry]) : null;
+              if (bbox) fitAbove(bbox);
+            },
+          },
+          (s) => (hook.stats = s),
+        )
+      : null;
+  showTools({ stats: statsView !== null, rebalance: rebalance !== null });
+  const onRebalanceTool = () => {
+    if (!rebalance) return;
+    if (rebalance.isOpen()) rebalance.close();
+    else {
+      popup.remove();
+      setPanelOpen(false);
+      void rebalance.open();
+    }
+  };
+  shell.toolRebalance.addEventListener('click', onRebalanceTool);
+
+  let choropleth: Map<number, ChoroplethEntry> | null = null;
+  function paintChoropleth(entries: Map<number, ChoroplethEntry> | null): void {
+    choropleth = entries;
+    if (!ready) return;
+    setChoropleth(map, grids, entries);
+    emphasiseOrgs();
+  }
+
+  function emphasiseOrgs(): void {
+    setOrgEmphasis(map, { overdue: overdueOn, dim: choropleth !== null });
+  }
+
+  /** Fits a box into the part of the map the stats dock leaves. */
+  function fitAbove(bbox: [number, number, number, number]): void {
+    map.fitBounds(
+      [
+        [bbox[0], bbox[1]],
+        [bbox[2], bbox[3]],
+      ],
+      { padding: { top: 40, left: 40, right: 40, bottom: dockHeight + 30 }, maxZoom: 16, duration: 500 },
+    );
+  }
+
+  let planMoves: MoveFeature[] = [];
+  function showMoves(moves: MoveFeature[] | null, visible: boolean): void {
+    planMoves = moves ?? [];
+    movesShown = moves !== null && visible;
+    selectedMove = null;
+    hook.moveLines = movesShown ? planMoves.length : 0;
+    if (!ready) return; // drawn once the map is
+    setMoves(map, planMoves, movesShown);
+    void showLiaisonLayer();
+  }
+
+  /** Shows (loading first) the liaison bases while the legend asks for them or plan moves are drawn. */
+  async function showLiaisonLayer(): Promise<void> {
+    const bases = liaisonsOn || movesShown;
+    if (bases && !liaisonLayer) {
+      try {
+        const [ls, as] = await Promise.all([liaisonList(), api.assignments({ signal })]);
+        if (signal.aborted) return;
+        liaisonLayer = { liaisons: ls, assignments: as };
+        setLiaisonData(map, ls, as);
+      } catch (err) {
+        if (signal.aborted) return;
+        console.warn('gridgis: loading liaisons failed', err);
+        return;
+      }
+    }
+    setLiaisonsVisible(map, liaisonsOn || movesShown, liaisonsOn);
+  }
+
+  /** After an assignment changed: organizations, liaisons and their lines again. */
+  async function refreshAssignments(all = false): Promise<void> {
+    liaisons = null;
+    liaisonLayer = null;
+    try {
+      if (all) {
+        await reloadAll();
+      }
+      await showLiaisonLayer();
+    } catch (err) {
+      if (!signal.aborted) console.warn('gridgis: reloading after an assignment change failed', err);
+    }
+  }
 
   /** Opens a request in the side panel and brings it into view. */
   function openRequest(id: number): void {
@@ -155,7 +336,14 @@ export function openMap(user: User, api: Api): MapScreen {
 
   function orgPopupContent(org: OrgFeature): PopupContent {
     const content = orgPopup(org.properties, gridById.get(org.properties.grid_id)?.properties.name);
-    const actions: PopupAction[] = [];
+    const actions: PopupAction[] = [
+      {
+        label: canLogContacts(user.role) ? '联系走访' : '联系记录',
+        name: 'org',
+        secondary: canReport(user.role),
+        onClick: () => openOrg(org.id),
+      },
+    ];
     if (canReport(user.role)) {
       actions.push({
         label: text.request.report,
@@ -263,6 +451,10 @@ export function openMap(user: User, api: Api): MapScreen {
         ownGridIds: scope!.ownGridIds,
         scopeNote: scopeNote(scope!, user, grids, orgs.length),
         requestCounts: countBySla(requests),
+        overdue: countOverdue(orgs),
+        overdueOn,
+        liaisons: true,
+        liaisonsOn,
       },
       {
         onGridSelect: (id) => {
@@ -278,6 +470,14 @@ export function openMap(user: User, api: Api): MapScreen {
         onGridHover: hover,
         onKindsChange: (visible) => setVisibleKinds(map, visible, orgKinds),
         onSlaChange: (visible) => setVisibleSla(map, visible),
+        onOverdueChange: (on) => {
+          overdueOn = on;
+          emphasiseOrgs();
+        },
+        onLiaisonsChange: (on) => {
+          liaisonsOn = on;
+          void showLiaisonLayer();
+        },
       },
     );
     // A re-rendered legend shows everything again; so must the map.
@@ -294,6 +494,7 @@ export function openMap(user: User, api: Api): MapScreen {
     markSelectedTodo(shell.todo, selectedRequest);
     shell.todoCount.textContent = requests.length > 0 ? String(requests.length) : '';
     updateRequestCounts(shell.legend, countBySla(requests));
+    updateOverdueCounts(shell.legend, countOverdue(orgs));
     hook.gridCount = grids.length;
     hook.orgCount = orgs.length;
     hook.requestCount = requests.length;
@@ -343,13 +544,18 @@ export function openMap(user: User, api: Api): MapScreen {
     const emphasisOf = (id: number) => gridEmphasis(scope!, id);
     hook.basemap = addBasemap(map, config.basemap);
     addGridLayers(map, grids, gridColors(grids), emphasisOf);
+    addChoroplethLayers(map, GRID_LABEL_LAYER);
     addOrgLayers(map, orgs, GRID_LABEL_LAYER);
     addRequestLayers(map, requests);
+    addLiaisonLayers(map, ORG_LAYER, REQUEST_HALO_LAYER);
+    addMoveLayers(map, ORG_LAYER);
     if (scope.focus) fitToBBox(map, scope.focus);
     wireInteractions();
     showCounts();
     ready = true;
     if (selectedRequest !== null) setSelectedRequest(map, selectedRequest, null);
+    if (choropleth) paintChoropleth(choropleth);
+    if (movesShown) showMoves(planMoves, true);
 
     // Ready once the data has been drawn and the labels placed.
     await new Promise<void>((resolve) => map.once('idle', () => resolve()));
@@ -433,6 +639,8 @@ export function openMap(user: User, api: Api): MapScreen {
     if (signal.aborted) return;
     const open = detail.requestId();
     if (open !== null && (panel || batch.all)) void detail.refresh(open, panelNotice);
+    const shownOrg = orgPanel.orgId();
+    if (shownOrg !== null && (batch.all || batch.orgs.has(shownOrg))) void orgPanel.refresh(shownOrg, '该组织刚刚有新的联系走访记录，已自动刷新');
     const orgName = (id: number) => orgById.get(id)?.properties.name;
     for (const m of toastMessages(toasts, (id) => titles.get(id), orgName)) toaster.show(m);
   }
@@ -470,8 +678,10 @@ export function openMap(user: User, api: Api): MapScreen {
     setOrgs(orgList);
     setGridData(map, grids, gridColors(grids), (id) => gridEmphasis(scope!, id));
     setOrgData(map, orgs);
+    if (choropleth) setChoropleth(map, grids, choropleth);
     hovered = null;
     renderPanel();
+    emphasiseOrgs();
     showCounts();
   }
 
@@ -546,6 +756,9 @@ export function openMap(user: User, api: Api): MapScreen {
       window.clearTimeout(retryTimer);
       window.clearTimeout(flushTimer);
       detail.destroy();
+      statsView?.destroy();
+      shell.toolRebalance.removeEventListener('click', onRebalanceTool);
+      side.destroy();
       toaster.clear();
       popup.remove();
       map.remove();
@@ -603,4 +816,13 @@ function requestScreenPoint(map: maplibregl.Map, r: RequestFeature | undefined):
   if (p.x < 10 || y < 10 || p.x > rect.width - 10 || y > rect.height - 10) return null;
   const drawn = map.queryRenderedFeatures([p.x, y], { layers: [REQUEST_LAYER] }).some((f) => Number(f.id) === r.id);
   return drawn ? { x: rect.left + p.x, y: rect.top + y } : null;
+}
+
+/** Page coordinates of an organization if it is drawn inside the map. */
+function orgPoint(map: maplibregl.Map, org: OrgFeature | undefined): { x: number; y: number } | null {
+  if (!org) return null;
+  const rect = map.getContainer().getBoundingClientRect();
+  const p = map.project(org.geometry.coordinates as [number, number]);
+  if (p.x < 10 || p.y < 10 || p.x > rect.width - 10 || p.y > rect.height - 10) return null;
+  return { x: rect.left + p.x, y: rect.top + p.y };
 }

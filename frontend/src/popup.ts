@@ -1,8 +1,8 @@
 // Popup content, built as DOM nodes with textContent so that names coming
 // from the database can never inject markup.
 
-/** A label and its value, one line of a popup. */
-export type PopupRow = readonly [label: string, value: string];
+/** A label and its value, one line of a popup, with an optional badge after the value. */
+export type PopupRow = readonly [label: string, value: string, badge?: { text: string; tone: string }];
 
 export interface PopupContent {
   title: string;
@@ -17,6 +17,8 @@ export interface PopupAction {
   label: string;
   /** A stable name for tests and styling. */
   name: string;
+  /** A quieter, outlined button (the main action stays filled). */
+  secondary?: boolean;
   onClick(): void;
 }
 
@@ -41,11 +43,17 @@ export function renderPopup(content: PopupContent): HTMLElement {
 
   const list = document.createElement('dl');
   list.className = 'popup-rows';
-  for (const [label, value] of content.rows) {
+  for (const [label, value, badge] of content.rows) {
     const dt = document.createElement('dt');
     dt.textContent = label;
     const dd = document.createElement('dd');
     dd.textContent = value;
+    if (badge) {
+      const b = document.createElement('span');
+      b.className = `row-badge tone-${badge.tone}`;
+      b.textContent = badge.text;
+      dd.append(' ', b);
+    }
     list.append(dt, dd);
   }
   root.append(list);
@@ -55,7 +63,7 @@ export function renderPopup(content: PopupContent): HTMLElement {
     for (const a of content.actions) {
       const b = document.createElement('button');
       b.type = 'button';
-      b.className = 'popup-action';
+      b.className = a.secondary ? 'popup-action secondary' : 'popup-action';
       b.dataset.action = a.name;
       b.textContent = a.label;
       b.addEventListener('click', () => a.onClick());

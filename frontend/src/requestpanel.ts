@@ -3,7 +3,7 @@
 // the signed-in user may take now, each with the fields it needs. It also
 // holds the form that reports a new request for an organization.
 import type { Api, LiaisonFeature, RequestDetail, RequestEvent } from './api';
-import { button, byId, el } from './dom';
+import { button, el } from './dom';
 import { categoryLabel, formatDateTime, requestCategories, requestTopics, statusLabel, text, topicLabel } from './i18n';
 import {
   MAX_DESCRIPTION,
@@ -27,6 +27,7 @@ import {
   type FieldErrors,
 } from './requests';
 import type { User } from './session';
+import type { PanelOwner, SidePanel } from './sidepanel';
 
 /** A change this page made, for the map to reload and to recognise in the live feed. */
 export interface OwnChange {
@@ -37,6 +38,8 @@ export interface OwnChange {
 
 export interface DetailDeps {
   api: Api;
+  /** The side panel this view shares with the others. */
+  side: SidePanel;
   user: User;
   /** The liaisons in scope (cached by the caller). */
   liaisons(): Promise<LiaisonFeature[]>;
@@ -76,11 +79,8 @@ const NOTE_FIELDS = ['note', 'liaison_id', 'unit_id', 'satisfaction'];
 const REPORT_FIELDS = ['category', 'topic', 'title', 'description'];
 
 export function createDetailPanel(deps: DetailDeps): DetailPanel {
-  const root = byId<HTMLElement>('detail');
-  const layout = root.parentElement!;
-  const heading = byId<HTMLElement>('detail-heading');
-  const body = byId<HTMLElement>('detail-body');
-  const closeButton = byId<HTMLButtonElement>('detail-close');
+  const side = deps.side;
+  const { root, body } = side;
 
   let shown: RequestDetail | null = null;
   let shownId: number | null = null;
@@ -91,30 +91,32 @@ export function createDetailPanel(deps: DetailDeps): DetailPanel {
   let clock: number | undefined;
   let liaisonCache: LiaisonFeature[] | null = null;
 
-  const onClose = () => close();
-  closeButton.addEventListener('click', onClose);
-  const onKey = (e: KeyboardEvent) => {
-    if (e.key === 'Escape' && !root.hidden && !busy) close();
+  // The panel is shared: another view taking it (or closing it) ends
+  // this one's loads and clock.
+  const self: PanelOwner = {
+    release() {
+      loadSeq++;
+      shown = null;
+      shownId = null;
+      form = null;
+      busy = false;
+      window.clearInterval(clock);
+      root.dataset.requestId = '';
+      delete root.dataset.version;
+      delete root.dataset.status;
+      root.setAttribute('aria-busy', 'false');
+      deps.onShown(null, null);
+    },
+    busy: () => busy,
   };
-  document.addEventListener('keydown', onKey);
 
-  function open(title: string): void {
-    heading.textContent = title;
-    root.hidden = false;
-    layout.classList.add('with-detail');
+  function open(view: 'request' | 'report', title: string): void {
+    side.claim(self, view, title);
   }
 
   function close(): void {
-    loadSeq++;
-    shown = null;
-    shownId = null;
-    form = null;
-    window.clearInterval(clock);
-    root.hidden = true;
-    layout.classList.remove('with-detail');
-    body.replaceChildren();
-    root.dataset.requestId = '';
-    deps.onShown(null, null);
+    if (side.owns(self)) side.close();
+    else self.release();
   }
 
   async function loadLiaisons(): Promise<LiaisonFeature[]> {
@@ -140,7 +142,7 @@ export function createDetailPanel(deps: DetailDeps): DetailPanel {
     }
     shownId = id;
     root.dataset.requestId = String(id);
-    open(text.request.detailTitle);
+    open('request', text.request.detailTitle);
     if (!shown) body.replaceChildren(el('p', 'detail-loading', text.request.loading));
     root.setAttribute('aria-busy', 'true');
     try {
@@ -463,14 +465,8 @@ export function createDetailPanel(deps: DetailDeps): DetailPanel {
   }
 
   function showReport(org: { id: number; name: string }): void {
-    loadSeq++;
-    shown = null;
-    shownId = null;
-    form = null;
-    window.clearInterval(clock);
-    root.dataset.requestId = '';
-    deps.onShown(null, null);
-    open(text.request.reportTitle);
+    if (side.owns(self)) self.release();
+    open('report', text.request.reportTitle);
     let attempt: Attempt | null = null;
 
     const f = el('form', 'report-form');
@@ -610,8 +606,6 @@ export function createDetailPanel(deps: DetailDeps): DetailPanel {
     close,
     destroy() {
       close();
-      closeButton.removeEventListener('click', onClose);
-      document.removeEventListener('keydown', onKey);
     },
   };
 }

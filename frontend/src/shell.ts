@@ -27,7 +27,18 @@ export const shell = {
   todoCount: byId<HTMLElement>('todo-count'),
   toasts: byId<HTMLElement>('toasts'),
   detail: byId<HTMLElement>('detail'),
+  toolStats: byId<HTMLButtonElement>('tool-stats'),
+  toolRebalance: byId<HTMLButtonElement>('tool-rebalance'),
+  stats: byId<HTMLElement>('stats'),
 };
+
+/** Shows the top bar's buttons for the views this user has: 统计, 包联优化. */
+export function showTools(tools: { stats: boolean; rebalance: boolean }): void {
+  shell.toolStats.hidden = !tools.stats;
+  shell.toolRebalance.hidden = !tools.rebalance;
+  shell.toolStats.setAttribute('aria-pressed', 'false');
+  shell.toolRebalance.setAttribute('aria-pressed', 'false');
+}
 
 export type PanelTab = 'legend' | 'todo';
 
@@ -106,6 +117,9 @@ export function showAccount(user: User): void {
 /** Resets the panel and status line to how they are before any data. */
 export function resetShell(): void {
   setPanelOpen(false);
+  showTools({ stats: false, rebalance: false });
+  shell.stats.hidden = true;
+  shell.stats.parentElement?.classList.remove('with-stats');
   setPanelTab('legend');
   shell.todo.replaceChildren();
   shell.todoCount.textContent = '';

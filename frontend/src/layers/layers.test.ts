@@ -100,6 +100,13 @@ describe('orgPopup', () => {
     });
   });
 
+  it('badges a last contact or visit that is overdue', () => {
+    const popup = orgPopup({ ...props, contact_overdue: false, visit_overdue: true }, '新材料产业网格');
+    const rows = new Map(popup.rows.map((r) => [r[0], r]));
+    expect(rows.get('最近联系')).toEqual(['最近联系', '2025-11-20']);
+    expect(rows.get('最近走访')).toEqual(['最近走访', '暂无记录', { text: '超期未走访', tone: 'overdue' }]);
+  });
+
   it('leaves out the badge row for an organization without flags', () => {
     const popup = orgPopup({ ...props, high_tech: false, specialized: false, party_org: 'none', party_members: 0 }, undefined);
     const rows = Object.fromEntries(popup.rows);

@@ -1,0 +1,231 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError, type MoveFeature, type MoveProperties, type RebalanceMetrics } from './api';
+import {
+  DEFAULT_PLAN_INPUT,
+  checkPlanInput,
+  infeasibleText,
+  inputOf,
+  metricRows,
+  moveKind,
+  moveLine,
+  moveOrder,
+  moveOrgPoint,
+  moveSegments,
+  moveSummary,
+  moveSummaryText,
+  planFailure,
+} from './rebalance';
+
+describe('the options form', () => {
+  it('sends the defaults 5–8, stability 2000 m, liaisons kept in their grid', () => {
+    expect(checkPlanInput(DEFAULT_PLAN_INPUT)).toEqual({ ok: true, body: { min: 5, max: 8, stability: 2000, keep_in_grid: true } });
+  });
+
+  it.each([
+    [{ min: '', max: '8' }, { min: '请填写每人最少包联数' }],
+    [{ min: '5.5', max: '8' }, { min: '每人最少包联数须为 0–100 的整数' }],
+    [{ min: '-1', max: '8' }, { min: '每人最少包联数须为 0–100 的整数' }],
+    [{ min: '5', max: '101' }, { max: '每人最多包联数须为 0–100 的整数' }],
+    [{ min: '9', max: '5' }, { min: '最少包联数不能大于最多包联数' }],
+    [{ min: '0', max: '0' }, { max: '最多包联数须大于 0' }],
+    [{ stability: 'abc' }, { stability: '稳定性成本须为不小于 0 的米数' }],
+    [{ stability: '-5' }, { stability: '稳定性成本须为不小于 0 的米数' }],
+    [{ stability: '' }, { stability: '稳定性成本须为不小于 0 的米数' }],
+  ])('refuses %j', (change, errors) => {
+    expect(checkPlanInput({ ...DEFAULT_PLAN_INPUT, ...change })).toEqual({ ok: false, errors });
+  });
+
+  it('accepts min 0, stability 0 and liaisons across grids', () => {
+    expect(checkPlanInput({ min: ' 0 ', max: '12', stability: '0', keepInGrid: false })).toEqual({
+      ok: true,
+      body: { min: 0, max: 12, stability: 0, keep_in_grid: false },
+    });
+  });
+
+  it('fills the form from a plan’s options to rebuild it', () => {
+    expect(inputOf({ min: 6, max: 9, stability: 500, keep_in_grid: false })).toEqual({ min: '6', max: '9', stability: '500', keepInGrid: false });
+    expect(inputOf({ stability: 2000, keep_in_grid: true })).toEqual(DEFAULT_PLAN_INPUT);
+  });
+});
+
+function metrics(over: Partial<RebalanceMetrics> = {}): RebalanceMetrics {
+  return {
+    objective: 3648064.74,
+    load_min: 5,
+    load_max: 8,
+    load_spread: 3,
+    under_min: 0,
+    over_max: 0,
+    total_distance: 68064.74,
+    longest_distance: 1500.32,
+    moves: 0,
+    covered: 256,
+    uncovered: 148,
+    by_class: {
+      open_requests: { covered: 5, total: 5 },
+      key_enterprise: { covered: 84, total: 119 },
+      enterprise: { covered: 106, total: 176 },
+      other: { covered: 61, total: 104 },
+    },
+    cross_grid: 0,
+    ...over,
+  };
+}
+
+describe('the metrics table', () => {
+  const after = metrics({
+    load_min: 8,
+    load_spread: 0,
+    total_distance: 126885.35,
+    longest_distance: 4576.62,
+    moves: 104,
+    covered: 288,
+    uncovered: 116,
+    by_class: {
+      open_requests: { covered: 5, total: 5 },
+      key_enterprise: { covered: 119, total: 119 },
+      enterprise: { covered: 139, total: 176 },
+      other: { covered: 25, total: 104 },
+    },
+  });
+  const rows = Object.fromEntries(metricRows(metrics(), after).map((r) => [r.key, r]));
+
+  it('shows load, travel, moves, coverage by class and cross-grid pairs', () => {
+    expect(Object.keys(rows)).toEqual([
+      'load_min',
+      'load_max',
+      'load_spread',
+      'under_min',
+      'over_max',
+      'total_distance',
+      'longest_distance',
+      'moves',
+      'covered',
+      'class:open_requests',
+      'class:key_enterprise',
+      'class:enterprise',
+      'class:other',
+      'cross_grid',
+    ]);
+  });
+
+  it('words each row before and after, with the change and whether it is for the better', () => {
+    expect(rows.load_spread).toMatchObject({ before: '3', after: '0', delta: '−3', tone: 'better' });
+    expect(rows.total_distance).toMatchObject({ before: '68.1 千米', after: '126.9 千米', delta: '+58.8 千米', tone: 'worse' });
+    expect(rows.longest_distance).toMatchObject({ before: '1.50 千米', after: '4.58 千米' });
+    expect(rows.moves).toMatchObject({ before: '0 处', after: '104 处', tone: 'neutral' });
+    expect(rows.cross_grid).toMatchObject({ delta: '0', tone: 'same' });
+  });
+
+  it('gives coverage as rates with their counts', () => {
+    expect(rows.covered).toMatchObject({ before: '63.4%（256/404）', after: '71.3%（288/404）', delta: '+32', tone: 'better' });
+    expect(rows['class:key_enterprise']).toMatchObject({ before: '70.6%（84/119）', after: '100.0%（119/119）', delta: '+35', indent: true });
+    expect(rows['class:other']).toMatchObject({ delta: '−36', tone: 'worse' });
+  });
+});
+
+function move(id: number, from: number | null, to: number | null, over: Partial<MoveProperties> = {}): MoveFeature {
+  const coords = [
+    ...(from !== null ? [[113.30, 33.74]] : []),
+    [113.31, 33.75],
+    ...(to !== null ? [[113.32, 33.76]] : []),
+  ];
+  return {
+    type: 'Feature',
+    id,
+    geometry: { type: 'LineString', coordinates: coords },
+    properties: {
+      org_id: id,
+      org_name: `组织${id}`,
+      grid_id: 1,
+      from_liaison_id: from,
+      from_liaison_name: from === null ? null : `联络员${from}`,
+      to_liaison_id: to,
+      to_liaison_name: to === null ? null : `联络员${to}`,
+      distance_m: to === null ? null : 415,
+      from_distance_m: from === null ? null : 1500,
+      ...over,
+    },
+  };
+}
+
+describe('moves', () => {
+  it('sums up what a plan does', () => {
+    const moves = [move(1, null, 9), move(2, 3, 9), move(3, null, 4), move(4, 5, null)].map((m) => m.properties);
+    expect(moves.map(moveKind)).toEqual(['cover', 'reassign', 'cover', 'uncover']);
+    const s = moveSummary(moves);
+    expect(s).toEqual({ cover: 2, reassign: 1, uncover: 1, total: 4 });
+    expect(moveSummaryText(s)).toBe('4 处调整：新增包联 2 家、调整联络员 1 家、取消包联 1 家');
+    expect(moveSummaryText(moveSummary([]))).toBe('无需调整：当前包联已是最优');
+  });
+
+  it('words one move with both distances', () => {
+    expect(moveLine(move(2, 3, 9).properties)).toEqual({ from: '联络员3', to: '联络员9', detail: '原 1.50 千米 · 新 415 米' });
+    expect(moveLine(move(1, null, 9).properties)).toEqual({ from: '无', to: '联络员9', detail: '新 415 米' });
+  });
+
+  it('lists reassignments first within a grid', () => {
+    const ordered = moveOrder([move(1, null, 9), move(2, 3, 9, { grid_id: 2 }), move(3, 4, 5)]);
+    expect(ordered.map((m) => m.id)).toEqual([3, 1, 2]);
+  });
+
+  it('splits a line into the pair ended and the pair made, old to new', () => {
+    const both = moveSegments(move(2, 3, 9));
+    expect(both.map((s) => [s.properties.role, s.geometry.coordinates])).toEqual([
+      ['from', [[113.30, 33.74], [113.31, 33.75]]],
+      ['to', [[113.31, 33.75], [113.32, 33.76]]],
+    ]);
+    expect(moveSegments(move(1, null, 9)).map((s) => [s.properties.role, s.properties.kind, s.geometry.coordinates])).toEqual([
+      ['to', 'cover', [[113.31, 33.75], [113.32, 33.76]]],
+    ]);
+    expect(moveSegments(move(4, 5, null)).map((s) => [s.properties.role, s.geometry.coordinates])).toEqual([
+      ['from', [[113.30, 33.74], [113.31, 33.75]]],
+    ]);
+  });
+
+  it('finds the organization on the line', () => {
+    expect(moveOrgPoint(move(2, 3, 9))).toEqual([113.31, 33.75]);
+    expect(moveOrgPoint(move(1, null, 9))).toEqual([113.31, 33.75]);
+    expect(moveOrgPoint(move(4, 5, null))).toEqual([113.31, 33.75]);
+  });
+});
+
+describe('the solver’s reasons', () => {
+  it.each([
+    ['min: grid 新材料产业网格 has 87 organizations for 8 liaisons with min 20', '网格「新材料产业网格」只有 87 家组织，不够 8 名联络员每人至少 20 家'],
+    ['grid 新能源 has 4 organizations for 2 liaisons with min 5', '网格「新能源」只有 4 家组织，不够 2 名联络员每人至少 5 家'],
+    ['min: the zone has 404 organizations for 36 liaisons with min 20', '全园区只有 404 家组织，不够 36 名联络员每人至少 20 家'],
+    ['min: grid 新能源 has 1 organization for 1 liaison with minimums adding up to 9', '网格「新能源」只有 1 家组织，不够 1 名联络员最少包联数合计 9 家'],
+    [
+      'min: liaison 刘成明 needs 3 more organizations to reach their minimum (min 5) but only 1 can be assigned to them',
+      '联络员 刘成明还需 3 家组织才能达到下限（每人至少 5 家），但只有 1 家可分配给他们',
+    ],
+    [
+      'min: liaisons 甲, 乙, 丙 and 2 more need 9 more organizations to reach their minimum (min 5) but only 4 can be assigned to them',
+      '联络员 甲、乙、丙 等（另有 2 名）还需 9 家组织才能达到下限（每人至少 5 家），但只有 4 家可分配给他们',
+    ],
+  ])('words %s', (detail, want) => {
+    expect(infeasibleText(detail)).toBe(want);
+  });
+
+  it('leaves text it does not know alone', () => {
+    expect(infeasibleText('something else')).toBeNull();
+  });
+
+  it('sorts failures: 422 infeasible, 409 stale, 400 by field', () => {
+    const f = planFailure(new ApiError(422, 'infeasible', 'Unprocessable Entity', 'min: the zone has 404 organizations for 36 liaisons with min 20', 'min'));
+    expect(f).toEqual({
+      kind: 'infeasible',
+      message: '全园区只有 404 家组织，不够 36 名联络员每人至少 20 家',
+      detail: 'the zone has 404 organizations for 36 liaisons with min 20',
+    });
+    expect(planFailure(new ApiError(409, 'conflict', 'Conflict', 'stale')).kind).toBe('stale');
+    expect(planFailure(new ApiError(400, 'invalid', 'Bad Request', 'min: min 9 exceeds max 5', 'min'))).toEqual({
+      kind: 'field',
+      field: 'min',
+      message: '最少包联数不符合要求',
+    });
+    expect(planFailure(new ApiError(422, 'infeasible', 'x', 'new words')).message).toBe('无法满足包联数下限');
+    expect(planFailure(new Error('x')).kind).toBe('other');
+  });
+});

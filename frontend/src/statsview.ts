@@ -1,0 +1,360 @@
+// The KPI dashboard (统计): a dock over the lower part of the map with the
+// date range, the grouping, a table of every figure (each rate with its
+// numerator and denominator), the CSV export and, grouped by grid, the
+// choropleth of one figure on the grid polygons above it.
+import type { Api, Stats, StatsBy, StatsGroup } from './api';
+import { download } from './csv';
+import { button, byId, el } from './dom';
+import { errorMessage } from './i18n';
+import type { ChoroplethEntry } from './layers/choropleth';
+import {
+  KPIS,
+  MAP_KPIS,
+  RANGE_PRESETS,
+  STATS_GROUPINGS,
+  checkRange,
+  chinaToday,
+  choroplethClasses,
+  classColor,
+  defaultRange,
+  groupHeading,
+  kpiMapLabel,
+  kpiSpec,
+  kpiText,
+  kpiValue,
+  kpiValueText,
+  rangeLabel,
+  statsCsv,
+  statsFilename,
+  statsRows,
+  type ChoroplethClass,
+  type DateRange,
+  type KpiKey,
+  type RangeErrors,
+} from './stats';
+import { fixed } from './format';
+import { NO_DATA_COLOR } from './layers/choropleth';
+
+export interface StatsViewDeps {
+  api: Api;
+  /** Colours the grids (by grid id), or clears the map (null). */
+  onChoropleth(entries: Map<number, ChoroplethEntry> | null): void;
+  /** The dock opened (its height in pixels) or closed (0): the map keeps its view clear of it. */
+  onLayout(height: number): void;
+  /** A grid's row was clicked. */
+  onGrid(gridId: number): void;
+}
+
+export interface StatsView {
+  open(): void;
+  close(): void;
+  isOpen(): boolean;
+  destroy(): void;
+}
+
+/** What the test hook shows of the dashboard. */
+export interface StatsState {
+  by: string;
+  from: string;
+  to: string;
+  rows: { key: string; name: string; cells: Record<string, string> }[];
+  kpi: string | null;
+}
+
+export function createStatsView(deps: StatsViewDeps, onState: (s: StatsState | null) => void): StatsView {
+  const root = byId<HTMLElement>('stats');
+  const layout = root.parentElement!;
+  const body = byId<HTMLElement>('stats-body');
+  const closeButton = byId<HTMLButtonElement>('stats-close');
+  const toolButton = byId<HTMLButtonElement>('tool-stats');
+
+  let by: StatsBy = 'grid';
+  let range: DateRange = defaultRange(chinaToday());
+  let kpi: KpiKey | null = 'closure_rate';
+  let stats: Stats | null = null;
+  let total: StatsGroup | null = null;
+  let seq = 0;
+  let built = false;
+
+  // ---- the controls, built once -------------------------------------------
+
+  const controls = el('form', 'stats-controls');
+  controls.noValidate = true;
+  const grouping = el('select', 'input');
+  grouping.id = 'stats-by';
+  for (const g of STATS_GROUPINGS) grouping.append(new Option(g.label, g.by));
+  const fromInput = el('input', 'input');
+  fromInput.type = 'date';
+  fromInput.id = 'stats-from';
+  const toInput = el('input', 'input');
+  toInput.type = 'date';
+  toInput.id = 'stats-to';
+  const rangeError = el('p', 'field-error stats-range-error');
+  rangeError.setAttribute('role', 'alert');
+  const presets = el('div', 'stats-presets');
+  for (const p of RANGE_PRESETS) {
+    const b = button('chip', p.label, () => {
+      range = p.range(chinaToday());
+      fillRange();
+      void load();
+    });
+    b.dataset.preset = p.name;
+    presets.append(b);
+  }
+  const colour = el('select', 'input');
+  colour.id = 'stats-kpi';
+  colour.append(new Option('不着色', ''));
+  for (const k of MAP_KPIS) colour.append(new Option(k.label, k.key));
+  const colourBox = el('label', 'stats-control stats-colour');
+  colourBox.append(el('span', '', '地图着色'), colour);
+  const exportButton = button('export-button', '导出 CSV', () => exportCsv());
+  exportButton.id = 'stats-export';
+  exportButton.disabled = true;
+
+  const control = (label: string, input: HTMLElement) => {
+    const box = el('label', 'stats-control');
+    box.append(el('span', '', label), input);
+    return box;
+  };
+  const dates = el('div', 'stats-dates');
+  dates.append(control('开始', fromInput), el('span', 'stats-dash', '—'), control('结束', toInput));
+  controls.append(control('分组', grouping), dates, presets, colourBox, exportButton, rangeError);
+
+  const summary = el('p', 'stats-summary');
+  summary.setAttribute('aria-live', 'polite');
+  const legend = el('div', 'stats-legend');
+  const tableWrap = el('div', 'stats-table-wrap');
+
+  function fillRange(): void {
+    fromInput.value = range.from;
+    toInput.value = range.to;
+    fromInput.max = chinaToday();
+    toInput.max = chinaToday();
+  }
+
+  grouping.addEventListener('change', () => {
+    by = grouping.value as StatsBy;
+    void load();
+  });
+  const onDate = () => {
+    range = { from: fromInput.value, to: toInput.value };
+    void load();
+  };
+  fromInput.addEventListener('change', onDate);
+  toInput.addEventListener('change', onDate);
+  colour.addEventListener('change', () => {
+    kpi = (colour.value || null) as KpiKey | null;
+    paintMap();
+    renderTable();
+  });
+  controls.addEventListener('submit', (e) => e.preventDefault());
+
+  function build(): void {
+    if (built) return;
+    built = true;
+    grouping.value = by;
+    colour.value = kpi ?? '';
+    fillRange();
+    body.replaceChildren(controls, summary, legend, tableWrap);
+  }
+
+  function showRangeErrors(errors: RangeErrors): void {
+    rangeError.textContent = errors.from ?? errors.to ?? '';
+    fromInput.setAttribute('aria-invalid', String(Boolean(errors.from)));
+    toInput.setAttribute('aria-invalid', String(Boolean(errors.to)));
+  }
+
+  async function load(): Promise<void> {
+    const today = chinaToday();
+    const checked = checkRange(range, today);
+    if (!checked.ok) {
+      showRangeErrors(checked.errors);
+      return;
+    }
+    showRangeErrors({});
+    const mine = ++seq;
+    root.setAttribute('aria-busy', 'true');
+    summary.textContent = '正在统计…';
+    try {
+      const query = { from: checked.from, to: checked.to };
+      const [s, z] = await Promise.all([
+        deps.api.stats({ ...query, by }),
+        by === 'zone' ? Promise.resolve(null) : deps.api.stats({ ...query, by: 'zone' }),
+      ]);
+      if (mine !== seq) return;
+      stats = s;
+      // The total row is the zone's group (an officer's: their grids
+      // together); with several zones there is no single total.
+      total = z && z.groups.length === 1 ? z.groups[0] : null;
+      renderTable();
+      paintMap();
+    } catch (err) {
+      if (mine !== seq) return;
+      stats = null;
+      total = null;
+      const field = (err as { field?: string }).field;
+      if (field === 'from' || field === 'to') showRangeErrors({ [field]: '统计区间不符合要求' });
+      summary.textContent = errorMessage(err).replace('数据加载失败', '统计失败');
+      tableWrap.replaceChildren();
+      legend.replaceChildren();
+      deps.onChoropleth(null);
+      publish();
+      console.warn('gridgis: loading statistics failed', err);
+    } finally {
+      if (mine === seq) root.setAttribute('aria-busy', 'false');
+    }
+  }
+
+  function renderTable(): void {
+    exportButton.disabled = !stats;
+    colourBox.hidden = by !== 'grid';
+    if (!stats) return;
+    const rows = statsRows(stats, total);
+    const reported = (total ?? stats.groups[0])?.reported ?? 0;
+    summary.textContent = `${rangeLabel(range)} · ${rows.filter((r) => !r.total).length} 个${groupHeading(by)}分组 · 上报诉求 ${reported} 件`;
+    const table = el('table', 'stats-table');
+    table.dataset.by = stats.by;
+    const head = el('thead');
+    const hr = el('tr');
+    hr.append(el('th', 'sticky', groupHeading(stats.by)));
+    for (const k of KPIS) {
+      const th = el('th', k.key === kpi && by === 'grid' ? 'coloured' : '', k.label);
+      th.title = k.hint;
+      th.dataset.kpi = k.key;
+      th.scope = 'col';
+      hr.append(th);
+    }
+    head.append(hr);
+    const tbody = el('tbody');
+    for (const r of rows) {
+      const tr = el('tr', r.total ? 'total' : '');
+      tr.dataset.key = r.key;
+      const name = el('th', 'sticky');
+      name.scope = 'row';
+      if (stats.by === 'grid' && !r.total && r.key !== 'none') {
+        name.append(button('link-button', r.name, () => deps.onGrid(Number(r.key))));
+      } else name.textContent = r.name;
+      tr.append(name);
+      for (const k of KPIS) {
+        const td = el('td', k.kind === 'count' ? 'num' : '', kpiText(r.group, k.key));
+        td.dataset.kpi = k.key;
+        tr.append(td);
+      }
+      tbody.append(tr);
+    }
+    table.append(head, tbody);
+    tableWrap.replaceChildren(table);
+    publish();
+  }
+
+  function paintMap(): void {
+    legend.replaceChildren();
+    if (!stats || stats.by !== 'grid' || !kpi) {
+      deps.onChoropleth(null);
+      publish();
+      return;
+    }
+    const key = kpi;
+    const groups = stats.groups.filter((g) => g.key !== 'none');
+    const classes = choroplethClasses(groups.map((g) => kpiValue(g, key)));
+    const entries = new Map<number, ChoroplethEntry>();
+    for (const g of groups) {
+      entries.set(Number(g.key), { color: classColor(classes, kpiValue(g, key)), label: `${kpiSpec(key)!.label} ${kpiMapLabel(g, key)}` });
+    }
+    deps.onChoropleth(entries);
+    legend.append(legendOf(key, classes));
+    publish();
+  }
+
+  function exportCsv(): void {
+    if (!stats) return;
+    download(statsFilename(stats.by, range), statsCsv(stats, total));
+  }
+
+  function publish(): void {
+    if (!stats) {
+      onState(null);
+      return;
+    }
+    onState({
+      by: stats.by,
+      from: range.from,
+      to: range.to,
+      kpi: stats.by === 'grid' ? kpi : null,
+      rows: statsRows(stats, total).map((r) => ({
+        key: r.key,
+        name: r.name,
+        cells: Object.fromEntries(KPIS.map((k) => [k.key, kpiText(r.group, k.key)])),
+      })),
+    });
+  }
+
+  // ---- open and close ----------------------------------------------------------
+
+  let observer: ResizeObserver | null = null;
+
+  function open(): void {
+    build();
+    root.hidden = false;
+    layout.classList.add('with-stats');
+    toolButton.setAttribute('aria-pressed', 'true');
+    observer ??= new ResizeObserver(() => deps.onLayout(root.hidden ? 0 : root.offsetHeight));
+    observer.observe(root);
+    deps.onLayout(root.offsetHeight);
+    if (stats) {
+      renderTable();
+      paintMap();
+    } else void load();
+  }
+
+  function close(): void {
+    if (root.hidden) return;
+    seq++;
+    root.hidden = true;
+    layout.classList.remove('with-stats');
+    toolButton.setAttribute('aria-pressed', 'false');
+    observer?.disconnect();
+    deps.onChoropleth(null);
+    deps.onLayout(0);
+    onState(null);
+  }
+
+  const onClose = () => close();
+  closeButton.addEventListener('click', onClose);
+  const onTool = () => (root.hidden ? open() : close());
+  toolButton.addEventListener('click', onTool);
+
+  return {
+    open,
+    close,
+    isOpen: () => !root.hidden,
+    destroy() {
+      close();
+      observer?.disconnect();
+      closeButton.removeEventListener('click', onClose);
+      toolButton.removeEventListener('click', onTool);
+      body.replaceChildren();
+    },
+  };
+}
+
+/** The choropleth's legend: the figure, its classes and the colour of no data. */
+function legendOf(key: KpiKey, classes: readonly ChoroplethClass[]): HTMLElement {
+  const spec = kpiSpec(key)!;
+  const box = el('div', 'stats-legend-box');
+  box.append(el('span', 'stats-legend-title', `地图：${spec.label}${spec.better === 'low' ? '（越低越好）' : ''}`));
+  const list = el('ul', 'stats-legend-list');
+  const entry = (color: string, label: string) => {
+    const li = el('li');
+    const sw = el('span', 'swatch');
+    sw.style.setProperty('--swatch', color);
+    li.append(sw, el('span', '', label));
+    list.append(li);
+  };
+  const v = (x: number) => (spec.kind === 'count' ? fixed(x, 0) : kpiValueText(key, x));
+  if (classes.length === 1) entry(classes[0].color, v(classes[0].from));
+  else for (const c of classes) entry(c.color, `${v(c.from)} – ${v(c.to)}`);
+  entry(NO_DATA_COLOR, '无数据');
+  box.append(list);
+  return box;
+}
