@@ -145,6 +145,16 @@ func (s *server) stop() {
 	}
 }
 
+// explain adds to err that the server has exited, when it has.
+func (s *server) explain(err error) error {
+	select {
+	case <-s.done:
+		return fmt.Errorf("%w (the server has exited: %v; see %s)", err, s.cmd.ProcessState, s.log)
+	default:
+		return err
+	}
+}
+
 // resetPeak starts the server's peak resident set (VmHWM) afresh, so that
 // the next reading is the peak of what ran since (Linux's clear_refs).
 func (s *server) resetPeak() error {

@@ -44,13 +44,18 @@ type page struct {
 	extra map[string]any
 }
 
-// streamBuffer is how much of a collection is gathered before it is
-// written. A collection that fits is sent whole, with a Content-Length,
-// straight from the handler. A larger one streams, handed to fasthttp a
-// buffer at a time: each hand-over wakes the connection's goroutine, so a
-// few large ones cost less than many small ones. Memory stays flat:
-// fasthttp holds at most four of them per response.
-const streamBuffer = 32 << 10
+// A collection of up to sendWhole bytes is gathered by the handler and
+// sent whole, with a Content-Length: one write, no chunks, and a failing
+// query still gets a proper error status. A larger one streams on after
+// the handler has returned, handed to fasthttp streamBuffer bytes at a
+// time: each hand-over wakes the connection's goroutine, so a few large
+// ones cost less than many small ones. Memory per response stays within
+// sendWhole plus five stream buffers (fasthttp queues at most four),
+// whatever the collection's size.
+const (
+	sendWhole    = 256 << 10
+	streamBuffer = 32 << 10
+)
 
 // errStreamStopped ends a query whose rows are no longer wanted.
 var errStreamStopped = errors.New("stream stopped")
@@ -59,7 +64,7 @@ var errStreamStopped = errors.New("stream stopped")
 // store, with flat memory. The query runs under its own timeout, as a
 // coroutine (iter.Pull) resumed for each next row: no goroutine hand-over
 // and no copy per row, as a row's bytes stay valid until the next one is
-// asked for. The handler gathers the first streamBuffer bytes itself: a
+// asked for. The handler gathers the first sendWhole bytes itself: a
 // collection that ends by then is sent whole, and an error by then still
 // gets a proper error status. A longer one streams on after the handler
 // has returned; an error can then only cut the stream, and is logged.
@@ -82,9 +87,9 @@ func (s *Server) streamCollection(c *fiber.Ctx, p page, query featureQuery) erro
 	var writeErr error
 	more := false
 	// pump writes rows until the query ends, the page is full, the client
-	// is gone or, while the handler gathers, a buffer's worth is written.
+	// is gone or, while the handler gathers, sendWhole bytes are written.
 	pump := func() (ended bool) {
-		for out.w != nil || out.head.Len() == 0 {
+		for out.w != nil || out.head.Len() < sendWhole {
 			f, ok := next()
 			if !ok {
 				return true

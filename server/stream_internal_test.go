@@ -42,8 +42,8 @@ func rowsQuery(ids []int64, failAfter error, ended *error) featureQuery {
 
 func TestStreamCollection(t *testing.T) {
 	failed := fiber.NewError(fiber.StatusTeapot, "query failed")
-	// Features of about 100 bytes: a thousand fill several stream buffers.
-	many := make([]int64, 1000)
+	// Features of about 100 bytes: five thousand are more than sendWhole.
+	many := make([]int64, 5000)
 	for i := range many {
 		many[i] = int64(i + 1)
 	}
@@ -72,8 +72,8 @@ func TestStreamCollection(t *testing.T) {
 		{name: "an error within the first buffer is the status", ids: []int64{1, 2}, failAfter: failed,
 			wantStatus: fiber.StatusTeapot, wantEnded: failed},
 		{name: "a long collection streams", ids: many, wantStatus: 200, wantIDs: many, wantStreamed: true},
-		{name: "a long page and more: the query is stopped", ids: many, limit: 999,
-			wantStatus: 200, wantIDs: many[:999], wantNext: true, wantStreamed: true, wantEnded: errStreamStopped},
+		{name: "a long page and more: the query is stopped", ids: many, limit: 4999,
+			wantStatus: 200, wantIDs: many[:4999], wantNext: true, wantStreamed: true, wantEnded: errStreamStopped},
 		{name: "an error after the first buffer cuts the stream", ids: many, failAfter: failed,
 			wantStatus: 200, wantCut: true, wantStreamed: true, wantEnded: failed},
 	}
