@@ -123,7 +123,7 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return srv.explain(err)
 	}
-	fmt.Printf("server %s (pid %d, log %s): RSS %s after start and sign-in\n",
+	fmt.Printf("server %s (pid %d, log %s): RSS %s after start, sign-in and settling\n",
 		srv.base, srv.cmd.Process.Pid, srv.log, mib(rss0))
 	fmt.Printf("each measurement: at least %s and %d calls; %d CPUs\n\n", o.budget.minTime, o.budget.minRuns, runtime.NumCPU())
 

@@ -125,17 +125,15 @@ func (s *Server) streamCollection(c *fiber.Ctx, p page, query featureQuery) erro
 		return fw.Close(links, p.extra)
 	}
 
+	c.Set(fiber.HeaderContentType, geoJSON)
+	c.Set(fiber.HeaderCacheControl, cachePrivate)
 	if pump() {
 		defer cancel()
 		if err := finish(); err != nil {
-			return err
+			return err // nothing is out yet: the error handler answers
 		}
-		c.Set(fiber.HeaderContentType, geoJSON)
-		c.Set(fiber.HeaderCacheControl, cachePrivate)
 		return c.Send(out.head.Bytes())
 	}
-	c.Set(fiber.HeaderContentType, geoJSON)
-	c.Set(fiber.HeaderCacheControl, cachePrivate)
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 		defer cancel()
 		if writeErr = out.spill(w); writeErr == nil {
