@@ -8,7 +8,7 @@ NODE_OK  := frontend/node_modules/.package-lock.json
 
 export GRIDGIS_WEB_DIR ?= $(CURDIR)/frontend/dist
 
-.PHONY: run test db test-deps build web go-test web-test e2e clean
+.PHONY: run test db test-deps build web go-test web-test e2e clean bench
 
 run: db build web
 	$(BIN) migrate
@@ -40,3 +40,11 @@ $(WEB_DIST): $(NODE_OK) $(shell find frontend/src frontend/public frontend/index
 
 clean:
 	rm -rf bin frontend/dist frontend/node_modules
+
+# `make bench` (not part of `make test`): the map endpoints against their bare
+# SQL at a million organizations, in the gridgis_bench database (loaded once,
+# about 3 minutes; GRIDGIS_BENCH_DATABASE_URL names another). BENCH_FLAGS
+# passes flags, e.g. BENCH_FLAGS='-run tile -time 10s'. See README "Benchmark".
+bench: build
+	@if [ -z "$$GRIDGIS_BENCH_DATABASE_URL" ]; then env -u DATABASE_URL GRIDGIS_DB_NAME=gridgis_bench bash scripts/db-setup.sh; fi
+	$(GO) run ./bench -bin $(BIN) $(BENCH_FLAGS)

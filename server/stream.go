@@ -6,6 +6,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"io"
+	"iter"
 	"net/url"
 	"strings"
 
@@ -28,13 +31,6 @@ const (
 // featureQuery runs a store query, handing each feature to emit.
 type featureQuery func(ctx context.Context, emit grid.FeatureFunc) error
 
-// streamed is one feature on its way from the store to the client.
-type streamed struct {
-	box  geo.BBox
-	id   int64
-	data []byte
-}
-
 // page describes the paging of a streamed collection.
 type page struct {
 	// limit, when positive, is the page size: the query must return up to
@@ -48,78 +44,76 @@ type page struct {
 	extra map[string]any
 }
 
+// A collection of up to sendWhole bytes is gathered by the handler and
+// sent whole, with a Content-Length: one write, no chunks, and a failing
+// query still gets a proper error status. A larger one streams on after
+// the handler has returned, handed to fasthttp streamBuffer bytes at a
+// time: each hand-over wakes the connection's goroutine, so a few large
+// ones cost less than many small ones. Memory per response stays within
+// sendWhole plus five stream buffers (fasthttp queues at most four),
+// whatever the collection's size.
+const (
+	sendWhole    = 256 << 10
+	streamBuffer = 32 << 10
+)
+
+// errStreamStopped ends a query whose rows are no longer wanted.
+var errStreamStopped = errors.New("stream stopped")
+
 // streamCollection writes a FeatureCollection as rows arrive from the
-// store, with flat memory. The query runs in its own goroutine under its
-// own timeout (the handler returns before the body is written); the first
-// row, or the query's error, is awaited before the handler returns, so a
-// failing query still gets a proper error status. Once bytes are out an
-// error can only cut the stream, and is logged. With a page limit the
-// collection ends with self and next links built from the request.
+// store, with flat memory. The query runs under its own timeout, as a
+// coroutine (iter.Pull) resumed for each next row: no goroutine hand-over
+// and no copy per row, as a row's bytes stay valid until the next one is
+// asked for. The handler gathers the first sendWhole bytes itself: a
+// collection that ends by then is sent whole, and an error by then still
+// gets a proper error status. A longer one streams on after the handler
+// has returned; an error can then only cut the stream, and is logged.
+// With a page limit the collection ends with self and next links built
+// from the request.
 func (s *Server) streamCollection(c *fiber.Ctx, p page, query featureQuery) error {
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.QueryTimeout)
-	rows := make(chan streamed, 64)
-	errc := make(chan error, 1)
-	go func() {
-		defer close(rows)
-		errc <- query(ctx, func(f grid.Feature) error {
-			row := streamed{box: f.BBox, id: f.ID, data: append([]byte(nil), f.JSON...)}
-			select {
-			case rows <- row:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		})
-	}()
-
-	first, ok := <-rows
-	if !ok {
-		// No rows: the query has ended, so its error (if any) is known.
-		err := <-errc
-		if err != nil {
-			cancel()
-			return err
-		}
-		errc <- nil
-	}
-	path, params := c.Path(), currentQuery(c)
-	c.Set(fiber.HeaderContentType, geoJSON)
-	c.Set(fiber.HeaderCacheControl, cachePrivate)
-	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		defer cancel()
-		fw := geo.NewFeatureWriter(w)
-		var lastID int64
-		more := false
-		write := func(r streamed) error {
-			if p.limit > 0 && fw.Count() == p.limit {
-				more = true
-				return nil
-			}
-			lastID = r.id
-			if err := fw.Feature(r.box, r.data); err != nil {
-				return err
-			}
-			// Push each screenful out instead of waiting for the buffer.
-			if fw.Count()%256 == 0 {
-				return w.Flush()
+	var queryErr error // set once the query has ended
+	next, stop := iter.Pull(func(yield func(grid.Feature) bool) {
+		queryErr = query(ctx, func(f grid.Feature) error {
+			if !yield(f) {
+				return errStreamStopped
 			}
 			return nil
-		}
-		var werr error
-		if ok {
-			werr = write(first)
-		}
-		for r := range rows {
-			if werr == nil {
-				werr = write(r)
+		})
+	})
+	out := &spillWriter{}
+	fw := geo.NewFeatureWriter(bufio.NewWriterSize(out, streamBuffer))
+	var lastID int64
+	var writeErr error
+	more := false
+	// pump writes rows until the query ends, the page is full, the client
+	// is gone or, while the handler gathers, sendWhole bytes are written.
+	pump := func() (ended bool) {
+		for out.w != nil || out.head.Len() < sendWhole {
+			f, ok := next()
+			if !ok {
+				return true
 			}
-			if werr != nil {
-				cancel() // the client is gone: stop the query, drain
+			if p.limit > 0 && fw.Count() == p.limit {
+				more = true
+				return true
+			}
+			lastID = f.ID
+			if writeErr = fw.Feature(f.BBox, f.JSON); writeErr != nil {
+				return true
 			}
 		}
-		if err := <-errc; err != nil || werr != nil {
-			s.log.Warn("feature stream cut", "path", path, "query_err", err, "write_err", werr)
-			return
+		return false
+	}
+	// finish ends the query, then the collection unless it was cut.
+	path, params := c.Path(), currentQuery(c)
+	finish := func() error {
+		stop() // ends the query when it has rows left
+		if errors.Is(queryErr, errStreamStopped) {
+			queryErr = nil
+		}
+		if queryErr != nil || writeErr != nil {
+			return errors.Join(queryErr, writeErr)
 		}
 		var links []geo.Link
 		switch {
@@ -128,11 +122,49 @@ func (s *Server) streamCollection(c *fiber.Ctx, p page, query featureQuery) erro
 		case p.limit > 0:
 			links = pageLinks(path, params, more, lastID)
 		}
-		if err := fw.Close(links, p.extra); err != nil {
-			s.log.Warn("feature stream cut", "path", path, "write_err", err)
+		return fw.Close(links, p.extra)
+	}
+
+	c.Set(fiber.HeaderContentType, geoJSON)
+	c.Set(fiber.HeaderCacheControl, cachePrivate)
+	if pump() {
+		defer cancel()
+		if err := finish(); err != nil {
+			return err // nothing is out yet: the error handler answers
+		}
+		return c.Send(out.head.Bytes())
+	}
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		defer cancel()
+		if writeErr = out.spill(w); writeErr == nil {
+			pump()
+		}
+		if err := finish(); err != nil {
+			s.log.Warn("feature stream cut", "path", path, "err", err)
 		}
 	})
 	return nil
+}
+
+// spillWriter keeps what is written in memory (head) until spill points
+// it at the response stream.
+type spillWriter struct {
+	head bytes.Buffer
+	w    io.Writer
+}
+
+func (sw *spillWriter) Write(b []byte) (int, error) {
+	if sw.w == nil {
+		return sw.head.Write(b)
+	}
+	return sw.w.Write(b)
+}
+
+// spill writes the head to w, where everything goes from now on.
+func (sw *spillWriter) spill(w io.Writer) error {
+	sw.w = w
+	_, err := w.Write(sw.head.Bytes())
+	return err
 }
 
 // currentQuery copies the request's query parameters.

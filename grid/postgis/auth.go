@@ -86,14 +86,19 @@ VALUES ($1, $2, $3, $4, $5) RETURNING `+tokenColumns, userID, name, hash, db.Now
 	return t, translate(err)
 }
 
-// TokenUser implements grid.AuthStore.
+// TokenUser implements grid.AuthStore. It records the token's use to the
+// minute: writing on every request would commit (and flush the WAL) once
+// per request, costing more than a small map query, and would make a
+// token's concurrent requests queue for its row lock.
 func (db *DB) TokenUser(ctx context.Context, hash []byte) (grid.User, error) {
 	now := db.Now()
 	u, err := scanUser(db.Pool.QueryRow(ctx, `
 WITH t AS (
-  UPDATE api_token SET last_used_at = $2
+  SELECT id, user_id, last_used_at FROM api_token
   WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)
-  RETURNING user_id
+), used AS (
+  UPDATE api_token SET last_used_at = $2 FROM t
+  WHERE api_token.id = t.id AND (t.last_used_at IS NULL OR t.last_used_at <= $2 - interval '1 minute')
 )
 SELECT `+userColumns+` FROM t JOIN app_user u ON u.id = t.user_id WHERE NOT u.disabled`, hash, now))
 	if errors.Is(err, pgx.ErrNoRows) {

@@ -29,12 +29,45 @@ type DB struct {
 	SLA grid.SLAPolicy
 }
 
+// sessionSettings are set on every connection, unless url sets them.
+//
+// jit: a map query over many rows crosses the JIT cost thresholds and
+// spent tens of milliseconds compiling, then ran no faster: the row work
+// is in PostGIS and JSON functions, which JIT does not compile.
+//
+// TimeZone: interval arithmetic on timestamptz ("at - interval '7 days'")
+// follows the session's zone, across daylight saving too; in UTC it is
+// exactly the 168 hours the Go twins use.
+var sessionSettings = map[string]string{
+	"jit":      "off",
+	"timezone": "UTC",
+}
+
+// MapQueryMode is how the map queries (GeoJSON layers, counts, tiles) run:
+// as pgx's unnamed statement, which PostgreSQL plans for the values bound
+// on every run. A cached prepared statement turns to a generic plan after
+// five runs, made without the values; but a map query's best plan hangs on
+// them (a bbox or tile over a few rows or over a million), and generic
+// plans measured up to 4× slower at a million organizations. Other
+// queries keep their cached plans: replanning the token lookup on every
+// request (plan_cache_mode = force_custom_plan for the whole session)
+// doubled its time.
+const MapQueryMode = pgx.QueryExecModeCacheDescribe
+
+// mapArgs leads a map query's arguments with MapQueryMode.
+func mapArgs(args []any) []any { return append([]any{MapQueryMode}, args...) }
+
 // Open connects to the database at url and checks that it answers.
 // Geometry columns are exchanged as EWKB bytes.
 func Open(ctx context.Context, url string) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
+	}
+	for k, v := range sessionSettings {
+		if _, ok := cfg.ConnConfig.RuntimeParams[k]; !ok {
+			cfg.ConnConfig.RuntimeParams[k] = v
+		}
 	}
 	cfg.AfterConnect = registerGeometry
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)

@@ -33,10 +33,10 @@ func boxColumns(geom string) string {
 	return "ST_XMin(" + geom + "), ST_YMin(" + geom + "), ST_XMax(" + geom + "), ST_YMax(" + geom + ")"
 }
 
-// eachFeature runs a query returning (id, xmin, ymin, xmax, ymax, feature
-// text) rows and hands each row to fn as it arrives.
+// eachFeature runs a map query returning (id, xmin, ymin, xmax, ymax,
+// feature text) rows and hands each row to fn as it arrives.
 func (db *DB) eachFeature(ctx context.Context, fn grid.FeatureFunc, sql string, args ...any) error {
-	rows, err := db.Pool.Query(ctx, sql, args...)
+	rows, err := db.Pool.Query(ctx, sql, mapArgs(args)...)
 	if err != nil {
 		return translate(err)
 	}

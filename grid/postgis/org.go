@@ -47,13 +47,24 @@ CROSS JOIN LATERAL (SELECT
 
 // EachOrgFeature implements grid.MapStore.
 func (db *DB) EachOrgFeature(ctx context.Context, f grid.OrgFilter, fn grid.FeatureFunc) error {
-	now := db.Now()
-	w, err := orgWhereNow(f, now)
+	sql, args, err := db.OrgFeatureQuery(f)
 	if err != nil {
 		return err
 	}
+	return db.eachFeature(ctx, fn, sql, args...)
+}
+
+// OrgFeatureQuery is the SQL text and arguments EachOrgFeature runs for
+// f (in MapQueryMode): rows of id, bounding box and Feature text. The
+// benchmark (bench/) times the bare query with it.
+func (db *DB) OrgFeatureQuery(f grid.OrgFilter) (string, []any, error) {
+	now := db.Now()
+	w, err := orgWhereNow(f, now)
+	if err != nil {
+		return "", nil, err
+	}
 	sql := w.limit(fmt.Sprintf(orgFeatureSQL, w.bind(now))+w.String()+" ORDER BY o.id", f.Limit)
-	return db.eachFeature(ctx, fn, sql, w.args...)
+	return sql, w.args, nil
 }
 
 // CountOrgs implements grid.MapStore.
@@ -67,10 +78,10 @@ func (db *DB) CountOrgs(ctx context.Context, f grid.OrgFilter) (int64, error) {
 LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL `+w.String(), w.args)
 }
 
-// count runs a SELECT count(*) query.
+// count runs a SELECT count(*) map query.
 func (db *DB) count(ctx context.Context, sql string, args []any) (int64, error) {
 	var n int64
-	err := db.Pool.QueryRow(ctx, sql, args...).Scan(&n)
+	err := db.Pool.QueryRow(ctx, sql, mapArgs(args)...).Scan(&n)
 	return n, translate(err)
 }
 

@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
-
 	"gridgis/geo"
 	"gridgis/grid"
 )
@@ -110,14 +108,26 @@ func asMVT(layer grid.TileLayer, features string) string {
 		", 'geom', 'fid') FROM (" + features + ") f WHERE f.geom IS NOT NULL"
 }
 
-// Tile implements grid.TileStore. The query is planned for its own
-// values every time: a generic plan (what a cached prepared statement
-// turns to after five runs) cannot tell a z0 tile over every row from a
-// z16 tile over a few, and at a million rows it was 4× slower. JIT
-// compilation costs more than it saves here, so it is off.
+// Tile implements grid.TileStore. The query runs in MapQueryMode, planned
+// for its own values every time: a generic plan cannot tell a z0 tile
+// over every row from a z16 tile over a few.
 func (db *DB) Tile(ctx context.Context, layer grid.TileLayer, t geo.Tile, scope grid.Scope) ([]byte, error) {
+	sql, args, err := db.TileQuery(layer, t, scope)
+	if err != nil {
+		return nil, err
+	}
+	var mvt []byte
+	if err := db.Pool.QueryRow(ctx, sql, mapArgs(args)...).Scan(&mvt); err != nil {
+		return nil, translate(err)
+	}
+	return mvt, nil
+}
+
+// TileQuery is the SQL text and arguments Tile runs (in MapQueryMode):
+// one row holding the encoded tile. The benchmark (bench/) times the bare query with it.
+func (db *DB) TileQuery(layer grid.TileLayer, t geo.Tile, scope grid.Scope) (string, []any, error) {
 	if err := t.Validate(); err != nil {
-		return nil, grid.Invalid("tile", "%v", err)
+		return "", nil, grid.Invalid("tile", "%v", err)
 	}
 	var sql string
 	var q *tileQuery
@@ -129,19 +139,9 @@ func (db *DB) Tile(ctx context.Context, layer grid.TileLayer, t geo.Tile, scope 
 	case grid.LayerRequests:
 		sql, q = requestTile(t, scope, db.Now())
 	default:
-		return nil, grid.Invalid("layer", "unknown layer %q", layer)
+		return "", nil, grid.Invalid("layer", "unknown layer %q", layer)
 	}
-	var mvt []byte
-	err := pgx.BeginTxFunc(ctx, db.Pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL jit = off"); err != nil {
-			return err
-		}
-		return tx.QueryRow(ctx, sql, q.w.args...).Scan(&mvt)
-	})
-	if err != nil {
-		return nil, translate(err)
-	}
-	return mvt, nil
+	return sql, q.w.args, nil
 }
 
 // gridTile selects the grid polygons in t with their organization counts;

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// client calls the endpoint with the bench's API token.
+type client struct {
+	http  *http.Client
+	base  string
+	token string
+}
+
+func newClient(base, token string, conns int) *client {
+	return &client{
+		http: &http.Client{
+			Timeout: 2 * time.Minute,
+			// Bodies are read as sent: no transparent decompression.
+			Transport: &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: conns},
+		},
+		base:  base,
+		token: token,
+	}
+}
+
+// get fetches path, with gzip when asked, and reads the whole body. It
+// keeps the body only when keep is set (for the bytes check); otherwise
+// it returns just the byte count.
+func (c *client) get(ctx context.Context, path string, gzip, keep bool) ([]byte, int64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	if gzip {
+		req.Header.Set("Accept-Encoding", "gzip")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1000))
+		return nil, 0, fmt.Errorf("GET %s: %s: %s", path, resp.Status, b)
+	}
+	if gzip && resp.Header.Get("Content-Encoding") != "gzip" {
+		return nil, 0, fmt.Errorf("GET %s: asked for gzip, got Content-Encoding %q", path, resp.Header.Get("Content-Encoding"))
+	}
+	if keep {
+		b, err := io.ReadAll(resp.Body)
+		return b, int64(len(b)), err
+	}
+	n, err := io.Copy(io.Discard, resp.Body)
+	return nil, n, err
+}
+
+// call is one timed operation.
+type call func(ctx context.Context) error
+
+// budget is how long, and how many times at least, each measurement runs.
+type budget struct {
+	minTime time.Duration
+	minRuns int
+}
+
+// timeOne runs fn once and returns how long it took.
+func timeOne(ctx context.Context, fn call) (time.Duration, error) {
+	start := time.Now()
+	err := fn(ctx)
+	return time.Since(start), err
+}
+
+// interleaved measures the calls one at a time, taking turns (a, b, c,
+// a, b, c, …), so that whatever else loads the machine weighs on each
+// alike and their ratios hold even on a noisy machine.
+func interleaved(ctx context.Context, b budget, calls ...call) ([]stats, error) {
+	lat := make([][]time.Duration, len(calls))
+	busy := make([]time.Duration, len(calls))
+	start := time.Now()
+	for i := 0; i < b.minRuns || time.Since(start) < b.minTime; i++ {
+		for j, fn := range calls {
+			d, err := timeOne(ctx, fn)
+			if err != nil {
+				return nil, err
+			}
+			lat[j] = append(lat[j], d)
+			busy[j] += d
+		}
+	}
+	out := make([]stats, len(calls))
+	for j := range calls {
+		out[j] = summarize(lat[j], busy[j])
+	}
+	return out, nil
+}
+
+// concurrent measures fn run by conc workers at once, each starting its
+// next call as soon as the last one ends.
+func concurrent(ctx context.Context, b budget, conc int, fn call) (stats, error) {
+	var (
+		mu   sync.Mutex
+		lat  []time.Duration
+		errs []error
+		wg   sync.WaitGroup
+	)
+	start := time.Now()
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				done := len(errs) > 0 || (len(lat) >= b.minRuns && time.Since(start) >= b.minTime)
+				mu.Unlock()
+				if done {
+					return
+				}
+				d, err := timeOne(ctx, fn)
+				mu.Lock()
+				if err != nil {
+					errs = append(errs, err)
+				} else {
+					lat = append(lat, d)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		return stats{}, errs[0]
+	}
+	return summarize(lat, time.Since(start)), nil
+}
+
+// warmUp runs each call a few times, so that statements are prepared,
+// connections open and caches warm before anything is timed.
+func warmUp(ctx context.Context, n int, calls ...call) error {
+	for range n {
+		for _, fn := range calls {
+			if err := fn(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

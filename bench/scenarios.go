@@ -1,0 +1,209 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/paulmach/orb"
+
+	"gridgis/geo"
+	"gridgis/grid"
+	"gridgis/grid/postgis"
+)
+
+// maxOrgLimit is the largest page the organizations endpoint serves; the
+// benchmark asks for it so that the whole bbox comes in one response.
+const maxOrgLimit = 10000
+
+// scenario is one request measured both ways: the endpoint over HTTP and
+// the bare SQL that the endpoint runs.
+type scenario struct {
+	name string
+	// path is the endpoint's path and query.
+	path string
+	// rows says what the response holds, for the table.
+	rows string
+	// sql and args are the query the endpoint runs for this request,
+	// args led by the query mode the store runs it in.
+	sql  string
+	args []any
+	// tile marks a one-row query returning the encoded tile; otherwise
+	// the query returns (id, bbox, feature text) rows.
+	tile bool
+}
+
+// admin is the scope of the bench user: everything.
+var admin = grid.Scope{All: true}
+
+// orgScenario lists the organizations in b, as an admin sees them.
+func orgScenario(db *postgis.DB, name string, b geo.BBox, count int64) (scenario, error) {
+	f := grid.OrgFilter{Scope: admin, BBox: &b, Limit: maxOrgLimit + 1} // as the handler asks
+	sql, args, err := db.OrgFeatureQuery(f)
+	if err != nil {
+		return scenario{}, err
+	}
+	bbox := fmtFloat(b.MinLon) + "," + fmtFloat(b.MinLat) + "," + fmtFloat(b.MaxLon) + "," + fmtFloat(b.MaxLat)
+	return scenario{
+		name: name,
+		path: "/api/v1/organizations?bbox=" + bbox + "&limit=" + strconv.Itoa(maxOrgLimit),
+		rows: thousands(count) + " features",
+		sql:  sql, args: append([]any{postgis.MapQueryMode}, args...),
+	}, nil
+}
+
+// tileScenario fetches one organizations tile, as an admin sees it.
+func tileScenario(db *postgis.DB, t geo.Tile, under int64) (scenario, error) {
+	sql, args, err := db.TileQuery(grid.LayerOrganizations, t, admin)
+	if err != nil {
+		return scenario{}, err
+	}
+	return scenario{
+		name: "tile z" + strconv.Itoa(t.Z),
+		path: fmt.Sprintf("/api/v1/tiles/%s/%d/%d/%d.mvt", grid.LayerOrganizations, t.Z, t.X, t.Y),
+		rows: thousands(under) + " orgs under it",
+		sql:  sql, args: append([]any{postgis.MapQueryMode}, args...), tile: true,
+	}, nil
+}
+
+func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+// bare runs the scenario's SQL through pgx and reads every byte of the
+// answer: the features (or the tile) the endpoint would send. It returns
+// their bytes, features joined by commas as the collection holds them.
+func (s scenario) bare(ctx context.Context, db *postgis.DB, keep bool) ([]byte, int, error) {
+	if s.tile {
+		var mvt []byte
+		err := db.Pool.QueryRow(ctx, s.sql, s.args...).Scan(&mvt)
+		return mvt, len(mvt), err
+	}
+	rows, err := db.Pool.Query(ctx, s.sql, s.args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []byte
+	size, n := 0, 0
+	for rows.Next() {
+		n++
+		if n > maxOrgLimit {
+			continue // the row that only tells the endpoint a next page exists
+		}
+		v := rows.RawValues()
+		for _, col := range v[:5] { // id and bbox, as the store scans them
+			size += len(col)
+		}
+		feature := v[5]
+		size += len(feature)
+		if keep {
+			if n > 1 {
+				out = append(out, ',')
+			}
+			out = append(out, feature...)
+		}
+	}
+	return out, size, rows.Err()
+}
+
+// checkSameBytes compares the endpoint's plain (un-gzipped) body with the
+// bare SQL's bytes: a tile must be identical; a collection must hold the
+// features exactly, between the collection's opening and its closing
+// members.
+func (s scenario) checkSameBytes(body, bare []byte) error {
+	if s.tile {
+		if !bytes.Equal(body, bare) {
+			return fmt.Errorf("%s: endpoint sent %d bytes, the bare SQL %d, and they differ", s.name, len(body), len(bare))
+		}
+		return nil
+	}
+	const open = `{"type":"FeatureCollection","features":[`
+	rest, ok := bytes.CutPrefix(body, []byte(open))
+	if !ok || !bytes.HasPrefix(rest, bare) || !bytes.HasPrefix(rest[len(bare):], []byte("],")) {
+		return fmt.Errorf("%s: the endpoint's features (%d bytes of body) are not the bare SQL's %d bytes", s.name, len(body), len(bare))
+	}
+	return nil
+}
+
+// zoneCentre is the centre of the demo zone's boundary.
+func zoneCentre(ctx context.Context, db *postgis.DB) (orb.Point, error) {
+	var p orb.Point
+	err := db.Pool.QueryRow(ctx, `SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(ST_Collect(boundary)) AS c FROM zone) z`).Scan(&p[0], &p[1])
+	return p, err
+}
+
+// countIn is the number of active organizations in b.
+func countIn(ctx context.Context, db *postgis.DB, b geo.BBox) (int64, error) {
+	var n int64
+	err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM organization
+WHERE active AND geom && ST_MakeEnvelope($1, $2, $3, $4, 4326)`, b.MinLon, b.MinLat, b.MaxLon, b.MaxLat).Scan(&n)
+	return n, err
+}
+
+// bboxFor grows a square bbox around centre until it holds about target
+// organizations, never more (so the whole bbox is one page): between 97 %
+// and 100 % of target, found by bisecting its half-width.
+func bboxFor(ctx context.Context, db *postgis.DB, centre orb.Point, target int64) (geo.BBox, int64, error) {
+	around := func(half float64) geo.BBox {
+		// Six decimals: what a client would send, and what the URL shows.
+		r := func(v float64) float64 { v, _ = strconv.ParseFloat(strconv.FormatFloat(v, 'f', 6, 64), 64); return v }
+		return geo.BBox{MinLon: r(centre[0] - half), MinLat: r(centre[1] - half), MaxLon: r(centre[0] + half), MaxLat: r(centre[1] + half)}
+	}
+	lo, hi := 0.0, 1.0 // degrees; far more than the zone
+	var b geo.BBox
+	var n int64
+	for range 40 {
+		mid := (lo + hi) / 2
+		b = around(mid)
+		var err error
+		if n, err = countIn(ctx, db, b); err != nil {
+			return b, 0, err
+		}
+		switch {
+		case n > target:
+			hi = mid
+		case n*100 < target*97:
+			lo = mid
+		default:
+			return b, n, nil
+		}
+	}
+	return b, n, fmt.Errorf("no bbox around %v holds about %d organizations (last try: %d)", centre, target, n)
+}
+
+// densestTile is the zoom z tile holding the most active organizations,
+// and how many it holds.
+func densestTile(ctx context.Context, db *postgis.DB, z int) (geo.Tile, int64, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT ST_X(geom), ST_Y(geom) FROM organization WHERE active`)
+	if err != nil {
+		return geo.Tile{}, 0, err
+	}
+	defer rows.Close()
+	counts := map[geo.Tile]int64{}
+	for rows.Next() {
+		var p orb.Point
+		if err := rows.Scan(&p[0], &p[1]); err != nil {
+			return geo.Tile{}, 0, err
+		}
+		counts[geo.TileAt(p, z)]++
+	}
+	if err := rows.Err(); err != nil {
+		return geo.Tile{}, 0, err
+	}
+	var best geo.Tile
+	var most int64
+	for t, n := range counts {
+		if n > most || (n == most && (t.Y < best.Y || (t.Y == best.Y && t.X < best.X))) {
+			best, most = t, n
+		}
+	}
+	if most == 0 {
+		return best, 0, fmt.Errorf("no organizations to make tiles of")
+	}
+	return best, most, nil
+}
+
+// countInTile is the number of active organizations in tile t.
+func countInTile(ctx context.Context, db *postgis.DB, t geo.Tile) (int64, error) {
+	return countIn(ctx, db, t.BBox(0))
+}
