@@ -23,3 +23,54 @@ export function byId<T extends HTMLElement>(id: string): T {
   if (!node) throw new Error(`missing #${id} in index.html`);
   return node as T;
 }
+
+/** A titled section of a side-panel detail view. */
+export function section(title: string, content: HTMLElement): HTMLElement {
+  const s = el('section', 'detail-section');
+  s.append(el('h4', 'detail-section-title', title), content);
+  return s;
+}
+
+/** What formFields gives a form: its field builder and error display. */
+export interface FormFields {
+  /** A labelled field box for control, with an error line under it. */
+  field(name: string, label: string, control: HTMLElement, extra?: HTMLElement): HTMLDivElement;
+  /** Each field's error line, by field name. */
+  errorsAt: Map<string, HTMLElement>;
+  /** Shows these errors (by field name) and clears the others. */
+  showErrors(errors: Readonly<Partial<Record<string, string>>>): void;
+}
+
+/**
+ * Field boxes for one form; ids are `${idPrefix}-${name}`. A fieldset gets
+ * a span for its label, since a label cannot point at it.
+ */
+export function formFields(idPrefix: string): FormFields {
+  const errorsAt = new Map<string, HTMLElement>();
+  const controls = new Map<string, HTMLElement>();
+  return {
+    field(name, label, control, extra) {
+      const box = el('div', 'form-field');
+      box.dataset.field = name;
+      control.id = `${idPrefix}-${name}`;
+      const lab = el(control instanceof HTMLFieldSetElement ? 'span' : 'label', 'label', label);
+      if (lab instanceof HTMLLabelElement) lab.htmlFor = control.id;
+      const err = el('p', 'field-error');
+      err.id = `${control.id}-error`;
+      control.setAttribute('aria-describedby', err.id);
+      errorsAt.set(name, err);
+      controls.set(name, control);
+      box.append(lab, control);
+      if (extra) box.append(extra);
+      box.append(err);
+      return box;
+    },
+    errorsAt,
+    showErrors(errors) {
+      for (const [name, err] of errorsAt) {
+        err.textContent = errors[name] ?? '';
+        controls.get(name)?.setAttribute('aria-invalid', String(Boolean(errors[name])));
+      }
+    },
+  };
+}

@@ -4,7 +4,7 @@
 // liaisons), the form that assigns or pins its liaison by hand (admins,
 // and officers for liaisons of the organization's grid), and the log.
 import type { Api, ContactEntry, ContactKind, LiaisonFeature, OrgFeature } from './api';
-import { button, el } from './dom';
+import { button, el, formFields, section } from './dom';
 import {
   CONTACT_KINDS,
   CONTACT_NOTE_MAX,
@@ -18,7 +18,6 @@ import {
   liaisonChoices,
   liaisonOption,
   orgActionFailure,
-  type ContactErrors,
 } from './contacts';
 import { formatDateTime, kindLabel } from './i18n';
 import { kindColor } from './layers/organizations';
@@ -193,22 +192,7 @@ export function createOrgPanel(deps: OrgPanelDeps): OrgPanel {
     if (form.kind === '') form.kind = p.visit_overdue ? 'visit' : 'contact';
     const f = el('form', 'contact-form');
     f.noValidate = true;
-    const errorsAt = new Map<string, HTMLElement>();
-    const fieldBox = (name: string, label: string, control: HTMLElement, extra?: HTMLElement) => {
-      const box = el('div', 'form-field');
-      box.dataset.field = name;
-      control.id = `contact-${name}`;
-      const lab = el(control instanceof HTMLFieldSetElement ? 'span' : 'label', 'label', label);
-      if (lab instanceof HTMLLabelElement) lab.htmlFor = control.id;
-      const err = el('p', 'field-error');
-      err.id = `contact-${name}-error`;
-      control.setAttribute('aria-describedby', err.id);
-      errorsAt.set(name, err);
-      box.append(lab, control);
-      if (extra) box.append(extra);
-      box.append(err);
-      return box;
-    };
+    const { field: fieldBox, showErrors } = formFields('contact');
 
     const kinds = el('fieldset', 'segmented');
     kinds.setAttribute('aria-label', '类型');
@@ -260,13 +244,6 @@ export function createOrgPanel(deps: OrgPanelDeps): OrgPanel {
     const buttons = el('div', 'form-buttons');
     buttons.append(submit);
     f.append(fieldBox('kind', '类型', kinds), fieldBox('at', '时间', at, atHint), fieldBox('note', '情况说明（选填）', note, counter), message, buttons);
-
-    const showErrors = (errors: ContactErrors) => {
-      for (const [name, pEl] of errorsAt) {
-        pEl.textContent = errors[name as keyof ContactErrors] ?? '';
-        pEl.parentElement?.querySelector('input:not([type=radio]), textarea, fieldset')?.setAttribute('aria-invalid', String(Boolean(errors[name as keyof ContactErrors])));
-      }
-    };
 
     f.addEventListener('submit', async (e) => {
       e.preventDefault();
@@ -425,10 +402,4 @@ export function createOrgPanel(deps: OrgPanelDeps): OrgPanel {
       if (side.owns(self)) side.close();
     },
   };
-}
-
-function section(title: string, content: HTMLElement): HTMLElement {
-  const s = el('section', 'detail-section');
-  s.append(el('h4', 'detail-section-title', title), content);
-  return s;
 }

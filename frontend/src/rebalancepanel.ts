@@ -4,7 +4,7 @@
 // changed since is refused (409) and can be rebuilt with the same options.
 // Planners see the plans read-only.
 import type { Api, MoveFeature, Plan, PlanSummary } from './api';
-import { button, el } from './dom';
+import { button, el, section } from './dom';
 import { formatDateTime } from './i18n';
 import { MOVE_COLORS } from './layers/moves';
 import {
@@ -474,10 +474,4 @@ export function createRebalancePanel(deps: RebalanceDeps, onState: (s: PlanState
       if (side.owns(self)) side.close();
     },
   };
-}
-
-function section(title: string, content: HTMLElement): HTMLElement {
-  const s = el('section', 'detail-section');
-  s.append(el('h4', 'detail-section-title', title), content);
-  return s;
 }

@@ -3,7 +3,7 @@
 // the signed-in user may take now, each with the fields it needs. It also
 // holds the form that reports a new request for an organization.
 import type { Api, LiaisonFeature, RequestDetail, RequestEvent } from './api';
-import { button, el } from './dom';
+import { button, el, formFields, section } from './dom';
 import { categoryLabel, formatDateTime, requestCategories, requestTopics, statusLabel, text, topicLabel } from './i18n';
 import {
   MAX_DESCRIPTION,
@@ -24,7 +24,6 @@ import {
   timelineEntry,
   type ActionSpec,
   type Attempt,
-  type FieldErrors,
 } from './requests';
 import type { User } from './session';
 import type { PanelOwner, SidePanel } from './sidepanel';
@@ -309,23 +308,7 @@ export function createDetailPanel(deps: DetailDeps): DetailPanel {
     f.dataset.action = spec.action;
     const message = el('p', 'form-message');
     message.setAttribute('role', 'alert');
-    const errorsAt = new Map<string, HTMLElement>();
-    const fieldBox = (name: string, label: string, control: HTMLElement, extra?: HTMLElement) => {
-      const box = el('div', 'form-field');
-      box.dataset.field = name;
-      const id = `rq-${spec.action}-${name}`;
-      control.id = id;
-      const lab = el('label', '', label);
-      lab.htmlFor = id;
-      const err = el('p', 'field-error');
-      err.id = `${id}-error`;
-      control.setAttribute('aria-describedby', err.id);
-      errorsAt.set(name, err);
-      box.append(lab, control);
-      if (extra) box.append(extra);
-      box.append(err);
-      return box;
-    };
+    const { field: fieldBox, errorsAt, showErrors } = formFields(`rq-${spec.action}`);
 
     let select: HTMLSelectElement | null = null;
     let keepUnit: HTMLInputElement | null = null;
@@ -409,14 +392,6 @@ export function createDetailPanel(deps: DetailDeps): DetailPanel {
     buttons.append(submit, button('cancel', text.request.cancel, cancel));
     f.append(message, buttons);
 
-    const showErrors = (errors: FieldErrors) => {
-      for (const [name, p] of errorsAt) {
-        p.textContent = errors[name] ?? '';
-        const control = p.parentElement?.querySelector('select, textarea, input, .stars');
-        control?.setAttribute('aria-invalid', String(Boolean(errors[name])));
-      }
-    };
-
     f.addEventListener('submit', async (e) => {
       e.preventDefault();
       if (busy) return;
@@ -473,22 +448,7 @@ export function createDetailPanel(deps: DetailDeps): DetailPanel {
     f.noValidate = true;
     const message = el('p', 'form-message');
     message.setAttribute('role', 'alert');
-    const errorsAt = new Map<string, HTMLElement>();
-    const fieldBox = (name: string, label: string, control: HTMLElement, extra?: HTMLElement) => {
-      const box = el('div', 'form-field');
-      box.dataset.field = name;
-      control.id = `report-${name}`;
-      const lab = el(control instanceof HTMLFieldSetElement ? 'span' : 'label', 'label', label);
-      if (lab instanceof HTMLLabelElement) lab.htmlFor = control.id;
-      const err = el('p', 'field-error');
-      err.id = `report-${name}-error`;
-      control.setAttribute('aria-describedby', err.id);
-      errorsAt.set(name, err);
-      box.append(lab, control);
-      if (extra) box.append(extra);
-      box.append(err);
-      return box;
-    };
+    const { field: fieldBox, showErrors } = formFields('report');
 
     const orgLine = el('p', 'report-org');
     orgLine.append(el('span', 'muted', `${text.request.reportFor}：`), el('strong', '', org.name));
@@ -549,13 +509,6 @@ export function createDetailPanel(deps: DetailDeps): DetailPanel {
       buttons,
     );
 
-    const showErrors = (errors: FieldErrors) => {
-      for (const [name, p] of errorsAt) {
-        p.textContent = errors[name] ?? '';
-        p.parentElement?.querySelector('input:not([type=radio]), textarea, select, fieldset')?.setAttribute('aria-invalid', String(Boolean(errors[name])));
-      }
-    };
-
     f.addEventListener('submit', async (e) => {
       e.preventDefault();
       if (busy) return;
@@ -608,10 +561,4 @@ export function createDetailPanel(deps: DetailDeps): DetailPanel {
       close();
     },
   };
-}
-
-function section(title: string, content: HTMLElement): HTMLElement {
-  const s = el('section', 'detail-section');
-  s.append(el('h4', 'detail-section-title', title), content);
-  return s;
 }
