@@ -2,12 +2,13 @@
 // with its figure and what it was taken over. A copy of the grid polygons
 // in a source of its own, so the grid layers and their feature state are
 // left as they are; the usual grid labels step aside while it shows.
-import type { GeoJSONSource, Map as MapLibreMap } from 'maplibre-gl';
-import type { Feature, FeatureCollection, Point } from 'geojson';
+import type { Map as MapLibreMap } from 'maplibre-gl';
+import type { Feature, Point } from 'geojson';
 import type { GridFeature } from '../api';
 import { labelPoint } from '../geometry';
 import { LABEL_FONTS, LABEL_FONTS_BOLD } from '../theme';
 import { GRID_LABEL_LAYER } from './grids';
+import { addEmptySources, setFeatures, setVisible } from './sources';
 
 export const CHOROPLETH_SOURCE = 'stats-grids';
 export const CHOROPLETH_LABEL_SOURCE = 'stats-labels';
@@ -23,12 +24,9 @@ export interface ChoroplethEntry {
   label: string;
 }
 
-const empty: FeatureCollection = { type: 'FeatureCollection', features: [] };
-
 /** Adds the (empty, hidden) choropleth below `fillBefore`, its labels on top. */
 export function addChoroplethLayers(map: MapLibreMap, fillBefore?: string): void {
-  map.addSource(CHOROPLETH_SOURCE, { type: 'geojson', data: empty });
-  map.addSource(CHOROPLETH_LABEL_SOURCE, { type: 'geojson', data: empty });
+  addEmptySources(map, [CHOROPLETH_SOURCE, CHOROPLETH_LABEL_SOURCE]);
   map.addLayer(
     {
       id: CHOROPLETH_LAYER,
@@ -71,9 +69,8 @@ export function setChoropleth(map: MapLibreMap, grids: readonly GridFeature[], e
       if (at) labels.push({ type: 'Feature', id: g.id, geometry: { type: 'Point', coordinates: at }, properties: { name: g.properties.name, label: e.label } });
     }
   }
-  (map.getSource(CHOROPLETH_SOURCE) as GeoJSONSource | undefined)?.setData({ type: 'FeatureCollection', features: fills });
-  (map.getSource(CHOROPLETH_LABEL_SOURCE) as GeoJSONSource | undefined)?.setData({ type: 'FeatureCollection', features: labels });
-  map.setLayoutProperty(CHOROPLETH_LAYER, 'visibility', on ? 'visible' : 'none');
-  map.setLayoutProperty(CHOROPLETH_LABEL_LAYER, 'visibility', on ? 'visible' : 'none');
-  map.setLayoutProperty(GRID_LABEL_LAYER, 'visibility', on ? 'none' : 'visible');
+  setFeatures(map, CHOROPLETH_SOURCE, fills);
+  setFeatures(map, CHOROPLETH_LABEL_SOURCE, labels);
+  setVisible(map, [CHOROPLETH_LAYER, CHOROPLETH_LABEL_LAYER], on);
+  setVisible(map, [GRID_LABEL_LAYER], !on);
 }

@@ -1,9 +1,10 @@
 // The liaison layers: each liaison's base, and the active assignments as
 // thin lines from base to organization (pinned ones in amber). Off until
 // the legend's 包联关系 toggle (or a rebalance plan) turns them on.
-import type { GeoJSONSource, Map as MapLibreMap } from 'maplibre-gl';
+import type { Map as MapLibreMap } from 'maplibre-gl';
 import type { AssignmentFeature, LiaisonFeature } from '../api';
 import { LABEL_FONTS } from '../theme';
+import { addEmptySources, setFeatures, setVisible } from './sources';
 
 export const LIAISON_SOURCE = 'liaisons';
 export const ASSIGNMENT_SOURCE = 'assignments';
@@ -14,12 +15,9 @@ export const ASSIGNMENT_LAYER = 'assignments';
 export const LIAISON_COLOR = '#343a40';
 export const PINNED_COLOR = '#f08c00';
 
-const empty = { type: 'FeatureCollection' as const, features: [] };
-
 /** Adds the (empty, hidden) layers: the lines below `linesBefore`, the bases below `basesBefore`. */
 export function addLiaisonLayers(map: MapLibreMap, linesBefore?: string, basesBefore?: string): void {
-  map.addSource(ASSIGNMENT_SOURCE, { type: 'geojson', data: empty });
-  map.addSource(LIAISON_SOURCE, { type: 'geojson', data: empty });
+  addEmptySources(map, [ASSIGNMENT_SOURCE, LIAISON_SOURCE]);
   map.addLayer(
     {
       id: ASSIGNMENT_LAYER,
@@ -71,13 +69,12 @@ export function addLiaisonLayers(map: MapLibreMap, linesBefore?: string, basesBe
 }
 
 export function setLiaisonData(map: MapLibreMap, liaisons: readonly LiaisonFeature[], assignments: readonly AssignmentFeature[]): void {
-  (map.getSource(LIAISON_SOURCE) as GeoJSONSource | undefined)?.setData({ type: 'FeatureCollection', features: [...liaisons] });
-  (map.getSource(ASSIGNMENT_SOURCE) as GeoJSONSource | undefined)?.setData({ type: 'FeatureCollection', features: [...assignments] });
+  setFeatures(map, LIAISON_SOURCE, liaisons);
+  setFeatures(map, ASSIGNMENT_SOURCE, assignments);
 }
 
 /** Shows the bases, and the assignment lines when `lines`. */
 export function setLiaisonsVisible(map: MapLibreMap, bases: boolean, lines: boolean): void {
-  map.setLayoutProperty(LIAISON_LAYER, 'visibility', bases ? 'visible' : 'none');
-  map.setLayoutProperty(LIAISON_LABEL_LAYER, 'visibility', bases ? 'visible' : 'none');
-  map.setLayoutProperty(ASSIGNMENT_LAYER, 'visibility', lines ? 'visible' : 'none');
+  setVisible(map, [LIAISON_LAYER, LIAISON_LABEL_LAYER], bases);
+  setVisible(map, [ASSIGNMENT_LAYER], lines);
 }

@@ -2,10 +2,11 @@
 // pair the plan ends (old base → organization) as a grey dashed line and
 // the pair it makes (organization → new base) as a solid violet one, with
 // arrows pointing from old to new, and a ring on the organization.
-import type { ExpressionSpecification, GeoJSONSource, Map as MapLibreMap } from 'maplibre-gl';
+import type { ExpressionSpecification, LineLayerSpecification, Map as MapLibreMap } from 'maplibre-gl';
 import type { Feature, Point } from 'geojson';
 import type { MoveFeature } from '../api';
 import { moveOrgPoint, moveSegments } from '../rebalance';
+import { addEmptySources, setFeatures, setVisible } from './sources';
 
 export const MOVE_SOURCE = 'moves';
 export const MOVE_ORG_SOURCE = 'move-orgs';
@@ -41,38 +42,20 @@ function arrowImage(): ImageData | null {
 
 /** Adds the (empty, hidden) move layers below `beforeId`. */
 export function addMoveLayers(map: MapLibreMap, beforeId?: string): void {
-  const empty = { type: 'FeatureCollection' as const, features: [] };
-  map.addSource(MOVE_SOURCE, { type: 'geojson', data: empty, promoteId: 'org_id' });
-  map.addSource(MOVE_ORG_SOURCE, { type: 'geojson', data: empty, promoteId: 'org_id' });
+  addEmptySources(map, [MOVE_SOURCE, MOVE_ORG_SOURCE], 'org_id');
   const arrow = arrowImage();
   if (arrow && !map.hasImage(ARROW_IMAGE)) map.addImage(ARROW_IMAGE, arrow, { sdf: true });
-  map.addLayer(
-    {
-      id: MOVE_FROM_LAYER,
-      type: 'line',
-      source: MOVE_SOURCE,
-      filter: ['==', ['get', 'role'], 'from'],
-      layout: { visibility: 'none', 'line-cap': 'round' },
-      paint: {
-        'line-color': MOVE_COLORS.from,
-        'line-width': ['case', selected, 3.5, 2],
-        'line-dasharray': [2, 1.5],
-        'line-opacity': 0.9,
-      },
-    },
-    beforeId,
-  );
-  map.addLayer(
-    {
-      id: MOVE_TO_LAYER,
-      type: 'line',
-      source: MOVE_SOURCE,
-      filter: ['==', ['get', 'role'], 'to'],
-      layout: { visibility: 'none', 'line-cap': 'round' },
-      paint: { 'line-color': MOVE_COLORS.to, 'line-width': ['case', selected, 4.5, 2.5], 'line-opacity': 0.9 },
-    },
-    beforeId,
-  );
+  // The segments of one role ('from' or 'to') as a line layer.
+  const roleLine = (id: string, role: keyof typeof MOVE_COLORS, paint: LineLayerSpecification['paint']): LineLayerSpecification => ({
+    id,
+    type: 'line',
+    source: MOVE_SOURCE,
+    filter: ['==', ['get', 'role'], role],
+    layout: { visibility: 'none', 'line-cap': 'round' },
+    paint: { 'line-color': MOVE_COLORS[role], 'line-opacity': 0.9, ...paint },
+  });
+  map.addLayer(roleLine(MOVE_FROM_LAYER, 'from', { 'line-width': ['case', selected, 3.5, 2], 'line-dasharray': [2, 1.5] }), beforeId);
+  map.addLayer(roleLine(MOVE_TO_LAYER, 'to', { 'line-width': ['case', selected, 4.5, 2.5] }), beforeId);
   if (arrow) {
     map.addLayer(
       {
@@ -115,18 +98,19 @@ const MOVE_LAYERS = [MOVE_FROM_LAYER, MOVE_TO_LAYER, MOVE_ARROW_LAYER, MOVE_ORG_
 
 /** Draws a plan's moves (none: an empty list) and shows or hides them. */
 export function setMoves(map: MapLibreMap, moves: readonly MoveFeature[], visible: boolean): void {
-  (map.getSource(MOVE_SOURCE) as GeoJSONSource | undefined)?.setData({ type: 'FeatureCollection', features: moves.flatMap(moveSegments) });
+  setFeatures(map, MOVE_SOURCE, moves.flatMap(moveSegments));
   const orgs: Feature<Point, { org_id: number }>[] = [];
   for (const m of moves) {
     const at = moveOrgPoint(m);
     if (at) orgs.push({ type: 'Feature', geometry: { type: 'Point', coordinates: at }, properties: { org_id: m.properties.org_id } });
   }
-  (map.getSource(MOVE_ORG_SOURCE) as GeoJSONSource | undefined)?.setData({ type: 'FeatureCollection', features: orgs });
+  setFeatures(map, MOVE_ORG_SOURCE, orgs);
   setMovesVisible(map, visible);
 }
 
 export function setMovesVisible(map: MapLibreMap, visible: boolean): void {
-  for (const id of MOVE_LAYERS) if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', visible ? 'visible' : 'none');
+  // The arrow layer is missing where no canvas could draw its image.
+  setVisible(map, MOVE_LAYERS.filter((id) => map.getLayer(id)), visible);
 }
 
 /** Marks one moved organization's lines and ring (null: none). */
