@@ -31,6 +31,13 @@ export function section(title: string, content: HTMLElement): HTMLElement {
   return s;
 }
 
+/** A side panel's notice line; role 'alert' for news the reader must not miss. */
+export function noticeLine(textContent: string, role: 'status' | 'alert'): HTMLParagraphElement {
+  const n = el('p', 'detail-notice', textContent);
+  n.setAttribute('role', role);
+  return n;
+}
+
 /** What formFields gives a form: its field builder and error display. */
 export interface FormFields {
   /** A labelled field box for control, with an error line under it. */

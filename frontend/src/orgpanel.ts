@@ -4,7 +4,7 @@
 // liaisons), the form that assigns or pins its liaison by hand (admins,
 // and officers for liaisons of the organization's grid), and the log.
 import type { Api, ContactEntry, ContactKind, LiaisonFeature, OrgFeature } from './api';
-import { button, el, formFields, section } from './dom';
+import { button, el, formFields, noticeLine, section } from './dom';
 import {
   CONTACT_KINDS,
   CONTACT_NOTE_MAX,
@@ -135,11 +135,7 @@ export function createOrgPanel(deps: OrgPanelDeps): OrgPanel {
   function render(org: OrgFeature, liaisons: readonly LiaisonFeature[], pinned: boolean | null, notice?: string): void {
     const p = org.properties;
     const nodes: HTMLElement[] = [];
-    if (notice) {
-      const n = el('p', 'detail-notice', notice);
-      n.setAttribute('role', 'status');
-      nodes.push(n);
-    }
+    if (notice) nodes.push(noticeLine(notice, 'status'));
     const head = el('div', 'org-head');
     const badge = el('span', 'popup-badge', kindLabel(p.kind));
     badge.style.setProperty('--badge-color', kindColor(p.kind));

@@ -4,7 +4,7 @@
 // changed since is refused (409) and can be rebuilt with the same options.
 // Planners see the plans read-only.
 import type { Api, MoveFeature, Plan, PlanSummary } from './api';
-import { button, el, section } from './dom';
+import { button, el, noticeLine, section } from './dom';
 import { formatDateTime } from './i18n';
 import { MOVE_COLORS } from './layers/moves';
 import {
@@ -229,11 +229,7 @@ export function createRebalancePanel(deps: RebalanceDeps, onState: (s: PlanState
       ),
     );
     if (isAdmin) nodes.push(optionsForm());
-    if (notice) {
-      const n = el('p', 'detail-notice', notice);
-      n.setAttribute('role', 'status');
-      nodes.push(n);
-    }
+    if (notice) nodes.push(noticeLine(notice, 'status'));
     let alert: HTMLElement | null = null;
     if (failure) nodes.push((alert = failureBox(failure)));
     if (plan) nodes.push(...planView(plan));

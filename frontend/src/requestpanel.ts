@@ -3,7 +3,7 @@
 // the signed-in user may take now, each with the fields it needs. It also
 // holds the form that reports a new request for an organization.
 import type { Api, LiaisonFeature, RequestDetail, RequestEvent } from './api';
-import { button, el, formFields, section } from './dom';
+import { button, el, formFields, noticeLine, section } from './dom';
 import { categoryLabel, formatDateTime, requestCategories, requestTopics, statusLabel, text, topicLabel } from './i18n';
 import {
   MAX_DESCRIPTION,
@@ -167,11 +167,7 @@ export function createDetailPanel(deps: DetailDeps): DetailPanel {
     root.dataset.status = d.status;
     const liaisonName = (lid: number) => liaisons.find((l) => l.id === lid)?.properties.name;
     const nodes: HTMLElement[] = [];
-    if (notice) {
-      const n = el('p', 'detail-notice', notice);
-      n.setAttribute('role', 'alert');
-      nodes.push(n);
-    }
+    if (notice) nodes.push(noticeLine(notice, 'alert'));
 
     const head = el('div', 'rq-head');
     head.append(el('span', 'rq-id', `#${d.id}`), el('h3', 'rq-title', d.title));
