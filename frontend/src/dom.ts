@@ -38,6 +38,18 @@ export function noticeLine(textContent: string, role: 'status' | 'alert'): HTMLP
   return n;
 }
 
+/** One option of a segmented radio group (a fieldset.segmented): its label, holding the radio. */
+export function segment(group: string, value: string, checked: boolean, name: string, hint: string): { label: HTMLLabelElement; input: HTMLInputElement } {
+  const label = el('label', 'segment');
+  const input = el('input');
+  input.type = 'radio';
+  input.name = group;
+  input.value = value;
+  input.checked = checked;
+  label.append(input, el('span', 'segment-name', name), el('span', 'segment-hint', hint));
+  return { label, input };
+}
+
 /** What formFields gives a form: its field builder and error display. */
 export interface FormFields {
   /** A labelled field box for control, with an error line under it. */

@@ -4,7 +4,7 @@
 // liaisons), the form that assigns or pins its liaison by hand (admins,
 // and officers for liaisons of the organization's grid), and the log.
 import type { Api, ContactEntry, ContactKind, LiaisonFeature, OrgFeature } from './api';
-import { button, el, formFields, noticeLine, section } from './dom';
+import { button, el, formFields, noticeLine, section, segment } from './dom';
 import {
   CONTACT_KINDS,
   CONTACT_NOTE_MAX,
@@ -196,18 +196,12 @@ export function createOrgPanel(deps: OrgPanelDeps): OrgPanel {
     submit.type = 'submit';
     const label = () => `登记${contactKindLabel(form.kind)}`;
     for (const k of CONTACT_KINDS) {
-      const lab = el('label', 'segment');
-      const input = el('input');
-      input.type = 'radio';
-      input.name = 'contact-kind';
-      input.value = k;
-      input.checked = form.kind === k;
-      input.addEventListener('change', () => {
+      const seg = segment('contact-kind', k, form.kind === k, contactKindLabel(k), k === 'visit' ? '每月一走访' : '每周一联系');
+      seg.input.addEventListener('change', () => {
         form.kind = k;
         submit.textContent = label();
       });
-      lab.append(input, el('span', 'segment-name', contactKindLabel(k)), el('span', 'segment-hint', k === 'visit' ? '每月一走访' : '每周一联系'));
-      kinds.append(lab);
+      kinds.append(seg.label);
     }
     submit.textContent = label();
 

@@ -3,7 +3,7 @@
 // the signed-in user may take now, each with the fields it needs. It also
 // holds the form that reports a new request for an organization.
 import type { Api, LiaisonFeature, RequestDetail, RequestEvent } from './api';
-import { button, el, formFields, noticeLine, section } from './dom';
+import { button, el, formFields, noticeLine, section, segment } from './dom';
 import { categoryLabel, formatDateTime, requestCategories, requestTopics, statusLabel, text, topicLabel } from './i18n';
 import {
   MAX_DESCRIPTION,
@@ -452,14 +452,7 @@ export function createDetailPanel(deps: DetailDeps): DetailPanel {
     const category = el('fieldset', 'segmented');
     category.setAttribute('aria-label', text.request.category);
     for (const c of requestCategories) {
-      const lab = el('label', 'segment');
-      const input = el('input');
-      input.type = 'radio';
-      input.name = 'category';
-      input.value = c;
-      input.checked = c === 'ordinary';
-      lab.append(input, el('span', 'segment-name', categoryLabel(c)), el('span', 'segment-hint', text.request.categoryHint[c] ?? ''));
-      category.append(lab);
+      category.append(segment('category', c, c === 'ordinary', categoryLabel(c), text.request.categoryHint[c] ?? '').label);
     }
 
     const topic = el('select', 'input');
