@@ -83,9 +83,12 @@ const (
 
 // Unit is a member of the 红领企服联盟 that a request can be handed to.
 type Unit struct {
-	ID      int64
-	ZoneID  int64
-	Name    string
-	Kind    UnitKind
-	Contact string
+	ID      int64    `json:"id"`
+	ZoneID  int64    `json:"zone_id"`
+	Name    string   `json:"name"`
+	Kind    UnitKind `json:"kind"`
+	Contact string   `json:"contact"`
 }
+
+// UnitKinds lists the alliance unit kinds.
+var UnitKinds = []UnitKind{UnitGovernment, UnitBank, UnitInvestor, UnitResearch, UnitAssociation, UnitService}

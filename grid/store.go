@@ -143,6 +143,12 @@ type RequestDetail struct {
 	Events   []RequestEvent
 }
 
+// UnitStore lists the alliance units.
+type UnitStore interface {
+	// Units lists the alliance units of a zone, by name.
+	Units(ctx context.Context, zoneID int64) ([]Unit, error)
+}
+
 // EventStore delivers the live changes the map shows.
 type EventStore interface {
 	// ListenEvents calls connected once it listens, then fn for each

@@ -85,6 +85,7 @@ var coreAccess = []accessRow{
 	{method: "POST", route: "/api/v1/requests/:id/transitions", path: "/api/v1/requests/{request}/transitions",
 		body: `{"action":"start","version":1}`, want: statuses{unauth, conflict, conflict, notFound, forbidden, forbidden}},
 	{method: "GET", route: "/api/v1/events", want: statuses{unauth, ok, ok, ok, ok, ok}},
+	{method: "GET", route: "/api/v1/units", want: statuses{unauth, ok, ok, ok, ok, ok}},
 	{method: "GET", route: "/api/v1/coverage", path: "/api/v1/coverage?indicator=party_org", want: statuses{unauth, ok, ok, ok, ok, ok}},
 	{method: "GET", route: "/api/v1/coverage/gaps", path: "/api/v1/coverage/gaps?indicator=liaison", want: statuses{unauth, ok, ok, ok, ok, ok}},
 	{method: "GET", route: "/*", path: "/some/app/path", want: statuses{ok, ok, ok, ok, ok, ok}},

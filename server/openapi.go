@@ -564,6 +564,7 @@ func openAPISchemas() obj {
 				grid.GridReasons)),
 			"version":         obj{"type": "integer", "minimum": 1, "description": "for optimistic concurrency (PATCH)"},
 			"liaison_id":      nullable(integer("the active liaison")),
+			"pinned":          boolean("the assignment is pinned: rebalancing keeps it"),
 			"last_contact_at": nullable(dateTime("the last contact (联系)")),
 			"last_visit_at":   nullable(dateTime("the last visit (走访)")),
 			"open_requests":   obj{"type": "integer", "minimum": 0, "description": "requests not yet verified or rejected"},

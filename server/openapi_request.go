@@ -46,6 +46,9 @@ func requestPaths() obj {
 				"allow answers 409 and changes nothing. Each step writes one event in the same transaction.",
 			[]obj{paramRef("id")},
 			requestAnswers(obj{"200": jsonResponse("The request after the step", "Request")})), "TransitionInput")},
+		"/api/v1/units": obj{"get": op("requests", "Alliance units (红领企服联盟成员单位)",
+			"The units of the caller's zone that requests can be handed to (assign with unit_id).", nil,
+			protected(obj{"200": jsonResponse("The units, by name", "UnitList")}))},
 		"/api/v1/events": obj{"get": op("requests", "Live changes (server-sent events)",
 			"A text/event-stream of `request` (a request's step), `contact` (a contact logged) and `resync` (reload: "+
 				"events may have been missed) events, each with an `id`; only what the caller may see. A stream "+
@@ -70,6 +73,10 @@ func requestSchemas() obj {
 		"data": obj{"type": "object", "description": "assign: liaison_id, unit_id; verify: satisfaction; supervise: level"},
 	})
 	return obj{
+		"UnitList": object("The alliance units", obj{"units": arrayOf(object("An alliance unit", obj{
+			"id": integer(""), "zone_id": integer(""), "name": str(""), "contact": str(""),
+			"kind": enum("", grid.UnitKinds),
+		}))}),
 		"RequestEvent": event,
 		"Request": object("A request (诉求) with its history", obj{
 			"id": integer(""), "zone_id": integer(""), "org_id": integer(""), "org_name": str(""),

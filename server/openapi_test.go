@@ -172,6 +172,7 @@ func TestOpenAPIValidatesResponses(t *testing.T) {
 		{p: admin, target: "/api/v1/liaisons"},
 		{p: officerA, target: "/api/v1/assignments"},
 		{p: admin, target: "/api/v1/requests?status=open"},
+		{p: liaison, target: "/api/v1/units"},
 		{p: liaison, method: "POST", target: "/api/v1/requests", status: http.StatusCreated,
 			body: `{"org_id":` + org + `,"category":"ordinary","title":"接口文档测试","topic":"innovation"}`},
 		{p: liaison, target: "/api/v1/requests/" + req},

@@ -476,3 +476,49 @@ WHERE datname = current_database() AND query = 'LISTEN gridgis_events'`).Scan(&n
 	}
 	t.Fatal("the server does not listen for events")
 }
+
+// The alliance units of the caller's zone are listed for the assign form,
+// and organizations say whether their assignment is pinned.
+func TestUnitsAndPinned(t *testing.T) {
+	fx := setup(t)
+	ctx := context.Background()
+	var unitID int64
+	if err := fx.db.Pool.QueryRow(ctx, `INSERT INTO unit (zone_id, name, kind) VALUES ($1, '高新区供电服务中心', 'service') RETURNING id`,
+		fx.zone.ID).Scan(&unitID); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fx.db.Pool.Exec(context.Background(), `DELETE FROM unit WHERE id = $1`, unitID) })
+	status, _, body := fx.do(t, officerA, "GET", "/api/v1/units", "")
+	var got struct {
+		Units []struct {
+			ID         int64
+			Name, Kind string
+		}
+	}
+	if err := json.Unmarshal(body, &got); err != nil || status != 200 {
+		t.Fatalf("units: %d %s", status, body)
+	}
+	if len(got.Units) != 1 || got.Units[0].ID != unitID || got.Units[0].Kind != "service" {
+		t.Errorf("units %+v", got.Units)
+	}
+	if status, _, _ := fx.do(t, officerA, "GET", "/api/v1/units?zone=2", ""); status != 400 {
+		t.Errorf("unknown parameter: %d", status)
+	}
+
+	if _, err := fx.db.Pool.Exec(ctx, `UPDATE assignment SET pinned = true WHERE org_id = $1 AND valid_to IS NULL`, fx.orgs[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		fx.db.Pool.Exec(context.Background(), `UPDATE assignment SET pinned = false WHERE org_id = $1 AND valid_to IS NULL`, fx.orgs[1].ID)
+	})
+	for i, want := range map[int]bool{0: false, 1: true, 2: false} {
+		status, _, body := fx.do(t, admin, "GET", fmt.Sprintf("/api/v1/organizations/%d", fx.orgs[i].ID), "")
+		var f struct{ Properties map[string]any }
+		if err := json.Unmarshal(body, &f); err != nil || status != 200 {
+			t.Fatalf("organization: %d %s", status, body)
+		}
+		if f.Properties["pinned"] != want {
+			t.Errorf("organization %d pinned %v, want %v", i, f.Properties["pinned"], want)
+		}
+	}
+}

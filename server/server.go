@@ -148,6 +148,7 @@ func (s *Server) routes() {
 	api.Get("/requests/:id", allow(anyRole...), s.getRequest)
 	api.Post("/requests/:id/transitions", allow(anyRole...), limitBody(requestBody), s.transitionRequest)
 	api.Get("/events", allow(anyRole...), s.events)
+	api.Get("/units", allow(anyRole...), s.listUnits)
 	api.Get("/coverage", allow(anyRole...), s.coverage)
 	api.Get("/coverage/gaps", allow(anyRole...), s.coverageGaps)
 	// Each further area registers its routes in its own file.

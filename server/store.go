@@ -12,6 +12,7 @@ type Store interface {
 	grid.TileStore
 	grid.RequestStore
 	grid.EventStore
+	grid.UnitStore
 	grid.RebalanceStore
 	grid.AssignmentStore
 	grid.ContactStore

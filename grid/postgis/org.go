@@ -27,7 +27,7 @@ SELECT o.id, ` + boxColumns("o.geom") + `, json_build_object(
     'employees', o.employees, 'party_members', o.party_members, 'party_org', o.party_org,
     'high_tech', o.high_tech, 'specialized', o.specialized, 'address', o.address,
     'zone_id', o.zone_id, 'grid_id', o.grid_id, 'grid_reason', o.grid_reason, 'version', o.version,
-    'liaison_id', a.liaison_id,
+    'liaison_id', a.liaison_id, 'pinned', coalesce(a.pinned, false),
     'last_contact_at', lc.contact_at,
     'last_visit_at', lc.visit_at,
     'contact_overdue', a.liaison_id IS NOT NULL AND coalesce(greatest(lc.contact_at, lc.visit_at)

@@ -1,0 +1,27 @@
+package server
+
+import (
+	"context"
+
+	"github.com/gofiber/fiber/v2"
+
+	"gridgis/grid"
+)
+
+// listUnits answers the alliance units of the caller's zone, the
+// members a request can be handed to. Every role may read them.
+func (s *Server) listUnits(c *fiber.Ctx) error {
+	if err := allowParams(c); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.QueryTimeout)
+	defer cancel()
+	units, err := s.store.Units(ctx, userOf(c).ZoneID)
+	if err != nil {
+		return err
+	}
+	if units == nil {
+		units = []grid.Unit{}
+	}
+	return c.JSON(fiber.Map{"units": units})
+}
