@@ -87,7 +87,6 @@ export function createCoverageView(deps: CoverageViewDeps, onState: (s: Coverage
   const exportButton = button('export-button', '导出 CSV', () => exportCsv());
   exportButton.id = 'coverage-export';
   exportButton.disabled = true;
-  controls.append(selectBox, exportButton);
   controls.addEventListener('submit', (e) => e.preventDefault());
   select.addEventListener('change', () => {
     indicator = select.value as CoverageIndicator;
@@ -98,7 +97,6 @@ export function createCoverageView(deps: CoverageViewDeps, onState: (s: Coverage
   const summary = el('p', 'stats-summary coverage-total');
   summary.id = 'coverage-total';
   summary.setAttribute('aria-live', 'polite');
-  const hint = el('p', 'stats-note coverage-hint');
   const legend = el('div', 'stats-legend');
   const tableWrap = el('div', 'stats-table-wrap');
   const gapPane = el('section', 'coverage-gaps');
@@ -106,12 +104,14 @@ export function createCoverageView(deps: CoverageViewDeps, onState: (s: Coverage
   gapPane.hidden = true;
   const main = el('div', 'coverage-main');
   main.append(tableWrap, gapPane);
+  // The zone total sits between the selector and the export, to leave the table room.
+  controls.append(selectBox, summary, exportButton);
 
   function build(): void {
     if (built) return;
     built = true;
     select.value = indicator;
-    body.replaceChildren(controls, summary, hint, legend, main);
+    body.replaceChildren(controls, legend, main);
   }
 
   async function load(): Promise<void> {
@@ -143,7 +143,8 @@ export function createCoverageView(deps: CoverageViewDeps, onState: (s: Coverage
     if (!coverage) return;
     const spec = indicatorSpec(coverage.indicator);
     summary.textContent = zoneSummary(coverage);
-    hint.textContent = spec ? `${spec.hint}；每项比率均注明分子/分母` : '';
+    select.title = spec?.hint ?? '';
+    summary.title = spec?.hint ?? '';
     const table = el('table', 'stats-table coverage-table');
     table.dataset.indicator = coverage.indicator;
     const head = el('thead');
@@ -153,7 +154,7 @@ export function createCoverageView(deps: CoverageViewDeps, onState: (s: Coverage
       h.scope = 'col';
       return h;
     };
-    hr.append(th('网格', 'sticky'), th(spec?.label ?? coverage.indicator, 'coloured'), th('缺口'), th(''));
+    hr.append(th('网格', 'sticky'), th(spec?.label ?? coverage.indicator, 'coloured'), th('缺口'));
     head.append(hr);
     const tbody = el('tbody');
     for (const r of coverageRows(coverage)) {
@@ -165,16 +166,16 @@ export function createCoverageView(deps: CoverageViewDeps, onState: (s: Coverage
       if (gridId !== null) name.append(button('link-button', r.name, () => deps.onGrid(gridId)));
       else name.textContent = r.name;
       const rate = el('td', 'coverage-rate', r.text);
-      const gapCell = el('td', 'num', String(r.gaps));
-      const action = el('td', 'coverage-action');
-      if (gridId !== null) {
-        const b = button('link-button coverage-gap-button', '查看缺口', () => void openGaps(gridId, r.name));
+      // The gap's size, and for a grid with one the button that lists it.
+      const gapCell = el('td', 'num coverage-gap-cell');
+      gapCell.dataset.gaps = String(r.gaps);
+      if (gridId !== null && r.gaps > 0) {
+        const b = button('link-button coverage-gap-button', `查看缺口（${r.gaps}）`, () => void openGaps(gridId, r.name));
         b.dataset.grid = String(gridId);
-        b.disabled = r.gaps === 0;
-        if (gaps?.grid === gridId) b.setAttribute('aria-pressed', 'true');
-        action.append(b);
-      }
-      tr.append(name, rate, gapCell, action);
+        b.setAttribute('aria-pressed', String(gaps?.grid === gridId));
+        gapCell.append(b);
+      } else gapCell.textContent = String(r.gaps);
+      tr.append(name, rate, gapCell);
       tbody.append(tr);
     }
     table.append(head, tbody);
