@@ -1109,6 +1109,52 @@ async function runViews() {
         assert(listed >= 3, `${listed} plans listed`);
         return `${listed} plans`;
       });
+
+      await check('the planner opens 覆盖率: 党组织覆盖率 per grid as x%（n/d） from the API, and a grid\'s gap organizations', async () => {
+        const served = (indicator) =>
+          planner.waitForResponse((r) => {
+            const u = new URL(r.url());
+            return u.pathname === '/api/v1/coverage' && u.searchParams.get('indicator') === indicator;
+          });
+        let answered = served('party_org');
+        await planner.locator('#tool-coverage').click();
+        await answered;
+        await planner.waitForFunction(() => window.__gridgis.coverage?.indicator === 'party_org', null, { timeout: 10_000 });
+        answered = served('standalone');
+        await planner.locator('#coverage-indicator').selectOption('standalone');
+        await answered;
+        answered = served('party_org');
+        await planner.locator('#coverage-indicator').selectOption({ label: '党组织覆盖率' });
+        const body = await (await answered).json();
+        await planner.waitForFunction(() => window.__gridgis.coverage?.indicator === 'party_org', null, { timeout: 10_000 });
+        const cov = await planner.evaluate(() => window.__gridgis.coverage);
+        assert(body.features.length === EXPECTED_GRIDS, `${body.features.length} grids served`);
+        for (const f of body.features) {
+          const row = cov.rows.find((r) => r.key === String(f.id));
+          const p = f.properties;
+          assert(row && row.text.endsWith(`（${p.numerator}/${p.denominator}）`), `${p.name} reads "${row?.text}", served ${p.numerator}/${p.denominator}`);
+        }
+        const zone = body.zones[0];
+        assert(cov.total.includes(`（${zone.numerator}/${zone.denominator}）`), `zone total reads "${cov.total}"`);
+        const grid = cov.rows.filter((r) => !r.key.startsWith('zone:')).sort((a, b) => b.gaps - a.gaps)[0];
+        assert(grid.gaps > 0, 'no grid with a gap');
+        const shown = ((await planner.locator(`.coverage-table tr[data-key="${grid.key}"] td.coverage-rate`).textContent()) ?? '').trim();
+        assert(/^\d+\.\d%（\d+\/\d+）$/.test(shown) && shown === grid.text, `table shows "${shown}"`);
+        // The gap list: the server's first page of the grid's gap organizations.
+        const gapsServed = planner.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/coverage/gaps');
+        await planner.locator(`.coverage-gap-button[data-grid="${grid.key}"]`).click();
+        const gapBody = await (await gapsServed).json();
+        await planner.waitForFunction(() => (window.__gridgis.coverage?.gaps?.ids.length ?? 0) > 0, null, { timeout: 10_000 });
+        const gaps = await planner.evaluate(() => window.__gridgis.coverage.gaps);
+        assert(gaps.ids.join(',') === gapBody.features.map((f) => f.id).join(','), 'the list is not the served page');
+        assert(gapBody.features.every((f) => String(f.properties.grid_id) === grid.key && f.properties.party_org === 'none'), 'a gap organization outside the grid or with a party organization');
+        assert((await planner.locator('#coverage-gaps .coverage-gap-item').count()) === gaps.ids.length, 'list items differ from the hook');
+        await planner.locator('#coverage-gaps .coverage-gap-item').first().click();
+        await planner.locator('.maplibregl-popup', { hasText: gaps.names[0] }).waitFor({ timeout: 5_000 });
+        await planner.waitForTimeout(500);
+        await planner.screenshot({ path: join(OUT_DIR, 'coverage.png') });
+        return `${grid.name}: 党组织覆盖率 ${grid.text}, ${gaps.ids.length} gap organizations listed${gaps.more ? ' (more pages)' : ''}; ${cov.total}; screenshot e2e/out/coverage.png`;
+      });
     } else {
       console.log('# statistics check not run: E2E_PLANNER_PASSWORD is not set');
     }

@@ -270,3 +270,44 @@ describe('Api for contacts, assignments, statistics and plans', () => {
     expect(err).toMatchObject({ status: 422, code: 'infeasible', field: 'min' });
   });
 });
+
+describe('Api.coverage', () => {
+  it('reads the grids and the zone totals of an indicator', async () => {
+    const { fetch, asked } = fakeFetch({
+      '/api/v1/coverage?indicator=contact_7d': () =>
+        json({
+          type: 'FeatureCollection',
+          indicator: 'contact_7d',
+          zones: [{ zone_id: 1, numerator: 3, denominator: 4, rate: 0.75 }],
+          features: [
+            {
+              type: 'Feature',
+              id: 5,
+              geometry: { type: 'MultiPolygon', coordinates: [] },
+              properties: { code: 'G05', name: '网格五', zone_id: 1, indicator: 'contact_7d', numerator: 3, denominator: 4, rate: 0.75 },
+            },
+          ],
+        }),
+    });
+    const c = await new Api(fetch).coverage('contact_7d');
+    expect(asked).toEqual(['/api/v1/coverage?indicator=contact_7d']);
+    expect(c.indicator).toBe('contact_7d');
+    expect(c.zones).toEqual([{ zone_id: 1, numerator: 3, denominator: 4, rate: 0.75 }]);
+    expect(c.grids.map((g) => [g.id, g.properties.numerator, g.properties.denominator])).toEqual([[5, 3, 4]]);
+  });
+
+  it('pages the gap organizations of a grid by the next link', async () => {
+    const { fetch, asked } = fakeFetch({
+      '/api/v1/coverage/gaps?indicator=party_org&grid=2&limit=2': () =>
+        json({ type: 'FeatureCollection', features: [org(1), org(2)], links: [{ rel: 'next', href: '/api/v1/coverage/gaps?indicator=party_org&grid=2&limit=2&cursor=c' }] }),
+      '/api/v1/coverage/gaps?indicator=party_org&grid=2&limit=2&cursor=c': () => json({ type: 'FeatureCollection', features: [org(3)], links: [] }),
+    });
+    const api = new Api(fetch);
+    const first = await api.coverageGaps({ indicator: 'party_org', grid: 2, limit: 2 });
+    expect(first.orgs.map((o) => o.id)).toEqual([1, 2]);
+    const second = await api.coverageGaps({ indicator: 'party_org', next: first.next });
+    expect(second.orgs.map((o) => o.id)).toEqual([3]);
+    expect(second.next).toBeUndefined();
+    expect(asked).toHaveLength(2);
+  });
+});

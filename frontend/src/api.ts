@@ -232,6 +232,38 @@ export interface StatsQuery {
   signal?: AbortSignal;
 }
 
+/** A coverage indicator of GET /coverage (grid.Indicator). */
+export type CoverageIndicator = 'party_org' | 'standalone' | 'standalone_gap' | 'instructor' | 'liaison' | 'contact_7d' | 'visit_30d';
+
+/** A grid with one coverage indicator: always numerator, denominator and rate. */
+export interface CoverageProperties extends Rate {
+  code: string;
+  name: string;
+  industry?: string;
+  zone_id: number;
+  indicator: CoverageIndicator;
+}
+
+export type CoverageFeature = Feature<MultiPolygon, CoverageProperties> & { id: number };
+
+/** A zone's total of an indicator. */
+export interface ZoneRate extends Rate {
+  zone_id: number;
+}
+
+/** GET /coverage: the grids with the indicator and, as a foreign member, each zone's total. */
+export interface Coverage {
+  indicator: CoverageIndicator;
+  grids: CoverageFeature[];
+  zones: ZoneRate[];
+}
+
+/** One page of an indicator's gap organizations; `next` continues it. */
+export interface GapPage {
+  orgs: OrgFeature[];
+  next?: string;
+}
+
 export type ContactKind = 'contact' | 'visit';
 
 /** One entry of an organization's contact and visit log. */
@@ -519,6 +551,25 @@ export class Api {
     const body = await this.getJSON<Stats>(`${this.base}/stats?${statsSearchParams(query)}`, query.signal);
     if (!body || !Array.isArray(body.groups)) throw new ApiError(200, 'bad_response', 'not a KPI answer', '');
     return body;
+  }
+
+  /** The grid choropleth of a coverage indicator, with each zone's total. */
+  async coverage(indicator: CoverageIndicator, signal?: AbortSignal): Promise<Coverage> {
+    const page = await this.getJSON<FeaturePage<CoverageFeature> & { indicator?: CoverageIndicator; zones?: ZoneRate[] }>(
+      `${this.base}/coverage?indicator=${encodeURIComponent(indicator)}`,
+      signal,
+    );
+    return { indicator: page.indicator ?? indicator, grids: featuresOf(page), zones: Array.isArray(page.zones) ? page.zones : [] };
+  }
+
+  /** One page of the organizations that make up an indicator's gap (of one grid); `next` continues it. */
+  async coverageGaps(query: { indicator: CoverageIndicator; grid?: number; limit?: number; next?: string; signal?: AbortSignal }): Promise<GapPage> {
+    const params = new URLSearchParams({ indicator: query.indicator });
+    if (query.grid !== undefined) params.set('grid', String(query.grid));
+    params.set('limit', String(query.limit ?? 50));
+    const url = query.next ?? `${this.base}/coverage/gaps?${params}`;
+    const page = await this.getJSON<FeaturePage<OrgFeature>>(url, query.signal);
+    return { orgs: featuresOf(page), next: nextLink(page) };
   }
 
   /** Builds a draft rebalance plan (admins); 422 code "infeasible" when the bounds cannot be met. */

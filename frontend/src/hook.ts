@@ -4,6 +4,7 @@ import type { LiveState } from './live';
 import type { PlanState } from './rebalancepanel';
 import type { User } from './session';
 import type { StatsState } from './statsview';
+import type { CoverageState } from './coverageview';
 
 export type View = 'boot' | 'login' | 'map';
 
@@ -61,6 +62,8 @@ export interface GridgisTestHook {
   orgPoint(id: number): { x: number; y: number } | null;
   /** The statistics table as shown, or null when the dock is closed. */
   stats: StatsState | null;
+  /** The coverage dock as shown (with its gap list), or null when it is closed. */
+  coverage: CoverageState | null;
   /** The rebalance plan in the panel, or null. */
   plan: PlanState | null;
   /** How many move lines the map draws. */
@@ -97,6 +100,7 @@ export function emptyMapState(): Omit<GridgisTestHook, 'view' | 'user'> {
     org: () => null,
     orgPoint: () => null,
     stats: null,
+    coverage: null,
     plan: null,
     moveLines: 0,
   };

@@ -20,6 +20,7 @@ import {
   setGridHover,
 } from './layers/grids';
 import { addChoroplethLayers, setChoropleth, type ChoroplethEntry } from './layers/choropleth';
+import { GAP_LAYER, addGapLayers, setGaps, setSelectedGap } from './layers/gaps';
 import { addLiaisonLayers, setLiaisonData, setLiaisonsVisible } from './layers/liaisons';
 import { addMoveLayers, setMoves, setSelectedMove } from './layers/moves';
 import { ORG_LAYER, addOrgLayers, countByKind, orgPopup, setOrgData, setOrgEmphasis, setVisibleKinds } from './layers/organizations';
@@ -41,6 +42,7 @@ import { createRebalancePanel } from './rebalancepanel';
 import { moveOrgPoint } from './rebalance';
 import { createSidePanel } from './sidepanel';
 import { createStatsView } from './statsview';
+import { createCoverageView } from './coverageview';
 import { LiveFeed, decide, toastMessages, type LiveEvent, type LiveToast } from './live';
 import { createMap, fitToBBox } from './map';
 import { renderPopup, type PopupAction, type PopupContent } from './popup';
@@ -219,16 +221,56 @@ export function openMap(user: User, api: Api): MapScreen {
               dockHeight = h;
               if (opened && scope?.focus) fitAbove(scope.focus);
             },
-            onGrid: (id) => {
-              const grid = gridById.get(id);
-              const bbox = grid ? bboxOf([grid.geometry]) : null;
-              if (bbox) fitAbove(bbox);
-            },
+            onGrid: (id) => fitGrid(id),
+            onOpen: () => coverageView.close(),
           },
           (s) => (hook.stats = s),
         )
       : null;
-  showTools({ stats: statsView !== null, rebalance: rebalance !== null });
+
+  // Coverage aggregates are for every role; the gap list is scoped by the server.
+  let gapOrgs: OrgFeature[] | null = null;
+  let gapById = new Map<number, OrgFeature>();
+  let selectedGap: number | null = null;
+  const coverageView = createCoverageView(
+    {
+      api,
+      onChoropleth: (entries) => paintChoropleth(entries),
+      onLayout: (h) => {
+        const opened = dockHeight === 0 && h > 0;
+        dockHeight = h;
+        if (opened && scope?.focus) fitAbove(scope.focus);
+      },
+      onGrid: (id) => fitGrid(id),
+      onGaps: (list) => showGaps(list),
+      onGap: (org) => {
+        if (ready) setSelectedGap(map, org.id, selectedGap);
+        selectedGap = org.id;
+        const at = org.geometry.coordinates as [number, number];
+        flyTo(at);
+        showPopup(at, orgPopupContent(orgById.get(org.id) ?? org));
+      },
+      onOpen: () => statsView?.close(),
+    },
+    (s) => (hook.coverage = s),
+  );
+  showTools({ stats: statsView !== null, rebalance: rebalance !== null, coverage: true });
+
+  /** Fits a grid into the part of the map the dock leaves. */
+  function fitGrid(id: number): void {
+    const grid = gridById.get(id);
+    const bbox = grid ? bboxOf([grid.geometry]) : null;
+    if (bbox) fitAbove(bbox);
+  }
+
+  /** Draws the gap organizations of the coverage dock's list (null: none). */
+  function showGaps(list: OrgFeature[] | null): void {
+    gapOrgs = list;
+    gapById = new Map((list ?? []).map((o) => [o.id, o]));
+    selectedGap = null;
+    if (!ready) return;
+    setGaps(map, list);
+  }
   const onRebalanceTool = () => {
     if (!rebalance) return;
     if (rebalance.isOpen()) rebalance.close();
@@ -413,8 +455,8 @@ export function openMap(user: User, api: Api): MapScreen {
         popup.setLngLat(e.lngLat).setDOMContent(requestChooser(requestIds)).addTo(map);
         return;
       }
-      const orgHit = map.queryRenderedFeatures(box, { layers: [ORG_LAYER] })[0];
-      const org = orgHit ? orgById.get(Number(orgHit.id)) : undefined;
+      const orgHit = map.queryRenderedFeatures(box, { layers: [GAP_LAYER, ORG_LAYER] })[0];
+      const org = orgHit ? (orgById.get(Number(orgHit.id)) ?? gapById.get(Number(orgHit.id))) : undefined;
       if (org) {
         showPopup(org.geometry.coordinates as [number, number], orgPopupContent(org));
         return;
@@ -549,12 +591,14 @@ export function openMap(user: User, api: Api): MapScreen {
     addRequestLayers(map, requests);
     addLiaisonLayers(map, ORG_LAYER, REQUEST_HALO_LAYER);
     addMoveLayers(map, ORG_LAYER);
+    addGapLayers(map, REQUEST_HALO_LAYER);
     if (scope.focus) fitToBBox(map, scope.focus);
     wireInteractions();
     showCounts();
     ready = true;
     if (selectedRequest !== null) setSelectedRequest(map, selectedRequest, null);
     if (choropleth) paintChoropleth(choropleth);
+    if (gapOrgs) setGaps(map, gapOrgs);
     if (movesShown) showMoves(planMoves, true);
 
     // Ready once the data has been drawn and the labels placed.
@@ -757,6 +801,7 @@ export function openMap(user: User, api: Api): MapScreen {
       window.clearTimeout(flushTimer);
       detail.destroy();
       statsView?.destroy();
+      coverageView.destroy();
       shell.toolRebalance.removeEventListener('click', onRebalanceTool);
       side.destroy();
       toaster.clear();

@@ -29,15 +29,19 @@ export const shell = {
   detail: byId<HTMLElement>('detail'),
   toolStats: byId<HTMLButtonElement>('tool-stats'),
   toolRebalance: byId<HTMLButtonElement>('tool-rebalance'),
+  toolCoverage: byId<HTMLButtonElement>('tool-coverage'),
   stats: byId<HTMLElement>('stats'),
+  coverage: byId<HTMLElement>('coverage'),
 };
 
-/** Shows the top bar's buttons for the views this user has: 统计, 包联优化. */
-export function showTools(tools: { stats: boolean; rebalance: boolean }): void {
+/** Shows the top bar's buttons for the views this user has: 统计, 覆盖率, 包联优化. */
+export function showTools(tools: { stats: boolean; rebalance: boolean; coverage?: boolean }): void {
   shell.toolStats.hidden = !tools.stats;
   shell.toolRebalance.hidden = !tools.rebalance;
+  shell.toolCoverage.hidden = !tools.coverage;
   shell.toolStats.setAttribute('aria-pressed', 'false');
   shell.toolRebalance.setAttribute('aria-pressed', 'false');
+  shell.toolCoverage.setAttribute('aria-pressed', 'false');
 }
 
 export type PanelTab = 'legend' | 'todo';
@@ -119,6 +123,7 @@ export function resetShell(): void {
   setPanelOpen(false);
   showTools({ stats: false, rebalance: false });
   shell.stats.hidden = true;
+  shell.coverage.hidden = true;
   shell.stats.parentElement?.classList.remove('with-stats');
   setPanelTab('legend');
   shell.todo.replaceChildren();

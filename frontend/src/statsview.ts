@@ -43,6 +43,8 @@ export interface StatsViewDeps {
   onLayout(height: number): void;
   /** A grid's row was clicked. */
   onGrid(gridId: number): void;
+  /** The dock is about to open (another dock makes way). */
+  onOpen?(): void;
 }
 
 export interface StatsView {
@@ -294,6 +296,7 @@ export function createStatsView(deps: StatsViewDeps, onState: (s: StatsState | n
   let observer: ResizeObserver | null = null;
 
   function open(): void {
+    deps.onOpen?.();
     build();
     root.hidden = false;
     layout.classList.add('with-stats');

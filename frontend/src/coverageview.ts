@@ -1,0 +1,357 @@
+// Organization coverage (覆盖率): a dock over the lower part of the map,
+// like the statistics dock, with the indicator, the zone's total, a table
+// of the grids (each rate with its numerator and denominator), the CSV
+// export and the grid choropleth of the indicator above it. 查看缺口 on a
+// grid lists the organizations that make up its gap, page by page, and
+// draws them on the map with a marker of their own.
+import type { Api, Coverage, CoverageIndicator, OrgFeature } from './api';
+import { coverageChoropleth, coverageCsv, coverageFilename, coverageRows, gapLine, indicatorSpec, INDICATORS, zoneSummary } from './coverage';
+import { download } from './csv';
+import { button, byId, el } from './dom';
+import { errorMessage } from './i18n';
+import { NO_DATA_COLOR, type ChoroplethEntry } from './layers/choropleth';
+import { chinaToday, type ChoroplethClass } from './stats';
+import { percent } from './format';
+
+/** Gap organizations asked for per page. */
+export const GAP_PAGE_SIZE = 50;
+
+export interface CoverageViewDeps {
+  api: Api;
+  /** Colours the grids (by grid id), or clears the map (null). */
+  onChoropleth(entries: Map<number, ChoroplethEntry> | null): void;
+  /** The dock opened (its height in pixels) or closed (0). */
+  onLayout(height: number): void;
+  /** A grid's name was clicked, or its gaps opened: bring it into view. */
+  onGrid(gridId: number): void;
+  /** Draws the gap organizations listed so far, or clears them (null). */
+  onGaps(orgs: OrgFeature[] | null): void;
+  /** A gap organization was clicked in the list. */
+  onGap(org: OrgFeature): void;
+  /** The dock is about to open (another dock makes way). */
+  onOpen(): void;
+}
+
+export interface CoverageView {
+  open(): void;
+  close(): void;
+  isOpen(): boolean;
+  destroy(): void;
+}
+
+/** What the test hook shows of the coverage dock. */
+export interface CoverageState {
+  indicator: CoverageIndicator;
+  total: string;
+  rows: { key: string; name: string; text: string; numerator: number; denominator: number; gaps: number }[];
+  /** The gap list open, or null. */
+  gaps: { grid: number; ids: number[]; names: string[]; more: boolean } | null;
+}
+
+interface GapList {
+  grid: number;
+  name: string;
+  orgs: OrgFeature[];
+  next?: string;
+  loading: boolean;
+  error: string;
+}
+
+export function createCoverageView(deps: CoverageViewDeps, onState: (s: CoverageState | null) => void): CoverageView {
+  const root = byId<HTMLElement>('coverage');
+  const layout = root.parentElement!;
+  const body = byId<HTMLElement>('coverage-body');
+  const closeButton = byId<HTMLButtonElement>('coverage-close');
+  const toolButton = byId<HTMLButtonElement>('tool-coverage');
+
+  let indicator: CoverageIndicator = 'party_org';
+  let coverage: Coverage | null = null;
+  let gaps: GapList | null = null;
+  let seq = 0;
+  let gapSeq = 0;
+  let built = false;
+
+  // ---- the controls, built once -------------------------------------------
+
+  const controls = el('form', 'stats-controls');
+  controls.noValidate = true;
+  const select = el('select', 'input');
+  select.id = 'coverage-indicator';
+  for (const i of INDICATORS) {
+    const o = new Option(i.label, i.key);
+    o.title = i.hint;
+    select.append(o);
+  }
+  const selectBox = el('label', 'stats-control');
+  selectBox.append(el('span', '', '指标'), select);
+  const exportButton = button('export-button', '导出 CSV', () => exportCsv());
+  exportButton.id = 'coverage-export';
+  exportButton.disabled = true;
+  controls.addEventListener('submit', (e) => e.preventDefault());
+  select.addEventListener('change', () => {
+    indicator = select.value as CoverageIndicator;
+    closeGaps();
+    void load();
+  });
+
+  const summary = el('p', 'stats-summary coverage-total');
+  summary.id = 'coverage-total';
+  summary.setAttribute('aria-live', 'polite');
+  const legend = el('div', 'stats-legend');
+  const tableWrap = el('div', 'stats-table-wrap');
+  const gapPane = el('section', 'coverage-gaps');
+  gapPane.id = 'coverage-gaps';
+  gapPane.hidden = true;
+  const main = el('div', 'coverage-main');
+  main.append(tableWrap, gapPane);
+  // The zone total sits between the selector and the export, to leave the table room.
+  controls.append(selectBox, summary, exportButton);
+
+  function build(): void {
+    if (built) return;
+    built = true;
+    select.value = indicator;
+    body.replaceChildren(controls, legend, main);
+  }
+
+  async function load(): Promise<void> {
+    const mine = ++seq;
+    root.setAttribute('aria-busy', 'true');
+    summary.textContent = '正在统计…';
+    try {
+      const c = await deps.api.coverage(indicator);
+      if (mine !== seq) return;
+      coverage = c;
+      render();
+    } catch (err) {
+      if (mine !== seq) return;
+      coverage = null;
+      summary.textContent = errorMessage(err).replace('数据加载失败', '统计失败');
+      tableWrap.replaceChildren();
+      legend.replaceChildren();
+      exportButton.disabled = true;
+      deps.onChoropleth(null);
+      publish();
+      console.warn('gridgis: loading coverage failed', err);
+    } finally {
+      if (mine === seq) root.setAttribute('aria-busy', 'false');
+    }
+  }
+
+  function render(): void {
+    exportButton.disabled = !coverage;
+    if (!coverage) return;
+    const spec = indicatorSpec(coverage.indicator);
+    summary.textContent = zoneSummary(coverage);
+    select.title = spec?.hint ?? '';
+    summary.title = spec?.hint ?? '';
+    const table = el('table', 'stats-table coverage-table');
+    table.dataset.indicator = coverage.indicator;
+    const head = el('thead');
+    const hr = el('tr');
+    const th = (text: string, className = '') => {
+      const h = el('th', className, text);
+      h.scope = 'col';
+      return h;
+    };
+    hr.append(th('网格', 'sticky'), th(spec?.label ?? coverage.indicator, 'coloured'), th('缺口'));
+    head.append(hr);
+    const tbody = el('tbody');
+    for (const r of coverageRows(coverage)) {
+      const tr = el('tr', r.total ? 'total' : '');
+      tr.dataset.key = r.key;
+      const name = el('th', 'sticky');
+      name.scope = 'row';
+      const gridId = r.gridId;
+      if (gridId !== null) name.append(button('link-button', r.name, () => deps.onGrid(gridId)));
+      else name.textContent = r.name;
+      const rate = el('td', 'coverage-rate', r.text);
+      // The gap's size, and for a grid with one the button that lists it.
+      const gapCell = el('td', 'num coverage-gap-cell');
+      gapCell.dataset.gaps = String(r.gaps);
+      if (gridId !== null && r.gaps > 0) {
+        const b = button('link-button coverage-gap-button', `查看缺口（${r.gaps}）`, () => void openGaps(gridId, r.name));
+        b.dataset.grid = String(gridId);
+        b.setAttribute('aria-pressed', String(gaps?.grid === gridId));
+        gapCell.append(b);
+      } else gapCell.textContent = String(r.gaps);
+      tr.append(name, rate, gapCell);
+      tbody.append(tr);
+    }
+    table.append(head, tbody);
+    tableWrap.replaceChildren(table);
+    const { entries, classes } = coverageChoropleth(coverage);
+    deps.onChoropleth(entries);
+    legend.replaceChildren(legendOf(coverage.indicator, classes));
+    publish();
+  }
+
+  // ---- the gap list ----------------------------------------------------------
+
+  async function openGaps(grid: number, name: string): Promise<void> {
+    gaps = { grid, name, orgs: [], loading: true, error: '' };
+    for (const b of tableWrap.querySelectorAll<HTMLButtonElement>('.coverage-gap-button')) b.setAttribute('aria-pressed', String(b.dataset.grid === String(grid)));
+    deps.onGrid(grid);
+    await loadGaps();
+  }
+
+  async function loadGaps(): Promise<void> {
+    const list = gaps;
+    if (!list) return;
+    const mine = ++gapSeq;
+    list.loading = true;
+    list.error = '';
+    renderGaps();
+    try {
+      const page = await deps.api.coverageGaps({ indicator, grid: list.grid, limit: GAP_PAGE_SIZE, next: list.next });
+      if (mine !== gapSeq || gaps !== list) return;
+      list.orgs.push(...page.orgs);
+      list.next = page.next;
+    } catch (err) {
+      if (mine !== gapSeq || gaps !== list) return;
+      list.error = errorMessage(err);
+      console.warn('gridgis: loading coverage gaps failed', err);
+    }
+    list.loading = false;
+    deps.onGaps(list.orgs);
+    renderGaps();
+  }
+
+  function renderGaps(): void {
+    if (!gaps) {
+      gapPane.hidden = true;
+      gapPane.replaceChildren();
+      return;
+    }
+    const spec = indicatorSpec(indicator);
+    gapPane.hidden = false;
+    const head = el('header', 'coverage-gaps-head');
+    const title = el('h3', 'detail-section-title', `${gaps.name} · ${spec?.gap ?? '缺口'}`);
+    const close = button('detail-close', '×', () => closeGaps());
+    close.id = 'coverage-gaps-close';
+    close.setAttribute('aria-label', '关闭缺口列表');
+    close.title = '关闭';
+    head.append(title, close);
+    const list = el('ul', 'coverage-gap-list');
+    for (const o of gaps.orgs) {
+      const line = gapLine(indicator, o);
+      const b = button('pick-item coverage-gap-item', '', () => deps.onGap(o));
+      b.dataset.orgId = String(o.id);
+      b.append(el('span', 'pick-title', line.name), el('span', 'pick-status', line.detail));
+      const li = el('li');
+      li.append(b);
+      list.append(li);
+    }
+    const foot = el('p', 'coverage-gaps-foot muted');
+    if (gaps.error) foot.textContent = gaps.error;
+    else if (gaps.loading) foot.textContent = '正在加载…';
+    else if (gaps.orgs.length === 0) foot.textContent = '该网格没有缺口组织（或不在您的可见范围内）';
+    else foot.textContent = `已列出 ${gaps.orgs.length} 个${gaps.next ? '，还有更多' : ''}`;
+    gapPane.replaceChildren(head, list, foot);
+    if (gaps.next && !gaps.loading) {
+      const more = button('chip coverage-gaps-more', '加载更多', () => void loadGaps());
+      more.id = 'coverage-gaps-more';
+      gapPane.append(more);
+    }
+    publish();
+  }
+
+  function closeGaps(): void {
+    gapSeq++;
+    if (!gaps) return;
+    gaps = null;
+    for (const b of tableWrap.querySelectorAll<HTMLButtonElement>('.coverage-gap-button')) b.setAttribute('aria-pressed', 'false');
+    deps.onGaps(null);
+    renderGaps();
+    publish();
+  }
+
+  function exportCsv(): void {
+    if (!coverage) return;
+    download(coverageFilename(coverage.indicator, chinaToday()), coverageCsv(coverage));
+  }
+
+  function publish(): void {
+    if (!coverage || root.hidden) {
+      onState(null);
+      return;
+    }
+    onState({
+      indicator: coverage.indicator,
+      total: zoneSummary(coverage),
+      rows: coverageRows(coverage).map((r) => ({ key: r.key, name: r.name, text: r.text, numerator: r.numerator, denominator: r.denominator, gaps: r.gaps })),
+      gaps: gaps
+        ? { grid: gaps.grid, ids: gaps.orgs.map((o) => o.id), names: gaps.orgs.map((o) => o.properties.name), more: Boolean(gaps.next) }
+        : null,
+    });
+  }
+
+  // ---- open and close ----------------------------------------------------------
+
+  let observer: ResizeObserver | null = null;
+
+  function open(): void {
+    deps.onOpen();
+    build();
+    root.hidden = false;
+    layout.classList.add('with-stats');
+    toolButton.setAttribute('aria-pressed', 'true');
+    observer ??= new ResizeObserver(() => deps.onLayout(root.hidden ? 0 : root.offsetHeight));
+    observer.observe(root);
+    deps.onLayout(root.offsetHeight);
+    if (coverage) render();
+    else void load();
+  }
+
+  function close(): void {
+    if (root.hidden) return;
+    seq++;
+    closeGaps();
+    root.hidden = true;
+    layout.classList.remove('with-stats');
+    toolButton.setAttribute('aria-pressed', 'false');
+    observer?.disconnect();
+    deps.onChoropleth(null);
+    deps.onLayout(0);
+    onState(null);
+  }
+
+  const onClose = () => close();
+  closeButton.addEventListener('click', onClose);
+  const onTool = () => (root.hidden ? open() : close());
+  toolButton.addEventListener('click', onTool);
+
+  return {
+    open,
+    close,
+    isOpen: () => !root.hidden,
+    destroy() {
+      close();
+      observer?.disconnect();
+      closeButton.removeEventListener('click', onClose);
+      toolButton.removeEventListener('click', onTool);
+      body.replaceChildren();
+    },
+  };
+}
+
+/** The choropleth's legend: the indicator, its classes and the colour of no data. */
+function legendOf(indicator: CoverageIndicator, classes: readonly ChoroplethClass[]): HTMLElement {
+  const spec = indicatorSpec(indicator);
+  const box = el('div', 'stats-legend-box');
+  box.append(el('span', 'stats-legend-title', `地图：${spec?.label ?? indicator}${spec?.better === 'low' ? '（越低越好）' : ''}`));
+  const list = el('ul', 'stats-legend-list');
+  const entry = (color: string, label: string) => {
+    const li = el('li');
+    const sw = el('span', 'swatch');
+    sw.style.setProperty('--swatch', color);
+    li.append(sw, el('span', '', label));
+    list.append(li);
+  };
+  const v = (x: number) => percent(Math.round(x * 10000), 10000);
+  if (classes.length === 1) entry(classes[0].color, v(classes[0].from));
+  else for (const c of classes) entry(c.color, `${v(c.from)} – ${v(c.to)}`);
+  entry(NO_DATA_COLOR, '无数据（分母为 0）');
+  box.append(list);
+  return box;
+}
