@@ -563,7 +563,7 @@ async function act(page, action, { note, liaison, stars } = {}) {
   await page.locator(`#detail .action-button[data-action="${action}"]`).click();
   const form = page.locator(`#detail .action-form[data-action="${action}"]`);
   await form.waitFor({ state: 'visible', timeout: 5_000 });
-  if (liaison !== undefined) await form.locator('select').selectOption(liaison);
+  if (liaison !== undefined) await form.locator(`#rq-${action}-liaison_id`).selectOption(liaison);
   if (note !== undefined) await form.locator('textarea').fill(note);
   if (stars !== undefined) await form.locator(`.star[data-value="${stars}"]`).click();
   await form.locator('.submit').click();
@@ -670,20 +670,31 @@ async function runRequestLoop() {
       assert(reported, 'nothing reported');
       await officerPage.locator('#detail .action-button[data-action="assign"]').click();
       const form = officerPage.locator('#detail .action-form[data-action="assign"]');
-      const values = await form.locator('select').evaluate((s) => [...s.options].map((o) => o.value).filter(Boolean));
+      const liaisonSelect = form.locator('#rq-assign-liaison_id');
+      const values = await liaisonSelect.evaluate((s) => [...s.options].map((o) => o.value).filter(Boolean));
       assert(values.length > 0, 'no liaison to choose');
-      await form.locator('select').selectOption(values[values.length - 1]);
+      await liaisonSelect.selectOption(values[values.length - 1]);
+      // The alliance units come grouped by kind; hand it to a bank as well.
+      const unitSelect = form.locator('#rq-assign-unit_id');
+      const bank = await unitSelect.evaluate((s) => {
+        const o = s.querySelector('optgroup[label="金融机构"] option');
+        return o ? { value: o.value, name: o.textContent.replace(/（.*$/, '') } : null;
+      });
+      assert(bank, 'no 金融机构 among the alliance units');
+      await unitSelect.selectOption(bank.value);
       await form.locator('textarea').fill('请联络员三个工作日内上门对接');
       await form.locator('.submit').click();
       const panel = await waitForPanel(officerPage, reported.id, 2);
       assert(panel.status === 'assigned' && panel.current === '交办', `status ${panel.status}, step ${panel.current}`);
       assert(panel.history.join(',') === '上报诉求,交办', `history: ${panel.history.join(',')}`);
+      const detail = await officerPage.locator('#detail .tl-item[data-action="assign"] .tl-detail').textContent();
+      assert(detail.includes(`联盟单位 ${bank.name}`), `the assignment reads "${detail}"`);
       assert(panel.notice === '已交办', `notice "${panel.notice}"`);
       // The admin's panel, still open on it, follows without a click.
       const admin = await waitForPanel(adminPage, reported.id, 2);
       assert(admin.history.length === 2, `the admin's panel shows ${admin.history.length} events`);
       assert(admin.notice === '该诉求刚刚有新进展（交办），已自动刷新', `the admin's panel says "${admin.notice}"`);
-      return `liaison ${values[values.length - 1]} of ${values.length}`;
+      return `liaison ${values[values.length - 1]} of ${values.length}; unit ${bank.name}`;
     });
 
     await check('a stale version is refused (409): the panel says so and reloads', async () => {

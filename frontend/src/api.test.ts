@@ -187,6 +187,15 @@ describe('Api requests', () => {
     expect(await api.liaisons()).toEqual([]);
     expect(asked).toHaveLength(3);
   });
+
+  it('reads the alliance units and refuses an answer without a unit list', async () => {
+    const units = [{ id: 26, zone_id: 1, name: '园区科技金融服务中心', kind: 'bank', contact: '0571-1234' }];
+    const { fetch, asked } = fakeFetch({ '/api/v1/units': () => json({ units }, 200, 'application/json') });
+    expect(await new Api(fetch).units()).toEqual(units);
+    expect(asked).toEqual(['/api/v1/units']);
+    const bad = fakeFetch({ '/api/v1/units': () => json({ type: 'FeatureCollection', features: [] }, 200, 'application/json') });
+    await expect(new Api(bad.fetch).units()).rejects.toMatchObject({ code: 'bad_response' });
+  });
 });
 
 describe('Api.config', () => {

@@ -34,6 +34,8 @@ export interface OrgProperties {
   /** Has a liaison and no visit in the last 30 days (每月一走访). */
   visit_overdue?: boolean;
   open_requests: number;
+  /** The active assignment is pinned: rebalancing keeps it. */
+  pinned?: boolean;
 }
 
 export type GridFeature = Feature<MultiPolygon, GridProperties> & { id: number };
@@ -158,6 +160,18 @@ export interface LiaisonProperties {
 }
 
 export type LiaisonFeature = Feature<Point, LiaisonProperties> & { id: number };
+
+/** What an alliance unit (红领企服联盟成员单位) is. */
+export type UnitKind = 'government' | 'bank' | 'investor' | 'research' | 'association' | 'service';
+
+/** An alliance unit a request can be handed to (GET /units). */
+export interface Unit {
+  id: number;
+  zone_id: number;
+  name: string;
+  kind: UnitKind | (string & {});
+  contact: string;
+}
 
 /** An active assignment drawn as a line from the liaison's base to the organization. */
 export interface AssignmentProperties {
@@ -518,6 +532,13 @@ export class Api {
   /** The liaisons in the caller's scope, with their load and capacity. */
   async liaisons(signal?: AbortSignal): Promise<LiaisonFeature[]> {
     return this.allPages<LiaisonFeature>(`${this.base}/liaisons?limit=${DEFAULT_ORG_PAGE_SIZE}`, signal);
+  }
+
+  /** The alliance units of the caller's zone, by name. */
+  async units(signal?: AbortSignal): Promise<Unit[]> {
+    const body = await this.getJSON<{ units?: unknown }>(`${this.base}/units`, signal);
+    if (!body || !Array.isArray(body.units)) throw new ApiError(200, 'bad_response', 'not a unit list', '');
+    return body.units as Unit[];
   }
 
   /** The active assignments in the caller's scope, of one grid if given. */

@@ -10,6 +10,7 @@ import {
   type RequestTopic,
   type SlaColour,
   type Supervision,
+  type UnitKind,
 } from './api';
 import type { LoginFailure, Role } from './session';
 
@@ -109,10 +110,14 @@ export const text = {
     submit: '提交',
     submitting: '正在提交…',
     cancel: '取消',
-    chooseLiaison: '请选择联络员',
     liaisonLabel: '交办联络员',
     orgLiaison: '本企业包联',
-    keepUnit: (id: number) => `同时保留联盟单位 #${id}`,
+    unitLabel: '联盟单位',
+    noUnit: '不交给联盟单位',
+    noUnits: '暂无联盟单位',
+    currentUnit: (id: number) => `联盟单位 #${id}（当前）`,
+    chooseAssignee: '请选择联络员或联盟单位',
+    noLiaison: '不交给联络员',
     noLiaisons: '范围内暂无可交办的联络员',
     liaisonLoad: (load: number, max: number) => `包联 ${load}/${max}`,
     noteOptional: '说明（选填）',
@@ -223,6 +228,15 @@ const actionLabels: Record<RequestAction | 'report' | 'supervise', string> = {
   supervise: '督办',
 };
 
+const unitKindLabels: Record<UnitKind, string> = {
+  government: '政府部门',
+  bank: '金融机构',
+  investor: '投资机构',
+  research: '科研院所',
+  association: '行业协会',
+  service: '服务机构',
+};
+
 const slaLabels: Record<SlaColour, string> = { green: '正常', yellow: '临期', red: '超期' };
 const slaShort: Record<SlaColour, string> = { green: '绿', yellow: '黄', red: '红' };
 const supervisionLabels: Record<Supervision, string> = { none: '未督办', yellow: '黄牌督办', red: '红牌督办' };
@@ -230,6 +244,7 @@ const supervisionLabels: Record<Supervision, string> = { none: '未督办', yell
 export const orgKinds: readonly OrgKind[] = ['enterprise', 'new_economic', 'social'];
 export const requestCategories: readonly RequestCategory[] = ['ordinary', 'complex'];
 export const requestTopics: readonly RequestTopic[] = ['landing', 'construction', 'operations', 'innovation', 'rights'];
+export const unitKinds: readonly UnitKind[] = ['government', 'bank', 'investor', 'research', 'association', 'service'];
 
 // Unknown enum values (a newer server) are shown as they are, not hidden.
 export const kindLabel = (kind: string): string => kindLabels[kind as OrgKind] ?? kind;
@@ -244,6 +259,7 @@ export const actionLabel = (a: string): string => actionLabels[a as RequestActio
 export const slaLabel = (c: string): string => slaLabels[c as SlaColour] ?? c;
 export const slaShortLabel = (c: string): string => slaShort[c as SlaColour] ?? c;
 export const supervisionLabel = (s: string): string => supervisionLabels[s as Supervision] ?? s;
+export const unitKindLabel = (k: string): string => unitKindLabels[k as UnitKind] ?? k;
 
 /** What a failed sign-in tells the user. */
 export function loginErrorMessage(failure: LoginFailure): string {

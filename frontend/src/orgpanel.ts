@@ -105,8 +105,7 @@ export function createOrgPanel(deps: OrgPanelDeps): OrgPanel {
       }
       log = page.contacts;
       next = page.next;
-      const pinned = canAssignLiaison(user.role) ? await pinnedOf(org) : null;
-      if (mine !== seq) return;
+      const pinned = canAssignLiaison(user.role) ? pinnedOf(org) : null;
       render(org, liaisons, pinned, notice);
     } catch (err) {
       if (mine !== seq) return;
@@ -119,17 +118,10 @@ export function createOrgPanel(deps: OrgPanelDeps): OrgPanel {
     }
   }
 
-  /** Whether the organization's active assignment is pinned (the organization layer does not say). */
-  async function pinnedOf(org: OrgFeature): Promise<boolean | null> {
+  /** Whether the organization's active assignment is pinned; null when the server did not say. */
+  function pinnedOf(org: OrgFeature): boolean | null {
     if (org.properties.liaison_id === null) return false;
-    try {
-      const rows = await deps.api.assignments({ grid: org.properties.grid_id });
-      const a = rows.find((r) => r.properties.org_id === org.id);
-      return a ? a.properties.pinned : null;
-    } catch (err) {
-      console.warn('gridgis: could not load the assignment', err);
-      return null;
-    }
+    return typeof org.properties.pinned === 'boolean' ? org.properties.pinned : null;
   }
 
   function render(org: OrgFeature, liaisons: readonly LiaisonFeature[], pinned: boolean | null, notice?: string): void {

@@ -2,7 +2,7 @@
 // stands in the loop, its SLA and supervision, its history, and the steps
 // the signed-in user may take now, each with the fields it needs. It also
 // holds the form that reports a new request for an organization.
-import type { Api, LiaisonFeature, RequestDetail, RequestEvent } from './api';
+import type { Api, LiaisonFeature, RequestDetail, RequestEvent, Unit } from './api';
 import { button, el, formFields, noticeLine, section, segment } from './dom';
 import { categoryLabel, formatDateTime, requestCategories, requestTopics, statusLabel, text, topicLabel } from './i18n';
 import {
@@ -22,6 +22,8 @@ import {
   stars,
   supervisionCard,
   timelineEntry,
+  unitGroups,
+  unitLine,
   type ActionSpec,
   type Attempt,
 } from './requests';
@@ -70,7 +72,8 @@ interface FormState {
   action: string;
   note: string;
   liaisonId: string;
-  keepUnit: boolean;
+  /** The unit select's value; undefined until the form first shows it. */
+  unitId?: string;
   satisfaction: number | null;
 }
 
@@ -89,6 +92,9 @@ export function createDetailPanel(deps: DetailDeps): DetailPanel {
   let loadSeq = 0;
   let clock: number | undefined;
   let liaisonCache: LiaisonFeature[] | null = null;
+  // The zone's alliance units change rarely: asked once per session.
+  let unitCache: Unit[] | null = null;
+  let units: readonly Unit[] = [];
 
   // The panel is shared: another view taking it (or closing it) ends
   // this one's loads and clock.
@@ -129,6 +135,17 @@ export function createDetailPanel(deps: DetailDeps): DetailPanel {
     return liaisonCache;
   }
 
+  async function loadUnits(): Promise<Unit[]> {
+    if (unitCache) return unitCache;
+    try {
+      unitCache = await deps.api.units();
+    } catch (err) {
+      console.warn('gridgis: could not load alliance units', err);
+      return [];
+    }
+    return unitCache;
+  }
+
   async function showRequest(id: number, notice?: string, keepForm = false): Promise<void> {
     const seq = ++loadSeq;
     if (shownId !== id) {
@@ -145,8 +162,9 @@ export function createDetailPanel(deps: DetailDeps): DetailPanel {
     if (!shown) body.replaceChildren(el('p', 'detail-loading', text.request.loading));
     root.setAttribute('aria-busy', 'true');
     try {
-      const [detail, liaisons] = await Promise.all([deps.api.request(id), loadLiaisons()]);
+      const [detail, liaisons, unitList] = await Promise.all([deps.api.request(id), loadLiaisons(), loadUnits()]);
       if (seq !== loadSeq) return;
+      units = unitList;
       render(detail, liaisons, notice);
     } catch (err) {
       if (seq !== loadSeq) return;
@@ -166,6 +184,7 @@ export function createDetailPanel(deps: DetailDeps): DetailPanel {
     root.dataset.version = String(d.version);
     root.dataset.status = d.status;
     const liaisonName = (lid: number) => liaisons.find((l) => l.id === lid)?.properties.name;
+    const unitName = (uid: number) => units.find((u) => u.id === uid)?.name;
     const nodes: HTMLElement[] = [];
     if (notice) nodes.push(noticeLine(notice, 'alert'));
 
@@ -217,7 +236,7 @@ export function createDetailPanel(deps: DetailDeps): DetailPanel {
     row(text.request.due, formatDateTime(d.due_at));
     const who = [
       d.liaison_id !== null ? text.request.liaison(liaisonName(d.liaison_id) ?? `#${d.liaison_id}`) : '',
-      d.unit_id !== null ? text.request.unit(d.unit_id) : '',
+      d.unit_id !== null ? unitLine(d.unit_id, unitName(d.unit_id)) : '',
     ].filter(Boolean);
     row(text.request.assignee, who.length > 0 ? who.join('、') : text.request.notAssigned);
     if (d.satisfaction !== null) row(text.request.satisfaction, `${stars(d.satisfaction)}（${d.satisfaction} 分）`);
@@ -229,7 +248,7 @@ export function createDetailPanel(deps: DetailDeps): DetailPanel {
     }
 
     nodes.push(actionSection(d, liaisons));
-    nodes.push(section(`${text.request.history}（${d.events.length}）`, timeline(d.events, liaisonName)));
+    nodes.push(section(`${text.request.history}（${d.events.length}）`, timeline(d.events, liaisonName, unitName)));
     body.replaceChildren(...nodes);
     deps.onShown(d.id, d);
   }
@@ -248,10 +267,14 @@ export function createDetailPanel(deps: DetailDeps): DetailPanel {
     return list;
   }
 
-  function timeline(events: readonly RequestEvent[], liaisonName: (id: number) => string | undefined): HTMLElement {
+  function timeline(
+    events: readonly RequestEvent[],
+    liaisonName: (id: number) => string | undefined,
+    unitName: (id: number) => string | undefined,
+  ): HTMLElement {
     const list = el('ol', 'timeline');
     for (const e of events) {
-      const t = timelineEntry(e, liaisonName);
+      const t = timelineEntry(e, liaisonName, unitName);
       const item = el('li', `tl-item tone-${t.tone}`);
       item.dataset.action = e.action;
       const top = el('div', 'tl-top');
@@ -276,7 +299,7 @@ export function createDetailPanel(deps: DetailDeps): DetailPanel {
     const formSlot = el('div', 'action-form-slot');
     const openForm = (spec: ActionSpec) => {
       if (busy) return;
-      form = form?.action === spec.action ? form : { action: spec.action, note: '', liaisonId: '', keepUnit: true, satisfaction: null };
+      form = form?.action === spec.action ? form : { action: spec.action, note: '', liaisonId: '', satisfaction: null };
       for (const b of bar.querySelectorAll<HTMLButtonElement>('button')) b.setAttribute('aria-pressed', String(b.dataset.action === spec.action));
       formSlot.replaceChildren(actionForm(d, spec, liaisons, () => {
         form = null;
@@ -307,10 +330,11 @@ export function createDetailPanel(deps: DetailDeps): DetailPanel {
     const { field: fieldBox, errorsAt, showErrors } = formFields(`rq-${spec.action}`);
 
     let select: HTMLSelectElement | null = null;
-    let keepUnit: HTMLInputElement | null = null;
+    let unitSelect: HTMLSelectElement | null = null;
     if (spec.liaison) {
       select = el('select', 'input');
-      select.append(new Option(liaisons.length > 0 ? text.request.chooseLiaison : text.request.noLiaisons, ''));
+      // A unit alone is a valid assignment: the empty choice is "no liaison".
+      select.append(new Option(liaisons.length > 0 ? text.request.noLiaison : text.request.noLiaisons, ''));
       const orgLiaison = deps.orgLiaisonId(d.org_id);
       const ordered = [...liaisons].sort(
         (a, b) =>
@@ -326,17 +350,25 @@ export function createDetailPanel(deps: DetailDeps): DetailPanel {
       if ([...select.options].some((o) => o.value === initial)) select.value = initial;
       state.liaisonId = select.value;
       select.addEventListener('change', () => (state.liaisonId = select!.value));
-      let extra: HTMLElement | undefined;
-      if (d.unit_id !== null) {
-        const lab = el('label', 'check');
-        keepUnit = el('input');
-        keepUnit.type = 'checkbox';
-        keepUnit.checked = state.keepUnit;
-        keepUnit.addEventListener('change', () => (state.keepUnit = keepUnit!.checked));
-        lab.append(keepUnit, el('span', '', text.request.keepUnit(d.unit_id)));
-        extra = lab;
+      f.append(fieldBox('liaison_id', text.request.liaisonLabel, select));
+
+      unitSelect = el('select', 'input');
+      unitSelect.append(new Option(units.length > 0 ? text.request.noUnit : text.request.noUnits, ''));
+      for (const g of unitGroups(units)) {
+        const group = el('optgroup');
+        group.label = g.label;
+        for (const u of g.units) group.append(new Option(`${u.name}（${g.label}）`, String(u.id)));
+        unitSelect.append(group);
       }
-      f.append(fieldBox('liaison_id', text.request.liaisonLabel, select, extra));
+      if (d.unit_id !== null && !units.some((u) => u.id === d.unit_id)) {
+        // Not in the list (it failed to load): still show it, so it is kept.
+        unitSelect.append(new Option(text.request.currentUnit(d.unit_id), String(d.unit_id)));
+      }
+      const unitInitial = state.unitId ?? String(d.unit_id ?? '');
+      if ([...unitSelect.options].some((o) => o.value === unitInitial)) unitSelect.value = unitInitial;
+      state.unitId = unitSelect.value;
+      unitSelect.addEventListener('change', () => (state.unitId = unitSelect!.value));
+      f.append(fieldBox('unit_id', text.request.unitLabel, unitSelect));
     }
 
     if (spec.satisfaction) {
@@ -394,7 +426,12 @@ export function createDetailPanel(deps: DetailDeps): DetailPanel {
       message.textContent = '';
       const checked = checkTransition(
         spec,
-        { note: note.value, liaisonId: select?.value ?? '', unitId: keepUnit?.checked ? d.unit_id : null, satisfaction: state.satisfaction },
+        {
+          note: note.value,
+          liaisonId: select?.value ?? '',
+          unitId: unitSelect && unitSelect.value !== '' ? Number(unitSelect.value) : null,
+          satisfaction: state.satisfaction,
+        },
         d.version,
       );
       if (!checked.ok) {
@@ -425,7 +462,7 @@ export function createDetailPanel(deps: DetailDeps): DetailPanel {
           // what was typed in case the same step is still possible.
           await showRequest(d.id, failure.message, true);
         } else if (failure.kind === 'field') {
-          showErrors({ [failure.field === 'unit_id' ? 'liaison_id' : failure.field]: failure.message });
+          showErrors({ [failure.field]: failure.message });
         } else {
           message.textContent = failure.message;
         }

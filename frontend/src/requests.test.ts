@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, type RequestEvent, type RequestFeature } from './api';
+import { ApiError, type RequestEvent, type RequestFeature, type Unit } from './api';
 import {
   ACTION_SPECS,
   MAX_DESCRIPTION,
@@ -22,6 +22,8 @@ import {
   supervisionCard,
   timelineEntry,
   todoOrder,
+  unitGroups,
+  unitLine,
   type ActionInput,
 } from './requests';
 
@@ -233,8 +235,12 @@ describe('checkTransition', () => {
     });
   });
 
-  it('assigns to a liaison, keeping the alliance unit when asked', () => {
-    expect(checkTransition(ACTION_SPECS.assign, input(), 1)).toEqual({ ok: false, errors: { liaison_id: '请选择联络员' } });
+  it('assigns to a liaison, an alliance unit or both, never to no one', () => {
+    expect(checkTransition(ACTION_SPECS.assign, input(), 1)).toEqual({ ok: false, errors: { liaison_id: '请选择联络员或联盟单位' } });
+    expect(checkTransition(ACTION_SPECS.assign, input({ liaisonId: '0', unitId: 0 }), 1)).toEqual({
+      ok: false,
+      errors: { liaison_id: '请选择联络员或联盟单位' },
+    });
     expect(checkTransition(ACTION_SPECS.assign, input({ liaisonId: '8' }), 1)).toEqual({
       ok: true,
       body: { action: 'assign', version: 1, liaison_id: 8 },
@@ -371,6 +377,8 @@ describe('timelineEntry', () => {
       tone: 'normal',
     });
     expect(timelineEntry(event({ data: { liaison_id: 9, unit_id: null } }), names).detail).toBe('交办给联络员 #9');
+    const units = (id: number) => (id === 26 ? '园区科技金融服务中心' : undefined);
+    expect(timelineEntry(event({ data: { liaison_id: null, unit_id: 26 } }), names, units).detail).toBe('交办给联盟单位 园区科技金融服务中心');
   });
 
   it('shows the rating of a review and the card of the SLA clock', () => {
@@ -385,6 +393,32 @@ describe('timelineEntry', () => {
   it('has no move for the report and tolerates missing data', () => {
     const report = timelineEntry(event({ action: 'report', from_status: null, to_status: 'reported', data: null }));
     expect([report.what, report.move, report.detail]).toEqual(['上报诉求', '', '']);
+  });
+});
+
+describe('unitGroups', () => {
+  const unit = (id: number, name: string, kind: string): Unit => ({ id, zone_id: 1, name, kind, contact: '' });
+
+  it('groups the units by kind in the usual order, each by name, unknown kinds last', () => {
+    const groups = unitGroups([
+      unit(1, '乙协会', 'association'),
+      unit(2, '园区管委会', 'government'),
+      unit(3, '甲协会', 'association'),
+      unit(4, '天使基金', 'investor'),
+      unit(5, '新机构', 'incubator'),
+    ]);
+    expect(groups.map((g) => [g.label, g.units.map((u) => u.id)])).toEqual([
+      ['政府部门', [2]],
+      ['投资机构', [4]],
+      ['行业协会', [3, 1]],
+      ['incubator', [5]],
+    ]);
+    expect(unitGroups([])).toEqual([]);
+  });
+
+  it('names a unit, or shows its id when the name is not known', () => {
+    expect(unitLine(26, '园区科技金融服务中心')).toBe('联盟单位 园区科技金融服务中心');
+    expect(unitLine(26, undefined)).toBe('联盟单位 #26');
   });
 });
 

@@ -12,6 +12,7 @@ import {
   type RequestTopic,
   type SlaColour,
   type TransitionBody,
+  type Unit,
 } from './api';
 import {
   actionLabel,
@@ -24,6 +25,8 @@ import {
   stepLabel,
   supervisionLabel,
   text,
+  unitKindLabel,
+  unitKinds,
 } from './i18n';
 
 /** The server's text limits (grid/request_flow.go), in characters. */
@@ -155,7 +158,7 @@ export interface ActionSpec {
   action: RequestAction;
   label: string;
   tone: 'primary' | 'danger' | 'default';
-  /** Choose a liaison (and keep the alliance unit). */
+  /** Choose a liaison, an alliance unit or both. */
   liaison: boolean;
   /** A 1–5 star rating, required. */
   satisfaction: boolean;
@@ -187,7 +190,7 @@ export interface ActionInput {
   note: string;
   /** The chosen liaison's id, as the select's value; "" for none. */
   liaisonId: string;
-  /** The request's alliance unit, sent along on re-assignment so it is kept. */
+  /** The chosen alliance unit; null for none. */
   unitId: number | null;
   satisfaction: number | null;
 }
@@ -212,7 +215,7 @@ export function checkTransition(spec: ActionSpec, input: ActionInput, version: n
     const id = Number(input.liaisonId);
     if (input.liaisonId !== '' && Number.isInteger(id) && id > 0) body.liaison_id = id;
     if (input.unitId !== null && input.unitId > 0) body.unit_id = input.unitId;
-    if (body.liaison_id === undefined && body.unit_id === undefined) errors.liaison_id = text.request.chooseLiaison;
+    if (body.liaison_id === undefined && body.unit_id === undefined) errors.liaison_id = text.request.chooseAssignee;
   }
   if (spec.satisfaction) {
     const s = input.satisfaction;
@@ -221,6 +224,33 @@ export function checkTransition(spec: ActionSpec, input: ActionInput, version: n
     else body.satisfaction = s;
   }
   return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, body };
+}
+
+/** The alliance units of one kind, for an <optgroup>. */
+export interface UnitGroup {
+  kind: string;
+  label: string;
+  units: Unit[];
+}
+
+/**
+ * The units grouped by kind, the kinds in their usual order (unknown kinds
+ * of a newer server last, as they are), each group by name.
+ */
+export function unitGroups(units: readonly Unit[]): UnitGroup[] {
+  const byKind = new Map<string, Unit[]>();
+  for (const u of units) byKind.set(u.kind, [...(byKind.get(u.kind) ?? []), u]);
+  const rank = (k: string) => {
+    const i = unitKinds.indexOf(k as (typeof unitKinds)[number]);
+    return i < 0 ? unitKinds.length : i;
+  };
+  return [...byKind.entries()]
+    .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
+    .map(([kind, list]) => ({
+      kind,
+      label: unitKindLabel(kind),
+      units: [...list].sort((a, b) => a.name.localeCompare(b.name, 'zh-CN') || a.id - b.id),
+    }));
 }
 
 /** What the user entered in the report form. */
@@ -334,8 +364,12 @@ export interface TimelineEntry {
   tone: 'normal' | 'yellow' | 'red' | 'danger' | 'done';
 }
 
-/** Words one history event; liaisonName names a liaison id when it is known. */
-export function timelineEntry(e: RequestEvent, liaisonName: (id: number) => string | undefined = () => undefined): TimelineEntry {
+/** Words one history event; liaisonName and unitName name ids when they are known. */
+export function timelineEntry(
+  e: RequestEvent,
+  liaisonName: (id: number) => string | undefined = () => undefined,
+  unitName: (id: number) => string | undefined = () => undefined,
+): TimelineEntry {
   const data = e.data ?? {};
   const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
   let detail = '';
@@ -346,7 +380,7 @@ export function timelineEntry(e: RequestEvent, liaisonName: (id: number) => stri
       const unit = num(data.unit_id);
       const who = [
         liaison !== null ? text.request.liaison(liaisonName(liaison) ?? `#${liaison}`) : '',
-        unit !== null ? text.request.unit(unit) : '',
+        unit !== null ? unitLine(unit, unitName(unit)) : '',
       ].filter(Boolean);
       if (who.length > 0) detail = `交办给${who.join('、')}`;
       break;
@@ -379,6 +413,11 @@ export function timelineEntry(e: RequestEvent, liaisonName: (id: number) => stri
     note: e.note,
     tone,
   };
+}
+
+/** "联盟单位 园区科技金融服务中心", or "联盟单位 #26" when the name is not known. */
+export function unitLine(id: number, name: string | undefined): string {
+  return name ? `${text.request.unitLabel} ${name}` : text.request.unit(id);
 }
 
 /** "★★★★☆" for 4 of 5. */
