@@ -7,9 +7,10 @@
 import type { Api, Coverage, CoverageIndicator, OrgFeature } from './api';
 import { coverageChoropleth, coverageCsv, coverageFilename, coverageRows, gapLine, indicatorSpec, INDICATORS, zoneSummary } from './coverage';
 import { download } from './csv';
-import { button, byId, el } from './dom';
+import { choroplethLegend, createDock } from './dock';
+import { button, el } from './dom';
 import { errorMessage } from './i18n';
-import { NO_DATA_COLOR, type ChoroplethEntry } from './layers/choropleth';
+import type { ChoroplethEntry } from './layers/choropleth';
 import { chinaToday, type ChoroplethClass } from './stats';
 import { percent } from './format';
 
@@ -58,11 +59,24 @@ interface GapList {
 }
 
 export function createCoverageView(deps: CoverageViewDeps, onState: (s: CoverageState | null) => void): CoverageView {
-  const root = byId<HTMLElement>('coverage');
-  const layout = root.parentElement!;
-  const body = byId<HTMLElement>('coverage-body');
-  const closeButton = byId<HTMLButtonElement>('coverage-close');
-  const toolButton = byId<HTMLButtonElement>('tool-coverage');
+  const dock = createDock('coverage', {
+    onLayout: (h) => deps.onLayout(h),
+    onChoropleth: (entries) => deps.onChoropleth(entries),
+    onState,
+    opening() {
+      deps.onOpen();
+      build();
+    },
+    opened() {
+      if (coverage) render();
+      else void load();
+    },
+    closing() {
+      seq++;
+      closeGaps();
+    },
+  });
+  const { root, body } = dock;
 
   let indicator: CoverageIndicator = 'party_org';
   let coverage: Coverage | null = null;
@@ -286,72 +300,17 @@ export function createCoverageView(deps: CoverageViewDeps, onState: (s: Coverage
     });
   }
 
-  // ---- open and close ----------------------------------------------------------
-
-  let observer: ResizeObserver | null = null;
-
-  function open(): void {
-    deps.onOpen();
-    build();
-    root.hidden = false;
-    layout.classList.add('with-stats');
-    toolButton.setAttribute('aria-pressed', 'true');
-    observer ??= new ResizeObserver(() => deps.onLayout(root.hidden ? 0 : root.offsetHeight));
-    observer.observe(root);
-    deps.onLayout(root.offsetHeight);
-    if (coverage) render();
-    else void load();
-  }
-
-  function close(): void {
-    if (root.hidden) return;
-    seq++;
-    closeGaps();
-    root.hidden = true;
-    layout.classList.remove('with-stats');
-    toolButton.setAttribute('aria-pressed', 'false');
-    observer?.disconnect();
-    deps.onChoropleth(null);
-    deps.onLayout(0);
-    onState(null);
-  }
-
-  const onClose = () => close();
-  closeButton.addEventListener('click', onClose);
-  const onTool = () => (root.hidden ? open() : close());
-  toolButton.addEventListener('click', onTool);
-
-  return {
-    open,
-    close,
-    isOpen: () => !root.hidden,
-    destroy() {
-      close();
-      observer?.disconnect();
-      closeButton.removeEventListener('click', onClose);
-      toolButton.removeEventListener('click', onTool);
-      body.replaceChildren();
-    },
-  };
+  const { open, close, isOpen, destroy } = dock;
+  return { open, close, isOpen, destroy };
 }
-
 /** The choropleth's legend: the indicator, its classes and the colour of no data. */
 function legendOf(indicator: CoverageIndicator, classes: readonly ChoroplethClass[]): HTMLElement {
   const spec = indicatorSpec(indicator);
-  const box = el('div', 'stats-legend-box');
-  box.append(el('span', 'stats-legend-title', `地图：${spec?.label ?? indicator}${spec?.better === 'low' ? '（越低越好）' : ''}`));
-  const list = el('ul', 'stats-legend-list');
-  const entry = (color: string, label: string) => {
-    const li = el('li');
-    const sw = el('span', 'swatch');
-    sw.style.setProperty('--swatch', color);
-    li.append(sw, el('span', '', label));
-    list.append(li);
-  };
-  const v = (x: number) => percent(Math.round(x * 10000), 10000);
-  if (classes.length === 1) entry(classes[0].color, v(classes[0].from));
-  else for (const c of classes) entry(c.color, `${v(c.from)} – ${v(c.to)}`);
-  entry(NO_DATA_COLOR, '无数据（分母为 0）');
-  box.append(list);
-  return box;
+  return choroplethLegend({
+    label: spec?.label ?? indicator,
+    lowIsBetter: spec?.better === 'low',
+    classes,
+    value: (x) => percent(Math.round(x * 10000), 10000),
+    noData: '无数据（分母为 0）',
+  });
 }

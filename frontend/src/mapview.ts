@@ -216,11 +216,7 @@ export function openMap(user: User, api: Api): MapScreen {
           {
             api,
             onChoropleth: (entries) => paintChoropleth(entries),
-            onLayout: (h) => {
-              const opened = dockHeight === 0 && h > 0;
-              dockHeight = h;
-              if (opened && scope?.focus) fitAbove(scope.focus);
-            },
+            onLayout: (h) => onDockLayout(h),
             onGrid: (id) => fitGrid(id),
             onOpen: () => coverageView.close(),
           },
@@ -236,11 +232,7 @@ export function openMap(user: User, api: Api): MapScreen {
     {
       api,
       onChoropleth: (entries) => paintChoropleth(entries),
-      onLayout: (h) => {
-        const opened = dockHeight === 0 && h > 0;
-        dockHeight = h;
-        if (opened && scope?.focus) fitAbove(scope.focus);
-      },
+      onLayout: (h) => onDockLayout(h),
       onGrid: (id) => fitGrid(id),
       onGaps: (list) => showGaps(list),
       onGap: (org) => {
@@ -255,6 +247,13 @@ export function openMap(user: User, api: Api): MapScreen {
     (s) => (hook.coverage = s),
   );
   showTools({ stats: statsView !== null, rebalance: rebalance !== null, coverage: true });
+
+  /** A dock opened (its height), resized or closed (0): the first opening fits the scope above it. */
+  function onDockLayout(h: number): void {
+    const opened = dockHeight === 0 && h > 0;
+    dockHeight = h;
+    if (opened && scope?.focus) fitAbove(scope.focus);
+  }
 
   /** Fits a grid into the part of the map the dock leaves. */
   function fitGrid(id: number): void {

@@ -4,7 +4,8 @@
 // choropleth of one figure on the grid polygons above it.
 import type { Api, Stats, StatsBy, StatsGroup } from './api';
 import { download } from './csv';
-import { button, byId, el } from './dom';
+import { choroplethLegend, createDock } from './dock';
+import { button, el } from './dom';
 import { errorMessage } from './i18n';
 import type { ChoroplethEntry } from './layers/choropleth';
 import {
@@ -33,7 +34,6 @@ import {
   type RangeErrors,
 } from './stats';
 import { fixed } from './format';
-import { NO_DATA_COLOR } from './layers/choropleth';
 
 export interface StatsViewDeps {
   api: Api;
@@ -64,11 +64,25 @@ export interface StatsState {
 }
 
 export function createStatsView(deps: StatsViewDeps, onState: (s: StatsState | null) => void): StatsView {
-  const root = byId<HTMLElement>('stats');
-  const layout = root.parentElement!;
-  const body = byId<HTMLElement>('stats-body');
-  const closeButton = byId<HTMLButtonElement>('stats-close');
-  const toolButton = byId<HTMLButtonElement>('tool-stats');
+  const dock = createDock('stats', {
+    onLayout: (h) => deps.onLayout(h),
+    onChoropleth: (entries) => deps.onChoropleth(entries),
+    onState,
+    opening() {
+      deps.onOpen?.();
+      build();
+    },
+    opened() {
+      if (stats) {
+        renderTable();
+        paintMap();
+      } else void load();
+    },
+    closing() {
+      seq++;
+    },
+  });
+  const { root, body } = dock;
 
   let by: StatsBy = 'grid';
   let range: DateRange = defaultRange(chinaToday());
@@ -291,73 +305,17 @@ export function createStatsView(deps: StatsViewDeps, onState: (s: StatsState | n
     });
   }
 
-  // ---- open and close ----------------------------------------------------------
-
-  let observer: ResizeObserver | null = null;
-
-  function open(): void {
-    deps.onOpen?.();
-    build();
-    root.hidden = false;
-    layout.classList.add('with-stats');
-    toolButton.setAttribute('aria-pressed', 'true');
-    observer ??= new ResizeObserver(() => deps.onLayout(root.hidden ? 0 : root.offsetHeight));
-    observer.observe(root);
-    deps.onLayout(root.offsetHeight);
-    if (stats) {
-      renderTable();
-      paintMap();
-    } else void load();
-  }
-
-  function close(): void {
-    if (root.hidden) return;
-    seq++;
-    root.hidden = true;
-    layout.classList.remove('with-stats');
-    toolButton.setAttribute('aria-pressed', 'false');
-    observer?.disconnect();
-    deps.onChoropleth(null);
-    deps.onLayout(0);
-    onState(null);
-  }
-
-  const onClose = () => close();
-  closeButton.addEventListener('click', onClose);
-  const onTool = () => (root.hidden ? open() : close());
-  toolButton.addEventListener('click', onTool);
-
-  return {
-    open,
-    close,
-    isOpen: () => !root.hidden,
-    destroy() {
-      close();
-      observer?.disconnect();
-      closeButton.removeEventListener('click', onClose);
-      toolButton.removeEventListener('click', onTool);
-      body.replaceChildren();
-    },
-  };
+  const { open, close, isOpen, destroy } = dock;
+  return { open, close, isOpen, destroy };
 }
-
 /** The choropleth's legend: the figure, its classes and the colour of no data. */
 function legendOf(key: KpiKey, classes: readonly ChoroplethClass[]): HTMLElement {
   const spec = kpiSpec(key)!;
-  const box = el('div', 'stats-legend-box');
-  box.append(el('span', 'stats-legend-title', `地图：${spec.label}${spec.better === 'low' ? '（越低越好）' : ''}`));
-  const list = el('ul', 'stats-legend-list');
-  const entry = (color: string, label: string) => {
-    const li = el('li');
-    const sw = el('span', 'swatch');
-    sw.style.setProperty('--swatch', color);
-    li.append(sw, el('span', '', label));
-    list.append(li);
-  };
-  const v = (x: number) => (spec.kind === 'count' ? fixed(x, 0) : kpiValueText(key, x));
-  if (classes.length === 1) entry(classes[0].color, v(classes[0].from));
-  else for (const c of classes) entry(c.color, `${v(c.from)} – ${v(c.to)}`);
-  entry(NO_DATA_COLOR, '无数据');
-  box.append(list);
-  return box;
+  return choroplethLegend({
+    label: spec.label,
+    lowIsBetter: spec.better === 'low',
+    classes,
+    value: (x) => (spec.kind === 'count' ? fixed(x, 0) : kpiValueText(key, x)),
+    noData: '无数据',
+  });
 }
