@@ -28,12 +28,8 @@ func (s *Server) listLiaisons(c *fiber.Ctx) error {
 	if f.GridID, err = idParam(c, "grid"); err != nil {
 		return err
 	}
-	limit, after, err := pageParams(c, defaultLayerLimit, maxLayerLimit)
-	if err != nil {
-		return err
-	}
-	f.Limit, f.AfterID = limit+1, after
-	return s.streamCollection(c, page{limit: limit}, func(ctx context.Context, emit grid.FeatureFunc) error {
+	return s.streamPage(c, defaultLayerLimit, maxLayerLimit, func(ctx context.Context, limit int, after int64, emit grid.FeatureFunc) error {
+		f.Limit, f.AfterID = limit, after
 		return s.store.EachLiaisonFeature(ctx, f, emit)
 	})
 }
@@ -52,12 +48,8 @@ func (s *Server) listAssignments(c *fiber.Ctx) error {
 	if f.GridID, err = idParam(c, "grid"); err != nil {
 		return err
 	}
-	limit, after, err := pageParams(c, defaultLayerLimit, maxLayerLimit)
-	if err != nil {
-		return err
-	}
-	f.Limit, f.AfterID = limit+1, after
-	return s.streamCollection(c, page{limit: limit}, func(ctx context.Context, emit grid.FeatureFunc) error {
+	return s.streamPage(c, defaultLayerLimit, maxLayerLimit, func(ctx context.Context, limit int, after int64, emit grid.FeatureFunc) error {
+		f.Limit, f.AfterID = limit, after
 		return s.store.EachAssignmentFeature(ctx, f, emit)
 	})
 }
@@ -85,12 +77,8 @@ func (s *Server) listRequests(c *fiber.Ctx) error {
 	if f.BBox, err = bboxParam(c); err != nil {
 		return err
 	}
-	limit, after, err := pageParams(c, defaultLayerLimit, maxLayerLimit)
-	if err != nil {
-		return err
-	}
-	f.Limit, f.AfterID = limit+1, after
-	return s.streamCollection(c, page{limit: limit}, func(ctx context.Context, emit grid.FeatureFunc) error {
+	return s.streamPage(c, defaultLayerLimit, maxLayerLimit, func(ctx context.Context, limit int, after int64, emit grid.FeatureFunc) error {
+		f.Limit, f.AfterID = limit, after
 		return s.store.EachRequestFeature(ctx, f, emit)
 	})
 }
@@ -142,12 +130,8 @@ func (s *Server) coverageGaps(c *fiber.Ctx) error {
 	if f.GridID, err = idParam(c, "grid"); err != nil {
 		return err
 	}
-	limit, after, err := pageParams(c, defaultOrgLimit, maxOrgLimit)
-	if err != nil {
-		return err
-	}
-	f.Limit, f.AfterID = limit+1, after
-	return s.streamCollection(c, page{limit: limit}, func(ctx context.Context, emit grid.FeatureFunc) error {
+	return s.streamPage(c, defaultOrgLimit, maxOrgLimit, func(ctx context.Context, limit int, after int64, emit grid.FeatureFunc) error {
+		f.Limit, f.AfterID = limit, after
 		return s.store.EachOrgFeature(ctx, f, emit)
 	})
 }

@@ -199,13 +199,8 @@ func (s *Server) planMoves(c *fiber.Ctx) error {
 	if err := allowParams(c, "limit", "cursor"); err != nil {
 		return err
 	}
-	limit, after, err := pageParams(c, defaultLayerLimit, maxLayerLimit)
-	if err != nil {
-		return err
-	}
-	f := grid.MoveFilter{AfterOrgID: after, Limit: limit + 1}
-	return s.streamCollection(c, page{limit: limit}, func(ctx context.Context, emit grid.FeatureFunc) error {
-		return s.store.EachRebalanceMoveFeature(ctx, id, f, emit)
+	return s.streamPage(c, defaultLayerLimit, maxLayerLimit, func(ctx context.Context, limit int, after int64, emit grid.FeatureFunc) error {
+		return s.store.EachRebalanceMoveFeature(ctx, id, grid.MoveFilter{AfterOrgID: after, Limit: limit}, emit)
 	})
 }
 

@@ -268,3 +268,16 @@ func contentCoding(c *fiber.Ctx) string {
 	}
 	return ""
 }
+
+// streamPage reads limit and cursor and streams one page of a layer. each
+// is asked for one row more than the page, which tells whether a next
+// page exists, and for the rows after the cursor's id.
+func (s *Server) streamPage(c *fiber.Ctx, def, max int, each func(ctx context.Context, limit int, afterID int64, emit grid.FeatureFunc) error) error {
+	limit, after, err := pageParams(c, def, max)
+	if err != nil {
+		return err
+	}
+	return s.streamCollection(c, page{limit: limit}, func(ctx context.Context, emit grid.FeatureFunc) error {
+		return each(ctx, limit+1, after, emit)
+	})
+}
