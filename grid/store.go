@@ -118,8 +118,8 @@ type RequestStore interface {
 	// organization in by's scope (else EInvalid on org_id). A non-empty
 	// key makes it idempotent per user: the same key and content return
 	// the first request with replayed set; the same key with other
-	// content is EUnprocessable.
-	CreateRequest(ctx context.Context, by User, key string, n NewRequest) (r Request, replayed bool, err error)
+	// content is EUnprocessable. The request comes with its history.
+	CreateRequest(ctx context.Context, by User, key string, n NewRequest) (r RequestDetail, replayed bool, err error)
 	// FindRequest returns request id with its whole history, if scope
 	// may see it (else ENotFound).
 	FindRequest(ctx context.Context, scope Scope, id int64) (RequestDetail, error)

@@ -119,15 +119,11 @@ func (s *Server) createRequest(c *fiber.Ctx) error {
 	u := userOf(c)
 	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.QueryTimeout)
 	defer cancel()
-	r, replayed, err := s.store.CreateRequest(ctx, u, key, n)
+	d, replayed, err := s.store.CreateRequest(ctx, u, key, n)
 	if err != nil {
 		return err
 	}
-	d, err := s.store.FindRequest(ctx, grid.Scope{All: true}, r.ID)
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderLocation, "/api/v1/requests/"+strconv.FormatInt(r.ID, 10))
+	c.Set(fiber.HeaderLocation, "/api/v1/requests/"+strconv.FormatInt(d.ID, 10))
 	if replayed {
 		c.Set("Idempotent-Replayed", "true")
 	} else {

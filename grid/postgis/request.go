@@ -194,8 +194,8 @@ func (db *DB) slaPolicy() grid.SLAPolicy {
 // CreateRequest implements grid.RequestStore. The idempotency key is
 // claimed by the insert itself (a unique index per reporter), so two
 // concurrent retries cannot both create a request.
-func (db *DB) CreateRequest(ctx context.Context, by grid.User, key string, n grid.NewRequest) (grid.Request, bool, error) {
-	var out grid.Request
+func (db *DB) CreateRequest(ctx context.Context, by grid.User, key string, n grid.NewRequest) (grid.RequestDetail, bool, error) {
+	var out grid.RequestDetail
 	var replayed bool
 	if err := n.Normalize(); err != nil {
 		return out, false, err
@@ -243,8 +243,10 @@ WHERE reported_by = $1 AND idempotency_key = $2`, by.ID, key).Scan(&id, &hash); 
 			Action: string(grid.ActionReport), To: grid.StatusReported}); err != nil {
 			return err
 		}
-		d, err := findRequest(ctx, tx, grid.Scope{All: true}, id, false)
-		out = d.Request
+		if out, err = findRequest(ctx, tx, grid.Scope{All: true}, id, false); err != nil {
+			return err
+		}
+		out.Events, err = requestEvents(ctx, tx, id)
 		return err
 	})
 	return out, replayed, translate(err)

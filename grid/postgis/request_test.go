@@ -118,7 +118,7 @@ func report(t *testing.T, lz *loopZone, by grid.User, key string, n grid.NewRequ
 	if err != nil {
 		t.Fatalf("report: %v", err)
 	}
-	return r
+	return r.Request
 }
 
 func step(t *testing.T, lz *loopZone, by grid.User, id int64, tr grid.Transition) grid.RequestDetail {
@@ -146,6 +146,10 @@ func TestRequestLoop(t *testing.T) {
 	r := report(t, lz, lz.officerA, "key-1", n)
 	if r.Status != grid.StatusReported || r.Version != 1 || r.ReportedBy != lz.officerA.ID {
 		t.Fatalf("reported %+v", r)
+	}
+	if created, _, err := lz.db.CreateRequest(ctx, lz.officerA, "key-1", n); err != nil || len(created.Events) != 1 ||
+		created.Events[0].Action != string(grid.ActionReport) {
+		t.Errorf("the report's history: %v %+v", err, created.Events)
 	}
 	if !r.ResponseDueAt.Equal(start.Add(24*time.Hour)) || !r.DueAt.Equal(start.Add(30*24*time.Hour)) {
 		t.Errorf("deadlines %v %v", r.ResponseDueAt, r.DueAt)
