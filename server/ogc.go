@@ -75,7 +75,7 @@ func (s *Server) ogcRoutes() {
 	g.Get("/api", o.apiDocument)
 	g.Get("/collections", o.listCollections)
 	g.Get("/collections/:collectionId", o.getCollection)
-	g.Get("/collections/:collectionId/items", o.items)
+	g.Get("/collections/:collectionId/items", s.limitHeavy(ogcItemsHeavy), o.items)
 	g.Get("/collections/:collectionId/items/:featureId", o.item)
 	g.Use(func(c *fiber.Ctx) error {
 		return grid.Errorf(grid.ENotFound, "no OGC API route %s %s", c.Method(), c.Path())

@@ -30,11 +30,11 @@ const rebalanceTimeout = 2 * time.Minute
 // plan of the whole zone is not theirs to read.
 func (s *Server) rebalanceRoutes(api fiber.Router) {
 	readers := []grid.Role{grid.RoleAdmin, grid.RolePlanner}
-	api.Post("/rebalance/plans", allow(grid.RoleAdmin), limitBody(smallBody), s.createPlan)
+	api.Post("/rebalance/plans", allow(grid.RoleAdmin), limitBody(smallBody), s.limitHeavy(nil), s.createPlan)
 	api.Get("/rebalance/plans", allow(readers...), s.listPlans)
 	api.Get("/rebalance/plans/:id", allow(readers...), s.getPlan)
-	api.Get("/rebalance/plans/:id/moves", allow(readers...), s.planMoves)
-	api.Post("/rebalance/plans/:id/apply", allow(grid.RoleAdmin), s.applyPlan)
+	api.Get("/rebalance/plans/:id/moves", allow(readers...), s.limitHeavy(largePage), s.planMoves)
+	api.Post("/rebalance/plans/:id/apply", allow(grid.RoleAdmin), s.limitHeavy(nil), s.applyPlan)
 	api.Put("/organizations/:id/liaison", allow(anyRole...), limitBody(smallBody), s.putOrgLiaison)
 }
 

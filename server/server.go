@@ -33,6 +33,10 @@ type Config struct {
 	EscalateEvery time.Duration
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+	// HeavyPerUser and HeavyTotal cap the expensive requests running at
+	// once, per user and in all (see limit.go); zero means 2 and 4.
+	HeavyPerUser int
+	HeavyTotal   int
 }
 
 // Server is the HTTP application.
@@ -49,6 +53,8 @@ type Server struct {
 	// dummyHash is checked against when the user is unknown, so both
 	// failures take the same time.
 	dummyHash string
+	// heavy caps the expensive requests running at once.
+	heavy *heavyLimiter
 }
 
 // New builds the Fiber app with every route.
@@ -65,13 +71,20 @@ func New(cfg Config, store Store, log *slog.Logger) *Server {
 	if cfg.EscalateEvery == 0 {
 		cfg.EscalateEvery = time.Minute
 	}
+	if cfg.HeavyPerUser <= 0 {
+		cfg.HeavyPerUser = defaultHeavyPerUser
+	}
+	if cfg.HeavyTotal <= 0 {
+		cfg.HeavyTotal = defaultHeavyTotal
+	}
 	dummy, err := grid.HashPassword("gridgis timing equaliser")
 	if err != nil {
 		panic(err) // only crypto/rand can fail here, and it does not
 	}
 	s := &Server{cfg: cfg, store: store, log: log, now: cfg.Now, dummyHash: dummy, hub: newHub(),
 		logins: newThrottle(accountFailures, failureWindow, cfg.Now),
-		addrs:  newThrottle(addressFailures, failureWindow, cfg.Now)}
+		addrs:  newThrottle(addressFailures, failureWindow, cfg.Now),
+		heavy:  newHeavyLimiter(cfg.HeavyPerUser, cfg.HeavyTotal, heavyWait)}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "gridgis",
 		Immutable:             true, // request values outlive handlers in streams
@@ -138,19 +151,19 @@ func (s *Server) routes() {
 
 	api.Get("/grids", allow(anyRole...), s.listGrids)
 	api.Get("/grids/:id", allow(anyRole...), s.getGrid)
-	api.Get("/organizations", allow(anyRole...), s.listOrgs)
+	api.Get("/organizations", allow(anyRole...), s.limitHeavy(wideArea("grid", "liaison")), s.listOrgs)
 	api.Get("/organizations/:id", allow(anyRole...), s.getOrg)
 	api.Patch("/organizations/:id", allow(anyRole...), limitBody(smallBody), s.patchOrg)
-	api.Get("/liaisons", allow(anyRole...), s.listLiaisons)
-	api.Get("/assignments", allow(anyRole...), s.listAssignments)
-	api.Get("/requests", allow(anyRole...), s.listRequests)
+	api.Get("/liaisons", allow(anyRole...), s.limitHeavy(largePage), s.listLiaisons)
+	api.Get("/assignments", allow(anyRole...), s.limitHeavy(largePage), s.listAssignments)
+	api.Get("/requests", allow(anyRole...), s.limitHeavy(wideArea("grid")), s.listRequests)
 	api.Post("/requests", allow(grid.RoleAdmin, grid.RoleOfficer, grid.RoleLiaison), limitBody(requestBody), s.createRequest)
 	api.Get("/requests/:id", allow(anyRole...), s.getRequest)
 	api.Post("/requests/:id/transitions", allow(anyRole...), limitBody(requestBody), s.transitionRequest)
 	api.Get("/events", allow(anyRole...), s.events)
 	api.Get("/units", allow(anyRole...), s.listUnits)
-	api.Get("/coverage", allow(anyRole...), s.coverage)
-	api.Get("/coverage/gaps", allow(anyRole...), s.coverageGaps)
+	api.Get("/coverage", allow(anyRole...), s.limitHeavy(nil), s.coverage)
+	api.Get("/coverage/gaps", allow(anyRole...), s.limitHeavy(nil), s.coverageGaps)
 	// Each further area registers its routes in its own file.
 	s.tileRoutes(api)
 	s.rebalanceRoutes(api)

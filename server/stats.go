@@ -9,7 +9,7 @@ import (
 )
 
 func (s *Server) statsRoutes(api fiber.Router) {
-	api.Get("/stats", allow(anyRole...), s.stats)
+	api.Get("/stats", allow(anyRole...), s.limitHeavy(nil), s.stats)
 }
 
 // stats answers the request KPIs of a date range, grouped by zone, grid,

@@ -8,8 +8,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
-	"iter"
 	"net/url"
+	"os"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -44,14 +44,11 @@ type page struct {
 	extra map[string]any
 }
 
-// A collection of up to sendWhole bytes is gathered by the handler and
-// sent whole, with a Content-Length: one write, no chunks, and a failing
-// query still gets a proper error status. A larger one streams on after
-// the handler has returned, handed to fasthttp streamBuffer bytes at a
-// time: each hand-over wakes the connection's goroutine, so a few large
-// ones cost less than many small ones. Memory per response stays within
-// sendWhole plus five stream buffers (fasthttp queues at most four),
-// whatever the collection's size.
+// A collection of up to sendWhole bytes is sent whole from memory. A
+// larger one spills to a temporary file, written through a buffer of
+// streamBuffer bytes, and is sent from that file. Memory per response
+// stays within sendWhole plus the buffer, whatever the collection's size;
+// the disk holds at most one page (maxOrgLimit features) per response.
 const (
 	sendWhole    = 256 << 10
 	streamBuffer = 32 << 10
@@ -60,110 +57,129 @@ const (
 // errStreamStopped ends a query whose rows are no longer wanted.
 var errStreamStopped = errors.New("stream stopped")
 
-// streamCollection writes a FeatureCollection as rows arrive from the
-// store, with flat memory. The query runs under its own timeout, as a
-// coroutine (iter.Pull) resumed for each next row: no goroutine hand-over
-// and no copy per row, as a row's bytes stay valid until the next one is
-// asked for. The handler gathers the first sendWhole bytes itself: a
-// collection that ends by then is sent whole, and an error by then still
-// gets a proper error status. A longer one streams on after the handler
-// has returned; an error can then only cut the stream, and is logged.
-// With a page limit the collection ends with self and next links built
-// from the request.
+// streamCollection writes a FeatureCollection with flat memory, and never
+// holds a database connection while a client reads: a client that stops
+// reading would otherwise keep a pool connection until the query timeout,
+// and a few such clients starve every other request. The query runs to
+// its end at database speed, under its own timeout, before the handler
+// returns: rows go into memory up to sendWhole bytes, the rest into an
+// unlinked temporary file. Only then, the connection back in the pool,
+// does the answer go out: a small one whole from memory, a larger one
+// from the file as the client reads it (fasthttp closes the file when the
+// response ends: written, failed or cut by the server's write timeout).
+// Nothing is out before the query has ended, so every error gets a
+// proper status. With a page limit the collection ends with self and
+// next links built from the request.
 func (s *Server) streamCollection(c *fiber.Ctx, p page, query featureQuery) error {
-	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.QueryTimeout)
-	var queryErr error // set once the query has ended
-	next, stop := iter.Pull(func(yield func(grid.Feature) bool) {
-		queryErr = query(ctx, func(f grid.Feature) error {
-			if !yield(f) {
-				return errStreamStopped
-			}
-			return nil
-		})
-	})
+	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.QueryTimeout)
+	defer cancel()
 	out := &spillWriter{}
+	defer out.Close() // unless the response took the file
 	fw := geo.NewFeatureWriter(bufio.NewWriterSize(out, streamBuffer))
 	var lastID int64
-	var writeErr error
 	more := false
-	// pump writes rows until the query ends, the page is full, the client
-	// is gone or, while the handler gathers, sendWhole bytes are written.
-	pump := func() (ended bool) {
-		for out.w != nil || out.head.Len() < sendWhole {
-			f, ok := next()
-			if !ok {
-				return true
-			}
-			if p.limit > 0 && fw.Count() == p.limit {
-				more = true
-				return true
-			}
-			lastID = f.ID
-			if writeErr = fw.Feature(f.BBox, f.JSON); writeErr != nil {
-				return true
-			}
+	err := query(ctx, func(f grid.Feature) error {
+		if p.limit > 0 && fw.Count() == p.limit {
+			more = true
+			return errStreamStopped // the extra row only tells that more remain
 		}
-		return false
+		lastID = f.ID
+		return fw.Feature(f.BBox, f.JSON)
+	})
+	if err != nil && !errors.Is(err, errStreamStopped) {
+		return err
 	}
-	// finish ends the query, then the collection unless it was cut.
-	path, params := c.Path(), currentQuery(c)
-	finish := func() error {
-		stop() // ends the query when it has rows left
-		if errors.Is(queryErr, errStreamStopped) {
-			queryErr = nil
-		}
-		if queryErr != nil || writeErr != nil {
-			return errors.Join(queryErr, writeErr)
-		}
-		var links []geo.Link
-		switch {
-		case p.links != nil:
-			links = p.links(more, lastID)
-		case p.limit > 0:
-			links = pageLinks(path, params, more, lastID)
-		}
-		return fw.Close(links, p.extra)
+	var links []geo.Link
+	switch {
+	case p.links != nil:
+		links = p.links(more, lastID)
+	case p.limit > 0:
+		links = pageLinks(c.Path(), currentQuery(c), more, lastID)
 	}
-
+	if err := fw.Close(links, p.extra); err != nil {
+		return err
+	}
 	c.Set(fiber.HeaderContentType, geoJSON)
 	c.Set(fiber.HeaderCacheControl, cachePrivate)
-	if pump() {
-		defer cancel()
-		if err := finish(); err != nil {
-			return err // nothing is out yet: the error handler answers
-		}
-		return c.Send(out.head.Bytes())
-	}
-	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		defer cancel()
-		if writeErr = out.spill(w); writeErr == nil {
-			pump()
-		}
-		if err := finish(); err != nil {
-			s.log.Warn("feature stream cut", "path", path, "err", err)
-		}
-	})
-	return nil
+	return out.send(c)
 }
 
-// spillWriter keeps what is written in memory (head) until spill points
-// it at the response stream.
+// spillWriter keeps what is written in memory (head) up to sendWhole
+// bytes, then moves it to a temporary file that takes the rest.
 type spillWriter struct {
 	head bytes.Buffer
-	w    io.Writer
+	file *os.File
+	size int
 }
 
 func (sw *spillWriter) Write(b []byte) (int, error) {
-	if sw.w == nil {
+	if sw.file == nil && sw.head.Len()+len(b) <= sendWhole {
 		return sw.head.Write(b)
 	}
-	return sw.w.Write(b)
+	if sw.file == nil {
+		f, err := os.CreateTemp("", "gridgis-stream-*")
+		if err != nil {
+			return 0, err
+		}
+		// Unlinked at once: the space comes back when the file is
+		// closed, whatever happens to the process.
+		if err := os.Remove(f.Name()); err != nil {
+			f.Close()
+			return 0, err
+		}
+		sw.file = f
+		if _, err := f.Write(sw.head.Bytes()); err != nil {
+			return 0, err
+		}
+		sw.size = sw.head.Len()
+		sw.head = bytes.Buffer{}
+	}
+	n, err := sw.file.Write(b)
+	sw.size += n
+	return n, err
 }
 
-// spill writes the head to w, where everything goes from now on.
-func (sw *spillWriter) spill(w io.Writer) error {
-	sw.w = w
-	_, err := w.Write(sw.head.Bytes())
+// send makes what was written the response body: the head whole, or the
+// file streamed with its Content-Length. The response owns the file from
+// then on and closes it when it ends.
+func (sw *spillWriter) send(c *fiber.Ctx) error {
+	if sw.file == nil {
+		return c.Send(sw.head.Bytes())
+	}
+	if _, err := sw.file.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	var body io.Reader = sw.file
+	// A heavy request's user slot is held until the answer is out.
+	if slot := heavySlotOf(c); slot != nil {
+		slot.streaming = true
+		body = &closeHook{File: sw.file, closed: slot.release}
+	}
+	c.Context().SetBodyStream(body, sw.size)
+	sw.file = nil
+	return nil
+}
+
+// closeHook is a file that calls closed once it is closed.
+type closeHook struct {
+	*os.File
+	closed func()
+}
+
+func (h *closeHook) Close() error {
+	err := h.File.Close()
+	h.closed()
+	return err
+}
+
+// Close drops the temporary file, if there is one the response did not
+// take.
+func (sw *spillWriter) Close() error {
+	if sw.file == nil {
+		return nil
+	}
+	err := sw.file.Close()
+	sw.file = nil
 	return err
 }
 

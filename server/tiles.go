@@ -34,7 +34,7 @@ const tileJSONZoom = 13
 // Tiles are compressed by the app's compression middleware when the
 // client accepts it, and carry a strong ETag (If-None-Match gives 304).
 func (s *Server) tileRoutes(api fiber.Router) {
-	api.Get("/tiles/:layer/:z/:x/:y.mvt", allow(anyRole...), s.getTile)
+	api.Get("/tiles/:layer/:z/:x/:y.mvt", allow(anyRole...), s.limitHeavy(lowZoomPointTile), s.getTile)
 	api.Get("/tiles/:layer.json", allow(anyRole...), s.getTileJSON)
 }
 
