@@ -1,19 +1,28 @@
 package server
 
 import (
+	"bufio"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/compress"
 
 	"gridgis/geo"
 	"gridgis/grid"
@@ -133,6 +142,143 @@ func TestStreamCollection(t *testing.T) {
 			}
 			if next != tt.wantNext {
 				t.Errorf("next link: %v, want %v (%s)", next, tt.wantNext, body)
+			}
+		})
+	}
+}
+
+// openSpillFiles counts this process's open spill files.
+func openSpillFiles(t *testing.T) int {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, fd := range fds {
+		target, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name()))
+		if err == nil && strings.Contains(target, "gridgis-stream-") {
+			n++
+		}
+	}
+	return n
+}
+
+// OpenSpillFiles is openSpillFiles for the external tests.
+var OpenSpillFiles = openSpillFiles
+
+// held is how many users hold slots, and how many of the total are held.
+func (l *heavyLimiter) held() (users, total int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.users), len(l.total)
+}
+
+// randomRows emits n features with random (incompressible) properties of
+// about 100 bytes.
+func randomRows(n int) featureQuery {
+	return func(ctx context.Context, emit grid.FeatureFunc) error {
+		noise := make([]byte, 32)
+		for id := int64(1); id <= int64(n); id++ {
+			rand.Read(noise)
+			f := grid.Feature{ID: id, BBox: geo.BBox{MinLon: 113, MinLat: 33, MaxLon: 113, MaxLat: 33},
+				JSON: []byte(`{"type":"Feature","id":` + strconv.FormatInt(id, 10) +
+					`,"geometry":{"type":"Point","coordinates":[113,33]},"properties":{"r":"` + hex.EncodeToString(noise) + `"}}`)}
+			if err := emit(f); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// dialSmall connects with a small receive buffer, so that a client that
+// does not read stops the server's writes early.
+func dialSmall(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	d := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		var err error
+		if cerr := c.Control(func(fd uintptr) {
+			err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
+		}); cerr != nil {
+			return cerr
+		}
+		return err
+	}}
+	conn, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// A client that never reads a long collection: the server's write
+// timeout ends the answer, and its spill file, connection and heavy slot
+// go with it. The query ended long before (the handler had returned).
+func TestStuckClientStreamEnds(t *testing.T) {
+	for _, gzip := range []bool{false, true} {
+		t.Run("gzip="+strconv.FormatBool(gzip), func(t *testing.T) {
+			s := &Server{cfg: Config{QueryTimeout: 10 * time.Second}, log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+				heavy: newHeavyLimiter(1, 1, 0)}
+			app := fiber.New(fiber.Config{WriteTimeout: 500 * time.Millisecond, DisableStartupMessage: true})
+			app.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed}))
+			var ended atomic.Bool
+			app.Get("/items", func(c *fiber.Ctx) error {
+				c.Locals(localsUser, grid.User{ID: 1})
+				return c.Next()
+			}, s.limitHeavy(nil), func(c *fiber.Ctx) error {
+				err := s.streamCollection(c, page{}, randomRows(50000)) // about 7 MB
+				ended.Store(true)
+				return err
+			})
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			go func() { _ = app.Listener(ln) }()
+			defer app.Shutdown()
+
+			conn := dialSmall(t, ln.Addr().String())
+			req := "GET /items HTTP/1.1\r\nHost: test\r\n"
+			if gzip {
+				req += "Accept-Encoding: gzip\r\n"
+			}
+			if _, err := io.WriteString(conn, req+"\r\n"); err != nil {
+				t.Fatal(err)
+			}
+			// Read the headers only, a byte at a time.
+			r := bufio.NewReaderSize(io.LimitReader(conn, 1<<10), 16)
+			for {
+				line, err := r.ReadString('\n')
+				if err != nil {
+					t.Fatalf("headers: %v", err)
+				}
+				if line == "\r\n" {
+					break
+				}
+			}
+			if !ended.Load() {
+				t.Error("the answer started before the query ended")
+			}
+			if n := openSpillFiles(t); n != 1 {
+				t.Errorf("%d spill files open while the client is stuck, want 1", n)
+			}
+			if users, total := s.heavy.held(); users != 1 || total != 0 {
+				t.Errorf("while the client is stuck: %d users hold slots, %d of the total held; want 1 and 0", users, total)
+			}
+
+			deadline := time.Now().Add(30 * time.Second)
+			for {
+				files, conns := openSpillFiles(t), app.Server().GetOpenConnectionsCount()
+				users, total := s.heavy.held()
+				if files == 0 && conns == 0 && users == 0 && total == 0 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("30 s after a 0.5 s write timeout: %d spill files, %d connections, %d users holding slots", files, conns, users)
+				}
+				time.Sleep(50 * time.Millisecond)
 			}
 		})
 	}

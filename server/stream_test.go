@@ -156,9 +156,9 @@ func startBig(t *testing.T, cfg server.Config) *liveServer {
 
 // stall sends a GET as user from a client that reads the status line and
 // headers, then never reads again: the server can write only what the
-// (small) socket buffers take. It answers the status line, or an error
-// when none came within wait.
-func (ls *liveServer) stall(t *testing.T, user, target string, wait time.Duration, headers ...string) (string, error) {
+// (small) socket buffers take. It answers the connection (closed when the
+// test ends) and the status line, or an error when none came within wait.
+func (ls *liveServer) stall(t *testing.T, user, target string, wait time.Duration, headers ...string) (net.Conn, string, error) {
 	t.Helper()
 	d := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
 		var err error
@@ -188,15 +188,15 @@ func (ls *liveServer) stall(t *testing.T, user, target string, wait time.Duratio
 	r := bufio.NewReaderSize(oneByte{conn}, 16)
 	status, err := r.ReadString('\n')
 	if err != nil {
-		return "", fmt.Errorf("no answer to a stalled %s: %w", target, err)
+		return conn, "", fmt.Errorf("no answer to a stalled %s: %w", target, err)
 	}
 	for {
 		line, err := r.ReadString('\n')
 		if err != nil {
-			return "", fmt.Errorf("headers of a stalled %s: %w", target, err)
+			return conn, "", fmt.Errorf("headers of a stalled %s: %w", target, err)
 		}
 		if line == "\r\n" {
-			return strings.TrimSpace(status), nil
+			return conn, strings.TrimSpace(status), nil
 		}
 	}
 }
@@ -206,38 +206,28 @@ type oneByte struct{ r io.Reader }
 
 func (o oneByte) Read(b []byte) (int, error) { return o.r.Read(b[:min(len(b), 1)]) }
 
-// get fetches target as user with a bound on the whole exchange.
-func (ls *liveServer) get(user, target string) (int, []byte, error) {
+// response is what a client got.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// get fetches target as user, with a bound on the whole exchange.
+func (ls *liveServer) get(user, target string) (response, error) {
 	client := &http.Client{Timeout: 5 * time.Second}
 	req, err := http.NewRequest(http.MethodGet, "http://"+ls.addr+target, nil)
 	if err != nil {
-		return 0, nil, err
+		return response{}, err
 	}
 	req.AddCookie(&http.Cookie{Name: "gridgis_session", Value: ls.sessions[user]})
 	resp, err := client.Do(req)
 	if err != nil {
-		return 0, nil, err
+		return response{}, err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, body, err
-}
-
-// spillFiles counts this process's open temporary stream files.
-func spillFiles(t *testing.T) int {
-	t.Helper()
-	fds, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for _, fd := range fds {
-		target, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name()))
-		if err == nil && strings.Contains(target, "gridgis-stream-") {
-			n++
-		}
-	}
-	return n
+	return response{resp.StatusCode, resp.Header, body}, err
 }
 
 // TestStalledClientsHoldNoConnections: clients that ask for a large
@@ -246,12 +236,12 @@ func spillFiles(t *testing.T) int {
 func TestStalledClientsHoldNoConnections(t *testing.T) {
 	// The limiter is out of the way here: this is about the streams.
 	ls := startBig(t, server.Config{HeavyPerUser: 100, HeavyTotal: 100})
-	code, body, err := ls.get("big-a", bigPage)
-	if err != nil || code != http.StatusOK {
-		t.Fatalf("GET %s: %d %v", bigPage, code, err)
+	r, err := ls.get("big-a", bigPage)
+	if err != nil || r.status != http.StatusOK {
+		t.Fatalf("GET %s: %d %v", bigPage, r.status, err)
 	}
-	if len(body) < 3<<20 {
-		t.Fatalf("the big page is %d bytes, want several megabytes", len(body))
+	if len(r.body) < 3<<20 {
+		t.Fatalf("the big page is %d bytes, want several megabytes", len(r.body))
 	}
 
 	const stalled = 2 * smallPool
@@ -264,7 +254,7 @@ func TestStalledClientsHoldNoConnections(t *testing.T) {
 			if i%2 == 1 {
 				gzip = []string{"Accept-Encoding", "gzip"}
 			}
-			status, err := ls.stall(t, "big-a", bigPage, 20*time.Second, gzip...)
+			_, status, err := ls.stall(t, "big-a", bigPage, 20*time.Second, gzip...)
 			if err != nil {
 				t.Error(err)
 			} else if status != "HTTP/1.1 200 OK" {
@@ -273,18 +263,18 @@ func TestStalledClientsHoldNoConnections(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if spillFiles(t) == 0 {
+	if server.OpenSpillFiles(t) == 0 {
 		t.Errorf("no stalled answer is waiting in a spill file")
 	}
 
 	for _, target := range []string{"/api/v1/me", "/api/v1/grids", "/api/v1/organizations?limit=10"} {
-		code, body, err := ls.get("big-b", target)
+		r, err := ls.get("big-b", target)
 		if err != nil {
 			t.Errorf("GET %s beside %d stalled clients: %v", target, stalled, err)
 			continue
 		}
-		if code != http.StatusOK {
-			t.Errorf("GET %s beside %d stalled clients: %d %s", target, stalled, code, body)
+		if r.status != http.StatusOK {
+			t.Errorf("GET %s beside %d stalled clients: %d %.200s", target, stalled, r.status, r.body)
 		}
 	}
 }
