@@ -95,6 +95,28 @@ func slaFromEnv(getenv func(string) string) (grid.SLAPolicy, error) {
 	return p, p.Validate()
 }
 
+// heavyFromEnv reads the caps of expensive requests running at once:
+// GRIDGIS_HEAVY_PER_USER (default 2) and GRIDGIS_HEAVY_TOTAL (default half
+// the database pool, so that cheap requests always find a connection).
+func heavyFromEnv(getenv func(string) string, poolSize int) (perUser, total int, err error) {
+	perUser, total = 2, max(1, poolSize/2)
+	for _, v := range []struct {
+		key  string
+		into *int
+	}{{"GRIDGIS_HEAVY_PER_USER", &perUser}, {"GRIDGIS_HEAVY_TOTAL", &total}} {
+		text := getenv(v.key)
+		if text == "" {
+			continue
+		}
+		n, err := strconv.Atoi(text)
+		if err != nil || n < 1 || n > 10000 {
+			return 0, 0, fmt.Errorf("%s=%q: want a whole number from 1 to 10000", v.key, text)
+		}
+		*v.into = n
+	}
+	return perUser, total, nil
+}
+
 func splitList(s string) []string {
 	var out []string
 	for _, part := range strings.Split(s, ",") {
@@ -185,8 +207,13 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer, log *slog.Logger) 
 	if db.SLA, err = slaFromEnv(os.Getenv); err != nil {
 		return err
 	}
+	heavyPerUser, heavyTotal, err := heavyFromEnv(os.Getenv, int(db.Pool.Config().MaxConns))
+	if err != nil {
+		return err
+	}
 	srv := server.New(server.Config{WebDir: cfg.WebDir, Basemap: cfg.Basemap,
-		SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies}, db, log)
+		SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies,
+		HeavyPerUser: heavyPerUser, HeavyTotal: heavyTotal}, db, log)
 	if logins, err := os.ReadFile(cfg.DemoLogins); err == nil {
 		fmt.Fprintf(stdout, "演示账号 / demo logins:\n%s", summarizeLogins(string(logins), cfg.DemoLogins))
 	}

@@ -116,3 +116,22 @@ func TestSLAFromEnv(t *testing.T) {
 		}
 	}
 }
+
+func TestHeavyFromEnv(t *testing.T) {
+	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+	if u, n, err := heavyFromEnv(env(nil), 10); err != nil || u != 2 || n != 5 {
+		t.Errorf("defaults with a pool of 10: %d per user, %d in all, %v; want 2 and 5", u, n, err)
+	}
+	if _, n, _ := heavyFromEnv(env(nil), 1); n != 1 {
+		t.Errorf("a pool of 1: %d in all, want 1", n)
+	}
+	u, n, err := heavyFromEnv(env(map[string]string{"GRIDGIS_HEAVY_PER_USER": "3", "GRIDGIS_HEAVY_TOTAL": "12"}), 10)
+	if err != nil || u != 3 || n != 12 {
+		t.Errorf("set: %d, %d, %v", u, n, err)
+	}
+	for _, bad := range []string{"two", "0", "-1", "100000"} {
+		if _, _, err := heavyFromEnv(env(map[string]string{"GRIDGIS_HEAVY_TOTAL": bad}), 10); err == nil {
+			t.Errorf("GRIDGIS_HEAVY_TOTAL=%s accepted", bad)
+		}
+	}
+}
