@@ -178,23 +178,20 @@ func (s *Server) limitHeavy(isHeavy func(c *fiber.Ctx) bool) fiber.Handler {
 	}
 }
 
-// heavyPageParam reports whether the limit parameter asks for a page
-// larger than heavyPage. A malformed limit is not heavy: the handler
-// refuses it at once.
-func heavyPageParam(c *fiber.Ctx) bool {
+// largePage reports whether the limit parameter asks for a page larger
+// than heavyPage. A malformed limit is not heavy: the handler refuses it
+// at once.
+func largePage(c *fiber.Ctx) bool {
 	n, err := strconv.Atoi(c.Query("limit"))
 	return err == nil && n > heavyPage
 }
-
-// largePage: heavy when the page is large.
-func largePage(c *fiber.Ctx) bool { return heavyPageParam(c) }
 
 // wideArea returns the classifier of a point collection: heavy when the
 // page is large, or when neither a small bbox nor one of the narrowing
 // filters (such as grid) restricts the rows the query reads.
 func wideArea(narrowing ...string) func(c *fiber.Ctx) bool {
 	return func(c *fiber.Ctx) bool {
-		if heavyPageParam(c) {
+		if largePage(c) {
 			return true
 		}
 		for _, name := range narrowing {
