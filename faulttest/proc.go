@@ -171,3 +171,9 @@ func freePort() (int, error) {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
+
+// ResetPeak starts the server's peak resident set afresh (Linux's
+// clear_refs), so that PeakMemory reads the peak since.
+func (s *Server) ResetPeak() error {
+	return os.WriteFile("/proc/"+strconv.Itoa(s.Pid())+"/clear_refs", []byte("5"), 0)
+}
