@@ -100,7 +100,7 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	defer cancel()
 	bin := gridgisBin(t)
 	dir := t.TempDir()
-	if _, err := Gridgis(ctx, bin, testDSN, []string{"GRIDGIS_DEMO_LOGINS=" + filepath.Join(dir, "logins.txt")}, "seed", "--demo"); err != nil {
+	if err := loadDemo(ctx, testDSN); err != nil {
 		t.Fatal(err)
 	}
 	password := rand.Text()

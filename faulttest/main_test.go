@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"gridgis/grid/demo"
+	"gridgis/grid/postgis"
 	"gridgis/grid/postgis/pgtest"
 )
 
@@ -65,4 +67,18 @@ func need(t *testing.T, err error) {
 		t.Skip(err)
 	}
 	t.Fatal(err)
+}
+
+// loadDemo loads the demo zone into the (migrated) database at dsn without
+// the CLI: its users get a hash that matches no password, which spares
+// the CPU some forty argon2id hashings.
+func loadDemo(ctx context.Context, dsn string) error {
+	db, err := postgis.Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return db.LoadDataset(ctx, demo.Generate(demo.Options{Now: time.Now(), Scale: 1}), func(string) (string, error) {
+		return "$argon2id$v=19$m=1,t=1,p=1$c2FsdA$a2V5", nil
+	})
 }
