@@ -157,7 +157,7 @@ func TestDatabaseRestartUnderLoad(t *testing.T) {
 	// Writers start nothing new once load ends, but finish retrying what
 	// they started while drain lasts; readers stop at once.
 	load, stopLoad := context.WithCancel(ctx)
-	drain, stopDrain := context.WithTimeout(ctx, loadTime+drainTime)
+	drain, stopDrain := context.WithTimeout(ctx, 2*loadTime+drainTime)
 	defer stopDrain()
 	ledger := NewLedger()
 	var wg sync.WaitGroup
@@ -246,10 +246,15 @@ func TestDatabaseRestartUnderLoad(t *testing.T) {
 		time.Sleep(outageTime)
 		return cluster.Start(ctx)
 	})
-	time.Sleep(time.Until(began.Add(loadTime)))
+	// Load goes on a while after the last fault, however slow the machine,
+	// so that recovery is seen.
+	time.Sleep(max(time.Until(began.Add(loadTime)), 4*time.Second))
 	stopLoad()
+	ended := time.Now()
 	wg.Wait()
 	stopDrain()
+	t.Logf("load ran %v; the writes under way when it ended took %v more", ended.Sub(began).Round(100*time.Millisecond),
+		time.Since(ended).Round(100*time.Millisecond))
 	if exited, state := srv.Exited(); exited {
 		t.Fatalf("the server died under the faults: %s\n%s", state, srv.LogTail())
 	}
