@@ -8,7 +8,7 @@ NODE_OK  := frontend/node_modules/.package-lock.json
 
 export GRIDGIS_WEB_DIR ?= $(CURDIR)/frontend/dist
 
-.PHONY: run test db test-deps build web go-test web-test e2e clean bench
+.PHONY: run test db test-deps build web go-test web-test e2e clean bench loadtest
 
 run: db build web
 	$(BIN) migrate
@@ -48,3 +48,12 @@ clean:
 bench: build
 	@if [ -z "$$GRIDGIS_BENCH_DATABASE_URL" ]; then env -u DATABASE_URL GRIDGIS_DB_NAME=gridgis_bench bash scripts/db-setup.sh; fi
 	$(GO) run ./bench -bin $(BIN) $(BENCH_FLAGS)
+
+# `make loadtest` (not part of `make test`): officers, admins and planners
+# at a fixed rate against the real server, then a ramp to saturation and an
+# integrity check, in the gridgis_loadtest database
+# (GRIDGIS_LOADTEST_DATABASE_URL names another). LOADTEST_FLAGS passes
+# flags, e.g. LOADTEST_FLAGS='-rate 60 -duration 5m'. See README "Load test".
+loadtest: build
+	@if [ -z "$$GRIDGIS_LOADTEST_DATABASE_URL" ]; then env -u DATABASE_URL GRIDGIS_DB_NAME=gridgis_loadtest bash scripts/db-setup.sh; fi
+	$(GO) run ./loadtest -bin $(BIN) $(LOADTEST_FLAGS)
