@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // hostileCase is one malformed or hostile request and the answer the API
@@ -126,6 +127,7 @@ func TestHostileInput(t *testing.T) {
 		{name: "revoke token id beyond int64", who: admin, method: del, target: "/api/v1/tokens/9223372036854775808", status: 400, code: bad, field: "id"},
 		{name: "revoke token max id", who: admin, method: del, target: "/api/v1/tokens/9223372036854775807", status: 404, code: missing},
 		{name: "audit limit exponent", who: admin, method: get, target: "/api/v1/audit?limit=1e20", status: 400, code: bad, field: "limit"},
+		{name: "audit before beyond int64", who: admin, method: get, target: "/api/v1/audit?before=9223372036854775808", status: 400, code: bad, field: "before"},
 		{name: "audit before negative", who: admin, method: get, target: "/api/v1/audit?before=-1", status: 400, code: bad, field: "before"},
 
 		// Grids and organizations: paths and query parameters.
@@ -302,6 +304,41 @@ func TestHostileInput(t *testing.T) {
 	}
 	if status, _, body := fx.do(t, admin, http.MethodGet, "/api/v1/me", ""); status != http.StatusOK {
 		t.Errorf("me after the table: %d %s", status, body)
+	}
+	if strings.Contains(fx.logs.String()[logged:], "internal error") {
+		t.Errorf("the server logged internal errors")
+	}
+}
+
+// TestHostileBoundaries sends the extreme values each parameter accepts:
+// they are served (here, as empty pages or tiles), never a 500.
+func TestHostileBoundaries(t *testing.T) {
+	fx := setup(t)
+	logged := len(fx.logs.String())
+	for _, tc := range []hostileCase{
+		{name: "audit before the largest id", who: admin, method: http.MethodGet, target: "/api/v1/audit?before=9223372036854775807", status: 200},
+		{name: "audit before beyond int32", who: admin, method: http.MethodGet, target: "/api/v1/audit?before=2147483648&limit=1000", status: 200},
+		{name: "orgs of the largest grid and liaison", who: admin, method: http.MethodGet, target: "/api/v1/organizations?grid=9223372036854775807&liaison=9223372036854775807", status: 200},
+		{name: "orgs after the largest cursor", who: admin, method: http.MethodGet, target: "/api/v1/organizations?limit=10000&cursor=" + cursorOf("9223372036854775807"), status: 200},
+		{name: "orgs over the whole world", who: admin, method: http.MethodGet, target: "/api/v1/organizations?bbox=-180,-90,180,90", status: 200},
+		{name: "requests after the largest cursor", who: admin, method: http.MethodGet, target: "/api/v1/requests?cursor=" + cursorOf("9223372036854775807"), status: 200},
+		{name: "liaisons of the largest grid", who: admin, method: http.MethodGet, target: "/api/v1/liaisons?grid=9223372036854775807", status: 200},
+		{name: "assignments of the largest liaison", who: admin, method: http.MethodGet, target: "/api/v1/assignments?liaison=9223372036854775807", status: 200},
+		{name: "contacts after the largest cursor", who: admin, method: http.MethodGet, target: fmt.Sprintf("/api/v1/organizations/%d/contacts?limit=1000&cursor=%s", fx.orgs[0].ID, cursorOf("9223372036854775807")), status: 200},
+		{name: "gaps of the largest grid", who: admin, method: http.MethodGet, target: "/api/v1/coverage/gaps?indicator=liaison&grid=9223372036854775807", status: 200},
+		{name: "last tile of the deepest zoom", who: admin, method: http.MethodGet, target: "/api/v1/tiles/organizations/20/1048575/1048575.mvt", status: 204},
+		{name: "stats of year zero", who: admin, method: http.MethodGet, target: "/api/v1/stats?from=0000-01-01&to=0000-06-01&by=month", status: 200},
+		{name: "stats over three years by month", who: admin, method: http.MethodGet, target: "/api/v1/stats?from=" + time.Now().AddDate(-3, 0, 1).Format(time.DateOnly) + "&by=month", status: 200},
+		{name: "ogc limit beyond int64", who: admin, method: http.MethodGet, target: "/ogc/collections/organizations/items?limit=99999999999999999999", status: 200},
+		{name: "ogc bbox with heights", who: admin, method: http.MethodGet, target: "/ogc/collections/grids/items?bbox=-180,-90,-1e300,180,90,1e300", status: 200},
+		{name: "plans of the largest zone", who: planner, method: http.MethodGet, target: "/api/v1/rebalance/plans?zone=9223372036854775807&cursor=" + cursorOf("9223372036854775807"), status: 200},
+		{name: "any ETag", who: admin, method: http.MethodGet, target: "/api/v1/grids", headers: []string{"If-None-Match", `W/"x", , *,,`}, status: 304},
+		{name: "garbage Last-Event-ID", who: admin, method: http.MethodGet, target: "/api/v1/events", headers: []string{"Last-Event-ID", "x-99999999999999999999999"}, status: 200},
+	} {
+		status, _, body := fx.do(t, tc.who, tc.method, tc.target, tc.body, tc.headers...)
+		if status != tc.status {
+			t.Errorf("%s: %s %s: status %d, want %d: %.300s", tc.name, tc.method, tc.target, status, tc.status, body)
+		}
 	}
 	if strings.Contains(fx.logs.String()[logged:], "internal error") {
 		t.Errorf("the server logged internal errors")
