@@ -133,6 +133,8 @@ func TestHostileInput(t *testing.T) {
 		// Grids and organizations: paths and query parameters.
 		{name: "grid id zero", who: admin, method: get, target: "/api/v1/grids/0", status: 400, code: bad, field: "id"},
 		{name: "grid id float", who: admin, method: get, target: "/api/v1/grids/1.5", status: 400, code: bad, field: "id"},
+		{name: "parameter without a name", who: admin, method: get, target: "/api/v1/organizations?=1", status: 400, code: bad, field: "query"},
+		{name: "member without a name", who: admin, method: post, target: "/api/v1/tokens", body: `{"":1}`, status: 400, code: bad, field: "body"},
 		{name: "grids unknown parameter", who: admin, method: get, target: "/api/v1/grids?debug=1", status: 400, code: bad, field: "debug"},
 		{name: "orgs inverted bbox", who: admin, method: get, target: "/api/v1/organizations?bbox=114,34,113,33", status: 400, code: bad, field: "bbox"},
 		{name: "orgs NaN bbox", who: admin, method: get, target: "/api/v1/organizations?bbox=NaN,33,114,34", status: 400, code: bad, field: "bbox"},

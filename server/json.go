@@ -38,6 +38,9 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 		return grid.Invalid("body", "malformed JSON")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		if field == "" {
+			field = "body" // a member named ""
+		}
 		return grid.Invalid(field, "unknown field")
 	}
 	return grid.Invalid("body", "malformed JSON")

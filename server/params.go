@@ -24,6 +24,8 @@ func allowParams(c *fiber.Ctx, allowed ...string) error {
 		}
 		key := string(k)
 		switch {
+		case key == "":
+			err = grid.Invalid("query", "a parameter without a name")
 		case !slices.Contains(allowed, key):
 			err = grid.Invalid(key, "unknown query parameter")
 		case seen[key]:
