@@ -1,14 +1,22 @@
 package server_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
+	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"gridgis/server"
 )
 
 // hostileCase is one malformed or hostile request and the answer the API
@@ -343,6 +351,93 @@ func TestHostileBoundaries(t *testing.T) {
 		}
 	}
 	if strings.Contains(fx.logs.String()[logged:], "internal error") {
+		t.Errorf("the server logged internal errors")
+	}
+}
+
+// rawExchange sends raw bytes to addr on a fresh connection and reads
+// the answer's status line and body (the connection is closed after
+// one answer, or when the server closes it).
+func rawExchange(t *testing.T, addr, raw string) (int, string) {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(20 * time.Second))
+	if _, err := io.WriteString(conn, raw); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("%.60q: no answer: %v", raw, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Content-Type") + " " + string(body)
+}
+
+// TestHostileWire sends what no HTTP client library would: oversized
+// request heads, broken framing and unnormalised paths, over a real
+// connection. Each gets a 4xx (a problem where the server answers it),
+// no file outside the web root leaks, and the server serves on.
+func TestHostileWire(t *testing.T) {
+	fx := setup(t)
+	web := t.TempDir()
+	if err := os.WriteFile(filepath.Join(web, "index.html"), []byte("<!doctype html><title>gridgis</title>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	srv := server.New(server.Config{WebDir: web}, fx.db, slog.New(slog.NewTextHandler(logs, nil)))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.App().Listener(ln) }()
+	defer func() { _ = srv.App().ShutdownWithTimeout(5 * time.Second) }()
+	addr := ln.Addr().String()
+	cookie := "Cookie: gridgis_session=" + fx.sessions[admin] + "\r\n"
+	const end = "Host: gridgis\r\nConnection: close\r\n\r\n"
+
+	for _, tc := range []struct {
+		name, raw string
+		status    int
+		// problem says the answer is application/problem+json.
+		problem bool
+	}{
+		{"8 KB header", "GET /api/v1/me HTTP/1.1\r\nX-Pad: " + strings.Repeat("p", 8192) + "\r\n" + end, 431, true},
+		{"8 KB URL", "GET /api/v1/organizations?q=" + strings.Repeat("a", 8192) + " HTTP/1.1\r\n" + end, 431, true},
+		{"huge Authorization", "GET /api/v1/me HTTP/1.1\r\nAuthorization: Bearer " + strings.Repeat("t", 3500) + "\r\n" + end, 401, true},
+		{"garbage request line", "HELLO\r\n\r\n", 400, true},
+		{"negative Content-Length", "POST /api/v1/session HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: -1\r\n" + end, 400, true},
+		{"declared body over the limit", "POST /api/v1/session HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 999999999\r\n" + end, 413, true},
+		{"invalid UTF-8 in the query", "GET /api/v1/organizations?q=\xff\xfe HTTP/1.1\r\n" + cookie + end, 400, true},
+		{"NUL in the query", "GET /api/v1/organizations?q=a%00 HTTP/1.1\r\n" + cookie + end, 400, true},
+		{"traversal to passwd", "GET /../../../../etc/passwd HTTP/1.1\r\n" + end, 200, false},
+		{"encoded traversal to passwd", "GET /%2e%2e/%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\n" + end, 200, false},
+		{"encoded slashes to passwd", "GET /..%2f..%2f..%2f..%2fetc%2fpasswd HTTP/1.1\r\n" + end, 200, false},
+		{"backslash traversal", "GET /..\\..\\..\\etc\\passwd HTTP/1.1\r\n" + end, 200, false},
+		{"API traversal", "GET /api/v1/%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\n" + cookie + end, 404, true},
+	} {
+		status, body := rawExchange(t, addr, tc.raw)
+		if status != tc.status {
+			t.Errorf("%s: status %d, want %d: %.200s", tc.name, status, tc.status, body)
+		}
+		if tc.problem && !strings.HasPrefix(body, "application/problem+json ") {
+			t.Errorf("%s: not a problem: %.200s", tc.name, body)
+		}
+		if strings.Contains(body, "root:") {
+			t.Errorf("%s: answered a file outside the web root: %.200s", tc.name, body)
+		}
+	}
+	if status, body := rawExchange(t, addr, "GET /healthz HTTP/1.1\r\n"+end); status != 200 {
+		t.Errorf("healthz afterwards: %d %s", status, body)
+	}
+	if status, body := rawExchange(t, addr, "GET /api/v1/me HTTP/1.1\r\n"+cookie+end); status != 200 {
+		t.Errorf("me afterwards: %d %s", status, body)
+	}
+	if strings.Contains(logs.String(), "internal error") {
 		t.Errorf("the server logged internal errors")
 	}
 }
