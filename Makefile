@@ -8,7 +8,7 @@ NODE_OK  := frontend/node_modules/.package-lock.json
 
 export GRIDGIS_WEB_DIR ?= $(CURDIR)/frontend/dist
 
-.PHONY: run test db test-deps build web go-test web-test e2e clean bench loadtest
+.PHONY: run test db test-deps build web go-test web-test e2e clean bench loadtest fuzz
 
 run: db build web
 	$(BIN) migrate
@@ -19,6 +19,11 @@ test: db test-deps web
 	$(GO) vet ./...
 	cd frontend && npm test
 	$(GO) test -race -count=1 ./...
+	$(MAKE) fuzz
+
+# Every fuzz target briefly (FUZZTIME per target, default 2s).
+fuzz:
+	@bash scripts/fuzz.sh
 
 db:
 	@bash scripts/db-setup.sh

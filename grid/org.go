@@ -1,6 +1,7 @@
 package grid
 
 import (
+	"math"
 	"strings"
 	"unicode/utf8"
 
@@ -68,16 +69,21 @@ func (o *Org) Validate() error {
 		return Invalid("name", "must not be empty")
 	case utf8.RuneCountInString(o.Name) > 100:
 		return Invalid("name", "must be at most 100 characters")
+	case !cleanText(o.Name):
+		return Invalid("name", "must be valid text without NUL characters")
 	case !ValidUSCC(o.USCC):
 		return Invalid("uscc", "not a valid unified social credit code (GB 32100)")
 	case !oneOf(o.Kind, OrgKinds):
 		return Invalid("kind", "must be one of enterprise, new_economic, social")
 	case strings.TrimSpace(o.Industry) == "" || utf8.RuneCountInString(o.Industry) > 50:
 		return Invalid("industry", "must be 1 to 50 characters")
-	case o.Employees < 0:
-		return Invalid("employees", "must not be negative")
-	case o.PartyMembers < 0:
-		return Invalid("party_members", "must not be negative")
+	case !cleanText(o.Industry):
+		return Invalid("industry", "must be valid text without NUL characters")
+	// The columns are 32-bit integers.
+	case o.Employees < 0 || o.Employees > math.MaxInt32:
+		return Invalid("employees", "must be an integer from 0 to %d", math.MaxInt32)
+	case o.PartyMembers < 0 || o.PartyMembers > math.MaxInt32:
+		return Invalid("party_members", "must be an integer from 0 to %d", math.MaxInt32)
 	case o.PartyMembers > o.Employees:
 		return Invalid("party_members", "must not exceed employees")
 	case !oneOf(o.PartyOrg, PartyOrgs):
@@ -86,6 +92,8 @@ func (o *Org) Validate() error {
 		return Invalid("party_org", "a standalone party organization needs at least %d party members", MinStandaloneMembers)
 	case utf8.RuneCountInString(o.Address) > 200:
 		return Invalid("address", "must be at most 200 characters")
+	case !cleanText(o.Address):
+		return Invalid("address", "must be valid text without NUL characters")
 	}
 	if err := geo.ValidatePoint(o.Location); err != nil {
 		return Invalid("geometry", "%v", err)
@@ -144,8 +152,8 @@ type OrgPatch struct {
 // Apply returns o with the patch's fields set, validated, and the names of
 // the fields that changed.
 func (p OrgPatch) Apply(o Org) (Org, []string, error) {
-	if p.Version < 1 {
-		return o, nil, Invalid("version", "required: the version you last read")
+	if err := validVersion(p.Version); err != nil {
+		return o, nil, err
 	}
 	var changed []string
 	set := func(name string, differs bool) {
@@ -186,6 +194,20 @@ func (p OrgPatch) Apply(o Org) (Org, []string, error) {
 		o.Address = *p.Address
 	}
 	return o, changed, o.Validate()
+}
+
+// cleanText reports whether s is valid UTF-8 without NUL, which
+// PostgreSQL text cannot hold.
+func cleanText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
+// validVersion checks a row version a client sends back: positive and
+// within the 32-bit column, so that an impossible one is refused by name
+// rather than reported as a conflict.
+func validVersion(v int) error {
+	if v < 1 || v > math.MaxInt32 {
+		return Invalid("version", "required: the version you last read (1 to %d)", math.MaxInt32)
+	}
+	return nil
 }
 
 // CanEditOrgs reports whether a role may change organizations it can see.

@@ -173,8 +173,8 @@ func (t *Transition) Validate() error {
 	if !slices.Contains(TransitionActions, t.Action) {
 		return Invalid("action", "unknown action %q: use assign, start, resolve, verify, send_back or reject", t.Action)
 	}
-	if t.Version < 1 {
-		return Invalid("version", "required: the version you last read")
+	if err := validVersion(t.Version); err != nil {
+		return err
 	}
 	if err := maxText("note", t.Note, MaxNoteLen); err != nil {
 		return err

@@ -30,12 +30,17 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 	switch {
 	case err == nil:
 		return nil
+	case errors.As(err, &typeErr) && typeErr.Field == "":
+		return grid.Invalid("body", "must be a JSON object") // an array, string or number at the top
 	case errors.As(err, &typeErr):
 		return grid.Invalid(typeErr.Field, "must be a JSON %s", typeErr.Type.Kind())
 	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return grid.Invalid("body", "malformed JSON")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		if field == "" {
+			field = "body" // a member named ""
+		}
 		return grid.Invalid(field, "unknown field")
 	}
 	return grid.Invalid("body", "malformed JSON")

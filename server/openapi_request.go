@@ -109,7 +109,7 @@ func requestSchemas() obj {
 		"TransitionInput": obj{"type": "object", "required": []string{"action", "version"}, "additionalProperties": false,
 			"properties": obj{
 				"action":       enum("", grid.TransitionActions),
-				"version":      obj{"type": "integer", "minimum": 1, "description": "the version last read"},
+				"version":      obj{"type": "integer", "minimum": 1, "maximum": 2147483647, "description": "the version last read"},
 				"note":         obj{"type": "string", "maxLength": grid.MaxNoteLen},
 				"liaison_id":   obj{"type": "integer", "minimum": 1, "description": "assign only"},
 				"unit_id":      obj{"type": "integer", "minimum": 1, "description": "assign only"},

@@ -24,6 +24,8 @@ func allowParams(c *fiber.Ctx, allowed ...string) error {
 		}
 		key := string(k)
 		switch {
+		case key == "":
+			err = grid.Invalid("query", "a parameter without a name")
 		case !slices.Contains(allowed, key):
 			err = grid.Invalid(key, "unknown query parameter")
 		case seen[key]:
@@ -116,7 +118,8 @@ func textParam(c *fiber.Ctx, name string, max int) (*string, error) {
 	if raw == "" {
 		return nil, nil
 	}
-	if !utf8.ValidString(raw) || utf8.RuneCountInString(raw) > max {
+	// NUL never matches stored text, which PostgreSQL refuses to hold.
+	if !utf8.ValidString(raw) || strings.ContainsRune(raw, 0) || utf8.RuneCountInString(raw) > max {
 		return nil, grid.Invalid(name, "must be valid text of at most %d characters", max)
 	}
 	return &raw, nil

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
@@ -32,6 +33,11 @@ func (s *Server) createToken(c *fiber.Ctx) error {
 	in.Name = strings.TrimSpace(in.Name)
 	if in.Name == "" || utf8.RuneCountInString(in.Name) > 100 {
 		return grid.Invalid("name", "required, at most 100 characters")
+	}
+	// Names are shown in terminals and lists: no control characters (NUL
+	// included, which PostgreSQL text cannot hold).
+	if !utf8.ValidString(in.Name) || strings.ContainsFunc(in.Name, unicode.IsControl) {
+		return grid.Invalid("name", "must be text without control characters")
 	}
 	var expires *time.Time
 	if in.ExpiresInDays != nil {

@@ -158,7 +158,7 @@ func (db *DB) ListAudit(ctx context.Context, beforeID int64, limit int) ([]grid.
 	rows, err := db.Pool.Query(ctx, `
 SELECT a.id, a.at, coalesce(a.actor_id, 0), coalesce(u.username, ''), a.action, a.target, a.client_addr, a.detail
 FROM audit_log a LEFT JOIN app_user u ON u.id = a.actor_id
-WHERE ($1 = 0 OR a.id < $1)
+WHERE ($1::bigint = 0 OR a.id < $1)
 ORDER BY a.id DESC LIMIT $2`, beforeID, limit)
 	if err != nil {
 		return nil, translate(err)
