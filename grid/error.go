@@ -15,7 +15,11 @@ const (
 	// EUnprocessable is well-formed input the server cannot act on, such
 	// as a reused idempotency key with other content.
 	EUnprocessable = "unprocessable"
-	EInternal      = "internal"
+	// EUnavailable is a fault that passes: the database is down,
+	// unreachable, restarting or out of connections, or a query ran out
+	// of time. The client may retry later.
+	EUnavailable = "unavailable"
+	EInternal    = "internal"
 )
 
 // Error is gridgis's one error type. Field names the offending input, when

@@ -33,6 +33,11 @@ type Config struct {
 	EscalateEvery time.Duration
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+	// Classify turns a store's driver errors that no store path
+	// translated into grid errors (postgis.Classify: a database that is
+	// away becomes grid.EUnavailable). Applied to every error that is not
+	// already a grid or HTTP error, so no route can forget it.
+	Classify func(error) error
 }
 
 // Server is the HTTP application.
@@ -186,6 +191,7 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
 		s.log.Warn("readiness check failed", "err", err)
+		c.Set(fiber.HeaderRetryAfter, retryAfterUnavailable)
 		return problem(c, http.StatusServiceUnavailable, "unavailable", "", "database is not reachable")
 	}
 	return c.JSON(fiber.Map{"status": "ok", "database": "ok"})
@@ -200,18 +206,31 @@ var statusOf = map[string]int{
 	grid.EUnauthorized:  http.StatusUnauthorized,
 	grid.EUnprocessable: http.StatusUnprocessableEntity,
 	grid.EInfeasible:    http.StatusUnprocessableEntity,
+	grid.EUnavailable:   http.StatusServiceUnavailable,
 }
+
+// retryAfterUnavailable is the Retry-After of a 503: the pool reconnects
+// within a second or two of the database's return.
+const retryAfterUnavailable = "5"
 
 // handleError writes every error as application/problem+json. Only
 // internal errors are logged, and clients see no details of them.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	var ge *grid.Error
+	var fe *fiber.Error
+	cause := err
+	if !errors.As(err, &ge) && !errors.As(err, &fe) && s.cfg.Classify != nil {
+		err = s.cfg.Classify(err)
+	}
 	if errors.As(err, &ge) {
+		if ge.Code == grid.EUnavailable {
+			c.Set(fiber.HeaderRetryAfter, retryAfterUnavailable)
+			s.log.Warn("database unavailable", "method", c.Method(), "path", c.Path(), "err", cause)
+		}
 		if status, ok := statusOf[ge.Code]; ok {
 			return problem(c, status, ge.Code, ge.Field, ge.Message)
 		}
 	}
-	var fe *fiber.Error
 	if errors.As(err, &fe) {
 		return problem(c, fe.Code, codeForStatus(fe.Code), "", fe.Message)
 	}
