@@ -51,6 +51,8 @@ type Server struct {
 	logins, addrs *throttle
 	// hub fans live events out to open streams.
 	hub *hub
+	// keys are the Idempotency-Keys whose requests are running here.
+	keys runningKeys
 	// dummyHash is checked against when the user is unknown, so both
 	// failures take the same time.
 	dummyHash string
@@ -103,6 +105,7 @@ func (s *Server) App() *fiber.App { return s.app }
 // then shuts down, giving open requests up to grace to finish.
 func (s *Server) Listen(ctx context.Context, addr string, grace time.Duration) error {
 	s.Run(ctx)
+	go s.forgetKeys(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- s.app.Listen(addr) }()
 	select {
@@ -130,6 +133,7 @@ func (s *Server) routes() {
 	s.app.Get("/readyz", s.readyz)
 
 	api := s.app.Group("/api/v1", sameOrigin, s.authenticate)
+	api.Use(s.idempotency)
 	api.Get("/config", func(c *fiber.Ctx) error {
 		return c.JSON(fiber.Map{"basemap": s.cfg.Basemap})
 	})

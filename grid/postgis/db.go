@@ -206,6 +206,13 @@ func translate(err error) error {
 				Message: "值超出范围 / value out of range: " + pgErr.Message}
 		}
 	}
+	// pgx refuses to send an integer too large for its parameter's type
+	// (an int4 column) before PostgreSQL sees it; it has no error type
+	// for that, only this text.
+	if msg := err.Error(); strings.Contains(msg, "failed to encode args[") &&
+		(strings.Contains(msg, "greater than maximum value") || strings.Contains(msg, "less than minimum value")) {
+		return &grid.Error{Code: grid.EInvalid, Message: "值超出范围 / value out of range: " + msg[strings.LastIndex(msg, ": ")+2:]}
+	}
 	return Classify(err)
 }
 
