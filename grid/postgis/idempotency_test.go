@@ -146,3 +146,22 @@ func TestClassify(t *testing.T) {
 	}
 }
 
+// OpenWith sets the pool size and every connection's limits.
+func TestOpenWithLimits(t *testing.T) {
+	ctx := context.Background()
+	db, err := postgis.OpenWith(ctx, testDSN, postgis.Options{MaxConns: 3, StatementTimeout: 30 * time.Second,
+		IdleInTxTimeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for name, want := range map[string]string{"statement_timeout": "30s", "idle_in_transaction_session_timeout": "1min"} {
+		var got string
+		if err := db.Pool.QueryRow(ctx, "SELECT current_setting($1)", name).Scan(&got); err != nil || got != want {
+			t.Errorf("%s = %q (%v), want %q", name, got, err, want)
+		}
+	}
+	if cfg := db.Pool.Config(); cfg.MaxConns != 3 || cfg.ConnConfig.ConnectTimeout != postgis.DefaultConnectTimeout {
+		t.Errorf("max conns %d, connect timeout %s", cfg.MaxConns, cfg.ConnConfig.ConnectTimeout)
+	}
+}
