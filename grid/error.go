@@ -28,14 +28,24 @@ type Error struct {
 	Code    string
 	Field   string
 	Message string
+	// Cause is the underlying error, for logs and operators; clients see
+	// only Message.
+	Cause error
 }
 
 func (e *Error) Error() string {
-	if e.Field != "" {
-		return fmt.Sprintf("%s: %s: %s", e.Code, e.Field, e.Message)
+	msg := e.Message
+	if e.Cause != nil {
+		msg += " (" + e.Cause.Error() + ")"
 	}
-	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s: %s", e.Code, e.Field, msg)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, msg)
 }
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Cause }
 
 // Errorf returns an *Error with the code and a formatted message.
 func Errorf(code, format string, args ...any) *Error {

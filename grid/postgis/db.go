@@ -227,7 +227,8 @@ func Classify(err error) error {
 	if err == nil || !unavailable(err) {
 		return err
 	}
-	return &grid.Error{Code: grid.EUnavailable, Message: "数据库暂时不可用，请稍后重试 / the database is unavailable: retry shortly"}
+	return &grid.Error{Code: grid.EUnavailable, Message: "数据库暂时不可用，请稍后重试 / the database is unavailable: retry shortly",
+		Cause: err}
 }
 
 func unavailable(err error) bool {
