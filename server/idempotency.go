@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -93,7 +94,8 @@ func (s *Server) idempotency(c *fiber.Ctx) error {
 	}
 	key := c.Get(idempotencyHeader)
 	u, signedIn := c.Locals(localsUser).(grid.User)
-	if c.Request().Header.Peek(idempotencyHeader) == nil || !signedIn || c.Path() == "/api/v1/session" {
+	session := strings.EqualFold(strings.TrimRight(c.Path(), "/"), "/api/v1/session") // routes ignore case
+	if c.Request().Header.Peek(idempotencyHeader) == nil || !signedIn || session {
 		return c.Next() // without a user, allow answers 401
 	}
 	if err := grid.ValidIdempotencyKey(key); err != nil {
