@@ -2,7 +2,6 @@ package pgtest
 
 import (
 	"fmt"
-	"io"
 	"net"
 	"net/url"
 	"strconv"
@@ -26,6 +25,9 @@ type Proxy struct {
 	mu    sync.Mutex
 	ln    net.Listener
 	conns map[net.Conn]struct{}
+	// gate is open (nil) while bytes flow; while stalled, relays wait
+	// for it to close.
+	gate chan struct{}
 }
 
 // NewProxy starts a proxy to the database dsn names; it stops when the test
@@ -87,6 +89,7 @@ func (p *Proxy) serve(ln net.Listener) {
 }
 
 func (p *Proxy) relay(client net.Conn) {
+	p.wait()
 	server, err := p.upstream()
 	if err != nil {
 		client.Close()
@@ -103,7 +106,19 @@ func (p *Proxy) relay(client net.Conn) {
 	p.mu.Unlock()
 	done := make(chan struct{}, 2)
 	pipe := func(dst, src net.Conn) {
-		_, _ = io.Copy(dst, src)
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := src.Read(buf)
+			if n > 0 {
+				p.wait()
+				if _, err := dst.Write(buf[:n]); err != nil {
+					break
+				}
+			}
+			if err != nil {
+				break
+			}
+		}
 		done <- struct{}{}
 	}
 	go pipe(server, client)
@@ -117,11 +132,46 @@ func (p *Proxy) relay(client net.Conn) {
 	p.mu.Unlock()
 }
 
+// wait returns when bytes may flow.
+func (p *Proxy) wait() {
+	p.mu.Lock()
+	gate := p.gate
+	p.mu.Unlock()
+	if gate != nil {
+		<-gate
+	}
+}
+
+// Stall makes the database unreachable without a word, as a network
+// partition does: connections are accepted and kept, but nothing passes
+// either way until Resume.
+func (p *Proxy) Stall() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.gate == nil {
+		p.gate = make(chan struct{})
+	}
+}
+
+// Resume lets bytes flow again after Stall.
+func (p *Proxy) Resume() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.gate != nil {
+		close(p.gate)
+		p.gate = nil
+	}
+}
+
 // Cut takes the database away: the listener closes (new connections are
 // refused) and every open connection drops, as in a crash or restart.
 func (p *Proxy) Cut() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.gate != nil { // release stalled relays: their connections close below
+		close(p.gate)
+		p.gate = nil
+	}
 	if p.ln != nil {
 		p.ln.Close()
 		p.ln = nil
