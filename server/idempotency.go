@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -228,4 +229,60 @@ func (s *Server) forgetKeys(ctx context.Context) {
 		case <-tick.C:
 		}
 	}
+}
+
+// documentFaults adds to the OpenAPI paths what routes answer beyond their
+// own documentation: 503 while the database is away (every route but
+// /healthz), and on writes the Idempotency-Key header with its 409 and 422.
+func documentFaults(paths obj) obj {
+	for path, item := range paths {
+		ops, _ := item.(obj)
+		for method, o := range ops {
+			op, _ := o.(obj)
+			responses, _ := op["responses"].(obj)
+			if responses == nil || path == "/healthz" {
+				continue
+			}
+			addResponse(responses, "503", "Unavailable")
+			switch method {
+			case "post", "put", "patch", "delete":
+			default:
+				continue
+			}
+			if path == "/api/v1/session" {
+				continue
+			}
+			params, _ := op["parameters"].([]obj)
+			if !slices.ContainsFunc(params, func(p obj) bool {
+				return p["name"] == idempotencyHeader || p["$ref"] == "#/components/parameters/"+idempotencyHeader
+			}) {
+				op["parameters"] = append(params, paramRef(idempotencyHeader))
+			}
+			addResponse(responses, "409", "IdempotencyConflict")
+			addResponse(responses, "422", "Unprocessable")
+		}
+	}
+	return paths
+}
+
+func addResponse(responses obj, status, name string) {
+	if _, ok := responses[status]; !ok {
+		responses[status] = responseRef(name)
+	}
+}
+
+func idempotencyParameters() obj {
+	return obj{idempotencyHeader: obj{"name": idempotencyHeader, "in": "header", "required": false,
+		"description": "Makes a retry safe: 1 to 255 visible ASCII characters, new for each write you mean, " +
+			"remembered per user for 24 hours. A retry with the same method, path and body answers the first " +
+			"answer again with `Idempotent-Replayed: true` (201 as 200); another request with the key is 422.",
+		"schema": obj{"type": "string", "minLength": 1, "maxLength": grid.MaxIdempotencyKey}}}
+}
+
+func idempotencyResponses() obj {
+	return obj{"IdempotencyConflict": obj{
+		"description": "A stale version or an illegal step (`conflict`); or, with an Idempotency-Key, the first request " +
+			"with it still running (`idempotency_in_progress`, retry after Retry-After) or done with its answer not " +
+			"kept (`idempotency_answer_unavailable`: read the resource).",
+		"content": content("application/problem+json", schemaRef("Problem"))}}
 }

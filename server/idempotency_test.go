@@ -238,3 +238,44 @@ func TestOutOfRangeIsBadRequest(t *testing.T) {
 		t.Errorf("employees out of range: %d %s", status, got)
 	}
 }
+
+// The OpenAPI document gives every write the Idempotency-Key header and
+// every route its 503.
+func TestOpenAPIDocumentsFaults(t *testing.T) {
+	fx := setup(t)
+	status, _, body := fx.do(t, admin, "GET", "/ogc/api", "")
+	if status != http.StatusOK {
+		t.Fatalf("/ogc/api: %d", status)
+	}
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Parameters []map[string]any `json:"parameters"`
+			Responses  map[string]any   `json:"responses"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	writes := 0
+	for path, ops := range doc.Paths {
+		for method, op := range ops {
+			if _, ok := op.Responses["503"]; !ok && path != "/healthz" {
+				t.Errorf("%s %s: no 503", method, path)
+			}
+			if method == "get" || path == "/api/v1/session" {
+				continue
+			}
+			writes++
+			found := false
+			for _, p := range op.Parameters {
+				found = found || p["name"] == "Idempotency-Key" || p["$ref"] == "#/components/parameters/Idempotency-Key"
+			}
+			if !found {
+				t.Errorf("%s %s: no Idempotency-Key", method, path)
+			}
+		}
+	}
+	if writes < 9 {
+		t.Errorf("%d write operations documented", writes)
+	}
+}
