@@ -47,8 +47,8 @@ type Config struct {
 	// TrustedProxies (GRIDGIS_TRUSTED_PROXIES, comma-separated IPs or
 	// CIDRs) may set X-Forwarded-For.
 	TrustedProxies []string
-	// serve's pool and query limits come from dbOptionsFromEnv, as the
-	// request deadlines from slaFromEnv: both can be wrong, and say so.
+	// serve reads its pool and query limits with dbOptionsFromEnv and the
+	// request deadlines with slaFromEnv, which report a bad value.
 }
 
 // dbOptionsFromEnv reads serve's pool settings. GRIDGIS_DB_MAX_CONNS
