@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -46,6 +47,41 @@ type Config struct {
 	// TrustedProxies (GRIDGIS_TRUSTED_PROXIES, comma-separated IPs or
 	// CIDRs) may set X-Forwarded-For.
 	TrustedProxies []string
+	// serve reads its pool and query limits with dbOptionsFromEnv and the
+	// request deadlines with slaFromEnv, which report a bad value.
+}
+
+// dbOptionsFromEnv reads serve's pool settings. GRIDGIS_DB_MAX_CONNS
+// (default max(8, 4 × CPUs)): handlers mostly wait on PostgreSQL rather
+// than use Go's CPU, so a few connections per core keep the database busy
+// without queueing inside it, and 8 leaves room for slow streams on small
+// machines; keep it well under the server's max_connections.
+// GRIDGIS_STATEMENT_TIMEOUT (a duration such as 30s or 2m, default 30s)
+// ends any one statement that runs longer. Transactions left idle are
+// ended after a minute, and connecting gives up after 3 s.
+func dbOptionsFromEnv(getenv func(string) string) (postgis.Options, error) {
+	opts := postgis.Options{
+		MaxConns:         int32(max(8, 4*runtime.NumCPU())),
+		MinIdleConns:     2,
+		StatementTimeout: 30 * time.Second,
+		IdleInTxTimeout:  time.Minute,
+		ConnectTimeout:   postgis.DefaultConnectTimeout,
+	}
+	if text := getenv("GRIDGIS_DB_MAX_CONNS"); text != "" {
+		n, err := strconv.Atoi(text)
+		if err != nil || n < 2 || n > 1000 {
+			return opts, fmt.Errorf("GRIDGIS_DB_MAX_CONNS=%q: want a whole number from 2 to 1000", text)
+		}
+		opts.MaxConns = int32(n)
+	}
+	if text := getenv("GRIDGIS_STATEMENT_TIMEOUT"); text != "" {
+		d, err := time.ParseDuration(text)
+		if err != nil || d < time.Second || d > time.Hour {
+			return opts, fmt.Errorf("GRIDGIS_STATEMENT_TIMEOUT=%q: want a duration from 1s to 1h, such as 30s", text)
+		}
+		opts.StatementTimeout = d
+	}
+	return opts, nil
 }
 
 func configFromEnv() Config {
@@ -153,6 +189,8 @@ environment:
   GRIDGIS_DEMO_LOGINS  file keeping the generated demo logins (default .gridgis/demo-logins.txt)
   GRIDGIS_SECURE_COOKIES  "true" to mark the session cookie Secure (behind HTTPS)
   GRIDGIS_TRUSTED_PROXIES comma-separated proxy IPs/CIDRs allowed to set X-Forwarded-For
+  GRIDGIS_DB_MAX_CONNS    serve's database connections at most (default max(8, 4 × CPUs))
+  GRIDGIS_STATEMENT_TIMEOUT  longest any one query may run, e.g. 30s (default 30s)
 `
 
 func main() {
@@ -199,7 +237,14 @@ func openMigrated(ctx context.Context, cfg Config) (*postgis.DB, error) {
 }
 
 func serve(ctx context.Context, cfg Config, stdout io.Writer, log *slog.Logger) error {
-	db, err := openMigrated(ctx, cfg)
+	opts, err := dbOptionsFromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	if err := postgis.Migrate(ctx, cfg.DatabaseURL); err != nil {
+		return err
+	}
+	db, err := postgis.OpenWith(ctx, cfg.DatabaseURL, opts)
 	if err != nil {
 		return err
 	}
@@ -212,7 +257,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer, log *slog.Logger) 
 		return err
 	}
 	srv := server.New(server.Config{WebDir: cfg.WebDir, Basemap: cfg.Basemap,
-		SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies,
+		SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, Classify: postgis.Classify,
 		HeavyPerUser: heavyPerUser, HeavyTotal: heavyTotal}, db, log)
 	if logins, err := os.ReadFile(cfg.DemoLogins); err == nil {
 		fmt.Fprintf(stdout, "演示账号 / demo logins:\n%s", summarizeLogins(string(logins), cfg.DemoLogins))

@@ -15,7 +15,11 @@ const (
 	// EUnprocessable is well-formed input the server cannot act on, such
 	// as a reused idempotency key with other content.
 	EUnprocessable = "unprocessable"
-	EInternal      = "internal"
+	// EUnavailable is a fault that passes: the database is down,
+	// unreachable, restarting or out of connections, or a query ran out
+	// of time. The client may retry later.
+	EUnavailable = "unavailable"
+	EInternal    = "internal"
 )
 
 // Error is gridgis's one error type. Field names the offending input, when
@@ -24,14 +28,24 @@ type Error struct {
 	Code    string
 	Field   string
 	Message string
+	// Cause is the underlying error, for logs and operators; clients see
+	// only Message.
+	Cause error
 }
 
 func (e *Error) Error() string {
-	if e.Field != "" {
-		return fmt.Sprintf("%s: %s: %s", e.Code, e.Field, e.Message)
+	msg := e.Message
+	if e.Cause != nil {
+		msg += " (" + e.Cause.Error() + ")"
 	}
-	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s: %s", e.Code, e.Field, msg)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, msg)
 }
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Cause }
 
 // Errorf returns an *Error with the code and a formatted message.
 func Errorf(code, format string, args ...any) *Error {

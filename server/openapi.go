@@ -63,7 +63,7 @@ func openAPI(collections []string) obj {
 			{"name": "service", "description": "configuration and health"},
 		},
 		"security": []obj{{"sessionCookie": []string{}}, {"bearerToken": []string{}}},
-		"paths":    merged(openAPIPaths(), requestPaths(), rebalancePaths()),
+		"paths":    documentFaults(merged(openAPIPaths(), requestPaths(), rebalancePaths())),
 		"components": obj{
 			"securitySchemes": obj{
 				"sessionCookie": obj{"type": "apiKey", "in": "cookie", "name": sessionCookie,
@@ -71,8 +71,8 @@ func openAPI(collections []string) obj {
 				"bearerToken": obj{"type": "http", "scheme": "bearer", "bearerFormat": grid.TokenPrefix + "…",
 					"description": "A personal API token from POST /api/v1/tokens, for scripts and desktop GIS (GDAL, QGIS)."},
 			},
-			"parameters": merged(openAPIParameters(collections), rebalanceParameters()),
-			"responses":  merged(openAPIResponses(), rebalanceResponses()),
+			"parameters": merged(openAPIParameters(collections), rebalanceParameters(), idempotencyParameters()),
+			"responses":  merged(openAPIResponses(), rebalanceResponses(), idempotencyResponses()),
 			"schemas":    merged(openAPISchemas(), requestSchemas(), rebalanceSchemas()),
 		},
 	}

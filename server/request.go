@@ -99,9 +99,11 @@ func toRequestJSON(d grid.RequestDetail, by grid.User, now time.Time) requestJSO
 	return out
 }
 
-// createRequest records a reported request. An Idempotency-Key header
-// makes retries safe: the same key and body answer the first request
-// again (200, Idempotent-Replayed), another body with the key is refused.
+// createRequest records a reported request. Retries with an
+// Idempotency-Key are answered by the idempotency middleware like every
+// write's (200 with Idempotent-Replayed, 422 for another body); the key
+// is also recorded on the request row, whose unique index (reporter, key)
+// answers keys used before that middleware existed the same way.
 func (s *Server) createRequest(c *fiber.Ctx) error {
 	var n grid.NewRequest
 	if err := decodeJSON(c, &n); err != nil {
@@ -110,12 +112,7 @@ func (s *Server) createRequest(c *fiber.Ctx) error {
 	if err := n.Normalize(); err != nil {
 		return err
 	}
-	key := c.Get("Idempotency-Key")
-	if key != "" {
-		if err := grid.ValidIdempotencyKey(key); err != nil {
-			return err
-		}
-	}
+	key := c.Get(idempotencyHeader) // checked by the middleware
 	u := userOf(c)
 	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.QueryTimeout)
 	defer cancel()

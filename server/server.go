@@ -37,6 +37,11 @@ type Config struct {
 	// once, per user and in all (see limit.go); zero means 2 and 4.
 	HeavyPerUser int
 	HeavyTotal   int
+	// Classify turns a store's driver errors that no store path
+	// translated into grid errors (postgis.Classify: a database that is
+	// away becomes grid.EUnavailable). Applied to every error that is not
+	// already a grid or HTTP error, so no route can forget it.
+	Classify func(error) error
 }
 
 // Server is the HTTP application.
@@ -50,6 +55,8 @@ type Server struct {
 	logins, addrs *throttle
 	// hub fans live events out to open streams.
 	hub *hub
+	// keys are the Idempotency-Keys whose requests are running here.
+	keys runningKeys
 	// dummyHash is checked against when the user is unknown, so both
 	// failures take the same time.
 	dummyHash string
@@ -111,13 +118,22 @@ func (s *Server) App() *fiber.App { return s.app }
 // then shuts down, giving open requests up to grace to finish.
 func (s *Server) Listen(ctx context.Context, addr string, grace time.Duration) error {
 	s.Run(ctx)
+	go s.forgetKeys(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- s.app.Listen(addr) }()
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
-		return s.app.ShutdownWithTimeout(grace)
+		// The hub ends every event stream at once (Run), so the grace is
+		// for requests in flight. A client still holding a connection
+		// after it is dropped: stopping on request is a clean exit.
+		err := s.app.ShutdownWithTimeout(grace)
+		if errors.Is(err, context.DeadlineExceeded) {
+			s.log.Warn("shutdown: dropped connections still open after the grace period", "grace", grace)
+			return nil
+		}
+		return err
 	}
 }
 
@@ -138,6 +154,7 @@ func (s *Server) routes() {
 	s.app.Get("/readyz", s.readyz)
 
 	api := s.app.Group("/api/v1", sameOrigin, s.authenticate)
+	api.Use(s.idempotency)
 	api.Get("/config", func(c *fiber.Ctx) error {
 		return c.JSON(fiber.Map{"basemap": s.cfg.Basemap})
 	})
@@ -199,6 +216,7 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
 		s.log.Warn("readiness check failed", "err", err)
+		c.Set(fiber.HeaderRetryAfter, retryAfterUnavailable)
 		return problem(c, http.StatusServiceUnavailable, "unavailable", "", "database is not reachable")
 	}
 	return c.JSON(fiber.Map{"status": "ok", "database": "ok"})
@@ -213,18 +231,31 @@ var statusOf = map[string]int{
 	grid.EUnauthorized:  http.StatusUnauthorized,
 	grid.EUnprocessable: http.StatusUnprocessableEntity,
 	grid.EInfeasible:    http.StatusUnprocessableEntity,
+	grid.EUnavailable:   http.StatusServiceUnavailable,
 }
+
+// retryAfterUnavailable is the Retry-After of a 503: the pool reconnects
+// within a second or two of the database's return.
+const retryAfterUnavailable = "5"
 
 // handleError writes every error as application/problem+json. Only
 // internal errors are logged, and clients see no details of them.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	var ge *grid.Error
+	var fe *fiber.Error
+	cause := err
+	if !errors.As(err, &ge) && !errors.As(err, &fe) && s.cfg.Classify != nil {
+		err = s.cfg.Classify(err)
+	}
 	if errors.As(err, &ge) {
+		if ge.Code == grid.EUnavailable {
+			c.Set(fiber.HeaderRetryAfter, retryAfterUnavailable)
+			s.log.Warn("database unavailable", "method", c.Method(), "path", c.Path(), "err", cause)
+		}
 		if status, ok := statusOf[ge.Code]; ok {
 			return problem(c, status, ge.Code, ge.Field, ge.Message)
 		}
 	}
-	var fe *fiber.Error
 	if errors.As(err, &fe) {
 		return problem(c, fe.Code, codeForStatus(fe.Code), "", fe.Message)
 	}

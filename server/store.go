@@ -17,4 +17,5 @@ type Store interface {
 	grid.AssignmentStore
 	grid.ContactStore
 	grid.StatsStore
+	grid.IdempotencyStore
 }

@@ -51,7 +51,7 @@ func (db *DB) SetOrgLiaison(ctx context.Context, scope grid.Scope, who grid.Acto
 	if err := ch.Validate(); err != nil {
 		return out, err
 	}
-	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+	err := db.writeTx(ctx, func(tx pgx.Tx) error {
 		notFound := grid.Errorf(grid.ENotFound, "no organization %d", orgID)
 		var zoneID int64
 		err := tx.QueryRow(ctx, `SELECT zone_id FROM organization WHERE id = $1`, orgID).Scan(&zoneID)

@@ -41,7 +41,7 @@ LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL
 // organizations, so for them that is themself.
 func (db *DB) CreateContact(ctx context.Context, scope grid.Scope, who grid.Actor, c grid.Contact) (grid.ContactEntry, error) {
 	var e grid.ContactEntry
-	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+	err := db.writeTx(ctx, func(tx pgx.Tx) error {
 		liaison, err := orgLiaisonInScope(ctx, tx, scope, c.OrgID)
 		if err != nil {
 			return err

@@ -4,6 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
+	"net"
+	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -57,17 +63,65 @@ const MapQueryMode = pgx.QueryExecModeCacheDescribe
 // mapArgs leads a map query's arguments with MapQueryMode.
 func mapArgs(args []any) []any { return append([]any{MapQueryMode}, args...) }
 
+// Options tune the pool and every connection's limits. The zero value
+// leaves each to its default.
+type Options struct {
+	// MaxConns caps the pool (pgx's default: max(4, CPUs)).
+	MaxConns int32
+	// MinIdleConns are kept open and idle, so a burst after a quiet spell
+	// does not wait for connections to be made.
+	MinIdleConns int32
+	// StatementTimeout ends any statement that runs longer (none by
+	// default: the CLI's bulk loads may take minutes).
+	StatementTimeout time.Duration
+	// IdleInTxTimeout ends a session that sits idle inside a transaction
+	// longer, releasing its locks.
+	IdleInTxTimeout time.Duration
+	// ConnectTimeout bounds making a connection (DefaultConnectTimeout);
+	// a connect_timeout in the URL wins.
+	ConnectTimeout time.Duration
+}
+
+// DefaultConnectTimeout bounds making a connection: without it a
+// connection to an unreachable host waits for the kernel's TCP timeout
+// (minutes), and so would every request that needs one.
+const DefaultConnectTimeout = 3 * time.Second
+
 // Open connects to the database at url and checks that it answers.
 // Geometry columns are exchanged as EWKB bytes.
 func Open(ctx context.Context, url string) (*DB, error) {
+	return OpenWith(ctx, url, Options{})
+}
+
+// OpenWith is Open with pool and timeout options.
+func OpenWith(ctx context.Context, url string, opts Options) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
 	}
-	for k, v := range sessionSettings {
+	settings := maps.Clone(sessionSettings)
+	if opts.StatementTimeout > 0 {
+		settings["statement_timeout"] = strconv.FormatInt(opts.StatementTimeout.Milliseconds(), 10)
+	}
+	if opts.IdleInTxTimeout > 0 {
+		settings["idle_in_transaction_session_timeout"] = strconv.FormatInt(opts.IdleInTxTimeout.Milliseconds(), 10)
+	}
+	for k, v := range settings {
 		if _, ok := cfg.ConnConfig.RuntimeParams[k]; !ok {
 			cfg.ConnConfig.RuntimeParams[k] = v
 		}
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = DefaultConnectTimeout
+		if opts.ConnectTimeout > 0 {
+			cfg.ConnConfig.ConnectTimeout = opts.ConnectTimeout
+		}
+	}
+	if opts.MaxConns > 0 {
+		cfg.MaxConns = opts.MaxConns
+	}
+	if opts.MinIdleConns > 0 {
+		cfg.MinIdleConns = min(opts.MinIdleConns, cfg.MaxConns)
 	}
 	cfg.AfterConnect = registerGeometry
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
@@ -127,7 +181,8 @@ func Migrate(ctx context.Context, url string) error {
 }
 
 // translate turns driver errors into grid errors in one place:
-// constraint violations become conflicts or invalid input.
+// constraint violations become conflicts or invalid input, and a database
+// that is away EUnavailable (see Classify).
 func translate(err error) error {
 	if err == nil {
 		return nil
@@ -144,7 +199,53 @@ func translate(err error) error {
 			return &grid.Error{Code: grid.EInvalid, Message: "refers to a row that does not exist (" + pgErr.ConstraintName + ")"}
 		case "23514", "23502", "22P02", "22023", "22021", "XX000":
 			return &grid.Error{Code: grid.EInvalid, Message: "violates " + pgErr.ConstraintName + ": " + pgErr.Message}
+		case "22003", "22001", "22008": // numeric out of range, string too long, datetime out of range
+			// A fallback: handlers check each field's range first and
+			// name it; this catches what they missed as input, not a 500.
+			return &grid.Error{Code: grid.EInvalid, Field: pgErr.ColumnName,
+				Message: "值超出范围 / value out of range: " + pgErr.Message}
 		}
 	}
-	return err
+	// pgx refuses to send an integer too large for its parameter's type
+	// (an int4 column) before PostgreSQL sees it; it has no error type
+	// for that, only this text.
+	if msg := err.Error(); strings.Contains(msg, "failed to encode args[") &&
+		(strings.Contains(msg, "greater than maximum value") || strings.Contains(msg, "less than minimum value")) {
+		return &grid.Error{Code: grid.EInvalid, Message: "值超出范围 / value out of range: " + msg[strings.LastIndex(msg, ": ")+2:]}
+	}
+	return Classify(err)
+}
+
+// Classify returns an EUnavailable error for err when it says the
+// database is away rather than that the query is wrong: it cannot be
+// reached or connected to, it dropped the connection, it is shutting
+// down, starting or out of connections, or the query ran out of time
+// (statement_timeout, or the caller's deadline). Anything else comes back
+// as it is. The server applies it to every error no store path
+// translated, so no route answers such a fault with a 500.
+func Classify(err error) error {
+	if err == nil || !unavailable(err) {
+		return err
+	}
+	return &grid.Error{Code: grid.EUnavailable, Message: "数据库暂时不可用，请稍后重试 / the database is unavailable: retry shortly",
+		Cause: err}
+}
+
+func unavailable(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "57P01", "57P02", "57P03", // admin or crash shutdown, cannot connect now
+			"53300", // too many connections
+			"57014": // query canceled (statement_timeout)
+			return true
+		}
+		return strings.HasPrefix(pgErr.Code, "08") // connection exception
+	}
+	var connectErr *pgconn.ConnectError
+	var netErr net.Error
+	return errors.As(err, &connectErr) || errors.As(err, &netErr) || pgconn.Timeout(err) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, io.EOF) || errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE)
 }

@@ -49,7 +49,7 @@ FROM organization o LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS 
 // transaction with its audit row. It returns the new version.
 func (db *DB) UpdateOrg(ctx context.Context, scope grid.Scope, who grid.Actor, id int64, patch grid.OrgPatch) (int, error) {
 	var version int
-	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+	err := db.writeTx(ctx, func(tx pgx.Tx) error {
 		o, current, err := findOrg(ctx, tx, scope, id)
 		if err != nil {
 			return err

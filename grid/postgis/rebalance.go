@@ -161,7 +161,7 @@ func (db *DB) SaveRebalancePlan(ctx context.Context, who grid.Actor, zoneID int6
 	if moves == nil {
 		moves = []grid.RebalanceMove{}
 	}
-	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+	err := db.writeTx(ctx, func(tx pgx.Tx) error {
 		now := db.Now()
 		var err error
 		saved, err = scanPlan(tx.QueryRow(ctx, `
@@ -270,6 +270,10 @@ func (db *DB) ApplyRebalancePlan(ctx context.Context, who grid.Actor, id int64) 
 		return grid.SavedRebalancePlan{}, translate(err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
+	claim := grid.IdempotencyClaimFrom(ctx)
+	if err := db.takeClaim(ctx, tx, claim); err != nil {
+		return grid.SavedRebalancePlan{}, translate(err)
+	}
 	p, err := findPlan(ctx, tx, id, " FOR UPDATE")
 	if err != nil {
 		return p, err
@@ -299,6 +303,7 @@ func (db *DB) ApplyRebalancePlan(ctx context.Context, who grid.Actor, id int64) 
 		if err := tx.Commit(ctx); err != nil {
 			return p, translate(err)
 		}
+		markCommitted(claim)
 		return p, grid.Errorf(grid.EConflict, "rebalance plan %d is stale: the zone's liaisons, organizations, "+
 			"requests or assignments changed after it was built; build a new plan", id)
 	}
@@ -318,6 +323,7 @@ func (db *DB) ApplyRebalancePlan(ctx context.Context, who grid.Actor, id int64) 
 	if err := tx.Commit(ctx); err != nil {
 		return p, translate(err)
 	}
+	markCommitted(claim)
 	p.Status, p.AppliedAt, p.AppliedBy = grid.PlanApplied, &now, who.UserID
 	return p, nil
 }

@@ -200,7 +200,7 @@ func (db *DB) CreateRequest(ctx context.Context, by grid.User, key string, n gri
 	if err := n.Normalize(); err != nil {
 		return out, false, err
 	}
-	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+	err := db.writeTx(ctx, func(tx pgx.Tx) error {
 		w := orgWhereAt(grid.OrgFilter{Scope: by.Scope(), ID: &n.OrgID})
 		var zoneID int64
 		err := tx.QueryRow(ctx, `SELECT o.zone_id FROM organization o
@@ -256,7 +256,7 @@ WHERE reported_by = $1 AND idempotency_key = $2`, by.ID, key).Scan(&id, &hash); 
 // step, and one UPDATE guarded by id, status and version records it.
 func (db *DB) TransitionRequest(ctx context.Context, by grid.User, id int64, t grid.Transition) (grid.RequestDetail, error) {
 	var out grid.RequestDetail
-	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+	err := db.writeTx(ctx, func(tx pgx.Tx) error {
 		// Locked, so the SLA clock cannot raise a card between this read
 		// and the update (which writes the card it read).
 		d, err := findRequest(ctx, tx, by.Scope(), id, true)
