@@ -31,6 +31,9 @@ type Config struct {
 	EventStreamMax time.Duration
 	// EscalateEvery is how often the SLA clock raises supervision cards.
 	EscalateEvery time.Duration
+	// HashConcurrency bounds the password checks (64 MiB each) running at
+	// once; 0 means 2.
+	HashConcurrency int
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
@@ -42,8 +45,8 @@ type Server struct {
 	store Store
 	log   *slog.Logger
 	now   func() time.Time
-	// logins and addrs throttle failed sign-ins per account and address.
-	logins, addrs *throttle
+	// hashes bounds the password checks running at once.
+	hashes *hashGate
 	// hub fans live events out to open streams.
 	hub *hub
 	// dummyHash is checked against when the user is unknown, so both
@@ -70,8 +73,7 @@ func New(cfg Config, store Store, log *slog.Logger) *Server {
 		panic(err) // only crypto/rand can fail here, and it does not
 	}
 	s := &Server{cfg: cfg, store: store, log: log, now: cfg.Now, dummyHash: dummy, hub: newHub(),
-		logins: newThrottle(accountFailures, failureWindow, cfg.Now),
-		addrs:  newThrottle(addressFailures, failureWindow, cfg.Now)}
+		hashes: newHashGate(cfg.HashConcurrency)}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "gridgis",
 		Immutable:             true, // request values outlive handlers in streams
@@ -113,6 +115,7 @@ const smallBody = 4 << 10
 
 func (s *Server) routes() {
 	s.app.Use(s.logRequests)
+	s.app.Use(refuseEncodedBodies) // before anything reads a body
 	// Compression streams: fasthttp wraps a streamed body in a compressing
 	// stream instead of buffering it.
 	// Live event streams are not compressed: their events are small, and
