@@ -155,6 +155,10 @@ func (s *Server) login(c *fiber.Ctx) error {
 		hash = s.dummyHash // spend the same time as for a real account
 	}
 	ok, herr := s.hashes.checkPassword(ctx, hash, in.Password)
+	// Queueing and hashing may have taken a while under load: the writes
+	// that follow get their own deadline.
+	ctx, cancel = context.WithTimeout(c.UserContext(), 10*time.Second)
+	defer cancel()
 	if errors.Is(herr, errHashBusy) {
 		// The password was not checked: the attempt gives its slot back.
 		if err := s.store.ReturnLoginSlot(ctx, account, addr); err != nil {

@@ -8,11 +8,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
-	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -154,7 +155,13 @@ func newThrottled(t *testing.T, cfg server.Config) *throttled {
 	db := pgtest.Open(t, testDSN)
 	db.Now = th.now
 	cfg.TrustedProxies = []string{"0.0.0.0"}
-	th.srv = server.New(cfg, db, discardLog)
+	logs := &syncBuffer{}
+	th.srv = server.New(cfg, db, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs)
+		}
+	})
 	return th
 }
 
@@ -212,6 +219,11 @@ func addUser(t *testing.T, name, password string) string {
 func TestLoginBurstGetsFiveChecks(t *testing.T) {
 	th := newThrottled(t, server.Config{})
 	user := addUser(t, "t-burst", "burst-right-password")
+	var checks atomic.Int32
+	server.SetPasswordCheck(th.srv, func(hash, password string) (bool, error) {
+		checks.Add(1)
+		return grid.CheckPassword(hash, password)
+	})
 	statuses := map[int]int{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -233,8 +245,13 @@ func TestLoginBurstGetsFiveChecks(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if statuses[unauth] > 5 || statuses[unauth]+statuses[http.StatusTooManyRequests] != 50 {
-		t.Errorf("50 concurrent wrong passwords answered %v: want at most 5 × 401, the rest 429", statuses)
+	// A check that found no room in time (503) was not made and gave its
+	// slot back.
+	if statuses[unauth] > 5 || statuses[unauth]+statuses[http.StatusServiceUnavailable]+statuses[http.StatusTooManyRequests] != 50 {
+		t.Errorf("50 concurrent wrong passwords answered %v: want at most 5 × 401, the rest 429 (or 503)", statuses)
+	}
+	if n := checks.Load(); n > 5 {
+		t.Errorf("%d passwords checked, want at most 5", n)
 	}
 }
 
@@ -302,5 +319,175 @@ func TestPasswordChangeRevokesTokens(t *testing.T) {
 	}
 }
 
-var _ = fmt.Sprint
-var _ = strings.Repeat
+// Strangers from many addresses slow down once the account has taken
+// AccountFreeFailures failures, but the address the user signed in from
+// before keeps working.
+func TestDistributedGuessingSlowsStrangersOnly(t *testing.T) {
+	th := newThrottled(t, server.Config{})
+	user := addUser(t, "t-target", "target-right-password")
+	// A stand-in check: fifty argon2 checks would only slow the test.
+	server.SetPasswordCheck(th.srv, func(_, password string) (bool, error) {
+		return password == "target-right-password", nil
+	})
+	const home = "192.0.2.20"
+	if s, _ := th.try(t, home, user, "target-right-password"); s != ok {
+		t.Fatalf("first sign-in: %d", s)
+	}
+	for i := 0; i < grid.AccountFreeFailures; i++ {
+		if s, _ := th.try(t, fmt.Sprintf("10.20.%d.%d", i/200, i%200), user, "guess"); s != unauth {
+			t.Fatalf("stranger %d answered %d", i, s)
+		}
+	}
+	if s, retry := th.try(t, "10.21.0.1", user, "guess"); s != http.StatusTooManyRequests || retry != "1" {
+		t.Errorf("a stranger past the account's limit: %d, Retry-After %q; want 429, 1", s, retry)
+	}
+	if s, _ := th.try(t, home, user, "target-right-password"); s != ok {
+		t.Errorf("the user from their usual address answered %d", s)
+	}
+	th.advance(time.Second)
+	if s, _ := th.try(t, "10.21.0.2", user, "guess"); s != unauth {
+		t.Errorf("a stranger after the wait answered %d", s)
+	}
+	if s, retry := th.try(t, "10.21.0.3", user, "guess"); s != http.StatusTooManyRequests || retry != "2" {
+		t.Errorf("the next stranger: %d, Retry-After %q; want 429, 2", s, retry)
+	}
+}
+
+// No more than HashConcurrency password checks run at once, whatever the
+// burst; every sign-in gets an answer, none a 500.
+func TestPasswordChecksBounded(t *testing.T) {
+	fx := setup(t)
+	const n = 2
+	th := newThrottled(t, server.Config{HashConcurrency: n})
+	var mu sync.Mutex
+	running, most, total := 0, 0, 0
+	server.SetPasswordCheck(th.srv, func(hash, password string) (bool, error) {
+		mu.Lock()
+		running++
+		total++
+		most = max(most, running)
+		mu.Unlock()
+		defer func() {
+			mu.Lock()
+			running--
+			mu.Unlock()
+		}()
+		return grid.CheckPassword(hash, password)
+	})
+	statuses := map[int]int{}
+	var wg sync.WaitGroup
+	for i := 0; i < 40; i++ {
+		user, password := username(personas[1+i%5]), fx.passwords[personas[1+i%5]]
+		switch i % 3 {
+		case 1:
+			password = "wrong-password"
+		case 2:
+			user = fmt.Sprintf("t-nobody-%d", i)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			status, h, err := signIn(th.srv, fmt.Sprintf("10.30.0.%d", i), user, password)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if (status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests) && h.Get("Retry-After") == "" {
+				t.Errorf("%d without Retry-After", status)
+			}
+			statuses[status]++
+		}()
+	}
+	wg.Wait()
+	if most > n || total == 0 {
+		t.Errorf("%d password checks ran at once (of %d), want 1 to %d", most, total, n)
+	}
+	for status := range statuses {
+		switch status {
+		case ok, unauth, http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		default:
+			t.Errorf("answers %v: want only 200, 401, 429 and 503", statuses)
+		}
+	}
+	t.Logf("answers %v, %d checks, at most %d at once", statuses, total, most)
+}
+
+// Beyond the queue, and after the longest wait, a sign-in is answered 503
+// busy at once, and gives its slot back: its password was never checked.
+func TestPasswordCheckQueueBounded(t *testing.T) {
+	th := newThrottled(t, server.Config{HashConcurrency: 1})
+	user := addUser(t, "t-queued", "queued-right-password")
+	entered, release := make(chan struct{}, 64), make(chan struct{})
+	server.SetPasswordCheck(th.srv, func(_, _ string) (bool, error) {
+		entered <- struct{}{}
+		<-release
+		return false, nil
+	})
+	server.SetHashWait(th.srv, time.Hour) // only the queue's length refuses here
+	const pair = "10.40.0.99"
+	for i := 0; i < 4; i++ { // four failures: the fifth is the pair's last free one
+		go func() { <-entered; release <- struct{}{} }()
+		if s, _ := th.try(t, pair, user, "wrong"); s != unauth {
+			t.Fatalf("failure %d: %d", i+1, s)
+		}
+	}
+
+	var wg sync.WaitGroup
+	answers := make(chan int, 64)
+	start := func(addr string) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			status, _, err := signIn(th.srv, addr, user, "wrong")
+			if err != nil {
+				t.Error(err)
+			}
+			answers <- status
+		}()
+	}
+	start("10.40.0.0")
+	<-entered // it holds the only check
+	for i := 1; i <= 32; i++ {
+		start(fmt.Sprintf("10.40.0.%d", i))
+	}
+	deadline := time.Now().Add(time.Minute)
+	for server.HashesWaiting(th.srv) < 32 {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d sign-ins queued", server.HashesWaiting(th.srv))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	status, retry := th.try(t, pair, user, "wrong")
+	if status != http.StatusServiceUnavailable || retry == "" {
+		t.Errorf("sign-in beyond the queue: %d, Retry-After %q; want 503 with Retry-After", status, retry)
+	}
+	close(release)
+	wg.Wait()
+	for range 33 {
+		if status := <-answers; status != unauth {
+			t.Errorf("a queued sign-in answered %d, want 401", status)
+		}
+	}
+	// The refused attempt was not counted: the pair still has its fifth try.
+	if s, _ := th.try(t, pair, user, "wrong"); s != unauth {
+		t.Errorf("the pair's fifth try answered %d, want 401", s)
+	}
+
+	// The wait is bounded too.
+	holding, hold := make(chan struct{}, 1), make(chan struct{})
+	server.SetPasswordCheck(th.srv, func(_, _ string) (bool, error) {
+		holding <- struct{}{}
+		<-hold
+		return false, nil
+	})
+	server.SetHashWait(th.srv, 50*time.Millisecond)
+	start("10.40.1.0")
+	<-holding
+	if s, retry := th.try(t, "10.40.1.1", user, "wrong"); s != http.StatusServiceUnavailable || retry == "" {
+		t.Errorf("sign-in past the longest wait: %d, Retry-After %q; want 503", s, retry)
+	}
+	close(hold)
+	wg.Wait()
+}
