@@ -177,15 +177,24 @@ ORDER BY a.id DESC LIMIT $2`, beforeID, limit)
 // so two attempts never deadlock), reads the failures that bear on the
 // attempt, and counts it if the rules let it go ahead. In READ COMMITTED
 // each statement sees what the previous lock holder committed.
+//
+// Attempts in this process first queue on in-memory locks of the same
+// keys, so a burst on one account waits in goroutines, first come first
+// served, rather than in pool connections held while PostgreSQL waits.
 func (db *DB) TakeLoginSlot(ctx context.Context, account, addr string) (time.Duration, error) {
-	now := db.Now()
+	a, b := loginLockKey("account", account), loginLockKey("addr", addr)
+	if a > b {
+		a, b = b, a
+	}
+	unlock, ok := loginStripes.lock(ctx, a, b)
+	if !ok {
+		return time.Second, nil // too many attempts at once on this account or address
+	}
+	defer unlock()
+	now := db.Now().Truncate(time.Microsecond) // as PostgreSQL keeps it
 	forgotten := now.Add(-grid.FailureMemory)
 	var wait time.Duration
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
-		a, b := loginLockKey("account", account), loginLockKey("addr", addr)
-		if a > b {
-			a, b = b, a
-		}
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1), pg_advisory_xact_lock($2)`, a, b); err != nil {
 			return err
 		}
@@ -226,6 +235,53 @@ SET failures = CASE WHEN f.last_at > $4 THEN f.failures + 1 ELSE 1 END, last_at 
 		return err
 	})
 	return wait, translate(err)
+}
+
+// loginStripes serializes this process's sign-in attempts that share a
+// stripe: a channel's waiting senders are served in order, and a wait can
+// end with its context or loginStripeWait.
+var loginStripes = func() (s stripes) {
+	for i := range s {
+		s[i] = make(chan struct{}, 1)
+	}
+	return s
+}()
+
+// loginStripeWait bounds the wait for a busy account or address.
+const loginStripeWait = 3 * time.Second
+
+type stripes [256]chan struct{}
+
+// lock takes the stripes of keys a <= b in order and returns their
+// unlock, or false when the wait ended first.
+func (s *stripes) lock(ctx context.Context, a, b int64) (unlock func(), ok bool) {
+	ctx, cancel := context.WithTimeout(ctx, loginStripeWait)
+	defer cancel()
+	i, j := uint64(a)%uint64(len(s)), uint64(b)%uint64(len(s))
+	if i > j {
+		i, j = j, i
+	}
+	take := func(k uint64) bool {
+		select {
+		case s[k] <- struct{}{}:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	if !take(i) {
+		return nil, false
+	}
+	if j != i && !take(j) {
+		<-s[i]
+		return nil, false
+	}
+	return func() {
+		if j != i {
+			<-s[j]
+		}
+		<-s[i]
+	}, true
 }
 
 // loginLockKey is the advisory lock of one throttling scope.
