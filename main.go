@@ -153,6 +153,20 @@ func heavyFromEnv(getenv func(string) string, poolSize int) (perUser, total int,
 	return perUser, total, nil
 }
 
+// hashConcurrencyFromEnv reads GRIDGIS_HASH_CONCURRENCY, how many password
+// checks (64 MiB each) may run at once; 0 leaves the server's default (2).
+func hashConcurrencyFromEnv(getenv func(string) string) (int, error) {
+	text := getenv("GRIDGIS_HASH_CONCURRENCY")
+	if text == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(text)
+	if err != nil || n < 1 || n > 64 {
+		return 0, fmt.Errorf("GRIDGIS_HASH_CONCURRENCY=%q: want a whole number from 1 to 64", text)
+	}
+	return n, nil
+}
+
 func splitList(s string) []string {
 	var out []string
 	for _, part := range strings.Split(s, ",") {
@@ -170,7 +184,7 @@ usage:
   gridgis migrate                      apply database migrations
   gridgis seed --demo [--scale N]      load the synthetic demo zone if it is not loaded yet
   gridgis user add NAME --role admin|officer|liaison|planner [--grid CODE]... [--liaison ID]
-  gridgis user passwd NAME             set a new password (ends the user's sessions)
+  gridgis user passwd NAME             set a new password (ends sessions, revokes tokens)
                                        passwords from GRIDGIS_PASSWORD or standard input
   gridgis user list                    list users, roles and grids
   gridgis user disable|enable NAME     disable (ends sessions, revokes tokens) or re-enable
@@ -191,6 +205,7 @@ environment:
   GRIDGIS_TRUSTED_PROXIES comma-separated proxy IPs/CIDRs allowed to set X-Forwarded-For
   GRIDGIS_DB_MAX_CONNS    serve's database connections at most (default max(8, 4 × CPUs))
   GRIDGIS_STATEMENT_TIMEOUT  longest any one query may run, e.g. 30s (default 30s)
+  GRIDGIS_HASH_CONCURRENCY password checks (64 MiB each) run at once (default 2)
 `
 
 func main() {
@@ -256,9 +271,13 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer, log *slog.Logger) 
 	if err != nil {
 		return err
 	}
+	hashes, err := hashConcurrencyFromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
 	srv := server.New(server.Config{WebDir: cfg.WebDir, Basemap: cfg.Basemap,
 		SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, Classify: postgis.Classify,
-		HeavyPerUser: heavyPerUser, HeavyTotal: heavyTotal}, db, log)
+		HeavyPerUser: heavyPerUser, HeavyTotal: heavyTotal, HashConcurrency: hashes}, db, log)
 	if logins, err := os.ReadFile(cfg.DemoLogins); err == nil {
 		fmt.Fprintf(stdout, "演示账号 / demo logins:\n%s", summarizeLogins(string(logins), cfg.DemoLogins))
 	}

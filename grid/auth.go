@@ -111,4 +111,16 @@ type AuthStore interface {
 	Audit(ctx context.Context, e AuditEntry) error
 	// ListAudit lists entries newest first, before id beforeID when > 0.
 	ListAudit(ctx context.Context, beforeID int64, limit int) ([]AuditEntry, error)
+
+	// TakeLoginSlot counts a sign-in attempt on account (a lower-case
+	// username) from addr as failed before its password is checked, unless
+	// the failures so far make it wait (LoginFailures.Wait): then it counts
+	// nothing and returns the wait. Calls sharing an account or an address
+	// are serialized, so a concurrent burst gets no more than the rules allow.
+	TakeLoginSlot(ctx context.Context, account, addr string) (time.Duration, error)
+	// ReturnLoginSlot uncounts an attempt whose password was never checked.
+	ReturnLoginSlot(ctx context.Context, account, addr string) error
+	// LoginSucceeded forgets the pair's failures and records addr as a
+	// known address of account.
+	LoginSucceeded(ctx context.Context, account, addr string) error
 }

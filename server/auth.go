@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"errors"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -17,14 +19,6 @@ import (
 
 // sessionCookie holds the web session id; the server keeps only its hash.
 const sessionCookie = "gridgis_session"
-
-// Login throttling: per account and per client address, failures within
-// the window before further attempts wait for the window to end.
-const (
-	accountFailures = 5
-	addressFailures = 20
-	failureWindow   = 15 * time.Minute
-)
 
 // badLogin is the one answer to an unknown user and a wrong password.
 var badLogin = grid.Errorf(grid.EUnauthorized, "用户名或密码错误 / wrong username or password")
@@ -139,13 +133,20 @@ func (s *Server) login(c *fiber.Ctx) error {
 		return grid.Invalid("password", "required, at most 200 characters")
 	}
 	addr := c.IP()
-	account := "account:" + strings.ToLower(in.Username)
-	if wait := max(s.logins.wait(account), s.addrs.wait("addr:"+addr)); wait > 0 {
-		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds())+1))
-		return problem(c, http.StatusTooManyRequests, "throttled", "", "尝试次数过多，请稍后再试 / too many failed sign-ins, try later")
-	}
+	account := strings.ToLower(in.Username)
 	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
 	defer cancel()
+	// The attempt takes its slot (counted as a failure) before the
+	// password is checked, so no burst gets more checks than the rules
+	// allow; unknown users are throttled just the same.
+	wait, err := s.store.TakeLoginSlot(ctx, account, addr)
+	if err != nil {
+		return err
+	}
+	if wait > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		return problem(c, http.StatusTooManyRequests, "throttled", "", "尝试次数过多，请稍后再试 / too many failed sign-ins, try later")
+	}
 	u, hash, err := s.store.UserForLogin(ctx, in.Username)
 	if err != nil && grid.ErrorCode(err) != grid.ENotFound {
 		return err
@@ -153,14 +154,26 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err != nil {
 		hash = s.dummyHash // spend the same time as for a real account
 	}
-	ok, herr := grid.CheckPassword(hash, in.Password)
+	ok, herr := s.hashes.checkPassword(ctx, hash, in.Password)
+	// Queueing and hashing may have taken a while under load: the writes
+	// that follow get their own deadline.
+	ctx, cancel = context.WithTimeout(c.UserContext(), 10*time.Second)
+	defer cancel()
+	if errors.Is(herr, errHashBusy) {
+		// The password was not checked: the attempt gives its slot back.
+		if err := s.store.ReturnLoginSlot(ctx, account, addr); err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderRetryAfter, "2")
+		return problem(c, http.StatusServiceUnavailable, "busy", "", "登录繁忙，请稍后再试 / too many sign-ins at once, try again shortly")
+	}
 	if err != nil || herr != nil || !ok {
-		s.logins.fail(account)
-		s.addrs.fail("addr:" + addr)
 		s.audit(c, grid.AuditEntry{Action: "login_failed", Target: "user:" + in.Username})
 		return badLogin
 	}
-	s.logins.reset(account)
+	if err := s.store.LoginSucceeded(ctx, account, addr); err != nil {
+		return err
+	}
 
 	if old := c.Cookies(sessionCookie); old != "" {
 		if err := s.store.DeleteSession(ctx, grid.HashSecret(old)); err != nil {

@@ -19,7 +19,8 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 	if ct := c.Get(fiber.HeaderContentType); !strings.HasPrefix(ct, fiber.MIMEApplicationJSON) {
 		return grid.Invalid("Content-Type", "must be application/json")
 	}
-	dec := json.NewDecoder(bytes.NewReader(c.Body()))
+	// The raw body: c.Body() would inflate a Content-Encoding (and copy).
+	dec := json.NewDecoder(bytes.NewReader(c.Request().Body()))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if err == nil && dec.Decode(&struct{}{}) != io.EOF {
@@ -50,9 +51,22 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 // handler reads them.
 func limitBody(n int) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		if len(c.Body()) > n {
+		if len(c.Request().Body()) > n {
 			return fiber.NewError(fiber.StatusRequestEntityTooLarge, "request body too large")
 		}
 		return c.Next()
 	}
+}
+
+// refuseEncodedBodies answers 415 to any request with a Content-Encoding
+// other than identity. Nothing in gridgis takes compressed bodies, and
+// Fiber's c.Body() inflates them with no cap: a 2 KB double-gzip body
+// would grow to gigabytes before any size check.
+func refuseEncodedBodies(c *fiber.Ctx) error {
+	enc := strings.TrimSpace(string(c.Request().Header.Peek(fiber.HeaderContentEncoding)))
+	if enc != "" && !strings.EqualFold(enc, "identity") {
+		return problem(c, fiber.StatusUnsupportedMediaType, "unsupported_encoding", fiber.HeaderContentEncoding,
+			"不接受压缩的请求体 / compressed request bodies are not accepted")
+	}
+	return c.Next()
 }

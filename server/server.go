@@ -31,6 +31,9 @@ type Config struct {
 	EventStreamMax time.Duration
 	// EscalateEvery is how often the SLA clock raises supervision cards.
 	EscalateEvery time.Duration
+	// HashConcurrency bounds the password checks (64 MiB each) running at
+	// once; 0 means 2.
+	HashConcurrency int
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 	// HeavyPerUser and HeavyTotal cap the expensive requests running at
@@ -51,8 +54,8 @@ type Server struct {
 	store Store
 	log   *slog.Logger
 	now   func() time.Time
-	// logins and addrs throttle failed sign-ins per account and address.
-	logins, addrs *throttle
+	// hashes bounds the password checks running at once.
+	hashes *hashGate
 	// hub fans live events out to open streams.
 	hub *hub
 	// keys are the Idempotency-Keys whose requests are running here.
@@ -89,8 +92,7 @@ func New(cfg Config, store Store, log *slog.Logger) *Server {
 		panic(err) // only crypto/rand can fail here, and it does not
 	}
 	s := &Server{cfg: cfg, store: store, log: log, now: cfg.Now, dummyHash: dummy, hub: newHub(),
-		logins: newThrottle(accountFailures, failureWindow, cfg.Now),
-		addrs:  newThrottle(addressFailures, failureWindow, cfg.Now),
+		hashes: newHashGate(cfg.HashConcurrency),
 		heavy:  newHeavyLimiter(cfg.HeavyPerUser, cfg.HeavyTotal, heavyWait)}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "gridgis",
@@ -142,6 +144,7 @@ const smallBody = 4 << 10
 
 func (s *Server) routes() {
 	s.app.Use(s.logRequests)
+	s.app.Use(refuseEncodedBodies) // before anything reads a body
 	// Compression streams: fasthttp wraps a streamed body in a compressing
 	// stream instead of buffering it.
 	// Live event streams are not compressed: their events are small, and

@@ -1,80 +1,63 @@
 package server
 
 import (
-	"sync"
+	"context"
+	"errors"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/semaphore"
+
+	"gridgis/grid"
 )
 
-// throttle counts failures per key (an account or a client address) in a
-// fixed window and refuses further attempts once a key reaches its limit,
-// until the window ends. It lives in memory: one server process is one
-// counter, which is what a single-binary deployment has.
-type throttle struct {
-	mu     sync.Mutex
-	limit  int
-	window time.Duration
-	now    func() time.Time
-	keys   map[string]*failures
+// Password checks are bounded: each argon2id check takes 64 MiB, so a
+// burst of sign-ins must queue rather than run the process out of memory.
+// Beyond the queue, or after waiting too long, a sign-in is answered 503
+// at once.
+const (
+	defaultHashConcurrency = 2
+	hashQueue              = 32
+	hashWait               = 3 * time.Second
+)
+
+// errHashBusy means a password check found no room in time.
+var errHashBusy = errors.New("password checks busy")
+
+// hashGate runs password checks at most n at a time, first come first
+// served (semaphore.Weighted is FIFO), with a bounded queue and wait.
+type hashGate struct {
+	sem     *semaphore.Weighted
+	waiting atomic.Int64
+	queue   int64
+	wait    time.Duration
+	// check is grid.CheckPassword; tests wrap it to watch the gate.
+	check func(hash, password string) (bool, error)
 }
 
-type failures struct {
-	count int
-	since time.Time
-}
-
-func newThrottle(limit int, window time.Duration, now func() time.Time) *throttle {
-	return &throttle{limit: limit, window: window, now: now, keys: map[string]*failures{}}
-}
-
-// wait returns how long key must wait before its next attempt; zero means
-// it may try now.
-func (t *throttle) wait(key string) time.Duration {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	f := t.current(key)
-	if f == nil || f.count < t.limit {
-		return 0
+func newHashGate(n int) *hashGate {
+	if n <= 0 {
+		n = defaultHashConcurrency
 	}
-	return f.since.Add(t.window).Sub(t.now())
+	return &hashGate{sem: semaphore.NewWeighted(int64(n)), queue: hashQueue, wait: hashWait, check: grid.CheckPassword}
 }
 
-// fail records one failed attempt of key.
-func (t *throttle) fail(key string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	f := t.current(key)
-	if f == nil {
-		if len(t.keys) > 100_000 {
-			t.prune()
+// checkPassword checks password against hash when the gate lets it,
+// or returns errHashBusy.
+func (g *hashGate) checkPassword(ctx context.Context, hash, password string) (bool, error) {
+	if !g.sem.TryAcquire(1) {
+		if g.waiting.Add(1) > g.queue {
+			g.waiting.Add(-1)
+			return false, errHashBusy
 		}
-		f = &failures{since: t.now()}
-		t.keys[key] = f
+		ctx, cancel := context.WithTimeout(ctx, g.wait)
+		err := g.sem.Acquire(ctx, 1)
+		cancel()
+		g.waiting.Add(-1)
+		if err != nil {
+			return false, errHashBusy
+		}
 	}
-	f.count++
-}
-
-// reset forgets key's failures, after a success.
-func (t *throttle) reset(key string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.keys, key)
-}
-
-// current returns key's failures in the running window, dropping an
-// expired record. The caller holds mu.
-func (t *throttle) current(key string) *failures {
-	f := t.keys[key]
-	if f != nil && t.now().Sub(f.since) >= t.window {
-		delete(t.keys, key)
-		return nil
-	}
-	return f
-}
-
-// prune drops every expired record, so a flood of distinct keys cannot
-// grow the map without bound. The caller holds mu.
-func (t *throttle) prune() {
-	for k := range t.keys {
-		t.current(k)
-	}
+	defer g.sem.Release(1)
+	return g.check(hash, password)
 }

@@ -69,15 +69,17 @@ func (db *DB) SetUserDisabled(ctx context.Context, username string, disabled boo
 		`UPDATE app_user SET disabled = $2, updated_at = $3 WHERE username = $1 RETURNING id`, disabled)
 }
 
-// SetPassword stores a new password hash and ends the user's sessions, so
-// a reset locks out whoever knew the old one.
+// SetPassword stores a new password hash, ends the user's sessions and
+// revokes their API tokens, so a reset locks out whoever knew the old
+// password or took a token with it.
 func (db *DB) SetPassword(ctx context.Context, username, hash string) error {
 	return db.changeUser(ctx, username, "user_password_reset",
 		`UPDATE app_user SET password_hash = $2, updated_at = $3 WHERE username = $1 RETURNING id`, hash)
 }
 
 // changeUser runs one UPDATE of app_user (with $1 username, $2 value, $3
-// now), then ends sessions (and for a disable, revokes tokens) and audits.
+// now), then ends sessions (and for a disable or a password change,
+// revokes tokens) and audits.
 func (db *DB) changeUser(ctx context.Context, username, action, update string, value any) error {
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
 		now := db.Now()
@@ -91,7 +93,7 @@ func (db *DB) changeUser(ctx context.Context, username, action, update string, v
 		if _, err := tx.Exec(ctx, `DELETE FROM session WHERE user_id = $1`, id); err != nil {
 			return err
 		}
-		if action == "user_disable" {
+		if action == "user_disable" || action == "user_password_reset" {
 			if _, err := tx.Exec(ctx, `UPDATE api_token SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL`, id, now); err != nil {
 				return err
 			}
