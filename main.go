@@ -376,7 +376,7 @@ func readPasswordHash(cfg Config, stdin io.Reader) (string, error) {
 
 func userAdd(ctx context.Context, cfg Config, args []string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		return errors.New("usage: gridgis user add NAME --role ROLE [--grid CODE]...")
+		return errors.New("usage: gridgis user add NAME --role ROLE [--grid CODE] (repeatable)")
 	}
 	name := args[0]
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
