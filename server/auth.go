@@ -155,6 +155,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	}
 	ok, herr := grid.CheckPassword(hash, in.Password)
 	if err != nil || herr != nil || !ok {
+		s.countLoginFailure()
 		s.logins.fail(account)
 		s.addrs.fail("addr:" + addr)
 		s.audit(c, grid.AuditEntry{Action: "login_failed", Target: "user:" + in.Username})
