@@ -39,7 +39,7 @@ func newMetrics(s *Server) *metrics {
 		}, byRoute),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "gridgis_http_request_duration_seconds",
-			Help: "Time to answer an HTTP request (a stream: to its first byte), by method, route pattern and status.",
+			Help: "Time to answer an HTTP request (a streamed answer: until it starts), by method, route pattern and status.",
 			// From a cached tile to a big export.
 			Buckets: []float64{.002, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, byRoute),
