@@ -36,17 +36,20 @@ func securityHeaders(basemap string) [][2]string {
 //   - scripts and styles only from this server: the app has no inline
 //     script, and MapLibre sets styles through the CSSOM, which style-src
 //     does not govern;
-//   - worker-src blob: besides 'self': the built app loads MapLibre's
-//     worker from its own file, but MapLibre falls back to a blob: worker
-//     when that is not set up;
-//   - images and fetches from the basemap's tile host too; MapLibre
-//     decodes tiles into blob: and data: images.
+//   - workers from this server only: the app loads MapLibre's worker from
+//     its own file (frontend/src/map.ts, setWorkerUrl), so the blob:
+//     worker MapLibre otherwise makes is not needed, and Chromium reports
+//     no violation without it;
+//   - images from data: (MapLibre's stylesheet draws its control icons as
+//     data: SVGs) and blob: (browsers without createImageBitmap decode
+//     tiles through blob: URLs), and images and fetches from the
+//     basemap's tile host.
 func contentSecurityPolicy(basemap string) string {
 	tiles := ""
 	if host := basemapOrigin(basemap); host != "" {
 		tiles = " " + host
 	}
-	return "default-src 'self'; script-src 'self'; style-src 'self'; worker-src 'self' blob:; " +
+	return "default-src 'self'; script-src 'self'; style-src 'self'; worker-src 'self'; " +
 		"img-src 'self' data: blob:" + tiles + "; connect-src 'self'" + tiles + "; font-src 'self'; " +
 		"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 }

@@ -31,7 +31,7 @@ func checkSecurityHeaders(t *testing.T, what string, h http.Header) {
 		}
 	}
 	csp := h.Get("Content-Security-Policy")
-	for _, d := range []string{"script-src 'self'", "worker-src 'self' blob:", "object-src 'none'", "base-uri 'self'",
+	for _, d := range []string{"script-src 'self'", "worker-src 'self';", "object-src 'none'", "base-uri 'self'",
 		"form-action 'self'", "frame-ancestors 'none'", "font-src 'self'"} {
 		if !strings.Contains(csp, d) {
 			t.Errorf("%s: CSP %q lacks %q", what, csp, d)
