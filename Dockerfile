@@ -19,8 +19,7 @@ RUN useradd --system --home /var/lib/gridgis --create-home gridgis
 COPY --from=build /out/gridgis /usr/local/bin/gridgis
 COPY --from=web /src/frontend/dist /srv/gridgis/web
 ENV GRIDGIS_WEB_DIR=/srv/gridgis/web \
-    GRIDGIS_ADDR=0.0.0.0:8080 \
-    GRIDGIS_DEMO_LOGINS=/var/lib/gridgis/demo-logins.txt
+    GRIDGIS_ADDR=0.0.0.0:8080
 USER gridgis
 EXPOSE 8080
 CMD ["sh", "-c", "gridgis seed --demo && exec gridgis serve"]

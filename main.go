@@ -20,7 +20,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -40,7 +39,6 @@ type Config struct {
 	Password    string // GRIDGIS_PASSWORD, for `user add`
 	Basemap     string // GRIDGIS_BASEMAP, optional raster tile URL template
 	WebDir      string // GRIDGIS_WEB_DIR, the built map app
-	DemoLogins  string // GRIDGIS_DEMO_LOGINS, where demo passwords are kept for the console
 	// SecureCookies (GRIDGIS_SECURE_COOKIES=true) marks the session cookie
 	// Secure, for deployments behind HTTPS.
 	SecureCookies bool
@@ -97,7 +95,6 @@ func configFromEnv() Config {
 		Password:    os.Getenv("GRIDGIS_PASSWORD"),
 		Basemap:     os.Getenv("GRIDGIS_BASEMAP"),
 		WebDir:      env("GRIDGIS_WEB_DIR", "frontend/dist"),
-		DemoLogins:  env("GRIDGIS_DEMO_LOGINS", filepath.Join(".gridgis", "demo-logins.txt")),
 
 		SecureCookies:  os.Getenv("GRIDGIS_SECURE_COOKIES") == "true",
 		TrustedProxies: splitList(os.Getenv("GRIDGIS_TRUSTED_PROXIES")),
@@ -200,7 +197,6 @@ environment:
   GRIDGIS_PASSWORD     password for "user add" (else read from standard input)
   GRIDGIS_BASEMAP      optional raster tile URL template for the map background
   GRIDGIS_WEB_DIR      built map app (default frontend/dist)
-  GRIDGIS_DEMO_LOGINS  file keeping the generated demo logins (default .gridgis/demo-logins.txt)
   GRIDGIS_SECURE_COOKIES  "true" to mark the session cookie Secure (behind HTTPS)
   GRIDGIS_TRUSTED_PROXIES comma-separated proxy IPs/CIDRs allowed to set X-Forwarded-For
   GRIDGIS_DB_MAX_CONNS    serve's database connections at most (default max(8, 4 × CPUs))
@@ -278,9 +274,6 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer, log *slog.Logger) 
 	srv := server.New(server.Config{WebDir: cfg.WebDir, Basemap: cfg.Basemap,
 		SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, Classify: postgis.Classify,
 		HeavyPerUser: heavyPerUser, HeavyTotal: heavyTotal, HashConcurrency: hashes}, db, log)
-	if logins, err := os.ReadFile(cfg.DemoLogins); err == nil {
-		fmt.Fprintf(stdout, "演示账号 / demo logins:\n%s", summarizeLogins(string(logins), cfg.DemoLogins))
-	}
 	fmt.Fprintf(stdout, "gridgis 已启动，请在浏览器打开 / open http://%s\n", cfg.Addr)
 	return srv.Listen(ctx, cfg.Addr, 10*time.Second)
 }
@@ -320,35 +313,10 @@ func seed(ctx context.Context, cfg Config, args []string, stdout io.Writer) erro
 		return err
 	}
 	fmt.Fprintf(stdout, "loaded demo zone %q: %d organizations in %s\n", ds.Zone.Name, ds.Scale*demo.OrgsPerScale, time.Since(start).Round(time.Millisecond))
-	text := formatLogins(ds, logins)
-	if err := os.MkdirAll(filepath.Dir(cfg.DemoLogins), 0o700); err != nil {
-		return err
-	}
-	if err := os.WriteFile(cfg.DemoLogins, []byte(text), 0o600); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "demo logins saved to %s (mode 0600); `gridgis serve` prints them\n", cfg.DemoLogins)
+	// The passwords are shown this once and kept nowhere in plain text.
+	fmt.Fprintf(stdout, "演示账号（密码只显示这一次）/ demo logins (shown only now):\n%s", formatLogins(ds, logins))
+	fmt.Fprintln(stdout, "忘记密码可重设 / to set a new one: gridgis user passwd NAME")
 	return nil
-}
-
-// summarizeLogins keeps the staff logins and the first two liaisons of a
-// demo logins file, and says where the rest are.
-func summarizeLogins(text, file string) string {
-	var b strings.Builder
-	liaisons := 0
-	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
-		if strings.Contains(line, " liaison ") {
-			liaisons++
-			if liaisons > 2 {
-				continue
-			}
-		}
-		b.WriteString(line + "\n")
-	}
-	if liaisons > 2 {
-		fmt.Fprintf(&b, "  …另有 %d 个联络员账号 / %d more liaison logins: %s\n", liaisons-2, liaisons-2, file)
-	}
-	return b.String()
 }
 
 // formatLogins lists one login per role first, then the rest, as
@@ -467,7 +435,7 @@ func readPasswordHash(cfg Config, stdin io.Reader) (string, error) {
 
 func userAdd(ctx context.Context, cfg Config, args []string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		return errors.New("usage: gridgis user add NAME --role ROLE [--grid CODE]...")
+		return errors.New("usage: gridgis user add NAME --role ROLE [--grid CODE] (repeatable)")
 	}
 	name := args[0]
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)

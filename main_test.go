@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,23 +29,31 @@ func gridgis(t *testing.T, env Config, stdin string, args ...string) (string, er
 }
 
 func TestUserCommands(t *testing.T) {
-	cfg := Config{DemoLogins: t.TempDir() + "/logins.txt"}
-	if out, err := gridgis(t, cfg, "", "seed", "--demo"); err != nil {
+	// seed --demo prints the generated logins once, and keeps them in no
+	// file: the working directory holds nothing new afterwards.
+	t.Chdir(t.TempDir())
+	cfg := Config{}
+	out, err := gridgis(t, cfg, "", "seed", "--demo")
+	if err != nil {
 		t.Fatalf("seed: %v\n%s", err, out)
 	}
-	logins, err := os.ReadFile(cfg.DemoLogins)
-	if err != nil || !strings.Contains(string(logins), "officer-g01") {
-		t.Fatalf("demo logins file: %v\n%s", err, logins)
+	for _, want := range []string{"admin", "officer-g01", "planner", "liaison-", "gridgis user passwd"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("seed output lacks %q:\n%s", want, out)
+		}
 	}
-	if out, _ := gridgis(t, cfg, "", "seed", "--demo"); !strings.Contains(out, "already loaded") {
-		t.Errorf("second seed: %q, want it to change nothing", out)
+	if left, _ := os.ReadDir("."); len(left) != 0 {
+		t.Errorf("seed left %v in the working directory", left)
+	}
+	if out, _ := gridgis(t, cfg, "", "seed", "--demo"); !strings.Contains(out, "already loaded") || strings.Contains(out, "officer-g01") {
+		t.Errorf("second seed: %q, want it to change nothing and show no login", out)
 	}
 
 	// The password comes from stdin when GRIDGIS_PASSWORD is unset.
 	if _, err := gridgis(t, cfg, "a-long-enough-pw\n", "user", "add", "wang.fang", "--role", "officer", "--grid", "G02"); err != nil {
 		t.Fatalf("user add: %v", err)
 	}
-	out, err := gridgis(t, cfg, "", "user", "list")
+	out, err = gridgis(t, cfg, "", "user", "list")
 	if err != nil || !strings.Contains(out, "wang.fang") || !strings.Contains(out, "officer") {
 		t.Errorf("user list: %v\n%s", err, out)
 	}
@@ -88,12 +97,53 @@ func TestUserCommands(t *testing.T) {
 	}
 }
 
-func TestSummarizeLogins(t *testing.T) {
-	text := "  admin pw admin A\n  liaison-01 pw liaison B\n  liaison-02 pw liaison C\n  liaison-03 pw liaison D\n"
-	got := summarizeLogins(text, "f.txt")
-	if !strings.Contains(got, "admin") || strings.Contains(got, "liaison-03") || !strings.Contains(got, "1 more") {
-		t.Errorf("summary:\n%s", got)
+// serve never prints a password, not even the demo's that seed --demo
+// showed once: a logins file an older gridgis left behind is not read.
+func TestServePrintsNoPasswords(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if err := os.MkdirAll(".gridgis", 0o700); err != nil {
+		t.Fatal(err)
 	}
+	if err := os.WriteFile(".gridgis/demo-logins.txt", []byte("  admin  Sekrit-Old-Pw  admin\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := configFromEnv()
+	cfg.DatabaseURL, cfg.Addr, cfg.WebDir = testDSN, "127.0.0.1:0", t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, cfg, []string{"serve"}, strings.NewReader(""), out, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}()
+	for deadline := time.Now().Add(time.Minute); !strings.Contains(out.String(), "http://") && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	if got := out.String(); !strings.Contains(got, "http://") || strings.Contains(got, "Sekrit-Old-Pw") {
+		t.Errorf("serve printed:\n%s", got)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer that a running command may write while
+// the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func TestSLAFromEnv(t *testing.T) {

@@ -96,7 +96,7 @@ func rebalanceNowForTest() time.Time { return time.Date(2026, 3, 16, 9, 30, 0, 0
 // applies it (audited as the CLI), refuses to apply it twice, and reports
 // bad options and infeasible bounds as errors.
 func TestRebalanceCommand(t *testing.T) {
-	cfg := Config{DemoLogins: t.TempDir() + "/logins.txt"}
+	cfg := Config{}
 	if out, err := gridgis(t, cfg, "", "seed", "--demo"); err != nil {
 		t.Fatalf("seed: %v\n%s", err, out)
 	}

@@ -1,15 +1,23 @@
 package e2e_test
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -94,6 +102,30 @@ ORDER BY u.id LIMIT 1`).Scan(&name)
 var browserLogins = map[string]string{"admin": "e2e-admin-Passw0rd", "officer-g01": "e2e-officer-Passw0rd",
 	"planner": "e2e-planner-Passw0rd"}
 
+// tilesServed counts the basemap tiles the browser loaded.
+var tilesServed atomic.Int64
+
+// tileServer serves a raster basemap on another origin (another loopback
+// port), so that the browser test loads tiles under the CSP as a real
+// basemap would: every tile is one light PNG.
+func tileServer(t *testing.T) string {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 256, 256))
+	draw.Draw(img, img.Bounds(), &image.Uniform{color.RGBA{0xe8, 0xee, 0xe4, 0xff}}, image.Point{}, draw.Src)
+	var tile bytes.Buffer
+	if err := png.Encode(&tile, img); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tilesServed.Add(1)
+		w.Header().Set("Access-Control-Allow-Origin", "*") // MapLibre fetches tiles with CORS
+		w.Header().Set("Content-Type", "image/png")
+		_, _ = w.Write(tile.Bytes())
+	}))
+	t.Cleanup(ts.Close)
+	return ts.URL
+}
+
 // serveDemo loads the demo zone into this package's database and serves it
 // with the built map app on a free loopback port.
 func serveDemo(t *testing.T) (string, *postgis.DB) {
@@ -104,7 +136,8 @@ func serveDemo(t *testing.T) (string, *postgis.DB) {
 		t.Fatalf("load demo: %v", loadErr)
 	}
 	web, _ := filepath.Abs("../frontend/dist")
-	srv := server.New(server.Config{WebDir: web}, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv := server.New(server.Config{WebDir: web, Basemap: tileServer(t) + "/{z}/{x}/{y}.png"}, db,
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -131,7 +164,9 @@ func TestMapInBrowser(t *testing.T) {
 	url, db := serveDemo(t)
 	liaison := overdueLiaison(t, db)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	// The bound stops a hung browser. The journeys take 3–5 minutes on two
+	// busy CPUs (software WebGL), so it leaves room under go test's 10.
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", "e2e/map.e2e.mjs")
 	cmd.Dir = "../frontend"
@@ -144,6 +179,9 @@ func TestMapInBrowser(t *testing.T) {
 	t.Logf("map.e2e.mjs:\n%s", out)
 	if err != nil {
 		t.Fatalf("browser test failed: %v", err)
+	}
+	if tilesServed.Load() == 0 {
+		t.Error("the map loaded no basemap tile")
 	}
 }
 

@@ -45,6 +45,8 @@ var accessMatrix = slices.Concat(coreAccess, tileAccess, ogcAccess)
 var coreAccess = []accessRow{
 	{method: "GET", route: "/healthz", want: statuses{ok, ok, ok, ok, ok, ok}},
 	{method: "GET", route: "/readyz", want: statuses{ok, ok, ok, ok, ok, ok}},
+	// app.Test's peer is not loopback: anonymous callers are not a local scraper.
+	{method: "GET", route: "/metrics", want: statuses{notFound, ok, forbidden, forbidden, forbidden, forbidden}},
 	{method: "GET", route: "/", want: statuses{ok, ok, ok, ok, ok, ok}},
 	{method: "GET", route: "/api/v1/config", want: statuses{ok, ok, ok, ok, ok, ok}},
 	{method: "POST", route: "/api/v1/session", body: `{"username":"t-nobody-{who}","password":"not-the-password"}`,

@@ -168,6 +168,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 		return problem(c, http.StatusServiceUnavailable, "busy", "", "登录繁忙，请稍后再试 / too many sign-ins at once, try again shortly")
 	}
 	if err != nil || herr != nil || !ok {
+		s.countLoginFailure()
 		s.audit(c, grid.AuditEntry{Action: "login_failed", Target: "user:" + in.Username})
 		return badLogin
 	}

@@ -21,8 +21,9 @@ func loginBody(user, password string) string {
 // An unknown user and a wrong password get the very same answer.
 func TestLoginFailuresLookAlike(t *testing.T) {
 	fx := setup(t)
-	s1, _, unknown := fx.do(t, anonymous, "POST", "/api/v1/session", loginBody("t-ghost", "whatever-password"))
-	s2, _, wrong := fx.do(t, anonymous, "POST", "/api/v1/session", loginBody(username(planner), "wrong-password"))
+	// The same request id for both: each answer names its request's.
+	s1, _, unknown := fx.do(t, anonymous, "POST", "/api/v1/session", loginBody("t-ghost", "whatever-password"), "X-Request-ID", "same")
+	s2, _, wrong := fx.do(t, anonymous, "POST", "/api/v1/session", loginBody(username(planner), "wrong-password"), "X-Request-ID", "same")
 	if s1 != unauth || s2 != unauth || string(unknown) != string(wrong) {
 		t.Errorf("unknown user: %d %s\nwrong password: %d %s", s1, unknown, s2, wrong)
 	}

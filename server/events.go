@@ -179,6 +179,13 @@ func (h *hub) replay(sub *subscriber, lastID string) {
 	}
 }
 
+// open counts the streams open now.
+func (h *hub) open() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs)
+}
+
 func (h *hub) unsubscribe(sub *subscriber) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -280,6 +287,7 @@ func (s *Server) escalate(ctx context.Context) {
 		case err != nil && ctx.Err() == nil:
 			s.log.Error("SLA escalation failed", "err", err)
 		case n > 0:
+			s.countEscalations(n)
 			s.log.Info("SLA escalation", "raised", n)
 		}
 		select {

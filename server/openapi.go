@@ -367,6 +367,11 @@ func openAPIPaths() obj {
 			obj{"200": jsonResponse("The process is up", "Health")}))},
 		"/readyz": obj{"get": public(op("service", "Readiness: the database answers", "", nil,
 			obj{"200": jsonResponse("Ready", "Ready"), "503": responseRef("Unavailable")}))},
+		"/metrics": obj{"get": op("service", "Prometheus metrics",
+			"Prometheus text format. Open without credentials to a scraper on this machine (a loopback peer "+
+				"that no proxy relayed), else to signed-in admins: 403 for other signed-in users, 404 for anyone else.", nil,
+			obj{"200": obj{"description": "The metrics", "content": content("text/plain", obj{"type": "string"})},
+				"403": responseRef("Forbidden"), "404": responseRef("NotFound")})},
 	}
 }
 
@@ -526,13 +531,14 @@ func openAPISchemas() obj {
 
 	return obj{
 		"Problem": obj{"type": "object", "description": "An RFC 9457 problem with gridgis's stable code",
-			"required": []string{"type", "title", "status", "code"},
+			"required": []string{"type", "title", "status", "code", "request_id"},
 			"properties": obj{
 				"type": str("about:blank"), "title": str("the HTTP status text"), "status": obj{"type": "integer"},
 				"detail": str("what went wrong, with the field first when there is one"),
 				"code": str("a stable error code: invalid, not_found, conflict, forbidden, unauthorized, " +
 					"throttled, too_large, unavailable, internal, …"),
-				"field": str("the offending parameter or field"),
+				"field":      str("the offending parameter or field"),
+				"request_id": str("the request's id, as in the X-Request-ID header and the server's log"),
 			}},
 		"Link": link,
 

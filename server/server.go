@@ -65,6 +65,10 @@ type Server struct {
 	dummyHash string
 	// heavy caps the expensive requests running at once.
 	heavy *heavyLimiter
+	// headers are the security headers of every answer (headers.go).
+	headers [][2]string
+	// metrics are what /metrics shows (metrics.go).
+	metrics *metrics
 }
 
 // New builds the Fiber app with every route.
@@ -94,6 +98,8 @@ func New(cfg Config, store Store, log *slog.Logger) *Server {
 	s := &Server{cfg: cfg, store: store, log: log, now: cfg.Now, dummyHash: dummy, hub: newHub(),
 		hashes: newHashGate(cfg.HashConcurrency),
 		heavy:  newHeavyLimiter(cfg.HeavyPerUser, cfg.HeavyTotal, heavyWait)}
+	s.headers = securityHeaders(cfg.Basemap)
+	s.metrics = newMetrics(s)
 	s.app = fiber.New(fiber.Config{
 		AppName:               "gridgis",
 		Immutable:             true, // request values outlive handlers in streams
@@ -143,6 +149,7 @@ func (s *Server) Listen(ctx context.Context, addr string, grace time.Duration) e
 const smallBody = 4 << 10
 
 func (s *Server) routes() {
+	s.app.Use(s.secure) // first, so that errors and 404s carry the headers too
 	s.app.Use(s.logRequests)
 	s.app.Use(refuseEncodedBodies) // before anything reads a body
 	// Compression streams: fasthttp wraps a streamed body in a compressing
@@ -193,12 +200,14 @@ func (s *Server) routes() {
 	api.Use(func(c *fiber.Ctx) error {
 		return grid.Errorf(grid.ENotFound, "no API route %s %s", c.Method(), c.Path())
 	})
+	s.app.Get("/metrics", s.authenticate, s.serveMetrics)
 
 	s.static()
 }
 
 // logRequests logs each request's method, path (never the query, which
-// may carry filters users typed), status and duration.
+// may carry filters users typed), status, duration and id, and counts it
+// in the metrics.
 func (s *Server) logRequests(c *fiber.Ctx) error {
 	start := time.Now()
 	err := c.Next()
@@ -209,8 +218,10 @@ func (s *Server) logRequests(c *fiber.Ctx) error {
 		}
 		status = c.Response().StatusCode()
 	}
+	took := time.Since(start)
 	s.log.Info("request", "method", c.Method(), "path", c.Path(), "status", status,
-		"ms", time.Since(start).Milliseconds())
+		"ms", took.Milliseconds(), "request_id", requestID(c))
+	s.metrics.observeRequest(c, status, took)
 	return nil
 }
 
@@ -244,6 +255,7 @@ const retryAfterUnavailable = "5"
 // handleError writes every error as application/problem+json. Only
 // internal errors are logged, and clients see no details of them.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	s.setSecurityHeaders(c) // errors fasthttp raises skip the middleware
 	var ge *grid.Error
 	var fe *fiber.Error
 	cause := err
@@ -262,7 +274,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if errors.As(err, &fe) {
 		return problem(c, fe.Code, codeForStatus(fe.Code), "", fe.Message)
 	}
-	s.log.Error("internal error", "method", c.Method(), "path", c.Path(), "err", err)
+	s.log.Error("internal error", "method", c.Method(), "path", c.Path(), "err", err, "request_id", requestID(c))
 	return problem(c, http.StatusInternalServerError, grid.EInternal, "", "internal error")
 }
 
@@ -290,6 +302,8 @@ type problemBody struct {
 	Detail string `json:"detail,omitempty"`
 	Code   string `json:"code"`
 	Field  string `json:"field,omitempty"`
+	// RequestID is the X-Request-ID of the answer and the server's log.
+	RequestID string `json:"request_id"`
 }
 
 func problem(c *fiber.Ctx, status int, code, field, detail string) error {
@@ -300,6 +314,6 @@ func problem(c *fiber.Ctx, status int, code, field, detail string) error {
 	c.Set(fiber.HeaderContentType, "application/problem+json")
 	return c.JSON(problemBody{
 		Type: "about:blank", Title: http.StatusText(status), Status: status,
-		Detail: detail, Code: code, Field: field,
+		Detail: detail, Code: code, Field: field, RequestID: requestID(c),
 	}, "application/problem+json")
 }

@@ -7,9 +7,10 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// notBuiltPage answers / when the map app has not been built yet.
+// notBuiltPage answers / when the map app has not been built yet; plain
+// HTML, as the CSP refuses inline styles.
 const notBuiltPage = `<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>gridgis</title>
-<body style="font-family:sans-serif;margin:3em"><h1>gridgis</h1>
+<body><h1>gridgis</h1>
 <p>网页地图尚未构建。请在项目目录运行 <code>make run</code>（会自动构建前端）。</p>
 <p>The web app is not built yet: run <code>make run</code>. The API is at <a href="/api/v1/grids">/api/v1/grids</a>.</p>`
 

@@ -57,6 +57,10 @@ const results = [];
 const failedRequests = [];
 const consoleErrors = [];
 const consoleWarnings = [];
+/** Content-Security-Policy violations: the page's securitypolicyviolation
+ * events and Chromium's console reports of blocked loads. */
+const cspViolations = [];
+const CSP_REPORT = /Content Security Policy|Content-Security-Policy/;
 
 /**
  * The error answers the test provokes on purpose: 401 for GET /api/v1/me
@@ -106,7 +110,14 @@ function expecting401(allowed, fn) {
   );
 }
 
-function watch(page) {
+async function watch(page) {
+  // Every document reports its CSP violations on the console, where the
+  // listener below collects them.
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`CSP violation: ${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`);
+    });
+  });
   page.on('requestfailed', (req) => {
     const reason = req.failure()?.errorText ?? 'unknown';
     // MapLibre cancels basemap tile requests that scroll out of view, and
@@ -126,6 +137,10 @@ function watch(page) {
     failedRequests.push(`${method} ${res.url()}: HTTP ${res.status()}`);
   });
   page.on('console', (msg) => {
+    if (CSP_REPORT.test(msg.text()) || msg.text().startsWith('CSP violation: ')) {
+      cspViolations.push(msg.text());
+      return;
+    }
     if (msg.type() === 'error') {
       const at = msg.location()?.url ?? '';
       const failed = RESOURCE_ERROR.exec(msg.text());
@@ -214,7 +229,7 @@ async function run() {
 
   try {
     const page = context.pages()[0] ?? (await context.newPage());
-    watch(page);
+    await watch(page);
 
     // ---- (a) not signed in: the login screen -----------------------------
 
@@ -222,6 +237,9 @@ async function run() {
       await expecting401(['GET /api/v1/me'], async () => {
         const res = await page.goto(`${BASE_URL}/`, { waitUntil: 'load', timeout: 30_000 });
         assert(res && res.ok(), `GET / answered ${res ? res.status() : 'nothing'}`);
+        // The whole run is under the server's policy; finalChecks counts violations.
+        const csp = res.headers()['content-security-policy'] ?? '';
+        assert(csp.includes("script-src 'self'") && !csp.includes('unsafe-inline'), `Content-Security-Policy: "${csp}"`);
         await waitForView(page, 'login');
       });
       assert(await page.locator('#login-form').isVisible(), 'the login form is not visible');
@@ -343,6 +361,32 @@ async function run() {
       return `${drawn.length} labels drawn`;
     });
 
+    await check('the map canvas draws under the Content-Security-Policy', async () => {
+      assert(adminReady, 'map not ready');
+      const canvas = page.locator('#map canvas.maplibregl-canvas');
+      const box = await canvas.boundingBox();
+      assert(box && box.width > 300 && box.height > 300, `map canvas box ${JSON.stringify(box)}`);
+      // Count the colours of what the screen shows of the canvas (a blank
+      // map is one colour); the browser decodes the shot, as a data: image.
+      const shot = (await canvas.screenshot()).toString('base64');
+      const colours = await page.evaluate(async (png) => {
+        const img = new Image();
+        img.src = `data:image/png;base64,${png}`;
+        await img.decode();
+        const c = document.createElement('canvas');
+        c.width = img.width;
+        c.height = img.height;
+        const g = c.getContext('2d');
+        g.drawImage(img, 0, 0);
+        const px = g.getImageData(0, 0, c.width, c.height).data;
+        const seen = new Set();
+        for (let i = 0; i < px.length; i += 4 * 7) seen.add((px[i] << 16) | (px[i + 1] << 8) | px[i + 2]);
+        return seen.size;
+      }, shot);
+      assert(colours >= 20, `the map canvas shows ${colours} colours: it drew nothing`);
+      return `${colours} colours`;
+    });
+
     await check('clicking an organization opens its popup', async () => {
       assert(adminReady, 'map not ready');
       const at = await page.evaluate(() => window.__gridgis.orgScreenPoint());
@@ -375,7 +419,7 @@ async function run() {
     await check('a phone-sized screen gets the map with the panel as a bottom sheet', async () => {
       assert(adminReady, 'map not ready');
       const phone = await context.newPage();
-      watch(phone);
+      await watch(phone);
       try {
         await phone.setViewportSize({ width: 390, height: 800 });
         // Same browser, same cookie: straight to the map.
@@ -577,8 +621,8 @@ async function runRequestLoop() {
     // Two contexts: two cookie jars, two users at once.
     const adminPage = await (await browser.newContext(options)).newPage();
     const officerPage = await (await browser.newContext(options)).newPage();
-    watch(adminPage);
-    watch(officerPage);
+    await watch(adminPage);
+    await watch(officerPage);
 
     let officer = null;
     await check('the admin and the officer have their maps open side by side, with live updates on', async () => {
@@ -770,7 +814,7 @@ async function runRequestLoop() {
     if (PLANNER.password) {
       await check('a planner gets no 上报诉求 in the popup (only the contact log) and no actions in the panel', async () => {
         const planner = await (await browser.newContext(options)).newPage();
-        watch(planner);
+        await watch(planner);
         await signInAs(planner, PLANNER);
         const at = await planner.evaluate(() => window.__gridgis.orgScreenPoint());
         assert(at, 'no organization drawn');
@@ -840,14 +884,14 @@ async function runViews() {
   try {
     const options = { viewport: VIEWPORT, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', acceptDownloads: true };
     const adminPage = await (await browser.newContext(options)).newPage();
-    watch(adminPage);
+    await watch(adminPage);
     await signInAs(adminPage, ADMIN);
 
     // -- a liaison logs a visit; the overdue badge clears, live on the admin's map too
 
     if (LIAISON.username && LIAISON.password) {
       const liaisonPage = await (await browser.newContext(options)).newPage();
-      watch(liaisonPage);
+      await watch(liaisonPage);
       let visited = null;
       await check(`the liaison ${LIAISON.username} sees an organization overdue for a visit, ringed on the map`, async () => {
         const state = await signInAs(liaisonPage, LIAISON);
@@ -1036,7 +1080,7 @@ async function runViews() {
 
     if (PLANNER.password) {
       const planner = await (await browser.newContext(options)).newPage();
-      watch(planner);
+      await watch(planner);
       await check('the planner opens 统计: per grid, every rate with its numerator and denominator, and a choropleth', async () => {
         await signInAs(planner, PLANNER);
         const answered = planner.waitForResponse((r) => {
@@ -1176,6 +1220,11 @@ async function runViews() {
 
 /** Checks over every page of the run, at its end. */
 async function finalChecks() {
+  await check('no Content-Security-Policy violations', async () => {
+    const distinct = [...new Set(cspViolations.map((v) => v.slice(0, 300)))];
+    assert(distinct.length === 0, `${cspViolations.length} violations: ${distinct.join('; ')}`);
+  });
+
   await check('no failed network requests', async () => {
     assert(failedRequests.length === 0, failedRequests.join('; '));
   });
