@@ -5,10 +5,12 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/compress"
+	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"gridgis/grid"
 )
@@ -151,6 +153,11 @@ const smallBody = 4 << 10
 func (s *Server) routes() {
 	s.app.Use(s.secure) // first, so that errors and 404s carry the headers too
 	s.app.Use(s.logRequests)
+	// A handler's panic is one request's 500, not the end of the process.
+	s.app.Use(recover.New(recover.Config{EnableStackTrace: true,
+		StackTraceHandler: func(c *fiber.Ctx, e any) {
+			s.log.Error("panic", "method", c.Method(), "path", c.Path(), "panic", e, "stack", string(debug.Stack()))
+		}}))
 	s.app.Use(refuseEncodedBodies) // before anything reads a body
 	// Compression streams: fasthttp wraps a streamed body in a compressing
 	// stream instead of buffering it.
