@@ -254,6 +254,8 @@ func (s *Server) Run(ctx context.Context) {
 	}()
 	go s.listen(ctx)
 	go s.escalate(ctx)
+	go s.forgetKeys(ctx)
+	go s.saveUnsaved(ctx)
 }
 
 func (s *Server) listen(ctx context.Context) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -111,7 +112,7 @@ func (s *Server) idempotency(c *fiber.Ctx) error {
 	if prev, found, err := s.findKey(c, ref); err != nil {
 		return err
 	} else if found {
-		return s.answerRetry(c, prev, fp)
+		return s.answerRetry(c, ref, prev, fp)
 	}
 
 	claim := &grid.IdempotencyClaim{UserID: u.ID, Key: key, Fingerprint: fp, Method: c.Method(), Path: c.OriginalURL()}
@@ -126,7 +127,7 @@ func (s *Server) idempotency(c *fiber.Ctx) error {
 				return ferr
 			}
 			if found && (prev.Status != 0 || !bytes.Equal(prev.Fingerprint, fp)) {
-				return s.answerRetry(c, prev, fp)
+				return s.answerRetry(c, ref, prev, fp)
 			}
 			time.Sleep(200 * time.Millisecond)
 		}
@@ -163,7 +164,12 @@ func (s *Server) findKey(c *fiber.Ctx, ref keyRef) (grid.IdempotentResponse, boo
 }
 
 // answerRetry answers a request whose key was used before.
-func (s *Server) answerRetry(c *fiber.Ctx, prev grid.IdempotentResponse, fp []byte) error {
+func (s *Server) answerRetry(c *fiber.Ctx, ref keyRef, prev grid.IdempotentResponse, fp []byte) error {
+	if prev.Status == 0 && bytes.Equal(prev.Fingerprint, fp) {
+		if kept, ok := s.unsaved.get(ref); ok {
+			prev = kept.answer // saved to the database once it is back
+		}
+	}
 	switch {
 	case !bytes.Equal(prev.Fingerprint, fp):
 		return problem(c, http.StatusUnprocessableEntity, "idempotency_key_reused", idempotencyHeader,
@@ -208,7 +214,83 @@ func (s *Server) saveAnswer(c *fiber.Ctx, claim *grid.IdempotencyClaim) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.UserContext()), 5*time.Second)
 	defer cancel()
 	if err := s.store.SaveIdempotentResponse(ctx, claim, r); err != nil {
-		s.log.Error("idempotency: answer not saved", "method", c.Method(), "path", c.Path(), "err", err)
+		r.Fingerprint, r.CreatedAt = claim.Fingerprint, s.now()
+		kept := s.unsaved.put(keyRef{claim.UserID, claim.Key}, unsavedAnswer{claim: claim, answer: r})
+		s.log.Error("idempotency: answer not saved", "method", c.Method(), "path", c.Path(), "err", err,
+			"kept_until_saved", kept)
+	}
+}
+
+// maxUnsaved bounds the answers kept in memory while they cannot be saved.
+const maxUnsaved = 10_000
+
+// unsavedAnswer is an answer whose saving failed: the write committed,
+// then the database went away before the answer could follow.
+type unsavedAnswer struct {
+	claim  *grid.IdempotencyClaim
+	answer grid.IdempotentResponse
+}
+
+// unsavedAnswers keeps such answers in memory, so that a retry to this
+// process still gets its answer (rather than idempotency_answer_unavailable)
+// and saveUnsaved can store them once the database is back.
+type unsavedAnswers struct {
+	mu sync.Mutex
+	m  map[keyRef]unsavedAnswer
+}
+
+func (u *unsavedAnswers) put(ref keyRef, a unsavedAnswer) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.m == nil {
+		u.m = map[keyRef]unsavedAnswer{}
+	}
+	if len(u.m) >= maxUnsaved {
+		return false
+	}
+	u.m[ref] = a
+	return true
+}
+
+func (u *unsavedAnswers) get(ref keyRef) (unsavedAnswer, bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	a, ok := u.m[ref]
+	return a, ok
+}
+
+func (u *unsavedAnswers) all() map[keyRef]unsavedAnswer {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return maps.Clone(u.m)
+}
+
+func (u *unsavedAnswers) drop(ref keyRef) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	delete(u.m, ref)
+}
+
+// saveUnsaved stores the answers kept in memory every few seconds, until
+// ctx ends.
+func (s *Server) saveUnsaved(ctx context.Context) {
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		for ref, a := range s.unsaved.all() {
+			qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			err := s.store.SaveIdempotentResponse(qctx, a.claim, a.answer)
+			cancel()
+			if err != nil {
+				break // the database is still away: next tick
+			}
+			s.unsaved.drop(ref)
+		}
 	}
 }
 

@@ -4,12 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"gridgis/grid"
+	"gridgis/server"
 )
 
 // problemCode is the code and field of a problem body.
@@ -277,5 +283,68 @@ func TestOpenAPIDocumentsFaults(t *testing.T) {
 	}
 	if writes < 9 {
 		t.Errorf("%d write operations documented", writes)
+	}
+}
+
+// failingSaves is a store whose answers cannot be saved while fail is set,
+// as when the database goes away just after a write committed.
+type failingSaves struct {
+	server.Store
+	fail atomic.Bool
+}
+
+func (f *failingSaves) SaveIdempotentResponse(ctx context.Context, c *grid.IdempotencyClaim, r grid.IdempotentResponse) error {
+	if f.fail.Load() {
+		return grid.Errorf(grid.EUnavailable, "database away")
+	}
+	return f.Store.SaveIdempotentResponse(ctx, c, r)
+}
+
+// When a write committed but its answer could not be saved, a retry to the
+// same server still gets the answer (kept in memory), and the answer is
+// saved once the database takes it again.
+func TestIdempotentAnswerKeptUntilSaved(t *testing.T) {
+	fx := setup(t)
+	const note = "应答暂存测试"
+	fx.forgetContacts(t, note)
+	store := &failingSaves{Store: fx.db}
+	srv := server.New(server.Config{WebDir: t.TempDir()}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv.Run(ctx)
+	path := fmt.Sprintf("/api/v1/organizations/%d/contacts", fx.orgs[0].ID)
+	body := fmt.Sprintf(`{"kind":"contact","at":%q,"note":%q}`, time.Now().Add(-time.Hour).Format(time.RFC3339), note)
+	post := func() (int, http.Header, []byte) {
+		req := jsonRequest(http.MethodPost, path, body)
+		req.AddCookie(&http.Cookie{Name: "gridgis_session", Value: fx.sessions[liaison]})
+		req.Header.Set("Idempotency-Key", "kept-until-saved")
+		return send(t, srv, req)
+	}
+	store.fail.Store(true)
+	status, _, first := post()
+	if status != http.StatusCreated {
+		t.Fatalf("first: %d %s", status, first)
+	}
+	status, h, again := post()
+	if status != http.StatusOK || h.Get("Idempotent-Replayed") != "true" || string(again) != string(first) {
+		t.Errorf("retry while the answer is unsaved: %d %s, want 200 with %s", status, again, first)
+	}
+	store.fail.Store(false)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var saved *int
+		if err := fx.db.Pool.QueryRow(ctx, `SELECT status FROM idempotency_key WHERE key = 'kept-until-saved'`).Scan(&saved); err != nil {
+			t.Fatal(err)
+		}
+		if saved != nil && *saved == http.StatusCreated {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("answer not saved once the database took it again (status %v)", saved)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if n := fx.countContacts(t, note); n != 1 {
+		t.Errorf("%d contacts logged, want 1", n)
 	}
 }

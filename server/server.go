@@ -62,6 +62,8 @@ type Server struct {
 	hub *hub
 	// keys are the Idempotency-Keys whose requests are running here.
 	keys runningKeys
+	// unsaved are answers of committed writes not saved yet.
+	unsaved unsavedAnswers
 	// dummyHash is checked against when the user is unknown, so both
 	// failures take the same time.
 	dummyHash string
@@ -128,7 +130,6 @@ func (s *Server) App() *fiber.App { return s.app }
 // then shuts down, giving open requests up to grace to finish.
 func (s *Server) Listen(ctx context.Context, addr string, grace time.Duration) error {
 	s.Run(ctx)
-	go s.forgetKeys(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- s.app.Listen(addr) }()
 	select {
