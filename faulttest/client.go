@@ -152,9 +152,18 @@ func errKind(ctx context.Context, err error) string {
 }
 
 // transient reports an outcome worth retrying with the same key: no
-// answer, a server error, or too busy.
+// answer, a server error, too busy, or the key's first request still
+// running.
 func transient(o Observation) bool {
-	return o.Status == 0 || o.Status >= 500 || o.Status == http.StatusTooManyRequests
+	return o.Status == 0 || o.Status >= 500 || o.Status == http.StatusTooManyRequests ||
+		o.Status == http.StatusConflict && o.Code == "idempotency_in_progress"
+}
+
+// doneAnswerLost reports the server's word that the key's write was done
+// but its answer was lost (the database went away between the commit and
+// its acknowledgement): the client knows the write was kept.
+func doneAnswerLost(o Observation) bool {
+	return o.Status == http.StatusConflict && o.Code == "idempotency_answer_unavailable"
 }
 
 // retryDelay follows Retry-After (capped: the test has no time to lose),
@@ -192,7 +201,8 @@ func (c *Client) write(ctx context.Context, l *Ledger, w Write, endpoint, method
 		}
 	}
 	w.Status = r.Status
-	w.Acked = r.OK()
+	w.Acked = r.OK() || doneAnswerLost(r.Observation)
+	w.AnswerLost = doneAnswerLost(r.Observation)
 	l.add(w)
 	return r, w
 }

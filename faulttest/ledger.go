@@ -33,8 +33,11 @@ type Write struct {
 	Attempts  int
 	Statuses  []int // the transient outcomes before the last (0: no answer)
 	Status    int   // the last answer's status (0: none)
-	Acked     bool  // a 2xx answer came
-	Replayed  bool  // some answer was an idempotent replay
+	Acked     bool  // a 2xx answer came, or the server's word that it was done
+	// AnswerLost: the server said the write was done but its answer lost
+	// (409 idempotency_answer_unavailable).
+	AnswerLost bool
+	Replayed   bool // some answer was an idempotent replay
 	// LostAnswer: some attempt got no answer or a 5xx, so the write may
 	// have committed before its answer was lost.
 	LostAnswer bool
@@ -162,7 +165,7 @@ func (f *Flow) take(r Response, w Write) {
 
 // Summary counts a ledger's writes by kind and outcome.
 func (l *Ledger) Summary() string {
-	type tally struct{ all, acked, replayed, retried, lost, gaveUp int }
+	type tally struct{ all, acked, replayed, retried, lost, answerLost, gaveUp int }
 	by := map[string]*tally{}
 	for _, w := range l.Writes() {
 		t := by[w.Kind]
@@ -183,6 +186,9 @@ func (l *Ledger) Summary() string {
 		if w.LostAnswer {
 			t.lost++
 		}
+		if w.AnswerLost {
+			t.answerLost++
+		}
 		if w.GaveUp {
 			t.gaveUp++
 		}
@@ -190,8 +196,8 @@ func (l *Ledger) Summary() string {
 	out := ""
 	for _, k := range []string{KindContact, KindRequest, KindTransition} {
 		if t := by[k]; t != nil {
-			out += fmt.Sprintf("  %-10s %5d sent, %5d acknowledged, %4d retried, %4d replayed, %4d gave up\n",
-				k, t.all, t.acked, t.retried, t.replayed, t.gaveUp)
+			out += fmt.Sprintf("  %-10s %5d sent, %5d acknowledged, %4d retried, %4d replayed, %4d done with the answer lost, %4d gave up\n",
+				k, t.all, t.acked, t.retried, t.replayed, t.answerLost, t.gaveUp)
 		}
 	}
 	return out
