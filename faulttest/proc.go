@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -21,7 +20,7 @@ import (
 func Build(ctx context.Context, moduleDir, dir string) (string, error) {
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+		return "", fmt.Errorf("the go command is not on PATH: %w", err)
 	}
 	bin := filepath.Join(dir, "gridgis")
 	cmd := exec.CommandContext(ctx, goTool, "build", "-o", bin, ".")
