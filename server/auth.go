@@ -132,7 +132,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	case in.Password == "" || utf8.RuneCountInString(in.Password) > 200:
 		return grid.Invalid("password", "required, at most 200 characters")
 	}
-	addr := c.IP()
+	addr := s.clientAddr(c)
 	account := strings.ToLower(in.Username)
 	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
 	defer cancel()
@@ -222,7 +222,7 @@ func (s *Server) audit(c *fiber.Ctx, e grid.AuditEntry) {
 	if u, ok := c.Locals(localsUser).(grid.User); ok {
 		e.ActorID = u.ID
 	}
-	e.ClientAddr = c.IP()
+	e.ClientAddr = s.clientAddr(c)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := s.store.Audit(ctx, e); err != nil {

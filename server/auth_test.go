@@ -243,9 +243,9 @@ func TestLoginThrottling(t *testing.T) {
 // The client address comes from X-Forwarded-For only through a trusted proxy.
 func TestClientAddressFromTrustedProxyOnly(t *testing.T) {
 	fx := setup(t)
-	addrOfLastFailure := func(srv *server.Server, user string) string {
+	addrOfLastFailure := func(srv *server.Server, user string, forwarded ...string) string {
 		req := jsonRequest("POST", "/api/v1/session", loginBody(user, "wrong-password"))
-		req.Header.Set("X-Forwarded-For", "203.0.113.7")
+		req.Header.Set("X-Forwarded-For", append(forwarded, "203.0.113.7")[0])
 		send(t, srv, req)
 		var addr string
 		if err := fx.db.Pool.QueryRow(context.Background(),
@@ -259,9 +259,24 @@ func TestClientAddressFromTrustedProxyOnly(t *testing.T) {
 	if addr := addrOfLastFailure(untrusted, "t-proxy-a"); addr == "203.0.113.7" {
 		t.Error("X-Forwarded-For from an untrusted peer was believed")
 	}
-	trusted := server.New(server.Config{TrustedProxies: []string{"0.0.0.0"}}, fx.db, discardLog)
-	if addr := addrOfLastFailure(trusted, "t-proxy-b"); addr != "203.0.113.7" {
+	trusted := server.New(server.Config{TrustedProxies: []string{"0.0.0.0", "10.0.0.0/8"}}, fx.db, discardLog)
+	if addr := addrOfLastFailure(trusted, "t-proxy-b", "203.0.113.7"); addr != "203.0.113.7" {
 		t.Errorf("address through a trusted proxy = %q, want 203.0.113.7", addr)
+	}
+	// The proxy appends what it saw to what the client sent: only the
+	// rightmost entry that is not a trusted proxy counts, and a header
+	// that is not a list of addresses is no address at all.
+	for i, tt := range []struct{ header, want string }{
+		{"198.51.100.9, 203.0.113.7", "203.0.113.7"},
+		{"198.51.100.9, 10.0.0.1, 203.0.113.7", "203.0.113.7"},
+		{"198.51.100.9, 203.0.113.7, 10.2.3.4", "203.0.113.7"},
+		{"nonsense, 203.0.113.8", "203.0.113.8"},
+		{"203.0.113.9, nonsense", "0.0.0.0"},
+		{"10.0.0.1", "10.0.0.1"},
+	} {
+		if addr := addrOfLastFailure(trusted, fmt.Sprintf("t-proxy-c%d", i), tt.header); addr != tt.want {
+			t.Errorf("X-Forwarded-For %q: address %q, want %q", tt.header, addr, tt.want)
+		}
 	}
 }
 

@@ -95,7 +95,7 @@ func (s *Server) createContact(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	entry, err := s.store.CreateContact(ctx, u.Scope(), grid.Actor{UserID: u.ID, ClientAddr: c.IP()}, contact)
+	entry, err := s.store.CreateContact(ctx, u.Scope(), grid.Actor{UserID: u.ID, ClientAddr: s.clientAddr(c)}, contact)
 	if err != nil {
 		return err
 	}

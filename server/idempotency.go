@@ -51,9 +51,13 @@ const (
 	inProgressFor = 10 * time.Second
 )
 
-// secretAnswers are the routes whose answers are not kept: they carry a
-// secret that the server otherwise stores only hashed.
-var secretAnswers = map[string]bool{"POST /api/v1/tokens": true}
+// keepNoAnswer marks a request whose answer must not be kept for replay
+// (set by its handler, whatever spelling of the path reached it): it
+// carries a secret that the server otherwise stores only hashed.
+func keepNoAnswer(c *fiber.Ctx) { c.Locals(localsNoKeep, true) }
+
+// localsNoKeep is the Locals key keepNoAnswer sets.
+const localsNoKeep = "gridgis.idempotency.nokeep"
 
 // keyRef is one user's key.
 type keyRef struct {
@@ -208,7 +212,7 @@ func (s *Server) saveAnswer(c *fiber.Ctx, claim *grid.IdempotencyClaim) {
 	resp := c.Response()
 	r := grid.IdempotentResponse{Status: resp.StatusCode(), ContentType: string(resp.Header.ContentType()),
 		Location: string(resp.Header.Peek(fiber.HeaderLocation))}
-	if !resp.IsBodyStream() && len(resp.Body()) <= maxKeptAnswer && !secretAnswers[c.Method()+" "+c.Path()] {
+	if !resp.IsBodyStream() && len(resp.Body()) <= maxKeptAnswer && c.Locals(localsNoKeep) == nil {
 		r.Kept, r.Body = true, bytes.Clone(resp.Body())
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.UserContext()), 5*time.Second)

@@ -348,3 +348,27 @@ func TestIdempotentAnswerKeptUntilSaved(t *testing.T) {
 		t.Errorf("%d contacts logged, want 1", n)
 	}
 }
+
+// A new token's secret is never kept for replay, whichever spelling of
+// the path reached the route (routes ignore case and a trailing slash).
+func TestTokenSecretNeverKept(t *testing.T) {
+	fx := setup(t)
+	for i, path := range []string{"/api/v1/tokens", "/api/v1/TOKENS", "/api/v1/tokens/", "/API/v1/Tokens"} {
+		key := fmt.Sprintf("token-secret-%d", i)
+		status, _, body := fx.do(t, admin, "POST", path, `{"name":"密钥不留存"}`, "Idempotency-Key", key)
+		if status != http.StatusCreated {
+			t.Fatalf("%s: %d %s", path, status, body)
+		}
+		var kept []byte
+		if err := fx.db.Pool.QueryRow(context.Background(), `SELECT body FROM idempotency_key WHERE key = $1`, key).Scan(&kept); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if kept != nil {
+			t.Errorf("%s: the answer with the secret was kept: %s", path, kept)
+		}
+		status, _, again := fx.do(t, admin, "POST", path, `{"name":"密钥不留存"}`, "Idempotency-Key", key)
+		if strings.Contains(string(again), "ggt_") || status != http.StatusConflict {
+			t.Errorf("%s retried: %d %s, want 409 without the secret", path, status, again)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net/netip"
 	"strconv"
 	"time"
 
@@ -91,15 +92,20 @@ func (s *Server) serveMetrics(c *fiber.Ctx) error {
 	case signedIn && u.Role == grid.RoleAdmin:
 	case signedIn:
 		return grid.Errorf(grid.EForbidden, "only admins may read the metrics")
-	case !localScraper(c):
+	case !s.localScraper(c):
 		return grid.Errorf(grid.ENotFound, "no route %s %s", c.Method(), c.Path())
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return s.metrics.handler(c)
 }
 
-// localScraper tells a request from this machine that no proxy relayed.
-func localScraper(c *fiber.Ctx) bool {
+// localScraper tells a request from this machine that no proxy relayed:
+// a trusted proxy on this machine relays other machines' requests, with or
+// without a forwarding header.
+func (s *Server) localScraper(c *fiber.Ctx) bool {
+	if peer, ok := netip.AddrFromSlice(c.Context().RemoteIP()); !ok || s.proxies.trusted(peer) {
+		return false
+	}
 	for _, h := range []string{fiber.HeaderXForwardedFor, "Forwarded", "X-Real-IP"} {
 		if c.Get(h) != "" {
 			return false

@@ -88,6 +88,17 @@ func TestMetricsAccess(t *testing.T) {
 			t.Errorf("relayed with %s: status %d, want 404", h, resp.StatusCode)
 		}
 	}
+	// A trusted proxy on this machine that adds no header still relays
+	// other machines' requests.
+	proxied := listen(t, server.New(server.Config{TrustedProxies: []string{"127.0.0.1"}}, fx.db, discardLog))
+	resp, err := http.Get(proxied + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
+		t.Errorf("through a trusted proxy without a header: status %d, want 404", resp.StatusCode)
+	}
 }
 
 // Requests are counted per route pattern and status, never per path; the

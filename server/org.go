@@ -64,7 +64,7 @@ func (s *Server) patchOrg(c *fiber.Ctx) error {
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
 	defer cancel()
-	if _, err := s.store.UpdateOrg(ctx, u.Scope(), grid.Actor{UserID: u.ID, ClientAddr: c.IP()}, id, patch); err != nil {
+	if _, err := s.store.UpdateOrg(ctx, u.Scope(), grid.Actor{UserID: u.ID, ClientAddr: s.clientAddr(c)}, id, patch); err != nil {
 		return err
 	}
 	return s.getOrg(c)

@@ -82,8 +82,8 @@ func bodyOf(p grid.SavedRebalancePlan) planBody {
 }
 
 // actorOf is the signed-in caller as the author of a change.
-func actorOf(c *fiber.Ctx) grid.Actor {
-	return grid.Actor{UserID: userOf(c).ID, ClientAddr: c.IP()}
+func (s *Server) actorOf(c *fiber.Ctx) grid.Actor {
+	return grid.Actor{UserID: userOf(c).ID, ClientAddr: s.clientAddr(c)}
 }
 
 // createPlan builds a draft plan for the admin's zone (or zone_id): the
@@ -106,7 +106,7 @@ func (s *Server) createPlan(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	saved, _, err := grid.PlanRebalance(ctx, s.store, actorOf(c), zoneID, opts)
+	saved, _, err := grid.PlanRebalance(ctx, s.store, s.actorOf(c), zoneID, opts)
 	if err != nil {
 		return err
 	}
@@ -213,7 +213,7 @@ func (s *Server) applyPlan(c *fiber.Ctx) error {
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), rebalanceTimeout)
 	defer cancel()
-	p, err := s.store.ApplyRebalancePlan(ctx, actorOf(c), id)
+	p, err := s.store.ApplyRebalancePlan(ctx, s.actorOf(c), id)
 	if err != nil {
 		return err
 	}
@@ -273,7 +273,7 @@ func (s *Server) putOrgLiaison(c *fiber.Ctx) error {
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
 	defer cancel()
-	out, err := s.store.SetOrgLiaison(ctx, u.Scope(), actorOf(c), id, ch)
+	out, err := s.store.SetOrgLiaison(ctx, u.Scope(), s.actorOf(c), id, ch)
 	if err != nil {
 		return err
 	}

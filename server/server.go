@@ -62,6 +62,8 @@ type Server struct {
 	hub *hub
 	// keys are the Idempotency-Keys whose requests are running here.
 	keys runningKeys
+	// proxies are the peers whose X-Forwarded-For is believed.
+	proxies proxies
 	// unsaved are answers of committed writes not saved yet.
 	unsaved unsavedAnswers
 	// dummyHash is checked against when the user is unknown, so both
@@ -102,6 +104,10 @@ func New(cfg Config, store Store, log *slog.Logger) *Server {
 	s := &Server{cfg: cfg, store: store, log: log, now: cfg.Now, dummyHash: dummy, hub: newHub(),
 		hashes: newHashGate(cfg.HashConcurrency),
 		heavy:  newHeavyLimiter(cfg.HeavyPerUser, cfg.HeavyTotal, heavyWait)}
+	var bad []string
+	if s.proxies, bad = parseProxies(cfg.TrustedProxies); len(bad) > 0 {
+		log.Warn("trusted proxies: entries that are not IPs or CIDRs are ignored", "entries", bad)
+	}
 	s.headers = securityHeaders(cfg.Basemap)
 	s.metrics = newMetrics(s)
 	s.app = fiber.New(fiber.Config{
@@ -113,11 +119,6 @@ func New(cfg Config, store Store, log *slog.Logger) *Server {
 		IdleTimeout:           60 * time.Second,
 		BodyLimit:             8 << 20, // the largest route's; others set their own
 		ErrorHandler:          s.handleError,
-		// The client address comes from X-Forwarded-For only when the
-		// peer is a configured proxy.
-		EnableTrustedProxyCheck: true,
-		TrustedProxies:          cfg.TrustedProxies,
-		ProxyHeader:             fiber.HeaderXForwardedFor,
 	})
 	s.routes()
 	return s

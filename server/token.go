@@ -48,6 +48,7 @@ func (s *Server) createToken(c *fiber.Ctx) error {
 		expires = &t
 	}
 	u := userOf(c)
+	keepNoAnswer(c) // the answer carries the token itself
 	secret, hash := grid.NewSecret(grid.TokenPrefix)
 	ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
 	defer cancel()
