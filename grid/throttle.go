@@ -16,7 +16,8 @@ const (
 	AddressFreeFailures = 20
 	// AccountFreeFailures is how many failures an account may take from
 	// every address together before addresses it has never signed in
-	// from wait; its known addresses only wait on their own pair.
+	// from wait. An account's known addresses wait only on their own
+	// pair, never on the address's or the account's count.
 	AccountFreeFailures = 50
 	// MaxLoginBackoff caps one wait.
 	MaxLoginBackoff = 15 * time.Minute
@@ -59,9 +60,12 @@ func (f LoginFailures) Wait(now time.Time) time.Duration {
 	wait := func(c FailureCount, free int) time.Duration {
 		return max(0, c.Last.Add(LoginBackoff(c.N, free)).Sub(now))
 	}
-	w := max(wait(f.Pair, PairFreeFailures), wait(f.Address, AddressFreeFailures))
+	w := wait(f.Pair, PairFreeFailures)
+	// An address an account has signed in from waits only on its own
+	// pair: a stranger behind the same NAT or proxy, spraying accounts,
+	// or guessing this one from elsewhere, cannot lock its user out.
 	if !f.KnownAddress {
-		w = max(w, wait(f.Account, AccountFreeFailures))
+		w = max(w, wait(f.Address, AddressFreeFailures), wait(f.Account, AccountFreeFailures))
 	}
 	return w
 }

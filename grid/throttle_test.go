@@ -36,6 +36,8 @@ func TestLoginWait(t *testing.T) {
 		{"account attacked, unknown address", LoginFailures{Account: FailureCount{51, now}}, 2 * time.Second},
 		{"account attacked, known address", LoginFailures{Account: FailureCount{51, now}, KnownAddress: true}, 0},
 		{"known address still waits on its pair", LoginFailures{Pair: FailureCount{6, now}, Account: FailureCount{80, now}, KnownAddress: true}, 2 * time.Second},
+		{"address spraying, known address", LoginFailures{Address: FailureCount{40, now}, KnownAddress: true}, 0},
+		{"address spraying, unknown address", LoginFailures{Address: FailureCount{21, now}}, 2 * time.Second},
 		{"the longest wait wins", LoginFailures{Pair: FailureCount{5, now}, Address: FailureCount{30, now}}, MaxLoginBackoff},
 	} {
 		if got := tt.f.Wait(now); got != tt.want {

@@ -493,3 +493,27 @@ func TestPasswordCheckQueueBounded(t *testing.T) {
 	close(hold)
 	wg.Wait()
 }
+
+// A stranger behind the user's own address (a shared NAT or proxy) who
+// sprays accounts slows strangers from that address, never the user who
+// has signed in from it before.
+func TestSharedAddressSprayDoesNotLockOutUser(t *testing.T) {
+	th := newThrottled(t, server.Config{})
+	user := addUser(t, "t-natted", "natted-right-password")
+	server.SetPasswordCheck(th.srv, func(_, password string) (bool, error) {
+		return password == "natted-right-password", nil
+	})
+	const office = "192.0.2.77"
+	if s, _ := th.try(t, office, user, "natted-right-password"); s != ok {
+		t.Fatalf("first sign-in: %d", s)
+	}
+	for i := 0; i < grid.AddressFreeFailures+3; i++ {
+		th.try(t, office, fmt.Sprintf("t-nobody-%d", i), "guess")
+	}
+	if s, _ := th.try(t, office, "t-nobody-x", "guess"); s != http.StatusTooManyRequests {
+		t.Errorf("the sprayer past the address's limit: %d, want 429", s)
+	}
+	if s, retry := th.try(t, office, user, "natted-right-password"); s != ok {
+		t.Errorf("the user from their known address answered %d (Retry-After %q), want 200", s, retry)
+	}
+}
