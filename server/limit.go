@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -182,7 +183,12 @@ func (s *Server) limitHeavy(isHeavy func(c *fiber.Ctx) bool) fiber.Handler {
 // than heavyPage. A malformed limit is not heavy: the handler refuses it
 // at once.
 func largePage(c *fiber.Ctx) bool {
-	n, err := strconv.Atoi(c.Query("limit"))
+	raw := c.Query("limit")
+	n, err := strconv.Atoi(raw)
+	if errors.Is(err, strconv.ErrRange) {
+		// Beyond an int: OGC API serves it as its largest page.
+		return !strings.HasPrefix(raw, "-")
+	}
 	return err == nil && n > heavyPage
 }
 

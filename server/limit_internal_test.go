@@ -205,6 +205,8 @@ func TestHeavyClassifiers(t *testing.T) {
 		{"/organizations?bbox=113.1,33.7,113.2,33.8", false},
 		{"/organizations?bbox=113.1,33.7,113.2,33.8&limit=1000", false},
 		{"/organizations?bbox=113.1,33.7,113.2,33.8&limit=10000", true},
+		{"/organizations?bbox=113.1,33.7,113.2,33.8&limit=99999999999999999999", true},
+		{"/organizations?bbox=113.1,33.7,113.2,33.8&limit=-99999999999999999999", false},
 		{"/organizations?bbox=112,33,114,34", true},
 		{"/organizations?grid=3", false},
 		{"/organizations?grid=3&limit=5000", true},
