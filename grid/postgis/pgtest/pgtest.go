@@ -3,6 +3,7 @@ package pgtest
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"strings"
@@ -29,7 +30,9 @@ func Run(m *testing.M, prefix string, dsn *string) int {
 		fmt.Fprintf(os.Stderr, "pgtest: no database at DATABASE_URL (run `make test`, which sets one up): %v\n", err)
 		return 1
 	}
-	name := fmt.Sprintf("gridgis_test_%s_%d", prefix, os.Getpid())
+	// The pid names the run; the random part keeps runs in other
+	// containers or checkouts (which may share a pid) apart.
+	name := fmt.Sprintf("gridgis_test_%s_%d_%08x", prefix, os.Getpid(), rand.Uint32())
 	if _, err := admin.Exec(ctx, `DROP DATABASE IF EXISTS "`+name+`"`); err != nil {
 		fmt.Fprintf(os.Stderr, "pgtest: %v\n", err)
 		return 1
