@@ -7,7 +7,7 @@
 import * as maplibregl from 'maplibre-gl';
 import type { Api, BBox, LiaisonFeature, OrgFeature } from '../api';
 import { bboxOf } from '../geometry';
-import type { ToastMessage } from '../live';
+import type { LiveEvent, ToastMessage } from '../live';
 import { createMap } from '../map';
 import { renderPopup, type PopupContent } from '../popup';
 import type { User } from '../session';
@@ -43,7 +43,7 @@ export interface ReloadRequest {
   requests?: boolean;
   panel?: boolean;
   org?: number;
-  event?: { name: string; event: import('../live').LiveEvent | null };
+  event?: { name: string; event: LiveEvent | null };
 }
 
 export interface ShellEvents {
@@ -124,10 +124,12 @@ export class MapShell {
     this.act[name] = fn;
   }
 
+  /** Follows an event; handlers run in the order they were added. */
   on<K extends keyof ShellEvents>(name: K, fn: (e: ShellEvents[K]) => void): void {
     (this.handlers[name] ??= [] as never[]).push(fn as never);
   }
 
+  /** Tells the event's handlers (an event without a payload takes no argument). */
   emit<K extends keyof ShellEvents>(name: K, ...[e]: ShellEvents[K] extends undefined ? [] : [ShellEvents[K]]): void {
     for (const fn of this.handlers[name] ?? []) (fn as (e: ShellEvents[K]) => void)(e as ShellEvents[K]);
   }
