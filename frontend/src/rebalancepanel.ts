@@ -131,14 +131,14 @@ export function createRebalancePanel(deps: RebalanceDeps, onState: (s: PlanState
     side.claim(self, 'rebalance', '包联优化');
     st.owned = true;
     toolButton?.setAttribute('aria-pressed', 'true');
-    // Back to a st.plan shown before: its st.moves go on the map again.
+    // Back to a plan shown before: its moves go on the map again.
     if (st.plan) deps.onMoves(st.moves, st.showMoves);
     render(ctx);
     const mine = ++st.seq;
     try {
       st.plans = await deps.api.plans(10);
       if (mine !== st.seq) return;
-      // Show the newest st.plan, so a planner (or an admin back later) sees where things stand.
+      // Show the newest plan, so a planner (or an admin back later) sees where things stand.
       if (!st.plan && st.plans.length > 0) await showPlan(st.plans[0].id);
       else render(ctx);
     } catch (err) {
@@ -174,7 +174,7 @@ export function createRebalancePanel(deps: RebalanceDeps, onState: (s: PlanState
     try {
       st.plans = await deps.api.plans(10);
     } catch (err) {
-      console.warn('gridgis: listing st.plans failed', err);
+      console.warn('gridgis: listing plans failed', err);
     }
   }
 
@@ -232,7 +232,7 @@ async function build(ctx: Ctx): Promise<void> {
     else ctx.st.failure = f;
     ctx.root.setAttribute('aria-busy', 'false');
     render(ctx);
-    console.warn('gridgis: building a ctx.st.plan failed', err);
+    console.warn('gridgis: building a plan failed', err);
   }
 }
 
@@ -258,7 +258,7 @@ async function apply(ctx: Ctx): Promise<void> {
     if (mine !== ctx.st.seq) return;
     ctx.st.confirming = false;
     ctx.st.failure = planFailure(err);
-    // The server marks a ctx.st.plan whose data changed as stale: show it so.
+    // The server marks a plan whose data changed as stale: show it so.
     await ctx.refreshList();
     try {
       ctx.st.plan = await ctx.deps.api.plan(id);
@@ -267,7 +267,7 @@ async function apply(ctx: Ctx): Promise<void> {
     }
     ctx.root.setAttribute('aria-busy', 'false');
     render(ctx);
-    console.warn('gridgis: applying a ctx.st.plan failed', err);
+    console.warn('gridgis: applying a plan failed', err);
   }
 }
 
