@@ -87,39 +87,14 @@ export function createCoverageView(deps: CoverageViewDeps, onState: (s: Coverage
 
   // ---- the controls, built once -------------------------------------------
 
-  const controls = el('form', 'stats-controls');
-  controls.noValidate = true;
-  const select = el('select', 'input');
-  select.id = 'coverage-indicator';
-  for (const i of INDICATORS) {
-    const o = new Option(i.label, i.key);
-    o.title = i.hint;
-    select.append(o);
-  }
-  const selectBox = el('label', 'stats-control');
-  selectBox.append(el('span', '', '指标'), select);
-  const exportButton = button('export-button', '导出 CSV', () => exportCsv());
-  exportButton.id = 'coverage-export';
-  exportButton.disabled = true;
-  controls.addEventListener('submit', (e) => e.preventDefault());
-  select.addEventListener('change', () => {
-    indicator = select.value as CoverageIndicator;
-    closeGaps();
-    void load();
+  const { controls, select, exportButton, summary, legend, tableWrap, gapPane, main } = coverageParts({
+    onExport: () => exportCsv(),
+    onIndicator: (next) => {
+      indicator = next;
+      closeGaps();
+      void load();
+    },
   });
-
-  const summary = el('p', 'stats-summary coverage-total');
-  summary.id = 'coverage-total';
-  summary.setAttribute('aria-live', 'polite');
-  const legend = el('div', 'stats-legend');
-  const tableWrap = el('div', 'stats-table-wrap');
-  const gapPane = el('section', 'coverage-gaps');
-  gapPane.id = 'coverage-gaps';
-  gapPane.hidden = true;
-  const main = el('div', 'coverage-main');
-  main.append(tableWrap, gapPane);
-  // The zone total sits between the selector and the export, to leave the table room.
-  controls.append(selectBox, summary, exportButton);
 
   function build(): void {
     if (built) return;
@@ -159,40 +134,10 @@ export function createCoverageView(deps: CoverageViewDeps, onState: (s: Coverage
     summary.textContent = zoneSummary(coverage);
     select.title = spec?.hint ?? '';
     summary.title = spec?.hint ?? '';
-    const table = el('table', 'stats-table coverage-table');
-    table.dataset.indicator = coverage.indicator;
-    const head = el('thead');
-    const hr = el('tr');
-    const th = (text: string, className = '') => {
-      const h = el('th', className, text);
-      h.scope = 'col';
-      return h;
-    };
-    hr.append(th('网格', 'sticky'), th(spec?.label ?? coverage.indicator, 'coloured'), th('缺口'));
-    head.append(hr);
-    const tbody = el('tbody');
-    for (const r of coverageRows(coverage)) {
-      const tr = el('tr', r.total ? 'total' : '');
-      tr.dataset.key = r.key;
-      const name = el('th', 'sticky');
-      name.scope = 'row';
-      const gridId = r.gridId;
-      if (gridId !== null) name.append(button('link-button', r.name, () => deps.onGrid(gridId)));
-      else name.textContent = r.name;
-      const rate = el('td', 'coverage-rate', r.text);
-      // The gap's size, and for a grid with one the button that lists it.
-      const gapCell = el('td', 'num coverage-gap-cell');
-      gapCell.dataset.gaps = String(r.gaps);
-      if (gridId !== null && r.gaps > 0) {
-        const b = button('link-button coverage-gap-button', `查看缺口（${r.gaps}）`, () => void openGaps(gridId, r.name));
-        b.dataset.grid = String(gridId);
-        b.setAttribute('aria-pressed', String(gaps?.grid === gridId));
-        gapCell.append(b);
-      } else gapCell.textContent = String(r.gaps);
-      tr.append(name, rate, gapCell);
-      tbody.append(tr);
-    }
-    table.append(head, tbody);
+    const table = coverageTable(coverage, spec, gaps?.grid ?? null, {
+      onGrid: (id) => deps.onGrid(id),
+      onGaps: (id, name) => void openGaps(id, name),
+    });
     tableWrap.replaceChildren(table);
     const { entries, classes } = coverageChoropleth(coverage);
     deps.onChoropleth(entries);
@@ -237,36 +182,10 @@ export function createCoverageView(deps: CoverageViewDeps, onState: (s: Coverage
       gapPane.replaceChildren();
       return;
     }
-    const spec = indicatorSpec(indicator);
     gapPane.hidden = false;
-    const head = el('header', 'coverage-gaps-head');
-    const title = el('h3', 'detail-section-title', `${gaps.name} · ${spec?.gap ?? '缺口'}`);
-    const close = button('detail-close', '×', () => closeGaps());
-    close.id = 'coverage-gaps-close';
-    close.setAttribute('aria-label', '关闭缺口列表');
-    close.title = '关闭';
-    head.append(title, close);
-    const list = el('ul', 'coverage-gap-list');
-    for (const o of gaps.orgs) {
-      const line = gapLine(indicator, o);
-      const b = button('pick-item coverage-gap-item', '', () => deps.onGap(o));
-      b.dataset.orgId = String(o.id);
-      b.append(el('span', 'pick-title', line.name), el('span', 'pick-status', line.detail));
-      const li = el('li');
-      li.append(b);
-      list.append(li);
-    }
-    const foot = el('p', 'coverage-gaps-foot muted');
-    if (gaps.error) foot.textContent = gaps.error;
-    else if (gaps.loading) foot.textContent = '正在加载…';
-    else if (gaps.orgs.length === 0) foot.textContent = '该网格没有缺口组织（或不在您的可见范围内）';
-    else foot.textContent = `已列出 ${gaps.orgs.length} 个${gaps.next ? '，还有更多' : ''}`;
-    gapPane.replaceChildren(head, list, foot);
-    if (gaps.next && !gaps.loading) {
-      const more = button('chip coverage-gaps-more', '加载更多', () => void loadGaps());
-      more.id = 'coverage-gaps-more';
-      gapPane.append(more);
-    }
+    gapPane.replaceChildren(
+      ...gapPaneParts(gaps, indicator, { onClose: () => closeGaps(), onGap: (o) => deps.onGap(o), onMore: () => void loadGaps() }),
+    );
     publish();
   }
 
@@ -286,18 +205,7 @@ export function createCoverageView(deps: CoverageViewDeps, onState: (s: Coverage
   }
 
   function publish(): void {
-    if (!coverage || root.hidden) {
-      onState(null);
-      return;
-    }
-    onState({
-      indicator: coverage.indicator,
-      total: zoneSummary(coverage),
-      rows: coverageRows(coverage).map((r) => ({ key: r.key, name: r.name, text: r.text, numerator: r.numerator, denominator: r.denominator, gaps: r.gaps })),
-      gaps: gaps
-        ? { grid: gaps.grid, ids: gaps.orgs.map((o) => o.id), names: gaps.orgs.map((o) => o.properties.name), more: Boolean(gaps.next) }
-        : null,
-    });
+    onState(!coverage || root.hidden ? null : coverageState(coverage, gaps));
   }
 
   const { open, close, isOpen, destroy } = dock;
@@ -313,4 +221,130 @@ function legendOf(indicator: CoverageIndicator, classes: readonly ChoroplethClas
     value: (x) => percent(Math.round(x * 10000), 10000),
     noData: '无数据（分母为 0）',
   });
+}
+
+/** The table of the indicator per grid, each grid's gap with the button that lists it. */
+function coverageTable(
+  coverage: Coverage,
+  spec: ReturnType<typeof indicatorSpec>,
+  gapsGrid: number | null,
+  on: { onGrid(id: number): void; onGaps(id: number, name: string): void },
+): HTMLElement {
+  const table = el('table', 'stats-table coverage-table');
+  table.dataset.indicator = coverage.indicator;
+  const head = el('thead');
+  const hr = el('tr');
+  const th = (text: string, className = '') => {
+    const h = el('th', className, text);
+    h.scope = 'col';
+    return h;
+  };
+  hr.append(th('网格', 'sticky'), th(spec?.label ?? coverage.indicator, 'coloured'), th('缺口'));
+  head.append(hr);
+  const tbody = el('tbody');
+  for (const r of coverageRows(coverage)) {
+    const tr = el('tr', r.total ? 'total' : '');
+    tr.dataset.key = r.key;
+    const name = el('th', 'sticky');
+    name.scope = 'row';
+    const gridId = r.gridId;
+    if (gridId !== null) name.append(button('link-button', r.name, () => on.onGrid(gridId)));
+    else name.textContent = r.name;
+    const rate = el('td', 'coverage-rate', r.text);
+    // The gap's size, and for a grid with one the button that lists it.
+    const gapCell = el('td', 'num coverage-gap-cell');
+    gapCell.dataset.gaps = String(r.gaps);
+    if (gridId !== null && r.gaps > 0) {
+      const b = button('link-button coverage-gap-button', `查看缺口（${r.gaps}）`, () => on.onGaps(gridId, r.name));
+      b.dataset.grid = String(gridId);
+      b.setAttribute('aria-pressed', String(gapsGrid === gridId));
+      gapCell.append(b);
+    } else gapCell.textContent = String(r.gaps);
+    tr.append(name, rate, gapCell);
+    tbody.append(tr);
+  }
+  table.append(head, tbody);
+  return table;
+}
+
+/** The gap list's heading, its organizations, its foot line and (when there are more) the button for the next page. */
+function gapPaneParts(
+  gaps: GapList,
+  indicator: CoverageIndicator,
+  on: { onClose(): void; onGap(o: OrgFeature): void; onMore(): void },
+): HTMLElement[] {
+  const spec = indicatorSpec(indicator);
+  const head = el('header', 'coverage-gaps-head');
+  const title = el('h3', 'detail-section-title', `${gaps.name} · ${spec?.gap ?? '缺口'}`);
+  const close = button('detail-close', '×', () => on.onClose());
+  close.id = 'coverage-gaps-close';
+  close.setAttribute('aria-label', '关闭缺口列表');
+  close.title = '关闭';
+  head.append(title, close);
+  const list = el('ul', 'coverage-gap-list');
+  for (const o of gaps.orgs) {
+    const line = gapLine(indicator, o);
+    const b = button('pick-item coverage-gap-item', '', () => on.onGap(o));
+    b.dataset.orgId = String(o.id);
+    b.append(el('span', 'pick-title', line.name), el('span', 'pick-status', line.detail));
+    const li = el('li');
+    li.append(b);
+    list.append(li);
+  }
+  const foot = el('p', 'coverage-gaps-foot muted');
+  if (gaps.error) foot.textContent = gaps.error;
+  else if (gaps.loading) foot.textContent = '正在加载…';
+  else if (gaps.orgs.length === 0) foot.textContent = '该网格没有缺口组织（或不在您的可见范围内）';
+  else foot.textContent = `已列出 ${gaps.orgs.length} 个${gaps.next ? '，还有更多' : ''}`;
+  const parts = [head, list, foot];
+  if (gaps.next && !gaps.loading) {
+    const more = button('chip coverage-gaps-more', '加载更多', () => on.onMore());
+    more.id = 'coverage-gaps-more';
+    parts.push(more);
+  }
+  return parts;
+}
+
+/** What the test hook shows of the dock. */
+function coverageState(coverage: Coverage, gaps: GapList | null): CoverageState {
+  return {
+    indicator: coverage.indicator,
+    total: zoneSummary(coverage),
+    rows: coverageRows(coverage).map((r) => ({ key: r.key, name: r.name, text: r.text, numerator: r.numerator, denominator: r.denominator, gaps: r.gaps })),
+    gaps: gaps ? { grid: gaps.grid, ids: gaps.orgs.map((o) => o.id), names: gaps.orgs.map((o) => o.properties.name), more: Boolean(gaps.next) } : null,
+  };
+}
+
+/** The dock's parts, built once: the indicator selector, the zone total, the export, the legend, the table and the gap pane. */
+function coverageParts(on: { onExport(): void; onIndicator(indicator: CoverageIndicator): void }) {
+  const controls = el('form', 'stats-controls');
+  controls.noValidate = true;
+  const select = el('select', 'input');
+  select.id = 'coverage-indicator';
+  for (const i of INDICATORS) {
+    const o = new Option(i.label, i.key);
+    o.title = i.hint;
+    select.append(o);
+  }
+  const selectBox = el('label', 'stats-control');
+  selectBox.append(el('span', '', '指标'), select);
+  const exportButton = button('export-button', '导出 CSV', () => on.onExport());
+  exportButton.id = 'coverage-export';
+  exportButton.disabled = true;
+  controls.addEventListener('submit', (e) => e.preventDefault());
+  select.addEventListener('change', () => on.onIndicator(select.value as CoverageIndicator));
+
+  const summary = el('p', 'stats-summary coverage-total');
+  summary.id = 'coverage-total';
+  summary.setAttribute('aria-live', 'polite');
+  const legend = el('div', 'stats-legend');
+  const tableWrap = el('div', 'stats-table-wrap');
+  const gapPane = el('section', 'coverage-gaps');
+  gapPane.id = 'coverage-gaps';
+  gapPane.hidden = true;
+  const main = el('div', 'coverage-main');
+  main.append(tableWrap, gapPane);
+  // The zone total sits between the selector and the export, to leave the table room.
+  controls.append(selectBox, summary, exportButton);
+  return { controls, select, exportButton, summary, legend, tableWrap, gapPane, main };
 }

@@ -1,7 +1,7 @@
 // Bootstrap: find out whether someone is signed in, then show the login
 // screen or the map, and move between them on sign-in, sign-out and when
 // the session expires.
-import './style.css';
+import './styles/index.css';
 import { Api } from './api';
 import { hook } from './hook';
 import { text } from './i18n';

@@ -61,34 +61,48 @@ interface FormState {
   note: string;
 }
 
+/** What the panel holds now; the forms and the log read and change it. */
+interface PanelState {
+  shownId: number | null;
+  /** Each load gets a number; an answer for an older one is dropped. */
+  seq: number;
+  /** A submission is in flight. */
+  busy: boolean;
+  form: FormState;
+  log: ContactEntry[];
+  next: string | undefined;
+}
+
+interface PanelCtx {
+  deps: OrgPanelDeps;
+  st: PanelState;
+  show(orgId: number, notice?: string, keep?: boolean): Promise<void>;
+}
+
 export function createOrgPanel(deps: OrgPanelDeps): OrgPanel {
   const { side, user } = deps;
   const { root, body } = side;
-  let shownId: number | null = null;
-  let seq = 0;
-  let busy = false;
-  let form: FormState = { kind: '', at: '', note: '' };
-  let log: ContactEntry[] = [];
-  let next: string | undefined;
+  const st: PanelState = { shownId: null, seq: 0, busy: false, form: { kind: '', at: '', note: '' }, log: [], next: undefined };
+  const ctx: PanelCtx = { deps, st, show: (id, notice, keep) => show(id, notice, keep) };
 
   const self: PanelOwner = {
     release() {
-      seq++;
-      shownId = null;
-      busy = false;
+      st.seq++;
+      st.shownId = null;
+      st.busy = false;
       delete root.dataset.orgId;
       root.setAttribute('aria-busy', 'false');
     },
-    busy: () => busy,
+    busy: () => st.busy,
   };
 
   async function show(orgId: number, notice?: string, keep = false): Promise<void> {
-    const was = side.owns(self) ? shownId : null;
+    const was = side.owns(self) ? st.shownId : null;
     side.claim(self, 'org', '组织详情');
-    const mine = ++seq;
-    if (was !== orgId || !keep) form = { kind: '', at: '', note: '' };
+    const mine = ++st.seq;
+    if (was !== orgId || !keep) st.form = { kind: '', at: '', note: '' };
     if (was !== orgId) body.replaceChildren(el('p', 'detail-loading', '正在加载…'));
-    shownId = orgId;
+    st.shownId = orgId;
     root.dataset.orgId = String(orgId);
     root.setAttribute('aria-busy', 'true');
     try {
@@ -98,23 +112,23 @@ export function createOrgPanel(deps: OrgPanelDeps): OrgPanel {
         // Only to name the liaison and offer others: the panel works without.
         deps.liaisons().catch(() => [] as LiaisonFeature[]),
       ]);
-      if (mine !== seq) return;
+      if (mine !== st.seq) return;
       if (!org) {
         body.replaceChildren(el('p', 'detail-error', '该组织不存在或不在您的管辖范围内'));
         return;
       }
-      log = page.contacts;
-      next = page.next;
+      st.log = page.contacts;
+      st.next = page.next;
       const pinned = canAssignLiaison(user.role) ? pinnedOf(org) : null;
       render(org, liaisons, pinned, notice);
     } catch (err) {
-      if (mine !== seq) return;
+      if (mine !== st.seq) return;
       const box = el('div', 'detail-error');
       box.append(el('p', '', `加载失败：${orgActionFailure(err, []).message}`), button('link-button', '重试', () => void show(orgId)));
       body.replaceChildren(box);
       console.warn('gridgis: loading an organization failed', err);
     } finally {
-      if (mine === seq) root.setAttribute('aria-busy', 'false');
+      if (mine === st.seq) root.setAttribute('aria-busy', 'false');
     }
   }
 
@@ -169,219 +183,219 @@ export function createOrgPanel(deps: OrgPanelDeps): OrgPanel {
     }
     nodes.push(section('联系走访', status));
 
-    if (canLogContacts(user.role)) nodes.push(section('登记联系 / 走访', contactForm(org)));
-    if (canAssignLiaison(user.role)) nodes.push(section('调整包联', liaisonForm(org, liaisons, pinned)));
-    nodes.push(section(`联系走访记录`, logList(org.id)));
+    if (canLogContacts(user.role)) nodes.push(section('登记联系 / 走访', contactForm(ctx, org)));
+    if (canAssignLiaison(user.role)) nodes.push(section('调整包联', liaisonForm(ctx, org, liaisons, pinned)));
+    nodes.push(section(`联系走访记录`, logList(ctx, org.id)));
     body.replaceChildren(...nodes);
-  }
-
-  function contactForm(org: OrgFeature): HTMLElement {
-    const p = org.properties;
-    if (form.kind === '') form.kind = p.visit_overdue ? 'visit' : 'contact';
-    const f = el('form', 'contact-form');
-    f.noValidate = true;
-    const { field: fieldBox, showErrors } = formFields('contact');
-
-    const kinds = el('fieldset', 'segmented');
-    kinds.setAttribute('aria-label', '类型');
-    const submit = el('button', 'submit tone-primary');
-    submit.type = 'submit';
-    const label = () => `登记${contactKindLabel(form.kind)}`;
-    for (const k of CONTACT_KINDS) {
-      const seg = segment('contact-kind', k, form.kind === k, contactKindLabel(k), k === 'visit' ? '每月一走访' : '每周一联系');
-      seg.input.addEventListener('change', () => {
-        form.kind = k;
-        submit.textContent = label();
-      });
-      kinds.append(seg.label);
-    }
-    submit.textContent = label();
-
-    const at = el('input', 'input');
-    at.type = 'datetime-local';
-    at.value = form.at;
-    at.max = chinaLocalValue(Date.now());
-    at.addEventListener('input', () => (form.at = at.value));
-    const atHint = el('span', 'counter', '不填即为现在');
-
-    const note = el('textarea', 'input');
-    note.rows = 3;
-    note.value = form.note;
-    note.placeholder = '联系或走访的情况、企业反映的问题';
-    note.maxLength = CONTACT_NOTE_MAX * 2;
-    const counter = el('span', 'counter');
-    const count = () => {
-      const n = charCount(note.value.trim());
-      counter.textContent = `${n}/${CONTACT_NOTE_MAX}`;
-      counter.classList.toggle('over', n > CONTACT_NOTE_MAX);
-    };
-    count();
-    note.addEventListener('input', () => {
-      form.note = note.value;
-      count();
-    });
-
-    const message = el('p', 'form-message');
-    message.setAttribute('role', 'alert');
-    const buttons = el('div', 'form-buttons');
-    buttons.append(submit);
-    f.append(fieldBox('kind', '类型', kinds), fieldBox('at', '时间', at, atHint), fieldBox('note', '情况说明（选填）', note, counter), message, buttons);
-
-    f.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      if (busy) return;
-      message.textContent = '';
-      const checked = checkContact({ kind: form.kind, at: at.value, note: note.value }, Date.now());
-      if (!checked.ok) {
-        showErrors(checked.errors);
-        return;
-      }
-      showErrors({});
-      busy = true;
-      submit.disabled = true;
-      submit.textContent = '正在提交…';
-      try {
-        const entry = await deps.api.createContact(org.id, checked.body);
-        deps.onContactLogged(entry);
-        busy = false;
-        form = { kind: '', at: '', note: '' };
-        if (shownId === org.id) await show(org.id, `已登记${contactKindLabel(entry.kind)}`);
-      } catch (err) {
-        busy = false;
-        submit.disabled = false;
-        submit.textContent = label();
-        const failure = orgActionFailure(err, ['kind', 'at', 'note']);
-        if (failure.field) showErrors({ [failure.field]: failure.message });
-        else message.textContent = failure.message;
-        console.warn('gridgis: logging a contact failed', err);
-      }
-    });
-    return f;
-  }
-
-  function liaisonForm(org: OrgFeature, liaisons: readonly LiaisonFeature[], pinned: boolean | null): HTMLElement {
-    const p = org.properties;
-    const f = el('form', 'liaison-form');
-    f.noValidate = true;
-    const select = el('select', 'input');
-    select.id = 'org-liaison';
-    const choices = liaisonChoices(liaisons, p.grid_id, user.role);
-    select.append(new Option('不包联（取消包联）', ''));
-    for (const l of choices) select.append(new Option(liaisonOption(l, p.grid_id, p.liaison_id, deps.gridName), String(l.id)));
-    if (p.liaison_id !== null && !choices.some((l) => l.id === p.liaison_id)) {
-      // The current liaison is not one this user may choose (another grid): still show who it is.
-      select.append(new Option(`联络员 #${p.liaison_id}（当前）`, String(p.liaison_id)));
-    }
-    select.value = p.liaison_id === null ? '' : String(p.liaison_id);
-    const pin = el('input');
-    pin.type = 'checkbox';
-    pin.id = 'org-liaison-pinned';
-    pin.checked = Boolean(pinned);
-    const pinLabel = el('label', 'check');
-    pinLabel.append(pin, el('span', '', '锁定包联关系（包联优化不调整）'));
-    const syncPin = () => {
-      pin.disabled = select.value === '';
-      if (pin.disabled) pin.checked = false;
-    };
-    syncPin();
-    select.addEventListener('change', syncPin);
-    const err = el('p', 'field-error');
-    const message = el('p', 'form-message');
-    message.setAttribute('role', 'alert');
-    const submit = el('button', 'submit tone-primary', '保存包联');
-    submit.type = 'submit';
-    const box = el('div', 'form-field');
-    box.dataset.field = 'liaison_id';
-    const lab = el('label', '', '包联联络员');
-    lab.htmlFor = select.id;
-    box.append(lab, select, pinLabel, err);
-    const buttons = el('div', 'form-buttons');
-    buttons.append(submit);
-    f.append(box, message, buttons);
-    if (choices.length === 0) f.append(el('p', 'muted', '本网格暂无可选的联络员'));
-
-    f.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      if (busy) return;
-      err.textContent = '';
-      message.textContent = '';
-      const liaisonId = select.value === '' ? null : Number(select.value);
-      busy = true;
-      submit.disabled = true;
-      submit.textContent = '正在保存…';
-      try {
-        const out = await deps.api.setOrgLiaison(org.id, { liaison_id: liaisonId, pinned: liaisonId !== null && pin.checked });
-        busy = false;
-        if (out.changed) {
-          deps.onLiaisonChanged(org.id);
-          await deps.liaisons(true).catch(() => []);
-        }
-        if (shownId === org.id) await show(org.id, out.changed ? '包联关系已更新' : '包联关系未变化', true);
-      } catch (e2) {
-        busy = false;
-        submit.disabled = false;
-        submit.textContent = '保存包联';
-        const failure = orgActionFailure(e2, ['liaison_id', 'pinned']);
-        if (failure.field) err.textContent = failure.message;
-        else message.textContent = failure.message;
-        console.warn('gridgis: assigning a liaison failed', e2);
-      }
-    });
-    return f;
-  }
-
-  function logList(orgId: number): HTMLElement {
-    const wrap = el('div', 'contact-log');
-    const list = el('ol', 'timeline');
-    const fill = () => {
-      list.replaceChildren();
-      for (const entry of log) {
-        const line = contactLine(entry);
-        const item = el('li', `tl-item tone-${entry.kind === 'visit' ? 'done' : 'normal'}`);
-        item.dataset.kind = entry.kind;
-        item.dataset.contactId = String(entry.id);
-        const top = el('div', 'tl-top');
-        top.append(el('strong', 'tl-what', line.kind), el('span', 'tl-actor', line.who), el('time', 'tl-at', formatDateTime(entry.at)));
-        item.append(top, el('p', 'tl-note', line.note));
-        list.append(item);
-      }
-    };
-    fill();
-    if (log.length === 0) {
-      wrap.append(el('p', 'muted', '暂无联系走访记录'));
-      return wrap;
-    }
-    wrap.append(list);
-    if (next) {
-      const more = button('link-button more', '加载更多', async () => {
-        more.disabled = true;
-        try {
-          const page = await deps.api.contacts(orgId, { next });
-          if (shownId !== orgId) return;
-          log = [...log, ...page.contacts];
-          next = page.next;
-          fill();
-          if (!next) more.remove();
-        } catch (err) {
-          console.warn('gridgis: loading more contacts failed', err);
-        } finally {
-          more.disabled = false;
-        }
-      });
-      wrap.append(more);
-    }
-    return wrap;
   }
 
   return {
     show: (id, notice) => show(id, notice),
     async refresh(id, notice) {
-      if (shownId !== id || busy) return;
+      if (st.shownId !== id || st.busy) return;
       await show(id, notice, true);
     },
-    orgId: () => shownId,
+    orgId: () => st.shownId,
     close() {
       if (side.owns(self)) side.close();
     },
   };
+}
+
+function contactForm(ctx: PanelCtx, org: OrgFeature): HTMLElement {
+  const p = org.properties;
+  if (ctx.st.form.kind === '') ctx.st.form.kind = p.visit_overdue ? 'visit' : 'contact';
+  const f = el('form', 'contact-form');
+  f.noValidate = true;
+  const { field: fieldBox, showErrors } = formFields('contact');
+
+  const kinds = el('fieldset', 'segmented');
+  kinds.setAttribute('aria-label', '类型');
+  const submit = el('button', 'submit tone-primary');
+  submit.type = 'submit';
+  const label = () => `登记${contactKindLabel(ctx.st.form.kind)}`;
+  for (const k of CONTACT_KINDS) {
+    const seg = segment('contact-kind', k, ctx.st.form.kind === k, contactKindLabel(k), k === 'visit' ? '每月一走访' : '每周一联系');
+    seg.input.addEventListener('change', () => {
+      ctx.st.form.kind = k;
+      submit.textContent = label();
+    });
+    kinds.append(seg.label);
+  }
+  submit.textContent = label();
+
+  const at = el('input', 'input');
+  at.type = 'datetime-local';
+  at.value = ctx.st.form.at;
+  at.max = chinaLocalValue(Date.now());
+  at.addEventListener('input', () => (ctx.st.form.at = at.value));
+  const atHint = el('span', 'counter', '不填即为现在');
+
+  const note = el('textarea', 'input');
+  note.rows = 3;
+  note.value = ctx.st.form.note;
+  note.placeholder = '联系或走访的情况、企业反映的问题';
+  note.maxLength = CONTACT_NOTE_MAX * 2;
+  const counter = el('span', 'counter');
+  const count = () => {
+    const n = charCount(note.value.trim());
+    counter.textContent = `${n}/${CONTACT_NOTE_MAX}`;
+    counter.classList.toggle('over', n > CONTACT_NOTE_MAX);
+  };
+  count();
+  note.addEventListener('input', () => {
+    ctx.st.form.note = note.value;
+    count();
+  });
+
+  const message = el('p', 'form-message');
+  message.setAttribute('role', 'alert');
+  const buttons = el('div', 'form-buttons');
+  buttons.append(submit);
+  f.append(fieldBox('kind', '类型', kinds), fieldBox('at', '时间', at, atHint), fieldBox('note', '情况说明（选填）', note, counter), message, buttons);
+
+  f.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (ctx.st.busy) return;
+    message.textContent = '';
+    const checked = checkContact({ kind: ctx.st.form.kind, at: at.value, note: note.value }, Date.now());
+    if (!checked.ok) {
+      showErrors(checked.errors);
+      return;
+    }
+    showErrors({});
+    ctx.st.busy = true;
+    submit.disabled = true;
+    submit.textContent = '正在提交…';
+    try {
+      const entry = await ctx.deps.api.createContact(org.id, checked.body);
+      ctx.deps.onContactLogged(entry);
+      ctx.st.busy = false;
+      ctx.st.form = { kind: '', at: '', note: '' };
+      if (ctx.st.shownId === org.id) await ctx.show(org.id, `已登记${contactKindLabel(entry.kind)}`);
+    } catch (err) {
+      ctx.st.busy = false;
+      submit.disabled = false;
+      submit.textContent = label();
+      const failure = orgActionFailure(err, ['kind', 'at', 'note']);
+      if (failure.field) showErrors({ [failure.field]: failure.message });
+      else message.textContent = failure.message;
+      console.warn('gridgis: logging a contact failed', err);
+    }
+  });
+  return f;
+}
+
+function liaisonForm(ctx: PanelCtx, org: OrgFeature, liaisons: readonly LiaisonFeature[], pinned: boolean | null): HTMLElement {
+  const p = org.properties;
+  const f = el('form', 'liaison-form');
+  f.noValidate = true;
+  const select = el('select', 'input');
+  select.id = 'org-liaison';
+  const choices = liaisonChoices(liaisons, p.grid_id, ctx.deps.user.role);
+  select.append(new Option('不包联（取消包联）', ''));
+  for (const l of choices) select.append(new Option(liaisonOption(l, p.grid_id, p.liaison_id, ctx.deps.gridName), String(l.id)));
+  if (p.liaison_id !== null && !choices.some((l) => l.id === p.liaison_id)) {
+    // The current liaison is not one this user may choose (another grid): still show who it is.
+    select.append(new Option(`联络员 #${p.liaison_id}（当前）`, String(p.liaison_id)));
+  }
+  select.value = p.liaison_id === null ? '' : String(p.liaison_id);
+  const pin = el('input');
+  pin.type = 'checkbox';
+  pin.id = 'org-liaison-pinned';
+  pin.checked = Boolean(pinned);
+  const pinLabel = el('label', 'check');
+  pinLabel.append(pin, el('span', '', '锁定包联关系（包联优化不调整）'));
+  const syncPin = () => {
+    pin.disabled = select.value === '';
+    if (pin.disabled) pin.checked = false;
+  };
+  syncPin();
+  select.addEventListener('change', syncPin);
+  const err = el('p', 'field-error');
+  const message = el('p', 'form-message');
+  message.setAttribute('role', 'alert');
+  const submit = el('button', 'submit tone-primary', '保存包联');
+  submit.type = 'submit';
+  const box = el('div', 'form-field');
+  box.dataset.field = 'liaison_id';
+  const lab = el('label', '', '包联联络员');
+  lab.htmlFor = select.id;
+  box.append(lab, select, pinLabel, err);
+  const buttons = el('div', 'form-buttons');
+  buttons.append(submit);
+  f.append(box, message, buttons);
+  if (choices.length === 0) f.append(el('p', 'muted', '本网格暂无可选的联络员'));
+
+  f.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (ctx.st.busy) return;
+    err.textContent = '';
+    message.textContent = '';
+    const liaisonId = select.value === '' ? null : Number(select.value);
+    ctx.st.busy = true;
+    submit.disabled = true;
+    submit.textContent = '正在保存…';
+    try {
+      const out = await ctx.deps.api.setOrgLiaison(org.id, { liaison_id: liaisonId, pinned: liaisonId !== null && pin.checked });
+      ctx.st.busy = false;
+      if (out.changed) {
+        ctx.deps.onLiaisonChanged(org.id);
+        await ctx.deps.liaisons(true).catch(() => []);
+      }
+      if (ctx.st.shownId === org.id) await ctx.show(org.id, out.changed ? '包联关系已更新' : '包联关系未变化', true);
+    } catch (e2) {
+      ctx.st.busy = false;
+      submit.disabled = false;
+      submit.textContent = '保存包联';
+      const failure = orgActionFailure(e2, ['liaison_id', 'pinned']);
+      if (failure.field) err.textContent = failure.message;
+      else message.textContent = failure.message;
+      console.warn('gridgis: assigning a liaison failed', e2);
+    }
+  });
+  return f;
+}
+
+function logList(ctx: PanelCtx, orgId: number): HTMLElement {
+  const wrap = el('div', 'contact-log');
+  const list = el('ol', 'timeline');
+  const fill = () => {
+    list.replaceChildren();
+    for (const entry of ctx.st.log) {
+      const line = contactLine(entry);
+      const item = el('li', `tl-item tone-${entry.kind === 'visit' ? 'done' : 'normal'}`);
+      item.dataset.kind = entry.kind;
+      item.dataset.contactId = String(entry.id);
+      const top = el('div', 'tl-top');
+      top.append(el('strong', 'tl-what', line.kind), el('span', 'tl-actor', line.who), el('time', 'tl-at', formatDateTime(entry.at)));
+      item.append(top, el('p', 'tl-note', line.note));
+      list.append(item);
+    }
+  };
+  fill();
+  if (ctx.st.log.length === 0) {
+    wrap.append(el('p', 'muted', '暂无联系走访记录'));
+    return wrap;
+  }
+  wrap.append(list);
+  if (ctx.st.next) {
+    const more = button('link-button more', '加载更多', async () => {
+      more.disabled = true;
+      try {
+        const page = await ctx.deps.api.contacts(orgId, { next: ctx.st.next });
+        if (ctx.st.shownId !== orgId) return;
+        ctx.st.log = [...ctx.st.log, ...page.contacts];
+        ctx.st.next = page.next;
+        fill();
+        if (!ctx.st.next) more.remove();
+      } catch (err) {
+        console.warn('gridgis: loading more contacts failed', err);
+      } finally {
+        more.disabled = false;
+      }
+    });
+    wrap.append(more);
+  }
+  return wrap;
 }

@@ -94,47 +94,27 @@ export function createStatsView(deps: StatsViewDeps, onState: (s: StatsState | n
 
   // ---- the controls, built once -------------------------------------------
 
-  const controls = el('form', 'stats-controls');
-  controls.noValidate = true;
-  const grouping = el('select', 'input');
-  grouping.id = 'stats-by';
-  for (const g of STATS_GROUPINGS) grouping.append(new Option(g.label, g.by));
-  const fromInput = el('input', 'input');
-  fromInput.type = 'date';
-  fromInput.id = 'stats-from';
-  const toInput = el('input', 'input');
-  toInput.type = 'date';
-  toInput.id = 'stats-to';
-  const rangeError = el('p', 'field-error stats-range-error');
-  rangeError.setAttribute('role', 'alert');
-  const presets = el('div', 'stats-presets');
-  for (const p of RANGE_PRESETS) {
-    const b = button('chip', p.label, () => {
+  const { controls, grouping, fromInput, toInput, rangeError, colour, colourBox, exportButton } = statsControls({
+    onPreset: (p) => {
       range = p.range(chinaToday());
       fillRange();
       void load();
-    });
-    b.dataset.preset = p.name;
-    presets.append(b);
-  }
-  const colour = el('select', 'input');
-  colour.id = 'stats-kpi';
-  colour.append(new Option('不着色', ''));
-  for (const k of MAP_KPIS) colour.append(new Option(k.label, k.key));
-  const colourBox = el('label', 'stats-control stats-colour');
-  colourBox.append(el('span', '', '地图着色'), colour);
-  const exportButton = button('export-button', '导出 CSV', () => exportCsv());
-  exportButton.id = 'stats-export';
-  exportButton.disabled = true;
-
-  const control = (label: string, input: HTMLElement) => {
-    const box = el('label', 'stats-control');
-    box.append(el('span', '', label), input);
-    return box;
-  };
-  const dates = el('div', 'stats-dates');
-  dates.append(control('开始', fromInput), el('span', 'stats-dash', '—'), control('结束', toInput));
-  controls.append(control('分组', grouping), dates, presets, colourBox, exportButton, rangeError);
+    },
+    onExport: () => exportCsv(),
+    onBy: (next) => {
+      by = next;
+      void load();
+    },
+    onRange: (next) => {
+      range = next;
+      void load();
+    },
+    onKpi: (next) => {
+      kpi = next;
+      paintMap();
+      renderTable();
+    },
+  });
 
   const summary = el('p', 'stats-summary');
   summary.setAttribute('aria-live', 'polite');
@@ -147,23 +127,6 @@ export function createStatsView(deps: StatsViewDeps, onState: (s: StatsState | n
     fromInput.max = chinaToday();
     toInput.max = chinaToday();
   }
-
-  grouping.addEventListener('change', () => {
-    by = grouping.value as StatsBy;
-    void load();
-  });
-  const onDate = () => {
-    range = { from: fromInput.value, to: toInput.value };
-    void load();
-  };
-  fromInput.addEventListener('change', onDate);
-  toInput.addEventListener('change', onDate);
-  colour.addEventListener('change', () => {
-    kpi = (colour.value || null) as KpiKey | null;
-    paintMap();
-    renderTable();
-  });
-  controls.addEventListener('submit', (e) => e.preventDefault());
 
   function build(): void {
     if (built) return;
@@ -192,16 +155,9 @@ export function createStatsView(deps: StatsViewDeps, onState: (s: StatsState | n
     root.setAttribute('aria-busy', 'true');
     summary.textContent = '正在统计…';
     try {
-      const query = { from: checked.from, to: checked.to };
-      const [s, z] = await Promise.all([
-        deps.api.stats({ ...query, by }),
-        by === 'zone' ? Promise.resolve(null) : deps.api.stats({ ...query, by: 'zone' }),
-      ]);
+      const got = await fetchStats(deps.api, { from: checked.from, to: checked.to }, by);
       if (mine !== seq) return;
-      stats = s;
-      // The total row is the zone's group (an officer's: their grids
-      // together); with several zones there is no single total.
-      total = z && z.groups.length === 1 ? z.groups[0] : null;
+      ({ stats, total } = got);
       renderTable();
       paintMap();
     } catch (err) {
@@ -228,37 +184,7 @@ export function createStatsView(deps: StatsViewDeps, onState: (s: StatsState | n
     const rows = statsRows(stats, total);
     const reported = (total ?? stats.groups[0])?.reported ?? 0;
     summary.textContent = `${rangeLabel(range)} · ${rows.filter((r) => !r.total).length} 个${groupHeading(by)}分组 · 上报诉求 ${reported} 件`;
-    const table = el('table', 'stats-table');
-    table.dataset.by = stats.by;
-    const head = el('thead');
-    const hr = el('tr');
-    hr.append(el('th', 'sticky', groupHeading(stats.by)));
-    for (const k of KPIS) {
-      const th = el('th', k.key === kpi && by === 'grid' ? 'coloured' : '', k.label);
-      th.title = k.hint;
-      th.dataset.kpi = k.key;
-      th.scope = 'col';
-      hr.append(th);
-    }
-    head.append(hr);
-    const tbody = el('tbody');
-    for (const r of rows) {
-      const tr = el('tr', r.total ? 'total' : '');
-      tr.dataset.key = r.key;
-      const name = el('th', 'sticky');
-      name.scope = 'row';
-      if (stats.by === 'grid' && !r.total && r.key !== 'none') {
-        name.append(button('link-button', r.name, () => deps.onGrid(Number(r.key))));
-      } else name.textContent = r.name;
-      tr.append(name);
-      for (const k of KPIS) {
-        const td = el('td', k.kind === 'count' ? 'num' : '', kpiText(r.group, k.key));
-        td.dataset.kpi = k.key;
-        tr.append(td);
-      }
-      tbody.append(tr);
-    }
-    table.append(head, tbody);
+    const table = statsTable(stats, rows, by === 'grid' ? kpi : null, (id) => deps.onGrid(id));
     tableWrap.replaceChildren(table);
     publish();
   }
@@ -271,12 +197,7 @@ export function createStatsView(deps: StatsViewDeps, onState: (s: StatsState | n
       return;
     }
     const key = kpi;
-    const groups = stats.groups.filter((g) => g.key !== 'none');
-    const classes = choroplethClasses(groups.map((g) => kpiValue(g, key)));
-    const entries = new Map<number, ChoroplethEntry>();
-    for (const g of groups) {
-      entries.set(Number(g.key), { color: classColor(classes, kpiValue(g, key)), label: `${kpiSpec(key)!.label} ${kpiMapLabel(g, key)}` });
-    }
+    const { entries, classes } = choroplethOf(stats, key);
     deps.onChoropleth(entries);
     legend.append(legendOf(key, classes));
     publish();
@@ -288,21 +209,7 @@ export function createStatsView(deps: StatsViewDeps, onState: (s: StatsState | n
   }
 
   function publish(): void {
-    if (!stats) {
-      onState(null);
-      return;
-    }
-    onState({
-      by: stats.by,
-      from: range.from,
-      to: range.to,
-      kpi: stats.by === 'grid' ? kpi : null,
-      rows: statsRows(stats, total).map((r) => ({
-        key: r.key,
-        name: r.name,
-        cells: Object.fromEntries(KPIS.map((k) => [k.key, kpiText(r.group, k.key)])),
-      })),
-    });
+    onState(stats ? statsState(stats, total, range, kpi) : null);
   }
 
   const { open, close, isOpen, destroy } = dock;
@@ -318,4 +225,127 @@ function legendOf(key: KpiKey, classes: readonly ChoroplethClass[]): HTMLElement
     value: (x) => (spec.kind === 'count' ? fixed(x, 0) : kpiValueText(key, x)),
     noData: '无数据',
   });
+}
+
+/** The dashboard's controls: grouping, dates with their presets, the figure to colour by, the export. */
+function statsControls(on: {
+  onPreset(p: (typeof RANGE_PRESETS)[number]): void;
+  onExport(): void;
+  onBy(by: StatsBy): void;
+  onRange(range: DateRange): void;
+  onKpi(kpi: KpiKey | null): void;
+}) {
+  const controls = el('form', 'stats-controls');
+  controls.noValidate = true;
+  const grouping = el('select', 'input');
+  grouping.id = 'stats-by';
+  for (const g of STATS_GROUPINGS) grouping.append(new Option(g.label, g.by));
+  const fromInput = el('input', 'input');
+  fromInput.type = 'date';
+  fromInput.id = 'stats-from';
+  const toInput = el('input', 'input');
+  toInput.type = 'date';
+  toInput.id = 'stats-to';
+  const rangeError = el('p', 'field-error stats-range-error');
+  rangeError.setAttribute('role', 'alert');
+  const presets = el('div', 'stats-presets');
+  for (const p of RANGE_PRESETS) {
+    const b = button('chip', p.label, () => on.onPreset(p));
+    b.dataset.preset = p.name;
+    presets.append(b);
+  }
+  const colour = el('select', 'input');
+  colour.id = 'stats-kpi';
+  colour.append(new Option('不着色', ''));
+  for (const k of MAP_KPIS) colour.append(new Option(k.label, k.key));
+  const colourBox = el('label', 'stats-control stats-colour');
+  colourBox.append(el('span', '', '地图着色'), colour);
+  const exportButton = button('export-button', '导出 CSV', () => on.onExport());
+  exportButton.id = 'stats-export';
+  exportButton.disabled = true;
+
+  const control = (label: string, input: HTMLElement) => {
+    const box = el('label', 'stats-control');
+    box.append(el('span', '', label), input);
+    return box;
+  };
+  const dates = el('div', 'stats-dates');
+  dates.append(control('开始', fromInput), el('span', 'stats-dash', '—'), control('结束', toInput));
+  controls.append(control('分组', grouping), dates, presets, colourBox, exportButton, rangeError);
+
+  grouping.addEventListener('change', () => on.onBy(grouping.value as StatsBy));
+  const onDate = () => on.onRange({ from: fromInput.value, to: toInput.value });
+  fromInput.addEventListener('change', onDate);
+  toInput.addEventListener('change', onDate);
+  colour.addEventListener('change', () => on.onKpi((colour.value || null) as KpiKey | null));
+  controls.addEventListener('submit', (e) => e.preventDefault());
+  return { controls, grouping, fromInput, toInput, rangeError, colour, colourBox, exportButton };
+}
+
+/** The table of every figure per group; colouredKpi's column is marked. */
+function statsTable(stats: Stats, rows: ReturnType<typeof statsRows>, colouredKpi: KpiKey | null, onGrid: (id: number) => void): HTMLElement {
+  const table = el('table', 'stats-table');
+  table.dataset.by = stats.by;
+  const head = el('thead');
+  const hr = el('tr');
+  hr.append(el('th', 'sticky', groupHeading(stats.by)));
+  for (const k of KPIS) {
+    const th = el('th', k.key === colouredKpi ? 'coloured' : '', k.label);
+    th.title = k.hint;
+    th.dataset.kpi = k.key;
+    th.scope = 'col';
+    hr.append(th);
+  }
+  head.append(hr);
+  const tbody = el('tbody');
+  for (const r of rows) {
+    const tr = el('tr', r.total ? 'total' : '');
+    tr.dataset.key = r.key;
+    const name = el('th', 'sticky');
+    name.scope = 'row';
+    if (stats.by === 'grid' && !r.total && r.key !== 'none') {
+      name.append(button('link-button', r.name, () => onGrid(Number(r.key))));
+    } else name.textContent = r.name;
+    tr.append(name);
+    for (const k of KPIS) {
+      const td = el('td', k.kind === 'count' ? 'num' : '', kpiText(r.group, k.key));
+      td.dataset.kpi = k.key;
+      tr.append(td);
+    }
+    tbody.append(tr);
+  }
+  table.append(head, tbody);
+  return table;
+}
+
+/** The grid colours of one figure, and its classes. */
+function choroplethOf(stats: Stats, key: KpiKey): { entries: Map<number, ChoroplethEntry>; classes: ChoroplethClass[] } {
+  const groups = stats.groups.filter((g) => g.key !== 'none');
+  const classes = choroplethClasses(groups.map((g) => kpiValue(g, key)));
+  const entries = new Map<number, ChoroplethEntry>();
+  for (const g of groups) {
+    entries.set(Number(g.key), { color: classColor(classes, kpiValue(g, key)), label: `${kpiSpec(key)!.label} ${kpiMapLabel(g, key)}` });
+  }
+  return { entries, classes };
+}
+
+/** What the test hook shows of the dashboard. */
+function statsState(stats: Stats, total: StatsGroup | null, range: DateRange, kpi: KpiKey | null): StatsState {
+  return {
+    by: stats.by,
+    from: range.from,
+    to: range.to,
+    kpi: stats.by === 'grid' ? kpi : null,
+    rows: statsRows(stats, total).map((r) => ({
+      key: r.key,
+      name: r.name,
+      cells: Object.fromEntries(KPIS.map((k) => [k.key, kpiText(r.group, k.key)])),
+    })),
+  };
+}
+
+/** The figures grouped by, with the total row: the zone's group (an officer's: their grids together); with several zones there is no single total. */
+async function fetchStats(api: Api, query: { from: string; to: string }, by: StatsBy): Promise<{ stats: Stats; total: StatsGroup | null }> {
+  const [s, z] = await Promise.all([api.stats({ ...query, by }), by === 'zone' ? Promise.resolve(null) : api.stats({ ...query, by: 'zone' })]);
+  return { stats: s, total: z && z.groups.length === 1 ? z.groups[0] : null };
 }

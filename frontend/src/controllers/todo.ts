@@ -1,0 +1,20 @@
+// The panel's 待办诉求 tab: the open requests, most urgent first, the one
+// in the side panel marked; its count on the tab.
+import type { Controller } from '../mapshell/mapshell';
+import { shell as page } from '../shell';
+import { markSelectedTodo, renderTodo } from '../todo';
+
+export function todoController(): Controller {
+  return {
+    mount(shell) {
+      const { store, act } = shell;
+      shell.on('counts', () => {
+        const { requests, selectedRequest } = store.get();
+        renderTodo(page.todo, requests, Date.now(), (r) => act.openRequest(r.id));
+        markSelectedTodo(page.todo, selectedRequest);
+        page.todoCount.textContent = requests.length > 0 ? String(requests.length) : '';
+      });
+      store.subscribe(['selectedRequest'], (s) => markSelectedTodo(page.todo, s.selectedRequest));
+    },
+  };
+}

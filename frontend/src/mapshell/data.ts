@@ -1,0 +1,200 @@
+// The map's data and layers: the first load (grids, organizations, open
+// requests, basemap), the reloads that live updates and this page's own
+// changes ask for, and the status line and test hook that follow them.
+import type { Api, AppConfig, GridFeature, OrgFeature, RequestFeature } from '../api';
+import { addBasemap } from '../basemap';
+import { fitToBBox } from '../map';
+import { hook } from '../hook';
+import { countsLine, errorMessage, kindLabel, orgKinds, text } from '../i18n';
+import { GRID_LABEL_LAYER, addGridLayers, setGridData } from '../layers/grids';
+import { addChoroplethLayers, setChoropleth } from '../layers/choropleth';
+import { addGapLayers } from '../layers/gaps';
+import { addLiaisonLayers } from '../layers/liaisons';
+import { addMoveLayers } from '../layers/moves';
+import { ORG_LAYER, addOrgLayers, countByKind, setOrgData, setOrgEmphasis } from '../layers/organizations';
+import { REQUEST_HALO_LAYER, addRequestLayers, setRequestData, setSelectedRequest } from '../layers/requests';
+import { gridEmphasis, mapScope } from '../scope';
+import { setStatus, shell as page } from '../shell';
+import { gridColors } from '../theme';
+import type { MapShell } from './mapshell';
+
+export class MapData {
+  /** Titles outlive the open list, so a toast can name a request just closed. */
+  readonly titles = new Map<number, string>();
+
+  constructor(private readonly shell: MapShell) {
+    const { store } = shell;
+    store.subscribe(['choropleth'], () => this.paintChoropleth());
+    store.subscribe(['overdueOn'], () => this.emphasiseOrgs());
+  }
+
+  private get map() {
+    return this.shell.map;
+  }
+
+  private get api(): Api {
+    return this.shell.api;
+  }
+
+  setGrids(grids: GridFeature[]): void {
+    this.shell.store.set({ grids, gridById: new Map(grids.map((g) => [g.id, g])) });
+  }
+
+  setOrgs(orgs: OrgFeature[]): void {
+    this.shell.store.set({ orgs, orgById: new Map(orgs.map((o) => [o.id, o])) });
+  }
+
+  setRequests(requests: RequestFeature[]): void {
+    this.shell.store.set({ requests, requestById: new Map(requests.map((r) => [r.id, r])) });
+    for (const r of requests) this.titles.set(r.id, r.properties.title);
+  }
+
+  /** Loads and draws everything; a failure shows in the status line and the legend. */
+  start(): void {
+    this.load().catch((err: unknown) => {
+      const { shell } = this;
+      // Signing out (or an expired session) aborts the load: not an error.
+      if (shell.aborted) return;
+      shell.abort();
+      const message = errorMessage(err);
+      setStatus(message, 'error', err instanceof Error ? err.message : String(err));
+      hook.error = message;
+      const empty = document.createElement('p');
+      empty.className = 'legend-empty';
+      empty.textContent = text.noMapData;
+      page.legend.replaceChildren(empty);
+      console.error('gridgis: loading the map failed', err);
+    });
+  }
+
+  private async load(): Promise<void> {
+    const { shell, map, api } = this;
+    const { signal, store } = shell;
+    const [config, gridList, orgList, requestList] = await Promise.all([
+      loadConfig(api, signal),
+      api.grids(signal),
+      api.organizations({ signal }, (n) => {
+        if (!signal.aborted) setStatus(text.loadingOrgs(n), 'loading');
+      }),
+      api.requests({ status: 'open', signal }),
+      shell.loaded,
+    ]);
+    if (signal.aborted) return;
+    this.setGrids(gridList);
+    this.setOrgs(orgList);
+    this.setRequests(requestList);
+
+    const { user, grids, orgs, requests } = store.get();
+    const scope = mapScope(user, grids, orgs);
+    store.set({ scope });
+    hook.basemap = addBasemap(map, config.basemap);
+    addGridLayers(map, grids, gridColors(grids), (id) => gridEmphasis(scope, id));
+    addChoroplethLayers(map, GRID_LABEL_LAYER);
+    addOrgLayers(map, orgs, GRID_LABEL_LAYER);
+    addRequestLayers(map, requests);
+    addLiaisonLayers(map, ORG_LAYER, REQUEST_HALO_LAYER);
+    addMoveLayers(map, ORG_LAYER);
+    addGapLayers(map, REQUEST_HALO_LAYER);
+    if (scope.focus) fitToBBox(map, scope.focus);
+    shell.drawn();
+    this.showCounts();
+    store.set({ ready: true });
+    const { selectedRequest, choropleth } = store.get();
+    if (selectedRequest !== null) setSelectedRequest(map, selectedRequest, null);
+    if (choropleth) this.paintChoropleth();
+
+    // Ready once the data has been drawn and the labels placed.
+    await new Promise<void>((resolve) => map.once('idle', () => resolve()));
+    if (signal.aborted) return;
+    shell.idle();
+    hook.ready = true;
+  }
+
+  async reloadRequests(): Promise<void> {
+    const { signal, store } = this.shell;
+    const next = await this.api.requests({ status: 'open', signal });
+    if (signal.aborted) return;
+    this.setRequests(next);
+    setRequestData(this.map, next);
+    // New data drops feature state: mark the open request again.
+    const { selectedRequest } = store.get();
+    if (selectedRequest !== null) setSelectedRequest(this.map, selectedRequest, null);
+  }
+
+  async reloadOrg(id: number): Promise<void> {
+    const { signal, store } = this.shell;
+    let org: OrgFeature | null;
+    try {
+      org = await this.api.organization(id, signal);
+    } catch (err) {
+      // Gone from this user's scope (or deleted): drop it from the map.
+      if ((err as { status?: number }).status !== 404) throw err;
+      org = null;
+    }
+    if (signal.aborted) return;
+    const next = store.get().orgs.filter((o) => o.id !== id);
+    if (org) next.push(org);
+    next.sort((a, b) => a.id - b.id);
+    this.setOrgs(next);
+    setOrgData(this.map, next);
+  }
+
+  async reloadAll(): Promise<void> {
+    const { signal, store } = this.shell;
+    const [gridList, orgList] = await Promise.all([this.api.grids(signal), this.api.organizations({ signal }), this.reloadRequests()]);
+    if (signal.aborted) return;
+    this.setGrids(gridList);
+    this.setOrgs(orgList);
+    const { grids, orgs, scope, choropleth } = store.get();
+    setGridData(this.map, grids, gridColors(grids), (id) => gridEmphasis(scope!, id));
+    setOrgData(this.map, orgs);
+    if (choropleth) setChoropleth(this.map, grids, choropleth);
+    this.shell.emit('redrawn');
+    this.emphasiseOrgs();
+    this.showCounts();
+  }
+
+  /** Status line, test hook and (through the counts event) the lists and legend counts after the data changed. */
+  showCounts(): void {
+    const { grids, orgs, requests, scope } = this.shell.store.get();
+    const kinds = countByKind(orgs);
+    const breakdown = orgKinds.map((k) => `${kindLabel(k)} ${kinds.get(k) ?? 0}`).join(' / ');
+    setStatus(countsLine(grids.length, orgs.length, requests.length), 'ok', breakdown);
+    this.shell.emit('counts');
+    hook.gridCount = grids.length;
+    hook.orgCount = orgs.length;
+    hook.requestCount = requests.length;
+    hook.gridNames = grids.map((g) => g.properties.name);
+    hook.grids = grids.map((g) => ({
+      id: g.id,
+      code: g.properties.code,
+      name: g.properties.name,
+      org_count: g.properties.org_count,
+      mine: scope!.ownGridIds.has(g.id),
+    }));
+    hook.orgGridIds = () => this.shell.store.get().orgs.map((o) => o.properties.grid_id);
+  }
+
+  private paintChoropleth(): void {
+    const { ready, grids, choropleth } = this.shell.store.get();
+    if (!ready) return;
+    setChoropleth(this.map, grids, choropleth);
+    this.emphasiseOrgs();
+  }
+
+  private emphasiseOrgs(): void {
+    const { overdueOn, choropleth } = this.shell.store.get();
+    setOrgEmphasis(this.map, { overdue: overdueOn, dim: choropleth !== null });
+  }
+}
+
+async function loadConfig(api: Api, signal: AbortSignal): Promise<AppConfig> {
+  try {
+    return await api.config(signal);
+  } catch (err) {
+    if (signal.aborted) throw err;
+    // The map works without a basemap; say why there is none and go on.
+    console.warn('gridgis: /api/v1/config failed, using a plain background', err);
+    return { basemap: '' };
+  }
+}
