@@ -49,7 +49,7 @@ func TestServeShutsDownOnSIGTERM(t *testing.T) {
 
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+testDSN, "GRIDGIS_ADDR="+addr, "GRIDGIS_WEB_DIR="+web,
-		"GRIDGIS_DEMO_LOGINS="+filepath.Join(dir, "none.txt"), "GRIDGIS_DB_MAX_CONNS=4")
+		"GRIDGIS_DB_MAX_CONNS=4")
 	var output bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &output, &output
 	if err := cmd.Start(); err != nil {

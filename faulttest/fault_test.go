@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"math"
 	"net/url"
 	"sort"
 	"strconv"
@@ -14,6 +13,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+
+	"gridgis/geo"
 )
 
 // Bounds of the fault test. They are not speed targets: a request that
@@ -55,7 +57,7 @@ FROM grid WHERE code = 'G01'`).Scan(&f.gridID, &minX, &minY, &maxX, &maxY); err 
 		return f, fmt.Errorf("demo grid G01: %w", err)
 	}
 	f.bbox = fmt.Sprintf("%.6f,%.6f,%.6f,%.6f", minX, minY, maxX, maxY)
-	f.tile = tileAt(14, (minX+maxX)/2, (minY+maxY)/2)
+	f.tile = geo.TileAt(orb.Point{(minX + maxX) / 2, (minY + maxY) / 2}, 14).String()
 	if err := conn.QueryRow(ctx, `SELECT l.id FROM liaison l
 LEFT JOIN assignment a ON a.liaison_id = l.id AND a.valid_to IS NULL
 WHERE l.grid_id = $1 AND l.active GROUP BY l.id ORDER BY count(a.id) DESC, l.id LIMIT 1`, f.gridID).Scan(&f.liaisonID); err != nil {
@@ -72,15 +74,6 @@ WHERE o.grid_id = $1 AND o.active AND a.liaison_id = $2 ORDER BY o.id`, f.gridID
 		err = fmt.Errorf("liaison %d has no organization", f.liaisonID)
 	}
 	return f, err
-}
-
-// tileAt names the web-mercator tile z/x/y holding lon, lat.
-func tileAt(z int, lon, lat float64) string {
-	n := math.Exp2(float64(z))
-	x := int((lon + 180) / 360 * n)
-	r := lat * math.Pi / 180
-	y := int((1 - math.Log(math.Tan(r)+1/math.Cos(r))/math.Pi) / 2 * n)
-	return fmt.Sprintf("%d/%d/%d", z, x, y)
 }
 
 // outage is one time the database was away: from the moment the test
@@ -198,7 +191,7 @@ func TestDatabaseRestartUnderLoad(t *testing.T) {
 	loop(60*time.Millisecond, reads(planner,
 		get(planner, "/coverage", "/api/v1/coverage?indicator=contact_7d"),
 		get(planner, "/stats", "/api/v1/stats?by=grid"),
-		get(planner, "/tiles/grids", "/api/v1/tiles/grids/12/"+strings.SplitN(tileAt(12, 113.3, 33.75), "/", 2)[1]+".mvt"),
+		get(planner, "/tiles/grids", "/api/v1/tiles/grids/12/"+strings.SplitN(geo.TileAt(orb.Point{113.3, 33.75}, 12).String(), "/", 2)[1]+".mvt"),
 	))
 	loop(200*time.Millisecond, get(planner, "/readyz", "/readyz"))
 	org := func(i int) int64 { return fx.orgIDs[i%len(fx.orgIDs)] }

@@ -78,8 +78,7 @@ func StartServer(ctx context.Context, bin, dbURL, logDir string, env ...string) 
 	s := &Server{Base: "http://127.0.0.1:" + strconv.Itoa(port), Log: logFile.Name(),
 		cmd: exec.Command(bin, "serve"), done: make(chan struct{})}
 	s.cmd.Env = append(os.Environ(), append([]string{"DATABASE_URL=" + dbURL,
-		"GRIDGIS_ADDR=127.0.0.1:" + strconv.Itoa(port),
-		"GRIDGIS_DEMO_LOGINS=" + filepath.Join(logDir, "demo-logins.txt")}, env...)...)
+		"GRIDGIS_ADDR=127.0.0.1:" + strconv.Itoa(port)}, env...)...)
 	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
 	if err := s.cmd.Start(); err != nil {
 		return nil, err

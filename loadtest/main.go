@@ -14,12 +14,10 @@ import (
 	"crypto/rand"
 	"flag"
 	"fmt"
-	"math"
 	mrand "math/rand/v2"
 	"net/url"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,8 +25,10 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
 
 	"gridgis/faulttest"
+	"gridgis/geo"
 )
 
 type options struct {
@@ -112,15 +112,10 @@ FROM grid g ORDER BY g.code`)
 	return out, err
 }
 
-// tile names a random web-mercator tile at zoom z inside bbox b.
+// tile names a random tile at zoom z inside bbox b.
 func tile(z int, b [4]float64) string {
-	lon := b[0] + mrand.Float64()*(b[2]-b[0])
-	lat := b[1] + mrand.Float64()*(b[3]-b[1])
-	n := math.Exp2(float64(z))
-	x := int((lon + 180) / 360 * n)
-	r := lat * math.Pi / 180
-	y := int((1 - math.Log(math.Tan(r)+1/math.Cos(r))/math.Pi) / 2 * n)
-	return fmt.Sprintf("%d/%d/%d", z, x, y)
+	p := orb.Point{b[0] + mrand.Float64()*(b[2]-b[0]), b[1] + mrand.Float64()*(b[3]-b[1])}
+	return geo.TileAt(p, z).String()
 }
 
 // officer is one signed-in officer with the flows it has under way.
@@ -141,8 +136,7 @@ func run(ctx context.Context, o options) (bool, error) {
 	if _, err := faulttest.Gridgis(ctx, o.bin, o.db, nil, "migrate"); err != nil {
 		return false, err
 	}
-	logins := filepath.Join(os.TempDir(), "gridgis-loadtest-logins.txt")
-	if _, err := faulttest.Gridgis(ctx, o.bin, o.db, []string{"GRIDGIS_DEMO_LOGINS=" + logins}, "seed", "--demo"); err != nil {
+	if _, err := faulttest.Gridgis(ctx, o.bin, o.db, nil, "seed", "--demo"); err != nil {
 		return false, err
 	}
 	grids, err := loadGrids(ctx, o.db)
