@@ -29,6 +29,7 @@ import (
 	"gridgis/grid"
 	"gridgis/grid/demo"
 	"gridgis/grid/postgis"
+	"gridgis/grid/rebalance"
 	"gridgis/server"
 )
 
@@ -234,7 +235,7 @@ func run(ctx context.Context, cfg Config, args []string, stdin io.Reader, stdout
 	case "user":
 		return user(ctx, cfg, args[1:], stdin, stdout)
 	case "rebalance":
-		return rebalance(ctx, cfg, args[1:], stdout)
+		return rebalanceZone(ctx, cfg, args[1:], stdout)
 	}
 	return fmt.Errorf("unknown command %q (try gridgis --help)", args[0])
 }
@@ -510,9 +511,9 @@ func (o *optionalFloat) Set(s string) error {
 // command line.
 var cliActor = grid.Actor{ClientAddr: "cli"}
 
-// rebalance builds a plan for a zone (or reads --plan), prints its
+// rebalanceZone builds a plan for a zone (or reads --plan), prints its
 // report, and with --apply applies it.
-func rebalance(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
+func rebalanceZone(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("rebalance", flag.ContinueOnError)
 	apply := fs.Bool("apply", false, "make the plan the active assignment")
 	zoneRef := fs.String("zone", "", "zone code or id (default: the only zone)")
@@ -542,7 +543,7 @@ func rebalance(ctx context.Context, cfg Config, args []string, stdout io.Writer)
 			return fmt.Errorf("--%s builds a new plan: it does not go with --plan", other)
 		}
 	}
-	opts, err := grid.RebalanceRequest{Min: minLoad.v, Max: maxLoad.v, Stability: stability.v,
+	opts, err := rebalance.Request{Min: minLoad.v, Max: maxLoad.v, Stability: stability.v,
 		KeepInGrid: keep, CrossGridPenalty: penalty.v}.Options()
 	if err != nil {
 		return err
@@ -553,8 +554,8 @@ func rebalance(ctx context.Context, cfg Config, args []string, stdout io.Writer)
 	}
 	defer db.Close()
 
-	var plan grid.SavedRebalancePlan
-	var in grid.RebalanceInput
+	var plan rebalance.SavedPlan
+	var in rebalance.Input
 	var zone grid.Zone
 	if *planID > 0 {
 		if plan, err = db.FindRebalancePlan(ctx, *planID); err != nil {
@@ -568,7 +569,7 @@ func rebalance(ctx context.Context, cfg Config, args []string, stdout io.Writer)
 		if zone, err = db.FindZone(ctx, *zoneRef); err != nil {
 			return err
 		}
-		plan, in, err = grid.PlanRebalance(ctx, db, cliActor, zone.ID, opts)
+		plan, in, err = rebalance.DraftPlan(ctx, db, cliActor, zone.ID, opts)
 	}
 	if err != nil {
 		return err
@@ -585,8 +586,8 @@ func rebalance(ctx context.Context, cfg Config, args []string, stdout io.Writer)
 // writeRebalanceReport prints a plan readably: the before/after metrics
 // side by side, the number of moves and the first shown of them with
 // names from in, and what to do next.
-func writeRebalanceReport(w io.Writer, zone grid.Zone, p grid.SavedRebalancePlan, in grid.RebalanceInput, shown int) {
-	status := map[grid.PlanStatus]string{grid.PlanDraft: "草稿 draft", grid.PlanApplied: "已应用 applied", grid.PlanStale: "已过期 stale"}[p.Status]
+func writeRebalanceReport(w io.Writer, zone grid.Zone, p rebalance.SavedPlan, in rebalance.Input, shown int) {
+	status := map[rebalance.PlanStatus]string{rebalance.PlanDraft: "草稿 draft", rebalance.PlanApplied: "已应用 applied", rebalance.PlanStale: "已过期 stale"}[p.Status]
 	fmt.Fprintf(w, "联络员包联优化方案 #%d（%s）/ liaison rebalance plan #%d\n", p.ID, status, p.ID)
 	fmt.Fprintf(w, "园区 / zone: %s (%s)\n", zone.Name, zone.Code)
 	o := p.Options
@@ -620,13 +621,13 @@ func writeRebalanceReport(w io.Writer, zone grid.Zone, p grid.SavedRebalancePlan
 		{"最远距离 / longest distance", km(b.LongestDistance), km(a.LongestDistance)},
 		{"已覆盖 / covered", frac(b.Covered, b.Covered+b.Uncovered), frac(a.Covered, a.Covered+a.Uncovered)},
 	}
-	classNames := map[grid.PriorityClass]string{
-		grid.ClassOpenRequests:  "  有未结诉求 / open requests",
-		grid.ClassKeyEnterprise: "  高新·专精特新 / key enterprises",
-		grid.ClassEnterprise:    "  其他企业 / other enterprises",
-		grid.ClassOther:         "  其他组织 / other organizations",
+	classNames := map[rebalance.PriorityClass]string{
+		rebalance.ClassOpenRequests:  "  有未结诉求 / open requests",
+		rebalance.ClassKeyEnterprise: "  高新·专精特新 / key enterprises",
+		rebalance.ClassEnterprise:    "  其他企业 / other enterprises",
+		rebalance.ClassOther:         "  其他组织 / other organizations",
 	}
-	for _, c := range grid.PriorityClasses() {
+	for _, c := range rebalance.PriorityClasses() {
 		rows = append(rows, [3]string{classNames[c], frac(b.ByClass[c].Covered, b.ByClass[c].Total),
 			frac(a.ByClass[c].Covered, a.ByClass[c].Total)})
 	}
@@ -670,12 +671,12 @@ func writeRebalanceReport(w io.Writer, zone grid.Zone, p grid.SavedRebalancePlan
 		fmt.Fprintln(w)
 	}
 	switch p.Status {
-	case grid.PlanDraft:
+	case rebalance.PlanDraft:
 		fmt.Fprintf(w, "\n方案已保存为草稿，尚未生效 / saved as a draft, not yet in effect.\n"+
 			"应用 / to apply: gridgis rebalance --plan %d --apply  (or POST /api/v1/rebalance/plans/%d/apply)\n", p.ID, p.ID)
-	case grid.PlanApplied:
+	case rebalance.PlanApplied:
 		fmt.Fprintf(w, "\n已于 %s 应用 / applied at %s\n", p.AppliedAt.Format(time.RFC3339), p.AppliedAt.Format(time.RFC3339))
-	case grid.PlanStale:
+	case rebalance.PlanStale:
 		fmt.Fprintln(w, "\n数据已变化，请重新生成方案 / the zone's data changed since: build a new plan")
 	}
 }

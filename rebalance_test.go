@@ -11,30 +11,31 @@ import (
 	"gridgis/grid"
 	"gridgis/grid/demo"
 	"gridgis/grid/postgis/pgtest"
+	"gridgis/grid/rebalance"
 )
 
 func TestWriteRebalanceReport(t *testing.T) {
 	max6 := 6
-	metrics := func(loadMin, loadMax, under, over, covered int, total, longest, objective float64) grid.RebalanceMetrics {
-		return grid.RebalanceMetrics{Objective: objective, LoadMin: loadMin, LoadMax: loadMax, LoadSpread: loadMax - loadMin,
+	metrics := func(loadMin, loadMax, under, over, covered int, total, longest, objective float64) rebalance.Metrics {
+		return rebalance.Metrics{Objective: objective, LoadMin: loadMin, LoadMax: loadMax, LoadSpread: loadMax - loadMin,
 			UnderMin: under, OverMax: over, TotalDistance: total, LongestDistance: longest, Covered: covered, Uncovered: 12 - covered,
-			ByClass: map[grid.PriorityClass]grid.ClassCoverage{
-				grid.ClassOpenRequests:  {Covered: 2, Total: 2},
-				grid.ClassKeyEnterprise: {Covered: min(covered, 4), Total: 4},
-				grid.ClassEnterprise:    {Covered: max(0, covered-6), Total: 5},
-				grid.ClassOther:         {Covered: 0, Total: 1},
+			ByClass: map[rebalance.PriorityClass]rebalance.ClassCoverage{
+				rebalance.ClassOpenRequests:  {Covered: 2, Total: 2},
+				rebalance.ClassKeyEnterprise: {Covered: min(covered, 4), Total: 4},
+				rebalance.ClassEnterprise:    {Covered: max(0, covered-6), Total: 5},
+				rebalance.ClassOther:         {Covered: 0, Total: 1},
 			}}
 	}
-	opts := grid.DefaultRebalanceOptions()
+	opts := rebalance.DefaultOptions()
 	opts.Max = &max6
-	p := grid.SavedRebalancePlan{ID: 7, Status: grid.PlanDraft, Options: opts, MoveCount: 3,
-		Moves: []grid.RebalanceMove{{OrgID: 11, FromLiaisonID: 1, ToLiaisonID: 2}, {OrgID: 12, ToLiaisonID: 2},
+	p := rebalance.SavedPlan{ID: 7, Status: rebalance.PlanDraft, Options: opts, MoveCount: 3,
+		Moves: []rebalance.Move{{OrgID: 11, FromLiaisonID: 1, ToLiaisonID: 2}, {OrgID: 12, ToLiaisonID: 2},
 			{OrgID: 13, FromLiaisonID: 1}},
 		Before: metrics(0, 9, 1, 1, 9, 12345, 2500, 212345),
 		After:  metrics(4, 6, 0, 0, 10, 10100.5, 1800, 150100.5)}
-	in := grid.RebalanceInput{
-		Liaisons: []grid.RebalanceLiaison{{ID: 1, Name: "王建国"}, {ID: 2, Name: "李红"}},
-		Orgs: []grid.RebalanceOrg{{ID: 11, Name: "平顶山华晟新材料有限公司"}, {ID: 12, Name: "叶县储能科技有限公司"},
+	in := rebalance.Input{
+		Liaisons: []rebalance.Liaison{{ID: 1, Name: "王建国"}, {ID: 2, Name: "李红"}},
+		Orgs: []rebalance.Org{{ID: 11, Name: "平顶山华晟新材料有限公司"}, {ID: 12, Name: "叶县储能科技有限公司"},
 			{ID: 13, Name: "湛河区青年志愿者协会"}},
 	}
 	zone := grid.Zone{Code: "pds", Name: "平顶山高新区"}
@@ -81,7 +82,7 @@ func TestWriteRebalanceReport(t *testing.T) {
 	}
 
 	applied := rebalanceNowForTest()
-	p.Status, p.AppliedAt = grid.PlanApplied, &applied
+	p.Status, p.AppliedAt = rebalance.PlanApplied, &applied
 	b.Reset()
 	writeRebalanceReport(&b, zone, p, in, 0)
 	if out := b.String(); !strings.Contains(out, "（已应用 applied）") || !strings.Contains(out, "调整 3 家 / 3 moves\n") ||
@@ -106,7 +107,7 @@ func TestRebalanceCommand(t *testing.T) {
 	if err != nil {
 		t.Fatalf("rebalance: %v\n%s", err, out)
 	}
-	plans, err := db.ListRebalancePlans(t.Context(), grid.RebalancePlanFilter{Limit: 1})
+	plans, err := db.ListRebalancePlans(t.Context(), rebalance.PlanFilter{Limit: 1})
 	if err != nil || len(plans) != 1 {
 		t.Fatalf("plans %v, %v", plans, err)
 	}
@@ -118,7 +119,7 @@ func TestRebalanceCommand(t *testing.T) {
 			t.Errorf("report lacks %q:\n%s", s, out)
 		}
 	}
-	if p.Status != grid.PlanDraft || p.MoveCount == 0 || p.CreatedBy != 0 {
+	if p.Status != rebalance.PlanDraft || p.MoveCount == 0 || p.CreatedBy != 0 {
 		t.Errorf("stored plan %+v", p)
 	}
 	if again, err := gridgis(t, cfg, "", "rebalance", "--plan", id, "--moves", "5"); err != nil || again != out {

@@ -22,6 +22,11 @@ const (
 	EInternal    = "internal"
 )
 
+// EInfeasible is the code of a rebalancing request that no plan can meet:
+// too few organizations for the liaisons' minimum load, or more pinned
+// organizations than a liaison may carry. The message says which.
+const EInfeasible = "infeasible"
+
 // Error is gridgis's one error type. Field names the offending input, when
 // there is one, so clients can point at it.
 type Error struct {

@@ -231,42 +231,6 @@ func FuzzIdempotencyKey(f *testing.F) {
 	})
 }
 
-// FuzzRebalanceRequest: accepted options have loads within
-// MaxRebalanceLoad and every weight and metre value finite and in range.
-func FuzzRebalanceRequest(f *testing.F) {
-	for _, s := range []string{`{}`, `{"min":3,"max":8}`, `{"min":99999999999}`, `{"stability":1e308}`, `{"weights":{"other":-1}}`,
-		`{"zone_id":0}`, `{"min":9,"max":3}`, `{"cross_grid_penalty":0,"keep_in_grid":false}`} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, body []byte) {
-		var r RebalanceRequest
-		if json.Unmarshal(body, &r) != nil {
-			return
-		}
-		o, err := r.Options()
-		if err != nil {
-			invalidField(t, err)
-			return
-		}
-		for _, v := range []*int{o.Min, o.Max} {
-			if v != nil && (*v < 0 || *v > MaxRebalanceLoad) {
-				t.Fatalf("%s: accepted load %d", body, *v)
-			}
-		}
-		if o.Min != nil && o.Max != nil && *o.Min > *o.Max {
-			t.Fatalf("%s: accepted min above max", body)
-		}
-		for _, v := range []float64{o.Stability, o.CrossGridPenalty, o.Weights.OpenRequests, o.Weights.KeyEnterprise, o.Weights.Enterprise, o.Weights.Other} {
-			if math.IsNaN(v) || v < 0 || v > maxRebalanceMetres {
-				t.Fatalf("%s: accepted value %v", body, v)
-			}
-		}
-		if r.ZoneID != nil && *r.ZoneID <= 0 {
-			t.Fatalf("%s: accepted zone %d", body, *r.ZoneID)
-		}
-	})
-}
-
 // FuzzLooksLikeToken: what passes for a token has the prefix and length
 // of one, and hashing any string is safe and fixed-size.
 func FuzzLooksLikeToken(f *testing.F) {

@@ -1,6 +1,7 @@
 package grid
 
 import (
+	"context"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -92,3 +93,52 @@ type Unit struct {
 
 // UnitKinds lists the alliance unit kinds.
 var UnitKinds = []UnitKind{UnitGovernment, UnitBank, UnitInvestor, UnitResearch, UnitAssociation, UnitService}
+
+// LiaisonChange is a manual assignment (cause manual): the organization's
+// new liaison, or nil to leave it without one, and whether rebalancing
+// must keep the pair.
+type LiaisonChange struct {
+	LiaisonID *int64
+	Pinned    bool
+}
+
+// Validate checks c on its own; whether the liaison exists, is active
+// and may be given is the store's to check.
+func (c LiaisonChange) Validate() error {
+	switch {
+	case c.LiaisonID != nil && *c.LiaisonID <= 0:
+		return Invalid("liaison_id", "must be a positive integer id, or null to unassign")
+	case c.LiaisonID == nil && c.Pinned:
+		return Invalid("pinned", "an organization without a liaison cannot be pinned")
+	}
+	return nil
+}
+
+// OrgLiaison is an organization's active assignment after a manual
+// change: LiaisonID nil when it has none.
+type OrgLiaison struct {
+	OrgID     int64            `json:"org_id"`
+	LiaisonID *int64           `json:"liaison_id"`
+	Pinned    bool             `json:"pinned"`
+	Cause     *AssignmentCause `json:"cause"`
+	ValidFrom *time.Time       `json:"valid_from"`
+	// PreviousLiaisonID is the liaison before the change.
+	PreviousLiaisonID *int64 `json:"previous_liaison_id"`
+	// Changed is false when the organization already had this liaison
+	// and pin: nothing was written.
+	Changed bool `json:"changed"`
+}
+
+// AssignmentStore changes assignments by hand.
+type AssignmentStore interface {
+	// SetOrgLiaison gives organization orgID the liaison and pin that ch
+	// names, closing its active assignment (valid_to) and opening one
+	// with cause manual, audited, unless nothing changes. The
+	// organization must be active and within scope (else ENotFound). The
+	// liaison must be active and of the organization's zone (else
+	// EInvalid on liaison_id); a grid-scoped caller (an officer) may only
+	// give a liaison of the organization's own grid: one of their other
+	// grids is EForbidden, one outside their grids EInvalid, as if it did
+	// not exist. Other partial scopes are EForbidden.
+	SetOrgLiaison(ctx context.Context, scope Scope, who Actor, orgID int64, ch LiaisonChange) (OrgLiaison, error)
+}

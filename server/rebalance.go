@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"gridgis/grid"
+	"gridgis/grid/rebalance"
 )
 
 // Page sizes of the plan listing.
@@ -47,18 +48,18 @@ type planMove struct {
 
 // planSummary is a stored plan without its moves, as listed.
 type planSummary struct {
-	ID        int64                 `json:"id"`
-	ZoneID    int64                 `json:"zone_id"`
-	Status    grid.PlanStatus       `json:"status"`
-	Options   grid.RebalanceOptions `json:"options"`
-	Objective float64               `json:"objective"`
-	MoveCount int                   `json:"move_count"`
-	Before    grid.RebalanceMetrics `json:"before"`
-	After     grid.RebalanceMetrics `json:"after"`
-	CreatedBy *int64                `json:"created_by"`
-	CreatedAt time.Time             `json:"created_at"`
-	AppliedBy *int64                `json:"applied_by"`
-	AppliedAt *time.Time            `json:"applied_at"`
+	ID        int64                `json:"id"`
+	ZoneID    int64                `json:"zone_id"`
+	Status    rebalance.PlanStatus `json:"status"`
+	Options   rebalance.Options    `json:"options"`
+	Objective float64              `json:"objective"`
+	MoveCount int                  `json:"move_count"`
+	Before    rebalance.Metrics    `json:"before"`
+	After     rebalance.Metrics    `json:"after"`
+	CreatedBy *int64               `json:"created_by"`
+	CreatedAt time.Time            `json:"created_at"`
+	AppliedBy *int64               `json:"applied_by"`
+	AppliedAt *time.Time           `json:"applied_at"`
 }
 
 // planBody is a stored plan with its moves.
@@ -67,13 +68,13 @@ type planBody struct {
 	Moves []planMove `json:"moves"`
 }
 
-func summaryOf(p grid.SavedRebalancePlan) planSummary {
+func summaryOf(p rebalance.SavedPlan) planSummary {
 	return planSummary{ID: p.ID, ZoneID: p.ZoneID, Status: p.Status, Options: p.Options, Objective: p.Objective,
 		MoveCount: p.MoveCount, Before: p.Before, After: p.After, CreatedBy: optID(p.CreatedBy),
 		CreatedAt: p.CreatedAt, AppliedBy: optID(p.AppliedBy), AppliedAt: p.AppliedAt}
 }
 
-func bodyOf(p grid.SavedRebalancePlan) planBody {
+func bodyOf(p rebalance.SavedPlan) planBody {
 	b := planBody{planSummary: summaryOf(p), Moves: make([]planMove, len(p.Moves))}
 	for i, m := range p.Moves {
 		b.Moves[i] = planMove{OrgID: m.OrgID, FromLiaisonID: optID(m.FromLiaisonID), ToLiaisonID: optID(m.ToLiaisonID)}
@@ -90,7 +91,7 @@ func (s *Server) actorOf(c *fiber.Ctx) grid.Actor {
 // optimal assignment with its moves and before/after metrics. A request
 // no plan can meet answers 422 with the solver's reason.
 func (s *Server) createPlan(c *fiber.Ctx) error {
-	var req grid.RebalanceRequest
+	var req rebalance.Request
 	if len(bytes.TrimSpace(c.Body())) > 0 {
 		if err := decodeJSON(c, &req); err != nil {
 			return err
@@ -106,7 +107,7 @@ func (s *Server) createPlan(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	saved, _, err := grid.PlanRebalance(ctx, s.store, s.actorOf(c), zoneID, opts)
+	saved, _, err := rebalance.DraftPlan(ctx, s.store, s.actorOf(c), zoneID, opts)
 	if err != nil {
 		return err
 	}
@@ -144,7 +145,7 @@ func (s *Server) listPlans(c *fiber.Ctx) error {
 	if err := allowParams(c, "zone", "limit", "cursor"); err != nil {
 		return err
 	}
-	var f grid.RebalancePlanFilter
+	var f rebalance.PlanFilter
 	var err error
 	if f.ZoneID, err = idParam(c, "zone"); err != nil {
 		return err
@@ -200,7 +201,7 @@ func (s *Server) planMoves(c *fiber.Ctx) error {
 		return err
 	}
 	return s.streamPage(c, defaultLayerLimit, maxLayerLimit, func(ctx context.Context, limit int, after int64, emit grid.FeatureFunc) error {
-		return s.store.EachRebalanceMoveFeature(ctx, id, grid.MoveFilter{AfterOrgID: after, Limit: limit}, emit)
+		return s.store.EachRebalanceMoveFeature(ctx, id, rebalance.MoveFilter{AfterOrgID: after, Limit: limit}, emit)
 	})
 }
 

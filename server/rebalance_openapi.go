@@ -1,6 +1,9 @@
 package server
 
-import "gridgis/grid"
+import (
+	"gridgis/grid"
+	"gridgis/grid/rebalance"
+)
 
 // rebalancePaths documents the rebalancer's routes and manual assignment.
 func rebalancePaths() obj {
@@ -95,12 +98,12 @@ func rebalanceSchemas() obj {
 	}
 	count := func(desc string) obj { return obj{"type": "integer", "minimum": 0, "description": desc} }
 	classes := obj{}
-	for _, c := range grid.PriorityClasses() {
+	for _, c := range rebalance.PriorityClasses() {
 		classes[string(c)] = schemaRef("ClassCoverage")
 	}
 	weights := func(required bool) obj {
 		props := obj{}
-		for _, c := range grid.PriorityClasses() {
+		for _, c := range rebalance.PriorityClasses() {
 			props[string(c)] = metres("what leaving an organization of class " + string(c) + " uncovered costs")
 		}
 		if required {
@@ -108,7 +111,7 @@ func rebalanceSchemas() obj {
 		}
 		return obj{"type": "object", "additionalProperties": false, "description": "Priority weights to change", "properties": props}
 	}
-	bound := obj{"type": "integer", "minimum": 0, "maximum": grid.MaxRebalanceLoad}
+	bound := obj{"type": "integer", "minimum": 0, "maximum": rebalance.MaxLoad}
 	options := object("The options a plan was built with", obj{
 		"stability":          metres("what moving an organization away from its current liaison costs"),
 		"keep_in_grid":       boolean("liaisons keep to organizations of their own grid"),
@@ -120,7 +123,7 @@ func rebalanceSchemas() obj {
 	options["properties"].(obj)["max"] = merged(bound, obj{"description": "every liaison's maximum, when set"})
 	summary := object("A stored rebalance plan", obj{
 		"id": integer(""), "zone_id": integer(""),
-		"status":     enum("draft until applied; stale once its base data changed", []grid.PlanStatus{grid.PlanDraft, grid.PlanApplied, grid.PlanStale}),
+		"status":     enum("draft until applied; stale once its base data changed", []rebalance.PlanStatus{rebalance.PlanDraft, rebalance.PlanApplied, rebalance.PlanStale}),
 		"options":    schemaRef("RebalanceOptions"),
 		"objective":  metres("the plan's cost: travel, stability costs, cross-grid penalties and the weights of uncovered organizations"),
 		"move_count": count("organizations whose liaison changes"),

@@ -16,6 +16,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"gridgis/grid"
+	"gridgis/grid/rebalance"
 )
 
 // planZone is a small zone of its own, so that applying plans leaves the
@@ -98,7 +99,7 @@ type plan struct {
 		FromLiaisonID *int64 `json:"from_liaison_id"`
 		ToLiaisonID   *int64 `json:"to_liaison_id"`
 	} `json:"moves"`
-	Before, After grid.RebalanceMetrics
+	Before, After rebalance.Metrics
 	AppliedAt     *string `json:"applied_at"`
 }
 
@@ -131,11 +132,11 @@ func createPlan(t *testing.T, fx *fixture, body string) plan {
 func (fx *fixture) stalePlan(t *testing.T) int64 {
 	t.Helper()
 	ctx := t.Context()
-	in, err := fx.db.RebalanceInput(ctx, fx.zone.ID, grid.DefaultRebalanceOptions())
+	in, err := fx.db.RebalanceInput(ctx, fx.zone.ID, rebalance.DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := grid.Rebalance(in)
+	p, err := rebalance.Solve(in)
 	if err != nil {
 		t.Fatal(err)
 	}

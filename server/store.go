@@ -1,6 +1,9 @@
 package server
 
-import "gridgis/grid"
+import (
+	"gridgis/grid"
+	"gridgis/grid/rebalance"
+)
 
 // Store is everything the server needs from persistence. Each line is one
 // of grid's store interfaces.
@@ -13,7 +16,7 @@ type Store interface {
 	grid.RequestStore
 	grid.EventStore
 	grid.UnitStore
-	grid.RebalanceStore
+	rebalance.Store
 	grid.AssignmentStore
 	grid.ContactStore
 	grid.StatsStore

@@ -1,11 +1,11 @@
 package demo
 
-import "gridgis/grid"
+import "gridgis/grid/rebalance"
 
 // RebalanceInput is the liaison rebalancing problem of the dataset as
 // generated: what grid/postgis loads for the zone once it is seeded.
-func (ds *Dataset) RebalanceInput() grid.RebalanceInput {
-	in := grid.RebalanceInput{Options: grid.DefaultRebalanceOptions(), GridNames: map[int64]string{}}
+func (ds *Dataset) RebalanceInput() rebalance.Input {
+	in := rebalance.Input{Options: rebalance.DefaultOptions(), GridNames: map[int64]string{}}
 	for _, g := range ds.Grids {
 		in.GridNames[g.ID] = g.Name
 	}
@@ -17,14 +17,14 @@ func (ds *Dataset) RebalanceInput() grid.RebalanceInput {
 			}
 		}
 		for _, o := range b.Orgs {
-			in.Orgs = append(in.Orgs, grid.RebalanceOrgOf(o, open[o.ID]))
+			in.Orgs = append(in.Orgs, rebalance.OrgOf(o, open[o.ID]))
 		}
 		for _, l := range b.Liaisons {
-			in.Liaisons = append(in.Liaisons, grid.RebalanceLiaisonOf(l))
+			in.Liaisons = append(in.Liaisons, rebalance.LiaisonOf(l))
 		}
 		for _, a := range b.Assignments {
 			if a.ValidTo == nil {
-				in.Current = append(in.Current, grid.RebalancePair{OrgID: a.OrgID, LiaisonID: a.LiaisonID, Pinned: a.Pinned})
+				in.Current = append(in.Current, rebalance.Pair{OrgID: a.OrgID, LiaisonID: a.LiaisonID, Pinned: a.Pinned})
 			}
 		}
 	}

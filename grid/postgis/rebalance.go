@@ -9,9 +9,10 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"gridgis/grid"
+	"gridgis/grid/rebalance"
 )
 
-// FindZone implements grid.RebalanceStore.
+// FindZone implements rebalance.Store.
 func (db *DB) FindZone(ctx context.Context, ref string) (grid.Zone, error) {
 	var zones []grid.Zone
 	rows, err := db.Pool.Query(ctx, `
@@ -44,8 +45,8 @@ ORDER BY id LIMIT 2`, ref)
 	return zones[0], nil
 }
 
-// RebalanceInput implements grid.RebalanceStore.
-func (db *DB) RebalanceInput(ctx context.Context, zoneID int64, opts grid.RebalanceOptions) (grid.RebalanceInput, error) {
+// RebalanceInput implements rebalance.Store.
+func (db *DB) RebalanceInput(ctx context.Context, zoneID int64, opts rebalance.Options) (rebalance.Input, error) {
 	in, err := loadRebalanceInput(ctx, db.Pool, zoneID, opts, false)
 	return in, translate(err)
 }
@@ -57,7 +58,7 @@ const (
 SELECT l.id, l.name, l.grid_id, ST_X(l.base), ST_Y(l.base), l.min_load, l.max_load
 FROM liaison l WHERE l.zone_id = $1 AND l.active ORDER BY l.id`
 	// An organization's class counts its requests not yet verified or
-	// rejected (grid.OrgPriority).
+	// rejected (rebalance.OrgPriority).
 	rebalanceOrgsSQL = `
 SELECT o.id, o.name, coalesce(o.grid_id, 0), ST_X(o.geom), ST_Y(o.geom), o.kind, o.high_tech, o.specialized,
   (SELECT count(*) FROM request r WHERE r.org_id = o.id AND r.status NOT IN ('verified', 'rejected'))
@@ -78,8 +79,8 @@ ORDER BY a.org_id`
 // loadRebalanceInput reads zone zoneID's rebalancing input through q;
 // with lock, the liaison and organization rows stay share-locked until
 // q's transaction ends.
-func loadRebalanceInput(ctx context.Context, q querier, zoneID int64, opts grid.RebalanceOptions, lock bool) (grid.RebalanceInput, error) {
-	in := grid.RebalanceInput{Options: opts, GridNames: map[int64]string{}}
+func loadRebalanceInput(ctx context.Context, q querier, zoneID int64, opts rebalance.Options, lock bool) (rebalance.Input, error) {
+	in := rebalance.Input{Options: opts, GridNames: map[int64]string{}}
 	liaisonSQL, orgSQL := rebalanceLiaisonsSQL, rebalanceOrgsSQL
 	if lock {
 		liaisonSQL += " FOR SHARE OF l"
@@ -89,8 +90,8 @@ func loadRebalanceInput(ctx context.Context, q querier, zoneID int64, opts grid.
 	if err != nil {
 		return in, err
 	}
-	in.Liaisons, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (grid.RebalanceLiaison, error) {
-		var l grid.RebalanceLiaison
+	in.Liaisons, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (rebalance.Liaison, error) {
+		var l rebalance.Liaison
 		err := r.Scan(&l.ID, &l.Name, &l.GridID, &l.Base[0], &l.Base[1], &l.Min, &l.Max)
 		return l, err
 	})
@@ -100,11 +101,11 @@ func loadRebalanceInput(ctx context.Context, q querier, zoneID int64, opts grid.
 	if rows, err = q.Query(ctx, orgSQL, zoneID); err != nil {
 		return in, err
 	}
-	in.Orgs, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (grid.RebalanceOrg, error) {
+	in.Orgs, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (rebalance.Org, error) {
 		var o grid.Org
 		var open int
 		err := r.Scan(&o.ID, &o.Name, &o.GridID, &o.Location[0], &o.Location[1], &o.Kind, &o.HighTech, &o.Specialized, &open)
-		return grid.RebalanceOrgOf(o, open), err
+		return rebalance.OrgOf(o, open), err
 	})
 	if err != nil {
 		return in, err
@@ -112,8 +113,8 @@ func loadRebalanceInput(ctx context.Context, q querier, zoneID int64, opts grid.
 	if rows, err = q.Query(ctx, rebalanceCurrentSQL, zoneID); err != nil {
 		return in, err
 	}
-	in.Current, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (grid.RebalancePair, error) {
-		var p grid.RebalancePair
+	in.Current, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (rebalance.Pair, error) {
+		var p rebalance.Pair
 		err := r.Scan(&p.OrgID, &p.LiaisonID, &p.Pinned)
 		return p, err
 	})
@@ -137,8 +138,8 @@ func loadRebalanceInput(ctx context.Context, q querier, zoneID int64, opts grid.
 const planColumns = `p.id, p.zone_id, p.status, p.options, p.fingerprint, p.objective, p.move_count,
   p.before, p.after, coalesce(p.created_by, 0), p.created_at, coalesce(p.applied_by, 0), p.applied_at`
 
-func scanPlan(row pgx.Row, extra ...any) (grid.SavedRebalancePlan, error) {
-	var p grid.SavedRebalancePlan
+func scanPlan(row pgx.Row, extra ...any) (rebalance.SavedPlan, error) {
+	var p rebalance.SavedPlan
 	dest := append([]any{&p.ID, &p.ZoneID, &p.Status, &p.Options, &p.Fingerprint, &p.Objective, &p.MoveCount,
 		&p.Before, &p.After, &p.CreatedBy, &p.CreatedAt, &p.AppliedBy, &p.AppliedAt}, extra...)
 	err := row.Scan(dest...)
@@ -153,13 +154,13 @@ func actorID(who grid.Actor) *int64 {
 	return &who.UserID
 }
 
-// SaveRebalancePlan implements grid.RebalanceStore.
+// SaveRebalancePlan implements rebalance.Store.
 func (db *DB) SaveRebalancePlan(ctx context.Context, who grid.Actor, zoneID int64, fingerprint string,
-	opts grid.RebalanceOptions, p *grid.RebalancePlan) (grid.SavedRebalancePlan, error) {
-	var saved grid.SavedRebalancePlan
+	opts rebalance.Options, p *rebalance.Plan) (rebalance.SavedPlan, error) {
+	var saved rebalance.SavedPlan
 	moves := p.Moves
 	if moves == nil {
-		moves = []grid.RebalanceMove{}
+		moves = []rebalance.Move{}
 	}
 	err := db.writeTx(ctx, func(tx pgx.Tx) error {
 		now := db.Now()
@@ -184,14 +185,14 @@ RETURNING `+planColumns, zoneID, opts, fingerprint, p.Objective, moves, len(move
 
 func planTarget(id int64) string { return "rebalance_plan:" + strconv.FormatInt(id, 10) }
 
-// FindRebalancePlan implements grid.RebalanceStore.
-func (db *DB) FindRebalancePlan(ctx context.Context, id int64) (grid.SavedRebalancePlan, error) {
+// FindRebalancePlan implements rebalance.Store.
+func (db *DB) FindRebalancePlan(ctx context.Context, id int64) (rebalance.SavedPlan, error) {
 	return findPlan(ctx, db.Pool, id, "")
 }
 
 // findPlan reads plan id with its moves; suffix may lock it.
-func findPlan(ctx context.Context, q rowQuerier, id int64, suffix string) (grid.SavedRebalancePlan, error) {
-	var moves []grid.RebalanceMove
+func findPlan(ctx context.Context, q rowQuerier, id int64, suffix string) (rebalance.SavedPlan, error) {
+	var moves []rebalance.Move
 	p, err := scanPlan(q.QueryRow(ctx, `SELECT `+planColumns+`, p.moves FROM rebalance_plan p WHERE p.id = $1`+suffix, id), &moves)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return p, grid.Errorf(grid.ENotFound, "no rebalance plan %d", id)
@@ -200,8 +201,8 @@ func findPlan(ctx context.Context, q rowQuerier, id int64, suffix string) (grid.
 	return p, translate(err)
 }
 
-// ListRebalancePlans implements grid.RebalanceStore.
-func (db *DB) ListRebalancePlans(ctx context.Context, f grid.RebalancePlanFilter) ([]grid.SavedRebalancePlan, error) {
+// ListRebalancePlans implements rebalance.Store.
+func (db *DB) ListRebalancePlans(ctx context.Context, f rebalance.PlanFilter) ([]rebalance.SavedPlan, error) {
 	w := &where{}
 	eq(w, "p.zone_id", f.ZoneID)
 	if f.BeforeID > 0 {
@@ -211,7 +212,7 @@ func (db *DB) ListRebalancePlans(ctx context.Context, f grid.RebalancePlanFilter
 	if err != nil {
 		return nil, translate(err)
 	}
-	plans, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (grid.SavedRebalancePlan, error) { return scanPlan(r) })
+	plans, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (rebalance.SavedPlan, error) { return scanPlan(r) })
 	return plans, translate(err)
 }
 
@@ -239,8 +240,8 @@ LEFT JOIN liaison lt ON lt.id = m.to_liaison_id
 CROSS JOIN LATERAL (SELECT ST_MakeLine(ARRAY[lf.base, o.geom, lt.base]) AS line) g
 `
 
-// EachRebalanceMoveFeature implements grid.RebalanceStore.
-func (db *DB) EachRebalanceMoveFeature(ctx context.Context, id int64, f grid.MoveFilter, fn grid.FeatureFunc) error {
+// EachRebalanceMoveFeature implements rebalance.Store.
+func (db *DB) EachRebalanceMoveFeature(ctx context.Context, id int64, f rebalance.MoveFilter, fn grid.FeatureFunc) error {
 	var exists bool
 	if err := db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM rebalance_plan WHERE id = $1)`, id).Scan(&exists); err != nil {
 		return translate(err)
@@ -256,7 +257,7 @@ func (db *DB) EachRebalanceMoveFeature(ctx context.Context, id int64, f grid.Mov
 	return db.eachFeature(ctx, fn, w.limit(moveFeatureSQL+w.String()+" ORDER BY m.org_id", f.Limit), w.args...)
 }
 
-// ApplyRebalancePlan implements grid.RebalanceStore. Locks, in this order
+// ApplyRebalancePlan implements rebalance.Store. Locks, in this order
 // (PUT liaison takes the zone's first too, so the two never deadlock):
 // the plan row, so one apply of it wins and the other finds it applied;
 // the zone row, so applies and manual changes in the zone run one at a
@@ -264,24 +265,24 @@ func (db *DB) EachRebalanceMoveFeature(ctx context.Context, id int64, f grid.Mov
 // rebuilt, so the data the fingerprint covers cannot change before the
 // commit. Requests raised meanwhile can still change a priority class
 // unseen: that changes what is optimal, never what is valid.
-func (db *DB) ApplyRebalancePlan(ctx context.Context, who grid.Actor, id int64) (grid.SavedRebalancePlan, error) {
+func (db *DB) ApplyRebalancePlan(ctx context.Context, who grid.Actor, id int64) (rebalance.SavedPlan, error) {
 	tx, err := db.Pool.Begin(ctx)
 	if err != nil {
-		return grid.SavedRebalancePlan{}, translate(err)
+		return rebalance.SavedPlan{}, translate(err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
 	claim := grid.IdempotencyClaimFrom(ctx)
 	if err := db.takeClaim(ctx, tx, claim); err != nil {
-		return grid.SavedRebalancePlan{}, translate(err)
+		return rebalance.SavedPlan{}, translate(err)
 	}
 	p, err := findPlan(ctx, tx, id, " FOR UPDATE")
 	if err != nil {
 		return p, err
 	}
 	switch p.Status {
-	case grid.PlanApplied:
+	case rebalance.PlanApplied:
 		return p, grid.Errorf(grid.EConflict, "rebalance plan %d was applied at %s", id, p.AppliedAt.Format(time.RFC3339))
-	case grid.PlanStale:
+	case rebalance.PlanStale:
 		return p, grid.Errorf(grid.EConflict, "rebalance plan %d is stale: the zone's data changed after it was built; build a new plan", id)
 	}
 	if _, err := tx.Exec(ctx, `SELECT 1 FROM zone WHERE id = $1 FOR NO KEY UPDATE`, p.ZoneID); err != nil {
@@ -324,14 +325,14 @@ func (db *DB) ApplyRebalancePlan(ctx context.Context, who grid.Actor, id int64) 
 		return p, translate(err)
 	}
 	markCommitted(claim)
-	p.Status, p.AppliedAt, p.AppliedBy = grid.PlanApplied, &now, who.UserID
+	p.Status, p.AppliedAt, p.AppliedBy = rebalance.PlanApplied, &now, who.UserID
 	return p, nil
 }
 
 // applyMoves ends the active assignment of every moved organization and
 // opens the new ones (cause rebalance, not pinned: pinned pairs never
 // move). It returns how many assignments it ended and opened.
-func applyMoves(ctx context.Context, tx pgx.Tx, who grid.Actor, planID int64, moves []grid.RebalanceMove, now time.Time) (closed, opened int64, err error) {
+func applyMoves(ctx context.Context, tx pgx.Tx, who grid.Actor, planID int64, moves []rebalance.Move, now time.Time) (closed, opened int64, err error) {
 	orgs := make([]int64, 0, len(moves))
 	var toOrgs, toLiaisons []int64
 	for _, m := range moves {

@@ -20,6 +20,7 @@ import (
 	"gridgis/grid/demo"
 	"gridgis/grid/postgis"
 	"gridgis/grid/postgis/pgtest"
+	"gridgis/grid/rebalance"
 )
 
 // rebalanceNow is the demo's clock; tests run theirs a day later.
@@ -66,18 +67,18 @@ func TestRebalanceInputLoadsTheZone(t *testing.T) {
 	clock := newTestClock()
 	zoneID, ds := rebalanceZone(t, db, clock)
 	want := ds.RebalanceInput()
-	got, err := db.RebalanceInput(ctx, zoneID, grid.DefaultRebalanceOptions())
+	got, err := db.RebalanceInput(ctx, zoneID, rebalance.DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
-	classes := func(in grid.RebalanceInput) map[grid.PriorityClass]int {
-		m := map[grid.PriorityClass]int{}
+	classes := func(in rebalance.Input) map[rebalance.PriorityClass]int {
+		m := map[rebalance.PriorityClass]int{}
 		for _, o := range in.Orgs {
 			m[o.Class]++
 		}
 		return m
 	}
-	pins := func(in grid.RebalanceInput) (n int) {
+	pins := func(in rebalance.Input) (n int) {
 		for _, c := range in.Current {
 			if c.Pinned {
 				n++
@@ -85,7 +86,7 @@ func TestRebalanceInputLoadsTheZone(t *testing.T) {
 		}
 		return n
 	}
-	names := func(in grid.RebalanceInput) []string { return slices.Sorted(maps.Values(in.GridNames)) }
+	names := func(in rebalance.Input) []string { return slices.Sorted(maps.Values(in.GridNames)) }
 	if len(got.Liaisons) != demo.LiaisonsPerScale || len(got.Orgs) != demo.OrgsPerScale {
 		t.Errorf("%d liaisons and %d organizations, want %d and %d", len(got.Liaisons), len(got.Orgs),
 			demo.LiaisonsPerScale, demo.OrgsPerScale)
@@ -99,11 +100,11 @@ func TestRebalanceInputLoadsTheZone(t *testing.T) {
 	if diff := cmp.Diff(names(want), names(got)); diff != "" {
 		t.Errorf("grid names (-want +got):\n%s", diff)
 	}
-	wantPlan, err := grid.Rebalance(want)
+	wantPlan, err := rebalance.Solve(want)
 	if err != nil {
 		t.Fatal(err)
 	}
-	gotPlan, err := grid.Rebalance(got)
+	gotPlan, err := rebalance.Solve(got)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +115,7 @@ func TestRebalanceInputLoadsTheZone(t *testing.T) {
 	if diff := cmp.Diff(wantPlan.Before, gotPlan.Before); diff != "" {
 		t.Errorf("before metrics (-generated +loaded):\n%s", diff)
 	}
-	again, err := db.RebalanceInput(ctx, zoneID, grid.DefaultRebalanceOptions())
+	again, err := db.RebalanceInput(ctx, zoneID, rebalance.DefaultOptions())
 	if err != nil || again.Fingerprint() != got.Fingerprint() {
 		t.Errorf("loading twice: fingerprints differ (err %v)", err)
 	}
@@ -134,7 +135,7 @@ WHERE o.zone_id = $1 AND a.valid_to IS NULL AND NOT a.pinned ORDER BY a.org_id L
 	}
 	exec(t, db, `UPDATE organization SET active = false WHERE id = $1`, orgID)
 	exec(t, db, `UPDATE liaison SET active = false WHERE id = $1`, liaisonID)
-	less, err := db.RebalanceInput(ctx, zoneID, grid.DefaultRebalanceOptions())
+	less, err := db.RebalanceInput(ctx, zoneID, rebalance.DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +146,7 @@ WHERE o.zone_id = $1 AND a.valid_to IS NULL AND NOT a.pinned ORDER BY a.org_id L
 	if less.Fingerprint() == got.Fingerprint() {
 		t.Error("deactivating did not change the fingerprint")
 	}
-	if _, err := db.RebalanceInput(ctx, zoneID+1000, grid.DefaultRebalanceOptions()); err != nil {
+	if _, err := db.RebalanceInput(ctx, zoneID+1000, rebalance.DefaultOptions()); err != nil {
 		t.Errorf("an unknown zone: %v, want an empty input", err)
 	}
 }
@@ -184,15 +185,15 @@ func TestSaveFindListRebalancePlans(t *testing.T) {
 	ctx := t.Context()
 	db := pgtest.Open(t, testDSN)
 	zoneID, _ := rebalanceZone(t, db, newTestClock())
-	saved, in, err := grid.PlanRebalance(ctx, db, cliActor, zoneID, grid.DefaultRebalanceOptions())
+	saved, in, err := rebalance.DraftPlan(ctx, db, cliActor, zoneID, rebalance.DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := grid.Rebalance(in)
+	p, err := rebalance.Solve(in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if saved.Status != grid.PlanDraft || saved.ZoneID != zoneID || saved.Fingerprint != in.Fingerprint() ||
+	if saved.Status != rebalance.PlanDraft || saved.ZoneID != zoneID || saved.Fingerprint != in.Fingerprint() ||
 		saved.MoveCount != len(p.Moves) || len(p.Moves) == 0 || saved.Objective != p.Objective || saved.CreatedBy != 0 {
 		t.Errorf("saved plan %+v", saved)
 	}
@@ -217,13 +218,13 @@ func TestSaveFindListRebalancePlans(t *testing.T) {
 	}
 
 	t.Run("list", func(t *testing.T) {
-		opts := grid.DefaultRebalanceOptions()
+		opts := rebalance.DefaultOptions()
 		opts.Stability = 500
-		second, _, err := grid.PlanRebalance(ctx, db, cliActor, zoneID, opts)
+		second, _, err := rebalance.DraftPlan(ctx, db, cliActor, zoneID, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
-		plans, err := db.ListRebalancePlans(ctx, grid.RebalancePlanFilter{ZoneID: &zoneID, Limit: 10})
+		plans, err := db.ListRebalancePlans(ctx, rebalance.PlanFilter{ZoneID: &zoneID, Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -231,7 +232,7 @@ func TestSaveFindListRebalancePlans(t *testing.T) {
 			plans[0].MoveCount != second.MoveCount || plans[0].Options.Stability != 500 {
 			t.Errorf("listed %+v", plans)
 		}
-		page, err := db.ListRebalancePlans(ctx, grid.RebalancePlanFilter{ZoneID: &zoneID, BeforeID: second.ID, Limit: 1})
+		page, err := db.ListRebalancePlans(ctx, rebalance.PlanFilter{ZoneID: &zoneID, BeforeID: second.ID, Limit: 1})
 		if err != nil || len(page) != 1 || page[0].ID != saved.ID {
 			t.Errorf("second page %+v, %v", page, err)
 		}
@@ -252,7 +253,7 @@ func TestSaveFindListRebalancePlans(t *testing.T) {
 			} `json:"properties"`
 		}
 		var got []feature
-		err := db.EachRebalanceMoveFeature(ctx, saved.ID, grid.MoveFilter{}, func(f grid.Feature) error {
+		err := db.EachRebalanceMoveFeature(ctx, saved.ID, rebalance.MoveFilter{}, func(f grid.Feature) error {
 			var ft feature
 			if err := json.Unmarshal(f.JSON, &ft); err != nil {
 				return err
@@ -288,12 +289,12 @@ func TestSaveFindListRebalancePlans(t *testing.T) {
 			}
 		}
 		var paged []int64
-		err = db.EachRebalanceMoveFeature(ctx, saved.ID, grid.MoveFilter{AfterOrgID: p.Moves[0].OrgID, Limit: 2},
+		err = db.EachRebalanceMoveFeature(ctx, saved.ID, rebalance.MoveFilter{AfterOrgID: p.Moves[0].OrgID, Limit: 2},
 			func(f grid.Feature) error { paged = append(paged, f.ID); return nil })
 		if err != nil || len(paged) != 2 || paged[0] != p.Moves[1].OrgID {
 			t.Errorf("page after the first move: %v, %v", paged, err)
 		}
-		err = db.EachRebalanceMoveFeature(ctx, saved.ID+1000, grid.MoveFilter{}, func(grid.Feature) error { return nil })
+		err = db.EachRebalanceMoveFeature(ctx, saved.ID+1000, rebalance.MoveFilter{}, func(grid.Feature) error { return nil })
 		if grid.ErrorCode(err) != grid.ENotFound {
 			t.Errorf("moves of an unknown plan: %v", err)
 		}
@@ -352,11 +353,11 @@ func TestApplyRebalancePlan(t *testing.T) {
 	db := pgtest.Open(t, testDSN)
 	clock := newTestClock()
 	zoneID, _ := rebalanceZone(t, db, clock)
-	saved, in, err := grid.PlanRebalance(ctx, db, grid.Actor{ClientAddr: "cli"}, zoneID, grid.DefaultRebalanceOptions())
+	saved, in, err := rebalance.DraftPlan(ctx, db, grid.Actor{ClientAddr: "cli"}, zoneID, rebalance.DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := grid.Rebalance(in)
+	plan, err := rebalance.Solve(in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -367,12 +368,12 @@ func TestApplyRebalancePlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := clock.Now()
-	if applied.Status != grid.PlanApplied || applied.AppliedAt == nil || !applied.AppliedAt.Equal(now) {
+	if applied.Status != rebalance.PlanApplied || applied.AppliedAt == nil || !applied.AppliedAt.Equal(now) {
 		t.Errorf("applied plan %+v", applied)
 	}
 	after := zoneAssignments(t, db, zoneID)
 
-	moved := map[int64]grid.RebalanceMove{}
+	moved := map[int64]rebalance.Move{}
 	opened := 0
 	for _, m := range plan.Moves {
 		moved[m.OrgID] = m
@@ -415,11 +416,11 @@ func TestApplyRebalancePlan(t *testing.T) {
 		}
 	}
 	// The zone is now in the plan's state.
-	now2, err := db.RebalanceInput(ctx, zoneID, grid.DefaultRebalanceOptions())
+	now2, err := db.RebalanceInput(ctx, zoneID, rebalance.DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
-	var want []grid.RebalancePair
+	var want []rebalance.Pair
 	for _, a := range plan.Assignment {
 		if a.LiaisonID != 0 {
 			want = append(want, a)
@@ -428,7 +429,7 @@ func TestApplyRebalancePlan(t *testing.T) {
 	if diff := cmp.Diff(want, now2.Current); diff != "" {
 		t.Errorf("active assignments (-plan +database):\n%s", diff)
 	}
-	again, err := grid.Rebalance(now2)
+	again, err := rebalance.Solve(now2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -461,11 +462,11 @@ func TestApplyRefusesChangedBaseData(t *testing.T) {
 	db := pgtest.Open(t, testDSN)
 	clock := newTestClock()
 	zoneID, _ := rebalanceZone(t, db, clock)
-	in, err := db.RebalanceInput(ctx, zoneID, grid.DefaultRebalanceOptions())
+	in, err := db.RebalanceInput(ctx, zoneID, rebalance.DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
-	var free, pinnedOrg grid.RebalancePair
+	var free, pinnedOrg rebalance.Pair
 	for _, c := range in.Current {
 		if c.Pinned && pinnedOrg.OrgID == 0 {
 			pinnedOrg = c
@@ -522,7 +523,7 @@ FROM organization WHERE id = (SELECT min(o.id) FROM organization o WHERE o.zone_
 	for _, c := range changes {
 		t.Run(c.name, func(t *testing.T) {
 			clock.advance(time.Minute)
-			saved, _, err := grid.PlanRebalance(ctx, db, cliActor, zoneID, grid.DefaultRebalanceOptions())
+			saved, _, err := rebalance.DraftPlan(ctx, db, cliActor, zoneID, rebalance.DefaultOptions())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -538,7 +539,7 @@ FROM organization WHERE id = (SELECT min(o.id) FROM organization o WHERE o.zone_
 				t.Errorf("a refused apply changed assignments (-before +after):\n%s", diff)
 			}
 			p, err := db.FindRebalancePlan(ctx, saved.ID)
-			if err != nil || p.Status != grid.PlanStale {
+			if err != nil || p.Status != rebalance.PlanStale {
 				t.Errorf("plan after the refusal: %s, %v; want stale", p.Status, err)
 			}
 			if n := auditCount(t, db, "rebalance_plan_stale", saved.ID); n != 1 {
@@ -604,7 +605,7 @@ func TestConcurrentApplies(t *testing.T) {
 	}
 
 	t.Run("the same plan", func(t *testing.T) {
-		saved, _, err := grid.PlanRebalance(ctx, db, cliActor, zoneID, grid.DefaultRebalanceOptions())
+		saved, _, err := rebalance.DraftPlan(ctx, db, cliActor, zoneID, rebalance.DefaultOptions())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -624,7 +625,7 @@ func TestConcurrentApplies(t *testing.T) {
 	t.Run("two plans of the same data", func(t *testing.T) {
 		// Undo some of the first apply's work so that there is something
 		// to plan again.
-		in, err := db.RebalanceInput(ctx, zoneID, grid.DefaultRebalanceOptions())
+		in, err := db.RebalanceInput(ctx, zoneID, rebalance.DefaultOptions())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -638,13 +639,13 @@ func TestConcurrentApplies(t *testing.T) {
 				n++
 			}
 		}
-		a, _, err := grid.PlanRebalance(ctx, db, cliActor, zoneID, grid.DefaultRebalanceOptions())
+		a, _, err := rebalance.DraftPlan(ctx, db, cliActor, zoneID, rebalance.DefaultOptions())
 		if err != nil {
 			t.Fatal(err)
 		}
-		opts := grid.DefaultRebalanceOptions()
+		opts := rebalance.DefaultOptions()
 		opts.Stability = 100
-		b, _, err := grid.PlanRebalance(ctx, db, cliActor, zoneID, opts)
+		b, _, err := rebalance.DraftPlan(ctx, db, cliActor, zoneID, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -663,7 +664,7 @@ func TestSetOrgLiaison(t *testing.T) {
 	db := pgtest.Open(t, testDSN)
 	clock := newTestClock()
 	zoneID, _ := rebalanceZone(t, db, clock)
-	in, err := db.RebalanceInput(ctx, zoneID, grid.DefaultRebalanceOptions())
+	in, err := db.RebalanceInput(ctx, zoneID, rebalance.DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -810,7 +811,7 @@ RETURNING id`, zoneID, g).Scan(&inactive); err != nil {
 	}
 
 	// Rebalancing keeps the pin set last.
-	p, _, err := grid.PlanRebalance(ctx, db, cliActor, zoneID, grid.DefaultRebalanceOptions())
+	p, _, err := rebalance.DraftPlan(ctx, db, cliActor, zoneID, rebalance.DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,11 +1,11 @@
-package grid_test
+package rebalance_test
 
 import (
 	"fmt"
 	"testing"
 
-	"gridgis/grid"
 	"gridgis/grid/demo"
+	"gridgis/grid/rebalance"
 )
 
 // BenchmarkRebalance times the exact solver and the greedy baseline on the
@@ -18,14 +18,14 @@ import (
 // to show that the candidate limit costs nothing; on the large one that
 // would need memory for 24 million pairs, and is skipped.
 //
-//	go test ./grid/ -run '^$' -bench Rebalance -benchmem -timeout 30m
+//	go test ./grid/rebalance/ -run '^$' -bench Rebalance -benchmem -timeout 30m
 func BenchmarkRebalance(b *testing.B) {
 	for _, scale := range []int{1, 10, 100} {
 		name := fmt.Sprintf("%dx%d", scale*demo.LiaisonsPerScale, scale*demo.OrgsPerScale)
 		b.Run(name, func(b *testing.B) {
 			in := demoInput(b, scale)
-			exact := plan(b, grid.Rebalance, in)
-			greedy := plan(b, grid.GreedyRebalance, in)
+			exact := plan(b, rebalance.Solve, in)
+			greedy := plan(b, rebalance.Greedy, in)
 			gap := greedy.Objective - exact.Objective
 			b.Logf("%s: exact %.0f m (%d moves), greedy %.0f m: gap %.0f m (%.2f %%)",
 				name, exact.Objective, len(exact.Moves), greedy.Objective, gap, 100*gap/exact.Objective)
@@ -33,14 +33,14 @@ func BenchmarkRebalance(b *testing.B) {
 			b.Run("exact", func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
-					plan(b, grid.Rebalance, in)
+					plan(b, rebalance.Solve, in)
 				}
 				b.ReportMetric(exact.Objective, "objective-m")
 			})
 			b.Run("greedy", func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
-					plan(b, grid.GreedyRebalance, in)
+					plan(b, rebalance.Greedy, in)
 				}
 				b.ReportMetric(greedy.Objective, "objective-m")
 				b.ReportMetric(gap, "gap-m")
@@ -51,13 +51,13 @@ func BenchmarkRebalance(b *testing.B) {
 			}
 			all := in
 			all.Options.CandidateLimit = 0
-			full := plan(b, grid.Rebalance, all)
+			full := plan(b, rebalance.Solve, all)
 			b.Logf("%s: exact from all pairs %.0f m; the candidate limit %d costs %.0f m",
 				name, full.Objective, in.Options.CandidateLimit, exact.Objective-full.Objective)
 			b.Run("exact-all-pairs", func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
-					plan(b, grid.Rebalance, all)
+					plan(b, rebalance.Solve, all)
 				}
 				b.ReportMetric(full.Objective, "objective-m")
 				b.ReportMetric(exact.Objective-full.Objective, "limit-gap-m")
@@ -66,7 +66,7 @@ func BenchmarkRebalance(b *testing.B) {
 	}
 }
 
-func plan(b *testing.B, solve func(grid.RebalanceInput) (*grid.RebalancePlan, error), in grid.RebalanceInput) *grid.RebalancePlan {
+func plan(b *testing.B, solve func(rebalance.Input) (*rebalance.Plan, error), in rebalance.Input) *rebalance.Plan {
 	b.Helper()
 	p, err := solve(in)
 	if err != nil {

@@ -1,4 +1,4 @@
-package grid
+package rebalance
 
 import (
 	"cmp"
@@ -9,6 +9,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"gridgis/geo"
+	"gridgis/grid"
 )
 
 // maxRebalanceMetres bounds every metre-valued option, so that costs in
@@ -20,13 +21,13 @@ const maxRebalanceMetres = 1e9
 // vector.
 const noLiaison = -1
 
-// rebalanceModel is a validated RebalanceInput with liaisons and
+// rebalanceModel is a validated Input with liaisons and
 // organizations sorted by id and referred to by index, and every cost in
 // whole centimetres so that the solver's arithmetic is exact.
 type rebalanceModel struct {
-	opts      RebalanceOptions
-	liaisons  []RebalanceLiaison
-	orgs      []RebalanceOrg
+	opts      Options
+	liaisons  []Liaison
+	orgs      []Org
 	gridNames map[int64]string
 	bases     []earthPoint // per liaison
 	sites     []earthPoint // per organization
@@ -41,7 +42,7 @@ type rebalanceModel struct {
 	penalty   int64
 }
 
-func newRebalanceModel(in RebalanceInput) (*rebalanceModel, error) {
+func newRebalanceModel(in Input) (*rebalanceModel, error) {
 	o := in.Options
 	if err := validateRebalanceOptions(o); err != nil {
 		return nil, err
@@ -54,14 +55,14 @@ func newRebalanceModel(in RebalanceInput) (*rebalanceModel, error) {
 		stability: centimetres(o.Stability),
 		penalty:   centimetres(o.CrossGridPenalty),
 	}
-	slices.SortFunc(m.liaisons, func(a, b RebalanceLiaison) int { return cmp.Compare(a.ID, b.ID) })
-	slices.SortFunc(m.orgs, func(a, b RebalanceOrg) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(m.liaisons, func(a, b Liaison) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(m.orgs, func(a, b Org) int { return cmp.Compare(a.ID, b.ID) })
 
 	m.minLoad = make([]int, len(m.liaisons))
 	m.maxLoad = make([]int, len(m.liaisons))
 	for i, l := range m.liaisons {
 		if i > 0 && m.liaisons[i-1].ID == l.ID {
-			return nil, Invalid("liaisons", "liaison %d appears twice", l.ID)
+			return nil, grid.Invalid("liaisons", "liaison %d appears twice", l.ID)
 		}
 		lo, hi := l.Min, l.Max
 		if o.Min != nil {
@@ -72,30 +73,30 @@ func newRebalanceModel(in RebalanceInput) (*rebalanceModel, error) {
 		}
 		switch {
 		case l.ID <= 0:
-			return nil, Invalid("liaisons", "liaison id %d must be positive", l.ID)
+			return nil, grid.Invalid("liaisons", "liaison id %d must be positive", l.ID)
 		case l.Min < 0 || l.Max < 0:
-			return nil, Invalid("liaisons", "liaison %s: capacity must not be negative", m.liaisonName(i))
+			return nil, grid.Invalid("liaisons", "liaison %s: capacity must not be negative", m.liaisonName(i))
 		case lo > hi && o.Min != nil:
-			return nil, Invalid("min", "min %d exceeds max %d of liaison %s", lo, hi, m.liaisonName(i))
+			return nil, grid.Invalid("min", "min %d exceeds max %d of liaison %s", lo, hi, m.liaisonName(i))
 		case lo > hi:
-			return nil, Invalid("max", "max %d is below min %d of liaison %s", hi, lo, m.liaisonName(i))
+			return nil, grid.Invalid("max", "max %d is below min %d of liaison %s", hi, lo, m.liaisonName(i))
 		}
 		if err := geo.ValidatePoint(l.Base); err != nil {
-			return nil, Invalid("liaisons", "liaison %s: base: %v", m.liaisonName(i), err)
+			return nil, grid.Invalid("liaisons", "liaison %s: base: %v", m.liaisonName(i), err)
 		}
 		m.minLoad[i], m.maxLoad[i] = lo, hi
 	}
 	for i, org := range m.orgs {
 		switch {
 		case i > 0 && m.orgs[i-1].ID == org.ID:
-			return nil, Invalid("organizations", "organization %d appears twice", org.ID)
+			return nil, grid.Invalid("organizations", "organization %d appears twice", org.ID)
 		case org.ID <= 0:
-			return nil, Invalid("organizations", "organization id %d must be positive", org.ID)
+			return nil, grid.Invalid("organizations", "organization id %d must be positive", org.ID)
 		case !slices.Contains(PriorityClasses(), org.Class):
-			return nil, Invalid("organizations", "organization %d: unknown priority class %q", org.ID, org.Class)
+			return nil, grid.Invalid("organizations", "organization %d: unknown priority class %q", org.ID, org.Class)
 		}
 		if err := geo.ValidatePoint(org.Location); err != nil {
-			return nil, Invalid("organizations", "organization %d: location: %v", org.ID, err)
+			return nil, grid.Invalid("organizations", "organization %d: location: %v", org.ID, err)
 		}
 	}
 	if err := m.setCurrent(in.Current); err != nil {
@@ -119,7 +120,7 @@ func newRebalanceModel(in RebalanceInput) (*rebalanceModel, error) {
 	return m, nil
 }
 
-func validateRebalanceOptions(o RebalanceOptions) error {
+func validateRebalanceOptions(o Options) error {
 	metres := []struct {
 		field string
 		value float64
@@ -133,24 +134,24 @@ func validateRebalanceOptions(o RebalanceOptions) error {
 	}
 	for _, f := range metres {
 		if math.IsNaN(f.value) || f.value < 0 || f.value > maxRebalanceMetres {
-			return Invalid(f.field, "must be between 0 and %g metres", float64(maxRebalanceMetres))
+			return grid.Invalid(f.field, "must be between 0 and %g metres", float64(maxRebalanceMetres))
 		}
 	}
 	switch {
 	case o.Min != nil && *o.Min < 0:
-		return Invalid("min", "must not be negative")
+		return grid.Invalid("min", "must not be negative")
 	case o.Max != nil && *o.Max < 0:
-		return Invalid("max", "must not be negative")
+		return grid.Invalid("max", "must not be negative")
 	case o.Min != nil && o.Max != nil && *o.Min > *o.Max:
-		return Invalid("min", "min %d exceeds max %d", *o.Min, *o.Max)
+		return grid.Invalid("min", "min %d exceeds max %d", *o.Min, *o.Max)
 	case o.CandidateLimit < 0:
-		return Invalid("candidate_limit", "must not be negative")
+		return grid.Invalid("candidate_limit", "must not be negative")
 	}
 	return nil
 }
 
 // setCurrent records the active assignments.
-func (m *rebalanceModel) setCurrent(pairs []RebalancePair) error {
+func (m *rebalanceModel) setCurrent(pairs []Pair) error {
 	m.current = make([]int32, len(m.orgs))
 	for i := range m.current {
 		m.current[i] = noLiaison
@@ -159,14 +160,14 @@ func (m *rebalanceModel) setCurrent(pairs []RebalancePair) error {
 	for _, p := range pairs {
 		o, ok := m.orgIndex(p.OrgID)
 		if !ok {
-			return Invalid("assignments", "assignment of unknown organization %d", p.OrgID)
+			return grid.Invalid("assignments", "assignment of unknown organization %d", p.OrgID)
 		}
 		l, ok := m.liaisonIndex(p.LiaisonID)
 		if !ok {
-			return Invalid("assignments", "organization %d is assigned to unknown liaison %d", p.OrgID, p.LiaisonID)
+			return grid.Invalid("assignments", "organization %d is assigned to unknown liaison %d", p.OrgID, p.LiaisonID)
 		}
 		if m.current[o] != noLiaison {
-			return Invalid("assignments", "organization %d has more than one active assignment", p.OrgID)
+			return grid.Invalid("assignments", "organization %d has more than one active assignment", p.OrgID)
 		}
 		m.current[o] = int32(l)
 		m.pinned[o] = p.Pinned
@@ -175,7 +176,7 @@ func (m *rebalanceModel) setCurrent(pairs []RebalancePair) error {
 }
 
 // readAssignment turns plan pairs into an assignment vector.
-func (m *rebalanceModel) readAssignment(pairs []RebalancePair) ([]int32, error) {
+func (m *rebalanceModel) readAssignment(pairs []Pair) ([]int32, error) {
 	assign := make([]int32, len(m.orgs))
 	seen := make([]bool, len(m.orgs))
 	for i := range assign {
@@ -184,10 +185,10 @@ func (m *rebalanceModel) readAssignment(pairs []RebalancePair) ([]int32, error) 
 	for _, p := range pairs {
 		o, ok := m.orgIndex(p.OrgID)
 		if !ok {
-			return nil, Invalid("assignment", "unknown organization %d", p.OrgID)
+			return nil, grid.Invalid("assignment", "unknown organization %d", p.OrgID)
 		}
 		if seen[o] {
-			return nil, Invalid("assignment", "organization %d appears twice", p.OrgID)
+			return nil, grid.Invalid("assignment", "organization %d appears twice", p.OrgID)
 		}
 		seen[o] = true
 		if p.LiaisonID == 0 {
@@ -195,7 +196,7 @@ func (m *rebalanceModel) readAssignment(pairs []RebalancePair) ([]int32, error) 
 		}
 		l, ok := m.liaisonIndex(p.LiaisonID)
 		if !ok {
-			return nil, Invalid("assignment", "organization %d is assigned to unknown liaison %d", p.OrgID, p.LiaisonID)
+			return nil, grid.Invalid("assignment", "organization %d is assigned to unknown liaison %d", p.OrgID, p.LiaisonID)
 		}
 		assign[o] = int32(l)
 	}
@@ -203,11 +204,11 @@ func (m *rebalanceModel) readAssignment(pairs []RebalancePair) ([]int32, error) 
 }
 
 func (m *rebalanceModel) orgIndex(id int64) (int, bool) {
-	return slices.BinarySearchFunc(m.orgs, id, func(o RebalanceOrg, id int64) int { return cmp.Compare(o.ID, id) })
+	return slices.BinarySearchFunc(m.orgs, id, func(o Org, id int64) int { return cmp.Compare(o.ID, id) })
 }
 
 func (m *rebalanceModel) liaisonIndex(id int64) (int, bool) {
-	return slices.BinarySearchFunc(m.liaisons, id, func(l RebalanceLiaison, id int64) int { return cmp.Compare(l.ID, id) })
+	return slices.BinarySearchFunc(m.liaisons, id, func(l Liaison, id int64) int { return cmp.Compare(l.ID, id) })
 }
 
 // allowed reports whether organization o may be paired with liaison l.
@@ -278,7 +279,7 @@ func (m *rebalanceModel) pinnedLoads() ([]int, error) {
 	}
 	for l, n := range load {
 		if n > m.maxLoad[l] {
-			return nil, &Error{Code: EInfeasible, Field: "max", Message: fmt.Sprintf(
+			return nil, &grid.Error{Code: grid.EInfeasible, Field: "max", Message: fmt.Sprintf(
 				"too many pinned organizations on liaison %s (%d > max %d)", m.liaisonName(l), n, m.maxLoad[l])}
 		}
 	}

@@ -1,4 +1,4 @@
-package grid
+package rebalance
 
 import (
 	"cmp"
@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"gridgis/grid"
 )
 
 // solve returns the optimal assignment vector, one liaison index (or
@@ -281,7 +283,7 @@ func (n *partNetwork) shortfall(pinned []int, stranded []bool) error {
 		minText = fmt.Sprintf("minimums adding up to %d", mins)
 	}
 	infeasible := func(format string, args ...any) error {
-		return &Error{Code: EInfeasible, Field: "min", Message: fmt.Sprintf(format, args...)}
+		return &grid.Error{Code: grid.EInfeasible, Field: "min", Message: fmt.Sprintf(format, args...)}
 	}
 	if len(x) == len(n.p.liaisons) && reach == len(n.orgs) {
 		if m.opts.KeepInGrid {

@@ -1,12 +1,14 @@
-package grid
+package rebalance
 
 import (
 	"cmp"
 	"fmt"
 	"slices"
+
+	"gridgis/grid"
 )
 
-// GreedyRebalance is the baseline that Rebalance is measured against: the
+// Greedy is the baseline that Solve is measured against: the
 // most urgent organizations first, each to its cheapest liaison with room
 // (or uncovered when that is cheaper), then each liaison below its minimum
 // takes the organizations that cost least to bring over, uncovered ones
@@ -14,7 +16,7 @@ import (
 // pins, bounds and bans, but not optimally: it looks only at each
 // organization's candidates (see CandidateLimit), and it can fail where an
 // exact plan exists, since it never moves chains of organizations.
-func GreedyRebalance(in RebalanceInput) (*RebalancePlan, error) {
+func Greedy(in Input) (*Plan, error) {
 	m, err := newRebalanceModel(in)
 	if err != nil {
 		return nil, err
@@ -86,7 +88,7 @@ func (m *rebalanceModel) greedy() ([]int32, error) {
 				}
 			}
 			if best < 0 {
-				return nil, &Error{Code: EInfeasible, Field: "min", Message: fmt.Sprintf(
+				return nil, &grid.Error{Code: grid.EInfeasible, Field: "min", Message: fmt.Sprintf(
 					"greedy: liaison %s stays below min %d", m.liaisonName(l), m.minLoad[l])}
 			}
 			if from := assign[best]; from != noLiaison {

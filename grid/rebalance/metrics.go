@@ -1,11 +1,11 @@
-package grid
+package rebalance
 
 import "math"
 
-// RebalanceMetrics describes one assignment of a RebalanceInput: the
+// Metrics describes one assignment of an Input: the
 // current one (a plan's Before) or a plan's (After). Distances are in
 // metres.
-type RebalanceMetrics struct {
+type Metrics struct {
 	// Objective is the assignment's cost under the input's options. A
 	// current assignment that breaks a liaison's bounds or crosses grids
 	// under KeepInGrid is not a plan, but is still measured.
@@ -45,20 +45,20 @@ type ClassCoverage struct {
 // in pairs, or with LiaisonID 0, are uncovered) against in: moves are
 // counted from in.Current. Measure(in.Current) describes the current
 // state.
-func (in RebalanceInput) Measure(pairs []RebalancePair) (RebalanceMetrics, error) {
+func (in Input) Measure(pairs []Pair) (Metrics, error) {
 	m, err := newRebalanceModel(in)
 	if err != nil {
-		return RebalanceMetrics{}, err
+		return Metrics{}, err
 	}
 	assign, err := m.readAssignment(pairs)
 	if err != nil {
-		return RebalanceMetrics{}, err
+		return Metrics{}, err
 	}
 	return m.measure(assign), nil
 }
 
-func (m *rebalanceModel) measure(assign []int32) RebalanceMetrics {
-	r := RebalanceMetrics{ByClass: make(map[PriorityClass]ClassCoverage)}
+func (m *rebalanceModel) measure(assign []int32) Metrics {
+	r := Metrics{ByClass: make(map[PriorityClass]ClassCoverage)}
 	for _, c := range PriorityClasses() {
 		r.ByClass[c] = ClassCoverage{}
 	}
@@ -108,22 +108,22 @@ func (m *rebalanceModel) measure(assign []int32) RebalanceMetrics {
 }
 
 // plan turns an assignment vector into a plan.
-func (m *rebalanceModel) plan(assign []int32) *RebalancePlan {
-	p := &RebalancePlan{
-		Assignment: make([]RebalancePair, len(m.orgs)),
-		Moves:      []RebalanceMove{},
+func (m *rebalanceModel) plan(assign []int32) *Plan {
+	p := &Plan{
+		Assignment: make([]Pair, len(m.orgs)),
+		Moves:      []Move{},
 		Before:     m.measure(m.current),
 		After:      m.measure(assign),
 	}
 	for o, l := range assign {
-		pair := RebalancePair{OrgID: m.orgs[o].ID}
+		pair := Pair{OrgID: m.orgs[o].ID}
 		if l != noLiaison {
 			pair.LiaisonID = m.liaisons[l].ID
 			pair.Pinned = m.pinned[o] && l == m.current[o]
 		}
 		p.Assignment[o] = pair
 		if cur := m.current[o]; l != cur {
-			move := RebalanceMove{OrgID: m.orgs[o].ID, ToLiaisonID: pair.LiaisonID}
+			move := Move{OrgID: m.orgs[o].ID, ToLiaisonID: pair.LiaisonID}
 			if cur != noLiaison {
 				move.FromLiaisonID = m.liaisons[cur].ID
 			}

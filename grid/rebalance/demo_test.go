@@ -1,18 +1,18 @@
-package grid_test
+package rebalance_test
 
 import (
 	"testing"
 	"time"
 
-	"gridgis/grid"
 	"gridgis/grid/demo"
+	"gridgis/grid/rebalance"
 )
 
 // demoInput builds the rebalancing input of the demo zone with scale
 // copies of its organizations and liaisons, as the database would hold
 // it after `gridgis seed --demo --scale N`: active assignments with their
 // pins, and each organization's class from its open requests.
-func demoInput(tb testing.TB, scale int) grid.RebalanceInput {
+func demoInput(tb testing.TB, scale int) rebalance.Input {
 	tb.Helper()
 	ds := demo.Generate(demo.Options{Now: time.Date(2026, 3, 15, 10, 0, 0, 0, time.UTC), Scale: scale})
 	return ds.RebalanceInput()
@@ -20,7 +20,7 @@ func demoInput(tb testing.TB, scale int) grid.RebalanceInput {
 
 func TestRebalanceDemo(t *testing.T) {
 	in := demoInput(t, 2)
-	plan, err := grid.Rebalance(in)
+	plan, err := rebalance.Solve(in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestRebalanceDemo(t *testing.T) {
 			t.Errorf("pinned organization %d: %+v, want liaison %d", p.OrgID, p, l)
 		}
 	}
-	greedy, err := grid.GreedyRebalance(in)
+	greedy, err := rebalance.Greedy(in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,12 +56,12 @@ func TestRebalanceDemo(t *testing.T) {
 	// The candidate limit changes the speed, never the plan's cost.
 	for _, k := range []int{0, 1, 4} {
 		in.Options.CandidateLimit = k
-		p, err := grid.Rebalance(in)
+		p, err := rebalance.Solve(in)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if p.Objective != plan.Objective {
-			t.Errorf("candidate limit %d: objective %.2f, with %d: %.2f", k, p.Objective, grid.DefaultCandidateLimit, plan.Objective)
+			t.Errorf("candidate limit %d: objective %.2f, with %d: %.2f", k, p.Objective, rebalance.DefaultCandidateLimit, plan.Objective)
 		}
 	}
 	t.Logf("before %+v", before)

@@ -1,4 +1,4 @@
-package grid
+package rebalance
 
 import (
 	"cmp"
@@ -16,6 +16,8 @@ import (
 	orbgeo "github.com/paulmach/orb/geo"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/optimize/convex/lp"
+
+	"gridgis/grid"
 )
 
 // The test zone's origin, near the demo zone's.
@@ -31,30 +33,30 @@ func intp(v int) *int { return &v }
 // randomInput draws a small instance: one or two grids, liaisons with
 // small random bounds, organizations of every class, current assignments
 // with a few pins, and options that vary everything the model has.
-func randomInput(rng *rand.Rand, maxOrgs, maxLiaisons int) RebalanceInput {
+func randomInput(rng *rand.Rand, maxOrgs, maxLiaisons int) Input {
 	grids := 1 + rng.IntN(2)
-	in := RebalanceInput{
+	in := Input{
 		GridNames: map[int64]string{1: "新材料", 2: "新能源"},
-		Options:   DefaultRebalanceOptions(),
+		Options:   DefaultOptions(),
 	}
 	pick := func(xs ...float64) float64 { return xs[rng.IntN(len(xs))] }
 	for i := range 1 + rng.IntN(maxLiaisons) {
 		lo := rng.IntN(3)
-		in.Liaisons = append(in.Liaisons, RebalanceLiaison{
+		in.Liaisons = append(in.Liaisons, Liaison{
 			ID: int64(10 + 3*i), Name: string(rune('A' + i)), GridID: int64(1 + rng.IntN(grids)),
 			Base: at(rng.Float64()*4000, rng.Float64()*3000), Min: lo, Max: lo + rng.IntN(3),
 		})
 	}
 	classes := PriorityClasses()
 	for i := range rng.IntN(maxOrgs + 1) {
-		o := RebalanceOrg{
+		o := Org{
 			ID: int64(100 + 7*i), GridID: int64(1 + rng.IntN(grids)),
 			Location: at(rng.Float64()*4000, rng.Float64()*3000), Class: classes[rng.IntN(len(classes))],
 		}
 		in.Orgs = append(in.Orgs, o)
 		if rng.IntN(5) < 3 {
 			l := in.Liaisons[rng.IntN(len(in.Liaisons))]
-			in.Current = append(in.Current, RebalancePair{OrgID: o.ID, LiaisonID: l.ID, Pinned: rng.IntN(7) == 0})
+			in.Current = append(in.Current, Pair{OrgID: o.ID, LiaisonID: l.ID, Pinned: rng.IntN(7) == 0})
 		}
 	}
 	o := &in.Options
@@ -195,7 +197,7 @@ func bruteForce(m *rebalanceModel) (int64, bool) {
 }
 
 // checkPlan verifies a plan against the input from first principles.
-func checkPlan(t *testing.T, in RebalanceInput, p *RebalancePlan) {
+func checkPlan(t *testing.T, in Input, p *Plan) {
 	t.Helper()
 	m, err := newRebalanceModel(in)
 	if err != nil {
@@ -204,7 +206,7 @@ func checkPlan(t *testing.T, in RebalanceInput, p *RebalancePlan) {
 	if len(p.Assignment) != len(m.orgs) {
 		t.Fatalf("plan has %d organizations, input %d", len(p.Assignment), len(m.orgs))
 	}
-	current := make(map[int64]RebalancePair)
+	current := make(map[int64]Pair)
 	for _, c := range in.Current {
 		current[c.OrgID] = c
 	}
@@ -254,13 +256,13 @@ func TestRebalanceMatchesLP(t *testing.T) {
 			t.Fatalf("trial %d: %v", trial, err)
 		}
 		want, ok := lpOptimum(t, m)
-		plan, err := Rebalance(in)
+		plan, err := Solve(in)
 		if !ok {
 			infeasible++
-			if ErrorCode(err) != EInfeasible {
-				t.Fatalf("trial %d: LP infeasible, Rebalance: %v, %v", trial, plan, err)
+			if grid.ErrorCode(err) != grid.EInfeasible {
+				t.Fatalf("trial %d: LP infeasible, Solve: %v, %v", trial, plan, err)
 			}
-			if _, err := GreedyRebalance(in); err == nil {
+			if _, err := Greedy(in); err == nil {
 				t.Fatalf("trial %d: greedy found a plan for an infeasible instance", trial)
 			}
 			checkInfeasible(t, m, err)
@@ -268,13 +270,13 @@ func TestRebalanceMatchesLP(t *testing.T) {
 		}
 		feasible++
 		if err != nil {
-			t.Fatalf("trial %d: LP optimum %d, Rebalance: %v", trial, want, err)
+			t.Fatalf("trial %d: LP optimum %d, Solve: %v", trial, want, err)
 		}
 		checkPlan(t, in, plan)
 		if got := centimetres(plan.Objective); got != want {
 			t.Fatalf("trial %d: objective %d cm, LP optimum %d cm", trial, got, want)
 		}
-		greedy, err := GreedyRebalance(in)
+		greedy, err := Greedy(in)
 		if err != nil {
 			greedyFailed++
 			continue
@@ -301,7 +303,7 @@ func checkInfeasible(t *testing.T, m *rebalanceModel, err error) {
 	pinnedMessage := regexp.MustCompile(`^too many pinned organizations on liaison (\S+) \((\d+) > max (\d+)\)$`)
 	wholeMessage := regexp.MustCompile(`^(?:grid (\S+)|the zone) has (\d+) organizations? for (\d+) liaisons? with (?:min (\d+)|minimums adding up to (\d+))$`)
 	someMessage := regexp.MustCompile(`^liaisons? ([^,]+(?:, [^,]+)*) needs? (\d+) more organizations? to reach their minimum \((?:min (\d+)|minimums adding up to (\d+))\) but only (\d+) can be assigned to them$`)
-	var e *Error
+	var e *grid.Error
 	if !errors.As(err, &e) {
 		t.Fatalf("not an *Error: %v", err)
 	}
@@ -407,16 +409,16 @@ func TestRebalanceMatchesBruteForce(t *testing.T) {
 		if _, err := m.pinnedLoads(); err != nil {
 			ok = false
 		}
-		plan, err := Rebalance(in)
+		plan, err := Solve(in)
 		if !ok {
-			if ErrorCode(err) != EInfeasible {
-				t.Fatalf("trial %d: no assignment exists, Rebalance: %v", trial, err)
+			if grid.ErrorCode(err) != grid.EInfeasible {
+				t.Fatalf("trial %d: no assignment exists, Solve: %v", trial, err)
 			}
 			continue
 		}
 		feasible++
 		if err != nil {
-			t.Fatalf("trial %d: best %d cm, Rebalance: %v", trial, want, err)
+			t.Fatalf("trial %d: best %d cm, Solve: %v", trial, want, err)
 		}
 		checkPlan(t, in, plan)
 		if got := centimetres(plan.Objective); got != want {
@@ -432,7 +434,7 @@ func TestRebalanceDeterministic(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 8))
 	for trial := range 100 {
 		in := randomInput(rng, 30, 6)
-		want, wantErr := Rebalance(in)
+		want, wantErr := Solve(in)
 		shuffled := in
 		shuffled.Liaisons = slices.Clone(in.Liaisons)
 		shuffled.Orgs = slices.Clone(in.Orgs)
@@ -440,7 +442,7 @@ func TestRebalanceDeterministic(t *testing.T) {
 		rng.Shuffle(len(shuffled.Liaisons), reflect.Swapper(shuffled.Liaisons))
 		rng.Shuffle(len(shuffled.Orgs), reflect.Swapper(shuffled.Orgs))
 		rng.Shuffle(len(shuffled.Current), reflect.Swapper(shuffled.Current))
-		got, gotErr := Rebalance(shuffled)
+		got, gotErr := Solve(shuffled)
 		if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(gotErr, wantErr) {
 			t.Fatalf("trial %d: shuffled input gives another plan:\n%+v, %v\nwant\n%+v, %v", trial, got, gotErr, want, wantErr)
 		}
@@ -449,20 +451,20 @@ func TestRebalanceDeterministic(t *testing.T) {
 
 // twoGrids is a hand-made zone on a line running east: grid 1 holds
 // liaisons A (at 0 m) and B (at 3000 m), grid 2 liaison C (at 6000 m).
-func twoGrids() RebalanceInput {
-	in := RebalanceInput{
+func twoGrids() Input {
+	in := Input{
 		GridNames: map[int64]string{1: "新材料", 2: "新能源"},
-		Liaisons: []RebalanceLiaison{
+		Liaisons: []Liaison{
 			{ID: 1, Name: "张三", GridID: 1, Base: at(0, 0), Min: 0, Max: 8},
 			{ID: 2, Name: "李四", GridID: 1, Base: at(3000, 0), Min: 0, Max: 8},
 			{ID: 3, Name: "王五", GridID: 2, Base: at(6000, 0), Min: 0, Max: 8},
 		},
-		Options: DefaultRebalanceOptions(),
+		Options: DefaultOptions(),
 	}
 	return in
 }
 
-func liaisonOf(p *RebalancePlan, org int64) int64 {
+func liaisonOf(p *Plan, org int64) int64 {
 	for _, a := range p.Assignment {
 		if a.OrgID == org {
 			return a.LiaisonID
@@ -486,10 +488,10 @@ func TestRebalanceStability(t *testing.T) {
 		{2000, 0, 2},
 	} {
 		in := twoGrids()
-		in.Orgs = []RebalanceOrg{{ID: 7, GridID: 1, Location: at(c.east, 0), Class: ClassEnterprise}}
-		in.Current = []RebalancePair{{OrgID: 7, LiaisonID: 1}}
+		in.Orgs = []Org{{ID: 7, GridID: 1, Location: at(c.east, 0), Class: ClassEnterprise}}
+		in.Current = []Pair{{OrgID: 7, LiaisonID: 1}}
 		in.Options.Stability = c.stability
-		p, err := Rebalance(in)
+		p, err := Solve(in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -509,8 +511,8 @@ func TestRebalanceStability(t *testing.T) {
 func TestRebalanceKeepInGrid(t *testing.T) {
 	// Organization 7 of grid 1 sits next to C of grid 2.
 	in := twoGrids()
-	in.Orgs = []RebalanceOrg{{ID: 7, GridID: 1, Location: at(5900, 0), Class: ClassEnterprise}}
-	p, err := Rebalance(in)
+	in.Orgs = []Org{{ID: 7, GridID: 1, Location: at(5900, 0), Class: ClassEnterprise}}
+	p, err := Solve(in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -520,7 +522,7 @@ func TestRebalanceKeepInGrid(t *testing.T) {
 	// Allowed across grids: C is 100 m away plus a 5000 m penalty, B is
 	// 2900 m away; then with a smaller penalty C wins.
 	in.Options.KeepInGrid = false
-	p, err = Rebalance(in)
+	p, err = Solve(in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -528,7 +530,7 @@ func TestRebalanceKeepInGrid(t *testing.T) {
 		t.Errorf("penalty 5000: liaison %d, want B", got)
 	}
 	in.Options.CrossGridPenalty = 1000
-	p, err = Rebalance(in)
+	p, err = Solve(in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -538,8 +540,8 @@ func TestRebalanceKeepInGrid(t *testing.T) {
 	// With only C in reach of its grid, KeepInGrid leaves it uncovered.
 	in = twoGrids()
 	in.Liaisons = in.Liaisons[2:]
-	in.Orgs = []RebalanceOrg{{ID: 7, GridID: 1, Location: at(5900, 0), Class: ClassOpenRequests}}
-	p, err = Rebalance(in)
+	in.Orgs = []Org{{ID: 7, GridID: 1, Location: at(5900, 0), Class: ClassOpenRequests}}
+	p, err = Solve(in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -554,33 +556,33 @@ func TestRebalancePins(t *testing.T) {
 	// must leave organization 8, also nearest to A, to B.
 	in := twoGrids()
 	in.Liaisons[0].Max = 1
-	in.Orgs = []RebalanceOrg{
+	in.Orgs = []Org{
 		{ID: 7, GridID: 2, Location: at(3000, 100), Class: ClassEnterprise},
 		{ID: 8, GridID: 1, Location: at(100, 0), Class: ClassEnterprise},
 	}
-	in.Current = []RebalancePair{{OrgID: 7, LiaisonID: 1, Pinned: true}}
-	p, err := Rebalance(in)
+	in.Current = []Pair{{OrgID: 7, LiaisonID: 1, Pinned: true}}
+	p, err := Solve(in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []RebalancePair{{OrgID: 7, LiaisonID: 1, Pinned: true}, {OrgID: 8, LiaisonID: 2}}
+	want := []Pair{{OrgID: 7, LiaisonID: 1, Pinned: true}, {OrgID: 8, LiaisonID: 2}}
 	if !reflect.DeepEqual(p.Assignment, want) {
 		t.Errorf("assignment %v, want %v", p.Assignment, want)
 	}
 	if p.After.CrossGrid != 1 {
 		t.Errorf("cross-grid pairs %d, want the pinned one", p.After.CrossGrid)
 	}
-	wantMoves := []RebalanceMove{{OrgID: 8, FromLiaisonID: 0, ToLiaisonID: 2}}
+	wantMoves := []Move{{OrgID: 8, FromLiaisonID: 0, ToLiaisonID: 2}}
 	if !reflect.DeepEqual(p.Moves, wantMoves) {
 		t.Errorf("moves %v, want %v", p.Moves, wantMoves)
 	}
 }
 
 func TestRebalanceInfeasible(t *testing.T) {
-	orgsIn := func(grid int64, n int) []RebalanceOrg {
-		var out []RebalanceOrg
+	orgsIn := func(grid int64, n int) []Org {
+		var out []Org
 		for i := range n {
-			out = append(out, RebalanceOrg{ID: grid*100 + int64(i), GridID: grid, Location: at(float64(100*i), 50), Class: ClassOther})
+			out = append(out, Org{ID: grid*100 + int64(i), GridID: grid, Location: at(float64(100*i), 50), Class: ClassOther})
 		}
 		return out
 	}
@@ -588,15 +590,15 @@ func TestRebalanceInfeasible(t *testing.T) {
 		in := twoGrids()
 		in.Orgs = append(orgsIn(1, 4), orgsIn(2, 9)...)
 		in.Options.Min = intp(5)
-		_, err := Rebalance(in)
+		_, err := Solve(in)
 		wantInfeasible(t, err, "min", "grid 新材料 has 4 organizations for 2 liaisons with min 5")
 	})
 	t.Run("grid with pins", func(t *testing.T) {
 		in := twoGrids()
 		in.Orgs = append(orgsIn(1, 8), orgsIn(2, 9)...)
-		in.Current = []RebalancePair{{OrgID: 100, LiaisonID: 1, Pinned: true}, {OrgID: 101, LiaisonID: 1, Pinned: true}}
+		in.Current = []Pair{{OrgID: 100, LiaisonID: 1, Pinned: true}, {OrgID: 101, LiaisonID: 1, Pinned: true}}
 		in.Options.Min = intp(5)
-		_, err := Rebalance(in)
+		_, err := Solve(in)
 		wantInfeasible(t, err, "min", "grid 新材料 has 8 organizations for 2 liaisons with min 5")
 	})
 	t.Run("zone", func(t *testing.T) {
@@ -604,18 +606,18 @@ func TestRebalanceInfeasible(t *testing.T) {
 		in.Orgs = append(orgsIn(1, 4), orgsIn(2, 9)...)
 		in.Options.KeepInGrid = false
 		in.Options.Min = intp(5)
-		_, err := Rebalance(in)
+		_, err := Solve(in)
 		wantInfeasible(t, err, "min", "the zone has 13 organizations for 3 liaisons with min 5")
 	})
 	t.Run("pins over max", func(t *testing.T) {
 		in := twoGrids()
 		in.Orgs = orgsIn(1, 9)
 		for _, o := range in.Orgs {
-			in.Current = append(in.Current, RebalancePair{OrgID: o.ID, LiaisonID: 1, Pinned: true})
+			in.Current = append(in.Current, Pair{OrgID: o.ID, LiaisonID: 1, Pinned: true})
 		}
-		_, err := Rebalance(in)
+		_, err := Solve(in)
 		wantInfeasible(t, err, "max", "too many pinned organizations on liaison 张三 (9 > max 8)")
-		_, err = GreedyRebalance(in)
+		_, err = Greedy(in)
 		wantInfeasible(t, err, "max", "too many pinned organizations on liaison 张三 (9 > max 8)")
 	})
 	t.Run("some liaisons", func(t *testing.T) {
@@ -623,64 +625,64 @@ func TestRebalanceInfeasible(t *testing.T) {
 		in := twoGrids()
 		in.Options.KeepInGrid = false
 		in.Orgs = orgsIn(1, 6)
-		in.Current = []RebalancePair{
+		in.Current = []Pair{
 			{OrgID: 102, LiaisonID: 2, Pinned: true}, {OrgID: 103, LiaisonID: 2, Pinned: true},
 			{OrgID: 104, LiaisonID: 3, Pinned: true}, {OrgID: 105, LiaisonID: 3, Pinned: true},
 		}
 		in.Liaisons[0].Min = 3
-		_, err := Rebalance(in)
+		_, err := Solve(in)
 		wantInfeasible(t, err, "min", "liaison 张三 needs 3 more organizations to reach their minimum (min 3) but only 2 can be assigned to them")
 	})
 }
 
 func wantInfeasible(t *testing.T, err error, field, msg string) {
 	t.Helper()
-	var e *Error
-	if !errors.As(err, &e) || e.Code != EInfeasible || e.Field != field || e.Message != msg {
-		t.Errorf("error %v, want %s on %s: %q", err, EInfeasible, field, msg)
+	var e *grid.Error
+	if !errors.As(err, &e) || e.Code != grid.EInfeasible || e.Field != field || e.Message != msg {
+		t.Errorf("error %v, want %s on %s: %q", err, grid.EInfeasible, field, msg)
 	}
 }
 
 func TestRebalanceInvalid(t *testing.T) {
 	for _, c := range []struct {
 		name   string
-		change func(in *RebalanceInput)
+		change func(in *Input)
 		field  string
 		text   string
 	}{
-		{"options min over max", func(in *RebalanceInput) { in.Options.Min, in.Options.Max = intp(6), intp(5) }, "min", "exceeds"},
-		{"min over a liaison's max", func(in *RebalanceInput) { in.Options.Min = intp(9) }, "min", "张三"},
-		{"liaison max under min", func(in *RebalanceInput) { in.Liaisons[1].Min = 9 }, "max", "李四"},
-		{"negative min", func(in *RebalanceInput) { in.Options.Min = intp(-1) }, "min", "negative"},
-		{"negative weight", func(in *RebalanceInput) { in.Options.Weights.Enterprise = -1 }, "weights.enterprise", "between"},
-		{"NaN stability", func(in *RebalanceInput) { in.Options.Stability = math.NaN() }, "stability", "between"},
-		{"huge penalty", func(in *RebalanceInput) { in.Options.CrossGridPenalty = 1e12 }, "cross_grid_penalty", "between"},
-		{"negative candidate limit", func(in *RebalanceInput) { in.Options.CandidateLimit = -3 }, "candidate_limit", "negative"},
-		{"duplicate liaison", func(in *RebalanceInput) { in.Liaisons[2].ID = 1 }, "liaisons", "twice"},
-		{"duplicate organization", func(in *RebalanceInput) { in.Orgs[1].ID = 7 }, "organizations", "twice"},
-		{"bad class", func(in *RebalanceInput) { in.Orgs[0].Class = "vip" }, "organizations", "priority class"},
-		{"bad location", func(in *RebalanceInput) { in.Orgs[0].Location = orb.Point{200, 0} }, "organizations", "longitude"},
-		{"zero id", func(in *RebalanceInput) { in.Liaisons[0].ID = 0 }, "liaisons", "positive"},
-		{"unknown liaison", func(in *RebalanceInput) { in.Current[0].LiaisonID = 99 }, "assignments", "unknown liaison 99"},
-		{"unknown organization", func(in *RebalanceInput) { in.Current[0].OrgID = 99 }, "assignments", "unknown organization 99"},
-		{"two assignments", func(in *RebalanceInput) {
-			in.Current = append(in.Current, RebalancePair{OrgID: 7, LiaisonID: 2})
+		{"options min over max", func(in *Input) { in.Options.Min, in.Options.Max = intp(6), intp(5) }, "min", "exceeds"},
+		{"min over a liaison's max", func(in *Input) { in.Options.Min = intp(9) }, "min", "张三"},
+		{"liaison max under min", func(in *Input) { in.Liaisons[1].Min = 9 }, "max", "李四"},
+		{"negative min", func(in *Input) { in.Options.Min = intp(-1) }, "min", "negative"},
+		{"negative weight", func(in *Input) { in.Options.Weights.Enterprise = -1 }, "weights.enterprise", "between"},
+		{"NaN stability", func(in *Input) { in.Options.Stability = math.NaN() }, "stability", "between"},
+		{"huge penalty", func(in *Input) { in.Options.CrossGridPenalty = 1e12 }, "cross_grid_penalty", "between"},
+		{"negative candidate limit", func(in *Input) { in.Options.CandidateLimit = -3 }, "candidate_limit", "negative"},
+		{"duplicate liaison", func(in *Input) { in.Liaisons[2].ID = 1 }, "liaisons", "twice"},
+		{"duplicate organization", func(in *Input) { in.Orgs[1].ID = 7 }, "organizations", "twice"},
+		{"bad class", func(in *Input) { in.Orgs[0].Class = "vip" }, "organizations", "priority class"},
+		{"bad location", func(in *Input) { in.Orgs[0].Location = orb.Point{200, 0} }, "organizations", "longitude"},
+		{"zero id", func(in *Input) { in.Liaisons[0].ID = 0 }, "liaisons", "positive"},
+		{"unknown liaison", func(in *Input) { in.Current[0].LiaisonID = 99 }, "assignments", "unknown liaison 99"},
+		{"unknown organization", func(in *Input) { in.Current[0].OrgID = 99 }, "assignments", "unknown organization 99"},
+		{"two assignments", func(in *Input) {
+			in.Current = append(in.Current, Pair{OrgID: 7, LiaisonID: 2})
 		}, "assignments", "more than one"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			in := twoGrids()
-			in.Orgs = []RebalanceOrg{
+			in.Orgs = []Org{
 				{ID: 7, GridID: 1, Location: at(10, 10), Class: ClassOther},
 				{ID: 8, GridID: 1, Location: at(20, 10), Class: ClassOther},
 			}
-			in.Current = []RebalancePair{{OrgID: 7, LiaisonID: 1}}
+			in.Current = []Pair{{OrgID: 7, LiaisonID: 1}}
 			c.change(&in)
-			_, err := Rebalance(in)
-			var e *Error
-			if !errors.As(err, &e) || e.Code != EInvalid || e.Field != c.field || !strings.Contains(e.Message, c.text) {
+			_, err := Solve(in)
+			var e *grid.Error
+			if !errors.As(err, &e) || e.Code != grid.EInvalid || e.Field != c.field || !strings.Contains(e.Message, c.text) {
 				t.Errorf("error %v, want invalid %s mentioning %q", err, c.field, c.text)
 			}
-			if _, err := in.Measure(nil); ErrorCode(err) != EInvalid {
+			if _, err := in.Measure(nil); grid.ErrorCode(err) != grid.EInvalid {
 				t.Errorf("Measure: %v, want invalid", err)
 			}
 		})
@@ -691,7 +693,7 @@ func TestRebalanceMetrics(t *testing.T) {
 	in := twoGrids()
 	in.Options.Min = intp(1)
 	in.Options.Max = intp(2)
-	in.Orgs = []RebalanceOrg{
+	in.Orgs = []Org{
 		{ID: 7, GridID: 1, Location: at(0, 400), Class: ClassOpenRequests},
 		{ID: 8, GridID: 1, Location: at(0, 300), Class: ClassKeyEnterprise},
 		{ID: 9, GridID: 1, Location: at(0, 200), Class: ClassEnterprise},
@@ -699,7 +701,7 @@ func TestRebalanceMetrics(t *testing.T) {
 		{ID: 11, GridID: 2, Location: at(6000, 500), Class: ClassOther},
 	}
 	// Now A carries three (over max), B none (under min), C one.
-	in.Current = []RebalancePair{{7, 1, false}, {8, 1, false}, {9, 1, false}, {10, 3, false}}
+	in.Current = []Pair{{7, 1, false}, {8, 1, false}, {9, 1, false}, {10, 3, false}}
 	before, err := in.Measure(in.Current)
 	if err != nil {
 		t.Fatal(err)
@@ -707,7 +709,7 @@ func TestRebalanceMetrics(t *testing.T) {
 	longest := orbgeo.Distance(at(0, 0), at(0, 400))
 	total := centimetres(longest) + centimetres(orbgeo.Distance(at(0, 0), at(0, 300))) +
 		centimetres(orbgeo.Distance(at(0, 0), at(0, 200))) + centimetres(orbgeo.Distance(at(6000, 0), at(6000, 100)))
-	want := RebalanceMetrics{
+	want := Metrics{
 		LoadMin: 0, LoadMax: 3, LoadSpread: 3, UnderMin: 1, OverMax: 1,
 		TotalDistance: metres(total), LongestDistance: metres(centimetres(longest)),
 		Covered: 4, Uncovered: 1,
@@ -721,7 +723,7 @@ func TestRebalanceMetrics(t *testing.T) {
 		t.Errorf("before:\n%+v\nwant\n%+v", before, want)
 	}
 
-	p, err := Rebalance(in)
+	p, err := Solve(in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -730,7 +732,7 @@ func TestRebalanceMetrics(t *testing.T) {
 	}
 	// A's farthest organization goes to B, since its detour is the
 	// shortest, and C takes organization 11.
-	wantMoves := []RebalanceMove{{7, 1, 2}, {11, 0, 3}}
+	wantMoves := []Move{{7, 1, 2}, {11, 0, 3}}
 	if !reflect.DeepEqual(p.Moves, wantMoves) {
 		t.Errorf("moves %v, want %v", p.Moves, wantMoves)
 	}
@@ -815,18 +817,18 @@ func TestRebalanceFingerprint(t *testing.T) {
 	if got := same.Fingerprint(); got != want {
 		t.Errorf("reordered and renamed: fingerprint %s, want %s", got, want)
 	}
-	for name, change := range map[string]func(in *RebalanceInput){
-		"base":      func(in *RebalanceInput) { in.Liaisons[0].Base[0] += 1e-6 },
-		"capacity":  func(in *RebalanceInput) { in.Liaisons[0].Max++ },
-		"location":  func(in *RebalanceInput) { in.Orgs[0].Location[1] += 1e-6 },
-		"grid":      func(in *RebalanceInput) { in.Orgs[0].GridID += 10 },
-		"class":     func(in *RebalanceInput) { in.Orgs[0].Class = ClassOpenRequests + "x" },
-		"pin":       func(in *RebalanceInput) { in.Current[0].Pinned = !in.Current[0].Pinned },
-		"liaison":   func(in *RebalanceInput) { in.Current[0].LiaisonID, in.Current[1].LiaisonID = 999, 998 },
-		"unassign":  func(in *RebalanceInput) { in.Current = in.Current[1:] },
-		"min":       func(in *RebalanceInput) { in.Options.Min = intp(7) },
-		"stability": func(in *RebalanceInput) { in.Options.Stability += 0.5 },
-		"weights":   func(in *RebalanceInput) { in.Options.Weights.Other++ },
+	for name, change := range map[string]func(in *Input){
+		"base":      func(in *Input) { in.Liaisons[0].Base[0] += 1e-6 },
+		"capacity":  func(in *Input) { in.Liaisons[0].Max++ },
+		"location":  func(in *Input) { in.Orgs[0].Location[1] += 1e-6 },
+		"grid":      func(in *Input) { in.Orgs[0].GridID += 10 },
+		"class":     func(in *Input) { in.Orgs[0].Class = ClassOpenRequests + "x" },
+		"pin":       func(in *Input) { in.Current[0].Pinned = !in.Current[0].Pinned },
+		"liaison":   func(in *Input) { in.Current[0].LiaisonID, in.Current[1].LiaisonID = 999, 998 },
+		"unassign":  func(in *Input) { in.Current = in.Current[1:] },
+		"min":       func(in *Input) { in.Options.Min = intp(7) },
+		"stability": func(in *Input) { in.Options.Stability += 0.5 },
+		"weights":   func(in *Input) { in.Options.Weights.Other++ },
 	} {
 		changed := in
 		changed.Liaisons = slices.Clone(in.Liaisons)
@@ -856,22 +858,22 @@ func TestDistanceMatchesOrb(t *testing.T) {
 
 func TestOrgPriority(t *testing.T) {
 	for _, c := range []struct {
-		org  Org
+		org  grid.Org
 		open int
 		want PriorityClass
 	}{
-		{Org{Kind: KindSocial}, 2, ClassOpenRequests},
-		{Org{Kind: KindEnterprise, HighTech: true}, 0, ClassKeyEnterprise},
-		{Org{Kind: KindEnterprise, Specialized: true}, 0, ClassKeyEnterprise},
-		{Org{Kind: KindEnterprise}, 0, ClassEnterprise},
-		{Org{Kind: KindNewEconomic}, 0, ClassOther},
-		{Org{Kind: KindSocial}, 0, ClassOther},
+		{grid.Org{Kind: grid.KindSocial}, 2, ClassOpenRequests},
+		{grid.Org{Kind: grid.KindEnterprise, HighTech: true}, 0, ClassKeyEnterprise},
+		{grid.Org{Kind: grid.KindEnterprise, Specialized: true}, 0, ClassKeyEnterprise},
+		{grid.Org{Kind: grid.KindEnterprise}, 0, ClassEnterprise},
+		{grid.Org{Kind: grid.KindNewEconomic}, 0, ClassOther},
+		{grid.Org{Kind: grid.KindSocial}, 0, ClassOther},
 	} {
 		if got := OrgPriority(c.org, c.open); got != c.want {
 			t.Errorf("OrgPriority(%+v, %d) = %s, want %s", c.org, c.open, got, c.want)
 		}
 	}
-	o := DefaultRebalanceOptions().Weights
+	o := DefaultOptions().Weights
 	if !(o.Of(ClassOpenRequests) > o.Of(ClassKeyEnterprise) && o.Of(ClassKeyEnterprise) > o.Of(ClassEnterprise) &&
 		o.Of(ClassEnterprise) > o.Of(ClassOther)) {
 		t.Errorf("default weights out of order: %+v", o)

@@ -1,4 +1,4 @@
-package grid
+package rebalance
 
 import (
 	"cmp"
@@ -8,12 +8,9 @@ import (
 	"slices"
 
 	"github.com/paulmach/orb"
-)
 
-// EInfeasible is the code of a rebalancing request that no plan can meet:
-// too few organizations for the liaisons' minimum load, or more pinned
-// organizations than a liaison may carry. The message says which.
-const EInfeasible = "infeasible"
+	"gridgis/grid"
+)
 
 // PriorityClass says how much an organization needs a liaison; leaving it
 // uncovered costs its class's weight.
@@ -35,13 +32,13 @@ func PriorityClasses() []PriorityClass {
 // OrgPriority returns the priority class of o, which has openRequests
 // requests not yet verified or rejected. The high-tech and specialized
 // flags are enterprise certifications, so they count whatever o's kind.
-func OrgPriority(o Org, openRequests int) PriorityClass {
+func OrgPriority(o grid.Org, openRequests int) PriorityClass {
 	switch {
 	case openRequests > 0:
 		return ClassOpenRequests
 	case o.HighTech || o.Specialized:
 		return ClassKeyEnterprise
-	case o.Kind == KindEnterprise:
+	case o.Kind == grid.KindEnterprise:
 		return ClassEnterprise
 	default:
 		return ClassOther
@@ -72,10 +69,10 @@ func (w PriorityWeights) Of(c PriorityClass) float64 {
 	}
 }
 
-// RebalanceOptions tunes a rebalancing. Start from DefaultRebalanceOptions
+// Options tunes a rebalancing. Start from DefaultOptions
 // and change what the admin asked for: a zero Stability or
 // CrossGridPenalty means zero, not the default.
-type RebalanceOptions struct {
+type Options struct {
 	// Min and Max, when set, replace every liaison's own capacity.
 	Min *int `json:"min,omitempty"`
 	Max *int `json:"max,omitempty"`
@@ -112,10 +109,10 @@ const (
 	DefaultWeightOther      = 10000
 )
 
-// DefaultRebalanceOptions returns the default options: each liaison's own
+// DefaultOptions returns the default options: each liaison's own
 // capacity, liaisons kept in their grid.
-func DefaultRebalanceOptions() RebalanceOptions {
-	return RebalanceOptions{
+func DefaultOptions() Options {
+	return Options{
 		Stability:        DefaultStability,
 		KeepInGrid:       true,
 		CrossGridPenalty: DefaultCrossGridPenalty,
@@ -129,9 +126,9 @@ func DefaultRebalanceOptions() RebalanceOptions {
 	}
 }
 
-// RebalanceLiaison is a liaison as the rebalancer sees it. Min and Max
+// Liaison is a liaison as the rebalancer sees it. Min and Max
 // bound the number of organizations they carry, pinned ones included.
-type RebalanceLiaison struct {
+type Liaison struct {
 	ID     int64
 	Name   string
 	GridID int64
@@ -140,14 +137,14 @@ type RebalanceLiaison struct {
 	Max    int
 }
 
-// RebalanceLiaisonOf returns l as the rebalancer sees it.
-func RebalanceLiaisonOf(l Liaison) RebalanceLiaison {
-	return RebalanceLiaison{ID: l.ID, Name: l.Name, GridID: l.GridID, Base: l.Base, Min: l.MinLoad, Max: l.MaxLoad}
+// LiaisonOf returns l as the rebalancer sees it.
+func LiaisonOf(l grid.Liaison) Liaison {
+	return Liaison{ID: l.ID, Name: l.Name, GridID: l.GridID, Base: l.Base, Min: l.MinLoad, Max: l.MaxLoad}
 }
 
-// RebalanceOrg is an organization as the rebalancer sees it. GridID 0
+// Org is an organization as the rebalancer sees it. GridID 0
 // (no grid yet) is allowed: every liaison's pair with it crosses grids.
-type RebalanceOrg struct {
+type Org struct {
 	ID       int64
 	Name     string
 	GridID   int64
@@ -155,62 +152,62 @@ type RebalanceOrg struct {
 	Class    PriorityClass
 }
 
-// RebalanceOrgOf returns o, which has openRequests open requests, as the
+// OrgOf returns o, which has openRequests open requests, as the
 // rebalancer sees it.
-func RebalanceOrgOf(o Org, openRequests int) RebalanceOrg {
-	return RebalanceOrg{ID: o.ID, Name: o.Name, GridID: o.GridID, Location: o.Location, Class: OrgPriority(o, openRequests)}
+func OrgOf(o grid.Org, openRequests int) Org {
+	return Org{ID: o.ID, Name: o.Name, GridID: o.GridID, Location: o.Location, Class: OrgPriority(o, openRequests)}
 }
 
-// RebalancePair is one organization's liaison: an active assignment in a
-// RebalanceInput, or one line of a plan, where LiaisonID 0 means uncovered.
-type RebalancePair struct {
+// Pair is one organization's liaison: an active assignment in an
+// Input, or one line of a plan, where LiaisonID 0 means uncovered.
+type Pair struct {
 	OrgID     int64 `json:"org_id"`
 	LiaisonID int64 `json:"liaison_id"`
 	Pinned    bool  `json:"pinned"`
 }
 
-// RebalanceMove is a change a plan makes: From 0 means the organization
+// Move is a change a plan makes: From 0 means the organization
 // had no liaison, To 0 that it will have none.
-type RebalanceMove struct {
+type Move struct {
 	OrgID         int64 `json:"org_id"`
 	FromLiaisonID int64 `json:"from_liaison_id"`
 	ToLiaisonID   int64 `json:"to_liaison_id"`
 }
 
-// RebalanceInput is everything a rebalancing looks at, typically one zone:
+// Input is everything a rebalancing looks at, typically one zone:
 // its active liaisons and organizations, their active assignments
 // (Current, at most one per organization), and the names of the grids for
 // messages. Ids must be unique and positive, and Current may name only
 // liaisons and organizations of the input.
-type RebalanceInput struct {
-	Liaisons  []RebalanceLiaison
-	Orgs      []RebalanceOrg
-	Current   []RebalancePair
+type Input struct {
+	Liaisons  []Liaison
+	Orgs      []Org
+	Current   []Pair
 	GridNames map[int64]string
-	Options   RebalanceOptions
+	Options   Options
 }
 
-// RebalancePlan is an optimized assignment with what it changes.
-type RebalancePlan struct {
+// Plan is an optimized assignment with what it changes.
+type Plan struct {
 	// Assignment has every organization of the input, by id; LiaisonID 0
 	// for those left uncovered.
-	Assignment []RebalancePair `json:"assignment"`
+	Assignment []Pair `json:"assignment"`
 	// Moves lists the organizations whose liaison changes, by id.
-	Moves []RebalanceMove `json:"moves"`
+	Moves []Move `json:"moves"`
 	// Objective is the plan's cost in metres: travel, stability costs,
 	// cross-grid penalties and the weights of uncovered organizations.
-	Objective float64          `json:"objective"`
-	Before    RebalanceMetrics `json:"before"`
-	After     RebalanceMetrics `json:"after"`
+	Objective float64 `json:"objective"`
+	Before    Metrics `json:"before"`
+	After     Metrics `json:"after"`
 }
 
-// Rebalance returns the optimal plan for in: among all assignments that
+// Solve returns the optimal plan for in: among all assignments that
 // keep the pinned pairs, every liaison between their Min and Max, and no
 // pair across grids when KeepInGrid, the one of least Objective. Ties are
 // broken the same way for the same input, whatever its order. An
 // impossible request is an EInfeasible error saying why; bad input, an
 // EInvalid one.
-func Rebalance(in RebalanceInput) (*RebalancePlan, error) {
+func Solve(in Input) (*Plan, error) {
 	m, err := newRebalanceModel(in)
 	if err != nil {
 		return nil, err
@@ -228,20 +225,20 @@ func Rebalance(in RebalanceInput) (*RebalancePlan, error) {
 // compared with the fingerprint of the input rebuilt at apply time, it
 // tells whether the plan is still the one the admin would get. The slices'
 // order does not matter.
-func (in RebalanceInput) Fingerprint() string {
+func (in Input) Fingerprint() string {
 	h := sha256.New()
 	liaisons := slices.Clone(in.Liaisons)
-	slices.SortFunc(liaisons, func(a, b RebalanceLiaison) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(liaisons, func(a, b Liaison) int { return cmp.Compare(a.ID, b.ID) })
 	for _, l := range liaisons {
 		fmt.Fprintf(h, "l %d %d %v %v %d %d\n", l.ID, l.GridID, l.Base[0], l.Base[1], l.Min, l.Max)
 	}
 	orgs := slices.Clone(in.Orgs)
-	slices.SortFunc(orgs, func(a, b RebalanceOrg) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(orgs, func(a, b Org) int { return cmp.Compare(a.ID, b.ID) })
 	for _, o := range orgs {
 		fmt.Fprintf(h, "o %d %d %v %v %s\n", o.ID, o.GridID, o.Location[0], o.Location[1], o.Class)
 	}
 	current := slices.Clone(in.Current)
-	slices.SortFunc(current, func(a, b RebalancePair) int {
+	slices.SortFunc(current, func(a, b Pair) int {
 		return cmp.Or(cmp.Compare(a.OrgID, b.OrgID), cmp.Compare(a.LiaisonID, b.LiaisonID))
 	})
 	for _, c := range current {
