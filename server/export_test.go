@@ -13,3 +13,6 @@ func SetHashWait(s *Server, d time.Duration) { s.hashes.wait = d }
 
 // HashesWaiting is how many sign-ins wait for a password check.
 func HashesWaiting(s *Server) int { return int(s.hashes.waiting.Load()) }
+
+// DialSmall connects with a small receive buffer (stream_internal_test.go).
+var DialSmall = dialSmall

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -160,20 +159,7 @@ func startBig(t *testing.T, cfg server.Config) *liveServer {
 // test ends) and the status line, or an error when none came within wait.
 func (ls *liveServer) stall(t *testing.T, user, target string, wait time.Duration, headers ...string) (net.Conn, string, error) {
 	t.Helper()
-	d := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
-		var err error
-		if cerr := c.Control(func(fd uintptr) {
-			err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
-		}); cerr != nil {
-			return cerr
-		}
-		return err
-	}}
-	conn, err := d.Dial("tcp", ls.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
+	conn := server.DialSmall(t, ls.addr)
 	req := "GET " + target + " HTTP/1.1\r\nHost: " + ls.addr + "\r\nCookie: gridgis_session=" + ls.sessions[user] + "\r\n"
 	for i := 0; i+1 < len(headers); i += 2 {
 		req += headers[i] + ": " + headers[i+1] + "\r\n"
