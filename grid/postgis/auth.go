@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"gridgis/grid"
 )
@@ -133,11 +132,6 @@ RETURNING `+tokenColumns, id, userID, db.Now(), asAdmin))
 // Audit implements grid.AuthStore.
 func (db *DB) Audit(ctx context.Context, e grid.AuditEntry) error {
 	return audit(ctx, db.Pool, e, db.Now())
-}
-
-// execer is what audit needs: a pool or a transaction.
-type execer interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 }
 
 func audit(ctx context.Context, x execer, e grid.AuditEntry, now time.Time) error {

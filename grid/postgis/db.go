@@ -60,9 +60,6 @@ var sessionSettings = map[string]string{
 // doubled its time.
 const MapQueryMode = pgx.QueryExecModeCacheDescribe
 
-// mapArgs leads a map query's arguments with MapQueryMode.
-func mapArgs(args []any) []any { return append([]any{MapQueryMode}, args...) }
-
 // Options tune the pool and every connection's limits. The zero value
 // leaves each to its default.
 type Options struct {

@@ -26,32 +26,3 @@ ORDER BY g.id`
 func (db *DB) EachGridFeature(ctx context.Context, f grid.GridFilter, fn grid.FeatureFunc) error {
 	return db.eachFeature(ctx, fn, gridFeatureSQL, f.ID)
 }
-
-// boxColumns selects the bounding box of a geometry expression, as
-// eachFeature expects it after the id.
-func boxColumns(geom string) string {
-	return "ST_XMin(" + geom + "), ST_YMin(" + geom + "), ST_XMax(" + geom + "), ST_YMax(" + geom + ")"
-}
-
-// eachFeature runs a map query returning (id, xmin, ymin, xmax, ymax,
-// feature text) rows and hands each row to fn as it arrives.
-func (db *DB) eachFeature(ctx context.Context, fn grid.FeatureFunc, sql string, args ...any) error {
-	rows, err := db.Pool.Query(ctx, sql, mapArgs(args)...)
-	if err != nil {
-		return translate(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var f grid.Feature
-		b := &f.BBox
-		if err := rows.Scan(&f.ID, &b.MinLon, &b.MinLat, &b.MaxLon, &b.MaxLat, nil); err != nil {
-			return err
-		}
-		// The feature text is handed on without a copy; it lives until Next.
-		f.JSON = rows.RawValues()[5]
-		if err := fn(f); err != nil {
-			return err
-		}
-	}
-	return translate(rows.Err())
-}

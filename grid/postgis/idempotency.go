@@ -10,32 +10,6 @@ import (
 	"gridgis/grid"
 )
 
-// writeTx runs a write in one transaction. When the request carries an
-// Idempotency-Key claim, the claim is inserted first in the same
-// transaction: the key is taken if and only if the write commits, and a
-// concurrent retry waits on the claim's row and then finds it taken
-// (grid.ErrIdempotencyKeyTaken) instead of writing again.
-func (db *DB) writeTx(ctx context.Context, fn func(pgx.Tx) error) error {
-	claim := grid.IdempotencyClaimFrom(ctx)
-	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
-		if err := db.takeClaim(ctx, tx, claim); err != nil {
-			return err
-		}
-		return fn(tx)
-	})
-	if err == nil {
-		markCommitted(claim)
-	}
-	return err
-}
-
-// markCommitted records that claim (if any) committed with its write.
-func markCommitted(claim *grid.IdempotencyClaim) {
-	if claim != nil {
-		claim.MarkCommitted()
-	}
-}
-
 // takeClaim inserts claim (if any, and not yet committed by an earlier
 // write of the same request) in tx. A key older than grid.IdempotencyTTL
 // is free again.

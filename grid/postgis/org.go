@@ -78,13 +78,6 @@ func (db *DB) CountOrgs(ctx context.Context, f grid.OrgFilter) (int64, error) {
 LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL `+w.String(), w.args)
 }
 
-// count runs a SELECT count(*) map query.
-func (db *DB) count(ctx context.Context, sql string, args []any) (int64, error) {
-	var n int64
-	err := db.Pool.QueryRow(ctx, sql, mapArgs(args)...).Scan(&n)
-	return n, translate(err)
-}
-
 // orgWhereNow is orgWhereAt with the filters that depend on the time:
 // an indicator's gap, and overdue contacts or visits at now.
 func orgWhereNow(f grid.OrgFilter, now time.Time) (*where, error) {

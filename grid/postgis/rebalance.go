@@ -146,14 +146,6 @@ func scanPlan(row pgx.Row, extra ...any) (rebalance.SavedPlan, error) {
 	return p, err
 }
 
-// actorID is who.UserID as a nullable reference: the CLI has none.
-func actorID(who grid.Actor) *int64 {
-	if who.UserID == 0 {
-		return nil
-	}
-	return &who.UserID
-}
-
 // SaveRebalancePlan implements rebalance.Store.
 func (db *DB) SaveRebalancePlan(ctx context.Context, who grid.Actor, zoneID int64, fingerprint string,
 	opts rebalance.Options, p *rebalance.Plan) (rebalance.SavedPlan, error) {

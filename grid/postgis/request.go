@@ -117,12 +117,6 @@ func scanRequest(row pgx.Row) (grid.RequestDetail, error) {
 	return d, err
 }
 
-// querier runs queries on a pool or in a transaction.
-type querier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
 // findRequest reads request id if scope may see it; lock (FOR UPDATE)
 // holds the row until the transaction ends.
 func findRequest(ctx context.Context, q querier, scope grid.Scope, id int64, lock bool) (grid.RequestDetail, error) {

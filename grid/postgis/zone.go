@@ -3,17 +3,9 @@ package postgis
 import (
 	"context"
 
-	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/encoding/ewkb"
-
 	"gridgis/geo"
 	"gridgis/grid"
 )
-
-// ewkbOf encodes g as EWKB with SRID 4326 for a bound parameter.
-func ewkbOf(g orb.Geometry) ([]byte, error) {
-	return ewkb.Marshal(g, 4326)
-}
 
 // CreateZone inserts z after validating its boundary.
 func (db *DB) CreateZone(ctx context.Context, z grid.Zone) (grid.Zone, error) {

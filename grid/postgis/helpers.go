@@ -1,0 +1,152 @@
+package postgis
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/ewkb"
+
+	"gridgis/geo"
+	"gridgis/grid"
+)
+
+// where collects the conditions of a WHERE clause and the values they
+// bind. Conditions are fixed SQL text with $n placeholders; no value is
+// ever put in the text.
+type where struct {
+	conds []string
+	args  []any
+}
+
+// bind adds a value and returns its placeholder.
+func (w *where) bind(v any) string {
+	w.args = append(w.args, v)
+	return "$" + strconv.Itoa(len(w.args))
+}
+
+// add appends a condition.
+func (w *where) add(cond string) { w.conds = append(w.conds, cond) }
+
+// bbox adds "geom intersects the box" for the geometry expression.
+func (w *where) bbox(geom string, b *geo.BBox) {
+	if b != nil {
+		w.add(geom + " && ST_MakeEnvelope(" + w.bind(b.MinLon) + ", " + w.bind(b.MinLat) + ", " +
+			w.bind(b.MaxLon) + ", " + w.bind(b.MaxLat) + ", 4326)")
+	}
+}
+
+// eq adds "column = value" when v is not nil.
+func eq[T any](w *where, column string, v *T) {
+	if v != nil {
+		w.add(column + " = " + w.bind(*v))
+	}
+}
+
+// String is the WHERE clause.
+func (w *where) String() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return "WHERE " + strings.Join(w.conds, " AND ")
+}
+
+// limit appends a LIMIT clause when n > 0.
+func (w *where) limit(sql string, n int) string {
+	if n <= 0 {
+		return sql
+	}
+	return sql + " LIMIT " + w.bind(n)
+}
+
+// querier runs queries on a pool or in a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// execer is what audit needs: a pool or a transaction.
+type execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// writeTx runs a write in one transaction. When the request carries an
+// Idempotency-Key claim, the claim is inserted first in the same
+// transaction: the key is taken if and only if the write commits, and a
+// concurrent retry waits on the claim's row and then finds it taken
+// (grid.ErrIdempotencyKeyTaken) instead of writing again.
+func (db *DB) writeTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	claim := grid.IdempotencyClaimFrom(ctx)
+	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		if err := db.takeClaim(ctx, tx, claim); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+	if err == nil {
+		markCommitted(claim)
+	}
+	return err
+}
+
+// markCommitted records that claim (if any) committed with its write.
+func markCommitted(claim *grid.IdempotencyClaim) {
+	if claim != nil {
+		claim.MarkCommitted()
+	}
+}
+
+// mapArgs leads a map query's arguments with MapQueryMode.
+func mapArgs(args []any) []any { return append([]any{MapQueryMode}, args...) }
+
+// count runs a SELECT count(*) map query.
+func (db *DB) count(ctx context.Context, sql string, args []any) (int64, error) {
+	var n int64
+	err := db.Pool.QueryRow(ctx, sql, mapArgs(args)...).Scan(&n)
+	return n, translate(err)
+}
+
+// eachFeature runs a map query returning (id, xmin, ymin, xmax, ymax,
+// feature text) rows and hands each row to fn as it arrives.
+func (db *DB) eachFeature(ctx context.Context, fn grid.FeatureFunc, sql string, args ...any) error {
+	rows, err := db.Pool.Query(ctx, sql, mapArgs(args)...)
+	if err != nil {
+		return translate(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var f grid.Feature
+		b := &f.BBox
+		if err := rows.Scan(&f.ID, &b.MinLon, &b.MinLat, &b.MaxLon, &b.MaxLat, nil); err != nil {
+			return err
+		}
+		// The feature text is handed on without a copy; it lives until Next.
+		f.JSON = rows.RawValues()[5]
+		if err := fn(f); err != nil {
+			return err
+		}
+	}
+	return translate(rows.Err())
+}
+
+// boxColumns selects the bounding box of a geometry expression, as
+// eachFeature expects it after the id.
+func boxColumns(geom string) string {
+	return "ST_XMin(" + geom + "), ST_YMin(" + geom + "), ST_XMax(" + geom + "), ST_YMax(" + geom + ")"
+}
+
+// ewkbOf encodes g as EWKB with SRID 4326 for a bound parameter.
+func ewkbOf(g orb.Geometry) ([]byte, error) {
+	return ewkb.Marshal(g, 4326)
+}
+
+// actorID is who.UserID as a nullable reference: the CLI has none.
+func actorID(who grid.Actor) *int64 {
+	if who.UserID == 0 {
+		return nil
+	}
+	return &who.UserID
+}
