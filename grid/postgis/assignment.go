@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -161,4 +162,20 @@ func checkLiaisonFor(ctx context.Context, tx pgx.Tx, scope grid.Scope, o grid.Or
 			Message: fmt.Sprintf("liaison %d belongs to another grid: officers assign liaisons of the organization's own grid", id)}
 	}
 	return nil
+}
+
+// endAssignments ends the active assignments of orgs at now: each gets
+// valid_to, so its history stays. One that began at now or later (with
+// the same clock reading, as in tests) was never in effect and is
+// removed instead, since a period must not be empty.
+func endAssignments(ctx context.Context, tx pgx.Tx, orgs []int64, now time.Time) (int64, error) {
+	if _, err := tx.Exec(ctx, `DELETE FROM assignment WHERE org_id = ANY($1) AND valid_to IS NULL AND valid_from >= $2`,
+		orgs, now); err != nil {
+		return 0, err
+	}
+	tag, err := tx.Exec(ctx, `UPDATE assignment SET valid_to = $2 WHERE org_id = ANY($1) AND valid_to IS NULL`, orgs, now)
+	if err != nil {
+		return 0, err
+	}
+	return tag.RowsAffected(), nil
 }

@@ -12,39 +12,6 @@ import (
 	"gridgis/grid/rebalance"
 )
 
-// FindZone implements rebalance.Store.
-func (db *DB) FindZone(ctx context.Context, ref string) (grid.Zone, error) {
-	var zones []grid.Zone
-	rows, err := db.Pool.Query(ctx, `
-SELECT id, code, name FROM zone
-WHERE $1 = '' OR code = $1 OR id::text = $1
-ORDER BY id LIMIT 2`, ref)
-	if err == nil {
-		zones, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (grid.Zone, error) {
-			var z grid.Zone
-			err := r.Scan(&z.ID, &z.Code, &z.Name)
-			return z, err
-		})
-	}
-	switch {
-	case err != nil:
-		return grid.Zone{}, translate(err)
-	case len(zones) == 0 && ref == "":
-		return grid.Zone{}, grid.Invalid("zone", "the database holds no zone yet")
-	case len(zones) == 0:
-		return grid.Zone{}, grid.Errorf(grid.ENotFound, "no zone %q", ref)
-	case len(zones) > 1 && ref == "":
-		return grid.Zone{}, grid.Invalid("zone", "the database holds several zones: name one")
-	}
-	// A ref that is one zone's id and another's code names the first.
-	for _, z := range zones {
-		if strconv.FormatInt(z.ID, 10) == ref {
-			return z, nil
-		}
-	}
-	return zones[0], nil
-}
-
 // RebalanceInput implements rebalance.Store.
 func (db *DB) RebalanceInput(ctx context.Context, zoneID int64, opts rebalance.Options) (rebalance.Input, error) {
 	in, err := loadRebalanceInput(ctx, db.Pool, zoneID, opts, false)
@@ -346,20 +313,4 @@ FROM unnest($1::bigint[], $2::bigint[]) AS m(org_id, liaison_id)`, toOrgs, toLia
 		return 0, 0, err
 	}
 	return n, tag.RowsAffected(), nil
-}
-
-// endAssignments ends the active assignments of orgs at now: each gets
-// valid_to, so its history stays. One that began at now or later (with
-// the same clock reading, as in tests) was never in effect and is
-// removed instead, since a period must not be empty.
-func endAssignments(ctx context.Context, tx pgx.Tx, orgs []int64, now time.Time) (int64, error) {
-	if _, err := tx.Exec(ctx, `DELETE FROM assignment WHERE org_id = ANY($1) AND valid_to IS NULL AND valid_from >= $2`,
-		orgs, now); err != nil {
-		return 0, err
-	}
-	tag, err := tx.Exec(ctx, `UPDATE assignment SET valid_to = $2 WHERE org_id = ANY($1) AND valid_to IS NULL`, orgs, now)
-	if err != nil {
-		return 0, err
-	}
-	return tag.RowsAffected(), nil
 }

@@ -2,6 +2,9 @@ package postgis
 
 import (
 	"context"
+	"strconv"
+
+	"github.com/jackc/pgx/v5"
 
 	"gridgis/geo"
 	"gridgis/grid"
@@ -22,6 +25,39 @@ func (db *DB) CreateZone(ctx context.Context, z grid.Zone) (grid.Zone, error) {
 	return z, translate(err)
 }
 
+// FindZone implements rebalance.Store.
+func (db *DB) FindZone(ctx context.Context, ref string) (grid.Zone, error) {
+	var zones []grid.Zone
+	rows, err := db.Pool.Query(ctx, `
+SELECT id, code, name FROM zone
+WHERE $1 = '' OR code = $1 OR id::text = $1
+ORDER BY id LIMIT 2`, ref)
+	if err == nil {
+		zones, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (grid.Zone, error) {
+			var z grid.Zone
+			err := r.Scan(&z.ID, &z.Code, &z.Name)
+			return z, err
+		})
+	}
+	switch {
+	case err != nil:
+		return grid.Zone{}, translate(err)
+	case len(zones) == 0 && ref == "":
+		return grid.Zone{}, grid.Invalid("zone", "the database holds no zone yet")
+	case len(zones) == 0:
+		return grid.Zone{}, grid.Errorf(grid.ENotFound, "no zone %q", ref)
+	case len(zones) > 1 && ref == "":
+		return grid.Zone{}, grid.Invalid("zone", "the database holds several zones: name one")
+	}
+	// A ref that is one zone's id and another's code names the first.
+	for _, z := range zones {
+		if strconv.FormatInt(z.ID, 10) == ref {
+			return z, nil
+		}
+	}
+	return zones[0], nil
+}
+
 // CreateGrid inserts g after validating its polygon.
 func (db *DB) CreateGrid(ctx context.Context, g grid.Grid) (grid.Grid, error) {
 	if err := geo.ValidateMultiPolygon(g.Geom); err != nil {
@@ -38,28 +74,23 @@ VALUES ($1, $2, $3, $4, $5, $6, ST_GeomFromEWKB($7)) RETURNING id`,
 	return g, translate(err)
 }
 
-// CreateOrg inserts o after validating it. Its grid is left for
-// AssignGrids unless o.GridID is set (then o.GridReason must be too).
-func (db *DB) CreateOrg(ctx context.Context, o grid.Org) (grid.Org, error) {
-	if err := o.Validate(); err != nil {
-		return o, err
-	}
-	b, err := ewkbOf(o.Location)
-	if err != nil {
-		return o, err
-	}
-	var gridID *int64
-	var reason *string
-	if o.GridID != 0 {
-		r := string(o.GridReason)
-		gridID, reason = &o.GridID, &r
-	}
-	err = db.Pool.QueryRow(ctx, `
-INSERT INTO organization (zone_id, name, uscc, kind, industry, employees, party_members,
-  party_org, high_tech, specialized, address, geom, grid_id, grid_reason)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, ST_GeomFromEWKB($12), $13, $14)
-RETURNING id`,
-		o.ZoneID, o.Name, o.USCC, o.Kind, o.Industry, o.Employees, o.PartyMembers,
-		o.PartyOrg, o.HighTech, o.Specialized, o.Address, b, gridID, reason).Scan(&o.ID)
-	return o, translate(err)
+// gridFeatureSQL lets PostGIS write each grid as a GeoJSON Feature with
+// RFC 7946 winding (exterior rings counter-clockwise) and 6 decimals.
+var gridFeatureSQL = `
+SELECT g.id, ` + boxColumns("g.geom") + `, json_build_object(
+  'type', 'Feature',
+  'id', g.id,
+  'geometry', ST_AsGeoJSON(ST_ForcePolygonCCW(g.geom), 6)::json,
+  'properties', json_build_object(
+    'code', g.code, 'name', g.name, 'industry', g.industry,
+    'officer', g.officer, 'instructor', g.instructor, 'zone_id', g.zone_id,
+    'org_count', (SELECT count(*) FROM organization o WHERE o.grid_id = g.id AND o.active))
+)::text
+FROM grid g
+WHERE ($1::bigint IS NULL OR g.id = $1)
+ORDER BY g.id`
+
+// EachGridFeature implements grid.MapStore.
+func (db *DB) EachGridFeature(ctx context.Context, f grid.GridFilter, fn grid.FeatureFunc) error {
+	return db.eachFeature(ctx, fn, gridFeatureSQL, f.ID)
 }
