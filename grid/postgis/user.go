@@ -9,6 +9,19 @@ import (
 	"gridgis/grid"
 )
 
+// userColumns selects a grid.User from app_user u, with the grids of its
+// scope, for scanUser.
+const userColumns = `u.id, coalesce(u.zone_id, 0), u.username, u.display_name, u.role,
+  coalesce(u.liaison_id, 0), u.disabled,
+  coalesce((SELECT array_agg(ug.grid_id ORDER BY ug.grid_id) FROM user_grid ug WHERE ug.user_id = u.id), '{}')`
+
+func scanUser(row pgx.Row, extra ...any) (grid.User, error) {
+	var u grid.User
+	dest := append([]any{&u.ID, &u.ZoneID, &u.Username, &u.DisplayName, &u.Role, &u.LiaisonID, &u.Disabled, &u.GridIDs}, extra...)
+	err := row.Scan(dest...)
+	return u, err
+}
+
 // CreateUser implements grid.UserStore: the user, their grids (by code,
 // within their zone, or in any zone when the user has none) and an audit
 // row, in one transaction.
