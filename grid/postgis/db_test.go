@@ -2,13 +2,16 @@ package postgis_test
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"gridgis/geo"
 	"gridgis/grid"
 	"gridgis/grid/postgis"
+	"gridgis/grid/postgis/pgtest"
 )
 
 // Every pooled connection runs without JIT, unless the connection string
@@ -118,5 +121,79 @@ func TestMapQueriesAreNotPrepared(t *testing.T) {
 	// The check can fail: ordinary queries are prepared.
 	if len(prepared) == 0 {
 		t.Error("no prepared statements at all: the check above proves nothing")
+	}
+}
+
+// Driver errors that say the database is away are EUnavailable; a value
+// out of a column's range is EInvalid.
+func TestClassify(t *testing.T) {
+	proxy := pgtest.NewProxy(t, testDSN)
+	db, err := postgis.OpenWith(context.Background(), proxy.DSN, postgis.Options{MaxConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	if _, err := db.Pool.Exec(ctx, "SELECT 1"); err != nil {
+		t.Fatal(err)
+	}
+	// A connection dropped in the middle of a query, then none at all.
+	done := make(chan error, 1)
+	go func() {
+		_, err := db.Pool.Exec(ctx, "SELECT pg_sleep(30)")
+		done <- err
+	}()
+	time.Sleep(300 * time.Millisecond)
+	proxy.Cut()
+	if err := <-done; grid.ErrorCode(postgis.Classify(err)) != grid.EUnavailable {
+		t.Errorf("dropped connection: %v", err)
+	}
+	if err := db.Ping(ctx); grid.ErrorCode(postgis.Classify(err)) != grid.EUnavailable {
+		t.Errorf("refused connection: %v", err)
+	}
+	if err := proxy.Restore(); err != nil {
+		t.Fatal(err)
+	}
+
+	// statement_timeout and the caller's deadline.
+	slow, err := postgis.OpenWith(ctx, testDSN, postgis.Options{MaxConns: 1, StatementTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	if _, err := slow.Pool.Exec(ctx, "SELECT pg_sleep(3)"); grid.ErrorCode(postgis.Classify(err)) != grid.EUnavailable {
+		t.Errorf("statement timeout: %v", err)
+	}
+	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	if _, err := slow.Pool.Exec(short, "SELECT pg_sleep(3)"); grid.ErrorCode(postgis.Classify(err)) != grid.EUnavailable {
+		t.Errorf("deadline: %v", err)
+	}
+	// Errors about the query itself stay as they are.
+	if _, err := slow.Pool.Exec(ctx, "SELECT no_such_column FROM zone"); grid.ErrorCode(postgis.Classify(err)) != grid.EInternal {
+		t.Errorf("bad query classified: %v", err)
+	}
+	if errors.Is(postgis.Classify(nil), nil) != true {
+		t.Error("nil error classified")
+	}
+}
+
+// OpenWith sets the pool size and every connection's limits.
+func TestOpenWithLimits(t *testing.T) {
+	ctx := context.Background()
+	db, err := postgis.OpenWith(ctx, testDSN, postgis.Options{MaxConns: 3, StatementTimeout: 30 * time.Second,
+		IdleInTxTimeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for name, want := range map[string]string{"statement_timeout": "30s", "idle_in_transaction_session_timeout": "1min"} {
+		var got string
+		if err := db.Pool.QueryRow(ctx, "SELECT current_setting($1)", name).Scan(&got); err != nil || got != want {
+			t.Errorf("%s = %q (%v), want %q", name, got, err, want)
+		}
+	}
+	if cfg := db.Pool.Config(); cfg.MaxConns != 3 || cfg.ConnConfig.ConnectTimeout != postgis.DefaultConnectTimeout {
+		t.Errorf("max conns %d, connect timeout %s", cfg.MaxConns, cfg.ConnConfig.ConnectTimeout)
 	}
 }
