@@ -4,4 +4,10 @@
 //
 // It imports grid, geo and migrations; nothing imports it but main and
 // tests. SQL sits next to the code that scans it, with $n parameters only.
+//
+// One file per resource (org.go, assignment.go, liaison.go, contact.go,
+// request.go, rebalance.go for plans, auth.go for sessions and tokens,
+// audit.go, throttle.go, tile.go, ...); db.go opens, migrates and
+// classifies errors; what several resources share (the WHERE builder,
+// querier interfaces, writeTx, feature rows) is in helpers.go.
 package postgis
