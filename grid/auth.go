@@ -19,27 +19,6 @@ const (
 // TokenPrefix marks gridgis API tokens, so leaked ones are easy to spot.
 const TokenPrefix = "ggt_"
 
-// Scope is what a user may read: everything, some grids, or one liaison's
-// organizations. The zero Scope sees nothing.
-type Scope struct {
-	All       bool
-	GridIDs   []int64
-	LiaisonID int64
-}
-
-// Scope returns the reading scope of u's role.
-func (u User) Scope() Scope {
-	switch u.Role {
-	case RoleAdmin, RolePlanner:
-		return Scope{All: true}
-	case RoleOfficer:
-		return Scope{GridIDs: u.GridIDs}
-	case RoleLiaison:
-		return Scope{LiaisonID: u.LiaisonID}
-	}
-	return Scope{}
-}
-
 // NewSecret returns a fresh random secret for a session or token, and the
 // SHA-256 hash under which it is stored. Only the client keeps the secret.
 func NewSecret(prefix string) (secret string, hash []byte) {

@@ -70,11 +70,6 @@ func (in ContactInput) Validate(orgID int64, now time.Time) (Contact, error) {
 	return c, nil
 }
 
-// CanLogContacts reports whether a role may log contacts for the
-// organizations it can see: admins everywhere, officers in their grids,
-// liaisons for their own organizations. Planners only read.
-func (r Role) CanLogContacts() bool { return r == RoleAdmin || r == RoleOfficer || r == RoleLiaison }
-
 // ContactEntry is a logged contact as listed, with who it was logged for
 // and by.
 type ContactEntry struct {

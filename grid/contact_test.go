@@ -53,12 +53,3 @@ func TestContactInputValidate(t *testing.T) {
 		})
 	}
 }
-
-func TestCanLogContacts(t *testing.T) {
-	want := map[Role]bool{RoleAdmin: true, RoleOfficer: true, RoleLiaison: true, RolePlanner: false, Role("guest"): false}
-	for role, ok := range want {
-		if role.CanLogContacts() != ok {
-			t.Errorf("%s: CanLogContacts = %v", role, !ok)
-		}
-	}
-}

@@ -209,6 +209,3 @@ func validVersion(v int) error {
 	}
 	return nil
 }
-
-// CanEditOrgs reports whether a role may change organizations it can see.
-func (r Role) CanEditOrgs() bool { return r == RoleAdmin || r == RoleOfficer }

@@ -29,22 +29,22 @@ const (
 var TransitionActions = []RequestAction{ActionAssign, ActionStart, ActionResolve, ActionVerify, ActionSendBack, ActionReject}
 
 // move is one legal kind of transition: from which statuses, to which, and
-// which roles may take it.
+// the permission it takes.
 type move struct {
-	from  []RequestStatus
-	to    RequestStatus
-	roles []Role
+	from []RequestStatus
+	to   RequestStatus
+	may  Action
 }
 
 // requestMoves is the closed loop. Any action from a status not listed is
 // refused. Assigning an assigned request hands it to someone else.
 var requestMoves = map[RequestAction]move{
-	ActionAssign:   {[]RequestStatus{StatusReported, StatusAssigned}, StatusAssigned, []Role{RoleAdmin, RoleOfficer}},
-	ActionStart:    {[]RequestStatus{StatusAssigned}, StatusInProgress, []Role{RoleAdmin, RoleOfficer, RoleLiaison}},
-	ActionResolve:  {[]RequestStatus{StatusInProgress}, StatusResolved, []Role{RoleAdmin, RoleOfficer, RoleLiaison}},
-	ActionVerify:   {[]RequestStatus{StatusResolved}, StatusVerified, []Role{RoleAdmin, RoleOfficer}},
-	ActionSendBack: {[]RequestStatus{StatusResolved}, StatusInProgress, []Role{RoleAdmin, RoleOfficer}},
-	ActionReject:   {[]RequestStatus{StatusReported, StatusAssigned, StatusInProgress}, StatusRejected, []Role{RoleAdmin, RoleOfficer}},
+	ActionAssign:   {[]RequestStatus{StatusReported, StatusAssigned}, StatusAssigned, AssignRequests},
+	ActionStart:    {[]RequestStatus{StatusAssigned}, StatusInProgress, WorkRequests},
+	ActionResolve:  {[]RequestStatus{StatusInProgress}, StatusResolved, WorkRequests},
+	ActionVerify:   {[]RequestStatus{StatusResolved}, StatusVerified, ReviewRequests},
+	ActionSendBack: {[]RequestStatus{StatusResolved}, StatusInProgress, ReviewRequests},
+	ActionReject:   {[]RequestStatus{StatusReported, StatusAssigned, StatusInProgress}, StatusRejected, RejectRequests},
 }
 
 // Text limits of requests.
@@ -60,9 +60,6 @@ var (
 	RequestCategories = []RequestCategory{CategoryOrdinary, CategoryComplex}
 	RequestTopics     = []RequestTopic{TopicLanding, TopicConstruction, TopicOperations, TopicInnovation, TopicRights}
 )
-
-// CanReport reports whether a role may raise requests (within its scope).
-func (r Role) CanReport() bool { return r == RoleAdmin || r == RoleOfficer || r == RoleLiaison }
 
 // NewRequest is a request as reported.
 type NewRequest struct {
@@ -270,9 +267,9 @@ func (r Request) Apply(t Transition, by User, now time.Time) (Request, RequestEv
 func (r Request) allows(a RequestAction, by User) error {
 	m := requestMoves[a]
 	switch {
-	case !slices.Contains(m.roles, by.Role):
+	case !by.Role.May(m.may):
 		return Errorf(EForbidden, "a %s may not %s requests", by.Role, a)
-	case by.Role == RoleLiaison && r.LiaisonID != by.LiaisonID:
+	case by.Scope().LiaisonID > 0 && r.LiaisonID != by.LiaisonID:
 		return Errorf(EForbidden, "request %d is not assigned to you", r.ID)
 	case !slices.Contains(m.from, r.Status):
 		return Errorf(EConflict, "cannot %s a request that is %s", a, r.Status)
