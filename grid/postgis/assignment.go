@@ -69,7 +69,7 @@ func (db *DB) SetOrgLiaison(ctx context.Context, scope grid.Scope, who grid.Acto
 		if err != nil {
 			return err
 		}
-		if !scope.All && len(scope.GridIDs) == 0 {
+		if !scope.Permits(grid.AssignLiaisons) {
 			return grid.Errorf(grid.EForbidden, "only admins and grid officers assign liaisons")
 		}
 		cur, err := activeAssignment(ctx, tx, orgID)

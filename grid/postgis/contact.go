@@ -46,6 +46,9 @@ func (db *DB) CreateContact(ctx context.Context, scope grid.Scope, who grid.Acto
 		if err != nil {
 			return err
 		}
+		if !scope.Permits(grid.LogContacts) {
+			return grid.Errorf(grid.EForbidden, "this scope may not log contacts")
+		}
 		if scope.LiaisonID > 0 {
 			liaison = scope.LiaisonID
 		}

@@ -196,6 +196,9 @@ func (db *DB) UpdateOrg(ctx context.Context, scope grid.Scope, who grid.Actor, i
 		if err != nil {
 			return err
 		}
+		if !scope.Permits(grid.EditOrgs) {
+			return grid.Errorf(grid.EForbidden, "only admins and grid officers change organizations")
+		}
 		o, changed, err := patch.Apply(o)
 		if err != nil {
 			return err

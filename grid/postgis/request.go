@@ -194,8 +194,12 @@ func (db *DB) CreateRequest(ctx context.Context, by grid.User, key string, n gri
 	if err := n.Normalize(); err != nil {
 		return out, false, err
 	}
-	err := db.writeTx(ctx, func(tx pgx.Tx) error {
-		w := orgWhereAt(grid.OrgFilter{Scope: by.Scope(), ID: &n.OrgID})
+	scope, err := by.Permit(grid.ReportRequests)
+	if err != nil {
+		return out, false, err
+	}
+	err = db.writeTx(ctx, func(tx pgx.Tx) error {
+		w := orgWhereAt(grid.OrgFilter{Scope: scope, ID: &n.OrgID})
 		var zoneID int64
 		err := tx.QueryRow(ctx, `SELECT o.zone_id FROM organization o
 LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL `+w.String(), w.args...).Scan(&zoneID)
