@@ -146,7 +146,7 @@ func GCJ02ToWGS84(p orb.Point) orb.Point {
 		return p
 	}
 	w, _ := invert(gcjShift, p)
-	return w
+	return snapIntoBox(w)
 }
 
 // BD09ToGCJ02 is GCJ02ToWGS84's counterpart for Baidu's offset. The
@@ -156,7 +156,7 @@ func BD09ToGCJ02(p orb.Point) orb.Point {
 		return p
 	}
 	g, _ := invert(bdShift, p)
-	return g
+	return snapIntoBox(g)
 }
 
 // BD09ToWGS84 undoes both offsets, each to within inverseTolerance, so
@@ -168,7 +168,20 @@ func BD09ToWGS84(p orb.Point) orb.Point {
 	}
 	g, _ := invert(bdShift, p)
 	w, _ := invert(gcjShift, g)
-	return w
+	return snapIntoBox(w)
+}
+
+// snapIntoBox moves a preimage that the iteration left a hair outside the
+// box (its exact value on the edge) back onto the edge, where the forward
+// formula applies to it again. 1e-8° is about 1 mm, ten times the
+// iteration's tolerance; farther out, there is no preimage to find.
+func snapIntoBox(p orb.Point) orb.Point {
+	const hair = 1e-8
+	if p[0] >= chinaMinLon-hair && p[0] <= chinaMaxLon+hair && p[1] >= chinaMinLat-hair && p[1] <= chinaMaxLat+hair {
+		p[0] = min(max(p[0], chinaMinLon), chinaMaxLon)
+		p[1] = min(max(p[1], chinaMinLat), chinaMaxLat)
+	}
+	return p
 }
 
 // inverseTolerance (m) is where an inverse stops: a hundredth of the 1 cm

@@ -266,3 +266,34 @@ func BenchmarkCRS(b *testing.B) {
 		})
 	}
 }
+
+// TestInverseAtBoxEdges: WGS84 points on, and a few ulps either side of,
+// each edge of the box convert to GCJ-02 and BD-09 and back to a point
+// whose image is within 1 cm. (Without snapIntoBox the inverse of a point
+// on the edge lands a hair outside, where no offset applies: ~500 m off.)
+func TestInverseAtBoxEdges(t *testing.T) {
+	var points []orb.Point
+	for _, at := range []float64{5, 20, 30.5, 45, 55} {
+		for _, edge := range []float64{chinaMinLon, chinaMaxLon} {
+			for _, d := range []float64{-1e-9, -1e-12, 0, 1e-12, 1e-9} {
+				points = append(points, orb.Point{edge + d, at}, orb.Point{math.Nextafter(edge, 0), at}, orb.Point{math.Nextafter(edge, 200), at})
+			}
+		}
+	}
+	for _, at := range []float64{73, 90, 105.5, 120, 137} {
+		for _, edge := range []float64{chinaMinLat, chinaMaxLat} {
+			for _, d := range []float64{-1e-9, -1e-12, 0, 1e-12, 1e-9} {
+				points = append(points, orb.Point{at, edge + d}, orb.Point{at, math.Nextafter(edge, 0)}, orb.Point{at, math.Nextafter(edge, 90)})
+			}
+		}
+	}
+	for _, c := range []CRS{GCJ02, BD09} {
+		for _, w := range points {
+			img := FromWGS84(c, w)
+			back := ToWGS84(c, img)
+			if e := metres(FromWGS84(c, back), img); e > roundTripBound {
+				t.Errorf("%s: %v -> %v -> %v, whose image is %.3g m off", c, w, img, back, e)
+			}
+		}
+	}
+}
