@@ -19,8 +19,9 @@ const roundTripBound = 0.01 // m
 // same expressions in float64; only the order of a few operations and the
 // libm behind sin/cos/atan2 differ. The largest difference measured is
 // 2.8e-14°, one ulp of a longitude near 138°. 1e-12° (0.1 µm) leaves room
-// for another Node's libm and still catches the Krasovsky eccentricity cut
-// to ten digits (1.5e-11°); any wrong term is off by far more.
+// for another Node's libm and still catches WGS84's eccentricity used in
+// place of Krasovsky's (up to ~1e-9° off, which a 1e-9° bound would miss
+// at most points); a wrong term or constant is off by far more.
 const forwardTolerance = 1e-12 // degrees
 
 type gcoordVector struct {
