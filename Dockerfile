@@ -12,7 +12,7 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -o /out/gridgis .
+RUN CGO_ENABLED=0 go build -trimpath -o /out/gridgis ./cmd/gridgis
 
 FROM debian:bookworm-slim
 RUN useradd --system --home /var/lib/gridgis --create-home gridgis

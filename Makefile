@@ -33,7 +33,7 @@ test-deps:
 	@bash scripts/test-deps.sh
 
 build:
-	$(GO) build -o $(BIN) .
+	$(GO) build -o $(BIN) ./cmd/gridgis
 
 web: $(WEB_DIST)
 

@@ -15,15 +15,15 @@ import (
 	"time"
 )
 
-// Build compiles the gridgis command (the module's root package) into dir
-// and returns the binary's path. moduleDir is the repository root.
+// Build compiles the gridgis command (cmd/gridgis) into dir and returns
+// the binary's path. moduleDir is the repository root.
 func Build(ctx context.Context, moduleDir, dir string) (string, error) {
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		return "", fmt.Errorf("the go command is not on PATH: %w", err)
 	}
 	bin := filepath.Join(dir, "gridgis")
-	cmd := exec.CommandContext(ctx, goTool, "build", "-o", bin, ".")
+	cmd := exec.CommandContext(ctx, goTool, "build", "-o", bin, "./cmd/gridgis")
 	cmd.Dir = moduleDir
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build: %w\n%s", err, out)

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"runtime"
+	"testing"
+	"time"
+
+	"gridgis/grid"
+)
+
+func TestDBOptionsFromEnv(t *testing.T) {
+	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+	opts, err := dbOptionsFromEnv(env(nil))
+	if err != nil || opts.MaxConns != int32(max(8, 4*runtime.NumCPU())) || opts.MinIdleConns != 2 ||
+		opts.StatementTimeout != 30*time.Second || opts.IdleInTxTimeout != time.Minute || opts.ConnectTimeout != 3*time.Second {
+		t.Errorf("defaults: %+v %v", opts, err)
+	}
+	opts, err = dbOptionsFromEnv(env(map[string]string{"GRIDGIS_DB_MAX_CONNS": "20", "GRIDGIS_STATEMENT_TIMEOUT": "2m"}))
+	if err != nil || opts.MaxConns != 20 || opts.StatementTimeout != 2*time.Minute {
+		t.Errorf("set: %+v %v", opts, err)
+	}
+	for _, bad := range []map[string]string{
+		{"GRIDGIS_DB_MAX_CONNS": "1"}, {"GRIDGIS_DB_MAX_CONNS": "many"}, {"GRIDGIS_DB_MAX_CONNS": "5000"},
+		{"GRIDGIS_STATEMENT_TIMEOUT": "30"}, {"GRIDGIS_STATEMENT_TIMEOUT": "10ms"}, {"GRIDGIS_STATEMENT_TIMEOUT": "2h"},
+	} {
+		if _, err := dbOptionsFromEnv(env(bad)); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+}
+
+func TestSLAFromEnv(t *testing.T) {
+	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+	p, err := slaFromEnv(env(nil))
+	if err != nil || p != grid.DefaultSLA {
+		t.Errorf("defaults: %+v %v", p, err)
+	}
+	p, err = slaFromEnv(env(map[string]string{"GRIDGIS_SLA_RESPONSE_HOURS": "12", "GRIDGIS_SLA_COMPLEX_DAYS": "45"}))
+	if err != nil || p.Response != 12*time.Hour || p.Ordinary != grid.OrdinaryResolveTime || p.Complex != 45*24*time.Hour {
+		t.Errorf("set: %+v %v", p, err)
+	}
+	for _, bad := range []map[string]string{
+		{"GRIDGIS_SLA_ORDINARY_DAYS": "seven"},
+		{"GRIDGIS_SLA_ORDINARY_DAYS": "0"},
+		{"GRIDGIS_SLA_RESPONSE_HOURS": "240", "GRIDGIS_SLA_ORDINARY_DAYS": "7"}, // response after resolution
+	} {
+		if _, err := slaFromEnv(env(bad)); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+}
+
+func TestHeavyFromEnv(t *testing.T) {
+	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+	if u, n, err := heavyFromEnv(env(nil), 10); err != nil || u != 2 || n != 5 {
+		t.Errorf("defaults with a pool of 10: %d per user, %d in all, %v; want 2 and 5", u, n, err)
+	}
+	if _, n, _ := heavyFromEnv(env(nil), 1); n != 1 {
+		t.Errorf("a pool of 1: %d in all, want 1", n)
+	}
+	u, n, err := heavyFromEnv(env(map[string]string{"GRIDGIS_HEAVY_PER_USER": "3", "GRIDGIS_HEAVY_TOTAL": "12"}), 10)
+	if err != nil || u != 3 || n != 12 {
+		t.Errorf("set: %d, %d, %v", u, n, err)
+	}
+	for _, bad := range []string{"two", "0", "-1", "100000"} {
+		if _, _, err := heavyFromEnv(env(map[string]string{"GRIDGIS_HEAVY_TOTAL": bad}), 10); err == nil {
+			t.Errorf("GRIDGIS_HEAVY_TOTAL=%s accepted", bad)
+		}
+	}
+}

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"gridgis/grid/postgis"
+	"gridgis/server"
+)
+
+func serve(ctx context.Context, cfg Config, stdout io.Writer, log *slog.Logger) error {
+	opts, err := dbOptionsFromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	if err := postgis.Migrate(ctx, cfg.DatabaseURL); err != nil {
+		return err
+	}
+	db, err := postgis.OpenWith(ctx, cfg.DatabaseURL, opts)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if db.SLA, err = slaFromEnv(os.Getenv); err != nil {
+		return err
+	}
+	heavyPerUser, heavyTotal, err := heavyFromEnv(os.Getenv, int(db.Pool.Config().MaxConns))
+	if err != nil {
+		return err
+	}
+	hashes, err := hashConcurrencyFromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	srv := server.New(server.Config{WebDir: cfg.WebDir, Basemap: cfg.Basemap,
+		SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, Classify: postgis.Classify,
+		HeavyPerUser: heavyPerUser, HeavyTotal: heavyTotal, HashConcurrency: hashes}, db, log)
+	fmt.Fprintf(stdout, "gridgis 已启动，请在浏览器打开 / open http://%s\n", cfg.Addr)
+	return srv.Listen(ctx, cfg.Addr, 10*time.Second)
+}
