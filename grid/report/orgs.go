@@ -139,7 +139,7 @@ func Neutralise(s string) string {
 const bom = "\uFEFF"
 
 // WriteOrgsCSV writes organizations as a CSV register: UTF-8 with a BOM,
-// CRLF line ends, Chinese heads, Chinese labels for kinds and statuses.
+// Chinese heads, Chinese labels for kinds and statuses.
 // Text cells are neutralised (Neutralise); number cells (coordinates,
 // counts) are formatted from numbers, so they are plain decimals such as
 // -0.5 that spreadsheets read as numbers, never as formulas, and are left
@@ -148,8 +148,9 @@ func WriteOrgsCSV(w io.Writer, orgs iter.Seq2[Org, error]) error {
 	if _, err := io.WriteString(w, bom); err != nil {
 		return err
 	}
+	// Lines end in LF, which Excel and WPS read: with CRLF, encoding/csv
+	// would drop a carriage return inside a cell.
 	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
 	rec := make([]string, len(orgColumns))
 	for i, c := range orgColumns {
 		rec[i] = c.head
@@ -192,6 +193,10 @@ func WriteOrgsXLSX(w io.Writer, title string, orgs iter.Seq2[Org, error]) error 
 	if err != nil {
 		return err
 	}
+	return b.writeOrgs(w, title, orgs)
+}
+
+func (b *book) writeOrgs(w io.Writer, title string, orgs iter.Seq2[Org, error]) error {
 	s := b.sheet("企业名录", title, orgColumns)
 	for o, err := range orgs {
 		if err != nil {

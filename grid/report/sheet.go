@@ -57,10 +57,12 @@ type book struct {
 	title  int
 	head   int
 	sheets []*sheet
+	// rowLimit is Excel's rows per sheet (a test lowers it).
+	rowLimit int
 }
 
 func newBook() (*book, error) {
-	b := &book{f: excelize.NewFile(), styles: map[kind]int{}}
+	b := &book{f: excelize.NewFile(), styles: map[kind]int{}, rowLimit: excelize.TotalRows}
 	var err error
 	style := func(s *excelize.Style) int {
 		if err != nil {
@@ -217,7 +219,7 @@ func (s *sheet) start() error {
 
 // write writes one row to the open StreamWriter.
 func (s *sheet) write(values []any) error {
-	if s.row == excelize.TotalRows {
+	if s.row == s.b.rowLimit {
 		if err := s.sw.Flush(); err != nil {
 			return err
 		}
