@@ -5,8 +5,10 @@
 //
 // Writers take an iter.Seq2 of values and an io.Writer and stream: rows
 // are written as they arrive, so a register of a million organizations is
-// never held in memory (the XLSX writers keep only the first rows, to fit
-// the column widths). Times are shown in China Standard Time
+// never held in memory. The XLSX writers hold the first 1,000 rows of a
+// sheet to fit its column widths; excelize's StreamWriter keeps the
+// sheet's XML (about 0.9 KB a register row) in a temporary file past
+// 16 MB, and the zip is written to w as it is compressed. Times are shown in China Standard Time
 // (grid.StatsLocation, the same as Asia/Shanghai since 1991); coordinates
 // are WGS84.
 //

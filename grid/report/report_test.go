@@ -264,7 +264,7 @@ func TestOrgsXLSX(t *testing.T) {
 	if got := colWidth(t, f, sh, "A"); got != 31 {
 		t.Errorf("name column width = %v, want 31", got)
 	}
-	// Only CJK counts double: 12 characters in CJK take 24 columns.
+	// CJK counts double: 智能装备网格 takes 12 columns, plus 2 of margin.
 	if got := colWidth(t, f, sh, "E"); got != 2*6+2 {
 		t.Errorf("grid column width = %v, want 14", got)
 	}
@@ -639,3 +639,44 @@ func BenchmarkOrgsXLSX(b *testing.B) {
 type countingWriter struct{ n int64 }
 
 func (c *countingWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+
+// TestXLSXMarkup: text with XML markup or a control character (which XML
+// cannot hold) still makes a workbook that opens.
+func TestXLSXMarkup(t *testing.T) {
+	o := testOrgs()[0]
+	o.Name = "A&B <公司> \"引号\""
+	o.Address = "控制\x01字符"
+	var buf bytes.Buffer
+	if err := WriteOrgsXLSX(&buf, "<名录> & 附表", Values([]Org{o})); err != nil {
+		t.Fatal(err)
+	}
+	f := openXLSX(t, buf.Bytes())
+	for ref, want := range map[string]string{"A1": "<名录> & 附表", "A3": o.Name, "H3": "控制\uFFFD字符"} {
+		if got := cell(t, f, "企业名录", ref); got != want {
+			t.Errorf("%s = %q, want %q", ref, got, want)
+		}
+	}
+}
+
+// maxWriteWriter records the largest single Write.
+type maxWriteWriter struct {
+	countingWriter
+	max int
+}
+
+func (m *maxWriteWriter) Write(p []byte) (int, error) {
+	m.max = max(m.max, len(p))
+	return m.countingWriter.Write(p)
+}
+
+// TestXLSXStreamsZip: the workbook reaches the writer as it is zipped, in
+// small writes, not built whole in memory first (excelize's default).
+func TestXLSXStreamsZip(t *testing.T) {
+	var w maxWriteWriter
+	if err := WriteOrgsXLSX(&w, "名录", manyOrgs(10_000)); err != nil {
+		t.Fatal(err)
+	}
+	if w.n < 256<<10 || w.max > 64<<10 {
+		t.Errorf("%d bytes in writes of up to %d bytes, want many small writes", w.n, w.max)
+	}
+}
