@@ -148,7 +148,7 @@ func (m *Monthly) write(b *book) error {
 
 	for _, k := range []struct {
 		sheet, title, head, none string
-		groups               []grid.StatsGroup
+		groups                   []grid.StatsGroup
 	}{
 		{"诉求指标(按网格)", "诉求办理指标（按网格）", "网格", "未划入网格", m.ByGrid},
 		{"诉求指标(按联络员)", "诉求办理指标（按联络员）", "联络员", "未交办联络员", m.ByLiaison},

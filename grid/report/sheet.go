@@ -81,8 +81,8 @@ func newBook() (*book, error) {
 			{Type: "top", Color: "999999", Style: 1}, {Type: "bottom", Color: "999999", Style: 1}}})
 	b.styles[integer] = style(&excelize.Style{NumFmt: 1}) // 0
 	b.styles[coord] = style(&excelize.Style{CustomNumFmt: ptr("0.000000")})
-	b.styles[decimal] = style(&excelize.Style{NumFmt: 2}) // 0.00
-	b.styles[percent] = style(&excelize.Style{NumFmt: 10})  // 0.00%
+	b.styles[decimal] = style(&excelize.Style{NumFmt: 2})  // 0.00
+	b.styles[percent] = style(&excelize.Style{NumFmt: 10}) // 0.00%
 	b.styles[datetime] = style(&excelize.Style{CustomNumFmt: ptr("yyyy-mm-dd hh:mm")})
 	if err != nil {
 		_ = b.f.Close()
