@@ -30,12 +30,6 @@ const (
 	localsVia  = "via"
 )
 
-// userOf returns the signed-in caller; routes behind allow always have one.
-func userOf(c *fiber.Ctx) grid.User {
-	u, _ := c.Locals(localsUser).(grid.User)
-	return u
-}
-
 // authenticate identifies the caller from an API token (Authorization:
 // Bearer) or the session cookie, and leaves them in the context. It
 // refuses a bad token outright but lets anonymous requests through: allow

@@ -8,12 +8,6 @@ import (
 	"gridgis/grid"
 )
 
-// Page sizes of the liaison, assignment and request layers.
-const (
-	defaultLayerLimit = 1000
-	maxLayerLimit     = 10000
-)
-
 // listLiaisons streams liaison base points with load, capacity and
 // contact compliance.
 func (s *Server) listLiaisons(c *fiber.Ctx) error {

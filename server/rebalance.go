@@ -82,11 +82,6 @@ func bodyOf(p rebalance.SavedPlan) planBody {
 	return b
 }
 
-// actorOf is the signed-in caller as the author of a change.
-func (s *Server) actorOf(c *fiber.Ctx) grid.Actor {
-	return grid.Actor{UserID: userOf(c).ID, ClientAddr: s.clientAddr(c)}
-}
-
 // createPlan builds a draft plan for the admin's zone (or zone_id): the
 // optimal assignment with its moves and before/after metrics. A request
 // no plan can meet answers 422 with the solver's reason.

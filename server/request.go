@@ -66,14 +66,6 @@ type eventJSON struct {
 	Data       map[string]any `json:"data"`
 }
 
-// optID is a row id for JSON: null for none (0).
-func optID(id int64) *int64 {
-	if id == 0 {
-		return nil
-	}
-	return &id
-}
-
 func toRequestJSON(d grid.RequestDetail, by grid.User, now time.Time) requestJSON {
 	r := d.Request
 	out := requestJSON{ID: r.ID, ZoneID: r.ZoneID, OrgID: r.OrgID, OrgName: d.OrgName, GridID: optID(d.GridID),

@@ -115,12 +115,3 @@ func (s *Server) listAudit(c *fiber.Ctx) error {
 	}
 	return c.JSON(out)
 }
-
-// pathID reads the :id route parameter as a positive row id.
-func pathID(c *fiber.Ctx) (int64, error) {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, grid.Invalid("id", "must be a positive integer id")
-	}
-	return id, nil
-}
