@@ -30,6 +30,14 @@ const (
 	localsVia  = "via"
 )
 
+// sessionRoutes registers signing in and out of the web session, and who
+// the caller is.
+func (s *Server) sessionRoutes(api fiber.Router) {
+	api.Post("/session", limitBody(smallBody), s.login)
+	api.Delete("/session", s.logout)
+	api.Get("/me", allow(anyRole...), s.me)
+}
+
 // authenticate identifies the caller from an API token (Authorization:
 // Bearer) or the session cookie, and leaves them in the context. It
 // refuses a bad token outright but lets anonymous requests through: allow
@@ -208,24 +216,4 @@ func (s *Server) logout(c *fiber.Ctx) error {
 // me answers who the caller is.
 func (s *Server) me(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"user": userOf(c)})
-}
-
-// audit records an entry for the signed-in caller (if any) and their
-// address. A failure to audit is logged, not shown: the action happened.
-func (s *Server) audit(c *fiber.Ctx, e grid.AuditEntry) {
-	if u, ok := c.Locals(localsUser).(grid.User); ok {
-		e.ActorID = u.ID
-	}
-	e.ClientAddr = s.clientAddr(c)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := s.store.Audit(ctx, e); err != nil {
-		s.log.Error("audit failed", "action", e.Action, "err", err)
-	}
-}
-
-func (s *Server) auditAs(c *fiber.Ctx, u grid.User, e grid.AuditEntry) {
-	e.ActorID = u.ID
-	c.Locals(localsUser, u)
-	s.audit(c, e)
 }

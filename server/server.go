@@ -177,13 +177,9 @@ func (s *Server) routes() {
 	api.Get("/config", func(c *fiber.Ctx) error {
 		return c.JSON(fiber.Map{"basemap": s.cfg.Basemap})
 	})
-	api.Post("/session", limitBody(smallBody), s.login)
-	api.Delete("/session", s.logout)
-	api.Get("/me", allow(anyRole...), s.me)
-	api.Post("/tokens", allow(anyRole...), limitBody(smallBody), s.createToken)
-	api.Get("/tokens", allow(anyRole...), s.listTokens)
-	api.Delete("/tokens/:id", allow(anyRole...), s.revokeToken)
-	api.Get("/audit", allow(grid.RoleAdmin), s.listAudit)
+	s.sessionRoutes(api)
+	s.tokenRoutes(api)
+	s.auditRoutes(api)
 
 	api.Get("/grids", allow(anyRole...), s.listGrids)
 	api.Get("/grids/:id", allow(anyRole...), s.getGrid)

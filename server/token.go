@@ -18,6 +18,13 @@ import (
 // expires until revoked.
 const maxTokenDays = 3650
 
+// tokenRoutes registers each user's personal API tokens.
+func (s *Server) tokenRoutes(api fiber.Router) {
+	api.Post("/tokens", allow(anyRole...), limitBody(smallBody), s.createToken)
+	api.Get("/tokens", allow(anyRole...), s.listTokens)
+	api.Delete("/tokens/:id", allow(anyRole...), s.revokeToken)
+}
+
 type tokenInput struct {
 	Name          string `json:"name"`
 	ExpiresInDays *int   `json:"expires_in_days"`
@@ -88,30 +95,4 @@ func (s *Server) revokeToken(c *fiber.Ctx) error {
 	}
 	s.audit(c, grid.AuditEntry{Action: "token_revoke", Target: "token:" + strconv.FormatInt(id, 10)})
 	return c.SendStatus(http.StatusNoContent)
-}
-
-// listAudit pages through the audit log, newest first.
-func (s *Server) listAudit(c *fiber.Ctx) error {
-	if err := allowParams(c, "limit", "before"); err != nil {
-		return err
-	}
-	limit, err := intParam(c, "limit", 100, 1, 1000)
-	if err != nil {
-		return err
-	}
-	before, err := intParam(c, "before", 0, 0, int(^uint(0)>>1))
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
-	defer cancel()
-	entries, err := s.store.ListAudit(ctx, int64(before), limit)
-	if err != nil {
-		return err
-	}
-	out := fiber.Map{"entries": entries}
-	if len(entries) == limit {
-		out["next"] = c.Path() + "?limit=" + strconv.Itoa(limit) + "&before=" + strconv.FormatInt(entries[len(entries)-1].ID, 10)
-	}
-	return c.JSON(out)
 }
