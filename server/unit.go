@@ -8,6 +8,11 @@ import (
 	"gridgis/grid"
 )
 
+// unitRoutes registers the alliance units.
+func (s *Server) unitRoutes(api fiber.Router) {
+	api.Get("/units", allow(anyRole...), s.listUnits)
+}
+
 // listUnits answers the alliance units of the caller's zone, the
 // members a request can be handed to. Every role may read them.
 func (s *Server) listUnits(c *fiber.Ctx) error {
