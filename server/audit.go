@@ -28,7 +28,7 @@ func (s *Server) listAudit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
+	ctx, cancel := s.callCtx(c)
 	defer cancel()
 	entries, err := s.store.ListAudit(ctx, int64(before), limit)
 	if err != nil {

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"math"
 	"net/http"
@@ -9,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
@@ -43,7 +41,7 @@ func (s *Server) sessionRoutes(api fiber.Router) {
 // refuses a bad token outright but lets anonymous requests through: allow
 // decides what each route needs.
 func (s *Server) authenticate(c *fiber.Ctx) error {
-	ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
+	ctx, cancel := s.callCtx(c)
 	defer cancel()
 	if h := c.Get(fiber.HeaderAuthorization); h != "" {
 		token, ok := strings.CutPrefix(h, "Bearer ")
@@ -136,7 +134,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	}
 	addr := s.clientAddr(c)
 	account := strings.ToLower(in.Username)
-	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
+	ctx, cancel := s.callCtx(c)
 	defer cancel()
 	// The attempt takes its slot (counted as a failure) before the
 	// password is checked, so no burst gets more checks than the rules
@@ -159,7 +157,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	ok, herr := s.hashes.checkPassword(ctx, hash, in.Password)
 	// Queueing and hashing may have taken a while under load: the writes
 	// that follow get their own deadline.
-	ctx, cancel = context.WithTimeout(c.UserContext(), 10*time.Second)
+	ctx, cancel = s.callCtx(c)
 	defer cancel()
 	if errors.Is(herr, errHashBusy) {
 		// The password was not checked: the attempt gives its slot back.
@@ -199,7 +197,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 // logout ends the caller's session, if any, and clears the cookie.
 func (s *Server) logout(c *fiber.Ctx) error {
 	if id := c.Cookies(sessionCookie); id != "" {
-		ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
+		ctx, cancel := s.callCtx(c)
 		defer cancel()
 		if err := s.store.DeleteSession(ctx, grid.HashSecret(id)); err != nil {
 			return err

@@ -36,7 +36,7 @@ func (s *Server) coverage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.QueryTimeout)
+	ctx, cancel := s.queryCtx(c)
 	defer cancel()
 	totals, err := s.store.CoverageTotals(ctx, ind)
 	if err != nil {

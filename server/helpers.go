@@ -3,6 +3,7 @@ package server
 // Helpers shared by the handlers of every resource.
 
 import (
+	"context"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -43,4 +44,21 @@ func optID(id int64) *int64 {
 		return nil
 	}
 	return &id
+}
+
+// queryCtx bounds a handler's queries by the configured QueryTimeout.
+func (s *Server) queryCtx(c *fiber.Ctx) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(c.UserContext(), s.cfg.QueryTimeout)
+}
+
+// callCtx bounds a handler's short store calls by the configured
+// CallTimeout.
+func (s *Server) callCtx(c *fiber.Ctx) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(c.UserContext(), s.cfg.CallTimeout)
+}
+
+// planCtx bounds building or applying a rebalance plan by the configured
+// PlanTimeout.
+func (s *Server) planCtx(c *fiber.Ctx) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(c.UserContext(), s.cfg.PlanTimeout)
 }

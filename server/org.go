@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -73,7 +72,7 @@ func (s *Server) patchOrg(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &patch); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
+	ctx, cancel := s.callCtx(c)
 	defer cancel()
 	if _, err := s.store.UpdateOrg(ctx, u.Scope(), grid.Actor{UserID: u.ID, ClientAddr: s.clientAddr(c)}, id, patch); err != nil {
 		return err
@@ -129,7 +128,7 @@ func (s *Server) orgRoleCheck(c *fiber.Ctx, ok bool, what string) error {
 		return err
 	}
 	u := userOf(c)
-	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.QueryTimeout)
+	ctx, cancel := s.queryCtx(c)
 	defer cancel()
 	n, err := s.store.CountOrgs(ctx, grid.OrgFilter{Scope: u.Scope(), ID: &id})
 	if err != nil {
@@ -192,7 +191,7 @@ func (s *Server) putOrgLiaison(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
+	ctx, cancel := s.callCtx(c)
 	defer cancel()
 	out, err := s.store.SetOrgLiaison(ctx, u.Scope(), s.actorOf(c), id, ch)
 	if err != nil {

@@ -20,8 +20,8 @@ const (
 	maxPlanLimit     = 100
 )
 
-// rebalanceTimeout bounds building a plan: loading the zone and solving
-// it exactly, a few seconds for the largest zones.
+// rebalanceTimeout is the default PlanTimeout: building a plan takes a
+// few seconds for the largest zones.
 const rebalanceTimeout = 2 * time.Minute
 
 // rebalanceRoutes registers the liaison rebalancer: admins build and
@@ -94,7 +94,7 @@ func (s *Server) createPlan(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), rebalanceTimeout)
+	ctx, cancel := s.planCtx(c)
 	defer cancel()
 	zoneID, err := s.planZone(ctx, userOf(c), req.ZoneID)
 	if err != nil {
@@ -146,7 +146,7 @@ func (s *Server) listPlans(c *fiber.Ctx) error {
 	if f.Limit, f.BeforeID, err = pageParams(c, defaultPlanLimit, maxPlanLimit); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
+	ctx, cancel := s.callCtx(c)
 	defer cancel()
 	plans, err := s.store.ListRebalancePlans(ctx, f)
 	if err != nil {
@@ -174,7 +174,7 @@ func (s *Server) getPlan(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
+	ctx, cancel := s.callCtx(c)
 	defer cancel()
 	p, err := s.store.FindRebalancePlan(ctx, id)
 	if err != nil {
@@ -205,7 +205,7 @@ func (s *Server) applyPlan(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), rebalanceTimeout)
+	ctx, cancel := s.planCtx(c)
 	defer cancel()
 	p, err := s.store.ApplyRebalancePlan(ctx, s.actorOf(c), id)
 	if err != nil {

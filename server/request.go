@@ -115,7 +115,7 @@ func (s *Server) createRequest(c *fiber.Ctx) error {
 	}
 	key := c.Get(idempotencyHeader) // checked by the middleware
 	u := userOf(c)
-	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.QueryTimeout)
+	ctx, cancel := s.queryCtx(c)
 	defer cancel()
 	d, replayed, err := s.store.CreateRequest(ctx, u, key, n)
 	if err != nil {
@@ -138,7 +138,7 @@ func (s *Server) getRequest(c *fiber.Ctx) error {
 		return err
 	}
 	u := userOf(c)
-	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.QueryTimeout)
+	ctx, cancel := s.queryCtx(c)
 	defer cancel()
 	d, err := s.store.FindRequest(ctx, u.Scope(), id)
 	if err != nil {
@@ -163,7 +163,7 @@ func (s *Server) transitionRequest(c *fiber.Ctx) error {
 		return err
 	}
 	u := userOf(c)
-	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.QueryTimeout)
+	ctx, cancel := s.queryCtx(c)
 	defer cancel()
 	d, err := s.store.TransitionRequest(ctx, u, id, t)
 	if err != nil {

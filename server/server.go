@@ -21,8 +21,16 @@ type Config struct {
 	WebDir string
 	// Basemap is an optional raster tile URL template for the map.
 	Basemap string
-	// QueryTimeout bounds each database query, streaming included.
+	// QueryTimeout bounds each database query, streaming included; 0
+	// means 60 s.
 	QueryTimeout time.Duration
+	// CallTimeout bounds the short store calls: identifying the caller,
+	// writes, sign-in and sign-out, tokens, and pages of a few rows
+	// (contacts, plans, audit); 0 means 10 s.
+	CallTimeout time.Duration
+	// PlanTimeout bounds building or applying a rebalance plan: loading
+	// the zone and solving it exactly; 0 means 2 min.
+	PlanTimeout time.Duration
 	// SecureCookies marks the session cookie Secure (serving over HTTPS).
 	SecureCookies bool
 	// TrustedProxies are the peers (IPs or CIDRs) whose X-Forwarded-For
@@ -81,6 +89,12 @@ type Server struct {
 func New(cfg Config, store Store, log *slog.Logger) *Server {
 	if cfg.QueryTimeout == 0 {
 		cfg.QueryTimeout = 60 * time.Second
+	}
+	if cfg.CallTimeout <= 0 {
+		cfg.CallTimeout = 10 * time.Second
+	}
+	if cfg.PlanTimeout <= 0 {
+		cfg.PlanTimeout = rebalanceTimeout
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

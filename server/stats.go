@@ -1,8 +1,6 @@
 package server
 
 import (
-	"context"
-
 	"github.com/gofiber/fiber/v2"
 
 	"gridgis/grid"
@@ -24,7 +22,7 @@ func (s *Server) stats(c *fiber.Ctx) error {
 		return err
 	}
 	q.Scope = userOf(c).Scope()
-	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.QueryTimeout)
+	ctx, cancel := s.queryCtx(c)
 	defer cancel()
 	st, err := s.store.Stats(ctx, q)
 	if err != nil {

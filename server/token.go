@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -57,7 +56,7 @@ func (s *Server) createToken(c *fiber.Ctx) error {
 	u := userOf(c)
 	keepNoAnswer(c) // the answer carries the token itself
 	secret, hash := grid.NewSecret(grid.TokenPrefix)
-	ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
+	ctx, cancel := s.callCtx(c)
 	defer cancel()
 	t, err := s.store.CreateToken(ctx, u.ID, in.Name, hash, expires)
 	if err != nil {
@@ -71,7 +70,7 @@ func (s *Server) createToken(c *fiber.Ctx) error {
 
 // listTokens lists the caller's own tokens, without secrets.
 func (s *Server) listTokens(c *fiber.Ctx) error {
-	ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
+	ctx, cancel := s.callCtx(c)
 	defer cancel()
 	tokens, err := s.store.ListTokens(ctx, userOf(c).ID)
 	if err != nil {
@@ -88,7 +87,7 @@ func (s *Server) revokeToken(c *fiber.Ctx) error {
 		return err
 	}
 	u := userOf(c)
-	ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
+	ctx, cancel := s.callCtx(c)
 	defer cancel()
 	if _, err := s.store.RevokeToken(ctx, u.ID, id, u.Role == grid.RoleAdmin); err != nil {
 		return err

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"context"
-
 	"github.com/gofiber/fiber/v2"
 
 	"gridgis/grid"
@@ -19,7 +17,7 @@ func (s *Server) listUnits(c *fiber.Ctx) error {
 	if err := allowParams(c); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.QueryTimeout)
+	ctx, cancel := s.queryCtx(c)
 	defer cancel()
 	units, err := s.store.Units(ctx, userOf(c).ZoneID)
 	if err != nil {
