@@ -20,10 +20,6 @@ const (
 	maxPlanLimit     = 100
 )
 
-// rebalanceTimeout is the default PlanTimeout: building a plan takes a
-// few seconds for the largest zones.
-const rebalanceTimeout = 2 * time.Minute
-
 // rebalanceRoutes registers the liaison rebalancer: admins build and
 // apply plans; planners, who read everything, may look at them. Officers
 // and liaisons see only their grids' or their own organizations, so a

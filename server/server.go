@@ -94,7 +94,7 @@ func New(cfg Config, store Store, log *slog.Logger) *Server {
 		cfg.CallTimeout = 10 * time.Second
 	}
 	if cfg.PlanTimeout <= 0 {
-		cfg.PlanTimeout = rebalanceTimeout
+		cfg.PlanTimeout = 2 * time.Minute // a few seconds for the largest zones
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -6,6 +6,7 @@ import (
 	"gridgis/grid"
 )
 
+// statsRoutes registers the request KPIs.
 func (s *Server) statsRoutes(api fiber.Router) {
 	api.Get("/stats", allow(anyRole...), s.limitHeavy(nil), s.stats)
 }
