@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"math"
 	"net/http"
@@ -9,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
@@ -30,10 +28,12 @@ const (
 	localsVia  = "via"
 )
 
-// userOf returns the signed-in caller; routes behind allow always have one.
-func userOf(c *fiber.Ctx) grid.User {
-	u, _ := c.Locals(localsUser).(grid.User)
-	return u
+// sessionRoutes registers signing in and out of the web session, and who
+// the caller is.
+func (s *Server) sessionRoutes(api fiber.Router) {
+	api.Post("/session", limitBody(smallBody), s.login)
+	api.Delete("/session", s.logout)
+	api.Get("/me", allow(anyRole...), s.me)
 }
 
 // authenticate identifies the caller from an API token (Authorization:
@@ -41,7 +41,7 @@ func userOf(c *fiber.Ctx) grid.User {
 // refuses a bad token outright but lets anonymous requests through: allow
 // decides what each route needs.
 func (s *Server) authenticate(c *fiber.Ctx) error {
-	ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
+	ctx, cancel := s.callCtx(c)
 	defer cancel()
 	if h := c.Get(fiber.HeaderAuthorization); h != "" {
 		token, ok := strings.CutPrefix(h, "Bearer ")
@@ -134,7 +134,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	}
 	addr := s.clientAddr(c)
 	account := strings.ToLower(in.Username)
-	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
+	ctx, cancel := s.callCtx(c)
 	defer cancel()
 	// The attempt takes its slot (counted as a failure) before the
 	// password is checked, so no burst gets more checks than the rules
@@ -157,7 +157,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	ok, herr := s.hashes.checkPassword(ctx, hash, in.Password)
 	// Queueing and hashing may have taken a while under load: the writes
 	// that follow get their own deadline.
-	ctx, cancel = context.WithTimeout(c.UserContext(), 10*time.Second)
+	ctx, cancel = s.callCtx(c)
 	defer cancel()
 	if errors.Is(herr, errHashBusy) {
 		// The password was not checked: the attempt gives its slot back.
@@ -197,7 +197,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 // logout ends the caller's session, if any, and clears the cookie.
 func (s *Server) logout(c *fiber.Ctx) error {
 	if id := c.Cookies(sessionCookie); id != "" {
-		ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
+		ctx, cancel := s.callCtx(c)
 		defer cancel()
 		if err := s.store.DeleteSession(ctx, grid.HashSecret(id)); err != nil {
 			return err
@@ -214,24 +214,4 @@ func (s *Server) logout(c *fiber.Ctx) error {
 // me answers who the caller is.
 func (s *Server) me(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"user": userOf(c)})
-}
-
-// audit records an entry for the signed-in caller (if any) and their
-// address. A failure to audit is logged, not shown: the action happened.
-func (s *Server) audit(c *fiber.Ctx, e grid.AuditEntry) {
-	if u, ok := c.Locals(localsUser).(grid.User); ok {
-		e.ActorID = u.ID
-	}
-	e.ClientAddr = s.clientAddr(c)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := s.store.Audit(ctx, e); err != nil {
-		s.log.Error("audit failed", "action", e.Action, "err", err)
-	}
-}
-
-func (s *Server) auditAs(c *fiber.Ctx, u grid.User, e grid.AuditEntry) {
-	e.ActorID = u.ID
-	c.Locals(localsUser, u)
-	s.audit(c, e)
 }

@@ -1,11 +1,9 @@
 package server
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strconv"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -52,7 +50,7 @@ func (s *Server) listContacts(c *fiber.Ctx) error {
 		return err
 	}
 	f.Limit, f.BeforeID = limit+1, before
-	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
+	ctx, cancel := s.callCtx(c)
 	defer cancel()
 	entries, err := s.store.ListContacts(ctx, f)
 	if err != nil {
@@ -85,7 +83,7 @@ func (s *Server) createContact(c *fiber.Ctx) error {
 	if err := s.orgRoleCheck(c, u.Role.CanLogContacts(), "log contacts"); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
+	ctx, cancel := s.callCtx(c)
 	defer cancel()
 	var in grid.ContactInput
 	if err := decodeJSON(c, &in); err != nil {

@@ -5,4 +5,10 @@
 // Handlers parse input, call the domain through grid's store interfaces,
 // and encode the result; nothing else. server imports grid and geo, never
 // grid/postgis or pgx.
+//
+// Each resource has one file holding its handlers and the function that
+// registers its routes (org.go, request.go, contact.go, liaison.go,
+// rebalance.go for plans, auth.go for sessions, token.go, audit.go,
+// tiles.go, ogc.go, ...); server.go's routes() calls those in order, and
+// helpers.go holds what every handler shares.
 package server

@@ -202,6 +202,11 @@ func (h *hub) close() {
 	}
 }
 
+// eventRoutes registers the live event stream.
+func (s *Server) eventRoutes(api fiber.Router) {
+	api.Get("/events", allow(anyRole...), s.events)
+}
+
 // events streams live changes (server-sent events) the caller may see:
 // "request" (a request's step), "contact" (a contact logged) and
 // "resync" (reload: events may have been missed). A stream lasts at most

@@ -8,6 +8,12 @@ import (
 	"gridgis/grid"
 )
 
+// gridRoutes registers the grid outlines.
+func (s *Server) gridRoutes(api fiber.Router) {
+	api.Get("/grids", allow(anyRole...), s.listGrids)
+	api.Get("/grids/:id", allow(anyRole...), s.getGrid)
+}
+
 // listGrids answers every grid polygon with its officer, instructor and
 // organization count; every signed-in role sees every outline. Six grids
 // per zone: small enough to buffer for an ETag.

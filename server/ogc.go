@@ -291,7 +291,7 @@ func (o *ogcAPI) describe(c *fiber.Ctx, col *ogcCollection, extents map[string]g
 }
 
 func (o *ogcAPI) extents(c *fiber.Ctx) (map[string]geo.BBox, error) {
-	ctx, cancel := context.WithTimeout(c.UserContext(), o.s.cfg.QueryTimeout)
+	ctx, cancel := o.s.queryCtx(c)
 	defer cancel()
 	return o.s.store.LayerExtents(ctx)
 }
@@ -361,7 +361,7 @@ func (o *ogcAPI) items(c *fiber.Ctx) error {
 	// count per page. It is counted before streaming, so a failing count
 	// still gets a proper status.
 	if q.afterID == 0 {
-		ctx, cancel := context.WithTimeout(c.UserContext(), o.s.cfg.QueryTimeout)
+		ctx, cancel := o.s.queryCtx(c)
 		defer cancel()
 		matched, err := col.count(ctx, q)
 		if err != nil {
@@ -411,7 +411,7 @@ func (o *ogcAPI) item(c *fiber.Ctx) error {
 	if err != nil || id <= 0 {
 		return grid.Errorf(grid.ENotFound, "no feature %q in %s", raw, col.id)
 	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), o.s.cfg.QueryTimeout)
+	ctx, cancel := o.s.queryCtx(c)
 	defer cancel()
 	var feature []byte
 	err = col.each(ctx, ogcQuery{scope: userOf(c).Scope(), id: &id}, func(f grid.Feature) error {

@@ -1,8 +1,9 @@
 package server
 
 import (
+	"bytes"
 	"context"
-	"time"
+	"encoding/json"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -17,6 +18,15 @@ const (
 
 var orgParams = []string{"bbox", "grid", "kind", "industry", "party_org", "liaison", "q", "limit", "cursor",
 	"overdue"}
+
+// orgRoutes registers the organizations: listing, reading, editing and
+// assigning their liaison by hand.
+func (s *Server) orgRoutes(api fiber.Router) {
+	api.Get("/organizations", allow(anyRole...), s.limitHeavy(wideArea("grid", "liaison")), s.listOrgs)
+	api.Get("/organizations/:id", allow(anyRole...), s.getOrg)
+	api.Patch("/organizations/:id", allow(anyRole...), limitBody(smallBody), s.patchOrg)
+	api.Put("/organizations/:id/liaison", allow(anyRole...), limitBody(smallBody), s.putOrgLiaison)
+}
 
 // listOrgs streams organization points, a page at a time, with a next
 // link while more remain.
@@ -62,7 +72,7 @@ func (s *Server) patchOrg(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &patch); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
+	ctx, cancel := s.callCtx(c)
 	defer cancel()
 	if _, err := s.store.UpdateOrg(ctx, u.Scope(), grid.Actor{UserID: u.ID, ClientAddr: s.clientAddr(c)}, id, patch); err != nil {
 		return err
@@ -118,7 +128,7 @@ func (s *Server) orgRoleCheck(c *fiber.Ctx, ok bool, what string) error {
 		return err
 	}
 	u := userOf(c)
-	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.QueryTimeout)
+	ctx, cancel := s.queryCtx(c)
 	defer cancel()
 	n, err := s.store.CountOrgs(ctx, grid.OrgFilter{Scope: u.Scope(), ID: &id})
 	if err != nil {
@@ -128,4 +138,64 @@ func (s *Server) orgRoleCheck(c *fiber.Ctx, ok bool, what string) error {
 		return grid.Errorf(grid.ENotFound, "no organization %d", id)
 	}
 	return grid.Errorf(grid.EForbidden, "role %s may not %s", u.Role, what)
+}
+
+// liaisonInput is the body of PUT .../liaison. liaison_id is raw so that
+// a missing one (refused) differs from null (unassign).
+type liaisonInput struct {
+	LiaisonID json.RawMessage `json:"liaison_id"`
+	Pinned    *bool           `json:"pinned"`
+}
+
+// change checks the body and returns the change it asks for.
+func (in liaisonInput) change() (grid.LiaisonChange, error) {
+	var ch grid.LiaisonChange
+	if in.Pinned != nil {
+		ch.Pinned = *in.Pinned
+	}
+	raw := bytes.TrimSpace(in.LiaisonID)
+	switch {
+	case len(raw) == 0:
+		return ch, grid.Invalid("liaison_id", "required: a liaison id, or null to unassign")
+	case string(raw) == "null":
+	default:
+		var id int64
+		if err := json.Unmarshal(raw, &id); err != nil || id <= 0 {
+			return ch, grid.Invalid("liaison_id", "must be a positive integer id, or null to unassign")
+		}
+		ch.LiaisonID = &id
+	}
+	return ch, ch.Validate()
+}
+
+// putOrgLiaison assigns an organization's liaison by hand (cause manual),
+// optionally pinned so that rebalancing keeps it; liaison_id null
+// unassigns. Admins may give any active liaison of the zone; an officer,
+// for an organization of their grid, a liaison of that same grid. Other
+// roles get 403 for an organization they can see, 404 for one they
+// cannot.
+func (s *Server) putOrgLiaison(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	u := userOf(c)
+	if err := s.orgRoleCheck(c, u.Role.CanEditOrgs(), "assign liaisons"); err != nil {
+		return err
+	}
+	var in liaisonInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	ch, err := in.change()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := s.callCtx(c)
+	defer cancel()
+	out, err := s.store.SetOrgLiaison(ctx, u.Scope(), s.actorOf(c), id, ch)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
 }

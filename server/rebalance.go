@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -21,10 +20,6 @@ const (
 	maxPlanLimit     = 100
 )
 
-// rebalanceTimeout bounds building a plan: loading the zone and solving
-// it exactly, a few seconds for the largest zones.
-const rebalanceTimeout = 2 * time.Minute
-
 // rebalanceRoutes registers the liaison rebalancer: admins build and
 // apply plans; planners, who read everything, may look at them. Officers
 // and liaisons see only their grids' or their own organizations, so a
@@ -36,7 +31,6 @@ func (s *Server) rebalanceRoutes(api fiber.Router) {
 	api.Get("/rebalance/plans/:id", allow(readers...), s.getPlan)
 	api.Get("/rebalance/plans/:id/moves", allow(readers...), s.limitHeavy(largePage), s.planMoves)
 	api.Post("/rebalance/plans/:id/apply", allow(grid.RoleAdmin), s.limitHeavy(nil), s.applyPlan)
-	api.Put("/organizations/:id/liaison", allow(anyRole...), limitBody(smallBody), s.putOrgLiaison)
 }
 
 // planMove is a move as clients see it: null for no liaison.
@@ -82,11 +76,6 @@ func bodyOf(p rebalance.SavedPlan) planBody {
 	return b
 }
 
-// actorOf is the signed-in caller as the author of a change.
-func (s *Server) actorOf(c *fiber.Ctx) grid.Actor {
-	return grid.Actor{UserID: userOf(c).ID, ClientAddr: s.clientAddr(c)}
-}
-
 // createPlan builds a draft plan for the admin's zone (or zone_id): the
 // optimal assignment with its moves and before/after metrics. A request
 // no plan can meet answers 422 with the solver's reason.
@@ -101,7 +90,7 @@ func (s *Server) createPlan(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), rebalanceTimeout)
+	ctx, cancel := s.planCtx(c)
 	defer cancel()
 	zoneID, err := s.planZone(ctx, userOf(c), req.ZoneID)
 	if err != nil {
@@ -153,7 +142,7 @@ func (s *Server) listPlans(c *fiber.Ctx) error {
 	if f.Limit, f.BeforeID, err = pageParams(c, defaultPlanLimit, maxPlanLimit); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
+	ctx, cancel := s.callCtx(c)
 	defer cancel()
 	plans, err := s.store.ListRebalancePlans(ctx, f)
 	if err != nil {
@@ -181,7 +170,7 @@ func (s *Server) getPlan(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
+	ctx, cancel := s.callCtx(c)
 	defer cancel()
 	p, err := s.store.FindRebalancePlan(ctx, id)
 	if err != nil {
@@ -212,71 +201,11 @@ func (s *Server) applyPlan(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), rebalanceTimeout)
+	ctx, cancel := s.planCtx(c)
 	defer cancel()
 	p, err := s.store.ApplyRebalancePlan(ctx, s.actorOf(c), id)
 	if err != nil {
 		return err
 	}
 	return c.JSON(bodyOf(p))
-}
-
-// liaisonInput is the body of PUT .../liaison. liaison_id is raw so that
-// a missing one (refused) differs from null (unassign).
-type liaisonInput struct {
-	LiaisonID json.RawMessage `json:"liaison_id"`
-	Pinned    *bool           `json:"pinned"`
-}
-
-// change checks the body and returns the change it asks for.
-func (in liaisonInput) change() (grid.LiaisonChange, error) {
-	var ch grid.LiaisonChange
-	if in.Pinned != nil {
-		ch.Pinned = *in.Pinned
-	}
-	raw := bytes.TrimSpace(in.LiaisonID)
-	switch {
-	case len(raw) == 0:
-		return ch, grid.Invalid("liaison_id", "required: a liaison id, or null to unassign")
-	case string(raw) == "null":
-	default:
-		var id int64
-		if err := json.Unmarshal(raw, &id); err != nil || id <= 0 {
-			return ch, grid.Invalid("liaison_id", "must be a positive integer id, or null to unassign")
-		}
-		ch.LiaisonID = &id
-	}
-	return ch, ch.Validate()
-}
-
-// putOrgLiaison assigns an organization's liaison by hand (cause manual),
-// optionally pinned so that rebalancing keeps it; liaison_id null
-// unassigns. Admins may give any active liaison of the zone; an officer,
-// for an organization of their grid, a liaison of that same grid. Other
-// roles get 403 for an organization they can see, 404 for one they
-// cannot.
-func (s *Server) putOrgLiaison(c *fiber.Ctx) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	u := userOf(c)
-	if err := s.orgRoleCheck(c, u.Role.CanEditOrgs(), "assign liaisons"); err != nil {
-		return err
-	}
-	var in liaisonInput
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	ch, err := in.change()
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
-	defer cancel()
-	out, err := s.store.SetOrgLiaison(ctx, u.Scope(), s.actorOf(c), id, ch)
-	if err != nil {
-		return err
-	}
-	return c.JSON(out)
 }

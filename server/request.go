@@ -14,6 +14,15 @@ import (
 // their limits in three-byte characters, with room for JSON.
 const requestBody = 32 << 10
 
+// requestRoutes registers the service requests: the map layer, reporting
+// one, reading one and moving it through its steps.
+func (s *Server) requestRoutes(api fiber.Router) {
+	api.Get("/requests", allow(anyRole...), s.limitHeavy(wideArea("grid")), s.listRequests)
+	api.Post("/requests", allow(grid.RoleAdmin, grid.RoleOfficer, grid.RoleLiaison), limitBody(requestBody), s.createRequest)
+	api.Get("/requests/:id", allow(anyRole...), s.getRequest)
+	api.Post("/requests/:id/transitions", allow(anyRole...), limitBody(requestBody), s.transitionRequest)
+}
+
 // pointJSON is a GeoJSON Point.
 type pointJSON struct {
 	Type        string     `json:"type"`
@@ -66,14 +75,6 @@ type eventJSON struct {
 	Data       map[string]any `json:"data"`
 }
 
-// optID is a row id for JSON: null for none (0).
-func optID(id int64) *int64 {
-	if id == 0 {
-		return nil
-	}
-	return &id
-}
-
 func toRequestJSON(d grid.RequestDetail, by grid.User, now time.Time) requestJSON {
 	r := d.Request
 	out := requestJSON{ID: r.ID, ZoneID: r.ZoneID, OrgID: r.OrgID, OrgName: d.OrgName, GridID: optID(d.GridID),
@@ -114,7 +115,7 @@ func (s *Server) createRequest(c *fiber.Ctx) error {
 	}
 	key := c.Get(idempotencyHeader) // checked by the middleware
 	u := userOf(c)
-	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.QueryTimeout)
+	ctx, cancel := s.queryCtx(c)
 	defer cancel()
 	d, replayed, err := s.store.CreateRequest(ctx, u, key, n)
 	if err != nil {
@@ -137,7 +138,7 @@ func (s *Server) getRequest(c *fiber.Ctx) error {
 		return err
 	}
 	u := userOf(c)
-	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.QueryTimeout)
+	ctx, cancel := s.queryCtx(c)
 	defer cancel()
 	d, err := s.store.FindRequest(ctx, u.Scope(), id)
 	if err != nil {
@@ -162,11 +163,40 @@ func (s *Server) transitionRequest(c *fiber.Ctx) error {
 		return err
 	}
 	u := userOf(c)
-	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.QueryTimeout)
+	ctx, cancel := s.queryCtx(c)
 	defer cancel()
 	d, err := s.store.TransitionRequest(ctx, u, id, t)
 	if err != nil {
 		return err
 	}
 	return c.JSON(toRequestJSON(d, u, s.now()))
+}
+
+// requestStatusFilters are the values of the status filter: every status,
+// and open for those still in the loop.
+var requestStatusFilters = append([]grid.RequestStatus{grid.StatusOpen}, grid.RequestStatuses...)
+
+// listRequests streams request points with status and SLA colour.
+func (s *Server) listRequests(c *fiber.Ctx) error {
+	if err := allowParams(c, "status", "grid", "overdue", "bbox", "limit", "cursor"); err != nil {
+		return err
+	}
+	f := grid.RequestFilter{Scope: userOf(c).Scope()}
+	var err error
+	if f.Status, err = enumParam(c, "status", requestStatusFilters); err != nil {
+		return err
+	}
+	if f.GridID, err = idParam(c, "grid"); err != nil {
+		return err
+	}
+	if f.Overdue, err = boolParam(c, "overdue"); err != nil {
+		return err
+	}
+	if f.BBox, err = bboxParam(c); err != nil {
+		return err
+	}
+	return s.streamPage(c, defaultLayerLimit, maxLayerLimit, func(ctx context.Context, limit int, after int64, emit grid.FeatureFunc) error {
+		f.Limit, f.AfterID = limit, after
+		return s.store.EachRequestFeature(ctx, f, emit)
+	})
 }

@@ -21,8 +21,16 @@ type Config struct {
 	WebDir string
 	// Basemap is an optional raster tile URL template for the map.
 	Basemap string
-	// QueryTimeout bounds each database query, streaming included.
+	// QueryTimeout bounds each database query, streaming included; 0
+	// means 60 s.
 	QueryTimeout time.Duration
+	// CallTimeout bounds the short store calls: identifying the caller,
+	// writes, sign-in and sign-out, tokens, and pages of a few rows
+	// (contacts, plans, audit); 0 means 10 s.
+	CallTimeout time.Duration
+	// PlanTimeout bounds building or applying a rebalance plan: loading
+	// the zone and solving it exactly; 0 means 2 min.
+	PlanTimeout time.Duration
 	// SecureCookies marks the session cookie Secure (serving over HTTPS).
 	SecureCookies bool
 	// TrustedProxies are the peers (IPs or CIDRs) whose X-Forwarded-For
@@ -81,6 +89,12 @@ type Server struct {
 func New(cfg Config, store Store, log *slog.Logger) *Server {
 	if cfg.QueryTimeout == 0 {
 		cfg.QueryTimeout = 60 * time.Second
+	}
+	if cfg.CallTimeout <= 0 {
+		cfg.CallTimeout = 10 * time.Second
+	}
+	if cfg.PlanTimeout <= 0 {
+		cfg.PlanTimeout = 2 * time.Minute // a few seconds for the largest zones
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -177,30 +191,18 @@ func (s *Server) routes() {
 	api.Get("/config", func(c *fiber.Ctx) error {
 		return c.JSON(fiber.Map{"basemap": s.cfg.Basemap})
 	})
-	api.Post("/session", limitBody(smallBody), s.login)
-	api.Delete("/session", s.logout)
-	api.Get("/me", allow(anyRole...), s.me)
-	api.Post("/tokens", allow(anyRole...), limitBody(smallBody), s.createToken)
-	api.Get("/tokens", allow(anyRole...), s.listTokens)
-	api.Delete("/tokens/:id", allow(anyRole...), s.revokeToken)
-	api.Get("/audit", allow(grid.RoleAdmin), s.listAudit)
-
-	api.Get("/grids", allow(anyRole...), s.listGrids)
-	api.Get("/grids/:id", allow(anyRole...), s.getGrid)
-	api.Get("/organizations", allow(anyRole...), s.limitHeavy(wideArea("grid", "liaison")), s.listOrgs)
-	api.Get("/organizations/:id", allow(anyRole...), s.getOrg)
-	api.Patch("/organizations/:id", allow(anyRole...), limitBody(smallBody), s.patchOrg)
-	api.Get("/liaisons", allow(anyRole...), s.limitHeavy(largePage), s.listLiaisons)
-	api.Get("/assignments", allow(anyRole...), s.limitHeavy(largePage), s.listAssignments)
-	api.Get("/requests", allow(anyRole...), s.limitHeavy(wideArea("grid")), s.listRequests)
-	api.Post("/requests", allow(grid.RoleAdmin, grid.RoleOfficer, grid.RoleLiaison), limitBody(requestBody), s.createRequest)
-	api.Get("/requests/:id", allow(anyRole...), s.getRequest)
-	api.Post("/requests/:id/transitions", allow(anyRole...), limitBody(requestBody), s.transitionRequest)
-	api.Get("/events", allow(anyRole...), s.events)
-	api.Get("/units", allow(anyRole...), s.listUnits)
-	api.Get("/coverage", allow(anyRole...), s.limitHeavy(nil), s.coverage)
-	api.Get("/coverage/gaps", allow(anyRole...), s.limitHeavy(nil), s.coverageGaps)
-	// Each further area registers its routes in its own file.
+	// Each resource registers its routes in its own file. Fiber matches
+	// in registration order: the catch-all 404 below stays last.
+	s.sessionRoutes(api)
+	s.tokenRoutes(api)
+	s.auditRoutes(api)
+	s.gridRoutes(api)
+	s.orgRoutes(api)
+	s.liaisonRoutes(api)
+	s.requestRoutes(api)
+	s.eventRoutes(api)
+	s.unitRoutes(api)
+	s.coverageRoutes(api)
 	s.tileRoutes(api)
 	s.rebalanceRoutes(api)
 	s.contactRoutes(api)

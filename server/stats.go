@@ -1,13 +1,12 @@
 package server
 
 import (
-	"context"
-
 	"github.com/gofiber/fiber/v2"
 
 	"gridgis/grid"
 )
 
+// statsRoutes registers the request KPIs.
 func (s *Server) statsRoutes(api fiber.Router) {
 	api.Get("/stats", allow(anyRole...), s.limitHeavy(nil), s.stats)
 }
@@ -24,7 +23,7 @@ func (s *Server) stats(c *fiber.Ctx) error {
 		return err
 	}
 	q.Scope = userOf(c).Scope()
-	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.QueryTimeout)
+	ctx, cancel := s.queryCtx(c)
 	defer cancel()
 	st, err := s.store.Stats(ctx, q)
 	if err != nil {

@@ -71,7 +71,7 @@ var errStreamStopped = errors.New("stream stopped")
 // proper status. With a page limit the collection ends with self and
 // next links built from the request.
 func (s *Server) streamCollection(c *fiber.Ctx, p page, query featureQuery) error {
-	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.QueryTimeout)
+	ctx, cancel := s.queryCtx(c)
 	defer cancel()
 	out := &spillWriter{}
 	defer out.Close() // unless the response took the file
@@ -216,7 +216,7 @@ func encodeQuery(v url.Values) string {
 // them already. Such collections are buffered; every unbounded layer
 // streams instead.
 func (s *Server) sendCollectionETag(c *fiber.Ctx, query featureQuery, extra map[string]any) error {
-	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.QueryTimeout)
+	ctx, cancel := s.queryCtx(c)
 	defer cancel()
 	var buf bytes.Buffer
 	w := bufio.NewWriter(&buf)
@@ -254,7 +254,7 @@ func etagMatches(header, etag string) bool {
 // sendFeature answers the single feature query emits, or 404 naming what
 // was not found.
 func (s *Server) sendFeature(c *fiber.Ctx, what string, query featureQuery) error {
-	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.QueryTimeout)
+	ctx, cancel := s.queryCtx(c)
 	defer cancel()
 	var feature []byte
 	err := query(ctx, func(f grid.Feature) error {

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -68,7 +67,7 @@ func (s *Server) getTile(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.QueryTimeout)
+	ctx, cancel := s.queryCtx(c)
 	defer cancel()
 	mvt, err := s.store.Tile(ctx, layer, t, userOf(c).Scope())
 	if err != nil {
@@ -128,7 +127,7 @@ func (s *Server) getTileJSON(c *fiber.Ctx) error {
 	i := slices.IndexFunc(grid.TileLayerInfos, func(l grid.TileLayerInfo) bool { return l.Layer == layer })
 	info := grid.TileLayerInfos[i]
 
-	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.QueryTimeout)
+	ctx, cancel := s.queryCtx(c)
 	defer cancel()
 	b, ok, err := s.store.TileBounds(ctx)
 	if err != nil {

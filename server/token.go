@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -17,6 +16,13 @@ import (
 // maxTokenDays caps a token's life; without expires_in_days it never
 // expires until revoked.
 const maxTokenDays = 3650
+
+// tokenRoutes registers each user's personal API tokens.
+func (s *Server) tokenRoutes(api fiber.Router) {
+	api.Post("/tokens", allow(anyRole...), limitBody(smallBody), s.createToken)
+	api.Get("/tokens", allow(anyRole...), s.listTokens)
+	api.Delete("/tokens/:id", allow(anyRole...), s.revokeToken)
+}
 
 type tokenInput struct {
 	Name          string `json:"name"`
@@ -50,7 +56,7 @@ func (s *Server) createToken(c *fiber.Ctx) error {
 	u := userOf(c)
 	keepNoAnswer(c) // the answer carries the token itself
 	secret, hash := grid.NewSecret(grid.TokenPrefix)
-	ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
+	ctx, cancel := s.callCtx(c)
 	defer cancel()
 	t, err := s.store.CreateToken(ctx, u.ID, in.Name, hash, expires)
 	if err != nil {
@@ -64,7 +70,7 @@ func (s *Server) createToken(c *fiber.Ctx) error {
 
 // listTokens lists the caller's own tokens, without secrets.
 func (s *Server) listTokens(c *fiber.Ctx) error {
-	ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
+	ctx, cancel := s.callCtx(c)
 	defer cancel()
 	tokens, err := s.store.ListTokens(ctx, userOf(c).ID)
 	if err != nil {
@@ -81,46 +87,11 @@ func (s *Server) revokeToken(c *fiber.Ctx) error {
 		return err
 	}
 	u := userOf(c)
-	ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
+	ctx, cancel := s.callCtx(c)
 	defer cancel()
 	if _, err := s.store.RevokeToken(ctx, u.ID, id, u.Role == grid.RoleAdmin); err != nil {
 		return err
 	}
 	s.audit(c, grid.AuditEntry{Action: "token_revoke", Target: "token:" + strconv.FormatInt(id, 10)})
 	return c.SendStatus(http.StatusNoContent)
-}
-
-// listAudit pages through the audit log, newest first.
-func (s *Server) listAudit(c *fiber.Ctx) error {
-	if err := allowParams(c, "limit", "before"); err != nil {
-		return err
-	}
-	limit, err := intParam(c, "limit", 100, 1, 1000)
-	if err != nil {
-		return err
-	}
-	before, err := intParam(c, "before", 0, 0, int(^uint(0)>>1))
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
-	defer cancel()
-	entries, err := s.store.ListAudit(ctx, int64(before), limit)
-	if err != nil {
-		return err
-	}
-	out := fiber.Map{"entries": entries}
-	if len(entries) == limit {
-		out["next"] = c.Path() + "?limit=" + strconv.Itoa(limit) + "&before=" + strconv.FormatInt(entries[len(entries)-1].ID, 10)
-	}
-	return c.JSON(out)
-}
-
-// pathID reads the :id route parameter as a positive row id.
-func pathID(c *fiber.Ctx) (int64, error) {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, grid.Invalid("id", "must be a positive integer id")
-	}
-	return id, nil
 }

@@ -1,12 +1,15 @@
 package server
 
 import (
-	"context"
-
 	"github.com/gofiber/fiber/v2"
 
 	"gridgis/grid"
 )
+
+// unitRoutes registers the alliance units.
+func (s *Server) unitRoutes(api fiber.Router) {
+	api.Get("/units", allow(anyRole...), s.listUnits)
+}
 
 // listUnits answers the alliance units of the caller's zone, the
 // members a request can be handed to. Every role may read them.
@@ -14,7 +17,7 @@ func (s *Server) listUnits(c *fiber.Ctx) error {
 	if err := allowParams(c); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.QueryTimeout)
+	ctx, cancel := s.queryCtx(c)
 	defer cancel()
 	units, err := s.store.Units(ctx, userOf(c).ZoneID)
 	if err != nil {
