@@ -12,7 +12,7 @@ import (
 
 // auditRoutes registers the audit log, for admins only.
 func (s *Server) auditRoutes(api fiber.Router) {
-	api.Get("/audit", allow(grid.RoleAdmin), s.listAudit)
+	api.Get("/audit", allow(grid.ReadAudit), s.listAudit)
 }
 
 // listAudit pages through the audit log, newest first.

@@ -5,7 +5,6 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -33,7 +32,7 @@ const (
 func (s *Server) sessionRoutes(api fiber.Router) {
 	api.Post("/session", limitBody(smallBody), s.login)
 	api.Delete("/session", s.logout)
-	api.Get("/me", allow(anyRole...), s.me)
+	api.Get("/me", signedIn, s.me)
 }
 
 // authenticate identifies the caller from an API token (Authorization:
@@ -68,23 +67,30 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// allow admits signed-in callers of the given roles: 401 for anonymous
-// callers, 403 for other roles.
-func allow(roles ...grid.Role) fiber.Handler {
+// allow admits signed-in callers whose role may take action a (grid's
+// role table): 401 for anonymous callers, 403 for other roles.
+func allow(a grid.Action) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		u, ok := c.Locals(localsUser).(grid.User)
 		if !ok {
-			return grid.Errorf(grid.EUnauthorized, "请先登录 / sign in first")
+			return signInFirst
 		}
-		if !slices.Contains(roles, u.Role) {
+		if !u.Role.May(a) {
 			return grid.Errorf(grid.EForbidden, "role %s may not do this", u.Role)
 		}
 		return c.Next()
 	}
 }
 
-// anyRole is every role: any signed-in caller.
-var anyRole = grid.Roles
+// signedIn admits any signed-in caller, to their own account's routes.
+func signedIn(c *fiber.Ctx) error {
+	if _, ok := c.Locals(localsUser).(grid.User); !ok {
+		return signInFirst
+	}
+	return c.Next()
+}
+
+var signInFirst = grid.Errorf(grid.EUnauthorized, "请先登录 / sign in first")
 
 // sameOrigin refuses unsafe requests that a browser sent from another
 // site. Bearer-token requests carry no ambient credential and pass; so do

@@ -19,8 +19,8 @@ const (
 )
 
 func (s *Server) contactRoutes(api fiber.Router) {
-	api.Get("/organizations/:id/contacts", allow(anyRole...), s.listContacts)
-	api.Post("/organizations/:id/contacts", allow(anyRole...), limitBody(contactBody), s.createContact)
+	api.Get("/organizations/:id/contacts", allow(grid.ReadZone), s.listContacts)
+	api.Post("/organizations/:id/contacts", allow(grid.ReadZone), limitBody(contactBody), s.createContact)
 }
 
 // contactList is a page of an organization's contact log; Next continues
@@ -71,16 +71,17 @@ func (s *Server) listContacts(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-// createContact logs a contact or visit. Roles that may log (see
-// grid.Role.CanLogContacts) log for the organizations they see; a planner
-// gets 403 for one they can see, and everyone 404 for one they cannot.
+// createContact logs a contact or visit. Roles that may log (grid's role
+// table) log for the organizations they see; a planner gets 403 for one
+// they can see, and everyone 404 for one they cannot.
 func (s *Server) createContact(c *fiber.Ctx) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
 	}
 	u := userOf(c)
-	if err := s.orgRoleCheck(c, u.Role.CanLogContacts(), "log contacts"); err != nil {
+	scope, err := s.permitOnOrg(c, grid.LogContacts, "log contacts")
+	if err != nil {
 		return err
 	}
 	ctx, cancel := s.callCtx(c)
@@ -93,7 +94,7 @@ func (s *Server) createContact(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	entry, err := s.store.CreateContact(ctx, u.Scope(), grid.Actor{UserID: u.ID, ClientAddr: s.clientAddr(c)}, contact)
+	entry, err := s.store.CreateContact(ctx, scope, grid.Actor{UserID: u.ID, ClientAddr: s.clientAddr(c)}, contact)
 	if err != nil {
 		return err
 	}

@@ -10,8 +10,8 @@ import (
 
 // coverageRoutes registers the coverage choropleth and its gaps.
 func (s *Server) coverageRoutes(api fiber.Router) {
-	api.Get("/coverage", allow(anyRole...), s.limitHeavy(nil), s.coverage)
-	api.Get("/coverage/gaps", allow(anyRole...), s.limitHeavy(nil), s.coverageGaps)
+	api.Get("/coverage", allow(grid.ReadZone), s.limitHeavy(nil), s.coverage)
+	api.Get("/coverage/gaps", allow(grid.ReadZone), s.limitHeavy(nil), s.coverageGaps)
 }
 
 // indicatorParam reads the required indicator parameter.

@@ -204,7 +204,7 @@ func (h *hub) close() {
 
 // eventRoutes registers the live event stream.
 func (s *Server) eventRoutes(api fiber.Router) {
-	api.Get("/events", allow(anyRole...), s.events)
+	api.Get("/events", allow(grid.ReadZone), s.events)
 }
 
 // events streams live changes (server-sent events) the caller may see:

@@ -10,8 +10,8 @@ import (
 
 // gridRoutes registers the grid outlines.
 func (s *Server) gridRoutes(api fiber.Router) {
-	api.Get("/grids", allow(anyRole...), s.listGrids)
-	api.Get("/grids/:id", allow(anyRole...), s.getGrid)
+	api.Get("/grids", allow(grid.ReadZone), s.listGrids)
+	api.Get("/grids/:id", allow(grid.ReadZone), s.getGrid)
 }
 
 // listGrids answers every grid polygon with its officer, instructor and

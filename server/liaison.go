@@ -10,8 +10,8 @@ import (
 
 // liaisonRoutes registers the liaison and assignment layers.
 func (s *Server) liaisonRoutes(api fiber.Router) {
-	api.Get("/liaisons", allow(anyRole...), s.limitHeavy(largePage), s.listLiaisons)
-	api.Get("/assignments", allow(anyRole...), s.limitHeavy(largePage), s.listAssignments)
+	api.Get("/liaisons", allow(grid.ReadZone), s.limitHeavy(largePage), s.listLiaisons)
+	api.Get("/assignments", allow(grid.ReadZone), s.limitHeavy(largePage), s.listAssignments)
 }
 
 // listLiaisons streams liaison base points with load, capacity and

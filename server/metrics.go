@@ -89,7 +89,7 @@ func (s *Server) countEscalations(n int) { s.metrics.escalations.Add(float64(n))
 func (s *Server) serveMetrics(c *fiber.Ctx) error {
 	u, signedIn := c.Locals(localsUser).(grid.User)
 	switch {
-	case signedIn && u.Role == grid.RoleAdmin:
+	case signedIn && u.Role.May(grid.ReadMetrics):
 	case signedIn:
 		return grid.Errorf(grid.EForbidden, "only admins may read the metrics")
 	case !s.localScraper(c):

@@ -69,7 +69,7 @@ type ogcAPI struct {
 func (s *Server) ogcRoutes() {
 	o := &ogcAPI{s: s, collections: s.ogcCollections()}
 	o.doc = openAPIDocument(o.collectionIDs())
-	g := s.app.Group("/ogc", sameOrigin, s.authenticate, allow(anyRole...))
+	g := s.app.Group("/ogc", sameOrigin, s.authenticate, allow(grid.ReadZone))
 	g.Get("", o.landing)
 	g.Get("/conformance", o.conformance)
 	g.Get("/api", o.apiDocument)

@@ -22,10 +22,10 @@ var orgParams = []string{"bbox", "grid", "kind", "industry", "party_org", "liais
 // orgRoutes registers the organizations: listing, reading, editing and
 // assigning their liaison by hand.
 func (s *Server) orgRoutes(api fiber.Router) {
-	api.Get("/organizations", allow(anyRole...), s.limitHeavy(wideArea("grid", "liaison")), s.listOrgs)
-	api.Get("/organizations/:id", allow(anyRole...), s.getOrg)
-	api.Patch("/organizations/:id", allow(anyRole...), limitBody(smallBody), s.patchOrg)
-	api.Put("/organizations/:id/liaison", allow(anyRole...), limitBody(smallBody), s.putOrgLiaison)
+	api.Get("/organizations", allow(grid.ReadZone), s.limitHeavy(wideArea("grid", "liaison")), s.listOrgs)
+	api.Get("/organizations/:id", allow(grid.ReadZone), s.getOrg)
+	api.Patch("/organizations/:id", allow(grid.ReadZone), limitBody(smallBody), s.patchOrg)
+	api.Put("/organizations/:id/liaison", allow(grid.ReadZone), limitBody(smallBody), s.putOrgLiaison)
 }
 
 // listOrgs streams organization points, a page at a time, with a next
@@ -65,7 +65,8 @@ func (s *Server) patchOrg(c *fiber.Ctx) error {
 		return err
 	}
 	u := userOf(c)
-	if err := s.orgRoleCheck(c, u.Role.CanEditOrgs(), "change organizations"); err != nil {
+	scope, err := s.permitOnOrg(c, grid.EditOrgs, "change organizations")
+	if err != nil {
 		return err
 	}
 	var patch grid.OrgPatch
@@ -74,7 +75,7 @@ func (s *Server) patchOrg(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.callCtx(c)
 	defer cancel()
-	if _, err := s.store.UpdateOrg(ctx, u.Scope(), grid.Actor{UserID: u.ID, ClientAddr: s.clientAddr(c)}, id, patch); err != nil {
+	if _, err := s.store.UpdateOrg(ctx, scope, grid.Actor{UserID: u.ID, ClientAddr: s.clientAddr(c)}, id, patch); err != nil {
 		return err
 	}
 	return s.getOrg(c)
@@ -116,28 +117,30 @@ func parseOrgFilter(c *fiber.Ctx) (grid.OrgFilter, error) {
 	return f, err
 }
 
-// orgRoleCheck refuses an action on the path's organization that the
-// caller's role may not take (ok false): 404 when they cannot see the
-// organization, as for everyone, else 403 saying what they may not do.
-func (s *Server) orgRoleCheck(c *fiber.Ctx, ok bool, what string) error {
-	if ok {
-		return nil
+// permitOnOrg returns the scope in which the caller may take action a on
+// the path's organization (grid's role table). A role that may not takes
+// 404 when it cannot see the organization, as everyone does, else 403
+// saying what it may not do.
+func (s *Server) permitOnOrg(c *fiber.Ctx, a grid.Action, what string) (grid.Scope, error) {
+	u := userOf(c)
+	scope, err := u.Permit(a)
+	if err == nil {
+		return scope, nil
 	}
 	id, err := pathID(c)
 	if err != nil {
-		return err
+		return scope, err
 	}
-	u := userOf(c)
 	ctx, cancel := s.queryCtx(c)
 	defer cancel()
 	n, err := s.store.CountOrgs(ctx, grid.OrgFilter{Scope: u.Scope(), ID: &id})
 	if err != nil {
-		return err
+		return scope, err
 	}
 	if n == 0 {
-		return grid.Errorf(grid.ENotFound, "no organization %d", id)
+		return scope, grid.Errorf(grid.ENotFound, "no organization %d", id)
 	}
-	return grid.Errorf(grid.EForbidden, "role %s may not %s", u.Role, what)
+	return scope, grid.Errorf(grid.EForbidden, "role %s may not %s", u.Role, what)
 }
 
 // liaisonInput is the body of PUT .../liaison. liaison_id is raw so that
@@ -179,8 +182,8 @@ func (s *Server) putOrgLiaison(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	u := userOf(c)
-	if err := s.orgRoleCheck(c, u.Role.CanEditOrgs(), "assign liaisons"); err != nil {
+	scope, err := s.permitOnOrg(c, grid.AssignLiaisons, "assign liaisons")
+	if err != nil {
 		return err
 	}
 	var in liaisonInput
@@ -193,7 +196,7 @@ func (s *Server) putOrgLiaison(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.callCtx(c)
 	defer cancel()
-	out, err := s.store.SetOrgLiaison(ctx, u.Scope(), s.actorOf(c), id, ch)
+	out, err := s.store.SetOrgLiaison(ctx, scope, s.actorOf(c), id, ch)
 	if err != nil {
 		return err
 	}

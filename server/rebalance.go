@@ -25,12 +25,11 @@ const (
 // and liaisons see only their grids' or their own organizations, so a
 // plan of the whole zone is not theirs to read.
 func (s *Server) rebalanceRoutes(api fiber.Router) {
-	readers := []grid.Role{grid.RoleAdmin, grid.RolePlanner}
-	api.Post("/rebalance/plans", allow(grid.RoleAdmin), limitBody(smallBody), s.limitHeavy(nil), s.createPlan)
-	api.Get("/rebalance/plans", allow(readers...), s.listPlans)
-	api.Get("/rebalance/plans/:id", allow(readers...), s.getPlan)
-	api.Get("/rebalance/plans/:id/moves", allow(readers...), s.limitHeavy(largePage), s.planMoves)
-	api.Post("/rebalance/plans/:id/apply", allow(grid.RoleAdmin), s.limitHeavy(nil), s.applyPlan)
+	api.Post("/rebalance/plans", allow(grid.MakePlans), limitBody(smallBody), s.limitHeavy(nil), s.createPlan)
+	api.Get("/rebalance/plans", allow(grid.ReadPlans), s.listPlans)
+	api.Get("/rebalance/plans/:id", allow(grid.ReadPlans), s.getPlan)
+	api.Get("/rebalance/plans/:id/moves", allow(grid.ReadPlans), s.limitHeavy(largePage), s.planMoves)
+	api.Post("/rebalance/plans/:id/apply", allow(grid.MakePlans), s.limitHeavy(nil), s.applyPlan)
 }
 
 // planMove is a move as clients see it: null for no liaison.

@@ -17,10 +17,10 @@ const requestBody = 32 << 10
 // requestRoutes registers the service requests: the map layer, reporting
 // one, reading one and moving it through its steps.
 func (s *Server) requestRoutes(api fiber.Router) {
-	api.Get("/requests", allow(anyRole...), s.limitHeavy(wideArea("grid")), s.listRequests)
-	api.Post("/requests", allow(grid.RoleAdmin, grid.RoleOfficer, grid.RoleLiaison), limitBody(requestBody), s.createRequest)
-	api.Get("/requests/:id", allow(anyRole...), s.getRequest)
-	api.Post("/requests/:id/transitions", allow(anyRole...), limitBody(requestBody), s.transitionRequest)
+	api.Get("/requests", allow(grid.ReadZone), s.limitHeavy(wideArea("grid")), s.listRequests)
+	api.Post("/requests", allow(grid.ReportRequests), limitBody(requestBody), s.createRequest)
+	api.Get("/requests/:id", allow(grid.ReadZone), s.getRequest)
+	api.Post("/requests/:id/transitions", allow(grid.ReadZone), limitBody(requestBody), s.transitionRequest)
 }
 
 // pointJSON is a GeoJSON Point.

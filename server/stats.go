@@ -8,7 +8,7 @@ import (
 
 // statsRoutes registers the request KPIs.
 func (s *Server) statsRoutes(api fiber.Router) {
-	api.Get("/stats", allow(anyRole...), s.limitHeavy(nil), s.stats)
+	api.Get("/stats", allow(grid.ReadZone), s.limitHeavy(nil), s.stats)
 }
 
 // stats answers the request KPIs of a date range, grouped by zone, grid,

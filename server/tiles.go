@@ -33,8 +33,8 @@ const tileJSONZoom = 13
 // Tiles are compressed by the app's compression middleware when the
 // client accepts it, and carry a strong ETag (If-None-Match gives 304).
 func (s *Server) tileRoutes(api fiber.Router) {
-	api.Get("/tiles/:layer/:z/:x/:y.mvt", allow(anyRole...), s.limitHeavy(lowZoomPointTile), s.getTile)
-	api.Get("/tiles/:layer.json", allow(anyRole...), s.getTileJSON)
+	api.Get("/tiles/:layer/:z/:x/:y.mvt", allow(grid.ReadZone), s.limitHeavy(lowZoomPointTile), s.getTile)
+	api.Get("/tiles/:layer.json", allow(grid.ReadZone), s.getTileJSON)
 }
 
 // tileLayerParam reads the layer path parameter from the allow-list.

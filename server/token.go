@@ -19,9 +19,9 @@ const maxTokenDays = 3650
 
 // tokenRoutes registers each user's personal API tokens.
 func (s *Server) tokenRoutes(api fiber.Router) {
-	api.Post("/tokens", allow(anyRole...), limitBody(smallBody), s.createToken)
-	api.Get("/tokens", allow(anyRole...), s.listTokens)
-	api.Delete("/tokens/:id", allow(anyRole...), s.revokeToken)
+	api.Post("/tokens", signedIn, limitBody(smallBody), s.createToken)
+	api.Get("/tokens", signedIn, s.listTokens)
+	api.Delete("/tokens/:id", signedIn, s.revokeToken)
 }
 
 type tokenInput struct {
@@ -89,7 +89,7 @@ func (s *Server) revokeToken(c *fiber.Ctx) error {
 	u := userOf(c)
 	ctx, cancel := s.callCtx(c)
 	defer cancel()
-	if _, err := s.store.RevokeToken(ctx, u.ID, id, u.Role == grid.RoleAdmin); err != nil {
+	if _, err := s.store.RevokeToken(ctx, u.ID, id, u.Role.May(grid.RevokeTokens)); err != nil {
 		return err
 	}
 	s.audit(c, grid.AuditEntry{Action: "token_revoke", Target: "token:" + strconv.FormatInt(id, 10)})

@@ -8,7 +8,7 @@ import (
 
 // unitRoutes registers the alliance units.
 func (s *Server) unitRoutes(api fiber.Router) {
-	api.Get("/units", allow(anyRole...), s.listUnits)
+	api.Get("/units", allow(grid.ReadZone), s.listUnits)
 }
 
 // listUnits answers the alliance units of the caller's zone, the
