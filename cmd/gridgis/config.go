@@ -130,6 +130,39 @@ func heavyFromEnv(getenv func(string) string, poolSize int) (perUser, total int,
 	return perUser, total, nil
 }
 
+// Timeouts are serve's deadlines (see server.Config).
+type Timeouts struct {
+	Query    time.Duration // GRIDGIS_QUERY_TIMEOUT, default 60s: a read, streaming included
+	Call     time.Duration // GRIDGIS_CALL_TIMEOUT, default 10s: a write or a short lookup
+	Plan     time.Duration // GRIDGIS_PLAN_TIMEOUT, default 2m: building or applying a rebalance plan
+	Shutdown time.Duration // GRIDGIS_SHUTDOWN_TIMEOUT, default 10s: requests in flight at SIGTERM
+}
+
+// timeoutsFromEnv reads serve's deadlines, each a duration from 1s to 1h.
+func timeoutsFromEnv(getenv func(string) string) (Timeouts, error) {
+	t := Timeouts{Query: time.Minute, Call: 10 * time.Second, Plan: 2 * time.Minute, Shutdown: 10 * time.Second}
+	for _, v := range []struct {
+		key  string
+		into *time.Duration
+	}{
+		{"GRIDGIS_QUERY_TIMEOUT", &t.Query},
+		{"GRIDGIS_CALL_TIMEOUT", &t.Call},
+		{"GRIDGIS_PLAN_TIMEOUT", &t.Plan},
+		{"GRIDGIS_SHUTDOWN_TIMEOUT", &t.Shutdown},
+	} {
+		text := getenv(v.key)
+		if text == "" {
+			continue
+		}
+		d, err := time.ParseDuration(text)
+		if err != nil || d < time.Second || d > time.Hour {
+			return t, fmt.Errorf("%s=%q: want a duration from 1s to 1h, such as 30s", v.key, text)
+		}
+		*v.into = d
+	}
+	return t, nil
+}
+
 // hashConcurrencyFromEnv reads GRIDGIS_HASH_CONCURRENCY, how many password
 // checks (64 MiB each) may run at once; 0 leaves the server's default (2).
 func hashConcurrencyFromEnv(getenv func(string) string) (int, error) {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"time"
 
 	"gridgis/grid/postgis"
 	"gridgis/server"
@@ -36,9 +35,14 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer, log *slog.Logger) 
 	if err != nil {
 		return err
 	}
+	timeouts, err := timeoutsFromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
 	srv := server.New(server.Config{WebDir: cfg.WebDir, Basemap: cfg.Basemap,
 		SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, Classify: postgis.Classify,
-		HeavyPerUser: heavyPerUser, HeavyTotal: heavyTotal, HashConcurrency: hashes}, db, log)
+		HeavyPerUser: heavyPerUser, HeavyTotal: heavyTotal, HashConcurrency: hashes,
+		QueryTimeout: timeouts.Query, CallTimeout: timeouts.Call, PlanTimeout: timeouts.Plan}, db, log)
 	fmt.Fprintf(stdout, "gridgis 已启动，请在浏览器打开 / open http://%s\n", cfg.Addr)
-	return srv.Listen(ctx, cfg.Addr, 10*time.Second)
+	return srv.Listen(ctx, cfg.Addr, timeouts.Shutdown)
 }
