@@ -2,6 +2,6 @@
 // and distance, ring orientation, validation, and a streaming GeoJSON
 // FeatureCollection writer.
 //
-// geo imports neither the domain (grid) nor any transport or storage
-// package; it works on github.com/paulmach/orb types.
+// geo imports no other gridgis package (not even the domain, grid), nor
+// pgx or Fiber; it works on github.com/paulmach/orb types.
 package geo

@@ -3,6 +3,6 @@
 // static map app.
 //
 // Handlers parse input, call the domain through grid's store interfaces,
-// and encode the result; nothing else. server imports grid and geo, never
-// grid/postgis or pgx.
+// and encode the result; nothing else. server imports grid, grid/rebalance
+// and geo, never grid/postgis, grid/demo or pgx.
 package server
