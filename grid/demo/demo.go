@@ -35,10 +35,10 @@ type Options struct {
 	Scale int
 }
 
-// Dataset is a generated demo zone: the grid.Dataset that
-// grid/postgis loads, and what the generator knows about it. Its users are
-// admin, one officer per grid (GridIDs set), planner, and one per liaison
-// of the first batch (LiaisonID set); they carry no passwords.
+// Dataset is a generated demo zone: the grid.Dataset that grid/postgis
+// loads, and what the generator knows about it. Its users are admin, one
+// officer per grid (GridIDs set), planner, and one per liaison of the
+// first batch (LiaisonID set); they carry no passwords.
 type Dataset struct {
 	*grid.Dataset
 	// Now is Options.Now as used: truncated to the minute.
@@ -98,9 +98,10 @@ func Generate(opts Options) *Dataset {
 	return ds
 }
 
-// batches yields the dataset's batches in order, Scale of them, one copy
-// of the zone's organizations each. Each is generated afresh, so ranging
-// twice gives equal batches and holding on to none keeps memory flat.
+// batches yields the dataset's batches in order, Scale of them: each one
+// copy of the zone's organizations, with liaisons who serve only that copy.
+// Each is generated afresh, so ranging twice gives equal batches and
+// holding on to none keeps memory flat.
 func (ds *Dataset) batches(yield func(*grid.Batch) bool) {
 	var next nextIDs
 	for k := range ds.Scale {
