@@ -64,7 +64,7 @@ func loadDemo(ctx context.Context, db *postgis.DB) error {
 	if err != nil {
 		return err
 	}
-	return db.LoadDataset(ctx, ds, func(username string) (string, error) {
+	return db.LoadDataset(ctx, ds.Dataset, func(username string) (string, error) {
 		if pw, ok := browserLogins[username]; ok {
 			return grid.HashPassword(pw)
 		}

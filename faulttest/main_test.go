@@ -78,7 +78,7 @@ func loadDemo(ctx context.Context, dsn string) error {
 		return err
 	}
 	defer db.Close()
-	return db.LoadDataset(ctx, demo.Generate(demo.Options{Now: time.Now(), Scale: 1}), func(string) (string, error) {
+	return db.LoadDataset(ctx, demo.Generate(demo.Options{Now: time.Now(), Scale: 1}).Dataset, func(string) (string, error) {
 		return "$argon2id$v=19$m=1,t=1,p=1$c2FsdA$a2V5", nil
 	})
 }

@@ -3,6 +3,6 @@
 // FeatureCollection writer, and the China coordinate systems (WGS84,
 // CGCS2000, GCJ-02, BD-09) imports arrive in.
 //
-// geo imports neither the domain (grid) nor any transport or storage
-// package; it works on github.com/paulmach/orb types.
+// geo imports no other gridgis package (not even the domain, grid), nor
+// pgx or Fiber; it works on github.com/paulmach/orb types.
 package geo

@@ -3,8 +3,9 @@
 // static map app.
 //
 // Handlers parse input, call the domain through grid's store interfaces,
-// and encode the result; nothing else. server imports grid and geo, never
-// grid/postgis or pgx.
+// and encode the result; nothing else. server imports grid, grid/rebalance
+// and geo, never grid/postgis, grid/demo or pgx. Who may do what is asked
+// of grid's role table (grid/roles.go), never decided here.
 //
 // Each resource has one file holding its handlers and the function that
 // registers its routes (org.go, request.go, contact.go, liaison.go,

@@ -79,7 +79,7 @@ func buildBig() (*bigZone, error) {
 		return nil, err
 	}
 	ds := demo.Generate(demo.Options{Now: time.Now(), Scale: bigScale})
-	if err := db.LoadDataset(ctx, ds, func(string) (string, error) {
+	if err := db.LoadDataset(ctx, ds.Dataset, func(string) (string, error) {
 		return "$argon2id$v=19$m=1,t=1,p=1$c2FsdA$a2V5", nil // nobody signs in as a demo user
 	}); err != nil {
 		return nil, err

@@ -36,7 +36,7 @@ func seed(ctx context.Context, cfg Config, args []string, stdout io.Writer) erro
 	start := time.Now()
 	ds := demo.Generate(demo.Options{Now: time.Now(), Scale: *scale})
 	logins := map[string]string{}
-	err = db.LoadDataset(ctx, ds, func(username string) (string, error) {
+	err = db.LoadDataset(ctx, ds.Dataset, func(username string) (string, error) {
 		pw := randomPassword()
 		logins[username] = pw
 		return grid.HashPassword(pw)

@@ -1,7 +1,6 @@
 package demo
 
 import (
-	"iter"
 	"math/rand/v2"
 	"time"
 
@@ -36,22 +35,15 @@ type Options struct {
 	Scale int
 }
 
-// Dataset is a generated demo zone. Its ids are relative, 1..n per table;
-// a loader adds the offsets of the database it writes to. The small,
-// fixed part (zone, grids, units, users) is in fields; the organizations
-// and everything hanging off them come batch by batch from Batches, so
-// that even a million organizations stream in flat memory.
+// Dataset is a generated demo zone: the grid.Dataset that grid/postgis
+// loads, and what the generator knows about it. Its users are admin, one
+// officer per grid (GridIDs set), planner, and one per liaison of the
+// first batch (LiaisonID set); they carry no passwords.
 type Dataset struct {
+	*grid.Dataset
 	// Now is Options.Now as used: truncated to the minute.
 	Now   time.Time
 	Scale int
-	Zone  grid.Zone
-	Grids []grid.Grid
-	Units []grid.Unit
-	// Users are the demo sign-ins: admin, one officer per grid (GridIDs set),
-	// planner, and one per liaison of the first batch (LiaisonID set). They
-	// carry no passwords.
-	Users []grid.User
 
 	layout layout
 	// liaisonUser maps a first-batch liaison id to its user id; officerUser
@@ -59,19 +51,6 @@ type Dataset struct {
 	liaisonUser map[int64]int64
 	officerUser map[int64]int64
 	adminUser   int64
-}
-
-// Batch is one copy of the zone's organizations with their liaisons (who
-// serve only that copy), assignments, contact logs, requests and request
-// events. Ids continue from the previous batch.
-type Batch struct {
-	Index       int
-	Orgs        []grid.Org
-	Liaisons    []grid.Liaison
-	Assignments []grid.Assignment
-	Contacts    []grid.Contact
-	Requests    []grid.Request
-	Events      []grid.RequestEvent
 }
 
 // Seeds of the generator: one stream for the fixed part, and one per batch
@@ -104,6 +83,7 @@ func Generate(opts Options) *Dataset {
 	}
 	rng := rand.New(rand.NewPCG(seedFixed, 0))
 	ds := &Dataset{
+		Dataset:     &grid.Dataset{},
 		Now:         opts.Now.Round(0).In(cst).Truncate(time.Minute),
 		Scale:       opts.Scale,
 		liaisonUser: make(map[int64]int64),
@@ -114,21 +94,21 @@ func Generate(opts Options) *Dataset {
 	ds.Grids = ds.layout.grids
 	ds.Units = makeUnits(rng)
 	ds.Users = ds.makeUsers(rng)
+	ds.Batches = ds.batches
 	return ds
 }
 
-// Batches yields the dataset's batches in order, Scale of them. Each is
-// generated afresh, so ranging twice gives equal batches and holding on to
-// none keeps memory flat.
-func (ds *Dataset) Batches() iter.Seq[*Batch] {
-	return func(yield func(*Batch) bool) {
-		var next nextIDs
-		for k := range ds.Scale {
-			b := ds.batch(k)
-			next.number(b)
-			if !yield(b) {
-				return
-			}
+// batches yields the dataset's batches in order, Scale of them: each one
+// copy of the zone's organizations, with liaisons who serve only that copy.
+// Each is generated afresh, so ranging twice gives equal batches and
+// holding on to none keeps memory flat.
+func (ds *Dataset) batches(yield func(*grid.Batch) bool) {
+	var next nextIDs
+	for k := range ds.Scale {
+		b := ds.batch(k)
+		next.number(b)
+		if !yield(b) {
+			return
 		}
 	}
 }
@@ -137,9 +117,9 @@ func (ds *Dataset) Batches() iter.Seq[*Batch] {
 func (ds *Dataset) OrgCount() int { return ds.Scale * OrgsPerScale }
 
 // Collect returns every batch merged into one, for small scales and tests.
-func (ds *Dataset) Collect() *Batch {
-	all := &Batch{}
-	for b := range ds.Batches() {
+func (ds *Dataset) Collect() *grid.Batch {
+	all := &grid.Batch{}
+	for b := range ds.Batches {
 		all.Orgs = append(all.Orgs, b.Orgs...)
 		all.Liaisons = append(all.Liaisons, b.Liaisons...)
 		all.Assignments = append(all.Assignments, b.Assignments...)
@@ -152,8 +132,8 @@ func (ds *Dataset) Collect() *Batch {
 
 // batch generates batch k with ids fixed by k where every batch has the
 // same count (organizations, liaisons, requests); nextIDs numbers the rest.
-func (ds *Dataset) batch(k int) *Batch {
-	b := &Batch{Index: k}
+func (ds *Dataset) batch(k int) *grid.Batch {
+	b := &grid.Batch{}
 	b.Orgs = ds.makeOrgs(batchRand(k, stageOrgs), k)
 	rng := batchRand(k, stageLiaisons)
 	b.Liaisons = ds.makeLiaisons(rng, k, b.Orgs)
@@ -174,7 +154,7 @@ type nextIDs struct {
 	assignment, contact, event int64
 }
 
-func (n *nextIDs) number(b *Batch) {
+func (n *nextIDs) number(b *grid.Batch) {
 	for i := range b.Assignments {
 		n.assignment++
 		b.Assignments[i].ID = n.assignment
@@ -187,11 +167,4 @@ func (n *nextIDs) number(b *Batch) {
 		n.event++
 		b.Events[i].ID = n.event
 	}
-}
-
-// UserOfLiaison returns the user id of a liaison's sign-in, if the liaison
-// has one (only the first batch's do).
-func (ds *Dataset) UserOfLiaison(liaisonID int64) (int64, bool) {
-	id, ok := ds.liaisonUser[liaisonID]
-	return id, ok
 }

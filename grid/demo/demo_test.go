@@ -19,7 +19,7 @@ import (
 // now is the fixed clock of these tests.
 var now = time.Date(2026, 3, 15, 10, 0, 0, 0, time.UTC)
 
-func generate(t *testing.T, scale int) (*demo.Dataset, *demo.Batch) {
+func generate(t *testing.T, scale int) (*demo.Dataset, *grid.Batch) {
 	t.Helper()
 	ds := demo.Generate(demo.Options{Now: now, Scale: scale})
 	return ds, ds.Collect()
@@ -30,7 +30,7 @@ func fingerprint(t *testing.T, ds *demo.Dataset) string {
 	t.Helper()
 	data, err := json.Marshal(struct {
 		Fixed *demo.Dataset
-		All   *demo.Batch
+		All   *grid.Batch
 	}{ds, ds.Collect()})
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,8 @@
 // 96 % are closed), but every name, code and location is made up.
 //
 // The output is deterministic: the same Options give the same dataset, byte
-// for byte. demo is pure Go: it imports grid and geo, never pgx or Fiber;
-// grid/postgis loads what it makes.
+// for byte. demo is pure Go: it imports grid, geo and grid/rebalance (for
+// RebalanceInput), never pgx, Fiber, grid/postgis or server, and only
+// commands (package main) and tests import it. What it makes is a
+// grid.Dataset, which grid/postgis loads.
 package demo

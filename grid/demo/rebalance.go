@@ -9,7 +9,7 @@ func (ds *Dataset) RebalanceInput() rebalance.Input {
 	for _, g := range ds.Grids {
 		in.GridNames[g.ID] = g.Name
 	}
-	for b := range ds.Batches() {
+	for b := range ds.Batches {
 		open := map[int64]int{}
 		for _, r := range b.Requests {
 			if !r.Status.Closed() {

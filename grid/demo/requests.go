@@ -183,7 +183,7 @@ var openRequests = []openRequest{
 type requestBuilder struct {
 	ds       *Dataset
 	rng      *rand.Rand
-	batch    *Batch
+	batch    *grid.Batch
 	cover    coverage
 	covered  []int // organizations with a liaison
 	units    map[grid.UnitKind][]grid.Unit
@@ -198,7 +198,7 @@ type draft struct {
 
 // makeRequests generates batch k's requests over the RequestMonths
 // before Now, each with the full event history its status implies.
-func (ds *Dataset) makeRequests(rng *rand.Rand, k int, b *Batch, cover coverage) ([]grid.Request, []grid.RequestEvent) {
+func (ds *Dataset) makeRequests(rng *rand.Rand, k int, b *grid.Batch, cover coverage) ([]grid.Request, []grid.RequestEvent) {
 	rb := &requestBuilder{ds: ds, rng: rng, batch: b, cover: cover, units: make(map[grid.UnitKind][]grid.Unit)}
 	for oi := range b.Orgs {
 		if len(cover.byOrg[oi]) > 0 {

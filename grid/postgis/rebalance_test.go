@@ -36,7 +36,7 @@ func rebalanceZone(t *testing.T, db *postgis.DB, clock *testClock) (int64, *demo
 	for i := range ds.Users {
 		ds.Users[i].Username = code + "-" + ds.Users[i].Username
 	}
-	if err := db.LoadDataset(t.Context(), ds, seedFakeHash); err != nil {
+	if err := db.LoadDataset(t.Context(), ds.Dataset, seedFakeHash); err != nil {
 		t.Fatalf("load the demo zone: %v", err)
 	}
 	z, err := db.FindZone(t.Context(), code)

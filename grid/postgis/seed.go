@@ -10,7 +10,6 @@ import (
 	"github.com/paulmach/orb/encoding/ewkb"
 
 	"gridgis/grid"
-	"gridgis/grid/demo"
 )
 
 // seededTables are the tables with an identity id that LoadDataset writes.
@@ -28,16 +27,16 @@ func (db *DB) ZoneCount(ctx context.Context) (int, error) {
 	return n, translate(err)
 }
 
-// LoadDataset writes a generated dataset in one transaction, every table
-// with COPY, streaming the batches so that memory stays flat at any scale.
+// LoadDataset writes a dataset in one transaction, every table with COPY,
+// streaming the batches so that memory stays flat at any scale.
 // The dataset's relative ids are shifted past the ids already in use, and
 // the identity sequences are moved past the new rows. passwordHash gives
-// each demo user's password hash (the caller chooses the passwords); it is
+// each user's password hash (the caller chooses the passwords); it is
 // called once per user, one at a time, before the transaction begins.
 //
 // It fails with an EConflict error, writing nothing, when the zone's code
 // or one of the usernames is taken.
-func (db *DB) LoadDataset(ctx context.Context, ds *demo.Dataset, passwordHash func(username string) (string, error)) error {
+func (db *DB) LoadDataset(ctx context.Context, ds *grid.Dataset, passwordHash func(username string) (string, error)) error {
 	// Check before hashing, which is slow on purpose; checked again under
 	// the lock below.
 	if err := checkDatasetFree(ctx, db.Pool, ds); err != nil {
@@ -64,7 +63,7 @@ type rowQuerier interface {
 
 // checkDatasetFree answers EConflict when the dataset's zone code or a
 // username is already taken.
-func checkDatasetFree(ctx context.Context, q rowQuerier, ds *demo.Dataset) error {
+func checkDatasetFree(ctx context.Context, q rowQuerier, ds *grid.Dataset) error {
 	var zoneTaken bool
 	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM zone WHERE code = $1)`, ds.Zone.Code).Scan(&zoneTaken); err != nil {
 		return translate(err)
@@ -89,7 +88,7 @@ func checkDatasetFree(ctx context.Context, q rowQuerier, ds *demo.Dataset) error
 
 // loadDataset does LoadDataset's work inside tx: lock, check, offset,
 // copy, move the sequences on and refresh the statistics.
-func loadDataset(ctx context.Context, tx pgx.Tx, ds *demo.Dataset, hashes []string) error {
+func loadDataset(ctx context.Context, tx pgx.Tx, ds *grid.Dataset, hashes []string) error {
 	// Writers wait until the load commits; readers carry on. Without the
 	// lock a concurrent insert could take an id this load is about to use.
 	if _, err := tx.Exec(ctx, `LOCK TABLE zone, grid, unit, organization, liaison, app_user, user_grid,
@@ -107,7 +106,12 @@ func loadDataset(ctx context.Context, tx pgx.Tx, ds *demo.Dataset, hashes []stri
 	if err != nil {
 		return err
 	}
-	l := &datasetLoader{tx: tx, ds: ds, off: off}
+	l := &datasetLoader{tx: tx, ds: ds, off: off, liaisonUser: map[int64]int64{}}
+	for _, u := range ds.Users {
+		if u.LiaisonID != 0 {
+			l.liaisonUser[u.LiaisonID] = u.ID
+		}
+	}
 	steps := []func(context.Context) error{
 		l.copyZone, l.copyGrids, l.copyUnits,
 		l.copyBatches(l.orgTable()), l.copyBatches(l.liaisonTable()),
@@ -153,8 +157,10 @@ func readIDOffsets(ctx context.Context, tx pgx.Tx) (idOffsets, error) {
 // datasetLoader copies one dataset inside one transaction.
 type datasetLoader struct {
 	tx  pgx.Tx
-	ds  *demo.Dataset
+	ds  *grid.Dataset
 	off idOffsets
+	// liaisonUser maps a liaison's dataset id to its sign-in's.
+	liaisonUser map[int64]int64
 }
 
 func (l *datasetLoader) copyZone(ctx context.Context) error {
@@ -221,14 +227,14 @@ func (l *datasetLoader) copyRows(ctx context.Context, table string, columns []st
 type batchTable struct {
 	name    string
 	columns []string
-	rows    func(*demo.Batch) ([][]any, error)
+	rows    func(*grid.Batch) ([][]any, error)
 }
 
 // copyBatches returns a step that streams a table's rows from each batch
 // in turn into a single COPY.
 func (l *datasetLoader) copyBatches(t batchTable) func(context.Context) error {
 	return func(ctx context.Context) error {
-		next, stop := iter.Pull(l.ds.Batches())
+		next, stop := iter.Pull(l.ds.Batches)
 		defer stop()
 		src := &batchSource{next: next, rowsOf: t.rows}
 		if _, err := l.tx.CopyFrom(ctx, pgx.Identifier{t.name}, t.columns, src); err != nil {
@@ -241,8 +247,8 @@ func (l *datasetLoader) copyBatches(t batchTable) func(context.Context) error {
 // batchSource is a pgx.CopyFromSource over the rows of successive batches;
 // only one batch's rows are held at a time.
 type batchSource struct {
-	next   func() (*demo.Batch, bool)
-	rowsOf func(*demo.Batch) ([][]any, error)
+	next   func() (*grid.Batch, bool)
+	rowsOf func(*grid.Batch) ([][]any, error)
 	rows   [][]any
 	i      int
 	err    error
@@ -274,7 +280,7 @@ func (s *batchSource) Err() error { return s.err }
 func (l *datasetLoader) orgTable() batchTable {
 	columns := []string{"id", "zone_id", "name", "uscc", "kind", "industry", "employees", "party_members",
 		"party_org", "high_tech", "specialized", "address", "geom", "grid_id", "grid_reason", "active"}
-	return batchTable{"organization", columns, func(b *demo.Batch) ([][]any, error) {
+	return batchTable{"organization", columns, func(b *grid.Batch) ([][]any, error) {
 		rows := make([][]any, len(b.Orgs))
 		for i, o := range b.Orgs {
 			geom, err := ewkb.Marshal(o.Location, 4326)
@@ -292,7 +298,7 @@ func (l *datasetLoader) orgTable() batchTable {
 // liaisonTable copies the liaisons.
 func (l *datasetLoader) liaisonTable() batchTable {
 	columns := []string{"id", "zone_id", "name", "phone", "grid_id", "base", "min_load", "max_load", "active"}
-	return batchTable{"liaison", columns, func(b *demo.Batch) ([][]any, error) {
+	return batchTable{"liaison", columns, func(b *grid.Batch) ([][]any, error) {
 		rows := make([][]any, len(b.Liaisons))
 		for i, li := range b.Liaisons {
 			base, err := ewkb.Marshal(li.Base, 4326)
@@ -309,7 +315,7 @@ func (l *datasetLoader) liaisonTable() batchTable {
 // assignmentTable copies the assignments, closed and active.
 func (l *datasetLoader) assignmentTable() batchTable {
 	columns := []string{"id", "org_id", "liaison_id", "valid_from", "valid_to", "cause", "pinned"}
-	return batchTable{"assignment", columns, func(b *demo.Batch) ([][]any, error) {
+	return batchTable{"assignment", columns, func(b *grid.Batch) ([][]any, error) {
 		rows := make([][]any, len(b.Assignments))
 		for i, a := range b.Assignments {
 			rows[i] = []any{a.ID + l.off.assignment, a.OrgID + l.off.org, a.LiaisonID + l.off.liaison,
@@ -323,11 +329,11 @@ func (l *datasetLoader) assignmentTable() batchTable {
 // sign-in where there is one and logged when it happened.
 func (l *datasetLoader) contactTable() batchTable {
 	columns := []string{"id", "org_id", "liaison_id", "kind", "at", "note", "created_by", "created_at"}
-	return batchTable{"contact", columns, func(b *demo.Batch) ([][]any, error) {
+	return batchTable{"contact", columns, func(b *grid.Batch) ([][]any, error) {
 		rows := make([][]any, len(b.Contacts))
 		for i, c := range b.Contacts {
 			var createdBy any
-			if u, ok := l.ds.UserOfLiaison(c.LiaisonID); ok {
+			if u, ok := l.liaisonUser[c.LiaisonID]; ok {
 				createdBy = u + l.off.user
 			}
 			rows[i] = []any{c.ID + l.off.contact, c.OrgID + l.off.org, shiftID(c.LiaisonID, l.off.liaison),
@@ -342,7 +348,7 @@ func (l *datasetLoader) requestTable() batchTable {
 	columns := []string{"id", "zone_id", "org_id", "title", "description", "category", "topic", "status",
 		"liaison_id", "unit_id", "reported_by", "resolved_by", "reported_at", "response_due_at", "due_at",
 		"assigned_at", "resolved_at", "closed_at", "resolution", "satisfaction", "rework_count", "version"}
-	return batchTable{"request", columns, func(b *demo.Batch) ([][]any, error) {
+	return batchTable{"request", columns, func(b *grid.Batch) ([][]any, error) {
 		rows := make([][]any, len(b.Requests))
 		for i, r := range b.Requests {
 			var satisfaction any
@@ -363,7 +369,7 @@ func (l *datasetLoader) requestTable() batchTable {
 // eventTable copies the requests' event histories.
 func (l *datasetLoader) eventTable() batchTable {
 	columns := []string{"id", "request_id", "at", "actor_id", "action", "from_status", "to_status", "note"}
-	return batchTable{"request_event", columns, func(b *demo.Batch) ([][]any, error) {
+	return batchTable{"request_event", columns, func(b *grid.Batch) ([][]any, error) {
 		rows := make([][]any, len(b.Events))
 		for i, e := range b.Events {
 			rows[i] = []any{e.ID + l.off.event, e.RequestID + l.off.request, e.At, shiftID(e.ActorID, l.off.user),

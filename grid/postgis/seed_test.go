@@ -28,7 +28,7 @@ func TestLoadDataset(t *testing.T) {
 	probe := seedProbe(t, db)
 	ds := demo.Generate(demo.Options{Now: time.Date(2026, 3, 15, 10, 0, 0, 0, time.UTC), Scale: 1})
 	start := time.Now()
-	if err := db.LoadDataset(ctx, ds, seedFakeHash); err != nil {
+	if err := db.LoadDataset(ctx, ds.Dataset, seedFakeHash); err != nil {
 		t.Fatalf("load: %v", err)
 	}
 	t.Logf("loaded the Scale 1 demo in %s", time.Since(start).Round(time.Millisecond))
@@ -171,13 +171,13 @@ WHERE r.zone_id = $1 AND (
 		before := seedTableCounts(t, db)
 		hashed := 0
 		countingHash := func(u string) (string, error) { hashed++; return seedFakeHash(u) }
-		err := db.LoadDataset(ctx, ds, countingHash)
+		err := db.LoadDataset(ctx, ds.Dataset, countingHash)
 		if grid.ErrorCode(err) != grid.EConflict {
 			t.Errorf("second load: %v, want a conflict", err)
 		}
 		other := demo.Generate(demo.Options{Now: ds.Now, Scale: 1})
 		other.Zone.Code = "pds-hitech-demo-2"
-		if err := db.LoadDataset(ctx, other, countingHash); grid.ErrorCode(err) != grid.EConflict {
+		if err := db.LoadDataset(ctx, other.Dataset, countingHash); grid.ErrorCode(err) != grid.EConflict {
 			t.Errorf("load with taken usernames: %v, want a conflict", err)
 		}
 		if hashed != 0 {

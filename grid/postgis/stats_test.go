@@ -54,7 +54,7 @@ func demoDB(tb testing.TB, scale int) *postgis.DB {
 		tb.Fatal(err)
 	}
 	db := pgtest.Open(tb, dsn)
-	if err := db.LoadDataset(ctx, demo.Generate(demo.Options{Now: statsDemoNow, Scale: scale}), seedFakeHash); err != nil {
+	if err := db.LoadDataset(ctx, demo.Generate(demo.Options{Now: statsDemoNow, Scale: scale}).Dataset, seedFakeHash); err != nil {
 		tb.Fatal(err)
 	}
 	if _, err := db.Pool.Exec(ctx, "ANALYZE"); err != nil {

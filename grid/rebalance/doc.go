@@ -5,5 +5,5 @@
 // keeps and applies them.
 //
 // It imports grid for the domain nouns and geo for geometry, and neither
-// pgx nor Fiber; grid does not import it.
+// pgx, Fiber, grid/postgis, grid/demo nor server; grid does not import it.
 package rebalance
