@@ -23,6 +23,7 @@ const (
 	demo      = "gridgis/grid/demo"
 	postgis   = "gridgis/grid/postgis"
 	server    = "gridgis/server"
+	report    = "gridgis/grid/report"
 	pgtest    = "gridgis/grid/postgis/pgtest"
 )
 
