@@ -37,6 +37,7 @@ var forbidden = map[string][]string{
 	demo:      {pgx, fiber, postgis, server},
 	postgis:   {fiber, demo, server},
 	server:    {pgx, postgis, demo},
+	report:    {pgx, fiber, rebalance, demo, postgis, server},
 }
 
 // listedPackage is what go list says of one package.
