@@ -269,7 +269,7 @@ func (r Request) allows(a RequestAction, by User) error {
 	switch {
 	case !by.Role.May(m.may):
 		return Errorf(EForbidden, "a %s may not %s requests", by.Role, a)
-	case by.Scope().LiaisonID > 0 && r.LiaisonID != by.LiaisonID:
+	case !by.Scope().actsOn(r):
 		return Errorf(EForbidden, "request %d is not assigned to you", r.ID)
 	case !slices.Contains(m.from, r.Status):
 		return Errorf(EConflict, "cannot %s a request that is %s", a, r.Status)

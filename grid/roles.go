@@ -111,6 +111,17 @@ func (s Scope) reach() reach {
 	return 0
 }
 
+// actsOn reports whether a caller of scope s may act on request r, which
+// it sees: a liaison's reach covers only the requests assigned to them.
+func (s Scope) actsOn(r Request) bool {
+	return s.reach() != reachLiaison || r.LiaisonID == s.LiaisonID
+}
+
+// needsGrids and needsLiaison say what a user record of role r must name
+// for its reach.
+func (r Role) needsGrids() bool   { return roleTable[r].reach == reachGrids }
+func (r Role) needsLiaison() bool { return roleTable[r].reach == reachLiaison }
+
 // Permits reports whether some role of s's reach may take a. A store that
 // is handed only a scope checks this, so that a scope of the wrong kind
 // (a liaison's, say, for assigning liaisons) is refused there too; which

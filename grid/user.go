@@ -22,9 +22,9 @@ func (u *User) Validate(gridCount int) error {
 		return Invalid("username", "2 to 40 characters of a-z, 0-9, '.', '_' or '-'")
 	case !oneOf(u.Role, Roles):
 		return Invalid("role", "must be one of admin, officer, liaison, planner")
-	case u.Role == RoleOfficer && gridCount == 0:
+	case u.Role.needsGrids() && gridCount == 0:
 		return Invalid("grid", "an officer needs at least one grid")
-	case u.Role == RoleLiaison && u.LiaisonID <= 0:
+	case u.Role.needsLiaison() && u.LiaisonID <= 0:
 		return Invalid("liaison", "a liaison user needs the id of their liaison record")
 	case utf8.RuneCountInString(u.DisplayName) > 50:
 		return Invalid("display_name", "must be at most 50 characters")

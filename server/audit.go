@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"strconv"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -48,7 +47,7 @@ func (s *Server) audit(c *fiber.Ctx, e grid.AuditEntry) {
 		e.ActorID = u.ID
 	}
 	e.ClientAddr = s.clientAddr(c)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.LookupTimeout)
 	defer cancel()
 	if err := s.store.Audit(ctx, e); err != nil {
 		s.log.Error("audit failed", "action", e.Action, "err", err)

@@ -40,7 +40,7 @@ func (s *Server) sessionRoutes(api fiber.Router) {
 // refuses a bad token outright but lets anonymous requests through: allow
 // decides what each route needs.
 func (s *Server) authenticate(c *fiber.Ctx) error {
-	ctx, cancel := s.callCtx(c)
+	ctx, cancel := s.lookupCtx(c)
 	defer cancel()
 	if h := c.Get(fiber.HeaderAuthorization); h != "" {
 		token, ok := strings.CutPrefix(h, "Bearer ")
@@ -203,7 +203,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 // logout ends the caller's session, if any, and clears the cookie.
 func (s *Server) logout(c *fiber.Ctx) error {
 	if id := c.Cookies(sessionCookie); id != "" {
-		ctx, cancel := s.callCtx(c)
+		ctx, cancel := s.lookupCtx(c)
 		defer cancel()
 		if err := s.store.DeleteSession(ctx, grid.HashSecret(id)); err != nil {
 			return err

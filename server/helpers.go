@@ -57,6 +57,12 @@ func (s *Server) callCtx(c *fiber.Ctx) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(c.UserContext(), s.cfg.CallTimeout)
 }
 
+// lookupCtx bounds the bookkeeping around a request (who is calling,
+// sign-out, tokens) by the configured LookupTimeout.
+func (s *Server) lookupCtx(c *fiber.Ctx) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(c.UserContext(), s.cfg.LookupTimeout)
+}
+
 // planCtx bounds building or applying a rebalance plan by the configured
 // PlanTimeout.
 func (s *Server) planCtx(c *fiber.Ctx) (context.Context, context.CancelFunc) {

@@ -162,7 +162,7 @@ func fingerprint(c *fiber.Ctx) []byte {
 }
 
 func (s *Server) findKey(c *fiber.Ctx, ref keyRef) (grid.IdempotentResponse, bool, error) {
-	ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.LookupTimeout)
 	defer cancel()
 	return s.store.FindIdempotent(ctx, ref.userID, ref.key)
 }
@@ -215,7 +215,7 @@ func (s *Server) saveAnswer(c *fiber.Ctx, claim *grid.IdempotencyClaim) {
 	if !resp.IsBodyStream() && len(resp.Body()) <= maxKeptAnswer && c.Locals(localsNoKeep) == nil {
 		r.Kept, r.Body = true, bytes.Clone(resp.Body())
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.UserContext()), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.UserContext()), s.cfg.LookupTimeout)
 	defer cancel()
 	if err := s.store.SaveIdempotentResponse(ctx, claim, r); err != nil {
 		r.Fingerprint, r.CreatedAt = claim.Fingerprint, s.now()
@@ -287,7 +287,7 @@ func (s *Server) saveUnsaved(ctx context.Context) {
 		case <-tick.C:
 		}
 		for ref, a := range s.unsaved.all() {
-			qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			qctx, cancel := context.WithTimeout(ctx, s.cfg.LookupTimeout)
 			err := s.store.SaveIdempotentResponse(qctx, a.claim, a.answer)
 			cancel()
 			if err != nil {

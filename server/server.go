@@ -24,10 +24,13 @@ type Config struct {
 	// QueryTimeout bounds each database query, streaming included; 0
 	// means 60 s.
 	QueryTimeout time.Duration
-	// CallTimeout bounds the short store calls: identifying the caller,
-	// writes, sign-in and sign-out, tokens, and pages of a few rows
+	// CallTimeout bounds writes, sign-in and pages of a few rows
 	// (contacts, plans, audit); 0 means 10 s.
 	CallTimeout time.Duration
+	// LookupTimeout bounds the bookkeeping around a request: identifying
+	// the caller, sign-out, tokens, its audit and idempotency rows; 0
+	// means 5 s.
+	LookupTimeout time.Duration
 	// PlanTimeout bounds building or applying a rebalance plan: loading
 	// the zone and solving it exactly; 0 means 2 min.
 	PlanTimeout time.Duration
@@ -92,6 +95,9 @@ func New(cfg Config, store Store, log *slog.Logger) *Server {
 	}
 	if cfg.CallTimeout <= 0 {
 		cfg.CallTimeout = 10 * time.Second
+	}
+	if cfg.LookupTimeout <= 0 {
+		cfg.LookupTimeout = 5 * time.Second
 	}
 	if cfg.PlanTimeout <= 0 {
 		cfg.PlanTimeout = 2 * time.Minute // a few seconds for the largest zones

@@ -95,23 +95,23 @@ func (d *deadlineStore) Stats(ctx context.Context, _ grid.StatsQuery) (grid.Stat
 
 // Every handler's store call is bounded by the timeout the configuration
 // gives, not by one written into the handler; a zero configuration keeps
-// the defaults of 10 s, 60 s and 2 min.
+// the defaults of 10 s, 5 s, 60 s and 2 min.
 func TestHandlersUseConfiguredTimeouts(t *testing.T) {
 	for _, cfg := range []server.Config{
-		{CallTimeout: 8 * time.Second, QueryTimeout: 40 * time.Second, PlanTimeout: 50 * time.Second},
+		{CallTimeout: 8 * time.Second, LookupTimeout: 3 * time.Second, QueryTimeout: 40 * time.Second, PlanTimeout: 50 * time.Second},
 		{},
 	} {
-		call, query, plan := cfg.CallTimeout, cfg.QueryTimeout, cfg.PlanTimeout
+		call, lookup, query, plan := cfg.CallTimeout, cfg.LookupTimeout, cfg.QueryTimeout, cfg.PlanTimeout
 		if cfg.CallTimeout == 0 {
-			call, query, plan = 10*time.Second, 60*time.Second, 2*time.Minute
+			call, lookup, query, plan = 10*time.Second, 5*time.Second, 60*time.Second, 2*time.Minute
 		}
-		t.Run(fmt.Sprintf("call %s query %s plan %s", call, query, plan), func(t *testing.T) {
-			checkTimeouts(t, cfg, call, query, plan)
+		t.Run(fmt.Sprintf("call %s lookup %s query %s plan %s", call, lookup, query, plan), func(t *testing.T) {
+			checkTimeouts(t, cfg, call, lookup, query, plan)
 		})
 	}
 }
 
-func checkTimeouts(t *testing.T, cfg server.Config, call, query, plan time.Duration) {
+func checkTimeouts(t *testing.T, cfg server.Config, call, lookup, query, plan time.Duration) {
 	store := &deadlineStore{admin: grid.User{ID: 1, Username: "admin", Role: grid.RoleAdmin, ZoneID: 1},
 		given: map[string]time.Duration{}}
 	srv := server.New(cfg, store, discardLog)
@@ -123,11 +123,11 @@ func checkTimeouts(t *testing.T, cfg server.Config, call, query, plan time.Durat
 		want               time.Duration
 	}{
 		{"POST", "/api/v1/session", `{"username":"admin","password":"secret"}`, false, "TakeLoginSlot", call},
-		{"DELETE", "/api/v1/session", "", false, "DeleteSession", call},
-		{"DELETE", "/api/v1/session", "", false, "SessionUser", call}, // authenticate
-		{"POST", "/api/v1/tokens", `{"name":"t"}`, true, "CreateToken", call},
-		{"GET", "/api/v1/tokens", "", true, "ListTokens", call},
-		{"DELETE", "/api/v1/tokens/3", "", true, "RevokeToken", call},
+		{"DELETE", "/api/v1/session", "", false, "DeleteSession", lookup},
+		{"DELETE", "/api/v1/session", "", false, "SessionUser", lookup}, // authenticate
+		{"POST", "/api/v1/tokens", `{"name":"t"}`, true, "CreateToken", lookup},
+		{"GET", "/api/v1/tokens", "", true, "ListTokens", lookup},
+		{"DELETE", "/api/v1/tokens/3", "", true, "RevokeToken", lookup},
 		{"GET", "/api/v1/audit", "", true, "ListAudit", call},
 		{"PATCH", "/api/v1/organizations/3", `{"version":1}`, true, "UpdateOrg", call},
 		{"PUT", "/api/v1/organizations/3/liaison", `{"liaison_id":null}`, true, "SetOrgLiaison", call},

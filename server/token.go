@@ -56,7 +56,7 @@ func (s *Server) createToken(c *fiber.Ctx) error {
 	u := userOf(c)
 	keepNoAnswer(c) // the answer carries the token itself
 	secret, hash := grid.NewSecret(grid.TokenPrefix)
-	ctx, cancel := s.callCtx(c)
+	ctx, cancel := s.lookupCtx(c)
 	defer cancel()
 	t, err := s.store.CreateToken(ctx, u.ID, in.Name, hash, expires)
 	if err != nil {
@@ -70,7 +70,7 @@ func (s *Server) createToken(c *fiber.Ctx) error {
 
 // listTokens lists the caller's own tokens, without secrets.
 func (s *Server) listTokens(c *fiber.Ctx) error {
-	ctx, cancel := s.callCtx(c)
+	ctx, cancel := s.lookupCtx(c)
 	defer cancel()
 	tokens, err := s.store.ListTokens(ctx, userOf(c).ID)
 	if err != nil {
@@ -87,7 +87,7 @@ func (s *Server) revokeToken(c *fiber.Ctx) error {
 		return err
 	}
 	u := userOf(c)
-	ctx, cancel := s.callCtx(c)
+	ctx, cancel := s.lookupCtx(c)
 	defer cancel()
 	if _, err := s.store.RevokeToken(ctx, u.ID, id, u.Role.May(grid.RevokeTokens)); err != nil {
 		return err

@@ -133,20 +133,22 @@ func heavyFromEnv(getenv func(string) string, poolSize int) (perUser, total int,
 // Timeouts are serve's deadlines (see server.Config).
 type Timeouts struct {
 	Query    time.Duration // GRIDGIS_QUERY_TIMEOUT, default 60s: a read, streaming included
-	Call     time.Duration // GRIDGIS_CALL_TIMEOUT, default 10s: a write or a short lookup
+	Call     time.Duration // GRIDGIS_CALL_TIMEOUT, default 10s: a write, sign-in, a short page
+	Lookup   time.Duration // GRIDGIS_LOOKUP_TIMEOUT, default 5s: who is calling, tokens, audit and idempotency rows
 	Plan     time.Duration // GRIDGIS_PLAN_TIMEOUT, default 2m: building or applying a rebalance plan
 	Shutdown time.Duration // GRIDGIS_SHUTDOWN_TIMEOUT, default 10s: requests in flight at SIGTERM
 }
 
 // timeoutsFromEnv reads serve's deadlines, each a duration from 1s to 1h.
 func timeoutsFromEnv(getenv func(string) string) (Timeouts, error) {
-	t := Timeouts{Query: time.Minute, Call: 10 * time.Second, Plan: 2 * time.Minute, Shutdown: 10 * time.Second}
+	t := Timeouts{Query: time.Minute, Call: 10 * time.Second, Lookup: 5 * time.Second, Plan: 2 * time.Minute, Shutdown: 10 * time.Second}
 	for _, v := range []struct {
 		key  string
 		into *time.Duration
 	}{
 		{"GRIDGIS_QUERY_TIMEOUT", &t.Query},
 		{"GRIDGIS_CALL_TIMEOUT", &t.Call},
+		{"GRIDGIS_LOOKUP_TIMEOUT", &t.Lookup},
 		{"GRIDGIS_PLAN_TIMEOUT", &t.Plan},
 		{"GRIDGIS_SHUTDOWN_TIMEOUT", &t.Shutdown},
 	} {

@@ -73,12 +73,12 @@ func TestHeavyFromEnv(t *testing.T) {
 func TestTimeoutsFromEnv(t *testing.T) {
 	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
 	got, err := timeoutsFromEnv(env(nil))
-	if want := (Timeouts{Query: time.Minute, Call: 10 * time.Second, Plan: 2 * time.Minute, Shutdown: 10 * time.Second}); err != nil || got != want {
+	if want := (Timeouts{Query: time.Minute, Call: 10 * time.Second, Lookup: 5 * time.Second, Plan: 2 * time.Minute, Shutdown: 10 * time.Second}); err != nil || got != want {
 		t.Errorf("defaults %+v, %v; want %+v", got, err, want)
 	}
 	got, err = timeoutsFromEnv(env(map[string]string{"GRIDGIS_QUERY_TIMEOUT": "90s", "GRIDGIS_CALL_TIMEOUT": "3s",
-		"GRIDGIS_PLAN_TIMEOUT": "10m", "GRIDGIS_SHUTDOWN_TIMEOUT": "1m"}))
-	if want := (Timeouts{Query: 90 * time.Second, Call: 3 * time.Second, Plan: 10 * time.Minute, Shutdown: time.Minute}); err != nil || got != want {
+		"GRIDGIS_LOOKUP_TIMEOUT": "2s", "GRIDGIS_PLAN_TIMEOUT": "10m", "GRIDGIS_SHUTDOWN_TIMEOUT": "1m"}))
+	if want := (Timeouts{Query: 90 * time.Second, Call: 3 * time.Second, Lookup: 2 * time.Second, Plan: 10 * time.Minute, Shutdown: time.Minute}); err != nil || got != want {
 		t.Errorf("set %+v, %v; want %+v", got, err, want)
 	}
 	for _, bad := range []string{"ten", "10", "0s", "500ms", "2h"} {

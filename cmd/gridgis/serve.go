@@ -42,7 +42,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer, log *slog.Logger) 
 	srv := server.New(server.Config{WebDir: cfg.WebDir, Basemap: cfg.Basemap,
 		SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, Classify: postgis.Classify,
 		HeavyPerUser: heavyPerUser, HeavyTotal: heavyTotal, HashConcurrency: hashes,
-		QueryTimeout: timeouts.Query, CallTimeout: timeouts.Call, PlanTimeout: timeouts.Plan}, db, log)
+		QueryTimeout: timeouts.Query, CallTimeout: timeouts.Call, LookupTimeout: timeouts.Lookup, PlanTimeout: timeouts.Plan}, db, log)
 	fmt.Fprintf(stdout, "gridgis 已启动，请在浏览器打开 / open http://%s\n", cfg.Addr)
 	return srv.Listen(ctx, cfg.Addr, timeouts.Shutdown)
 }
