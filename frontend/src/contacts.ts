@@ -14,12 +14,12 @@ export const CONTACT_KINDS: readonly ContactKind[] = ['contact', 'visit'];
 const KIND_LABELS: Record<ContactKind, string> = { contact: '联系', visit: '走访' };
 export const contactKindLabel = (k: string): string => KIND_LABELS[k as ContactKind] ?? k;
 
-/** Roles that log contacts (grid.Role.CanLogContacts): not planners. */
+/** Roles that log contacts (action log_contacts in grid/roles.go): not planners. */
 export function canLogContacts(role: string): boolean {
   return role === 'admin' || role === 'officer' || role === 'liaison';
 }
 
-/** Roles that assign liaisons by hand (grid.Role.CanEditOrgs): admins, and officers in their grids. */
+/** Roles that assign liaisons by hand (action assign_liaisons in grid/roles.go): admins, and officers in their grids. */
 export function canAssignLiaison(role: string): boolean {
   return role === 'admin' || role === 'officer';
 }

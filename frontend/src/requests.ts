@@ -148,7 +148,7 @@ export function todoOrder<R extends { id: number; properties: Deadlines & Pick<R
     .sort((a, b) => rank(a) - rank(b) || due(a) - due(b) || a.id - b.id);
 }
 
-/** Roles that may raise requests (the server's grid.Role.CanReport). */
+/** Roles that may raise requests (action report_requests in grid/roles.go). */
 export function canReport(role: string): boolean {
   return role === 'admin' || role === 'officer' || role === 'liaison';
 }
