@@ -20,6 +20,10 @@ type Limits struct {
 	Part int64
 	// Cells caps the cells a worksheet's <dimension ref> may claim.
 	Cells int64
+	// Ratio caps how many times larger than compressed an XLSX entry of
+	// more than a MiB may declare itself: a register's XML packs about
+	// tenfold, a zip bomb a thousandfold.
+	Ratio int
 }
 
 // DefaultLimits are safe for a server: a register of a million rows fits.
@@ -31,6 +35,7 @@ var DefaultLimits = Limits{
 	Unzipped:  1 << 30,
 	Part:      64 << 20,
 	Cells:     100_000_000,
+	Ratio:     200,
 }
 
 // withDefaults fills l's zero fields from DefaultLimits.
@@ -57,6 +62,9 @@ func (l Limits) withDefaults() Limits {
 	if l.Cells > 0 {
 		d.Cells = l.Cells
 	}
+	if l.Ratio > 0 {
+		d.Ratio = l.Ratio
+	}
 	return d
 }
 
@@ -69,11 +77,13 @@ const (
 	CapUnzipped  = "unzipped_bytes"
 	CapPart      = "xlsx_part_bytes"
 	CapCells     = "xlsx_cells"
+	CapRatio     = "unzip_ratio"
 )
 
 var capLabels = map[string]string{
 	CapBytes: "文件大小（字节）", CapRows: "行数", CapColumns: "列数", CapCellChars: "单元格字符数",
 	CapUnzipped: "XLSX 解压后大小（字节）", CapPart: "XLSX 单个部件大小（字节）", CapCells: "工作表单元格数",
+	CapRatio: "XLSX 压缩比",
 }
 
 // CapError says a file exceeded a cap. The server answers 413 for CapBytes

@@ -241,6 +241,12 @@ func (r *rowCheck) add(field, format string, args ...any) *Problem {
 func (c *checker) add(row Row) {
 	c.res.Total++
 	rc := &rowCheck{num: row.Num, problems: row.Problems, flagged: map[string]bool{}}
+	if slices.ContainsFunc(row.Problems, func(p Problem) bool { return p.Field == "encoding" }) {
+		// The row's text is garbled: its other problems would only repeat it.
+		c.res.Invalid++
+		c.res.Problems = append(c.res.Problems, row.Problems...)
+		return
+	}
 	cells := row.Cells
 	org := grid.Org{ZoneID: c.o.ZoneID, Active: true,
 		Name:     c.cell(cells, FieldName),
@@ -588,6 +594,9 @@ func validate(rc *rowCheck, o grid.Org) {
 // usccReason says what is wrong with a credit code, and for a wrong check
 // character which one it should be.
 func usccReason(code string) string {
+	if strings.Contains(code, "E+") {
+		return fmt.Sprintf("统一社会信用代码 %s 被 Excel 存成了数字，末几位已丢失：请把该列设为文本后重新填写", code)
+	}
 	if n := utf8.RuneCountInString(code); n != 18 {
 		return fmt.Sprintf("统一社会信用代码 %s 须为 18 位，此处为 %d 位", code, n)
 	}

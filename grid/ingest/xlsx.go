@@ -22,7 +22,7 @@ type xlsxRows struct {
 // r of size bytes, streaming its rows. Before the XLSX library sees the
 // file, the archive is checked against lim: its entries' declared and
 // actual unzipped sizes, the size of each part the library holds in
-// memory, and each worksheet's claimed dimension, so that a zip bomb or a
+// memory, their compression ratio, and each worksheet's claimed dimension, so that a zip bomb or a
 // sheet claiming a billion cells is refused without being expanded.
 func OpenXLSX(r io.ReaderAt, size int64, sheet string, lim Limits) (Rows, error) {
 	lim = lim.withDefaults()
@@ -77,6 +77,9 @@ func checkZip(zr *zip.Reader, lim Limits) error {
 		}
 		if !isSheetPart(zf.Name) && zf.UncompressedSize64 > uint64(lim.Part) {
 			return &CapError{Cap: CapPart, Limit: lim.Part}
+		}
+		if zf.UncompressedSize64 > 1<<20 && zf.UncompressedSize64/max(zf.CompressedSize64, 1) > uint64(lim.Ratio) {
+			return &CapError{Cap: CapRatio, Limit: int64(lim.Ratio)}
 		}
 	}
 	counted := &capReader{limit: lim.Unzipped, name: CapUnzipped}
