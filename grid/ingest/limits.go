@@ -112,10 +112,15 @@ type capReader struct {
 }
 
 func (c *capReader) Read(p []byte) (int, error) {
+	if c.n > c.limit {
+		return 0, &CapError{Cap: c.name, Limit: c.limit}
+	}
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	if c.n > c.limit {
-		return n, &CapError{Cap: c.name, Limit: c.limit}
+		// Hand over no byte past the cap, so that no reader can finish
+		// a value that would not fit without seeing the error.
+		return n - int(c.n-c.limit), &CapError{Cap: c.name, Limit: c.limit}
 	}
 	return n, err
 }
