@@ -211,4 +211,3 @@ func TestZipBombs(t *testing.T) {
 		})
 	}
 }
-
