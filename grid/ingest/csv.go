@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/csv"
 	"io"
@@ -35,30 +34,28 @@ type csvRows struct {
 	lim Limits
 }
 
-// newCSVRows reads CSV from br, whose buffer holds sniffSize bytes.
-func newCSVRows(br *bufio.Reader, encoding string, lim Limits) (Rows, error) {
+// newCSVRows reads CSV from r, whose first bytes are head (truncated: the
+// file goes on past them).
+func newCSVRows(r io.Reader, head []byte, truncated bool, encoding string, lim Limits) (Rows, error) {
 	enc, err := ParseEncoding(encoding)
 	if err != nil {
 		return nil, err
 	}
-	head, err := br.Peek(sniffSize)
-	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
-		return nil, errFile(CSV, err)
-	}
 	hasBOM := bytes.HasPrefix(head, []byte(bom))
 	if enc == "" {
 		enc = GBK
-		if hasBOM || validUTF8Prefix(head, len(head) == sniffSize) {
+		if hasBOM || validUTF8Prefix(head, truncated) {
 			enc = UTF8
 		}
 	}
 	if hasBOM {
-		br.Discard(len(bom))
+		if _, err := io.ReadFull(r, make([]byte, len(bom))); err != nil {
+			return nil, errFile(CSV, err)
+		}
 		head = head[len(bom):]
 	}
-	var r io.Reader = br
 	if enc == GBK {
-		r = transform.NewReader(br, simplifiedchinese.GB18030.NewDecoder())
+		r = transform.NewReader(r, simplifiedchinese.GB18030.NewDecoder())
 	}
 	cr := csv.NewReader(r)
 	cr.Comma = guessComma(head)

@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -81,26 +80,29 @@ func ParseFormat(s string) (Format, error) {
 // Limits.Bytes); CSV and GeoJSON are streamed.
 func Open(r io.Reader, o ReadOptions) (Rows, error) {
 	lim := o.Limits.withDefaults()
-	br := bufio.NewReaderSize(&capReader{r: r, limit: lim.Bytes, name: CapBytes}, sniffSize)
+	capped := &capReader{r: r, limit: lim.Bytes, name: CapBytes}
+	// The guesses look at the file's start; a small file costs only its
+	// own size here.
+	var head bytes.Buffer
+	if _, err := head.ReadFrom(io.LimitReader(capped, sniffSize)); err != nil {
+		return nil, err
+	}
+	src := io.MultiReader(bytes.NewReader(head.Bytes()), capped)
 	format := o.Format
 	if format == "" {
-		head, err := br.Peek(512)
-		if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
-			return nil, err
-		}
-		format = guessFormat(head)
+		format = guessFormat(head.Bytes())
 	}
 	switch format {
 	case CSV:
-		return newCSVRows(br, o.Encoding, lim)
+		return newCSVRows(src, head.Bytes(), head.Len() == sniffSize, o.Encoding, lim)
 	case XLSX:
-		b, err := io.ReadAll(br)
+		b, err := io.ReadAll(src)
 		if err != nil {
 			return nil, err
 		}
 		return OpenXLSX(bytes.NewReader(b), int64(len(b)), o.Sheet, lim)
 	case GeoJSON:
-		return newGeoJSONRows(br, lim), nil
+		return newGeoJSONRows(src, lim), nil
 	}
 	_, err := ParseFormat(string(format))
 	return nil, err
