@@ -109,3 +109,19 @@ func FuzzGeoJSON(f *testing.F) {
 		}
 	})
 }
+
+// FuzzXLSXSheet reads any worksheet and shared strings XML inside a sound
+// workbook: mutations of a zip rarely get past its checksums, so this is
+// where the sheet reader meets hostile XML.
+func FuzzXLSXSheet(f *testing.F) {
+	const head = `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">`
+	sst := `<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="3" uniqueCount="3"><si><t>名称</t></si><si><t>统一社会信用代码</t></si><si><r><t>甲</t></r><r><t>公司</t></r></si></sst>`
+	f.Add(head+`<dimension ref="A1:C2"/><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="inlineStr"><is><t>经纬度</t></is></c></row>`+
+		`<row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2" t="str"><v>`+code(1)+`</v></c><c r="C2" t="str"><v>121.5,31.2</v></c></row></sheetData></worksheet>`, sst)
+	f.Add(head+`<sheetData><row r="1"><c r="XFD1"><v>1</v></c></row><row r="1048576"><c r="A1048576" t="s"><v>99</v></c></row></sheetData></worksheet>`, sst)
+	f.Add(head+`<sheetData><row><c t="b"><v>1</v></c><c t="e"><v>#N/A</v></c><c s="9"><v>1e308</v></c></row></sheetData></worksheet>`, "")
+	f.Fuzz(func(t *testing.T, sheet, sharedStrings string) {
+		res, err := ReadOrgs(bytes.NewReader(workbook(t, sheet, sharedStrings)), fuzzOptions(XLSX))
+		checkResult(t, res, err)
+	})
+}

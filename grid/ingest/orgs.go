@@ -233,7 +233,9 @@ type rowCheck struct {
 }
 
 func (r *rowCheck) add(field, format string, args ...any) *Problem {
-	r.problems = append(r.problems, Problem{Row: r.num, Field: field, Reason: fmt.Sprintf(format, args...)})
+	// A reason quotes cells, which need not be UTF-8.
+	reason := strings.ToValidUTF8(fmt.Sprintf(format, args...), "\uFFFD")
+	r.problems = append(r.problems, Problem{Row: r.num, Field: field, Reason: reason})
 	r.flagged[field] = true
 	return &r.problems[len(r.problems)-1]
 }

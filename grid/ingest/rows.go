@@ -143,5 +143,6 @@ func errFile(format Format, err error) error {
 		return ce
 	}
 	return &grid.Error{Code: grid.EInvalid, Field: "file",
-		Message: fmt.Sprintf("无法读取 %s 文件 / cannot read the %s file: %v", format, format, err)}
+		// The cause may quote the file's bytes, which need not be UTF-8.
+		Message: strings.ToValidUTF8(fmt.Sprintf("无法读取 %s 文件 / cannot read the %s file: %v", format, format, err), "\uFFFD")}
 }
