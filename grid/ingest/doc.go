@@ -4,11 +4,24 @@
 //
 // Formats: CSV (UTF-8 with or without BOM, or GBK; comma, tab or
 // semicolon), XLSX (one sheet, streamed) and GeoJSON (a FeatureCollection
-// of Points). Open gives a Rows for any of them; ReadOrgs maps the columns
-// (guessed from the header, or the caller's Mapping), checks each row and
-// returns a Result. Caps bound every input (Limits); exceeding one is a
-// *CapError naming it.
+// of Points). Open gives a Rows for any of them; CheckOrgs finds the
+// header, maps the columns (GuessMapping, or the caller's Mapping), checks
+// each row and returns a Result; ReadOrgs does both.
 //
-// The package is pure: no HTTP, no SQL. The server and the CLI wire it to
-// uploads, jobs and the loader.
+// A caller such as the import endpoint:
+//
+//	res, err := ingest.ReadOrgs(body, ingest.Options{CRS: crs, ZoneID: z.ID,
+//		Mapping: override, Inside: ingest.InBoundary(z.Boundary), Industries: gridIndustries,
+//		Progress: job.SetRowsDone})
+//
+// err concerns the file as a whole: a *CapError (413 for CapBytes, 422
+// otherwise, naming Cap), or an EInvalid *grid.Error (an unreadable file,
+// an unknown format, encoding, CRS or sheet, or a bad mapping, with res
+// still carrying the header and guessed mapping). Otherwise res.Problems
+// lists every problem and res.Rows the rows that passed, in WGS84; a dry
+// run sends res as JSON, a real one loads res.Rows if there is no problem.
+//
+// Caps bound every input (Limits); an XLSX is checked for zip bombs and
+// billion-cell dimensions before the XLSX library expands it. The package
+// is pure: no HTTP, no SQL.
 package ingest

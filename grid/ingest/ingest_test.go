@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strconv"
@@ -432,3 +433,47 @@ func TestParseNames(t *testing.T) {
 }
 
 func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// TestProgress reports every thousand rows and at the end.
+func TestProgress(t *testing.T) {
+	var got []int
+	res, err := ReadOrgs(strings.NewReader(register(2500)), Options{Progress: func(n int) { got = append(got, n) }})
+	if err != nil || res.Valid != 2500 {
+		t.Fatalf("%v %+v", err, res.Problems)
+	}
+	if !slices.Equal(got, []int{1000, 2000, 2500}) {
+		t.Errorf("progress %v", got)
+	}
+}
+
+// TestResultJSON: the report a dry run sends.
+func TestResultJSON(t *testing.T) {
+	res, err := ReadOrgs(strings.NewReader("名称,信用代码,行业\nA,x,软件\n"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"header":["名称","信用代码","行业"],"header_row":1,"mapping":{"0":"name","1":"uscc","2":"industry"},` +
+		`"problems":[{"row":2,"field":"uscc","reason":"统一社会信用代码 X 须为 18 位，此处为 1 位"}],"total":1,"valid":0,"invalid":1,"unlocated":0}`
+	if string(b) != want {
+		t.Errorf("got  %s\nwant %s", b, want)
+	}
+	var m Mapping
+	if err := json.Unmarshal([]byte(`{"0":"name","1":"uscc"}`), &m); err != nil || m[1] != FieldUSCC {
+		t.Errorf("mapping from JSON: %v %v", m, err)
+	}
+}
+
+// TestInBoundary: inside the outer ring, not in a hole.
+func TestInBoundary(t *testing.T) {
+	square := func(a, b float64) orb.Ring { return orb.Ring{{a, a}, {b, a}, {b, b}, {a, b}, {a, a}} }
+	inside := InBoundary(orb.MultiPolygon{{square(0, 10), square(4, 6)}})
+	for p, want := range map[orb.Point]bool{{1, 1}: true, {5, 5}: false, {11, 1}: false, {0, 5}: true} {
+		if inside(p) != want {
+			t.Errorf("%v: inside %v, want %v", p, !want, want)
+		}
+	}
+}

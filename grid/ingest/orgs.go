@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
 
 	"gridgis/geo"
 	"gridgis/grid"
@@ -33,17 +34,19 @@ type OrgRow struct {
 	Located bool
 }
 
-// Result is a register read and checked.
+// Result is a register read and checked. In JSON it is the dry run's
+// report: the header and mapping (for the clerk to correct), the counts
+// and every problem; the rows stay out.
 type Result struct {
-	Header    []string
-	HeaderRow int
-	Mapping   Mapping // as used: the caller's, or the one guessed
-	Rows      []OrgRow
-	Problems  []Problem // in row order
-	Total     int       // data rows read; blank rows are not counted
-	Valid     int       // len(Rows)
-	Invalid   int       // rows with at least one problem
-	Unlocated int       // valid rows without coordinates
+	Header    []string  `json:"header"`
+	HeaderRow int       `json:"header_row"`
+	Mapping   Mapping   `json:"mapping"` // as used: the caller's, or the one guessed
+	Rows      []OrgRow  `json:"-"`
+	Problems  []Problem `json:"problems"`  // in row order
+	Total     int       `json:"total"`     // data rows read; blank rows are not counted
+	Valid     int       `json:"valid"`     // len(Rows)
+	Invalid   int       `json:"invalid"`   // rows with at least one problem
+	Unlocated int       `json:"unlocated"` // valid rows without coordinates, to be placed on the map
 }
 
 // Options say how to read and check a register.
@@ -71,6 +74,13 @@ func InBBox(b geo.BBox) func(orb.Point) bool {
 	return func(p orb.Point) bool {
 		return p[0] >= b.MinLon && p[0] <= b.MaxLon && p[1] >= b.MinLat && p[1] <= b.MaxLat
 	}
+}
+
+// InBoundary is an Options.Inside for a zone's boundary (grid.Zone's):
+// inside a polygon and not in its holes, edges included.
+func InBoundary(mp orb.MultiPolygon) func(orb.Point) bool {
+	b := mp.Bound()
+	return func(p orb.Point) bool { return b.Contains(p) && planar.MultiPolygonContains(mp, p) }
 }
 
 // ReadOrgs opens r (Open) and checks its rows (CheckOrgs).
