@@ -7,7 +7,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
 
 	"gridgis/grid"
@@ -41,6 +43,12 @@ func newCSVRows(r io.Reader, head []byte, truncated bool, encoding string, lim L
 	if err != nil {
 		return nil, err
 	}
+	// Excel's "Unicode text" is UTF-16 with a BOM, tab-separated.
+	if utf16 := utf16Encoding(head); utf16 != nil {
+		dec := utf16.NewDecoder()
+		decoded, _, _ := transform.Bytes(dec, head[:len(head)&^1])
+		return newCSVReader(transform.NewReader(r, utf16.NewDecoder()), decoded, lim), nil
+	}
 	hasBOM := bytes.HasPrefix(head, []byte(bom))
 	if enc == "" {
 		enc = GBK
@@ -57,12 +65,29 @@ func newCSVRows(r io.Reader, head []byte, truncated bool, encoding string, lim L
 	if enc == GBK {
 		r = transform.NewReader(r, simplifiedchinese.GB18030.NewDecoder())
 	}
+	return newCSVReader(r, head, lim), nil
+}
+
+// newCSVReader reads UTF-8 CSV from r, whose first bytes are head.
+func newCSVReader(r io.Reader, head []byte, lim Limits) Rows {
 	cr := csv.NewReader(r)
 	cr.Comma = guessComma(head)
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true // a stray quote in Chinese text is kept, not fatal
 	cr.ReuseRecord = true
-	return &csvRows{r: cr, lim: lim}, nil
+	return &csvRows{r: cr, lim: lim}
+}
+
+// utf16Encoding is the UTF-16 a byte order mark announces, or nil. The
+// decoder drops the mark.
+func utf16Encoding(head []byte) encoding.Encoding {
+	switch {
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}):
+		return unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM)
+	case bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
+		return unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM)
+	}
+	return nil
 }
 
 // validUTF8Prefix reports whether p is valid UTF-8, allowing a rune cut

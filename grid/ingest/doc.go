@@ -2,8 +2,8 @@
 // grid values, checking every row and reporting each problem by row and
 // field in Chinese, so that a clerk can fix the file and try again.
 //
-// Formats: CSV (UTF-8 with or without BOM, or GBK; comma, tab or
-// semicolon), XLSX (one sheet, streamed) and GeoJSON (a FeatureCollection
+// Formats: CSV (UTF-8 with or without BOM, GBK, or UTF-16 with a BOM;
+// comma, tab or semicolon), XLSX (one sheet, streamed) and GeoJSON (a FeatureCollection
 // of Points). Open gives a Rows for any of them; CheckOrgs finds the
 // header, maps the columns (GuessMapping, or the caller's Mapping), checks
 // each row and returns a Result; ReadOrgs does both.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/unicode"
 
 	"gridgis/grid"
 )
@@ -164,4 +165,13 @@ func toGeoJSON(t testing.TB, rows [][]string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+func toUTF16(t testing.TB, b []byte, order unicode.Endianness) []byte {
+	t.Helper()
+	out, err := unicode.UTF16(order, unicode.UseBOM).NewEncoder().Bytes(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geo"
+	"golang.org/x/text/encoding/unicode"
 
 	gridgeo "gridgis/geo"
 	"gridgis/grid"
@@ -39,6 +40,8 @@ func TestFormats(t *testing.T) {
 		{"csv tab", toCSV(t, rows, '\t'), ReadOptions{}, sampleOrgs()},
 		{"csv semicolon gbk", toGBK(t, toCSV(t, rows, ';')), ReadOptions{}, sampleOrgs()},
 		{"csv crlf", bytes.ReplaceAll(utf, []byte("\n"), []byte("\r\n")), ReadOptions{}, sampleOrgs()},
+		{"csv utf-16le tab (Excel's Unicode text)", toUTF16(t, toCSV(t, rows, '\t'), unicode.LittleEndian), ReadOptions{}, sampleOrgs()},
+		{"csv utf-16be", toUTF16(t, toCSV(t, rows, ','), unicode.BigEndian), ReadOptions{}, sampleOrgs()},
 		{"xlsx", toXLSX(t, rows, "Sheet1"), ReadOptions{}, sampleOrgs()},
 		{"xlsx named sheet", toXLSX(t, rows, "企业名录"), ReadOptions{Sheet: "企业名录"}, sampleOrgs()},
 		{"geojson", toGeoJSON(t, rows), ReadOptions{}, geoRows},

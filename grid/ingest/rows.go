@@ -55,6 +55,7 @@ type ReadOptions struct {
 	Format Format
 	// Encoding of a CSV: UTF8 or GBK. When empty, a file that begins with a
 	// BOM or whose first MiB is valid UTF-8 is UTF-8, and any other GBK.
+	// A UTF-16 BOM (Excel's "Unicode text") wins over both.
 	Encoding string
 	// Sheet of an XLSX; the first when empty.
 	Sheet  string
