@@ -122,7 +122,7 @@ func CheckOrgs(rows Rows, o Options) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		if blank(row.Cells) {
+		if blank(row.Cells) && len(row.Problems) == 0 {
 			continue
 		}
 		row.Cells = slices.Clone(row.Cells) // readers may reuse the slice
@@ -246,13 +246,22 @@ func (r *rowCheck) add(field, format string, args ...any) *Problem {
 	// A reason quotes cells, which need not be UTF-8.
 	reason := strings.ToValidUTF8(fmt.Sprintf(format, args...), "\uFFFD")
 	r.problems = append(r.problems, Problem{Row: r.num, Field: field, Reason: reason})
-	r.flagged[field] = true
+	r.flag(field)
 	return &r.problems[len(r.problems)-1]
+}
+
+// flag marks field as faulted; the map is made only for a row with a
+// problem, which most rows have not.
+func (r *rowCheck) flag(field string) {
+	if r.flagged == nil {
+		r.flagged = map[string]bool{}
+	}
+	r.flagged[field] = true
 }
 
 func (c *checker) add(row Row) {
 	c.res.Total++
-	rc := &rowCheck{num: row.Num, problems: row.Problems, flagged: map[string]bool{}}
+	rc := &rowCheck{num: row.Num, problems: row.Problems}
 	if slices.ContainsFunc(row.Problems, func(p Problem) bool { return p.Field == "encoding" }) {
 		// The row's text is garbled: its other problems would only repeat it.
 		c.res.Invalid++
@@ -572,7 +581,7 @@ func validate(rc *rowCheck, o grid.Org) {
 			o.PartyMembers = max(min(o.PartyMembers, o.Employees), 0)
 			field = "party_members"
 			if reason == "" {
-				rc.flagged[field] = true // the dependent rules would only repeat it
+				rc.flag(field) // the dependent rules would only repeat it
 			}
 		case "party_org":
 			if o.PartyOrg == grid.PartyStandalone {
