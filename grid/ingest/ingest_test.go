@@ -250,9 +250,10 @@ func TestLocationColumn(t *testing.T) {
 	checkProblems(t, res.Problems, []want{{2, "location", "经度, 纬度"}})
 }
 
-// TestGCJ02 imports Amap coordinates of known WGS84 positions and wants
+// TestGCJ02 imports Amap (and Baidu) coordinates of known WGS84 positions and wants
 // each within 1 m of it. The pairs come from the npm package gcoord 1.0.7
 // (geo/testdata/gcoord/vectors.json, points "random" and "city").
+// Without the conversion every point would be over 100 m off.
 func TestGCJ02(t *testing.T) {
 	known := [][4]float64{ // WGS84 lng, lat; GCJ-02 lng, lat
 		{115.5993119, 34.9507126, 115.60481460857545, 34.94976811316395},
@@ -268,7 +269,7 @@ func TestGCJ02(t *testing.T) {
 	for i, k := range known {
 		b.WriteString("org," + code(i+1) + ",软件," + ftoa(k[2]) + "," + ftoa(k[3]) + "\n")
 	}
-	res, err := ReadOrgs(strings.NewReader(toUTF8(b.String())), Options{CRS: "GCJ02"})
+	res, err := ReadOrgs(strings.NewReader(b.String()), Options{CRS: "GCJ02"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,12 +285,30 @@ func TestGCJ02(t *testing.T) {
 			t.Errorf("point %d: the GCJ-02 offset is only %.1f m; the test would not notice a missing conversion", i, d)
 		}
 	}
+	// Baidu's BD-09, as an XLSX: the same promise.
+	bd := [][4]float64{
+		{116.397428, 39.90923, 116.41004410170474, 39.916972856075134},
+		{121.473701, 31.230416, 121.48478247238995, 31.23432658138832},
+		{113.264385, 23.129112, 113.27613576798366, 23.132723116471208},
+	}
+	rows := [][]string{{"名称", "统一社会信用代码", "行业", "经度", "纬度"}}
+	for i, k := range bd {
+		rows = append(rows, []string{"org", code(i + 1), "软件", ftoa(k[2]), ftoa(k[3])})
+	}
+	res, err = ReadOrgs(bytes.NewReader(toXLSX(t, rows, "Sheet1")), Options{CRS: "bd09"})
+	if err != nil || len(res.Rows) != len(bd) {
+		t.Fatalf("bd09: %v %+v", err, res.Problems)
+	}
+	for i, k := range bd {
+		if d := geo.Distance(res.Rows[i].Org.Location, orb.Point{k[0], k[1]}); d > 1 {
+			t.Errorf("bd09 point %d: %v is %.3f m from %v", i, res.Rows[i].Org.Location, d, k[:2])
+		}
+	}
 	if _, err := ReadOrgs(strings.NewReader("名称,信用代码\n"), Options{CRS: "mars"}); grid.ErrorCode(err) != grid.EInvalid {
 		t.Errorf("unknown crs: %v", err)
 	}
 }
 
-func toUTF8(s string) string { return s }
 
 // TestMapping: a guessed mapping, an override, and the mistakes an
 // override can make.
