@@ -309,7 +309,6 @@ func TestGCJ02(t *testing.T) {
 	}
 }
 
-
 // TestMapping: a guessed mapping, an override, and the mistakes an
 // override can make.
 func TestMapping(t *testing.T) {
