@@ -498,3 +498,23 @@ func TestInBoundary(t *testing.T) {
 		}
 	}
 }
+
+// TestXLSXSharedStrings: Excel keeps text in the shared strings part, rich
+// text in runs; a credit code typed as a number has lost its last digits.
+func TestXLSXSharedStrings(t *testing.T) {
+	sst := `<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>名称</t></si><si><t>统一社会信用代码</t></si>` +
+		`<si><r><t>甲</t></r><r><rPr><b/></rPr><t>公司</t></r></si><si><t>` + code(1) + `</t></si><si><t>行业</t></si><si><t>软件</t></si></sst>`
+	sheet := `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>` +
+		`<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>4</v></c></row>` +
+		`<row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2" t="s"><v>3</v></c><c r="C2" t="s"><v>5</v></c></row>` +
+		`<row r="3"><c r="A3" t="s"><v>2</v></c><c r="B3"><v>9.1310100000000003E+17</v></c><c r="C3" t="s"><v>5</v></c></row>` +
+		`</sheetData></worksheet>`
+	res, err := ReadOrgs(bytes.NewReader(workbook(t, sheet, sst)), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != 1 || res.Rows[0].Org.Name != "甲公司" || res.Rows[0].Org.USCC != code(1) {
+		t.Errorf("rows %+v", res.Rows)
+	}
+	checkProblems(t, res.Problems, []want{{3, "uscc", "存成了数字"}})
+}
