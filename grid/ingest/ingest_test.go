@@ -13,6 +13,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geo"
 	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/width"
 
 	gridgeo "gridgis/geo"
 	"gridgis/grid"
@@ -517,4 +518,21 @@ func TestXLSXSharedStrings(t *testing.T) {
 		t.Errorf("rows %+v", res.Rows)
 	}
 	checkProblems(t, res.Problems, []want{{3, "uscc", "存成了数字"}})
+}
+
+// TestFullWidthAndLegalForms: what a Chinese input method types, and kinds
+// given as legal forms.
+func TestFullWidthAndLegalForms(t *testing.T) {
+	fw := func(s string) string { return width.Widen.String(s) }
+	in := "名称,统一社会信用代码,行业,类型,经纬度,从业人员,高新技术企业\n" +
+		"甲," + fw(code(1)) + ",软件,有限责任公司," + fw("121.5,31.2") + "," + fw("120") + ",是\n" +
+		"乙," + code(2) + ",商贸,民办非企业单位,,,\n"
+	res, err := ReadOrgs(strings.NewReader(in), Options{})
+	if err != nil || len(res.Rows) != 2 {
+		t.Fatalf("%v %+v", err, res.Problems)
+	}
+	a, b := res.Rows[0].Org, res.Rows[1].Org
+	if a.USCC != code(1) || a.Location != (orb.Point{121.5, 31.2}) || a.Employees != 120 || a.Kind != grid.KindEnterprise || b.Kind != grid.KindSocial {
+		t.Errorf("got %+v\n%+v", a, b)
+	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
+	"golang.org/x/text/width"
 
 	"gridgis/geo"
 	"gridgis/grid"
@@ -232,8 +233,16 @@ func (c *checker) cell(cells []string, f Field) string {
 	if len(s) > 1 && s[0] == '\'' && strings.IndexByte("=+-@\t\r", s[1]) >= 0 {
 		s = s[1:]
 	}
+	if narrowFields[f] {
+		// A Chinese input method types full-width digits and commas.
+		s = width.Narrow.String(s)
+	}
 	return strings.TrimSpace(s)
 }
+
+// narrowFields hold codes, numbers and yes/no, read in half-width.
+var narrowFields = map[Field]bool{FieldUSCC: true, FieldLng: true, FieldLat: true, FieldLocation: true,
+	FieldEmployees: true, FieldPartyMembers: true, FieldHighTech: true, FieldSpecialized: true}
 
 // rowCheck gathers one row's problems.
 type rowCheck struct {
@@ -493,11 +502,12 @@ func parseCoord(s string) (float64, bool) {
 
 func parseKind(s string) (grid.OrgKind, bool) {
 	switch strings.ToLower(s) {
-	case "", "企业", "enterprise":
+	// Besides the three kinds, their legal forms: a register may list those.
+	case "", "企业", "enterprise", "有限责任公司", "股份有限公司", "个人独资企业", "合伙企业":
 		return grid.KindEnterprise, true
 	case "新经济组织", "new_economic":
 		return grid.KindNewEconomic, true
-	case "社会组织", "social":
+	case "社会组织", "social", "社会团体", "民办非企业单位", "基金会":
 		return grid.KindSocial, true
 	}
 	return "", false
