@@ -233,12 +233,16 @@ func (c *checker) cell(cells []string, f Field) string {
 	if len(s) > 1 && s[0] == '\'' && strings.IndexByte("=+-@\t\r", s[1]) >= 0 {
 		s = s[1:]
 	}
-	if narrowFields[f] {
+	if narrowFields[f] && strings.ContainsFunc(s, isFullWidth) {
 		// A Chinese input method types full-width digits and commas.
 		s = width.Narrow.String(s)
 	}
 	return strings.TrimSpace(s)
 }
+
+// isFullWidth reports whether r is a full-width form of an ASCII
+// character, or the ideographic space.
+func isFullWidth(r rune) bool { return r >= 0xFF01 && r <= 0xFF5E || r == 0x3000 }
 
 // narrowFields hold codes, numbers and yes/no, read in half-width.
 var narrowFields = map[Field]bool{FieldUSCC: true, FieldLng: true, FieldLat: true, FieldLocation: true,
