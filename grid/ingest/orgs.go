@@ -274,6 +274,9 @@ func (r *rowCheck) flag(field string) {
 
 func (c *checker) add(row Row) {
 	c.res.Total++
+	if c.o.Progress != nil && c.res.Total%progressEvery == 0 {
+		defer c.o.Progress(c.res.Total)
+	}
 	rc := &rowCheck{num: row.Num, problems: row.Problems}
 	if slices.ContainsFunc(row.Problems, func(p Problem) bool { return p.Field == "encoding" }) {
 		// The row's text is garbled: its other problems would only repeat it.
@@ -320,7 +323,6 @@ func (c *checker) add(row Row) {
 	index := -1
 	if len(rc.problems) == 0 {
 		org.Industry = c.intern(org.Industry)
-		org.Name = strings.TrimSpace(org.Name)
 		index = len(c.res.Rows)
 		c.res.Rows = append(c.res.Rows, OrgRow{Row: row.Num, Org: org, Located: located})
 	}
@@ -333,9 +335,6 @@ func (c *checker) add(row Row) {
 			c.dropped[index] = true
 		}
 		c.res.Problems = append(c.res.Problems, rc.problems...)
-	}
-	if c.o.Progress != nil && c.res.Total%progressEvery == 0 {
-		c.o.Progress(c.res.Total)
 	}
 }
 
