@@ -434,6 +434,10 @@ func TestXLSXGapsAndRawValues(t *testing.T) {
 	if _, err := ReadOrgs(strings.NewReader("PK\x03\x04 not a zip"), Options{}); grid.ErrorCode(err) != grid.EInvalid {
 		t.Errorf("broken zip: %v", err)
 	}
+	xls := append([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, make([]byte, 504)...)
+	if _, err := ReadOrgs(bytes.NewReader(xls), Options{}); grid.ErrorCode(err) != grid.EInvalid || !strings.Contains(err.Error(), ".xls") {
+		t.Errorf("an .xls: %v", err)
+	}
 }
 
 func TestParseNames(t *testing.T) {

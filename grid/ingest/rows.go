@@ -110,7 +110,7 @@ func Open(r io.Reader, o ReadOptions) (Rows, error) {
 }
 
 func guessFormat(head []byte) Format {
-	if bytes.HasPrefix(head, []byte("PK\x03\x04")) {
+	if bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, oleMagic) {
 		return XLSX
 	}
 	t := bytes.TrimLeft(bytes.TrimPrefix(head, []byte(bom)), " \t\r\n")

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"archive/zip"
+	"bytes"
 	"encoding/xml"
 	"io"
 	"strings"
@@ -28,6 +29,11 @@ func OpenXLSX(r io.ReaderAt, size int64, sheet string, lim Limits) (Rows, error)
 	lim = lim.withDefaults()
 	if size > lim.Bytes {
 		return nil, &CapError{Cap: CapBytes, Limit: lim.Bytes}
+	}
+	head := make([]byte, len(oleMagic))
+	if _, err := r.ReadAt(head, 0); err == nil && bytes.Equal(head, oleMagic) {
+		return nil, grid.Invalid("file", "这是旧版 Excel（.xls）或加密的工作簿：请在 Excel 中另存为 .xlsx 或 CSV 后导入 / "+
+			"an .xls or encrypted workbook: save it as .xlsx or CSV")
 	}
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
@@ -57,6 +63,9 @@ func OpenXLSX(r io.ReaderAt, size int64, sheet string, lim Limits) (Rows, error)
 	}
 	return &xlsxRows{f: f, rows: rows, lim: lim}, nil
 }
+
+// oleMagic begins an OLE compound file: an .xls, or an encrypted .xlsx.
+var oleMagic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
 
 // isSheetPart reports whether name is a worksheet or the shared strings:
 // the parts the XLSX library spills to a temporary file when large.
