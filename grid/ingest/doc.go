@@ -1,0 +1,27 @@
+// Package ingest reads an organization register (企业名录) from a file into
+// grid values, checking every row and reporting each problem by row and
+// field in Chinese, so that a clerk can fix the file and try again.
+//
+// Formats: CSV (UTF-8 with or without BOM, GBK, or UTF-16 with a BOM;
+// comma, tab or semicolon), XLSX (one sheet, streamed) and GeoJSON (a FeatureCollection
+// of Points). Open gives a Rows for any of them; CheckOrgs finds the
+// header, maps the columns (GuessMapping, or the caller's Mapping), checks
+// each row and returns a Result; ReadOrgs does both.
+//
+// A caller such as the import endpoint:
+//
+//	res, err := ingest.ReadOrgs(body, ingest.Options{CRS: crs, ZoneID: z.ID,
+//		Mapping: override, Inside: ingest.InBoundary(z.Boundary), Industries: gridIndustries,
+//		Progress: job.SetRowsDone})
+//
+// err concerns the file as a whole: a *CapError (413 for CapBytes, 422
+// otherwise, naming Cap), or an EInvalid *grid.Error (an unreadable file,
+// an unknown format, encoding, CRS or sheet, or a bad mapping, with res
+// still carrying the header and guessed mapping). Otherwise res.Problems
+// lists every problem and res.Rows the rows that passed, in WGS84; a dry
+// run sends res as JSON, a real one loads res.Rows if there is no problem.
+//
+// Caps bound every input (Limits); an XLSX is checked for zip bombs and
+// billion-cell dimensions before the XLSX library expands it. The package
+// is pure: no HTTP, no SQL.
+package ingest

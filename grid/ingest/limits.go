@@ -1,0 +1,126 @@
+package ingest
+
+import (
+	"fmt"
+	"io"
+)
+
+// Limits caps what a file may make us read or hold. A zero field takes its
+// default (DefaultLimits).
+type Limits struct {
+	Bytes     int64 // the file as uploaded
+	Rows      int   // data rows (blank rows are not counted)
+	Columns   int   // cells in one row
+	CellChars int   // characters in one cell
+	// Unzipped caps an XLSX's entries together, both as the archive
+	// declares them and as actually inflated.
+	Unzipped int64
+	// Part caps one XLSX entry other than a worksheet or the shared
+	// strings, which the XLSX library holds in memory.
+	Part int64
+	// Cells caps the cells a worksheet's <dimension ref> may claim.
+	Cells int64
+	// Ratio caps how many times larger than compressed an XLSX entry of
+	// more than a MiB may declare itself: a register's XML packs about
+	// tenfold, a zip bomb a thousandfold.
+	Ratio int
+}
+
+// DefaultLimits are safe for a server: a register of a million rows fits.
+var DefaultLimits = Limits{
+	Bytes:     100 << 20,
+	Rows:      1_000_000,
+	Columns:   200,
+	CellChars: 10_000,
+	Unzipped:  1 << 30,
+	Part:      64 << 20,
+	Cells:     100_000_000,
+	Ratio:     200,
+}
+
+// withDefaults fills l's zero fields from DefaultLimits.
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits
+	if l.Bytes > 0 {
+		d.Bytes = l.Bytes
+	}
+	if l.Rows > 0 {
+		d.Rows = l.Rows
+	}
+	if l.Columns > 0 {
+		d.Columns = l.Columns
+	}
+	if l.CellChars > 0 {
+		d.CellChars = l.CellChars
+	}
+	if l.Unzipped > 0 {
+		d.Unzipped = l.Unzipped
+	}
+	if l.Part > 0 {
+		d.Part = l.Part
+	}
+	if l.Cells > 0 {
+		d.Cells = l.Cells
+	}
+	if l.Ratio > 0 {
+		d.Ratio = l.Ratio
+	}
+	return d
+}
+
+// The caps' names, as a *CapError and the server's problem name them.
+const (
+	CapBytes     = "bytes"
+	CapRows      = "rows"
+	CapColumns   = "columns"
+	CapCellChars = "cell_chars"
+	CapUnzipped  = "unzipped_bytes"
+	CapPart      = "xlsx_part_bytes"
+	CapCells     = "xlsx_cells"
+	CapRatio     = "unzip_ratio"
+)
+
+var capLabels = map[string]string{
+	CapBytes: "文件大小（字节）", CapRows: "行数", CapColumns: "列数", CapCellChars: "单元格字符数",
+	CapUnzipped: "XLSX 解压后大小（字节）", CapPart: "XLSX 单个部件大小（字节）", CapCells: "工作表单元格数",
+	CapRatio: "XLSX 压缩比",
+}
+
+// CapError says a file exceeded a cap. The server answers 413 for CapBytes
+// and 422 for the others, naming Cap.
+type CapError struct {
+	Cap   string // one of the Cap… names
+	Limit int64
+	// Row is the row where it happened, when there is one.
+	Row int
+}
+
+func (e *CapError) Error() string {
+	at := ""
+	if e.Row > 0 {
+		at = fmt.Sprintf("第 %d 行：", e.Row)
+	}
+	return fmt.Sprintf("%s超出上限：%s不能超过 %d / cap %s exceeded (limit %d)", at, capLabels[e.Cap], e.Limit, e.Cap, e.Limit)
+}
+
+// capReader fails with a *CapError once more than limit bytes are read.
+type capReader struct {
+	r     io.Reader
+	n     int64
+	limit int64
+	name  string
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.n > c.limit {
+		return 0, &CapError{Cap: c.name, Limit: c.limit}
+	}
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if c.n > c.limit {
+		// Hand over no byte past the cap, so that no reader can finish
+		// a value that would not fit without seeing the error.
+		return n - int(c.n-c.limit), &CapError{Cap: c.name, Limit: c.limit}
+	}
+	return n, err
+}
