@@ -24,6 +24,7 @@ const (
 	postgis   = "gridgis/grid/postgis"
 	server    = "gridgis/server"
 	report    = "gridgis/grid/report"
+	ingest    = "gridgis/grid/ingest"
 	pgtest    = "gridgis/grid/postgis/pgtest"
 )
 
@@ -38,6 +39,7 @@ var forbidden = map[string][]string{
 	postgis:   {fiber, demo, server},
 	server:    {pgx, postgis, demo},
 	report:    {pgx, fiber, rebalance, demo, postgis, server},
+	ingest:    {pgx, fiber, rebalance, demo, postgis, server},
 }
 
 // listedPackage is what go list says of one package.
