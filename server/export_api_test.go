@@ -24,6 +24,20 @@ import (
 
 const xlsxMIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+// exportAccess: every role that reads may export, within its scope
+// (TestExportOrganizationsScope checks what each gets).
+var exportAccess = []accessRow{
+	{method: "GET", route: "/api/v1/export/organizations.csv", want: statuses{unauth, ok, ok, ok, ok, ok}},
+	{method: "GET", route: "/api/v1/export/organizations.xlsx", want: statuses{unauth, ok, ok, ok, ok, ok}},
+	{method: "GET", route: "/api/v1/export/organizations.geojson", want: statuses{unauth, ok, ok, ok, ok, ok}},
+	{method: "GET", route: "/api/v1/export/organizations.kml", want: statuses{unauth, ok, ok, ok, ok, ok}},
+	{method: "GET", route: "/api/v1/export/requests.xlsx", want: statuses{unauth, ok, ok, ok, ok, ok}},
+	{method: "GET", route: "/api/v1/export/contacts.xlsx", want: statuses{unauth, ok, ok, ok, ok, ok}},
+	{method: "GET", route: "/api/v1/export/visits.xlsx", want: statuses{unauth, ok, ok, ok, ok, ok}},
+	{method: "GET", route: "/api/v1/export/monthly.xlsx", path: "/api/v1/export/monthly.xlsx?month=2025-06",
+		want: statuses{unauth, ok, ok, ok, ok, ok}},
+}
+
 // shanghai is the time zone the ledgers show times in.
 func shanghai(t *testing.T) *time.Location {
 	t.Helper()

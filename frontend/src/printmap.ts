@@ -71,15 +71,14 @@ function legend(content: PrintContent): HTMLElement {
   return box;
 }
 
-/** The @page rule of the chosen paper, in a style element of its own. */
+/** The @page rule of the chosen paper. A constructed style sheet, since the CSP refuses inline style elements. */
+let pageSheet: CSSStyleSheet | null = null;
 function setPageSize(size: PaperSize): void {
-  let style = document.getElementById('print-page-size') as HTMLStyleElement | null;
-  if (!style) {
-    style = el('style');
-    style.id = 'print-page-size';
-    document.head.append(style);
+  if (!pageSheet) {
+    pageSheet = new CSSStyleSheet();
+    document.adoptedStyleSheets = [...document.adoptedStyleSheets, pageSheet];
   }
-  style.textContent = `@page { size: ${size} landscape; margin: 8mm; }`;
+  pageSheet.replaceSync(`@page { size: ${size} landscape; margin: 8mm; }`);
 }
 
 /** Opens the print preview of the map's current view. */
