@@ -11,7 +11,7 @@
 // go to e2e/out/export-*.png. Ends with "N passed, M failed" and a
 // non-zero exit code on any failure.
 import { chromium } from 'playwright-core';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -87,6 +87,7 @@ async function openPrint(page) {
     const img = s.querySelector('.print-map-image');
     return {
       title: text('.print-title'),
+      subtitle: text('.print-subtitle'),
       legendRows: s.querySelectorAll('.print-legend-row').length,
       legendText: text('.print-legend'),
       scale: text('.print-scale-label'),
@@ -96,6 +97,14 @@ async function openPrint(page) {
       image: { w: img.naturalWidth, h: img.naturalHeight },
     };
   });
+}
+
+/** A PDF's page count and the size of its first page in millimetres. */
+function pdfPages(pdf) {
+  const text = pdf.toString('latin1');
+  const box = /\/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]/.exec(text);
+  const mm = (pt) => Math.round((Number(pt) * 25.4) / 72);
+  return { pages: (text.match(/\/Type\s*\/Page(?!s)/g) ?? []).length, width: box ? mm(box[1]) : 0, height: box ? mm(box[2]) : 0 };
 }
 
 /** In print media: only the page shows, at the paper's size. */
@@ -160,6 +169,7 @@ async function run() {
       assert(p.legendRows >= 6 + 3 + 3 && p.legendText.includes('企业') && p.legendText.includes('产业网格'), `legend: ${p.legendText}`);
       assert(/^\d+ (米|公里)$/.test(p.scale) && p.scaleWidth > 10, `scale bar ${p.scale} ${p.scaleWidth}px`);
       assert(p.north, 'no north arrow');
+      assert(/^A4 横向 · 比例尺 约 1:[\d,]+$/.test(p.subtitle), `subtitle ${p.subtitle}`);
       assert(/制图日期：\d{4}年\d{1,2}月\d{1,2}日/.test(p.footer) && p.footer.includes('数据来源') && p.footer.includes('WGS84'), `footer ${p.footer}`);
       assert(p.image.w > 100 && p.image.h > 100, `map image ${p.image.w}×${p.image.h}`);
       await desk.screenshot({ path: join(OUT_DIR, 'export-print-preview-desktop.png') });
@@ -172,11 +182,16 @@ async function run() {
       assert(l.legend && l.map > 500, `map ${l.map}px; legend, scale and north arrow visible: ${l.legend}`);
       assert(/a4 landscape/i.test(l.pageRule), `@page ${l.pageRule}`);
       await desk.screenshot({ path: join(OUT_DIR, 'export-print-a4.png'), fullPage: true });
+      const a4 = pdfPages(await desk.pdf({ preferCSSPageSize: true, printBackground: true }));
+      assert(a4.pages === 1 && a4.width === 297 && a4.height === 210, `A4 PDF: ${JSON.stringify(a4)}`);
       await desk.emulateMedia({ media: 'screen' });
       await desk.locator('.print-paper').selectOption('A3');
       l = await printedLayout(desk);
       assert(/a3 landscape/i.test(l.pageRule), `@page ${l.pageRule}`);
       const pdf = await desk.pdf({ preferCSSPageSize: true, printBackground: true });
+      writeFileSync(join(OUT_DIR, 'export-print-a3.pdf'), pdf);
+      const a3 = pdfPages(pdf);
+      assert(a3.pages === 1 && a3.width === 420 && a3.height === 297, `A3 PDF: ${JSON.stringify(a3)}`);
       assert(pdf.subarray(0, 4).toString() === '%PDF', 'no PDF');
       await desk.emulateMedia({ media: 'screen' });
       await desk.locator('.print-close').click();

@@ -13,6 +13,7 @@ import {
   monthLabel,
   printTitle,
   scaleBar,
+  scaleRatio,
 } from './exports';
 
 describe('filenameFromDisposition', () => {
@@ -79,6 +80,15 @@ describe('scaleBar', () => {
     expect(scaleBar(4, 120)).toEqual({ meters: 200, px: 50, label: '200 米' });
     expect(scaleBar(30, 120)).toEqual({ meters: 2000, px: 2000 / 30, label: '2 公里' });
     expect(scaleBar(0.05, 120)).toEqual({ meters: 5, px: 100, label: '5 米' });
+  });
+});
+
+describe('scaleRatio', () => {
+  it('gives the printed scale to two significant digits', () => {
+    // 5.7 km across 227 mm of paper.
+    expect(scaleRatio(5_700, 227)).toBe('1:25,000');
+    expect(scaleRatio(1_000, 100)).toBe('1:10,000');
+    expect(scaleRatio(12.34, 100)).toBe('1:120');
   });
 });
 

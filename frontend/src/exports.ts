@@ -107,6 +107,13 @@ export function scaleBar(mPerPx: number, maxPx: number): ScaleBar {
   return { meters, px: meters / mPerPx, label };
 }
 
+/** The printed scale "1:25,000": ground metres over paper millimetres, to two significant digits. */
+export function scaleRatio(groundMeters: number, paperMm: number): string {
+  const n = (groundMeters * 1000) / paperMm;
+  const p = 10 ** Math.max(0, Math.floor(Math.log10(n)) - 1);
+  return `1:${(Math.round(n / p) * p).toLocaleString('en-US')}`;
+}
+
 export type PaperSize = 'A4' | 'A3';
 
 /**

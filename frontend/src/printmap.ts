@@ -5,7 +5,7 @@
 import type * as maplibregl from 'maplibre-gl';
 import type { GridFeature } from './api';
 import { button, el } from './dom';
-import { cropTo, dateLabel, mapFrame, metersPerPixel, scaleBar, type PaperSize } from './exports';
+import { cropTo, dateLabel, mapFrame, metersPerPixel, scaleBar, scaleRatio, type PaperSize } from './exports';
 import { kindLabel, orgKinds, slaLabel } from './i18n';
 import { kindColor } from './layers/organizations';
 import { SLA_COLORS, gridColors } from './theme';
@@ -116,7 +116,8 @@ export async function openPrintSheet(map: maplibregl.Map, content: PrintContent,
   const title = el('h1', 'print-title', content.title);
   titleInput.addEventListener('input', () => (title.textContent = titleInput.value));
   const header = el('header', 'print-header');
-  header.append(title, el('p', 'print-subtitle', `比例尺见图内 · 制图日期 ${dateLabel(content.now)}`));
+  const subtitle = el('p', 'print-subtitle');
+  header.append(title, subtitle);
 
   const frame = el('figure', 'print-map');
   const img = el('img', 'print-map-image');
@@ -166,6 +167,7 @@ export async function openPrintSheet(map: maplibregl.Map, content: PrintContent,
     scaleLine.style.width = `${((bar.px * devicePx) / crop.w) * 100}%`;
     scaleLabel.textContent = bar.label;
     scale.dataset.meters = String(bar.meters);
+    subtitle.textContent = `${size} 横向 · 比例尺 约 ${scaleRatio((crop.w / devicePx) * mPerPx, f.width)}`;
     setPageSize(size);
   }
   paper.addEventListener('change', () => layout(paper.value as PaperSize));
