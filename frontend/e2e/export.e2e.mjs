@@ -136,6 +136,10 @@ async function run() {
         assert(labels.includes(want), `no ${want} in ${labels.join('、')}`);
       }
       assert((await desk.locator('#export-month').getAttribute('type')) === 'month', 'no month picker');
+      // The first item has the focus; arrows move it, Escape closes.
+      await desk.keyboard.press('ArrowDown');
+      const focused = await desk.evaluate(() => document.activeElement?.dataset.export);
+      assert(focused === 'orgs-csv', `ArrowDown focused ${focused}`);
       await desk.screenshot({ path: join(OUT_DIR, 'export-menu-desktop.png') });
       return 'screenshot e2e/out/export-menu-desktop.png';
     });

@@ -157,10 +157,20 @@ export function exportController(): Controller {
     if (!menu.contains(t) && !tool?.contains(t)) setOpen(false);
   };
   const onKey = (e: KeyboardEvent) => {
-    if (e.key === 'Escape' && menu && !menu.hidden) {
+    if (!menu || menu.hidden) return;
+    if (e.key === 'Escape') {
       setOpen(false);
       tool?.focus();
+      return;
     }
+    // Arrow keys move between the menu's items, as in any menu.
+    if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
+    const items = [...menu.querySelectorAll<HTMLElement>('.export-item')];
+    const at = items.indexOf(document.activeElement as HTMLElement);
+    if (at < 0) return; // the month picker keeps its arrows
+    e.preventDefault();
+    const step = e.key === 'ArrowDown' ? 1 : -1;
+    items[(at + step + items.length) % items.length]?.focus();
   };
 
   return {
