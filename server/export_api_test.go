@@ -511,9 +511,9 @@ VALUES ($1, $2, $3, $4, $5) RETURNING id`, c.org, c.liaison, c.kind, c.at, c.not
 		t.Errorf("the visit ledger: %v", got)
 	}
 	for _, c := range []struct {
-		p         persona
+		p          persona
 		has, lacks string
-		grid      string
+		grid       string
 	}{
 		{officerA, "导出测试走访", "导出测试联系", "新材料产业网格"},
 		{liaison, "导出测试旧包联", "导出测试联系", "新材料产业网格"},
