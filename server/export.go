@@ -352,8 +352,7 @@ func (s *Server) exportContacts(kind *grid.ContactKind) fiber.Handler {
 // exportMonthly answers the monthly report for superiors: coverage by grid
 // (at the export: coverage is a standing figure), the month's KPIs by grid
 // and by liaison, and the requests and organizations overdue at the
-// export. Officers' coverage lists their grids and sums them; the other
-// roles see the zone's, as on the map.
+// export, the last three in the caller's scope.
 func (s *Server) exportMonthly(c *fiber.Ctx) error {
 	if err := allowParams(c, "month"); err != nil {
 		return err
@@ -390,26 +389,22 @@ func (s *Server) monthly(ctx context.Context, u grid.User, scope grid.Scope, p p
 			return m, err
 		}
 	}
+	// Coverage is an aggregate every role reads for the whole zone (as on
+	// the map), so its total is the zone's (园区合计), whoever exports.
 	m.Coverage = table.Grids
-	if scope.All {
-		m.Total = map[grid.Indicator]grid.Rate{}
-		for _, ind := range grid.Indicators {
-			zones, err := s.store.CoverageTotals(ctx, ind)
-			if err != nil {
-				return m, err
-			}
-			var num, den int64
-			for _, z := range zones {
-				if u.ZoneID == 0 || z.ZoneID == u.ZoneID {
-					num, den = num+z.Numerator, den+z.Denominator
-				}
-			}
-			m.Total[ind] = grid.NewRate(num, den)
+	m.Total = map[grid.Indicator]grid.Rate{}
+	for _, ind := range grid.Indicators {
+		zones, err := s.store.CoverageTotals(ctx, ind)
+		if err != nil {
+			return m, err
 		}
-	} else if len(scope.GridIDs) > 0 {
-		m.Coverage = slices.DeleteFunc(m.Coverage, func(g report.GridCoverage) bool {
-			return !slices.Contains(scope.GridIDs, g.ID)
-		}) // Total nil: the sum of their grids
+		var num, den int64
+		for _, z := range zones {
+			if u.ZoneID == 0 || z.ZoneID == u.ZoneID {
+				num, den = num+z.Numerator, den+z.Denominator
+			}
+		}
+		m.Total[ind] = grid.NewRate(num, den)
 	}
 	for _, by := range []grid.StatsBy{grid.StatsByGrid, grid.StatsByLiaison} {
 		st, err := s.store.Stats(ctx, grid.StatsQuery{Scope: scope, From: p.from, To: p.to, By: by})

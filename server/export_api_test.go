@@ -578,8 +578,12 @@ func TestExportMonthlyReport(t *testing.T) {
 	}
 
 	f = report(officerB)
-	if got := column(sheetRows(t, f, "覆盖指标"), 1); !slices.Equal(got, []string{"新能源产业网格", "园区合计"}) {
-		t.Errorf("officer B's coverage rows %v, want their grid and its total", got)
+	// Coverage is a zone-wide aggregate for every role, as on the map.
+	if got := column(sheetRows(t, f, "覆盖指标"), 1); !slices.Equal(got, []string{"新材料产业网格", "新能源产业网格", "园区合计"}) {
+		t.Errorf("officer B's coverage rows %v, want the zone's", got)
+	}
+	if got := column(sheetRows(t, f, "诉求指标(按网格)"), 0); slices.Contains(got, "新材料产业网格") {
+		t.Errorf("officer B's KPIs by grid hold another grid: %v", got)
 	}
 	if got := column(sheetRows(t, f, "逾期联系走访"), 0); len(got) != 0 {
 		t.Errorf("officer B's overdue list holds organizations of other grids: %v", got)

@@ -42,7 +42,7 @@ func exportPaths() obj {
 		"/api/v1/export/visits.xlsx": obj{"get": op("export", "The visit ledger (走访台账) as XLSX",
 			"The visits alone, as in the contact ledger."+scope, ledger, answers("The ledger", xlsxType))},
 		"/api/v1/export/monthly.xlsx": obj{"get": op("export", "The monthly report (月报) as XLSX",
-			"Sheets: coverage indicators by grid (at the export; officers: their grids), the month's request KPIs "+
+			"Sheets: coverage indicators by grid and the zone total (at the export; a zone-wide aggregate for every role, as on the map), the month's request KPIs "+
 				"by grid and by liaison, overdue requests and organizations overdue for a contact or visit (at the "+
 				"export). Each sheet titled, header row frozen."+scope,
 			[]obj{paramRef("reportMonth")}, answers("The report", xlsxType))},
