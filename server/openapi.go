@@ -60,10 +60,11 @@ func openAPI(collections []string) obj {
 			{"name": "rebalance", "description": "optimized liaison plans (包联优化): preview and apply"},
 			{"name": "stats", "description": "request KPIs (办结率, 按期办结率, 返工率, …) and contact compliance"},
 			{"name": "tiles", "description": "Mapbox vector tiles"},
+			{"name": "export", "description": "downloads: registers (CSV, XLSX, GeoJSON, KML), ledgers (台账) and the monthly report"},
 			{"name": "service", "description": "configuration and health"},
 		},
 		"security": []obj{{"sessionCookie": []string{}}, {"bearerToken": []string{}}},
-		"paths":    documentFaults(merged(openAPIPaths(), requestPaths(), rebalancePaths())),
+		"paths":    documentFaults(merged(openAPIPaths(), requestPaths(), rebalancePaths(), exportPaths())),
 		"components": obj{
 			"securitySchemes": obj{
 				"sessionCookie": obj{"type": "apiKey", "in": "cookie", "name": sessionCookie,
@@ -71,8 +72,8 @@ func openAPI(collections []string) obj {
 				"bearerToken": obj{"type": "http", "scheme": "bearer", "bearerFormat": grid.TokenPrefix + "…",
 					"description": "A personal API token from POST /api/v1/tokens, for scripts and desktop GIS (GDAL, QGIS)."},
 			},
-			"parameters": merged(openAPIParameters(collections), rebalanceParameters(), idempotencyParameters()),
-			"responses":  merged(openAPIResponses(), rebalanceResponses(), idempotencyResponses()),
+			"parameters": merged(openAPIParameters(collections), rebalanceParameters(), idempotencyParameters(), exportParameters()),
+			"responses":  merged(openAPIResponses(), rebalanceResponses(), idempotencyResponses(), exportResponses()),
 			"schemas":    merged(openAPISchemas(), requestSchemas(), rebalanceSchemas()),
 		},
 	}

@@ -213,6 +213,7 @@ func (s *Server) routes() {
 	s.rebalanceRoutes(api)
 	s.contactRoutes(api)
 	s.statsRoutes(api)
+	s.exportRoutes(api)
 	s.ogcRoutes()
 	api.Use(func(c *fiber.Ctx) error {
 		return grid.Errorf(grid.ENotFound, "no API route %s %s", c.Method(), c.Path())

@@ -21,4 +21,5 @@ type Store interface {
 	grid.ContactStore
 	grid.StatsStore
 	grid.IdempotencyStore
+	grid.ExportStore
 }

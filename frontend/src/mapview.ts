@@ -3,6 +3,7 @@
 // as a controller. Torn down on sign-out, so the next user starts afresh.
 import type { Api } from './api';
 import { coverageController, statsController } from './controllers/docks';
+import { exportController } from './controllers/export';
 import { interactionsController } from './controllers/interactions';
 import { legendController } from './controllers/legend';
 import { liaisonsController } from './controllers/liaisons';
@@ -51,6 +52,7 @@ export function openMap(user: User, api: Api): MapScreen {
     interactionsController(),
     legendController(),
     todoController(),
+    exportController(),
   ];
   for (const c of controllers) if (c) shell.register(c);
   showTools(docks);

@@ -103,3 +103,46 @@ FROM contact c LEFT JOIN liaison l ON l.id = c.liaison_id `+w.String()+` ORDER B
 	}
 	return out, translate(err)
 }
+
+// EachContactRow implements grid.ExportStore: the contact ledger, oldest
+// first. Officers see the contacts of their grids' organizations; a
+// liaison those of their organizations or logged for them, as with
+// requests, so a ledger keeps what they did before a reassignment.
+func (db *DB) EachContactRow(ctx context.Context, f grid.ContactLedgerFilter, fn func(grid.ContactRow) error) error {
+	w := &where{}
+	if f.Scope.LiaisonID > 0 && !f.Scope.All && len(f.Scope.GridIDs) == 0 {
+		id := w.bind(f.Scope.LiaisonID)
+		w.add("(a.liaison_id = " + id + " OR c.liaison_id = " + id + ")")
+	} else {
+		w.add(scopeCond(f.Scope, w.bind))
+	}
+	eq(w, "c.kind", f.Kind)
+	if !f.From.IsZero() {
+		w.add("c.at >= " + w.bind(f.From))
+	}
+	if !f.To.IsZero() {
+		w.add("c.at < " + w.bind(f.To))
+	}
+	rows, err := db.Pool.Query(ctx, `SELECT `+contactColumns+`, o.name, coalesce(g.name, '')
+FROM contact c JOIN organization o ON o.id = c.org_id
+LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL
+LEFT JOIN liaison l ON l.id = c.liaison_id
+LEFT JOIN grid g ON g.id = o.grid_id
+`+w.String()+` ORDER BY c.at, c.id`, w.args...)
+	if err != nil {
+		return translate(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var row grid.ContactRow
+		e := &row.ContactEntry
+		if err := rows.Scan(&e.ID, &e.OrgID, &e.LiaisonID, &e.LiaisonName, &e.Kind, &e.At, &e.Note, &e.CreatedBy,
+			&e.CreatedAt, &row.OrgName, &row.GridName); err != nil {
+			return translate(err)
+		}
+		if err := fn(row); err != nil {
+			return err
+		}
+	}
+	return translate(rows.Err())
+}

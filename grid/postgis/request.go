@@ -107,13 +107,14 @@ const requestColumns = `r.id, r.zone_id, r.org_id, r.title, r.description, r.cat
   coalesce(r.satisfaction, 0), r.rework_count, r.supervision, r.version,
   o.name, coalesce(o.grid_id, 0), round(ST_X(o.geom)::numeric, 6)::float8, round(ST_Y(o.geom)::numeric, 6)::float8`
 
-func scanRequest(row pgx.Row) (grid.RequestDetail, error) {
+// scanRequest reads requestColumns, then any extra columns into extra.
+func scanRequest(row pgx.Row, extra ...any) (grid.RequestDetail, error) {
 	var d grid.RequestDetail
 	r := &d.Request
-	err := row.Scan(&r.ID, &r.ZoneID, &r.OrgID, &r.Title, &r.Description, &r.Category, &r.Topic, &r.Status,
+	err := row.Scan(append([]any{&r.ID, &r.ZoneID, &r.OrgID, &r.Title, &r.Description, &r.Category, &r.Topic, &r.Status,
 		&r.LiaisonID, &r.UnitID, &r.ReportedBy, &r.ResolvedBy, &r.ReportedAt, &r.ResponseDueAt, &r.DueAt,
 		&r.AssignedAt, &r.ResolvedAt, &r.ClosedAt, &r.Resolution, &r.Satisfaction, &r.ReworkCount,
-		&r.Supervision, &r.Version, &d.OrgName, &d.GridID, &d.Location[0], &d.Location[1])
+		&r.Supervision, &r.Version, &d.OrgName, &d.GridID, &d.Location[0], &d.Location[1]}, extra...)...)
 	return d, err
 }
 
@@ -354,4 +355,43 @@ SELECT id, $1, 'supervise', status, status,
   jsonb_build_object('level', supervision)
 FROM raised`, db.Now())
 	return int(tag.RowsAffected()), translate(err)
+}
+
+// EachRequestRow implements grid.ExportStore: the request ledger, with
+// the names a reader needs and the SLA colour at now ($1).
+func (db *DB) EachRequestRow(ctx context.Context, f grid.RequestLedgerFilter, fn func(grid.RequestRow) error) error {
+	w := &where{}
+	now := w.bind(db.Now())
+	requestWhere(w, f.RequestFilter, func() string { return now })
+	if !f.From.IsZero() {
+		w.add("r.reported_at >= " + w.bind(f.From))
+	}
+	if !f.To.IsZero() {
+		w.add("r.reported_at < " + w.bind(f.To))
+	}
+	rows, err := db.Pool.Query(ctx, w.limit(`SELECT `+requestColumns+`,
+  coalesce(g.name, ''), coalesce(l.name, ''), coalesce(u.name, ''),
+  request_sla(r.status, r.reported_at, r.response_due_at, r.due_at, r.resolved_at, `+now+`)
+FROM request r JOIN organization o ON o.id = r.org_id
+LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL
+LEFT JOIN grid g ON g.id = o.grid_id
+LEFT JOIN liaison l ON l.id = r.liaison_id
+LEFT JOIN unit u ON u.id = r.unit_id
+`+w.String()+` ORDER BY r.id`, f.Limit), w.args...)
+	if err != nil {
+		return translate(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var row grid.RequestRow
+		d, err := scanRequest(rows, &row.GridName, &row.LiaisonName, &row.UnitName, &row.SLA)
+		if err != nil {
+			return translate(err)
+		}
+		row.Request, row.OrgName = d.Request, d.OrgName
+		if err := fn(row); err != nil {
+			return err
+		}
+	}
+	return translate(rows.Err())
 }

@@ -1,0 +1,35 @@
+package postgis
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"gridgis/grid"
+)
+
+// Names implements grid.ExportStore.
+func (db *DB) Names(ctx context.Context) (grid.Names, error) {
+	n := grid.Names{Grids: map[int64]string{}, Liaisons: map[int64]string{}}
+	for _, t := range []struct {
+		sql string
+		m   map[int64]string
+	}{
+		{`SELECT id, name FROM grid`, n.Grids},
+		{`SELECT id, name FROM liaison`, n.Liaisons},
+	} {
+		rows, err := db.Pool.Query(ctx, t.sql)
+		if err != nil {
+			return n, translate(err)
+		}
+		var id int64
+		var name string
+		if _, err := pgx.ForEachRow(rows, []any{&id, &name}, func() error {
+			t.m[id] = name
+			return nil
+		}); err != nil {
+			return n, translate(err)
+		}
+	}
+	return n, nil
+}
