@@ -52,6 +52,15 @@ type subscriber struct {
 	ch     chan message
 }
 
+// sees reports whether sub's viewer may learn of e: a job's progress goes
+// to the user who started it alone.
+func (sub *subscriber) sees(e grid.Event) bool {
+	if e.Type == "job" {
+		return e.UserID != 0 && e.UserID == sub.userID
+	}
+	return sub.scope.Sees(e)
+}
+
 // hub fans events out to subscribers and remembers the recent ones.
 type hub struct {
 	mu     sync.Mutex
@@ -104,7 +113,7 @@ func (h *hub) send(m message) {
 		h.recent = h.recent[len(h.recent)-hubHistory:]
 	}
 	for sub := range h.subs {
-		if m.of != nil && !sub.scope.Sees(*m.of) {
+		if m.of != nil && !sub.sees(*m.of) {
 			continue
 		}
 		select {
@@ -166,7 +175,7 @@ func (h *hub) replay(sub *subscriber, lastID string) {
 	}
 	var missed []message
 	for _, m := range h.recent {
-		if m.seq > seq && (m.of == nil || sub.scope.Sees(*m.of)) {
+		if m.seq > seq && (m.of == nil || sub.sees(*m.of)) {
 			missed = append(missed, m)
 		}
 	}
@@ -261,6 +270,7 @@ func (s *Server) Run(ctx context.Context) {
 	go s.escalate(ctx)
 	go s.forgetKeys(ctx)
 	go s.saveUnsaved(ctx)
+	go s.failStaleJobs(ctx)
 }
 
 func (s *Server) listen(ctx context.Context) {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -58,6 +59,10 @@ type Config struct {
 	// away becomes grid.EUnavailable). Applied to every error that is not
 	// already a grid or HTTP error, so no route can forget it.
 	Classify func(error) error
+	// ImportMaxBytes caps an uploaded import file (a 413 names it); 0
+	// means 100 MiB. ImportTimeout bounds an import job; 0 means 30 min.
+	ImportMaxBytes int64
+	ImportTimeout  time.Duration
 }
 
 // Server is the HTTP application.
@@ -86,6 +91,8 @@ type Server struct {
 	headers [][2]string
 	// metrics are what /metrics shows (metrics.go).
 	metrics *metrics
+	// jobs are the jobs running in this process (job.go).
+	jobs sync.WaitGroup
 }
 
 // New builds the Fiber app with every route.
@@ -117,6 +124,12 @@ func New(cfg Config, store Store, log *slog.Logger) *Server {
 	if cfg.HeavyTotal <= 0 {
 		cfg.HeavyTotal = defaultHeavyTotal
 	}
+	if cfg.ImportMaxBytes <= 0 {
+		cfg.ImportMaxBytes = defaultImportMaxBytes
+	}
+	if cfg.ImportTimeout <= 0 {
+		cfg.ImportTimeout = 30 * time.Minute
+	}
 	dummy, err := grid.HashPassword("gridgis timing equaliser")
 	if err != nil {
 		panic(err) // only crypto/rand can fail here, and it does not
@@ -137,7 +150,7 @@ func New(cfg Config, store Store, log *slog.Logger) *Server {
 		ReadTimeout:           15 * time.Second,
 		WriteTimeout:          2 * time.Minute,
 		IdleTimeout:           60 * time.Second,
-		BodyLimit:             8 << 20, // the largest route's; others set their own
+		BodyLimit:             appBodyLimit(cfg.ImportMaxBytes), // an import's; capBodies and routes set their own
 		ErrorHandler:          s.handleError,
 	})
 	s.routes()
@@ -181,6 +194,7 @@ func (s *Server) routes() {
 			s.log.Error("panic", "method", c.Method(), "path", c.Path(), "panic", e, "stack", string(debug.Stack()))
 		}}))
 	s.app.Use(refuseEncodedBodies) // before anything reads a body
+	s.app.Use(s.capBodies)
 	// Compression streams: fasthttp wraps a streamed body in a compressing
 	// stream instead of buffering it.
 	// Live event streams are not compressed: their events are small, and
@@ -214,6 +228,8 @@ func (s *Server) routes() {
 	s.contactRoutes(api)
 	s.statsRoutes(api)
 	s.exportRoutes(api)
+	s.importRoutes(api)
+	s.jobRoutes(api)
 	s.ogcRoutes()
 	api.Use(func(c *fiber.Ctx) error {
 		return grid.Errorf(grid.ENotFound, "no API route %s %s", c.Method(), c.Path())

@@ -1,0 +1,352 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"iter"
+	"mime"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"gridgis/geo"
+	"gridgis/grid"
+	"gridgis/grid/ingest"
+)
+
+// Import defaults (Config.ImportMaxBytes, Config.ImportTimeout).
+const (
+	defaultImportMaxBytes = 100 << 20
+	// otherBodyCap bounds the bodies of every route but the imports, as
+	// the app's limit did before the imports needed a larger one.
+	otherBodyCap = 8 << 20
+	// multipartSlack is what a multipart body may carry beside its file.
+	multipartSlack = 64 << 10
+)
+
+const importOrgsPath = "/api/v1/import/organizations"
+
+// importRoutes registers the data imports.
+func (s *Server) importRoutes(api fiber.Router) {
+	api.Post("/import/organizations", allow(grid.ImportData), s.importOrgs)
+}
+
+// capBodies keeps every route but the imports to otherBodyCap: the app
+// admits bodies as large as an import.
+func (s *Server) capBodies(c *fiber.Ctx) error {
+	if len(c.Request().Body()) > otherBodyCap && c.Path() != importOrgsPath {
+		return fiber.NewError(fiber.StatusRequestEntityTooLarge, "request body too large")
+	}
+	return c.Next()
+}
+
+// appBodyLimit is the largest body the app reads: an import's.
+func appBodyLimit(importMax int64) int {
+	return int(max(otherBodyCap, importMax+multipartSlack))
+}
+
+// importOrgs starts an organization register import (or a dry run) as a
+// job and answers 202 with it; GET /api/v1/jobs/{id} follows it.
+func (s *Server) importOrgs(c *fiber.Ctx) error {
+	if err := allowParams(c, "crs", "dry_run", "encoding", "sheet", "mapping", "zone", "format"); err != nil {
+		return err
+	}
+	in, err := s.readOrgImport(c)
+	if err != nil {
+		return err
+	}
+	u := userOf(c)
+	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.CallTimeout)
+	defer cancel()
+	ref := c.Query("zone")
+	if u.ZoneID != 0 {
+		if ref != "" && ref != strconv.FormatInt(u.ZoneID, 10) {
+			return grid.Invalid("zone", "只能导入到本人所属园区 / you may import into your own zone only")
+		}
+		ref = strconv.FormatInt(u.ZoneID, 10)
+	}
+	if in.Target, err = s.store.ImportTarget(ctx, ref); err != nil {
+		if grid.ErrorCode(err) == grid.ENotFound {
+			return grid.Invalid("zone", "没有这个园区 / no such zone")
+		}
+		return err
+	}
+	in.Who = s.actorOf(c)
+	j, err := s.startJob(ctx, u, in.Target.Zone.ID, grid.JobImportOrgs, s.cfg.ImportTimeout,
+		func(ctx context.Context, r *jobRun) (any, error) {
+			in.JobID = r.job.ID
+			return ImportOrgs(ctx, s.store, in, func(p ImportProgress) {
+				r.set(int64(p.Done), int64(p.Total), int64(p.Problems))
+			})
+		})
+	if err != nil {
+		return err
+	}
+	c.Location("/api/v1/jobs/" + strconv.FormatInt(j.ID, 10))
+	c.Status(http.StatusAccepted)
+	return c.JSON(j)
+}
+
+// readOrgImport reads the file (raw body or multipart field file) and the
+// options of an import request. The file is copied: the job outlives the
+// request.
+func (s *Server) readOrgImport(c *fiber.Ctx) (OrgImport, error) {
+	var in OrgImport
+	var err error
+	crs := c.Query("crs", string(geo.WGS84))
+	if in.CRS, err = geo.ParseCRS(crs); err != nil {
+		return in, grid.Invalid("crs", "%v", err)
+	}
+	switch v := c.Query("dry_run"); v {
+	case "", "false", "0":
+	case "true", "1":
+		in.DryRun = true
+	default:
+		return in, grid.Invalid("dry_run", "须为 true 或 false / must be true or false")
+	}
+	if in.Read.Encoding, err = ingest.ParseEncoding(c.Query("encoding")); err != nil {
+		return in, err
+	}
+	in.Read.Sheet = c.Query("sheet")
+	if in.Read.Format, err = ingest.ParseFormat(c.Query("format")); err != nil {
+		return in, err
+	}
+	in.Read.Limits.Bytes = s.cfg.ImportMaxBytes
+	mapping := c.Query("mapping")
+	mediaType, _, _ := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	var data []byte
+	if mediaType == fiber.MIMEMultipartForm {
+		form, err := c.MultipartForm()
+		if err != nil {
+			return in, grid.Invalid("file", "无法读取上传的表单 / unreadable multipart form: %v", err)
+		}
+		if v := form.Value["mapping"]; len(v) > 0 && mapping == "" {
+			mapping = v[0]
+		}
+		files := form.File["file"]
+		if len(files) != 1 {
+			return in, grid.Invalid("file", "请在表单字段 file 中上传一个文件 / send one file in the multipart field file")
+		}
+		fh := files[0]
+		if fh.Size > s.cfg.ImportMaxBytes {
+			return in, importTooLarge(s.cfg.ImportMaxBytes)
+		}
+		f, err := fh.Open()
+		if err != nil {
+			return in, err
+		}
+		defer f.Close()
+		if data, err = io.ReadAll(io.LimitReader(f, s.cfg.ImportMaxBytes+1)); err != nil {
+			return in, err
+		}
+		if in.Read.Format == "" {
+			in.Read.Format = formatOf(fh.Header.Get(fiber.HeaderContentType), fh.Filename)
+		}
+	} else {
+		body := c.Request().Body()
+		if int64(len(body)) > s.cfg.ImportMaxBytes {
+			return in, importTooLarge(s.cfg.ImportMaxBytes)
+		}
+		data = bytes.Clone(body)
+		if in.Read.Format == "" {
+			in.Read.Format = formatOf(mediaType, "")
+		}
+	}
+	if int64(len(data)) > s.cfg.ImportMaxBytes {
+		return in, importTooLarge(s.cfg.ImportMaxBytes)
+	}
+	if len(data) == 0 {
+		return in, grid.Invalid("file", "文件为空 / the file is empty")
+	}
+	if mapping != "" {
+		if err := in.Mapping.UnmarshalJSON([]byte(mapping)); err != nil {
+			return in, err
+		}
+	}
+	in.File = data
+	return in, nil
+}
+
+// importTooLarge is the 413 problem naming the byte cap.
+func importTooLarge(limit int64) error {
+	return &fiber.Error{Code: fiber.StatusRequestEntityTooLarge,
+		Message: (&ingest.CapError{Cap: ingest.CapBytes, Limit: limit}).Error()}
+}
+
+// formatOf is the file format a media type or file name says; "" leaves
+// it to the content.
+func formatOf(mediaType, filename string) ingest.Format {
+	switch mediaType {
+	case "text/csv", "application/csv":
+		return ingest.CSV
+	case "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
+		return ingest.XLSX
+	case "application/geo+json", fiber.MIMEApplicationJSON:
+		return ingest.GeoJSON
+	}
+	switch strings.ToLower(filepath.Ext(filename)) {
+	case ".csv", ".txt":
+		return ingest.CSV
+	case ".xlsx":
+		return ingest.XLSX
+	case ".geojson", ".json":
+		return ingest.GeoJSON
+	}
+	return ""
+}
+
+// OrgImport is one organization register import: the file, how to read
+// it, and where it goes.
+type OrgImport struct {
+	File    []byte
+	Read    ingest.ReadOptions
+	CRS     geo.CRS
+	Mapping ingest.Mapping // nil: guessed from the header
+	DryRun  bool
+	Target  grid.ImportTarget
+	Who     grid.Actor
+	JobID   int64 // for the audit; 0 from the command line
+}
+
+// ImportProgress is how far an import is. A dry run checks each row; a
+// real one checks it and then writes it, so Total is twice the rows.
+// Total is 0 while the number of rows is not known.
+type ImportProgress struct {
+	Phase    string // "check" or "write"
+	Done     int
+	Total    int
+	Problems int
+}
+
+// ImportOrgs reads, checks and (unless a dry run, or a row has a problem)
+// writes an organization register, all or nothing, and reports what came
+// of it. A problem with the file as a whole (a cap, an unreadable file, a
+// bad mapping) is a report with that one error, row 0 or the row where a
+// cap was hit; the error is for the store and the context.
+func ImportOrgs(ctx context.Context, store grid.ImportStore, in OrgImport, progress func(ImportProgress)) (*grid.ImportReport, error) {
+	if progress == nil {
+		progress = func(ImportProgress) {}
+	}
+	steps := 2
+	if in.DryRun {
+		steps = 1
+	}
+	estimate := estimateRows(in.File, in.Read.Format)
+	res, err := ingest.ReadOrgs(ctxReader{ctx, bytes.NewReader(in.File)}, ingest.Options{
+		Read: in.Read, CRS: in.CRS, ZoneID: in.Target.Zone.ID, Mapping: in.Mapping,
+		// Any industry is accepted: one without a grid is placed by
+		// territory (属地兜底), which is the rule's point.
+		Inside: ingest.InBoundary(in.Target.Zone.Boundary),
+		Progress: func(rows int) {
+			progress(ImportProgress{Phase: "check", Done: rows, Total: steps * max(estimate, rows)})
+		},
+	})
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	rep := &grid.ImportReport{DryRun: in.DryRun, Unlocated: []grid.UnlocatedOrg{}, Errors: []grid.ImportProblem{}}
+	if res != nil {
+		rep.Header, rep.HeaderRow, rep.Mapping = res.Header, res.HeaderRow, mappingOf(res.Mapping)
+	}
+	if err != nil {
+		var capErr *ingest.CapError
+		var ge *grid.Error
+		switch {
+		case errors.As(err, &capErr):
+			rep.Errors = append(rep.Errors, grid.ImportProblem{Row: capErr.Row, Field: "file", Reason: capErr.Error()})
+		case errors.As(err, &ge) && ge.Code == grid.EInvalid:
+			rep.Errors = append(rep.Errors, grid.ImportProblem{Field: ge.Field, Reason: ge.Message})
+		default:
+			return nil, err
+		}
+		progress(ImportProgress{Phase: "check", Problems: len(rep.Errors)})
+		return rep, nil
+	}
+	rep.Total, rep.Valid, rep.Invalid = res.Total, res.Valid, res.Invalid
+	for _, p := range res.Problems {
+		rep.Errors = append(rep.Errors, grid.ImportProblem{Row: p.Row, Field: p.Field, Reason: p.Reason, Point: p.Point})
+	}
+	for _, r := range res.Rows {
+		if r.Located {
+			continue
+		}
+		if !in.Target.UnlocatedAllowed {
+			// Until organizations may lack a location, such a row is a problem.
+			rep.Errors = append(rep.Errors, grid.ImportProblem{Row: r.Row, Field: "location", Reason: "暂不支持无坐标导入"})
+			rep.Valid--
+			rep.Invalid++
+			continue
+		}
+		rep.Unlocated = append(rep.Unlocated, grid.UnlocatedOrg{Row: r.Row, Name: r.Org.Name, USCC: r.Org.USCC})
+	}
+	slices.SortStableFunc(rep.Errors, func(a, b grid.ImportProblem) int { return a.Row - b.Row })
+	rows := res.Total
+	progress(ImportProgress{Phase: "check", Done: rows, Total: steps * rows, Problems: len(rep.Errors)})
+	if in.DryRun || len(rep.Errors) > 0 {
+		return rep, nil
+	}
+	counts, err := store.ImportOrgs(ctx, in.Who, in.JobID, in.Target.Zone.ID, len(res.Rows), importRows(res.Rows),
+		func(done int) {
+			progress(ImportProgress{Phase: "write", Done: rows + done*rows/max(len(res.Rows), 1), Total: 2 * rows})
+		})
+	if err != nil {
+		return nil, err
+	}
+	rep.ImportCounts = counts
+	rep.Written = true
+	progress(ImportProgress{Phase: "write", Done: 2 * rows, Total: 2 * rows})
+	return rep, nil
+}
+
+// importRows hands the checked rows to the store one at a time.
+func importRows(rows []ingest.OrgRow) iter.Seq[grid.ImportRow] {
+	return func(yield func(grid.ImportRow) bool) {
+		for i := range rows {
+			if !yield(grid.ImportRow{Row: rows[i].Row, Org: rows[i].Org, Located: rows[i].Located}) {
+				return
+			}
+		}
+	}
+}
+
+func mappingOf(m ingest.Mapping) map[int]string {
+	out := make(map[int]string, len(m))
+	for i, f := range m {
+		out[i] = string(f)
+	}
+	return out
+}
+
+// estimateRows guesses a CSV's data rows from its line count, for the
+// progress bar until the real count is known; 0 for other formats.
+func estimateRows(data []byte, f ingest.Format) int {
+	if f != ingest.CSV && !(f == "" && !bytes.HasPrefix(data, []byte("PK")) &&
+		!bytes.HasPrefix(bytes.TrimLeft(data, "\xef\xbb\xbf \t\r\n"), []byte("{"))) {
+		return 0
+	}
+	n := bytes.Count(data, []byte{'\n'})
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		n++
+	}
+	return max(n-1, 0) // the header
+}
+
+// ctxReader stops a read when ctx ends, so a job that runs out of time
+// stops reading its file.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (r ctxReader) Read(p []byte) (int, error) {
+	if err := r.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return r.r.Read(p)
+}

@@ -1,0 +1,205 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"gridgis/grid"
+)
+
+// jobRoutes registers the job progress route.
+func (s *Server) jobRoutes(api fiber.Router) {
+	api.Get("/jobs/:id", signedIn, s.getJob)
+}
+
+// getJob answers a job's progress and, once finished, its result: to its
+// creator or an admin of its zone; to anyone else it does not exist.
+func (s *Server) getJob(c *fiber.Ctx) error {
+	if err := allowParams(c); err != nil {
+		return err
+	}
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.CallTimeout)
+	defer cancel()
+	j, err := s.store.FindJob(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !j.VisibleTo(userOf(c)) {
+		return grid.Errorf(grid.ENotFound, "no job %d", id)
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(j)
+}
+
+// jobRun is one job running in this process. Its work reports progress
+// with set; a ticker stores it (and beats the heartbeat) at most once a
+// second, so that a million rows cost a few hundred writes, not a million.
+type jobRun struct {
+	s   *Server
+	mu  sync.Mutex
+	job grid.Job
+	// dirty is set when the counts changed since they were last stored.
+	dirty bool
+}
+
+// jobTick is how often a running job's progress is stored and announced.
+const jobTick = time.Second
+
+// set records progress: done and total (-1 keeps the current value) and
+// the problems found so far.
+func (r *jobRun) set(done, total, errors int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.job.Done = done
+	if total >= 0 {
+		r.job.Total = total
+	}
+	r.job.Errors = errors
+	r.dirty = true
+}
+
+func (r *jobRun) snapshot() (grid.Job, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	dirty := r.dirty
+	r.dirty = false
+	return r.job, dirty
+}
+
+// startJob records a queued job for u and runs work in its own goroutine,
+// with its own context bounded by timeout (the request's ends with the
+// answer). The job is answered at once; work's result (JSON-encoded) and
+// error end it.
+func (s *Server) startJob(ctx context.Context, u grid.User, zoneID int64, kind grid.JobKind, timeout time.Duration,
+	work func(ctx context.Context, r *jobRun) (result any, err error)) (grid.Job, error) {
+	j, err := s.store.CreateJob(ctx, grid.Job{ZoneID: zoneID, Kind: kind, CreatedBy: u.ID})
+	if err != nil {
+		return j, err
+	}
+	r := &jobRun{s: s, job: j}
+	r.job.Status = grid.JobRunning
+	r.dirty = true
+	s.jobs.Add(1)
+	go func() {
+		defer s.jobs.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		stop := make(chan struct{})
+		ticked := make(chan struct{})
+		go func() {
+			defer close(ticked)
+			r.tick(ctx, stop)
+		}()
+		result, err := work(ctx, r)
+		close(stop)
+		<-ticked
+		r.finish(result, err)
+	}()
+	return j, nil
+}
+
+// tick stores the job's progress each jobTick while it changes, and at
+// least every grid.JobHeartbeat so that it is not taken for dead.
+func (r *jobRun) tick(ctx context.Context, stop <-chan struct{}) {
+	t := time.NewTicker(jobTick)
+	defer t.Stop()
+	var last time.Time
+	for {
+		if j, dirty := r.snapshot(); dirty || time.Since(last) >= grid.JobHeartbeat {
+			uctx, cancel := context.WithTimeout(ctx, r.s.cfg.LookupTimeout)
+			if err := r.s.store.UpdateJob(uctx, j); err != nil && ctx.Err() == nil {
+				r.s.log.Warn("job progress not stored", "job", j.ID, "err", err)
+			}
+			cancel()
+			last = time.Now()
+		}
+		select {
+		case <-stop:
+			return
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// finish stores the job's end: done with its result, or failed with the
+// error (a grid error's message is shown; others are logged and shown as
+// an internal error).
+func (r *jobRun) finish(result any, err error) {
+	j, _ := r.snapshot()
+	j.Status = grid.JobDone
+	if result != nil {
+		b, merr := json.Marshal(result)
+		if merr != nil {
+			err = merr
+		} else {
+			j.Result = b
+		}
+	}
+	if err != nil {
+		j.Status = grid.JobFailed
+		j.Error = r.s.jobErrorText(j, err)
+	}
+	// The job's own context may have ended (a timeout): its end is stored
+	// all the same.
+	ctx, cancel := context.WithTimeout(context.Background(), r.s.cfg.CallTimeout)
+	defer cancel()
+	if ferr := r.s.store.FinishJob(ctx, j); ferr != nil {
+		r.s.log.Error("job end not stored", "job", j.ID, "err", ferr)
+	}
+}
+
+// jobErrorText is what a failed job tells its reader.
+func (s *Server) jobErrorText(j grid.Job, err error) string {
+	var ge *grid.Error
+	if s.cfg.Classify != nil && !errors.As(err, &ge) {
+		err = s.cfg.Classify(err)
+	}
+	switch {
+	case errors.As(err, &ge) && ge.Code != grid.EInternal:
+		if ge.Field != "" {
+			return ge.Field + ": " + ge.Message
+		}
+		return ge.Message
+	case errors.Is(err, context.DeadlineExceeded):
+		return "任务超时 / the job ran out of time"
+	}
+	s.log.Error("job failed", "job", j.ID, "kind", j.Kind, "err", err)
+	return "内部错误 / internal error"
+}
+
+// failStaleJobs marks failed, now and then, the jobs whose process died.
+func (s *Server) failStaleJobs(ctx context.Context) {
+	t := time.NewTicker(grid.JobStale / 2)
+	defer t.Stop()
+	for {
+		qctx, cancel := context.WithTimeout(ctx, s.cfg.CallTimeout)
+		n, err := s.store.FailStaleJobs(qctx)
+		cancel()
+		switch {
+		case err != nil && ctx.Err() == nil:
+			s.log.Warn("stale jobs not checked", "err", err)
+		case n > 0:
+			s.log.Warn("jobs left by a stopped process marked failed", "jobs", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// WaitJobs waits for the jobs running in this process to end, for tests
+// and shutdown.
+func (s *Server) WaitJobs() { s.jobs.Wait() }
