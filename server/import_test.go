@@ -45,7 +45,9 @@ type importZone struct {
 const smallImportCap = 4 << 10
 
 var (
-	importOnce sync.Once
+	// importDBName is the database's name, for TestMain to drop.
+	importDBName string
+	importOnce   sync.Once
 	importZ    *importZone
 	importErr  error
 )
@@ -67,6 +69,7 @@ func buildImportZone() (*importZone, error) {
 	}
 	defer admin.Close()
 	name := fmt.Sprintf("gridgis_test_import_%d", os.Getpid())
+	importDBName = name
 	if _, err := admin.Pool.Exec(ctx, `DROP DATABASE IF EXISTS "`+name+`" WITH (FORCE)`); err != nil {
 		return nil, err
 	}
@@ -158,6 +161,32 @@ WHERE table_schema = current_schema() AND table_name = 'organization' AND column
 		}
 	}
 	return z, nil
+}
+
+// dropImportDatabase drops the import tests' database, if they made one,
+// once the package's tests are over.
+func dropImportDatabase() {
+	if importDBName == "" {
+		return
+	}
+	if importZ != nil {
+		importZ.db.Close()
+	}
+	base := os.Getenv("DATABASE_URL")
+	if base == "" {
+		base = postgis.DefaultURL
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	db, err := postgis.Open(ctx, base)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "drop the import test database:", err)
+		return
+	}
+	defer db.Close()
+	if _, err := db.Pool.Exec(ctx, `DROP DATABASE IF EXISTS "`+importDBName+`" WITH (FORCE)`); err != nil {
+		fmt.Fprintln(os.Stderr, "drop the import test database:", err)
+	}
 }
 
 // send sends a request as user (a session cookie) to srv.
