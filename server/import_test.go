@@ -48,8 +48,8 @@ var (
 	// importDBName is the database's name, for TestMain to drop.
 	importDBName string
 	importOnce   sync.Once
-	importZ    *importZone
-	importErr  error
+	importZ      *importZone
+	importErr    error
 )
 
 func setupImport(t *testing.T) *importZone {
