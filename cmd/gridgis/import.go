@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -95,6 +96,33 @@ func importData(ctx context.Context, cfg Config, args []string, stdout io.Writer
 		return fmt.Errorf("发现 %d 个问题，未写入任何数据 / %d problems: nothing written", len(rep.Errors), len(rep.Errors))
 	}
 	return nil
+}
+
+// importLimits are serve's caps on an import job.
+type importLimits struct {
+	MaxBytes int64         // GRIDGIS_IMPORT_MAX_BYTES, default 100 MiB: an uploaded file
+	Timeout  time.Duration // GRIDGIS_IMPORT_TIMEOUT, default 30m: one import job
+}
+
+// importLimitsFromEnv reads serve's import caps; zero leaves the server's
+// defaults.
+func importLimitsFromEnv(getenv func(string) string) (importLimits, error) {
+	var l importLimits
+	if text := getenv("GRIDGIS_IMPORT_MAX_BYTES"); text != "" {
+		n, err := strconv.ParseInt(text, 10, 64)
+		if err != nil || n < 1<<10 || n > 1<<30 {
+			return l, fmt.Errorf("GRIDGIS_IMPORT_MAX_BYTES=%q: want a number of bytes from 1024 to 1073741824", text)
+		}
+		l.MaxBytes = n
+	}
+	if text := getenv("GRIDGIS_IMPORT_TIMEOUT"); text != "" {
+		d, err := time.ParseDuration(text)
+		if err != nil || d < time.Minute || d > 24*time.Hour {
+			return l, fmt.Errorf("GRIDGIS_IMPORT_TIMEOUT=%q: want a duration from 1m to 24h, such as 45m", text)
+		}
+		l.Timeout = d
+	}
+	return l, nil
 }
 
 // readCapped reads a file of at most limit bytes.

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 	orbgeo "github.com/paulmach/orb/geo"
@@ -137,6 +138,23 @@ func TestImportOrgsCommand(t *testing.T) {
 	for _, args := range [][]string{{"import"}, {"import", "grids"}, {"import", "orgs"}, {"import", "orgs", good, "--crs", "tokyo"}} {
 		if _, err := cli(args...); err == nil {
 			t.Errorf("%q: no error", args)
+		}
+	}
+}
+
+func TestImportLimitsFromEnv(t *testing.T) {
+	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+	if l, err := importLimitsFromEnv(env(nil)); err != nil || l != (importLimits{}) {
+		t.Errorf("defaults: %+v, %v", l, err)
+	}
+	l, err := importLimitsFromEnv(env(map[string]string{"GRIDGIS_IMPORT_MAX_BYTES": "209715200", "GRIDGIS_IMPORT_TIMEOUT": "1h"}))
+	if err != nil || l.MaxBytes != 200<<20 || l.Timeout != time.Hour {
+		t.Errorf("set: %+v, %v", l, err)
+	}
+	for _, bad := range []map[string]string{{"GRIDGIS_IMPORT_MAX_BYTES": "10"}, {"GRIDGIS_IMPORT_MAX_BYTES": "lots"},
+		{"GRIDGIS_IMPORT_TIMEOUT": "5s"}, {"GRIDGIS_IMPORT_TIMEOUT": "forever"}} {
+		if _, err := importLimitsFromEnv(env(bad)); err == nil {
+			t.Errorf("%v: no error", bad)
 		}
 	}
 }

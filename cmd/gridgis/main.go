@@ -57,6 +57,8 @@ environment:
   GRIDGIS_DB_MAX_CONNS    serve's database connections at most (default max(8, 4 × CPUs))
   GRIDGIS_STATEMENT_TIMEOUT  longest any one query may run, e.g. 30s (default 30s)
   GRIDGIS_HASH_CONCURRENCY password checks (64 MiB each) run at once (default 2)
+  GRIDGIS_IMPORT_MAX_BYTES largest file an import takes over HTTP (default 104857600, 100 MiB)
+  GRIDGIS_IMPORT_TIMEOUT   longest an import job may run, e.g. 1h (default 30m)
 `
 
 func main() {
