@@ -107,8 +107,9 @@ type ImportCounts struct {
 	Inserted  int64 `json:"inserted"`
 	Updated   int64 `json:"updated"`
 	Unchanged int64 `json:"unchanged"`
-	// Regridded counts the touched organizations whose grid or reason
-	// the rule 行业归口、属地兜底 changed.
+	// Regridded counts the organizations already in the zone whose grid
+	// or reason the rule 行业归口、属地兜底 changed (new ones come in with
+	// theirs).
 	Regridded int64 `json:"regridded"`
 }
 

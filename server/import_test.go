@@ -184,8 +184,12 @@ func dropImportDatabase() {
 		return
 	}
 	defer db.Close()
-	if _, err := db.Pool.Exec(ctx, `DROP DATABASE IF EXISTS "`+importDBName+`" WITH (FORCE)`); err != nil {
-		fmt.Fprintln(os.Stderr, "drop the import test database:", err)
+	// Without FORCE first: DROP DATABASE stops autovacuum itself, which
+	// FORCE may not terminate (it is not our role's).
+	if _, err := db.Pool.Exec(ctx, `DROP DATABASE IF EXISTS "`+importDBName+`"`); err != nil {
+		if _, err := db.Pool.Exec(ctx, `DROP DATABASE IF EXISTS "`+importDBName+`" WITH (FORCE)`); err != nil {
+			fmt.Fprintln(os.Stderr, "drop the import test database:", err)
+		}
 	}
 }
 
@@ -383,6 +387,10 @@ FROM organization WHERE zone_id = $1 AND uscc = $2`, z.zone.ID, r.uscc).Scan(&na
 				t.Errorf("%s: %.3f m from its true position", r.name, d)
 			}
 		}
+	}
+	// New organizations come in with the grids the rule gives them.
+	if changed, err := z.db.AssignGrids(ctx, z.zone.ID); err != nil || changed != 0 {
+		t.Errorf("the rule changes %d organizations after the import (%v), want none", changed, err)
 	}
 	var importAudits, updateAudits int
 	if err := z.db.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE action = 'org_import' AND (detail->>'job_id')::bigint = $1),

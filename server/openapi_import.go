@@ -74,7 +74,7 @@ func importSchemas() obj {
 		"ImportReport": object("What an import did, or on a dry run or with problems would do", obj{
 			"dry_run": boolean(""), "written": boolean("the rows were stored"),
 			"inserted": count(""), "updated": count(""), "unchanged": count(""),
-			"regridded": count("touched organizations whose grid the rule changed"),
+			"regridded": count("organizations already in the zone whose grid the rule changed (new ones come in with theirs)"),
 			"total":     count("data rows read"), "valid": count("rows without a problem"), "invalid": count("rows with one"),
 			"unlocated": arrayOf(object("A row without coordinates, to be placed on the map", obj{
 				"row": count(""), "name": str(""), "uscc": str(""),

@@ -262,7 +262,7 @@ func writeImportReport(w io.Writer, file string, z grid.Zone, rep *grid.ImportRe
 	case rep.DryRun:
 		fmt.Fprintln(w, "试运行：全部无误，去掉 --dry-run 即可导入。未写入任何数据。")
 	default:
-		fmt.Fprintf(w, "导入完成：新增 %d 家，更新 %d 家，未变 %d 家；%d 家按“行业归口、属地兜底”划入网格。\n",
+		fmt.Fprintf(w, "导入完成：新增 %d 家，更新 %d 家，未变 %d 家；已按“行业归口、属地兜底”划入网格（已有企业改变网格 %d 家）。\n",
 			rep.Inserted, rep.Updated, rep.Unchanged, rep.Regridded)
 	}
 }

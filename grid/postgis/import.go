@@ -74,14 +74,33 @@ FROM import_stage s JOIN organization o ON o.zone_id = $1 AND o.uscc = s.uscc`
 // importUpsertSQL inserts the new credit codes and updates the known ones
 // that differ, noting each touched organization. A row without
 // coordinates keeps an existing organization's location.
+//
+// A new organization comes with its grid, ranked as assignGridsSQL ranks
+// (industry, then the grid covering the point, then distance, then code;
+// none without a point), so that a million rows are written once rather
+// than inserted and then updated. TestImportOrgsRegister checks that the
+// rule (AssignGrids) finds nothing to change afterwards. The updated
+// organizations go through the rule itself (importAssignSQL).
 const importUpsertSQL = `
 WITH up AS (
   INSERT INTO organization AS o (zone_id, name, uscc, kind, industry, employees, party_members,
-    party_org, high_tech, specialized, address, geom, updated_at)
+    party_org, high_tech, specialized, address, geom, grid_id, grid_reason, updated_at)
   SELECT $1, s.name, s.uscc, s.kind, s.industry, s.employees, s.party_members, s.party_org,
-    s.high_tech, s.specialized, s.address,
-    CASE WHEN s.lng IS NOT NULL THEN ST_SetSRID(ST_MakePoint(s.lng, s.lat), 4326) END, $2
-  FROM import_stage s ORDER BY s.row_num
+    s.high_tech, s.specialized, s.address, s.geom, best.id,
+    CASE WHEN best.industry = s.industry THEN 'industry'
+         WHEN ST_Covers(best.geom, s.geom) THEN 'territory'
+         WHEN best.id IS NOT NULL THEN 'nearest' END, $2
+  FROM (SELECT *, CASE WHEN lng IS NOT NULL THEN ST_SetSRID(ST_MakePoint(lng, lat), 4326) END AS geom
+        FROM import_stage) s
+  LEFT JOIN LATERAL (
+    SELECT g.id, g.industry, g.geom
+    FROM grid g
+    WHERE g.zone_id = $1 AND s.geom IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM organization e WHERE e.zone_id = $1 AND e.uscc = s.uscc)
+    ORDER BY (g.industry = s.industry) DESC, ST_Covers(g.geom, s.geom) DESC,
+             ST_Distance(g.geom, s.geom), g.code
+    LIMIT 1) best ON true
+  ORDER BY s.row_num
   ON CONFLICT (zone_id, uscc) DO UPDATE SET
     name = EXCLUDED.name, kind = EXCLUDED.kind, industry = EXCLUDED.industry,
     employees = EXCLUDED.employees, party_members = EXCLUDED.party_members,
@@ -98,7 +117,7 @@ WITH up AS (
 INSERT INTO import_touched (id, inserted) SELECT id, inserted FROM up`
 
 // importAssignSQL is assignGridsSQL for the organizations an import
-// touched: the same rule, one definition.
+// updated.
 var importAssignSQL = scopeAssignToTouched(assignGridsSQL)
 
 func scopeAssignToTouched(sql string) string {
@@ -109,7 +128,7 @@ func scopeAssignToTouched(sql string) string {
 	// Without a point the rule has nothing to go on: an unlocated
 	// organization waits for its place on the map (migration 009 allows no
 	// grid but a manual one for it).
-	return strings.Replace(sql, where, where+" o.id IN (SELECT id FROM import_touched) AND o.geom IS NOT NULL AND", 1)
+	return strings.Replace(sql, where, where+" o.id IN (SELECT id FROM import_touched WHERE NOT inserted) AND o.geom IS NOT NULL AND", 1)
 }
 
 // importAuditUpdatesSQL writes one audit row per updated organization
