@@ -143,6 +143,11 @@ type UnlocatedOrg struct {
 	USCC string `json:"uscc"`
 }
 
+// ReportedMax is how many problems and unlocated rows an ImportReport
+// lists, so that a file wrong in every one of a million rows still makes
+// a report of a few megabytes.
+const ReportedMax = 10_000
+
 // ImportReport is the result of an import job (or of the CLI): what was
 // written, or, when a row has a problem or on a dry run, what would be.
 type ImportReport struct {
@@ -150,12 +155,16 @@ type ImportReport struct {
 	// Written is true when the rows were stored.
 	Written bool `json:"written"`
 	ImportCounts
-	Total     int             `json:"total"` // data rows read
-	Valid     int             `json:"valid"`
-	Invalid   int             `json:"invalid"`
-	Unlocated []UnlocatedOrg  `json:"unlocated"`
-	Errors    []ImportProblem `json:"errors"`
-	Header    []string        `json:"header"`
-	HeaderRow int             `json:"header_row"`
-	Mapping   map[int]string  `json:"mapping"` // column index → field
+	Total   int `json:"total"` // data rows read
+	Valid   int `json:"valid"`
+	Invalid int `json:"invalid"`
+	// Unlocated and Errors list at most ReportedMax each (the first by
+	// row); the counts say how many there are.
+	Unlocated      []UnlocatedOrg  `json:"unlocated"`
+	UnlocatedCount int             `json:"unlocated_count"`
+	Errors         []ImportProblem `json:"errors"`
+	ErrorCount     int             `json:"error_count"`
+	Header         []string        `json:"header"`
+	HeaderRow      int             `json:"header_row"`
+	Mapping        map[int]string  `json:"mapping"` // column index → field
 }

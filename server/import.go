@@ -265,6 +265,7 @@ func ImportOrgs(ctx context.Context, store grid.ImportStore, in OrgImport, progr
 		default:
 			return nil, err
 		}
+		rep.ErrorCount = len(rep.Errors)
 		progress(ImportProgress{Phase: "check", Problems: len(rep.Errors)})
 		return rep, nil
 	}
@@ -286,9 +287,12 @@ func ImportOrgs(ctx context.Context, store grid.ImportStore, in OrgImport, progr
 		rep.Unlocated = append(rep.Unlocated, grid.UnlocatedOrg{Row: r.Row, Name: r.Org.Name, USCC: r.Org.USCC})
 	}
 	slices.SortStableFunc(rep.Errors, func(a, b grid.ImportProblem) int { return a.Row - b.Row })
+	rep.ErrorCount, rep.UnlocatedCount = len(rep.Errors), len(rep.Unlocated)
+	rep.Errors = slices.Clip(rep.Errors[:min(len(rep.Errors), grid.ReportedMax)])
+	rep.Unlocated = slices.Clip(rep.Unlocated[:min(len(rep.Unlocated), grid.ReportedMax)])
 	rows := res.Total
-	progress(ImportProgress{Phase: "check", Done: rows, Total: steps * rows, Problems: len(rep.Errors)})
-	if in.DryRun || len(rep.Errors) > 0 {
+	progress(ImportProgress{Phase: "check", Done: rows, Total: steps * rows, Problems: rep.ErrorCount})
+	if in.DryRun || rep.ErrorCount > 0 {
 		return rep, nil
 	}
 	counts, err := store.ImportOrgs(ctx, in.Who, in.JobID, in.Target.Zone.ID, len(res.Rows), importRows(res.Rows),

@@ -530,3 +530,18 @@ var importAccess = []accessRow{
 	{method: "GET", route: "/api/v1/jobs/:id", path: "/api/v1/jobs/{job}",
 		want: statuses{unauth, ok, notFound, notFound, notFound, notFound}},
 }
+
+// A file wrong in every row still makes a report of bounded size: the
+// first grid.ReportedMax problems, and the count of all.
+func TestImportReportListsAreCapped(t *testing.T) {
+	z := setupImport(t)
+	var b strings.Builder
+	b.WriteString("名称,统一社会信用代码\n")
+	for i := range grid.ReportedMax + 5 {
+		fmt.Fprintf(&b, "有误%d有限公司,91410400MA%07dX\n", i, i)
+	}
+	_, rep := z.runImport(t, "text/csv", []byte(b.String()), "?dry_run=true")
+	if rep.Invalid != grid.ReportedMax+5 || rep.ErrorCount < rep.Invalid || len(rep.Errors) != grid.ReportedMax || rep.Errors[0].Row != 2 {
+		t.Errorf("%d invalid rows, error_count %d, %d listed, the first at row %d", rep.Invalid, rep.ErrorCount, len(rep.Errors), rep.Errors[0].Row)
+	}
+}

@@ -92,8 +92,8 @@ func importData(ctx context.Context, cfg Config, args []string, stdout io.Writer
 		return err
 	}
 	writeImportReport(stdout, name, in.Target.Zone, rep)
-	if len(rep.Errors) > 0 {
-		return fmt.Errorf("发现 %d 个问题，未写入任何数据 / %d problems: nothing written", len(rep.Errors), len(rep.Errors))
+	if rep.ErrorCount > 0 {
+		return fmt.Errorf("发现 %d 个问题，未写入任何数据 / %d problems: nothing written", rep.ErrorCount, rep.ErrorCount)
 	}
 	return nil
 }
@@ -218,6 +218,14 @@ func fieldName(f string) string {
 	return f
 }
 
+// listed says how many of n are listed, when not all.
+func listed(shown, n int) string {
+	if shown < n {
+		return fmt.Sprintf("，列出前 %d 个", shown)
+	}
+	return ""
+}
+
 // writeImportReport prints what an import did, in Chinese.
 func writeImportReport(w io.Writer, file string, z grid.Zone, rep *grid.ImportReport) {
 	fmt.Fprintf(w, "企业名录导入：%s → %s（%s）\n", file, z.Name, z.Code)
@@ -237,9 +245,9 @@ func writeImportReport(w io.Writer, file string, z grid.Zone, rep *grid.ImportRe
 		}
 		fmt.Fprintf(w, "表头在第 %d 行；列映射：%s\n", rep.HeaderRow, strings.Join(parts, "，"))
 	}
-	fmt.Fprintf(w, "数据 %d 行：无误 %d 行，有问题 %d 行，无坐标 %d 行\n", rep.Total, rep.Valid, rep.Invalid, len(rep.Unlocated))
-	if len(rep.Errors) > 0 {
-		fmt.Fprintf(w, "问题（%d 个）：\n", len(rep.Errors))
+	fmt.Fprintf(w, "数据 %d 行：无误 %d 行，有问题 %d 行，无坐标 %d 行\n", rep.Total, rep.Valid, rep.Invalid, rep.UnlocatedCount)
+	if rep.ErrorCount > 0 {
+		fmt.Fprintf(w, "问题（%d 个%s）：\n", rep.ErrorCount, listed(len(rep.Errors), rep.ErrorCount))
 		for _, p := range rep.Errors {
 			where := "文件"
 			if p.Row > 0 {
@@ -248,16 +256,16 @@ func writeImportReport(w io.Writer, file string, z grid.Zone, rep *grid.ImportRe
 			fmt.Fprintf(w, "  %s  %s：%s\n", where, fieldName(p.Field), p.Reason)
 		}
 	}
-	if len(rep.Unlocated) > 0 {
-		fmt.Fprintf(w, "无坐标、待在地图上定位（%d 家）：\n", len(rep.Unlocated))
+	if rep.UnlocatedCount > 0 {
+		fmt.Fprintf(w, "无坐标、待在地图上定位（%d 家%s）：\n", rep.UnlocatedCount, listed(len(rep.Unlocated), rep.UnlocatedCount))
 		for _, u := range rep.Unlocated {
 			fmt.Fprintf(w, "  第 %d 行  %s  %s\n", u.Row, u.Name, u.USCC)
 		}
 	}
 	switch {
-	case len(rep.Errors) > 0 && rep.DryRun:
+	case rep.ErrorCount > 0 && rep.DryRun:
 		fmt.Fprintln(w, "试运行：请改正以上问题后再导入。未写入任何数据。")
-	case len(rep.Errors) > 0:
+	case rep.ErrorCount > 0:
 		fmt.Fprintln(w, "有问题，未写入任何数据（导入须全部无误）。请改正后重试，可先加 --dry-run 试运行。")
 	case rep.DryRun:
 		fmt.Fprintln(w, "试运行：全部无误，去掉 --dry-run 即可导入。未写入任何数据。")
