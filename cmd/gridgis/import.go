@@ -18,6 +18,9 @@ import (
 	"gridgis/server"
 )
 
+// cliImportMaxBytes caps the file the command reads.
+const cliImportMaxBytes = 512 << 20
+
 const importUsage = "usage: gridgis import orgs FILE [--crs wgs84|gcj02|bd09|cgcs2000] [--dry-run] [--encoding utf-8|gbk] [--sheet S] [--zone CODE] [--mapping JSON]"
 
 // importData runs `gridgis import orgs FILE`: the same checks and
@@ -65,7 +68,10 @@ func importData(ctx context.Context, cfg Config, args []string, stdout io.Writer
 	}
 	in.Read.Sheet, in.DryRun, in.Who = *sheet, *dryRun, cliActor
 	name := files[0]
-	if in.File, err = readCapped(name, ingest.DefaultLimits.Bytes); err != nil {
+	// A local file may be larger than an upload: a million rows of every
+	// column pass 100 MiB. The row cap stays.
+	in.Read.Limits.Bytes = cliImportMaxBytes
+	if in.File, err = readCapped(name, cliImportMaxBytes); err != nil {
 		return err
 	}
 	switch strings.ToLower(name[strings.LastIndexByte(name, '.')+1:]) {
