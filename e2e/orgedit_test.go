@@ -56,8 +56,8 @@ func TestOrgEditInBrowser(t *testing.T) {
 FROM audit_log a JOIN app_user u ON u.id = a.actor_id WHERE u.username = 'officer-g01'`).Scan(&creates, &updates, &retires); err != nil {
 		t.Fatal(err)
 	}
-	if creates != 1 || updates != 2 || retires != 1 {
-		t.Errorf("audit: %d created, %d updated, %d retired; want 1, 2 (move, placement), 1", creates, updates, retires)
+	if creates != 1 || updates != 3 || retires != 1 {
+		t.Errorf("audit: %d created, %d updated, %d retired; want 1, 3 (move, edit, placement), 1", creates, updates, retires)
 	}
 	var retired int
 	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM organization WHERE zone_id = $1 AND status = 'deregistered'

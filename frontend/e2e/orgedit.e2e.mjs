@@ -227,6 +227,18 @@ async function desktop(browser) {
       return `${before} → ${moved}; ${notice}; screenshot e2e/out/org-move-confirm.png`;
     });
 
+    await check('编辑信息: change attributes, saved at the next version', async () => {
+      assert(orgId, 'nothing registered');
+      await page.locator('#detail .org-edit-actions button', { hasText: '编辑信息' }).click();
+      await page.locator('#org-edit-employees').waitFor({ timeout: 5_000 });
+      await page.locator('#org-edit-employees').fill('15');
+      await page.locator('#org-edit-address').fill('高新区端到端路 8 号');
+      await page.locator('#detail .org-form .submit').click();
+      await page.waitForFunction(() => (document.querySelector('#detail .detail-notice')?.textContent ?? '').includes('已保存'), null, { timeout: 15_000 });
+      const org = await fetchOrg(page, orgId);
+      assert(org.properties.employees === 15 && org.properties.address === '高新区端到端路 8 号' && org.properties.version === 3, `saved: ${JSON.stringify(org.properties)}`);
+    });
+
     await check('迁出/注销: deregister with a date; it leaves the map, its record stays', async () => {
       assert(orgId, 'nothing registered');
       await page.locator('#detail .org-edit-actions button', { hasText: '迁出' }).click();
