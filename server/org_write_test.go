@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/paulmach/orb"
@@ -431,16 +432,18 @@ VALUES ($1, $2, 'rule', now() - interval '3 days')`, id, liaisonID); err != nil 
 	}
 	path := fmt.Sprintf("/api/v1/organizations/%d/retire", id)
 	v := readOrg(t, fx, ez.admin, id).Properties.Version
+	past := time.Now().AddDate(0, 0, -7).Format(time.DateOnly)
 	for _, bad := range []struct {
 		who         persona
 		body, field string
 		status      int
 	}{
-		{ez.officerW, fmt.Sprintf(`{"kind":"closed","date":"2026-11-30","version":%d}`, v), "kind", 400},
+		{ez.officerW, fmt.Sprintf(`{"kind":"closed","date":"%s","version":%d}`, past, v), "kind", 400},
 		{ez.officerW, fmt.Sprintf(`{"kind":"moved_out","date":"30/11/2026","version":%d}`, v), "date", 400},
-		{ez.officerW, `{"kind":"moved_out","date":"2026-11-30"}`, "version", 400},
-		{ez.officerW, fmt.Sprintf(`{"kind":"moved_out","date":"2026-11-30","version":%d}`, v+1), "", 409},
-		{ez.offE, fmt.Sprintf(`{"kind":"moved_out","date":"2026-11-30","version":%d}`, v), "", 404},
+		{ez.officerW, fmt.Sprintf(`{"kind":"moved_out","date":"%s","version":%d}`, time.Now().AddDate(0, 0, 3).Format(time.DateOnly), v), "date", 400},
+		{ez.officerW, `{"kind":"moved_out","date":"` + past + `"}`, "version", 400},
+		{ez.officerW, fmt.Sprintf(`{"kind":"moved_out","date":"%s","version":%d}`, past, v+1), "", 409},
+		{ez.offE, fmt.Sprintf(`{"kind":"moved_out","date":"%s","version":%d}`, past, v), "", 404},
 	} {
 		status, _, body := fx.do(t, bad.who, "POST", path, bad.body)
 		if status != bad.status {
@@ -451,12 +454,12 @@ VALUES ($1, $2, 'rule', now() - interval '3 days')`, id, liaisonID); err != nil 
 		}
 	}
 
-	status, _, body := fx.do(t, ez.officerW, "POST", path, fmt.Sprintf(`{"kind":"moved_out","date":"2026-11-30","note":"迁往郑州","version":%d}`, v))
+	status, _, body := fx.do(t, ez.officerW, "POST", path, fmt.Sprintf(`{"kind":"moved_out","date":"%s","note":"迁往郑州","version":%d}`, past, v))
 	if status != 200 {
 		t.Fatalf("retire: %d %s", status, body)
 	}
 	p := decodeOrg(t, body)
-	if p.Properties.Status != "moved_out" || p.Properties.RetiredAt == nil || *p.Properties.RetiredAt != "2026-11-30" ||
+	if p.Properties.Status != "moved_out" || p.Properties.RetiredAt == nil || *p.Properties.RetiredAt != past ||
 		p.Properties.RetiredNote != "迁往郑州" || p.Properties.LiaisonID != nil || p.Properties.Version != v+1 {
 		t.Errorf("retired: %s", body)
 	}
@@ -493,7 +496,7 @@ VALUES ($1, $2, 'rule', now() - interval '3 days')`, id, liaisonID); err != nil 
 		t.Error("the row is gone")
 	}
 	// Retired: no more changes.
-	status, _, body = fx.do(t, ez.admin, "POST", path, fmt.Sprintf(`{"kind":"deregistered","date":"2026-12-01","version":%d}`, v+1))
+	status, _, body = fx.do(t, ez.admin, "POST", path, fmt.Sprintf(`{"kind":"deregistered","date":"2025-12-01","version":%d}`, v+1))
 	if status != http.StatusConflict {
 		t.Errorf("retire again: %d %s", status, body)
 	}
@@ -563,8 +566,8 @@ func TestOrgWritesMatchOpenAPI(t *testing.T) {
 		{p: ez.admin, method: "PATCH", target: path, body: fmt.Sprintf(`{"version":%d,"industry":"新能源","geometry":{"type":"Point","coordinates":[115.12,36.03]}}`, v)},
 		{p: ez.admin, method: "PATCH", target: path, body: fmt.Sprintf(`{"version":%d,"grid_id":%d,"grid_reason":"manual"}`, v+1, ez.w.ID)},
 		{p: ez.admin, method: "PATCH", target: path, body: fmt.Sprintf(`{"version":%d,"grid_id":null}`, v+2)},
-		{p: ez.admin, method: "POST", target: path + "/retire", body: fmt.Sprintf(`{"kind":"deregistered","date":"2026-12-01","note":"注销","version":%d}`, v+3)},
-		{p: ez.admin, method: "POST", target: path + "/retire", status: 409, body: fmt.Sprintf(`{"kind":"deregistered","date":"2026-12-01","version":%d}`, v+4)},
+		{p: ez.admin, method: "POST", target: path + "/retire", body: fmt.Sprintf(`{"kind":"deregistered","date":"2025-12-01","note":"注销","version":%d}`, v+3)},
+		{p: ez.admin, method: "POST", target: path + "/retire", status: 409, body: fmt.Sprintf(`{"kind":"deregistered","date":"2025-12-01","version":%d}`, v+4)},
 		{p: ez.admin, target: "/api/v1/organizations?status=retired"},
 		{p: ez.admin, target: path},
 	}

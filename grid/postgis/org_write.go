@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -318,13 +319,16 @@ func (db *DB) RetireOrg(ctx context.Context, scope grid.Scope, who grid.Actor, i
 		if err := r.Validate(); err != nil {
 			return err
 		}
+		now := db.Now()
+		if r.Date > now.In(grid.StatsLocation).Format(time.DateOnly) {
+			return grid.Invalid("date", "不能晚于今天 / must not be after today (China Standard Time)")
+		}
 		if current != r.Version {
 			return grid.Errorf(grid.EConflict, "organization %d is at version %d, not %d: reload and retry", id, current, r.Version)
 		}
 		if o.Status != grid.StatusActive {
 			return grid.Errorf(grid.EConflict, "organization %d is already retired (%s)", id, o.Status)
 		}
-		now := db.Now()
 		if err := tx.QueryRow(ctx, `
 UPDATE organization SET status = $2, retired_at = $3::date, retired_note = $4, active = false,
   updated_at = $5, version = version + 1

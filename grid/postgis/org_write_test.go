@@ -51,7 +51,7 @@ func TestUnlocatedAndRetiredOrganizations(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := db.RetireOrg(ctx, grid.Scope{All: true}, grid.Actor{}, retired.ID,
-		grid.Retirement{Kind: grid.StatusMovedOut, Date: "2026-11-30", Version: 2}); err != nil {
+		grid.Retirement{Kind: grid.StatusMovedOut, Date: "2025-11-30", Version: 2}); err != nil {
 		t.Fatal(err)
 	}
 	// 物流 gets a grid of its own: the active one follows it, the retired one stays.
