@@ -71,7 +71,13 @@ export interface NewOrg {
 }
 
 /** The body of PATCH /organizations/{id}: version and the attributes that change. */
-export type OrgPatch = Partial<Omit<NewOrg, 'geometry'>> & { version: number; geometry?: PointGeometry };
+export type OrgPatch = Partial<Omit<NewOrg, 'geometry'>> & {
+  version: number;
+  geometry?: PointGeometry;
+  /** Admins only: a grid by hand (with grid_reason manual), or null to let the rule choose again. */
+  grid_id?: number | null;
+  grid_reason?: 'manual';
+};
 
 /** The body of POST /organizations/{id}/retire. */
 export interface Retirement {

@@ -302,8 +302,53 @@ export function orgEditController(): Controller {
       button('action-button', '移动位置', () => moveOrg(org.id)),
       button('action-button tone-danger', '迁出 / 注销', () => area.replaceChildren(retireForm(org.id, p))),
     );
-    box.append(facts, actions, area);
+    box.append(facts, actions);
+    if (shell.user.role === 'admin') box.append(manualGridForm(org, reshow));
+    box.append(area);
     return box;
+  }
+
+  /** Admins fix the grid by hand (人工调整), kept until set back to the rule. */
+  function manualGridForm(org: OrgFeature, reshow: (notice?: string) => void): HTMLElement {
+    const p = org.properties;
+    const f = el('form', 'manual-grid');
+    f.noValidate = true;
+    const select = el('select', 'input');
+    select.id = 'org-manual-grid';
+    select.append(new Option('按规则划分（行业归口、属地兜底）', ''));
+    for (const g of shell.store.get().grids) select.append(new Option(g.properties.name, String(g.id)));
+    select.value = p.grid_reason === 'manual' ? String(p.grid_id) : '';
+    const lab = el('label', 'label', '手工指定网格（管理员）');
+    lab.htmlFor = select.id;
+    const save = el('button', 'submit tone-default', '保存网格');
+    save.type = 'submit';
+    const message = el('p', 'form-message');
+    message.setAttribute('role', 'alert');
+    const row = el('div', 'manual-grid-row');
+    row.append(select, save);
+    f.append(lab, row, message);
+    f.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      if (busy) return;
+      const id = select.value === '' ? null : Number(select.value);
+      if (id === null && p.grid_reason !== 'manual') {
+        message.textContent = '当前已按规则划分';
+        return;
+      }
+      busy = true;
+      save.disabled = true;
+      try {
+        const out = await shell.api.patchOrg(org.id, id === null ? { version: p.version ?? 1, grid_id: null } : { version: p.version ?? 1, grid_id: id, grid_reason: 'manual' });
+        busy = false;
+        reshow(`网格归属：${gridLine(out.properties, gridName)}`);
+      } catch (err) {
+        busy = false;
+        save.disabled = false;
+        message.textContent = orgEditFailure(err).message;
+        console.warn('gridgis: setting a grid by hand failed', err);
+      }
+    });
+    return f;
   }
 
   function editForm(org: OrgFeature, reshow: (notice?: string) => void): HTMLElement {
