@@ -13,8 +13,9 @@ import (
 
 // TestOrgEditInBrowser has an officer register an organization by clicking
 // the map, drag it to a new spot, deregister it and place one registered
-// without coordinates, at desktop and phone sizes
-// (frontend/e2e/orgedit.e2e.mjs); then checks the history the server kept.
+// without coordinates, at desktop and phone sizes, and an admin set a grid
+// by hand and back (frontend/e2e/orgedit.e2e.mjs); then checks the history
+// the server kept.
 func TestOrgEditInBrowser(t *testing.T) {
 	need(t, "node", "node")
 	need(t, "Chromium", "/usr/bin/chromium")
@@ -41,7 +42,8 @@ func TestOrgEditInBrowser(t *testing.T) {
 	cmd := exec.CommandContext(ctx, "node", "e2e/orgedit.e2e.mjs")
 	cmd.Dir = "../frontend"
 	cmd.Env = append(os.Environ(), "GRIDGIS_URL="+url, "E2E_OFFICER_USER=officer-g01",
-		"E2E_OFFICER_PASSWORD="+browserLogins["officer-g01"], "E2E_UNLOCATED_ID="+strconv.FormatInt(unlocated.ID, 10))
+		"E2E_OFFICER_PASSWORD="+browserLogins["officer-g01"], "E2E_ADMIN_USER=admin", "E2E_ADMIN_PASSWORD="+browserLogins["admin"],
+		"E2E_UNLOCATED_ID="+strconv.FormatInt(unlocated.ID, 10))
 	out, err := cmd.CombinedOutput()
 	t.Logf("orgedit.e2e.mjs:\n%s", out)
 	if err != nil {

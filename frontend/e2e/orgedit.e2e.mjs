@@ -22,6 +22,7 @@ const BASE_URL = (process.env.GRIDGIS_URL ?? 'http://127.0.0.1:8080').replace(/\
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OFFICER = { username: process.env.E2E_OFFICER_USER ?? 'officer-g01', password: process.env.E2E_OFFICER_PASSWORD ?? '' };
 const UNLOCATED_ID = Number(process.env.E2E_UNLOCATED_ID ?? 0);
+const ADMIN = { username: process.env.E2E_ADMIN_USER ?? '', password: process.env.E2E_ADMIN_PASSWORD ?? '' };
 const DESKTOP = { width: 1366, height: 820 };
 const PHONE = { width: 390, height: 844 };
 const OUT_DIR = fileURLToPath(new URL('./out/', import.meta.url));
@@ -80,11 +81,11 @@ function usccFor(n) {
   return body + alphabet[(31 - (sum % 31)) % 31];
 }
 
-async function signIn(page) {
+async function signIn(page, account = OFFICER) {
   await page.goto(`${BASE_URL}/`, { waitUntil: 'load', timeout: 30_000 });
   await page.waitForFunction(() => window.__gridgis?.view === 'login', null, { timeout: 15_000 });
-  await page.locator('#login-username').fill(OFFICER.username);
-  await page.locator('#login-password').fill(OFFICER.password);
+  await page.locator('#login-username').fill(account.username);
+  await page.locator('#login-password').fill(account.password);
   await page.locator('#login-submit').click();
   await page.waitForFunction(() => window.__gridgis && (window.__gridgis.ready || window.__gridgis.error), null, { timeout: 60_000 });
   const error = await page.evaluate(() => window.__gridgis.error);
@@ -281,6 +282,65 @@ async function desktop(browser) {
   }
 }
 
+/** Opens an organization's panel from its popup; tries candidates until one is clickable. */
+async function openOrgPanel(page, candidates) {
+  for (const id of candidates.slice(0, 10)) {
+    const at = await page.evaluate((id) => window.__gridgis.orgPoint(id), id);
+    if (!at) continue;
+    await page.mouse.click(at.x, at.y);
+    const action = page.locator('.maplibregl-popup .popup-action[data-action="org"]');
+    try {
+      await action.waitFor({ timeout: 2_000 });
+    } catch {
+      await page.keyboard.press('Escape');
+      continue;
+    }
+    const title = (await page.locator('.maplibregl-popup .popup-title').textContent()) ?? '';
+    const name = await page.evaluate((id) => window.__gridgis.org(id)?.name, id);
+    if (title.trim() !== name) {
+      await page.keyboard.press('Escape');
+      continue;
+    }
+    await action.click();
+    await page.waitForFunction((id) => document.getElementById('detail')?.dataset.orgId === String(id) && document.getElementById('detail').getAttribute('aria-busy') === 'false', id, { timeout: 10_000 });
+    return id;
+  }
+  throw new Error('no organization could be clicked on the map');
+}
+
+async function admin(browser) {
+  if (!ADMIN.password) return;
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  const page = await context.newPage();
+  watch(page);
+  try {
+    await check('an admin sets a grid by hand (人工调整) and gives it back to the rule', async () => {
+      await signIn(page, ADMIN);
+      const candidates = await page.evaluate(async () => {
+        const fc = await (await fetch('/api/v1/organizations?limit=200')).json();
+        return fc.features.filter((f) => f.properties.grid_reason === 'territory').map((f) => f.id);
+      });
+      const id = await openOrgPanel(page, candidates);
+      const before = (await fetchOrg(page, id)).properties;
+      const other = await page.evaluate((g) => [...document.querySelectorAll('#org-manual-grid option')].map((o) => o.value).find((v) => v && v !== String(g)), before.grid_id);
+      await page.locator('#org-manual-grid').selectOption(other);
+      await page.locator('#detail .manual-grid .submit').click();
+      await page.waitForFunction(() => (document.querySelector('#detail .detail-notice')?.textContent ?? '').includes('人工调整'), null, { timeout: 10_000 });
+      const manual = (await fetchOrg(page, id)).properties;
+      assert(manual.grid_reason === 'manual' && String(manual.grid_id) === other, `by hand: ${JSON.stringify(manual)}`);
+      await page.screenshot({ path: join(OUT_DIR, 'org-manual-grid.png') });
+      await page.locator('#org-manual-grid').selectOption('');
+      await page.locator('#detail .manual-grid .submit').click();
+      await page.waitForFunction(() => (document.querySelector('#detail .detail-notice')?.textContent ?? '').includes('属地兜底'), null, { timeout: 10_000 });
+      const back = (await fetchOrg(page, id)).properties;
+      assert(back.grid_id === before.grid_id && back.grid_reason === 'territory', `by the rule: ${JSON.stringify(back)}`);
+      return `organization #${id}: grid ${before.grid_id} → ${other} (manual) → ${back.grid_id}; screenshot e2e/out/org-manual-grid.png`;
+    });
+  } finally {
+    await context.close();
+  }
+}
+
 async function phone(browser) {
   const context = await browser.newContext({ viewport: PHONE, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
   const page = await context.newPage();
@@ -323,6 +383,7 @@ async function main() {
   try {
     await desktop(browser);
     await phone(browser);
+    await admin(browser);
   } finally {
     await browser.close();
   }
