@@ -51,7 +51,7 @@ func TestCaps(t *testing.T) {
 		{"columns csv", []byte("a,b,c,d\n"), ReadOptions{Limits: Limits{Columns: 3}}, CapColumns, 3},
 		{"columns xlsx", toXLSX(t, sampleRows(), "Sheet1"), ReadOptions{Limits: Limits{Columns: 11}}, CapColumns, 11},
 		{"columns geojson", toGeoJSON(t, sampleRows()), ReadOptions{Limits: Limits{Columns: 11}}, CapColumns, 11},
-		{"cell chars", []byte("名称,统一社会信用代码\n" + strings.Repeat("字", 11) + ",x\n"), ReadOptions{Limits: Limits{CellChars: 10}}, CapCellChars, 10},
+		{"cell chars", []byte("名称,统一社会信用代码,行业\n" + strings.Repeat("字", 11) + ",x\n"), ReadOptions{Limits: Limits{CellChars: 10}}, CapCellChars, 10},
 		{"xlsx part", toXLSX(t, sampleRows(), "Sheet1"), ReadOptions{Limits: Limits{Part: 100}}, CapPart, 100},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -60,7 +60,7 @@ func TestCaps(t *testing.T) {
 		})
 	}
 	// At the cap is still fine: 10 Chinese characters are 30 bytes.
-	if _, err := ReadOrgs(strings.NewReader("名称,统一社会信用代码\n"+strings.Repeat("字", 10)+",x\n"),
+	if _, err := ReadOrgs(strings.NewReader("名称,统一社会信用代码,行业\n"+strings.Repeat("字", 10)+",x\n"),
 		Options{Read: ReadOptions{Limits: Limits{CellChars: 10}}}); err != nil {
 		t.Errorf("10 characters: %v", err)
 	}

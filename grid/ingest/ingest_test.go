@@ -540,3 +540,29 @@ func TestFullWidthAndLegalForms(t *testing.T) {
 		t.Errorf("got %+v\n%+v", a, b)
 	}
 }
+
+// TestGeoJSONWithBOM: Notepad saves GeoJSON with a UTF-8 BOM; it reads.
+func TestGeoJSONWithBOM(t *testing.T) {
+	in := bom + `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[121.5,31.2]},` +
+		`"properties":{"名称":"甲","统一社会信用代码":"` + code(1) + `","行业":"软件"}}]}`
+	res, err := ReadOrgs(strings.NewReader(in), Options{})
+	if err != nil {
+		t.Fatalf("GeoJSON with a BOM: %v", err)
+	}
+	if len(res.Rows) != 1 || !res.Rows[0].Located {
+		t.Errorf("rows %+v problems %+v", res.Rows, res.Problems)
+	}
+}
+
+// TestIndustryRequired: a mapping without the industry column is refused
+// as a whole, not row by row with "行业不能为空".
+func TestIndustryRequired(t *testing.T) {
+	_, err := ReadOrgs(strings.NewReader("名称,统一社会信用代码\n甲,"+code(1)+"\n"), Options{})
+	if grid.ErrorCode(err) != grid.EInvalid || !strings.Contains(err.Error(), "required field industry") {
+		t.Fatalf("error %v, want the industry column required", err)
+	}
+	var ge *grid.Error
+	if errors.As(err, &ge) && ge.Field != "mapping" {
+		t.Errorf("field %q, want mapping", ge.Field)
+	}
+}

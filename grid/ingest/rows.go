@@ -103,6 +103,12 @@ func Open(r io.Reader, o ReadOptions) (Rows, error) {
 		}
 		return OpenXLSX(bytes.NewReader(b), int64(len(b)), o.Sheet, lim)
 	case GeoJSON:
+		// Notepad saves JSON with a BOM, which the JSON decoder refuses.
+		if bytes.HasPrefix(head.Bytes(), []byte(bom)) {
+			if _, err := io.ReadFull(src, make([]byte, len(bom))); err != nil {
+				return nil, errFile(GeoJSON, err)
+			}
+		}
 		return newGeoJSONRows(src, lim), nil
 	}
 	_, err := ParseFormat(string(format))
