@@ -230,3 +230,38 @@ func TestZipBombs(t *testing.T) {
 		})
 	}
 }
+
+// TestCSVLongLine: a line of 50 MiB (commas, or one cell) is refused when
+// its row passes the caps, before the CSV reader builds the record.
+func TestCSVLongLine(t *testing.T) {
+	const size = 50 << 20
+	for _, tc := range []struct {
+		name, line string
+		cap        string
+		limit      int64
+	}{
+		{"commas", strings.Repeat(",", size), CapColumns, int64(DefaultLimits.Columns)},
+		{"one cell", strings.Repeat("a", size), CapLine, DefaultLimits.Line},
+		{"quoted lines", `"` + strings.Repeat("abc\n", size/4) + `"`, CapLine, DefaultLimits.Line},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			file := "名称,统一社会信用代码,行业\n甲," + code(1) + ",软件\n" + tc.line + "\n"
+			var err error
+			n := allocated(func() { _, err = ReadOrgs(strings.NewReader(file), Options{}) })
+			wantCap(t, err, tc.cap, tc.limit)
+			var ce *CapError
+			if errors.As(err, &ce) && ce.Row != 3 {
+				t.Errorf("cap at row %d, want 3", ce.Row)
+			}
+			t.Logf("allocated %d MiB", n>>20)
+			if n > 64<<20 {
+				t.Errorf("refusing it allocated %d MiB", n>>20)
+			}
+		})
+	}
+	// A row of quoted line breaks under the cap reads.
+	ok := "名称,统一社会信用代码,行业\n\"甲" + strings.Repeat("\n", 50) + "\"," + code(1) + ",软件\n"
+	if res, err := ReadOrgs(strings.NewReader(ok), Options{Read: ReadOptions{Limits: Limits{Line: 100}}}); err != nil || res.Valid != 1 {
+		t.Errorf("short multi-line row: %v %+v", err, res)
+	}
+}

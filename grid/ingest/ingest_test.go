@@ -566,3 +566,24 @@ func TestIndustryRequired(t *testing.T) {
 		t.Errorf("field %q, want mapping", ge.Field)
 	}
 }
+
+// TestCSVRowNumbersCountBlankLines: Excel and WPS show a blank line as a
+// row, and a quoted cell's line breaks inside one row; problems name the
+// row the clerk sees.
+func TestCSVRowNumbersCountBlankLines(t *testing.T) {
+	in := "\n名称,统一社会信用代码,行业\n\n甲,BAD,软件\n\"乙\n有限公司\",BAD,软件\n\r\n\n丙,BAD,软件\n"
+	res, err := ReadOrgs(strings.NewReader(in), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.HeaderRow != 2 {
+		t.Errorf("header row %d, want 2", res.HeaderRow)
+	}
+	var rows []int
+	for _, p := range res.Problems {
+		rows = append(rows, p.Row)
+	}
+	if !slices.Equal(rows, []int{4, 5, 8}) {
+		t.Errorf("problem rows %v, want [4 5 8]", rows)
+	}
+}

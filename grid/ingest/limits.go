@@ -12,6 +12,9 @@ type Limits struct {
 	Rows      int   // data rows (blank rows are not counted)
 	Columns   int   // cells in one row
 	CellChars int   // characters in one cell
+	// Line caps the bytes of one CSV row (its quoted line breaks
+	// included), checked before the CSV reader builds the row in memory.
+	Line int64
 	// Unzipped caps an XLSX's entries together, both as the archive
 	// declares them and as actually inflated.
 	Unzipped int64
@@ -32,6 +35,7 @@ var DefaultLimits = Limits{
 	Rows:      1_000_000,
 	Columns:   200,
 	CellChars: 10_000,
+	Line:      1 << 20,
 	Unzipped:  1 << 30,
 	Part:      64 << 20,
 	Cells:     100_000_000,
@@ -52,6 +56,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.CellChars > 0 {
 		d.CellChars = l.CellChars
+	}
+	if l.Line > 0 {
+		d.Line = l.Line
 	}
 	if l.Unzipped > 0 {
 		d.Unzipped = l.Unzipped
@@ -74,6 +81,7 @@ const (
 	CapRows      = "rows"
 	CapColumns   = "columns"
 	CapCellChars = "cell_chars"
+	CapLine      = "line_bytes"
 	CapUnzipped  = "unzipped_bytes"
 	CapPart      = "xlsx_part_bytes"
 	CapCells     = "xlsx_cells"
@@ -81,7 +89,7 @@ const (
 )
 
 var capLabels = map[string]string{
-	CapBytes: "文件大小（字节）", CapRows: "行数", CapColumns: "列数", CapCellChars: "单元格字符数",
+	CapBytes: "文件大小（字节）", CapRows: "行数", CapColumns: "列数", CapCellChars: "单元格字符数", CapLine: "单行字节数",
 	CapUnzipped: "XLSX 解压后大小（字节）", CapPart: "XLSX 单个部件大小（字节）", CapCells: "工作表单元格数",
 	CapRatio: "XLSX 压缩比",
 }
