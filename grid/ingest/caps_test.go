@@ -4,10 +4,12 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -263,5 +265,33 @@ func TestCSVLongLine(t *testing.T) {
 	ok := "名称,统一社会信用代码,行业\n\"甲" + strings.Repeat("\n", 50) + "\"," + code(1) + ",软件\n"
 	if res, err := ReadOrgs(strings.NewReader(ok), Options{Read: ReadOptions{Limits: Limits{Line: 100}}}); err != nil || res.Valid != 1 {
 		t.Errorf("short multi-line row: %v %+v", err, res)
+	}
+}
+
+// TestProblemsCapped: a file of bad rows keeps the first Limits.Problems
+// problems, counts all of them by field, and still counts every bad row.
+func TestProblemsCapped(t *testing.T) {
+	file := strings.Join(zhHeader, ",") + "\n" + strings.Repeat("x,x,x,x,x,x,x,x,x,x,x,x\n", 20_000)
+	res, err := ReadOrgs(strings.NewReader(file), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Problems) != DefaultLimits.Problems || !res.Truncated || res.Invalid != 20_000 || res.Total != 20_000 {
+		t.Fatalf("%d problems, truncated %v, invalid %d, total %d", len(res.Problems), res.Truncated, res.Invalid, res.Total)
+	}
+	if res.ProblemCounts["uscc"] != 20_000 || res.ProblemCounts["lng"] != 20_000 {
+		t.Errorf("counts %v", res.ProblemCounts)
+	}
+	if res.Problems[0].Row != 2 || !slices.IsSortedFunc(res.Problems, func(a, b Problem) int { return a.Row - b.Row }) {
+		t.Errorf("the kept problems are not the first, in row order: %+v", res.Problems[:3])
+	}
+	b, _ := json.Marshal(res)
+	if !strings.Contains(string(b), `"truncated":true`) || !strings.Contains(string(b), `"problem_counts":{`) {
+		t.Errorf("JSON %.300s…", b)
+	}
+
+	res, err = ReadOrgs(strings.NewReader(register(3)+"甲,BAD,软件\n"), Options{Read: ReadOptions{Limits: Limits{Problems: 5}}})
+	if err != nil || len(res.Problems) != 1 || res.Truncated || res.ProblemCounts != nil {
+		t.Errorf("under the cap: %v %+v", err, res)
 	}
 }

@@ -15,6 +15,8 @@ type Limits struct {
 	// Line caps the bytes of one CSV row (its quoted line breaks
 	// included), checked before the CSV reader builds the row in memory.
 	Line int64
+	// Problems caps the problems a Result lists; the rest are counted.
+	Problems int
 	// Unzipped caps an XLSX's entries together, both as the archive
 	// declares them and as actually inflated.
 	Unzipped int64
@@ -36,6 +38,7 @@ var DefaultLimits = Limits{
 	Columns:   200,
 	CellChars: 10_000,
 	Line:      1 << 20,
+	Problems:  1000,
 	Unzipped:  1 << 30,
 	Part:      64 << 20,
 	Cells:     100_000_000,
@@ -59,6 +62,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.Line > 0 {
 		d.Line = l.Line
+	}
+	if l.Problems > 0 {
+		d.Problems = l.Problems
 	}
 	if l.Unzipped > 0 {
 		d.Unzipped = l.Unzipped
