@@ -295,3 +295,103 @@ func TestProblemsCapped(t *testing.T) {
 		t.Errorf("under the cap: %v %+v", err, res)
 	}
 }
+
+// junk is n bytes that deflate about tenfold, like a register's XML.
+func junk(n int) []byte {
+	r := rand.New(rand.NewPCG(1, 2))
+	p := make([]byte, n)
+	for i := range p {
+		p[i] = 'a' + byte(r.IntN(16)/15)
+	}
+	return p
+}
+
+// withParts is file with extra entries added.
+func withParts(t *testing.T, file []byte, extra map[string][]byte) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(file), int64(len(file)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for _, f := range zr.File {
+		if err := zw.Copy(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, data := range extra {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(data)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestXLSXPartsNotRead: parts the reader does not need (images, junk
+// under any name) are never held in memory, however many there are, and
+// the parts it keeps are capped together.
+func TestXLSXPartsNotRead(t *testing.T) {
+	data := junk(20 << 20)
+	file := withParts(t, minimalXLSX(t, "A1"), map[string][]byte{
+		"xl/media/image1.png": data, "xl/media/image2.png": data, "xl/junk.xml": data})
+	var err error
+	var row Row
+	n := allocated(func() {
+		var rows Rows
+		rows, err = OpenXLSX(bytes.NewReader(file), int64(len(file)), "", Limits{})
+		if err == nil {
+			row, err = rows.Next()
+			rows.Close()
+		}
+	})
+	t.Logf("a %d MiB workbook with 60 MiB of junk parts: allocated %d MiB", len(file)>>20, n>>20)
+	if err != nil || len(row.Cells) != 1 || row.Cells[0] != "名称" {
+		t.Fatalf("row %+v, error %v", row, err)
+	}
+	if n > 24<<20 {
+		t.Errorf("reading it allocated %d MiB", n>>20)
+	}
+
+	ok := toXLSX(t, sampleRows(), "Sheet1")
+	_, err = OpenXLSX(bytes.NewReader(ok), int64(len(ok)), "", Limits{Held: 1000})
+	wantCap(t, err, CapHeld, 1000)
+}
+
+// TestXLSXHugeCell: a cell of 40 MiB of text, inline or shared, is refused
+// while the archive is checked, before the XLSX library holds it.
+func TestXLSXHugeCell(t *testing.T) {
+	text := string(junk(40 << 20))
+	const head = `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>名称</t></is></c></row><row r="2">`
+	for _, tc := range []struct{ name, sheet, shared string }{
+		{"inline", head + `<c r="A2" t="inlineStr"><is><t>` + text + `</t></is></c></row></sheetData></worksheet>`, ""},
+		{"inline runs", head + `<c r="A2" t="inlineStr"><is>` + strings.Repeat(`<r><t>`+text[:1<<10]+`</t></r>`, 40<<10) + `</is></c></row></sheetData></worksheet>`, ""},
+		{"shared", head + `<c r="A2" t="s"><v>0</v></c></row></sheetData></worksheet>`,
+			`<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t><![CDATA[` + text + `]]></t></si></sst>`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			file := workbook(t, tc.sheet, tc.shared)
+			var err error
+			n := allocated(func() {
+				var rows Rows
+				rows, err = OpenXLSX(bytes.NewReader(file), int64(len(file)), "", Limits{})
+				for err == nil {
+					_, err = rows.Next()
+				}
+				if rows != nil {
+					rows.Close()
+				}
+			})
+			t.Logf("allocated %d MiB", n>>20)
+			wantCap(t, err, CapCellChars, int64(DefaultLimits.CellChars))
+			if n > 16<<20 {
+				t.Errorf("refusing it allocated %d MiB", n>>20)
+			}
+		})
+	}
+}

@@ -20,6 +20,12 @@ type Limits struct {
 	// Unzipped caps an XLSX's entries together, both as the archive
 	// declares them and as actually inflated.
 	Unzipped int64
+	// Held caps the XLSX parts the library keeps in memory, together:
+	// every part it is given except worksheets and shared strings large
+	// enough to spill to a temporary file. Parts it does not need to read
+	// cells (images, printer settings, anything unnamed by the workbook)
+	// are left out before it opens the file.
+	Held int64
 	// Part caps one XLSX entry other than a worksheet or the shared
 	// strings, which the XLSX library holds in memory.
 	Part int64
@@ -41,6 +47,7 @@ var DefaultLimits = Limits{
 	Problems:  1000,
 	Unzipped:  1 << 30,
 	Part:      64 << 20,
+	Held:      256 << 20,
 	Cells:     100_000_000,
 	Ratio:     200,
 }
@@ -69,6 +76,9 @@ func (l Limits) withDefaults() Limits {
 	if l.Unzipped > 0 {
 		d.Unzipped = l.Unzipped
 	}
+	if l.Held > 0 {
+		d.Held = l.Held
+	}
 	if l.Part > 0 {
 		d.Part = l.Part
 	}
@@ -90,13 +100,14 @@ const (
 	CapLine      = "line_bytes"
 	CapUnzipped  = "unzipped_bytes"
 	CapPart      = "xlsx_part_bytes"
+	CapHeld      = "xlsx_held_bytes"
 	CapCells     = "xlsx_cells"
 	CapRatio     = "unzip_ratio"
 )
 
 var capLabels = map[string]string{
 	CapBytes: "文件大小（字节）", CapRows: "行数", CapColumns: "列数", CapCellChars: "单元格字符数", CapLine: "单行字节数",
-	CapUnzipped: "XLSX 解压后大小（字节）", CapPart: "XLSX 单个部件大小（字节）", CapCells: "工作表单元格数",
+	CapUnzipped: "XLSX 解压后大小（字节）", CapPart: "XLSX 单个部件大小（字节）", CapHeld: "XLSX 读取所需部件总大小（字节）", CapCells: "工作表单元格数",
 	CapRatio: "XLSX 压缩比",
 }
 

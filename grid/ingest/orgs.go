@@ -43,15 +43,15 @@ type Result struct {
 	HeaderRow int       `json:"header_row"`
 	Mapping   Mapping   `json:"mapping"` // as used: the caller's, or the one guessed
 	Rows      []OrgRow  `json:"-"`
-	Problems  []Problem `json:"problems"`  // in row order; the first Limits.Problems found
+	Problems  []Problem `json:"problems"` // in row order; the first Limits.Problems found
 	// Truncated says Problems was cut at Limits.Problems; ProblemCounts
 	// then gives how many problems each field had in all.
 	Truncated     bool           `json:"truncated,omitempty"`
 	ProblemCounts map[string]int `json:"problem_counts,omitempty"`
-	Total     int       `json:"total"`     // data rows read; blank rows are not counted
-	Valid     int       `json:"valid"`     // len(Rows)
-	Invalid   int       `json:"invalid"`   // rows with at least one problem
-	Unlocated int       `json:"unlocated"` // valid rows without coordinates, to be placed on the map
+	Total         int            `json:"total"`     // data rows read; blank rows are not counted
+	Valid         int            `json:"valid"`     // len(Rows)
+	Invalid       int            `json:"invalid"`   // rows with at least one problem
+	Unlocated     int            `json:"unlocated"` // valid rows without coordinates, to be placed on the map
 }
 
 // Options say how to read and check a register.
