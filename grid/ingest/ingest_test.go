@@ -587,3 +587,26 @@ func TestCSVRowNumbersCountBlankLines(t *testing.T) {
 		t.Errorf("problem rows %v, want [4 5 8]", rows)
 	}
 }
+
+// TestGeoJSONLaterProperties: a property the first feature lacks is a
+// column too, guessed and read from the features that have it.
+func TestGeoJSONLaterProperties(t *testing.T) {
+	in := `{"type":"FeatureCollection","features":[
+{"type":"Feature","geometry":null,"properties":{"名称":"甲","统一社会信用代码":"` + code(1) + `"}},
+{"type":"Feature","geometry":null,"properties":{"名称":"乙","统一社会信用代码":"` + code(2) + `","行业":"软件","地址":"张江路 1 号","从业人员":10}},
+{"type":"Feature","geometry":null,"properties":{"行业":"商贸","名称":"丙","统一社会信用代码":"` + code(3) + `"}}]}`
+	res, err := ReadOrgs(strings.NewReader(in), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{geometryLng, geometryLat, "名称", "统一社会信用代码", "行业", "地址", "从业人员"}; !slices.Equal(res.Header, want) {
+		t.Errorf("header %v, want %v", res.Header, want)
+	}
+	checkProblems(t, res.Problems, []want{{1, "industry", "不能为空"}})
+	if len(res.Rows) != 2 || res.Rows[0].Org.Address != "张江路 1 号" || res.Rows[0].Org.Employees != 10 || res.Rows[1].Org.Industry != "商贸" {
+		t.Errorf("rows %+v", res.Rows)
+	}
+	// The columns cap counts every feature's properties.
+	_, err = ReadOrgs(strings.NewReader(in), Options{Read: ReadOptions{Limits: Limits{Columns: 6}}})
+	wantCap(t, err, CapColumns, 6)
+}
