@@ -296,14 +296,15 @@ func TestProblemsCapped(t *testing.T) {
 	}
 }
 
-// junk is n bytes that deflate about tenfold, like a register's XML.
+// junk is n bytes that deflate about tenfold, like a register's XML: a
+// random 64 KiB block, longer than deflate's window, repeated.
 func junk(n int) []byte {
 	r := rand.New(rand.NewPCG(1, 2))
-	p := make([]byte, n)
-	for i := range p {
-		p[i] = 'a' + byte(r.IntN(16)/15)
+	block := make([]byte, 64<<10)
+	for i := range block {
+		block[i] = 'a' + byte(r.IntN(16)/15)
 	}
-	return p
+	return bytes.Repeat(block, n/len(block)+1)[:n]
 }
 
 // withParts is file with extra entries added.
