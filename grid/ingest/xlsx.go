@@ -128,10 +128,11 @@ func checkZip(zr *zip.Reader, lim Limits) error {
 // will, refusing what it would hold in memory whole: a <dimension ref>
 // claiming more than lim.Cells cells, a cell or shared string with more
 // text than lim.CellChars characters, a row of more than lim.Columns
-// cells. Under the XML decoder a guard keeps any one token small.
+// cells. Under the XML decoder a guard keeps any one token small; it
+// leaves a MiB's room for a tag (a long sqref list is legitimate).
 func scanSheet(r io.Reader, lim Limits) error {
 	maxText := 4 * lim.CellChars // bytes: a character takes at most four
-	d := xml.NewDecoder(&tokenGuard{r: r, limit: 8*lim.CellChars + 4096, cellChars: lim.CellChars})
+	d := xml.NewDecoder(&tokenGuard{r: r, limit: 8*lim.CellChars + 1<<20, cellChars: lim.CellChars})
 	row, cells, text := 0, 0, 0
 	for {
 		tok, err := d.Token()
