@@ -2,13 +2,11 @@ package server
 
 import (
 	"bufio"
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"iter"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -370,27 +368,31 @@ func (s *Server) exportMonthly(c *fiber.Ctx) error {
 	d := download{what: "monthly", format: "xlsx", mime: xlsxType, filters: exportFilters(c),
 		name: "党建网格工作月报_" + raw, ascii: "monthly-report-" + raw}
 	return s.sendDownload(c, d, func(ctx context.Context, w io.Writer) (int, error) {
-		m, err := s.monthly(ctx, u, scope, p)
+		overdue := 0
+		m, err := s.monthly(ctx, u, scope, p, &overdue)
 		if err != nil {
 			return 0, err
 		}
-		rows := len(m.Coverage) + len(m.ByGrid) + len(m.ByLiaison) + len(m.OverdueRequests) + len(m.OverdueOrgs)
-		return rows, report.WriteMonthlyXLSX(w, m)
+		err = report.WriteMonthlyXLSX(w, m)
+		return len(m.Coverage) + len(m.ByGrid) + len(m.ByLiaison) + overdue, err
 	})
 }
 
-// monthly gathers the monthly report's figures.
-func (s *Server) monthly(ctx context.Context, u grid.User, scope grid.Scope, p period) (report.Monthly, error) {
+// monthly gathers the monthly report's figures. The overdue lists, which
+// can be long, are left as queries the writer runs as it writes their
+// sheets, counting their rows into overdue.
+func (s *Server) monthly(ctx context.Context, u grid.User, scope grid.Scope, p period, overdue *int) (report.Monthly, error) {
 	m := report.Monthly{Title: strings.TrimSpace(fmt.Sprintf("%s %d年%d月 党建网格工作月报",
 		s.zoneName(ctx, u), p.from.Year(), p.from.Month()))}
+	// Coverage is an aggregate every role reads for its whole zone (as on
+	// the map), so its grids and total (园区合计) are the zone's, whoever
+	// exports.
 	var table report.CoverageTable
 	for _, ind := range grid.Indicators {
-		if err := s.store.EachCoverageFeature(ctx, ind, table.Add); err != nil {
+		if err := s.store.EachZoneCoverageFeature(ctx, u.ZoneID, ind, table.Add); err != nil {
 			return m, err
 		}
 	}
-	// Coverage is an aggregate every role reads for the whole zone (as on
-	// the map), so its total is the zone's (园区合计), whoever exports.
 	m.Coverage = table.Grids
 	m.Total = map[grid.Indicator]grid.Rate{}
 	for _, ind := range grid.Indicators {
@@ -417,36 +419,23 @@ func (s *Server) monthly(ctx context.Context, u grid.User, scope grid.Scope, p p
 			m.ByLiaison = st.Groups
 		}
 	}
-	overdue := true
-	err := s.store.EachRequestRow(ctx, grid.RequestLedgerFilter{RequestFilter: grid.RequestFilter{Scope: scope, Overdue: &overdue}},
-		func(r grid.RequestRow) error {
-			m.OverdueRequests = append(m.OverdueRequests, ledgerRequest(r))
-			return nil
-		})
-	if err != nil {
-		return m, err
-	}
 	names, err := s.store.Names(ctx)
 	if err != nil {
 		return m, err
 	}
-	// Overdue for a contact and overdue for a visit are two gaps; an
-	// organization in both is listed once, with both flags.
-	seen := map[int64]bool{}
-	for _, kind := range grid.ContactKinds {
-		err := s.store.EachOrgFeature(ctx, grid.OrgFilter{Scope: scope, Overdue: &kind}, func(f grid.Feature) error {
-			if seen[f.ID] {
-				return nil
-			}
-			seen[f.ID] = true
+	late := true
+	m.OverdueRequests = rowsOf(overdue, func(fn func(report.Request) error) error {
+		return s.store.EachRequestRow(ctx, grid.RequestLedgerFilter{RequestFilter: grid.RequestFilter{Scope: scope, Overdue: &late}},
+			func(r grid.RequestRow) error { return fn(ledgerRequest(r)) })
+	})
+	m.OverdueOrgs = rowsOf(overdue, func(fn func(report.Org) error) error {
+		return s.store.EachOverdueOrgFeature(ctx, scope, func(f grid.Feature) error {
 			o, err := report.OrgFromFeature(f, report.Names(names))
-			m.OverdueOrgs = append(m.OverdueOrgs, o)
-			return err
+			if err != nil {
+				return err
+			}
+			return fn(o)
 		})
-		if err != nil {
-			return m, err
-		}
-	}
-	slices.SortFunc(m.OverdueOrgs, func(a, b report.Org) int { return cmp.Compare(a.ID, b.ID) })
+	})
 	return m, nil
 }

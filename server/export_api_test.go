@@ -19,7 +19,10 @@ import (
 
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/paulmach/orb"
 	"github.com/xuri/excelize/v2"
+
+	"gridgis/grid"
 )
 
 const xlsxMIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -591,5 +594,47 @@ func TestExportMonthlyReport(t *testing.T) {
 	actor, tgt, detail := fx.exportAudit(t)
 	if actor != username(officerB) || tgt != "export:monthly" {
 		t.Errorf("audit: %s %s %v", actor, tgt, detail)
+	}
+}
+
+// TestExportMonthlyOneZone: the coverage sheet lists the grids of the
+// caller's zone only, as its total (园区合计) counts that zone only; the
+// overdue organizations come once each, with both flags.
+func TestExportMonthlyOneZone(t *testing.T) {
+	fx := setup(t)
+	router := exportRouter(t, fx)
+	ctx := t.Context()
+	other, err := fx.db.CreateZone(ctx, grid.Zone{Code: "api-test-other", Name: "另一园区",
+		Boundary: orb.MultiPolygon{{{{114, 34}, {114.1, 34}, {114.1, 34.1}, {114, 34.1}, {114, 34}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, sql := range []string{`DELETE FROM grid WHERE zone_id = $1`, `DELETE FROM zone WHERE id = $1`} {
+			if _, err := fx.db.Pool.Exec(context.Background(), sql, other.ID); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	if _, err := fx.db.CreateGrid(ctx, grid.Grid{ZoneID: other.ID, Code: "X01", Name: "另一园区网格", Industry: "物流",
+		Geom: orb.MultiPolygon{{{{114, 34}, {114.1, 34}, {114.1, 34.1}, {114, 34.1}, {114, 34}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	month := time.Now().In(shanghai(t)).Format("2006-01")
+	for _, p := range []persona{admin, planner, officerB} {
+		f := openBook(t, fx.download(t, router, p, "/api/v1/export/monthly.xlsx?month="+month, xlsxMIME, "党建网格工作月报_"+month))
+		if got := column(sheetRows(t, f, "覆盖指标"), 1); !slices.Equal(got, []string{"新材料产业网格", "新能源产业网格", "园区合计"}) {
+			t.Errorf("%s: coverage rows %v, want the caller's zone's grids only", p, got)
+		}
+	}
+	f := openBook(t, fx.download(t, router, planner, "/api/v1/export/monthly.xlsx?month="+month, xlsxMIME, "党建网格工作月报_"+month))
+	overdue := sheetRows(t, f, "逾期联系走访")
+	if len(overdue) != 2+2 {
+		t.Errorf("overdue rows %q, want the liaison's two organizations once each", overdue)
+	}
+	for _, o := range fx.orgs[:2] {
+		if r := rowWith(overdue, 0, o.Name); r == nil || r[6] != "是" || r[7] != "是" {
+			t.Errorf("%s, never contacted nor visited: %q, want both flags", o.Name, r)
+		}
 	}
 }
