@@ -2,7 +2,9 @@ package server
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -164,9 +166,16 @@ func (s *Server) exportOrgs(format string) fiber.Handler {
 				return 0, err
 			}
 			title := strings.TrimSpace(s.zoneName(ctx, u) + " 企业名录（" + s.today() + "）")
+			spill := &spillWriter{}
+			defer spill.Close()
+			if err := spillFeatures(spill, func(fn grid.FeatureFunc) error { return s.store.EachOrgFeature(ctx, f, fn) }); err != nil {
+				return 0, err
+			}
+			// The query is over: writing (XLSX takes about a minute for a
+			// million rows) no longer runs against the query timeout.
 			n := 0
 			orgs := rowsOf(&n, func(fn func(report.Org) error) error {
-				return s.store.EachOrgFeature(ctx, f, func(feat grid.Feature) error {
+				return eachSpilled(spill, func(feat grid.Feature) error {
 					o, err := report.OrgFromFeature(feat, report.Names(names))
 					if err != nil {
 						return err
@@ -186,6 +195,59 @@ func (s *Server) exportOrgs(format string) fiber.Handler {
 			}
 			return n, err
 		})
+	}
+}
+
+// spillFeatures runs query to its end at database speed, writing each
+// feature's text, after its length, to spill (memory, then an unlinked
+// temporary file), so that the connection goes back to the pool before a
+// slow writer starts.
+func spillFeatures(spill *spillWriter, query func(grid.FeatureFunc) error) error {
+	bw := bufio.NewWriterSize(spill, streamBuffer)
+	var head [binary.MaxVarintLen64]byte
+	err := query(func(f grid.Feature) error {
+		if _, err := bw.Write(binary.AppendUvarint(head[:0], uint64(len(f.JSON)))); err != nil {
+			return err
+		}
+		_, err := bw.Write(f.JSON)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// eachSpilled reads back the features spillFeatures wrote, in order. A
+// feature's JSON is valid only during fn (as a store's is).
+func eachSpilled(spill *spillWriter, fn grid.FeatureFunc) error {
+	var r io.Reader = bytes.NewReader(spill.head.Bytes())
+	if spill.file != nil {
+		if _, err := spill.file.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+		r = spill.file
+	}
+	br := bufio.NewReaderSize(r, streamBuffer)
+	var buf []byte
+	for {
+		n, err := binary.ReadUvarint(br)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if uint64(cap(buf)) < n {
+			buf = make([]byte, n)
+		}
+		buf = buf[:n]
+		if _, err := io.ReadFull(br, buf); err != nil {
+			return err
+		}
+		if err := fn(grid.Feature{JSON: buf}); err != nil {
+			return err
+		}
 	}
 }
 

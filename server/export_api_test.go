@@ -23,6 +23,8 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"gridgis/grid"
+	"gridgis/grid/postgis"
+	"gridgis/server"
 )
 
 const xlsxMIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -635,6 +637,66 @@ func TestExportMonthlyOneZone(t *testing.T) {
 	for _, o := range fx.orgs[:2] {
 		if r := rowWith(overdue, 0, o.Name); r == nil || r[6] != "是" || r[7] != "是" {
 			t.Errorf("%s, never contacted nor visited: %q, want both flags", o.Name, r)
+		}
+	}
+}
+
+// queryEndStore marks the grids' names once an organization query has
+// returned, so a register shows the mark only in rows written after the
+// query ended.
+type queryEndStore struct {
+	*postgis.DB
+	names grid.Names
+}
+
+const queryEnded = "查询已结束"
+
+func (s *queryEndStore) Names(ctx context.Context) (grid.Names, error) {
+	var err error
+	s.names, err = s.DB.Names(ctx)
+	return s.names, err
+}
+
+func (s *queryEndStore) EachOrgFeature(ctx context.Context, f grid.OrgFilter, fn grid.FeatureFunc) error {
+	err := s.DB.EachOrgFeature(ctx, f, fn)
+	for id := range s.names.Grids {
+		s.names.Grids[id] = queryEnded
+	}
+	return err
+}
+
+// TestExportOrganizationsAfterQuery: the register's query runs to its end
+// (its rows spilled) before any row is written, so a slow writer (XLSX)
+// never holds the query open against its timeout.
+func TestExportOrganizationsAfterQuery(t *testing.T) {
+	fx := setup(t)
+	srv := server.New(server.Config{WebDir: t.TempDir()}, &queryEndStore{DB: fx.db}, discardLog)
+	for _, format := range []string{"csv", "xlsx"} {
+		req := jsonRequest(http.MethodGet, "/api/v1/export/organizations."+format, "")
+		req.AddCookie(&http.Cookie{Name: "gridgis_session", Value: fx.sessions[admin]})
+		status, _, body := send(t, srv, req)
+		if status != http.StatusOK {
+			t.Fatalf("%s: %d %s", format, status, body)
+		}
+		var grids []string
+		if format == "csv" {
+			recs, err := csv.NewReader(bytes.NewReader(body[3:])).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			grids = column(append([][]string{nil}, recs...), 4) // column skips two rows; a CSV has one head
+
+		} else {
+			grids = column(sheetRows(t, openBook(t, body), "企业名录"), 4)
+		}
+		if len(grids) != len(fx.orgs) {
+			t.Fatalf("%s: %d rows, want %d", format, len(grids), len(fx.orgs))
+		}
+		for i, g := range grids {
+			if g != queryEnded {
+				t.Errorf("%s: row %d was written while the query ran (grid %q)", format, i+1, g)
+				break
+			}
 		}
 	}
 }
