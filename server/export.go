@@ -431,7 +431,9 @@ func (s *Server) exportMonthly(c *fiber.Ctx) error {
 		name: "党建网格工作月报_" + raw, ascii: "monthly-report-" + raw}
 	return s.sendDownload(c, d, func(ctx context.Context, w io.Writer) (int, error) {
 		overdue := 0
-		m, err := s.monthly(ctx, u, scope, p, &overdue)
+		spill := &spillWriter{}
+		defer spill.Close()
+		m, err := s.monthly(ctx, u, scope, p, &overdue, spill)
 		if err != nil {
 			return 0, err
 		}
@@ -441,9 +443,11 @@ func (s *Server) exportMonthly(c *fiber.Ctx) error {
 }
 
 // monthly gathers the monthly report's figures. The overdue lists, which
-// can be long, are left as queries the writer runs as it writes their
-// sheets, counting their rows into overdue.
-func (s *Server) monthly(ctx context.Context, u grid.User, scope grid.Scope, p period, overdue *int) (report.Monthly, error) {
+// can be long, are streamed to the writer as it writes their sheets,
+// counting their rows into overdue: the requests from their query, the
+// organizations (after a big import, most with a liaison) from spill, so
+// that their query does not wait on the XLSX writer.
+func (s *Server) monthly(ctx context.Context, u grid.User, scope grid.Scope, p period, overdue *int, spill *spillWriter) (report.Monthly, error) {
 	m := report.Monthly{Title: strings.TrimSpace(fmt.Sprintf("%s %d年%d月 党建网格工作月报",
 		s.zoneName(ctx, u), p.from.Year(), p.from.Month()))}
 	// Coverage is an aggregate every role reads for its whole zone (as on
@@ -490,8 +494,11 @@ func (s *Server) monthly(ctx context.Context, u grid.User, scope grid.Scope, p p
 		return s.store.EachRequestRow(ctx, grid.RequestLedgerFilter{RequestFilter: grid.RequestFilter{Scope: scope, Overdue: &late}},
 			func(r grid.RequestRow) error { return fn(ledgerRequest(r)) })
 	})
+	if err := spillFeatures(spill, func(fn grid.FeatureFunc) error { return s.store.EachOverdueOrgFeature(ctx, scope, fn) }); err != nil {
+		return m, err
+	}
 	m.OverdueOrgs = rowsOf(overdue, func(fn func(report.Org) error) error {
-		return s.store.EachOverdueOrgFeature(ctx, scope, func(f grid.Feature) error {
+		return eachSpilled(spill, func(f grid.Feature) error {
 			o, err := report.OrgFromFeature(f, report.Names(names))
 			if err != nil {
 				return err

@@ -658,28 +658,44 @@ func (s *queryEndStore) Names(ctx context.Context) (grid.Names, error) {
 }
 
 func (s *queryEndStore) EachOrgFeature(ctx context.Context, f grid.OrgFilter, fn grid.FeatureFunc) error {
-	err := s.DB.EachOrgFeature(ctx, f, fn)
+	return s.ended(s.DB.EachOrgFeature(ctx, f, fn))
+}
+
+func (s *queryEndStore) EachOverdueOrgFeature(ctx context.Context, scope grid.Scope, fn grid.FeatureFunc) error {
+	return s.ended(s.DB.EachOverdueOrgFeature(ctx, scope, fn))
+}
+
+func (s *queryEndStore) ended(err error) error {
 	for id := range s.names.Grids {
 		s.names.Grids[id] = queryEnded
 	}
 	return err
 }
 
-// TestExportOrganizationsAfterQuery: the register's query runs to its end
-// (its rows spilled) before any row is written, so a slow writer (XLSX)
-// never holds the query open against its timeout.
+// TestExportOrganizationsAfterQuery: the register's query, and the
+// monthly report's overdue organizations, run to their end (their rows
+// spilled) before any row is written, so a slow writer (XLSX) never holds
+// the query open against its timeout.
 func TestExportOrganizationsAfterQuery(t *testing.T) {
 	fx := setup(t)
 	srv := server.New(server.Config{WebDir: t.TempDir()}, &queryEndStore{DB: fx.db}, discardLog)
-	for _, format := range []string{"csv", "xlsx"} {
-		req := jsonRequest(http.MethodGet, "/api/v1/export/organizations."+format, "")
+	month := time.Now().In(shanghai(t)).Format("2006-01")
+	for _, format := range []string{"csv", "xlsx", "monthly"} {
+		target := "/api/v1/export/organizations." + format
+		if format == "monthly" {
+			target = "/api/v1/export/monthly.xlsx?month=" + month
+		}
+		req := jsonRequest(http.MethodGet, target, "")
 		req.AddCookie(&http.Cookie{Name: "gridgis_session", Value: fx.sessions[admin]})
 		status, _, body := send(t, srv, req)
 		if status != http.StatusOK {
 			t.Fatalf("%s: %d %s", format, status, body)
 		}
 		var grids []string
-		if format == "csv" {
+		want := len(fx.orgs)
+		if format == "monthly" {
+			grids, want = column(sheetRows(t, openBook(t, body), "逾期联系走访"), 2), 2
+		} else if format == "csv" {
 			recs, err := csv.NewReader(bytes.NewReader(body[3:])).ReadAll()
 			if err != nil {
 				t.Fatal(err)
@@ -689,8 +705,8 @@ func TestExportOrganizationsAfterQuery(t *testing.T) {
 		} else {
 			grids = column(sheetRows(t, openBook(t, body), "企业名录"), 4)
 		}
-		if len(grids) != len(fx.orgs) {
-			t.Fatalf("%s: %d rows, want %d", format, len(grids), len(fx.orgs))
+		if len(grids) != want {
+			t.Fatalf("%s: %d rows, want %d", format, len(grids), want)
 		}
 		for i, g := range grids {
 			if g != queryEnded {
