@@ -58,10 +58,12 @@ type download struct {
 	filters map[string]string
 }
 
-// sendDownload runs write under the query timeout into a spill file,
-// so that the database connection is back in the pool before the first
-// byte goes out (see streamCollection), then audits the export and sends
-// the file as an attachment.
+// sendDownload runs write into a spill file, its queries under the query
+// timeout, so that the database connection is back in the pool before the
+// first byte goes out (see streamCollection), then audits the export and
+// sends the file as an attachment. A writer slower than the database
+// (XLSX) reads its rows from a spill of the query (spillFeatures), not
+// from inside the query.
 func (s *Server) sendDownload(c *fiber.Ctx, d download, write func(ctx context.Context, w io.Writer) (rows int, err error)) error {
 	ctx, cancel := s.queryCtx(c)
 	defer cancel()
