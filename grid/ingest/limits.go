@@ -55,40 +55,20 @@ var DefaultLimits = Limits{
 // withDefaults fills l's zero fields from DefaultLimits.
 func (l Limits) withDefaults() Limits {
 	d := DefaultLimits
-	if l.Bytes > 0 {
-		d.Bytes = l.Bytes
+	return Limits{
+		Bytes: positiveOr(l.Bytes, d.Bytes), Rows: positiveOr(l.Rows, d.Rows),
+		Columns: positiveOr(l.Columns, d.Columns), CellChars: positiveOr(l.CellChars, d.CellChars),
+		Line: positiveOr(l.Line, d.Line), Problems: positiveOr(l.Problems, d.Problems),
+		Unzipped: positiveOr(l.Unzipped, d.Unzipped), Held: positiveOr(l.Held, d.Held),
+		Part: positiveOr(l.Part, d.Part), Cells: positiveOr(l.Cells, d.Cells), Ratio: positiveOr(l.Ratio, d.Ratio),
 	}
-	if l.Rows > 0 {
-		d.Rows = l.Rows
+}
+
+func positiveOr[T int | int64](v, def T) T {
+	if v > 0 {
+		return v
 	}
-	if l.Columns > 0 {
-		d.Columns = l.Columns
-	}
-	if l.CellChars > 0 {
-		d.CellChars = l.CellChars
-	}
-	if l.Line > 0 {
-		d.Line = l.Line
-	}
-	if l.Problems > 0 {
-		d.Problems = l.Problems
-	}
-	if l.Unzipped > 0 {
-		d.Unzipped = l.Unzipped
-	}
-	if l.Held > 0 {
-		d.Held = l.Held
-	}
-	if l.Part > 0 {
-		d.Part = l.Part
-	}
-	if l.Cells > 0 {
-		d.Cells = l.Cells
-	}
-	if l.Ratio > 0 {
-		d.Ratio = l.Ratio
-	}
-	return d
+	return def
 }
 
 // The caps' names, as a *CapError and the server's problem name them.
