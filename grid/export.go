@@ -57,6 +57,13 @@ type ExportStore interface {
 	EachRequestRow(ctx context.Context, f RequestLedgerFilter, fn func(RequestRow) error) error
 	// EachContactRow streams the contacts f selects, oldest first.
 	EachContactRow(ctx context.Context, f ContactLedgerFilter, fn func(ContactRow) error) error
+	// EachZoneCoverageFeature is MapStore.EachCoverageFeature limited to
+	// the grids of zone zoneID (0: every zone's).
+	EachZoneCoverageFeature(ctx context.Context, zoneID int64, ind Indicator, fn FeatureFunc) error
+	// EachOverdueOrgFeature streams, as the organization layer's
+	// Features in id order, the organizations in scope that are overdue
+	// for a contact or for a visit (either flag), each once.
+	EachOverdueOrgFeature(ctx context.Context, scope Scope, fn FeatureFunc) error
 	// Names are every grid's and liaison's name (liaisons retired
 	// included); callers show only the names their scoped rows refer to.
 	Names(ctx context.Context) (Names, error)

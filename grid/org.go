@@ -1,8 +1,11 @@
 package grid
 
 import (
+	"bytes"
+	"encoding/json"
 	"math"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/paulmach/orb"
@@ -55,9 +58,50 @@ type Org struct {
 	Specialized  bool // 专精特新
 	Address      string
 	Location     orb.Point
-	GridID       int64 // 0 when not yet assigned
-	GridReason   GridReason
-	Active       bool
+	// Unlocated is an organization registered without coordinates (it
+	// has no grid until placed, unless an admin set one by hand).
+	Unlocated  bool
+	GridID     int64 // 0 when not yet assigned
+	GridReason GridReason
+	Active     bool
+	Status     OrgStatus // "" reads as active
+}
+
+// OrgStatus says whether an organization is still in the zone.
+type OrgStatus string
+
+// The statuses: a retired organization keeps its row and history.
+const (
+	StatusActive       OrgStatus = "active"
+	StatusMovedOut     OrgStatus = "moved_out"    // 迁出
+	StatusDeregistered OrgStatus = "deregistered" // 注销
+)
+
+// Retirement retires an organization: 迁出 or 注销 on a date.
+type Retirement struct {
+	Kind    OrgStatus `json:"kind"`
+	Date    string    `json:"date"` // YYYY-MM-DD
+	Note    string    `json:"note"`
+	Version int       `json:"version"`
+}
+
+// Validate checks r, naming the offending field.
+func (r *Retirement) Validate() error {
+	r.Note = strings.TrimSpace(r.Note)
+	switch {
+	case r.Kind != StatusMovedOut && r.Kind != StatusDeregistered:
+		return Invalid("kind", "must be moved_out (迁出) or deregistered (注销)")
+	case !validDate(r.Date):
+		return Invalid("date", "must be a date YYYY-MM-DD")
+	case utf8.RuneCountInString(r.Note) > 200 || !cleanText(r.Note):
+		return Invalid("note", "must be valid text of at most 200 characters")
+	}
+	return validVersion(r.Version)
+}
+
+func validDate(s string) bool {
+	t, err := time.Parse(time.DateOnly, s)
+	return err == nil && t.Year() >= 1949 && t.Year() <= 2999
 }
 
 // Validate reports the first problem with o as an EInvalid *Error naming
@@ -95,6 +139,9 @@ func (o *Org) Validate() error {
 	case !cleanText(o.Address):
 		return Invalid("address", "must be valid text without NUL characters")
 	}
+	if o.Unlocated {
+		return nil
+	}
 	if err := geo.ValidatePoint(o.Location); err != nil {
 		return Invalid("geometry", "%v", err)
 	}
@@ -121,6 +168,11 @@ type OrgFilter struct {
 	// kind: no contact (a visit counts) within ContactPeriod, or no visit
 	// within VisitPeriod; the gaps of contact_7d and visit_30d.
 	Overdue *ContactKind
+	// Status: "" active only; "retired" the moved out and deregistered;
+	// "all" both. Located: nil for the located ones only (or any, when ID
+	// is set); false for the unlocated ones only (待定位).
+	Status  string
+	Located *bool
 	// AfterID continues a listing after the organization with this id.
 	AfterID int64
 	Limit   int
@@ -135,11 +187,16 @@ func oneOf[T comparable](v T, set []T) bool {
 	return false
 }
 
+// OrgStatusFilters are the values of OrgFilter.Status besides "".
+var OrgStatusFilters = []string{"active", "retired", "all"}
+
 // OrgPatch changes some of an organization's attributes. Nil fields stay
 // as they are; Version must be the version the client last read.
 type OrgPatch struct {
 	Version      int       `json:"version"`
 	Name         *string   `json:"name"`
+	USCC         *string   `json:"uscc"`
+	Kind         *OrgKind  `json:"kind"`
 	Industry     *string   `json:"industry"`
 	Employees    *int      `json:"employees"`
 	PartyMembers *int      `json:"party_members"`
@@ -147,6 +204,50 @@ type OrgPatch struct {
 	HighTech     *bool     `json:"high_tech"`
 	Specialized  *bool     `json:"specialized"`
 	Address      *string   `json:"address"`
+	// Geometry moves (or places) it: a GeoJSON Point in WGS84.
+	Geometry json.RawMessage `json:"geometry"`
+	// GridID fixes its grid by hand (admins only), or null to let the
+	// rule choose again; GridReason, if given, must then be "manual".
+	GridID     json.RawMessage `json:"grid_id"`
+	GridReason *GridReason     `json:"grid_reason"`
+}
+
+// ManualGrid reads the patch's grid_id: set is false when absent; id is 0
+// for null (clear the hand-set grid).
+func (p OrgPatch) ManualGrid() (set bool, id int64, err error) {
+	raw := bytes.TrimSpace(p.GridID)
+	if len(raw) == 0 {
+		if p.GridReason != nil {
+			return false, 0, Invalid("grid_reason", "only with grid_id")
+		}
+		return false, 0, nil
+	}
+	if p.GridReason != nil && *p.GridReason != ReasonManual {
+		return false, 0, Invalid("grid_reason", "must be manual: other reasons come from the rule")
+	}
+	if string(raw) == "null" {
+		return true, 0, nil
+	}
+	if err := json.Unmarshal(raw, &id); err != nil || id <= 0 {
+		return false, 0, Invalid("grid_id", "must be a grid id, or null to let the rule choose")
+	}
+	return true, id, nil
+}
+
+// ParsePoint reads a GeoJSON Point geometry, naming field on error.
+func ParsePoint(field string, raw json.RawMessage) (orb.Point, error) {
+	var g struct {
+		Type        string    `json:"type"`
+		Coordinates []float64 `json:"coordinates"`
+	}
+	if err := json.Unmarshal(raw, &g); err != nil || g.Type != "Point" || len(g.Coordinates) != 2 {
+		return orb.Point{}, Invalid(field, "must be a GeoJSON Point {\"type\":\"Point\",\"coordinates\":[lon,lat]} in WGS84")
+	}
+	p := orb.Point{g.Coordinates[0], g.Coordinates[1]}
+	if err := geo.ValidatePoint(p); err != nil {
+		return p, Invalid(field, "%v", err)
+	}
+	return p, nil
 }
 
 // Apply returns o with the patch's fields set, validated, and the names of
@@ -164,6 +265,14 @@ func (p OrgPatch) Apply(o Org) (Org, []string, error) {
 	if p.Name != nil {
 		set("name", *p.Name != o.Name)
 		o.Name = *p.Name
+	}
+	if p.USCC != nil {
+		set("uscc", *p.USCC != o.USCC)
+		o.USCC = *p.USCC
+	}
+	if p.Kind != nil {
+		set("kind", *p.Kind != o.Kind)
+		o.Kind = *p.Kind
 	}
 	if p.Industry != nil {
 		set("industry", *p.Industry != o.Industry)
@@ -192,6 +301,17 @@ func (p OrgPatch) Apply(o Org) (Org, []string, error) {
 	if p.Address != nil {
 		set("address", *p.Address != o.Address)
 		o.Address = *p.Address
+	}
+	if len(bytes.TrimSpace(p.Geometry)) > 0 {
+		at, err := ParsePoint("geometry", p.Geometry)
+		if err != nil {
+			return o, nil, err
+		}
+		set("geometry", o.Unlocated || at != o.Location)
+		o.Location, o.Unlocated = at, false
+	}
+	if _, _, err := p.ManualGrid(); err != nil {
+		return o, nil, err
 	}
 	return o, changed, o.Validate()
 }

@@ -25,7 +25,8 @@ type Action string
 // The actions.
 const (
 	ReadZone       Action = "read_zone"       // the map, lists, statistics and live events within reach
-	EditOrgs       Action = "edit_orgs"       // change organizations' attributes
+	EditOrgs       Action = "edit_orgs"       // create, change, move and retire organizations
+	SetGridByHand  Action = "manual_grid"     // fix an organization's grid by hand (reason manual)
 	AssignLiaisons Action = "assign_liaisons" // give an organization its liaison by hand
 	LogContacts    Action = "log_contacts"    // record a contact or visit
 	ReportRequests Action = "report_requests" // 发现: raise a request
@@ -55,7 +56,7 @@ var roleTable = map[Role]struct {
 	reach reach
 	may   []Action
 }{
-	RoleAdmin: {reachZone, []Action{ReadZone, EditOrgs, AssignLiaisons, LogContacts, ReportRequests,
+	RoleAdmin: {reachZone, []Action{ReadZone, EditOrgs, SetGridByHand, AssignLiaisons, LogContacts, ReportRequests,
 		AssignRequests, WorkRequests, ReviewRequests, RejectRequests, ReadPlans, MakePlans, ReadAudit,
 		RevokeTokens, ReadMetrics, ImportData}},
 	RoleOfficer: {reachGrids, []Action{ReadZone, EditOrgs, AssignLiaisons, LogContacts, ReportRequests,

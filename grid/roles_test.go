@@ -8,7 +8,7 @@ import (
 // TestRolePermissions is the whole permission matrix, written out by hand
 // from DESIGN.md's roles: a change to roleTable must change this too.
 func TestRolePermissions(t *testing.T) {
-	everything := []Action{ReadZone, EditOrgs, AssignLiaisons, LogContacts, ReportRequests, AssignRequests,
+	everything := []Action{ReadZone, EditOrgs, SetGridByHand, AssignLiaisons, LogContacts, ReportRequests, AssignRequests,
 		WorkRequests, ReviewRequests, RejectRequests, ReadPlans, MakePlans, ReadAudit, RevokeTokens, ReadMetrics, ImportData}
 	want := map[Role][]Action{
 		RoleAdmin: everything,
@@ -65,6 +65,9 @@ func TestScopePermits(t *testing.T) {
 		{zone, MakePlans, true},
 		{grids, AssignLiaisons, true},
 		{grids, MakePlans, false},
+		{zone, SetGridByHand, true},
+		{grids, SetGridByHand, false},
+		{grids, EditOrgs, true},
 		{liaison, AssignLiaisons, false},
 		{liaison, EditOrgs, false},
 		{liaison, LogContacts, true},

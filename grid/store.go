@@ -109,6 +109,13 @@ type OrgStore interface {
 	// (else ENotFound) and it is still at patch.Version (else EConflict),
 	// auditing the change; it returns the new version.
 	UpdateOrg(ctx context.Context, scope Scope, who Actor, id int64, patch OrgPatch) (int, error)
+	// AddOrg registers o for a user of scope, its grid by the rule
+	// (EForbidden naming the field when an officer's would be outside
+	// their grids), auditing it.
+	AddOrg(ctx context.Context, scope Scope, who Actor, o Org) (Org, error)
+	// RetireOrg retires organization id (迁出/注销) at r.Version, ending
+	// its liaison assignment and keeping its row and history.
+	RetireOrg(ctx context.Context, scope Scope, who Actor, id int64, r Retirement) (int, error)
 }
 
 // RequestStore runs the request loop. Every change is one transaction

@@ -2,13 +2,13 @@ package server
 
 import (
 	"bufio"
-	"cmp"
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"iter"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -58,10 +58,12 @@ type download struct {
 	filters map[string]string
 }
 
-// sendDownload runs write under the query timeout into a spill file,
-// so that the database connection is back in the pool before the first
-// byte goes out (see streamCollection), then audits the export and sends
-// the file as an attachment.
+// sendDownload runs write into a spill file, its queries under the query
+// timeout, so that the database connection is back in the pool before the
+// first byte goes out (see streamCollection), then audits the export and
+// sends the file as an attachment. A writer slower than the database
+// (XLSX) reads its rows from a spill of the query (spillFeatures), not
+// from inside the query.
 func (s *Server) sendDownload(c *fiber.Ctx, d download, write func(ctx context.Context, w io.Writer) (rows int, err error)) error {
 	ctx, cancel := s.queryCtx(c)
 	defer cancel()
@@ -166,9 +168,16 @@ func (s *Server) exportOrgs(format string) fiber.Handler {
 				return 0, err
 			}
 			title := strings.TrimSpace(s.zoneName(ctx, u) + " 企业名录（" + s.today() + "）")
+			spill := &spillWriter{}
+			defer spill.Close()
+			if err := spillFeatures(spill, func(fn grid.FeatureFunc) error { return s.store.EachOrgFeature(ctx, f, fn) }); err != nil {
+				return 0, err
+			}
+			// The query is over: writing (XLSX takes about a minute for a
+			// million rows) no longer runs against the query timeout.
 			n := 0
 			orgs := rowsOf(&n, func(fn func(report.Org) error) error {
-				return s.store.EachOrgFeature(ctx, f, func(feat grid.Feature) error {
+				return eachSpilled(spill, func(feat grid.Feature) error {
 					o, err := report.OrgFromFeature(feat, report.Names(names))
 					if err != nil {
 						return err
@@ -188,6 +197,59 @@ func (s *Server) exportOrgs(format string) fiber.Handler {
 			}
 			return n, err
 		})
+	}
+}
+
+// spillFeatures runs query to its end at database speed, writing each
+// feature's text, after its length, to spill (memory, then an unlinked
+// temporary file), so that the connection goes back to the pool before a
+// slow writer starts.
+func spillFeatures(spill *spillWriter, query func(grid.FeatureFunc) error) error {
+	bw := bufio.NewWriterSize(spill, streamBuffer)
+	var head [binary.MaxVarintLen64]byte
+	err := query(func(f grid.Feature) error {
+		if _, err := bw.Write(binary.AppendUvarint(head[:0], uint64(len(f.JSON)))); err != nil {
+			return err
+		}
+		_, err := bw.Write(f.JSON)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// eachSpilled reads back the features spillFeatures wrote, in order. A
+// feature's JSON is valid only during fn (as a store's is).
+func eachSpilled(spill *spillWriter, fn grid.FeatureFunc) error {
+	var r io.Reader = bytes.NewReader(spill.head.Bytes())
+	if spill.file != nil {
+		if _, err := spill.file.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+		r = spill.file
+	}
+	br := bufio.NewReaderSize(r, streamBuffer)
+	var buf []byte
+	for {
+		n, err := binary.ReadUvarint(br)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if uint64(cap(buf)) < n {
+			buf = make([]byte, n)
+		}
+		buf = buf[:n]
+		if _, err := io.ReadFull(br, buf); err != nil {
+			return err
+		}
+		if err := fn(grid.Feature{JSON: buf}); err != nil {
+			return err
+		}
 	}
 }
 
@@ -370,27 +432,35 @@ func (s *Server) exportMonthly(c *fiber.Ctx) error {
 	d := download{what: "monthly", format: "xlsx", mime: xlsxType, filters: exportFilters(c),
 		name: "党建网格工作月报_" + raw, ascii: "monthly-report-" + raw}
 	return s.sendDownload(c, d, func(ctx context.Context, w io.Writer) (int, error) {
-		m, err := s.monthly(ctx, u, scope, p)
+		overdue := 0
+		spill := &spillWriter{}
+		defer spill.Close()
+		m, err := s.monthly(ctx, u, scope, p, &overdue, spill)
 		if err != nil {
 			return 0, err
 		}
-		rows := len(m.Coverage) + len(m.ByGrid) + len(m.ByLiaison) + len(m.OverdueRequests) + len(m.OverdueOrgs)
-		return rows, report.WriteMonthlyXLSX(w, m)
+		err = report.WriteMonthlyXLSX(w, m)
+		return len(m.Coverage) + len(m.ByGrid) + len(m.ByLiaison) + overdue, err
 	})
 }
 
-// monthly gathers the monthly report's figures.
-func (s *Server) monthly(ctx context.Context, u grid.User, scope grid.Scope, p period) (report.Monthly, error) {
+// monthly gathers the monthly report's figures. The overdue lists, which
+// can be long, are streamed to the writer as it writes their sheets,
+// counting their rows into overdue: the requests from their query, the
+// organizations (after a big import, most with a liaison) from spill, so
+// that their query does not wait on the XLSX writer.
+func (s *Server) monthly(ctx context.Context, u grid.User, scope grid.Scope, p period, overdue *int, spill *spillWriter) (report.Monthly, error) {
 	m := report.Monthly{Title: strings.TrimSpace(fmt.Sprintf("%s %d年%d月 党建网格工作月报",
 		s.zoneName(ctx, u), p.from.Year(), p.from.Month()))}
+	// Coverage is an aggregate every role reads for its whole zone (as on
+	// the map), so its grids and total (园区合计) are the zone's, whoever
+	// exports.
 	var table report.CoverageTable
 	for _, ind := range grid.Indicators {
-		if err := s.store.EachCoverageFeature(ctx, ind, table.Add); err != nil {
+		if err := s.store.EachZoneCoverageFeature(ctx, u.ZoneID, ind, table.Add); err != nil {
 			return m, err
 		}
 	}
-	// Coverage is an aggregate every role reads for the whole zone (as on
-	// the map), so its total is the zone's (园区合计), whoever exports.
 	m.Coverage = table.Grids
 	m.Total = map[grid.Indicator]grid.Rate{}
 	for _, ind := range grid.Indicators {
@@ -417,36 +487,26 @@ func (s *Server) monthly(ctx context.Context, u grid.User, scope grid.Scope, p p
 			m.ByLiaison = st.Groups
 		}
 	}
-	overdue := true
-	err := s.store.EachRequestRow(ctx, grid.RequestLedgerFilter{RequestFilter: grid.RequestFilter{Scope: scope, Overdue: &overdue}},
-		func(r grid.RequestRow) error {
-			m.OverdueRequests = append(m.OverdueRequests, ledgerRequest(r))
-			return nil
-		})
-	if err != nil {
-		return m, err
-	}
 	names, err := s.store.Names(ctx)
 	if err != nil {
 		return m, err
 	}
-	// Overdue for a contact and overdue for a visit are two gaps; an
-	// organization in both is listed once, with both flags.
-	seen := map[int64]bool{}
-	for _, kind := range grid.ContactKinds {
-		err := s.store.EachOrgFeature(ctx, grid.OrgFilter{Scope: scope, Overdue: &kind}, func(f grid.Feature) error {
-			if seen[f.ID] {
-				return nil
-			}
-			seen[f.ID] = true
-			o, err := report.OrgFromFeature(f, report.Names(names))
-			m.OverdueOrgs = append(m.OverdueOrgs, o)
-			return err
-		})
-		if err != nil {
-			return m, err
-		}
+	late := true
+	m.OverdueRequests = rowsOf(overdue, func(fn func(report.Request) error) error {
+		return s.store.EachRequestRow(ctx, grid.RequestLedgerFilter{RequestFilter: grid.RequestFilter{Scope: scope, Overdue: &late}},
+			func(r grid.RequestRow) error { return fn(ledgerRequest(r)) })
+	})
+	if err := spillFeatures(spill, func(fn grid.FeatureFunc) error { return s.store.EachOverdueOrgFeature(ctx, scope, fn) }); err != nil {
+		return m, err
 	}
-	slices.SortFunc(m.OverdueOrgs, func(a, b report.Org) int { return cmp.Compare(a.ID, b.ID) })
+	m.OverdueOrgs = rowsOf(overdue, func(fn func(report.Org) error) error {
+		return eachSpilled(spill, func(f grid.Feature) error {
+			o, err := report.OrgFromFeature(f, report.Names(names))
+			if err != nil {
+				return err
+			}
+			return fn(o)
+		})
+	})
 	return m, nil
 }

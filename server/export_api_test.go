@@ -19,7 +19,12 @@ import (
 
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/paulmach/orb"
 	"github.com/xuri/excelize/v2"
+
+	"gridgis/grid"
+	"gridgis/grid/postgis"
+	"gridgis/server"
 )
 
 const xlsxMIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -591,5 +596,129 @@ func TestExportMonthlyReport(t *testing.T) {
 	actor, tgt, detail := fx.exportAudit(t)
 	if actor != username(officerB) || tgt != "export:monthly" {
 		t.Errorf("audit: %s %s %v", actor, tgt, detail)
+	}
+}
+
+// TestExportMonthlyOneZone: the coverage sheet lists the grids of the
+// caller's zone only, as its total (园区合计) counts that zone only; the
+// overdue organizations come once each.
+func TestExportMonthlyOneZone(t *testing.T) {
+	fx := setup(t)
+	router := exportRouter(t, fx)
+	ctx := t.Context()
+	other, err := fx.db.CreateZone(ctx, grid.Zone{Code: "api-test-other", Name: "另一园区",
+		Boundary: orb.MultiPolygon{{{{114, 34}, {114.1, 34}, {114.1, 34.1}, {114, 34.1}, {114, 34}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, sql := range []string{`DELETE FROM grid WHERE zone_id = $1`, `DELETE FROM zone WHERE id = $1`} {
+			if _, err := fx.db.Pool.Exec(context.Background(), sql, other.ID); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	if _, err := fx.db.CreateGrid(ctx, grid.Grid{ZoneID: other.ID, Code: "X01", Name: "另一园区网格", Industry: "物流",
+		Geom: orb.MultiPolygon{{{{114, 34}, {114.1, 34}, {114.1, 34.1}, {114, 34.1}, {114, 34}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	month := time.Now().In(shanghai(t)).Format("2006-01")
+	for _, p := range []persona{admin, planner, officerB} {
+		f := openBook(t, fx.download(t, router, p, "/api/v1/export/monthly.xlsx?month="+month, xlsxMIME, "党建网格工作月报_"+month))
+		if got := column(sheetRows(t, f, "覆盖指标"), 1); !slices.Equal(got, []string{"新材料产业网格", "新能源产业网格", "园区合计"}) {
+			t.Errorf("%s: coverage rows %v, want the caller's zone's grids only", p, got)
+		}
+	}
+	// Overdue for a contact and for a visit: each organization once, with
+	// a flag set (other tests log contacts, so which flags varies).
+	f := openBook(t, fx.download(t, router, planner, "/api/v1/export/monthly.xlsx?month="+month, xlsxMIME, "党建网格工作月报_"+month))
+	overdue := sheetRows(t, f, "逾期联系走访")[2:]
+	seen := map[string]bool{}
+	for _, r := range overdue {
+		if seen[r[0]] || len(r) < 8 || r[6] != "是" && r[7] != "是" {
+			t.Errorf("overdue row %q: listed twice or without a flag", r)
+		}
+		seen[r[0]] = true
+	}
+	for _, o := range fx.orgs[:2] {
+		if !seen[o.Name] {
+			t.Errorf("%s is not listed overdue", o.Name)
+		}
+	}
+}
+
+// queryEndStore marks the grids' names once an organization query has
+// returned, so a register shows the mark only in rows written after the
+// query ended.
+type queryEndStore struct {
+	*postgis.DB
+	names grid.Names
+}
+
+const queryEnded = "查询已结束"
+
+func (s *queryEndStore) Names(ctx context.Context) (grid.Names, error) {
+	var err error
+	s.names, err = s.DB.Names(ctx)
+	return s.names, err
+}
+
+func (s *queryEndStore) EachOrgFeature(ctx context.Context, f grid.OrgFilter, fn grid.FeatureFunc) error {
+	return s.ended(s.DB.EachOrgFeature(ctx, f, fn))
+}
+
+func (s *queryEndStore) EachOverdueOrgFeature(ctx context.Context, scope grid.Scope, fn grid.FeatureFunc) error {
+	return s.ended(s.DB.EachOverdueOrgFeature(ctx, scope, fn))
+}
+
+func (s *queryEndStore) ended(err error) error {
+	for id := range s.names.Grids {
+		s.names.Grids[id] = queryEnded
+	}
+	return err
+}
+
+// TestExportOrganizationsAfterQuery: the register's query, and the
+// monthly report's overdue organizations, run to their end (their rows
+// spilled) before any row is written, so a slow writer (XLSX) never holds
+// the query open against its timeout.
+func TestExportOrganizationsAfterQuery(t *testing.T) {
+	fx := setup(t)
+	srv := server.New(server.Config{WebDir: t.TempDir()}, &queryEndStore{DB: fx.db}, discardLog)
+	month := time.Now().In(shanghai(t)).Format("2006-01")
+	for _, format := range []string{"csv", "xlsx", "monthly"} {
+		target := "/api/v1/export/organizations." + format
+		if format == "monthly" {
+			target = "/api/v1/export/monthly.xlsx?month=" + month
+		}
+		req := jsonRequest(http.MethodGet, target, "")
+		req.AddCookie(&http.Cookie{Name: "gridgis_session", Value: fx.sessions[admin]})
+		status, _, body := send(t, srv, req)
+		if status != http.StatusOK {
+			t.Fatalf("%s: %d %s", format, status, body)
+		}
+		var grids []string
+		want := len(fx.orgs)
+		if format == "monthly" {
+			grids, want = column(sheetRows(t, openBook(t, body), "逾期联系走访"), 2), 2
+		} else if format == "csv" {
+			recs, err := csv.NewReader(bytes.NewReader(body[3:])).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			grids = column(append([][]string{nil}, recs...), 4) // column skips two rows; a CSV has one head
+
+		} else {
+			grids = column(sheetRows(t, openBook(t, body), "企业名录"), 4)
+		}
+		if len(grids) != want {
+			t.Fatalf("%s: %d rows, want %d", format, len(grids), want)
+		}
+		for i, g := range grids {
+			if g != queryEnded {
+				t.Errorf("%s: row %d was written while the query ran (grid %q)", format, i+1, g)
+				break
+			}
+		}
 	}
 }

@@ -65,7 +65,7 @@ func openAPI(collections []string) obj {
 			{"name": "service", "description": "configuration and health"},
 		},
 		"security": []obj{{"sessionCookie": []string{}}, {"bearerToken": []string{}}},
-		"paths":    documentFaults(merged(openAPIPaths(), requestPaths(), rebalancePaths(), exportPaths(), importPaths())),
+		"paths":    documentFaults(merged(openAPIPaths(), requestPaths(), rebalancePaths(), exportPaths(), orgWritePaths(), importPaths())),
 		"components": obj{
 			"securitySchemes": obj{
 				"sessionCookie": obj{"type": "apiKey", "in": "cookie", "name": sessionCookie,
@@ -73,9 +73,9 @@ func openAPI(collections []string) obj {
 				"bearerToken": obj{"type": "http", "scheme": "bearer", "bearerFormat": grid.TokenPrefix + "…",
 					"description": "A personal API token from POST /api/v1/tokens, for scripts and desktop GIS (GDAL, QGIS)."},
 			},
-			"parameters": merged(openAPIParameters(collections), rebalanceParameters(), idempotencyParameters(), exportParameters()),
+			"parameters": merged(openAPIParameters(collections), rebalanceParameters(), idempotencyParameters(), exportParameters(), orgWriteParameters()),
 			"responses":  merged(openAPIResponses(), rebalanceResponses(), idempotencyResponses(), exportResponses()),
-			"schemas":    merged(openAPISchemas(), requestSchemas(), rebalanceSchemas(), importSchemas()),
+			"schemas":    merged(openAPISchemas(), requestSchemas(), rebalanceSchemas(), orgWriteSchemas(), importSchemas()),
 		},
 	}
 }
@@ -274,16 +274,23 @@ func openAPIPaths() obj {
 		"/api/v1/grids/{id}": obj{"get": op("grids", "One grid", "", []obj{paramRef("id")},
 			featureAnswers("The grid", "GridFeature"))},
 		"/api/v1/organizations": obj{"get": op("organizations", "Organization points",
-			"Streamed in id order, within the caller's scope, a page at a time with a next link while more remain.",
+			"Streamed in id order, within the caller's scope, a page at a time with a next link while more remain. "+
+				"By default the active, located ones; `status` and `located` select the retired and the unlocated (待定位).",
 			listParams(paramRef("bbox"), paramRef("grid"), paramRef("kind"), paramRef("industry"),
-				paramRef("party_org"), paramRef("liaison"), paramRef("q"), paramRef("orgOverdue")),
-			protected(obj{"200": geoJSONResponse("A page of organizations", "OrgCollection"), "400": responseRef("BadRequest")}))},
+				paramRef("party_org"), paramRef("liaison"), paramRef("q"), paramRef("orgOverdue"),
+				paramRef("orgStatus"), paramRef("located")),
+			protected(obj{"200": geoJSONResponse("A page of organizations", "OrgCollection"), "400": responseRef("BadRequest")})),
+			"post": createOrgOp()},
 		"/api/v1/organizations/{id}": obj{
-			"get": op("organizations", "One organization", "One outside the caller's scope is not found.",
+			"get": op("organizations", "One organization", "Of any status; one outside the caller's scope is not found.",
 				[]obj{paramRef("id")}, featureAnswers("The organization", "OrgFeature")),
-			"patch": withBody(op("organizations", "Change an organization's attributes",
+			"patch": withBody(op("organizations", "Change, move or place an organization",
 				"With optimistic concurrency: `version` must be the version last read, else 409 and nothing changes. "+
-					"Audited. Admins and the officers of its grid may change it; other roles get 403 for one they can see.",
+					"Audited, with each changed value and any change of grid. Admins and the officers of its grid may "+
+					"change it; other roles get 403 for one they can see. A change of industry or location runs the rule "+
+					"行业归口、属地兜底 again (a grid set by hand is kept); the answer carries the new grid_id and grid_reason. "+
+					"An officer's change must keep it in their grids (else 403 naming the field); only admins set "+
+					"grid_id by hand or clear it (null). A retired organization answers 409.",
 				[]obj{paramRef("id")},
 				protected(obj{
 					"200": geoJSONResponse("The changed organization", "OrgFeature"),
@@ -578,6 +585,10 @@ func openAPISchemas() obj {
 			"open_requests":   obj{"type": "integer", "minimum": 0, "description": "requests not yet verified or rejected"},
 			"contact_overdue": boolean("has a liaison and no contact (a visit counts) in the last 7 days"),
 			"visit_overdue":   boolean("has a liaison and no visit in the last 30 days"),
+			"located":         boolean("has coordinates; false: unlocated (待定位), to be placed on the map"),
+			"status":          enum("active, moved_out (迁出) or deregistered (注销)", []grid.OrgStatus{grid.StatusActive, grid.StatusMovedOut, grid.StatusDeregistered}),
+			"retired_at":      nullable(obj{"type": "string", "format": "date", "description": "the date it moved out or was deregistered"}),
+			"retired_note":    str("why it retired"),
 		}),
 		"LiaisonProperties": object("A liaison cadre (红领联络员) at their base", obj{
 			"name": str(""), "phone": str(""), "zone_id": integer(""), "grid_id": integer("home grid"),
@@ -688,7 +699,7 @@ func openAPISchemas() obj {
 
 		// Features and collections.
 		"GridFeature":          feature("A grid", "MultiPolygon", "GridProperties"),
-		"OrgFeature":           feature("An organization", "Point", "OrgProperties"),
+		"OrgFeature":           feature("An organization", "Point", "OrgProperties"), // geometry: see orgWriteSchemas
 		"LiaisonFeature":       feature("A liaison", "Point", "LiaisonProperties"),
 		"AssignmentFeature":    feature("An assignment", "LineString", "AssignmentProperties"),
 		"RequestFeature":       feature("A request", "Point", "RequestProperties"),
@@ -747,7 +758,12 @@ func openAPISchemas() obj {
 			"properties": obj{
 				"version":       obj{"type": "integer", "minimum": 1, "maximum": 2147483647, "description": "the version last read"},
 				"name":          obj{"type": "string", "minLength": 1, "maxLength": 100},
+				"uscc":          obj{"type": "string", "pattern": "^[0-9A-HJ-NPQRTUWXY]{18}$"},
+				"kind":          enum("", grid.OrgKinds),
 				"industry":      obj{"type": "string", "minLength": 1, "maxLength": 50},
+				"geometry":      schemaRef("Point"),
+				"grid_id":       nullable(integer("admins only: the grid set by hand (reason manual); null lets the rule choose again")),
+				"grid_reason":   enum("with grid_id: manual", []grid.GridReason{grid.ReasonManual}),
 				"employees":     obj{"type": "integer", "minimum": 0, "maximum": 2147483647},
 				"party_members": obj{"type": "integer", "minimum": 0, "maximum": 2147483647},
 				"party_org":     enum("", grid.PartyOrgs),

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -17,14 +18,16 @@ const (
 )
 
 var orgParams = []string{"bbox", "grid", "kind", "industry", "party_org", "liaison", "q", "limit", "cursor",
-	"overdue"}
+	"overdue", "status", "located"}
 
-// orgRoutes registers the organizations: listing, reading, editing and
-// assigning their liaison by hand.
+// orgRoutes registers the organizations: listing, reading, registering,
+// editing, moving, retiring and assigning their liaison by hand.
 func (s *Server) orgRoutes(api fiber.Router) {
 	api.Get("/organizations", allow(grid.ReadZone), s.limitHeavy(wideArea("grid", "liaison")), s.listOrgs)
+	api.Post("/organizations", allow(grid.EditOrgs), limitBody(smallBody), s.postOrg)
 	api.Get("/organizations/:id", allow(grid.ReadZone), s.getOrg)
 	api.Patch("/organizations/:id", allow(grid.ReadZone), limitBody(smallBody), s.patchOrg)
+	api.Post("/organizations/:id/retire", allow(grid.ReadZone), limitBody(smallBody), s.retireOrg)
 	api.Put("/organizations/:id/liaison", allow(grid.ReadZone), limitBody(smallBody), s.putOrgLiaison)
 }
 
@@ -43,14 +46,14 @@ func (s *Server) listOrgs(c *fiber.Ctx) error {
 	})
 }
 
-// getOrg answers one organization as a GeoJSON Feature; one outside the
-// caller's scope is not found.
+// getOrg answers one organization, of any status, as a GeoJSON Feature;
+// one outside the caller's scope is not found.
 func (s *Server) getOrg(c *fiber.Ctx) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
 	}
-	f := grid.OrgFilter{ID: &id, Scope: userOf(c).Scope()}
+	f := grid.OrgFilter{ID: &id, Scope: userOf(c).Scope(), Status: "all"}
 	return s.sendFeature(c, "organization", func(ctx context.Context, emit grid.FeatureFunc) error {
 		return s.store.EachOrgFeature(ctx, f, emit)
 	})
@@ -76,6 +79,96 @@ func (s *Server) patchOrg(c *fiber.Ctx) error {
 	ctx, cancel := s.callCtx(c)
 	defer cancel()
 	if _, err := s.store.UpdateOrg(ctx, scope, grid.Actor{UserID: u.ID, ClientAddr: s.clientAddr(c)}, id, patch); err != nil {
+		return err
+	}
+	return s.getOrg(c)
+}
+
+// orgInput is the body of POST /organizations: the attributes and a
+// GeoJSON Point (WGS84), which only an admin may leave out.
+type orgInput struct {
+	Name         string          `json:"name"`
+	USCC         string          `json:"uscc"`
+	Kind         grid.OrgKind    `json:"kind"`
+	Industry     string          `json:"industry"`
+	Employees    int             `json:"employees"`
+	PartyMembers int             `json:"party_members"`
+	PartyOrg     grid.PartyOrg   `json:"party_org"`
+	HighTech     bool            `json:"high_tech"`
+	Specialized  bool            `json:"specialized"`
+	Address      string          `json:"address"`
+	Geometry     json.RawMessage `json:"geometry"`
+}
+
+// org checks the body and returns the organization it describes.
+func (in orgInput) org(zoneID int64) (grid.Org, error) {
+	o := grid.Org{ZoneID: zoneID, Name: in.Name, USCC: in.USCC, Kind: in.Kind, Industry: in.Industry,
+		Employees: in.Employees, PartyMembers: in.PartyMembers, PartyOrg: in.PartyOrg, HighTech: in.HighTech,
+		Specialized: in.Specialized, Address: in.Address}
+	if o.PartyOrg == "" {
+		o.PartyOrg = grid.PartyNone
+	}
+	raw := bytes.TrimSpace(in.Geometry)
+	if len(raw) == 0 || string(raw) == "null" {
+		o.Unlocated = true
+	} else {
+		var err error
+		if o.Location, err = grid.ParsePoint("geometry", raw); err != nil {
+			return o, err
+		}
+	}
+	return o, o.Validate()
+}
+
+// postOrg registers an organization in the caller's zone. The rule
+// 行业归口、属地兜底 gives its grid; an officer may register only what it
+// puts in their grids (else 403 naming the deciding field).
+func (s *Server) postOrg(c *fiber.Ctx) error {
+	u := userOf(c)
+	scope, err := u.Permit(grid.EditOrgs)
+	if err != nil {
+		return err
+	}
+	var in orgInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	o, err := in.org(u.ZoneID)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := s.callCtx(c)
+	defer cancel()
+	if o, err = s.store.AddOrg(ctx, scope, s.actorOf(c), o); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderLocation, "/api/v1/organizations/"+strconv.FormatInt(o.ID, 10))
+	c.Status(fiber.StatusCreated)
+	f := grid.OrgFilter{ID: &o.ID, Scope: grid.Scope{All: true}, Status: "all"}
+	return s.sendFeature(c, "organization", func(ctx context.Context, emit grid.FeatureFunc) error {
+		return s.store.EachOrgFeature(ctx, f, emit)
+	})
+}
+
+// retireOrg retires an organization (迁出 moved_out or 注销
+// deregistered, with a date): it stays readable with its history but
+// leaves the map, lists and coverage, and its liaison assignment ends.
+func (s *Server) retireOrg(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	scope, err := s.permitOnOrg(c, grid.EditOrgs, "retire organizations")
+	if err != nil {
+		return err
+	}
+	var r grid.Retirement
+	if err := decodeJSON(c, &r); err != nil {
+		return err
+	}
+	ctx, cancel := s.callCtx(c)
+	defer cancel()
+	if _, err := s.store.RetireOrg(ctx, scope, s.actorOf(c), id, r); err != nil {
 		return err
 	}
 	return s.getOrg(c)
@@ -111,6 +204,14 @@ func parseOrgFilter(c *fiber.Ctx) (grid.OrgFilter, error) {
 		return f, err
 	}
 	if f.Query, err = textParam(c, "q", 100); err != nil {
+		return f, err
+	}
+	if st, err := enumParam(c, "status", grid.OrgStatusFilters); err != nil {
+		return f, err
+	} else if st != nil {
+		f.Status = *st
+	}
+	if f.Located, err = boolParam(c, "located"); err != nil {
 		return f, err
 	}
 	f.Limit, f.AfterID, err = pageParams(c, defaultOrgLimit, maxOrgLimit)

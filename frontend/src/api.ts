@@ -36,7 +36,59 @@ export interface OrgProperties {
   open_requests: number;
   /** The active assignment is pinned: rebalancing keeps it. */
   pinned?: boolean;
+  address?: string;
+  /** For optimistic concurrency: PATCH and retire send it back. */
+  version?: number;
+  /** False for an organization registered without coordinates (待定位). */
+  located?: boolean;
+  status?: OrgStatus;
+  retired_at?: string | null;
+  retired_note?: string;
 }
+
+/** active, 迁出 (moved_out) or 注销 (deregistered). */
+export type OrgStatus = 'active' | 'moved_out' | 'deregistered';
+
+/** A GeoJSON Point in WGS84. */
+export interface PointGeometry {
+  type: 'Point';
+  coordinates: [number, number];
+}
+
+/** The body of POST /organizations. */
+export interface NewOrg {
+  name: string;
+  uscc: string;
+  kind: OrgKind;
+  industry: string;
+  employees: number;
+  party_members: number;
+  party_org: PartyOrg;
+  high_tech: boolean;
+  specialized: boolean;
+  address: string;
+  geometry: PointGeometry;
+}
+
+/** The body of PATCH /organizations/{id}: version and the attributes that change. */
+export type OrgPatch = Partial<Omit<NewOrg, 'geometry'>> & {
+  version: number;
+  geometry?: PointGeometry;
+  /** Admins only: a grid by hand (with grid_reason manual), or null to let the rule choose again. */
+  grid_id?: number | null;
+  grid_reason?: 'manual';
+};
+
+/** The body of POST /organizations/{id}/retire. */
+export interface Retirement {
+  kind: Exclude<OrgStatus, 'active'>;
+  date: string;
+  note: string;
+  version: number;
+}
+
+/** An organization without coordinates, as the 待定位 list holds it. */
+export type UnlocatedOrg = Feature<Point | null, OrgProperties> & { id: number };
 
 export type GridFeature = Feature<MultiPolygon, GridProperties> & { id: number };
 export type OrgFeature = Feature<Point, OrgProperties> & { id: number };
@@ -442,6 +494,8 @@ export type BBox = [minLon: number, minLat: number, maxLon: number, maxLat: numb
 
 export interface OrgQuery {
   bbox?: BBox;
+  /** false: only the unlocated organizations (待定位). */
+  located?: boolean;
   /** Page size asked of the server (it caps it at 10000). */
   limit?: number;
   signal?: AbortSignal;
@@ -547,6 +601,27 @@ export class Api {
     if (query.grid !== undefined) params.set('grid', String(query.grid));
     params.set('limit', String(DEFAULT_ORG_PAGE_SIZE));
     return this.allPages<AssignmentFeature>(`${this.base}/assignments?${params}`, query.signal);
+  }
+
+  /** Registers an organization; the answer carries the grid the rule gave it. */
+  async createOrg(body: NewOrg): Promise<OrgFeature> {
+    return this.postJSON<OrgFeature>(`${this.base}/organizations`, body);
+  }
+
+  /** Changes, moves or places an organization at patch.version (409 when stale). */
+  async patchOrg(id: number, patch: OrgPatch): Promise<OrgFeature> {
+    return this.sendJSON<OrgFeature>('PATCH', `${this.base}/organizations/${id}`, patch);
+  }
+
+  /** Retires an organization (迁出 / 注销): it leaves the map, its history stays. */
+  async retireOrg(id: number, body: Retirement): Promise<OrgFeature> {
+    return this.postJSON<OrgFeature>(`${this.base}/organizations/${id}/retire`, body);
+  }
+
+  /** The unlocated organizations (待定位) the user may place. */
+  async unlocatedOrgs(signal?: AbortSignal): Promise<UnlocatedOrg[]> {
+    // Their geometry is null: the paging loop does not look at it.
+    return (await this.allPages<OrgFeature>(`${this.base}/organizations?${orgSearchParams({ located: false })}`, signal)) as unknown as UnlocatedOrg[];
   }
 
   /** Assigns an organization's liaison by hand (null unassigns), optionally pinned. */
@@ -690,6 +765,7 @@ export function statsSearchParams(query: StatsQuery): string {
 export function orgSearchParams(query: OrgQuery): string {
   const params = new URLSearchParams();
   if (query.bbox) params.set('bbox', query.bbox.join(','));
+  if (query.located !== undefined) params.set('located', String(query.located));
   params.set('limit', String(query.limit ?? DEFAULT_ORG_PAGE_SIZE));
   return params.toString();
 }

@@ -10,6 +10,7 @@ import { legendController } from './controllers/legend';
 import { liaisonsController } from './controllers/liaisons';
 import { LiveController } from './controllers/live';
 import { orgController } from './controllers/org';
+import { orgEditController } from './controllers/orgedit';
 import { rebalanceController } from './controllers/rebalance';
 import { requestController } from './controllers/request';
 import { testHookController } from './controllers/testhook';
@@ -46,6 +47,7 @@ export function openMap(user: User, api: Api): MapScreen {
     requestController(),
     toastsController(),
     orgController(),
+    orgEditController(),
     liaisonsController(),
     docks.rebalance ? rebalanceController() : null,
     docks.stats ? statsController() : null,

@@ -42,6 +42,8 @@ export interface OrgPanelDeps {
   onLiaisonChanged(orgId: number): void;
   /** "在地图上查看" was clicked. */
   onLocate(orgId: number): void;
+  /** The 企业信息 section (edit, move, retire) for those who may, else null. */
+  editSection?(org: OrgFeature, reshow: (notice?: string) => void): HTMLElement | null;
 }
 
 export interface OrgPanel {
@@ -182,6 +184,8 @@ export function createOrgPanel(deps: OrgPanelDeps): OrgPanel {
       status.append(dd);
     }
     nodes.push(section('联系走访', status));
+    const edit = deps.editSection?.(org, (n) => void show(org.id, n));
+    if (edit) nodes.push(section('企业信息', edit));
 
     if (canLogContacts(user.role)) nodes.push(section('登记联系 / 走访', contactForm(ctx, org)));
     if (canAssignLiaison(user.role)) nodes.push(section('调整包联', liaisonForm(ctx, org, liaisons, pinned)));

@@ -4,10 +4,12 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -51,7 +53,7 @@ func TestCaps(t *testing.T) {
 		{"columns csv", []byte("a,b,c,d\n"), ReadOptions{Limits: Limits{Columns: 3}}, CapColumns, 3},
 		{"columns xlsx", toXLSX(t, sampleRows(), "Sheet1"), ReadOptions{Limits: Limits{Columns: 11}}, CapColumns, 11},
 		{"columns geojson", toGeoJSON(t, sampleRows()), ReadOptions{Limits: Limits{Columns: 11}}, CapColumns, 11},
-		{"cell chars", []byte("名称,统一社会信用代码\n" + strings.Repeat("字", 11) + ",x\n"), ReadOptions{Limits: Limits{CellChars: 10}}, CapCellChars, 10},
+		{"cell chars", []byte("名称,统一社会信用代码,行业\n" + strings.Repeat("字", 11) + ",x\n"), ReadOptions{Limits: Limits{CellChars: 10}}, CapCellChars, 10},
 		{"xlsx part", toXLSX(t, sampleRows(), "Sheet1"), ReadOptions{Limits: Limits{Part: 100}}, CapPart, 100},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -60,7 +62,7 @@ func TestCaps(t *testing.T) {
 		})
 	}
 	// At the cap is still fine: 10 Chinese characters are 30 bytes.
-	if _, err := ReadOrgs(strings.NewReader("名称,统一社会信用代码\n"+strings.Repeat("字", 10)+",x\n"),
+	if _, err := ReadOrgs(strings.NewReader("名称,统一社会信用代码,行业\n"+strings.Repeat("字", 10)+",x\n"),
 		Options{Read: ReadOptions{Limits: Limits{CellChars: 10}}}); err != nil {
 		t.Errorf("10 characters: %v", err)
 	}
@@ -226,6 +228,170 @@ func TestZipBombs(t *testing.T) {
 			tc.check(t, err)
 			if n > 16<<20 {
 				t.Errorf("refusing it allocated %d bytes", n)
+			}
+		})
+	}
+}
+
+// TestCSVLongLine: a line of 50 MiB (commas, or one cell) is refused when
+// its row passes the caps, before the CSV reader builds the record.
+func TestCSVLongLine(t *testing.T) {
+	const size = 50 << 20
+	for _, tc := range []struct {
+		name, line string
+		cap        string
+		limit      int64
+	}{
+		{"commas", strings.Repeat(",", size), CapColumns, int64(DefaultLimits.Columns)},
+		{"one cell", strings.Repeat("a", size), CapLine, DefaultLimits.Line},
+		{"quoted lines", `"` + strings.Repeat("abc\n", size/4) + `"`, CapLine, DefaultLimits.Line},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			file := "名称,统一社会信用代码,行业\n甲," + code(1) + ",软件\n" + tc.line + "\n"
+			var err error
+			n := allocated(func() { _, err = ReadOrgs(strings.NewReader(file), Options{}) })
+			wantCap(t, err, tc.cap, tc.limit)
+			var ce *CapError
+			if errors.As(err, &ce) && ce.Row != 3 {
+				t.Errorf("cap at row %d, want 3", ce.Row)
+			}
+			t.Logf("allocated %d MiB", n>>20)
+			if n > 64<<20 {
+				t.Errorf("refusing it allocated %d MiB", n>>20)
+			}
+		})
+	}
+	// A row of quoted line breaks under the cap reads.
+	ok := "名称,统一社会信用代码,行业\n\"甲" + strings.Repeat("\n", 50) + "\"," + code(1) + ",软件\n"
+	if res, err := ReadOrgs(strings.NewReader(ok), Options{Read: ReadOptions{Limits: Limits{Line: 100}}}); err != nil || res.Valid != 1 {
+		t.Errorf("short multi-line row: %v %+v", err, res)
+	}
+}
+
+// TestProblemsCapped: a file of bad rows keeps the first Limits.Problems
+// problems, counts all of them by field, and still counts every bad row.
+func TestProblemsCapped(t *testing.T) {
+	file := strings.Join(zhHeader, ",") + "\n" + strings.Repeat("x,x,x,x,x,x,x,x,x,x,x,x\n", 20_000)
+	res, err := ReadOrgs(strings.NewReader(file), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Problems) != DefaultLimits.Problems || !res.Truncated || res.Invalid != 20_000 || res.Total != 20_000 {
+		t.Fatalf("%d problems, truncated %v, invalid %d, total %d", len(res.Problems), res.Truncated, res.Invalid, res.Total)
+	}
+	if res.ProblemCounts["uscc"] != 20_000 || res.ProblemCounts["lng"] != 20_000 {
+		t.Errorf("counts %v", res.ProblemCounts)
+	}
+	if res.Problems[0].Row != 2 || !slices.IsSortedFunc(res.Problems, func(a, b Problem) int { return a.Row - b.Row }) {
+		t.Errorf("the kept problems are not the first, in row order: %+v", res.Problems[:3])
+	}
+	b, _ := json.Marshal(res)
+	if !strings.Contains(string(b), `"truncated":true`) || !strings.Contains(string(b), `"problem_counts":{`) {
+		t.Errorf("JSON %.300s…", b)
+	}
+
+	res, err = ReadOrgs(strings.NewReader(register(3)+"甲,BAD,软件\n"), Options{Read: ReadOptions{Limits: Limits{Problems: 5}}})
+	if err != nil || len(res.Problems) != 1 || res.Truncated || res.ProblemCounts != nil {
+		t.Errorf("under the cap: %v %+v", err, res)
+	}
+}
+
+// junk is n bytes that deflate about tenfold, like a register's XML: a
+// random 64 KiB block, longer than deflate's window, repeated.
+func junk(n int) []byte {
+	r := rand.New(rand.NewPCG(1, 2))
+	block := make([]byte, 64<<10)
+	for i := range block {
+		block[i] = 'a' + byte(r.IntN(16)/15)
+	}
+	return bytes.Repeat(block, n/len(block)+1)[:n]
+}
+
+// withParts is file with extra entries added.
+func withParts(t *testing.T, file []byte, extra map[string][]byte) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(file), int64(len(file)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for _, f := range zr.File {
+		if err := zw.Copy(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, data := range extra {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(data)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestXLSXPartsNotRead: parts the reader does not need (images, junk
+// under any name) are never held in memory, however many there are, and
+// the parts it keeps are capped together.
+func TestXLSXPartsNotRead(t *testing.T) {
+	data := junk(20 << 20)
+	file := withParts(t, minimalXLSX(t, "A1"), map[string][]byte{
+		"xl/media/image1.png": data, "xl/media/image2.png": data, "xl/junk.xml": data})
+	var err error
+	var row Row
+	n := allocated(func() {
+		var rows Rows
+		rows, err = OpenXLSX(bytes.NewReader(file), int64(len(file)), "", Limits{})
+		if err == nil {
+			row, err = rows.Next()
+			rows.Close()
+		}
+	})
+	t.Logf("a %d MiB workbook with 60 MiB of junk parts: allocated %d MiB", len(file)>>20, n>>20)
+	if err != nil || len(row.Cells) != 1 || row.Cells[0] != "名称" {
+		t.Fatalf("row %+v, error %v", row, err)
+	}
+	if n > 24<<20 {
+		t.Errorf("reading it allocated %d MiB", n>>20)
+	}
+
+	ok := toXLSX(t, sampleRows(), "Sheet1")
+	_, err = OpenXLSX(bytes.NewReader(ok), int64(len(ok)), "", Limits{Held: 1000})
+	wantCap(t, err, CapHeld, 1000)
+}
+
+// TestXLSXHugeCell: a cell of 40 MiB of text, inline or shared, is refused
+// while the archive is checked, before the XLSX library holds it.
+func TestXLSXHugeCell(t *testing.T) {
+	text := string(junk(40 << 20))
+	const head = `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>名称</t></is></c></row><row r="2">`
+	for _, tc := range []struct{ name, sheet, shared string }{
+		{"inline", head + `<c r="A2" t="inlineStr"><is><t>` + text + `</t></is></c></row></sheetData></worksheet>`, ""},
+		{"inline runs", head + `<c r="A2" t="inlineStr"><is>` + strings.Repeat(`<r><t>`+text[:1<<10]+`</t></r>`, 40<<10) + `</is></c></row></sheetData></worksheet>`, ""},
+		{"shared", head + `<c r="A2" t="s"><v>0</v></c></row></sheetData></worksheet>`,
+			`<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t><![CDATA[` + text + `]]></t></si></sst>`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			file := workbook(t, tc.sheet, tc.shared)
+			var err error
+			n := allocated(func() {
+				var rows Rows
+				rows, err = OpenXLSX(bytes.NewReader(file), int64(len(file)), "", Limits{})
+				for err == nil {
+					_, err = rows.Next()
+				}
+				if rows != nil {
+					rows.Close()
+				}
+			})
+			t.Logf("allocated %d MiB", n>>20)
+			wantCap(t, err, CapCellChars, int64(DefaultLimits.CellChars))
+			if n > 16<<20 {
+				t.Errorf("refusing it allocated %d MiB", n>>20)
 			}
 		})
 	}

@@ -31,9 +31,10 @@ func ParseEncoding(s string) (string, error) {
 }
 
 type csvRows struct {
-	r   *csv.Reader
-	num int
-	lim Limits
+	r       *csv.Reader
+	num     int
+	endLine int // the physical line the last record ended on
+	lim     Limits
 }
 
 // newCSVRows reads CSV from r, whose first bytes are head (truncated: the
@@ -70,8 +71,9 @@ func newCSVRows(r io.Reader, head []byte, truncated bool, encoding string, lim L
 
 // newCSVReader reads UTF-8 CSV from r, whose first bytes are head.
 func newCSVReader(r io.Reader, head []byte, lim Limits) Rows {
-	cr := csv.NewReader(r)
-	cr.Comma = guessComma(head)
+	comma := guessComma(head)
+	cr := csv.NewReader(&recordCapReader{r: r, comma: byte(comma), lim: lim})
+	cr.Comma = comma
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true // a stray quote in Chinese text is kept, not fatal
 	cr.ReuseRecord = true
@@ -140,7 +142,12 @@ func (c *csvRows) Next() (Row, error) {
 	if err != nil {
 		return Row{}, errFile(CSV, err)
 	}
-	c.num++
+	// The CSV reader skips blank lines, which a spreadsheet shows as rows;
+	// a quoted line break stays inside its row.
+	start, _ := c.r.FieldPos(0)
+	last, _ := c.r.FieldPos(len(rec) - 1)
+	c.num += start - c.endLine
+	c.endLine = last + strings.Count(rec[len(rec)-1], "\n")
 	if err := checkCells(rec, c.num, c.lim); err != nil {
 		return Row{}, err
 	}
@@ -156,3 +163,81 @@ func (c *csvRows) Next() (Row, error) {
 }
 
 func (c *csvRows) Close() error { return nil }
+
+// recordCapReader stands before the CSV reader, which holds a whole row
+// in memory before the caps can look at it: it follows the CSV quoting
+// and fails with a *CapError as soon as one row (a record, its quoted line
+// breaks included) passes lim.Line bytes or lim.Columns cells.
+type recordCapReader struct {
+	r     io.Reader
+	comma byte
+	lim   Limits
+	state recordState
+	bytes int64 // of the current row
+	cells int   // of the current row, once it has begun
+	row   int   // rows begun, blank ones included, as a spreadsheet numbers them
+}
+
+type recordState uint8
+
+const (
+	fieldStart recordState = iota
+	unquoted
+	quoted
+	quoteInQuoted // a quote inside a quoted field: its end, or the first of ""
+)
+
+func (c *recordCapReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	for i, b := range p[:n] {
+		if c.bytes == 0 {
+			c.row++
+			c.cells = 1
+		}
+		c.bytes++
+		if c.bytes > c.lim.Line {
+			// Hand over no byte past the cap.
+			return i, &CapError{Cap: CapLine, Limit: c.lim.Line, Row: c.row}
+		}
+		end := false
+		switch c.state {
+		case fieldStart, unquoted:
+			switch {
+			case b == c.comma:
+				c.state = fieldStart
+			case b == '\n':
+				end = true
+			case b == '"' && c.state == fieldStart:
+				c.state = quoted
+			default:
+				c.state = unquoted
+			}
+		case quoted:
+			if b == '"' {
+				c.state = quoteInQuoted
+			}
+		case quoteInQuoted:
+			switch b {
+			case '"':
+				c.state = quoted
+			case c.comma:
+				c.state = fieldStart
+			case '\n':
+				end = true
+			case '\r':
+			default:
+				c.state = quoted // a stray quote, kept (LazyQuotes)
+			}
+		}
+		if b == c.comma && c.state == fieldStart {
+			c.cells++
+			if c.cells > c.lim.Columns {
+				return i, &CapError{Cap: CapColumns, Limit: int64(c.lim.Columns), Row: c.row}
+			}
+		}
+		if end {
+			c.state, c.bytes = fieldStart, 0
+		}
+	}
+	return n, err
+}

@@ -18,10 +18,14 @@
 // otherwise, naming Cap), or an EInvalid *grid.Error (an unreadable file,
 // an unknown format, encoding, CRS or sheet, or a bad mapping, with res
 // still carrying the header and guessed mapping). Otherwise res.Problems
-// lists every problem and res.Rows the rows that passed, in WGS84; a dry
-// run sends res as JSON, a real one loads res.Rows if there is no problem.
+// lists the problems (the first Limits.Problems; Truncated and
+// ProblemCounts tell of the rest) and res.Rows the rows that passed, in
+// WGS84; a dry run sends res as JSON, a real one loads res.Rows if there
+// is no problem.
 //
-// Caps bound every input (Limits); an XLSX is checked for zip bombs and
-// billion-cell dimensions before the XLSX library expands it. The package
+// Caps bound every input (Limits): a CSV row is capped before the CSV
+// reader holds it; an XLSX is checked for zip bombs, billion-cell
+// dimensions and oversized cells, and stripped to the parts needed to read
+// cells, before the XLSX library expands it. The package
 // is pure: no HTTP, no SQL.
 package ingest

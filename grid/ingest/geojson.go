@@ -18,8 +18,8 @@ const (
 )
 
 // geojsonRows streams a FeatureCollection's features. The header is the
-// geometry's two columns and the first feature's property names, in file
-// order; a property the first feature lacks is not read from later ones.
+// geometry's two columns and the property names: keys when set (every
+// feature's, from geojsonKeys), else the first feature's, in file order.
 type geojsonRows struct {
 	d       *json.Decoder
 	lim     Limits
@@ -28,6 +28,7 @@ type geojsonRows struct {
 	index   map[string]int // property name → column
 	width   int
 	first   *rawFeature // read to make the header, yielded next
+	keys    []string    // every feature's property names, when known
 	num     int
 }
 
@@ -82,22 +83,27 @@ func (g *geojsonRows) header() (Row, error) {
 	}
 	cells := []string{geometryLng, geometryLat}
 	g.index = map[string]int{}
+	add := func(k string, _ json.RawMessage) error {
+		if _, dup := g.index[k]; !dup {
+			if len(cells) >= g.lim.Columns {
+				return &CapError{Cap: CapColumns, Limit: int64(g.lim.Columns), Row: 0}
+			}
+			g.index[k] = len(cells)
+			cells = append(cells, k)
+		}
+		return nil
+	}
+	for _, k := range g.keys {
+		if err := add(k, nil); err != nil {
+			return Row{}, err
+		}
+	}
 	if g.d.More() {
 		g.first = new(rawFeature)
 		if err := g.d.Decode(g.first); err != nil {
 			return Row{}, errFile(GeoJSON, err)
 		}
-		err := eachProperty(g.first.Properties, func(k string, _ json.RawMessage) error {
-			if _, dup := g.index[k]; !dup {
-				if len(cells) >= g.lim.Columns {
-					return &CapError{Cap: CapColumns, Limit: int64(g.lim.Columns), Row: 0}
-				}
-				g.index[k] = len(cells)
-				cells = append(cells, k)
-			}
-			return nil
-		})
-		if err != nil {
+		if err := eachProperty(g.first.Properties, add); err != nil {
 			return Row{}, errFile(GeoJSON, err)
 		}
 	}
@@ -106,6 +112,43 @@ func (g *geojsonRows) header() (Row, error) {
 		return Row{}, err
 	}
 	return Row{Num: 0, Cells: cells}, nil
+}
+
+// geojsonKeys passes over a FeatureCollection's features and returns the
+// names of their properties in order of first appearance, so that a
+// property the first feature lacks is still a column. A file it cannot
+// read gives the names found so far: the second pass reports its error.
+func geojsonKeys(b []byte, lim Limits) ([]string, error) {
+	g := newGeoJSONRows(bytes.NewReader(b), lim).(*geojsonRows)
+	if g.openFeatures() != nil {
+		return nil, nil
+	}
+	var keys []string
+	seen := map[string]bool{}
+	for g.d.More() {
+		var f rawFeature
+		if g.d.Decode(&f) != nil {
+			break
+		}
+		err := eachProperty(f.Properties, func(k string, _ json.RawMessage) error {
+			if !seen[k] {
+				if len(keys)+2 >= lim.Columns {
+					return &CapError{Cap: CapColumns, Limit: int64(lim.Columns), Row: 0}
+				}
+				seen[k] = true
+				keys = append(keys, k)
+			}
+			return nil
+		})
+		var ce *CapError
+		if errors.As(err, &ce) {
+			return nil, ce
+		}
+		if err != nil {
+			break
+		}
+	}
+	return keys, nil
 }
 
 // openFeatures reads the collection up to the opening of its features

@@ -540,3 +540,73 @@ func TestFullWidthAndLegalForms(t *testing.T) {
 		t.Errorf("got %+v\n%+v", a, b)
 	}
 }
+
+// TestGeoJSONWithBOM: Notepad saves GeoJSON with a UTF-8 BOM; it reads.
+func TestGeoJSONWithBOM(t *testing.T) {
+	in := bom + `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[121.5,31.2]},` +
+		`"properties":{"名称":"甲","统一社会信用代码":"` + code(1) + `","行业":"软件"}}]}`
+	res, err := ReadOrgs(strings.NewReader(in), Options{})
+	if err != nil {
+		t.Fatalf("GeoJSON with a BOM: %v", err)
+	}
+	if len(res.Rows) != 1 || !res.Rows[0].Located {
+		t.Errorf("rows %+v problems %+v", res.Rows, res.Problems)
+	}
+}
+
+// TestIndustryRequired: a mapping without the industry column is refused
+// as a whole, not row by row with "行业不能为空".
+func TestIndustryRequired(t *testing.T) {
+	_, err := ReadOrgs(strings.NewReader("名称,统一社会信用代码\n甲,"+code(1)+"\n"), Options{})
+	if grid.ErrorCode(err) != grid.EInvalid || !strings.Contains(err.Error(), "required field industry") {
+		t.Fatalf("error %v, want the industry column required", err)
+	}
+	var ge *grid.Error
+	if errors.As(err, &ge) && ge.Field != "mapping" {
+		t.Errorf("field %q, want mapping", ge.Field)
+	}
+}
+
+// TestCSVRowNumbersCountBlankLines: Excel and WPS show a blank line as a
+// row, and a quoted cell's line breaks inside one row; problems name the
+// row the clerk sees.
+func TestCSVRowNumbersCountBlankLines(t *testing.T) {
+	in := "\n名称,统一社会信用代码,行业\n\n甲,BAD,软件\n\"乙\n有限公司\",BAD,软件\n\r\n\n丙,BAD,软件\n"
+	res, err := ReadOrgs(strings.NewReader(in), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.HeaderRow != 2 {
+		t.Errorf("header row %d, want 2", res.HeaderRow)
+	}
+	var rows []int
+	for _, p := range res.Problems {
+		rows = append(rows, p.Row)
+	}
+	if !slices.Equal(rows, []int{4, 5, 8}) {
+		t.Errorf("problem rows %v, want [4 5 8]", rows)
+	}
+}
+
+// TestGeoJSONLaterProperties: a property the first feature lacks is a
+// column too, guessed and read from the features that have it.
+func TestGeoJSONLaterProperties(t *testing.T) {
+	in := `{"type":"FeatureCollection","features":[
+{"type":"Feature","geometry":null,"properties":{"名称":"甲","统一社会信用代码":"` + code(1) + `"}},
+{"type":"Feature","geometry":null,"properties":{"名称":"乙","统一社会信用代码":"` + code(2) + `","行业":"软件","地址":"张江路 1 号","从业人员":10}},
+{"type":"Feature","geometry":null,"properties":{"行业":"商贸","名称":"丙","统一社会信用代码":"` + code(3) + `"}}]}`
+	res, err := ReadOrgs(strings.NewReader(in), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{geometryLng, geometryLat, "名称", "统一社会信用代码", "行业", "地址", "从业人员"}; !slices.Equal(res.Header, want) {
+		t.Errorf("header %v, want %v", res.Header, want)
+	}
+	checkProblems(t, res.Problems, []want{{1, "industry", "不能为空"}})
+	if len(res.Rows) != 2 || res.Rows[0].Org.Address != "张江路 1 号" || res.Rows[0].Org.Employees != 10 || res.Rows[1].Org.Industry != "商贸" {
+		t.Errorf("rows %+v", res.Rows)
+	}
+	// The columns cap counts every feature's properties.
+	_, err = ReadOrgs(strings.NewReader(in), Options{Read: ReadOptions{Limits: Limits{Columns: 6}}})
+	wantCap(t, err, CapColumns, 6)
+}

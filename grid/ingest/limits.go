@@ -12,9 +12,20 @@ type Limits struct {
 	Rows      int   // data rows (blank rows are not counted)
 	Columns   int   // cells in one row
 	CellChars int   // characters in one cell
+	// Line caps the bytes of one CSV row (its quoted line breaks
+	// included), checked before the CSV reader builds the row in memory.
+	Line int64
+	// Problems caps the problems a Result lists; the rest are counted.
+	Problems int
 	// Unzipped caps an XLSX's entries together, both as the archive
 	// declares them and as actually inflated.
 	Unzipped int64
+	// Held caps the XLSX parts the library keeps in memory, together:
+	// every part it is given except worksheets and shared strings large
+	// enough to spill to a temporary file. Parts it does not need to read
+	// cells (images, printer settings, anything unnamed by the workbook)
+	// are left out before it opens the file.
+	Held int64
 	// Part caps one XLSX entry other than a worksheet or the shared
 	// strings, which the XLSX library holds in memory.
 	Part int64
@@ -32,8 +43,11 @@ var DefaultLimits = Limits{
 	Rows:      1_000_000,
 	Columns:   200,
 	CellChars: 10_000,
+	Line:      1 << 20,
+	Problems:  1000,
 	Unzipped:  1 << 30,
 	Part:      64 << 20,
+	Held:      256 << 20,
 	Cells:     100_000_000,
 	Ratio:     200,
 }
@@ -41,31 +55,20 @@ var DefaultLimits = Limits{
 // withDefaults fills l's zero fields from DefaultLimits.
 func (l Limits) withDefaults() Limits {
 	d := DefaultLimits
-	if l.Bytes > 0 {
-		d.Bytes = l.Bytes
+	return Limits{
+		Bytes: positiveOr(l.Bytes, d.Bytes), Rows: positiveOr(l.Rows, d.Rows),
+		Columns: positiveOr(l.Columns, d.Columns), CellChars: positiveOr(l.CellChars, d.CellChars),
+		Line: positiveOr(l.Line, d.Line), Problems: positiveOr(l.Problems, d.Problems),
+		Unzipped: positiveOr(l.Unzipped, d.Unzipped), Held: positiveOr(l.Held, d.Held),
+		Part: positiveOr(l.Part, d.Part), Cells: positiveOr(l.Cells, d.Cells), Ratio: positiveOr(l.Ratio, d.Ratio),
 	}
-	if l.Rows > 0 {
-		d.Rows = l.Rows
+}
+
+func positiveOr[T int | int64](v, def T) T {
+	if v > 0 {
+		return v
 	}
-	if l.Columns > 0 {
-		d.Columns = l.Columns
-	}
-	if l.CellChars > 0 {
-		d.CellChars = l.CellChars
-	}
-	if l.Unzipped > 0 {
-		d.Unzipped = l.Unzipped
-	}
-	if l.Part > 0 {
-		d.Part = l.Part
-	}
-	if l.Cells > 0 {
-		d.Cells = l.Cells
-	}
-	if l.Ratio > 0 {
-		d.Ratio = l.Ratio
-	}
-	return d
+	return def
 }
 
 // The caps' names, as a *CapError and the server's problem name them.
@@ -74,15 +77,17 @@ const (
 	CapRows      = "rows"
 	CapColumns   = "columns"
 	CapCellChars = "cell_chars"
+	CapLine      = "line_bytes"
 	CapUnzipped  = "unzipped_bytes"
 	CapPart      = "xlsx_part_bytes"
+	CapHeld      = "xlsx_held_bytes"
 	CapCells     = "xlsx_cells"
 	CapRatio     = "unzip_ratio"
 )
 
 var capLabels = map[string]string{
-	CapBytes: "文件大小（字节）", CapRows: "行数", CapColumns: "列数", CapCellChars: "单元格字符数",
-	CapUnzipped: "XLSX 解压后大小（字节）", CapPart: "XLSX 单个部件大小（字节）", CapCells: "工作表单元格数",
+	CapBytes: "文件大小（字节）", CapRows: "行数", CapColumns: "列数", CapCellChars: "单元格字符数", CapLine: "单行字节数",
+	CapUnzipped: "XLSX 解压后大小（字节）", CapPart: "XLSX 单个部件大小（字节）", CapHeld: "XLSX 读取所需部件总大小（字节）", CapCells: "工作表单元格数",
 	CapRatio: "XLSX 压缩比",
 }
 

@@ -161,7 +161,7 @@ func (m Mapping) columns() map[Field]int {
 
 // Validate checks m against a file of width columns (0: not known): known
 // field names, columns that exist, no field in two columns, the required
-// name and credit code, and coordinates in two columns or one. The error
+// name, credit code and industry, and coordinates in two columns or one. The error
 // is an EInvalid *grid.Error on field "mapping" naming the problem.
 func (m Mapping) Validate(width int) error {
 	cols := make([]int, 0, len(m))
@@ -200,6 +200,11 @@ func (m Mapping) Validate(width int) error {
 		return grid.Invalid("mapping", "经度（lng）和纬度（lat）须同时映射 / lng and lat must be mapped together")
 	case loc && lng:
 		return grid.Invalid("mapping", "坐标（location）与经度、纬度不能同时映射 / map either location or lng and lat")
+	}
+	// Every organization needs an industry (grid.Org.Validate): without
+	// the column every row would fail alone.
+	if _, ok := seen[FieldIndustry]; !ok {
+		return grid.Invalid("mapping", "缺少必需的列：%s（%s）/ required field %s is not mapped", fieldLabels[FieldIndustry], FieldIndustry, FieldIndustry)
 	}
 	return nil
 }

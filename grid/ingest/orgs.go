@@ -43,11 +43,15 @@ type Result struct {
 	HeaderRow int       `json:"header_row"`
 	Mapping   Mapping   `json:"mapping"` // as used: the caller's, or the one guessed
 	Rows      []OrgRow  `json:"-"`
-	Problems  []Problem `json:"problems"`  // in row order
-	Total     int       `json:"total"`     // data rows read; blank rows are not counted
-	Valid     int       `json:"valid"`     // len(Rows)
-	Invalid   int       `json:"invalid"`   // rows with at least one problem
-	Unlocated int       `json:"unlocated"` // valid rows without coordinates, to be placed on the map
+	Problems  []Problem `json:"problems"` // in row order; the first Limits.Problems found
+	// Truncated says Problems was cut at Limits.Problems; ProblemCounts
+	// then gives how many problems each field had in all.
+	Truncated     bool           `json:"truncated,omitempty"`
+	ProblemCounts map[string]int `json:"problem_counts,omitempty"`
+	Total         int            `json:"total"`     // data rows read; blank rows are not counted
+	Valid         int            `json:"valid"`     // len(Rows)
+	Invalid       int            `json:"invalid"`   // rows with at least one problem
+	Unlocated     int            `json:"unlocated"` // valid rows without coordinates, to be placed on the map
 }
 
 // Options say how to read and check a register.
@@ -148,7 +152,7 @@ func CheckOrgs(rows Rows, o Options) (*Result, error) {
 	if err := res.Mapping.Validate(len(res.Header)); err != nil {
 		return res, err
 	}
-	c := newChecker(o, crs, res)
+	c := newChecker(o, crs, res, lim.Problems)
 	for _, row := range pending[header+1:] {
 		c.add(row)
 	}
@@ -201,6 +205,9 @@ type checker struct {
 	interned   map[string]string
 	seen       map[string]*firstUSCC
 	dropped    map[int]bool // indexes into res.Rows that a later duplicate invalidated
+	// A file of bad rows must not make a report bigger than itself.
+	maxProblems int
+	counts      map[string]int // problems by field, kept or not
 }
 
 // firstUSCC is where a credit code first occurred.
@@ -210,9 +217,10 @@ type firstUSCC struct {
 	reported bool
 }
 
-func newChecker(o Options, crs geo.CRS, res *Result) *checker {
+func newChecker(o Options, crs geo.CRS, res *Result, maxProblems int) *checker {
 	c := &checker{o: o, crs: crs, res: res, cols: res.Mapping.columns(),
-		interned: map[string]string{}, seen: map[string]*firstUSCC{}, dropped: map[int]bool{}}
+		interned: map[string]string{}, seen: map[string]*firstUSCC{}, dropped: map[int]bool{},
+		maxProblems: maxProblems, counts: map[string]int{}}
 	if o.Industries != nil {
 		c.industries = map[string]bool{}
 		for _, s := range o.Industries {
@@ -281,7 +289,7 @@ func (c *checker) add(row Row) {
 	if slices.ContainsFunc(row.Problems, func(p Problem) bool { return p.Field == "encoding" }) {
 		// The row's text is garbled: its other problems would only repeat it.
 		c.res.Invalid++
-		c.res.Problems = append(c.res.Problems, row.Problems...)
+		c.report(row.Problems...)
 		return
 	}
 	cells := row.Cells
@@ -334,7 +342,19 @@ func (c *checker) add(row Row) {
 		if index >= 0 { // a duplicate found now; the row was kept above
 			c.dropped[index] = true
 		}
-		c.res.Problems = append(c.res.Problems, rc.problems...)
+		c.report(rc.problems...)
+	}
+}
+
+// report keeps problems up to the cap and counts them all.
+func (c *checker) report(ps ...Problem) {
+	for _, p := range ps {
+		c.counts[p.Field]++
+		if len(c.res.Problems) < c.maxProblems {
+			c.res.Problems = append(c.res.Problems, p)
+		} else {
+			c.res.Truncated = true
+		}
 	}
 }
 
@@ -351,7 +371,7 @@ func (c *checker) duplicate(rc *rowCheck, code string, index int) {
 		return
 	}
 	first.reported = true
-	c.res.Problems = append(c.res.Problems, Problem{Row: first.row, Field: "uscc",
+	c.report(Problem{Row: first.row, Field: "uscc",
 		Reason: fmt.Sprintf("统一社会信用代码 %s 与第 %d 行重复", code, rc.num)})
 	if first.index >= 0 {
 		c.dropped[first.index] = true
@@ -375,6 +395,9 @@ func (c *checker) finish() {
 		if !r.Located {
 			c.res.Unlocated++
 		}
+	}
+	if c.res.Truncated {
+		c.res.ProblemCounts = c.counts
 	}
 	slices.SortStableFunc(c.res.Problems, func(a, b Problem) int { return a.Row - b.Row })
 }

@@ -77,8 +77,8 @@ func ParseFormat(s string) (Format, error) {
 	return "", grid.Invalid("format", "未知文件格式 %q，须为 csv、xlsx 或 geojson / unknown format %q: use csv, xlsx or geojson", s, s)
 }
 
-// Open reads r as o says. An XLSX is read into memory first (at most
-// Limits.Bytes); CSV and GeoJSON are streamed.
+// Open reads r as o says. An XLSX or GeoJSON is read into memory first
+// (at most Limits.Bytes); CSV is streamed.
 func Open(r io.Reader, o ReadOptions) (Rows, error) {
 	lim := o.Limits.withDefaults()
 	capped := &capReader{r: r, limit: lim.Bytes, name: CapBytes}
@@ -103,7 +103,21 @@ func Open(r io.Reader, o ReadOptions) (Rows, error) {
 		}
 		return OpenXLSX(bytes.NewReader(b), int64(len(b)), o.Sheet, lim)
 	case GeoJSON:
-		return newGeoJSONRows(src, lim), nil
+		// Read whole (at most Limits.Bytes) to pass over the features
+		// twice: first for every property name, the header.
+		b, err := io.ReadAll(src)
+		if err != nil {
+			return nil, err
+		}
+		// Notepad saves JSON with a BOM, which the JSON decoder refuses.
+		b = bytes.TrimPrefix(b, []byte(bom))
+		keys, err := geojsonKeys(b, lim)
+		if err != nil {
+			return nil, err
+		}
+		g := newGeoJSONRows(bytes.NewReader(b), lim).(*geojsonRows)
+		g.keys = keys
+		return g, nil
 	}
 	_, err := ParseFormat(string(format))
 	return nil, err

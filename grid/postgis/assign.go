@@ -9,7 +9,8 @@ import (
 // assignGridsSQL is the bulk form of grid.AssignGrid: for each organization
 // it ranks the zone's grids by industry match, then coverage of the point,
 // then distance, then code — the same order as the Go rule — and stores
-// the winner with its reason. Manual choices are kept.
+// the winner with its reason. Manual choices are kept; unlocated and
+// retired organizations are left as they are.
 const assignGridsSQL = `
 WITH pick AS (
   SELECT o.id, best.id AS grid_id,
@@ -24,7 +25,7 @@ WITH pick AS (
     ORDER BY (g.industry = o.industry) DESC, ST_Covers(g.geom, o.geom) DESC,
              ST_Distance(g.geom, o.geom), g.code
     LIMIT 1) best
-  WHERE o.zone_id = $1 AND o.grid_reason IS DISTINCT FROM 'manual'
+  WHERE o.zone_id = $1 AND o.grid_reason IS DISTINCT FROM 'manual' AND o.geom IS NOT NULL AND o.status = 'active'
 )
 UPDATE organization o
 SET grid_id = pick.grid_id, grid_reason = pick.reason, updated_at = now(), version = o.version + 1

@@ -33,7 +33,7 @@ JOIN liaison l ON l.id = a.liaison_id
 // EachAssignmentFeature implements grid.MapStore.
 func (db *DB) EachAssignmentFeature(ctx context.Context, f grid.AssignmentFilter, fn grid.FeatureFunc) error {
 	w := &where{}
-	w.add("a.valid_to IS NULL AND o.active")
+	w.add("a.valid_to IS NULL AND o.active AND o.geom IS NOT NULL")
 	w.add(scopeCond(f.Scope, w.bind))
 	eq(w, "a.liaison_id", f.LiaisonID)
 	eq(w, "o.grid_id", f.GridID)

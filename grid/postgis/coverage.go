@@ -65,12 +65,21 @@ func gapCond(w *where, ind grid.Indicator, now time.Time) (string, error) {
 
 // EachCoverageFeature implements grid.MapStore.
 func (db *DB) EachCoverageFeature(ctx context.Context, ind grid.Indicator, fn grid.FeatureFunc) error {
+	return db.EachZoneCoverageFeature(ctx, 0, ind, fn)
+}
+
+// EachZoneCoverageFeature implements grid.ExportStore.
+func (db *DB) EachZoneCoverageFeature(ctx context.Context, zoneID int64, ind grid.Indicator, fn grid.FeatureFunc) error {
 	w := &where{}
 	den, num, err := indicatorPredicates(w, ind, db.Now())
 	if err != nil {
 		return err
 	}
 	indicator := w.bind(string(ind))
+	zone := "true"
+	if zoneID > 0 {
+		zone = "g.zone_id = " + w.bind(zoneID)
+	}
 	return db.eachFeature(ctx, fn, `
 SELECT g.id, `+boxColumns("g.geom")+`, json_build_object(
   'type', 'Feature',
@@ -87,6 +96,7 @@ CROSS JOIN LATERAL (
   FROM organization o LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL
   WHERE o.grid_id = g.id AND o.active
 ) c
+WHERE `+zone+`
 ORDER BY g.id`, w.args...)
 }
 

@@ -2,6 +2,8 @@ package postgis
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -32,4 +34,21 @@ func (db *DB) Names(ctx context.Context) (grid.Names, error) {
 		}
 	}
 	return n, nil
+}
+
+// EachOverdueOrgFeature implements grid.ExportStore: one query for both
+// gaps, so an organization overdue for both comes once.
+func (db *DB) EachOverdueOrgFeature(ctx context.Context, scope grid.Scope, fn grid.FeatureFunc) error {
+	now := db.Now()
+	w := orgWhereAt(grid.OrgFilter{Scope: scope})
+	var gaps []string
+	for _, kind := range grid.ContactKinds {
+		cond, err := gapCond(w, overdueIndicator[kind], now)
+		if err != nil {
+			return err
+		}
+		gaps = append(gaps, "("+cond+")")
+	}
+	w.add("(" + strings.Join(gaps, " OR ") + ")")
+	return db.eachFeature(ctx, fn, fmt.Sprintf(orgFeatureSQL, w.bind(now))+w.String()+" ORDER BY o.id", w.args...)
 }

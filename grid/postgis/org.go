@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -24,7 +23,7 @@ import (
 // The last times come from two backward probes of contact_org_kind_at per
 // organization (BenchmarkOrgLayer measures what they cost).
 var orgFeatureSQL = `
-SELECT o.id, ` + boxColumns("o.geom") + `, json_build_object(
+SELECT o.id, ` + boxColumns(orgBoxGeom) + `, json_build_object(
   'type', 'Feature',
   'id', o.id,
   'geometry', ST_AsGeoJSON(o.geom, 6)::json,
@@ -33,6 +32,7 @@ SELECT o.id, ` + boxColumns("o.geom") + `, json_build_object(
     'employees', o.employees, 'party_members', o.party_members, 'party_org', o.party_org,
     'high_tech', o.high_tech, 'specialized', o.specialized, 'address', o.address,
     'zone_id', o.zone_id, 'grid_id', o.grid_id, 'grid_reason', o.grid_reason, 'version', o.version,
+    'located', o.geom IS NOT NULL, 'status', o.status, 'retired_at', o.retired_at, 'retired_note', o.retired_note,
     'liaison_id', a.liaison_id, 'pinned', coalesce(a.pinned, false),
     'last_contact_at', lc.contact_at,
     'last_visit_at', lc.visit_at,
@@ -50,6 +50,10 @@ CROSS JOIN LATERAL (SELECT
   OFFSET 0 -- a fence: pulled up, each probe would run once per use
 ) lc
 `
+
+// orgBoxGeom is what an organization's bounding box is taken of: its point,
+// or for an unlocated one (no geometry) its zone.
+const orgBoxGeom = "coalesce(o.geom, (SELECT z.boundary FROM zone z WHERE z.id = o.zone_id))"
 
 // EachOrgFeature implements grid.MapStore.
 func (db *DB) EachOrgFeature(ctx context.Context, f grid.OrgFilter, fn grid.FeatureFunc) error {
@@ -69,6 +73,7 @@ func (db *DB) OrgFeatureQuery(f grid.OrgFilter) (string, []any, error) {
 	if err != nil {
 		return "", nil, err
 	}
+	locatedOnly(w, f)
 	sql := w.limit(fmt.Sprintf(orgFeatureSQL, w.bind(now))+w.String()+" ORDER BY o.id", f.Limit)
 	return sql, w.args, nil
 }
@@ -80,8 +85,17 @@ func (db *DB) CountOrgs(ctx context.Context, f grid.OrgFilter) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	locatedOnly(w, f)
 	return db.count(ctx, `SELECT count(*) FROM organization o
 LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL `+w.String(), w.args)
+}
+
+// locatedOnly keeps a listing that asks nothing of location to the
+// organizations on the map; one organization by id may be unlocated.
+func locatedOnly(w *where, f grid.OrgFilter) {
+	if f.Located == nil && f.ID == nil {
+		w.add("o.geom IS NOT NULL")
+	}
 }
 
 // orgWhereNow is orgWhereAt with the filters that depend on the time:
@@ -118,10 +132,33 @@ var overdueIndicator = map[grid.ContactKind]grid.Indicator{
 
 // orgWhereAt selects the organizations f asks for, over organization o
 // and its active assignment a, all but the gap filter.
-func orgWhereAt(f grid.OrgFilter) *where {
+func orgWhereAt(f grid.OrgFilter) *where { return orgWhereScoped(f, false) }
+
+// orgWhereScoped is orgWhereAt, with widen letting an officer also reach
+// the unlocated organizations of their zone that have no grid.
+func orgWhereScoped(f grid.OrgFilter, widen bool) *where {
 	w := &where{}
-	w.add("o.active")
-	w.add(scopeCond(f.Scope, w.bind))
+	switch f.Status {
+	case "retired":
+		w.add("o.status <> 'active'")
+	case "all":
+	default:
+		w.add("o.active")
+	}
+	unlocated := f.Located != nil && !*f.Located
+	switch {
+	case unlocated:
+		w.add("o.geom IS NULL")
+	case f.Located != nil:
+		w.add("o.geom IS NOT NULL")
+	}
+	// The unlocated organizations without a grid are nobody's grid's yet:
+	// officers see those of their zone, to place them.
+	if unlocated || widen {
+		w.add(scopeOrUnplacedCond(f.Scope, w.bind))
+	} else {
+		w.add(scopeCond(f.Scope, w.bind))
+	}
 	eq(w, "o.id", f.ID)
 	eq(w, "o.zone_id", f.ZoneID)
 	w.bbox("o.geom", f.BBox)
@@ -154,9 +191,21 @@ func scopeCond(s grid.Scope, bind func(any) string) string {
 	return "false"
 }
 
-// findOrg reads one organization within scope, locking it for update.
+// scopeOrUnplacedCond is scopeCond widened, for a grid officer, by the
+// unlocated organizations without a grid in the zone of their grids.
+func scopeOrUnplacedCond(s grid.Scope, bind func(any) string) string {
+	cond := scopeCond(s, bind)
+	if s.All || len(s.GridIDs) == 0 {
+		return cond
+	}
+	return "(" + cond + " OR (o.grid_id IS NULL AND o.geom IS NULL AND o.zone_id IN (SELECT zone_id FROM grid WHERE id = ANY(" +
+		bind(s.GridIDs) + "))))"
+}
+
+// findOrg reads one organization within scope, of any status, locking it
+// for update.
 func findOrg(ctx context.Context, tx pgx.Tx, scope grid.Scope, id int64) (grid.Org, int, error) {
-	w := orgWhereAt(grid.OrgFilter{Scope: scope, ID: &id})
+	w := orgWhereScoped(grid.OrgFilter{Scope: scope, ID: &id, Status: "all"}, true)
 	var o grid.Org
 	var version int
 	var geom []byte
@@ -164,87 +213,28 @@ func findOrg(ctx context.Context, tx pgx.Tx, scope grid.Scope, id int64) (grid.O
 	var reason *string
 	err := tx.QueryRow(ctx, `
 SELECT o.id, o.zone_id, o.name, o.uscc, o.kind, o.industry, o.employees, o.party_members, o.party_org,
-  o.high_tech, o.specialized, o.address, ST_AsEWKB(o.geom), o.grid_id, o.grid_reason, o.active, o.version
+  o.high_tech, o.specialized, o.address, ST_AsEWKB(o.geom), o.grid_id, o.grid_reason, o.active, o.status, o.version
 FROM organization o LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL
 `+w.String()+` FOR UPDATE OF o`, w.args...).Scan(&o.ID, &o.ZoneID, &o.Name, &o.USCC, &o.Kind, &o.Industry,
 		&o.Employees, &o.PartyMembers, &o.PartyOrg, &o.HighTech, &o.Specialized, &o.Address, &geom,
-		&gridID, &reason, &o.Active, &version)
+		&gridID, &reason, &o.Active, &o.Status, &version)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return o, 0, grid.Errorf(grid.ENotFound, "no organization %d", id)
 	}
 	if err != nil {
 		return o, 0, err
 	}
-	g, _, err := ewkb.Unmarshal(geom)
-	if err != nil {
-		return o, 0, err
+	if geom == nil {
+		o.Unlocated = true
+	} else {
+		g, _, err := ewkb.Unmarshal(geom)
+		if err != nil {
+			return o, 0, err
+		}
+		o.Location, _ = g.(orb.Point)
 	}
-	o.Location, _ = g.(orb.Point)
 	if gridID != nil {
 		o.GridID, o.GridReason = *gridID, grid.GridReason(*reason)
 	}
 	return o, version, nil
-}
-
-// UpdateOrg applies patch to organization id if it lies in scope (else
-// ENotFound) and is still at patch.Version (else EConflict), in one
-// transaction with its audit row. It returns the new version.
-func (db *DB) UpdateOrg(ctx context.Context, scope grid.Scope, who grid.Actor, id int64, patch grid.OrgPatch) (int, error) {
-	var version int
-	err := db.writeTx(ctx, func(tx pgx.Tx) error {
-		o, current, err := findOrg(ctx, tx, scope, id)
-		if err != nil {
-			return err
-		}
-		if !scope.Permits(grid.EditOrgs) {
-			return grid.Errorf(grid.EForbidden, "only admins and grid officers change organizations")
-		}
-		o, changed, err := patch.Apply(o)
-		if err != nil {
-			return err
-		}
-		if current != patch.Version {
-			return grid.Errorf(grid.EConflict, "organization %d is at version %d, not %d: reload and retry", id, current, patch.Version)
-		}
-		now := db.Now()
-		err = tx.QueryRow(ctx, `
-UPDATE organization SET name = $2, industry = $3, employees = $4, party_members = $5, party_org = $6,
-  high_tech = $7, specialized = $8, address = $9, updated_at = $10, version = version + 1
-WHERE id = $1 AND version = $11
-RETURNING version`, id, o.Name, o.Industry, o.Employees, o.PartyMembers, o.PartyOrg,
-			o.HighTech, o.Specialized, o.Address, now, patch.Version).Scan(&version)
-		if err != nil {
-			return err
-		}
-		return audit(ctx, tx, grid.AuditEntry{ActorID: who.UserID, ClientAddr: who.ClientAddr, Action: "org_update",
-			Target: "organization:" + strconv.FormatInt(id, 10),
-			Detail: map[string]any{"changed": changed, "version": version}}, now)
-	})
-	return version, translate(err)
-}
-
-// CreateOrg inserts o after validating it. Its grid is left for
-// AssignGrids unless o.GridID is set (then o.GridReason must be too).
-func (db *DB) CreateOrg(ctx context.Context, o grid.Org) (grid.Org, error) {
-	if err := o.Validate(); err != nil {
-		return o, err
-	}
-	b, err := ewkbOf(o.Location)
-	if err != nil {
-		return o, err
-	}
-	var gridID *int64
-	var reason *string
-	if o.GridID != 0 {
-		r := string(o.GridReason)
-		gridID, reason = &o.GridID, &r
-	}
-	err = db.Pool.QueryRow(ctx, `
-INSERT INTO organization (zone_id, name, uscc, kind, industry, employees, party_members,
-  party_org, high_tech, specialized, address, geom, grid_id, grid_reason)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, ST_GeomFromEWKB($12), $13, $14)
-RETURNING id`,
-		o.ZoneID, o.Name, o.USCC, o.Kind, o.Industry, o.Employees, o.PartyMembers,
-		o.PartyOrg, o.HighTech, o.Specialized, o.Address, b, gridID, reason).Scan(&o.ID)
-	return o, translate(err)
 }

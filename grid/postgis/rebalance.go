@@ -29,7 +29,7 @@ FROM liaison l WHERE l.zone_id = $1 AND l.active ORDER BY l.id`
 	rebalanceOrgsSQL = `
 SELECT o.id, o.name, coalesce(o.grid_id, 0), ST_X(o.geom), ST_Y(o.geom), o.kind, o.high_tech, o.specialized,
   (SELECT count(*) FROM request r WHERE r.org_id = o.id AND r.status NOT IN ('verified', 'rejected'))
-FROM organization o WHERE o.zone_id = $1 AND o.active ORDER BY o.id`
+FROM organization o WHERE o.zone_id = $1 AND o.active AND o.geom IS NOT NULL ORDER BY o.id`
 	// Only pairs of an active organization and an active liaison of the
 	// zone count: an organization whose liaison was deactivated is
 	// uncovered, and a plan that gives it a liaison closes the old pair.
@@ -38,7 +38,7 @@ SELECT a.org_id, a.liaison_id, a.pinned
 FROM assignment a
 JOIN organization o ON o.id = a.org_id
 JOIN liaison l ON l.id = a.liaison_id
-WHERE a.valid_to IS NULL AND o.zone_id = $1 AND o.active AND l.zone_id = $1 AND l.active
+WHERE a.valid_to IS NULL AND o.zone_id = $1 AND o.active AND o.geom IS NOT NULL AND l.zone_id = $1 AND l.active
 ORDER BY a.org_id`
 	rebalanceGridsSQL = `SELECT id, name FROM grid WHERE zone_id = $1`
 )

@@ -200,7 +200,8 @@ func (db *DB) CreateRequest(ctx context.Context, by grid.User, key string, n gri
 		return out, false, err
 	}
 	err = db.writeTx(ctx, func(tx pgx.Tx) error {
-		w := orgWhereAt(grid.OrgFilter{Scope: scope, ID: &n.OrgID})
+		located := true // a request is drawn at its organization's point
+		w := orgWhereAt(grid.OrgFilter{Scope: scope, ID: &n.OrgID, Located: &located})
 		var zoneID int64
 		err := tx.QueryRow(ctx, `SELECT o.zone_id FROM organization o
 LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL `+w.String(), w.args...).Scan(&zoneID)

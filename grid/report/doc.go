@@ -10,7 +10,9 @@
 // sheet's XML (about 0.9 KB a register row) in a temporary file past
 // 16 MB, and the zip is written to w as it is compressed. Times are shown in China Standard Time
 // (grid.StatsLocation, the same as Asia/Shanghai since 1991); coordinates
-// are WGS84.
+// are WGS84. An organization without coordinates is written without
+// them (empty cells, a null geometry, a Placemark without a Point), never
+// at 0,0.
 //
 // report imports grid, geo and the file-format libraries, never a
 // transport or storage package.

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"encoding/json"
 	"encoding/xml"
 	"io"
 	"iter"
@@ -17,17 +18,31 @@ import (
 )
 
 // WriteOrgsGeoJSON writes organizations as a GeoJSON FeatureCollection
-// in WGS84, streamed through geo's FeatureWriter. Properties keep the
-// API's keys and codes (kind "enterprise", party_org "joint"), as the
-// organization layer has them, with the grid's and liaison's names added.
+// in WGS84, streamed one Feature at a time, ending with numberReturned
+// and the bbox of the located ones (as geo.FeatureWriter closes a layer).
+// Properties keep the API's keys and codes (kind "enterprise", party_org
+// "joint"), as the organization layer has them, with the grid's and
+// liaison's names added. An unlocated organization has a null geometry.
 func WriteOrgsGeoJSON(w io.Writer, orgs iter.Seq2[Org, error]) error {
-	fw := geo.NewFeatureWriter(bufio.NewWriterSize(w, 64<<10))
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if _, err := bw.WriteString(`{"type":"FeatureCollection","features":[`); err != nil {
+		return err
+	}
+	n, box, located := 0, geo.BBox{}, false
 	for o, err := range orgs {
 		if err != nil {
 			return err
 		}
-		at := orb.Point{round6(o.Location.Lon()), round6(o.Location.Lat())}
-		f := geojson.NewFeature(at)
+		f := geojson.NewFeature(nil) // null geometry unless located
+		if !o.Unlocated {
+			at := orb.Point{round6(o.Location.Lon()), round6(o.Location.Lat())}
+			f.Geometry = at
+			b := geo.BBox{MinLon: at[0], MinLat: at[1], MaxLon: at[0], MaxLat: at[1]}
+			if located {
+				b = box.Extend(b)
+			}
+			box, located = b, true
+		}
 		f.ID = o.ID
 		f.Properties = geojson.Properties{
 			"name": o.Name, "uscc": o.USCC, "kind": o.Kind, "industry": o.Industry,
@@ -40,12 +55,32 @@ func WriteOrgsGeoJSON(w io.Writer, orgs iter.Seq2[Org, error]) error {
 		if err != nil {
 			return err
 		}
-		box := geo.BBox{MinLon: at[0], MinLat: at[1], MaxLon: at[0], MaxLat: at[1]}
-		if err := fw.Feature(box, b); err != nil {
+		if n > 0 {
+			if err := bw.WriteByte(','); err != nil {
+				return err
+			}
+		}
+		if _, err := bw.Write(b); err != nil {
 			return err
 		}
+		n++
 	}
-	return fw.Close(nil, nil)
+	tail := map[string]any{"numberReturned": n}
+	if located {
+		tail["bbox"] = box.Array()
+	}
+	b, err := json.Marshal(tail)
+	if err != nil {
+		return err
+	}
+	// b is {"...":...}: its opening brace becomes the comma that goes on.
+	if _, err := bw.WriteString("],"); err != nil {
+		return err
+	}
+	if _, err := bw.Write(b[1:]); err != nil {
+		return err
+	}
+	return bw.Flush()
 }
 
 // nullID is id, or nil (JSON null) for 0, the domain's "none".
@@ -80,7 +115,6 @@ func WriteOrgsKML(w io.Writer, title string, orgs iter.Seq2[Org, error]) error {
 		if err != nil {
 			return err
 		}
-		p := geom.NewPointFlat(geom.XY, []float64{round6(o.Location.Lon()), round6(o.Location.Lat())})
 		pm := kml.Placemark(
 			kml.Name(o.Name),
 			kml.Description(o.Address),
@@ -95,8 +129,13 @@ func WriteOrgsKML(w io.Writer, title string, orgs iter.Seq2[Org, error]) error {
 				data("party_members", "党员人数", strconv.Itoa(o.PartyMembers)),
 				data("party_org", "党组织情况", label(partyOrgLabels, o.PartyOrg)),
 			),
-			geomkml.EncodePoint(p),
 		)
+		// An unlocated organization stays in the register, as a
+		// Placemark without a Point (KML's geometry is optional).
+		if !o.Unlocated {
+			p := geom.NewPointFlat(geom.XY, []float64{round6(o.Location.Lon()), round6(o.Location.Lat())})
+			pm.Children = append(pm.Children, geomkml.EncodePoint(p))
+		}
 		if err := enc.Encode(pm); err != nil {
 			return err
 		}

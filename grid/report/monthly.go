@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"iter"
 
 	"gridgis/grid"
 )
@@ -71,8 +72,10 @@ type Monthly struct {
 	ByLiaison []grid.StatsGroup
 	// OverdueRequests are the open requests past their deadline,
 	// OverdueOrgs the organizations overdue for a contact or a visit.
-	OverdueRequests []Request
-	OverdueOrgs     []Org
+	// They are the last sheets, so they are streamed: the writer ranges
+	// over each once, as it writes its sheet (nil is none).
+	OverdueRequests iter.Seq2[Request, error]
+	OverdueOrgs     iter.Seq2[Org, error]
 }
 
 var kpiColumns = []column{
@@ -169,19 +172,33 @@ func (m *Monthly) write(b *book) error {
 	}
 
 	s = b.sheet("逾期诉求", m.Title+" · 逾期诉求", requestColumns)
-	for i := range m.OverdueRequests {
-		if err := s.addRequest(&m.OverdueRequests[i]); err != nil {
+	for r, err := range orNone(m.OverdueRequests) {
+		if err != nil {
+			return err
+		}
+		if err := s.addRequest(&r); err != nil {
 			return err
 		}
 	}
 	s = b.sheet("逾期联系走访", m.Title+" · 逾期未联系、未走访的包联组织", overdueOrgColumns)
-	for _, o := range m.OverdueOrgs {
+	for o, err := range orNone(m.OverdueOrgs) {
+		if err != nil {
+			return err
+		}
 		if err := s.add(o.Name, o.USCC, o.GridName, o.LiaisonName, o.LastContactAt, o.LastVisitAt,
 			yesNo(o.ContactOverdue), yesNo(o.VisitOverdue)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// orNone is seq, or an empty sequence for nil.
+func orNone[T any](seq iter.Seq2[T, error]) iter.Seq2[T, error] {
+	if seq == nil {
+		return Values[T](nil)
+	}
+	return seq
 }
 
 // rateOf is r's rate, nil when there is no r or no denominator.

@@ -29,6 +29,9 @@ type Org struct {
 	// overdue flags (only organizations with a liaison can be overdue).
 	ContactOverdue bool
 	VisitOverdue   bool
+	// Unlocated is an organization without coordinates (imported without
+	// them, not yet placed): its Location means nothing.
+	Unlocated bool
 }
 
 // Values yields the values of s, for the writers that take a sequence.
@@ -52,8 +55,9 @@ type Names struct {
 // orgFeature is the organization layer's Feature as the store writes it
 // (grid.MapStore.EachOrgFeature).
 type orgFeature struct {
-	ID       int64 `json:"id"`
-	Geometry struct {
+	ID int64 `json:"id"`
+	// Geometry is null for an organization without coordinates.
+	Geometry *struct {
 		Coordinates [2]float64 `json:"coordinates"`
 	} `json:"geometry"`
 	Properties struct {
@@ -91,9 +95,12 @@ func OrgFromFeature(f grid.Feature, names Names) (Org, error) {
 	o := Org{Org: grid.Org{ID: of.ID, ZoneID: p.ZoneID, Name: p.Name, USCC: p.USCC, Kind: p.Kind,
 		Industry: p.Industry, Employees: p.Employees, PartyMembers: p.PartyMembers, PartyOrg: p.PartyOrg,
 		HighTech: p.HighTech, Specialized: p.Specialized, Address: p.Address,
-		Location: orb.Point(of.Geometry.Coordinates), GridReason: p.GridReason, Active: true},
+		GridReason: p.GridReason, Active: true},
 		LastContactAt: p.LastContactAt, LastVisitAt: p.LastVisitAt,
-		ContactOverdue: p.ContactOverdue, VisitOverdue: p.VisitOverdue}
+		ContactOverdue: p.ContactOverdue, VisitOverdue: p.VisitOverdue, Unlocated: of.Geometry == nil}
+	if of.Geometry != nil {
+		o.Location = orb.Point(of.Geometry.Coordinates)
+	}
 	if p.GridID != nil {
 		o.GridID = *p.GridID
 		o.GridName = names.Grids[o.GridID]
@@ -167,8 +174,11 @@ func WriteOrgsCSV(w io.Writer, orgs iter.Seq2[Org, error]) error {
 			o.GridName, label(gridReasonLabels, o.GridReason), o.LiaisonName, o.Address} {
 			rec = append(rec, Neutralise(s))
 		}
-		rec = append(rec, formatCoord(o.Location.Lon()), formatCoord(o.Location.Lat()),
-			strconv.Itoa(o.Employees), strconv.Itoa(o.PartyMembers))
+		lon, lat := "", "" // empty for an unlocated organization, never 0,0
+		if !o.Unlocated {
+			lon, lat = formatCoord(o.Location.Lon()), formatCoord(o.Location.Lat())
+		}
+		rec = append(rec, lon, lat, strconv.Itoa(o.Employees), strconv.Itoa(o.PartyMembers))
 		for _, s := range []string{label(partyOrgLabels, o.PartyOrg), yesNo(o.HighTech), yesNo(o.Specialized), orgStatus(&o)} {
 			rec = append(rec, Neutralise(s))
 		}
@@ -203,9 +213,13 @@ func (b *book) writeOrgs(w io.Writer, title string, orgs iter.Seq2[Org, error]) 
 			_ = b.f.Close()
 			return err
 		}
+		var lon, lat any // empty cells for an unlocated organization
+		if !o.Unlocated {
+			lon, lat = round6(o.Location.Lon()), round6(o.Location.Lat())
+		}
 		if err := s.add(o.Name, o.USCC, label(kindLabels, o.Kind), o.Industry,
 			o.GridName, label(gridReasonLabels, o.GridReason), o.LiaisonName, o.Address,
-			round6(o.Location.Lon()), round6(o.Location.Lat()), o.Employees, o.PartyMembers,
+			lon, lat, o.Employees, o.PartyMembers,
 			label(partyOrgLabels, o.PartyOrg), yesNo(o.HighTech), yesNo(o.Specialized), orgStatus(&o)); err != nil {
 			_ = b.f.Close()
 			return err

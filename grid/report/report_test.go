@@ -3,7 +3,9 @@ package report
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"fmt"
+	"io"
 	"iter"
 	"math"
 	"strconv"
@@ -483,8 +485,8 @@ func TestMonthlyXLSX(t *testing.T) {
 			{Key: grid.StatsNoneKey, Reported: 1},
 		},
 		ByLiaison:       []grid.StatsGroup{{Key: "7", Name: "张伟", Reported: 4, ClosureRate: grid.NewRate(0, 4)}},
-		OverdueRequests: testRequests()[:1],
-		OverdueOrgs:     testOrgs()[:2],
+		OverdueRequests: Values(testRequests()[:1]),
+		OverdueOrgs:     Values(testOrgs()[:2]),
 	}
 	var buf bytes.Buffer
 	if err := WriteMonthlyXLSX(&buf, m); err != nil {
@@ -589,6 +591,26 @@ func TestMonthlyTotal(t *testing.T) {
 	}
 	// Empty sheets still have their title and heads.
 	checkLayout(t, f, "逾期诉求", "月报 · 逾期诉求", headsOf(requestColumns))
+}
+
+// TestMonthlyOverdueStreamed: the overdue lists are sequences the writer
+// ranges over; a failing source fails the report.
+func TestMonthlyOverdueStreamed(t *testing.T) {
+	broken := fmt.Errorf("the query failed")
+	pulled := 0
+	orgs := func(yield func(Org, error) bool) {
+		for _, o := range testOrgs() {
+			pulled++
+			if !yield(o, nil) {
+				return
+			}
+		}
+		yield(Org{}, broken)
+	}
+	err := WriteMonthlyXLSX(io.Discard, Monthly{Title: "月报", OverdueOrgs: orgs})
+	if !errors.Is(err, broken) || pulled != len(testOrgs()) {
+		t.Errorf("err %v after %d organizations, want the source's error after all %d", err, pulled, len(testOrgs()))
+	}
 }
 
 // manyOrgs yields n organizations without holding them.

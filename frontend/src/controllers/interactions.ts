@@ -38,7 +38,8 @@ export function interactionsController(): Controller {
 
   function onClick(e: maplibregl.MapMouseEvent): void {
     const { map, store, act } = shell;
-    const { requestById, orgById, gridById, gaps } = store.get();
+    const { requestById, orgById, gridById, gaps, picking } = store.get();
+    if (picking) return; // the click picks a place (controllers/orgedit.ts)
     const box = clickBox(e.point);
     // Less slack for the badges: a click on the dot below one is for the organization.
     const requestIds = [...new Set(map.queryRenderedFeatures(clickBox(e.point, REQUEST_SLACK), { layers: [REQUEST_LAYER] }).map((f) => Number(f.id)))].filter((id) =>

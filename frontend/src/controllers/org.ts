@@ -31,14 +31,15 @@ export function orgController(): Controller {
       onContactLogged: (entry) => act.markOwn('contact', entry.id, entry.kind),
       onLiaisonChanged: () => void act.refreshAssignments(),
       onLocate: (id) => showOrg(id),
+      editSection: (org, reshow) => act.orgEditSection(org, reshow),
     });
   }
 
   /** Opens an organization's panel (liaison, contacts) and brings it into view. */
-  function openOrg(id: number): void {
+  function openOrg(id: number, notice?: string): void {
     shell.popup.remove();
     setPanelOpen(false);
-    void panel.show(id);
+    void panel.show(id, notice);
     shell.map.resize();
     const org = shell.store.get().orgById.get(id);
     if (org) shell.flyTo(org.geometry.coordinates as [number, number]);

@@ -132,6 +132,8 @@ export class MapData {
       org = null;
     }
     if (signal.aborted) return;
+    // Retired or unlocated: not on the map.
+    if (org && (!org.geometry || (org.properties.status ?? 'active') !== 'active')) org = null;
     const next = store.get().orgs.filter((o) => o.id !== id);
     if (org) next.push(org);
     next.sort((a, b) => a.id - b.id);

@@ -63,8 +63,12 @@ export interface Actions {
   report(org: { id: number; name: string }): void;
   /** The request the side panel shows or loads, or null. */
   panelRequestId(): number | null;
-  /** Opens an organization's panel and brings it into view. */
-  openOrg(id: number): void;
+  /** Opens an organization's panel (with a notice) and brings it into view. */
+  openOrg(id: number, notice?: string): void;
+  /** Starts moving an organization on the map (移动位置). */
+  moveOrg(id: number): void;
+  /** The organization panel's 企业信息 section for editors, or null; reshow reloads the panel. */
+  orgEditSection(org: OrgFeature, reshow: (notice?: string) => void): HTMLElement | null;
   /** Flies to an organization and shows its popup. */
   showOrg(id: number): void;
   /** An organization's popup, with its actions. */

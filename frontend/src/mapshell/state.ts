@@ -34,6 +34,8 @@ export interface MapState {
   /** The open dock over the lower map, and its height: views are fitted above it. */
   openDock: DockName | null;
   dockHeight: number;
+  /** A map click picks a place (新增企业, 移动位置, 待定位), not a feature. */
+  picking: 'add' | 'move' | 'place' | null;
 }
 
 export function initialMapState(user: User): MapState {
@@ -56,5 +58,6 @@ export function initialMapState(user: User): MapState {
     movesShown: false,
     openDock: null,
     dockHeight: 0,
+    picking: null,
   };
 }
