@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -99,12 +101,24 @@ func (s *Server) startJob(ctx context.Context, u grid.User, zoneID int64, kind g
 			defer close(ticked)
 			r.tick(ctx, stop)
 		}()
-		result, err := work(ctx, r)
+		result, err := r.runSafely(ctx, work)
 		close(stop)
 		<-ticked
 		r.finish(result, err)
 	}()
 	return j, nil
+}
+
+// runSafely runs work, turning a panic into the job's failure: a job's
+// panic must not end the process (Fiber's recover guards requests only).
+func (r *jobRun) runSafely(ctx context.Context, work func(ctx context.Context, r *jobRun) (any, error)) (result any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.s.log.Error("job panic", "job", r.job.ID, "kind", r.job.Kind, "panic", p, "stack", string(debug.Stack()))
+			result, err = nil, fmt.Errorf("job panic: %v", p)
+		}
+	}()
+	return work(ctx, r)
 }
 
 // tick stores the job's progress each jobTick while it changes, and at
