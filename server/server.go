@@ -150,9 +150,10 @@ func New(cfg Config, store Store, log *slog.Logger) *Server {
 		ReadTimeout:           15 * time.Second,
 		WriteTimeout:          2 * time.Minute,
 		IdleTimeout:           60 * time.Second,
-		BodyLimit:             appBodyLimit(cfg.ImportMaxBytes), // an import's; capBodies and routes set their own
+		BodyLimit:             otherBodyCap, // bodyConfig lifts it for the import; routes lower it
 		ErrorHandler:          s.handleError,
 	})
+	s.app.Server().HeaderReceived = bodyConfig(cfg.ImportMaxBytes)
 	s.routes()
 	return s
 }
@@ -194,7 +195,6 @@ func (s *Server) routes() {
 			s.log.Error("panic", "method", c.Method(), "path", c.Path(), "panic", e, "stack", string(debug.Stack()))
 		}}))
 	s.app.Use(refuseEncodedBodies) // before anything reads a body
-	s.app.Use(s.capBodies)
 	// Compression streams: fasthttp wraps a streamed body in a compressing
 	// stream instead of buffering it.
 	// Live event streams are not compressed: their events are small, and
