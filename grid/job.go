@@ -122,7 +122,8 @@ type ImportStore interface {
 	// whose credit code the zone already holds updates that organization,
 	// the others insert; then the grid rule runs for every organization
 	// touched, and the import is audited. progress is called with the rows
-	// written so far.
+	// written so far. While another import into the zone is writing it
+	// fails at once with EConflict.
 	ImportOrgs(ctx context.Context, who Actor, jobID, zoneID int64, n int, rows iter.Seq[ImportRow],
 		progress func(done int)) (ImportCounts, error)
 }

@@ -47,8 +47,8 @@ FROM zone z WHERE z.id = $1`, z.ID).Scan(&boundary, &t.Industries, &t.UnlocatedA
 	return t, nil
 }
 
-// importLockKey with the zone id is the advisory lock that runs one
-// register import of a zone at a time.
+// importLockKey with the zone id is the advisory lock that lets one
+// register import of a zone write at a time (the others are refused).
 const importLockKey = 7012
 
 // importStageSQL is the staging table a register is copied into.
@@ -152,8 +152,14 @@ func (db *DB) ImportOrgs(ctx context.Context, who grid.Actor, jobID, zoneID int6
 	}
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
 		now := db.Now()
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2::int)`, importLockKey, zoneID); err != nil {
+		// A second import into the zone is refused, not queued: a clerk
+		// is told at once, and no wait runs into the statement timeout.
+		var locked bool
+		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1, $2::int)`, importLockKey, zoneID).Scan(&locked); err != nil {
 			return err
+		}
+		if !locked {
+			return grid.Errorf(grid.EConflict, "该园区正在导入，请稍后再试 / an import into this zone is running")
 		}
 		// A million rows take longer than the pool's statement timeout;
 		// ctx (the job's) bounds the import instead.

@@ -1,0 +1,52 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"gridgis/grid"
+)
+
+// An import into a zone where another is writing (another instance's,
+// here the test's hold of the same lock) fails at once with 该园区正在导入,
+// instead of waiting behind it.
+func TestImportWhileAnotherWrites(t *testing.T) {
+	z := setupImport(t)
+	ctx := context.Background()
+	conn, err := z.db.Pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	// 7012 is grid/postgis's importLockKey.
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(7012, $1::int)`, z.zone.ID); err != nil {
+		t.Fatal(err)
+	}
+	// The lock is let go after a while, so that an import that waits for
+	// it ends (and the test fails) rather than hangs.
+	released := make(chan struct{})
+	go func() {
+		defer close(released)
+		time.Sleep(5 * time.Second)
+		conn.Exec(ctx, `SELECT pg_advisory_unlock(7012, $1::int)`, z.zone.ID)
+	}()
+	defer func() { <-released }()
+
+	file := []byte("名称,统一社会信用代码,经度,纬度,行业\n并发测试有限公司," + testUSCC(800600) + ",113.05,33.05,新材料\n")
+	status, _, body := z.upload(t, "imp-admin", "text/csv", file, "")
+	if status != http.StatusAccepted {
+		t.Fatalf("import: status %d: %s", status, body)
+	}
+	var started grid.Job
+	if err := json.Unmarshal(body, &started); err != nil {
+		t.Fatal(err)
+	}
+	_, j := z.job(t, "imp-admin", started.ID)
+	if j.Status != grid.JobFailed || !strings.Contains(j.Error, "该园区正在导入") {
+		t.Errorf("job ended %q with %q, want failed with 该园区正在导入", j.Status, j.Error)
+	}
+}
