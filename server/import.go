@@ -252,6 +252,9 @@ func ImportOrgs(ctx context.Context, store grid.ImportStore, in OrgImport, progr
 		steps = 1
 	}
 	estimate := estimateRows(in.File, in.Read.Format)
+	if in.Read.Limits.Problems == 0 {
+		in.Read.Limits.Problems = grid.ReportedMax // the report lists as many
+	}
 	res, err := ingest.ReadOrgs(ctxReader{ctx, bytes.NewReader(in.File)}, ingest.Options{
 		Read: in.Read, CRS: in.CRS, ZoneID: in.Target.Zone.ID, Mapping: in.Mapping,
 		// Any industry is accepted: one without a grid is placed by
@@ -287,6 +290,14 @@ func ImportOrgs(ctx context.Context, store grid.ImportStore, in OrgImport, progr
 	for _, p := range res.Problems {
 		rep.Errors = append(rep.Errors, grid.ImportProblem{Row: p.Row, Field: p.Field, Reason: p.Reason, Point: p.Point})
 	}
+	// unlisted are the problems the reader counted but did not list.
+	unlisted := 0
+	if res.Truncated {
+		for _, n := range res.ProblemCounts {
+			unlisted += n
+		}
+		unlisted -= len(res.Problems)
+	}
 	for _, r := range res.Rows {
 		if r.Located {
 			continue
@@ -301,7 +312,7 @@ func ImportOrgs(ctx context.Context, store grid.ImportStore, in OrgImport, progr
 		rep.Unlocated = append(rep.Unlocated, grid.UnlocatedOrg{Row: r.Row, Name: r.Org.Name, USCC: r.Org.USCC})
 	}
 	slices.SortStableFunc(rep.Errors, func(a, b grid.ImportProblem) int { return a.Row - b.Row })
-	rep.ErrorCount, rep.UnlocatedCount = len(rep.Errors), len(rep.Unlocated)
+	rep.ErrorCount, rep.UnlocatedCount = len(rep.Errors)+unlisted, len(rep.Unlocated)
 	rep.Errors = slices.Clip(rep.Errors[:min(len(rep.Errors), grid.ReportedMax)])
 	rep.Unlocated = slices.Clip(rep.Unlocated[:min(len(rep.Unlocated), grid.ReportedMax)])
 	rows := res.Total
