@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -92,14 +93,26 @@ func (s *Server) importOrgs(c *fiber.Ctx) error {
 		return err
 	}
 	in.Who = s.actorOf(c)
-	j, err := s.startJob(ctx, u, in.Target.Zone.ID, grid.JobImportOrgs, s.cfg.ImportTimeout,
+	zoneID := in.Target.Zone.ID
+	// One import writes into a zone at a time: a clerk is told now, not
+	// by a failed job (the store refuses another process's too).
+	if !in.DryRun && !s.importing.claim(zoneID) {
+		return grid.Errorf(grid.EConflict, "该园区正在导入，请稍后再试 / an import into this zone is running")
+	}
+	j, err := s.startJob(ctx, u, zoneID, grid.JobImportOrgs, s.cfg.ImportTimeout,
 		func(ctx context.Context, r *jobRun) (any, error) {
+			if !in.DryRun {
+				defer s.importing.release(zoneID)
+			}
 			in.JobID = r.job.ID
 			return ImportOrgs(ctx, s.store, in, func(p ImportProgress) {
 				r.set(int64(p.Done), int64(p.Total), int64(p.Problems))
 			})
 		})
 	if err != nil {
+		if !in.DryRun {
+			s.importing.release(zoneID)
+		}
 		return err
 	}
 	c.Location("/api/v1/jobs/" + strconv.FormatInt(j.ID, 10))
@@ -378,4 +391,30 @@ func (r ctxReader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return r.r.Read(p)
+}
+
+// zoneSet is the zones with an import writing in this process.
+type zoneSet struct {
+	mu    sync.Mutex
+	zones map[int64]bool
+}
+
+// claim adds zone id, or reports false when it is there already.
+func (z *zoneSet) claim(id int64) bool {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	if z.zones[id] {
+		return false
+	}
+	if z.zones == nil {
+		z.zones = map[int64]bool{}
+	}
+	z.zones[id] = true
+	return true
+}
+
+func (z *zoneSet) release(id int64) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	delete(z.zones, id)
 }

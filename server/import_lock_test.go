@@ -50,3 +50,32 @@ func TestImportWhileAnotherWrites(t *testing.T) {
 		t.Errorf("job ended %q with %q, want failed with 该园区正在导入", j.Status, j.Error)
 	}
 }
+
+// While this process writes an import into a zone, another import into it
+// is answered 409 at once, with no job started.
+func TestImportWhileThisProcessWrites(t *testing.T) {
+	z := setupImport(t)
+	ctx := context.Background()
+	// The first import waits at its write while the test holds the table.
+	tx, err := z.db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `LOCK TABLE organization IN EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	file := []byte("名称,统一社会信用代码,经度,纬度,行业\n排队测试有限公司," + testUSCC(800610) + ",113.05,33.05,新材料\n")
+	status, _, body := z.upload(t, "imp-admin", "text/csv", file, "")
+	if status != http.StatusAccepted {
+		tx.Rollback(ctx)
+		t.Fatalf("first import: status %d: %s", status, body)
+	}
+	status, _, body = z.upload(t, "imp-admin", "text/csv", file, "")
+	tx.Rollback(ctx)
+	z.srv.WaitJobs()
+	var p struct{ Code, Detail string }
+	json.Unmarshal(body, &p)
+	if status != http.StatusConflict || p.Code != grid.EConflict || !strings.Contains(p.Detail, "该园区正在导入") {
+		t.Errorf("second import: status %d: %s", status, body)
+	}
+}

@@ -28,12 +28,13 @@ func importPaths() obj {
 				"202 with the job and Location /api/v1/jobs/{id}, whose result, once done, is the ImportReport. Every "+
 				"row is checked; problems come as {row, field, reason} in Chinese. A real run is all or nothing: rows "+
 				"whose credit code the zone holds update it, others insert, then the rule 行业归口、属地兜底 runs for them; "+
-				"rows without coordinates come in unlocated, for placing on the map.",
+				"rows without coordinates come in unlocated, for placing on the map. While an import writes into the zone, "+
+				"another is answered 409 (该园区正在导入).",
 			params, protected(obj{
 				"202": obj{"description": "The job, queued", "headers": obj{"Location": obj{
 					"description": "/api/v1/jobs/{id}", "schema": obj{"type": "string"}}},
 					"content": content("application/json", schemaRef("Job"))},
-				"400": responseRef("BadRequest"), "403": responseRef("Forbidden"), "413": responseRef("TooLarge"),
+				"400": responseRef("BadRequest"), "403": responseRef("Forbidden"), "409": responseRef("Conflict"), "413": responseRef("TooLarge"),
 			})), obj{"requestBody": obj{"required": true, "content": obj{
 			"text/csv": obj{"schema": file}, xlsxType: obj{"schema": file}, geoJSON: obj{"schema": file},
 			"multipart/form-data": obj{"schema": obj{"type": "object", "required": []string{"file"},

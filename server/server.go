@@ -93,6 +93,8 @@ type Server struct {
 	metrics *metrics
 	// jobs are the jobs running in this process (job.go).
 	jobs sync.WaitGroup
+	// importing are the zones an import writes into here (import.go).
+	importing zoneSet
 }
 
 // New builds the Fiber app with every route.
