@@ -93,7 +93,7 @@ func (s *Server) startJob(ctx context.Context, u grid.User, zoneID int64, kind g
 	s.jobs.Add(1)
 	go func() {
 		defer s.jobs.Done()
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		ctx, cancel := context.WithTimeout(s.jobCtx, timeout)
 		defer cancel()
 		stop := make(chan struct{})
 		ticked := make(chan struct{})
@@ -187,6 +187,8 @@ func (s *Server) jobErrorText(j grid.Job, err error) string {
 		return ge.Message
 	case errors.Is(err, context.DeadlineExceeded):
 		return "任务超时 / the job ran out of time"
+	case errors.Is(err, context.Canceled) && s.jobCtx.Err() != nil:
+		return "服务已停止，任务中断，请重新提交 / the server stopped"
 	}
 	s.log.Error("job failed", "job", j.ID, "kind", j.Kind, "err", err)
 	return "内部错误 / internal error"
@@ -211,6 +213,23 @@ func (s *Server) failStaleJobs(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// stopJobs ends the running jobs (each is stored failed) and waits up to
+// grace for them; false when some still run.
+func (s *Server) stopJobs(grace time.Duration) bool {
+	s.stopJobCtx()
+	done := make(chan struct{})
+	go func() {
+		s.jobs.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return true
+	case <-time.After(grace):
+		return false
 	}
 }
 

@@ -40,7 +40,7 @@ func TestJobPanicFailsTheJob(t *testing.T) {
 	var logged strings.Builder
 	var logMu sync.Mutex
 	s := &Server{cfg: Config{CallTimeout: time.Second, LookupTimeout: time.Second}, store: store,
-		log: slog.New(slog.NewTextHandler(lockedWriter{&logMu, &logged}, nil))}
+		log: slog.New(slog.NewTextHandler(lockedWriter{&logMu, &logged}, nil)), jobCtx: context.Background()}
 	_, err := s.startJob(context.Background(), grid.User{ID: 7}, 1, grid.JobImportOrgs, time.Minute,
 		func(context.Context, *jobRun) (any, error) { panic("boom") })
 	if err != nil {
@@ -70,4 +70,29 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// Stopping the server stops its running jobs: each ends failed, saying
+// the server stopped, within the grace given.
+func TestStopJobsEndsRunningJobs(t *testing.T) {
+	store := &jobStoreOnly{}
+	s := &Server{cfg: Config{CallTimeout: time.Second, LookupTimeout: time.Second}, store: store,
+		log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	s.jobCtx, s.stopJobCtx = context.WithCancel(context.Background())
+	started := make(chan struct{})
+	if _, err := s.startJob(context.Background(), grid.User{ID: 7}, 1, grid.JobImportOrgs, time.Hour,
+		func(ctx context.Context, _ *jobRun) (any, error) {
+			close(started)
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}); err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	if !s.stopJobs(time.Minute) {
+		t.Fatal("the job did not end")
+	}
+	if len(store.finished) != 1 || store.finished[0].Status != grid.JobFailed || !strings.Contains(store.finished[0].Error, "服务已停止") {
+		t.Errorf("job ends stored: %+v", store.finished)
+	}
 }

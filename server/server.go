@@ -93,6 +93,9 @@ type Server struct {
 	metrics *metrics
 	// jobs are the jobs running in this process (job.go).
 	jobs sync.WaitGroup
+	// jobCtx is the jobs' parent context; stopJobCtx ends it at shutdown.
+	jobCtx     context.Context
+	stopJobCtx context.CancelFunc
 	// importing are the zones an import writes into here (import.go).
 	importing zoneSet
 }
@@ -156,6 +159,7 @@ func New(cfg Config, store Store, log *slog.Logger) *Server {
 		ErrorHandler:          s.handleError,
 	})
 	s.app.Server().HeaderReceived = bodyConfig(cfg.ImportMaxBytes)
+	s.jobCtx, s.stopJobCtx = context.WithCancel(context.Background())
 	s.routes()
 	return s
 }
@@ -177,6 +181,9 @@ func (s *Server) Listen(ctx context.Context, addr string, grace time.Duration) e
 		// for requests in flight. A client still holding a connection
 		// after it is dropped: stopping on request is a clean exit.
 		err := s.app.ShutdownWithTimeout(grace)
+		if !s.stopJobs(grace) {
+			s.log.Warn("shutdown: jobs still running after the grace period", "grace", grace)
+		}
 		if errors.Is(err, context.DeadlineExceeded) {
 			s.log.Warn("shutdown: dropped connections still open after the grace period", "grace", grace)
 			return nil
