@@ -4,6 +4,7 @@ import { fieldLabel, importUrl, mappingJSON, mappingOf, progressOf, summaryOf, t
 const report = (over: Partial<ImportReport> = {}): ImportReport => ({
   dry_run: true, written: false, inserted: 0, updated: 0, unchanged: 0, regridded: 0,
   total: 3, valid: 3, invalid: 0, unlocated: [], errors: [], header: ['名称'], header_row: 1, mapping: { '0': 'name' },
+  error_count: over.errors?.length ?? 0, unlocated_count: over.unlocated?.length ?? 0,
   ...over,
 });
 
@@ -41,6 +42,12 @@ describe('summaryOf', () => {
     expect(summaryOf(report())).toContain('全部无误，可以导入');
     expect(summaryOf(report({ errors: [{ row: 4, field: 'uscc', reason: 'x' }], invalid: 1, valid: 2 }))).toContain('未写入任何数据');
     expect(summaryOf(report({ dry_run: false, written: true, inserted: 2, updated: 1 }))).toBe('导入完成：新增 2 家，更新 1 家，未变 0 家。');
+  });
+  it('counts every problem and unlocated row, not only those listed', () => {
+    const listed = [{ row: 2, field: 'uscc', reason: 'x' }];
+    const s = summaryOf(report({ total: 30000, valid: 5000, invalid: 25000, errors: listed, error_count: 25000, unlocated_count: 12000 }));
+    expect(s).toContain('无坐标 12000 行');
+    expect(s).toContain('发现 25000 个问题');
   });
   it('names fields in Chinese', () => {
     expect(fieldLabel('uscc')).toBe('统一社会信用代码');

@@ -81,6 +81,9 @@ export interface ImportReport {
   invalid: number;
   unlocated: { row: number; name: string; uscc: string }[];
   errors: ImportProblem[];
+  /** How many problems and unlocated rows in all: the lists hold the first 10,000. */
+  error_count: number;
+  unlocated_count: number;
   header: string[] | null;
   header_row: number;
   mapping: Record<string, string> | null;
@@ -115,8 +118,8 @@ export function progressOf(j: Job, dryRun: boolean): { text: string; fraction: n
 
 /** The report's one-line summary, in Chinese. */
 export function summaryOf(r: ImportReport): string {
-  const read = `共 ${r.total} 行：无误 ${r.valid} 行，有问题 ${r.invalid} 行，无坐标 ${r.unlocated.length} 行。`;
-  if (r.errors.length > 0) return `${read}发现 ${r.errors.length} 个问题，未写入任何数据。请改正文件或列映射后重试。`;
+  const read = `共 ${r.total} 行：无误 ${r.valid} 行，有问题 ${r.invalid} 行，无坐标 ${r.unlocated_count} 行。`;
+  if (r.error_count > 0) return `${read}发现 ${r.error_count} 个问题，未写入任何数据。请改正文件或列映射后重试。`;
   if (r.dry_run) return `${read}全部无误，可以导入。`;
   return `导入完成：新增 ${r.inserted} 家，更新 ${r.updated} 家，未变 ${r.unchanged} 家。`;
 }

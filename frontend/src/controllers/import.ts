@@ -146,7 +146,7 @@ export function importController(): Controller {
     function showProblems(r: ImportReport): void {
       problemsBox.replaceChildren();
       if (!r.errors.length) return;
-      problemsBox.append(el('h3', 'import-section-title', `问题（${r.errors.length} 个${r.errors.length > SHOWN_PROBLEMS ? `，列出前 ${SHOWN_PROBLEMS} 个` : ''}）`));
+      problemsBox.append(el('h3', 'import-section-title', `问题（${r.error_count} 个${r.error_count > SHOWN_PROBLEMS ? `，列出前 ${SHOWN_PROBLEMS} 个` : ''}）`));
       const table = el('table', 'import-table import-problems-table');
       const head = el('tr');
       head.append(el('th', undefined, '行'), el('th', undefined, '字段'), el('th', undefined, '原因'));
@@ -162,7 +162,7 @@ export function importController(): Controller {
     function showUnlocated(r: ImportReport): void {
       unlocatedBox.replaceChildren();
       if (!r.unlocated.length) return;
-      unlocatedBox.append(el('h3', 'import-section-title', `无坐标，导入后待在地图上定位（${r.unlocated.length} 家）`));
+      unlocatedBox.append(el('h3', 'import-section-title', `无坐标，导入后待在地图上定位（${r.unlocated_count} 家）`));
       const list = el('ul', 'import-unlocated-list');
       for (const u of r.unlocated.slice(0, SHOWN_PROBLEMS)) list.append(el('li', undefined, `第 ${u.row} 行 · ${u.name} · ${u.uscc}`));
       unlocatedBox.append(list);
