@@ -274,7 +274,11 @@ func ImportOrgs(ctx context.Context, store grid.ImportStore, in OrgImport, progr
 		// territory (属地兜底), which is the rule's point.
 		Inside: ingest.InBoundary(in.Target.Zone.Boundary),
 		Progress: func(rows int) {
-			progress(ImportProgress{Phase: "check", Done: rows, Total: steps * max(estimate, rows)})
+			total := 0 // unknown until read (XLSX, GeoJSON): a growing total would show the bar full
+			if estimate > 0 {
+				total = steps * max(estimate, rows)
+			}
+			progress(ImportProgress{Phase: "check", Done: rows, Total: total})
 		},
 	})
 	if ctx.Err() != nil {

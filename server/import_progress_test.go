@@ -1,0 +1,48 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"gridgis/grid/ingest"
+	"gridgis/server"
+)
+
+// While the rows of a GeoJSON (or XLSX) file are not known, progress has
+// no total: a growing one would show the bar full all along.
+func TestImportProgressWithoutKnownTotal(t *testing.T) {
+	z := setupImport(t)
+	ctx := context.Background()
+	target, err := z.db.ImportTarget(ctx, z.zone.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString(`{"type":"FeatureCollection","features":[`)
+	for i := range 2500 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"type":"Feature","geometry":{"type":"Point","coordinates":[113.05,33.05]},"properties":{"名称":"进度%d有限公司","统一社会信用代码":"%s","行业":"物流"}}`, i, testUSCC(810000+i))
+	}
+	b.WriteString("]}")
+	in := server.OrgImport{File: []byte(b.String()), Target: target, DryRun: true, Read: ingest.ReadOptions{Format: ingest.GeoJSON}}
+	var seen []server.ImportProgress
+	rep, err := server.ImportOrgs(ctx, z.db, in, func(p server.ImportProgress) { seen = append(seen, p) })
+	if err != nil || rep.Total != 2500 {
+		t.Fatalf("report %+v, err %v", rep, err)
+	}
+	if len(seen) < 3 {
+		t.Fatalf("progress %+v", seen)
+	}
+	for _, p := range seen[:len(seen)-1] {
+		if p.Total != 0 {
+			t.Errorf("progress before the end %+v, want total 0", p)
+		}
+	}
+	if last := seen[len(seen)-1]; last.Total != 2500 || last.Done != 2500 {
+		t.Errorf("last progress %+v", last)
+	}
+}
