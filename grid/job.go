@@ -14,7 +14,8 @@ type JobKind string
 
 // The job kinds.
 const (
-	JobImportOrgs JobKind = "import_orgs" // an organization register
+	JobImportOrgs  JobKind = "import_orgs"  // an organization register
+	JobImportGrids JobKind = "import_grids" // a zone's grid boundaries
 )
 
 // JobStatus is where a job is: queued → running → done or failed.

@@ -83,12 +83,22 @@ const (
 	CapHeld      = "xlsx_held_bytes"
 	CapCells     = "xlsx_cells"
 	CapRatio     = "unzip_ratio"
+	// Boundary files (boundary.go).
+	CapFeatures   = "features"
+	CapVertices   = "vertices"
+	CapZipEntries = "zip_entries"
+	CapZipBytes   = "zip_unzipped_bytes"
+	CapZipRatio   = "zip_ratio"
+	CapOGROutput  = "ogr_output_bytes"
+	CapOGRTime    = "ogr_seconds"
 )
 
 var capLabels = map[string]string{
 	CapBytes: "文件大小（字节）", CapRows: "行数", CapColumns: "列数", CapCellChars: "单元格字符数", CapLine: "单行字节数",
 	CapUnzipped: "XLSX 解压后大小（字节）", CapPart: "XLSX 单个部件大小（字节）", CapHeld: "XLSX 读取所需部件总大小（字节）", CapCells: "工作表单元格数",
-	CapRatio: "XLSX 压缩比",
+	CapRatio:    "XLSX 压缩比",
+	CapFeatures: "要素数", CapVertices: "顶点总数", CapZipEntries: "压缩包文件数", CapZipBytes: "压缩包解压后大小（字节）",
+	CapZipRatio: "压缩包压缩比", CapOGROutput: "GDAL 转换结果大小（字节）", CapOGRTime: "GDAL 转换时间（秒）",
 }
 
 // CapError says a file exceeded a cap. The server answers 413 for CapBytes

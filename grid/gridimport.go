@@ -1,0 +1,110 @@
+package grid
+
+import (
+	"context"
+
+	"github.com/paulmach/orb"
+)
+
+// GridBoundary is one grid read from a boundary file, in WGS84: Feature
+// is its 1-based position in the file, for the clerk to find it.
+type GridBoundary struct {
+	Feature    int
+	Code       string
+	Name       string
+	Industry   string
+	Officer    string // "" keeps the grid's officer
+	Instructor string // "" keeps the grid's instructor
+	Geom       orb.MultiPolygon
+}
+
+// GridProblem is one reason a boundary file is refused. Feature is 0 for
+// a problem of the zone as a whole (a gap, a grid missing from the file).
+type GridProblem struct {
+	Feature int    `json:"feature"`
+	Code    string `json:"code,omitempty"`
+	Field   string `json:"field"`
+	Reason  string `json:"reason"`
+	// Point is where it is: a self-intersection, or a point inside an
+	// overlap or a gap.
+	Point *orb.Point `json:"point,omitempty"`
+	// AreaM2 is an overlap's or a gap's area in square metres.
+	AreaM2 float64 `json:"area_m2,omitempty"`
+	// Other is the other feature of an overlap.
+	Other int `json:"other,omitempty"`
+}
+
+// GridMove is an organization that the rule 行业归口、属地兜底 puts in
+// another grid under the new boundaries.
+type GridMove struct {
+	OrgID    int64  `json:"org_id"`
+	Name     string `json:"name"`
+	USCC     string `json:"uscc"`
+	FromGrid string `json:"from_grid"` // code, "" when it had none
+	ToGrid   string `json:"to_grid"`
+	Reason   string `json:"reason"` // the new grid's reason
+	// LiaisonEnded is true when its liaison's home grid is not the new
+	// grid: the assignment ends (pinned ones stay).
+	LiaisonEnded bool `json:"liaison_ended"`
+}
+
+// LiaisonLoad is a liaison whose load the import changes to outside
+// their capacity (Min–Max, default 5–8).
+type LiaisonLoad struct {
+	LiaisonID int64  `json:"liaison_id"`
+	Name      string `json:"name"`
+	Grid      string `json:"grid"`
+	Before    int    `json:"before"`
+	After     int    `json:"after"`
+	Min       int    `json:"min"`
+	Max       int    `json:"max"`
+}
+
+// GridImportCounts is what a boundary import changes (or, previewed,
+// would change).
+type GridImportCounts struct {
+	Inserted  int `json:"inserted"`
+	Updated   int `json:"updated"`
+	Unchanged int `json:"unchanged"`
+	Removed   int `json:"removed"`
+	// Moved counts the organizations that change grid; LiaisonsEnded the
+	// assignments that end with it.
+	Moved         int `json:"moved"`
+	LiaisonsEnded int `json:"liaisons_ended"`
+}
+
+// GridImportReport is the result of a boundary import job (or of the CLI):
+// the problems, or the preview of what the import does.
+type GridImportReport struct {
+	DryRun   bool   `json:"dry_run"`
+	Written  bool   `json:"written"`
+	Format   string `json:"format"`
+	Features int    `json:"features"`
+	GridImportCounts
+	// Problems lists at most ReportedMax; ProblemCount says how many.
+	Problems     []GridProblem `json:"errors"`
+	ProblemCount int           `json:"error_count"`
+	// Moves lists at most ReportedMax organizations that change grid.
+	Moves []GridMove `json:"moves"`
+	// Loads lists the liaisons whose load leaves their capacity.
+	Loads []LiaisonLoad `json:"loads"`
+}
+
+// GridTolerance is the area, in square metres, under which an overlap or
+// a gap is taken for digitizing noise, not a mistake.
+const GridTolerance = 1.0
+
+// GridImportStore replaces a zone's grid boundaries.
+type GridImportStore interface {
+	// ImportGrids checks grids against each other and the zone (valid
+	// polygons, no overlap, no gap, no grid left out that still holds
+	// liaisons, users or organizations placed by hand) and previews what
+	// replacing the zone's grids with them does: grids matched by code are
+	// updated, others inserted, the zone's grids missing from the file
+	// removed, and the rule 行业归口、属地兜底 runs again. With problems, or
+	// unless write, nothing is kept; else it commits, ending the
+	// assignments of organizations that leave their liaison's grid and
+	// auditing each move. While another import into the zone writes it
+	// fails with EConflict.
+	ImportGrids(ctx context.Context, who Actor, jobID, zoneID int64, grids []GridBoundary, write bool) (GridImportReport, error)
+}
