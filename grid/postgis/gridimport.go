@@ -1,0 +1,425 @@
+package postgis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+
+	"gridgis/grid"
+)
+
+// gridStageSQL is the table a boundary file's grids are checked in.
+const gridStageSQL = `
+CREATE TEMP TABLE grid_stage (
+  feature integer PRIMARY KEY, code text NOT NULL, name text NOT NULL, industry text NOT NULL,
+  officer text NOT NULL, instructor text NOT NULL, wkb bytea NOT NULL, geom geometry
+) ON COMMIT DROP`
+
+var gridStageColumns = []string{"feature", "code", "name", "industry", "officer", "instructor", "wkb"}
+
+// gridInvalidSQL finds the staged polygons PostGIS finds invalid, with
+// where (a self-intersection's point).
+const gridInvalidSQL = `
+SELECT s.feature, s.code, coalesce(d.reason, ''), ST_X(d.location), ST_Y(d.location)
+FROM grid_stage s CROSS JOIN LATERAL ST_IsValidDetail(s.geom) d
+WHERE NOT d.valid ORDER BY s.feature`
+
+// gridOverlapSQL finds the pairs of grids that share more than $1 m².
+const gridOverlapSQL = `
+SELECT a.feature, a.code, b.feature, b.code, ST_Area(x.geom::geography), ST_X(p.p), ST_Y(p.p)
+FROM grid_stage a
+JOIN grid_stage b ON a.feature < b.feature AND ST_Intersects(a.geom, b.geom)
+CROSS JOIN LATERAL (SELECT ST_CollectionExtract(ST_Intersection(a.geom, b.geom), 3) AS geom) x
+CROSS JOIN LATERAL (SELECT ST_PointOnSurface(x.geom) AS p) p
+WHERE NOT ST_IsEmpty(x.geom) AND ST_Area(x.geom::geography) > $1
+ORDER BY a.feature, b.feature`
+
+// gridGapSQL finds the parts of zone $1 that no grid covers, each larger
+// than $2 m², largest first.
+const gridGapSQL = `
+WITH u AS (SELECT ST_Union(geom) AS geom FROM grid_stage),
+gap AS (
+  SELECT (ST_Dump(ST_CollectionExtract(ST_Difference(z.boundary, u.geom), 3))).geom AS geom
+  FROM zone z, u WHERE z.id = $1)
+SELECT ST_Area(geom::geography) AS area, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom))
+FROM gap WHERE ST_Area(geom::geography) > $2
+ORDER BY area DESC`
+
+// gridLeftOutSQL lists the zone's grids missing from the file with what
+// still holds them: liaisons based there (the column may not be null),
+// users scoped to them, organizations placed there by hand.
+const gridLeftOutSQL = `
+SELECT g.code, g.name,
+  (SELECT count(*) FROM liaison l WHERE l.grid_id = g.id),
+  (SELECT count(*) FROM user_grid ug WHERE ug.grid_id = g.id),
+  (SELECT count(*) FROM organization o WHERE o.grid_id = g.id AND o.grid_reason = 'manual')
+FROM grid g
+WHERE g.zone_id = $1 AND NOT EXISTS (SELECT 1 FROM grid_stage s WHERE s.code = g.code)
+ORDER BY g.code`
+
+// gridBeforeSQL keeps each organization's grid before the import.
+const gridBeforeSQL = `
+CREATE TEMP TABLE grid_import_before ON COMMIT DROP AS
+SELECT o.id, o.grid_id, g.code AS grid_code
+FROM organization o LEFT JOIN grid g ON g.id = o.grid_id
+WHERE o.zone_id = $1`
+
+// gridUpdateSQL updates the grids the file names by code; an empty
+// officer or instructor keeps the grid's.
+const gridUpdateSQL = `
+UPDATE grid g SET name = s.name, industry = s.industry, geom = ST_Multi(s.geom),
+  officer = CASE WHEN s.officer <> '' THEN s.officer ELSE g.officer END,
+  instructor = CASE WHEN s.instructor <> '' THEN s.instructor ELSE g.instructor END,
+  updated_at = $2
+FROM grid_stage s
+WHERE g.zone_id = $1 AND g.code = s.code
+  AND ((g.name, g.industry) IS DISTINCT FROM (s.name, s.industry)
+       OR s.officer NOT IN ('', g.officer) OR s.instructor NOT IN ('', g.instructor)
+       OR NOT ST_OrderingEquals(g.geom, ST_Multi(s.geom)))`
+
+const gridInsertSQL = `
+INSERT INTO grid (zone_id, code, name, industry, officer, instructor, geom, created_at, updated_at)
+SELECT $1, s.code, s.name, s.industry, s.officer, s.instructor, ST_Multi(s.geom), $2, $2
+FROM grid_stage s
+WHERE NOT EXISTS (SELECT 1 FROM grid g WHERE g.zone_id = $1 AND g.code = s.code)
+ORDER BY s.feature`
+
+// gridRemoveSQL deletes the zone's grids missing from the file (the
+// checks made sure nothing holds them), first taking their organizations
+// out of them so that the rule places them again.
+const gridRemoveSQL = `
+WITH gone AS (
+  SELECT g.id FROM grid g
+  WHERE g.zone_id = $1 AND NOT EXISTS (SELECT 1 FROM grid_stage s WHERE s.code = g.code)
+), freed AS (
+  UPDATE organization o SET grid_id = NULL, grid_reason = NULL, updated_at = $2, version = o.version + 1
+  WHERE o.grid_id IN (SELECT id FROM gone)
+)
+DELETE FROM grid g WHERE g.id IN (SELECT id FROM gone)`
+
+// gridMovesSQL lists the organizations the rule put in another grid, with
+// their active assignment, which ends when the liaison's home grid is not
+// the new grid and the pair is not pinned.
+const gridMovesSQL = `
+CREATE TEMP TABLE grid_import_moves ON COMMIT DROP AS
+SELECT o.id, o.name, o.uscc, b.grid_id AS from_id, coalesce(b.grid_code, '') AS from_code,
+  o.grid_id AS to_id, coalesce(g.code, '') AS to_code, coalesce(o.grid_reason, '') AS reason,
+  a.liaison_id, (a.id IS NOT NULL AND NOT a.pinned AND l.grid_id IS DISTINCT FROM o.grid_id) AS liaison_ended
+FROM organization o
+JOIN grid_import_before b ON b.id = o.id
+LEFT JOIN grid g ON g.id = o.grid_id
+LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL
+LEFT JOIN liaison l ON l.id = a.liaison_id
+WHERE o.grid_id IS DISTINCT FROM b.grid_id`
+
+// gridLoadsSQL lists the active liaisons whose load the ended
+// assignments take outside their capacity.
+const gridLoadsSQL = `
+SELECT l.id, l.name, g.code, s.load, s.load - e.ended, l.min_load, l.max_load
+FROM liaison l
+JOIN grid g ON g.id = l.grid_id
+JOIN (SELECT liaison_id, count(*) AS ended FROM grid_import_moves WHERE liaison_ended GROUP BY 1) e
+  ON e.liaison_id = l.id
+CROSS JOIN LATERAL (SELECT count(*) AS load FROM assignment a WHERE a.liaison_id = l.id AND a.valid_to IS NULL) s
+WHERE l.zone_id = $1 AND l.active AND (s.load - e.ended < l.min_load OR s.load - e.ended > l.max_load)
+ORDER BY g.code, l.id`
+
+// gridMoveAuditSQL writes one audit row per organization that changed
+// grid: from which to which, and the liaison whose assignment ended.
+const gridMoveAuditSQL = `
+INSERT INTO audit_log (at, actor_id, action, target, client_addr, detail)
+SELECT $1, $2, 'org_regrid', 'organization:' || m.id, $3,
+  jsonb_build_object('job_id', $4::bigint, 'cause', 'grid_import',
+    'from', jsonb_build_object('id', m.from_id, 'code', nullif(m.from_code, '')),
+    'to', jsonb_build_object('id', m.to_id, 'code', nullif(m.to_code, ''), 'reason', nullif(m.reason, '')),
+    'liaison_ended', CASE WHEN m.liaison_ended THEN m.liaison_id END)
+FROM grid_import_moves m ORDER BY m.id`
+
+// errPreview rolls a boundary import back once its report is made.
+var errPreview = errors.New("preview: roll back")
+
+// invalidReasons are PostGIS's (GEOS's) validity reasons in Chinese.
+var invalidReasons = map[string]string{
+	"Self-intersection":        "自相交",
+	"Ring Self-intersection":   "环自相交",
+	"Hole lies outside shell":  "内环在外环之外",
+	"Nested holes":             "内环相互嵌套",
+	"Interior is disconnected": "内部不连通",
+	"Nested shells":            "多个面相互嵌套",
+	"Duplicate Rings":          "环重复",
+	"Too few points":           "点数过少",
+	"Invalid Coordinate":       "坐标无效",
+	"Ring is not closed":       "环未闭合",
+}
+
+// ImportGrids implements grid.GridImportStore: the grids are staged and
+// checked in PostGIS, then the zone's grids are replaced and the rule run
+// in the same transaction, which commits only when write and nothing is
+// wrong, so the preview is what a real import does.
+func (db *DB) ImportGrids(ctx context.Context, who grid.Actor, jobID, zoneID int64, grids []grid.GridBoundary, write bool) (grid.GridImportReport, error) {
+	rep := grid.GridImportReport{DryRun: !write, Features: len(grids), Problems: []grid.GridProblem{},
+		Moves: []grid.GridMove{}, Loads: []grid.LiaisonLoad{}}
+	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		var locked bool
+		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1, $2::int)`, importLockKey, zoneID).Scan(&locked); err != nil {
+			return err
+		}
+		if !locked {
+			return grid.Errorf(grid.EConflict, "该园区正在导入，请稍后再试 / an import into this zone is running")
+		}
+		// The rule over a large zone outlasts the pool's statement
+		// timeout; the job's context bounds the import instead.
+		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+			return err
+		}
+		if err := stageGrids(ctx, tx, grids); err != nil {
+			return err
+		}
+		problems, err := checkStagedGrids(ctx, tx, zoneID)
+		if err != nil {
+			return err
+		}
+		if len(problems) > 0 {
+			slices.SortStableFunc(problems, func(a, b grid.GridProblem) int { return a.Feature - b.Feature })
+			rep.ProblemCount = len(problems)
+			rep.Problems = problems[:min(len(problems), grid.ReportedMax)]
+			return errPreview
+		}
+		if err := replaceGrids(ctx, tx, db.Now(), zoneID, &rep); err != nil {
+			return err
+		}
+		if !write {
+			return errPreview
+		}
+		return recordGridImport(ctx, tx, db, who, jobID, zoneID, &rep)
+	})
+	if errors.Is(err, errPreview) {
+		return rep, nil
+	}
+	if err != nil {
+		return grid.GridImportReport{}, translate(err)
+	}
+	rep.Written = true
+	return rep, nil
+}
+
+// stageGrids copies the grids into grid_stage.
+func stageGrids(ctx context.Context, tx pgx.Tx, grids []grid.GridBoundary) error {
+	if _, err := tx.Exec(ctx, gridStageSQL); err != nil {
+		return err
+	}
+	rows := make([][]any, len(grids))
+	for i, g := range grids {
+		b, err := ewkbOf(g.Geom)
+		if err != nil {
+			return fmt.Errorf("feature %d: %w", g.Feature, err)
+		}
+		rows[i] = []any{int32(g.Feature), g.Code, g.Name, g.Industry, g.Officer, g.Instructor, b}
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"grid_stage"}, gridStageColumns, pgx.CopyFromRows(rows)); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `UPDATE grid_stage SET geom = ST_GeomFromEWKB(wkb)`)
+	return err
+}
+
+// checkStagedGrids finds what refuses the file: invalid polygons (and
+// then nothing else, as the other checks need valid ones), overlaps, gaps
+// inside the zone, and grids left out that something still holds.
+func checkStagedGrids(ctx context.Context, tx pgx.Tx, zoneID int64) ([]grid.GridProblem, error) {
+	var problems []grid.GridProblem
+	rows, err := tx.Query(ctx, gridInvalidSQL)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var p grid.GridProblem
+		var reason string
+		var x, y *float64
+		if err := rows.Scan(&p.Feature, &p.Code, &reason, &x, &y); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		p.Field = "geometry"
+		kind, at, _ := strings.Cut(reason, "[")
+		zh := invalidReasons[strings.TrimSpace(kind)]
+		if zh == "" {
+			zh = "几何无效"
+		}
+		p.Reason = fmt.Sprintf("%s（%s）", zh, strings.TrimSpace(kind))
+		if x != nil && y != nil {
+			p.Point = &orb.Point{*x, *y}
+			p.Reason += fmt.Sprintf("，位于 (%.6f, %.6f)", *x, *y)
+		} else if at != "" {
+			p.Reason += "，位于 " + strings.TrimSuffix(at, "]")
+		}
+		problems = append(problems, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(problems) > 0 {
+		return problems, nil
+	}
+
+	rows, err = tx.Query(ctx, gridOverlapSQL, grid.GridTolerance)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var p grid.GridProblem
+		var otherCode string
+		var x, y float64
+		if err := rows.Scan(&p.Feature, &p.Code, &p.Other, &otherCode, &p.AreaM2, &x, &y); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		p.Field, p.Point = "geometry", &orb.Point{x, y}
+		p.Reason = fmt.Sprintf("与第 %d 个要素（%s）重叠 %.1f 平方米，例如 (%.6f, %.6f) 处", p.Other, otherCode, p.AreaM2, x, y)
+		problems = append(problems, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+
+	rows, err = tx.Query(ctx, gridGapSQL, zoneID, grid.GridTolerance)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var p grid.GridProblem
+		var x, y float64
+		if err := rows.Scan(&p.AreaM2, &x, &y); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		p.Field, p.Point = "geometry", &orb.Point{x, y}
+		p.Reason = fmt.Sprintf("园区内有 %.1f 平方米不属于任何网格（空隙），例如 (%.6f, %.6f) 处", p.AreaM2, x, y)
+		problems = append(problems, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+
+	rows, err = tx.Query(ctx, gridLeftOutSQL, zoneID)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var code, name string
+		var liaisons, users, manual int
+		if err := rows.Scan(&code, &name, &liaisons, &users, &manual); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		var holds []string
+		if liaisons > 0 {
+			holds = append(holds, fmt.Sprintf("联络员 %d 名", liaisons))
+		}
+		if users > 0 {
+			holds = append(holds, fmt.Sprintf("网格账号 %d 个", users))
+		}
+		if manual > 0 {
+			holds = append(holds, fmt.Sprintf("手工划入的企业 %d 家", manual))
+		}
+		if len(holds) == 0 {
+			continue // removed: the rule places its organizations anew
+		}
+		problems = append(problems, grid.GridProblem{Code: code, Field: "code",
+			Reason: fmt.Sprintf("现有网格 %s（%s）不在文件中，但仍有%s：请在文件中保留该网格，或先把他们调到其他网格", code, name, strings.Join(holds, "、"))})
+	}
+	rows.Close()
+	return problems, rows.Err()
+}
+
+// replaceGrids makes the staged grids the zone's, runs the rule and fills
+// rep with the counts, the moves and the liaison loads that break.
+func replaceGrids(ctx context.Context, tx pgx.Tx, now time.Time, zoneID int64, rep *grid.GridImportReport) error {
+	if _, err := tx.Exec(ctx, gridBeforeSQL, zoneID); err != nil {
+		return err
+	}
+	tag, err := tx.Exec(ctx, gridUpdateSQL, zoneID, now)
+	if err != nil {
+		return err
+	}
+	rep.Updated = int(tag.RowsAffected())
+	if tag, err = tx.Exec(ctx, gridInsertSQL, zoneID, now); err != nil {
+		return err
+	}
+	rep.Inserted = int(tag.RowsAffected())
+	rep.Unchanged = rep.Features - rep.Inserted - rep.Updated
+	if tag, err = tx.Exec(ctx, gridRemoveSQL, zoneID, now); err != nil {
+		return err
+	}
+	rep.Removed = int(tag.RowsAffected())
+	if _, err := tx.Exec(ctx, assignGridsSQL, zoneID); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, gridMovesSQL); err != nil {
+		return err
+	}
+	if err := tx.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE liaison_ended) FROM grid_import_moves`).
+		Scan(&rep.Moved, &rep.LiaisonsEnded); err != nil {
+		return err
+	}
+	rows, err := tx.Query(ctx, `
+SELECT id, name, uscc, from_code, to_code, reason, liaison_ended FROM grid_import_moves
+ORDER BY to_code, from_code, id LIMIT $1`, grid.ReportedMax)
+	if err != nil {
+		return err
+	}
+	rep.Moves, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (grid.GridMove, error) {
+		var m grid.GridMove
+		err := r.Scan(&m.OrgID, &m.Name, &m.USCC, &m.FromGrid, &m.ToGrid, &m.Reason, &m.LiaisonEnded)
+		return m, err
+	})
+	if err != nil {
+		return err
+	}
+	if rows, err = tx.Query(ctx, gridLoadsSQL, zoneID); err != nil {
+		return err
+	}
+	rep.Loads, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (grid.LiaisonLoad, error) {
+		var l grid.LiaisonLoad
+		err := r.Scan(&l.LiaisonID, &l.Name, &l.Grid, &l.Before, &l.After, &l.Min, &l.Max)
+		return l, err
+	})
+	return err
+}
+
+// recordGridImport ends the assignments the moves break and audits the
+// import and each move.
+func recordGridImport(ctx context.Context, tx pgx.Tx, db *DB, who grid.Actor, jobID, zoneID int64, rep *grid.GridImportReport) error {
+	now := db.Now()
+	var ended []int64
+	rows, err := tx.Query(ctx, `SELECT id FROM grid_import_moves WHERE liaison_ended ORDER BY id`)
+	if err != nil {
+		return err
+	}
+	if ended, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+		return err
+	}
+	if len(ended) > 0 {
+		if _, err := endAssignments(ctx, tx, ended, now); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.Exec(ctx, gridMoveAuditSQL, now, actorID(who), who.ClientAddr, jobID); err != nil {
+		return err
+	}
+	return audit(ctx, tx, grid.AuditEntry{ActorID: who.UserID, ClientAddr: who.ClientAddr,
+		Action: "grid_import", Target: "zone:" + strconv.FormatInt(zoneID, 10),
+		Detail: map[string]any{"job_id": jobID, "features": rep.Features, "inserted": rep.Inserted,
+			"updated": rep.Updated, "unchanged": rep.Unchanged, "removed": rep.Removed,
+			"moved": rep.Moved, "liaisons_ended": rep.LiaisonsEnded}}, now)
+}

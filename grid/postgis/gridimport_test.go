@@ -1,0 +1,304 @@
+package postgis_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/paulmach/orb"
+	orbgeo "github.com/paulmach/orb/geo"
+
+	"gridgis/grid"
+	"gridgis/grid/postgis"
+	"gridgis/grid/postgis/pgtest"
+)
+
+// box is the rectangle x0–x1 × y0–y1 (degrees) as a MultiPolygon.
+func box(x0, y0, x1, y1 float64) orb.MultiPolygon {
+	return orb.MultiPolygon{{{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}}}}
+}
+
+// gridZone is a zone 113.00–113.02 E × 34.00–34.01 N with two grids split
+// at 113.01: A (电子信息) and B (装备制造); ten 物流 organizations (no grid
+// of their industry: placed by territory) at 113.0005 + i·0.002; liaison
+// LA of A carries the five in A, LB of B the five in B.
+type gridZone struct {
+	zone        grid.Zone
+	gridA, gridB int64
+	orgs        []grid.Org
+	la, lb      int64
+}
+
+func newGridZone(t *testing.T, db *postgis.DB, code string) gridZone {
+	t.Helper()
+	ctx := context.Background()
+	var z gridZone
+	var err error
+	z.zone, err = db.CreateZone(ctx, grid.Zone{Code: code, Name: "边界导入测试区", Boundary: box(113, 34, 113.02, 34.01)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := db.CreateGrid(ctx, grid.Grid{ZoneID: z.zone.ID, Code: "A", Name: "甲网格", Industry: "电子信息", Officer: "王五", Geom: box(113, 34, 113.01, 34.01)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := db.CreateGrid(ctx, grid.Grid{ZoneID: z.zone.ID, Code: "B", Name: "乙网格", Industry: "装备制造", Geom: box(113.01, 34, 113.02, 34.01)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	z.gridA, z.gridB = a.ID, b.ID
+	for i := range 10 {
+		o, err := db.CreateOrg(ctx, grid.Org{ZoneID: z.zone.ID, Name: fmt.Sprintf("物流企业%02d", i),
+			USCC: testUSCC(int(z.zone.ID)*1000 + 700000 + i), Kind: grid.KindEnterprise, Industry: "物流",
+			PartyOrg: grid.PartyNone, Location: orb.Point{113.0005 + float64(i)*0.002, 34.005}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		z.orgs = append(z.orgs, o)
+	}
+	if _, err := db.AssignGrids(ctx, z.zone.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []struct {
+		id   *int64
+		grid int64
+		orgs []grid.Org
+	}{{&z.la, z.gridA, z.orgs[:5]}, {&z.lb, z.gridB, z.orgs[5:]}} {
+		if err := db.Pool.QueryRow(ctx, `
+INSERT INTO liaison (zone_id, name, grid_id, base) VALUES ($1, $2, $3, ST_SetSRID(ST_MakePoint(113.01, 34.005), 4326))
+RETURNING id`, z.zone.ID, fmt.Sprintf("联络员%d", l.grid), l.grid).Scan(l.id); err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range l.orgs {
+			if _, err := db.Pool.Exec(ctx, `INSERT INTO assignment (org_id, liaison_id, valid_from, cause) VALUES ($1, $2, now() - interval '1 day', 'rule')`,
+				o.ID, *l.id); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return z
+}
+
+// orgGrids is each organization's grid code.
+func orgGrids(t *testing.T, db *postgis.DB, zoneID int64) map[string]string {
+	t.Helper()
+	rows, err := db.Pool.Query(context.Background(), `
+SELECT o.name, coalesce(g.code, '') FROM organization o LEFT JOIN grid g ON g.id = o.grid_id WHERE o.zone_id = $1`, zoneID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var n, c string
+		if err := rows.Scan(&n, &c); err != nil {
+			t.Fatal(err)
+		}
+		out[n] = c
+	}
+	return out
+}
+
+// gridState is the zone's grids as code → WKT, to see that nothing changed.
+func gridState(t *testing.T, db *postgis.DB, zoneID int64) string {
+	t.Helper()
+	var s string
+	if err := db.Pool.QueryRow(context.Background(), `
+SELECT coalesce(string_agg(code || ' ' || name || ' ' || industry || ' ' || ST_AsText(geom), '; ' ORDER BY code), '')
+FROM grid WHERE zone_id = $1`, zoneID).Scan(&s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func boundary(feature int, code, industry string, g orb.MultiPolygon) grid.GridBoundary {
+	return grid.GridBoundary{Feature: feature, Code: code, Name: code + "网格", Industry: industry, Geom: g}
+}
+
+// TestImportGridsPreviewThenCommit: moving the A|B line east to 113.015
+// puts the three B organizations west of it into A. The preview says so,
+// and that LB's load falls to 2 (under 5) as their assignments end, and
+// changes nothing; the real import does what the preview said and audits
+// each move.
+func TestImportGridsPreviewThenCommit(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.Open(t, testDSN)
+	z := newGridZone(t, db, "gridimport-move")
+	before := orgGrids(t, db, z.zone.ID)
+	state := gridState(t, db, z.zone.ID)
+	file := []grid.GridBoundary{
+		boundary(1, "A", "电子信息", box(113, 34, 113.015, 34.01)),
+		boundary(2, "B", "装备制造", box(113.015, 34, 113.02, 34.01)),
+	}
+
+	rep, err := db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, file, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Written || len(rep.Problems) != 0 || rep.Updated != 2 || rep.Moved != 3 || rep.LiaisonsEnded != 3 {
+		t.Fatalf("preview %+v", rep)
+	}
+	for _, m := range rep.Moves {
+		if m.FromGrid != "B" || m.ToGrid != "A" || m.Reason != "territory" || !m.LiaisonEnded {
+			t.Errorf("move %+v, want B → A by territory, its liaison ended", m)
+		}
+	}
+	if len(rep.Loads) != 1 || rep.Loads[0].LiaisonID != z.lb || rep.Loads[0].Before != 5 || rep.Loads[0].After != 2 || rep.Loads[0].Min != 5 {
+		t.Errorf("loads %+v, want LB 5 → 2 (min 5)", rep.Loads)
+	}
+	if got := gridState(t, db, z.zone.ID); got != state {
+		t.Errorf("the preview changed the grids:\n%s\nwas\n%s", got, state)
+	}
+	if got := orgGrids(t, db, z.zone.ID); fmt.Sprint(got) != fmt.Sprint(before) {
+		t.Errorf("the preview moved organizations: %v, was %v", got, before)
+	}
+
+	rep, err = db.ImportGrids(ctx, grid.Actor{}, 42, z.zone.ID, file, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Written || rep.Moved != 3 || rep.Updated != 2 {
+		t.Fatalf("import %+v", rep)
+	}
+	after := orgGrids(t, db, z.zone.ID)
+	for i, o := range z.orgs {
+		want := "A"
+		if o.Location[0] > 113.015 {
+			want = "B"
+		}
+		if after[o.Name] != want {
+			t.Errorf("organization %d at %v in grid %q, want %s", i, o.Location, after[o.Name], want)
+		}
+	}
+	var load int
+	db.Pool.QueryRow(ctx, `SELECT count(*) FROM assignment WHERE liaison_id = $1 AND valid_to IS NULL`, z.lb).Scan(&load)
+	if load != 2 {
+		t.Errorf("LB carries %d, want 2", load)
+	}
+	rows, err := db.Pool.Query(ctx, `SELECT detail FROM audit_log WHERE action = 'org_regrid' AND (detail->>'job_id')::bigint = 42`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var audits []map[string]any
+	for rows.Next() {
+		var b []byte
+		rows.Scan(&b)
+		var d map[string]any
+		json.Unmarshal(b, &d)
+		audits = append(audits, d)
+	}
+	rows.Close()
+	if len(audits) != 3 {
+		t.Fatalf("%d org_regrid audit rows, want 3", len(audits))
+	}
+	for _, d := range audits {
+		from, to := d["from"].(map[string]any), d["to"].(map[string]any)
+		if from["code"] != "B" || to["code"] != "A" || d["liaison_ended"] != float64(z.lb) {
+			t.Errorf("audit %v, want B → A with LB's assignment ended", d)
+		}
+	}
+	var n int
+	db.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'grid_import' AND target = $1`, fmt.Sprintf("zone:%d", z.zone.ID)).Scan(&n)
+	if n != 1 {
+		t.Errorf("%d grid_import audit rows, want 1", n)
+	}
+	// The same file again changes nothing.
+	rep, err = db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, file, true)
+	if err != nil || rep.Unchanged != 2 || rep.Moved != 0 || rep.Updated != 0 {
+		t.Errorf("re-import: %+v, %v", rep, err)
+	}
+}
+
+// TestImportGridsRefusals: each check refuses its file with the feature,
+// the reason and where, and nothing is written.
+func TestImportGridsRefusals(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.Open(t, testDSN)
+	z := newGridZone(t, db, "gridimport-refuse")
+	state := gridState(t, db, z.zone.ID)
+	// m2 is the area of a box in square metres on the sphere.
+	m2 := func(x0, y0, x1, y1 float64) float64 { return orbgeo.Area(box(x0, y0, x1, y1)) }
+	bowtie := orb.MultiPolygon{{{{113.01, 34}, {113.02, 34.01}, {113.02, 34}, {113.01, 34.01}, {113.01, 34}}}}
+	cases := []struct {
+		name    string
+		file    []grid.GridBoundary
+		feature int
+		reason  string
+		point   *orb.Point
+		area    float64
+	}{
+		{name: "self-intersection", file: []grid.GridBoundary{
+			boundary(1, "A", "电子信息", box(113, 34, 113.01, 34.01)), boundary(2, "B", "装备制造", bowtie)},
+			feature: 2, reason: "自相交", point: &orb.Point{113.015, 34.005}},
+		{name: "overlap", file: []grid.GridBoundary{
+			boundary(1, "A", "电子信息", box(113, 34, 113.012, 34.01)), boundary(2, "B", "装备制造", box(113.01, 34, 113.02, 34.01))},
+			feature: 1, reason: "与第 2 个要素（B）重叠", area: m2(113.01, 34, 113.012, 34.01)},
+		{name: "gap", file: []grid.GridBoundary{
+			boundary(1, "A", "电子信息", box(113, 34, 113.009, 34.01)), boundary(2, "B", "装备制造", box(113.01, 34, 113.02, 34.01))},
+			feature: 0, reason: "空隙", area: m2(113.009, 34, 113.01, 34.01)},
+		{name: "grid left out with a liaison", file: []grid.GridBoundary{
+			boundary(1, "A", "电子信息", box(113, 34, 113.02, 34.01))},
+			feature: 0, reason: "现有网格 B（乙网格）不在文件中，但仍有联络员 1 名"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for _, write := range []bool{false, true} {
+				rep, err := db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, c.file, write)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rep.Written || len(rep.Problems) != 1 || rep.ProblemCount != 1 {
+					t.Fatalf("report %+v, want one problem and nothing written", rep)
+				}
+				p := rep.Problems[0]
+				if p.Feature != c.feature || !strings.Contains(p.Reason, c.reason) {
+					t.Errorf("problem %+v, want feature %d with %q", p, c.feature, c.reason)
+				}
+				if c.point != nil && (p.Point == nil || math.Abs(p.Point[0]-c.point[0]) > 1e-9 || math.Abs(p.Point[1]-c.point[1]) > 1e-9) {
+					t.Errorf("problem at %v, want %v", p.Point, c.point)
+				}
+				if c.area > 0 && math.Abs(p.AreaM2-c.area)/c.area > 0.01 {
+					t.Errorf("area %.1f m², want about %.1f", p.AreaM2, c.area)
+				}
+				if got := gridState(t, db, z.zone.ID); got != state {
+					t.Fatalf("refused file changed the grids:\n%s", got)
+				}
+			}
+		})
+	}
+}
+
+// TestImportGridsInsertsAndRemoves: a new code is inserted, a grid left
+// out that nothing holds is removed and its organizations placed anew.
+func TestImportGridsInsertsAndRemoves(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.Open(t, testDSN)
+	z := newGridZone(t, db, "gridimport-replace")
+	// B's liaison moves to A, so nothing holds B.
+	if _, err := db.Pool.Exec(ctx, `UPDATE liaison SET grid_id = $1 WHERE id = $2`, z.gridA, z.lb); err != nil {
+		t.Fatal(err)
+	}
+	file := []grid.GridBoundary{
+		boundary(1, "A", "电子信息", box(113, 34, 113.01, 34.01)),
+		boundary(2, "C", "物流", box(113.01, 34, 113.02, 34.01)),
+	}
+	rep, err := db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, file, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Written || rep.Inserted != 1 || rep.Removed != 1 || rep.Updated+rep.Unchanged != 1 {
+		t.Fatalf("report %+v", rep)
+	}
+	// 物流 now has a grid: all ten go to C by industry.
+	for name, code := range orgGrids(t, db, z.zone.ID) {
+		if code != "C" {
+			t.Errorf("%s in %q, want C (行业归口)", name, code)
+		}
+	}
+	if rep.Moved != 10 {
+		t.Errorf("moved %d, want 10", rep.Moved)
+	}
+}
