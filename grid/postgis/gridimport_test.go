@@ -26,10 +26,10 @@ func box(x0, y0, x1, y1 float64) orb.MultiPolygon {
 // of their industry: placed by territory) at 113.0005 + i·0.002; liaison
 // LA of A carries the five in A, LB of B the five in B.
 type gridZone struct {
-	zone        grid.Zone
+	zone         grid.Zone
 	gridA, gridB int64
-	orgs        []grid.Org
-	la, lb      int64
+	orgs         []grid.Org
+	la, lb       int64
 }
 
 func newGridZone(t *testing.T, db *postgis.DB, code string) gridZone {
