@@ -59,7 +59,7 @@ func bodyConfig(importMax int64) func(h *fasthttp.RequestHeader) fasthttp.Reques
 		}
 		path, _, _ := strings.Cut(string(h.RequestURI()), "?")
 		// Routes match without case and a trailing slash.
-		if !strings.EqualFold(strings.TrimSuffix(path, "/"), importOrgsPath) {
+		if path = strings.TrimSuffix(path, "/"); !strings.EqualFold(path, importOrgsPath) && !strings.EqualFold(path, importGridsPath) {
 			return fasthttp.RequestConfig{}
 		}
 		return fasthttp.RequestConfig{MaxRequestBodySize: limit, ReadTimeout: importReadTimeout}

@@ -63,14 +63,15 @@ func importSchemas() obj {
 			"required": []string{"id", "zone_id", "kind", "status", "created_at", "started_at", "finished_at",
 				"total", "done", "errors", "result"},
 			"properties": obj{
-				"id": integer(""), "zone_id": integer(""), "kind": enum("", []grid.JobKind{grid.JobImportOrgs}),
+				"id": integer(""), "zone_id": integer(""), "kind": enum("", []grid.JobKind{grid.JobImportOrgs, grid.JobImportGrids}),
 				"status":     enum("queued → running → done (the result says what came of it) or failed (error)", []grid.JobStatus{grid.JobQueued, grid.JobRunning, grid.JobDone, grid.JobFailed}),
 				"created_by": integer("who started it"), "created_at": dateTime(""),
 				"started_at": nullable(dateTime("")), "finished_at": nullable(dateTime("")),
 				"total": count("steps to do (0 while not known): an import checks each row, and a real one then writes it"),
 				"done":  count("steps done"), "errors": count("problems found so far"),
-				"result": nullable(merged(schemaRef("ImportReport"))),
-				"error":  str("why it failed"),
+				"result": nullable(obj{"description": "ImportReport (import_orgs) or GridImportReport (import_grids)",
+					"oneOf": []obj{schemaRef("ImportReport"), schemaRef("GridImportReport")}}),
+				"error": str("why it failed"),
 			}},
 		"ImportReport": object("What an import did, or on a dry run or with problems would do", obj{
 			"dry_run": boolean(""), "written": boolean("the rows were stored"),

@@ -238,6 +238,7 @@ func (s *Server) routes() {
 	s.statsRoutes(api)
 	s.exportRoutes(api)
 	s.importRoutes(api)
+	s.gridImportRoutes(api)
 	s.jobRoutes(api)
 	s.ogcRoutes()
 	api.Use(func(c *fiber.Ctx) error {

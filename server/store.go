@@ -24,4 +24,5 @@ type Store interface {
 	grid.ExportStore
 	grid.JobStore
 	grid.ImportStore
+	grid.GridImportStore
 }
