@@ -26,6 +26,9 @@ const importUsage = "usage: gridgis import orgs FILE [--crs wgs84|gcj02|bd09|cgc
 // importData runs `gridgis import orgs FILE`: the same checks and
 // all-or-nothing write as the import endpoint, with a progress bar.
 func importData(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
+	if len(args) > 0 && args[0] == "grids" {
+		return importGrids(ctx, cfg, args[1:], stdout)
+	}
 	if len(args) == 0 || args[0] != "orgs" {
 		return errors.New(importUsage)
 	}

@@ -45,6 +45,9 @@ usage:
                     [--sheet S] [--zone CODE] [--mapping JSON]
                                        import an organization register (CSV, XLSX, GeoJSON), all or
                                        nothing; prints the problems by row and exits 1 if there are any
+  gridgis import grids FILE [--crs wgs84|gcj02|bd09|cgcs2000] [--dry-run] [--zone CODE] [--format F]
+                                       replace the zone's grid boundaries (GeoJSON, KML/KMZ, GeoPackage, zipped
+                                       Shapefile or MapInfo TAB); --dry-run previews who changes grid
 
 environment:
   DATABASE_URL         PostgreSQL/PostGIS connection (default: local socket, database gridgis)
