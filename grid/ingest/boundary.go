@@ -374,7 +374,7 @@ func readGeoJSONBoundaries(data []byte, lim BoundaryLimits) ([]rawBoundary, erro
 		Features []json.RawMessage `json:"features"`
 	}
 	if err := json.Unmarshal(data, &top); err != nil {
-		return nil, grid.Invalid("file", "GeoJSON 无法读取 / unreadable GeoJSON: %v", err)
+		return nil, grid.Invalid("file", "GeoJSON 无法读取 / unreadable GeoJSON: %v", errText(err))
 	}
 	switch top.Type {
 	case "FeatureCollection":

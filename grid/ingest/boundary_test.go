@@ -196,7 +196,7 @@ func TestReadBoundariesKML(t *testing.T) {
 }
 
 // requireOGR finds ogr2ogr; under CI its absence fails the test.
-func requireOGR(t *testing.T) {
+func requireOGR(t testing.TB) {
 	t.Helper()
 	if _, err := exec.LookPath("ogr2ogr"); err != nil {
 		if os.Getenv("CI") == "true" {

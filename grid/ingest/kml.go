@@ -76,7 +76,7 @@ func readKML(data []byte, lim BoundaryLimits) ([]rawBoundary, error) {
 			break
 		}
 		if err != nil {
-			return nil, grid.Invalid("file", "KML 无法读取 / unreadable KML: %v", err)
+			return nil, grid.Invalid("file", "KML 无法读取 / unreadable KML: %v", errText(err))
 		}
 		se, ok := tok.(xml.StartElement)
 		if !ok || se.Name.Local != "Placemark" {
@@ -87,7 +87,7 @@ func readKML(data []byte, lim BoundaryLimits) ([]rawBoundary, error) {
 		}
 		var pm kmlPlacemark
 		if err := d.DecodeElement(&pm, &se); err != nil {
-			return nil, grid.Invalid("file", "KML 第 %d 个 Placemark 无法读取 / unreadable Placemark: %v", len(out)+1, err)
+			return nil, grid.Invalid("file", "KML 第 %d 个 Placemark 无法读取 / unreadable Placemark: %v", len(out)+1, errText(err))
 		}
 		rb := pm.boundary()
 		if rb.geom != nil {

@@ -84,7 +84,7 @@ func listNames(names []string) string {
 	}
 	base := make([]string, len(names))
 	for i, n := range names {
-		base[i] = filepath.Base(n)
+		base[i] = safeName(n)
 	}
 	return "：" + strings.Join(base, "、")
 }
@@ -97,7 +97,7 @@ func listNames(names []string) string {
 func unzipBoundary(data []byte, dir string, lim BoundaryLimits) ([]string, error) {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return nil, grid.Invalid("file", "zip 无法读取 / unreadable zip: %v", err)
+		return nil, grid.Invalid("file", "zip 无法读取 / unreadable zip: %v", errText(err))
 	}
 	if len(zr.File) > lim.ZipEntries {
 		return nil, &CapError{Cap: CapZipEntries, Limit: int64(lim.ZipEntries)}
@@ -123,7 +123,7 @@ func unzipBoundary(data []byte, dir string, lim BoundaryLimits) ([]string, error
 		// Names that differ only in case are one file to Windows users.
 		key := strings.ToLower(name)
 		if seen[key] {
-			return nil, grid.Invalid("file", "压缩包中有重名文件 %s / duplicate file in the zip", name)
+			return nil, grid.Invalid("file", "压缩包中有重名文件 %s / duplicate file in the zip", safeName(name))
 		}
 		seen[key] = true
 		n, err := extract(zf, filepath.Join(dir, name), left)
@@ -141,7 +141,7 @@ func unzipBoundary(data []byte, dir string, lim BoundaryLimits) ([]string, error
 func extract(zf *zip.File, dst string, limit int64) (int64, error) {
 	rc, err := zf.Open()
 	if err != nil {
-		return 0, grid.Invalid("file", "zip 中的 %s 无法读取 / unreadable zip entry: %v", path.Base(zf.Name), err)
+		return 0, grid.Invalid("file", "zip 中的 %s 无法读取 / unreadable zip entry: %v", safeName(zf.Name), errText(err))
 	}
 	defer rc.Close()
 	f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
@@ -157,7 +157,7 @@ func extract(zf *zip.File, dst string, limit int64) (int64, error) {
 	case errors.As(err, &ce):
 		return n, err
 	case err != nil && !errors.Is(err, io.EOF):
-		return n, grid.Invalid("file", "zip 中的 %s 无法解压 / corrupt zip entry: %v", path.Base(zf.Name), err)
+		return n, grid.Invalid("file", "zip 中的 %s 无法解压 / corrupt zip entry: %v", safeName(zf.Name), errText(err))
 	}
 	return n, nil
 }
@@ -173,7 +173,7 @@ func runOGR(ctx context.Context, ogr, dir, src string, lim BoundaryLimits) ([]by
 	}
 	prog, err := exec.LookPath(ogr)
 	if err != nil {
-		return nil, grid.Invalid("file", "服务器未安装 GDAL（ogr2ogr），无法读取此格式；请改用 GeoJSON 或 KML / %v: %v", errNoOGR, err)
+		return nil, grid.Invalid("file", "服务器未安装 GDAL（ogr2ogr），无法读取此格式；请改用 GeoJSON 或 KML / %v: %v", errNoOGR, errText(err))
 	}
 	args := []string{"--config", "GDAL_HTTP_TIMEOUT", "1", "--config", "CPL_VSIL_CURL_ALLOWED_EXTENSIONS", "none"}
 	if strings.EqualFold(filepath.Ext(src), ".shp") {
@@ -195,7 +195,7 @@ func runOGR(ctx context.Context, ogr, dir, src string, lim BoundaryLimits) ([]by
 		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, grid.Invalid("file", "无法运行 ogr2ogr / cannot run ogr2ogr: %v", err)
+		return nil, grid.Invalid("file", "无法运行 ogr2ogr / cannot run ogr2ogr: %v", errText(err))
 	}
 	out, readErr := io.ReadAll(&capReader{r: stdout, limit: lim.OGROutput, name: CapOGROutput})
 	if readErr != nil {
@@ -218,6 +218,17 @@ func runOGR(ctx context.Context, ogr, dir, src string, lim BoundaryLimits) ([]by
 		return nil, grid.Invalid("file", "GDAL 无法读取该文件 / GDAL cannot read the file: %s", clipText(msg, 500))
 	}
 	return out, nil
+}
+
+// errText is an error's text for a clerk: valid UTF-8 (a parser may quote
+// the file's bytes) and at most 300 bytes.
+func errText(err error) string {
+	return clipText(strings.ToValidUTF8(err.Error(), "\uFFFD"), 300)
+}
+
+// safeName is a zip entry's base name, in valid UTF-8.
+func safeName(name string) string {
+	return strings.ToValidUTF8(path.Base(strings.ReplaceAll(name, `\`, "/")), "\uFFFD")
 }
 
 func clipText(s string, n int) string {
