@@ -94,6 +94,12 @@ type GridImportReport struct {
 // a gap is taken for digitizing noise, not a mistake.
 const GridTolerance = 1.0
 
+// GridSliverWidth is the width, in metres, under which an overlap or a gap
+// is a sliver, taken for noise too: two outlines of one line drawn apart
+// (a file written at 6 decimals, about 0.1 m, leaves slivers of tens of m²
+// along a zone's kilometres of boundary).
+const GridSliverWidth = 1.0
+
 // GridImportStore replaces a zone's grid boundaries.
 type GridImportStore interface {
 	// ImportGrids checks grids against each other and the zone (valid

@@ -31,7 +31,8 @@ SELECT s.feature, s.code, coalesce(d.reason, ''), ST_X(d.location), ST_Y(d.locat
 FROM grid_stage s CROSS JOIN LATERAL ST_IsValidDetail(s.geom) d
 WHERE NOT d.valid ORDER BY s.feature`
 
-// gridOverlapSQL finds the pairs of grids that share more than $1 m².
+// gridOverlapSQL finds the pairs of grids that share more than $1 m² and
+// more than a sliver of $2 m width.
 const gridOverlapSQL = `
 SELECT a.feature, a.code, b.feature, b.code, ST_Area(x.geom::geography), ST_X(p.p), ST_Y(p.p)
 FROM grid_stage a
@@ -39,17 +40,18 @@ JOIN grid_stage b ON a.feature < b.feature AND ST_Intersects(a.geom, b.geom)
 CROSS JOIN LATERAL (SELECT ST_CollectionExtract(ST_Intersection(a.geom, b.geom), 3) AS geom) x
 CROSS JOIN LATERAL (SELECT ST_PointOnSurface(x.geom) AS p) p
 WHERE NOT ST_IsEmpty(x.geom) AND ST_Area(x.geom::geography) > $1
+  AND NOT ST_IsEmpty(ST_Buffer(x.geom::geography, -$2::float8 / 2)::geometry)
 ORDER BY a.feature, b.feature`
 
 // gridGapSQL finds the parts of zone $1 that no grid covers, each larger
-// than $2 m², largest first.
+// than $2 m² and wider somewhere than a sliver of $3 m, largest first.
 const gridGapSQL = `
 WITH u AS (SELECT ST_Union(geom) AS geom FROM grid_stage),
 gap AS (
   SELECT (ST_Dump(ST_CollectionExtract(ST_Difference(z.boundary, u.geom), 3))).geom AS geom
   FROM zone z, u WHERE z.id = $1)
 SELECT ST_Area(geom::geography) AS area, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom))
-FROM gap WHERE ST_Area(geom::geography) > $2
+FROM gap WHERE ST_Area(geom::geography) > $2 AND NOT ST_IsEmpty(ST_Buffer(geom::geography, -$3::float8 / 2)::geometry)
 ORDER BY area DESC`
 
 // gridLeftOutSQL lists the zone's grids missing from the file with what
@@ -270,7 +272,7 @@ func checkStagedGrids(ctx context.Context, tx pgx.Tx, zoneID int64) ([]grid.Grid
 		return problems, nil
 	}
 
-	rows, err = tx.Query(ctx, gridOverlapSQL, grid.GridTolerance)
+	rows, err = tx.Query(ctx, gridOverlapSQL, grid.GridTolerance, grid.GridSliverWidth)
 	if err != nil {
 		return nil, err
 	}
@@ -291,7 +293,7 @@ func checkStagedGrids(ctx context.Context, tx pgx.Tx, zoneID int64) ([]grid.Grid
 		return nil, err
 	}
 
-	rows, err = tx.Query(ctx, gridGapSQL, zoneID, grid.GridTolerance)
+	rows, err = tx.Query(ctx, gridGapSQL, zoneID, grid.GridTolerance, grid.GridSliverWidth)
 	if err != nil {
 		return nil, err
 	}
