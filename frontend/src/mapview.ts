@@ -5,6 +5,7 @@ import type { Api } from './api';
 import { coverageController, statsController } from './controllers/docks';
 import { exportController } from './controllers/export';
 import { importController } from './controllers/import';
+import { gridImportController } from './controllers/gridimport';
 import { interactionsController } from './controllers/interactions';
 import { legendController } from './controllers/legend';
 import { liaisonsController } from './controllers/liaisons';
@@ -57,6 +58,7 @@ export function openMap(user: User, api: Api): MapScreen {
     todoController(),
     exportController(),
     importController(),
+    gridImportController(), // after importController: it extends its dialog
   ];
   for (const c of controllers) if (c) shell.register(c);
   showTools(docks);

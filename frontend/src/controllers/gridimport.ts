@@ -1,0 +1,212 @@
+// 网格边界 (admins): a second choice in the 数据导入 dialog. The clerk picks
+// the zone's boundary file (GeoJSON, KML/KMZ, GeoPackage, or a zip of a
+// Shapefile or MapInfo TAB), previews it — the problems by feature, or the
+// organizations that would change grid and the liaison loads that would
+// leave 5–8 — and confirms (确认导入) a clean preview of the same file.
+import { problemOf } from '../api';
+import { button, el } from '../dom';
+import {
+  GRID_FILE_ACCEPT,
+  gridFieldLabel,
+  gridImportUrl,
+  gridSummaryOf,
+  loadText,
+  problemPlace,
+  ruleReason,
+  type GridImportReport,
+} from '../gridimports';
+import { CRS_OPTIONS, finished, type Job } from '../imports';
+import type { Controller, MapShell } from '../mapshell/mapshell';
+
+const POLL_MS = 600;
+/** How many rows each table lists; the counts say how many there are. */
+const SHOWN = 500;
+
+type GridJob = Omit<Job, 'result'> & { result: GridImportReport | null };
+
+function table(headers: string[], rows: string[][], className: string): HTMLTableElement {
+  const t = el('table', `import-table ${className}`);
+  const head = el('tr');
+  for (const h of headers) head.append(el('th', undefined, h));
+  t.append(head);
+  for (const r of rows) {
+    const tr = el('tr');
+    for (const c of r) tr.append(el('td', undefined, c));
+    t.append(tr);
+  }
+  return t;
+}
+
+export function gridImportController(): Controller {
+  let shell: MapShell;
+  let tabs: HTMLElement | null = null;
+  let body: HTMLElement | null = null;
+  let polling: number | null = null;
+  let closed = false;
+
+  function build(): HTMLElement {
+    const b = el('div', 'import-body grid-import-body');
+    b.id = 'grid-import-body';
+    b.hidden = true;
+    const file = el('input', 'import-file');
+    file.type = 'file';
+    file.id = 'grid-import-file';
+    file.accept = GRID_FILE_ACCEPT;
+    const crs = el('select', 'import-select');
+    crs.id = 'grid-import-crs';
+    for (const o of CRS_OPTIONS) {
+      const opt = el('option', undefined, o.label);
+      opt.value = o.value;
+      crs.append(opt);
+    }
+    const form = el('div', 'import-form');
+    const field = (text: string, control: HTMLElement) => {
+      const l = el('label', 'import-field');
+      l.append(el('span', 'import-field-label', text), control);
+      return l;
+    };
+    form.append(field('边界文件（GeoJSON、KML/KMZ、GeoPackage，或 Shapefile / MapInfo TAB 打包的 zip）', file),
+      field('坐标系（文件无 .prj 时）', crs));
+    const note = el('p', 'grid-import-note',
+      '文件须包含园区的全部网格：按网格编码更新，新编码新增，文件中没有的网格删除。属性：编码（code/网格编码）、名称、行业（industry/主导产业）。');
+
+    const preview = button('import-run grid-import-preview', '预览（试运行）', () => void run(true));
+    const commit = button('import-run import-commit grid-import-commit', '确认导入', () => void run(false));
+    commit.disabled = true;
+    commit.title = '请先预览，无问题后再确认导入';
+    const actions = el('div', 'import-actions');
+    actions.append(preview, commit);
+
+    const progress = el('p', 'import-progress-text grid-import-progress');
+    progress.setAttribute('role', 'status');
+    const summary = el('p', 'import-summary grid-import-summary');
+    summary.setAttribute('role', 'status');
+    const details = el('div', 'grid-import-details');
+    b.append(form, note, actions, progress, summary, details);
+
+    let previewed = '';
+    const state = () => JSON.stringify([file.files?.[0]?.name, file.files?.[0]?.size, file.files?.[0]?.lastModified, crs.value]);
+    const invalidate = () => {
+      commit.disabled = previewed === '' || previewed !== state();
+    };
+    file.addEventListener('change', invalidate);
+    crs.addEventListener('change', invalidate);
+
+    function show(r: GridImportReport): void {
+      details.replaceChildren();
+      if (r.errors.length) {
+        details.append(el('h3', 'import-section-title', `问题（${r.error_count} 个）`),
+          table(['位置', '字段', '原因'], r.errors.slice(0, SHOWN).map((p) => [problemPlace(p), gridFieldLabel(p.field), p.reason]),
+            'grid-import-problems'));
+        return;
+      }
+      if (r.moves.length) {
+        details.append(el('h3', 'import-section-title', `改变网格的企业（${r.moved} 家${r.moved > SHOWN ? `，列出前 ${SHOWN} 家` : ''}）`),
+          table(['企业', '统一社会信用代码', '原网格', '新网格', '依据', '包联'], r.moves.slice(0, SHOWN).map((m) => [
+            m.name, m.uscc, m.from_grid || '（无）', m.to_grid || '（无）', ruleReason(m.reason), m.liaison_ended ? '解除（联络员不在新网格）' : '保留',
+          ]), 'grid-import-moves'));
+      } else {
+        details.append(el('p', 'grid-import-none', '没有企业改变网格。'));
+      }
+      if (r.loads.length) {
+        const list = el('ul', 'grid-import-loads');
+        for (const l of r.loads) list.append(el('li', undefined, loadText(l)));
+        details.append(el('h3', 'import-section-title', `联络员负荷将超出范围（${r.loads.length} 名）`), list);
+      }
+    }
+
+    async function follow(id: number): Promise<GridJob> {
+      for (;;) {
+        const res = await fetch(`/api/v1/jobs/${id}`, { credentials: 'same-origin', cache: 'no-store' });
+        if (!res.ok) {
+          const p = await problemOf(res);
+          throw new Error(p.detail || p.title);
+        }
+        const job = (await res.json()) as GridJob;
+        progress.textContent = job.status === 'queued' ? '排队中…' : '正在读取并检查（自相交、重叠、空隙）…';
+        if (finished(job as Job) || closed) return job;
+        await new Promise((r) => (polling = window.setTimeout(r, POLL_MS)));
+      }
+    }
+
+    async function run(dryRun: boolean): Promise<void> {
+      const f = file.files?.[0];
+      if (!f) {
+        summary.textContent = '请先选择边界文件。';
+        summary.dataset.tone = 'error';
+        file.focus();
+        return;
+      }
+      const before = state();
+      preview.disabled = commit.disabled = true;
+      summary.textContent = '';
+      delete summary.dataset.tone;
+      progress.textContent = '正在上传…';
+      try {
+        const data = new FormData();
+        data.append('file', f, f.name);
+        const res = await fetch(gridImportUrl(crs.value, dryRun), { method: 'POST', body: data, credentials: 'same-origin' });
+        if (!res.ok) {
+          const p = await problemOf(res);
+          throw new Error(p.detail || p.title);
+        }
+        const job = await follow(((await res.json()) as Job).id);
+        if (job.status === 'failed' || !job.result) throw new Error(job.error || '导入任务失败');
+        const r = job.result;
+        progress.textContent = '';
+        summary.textContent = gridSummaryOf(r);
+        summary.dataset.tone = r.error_count ? 'error' : 'ok';
+        show(r);
+        previewed = dryRun && r.error_count === 0 ? before : '';
+        if (r.written) shell.act.reload({ all: true });
+      } catch (err) {
+        summary.textContent = `${dryRun ? '预览' : '导入'}失败：${err instanceof Error ? err.message : String(err)}`;
+        summary.dataset.tone = 'error';
+        progress.textContent = '';
+        previewed = '';
+      } finally {
+        preview.disabled = false;
+        invalidate();
+      }
+    }
+    return b;
+  }
+
+  return {
+    mount(s) {
+      shell = s;
+      if (s.user.role !== 'admin') return;
+      // The 数据导入 dialog (controllers/import.ts) is built by now: add a
+      // choice between its register import and this one.
+      const box = document.querySelector<HTMLElement>('#import-dialog .import-box');
+      const registerBody = box?.querySelector<HTMLElement>('.import-body:not(.grid-import-body)');
+      const title = box?.querySelector<HTMLElement>('#import-title');
+      if (!box || !registerBody || !title) return;
+      body = build();
+      tabs = el('div', 'grid-import-tabs');
+      tabs.setAttribute('role', 'tablist');
+      const choices: [string, string, HTMLElement][] = [['企业名录', 'orgs', registerBody], ['网格边界', 'grids', body]];
+      const buttons = choices.map(([label, key, panel]) => {
+        const t = button('grid-import-tab', label, () => {
+          for (const [, , p] of choices) p.hidden = p !== panel;
+          for (const other of buttons) other.setAttribute('aria-selected', String(other === t));
+          title.textContent = `数据导入 · ${label}`;
+        });
+        t.id = `import-tab-${key}`;
+        t.setAttribute('role', 'tab');
+        t.setAttribute('aria-selected', String(key === 'orgs'));
+        return t;
+      });
+      tabs.append(...buttons);
+      registerBody.before(tabs);
+      box.append(body);
+    },
+    unmount() {
+      closed = true;
+      if (polling !== null) clearTimeout(polling);
+      tabs?.remove();
+      body?.remove();
+      tabs = body = null;
+    },
+  };
+}

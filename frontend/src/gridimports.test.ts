@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { gridImportUrl, gridSummaryOf, loadText, problemPlace, ruleReason, type GridImportReport } from './gridimports';
+
+const report = (over: Partial<GridImportReport> = {}): GridImportReport => ({
+  dry_run: true, written: false, format: 'shapefile', features: 6, inserted: 1, updated: 4, unchanged: 1, removed: 0,
+  moved: 3, liaisons_ended: 2, errors: [], error_count: 0, moves: [], loads: [], ...over,
+});
+
+describe('gridImportUrl', () => {
+  it('sends the coordinate system and the dry run', () => {
+    expect(gridImportUrl('gcj02', true)).toBe('/api/v1/import/grids?crs=gcj02&dry_run=true');
+    expect(gridImportUrl('', false)).toBe('/api/v1/import/grids?crs=wgs84');
+  });
+});
+
+describe('problemPlace', () => {
+  it('names the feature and its code, or the zone', () => {
+    expect(problemPlace({ feature: 3, code: 'G03', field: 'geometry', reason: '自相交' })).toBe('第 3 个要素（G03）');
+    expect(problemPlace({ feature: 2, field: 'code', reason: '缺少网格编码' })).toBe('第 2 个要素');
+    expect(problemPlace({ feature: 0, field: 'geometry', reason: '空隙' })).toBe('园区');
+    expect(problemPlace({ feature: 0, field: 'file', reason: '超出上限' })).toBe('文件');
+  });
+});
+
+describe('gridSummaryOf', () => {
+  it('says what a preview would do, what an import did, or why nothing was written', () => {
+    expect(gridSummaryOf(report())).toBe('Shapefile，6 个要素。预览：新增 1 个网格，更新 4 个，未变 1 个，删除 0 个；3 家企业改变网格，解除包联 2 条。确认无误后点“确认导入”。');
+    expect(gridSummaryOf(report({ dry_run: false, written: true }))).toContain('导入完成');
+    expect(gridSummaryOf(report({ error_count: 2 }))).toBe('Shapefile，6 个要素。发现 2 个问题，未写入任何数据。请改正文件后重新预览。');
+  });
+});
+
+describe('loadText and ruleReason', () => {
+  it('reads in Chinese', () => {
+    expect(loadText({ liaison_id: 1, name: '李四', grid: 'B', before: 5, after: 3, min: 5, max: 8 })).toBe('李四（网格 B）：5 → 3 家，应为 5–8 家');
+    expect(ruleReason('territory')).toBe('属地兜底');
+  });
+});

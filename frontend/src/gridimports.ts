@@ -1,0 +1,101 @@
+// 网格边界导入: what the grid boundary import needs besides the DOM — the
+// request, the report it shows. The server checks everything (rings,
+// self-intersections, overlaps, gaps) and previews who changes grid.
+
+/** The files the boundary import reads. */
+export const GRID_FILE_ACCEPT = '.geojson,.json,.kml,.kmz,.zip,.gpkg';
+
+/** The import's URL with its query. */
+export function gridImportUrl(crs: string, dryRun: boolean): string {
+  const q = new URLSearchParams({ crs: crs || 'wgs84' });
+  if (dryRun) q.set('dry_run', 'true');
+  return `/api/v1/import/grids?${q}`;
+}
+
+export interface GridProblem {
+  feature: number;
+  code?: string;
+  field: string;
+  reason: string;
+  point?: [number, number];
+  area_m2?: number;
+  other?: number;
+}
+
+export interface GridMove {
+  org_id: number;
+  name: string;
+  uscc: string;
+  from_grid: string;
+  to_grid: string;
+  reason: string;
+  liaison_ended: boolean;
+}
+
+export interface LiaisonLoad {
+  liaison_id: number;
+  name: string;
+  grid: string;
+  before: number;
+  after: number;
+  min: number;
+  max: number;
+}
+
+export interface GridImportReport {
+  dry_run: boolean;
+  written: boolean;
+  format: string;
+  features: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  removed: number;
+  moved: number;
+  liaisons_ended: number;
+  errors: GridProblem[];
+  error_count: number;
+  moves: GridMove[];
+  loads: LiaisonLoad[];
+}
+
+const FORMATS: Record<string, string> = {
+  geojson: 'GeoJSON', kml: 'KML', shapefile: 'Shapefile', mapinfo: 'MapInfo TAB', gpkg: 'GeoPackage',
+};
+
+const FIELDS: Record<string, string> = {
+  geometry: '几何', code: '网格编码', name: '网格名称', industry: '行业', officer: '网格员', file: '文件', format: '格式', crs: '坐标系',
+};
+
+const REASONS: Record<string, string> = { industry: '行业归口', territory: '属地兜底', nearest: '就近', manual: '手工' };
+
+/** Where a problem is: its feature (and grid code), or the zone as a whole. */
+export function problemPlace(p: GridProblem): string {
+  if (p.feature <= 0) return p.field === 'file' ? '文件' : '园区';
+  return p.code ? `第 ${p.feature} 个要素（${p.code}）` : `第 ${p.feature} 个要素`;
+}
+
+/** A problem field's Chinese name. */
+export function gridFieldLabel(field: string): string {
+  return FIELDS[field] ?? field;
+}
+
+/** The rule's reason in Chinese. */
+export function ruleReason(reason: string): string {
+  return REASONS[reason] ?? reason;
+}
+
+/** The report's summary, in Chinese. */
+export function gridSummaryOf(r: GridImportReport): string {
+  const read = r.format ? `${FORMATS[r.format] ?? r.format}，${r.features} 个要素。` : '';
+  if (r.error_count > 0) return `${read}发现 ${r.error_count} 个问题，未写入任何数据。请改正文件后重新预览。`;
+  const grids = `新增 ${r.inserted} 个网格，更新 ${r.updated} 个，未变 ${r.unchanged} 个，删除 ${r.removed} 个`;
+  const moves = `${r.moved} 家企业改变网格，解除包联 ${r.liaisons_ended} 条`;
+  if (r.dry_run) return `${read}预览：${grids}；${moves}。确认无误后点“确认导入”。`;
+  return `导入完成：${grids}；${moves}，已记入审计日志。`;
+}
+
+/** A liaison load's line: before → after against the capacity. */
+export function loadText(l: LiaisonLoad): string {
+  return `${l.name}（网格 ${l.grid}）：${l.before} → ${l.after} 家，应为 ${l.min}–${l.max} 家`;
+}
