@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 	"golang.org/x/text/encoding/simplifiedchinese"
@@ -409,5 +410,21 @@ func TestReadBoundariesOGROutputCap(t *testing.T) {
 	var ce *CapError
 	if !errors.As(err, &ce) || ce.Cap != CapOGROutput {
 		t.Errorf("got %v, want cap %s", err, CapOGROutput)
+	}
+}
+
+// TestReadBoundariesOGRTimeout: a conversion that does not end is killed
+// at OGRTime and named as the cap (a stand-in ogr2ogr that sleeps).
+func TestReadBoundariesOGRTimeout(t *testing.T) {
+	dir := t.TempDir()
+	fake := filepath.Join(dir, "ogr2ogr")
+	if err := os.WriteFile(fake, []byte("#!/bin/sh\nsleep 3600\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ReadBoundaries(context.Background(), []byte("SQLite format 3\x00"), BoundaryOptions{OGR2OGR: fake,
+		Limits: BoundaryLimits{OGRTime: 200 * time.Millisecond}})
+	var ce *CapError
+	if !errors.As(err, &ce) || ce.Cap != CapOGRTime {
+		t.Errorf("got %v, want cap %s", err, CapOGRTime)
 	}
 }

@@ -6,12 +6,14 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"gridgis/grid"
 )
@@ -183,41 +185,58 @@ func runOGR(ctx context.Context, ogr, dir, src string, lim BoundaryLimits) ([]by
 		}
 	}
 	args = append(args, "-f", "GeoJSON", "-lco", "RFC7946=YES", "/vsistdout/", src)
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, lim.OGRTime)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, prog, args...)
 	cmd.Dir = dir
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + dir, "CPL_TMPDIR=" + dir, "GDAL_DISABLE_READDIR_ON_OPEN=NO"}
+	// Killed at the timeout, its pipes are closed a moment later even if
+	// something it started still holds them.
+	cmd.WaitDelay = time.Second
 	var stderr bytes.Buffer
 	cmd.Stderr = &limitedWriter{w: &stderr, left: 4 << 10}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, grid.Invalid("file", "无法运行 ogr2ogr / cannot run ogr2ogr: %v", errText(err))
-	}
-	out, readErr := io.ReadAll(&capReader{r: stdout, limit: lim.OGROutput, name: CapOGROutput})
-	if readErr != nil {
-		cancel() // a cap: stop GDAL now
-	}
-	waitErr := cmd.Wait()
-	var ce *CapError
+	// Output past the cap stops GDAL at once.
+	out := &cappedBuffer{limit: lim.OGROutput, full: cancel}
+	cmd.Stdout = out
+	err = cmd.Run()
 	switch {
-	case errors.As(readErr, &ce):
-		return nil, readErr
+	case out.over:
+		return nil, &CapError{Cap: CapOGROutput, Limit: lim.OGROutput}
+	case parent.Err() != nil:
+		return nil, parent.Err()
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return nil, &CapError{Cap: CapOGRTime, Limit: int64(lim.OGRTime.Seconds())}
-	case readErr != nil:
-		return nil, readErr
-	case waitErr != nil:
+		return nil, &CapError{Cap: CapOGRTime, Limit: int64(math.Ceil(lim.OGRTime.Seconds()))}
+	case errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrPermission):
+		return nil, grid.Invalid("file", "无法运行 ogr2ogr / cannot run ogr2ogr: %v", errText(err))
+	case err != nil:
 		msg := strings.TrimSpace(stderr.String())
 		if strings.Contains(msg, "does not already exist in the output dataset") {
 			return nil, grid.Invalid("file", "文件含多个图层：请只保留网格边界一个图层 / the file holds several layers: keep the grid layer only")
 		}
 		return nil, grid.Invalid("file", "GDAL 无法读取该文件 / GDAL cannot read the file: %s", clipText(msg, 500))
 	}
-	return out, nil
+	return out.b.Bytes(), nil
+}
+
+// cappedBuffer keeps what is written up to limit bytes; past it, it calls
+// full and fails every write.
+type cappedBuffer struct {
+	b     bytes.Buffer
+	limit int64
+	over  bool
+	full  func()
+}
+
+func (c *cappedBuffer) Write(p []byte) (int, error) {
+	if c.over || int64(c.b.Len()+len(p)) > c.limit {
+		if !c.over {
+			c.over = true
+			c.full()
+		}
+		return 0, errors.New("output cap")
+	}
+	return c.b.Write(p)
 }
 
 // errText is an error's text for a clerk: valid UTF-8 (a parser may quote
