@@ -15,6 +15,8 @@ COPY . .
 RUN CGO_ENABLED=0 go build -trimpath -o /out/gridgis ./cmd/gridgis
 
 FROM debian:bookworm-slim
+# ogr2ogr reads grid boundaries sent as Shapefile, GeoPackage or MapInfo TAB.
+RUN apt-get update && apt-get install -y --no-install-recommends gdal-bin && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --home /var/lib/gridgis --create-home gridgis
 COPY --from=build /out/gridgis /usr/local/bin/gridgis
 COPY --from=web /src/frontend/dist /srv/gridgis/web

@@ -8,9 +8,9 @@ NODE_OK  := frontend/node_modules/.package-lock.json
 
 export GRIDGIS_WEB_DIR ?= $(CURDIR)/frontend/dist
 
-.PHONY: run test db test-deps build web go-test web-test e2e clean bench loadtest fuzz
+.PHONY: run test db gdal test-deps build web go-test web-test e2e clean bench loadtest fuzz
 
-run: db build web
+run: db gdal build web
 	$(BIN) migrate
 	$(BIN) seed --demo
 	$(BIN) serve
@@ -31,6 +31,11 @@ db:
 
 test-deps:
 	@bash scripts/test-deps.sh
+
+# GDAL's ogr2ogr reads grid boundaries sent as Shapefile, GeoPackage or MapInfo TAB.
+gdal:
+	@command -v ogr2ogr >/dev/null 2>&1 || { S=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+		$$S apt-get update -qq && $$S env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gdal-bin >/dev/null; }
 
 build:
 	$(GO) build -o $(BIN) ./cmd/gridgis
