@@ -28,4 +28,11 @@
 // dimensions and oversized cells, and stripped to the parts needed to read
 // cells, before the XLSX library expands it. The package
 // is pure: no HTTP, no SQL.
+//
+// ReadBoundaries reads a zone's grid boundaries (boundary.go): GeoJSON and
+// KML here, GeoPackage, Shapefile and MapInfo TAB through GDAL's ogr2ogr
+// (ogr.go: a program run without a shell, under a timeout and an output
+// cap, on a zip unpacked here under caps). It checks each feature's rings,
+// coordinates, vertex count and attributes; topology (self-intersections,
+// overlaps, gaps) is the store's, which has PostGIS.
 package ingest
