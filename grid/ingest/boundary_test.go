@@ -428,3 +428,25 @@ func TestReadBoundariesOGRTimeout(t *testing.T) {
 		t.Errorf("got %v, want cap %s", err, CapOGRTime)
 	}
 }
+
+// TestReadBoundariesRefusesDisguisedVRT: a GDAL virtual dataset named as
+// a GeoPackage or a Shapefile (it could make GDAL read any local file or
+// URL) is refused before GDAL sees it.
+func TestReadBoundariesRefusesDisguisedVRT(t *testing.T) {
+	vrt := []byte(`<OGRVRTDataSource><OGRVRTLayer name="x"><SrcDataSource>/etc/passwd</SrcDataSource></OGRVRTLayer></OGRVRTDataSource>`)
+	for _, name := range []string{"grids.gpkg", "grids.shp", "grids.tab"} {
+		var b bytes.Buffer
+		zw := zip.NewWriter(&b)
+		w, _ := zw.Create(name)
+		w.Write(vrt)
+		zw.Close()
+		_, err := ReadBoundaries(context.Background(), b.Bytes(), BoundaryOptions{})
+		if grid.ErrorCode(err) != grid.EInvalid || !strings.Contains(err.Error(), "不是有效的") {
+			t.Errorf("%s holding a VRT: %v", name, err)
+		}
+	}
+	_, err := ReadBoundaries(context.Background(), vrt, BoundaryOptions{Format: BoundaryGPKG})
+	if grid.ErrorCode(err) != grid.EInvalid || !strings.Contains(err.Error(), "不是有效的") {
+		t.Errorf("a VRT sent as a GeoPackage: %v", err)
+	}
+}

@@ -72,12 +72,45 @@ func readThroughGDAL(ctx context.Context, data []byte, format BoundaryFormat, og
 	} else if err := os.WriteFile(main, data, 0o600); err != nil {
 		return nil, format, err
 	}
+	if err := checkSignature(main); err != nil {
+		return nil, format, err
+	}
 	out, err := runOGR(ctx, ogr, dir, main, lim)
 	if err != nil {
 		return nil, format, err
 	}
 	f, err := readGeoJSONBoundaries(out, lim)
 	return f, format, err
+}
+
+// signatures are how each dataset GDAL reads must begin. GDAL picks its
+// driver by content, not by name: a VRT named grids.gpkg would make it
+// read any file or URL the VRT names. Only these open.
+var signatures = map[string]func([]byte) bool{
+	".shp":  func(b []byte) bool { return bytes.HasPrefix(b, []byte{0, 0, 0x27, 0x0a}) },
+	".gpkg": func(b []byte) bool { return bytes.HasPrefix(b, []byte("SQLite format 3\x00")) },
+	".tab": func(b []byte) bool {
+		return bytes.HasPrefix(bytes.ToLower(bytes.TrimLeft(b, "\xef\xbb\xbf \t\r\n")), []byte("!table"))
+	},
+	".mif": func(b []byte) bool {
+		return bytes.HasPrefix(bytes.ToLower(bytes.TrimLeft(b, "\xef\xbb\xbf \t\r\n")), []byte("version"))
+	},
+}
+
+// checkSignature refuses a dataset whose content is not what its name says.
+func checkSignature(name string) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	head := make([]byte, 64)
+	n, _ := io.ReadFull(f, head)
+	ext := strings.ToLower(filepath.Ext(name))
+	if ok := signatures[ext]; ok == nil || !ok(head[:n]) {
+		return grid.Invalid("file", "%s 不是有效的 %s 文件 / not a valid %s file", safeName(name), ext, ext)
+	}
+	return nil
 }
 
 func listNames(names []string) string {
@@ -177,7 +210,9 @@ func runOGR(ctx context.Context, ogr, dir, src string, lim BoundaryLimits) ([]by
 	if err != nil {
 		return nil, grid.Invalid("file", "服务器未安装 GDAL（ogr2ogr），无法读取此格式；请改用 GeoJSON 或 KML / %v: %v", errNoOGR, errText(err))
 	}
-	args := []string{"--config", "GDAL_HTTP_TIMEOUT", "1", "--config", "CPL_VSIL_CURL_ALLOWED_EXTENSIONS", "none"}
+	// No virtual datasets (which name other files), nothing over the network.
+	args := []string{"--config", "GDAL_SKIP", "VRT OGR_VRT", "--config", "GDAL_HTTP_TIMEOUT", "1",
+		"--config", "CPL_VSIL_CURL_ALLOWED_EXTENSIONS", "none"}
 	if strings.EqualFold(filepath.Ext(src), ".shp") {
 		cpg := strings.TrimSuffix(src, filepath.Ext(src)) + ".cpg"
 		if !fileExistsFold(cpg) {
