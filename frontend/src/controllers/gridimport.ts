@@ -71,15 +71,15 @@ export function gridImportController(): Controller {
       '文件须包含园区的全部网格：按网格编码更新，新编码新增，文件中没有的网格删除。属性：编码（code/网格编码）、名称、行业（industry/主导产业）。');
 
     const preview = button('import-run grid-import-preview', '预览（试运行）', () => void run(true));
-    const commit = button('import-run import-commit grid-import-commit', '确认导入', () => void run(false));
+    const commit = button('import-run grid-import-commit', '确认导入', () => void run(false));
     commit.disabled = true;
     commit.title = '请先预览，无问题后再确认导入';
     const actions = el('div', 'import-actions');
     actions.append(preview, commit);
 
-    const progress = el('p', 'import-progress-text grid-import-progress');
+    const progress = el('p', 'grid-import-progress');
     progress.setAttribute('role', 'status');
-    const summary = el('p', 'import-summary grid-import-summary');
+    const summary = el('p', 'grid-import-summary');
     summary.setAttribute('role', 'status');
     const details = el('div', 'grid-import-details');
     b.append(form, note, actions, progress, summary, details);
