@@ -228,8 +228,14 @@ func stageGrids(ctx context.Context, tx pgx.Tx, grids []grid.GridBoundary) error
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"grid_stage"}, gridStageColumns, pgx.CopyFromRows(rows)); err != nil {
 		return err
 	}
-	_, err := tx.Exec(ctx, `UPDATE grid_stage SET geom = ST_GeomFromEWKB(wkb)`)
-	return err
+	// The overlap check pairs grids through this index, not all n² pairs.
+	for _, sql := range []string{`UPDATE grid_stage SET geom = ST_GeomFromEWKB(wkb)`,
+		`CREATE INDEX ON grid_stage USING gist (geom)`, `ANALYZE grid_stage`} {
+		if _, err := tx.Exec(ctx, sql); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkStagedGrids finds what refuses the file: invalid polygons (and
