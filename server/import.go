@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"iter"
 	"mime"
 	"net/http"
 	"path/filepath"
@@ -94,25 +93,22 @@ func (s *Server) importOrgs(c *fiber.Ctx) error {
 	}
 	in.Who = s.actorOf(c)
 	zoneID := in.Target.Zone.ID
-	// One import writes into a zone at a time: a clerk is told now, not
-	// by a failed job (the store refuses another process's too).
-	if !in.DryRun && !s.importing.claim(zoneID) {
+	// One import writes into a zone at a time (a dry run's writes are
+	// rolled back, but it takes the zone's lock as well): a clerk is told
+	// now, not by a failed job (the store refuses another process's too).
+	if !s.importing.claim(zoneID) {
 		return grid.Errorf(grid.EConflict, "该园区正在导入，请稍后再试 / an import into this zone is running")
 	}
 	j, err := s.startJob(ctx, u, zoneID, grid.JobImportOrgs, s.cfg.ImportTimeout,
 		func(ctx context.Context, r *jobRun) (any, error) {
-			if !in.DryRun {
-				defer s.importing.release(zoneID)
-			}
+			defer s.importing.release(zoneID)
 			in.JobID = r.job.ID
 			return ImportOrgs(ctx, s.store, in, func(p ImportProgress) {
 				r.set(int64(p.Done), int64(p.Total), int64(p.Problems))
 			})
 		})
 	if err != nil {
-		if !in.DryRun {
-			s.importing.release(zoneID)
-		}
+		s.importing.release(zoneID)
 		return err
 	}
 	c.Location("/api/v1/jobs/" + strconv.FormatInt(j.ID, 10))
@@ -241,9 +237,9 @@ type OrgImport struct {
 	JobID   int64 // for the audit; 0 from the command line
 }
 
-// ImportProgress is how far an import is. A dry run checks each row; a
-// real one checks it and then writes it, so Total is twice the rows.
-// Total is 0 while the number of rows is not known.
+// ImportProgress is how far an import is. Each row is checked and then
+// written (a dry run's writes are rolled back), so Total is twice the
+// rows; it is 0 while the number of rows is not known.
 type ImportProgress struct {
 	Phase    string // "check" or "write"
 	Done     int
@@ -251,18 +247,16 @@ type ImportProgress struct {
 	Problems int
 }
 
-// ImportOrgs reads, checks and (unless a dry run, or a row has a problem)
-// writes an organization register, all or nothing, and reports what came
-// of it. A problem with the file as a whole (a cap, an unreadable file, a
-// bad mapping) is a report with that one error, row 0 or the row where a
-// cap was hit; the error is for the store and the context.
+// ImportOrgs reads, checks and writes an organization register, all or
+// nothing, and reports what came of it. A dry run, or a file with a
+// problem row, writes the valid rows and rolls them back, so that its
+// report still counts what would be inserted, updated and left unlocated.
+// A problem with the file as a whole (a cap, an unreadable file, a bad
+// mapping) is a report with that one error, row 0 or the row where a cap
+// was hit; the error is for the store and the context.
 func ImportOrgs(ctx context.Context, store grid.ImportStore, in OrgImport, progress func(ImportProgress)) (*grid.ImportReport, error) {
 	if progress == nil {
 		progress = func(ImportProgress) {}
-	}
-	steps := 2
-	if in.DryRun {
-		steps = 1
 	}
 	estimate := estimateRows(in.File, in.Read.Format)
 	if in.Read.Limits.Problems == 0 {
@@ -276,7 +270,7 @@ func ImportOrgs(ctx context.Context, store grid.ImportStore, in OrgImport, progr
 		Progress: func(rows int) {
 			total := 0 // unknown until read (XLSX, GeoJSON): a growing total would show the bar full
 			if estimate > 0 {
-				total = steps * max(estimate, rows)
+				total = 2 * max(estimate, rows)
 			}
 			progress(ImportProgress{Phase: "check", Done: rows, Total: total})
 		},
@@ -307,58 +301,35 @@ func ImportOrgs(ctx context.Context, store grid.ImportStore, in OrgImport, progr
 	for _, p := range res.Problems {
 		rep.Errors = append(rep.Errors, grid.ImportProblem{Row: p.Row, Field: p.Field, Reason: p.Reason, Point: p.Point})
 	}
-	// unlisted are the problems the reader counted but did not list.
-	unlisted := 0
-	if res.Truncated {
+	rep.ErrorCount = len(res.Problems)
+	if res.Truncated { // the reader counted more than it listed
+		rep.ErrorCount = 0
 		for _, n := range res.ProblemCounts {
-			unlisted += n
+			rep.ErrorCount += n
 		}
-		unlisted -= len(res.Problems)
 	}
-	for _, r := range res.Rows {
-		if r.Located {
-			continue
+	rows := res.Total
+	progress(ImportProgress{Phase: "check", Done: rows, Total: 2 * rows, Problems: rep.ErrorCount})
+	if len(res.Rows) > 0 {
+		w := grid.ImportWrite{JobID: in.JobID, ZoneID: in.Target.Zone.ID, DryRun: in.DryRun || rep.ErrorCount > 0}
+		out, err := store.ImportOrgs(ctx, in.Who, w, slices.Values(res.Rows), func(done int) {
+			progress(ImportProgress{Phase: "write", Done: rows + done*rows/len(res.Rows), Total: 2 * rows,
+				Problems: rep.ErrorCount})
+		})
+		if err != nil {
+			return nil, err
 		}
-		if !in.Target.UnlocatedAllowed {
-			// Until organizations may lack a location, such a row is a problem.
-			rep.Errors = append(rep.Errors, grid.ImportProblem{Row: r.Row, Field: "location", Reason: "暂不支持无坐标导入"})
-			rep.Valid--
-			rep.Invalid++
-			continue
-		}
-		rep.Unlocated = append(rep.Unlocated, grid.UnlocatedOrg{Row: r.Row, Name: r.Org.Name, USCC: r.Org.USCC})
+		rep.ImportCounts, rep.Written = out.ImportCounts, out.Written
+		rep.Unlocated, rep.UnlocatedCount = out.Unlocated, out.UnlocatedCount
+		rep.Errors = append(rep.Errors, out.Refused...)
+		rep.ErrorCount += out.RefusedCount
+		rep.Valid -= out.RefusedCount
+		rep.Invalid += out.RefusedCount
 	}
 	slices.SortStableFunc(rep.Errors, func(a, b grid.ImportProblem) int { return a.Row - b.Row })
-	rep.ErrorCount, rep.UnlocatedCount = len(rep.Errors)+unlisted, len(rep.Unlocated)
 	rep.Errors = slices.Clip(rep.Errors[:min(len(rep.Errors), grid.ReportedMax)])
-	rep.Unlocated = slices.Clip(rep.Unlocated[:min(len(rep.Unlocated), grid.ReportedMax)])
-	rows := res.Total
-	progress(ImportProgress{Phase: "check", Done: rows, Total: steps * rows, Problems: rep.ErrorCount})
-	if in.DryRun || rep.ErrorCount > 0 {
-		return rep, nil
-	}
-	counts, err := store.ImportOrgs(ctx, in.Who, in.JobID, in.Target.Zone.ID, len(res.Rows), importRows(res.Rows),
-		func(done int) {
-			progress(ImportProgress{Phase: "write", Done: rows + done*rows/max(len(res.Rows), 1), Total: 2 * rows})
-		})
-	if err != nil {
-		return nil, err
-	}
-	rep.ImportCounts = counts
-	rep.Written = true
-	progress(ImportProgress{Phase: "write", Done: 2 * rows, Total: 2 * rows})
+	progress(ImportProgress{Phase: "write", Done: 2 * rows, Total: 2 * rows, Problems: rep.ErrorCount})
 	return rep, nil
-}
-
-// importRows hands the checked rows to the store one at a time.
-func importRows(rows []ingest.OrgRow) iter.Seq[grid.ImportRow] {
-	return func(yield func(grid.ImportRow) bool) {
-		for i := range rows {
-			if !yield(grid.ImportRow{Row: rows[i].Row, Org: rows[i].Org, Located: rows[i].Located}) {
-				return
-			}
-		}
-	}
 }
 
 func mappingOf(m ingest.Mapping) map[int]string {

@@ -37,9 +37,6 @@ type importZone struct {
 	grids    []grid.Grid
 	existing grid.Org
 	sessions map[string]string
-	// nullable says whether organization.geom may be NULL (migration
-	// 009): then rows without coordinates come in unlocated.
-	nullable bool
 }
 
 const smallImportCap = 4 << 10
@@ -111,10 +108,6 @@ func buildImportZone() (*importZone, error) {
 		return nil, err
 	}
 	if _, err := db.AssignGrids(ctx, z.zone.ID); err != nil {
-		return nil, err
-	}
-	if err := db.Pool.QueryRow(ctx, `SELECT is_nullable = 'YES' FROM information_schema.columns
-WHERE table_schema = current_schema() AND table_name = 'organization' AND column_name = 'geom'`).Scan(&z.nullable); err != nil {
 		return nil, err
 	}
 	users := []struct {
@@ -326,32 +319,25 @@ func TestImportOrgsRegister(t *testing.T) {
 	if len(rep.Header) != 10 || rep.Header[0] != "名称" || rep.Mapping[1] != "uscc" {
 		t.Errorf("header %q, mapping %v", rep.Header, rep.Mapping)
 	}
-	// The row without coordinates: unlocated once organizations may lack a
-	// location (migration 009), refused until then.
-	if z.nullable {
-		if len(rep.Unlocated) != 1 || rep.Unlocated[0].Row != 6 {
-			t.Errorf("unlocated %+v, want row 6", rep.Unlocated)
-		}
-	} else if !hasProblem(rep.Errors, 6, "location", "暂不支持无坐标导入") {
-		t.Errorf("errors %+v: want row 6 location 暂不支持无坐标导入", rep.Errors)
+	// The row without coordinates comes in unlocated.
+	if len(rep.Unlocated) != 1 || rep.Unlocated[0].Row != 6 {
+		t.Errorf("unlocated %+v, want row 6", rep.Unlocated)
 	}
 	if got := countOrgs(); got != before {
 		t.Errorf("dry run wrote: %d organizations, was %d", got, before)
 	}
 
-	// A real run of the bad file writes nothing either.
+	// A real run of the bad file writes nothing either; its counts, like
+	// a dry run's, say what the valid rows would do.
 	_, rep = z.runImport(t, "text/csv", gbkCSV(t, bad), "?crs=gcj02")
-	if rep.Written || len(rep.Errors) == 0 || rep.Inserted != 0 {
-		t.Errorf("bad file imported: %+v", rep)
+	if rep.Written || len(rep.Errors) == 0 || rep.Inserted != 3 || rep.Updated != 1 {
+		t.Errorf("bad file: %+v; want not written, would insert 3 and update 1", rep)
 	}
 	if got := countOrgs(); got != before {
 		t.Errorf("bad file wrote: %d organizations, was %d", got, before)
 	}
 
 	fixed := rows
-	if !z.nullable {
-		fixed = rows[:4]
-	}
 	j, rep := z.runImport(t, "text/csv", gbkCSV(t, fixed), "?crs=gcj02")
 	if !rep.Written || len(rep.Errors) != 0 || rep.Inserted != int64(len(fixed)-1) || rep.Updated != 1 || rep.Unchanged != 0 {
 		t.Fatalf("fixed file: %+v", rep)
@@ -538,5 +524,131 @@ func TestImportReportListsAreCapped(t *testing.T) {
 	_, rep := z.runImport(t, "text/csv", []byte(b.String()), "?dry_run=true")
 	if rep.Invalid != grid.ReportedMax+5 || rep.ErrorCount < rep.Invalid || len(rep.Errors) != grid.ReportedMax || rep.Errors[0].Row != 2 {
 		t.Errorf("%d invalid rows, error_count %d, %d listed, the first at row %d", rep.Invalid, rep.ErrorCount, len(rep.Errors), rep.Errors[0].Row)
+	}
+}
+
+// utf8CSV is a register in UTF-8 from header and rows of cells.
+func utf8CSV(header string, rows ...string) []byte {
+	return []byte(header + "\r\n" + strings.Join(rows, "\r\n") + "\r\n")
+}
+
+// A register updates what it states and nothing else: columns it lacks,
+// blank cells and missing coordinates keep what the organization held;
+// the dry run counts the changes and the unlocated rows come from the
+// organizations as written.
+func TestImportOrgsUpdatesOnlyWhatTheRowStates(t *testing.T) {
+	z := setupImport(t)
+	ctx := context.Background()
+	o, err := z.db.CreateOrg(ctx, grid.Org{ZoneID: z.zone.ID, Name: "戊社会服务中心", USCC: testUSCC(800201),
+		Kind: grid.KindSocial, Industry: "新材料", Employees: 55, PartyMembers: 7, PartyOrg: grid.PartyJoint,
+		HighTech: true, Specialized: true, Address: "原地址 8 号", Location: orb.Point{113.12, 33.02}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type stored struct {
+		Name, Kind, Industry, PartyOrg, Address string
+		Employees, PartyMembers                 int
+		HighTech, Specialized                   bool
+		Lng, Lat                                *float64
+	}
+	load := func() stored {
+		var s stored
+		if err := z.db.Pool.QueryRow(ctx, `SELECT name, kind, industry, party_org, address, employees, party_members,
+  high_tech, specialized, ST_X(geom), ST_Y(geom) FROM organization WHERE id = $1`, o.ID).Scan(&s.Name, &s.Kind,
+			&s.Industry, &s.PartyOrg, &s.Address, &s.Employees, &s.PartyMembers, &s.HighTech, &s.Specialized,
+			&s.Lng, &s.Lat); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	newUSCC := testUSCC(800202)
+	file := utf8CSV("名称,统一社会信用代码,行业", "戊社会服务中心（更名）,"+o.USCC+",新能源", "己新能源有限公司,"+newUSCC+",新能源")
+
+	// The dry run says what would change and writes nothing.
+	_, rep := z.runImport(t, "text/csv", file, "?dry_run=true")
+	if rep.Written || rep.Inserted != 1 || rep.Updated != 1 || rep.Unchanged != 0 {
+		t.Errorf("dry run counts: written %v, inserted %d, updated %d, unchanged %d; want 1, 1, 0",
+			rep.Written, rep.Inserted, rep.Updated, rep.Unchanged)
+	}
+	// Only the new one lacks a location: the other keeps its own.
+	if rep.UnlocatedCount != 1 || len(rep.Unlocated) != 1 || rep.Unlocated[0].USCC != newUSCC || rep.Unlocated[0].Row != 3 {
+		t.Errorf("dry run unlocated %d %+v, want row 3 (%s) only", rep.UnlocatedCount, rep.Unlocated, newUSCC)
+	}
+	if got := load(); got.Name != o.Name {
+		t.Errorf("the dry run renamed the organization to %q", got.Name)
+	}
+	var n int
+	if err := z.db.Pool.QueryRow(ctx, `SELECT count(*) FROM organization WHERE uscc = $1`, newUSCC).Scan(&n); err != nil || n != 0 {
+		t.Errorf("the dry run inserted %d (%v)", n, err)
+	}
+
+	_, rep = z.runImport(t, "text/csv", file, "")
+	if !rep.Written || rep.Inserted != 1 || rep.Updated != 1 || rep.UnlocatedCount != 1 {
+		t.Fatalf("import: %+v", rep)
+	}
+	want := stored{Name: "戊社会服务中心（更名）", Kind: "social", Industry: "新能源", PartyOrg: "joint",
+		Address: "原地址 8 号", Employees: 55, PartyMembers: 7, HighTech: true, Specialized: true}
+	got := load()
+	if got.Lng == nil || *got.Lng != 113.12 || *got.Lat != 33.02 {
+		t.Errorf("location %v, %v; want kept at 113.12, 33.02", got.Lng, got.Lat)
+	}
+	got.Lng, got.Lat = nil, nil
+	if got != want {
+		t.Errorf("after an import of name, code and industry only:\n got %+v\nwant %+v", got, want)
+	}
+
+	// A stated cell changes its attribute; a blank one keeps it.
+	file = utf8CSV("名称,统一社会信用代码,行业,地址,从业人员,党员人数,高新技术企业",
+		"戊社会服务中心（更名）,"+o.USCC+",新能源,,60,,否")
+	if _, rep = z.runImport(t, "text/csv", file, ""); !rep.Written || rep.Updated != 1 {
+		t.Fatalf("second import: %+v", rep)
+	}
+	want.Employees, want.HighTech = 60, false
+	got = load()
+	got.Lng, got.Lat = nil, nil
+	if got != want {
+		t.Errorf("after an import with blank address and party members:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+// A row naming a retired organization is refused with its row: the
+// import neither brings it back nor changes its record, and writes none
+// of the other rows.
+func TestImportOrgsRetiredOrganization(t *testing.T) {
+	z := setupImport(t)
+	ctx := context.Background()
+	o, err := z.db.CreateOrg(ctx, grid.Org{ZoneID: z.zone.ID, Name: "庚迁出有限公司", USCC: testUSCC(800301),
+		Kind: grid.KindEnterprise, Industry: "新材料", PartyOrg: grid.PartyNone, Location: orb.Point{113.05, 33.05}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var version int
+	if err := z.db.Pool.QueryRow(ctx, `SELECT version FROM organization WHERE id = $1`, o.ID).Scan(&version); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := z.db.RetireOrg(ctx, grid.Scope{All: true}, grid.Actor{}, o.ID, grid.Retirement{
+		Kind: grid.StatusMovedOut, Date: "2026-05-01", Version: version}); err != nil {
+		t.Fatal(err)
+	}
+	other := testUSCC(800302)
+	file := utf8CSV("名称,统一社会信用代码,行业", "辛新材料有限公司,"+other+",新材料", "庚迁出有限公司（新名）,"+o.USCC+",新材料")
+	for _, query := range []string{"?dry_run=true", ""} {
+		_, rep := z.runImport(t, "text/csv", file, query)
+		if rep.Written || rep.ErrorCount != 1 || !hasProblem(rep.Errors, 3, "uscc", "2026-05-01 迁出") {
+			t.Errorf("import%s: written %v, errors %d %+v; want row 3 refused as moved out on 2026-05-01",
+				query, rep.Written, rep.ErrorCount, rep.Errors)
+		}
+		if rep.Valid != 1 || rep.Invalid != 1 {
+			t.Errorf("import%s: valid %d, invalid %d; want 1 and 1", query, rep.Valid, rep.Invalid)
+		}
+	}
+	var name, status string
+	var others int
+	if err := z.db.Pool.QueryRow(ctx, `SELECT name, status, (SELECT count(*) FROM organization WHERE uscc = $2)
+FROM organization WHERE id = $1`, o.ID, other).Scan(&name, &status, &others); err != nil {
+		t.Fatal(err)
+	}
+	if name != o.Name || status != "moved_out" || others != 0 {
+		t.Errorf("after the refused import: %q %s, %d other rows written", name, status, others)
 	}
 }

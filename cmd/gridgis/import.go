@@ -91,7 +91,7 @@ func importData(ctx context.Context, cfg Config, args []string, stdout io.Writer
 	if in.Target, err = db.ImportTarget(ctx, *zone); err != nil {
 		return err
 	}
-	bar := newProgressBar(stdout, in.DryRun)
+	bar := newProgressBar(stdout)
 	rep, err := server.ImportOrgs(ctx, db, in, bar.show)
 	bar.end()
 	if err != nil {
@@ -102,6 +102,14 @@ func importData(ctx context.Context, cfg Config, args []string, stdout io.Writer
 		return fmt.Errorf("发现 %d 个问题，未写入任何数据 / %d problems: nothing written", rep.ErrorCount, rep.ErrorCount)
 	}
 	return nil
+}
+
+// wouldDo says what the valid rows of an unwritten import would change.
+func wouldDo(rep *grid.ImportReport) string {
+	if rep.Valid == 0 {
+		return ""
+	}
+	return fmt.Sprintf("无误的 %d 行将新增 %d 家，更新 %d 家，未变 %d 家。", rep.Valid, rep.Inserted, rep.Updated, rep.Unchanged)
 }
 
 // importLimits are serve's caps on an import job.
@@ -153,17 +161,13 @@ func readCapped(name string, limit int64) ([]byte, error) {
 type progressBar struct {
 	w         io.Writer
 	terminal  bool
-	steps     int // 2 when each row is checked and then written
 	lastTenth int
 	drawn     time.Time
 	shown     bool
 }
 
-func newProgressBar(w io.Writer, dryRun bool) *progressBar {
-	b := &progressBar{w: w, steps: 2, lastTenth: -1}
-	if dryRun {
-		b.steps = 1
-	}
+func newProgressBar(w io.Writer) *progressBar {
+	b := &progressBar{w: w, lastTenth: -1}
 	if f, ok := w.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 			b.terminal = true
@@ -180,7 +184,7 @@ func (b *progressBar) show(p server.ImportProgress) {
 	if p.Total == 0 {
 		return
 	}
-	rows := p.Total / b.steps
+	rows := p.Total / 2 // each row is checked, then written
 	done := p.Done
 	if p.Phase == "write" {
 		done -= rows
@@ -270,11 +274,11 @@ func writeImportReport(w io.Writer, file string, z grid.Zone, rep *grid.ImportRe
 	}
 	switch {
 	case rep.ErrorCount > 0 && rep.DryRun:
-		fmt.Fprintln(w, "试运行：请改正以上问题后再导入。未写入任何数据。")
+		fmt.Fprintf(w, "试运行：请改正以上问题后再导入。未写入任何数据。%s\n", wouldDo(rep))
 	case rep.ErrorCount > 0:
-		fmt.Fprintln(w, "有问题，未写入任何数据（导入须全部无误）。请改正后重试，可先加 --dry-run 试运行。")
+		fmt.Fprintf(w, "有问题，未写入任何数据（导入须全部无误）。请改正后重试，可先加 --dry-run 试运行。%s\n", wouldDo(rep))
 	case rep.DryRun:
-		fmt.Fprintln(w, "试运行：全部无误，去掉 --dry-run 即可导入。未写入任何数据。")
+		fmt.Fprintf(w, "试运行：全部无误，去掉 --dry-run 即可导入。未写入任何数据。%s\n", wouldDo(rep))
 	default:
 		fmt.Fprintf(w, "导入完成：新增 %d 家，更新 %d 家，未变 %d 家；已按“行业归口、属地兜底”划入网格（已有企业改变网格 %d 家）。\n",
 			rep.Inserted, rep.Updated, rep.Unchanged, rep.Regridded)

@@ -27,20 +27,20 @@ describe('mappingJSON', () => {
 describe('progressOf', () => {
   const job = (over: Partial<Job>): Job => ({ id: 1, status: 'running', total: 0, done: 0, errors: 0, result: null, ...over });
   it('counts rows checked, then rows written', () => {
-    expect(progressOf(job({ total: 200, done: 50 }), false)).toEqual({ text: '检查 50 / 100 行（25%）', fraction: 0.25 });
-    expect(progressOf(job({ total: 200, done: 150, errors: 0 }), false).text).toBe('写入 50 / 100 行（75%）');
-    expect(progressOf(job({ total: 100, done: 100, errors: 2 }), true).text).toBe('检查 100 / 100 行（100%），发现 2 个问题');
+    expect(progressOf(job({ total: 200, done: 50 }))).toEqual({ text: '检查 50 / 100 行（25%）', fraction: 0.25 });
+    expect(progressOf(job({ total: 200, done: 150, errors: 0 })).text).toBe('写入 50 / 100 行（75%）');
+    expect(progressOf(job({ total: 200, done: 100, errors: 2 })).text).toBe('检查 100 / 100 行（50%），发现 2 个问题');
   });
   it('has no fraction before the rows are known', () => {
-    expect(progressOf(job({ done: 3000 }), true)).toEqual({ text: '已读 3,000 行…', fraction: null });
-    expect(progressOf(job({ status: 'queued' }), true).fraction).toBeNull();
+    expect(progressOf(job({ done: 3000 }))).toEqual({ text: '已读 3,000 行…', fraction: null });
+    expect(progressOf(job({ status: 'queued' })).fraction).toBeNull();
   });
 });
 
 describe('summaryOf', () => {
   it('says what happened, in Chinese', () => {
-    expect(summaryOf(report())).toContain('全部无误，可以导入');
-    expect(summaryOf(report({ errors: [{ row: 4, field: 'uscc', reason: 'x' }], invalid: 1, valid: 2 }))).toContain('未写入任何数据');
+    expect(summaryOf(report({ inserted: 2, updated: 1 }))).toBe('共 3 行：无误 3 行，有问题 0 行，无坐标 0 行。全部无误，可以导入：将新增 2 家，更新 1 家，未变 0 家。');
+    expect(summaryOf(report({ errors: [{ row: 4, field: 'uscc', reason: 'x' }], invalid: 1, valid: 2, inserted: 2 }))).toContain('未写入任何数据。请改正文件或列映射后重试。无误的行将新增 2 家');
     expect(summaryOf(report({ dry_run: false, written: true, inserted: 2, updated: 1 }))).toBe('导入完成：新增 2 家，更新 1 家，未变 0 家。');
   });
   it('counts every problem and unlocated row, not only those listed', () => {

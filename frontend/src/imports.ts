@@ -105,11 +105,12 @@ export function finished(j: Job): boolean {
 }
 
 /** The progress line and fraction (null: not known yet) of a running job. */
-export function progressOf(j: Job, dryRun: boolean): { text: string; fraction: number | null } {
+export function progressOf(j: Job): { text: string; fraction: number | null } {
   if (j.status === 'queued') return { text: '排队中…', fraction: null };
   if (!j.total) return { text: `已读 ${j.done.toLocaleString('zh-CN')} 行…`, fraction: null };
-  const rows = dryRun ? j.total : Math.floor(j.total / 2);
-  const writing = !dryRun && j.done > rows;
+  // Each row is checked, then written (a dry run's writes are rolled back).
+  const rows = Math.floor(j.total / 2);
+  const writing = j.done > rows;
   const done = Math.min(writing ? j.done - rows : j.done, rows);
   const fraction = Math.min(1, j.done / j.total);
   const errors = j.errors ? `，发现 ${j.errors} 个问题` : '';
@@ -119,8 +120,9 @@ export function progressOf(j: Job, dryRun: boolean): { text: string; fraction: n
 /** The report's one-line summary, in Chinese. */
 export function summaryOf(r: ImportReport): string {
   const read = `共 ${r.total} 行：无误 ${r.valid} 行，有问题 ${r.invalid} 行，无坐标 ${r.unlocated_count} 行。`;
-  if (r.error_count > 0) return `${read}发现 ${r.error_count} 个问题，未写入任何数据。请改正文件或列映射后重试。`;
-  if (r.dry_run) return `${read}全部无误，可以导入。`;
+  const would = r.valid > 0 ? `无误的行将新增 ${r.inserted} 家，更新 ${r.updated} 家，未变 ${r.unchanged} 家。` : '';
+  if (r.error_count > 0) return `${read}发现 ${r.error_count} 个问题，未写入任何数据。请改正文件或列映射后重试。${would}`;
+  if (r.dry_run) return `${read}全部无误，可以导入：${would.replace('无误的行', '')}`;
   return `导入完成：新增 ${r.inserted} 家，更新 ${r.updated} 家，未变 ${r.unchanged} 家。`;
 }
 

@@ -29,11 +29,7 @@ type Problem struct {
 }
 
 // OrgRow is a row that passed every check.
-type OrgRow struct {
-	Row     int
-	Org     grid.Org // in WGS84; Location is zero when not Located
-	Located bool
-}
+type OrgRow = grid.ImportRow
 
 // Result is a register read and checked. In JSON it is the dry run's
 // report: the header and mapping (for the clerk to correct), the counts
@@ -332,7 +328,7 @@ func (c *checker) add(row Row) {
 	if len(rc.problems) == 0 {
 		org.Industry = c.intern(org.Industry)
 		index = len(c.res.Rows)
-		c.res.Rows = append(c.res.Rows, OrgRow{Row: row.Num, Org: org, Located: located})
+		c.res.Rows = append(c.res.Rows, OrgRow{Row: row.Num, Org: org, Located: located, Given: c.given(cells)})
 	}
 	if org.USCC != "" {
 		c.duplicate(rc, org.USCC, index)
@@ -344,6 +340,26 @@ func (c *checker) add(row Row) {
 		}
 		c.report(rc.problems...)
 	}
+}
+
+// attrFields are the optional attributes' columns.
+var attrFields = []struct {
+	attr  grid.OrgAttrs
+	field Field
+}{{grid.AttrKind, FieldKind}, {grid.AttrAddress, FieldAddress}, {grid.AttrEmployees, FieldEmployees},
+	{grid.AttrPartyMembers, FieldPartyMembers}, {grid.AttrPartyOrg, FieldPartyOrg},
+	{grid.AttrHighTech, FieldHighTech}, {grid.AttrSpecialized, FieldSpecialized}}
+
+// given is the optional attributes the row states: a blank cell, or a
+// column the mapping leaves out, says nothing.
+func (c *checker) given(cells []string) grid.OrgAttrs {
+	var s grid.OrgAttrs
+	for _, a := range attrFields {
+		if c.cell(cells, a.field) != "" {
+			s |= a.attr
+		}
+	}
+	return s
 }
 
 // report keeps problems up to the cap and counts them all.
