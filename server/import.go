@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -71,6 +72,15 @@ func (s *Server) importOrgs(c *fiber.Ctx) error {
 	if err := allowParams(c, "crs", "dry_run", "encoding", "sheet", "mapping", "zone", "format"); err != nil {
 		return err
 	}
+	if !s.takeJobSlot() {
+		return noJobSlot(c)
+	}
+	started := false
+	defer func() {
+		if !started {
+			s.giveJobSlot()
+		}
+	}()
 	in, err := s.readOrgImport(c)
 	if err != nil {
 		return err
@@ -101,6 +111,7 @@ func (s *Server) importOrgs(c *fiber.Ctx) error {
 	}
 	j, err := s.startJob(ctx, u, zoneID, grid.JobImportOrgs, s.cfg.ImportTimeout,
 		func(ctx context.Context, r *jobRun) (any, error) {
+			defer s.giveJobSlot()
 			defer s.importing.release(zoneID)
 			in.JobID = r.job.ID
 			return ImportOrgs(ctx, s.store, in, func(p ImportProgress) {
@@ -111,6 +122,7 @@ func (s *Server) importOrgs(c *fiber.Ctx) error {
 		s.importing.release(zoneID)
 		return err
 	}
+	started = true
 	c.Location("/api/v1/jobs/" + strconv.FormatInt(j.ID, 10))
 	c.Status(http.StatusAccepted)
 	return c.JSON(j)
@@ -165,8 +177,11 @@ func (s *Server) readOrgImport(c *fiber.Ctx) (OrgImport, error) {
 			return in, err
 		}
 		defer f.Close()
-		if data, err = io.ReadAll(io.LimitReader(f, s.cfg.ImportMaxBytes+1)); err != nil {
-			return in, err
+		// One copy of the size the form says (ReadAll would grow through
+		// several): the job outlives the request and its form.
+		data = make([]byte, fh.Size)
+		if _, err = io.ReadFull(f, data); err != nil {
+			return in, grid.Invalid("file", "无法读取上传的文件 / unreadable upload: %v", err)
 		}
 		if in.Read.Format == "" {
 			in.Read.Format = formatOf(fh.Header.Get(fiber.HeaderContentType), fh.Filename)
@@ -194,6 +209,14 @@ func (s *Server) readOrgImport(c *fiber.Ctx) (OrgImport, error) {
 	}
 	in.File = data
 	return in, nil
+}
+
+// bodyCapMessage names the cap a body over its route's limit broke.
+func (s *Server) bodyCapMessage(c *fiber.Ctx) string {
+	if strings.EqualFold(strings.TrimSuffix(c.Path(), "/"), importOrgsPath) {
+		return (&ingest.CapError{Cap: ingest.CapBytes, Limit: s.cfg.ImportMaxBytes}).Error()
+	}
+	return fmt.Sprintf("请求体超过 %d MiB 的上限 / the request body is over the %d MiB cap", otherBodyCap>>20, otherBodyCap>>20)
 }
 
 // importTooLarge is the 413 problem naming the byte cap.

@@ -33,6 +33,7 @@ type importZone struct {
 	db       *postgis.DB
 	srv      *server.Server
 	small    *server.Server // the same, with a 4 KiB import cap
+	oneJob   *server.Server // the same, running one job at a time
 	zone     grid.Zone
 	grids    []grid.Grid
 	existing grid.Org
@@ -130,6 +131,7 @@ func buildImportZone() (*importZone, error) {
 	}
 	z.srv = server.New(server.Config{WebDir: web, EventStreamMax: 200 * time.Millisecond}, db, discardLog)
 	z.small = server.New(server.Config{WebDir: web, EventStreamMax: 200 * time.Millisecond, ImportMaxBytes: smallImportCap}, db, discardLog)
+	z.oneJob = server.New(server.Config{WebDir: web, EventStreamMax: 200 * time.Millisecond, MaxJobs: 1}, db, discardLog)
 	for _, u := range users {
 		hash, err := grid.HashPassword("pw-" + u.name + "-Secret-7f3a")
 		if err != nil {
