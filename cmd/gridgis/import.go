@@ -116,6 +116,7 @@ func wouldDo(rep *grid.ImportReport) string {
 type importLimits struct {
 	MaxBytes int64         // GRIDGIS_IMPORT_MAX_BYTES, default 100 MiB: an uploaded file
 	Timeout  time.Duration // GRIDGIS_IMPORT_TIMEOUT, default 30m: one import job
+	Jobs     int           // GRIDGIS_IMPORT_JOBS, default 2: jobs running at once in the process
 }
 
 // importLimitsFromEnv reads serve's import caps; zero leaves the server's
@@ -135,6 +136,13 @@ func importLimitsFromEnv(getenv func(string) string) (importLimits, error) {
 			return l, fmt.Errorf("GRIDGIS_IMPORT_TIMEOUT=%q: want a duration from 1m to 24h, such as 45m", text)
 		}
 		l.Timeout = d
+	}
+	if text := getenv("GRIDGIS_IMPORT_JOBS"); text != "" {
+		n, err := strconv.Atoi(text)
+		if err != nil || n < 1 || n > 64 {
+			return l, fmt.Errorf("GRIDGIS_IMPORT_JOBS=%q: want a number of jobs from 1 to 64", text)
+		}
+		l.Jobs = n
 	}
 	return l, nil
 }
