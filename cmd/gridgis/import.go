@@ -91,7 +91,7 @@ func importData(ctx context.Context, cfg Config, args []string, stdout io.Writer
 	if in.Target, err = db.ImportTarget(ctx, *zone); err != nil {
 		return err
 	}
-	bar := newProgressBar(stdout)
+	bar := newProgressBar(stdout, in.DryRun)
 	rep, err := server.ImportOrgs(ctx, db, in, bar.show)
 	bar.end()
 	if err != nil {
@@ -169,13 +169,14 @@ func readCapped(name string, limit int64) ([]byte, error) {
 type progressBar struct {
 	w         io.Writer
 	terminal  bool
+	dryRun    bool // the writes are rolled back: the second phase compares
 	lastTenth int
 	drawn     time.Time
 	shown     bool
 }
 
-func newProgressBar(w io.Writer) *progressBar {
-	b := &progressBar{w: w, lastTenth: -1}
+func newProgressBar(w io.Writer, dryRun bool) *progressBar {
+	b := &progressBar{w: w, lastTenth: -1, dryRun: dryRun}
 	if f, ok := w.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 			b.terminal = true
@@ -184,7 +185,17 @@ func newProgressBar(w io.Writer) *progressBar {
 	return b
 }
 
-var phaseLabels = map[string]string{"check": "检查", "write": "写入"}
+// label names p's phase: a dry run's, or a file's with problems, second
+// phase compares (its writes are rolled back).
+func (b *progressBar) label(p server.ImportProgress) string {
+	switch {
+	case p.Phase == "check":
+		return "检查"
+	case b.dryRun || p.Problems > 0:
+		return "比对"
+	}
+	return "写入"
+}
 
 // show takes one progress report. Done and Total count steps (a row
 // checked, then written); the bar shows rows of the current phase.
@@ -206,14 +217,14 @@ func (b *progressBar) show(p server.ImportProgress) {
 		b.drawn = time.Now()
 		const width = 30
 		filled := p.Done * width / p.Total
-		fmt.Fprintf(b.w, "\r%s [%s%s] %d/%d 行 %3d%%", phaseLabels[p.Phase], strings.Repeat("█", filled),
+		fmt.Fprintf(b.w, "\r%s [%s%s] %d/%d 行 %3d%%", b.label(p), strings.Repeat("█", filled),
 			strings.Repeat("░", width-filled), done, rows, p.Done*100/p.Total)
 		b.shown = true
 		return
 	}
 	if tenth > b.lastTenth {
 		b.lastTenth = tenth
-		fmt.Fprintf(b.w, "%s %d/%d 行（%d%%）\n", phaseLabels[p.Phase], done, rows, tenth*10)
+		fmt.Fprintf(b.w, "%s %d/%d 行（%d%%）\n", b.label(p), done, rows, tenth*10)
 	}
 }
 

@@ -88,13 +88,14 @@ async function run() {
     const code = uscc('91410400MA8E2E001');
     const bad = code.slice(0, 17) + (code[17] === '0' ? '1' : '0');
     await check('a header of unknown columns: the mapping is reported, and corrected by hand', async () => {
-      await upload(page, '名录.csv', `甲,乙\n浏览器测试有限公司,${bad}\n`);
+      await upload(page, '名录.csv', `甲,乙,丙\n浏览器测试有限公司,${bad},新材料\n`);
       const summary = await dryRun(page);
       assert(/未写入/.test(summary), `summary ${summary}`);
       const first = await page.locator('.import-problems-table tr').nth(1).textContent();
       assert(first.includes('列映射'), `first problem ${first}`);
       await page.locator('#import-map-0').selectOption('name');
       await page.locator('#import-map-1').selectOption('uscc');
+      await page.locator('#import-map-2').selectOption('industry');
       await dryRun(page);
       const rows = await page.locator('.import-problems-table tr').allTextContents();
       assert(rows.some((r) => r.startsWith('2') && r.includes('统一社会信用代码') && r.includes('校验位')), `problems ${rows.join(' | ')}`);

@@ -27,13 +27,17 @@ describe('mappingJSON', () => {
 describe('progressOf', () => {
   const job = (over: Partial<Job>): Job => ({ id: 1, status: 'running', total: 0, done: 0, errors: 0, result: null, ...over });
   it('counts rows checked, then rows written', () => {
-    expect(progressOf(job({ total: 200, done: 50 }))).toEqual({ text: '检查 50 / 100 行（25%）', fraction: 0.25 });
-    expect(progressOf(job({ total: 200, done: 150, errors: 0 })).text).toBe('写入 50 / 100 行（75%）');
-    expect(progressOf(job({ total: 200, done: 100, errors: 2 })).text).toBe('检查 100 / 100 行（50%），发现 2 个问题');
+    expect(progressOf(job({ total: 200, done: 50 }), false)).toEqual({ text: '检查 50 / 100 行（25%）', fraction: 0.25 });
+    expect(progressOf(job({ total: 200, done: 150, errors: 0 }), false).text).toBe('写入 50 / 100 行（75%）');
+    expect(progressOf(job({ total: 200, done: 100, errors: 2 }), false).text).toBe('检查 100 / 100 行（50%），发现 2 个问题');
+  });
+  it('compares, not writes, on a dry run or with problems', () => {
+    expect(progressOf(job({ total: 200, done: 150 }), true).text).toBe('比对 50 / 100 行（75%）');
+    expect(progressOf(job({ total: 200, done: 200, errors: 1 }), false).text).toBe('比对 100 / 100 行（100%），发现 1 个问题');
   });
   it('has no fraction before the rows are known', () => {
-    expect(progressOf(job({ done: 3000 }))).toEqual({ text: '已读 3,000 行…', fraction: null });
-    expect(progressOf(job({ status: 'queued' })).fraction).toBeNull();
+    expect(progressOf(job({ done: 3000 }), true)).toEqual({ text: '已读 3,000 行…', fraction: null });
+    expect(progressOf(job({ status: 'queued' }), true).fraction).toBeNull();
   });
 });
 

@@ -105,7 +105,7 @@ export function finished(j: Job): boolean {
 }
 
 /** The progress line and fraction (null: not known yet) of a running job. */
-export function progressOf(j: Job): { text: string; fraction: number | null } {
+export function progressOf(j: Job, dryRun: boolean): { text: string; fraction: number | null } {
   if (j.status === 'queued') return { text: '排队中…', fraction: null };
   if (!j.total) return { text: `已读 ${j.done.toLocaleString('zh-CN')} 行…`, fraction: null };
   // Each row is checked, then written (a dry run's writes are rolled back).
@@ -114,7 +114,9 @@ export function progressOf(j: Job): { text: string; fraction: number | null } {
   const done = Math.min(writing ? j.done - rows : j.done, rows);
   const fraction = Math.min(1, j.done / j.total);
   const errors = j.errors ? `，发现 ${j.errors} 个问题` : '';
-  return { text: `${writing ? '写入' : '检查'} ${done.toLocaleString('zh-CN')} / ${rows.toLocaleString('zh-CN')} 行（${Math.round(fraction * 100)}%）${errors}`, fraction };
+  // A dry run (or a file with problems) writes and rolls back: it compares.
+  const phase = writing ? (dryRun || j.errors ? '比对' : '写入') : '检查';
+  return { text: `${phase} ${done.toLocaleString('zh-CN')} / ${rows.toLocaleString('zh-CN')} 行（${Math.round(fraction * 100)}%）${errors}`, fraction };
 }
 
 /** The report's one-line summary, in Chinese. */

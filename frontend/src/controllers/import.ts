@@ -168,7 +168,7 @@ export function importController(): Controller {
       unlocatedBox.append(list);
     }
 
-    async function follow(id: number): Promise<Job> {
+    async function follow(id: number, dryRun: boolean): Promise<Job> {
       for (;;) {
         const res = await fetch(`/api/v1/jobs/${id}`, { credentials: 'same-origin', cache: 'no-store' });
         if (!res.ok) {
@@ -176,7 +176,7 @@ export function importController(): Controller {
           throw new Error(p.detail || p.title);
         }
         const job = (await res.json()) as Job;
-        const { text, fraction } = progressOf(job);
+        const { text, fraction } = progressOf(job, dryRun);
         progressText.textContent = text;
         if (fraction === null) bar.removeAttribute('value');
         else bar.value = fraction;
@@ -211,7 +211,7 @@ export function importController(): Controller {
           const p = await problemOf(res);
           throw new Error(p.detail || p.title);
         }
-        const job = await follow(((await res.json()) as Job).id);
+        const job = await follow(((await res.json()) as Job).id, dryRun);
         if (job.status === 'failed' || !job.result) throw new Error(job.error || '导入任务失败');
         const r = job.result;
         summary.textContent = summaryOf(r);
