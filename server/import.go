@@ -49,21 +49,42 @@ func importBodyLimit(importMax int64) int {
 }
 
 // bodyConfig gives the import route, alone, its larger body cap and read
-// timeout, from the request's header: every other route keeps the app's
-// 8 MiB, refused before the body is read.
-func bodyConfig(importMax int64) func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
-	limit := importBodyLimit(importMax)
-	return func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
-		if !h.IsPost() {
-			return fasthttp.RequestConfig{}
-		}
-		path, _, _ := strings.Cut(string(h.RequestURI()), "?")
-		// Routes match without case and a trailing slash.
-		if !strings.EqualFold(strings.TrimSuffix(path, "/"), importOrgsPath) {
-			return fasthttp.RequestConfig{}
-		}
-		return fasthttp.RequestConfig{MaxRequestBodySize: limit, ReadTimeout: importReadTimeout}
+// timeout, from the request's header, and only to a caller whose
+// credentials there name a user who may import: fasthttp reads the body
+// before any handler runs, so a stranger must not make the process hold
+// 100 MiB. Every other request keeps the app's 8 MiB, refused before the
+// body is read.
+func (s *Server) bodyConfig(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+	if !h.IsPost() {
+		return fasthttp.RequestConfig{}
 	}
+	path, _, _ := strings.Cut(string(h.RequestURI()), "?")
+	// Routes match without case and a trailing slash.
+	if !strings.EqualFold(strings.TrimSuffix(path, "/"), importOrgsPath) || !s.mayImport(h) {
+		return fasthttp.RequestConfig{}
+	}
+	return fasthttp.RequestConfig{MaxRequestBodySize: importBodyLimit(s.cfg.ImportMaxBytes), ReadTimeout: importReadTimeout}
+}
+
+// mayImport reports whether h's API token or session cookie names a user
+// who may import data (the route checks them again, as for any request).
+func (s *Server) mayImport(h *fasthttp.RequestHeader) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.LookupTimeout)
+	defer cancel()
+	var u grid.User
+	var err error
+	if auth := string(h.Peek(fiber.HeaderAuthorization)); auth != "" {
+		token, ok := strings.CutPrefix(auth, "Bearer ")
+		if !ok || !grid.LooksLikeToken(token) {
+			return false
+		}
+		u, err = s.store.TokenUser(ctx, grid.HashSecret(token))
+	} else if id := h.Cookie(sessionCookie); len(id) > 0 {
+		u, err = s.store.SessionUser(ctx, grid.HashSecret(string(id)), grid.SessionIdle)
+	} else {
+		return false
+	}
+	return err == nil && u.Role.May(grid.ImportData)
 }
 
 // importOrgs starts an organization register import (or a dry run) as a
@@ -213,7 +234,7 @@ func (s *Server) readOrgImport(c *fiber.Ctx) (OrgImport, error) {
 
 // bodyCapMessage names the cap a body over its route's limit broke.
 func (s *Server) bodyCapMessage(c *fiber.Ctx) string {
-	if strings.EqualFold(strings.TrimSuffix(c.Path(), "/"), importOrgsPath) {
+	if strings.EqualFold(strings.TrimSuffix(c.Path(), "/"), importOrgsPath) && s.mayImport(&c.Request().Header) {
 		return (&ingest.CapError{Cap: ingest.CapBytes, Limit: s.cfg.ImportMaxBytes}).Error()
 	}
 	return fmt.Sprintf("请求体超过 %d MiB 的上限 / the request body is over the %d MiB cap", otherBodyCap>>20, otherBodyCap>>20)

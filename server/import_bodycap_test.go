@@ -28,13 +28,14 @@ func TestOnlyTheImportTakesLargeBodies(t *testing.T) {
 	// announce sends a header announcing a body of n bytes, and none of
 	// it, and returns the answer. The deadline only stops a server that
 	// waits for the body (its read timeout is 15 s).
-	announce := func(path string, n int) (int, string) {
+	announce := func(path, cookie string, n int) (int, string) {
 		conn, err := net.Dial("tcp", ln.Addr().String())
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer conn.Close()
-		head := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: gridgis\r\nContent-Type: text/csv\r\nContent-Length: %d\r\n\r\n", path, n)
+		head := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: gridgis\r\nContent-Type: text/csv\r\n%sContent-Length: %d\r\n\r\n",
+			path, cookie, n)
 		if _, err := conn.Write([]byte(head)); err != nil {
 			t.Fatal(err)
 		}
@@ -48,13 +49,23 @@ func TestOnlyTheImportTakesLargeBodies(t *testing.T) {
 		return res.StatusCode, string(body)
 	}
 	// The 413 names the cap that was broken.
-	if status, body := announce("/api/v1/organizations/1/contacts", 9<<20); status != http.StatusRequestEntityTooLarge ||
+	if status, body := announce("/api/v1/organizations/1/contacts", "", 9<<20); status != http.StatusRequestEntityTooLarge ||
 		!strings.Contains(body, "8 MiB") || !strings.Contains(body, `"code":"too_large"`) {
 		t.Errorf("9 MiB to another route: status %d: %s; want 413 naming the 8 MiB cap", status, body)
 	}
-	if status, body := announce("/api/v1/import/organizations", 200<<20); status != http.StatusRequestEntityTooLarge ||
+	admin := "Cookie: gridgis_session=" + z.sessions["imp-admin"] + "\r\n"
+	if status, body := announce("/api/v1/import/organizations", admin, 200<<20); status != http.StatusRequestEntityTooLarge ||
 		!strings.Contains(body, "104857600") {
 		t.Errorf("200 MiB to the import: status %d: %s; want 413 naming its 100 MiB (104857600 byte) cap", status, body)
+	}
+	// Only a user who may import gets the import's cap: a stranger, or a
+	// planner, is held to 8 MiB before sending a byte of the body.
+	planner := "Cookie: gridgis_session=" + z.sessions["imp-planner"] + "\r\n"
+	for who, cookie := range map[string]string{"anonymous": "", "forged": "Cookie: gridgis_session=forged\r\n", "planner": planner} {
+		if status, body := announce("/api/v1/import/organizations", cookie, 20<<20); status != http.StatusRequestEntityTooLarge ||
+			!strings.Contains(body, "8 MiB") {
+			t.Errorf("20 MiB to the import from %s: status %d: %s; want 413 naming the 8 MiB cap", who, status, body)
+		}
 	}
 
 	// 20 MiB to the import: a header row and blank lines, a dry run.

@@ -166,7 +166,7 @@ func New(cfg Config, store Store, log *slog.Logger) *Server {
 		BodyLimit:             otherBodyCap, // bodyConfig lifts it for the import; routes lower it
 		ErrorHandler:          s.handleError,
 	})
-	s.app.Server().HeaderReceived = bodyConfig(cfg.ImportMaxBytes)
+	s.app.Server().HeaderReceived = s.bodyConfig
 	s.jobCtx, s.stopJobCtx = context.WithCancel(context.Background())
 	s.jobSlots = make(chan struct{}, cfg.MaxJobs)
 	s.routes()
