@@ -654,3 +654,39 @@ FROM organization WHERE id = $1`, o.ID, other).Scan(&name, &status, &others); er
 		t.Errorf("after the refused import: %q %s, %d other rows written", name, status, others)
 	}
 }
+
+// The rules between attributes hold on the values a row leaves merged
+// with the organization's: a row of staff alone below the stored party
+// members is refused with its row and both figures (it broke the
+// database's check and failed the job), and a row of party members alone
+// within the stored staff goes in.
+func TestImportOrgsRulesOnMergedValues(t *testing.T) {
+	z := setupImport(t)
+	ctx := context.Background()
+	o, err := z.db.CreateOrg(ctx, grid.Org{ZoneID: z.zone.ID, Name: "壬制造有限公司", USCC: testUSCC(800401),
+		Kind: grid.KindEnterprise, Industry: "新材料", Employees: 80, PartyMembers: 21, PartyOrg: grid.PartyStandalone,
+		Location: orb.Point{113.06, 33.04}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, query := range []string{"?dry_run=true", ""} {
+		_, rep := z.runImport(t, "text/csv", utf8CSV("名称,统一社会信用代码,行业,从业人员", o.Name+","+o.USCC+",新材料,5"), query)
+		if rep.Written || !hasProblem(rep.Errors, 2, "party_members", "党员人数（21，文件未填，为系统中原有）不能超过从业人员（5）") {
+			t.Errorf("staff below the stored party members%s: written %v, errors %+v", query, rep.Written, rep.Errors)
+		}
+	}
+	newUSCC := testUSCC(800402)
+	_, rep := z.runImport(t, "text/csv", utf8CSV("名称,统一社会信用代码,行业,党员人数",
+		o.Name+","+o.USCC+",新材料,30", "癸新材料有限公司,"+newUSCC+",新材料,4"), "")
+	if rep.Written || len(rep.Errors) != 1 || !hasProblem(rep.Errors, 3, "party_members", "党员人数（4）不能超过从业人员（0，文件未填，按 0 计）") {
+		t.Errorf("party members of a new organization without staff: written %v, errors %+v", rep.Written, rep.Errors)
+	}
+	_, rep = z.runImport(t, "text/csv", utf8CSV("名称,统一社会信用代码,行业,党员人数", o.Name+","+o.USCC+",新材料,30"), "")
+	if !rep.Written || rep.Updated != 1 || len(rep.Errors) != 0 {
+		t.Errorf("party members within the stored staff: %+v", rep)
+	}
+	var members int
+	if err := z.db.Pool.QueryRow(ctx, `SELECT party_members FROM organization WHERE id = $1`, o.ID).Scan(&members); err != nil || members != 30 {
+		t.Errorf("party members %d (%v), want 30", members, err)
+	}
+}

@@ -610,3 +610,32 @@ func TestGeoJSONLaterProperties(t *testing.T) {
 	_, err = ReadOrgs(strings.NewReader(in), Options{Read: ReadOptions{Limits: Limits{Columns: 6}}})
 	wantCap(t, err, CapColumns, 6)
 }
+
+// A row is checked on what it states: the rules between attributes do not
+// fault a column the file lacks or a blank cell (the store checks them on
+// the values merged with the organization's), but still fault what the
+// row states.
+func TestRulesBetweenAttributesOnWhatTheRowStates(t *testing.T) {
+	for _, tc := range []struct {
+		file    string
+		problem string // "" none; else the field
+	}{
+		{"名称,统一社会信用代码,行业,党员人数\n甲公司," + code(1) + ",软件,30\n", ""},
+		{"名称,统一社会信用代码,行业,党组织情况\n甲公司," + code(1) + ",软件,单独组建\n", ""},
+		{"名称,统一社会信用代码,行业,从业人员,党员人数\n甲公司," + code(1) + ",软件,,30\n", ""},
+		{"名称,统一社会信用代码,行业,从业人员,党员人数\n甲公司," + code(1) + ",软件,10,30\n", "party_members"},
+		{"名称,统一社会信用代码,行业,党员人数,党组织情况\n甲公司," + code(1) + ",软件,2,单独组建\n", "party_org"},
+		{"名称,统一社会信用代码,行业,从业人员,党组织情况\n甲公司," + code(1) + ",软件,2,单独组建\n", "party_org"},
+	} {
+		res, err := ReadOrgs(strings.NewReader(tc.file), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case tc.problem == "" && len(res.Problems) > 0:
+			t.Errorf("%q: problems %+v, want none", tc.file, res.Problems)
+		case tc.problem != "" && (len(res.Problems) != 1 || res.Problems[0].Field != tc.problem):
+			t.Errorf("%q: problems %+v, want one on %s", tc.file, res.Problems, tc.problem)
+		}
+	}
+}

@@ -319,7 +319,8 @@ func (c *checker) add(row Row) {
 	if located {
 		org.Location = loc
 	}
-	validate(rc, org)
+	given := c.given(cells)
+	validate(rc, statedOnly(org, given))
 	if rc.flagged["uscc"] {
 		org.USCC = "" // not a code to match duplicates on
 	}
@@ -328,7 +329,7 @@ func (c *checker) add(row Row) {
 	if len(rc.problems) == 0 {
 		org.Industry = c.intern(org.Industry)
 		index = len(c.res.Rows)
-		c.res.Rows = append(c.res.Rows, OrgRow{Row: row.Num, Org: org, Located: located, Given: c.given(cells)})
+		c.res.Rows = append(c.res.Rows, OrgRow{Row: row.Num, Org: org, Located: located, Given: given})
 	}
 	if org.USCC != "" {
 		c.duplicate(rc, org.USCC, index)
@@ -340,6 +341,26 @@ func (c *checker) add(row Row) {
 		}
 		c.report(rc.problems...)
 	}
+}
+
+// statedOnly is o for the row's own checks: an attribute the row does not
+// state takes a value that no rule between attributes can fault (the
+// store checks those rules on the values merged with the organization's,
+// grid.ImportOutcome.Refused).
+func statedOnly(o grid.Org, given grid.OrgAttrs) grid.Org {
+	if !given.Has(grid.AttrEmployees) {
+		o.Employees = math.MaxInt32
+	}
+	if !given.Has(grid.AttrPartyMembers) {
+		o.PartyMembers = 0
+		if given.Has(grid.AttrPartyOrg) && o.PartyOrg == grid.PartyStandalone {
+			o.PartyMembers = min(grid.MinStandaloneMembers, o.Employees)
+		}
+	}
+	if !given.Has(grid.AttrPartyOrg) {
+		o.PartyOrg = grid.PartyNone
+	}
+	return o
 }
 
 // attrFields are the optional attributes' columns.

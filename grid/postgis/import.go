@@ -136,6 +136,21 @@ FROM import_stage s JOIN organization o ON o.zone_id = $1 AND o.uscc = s.uscc
 WHERE o.status <> 'active'
 ORDER BY s.row_num LIMIT $2`
 
+// importMergedSQL finds the rows whose values, merged with what the
+// organization holds (or the defaults, for a new one), break a rule
+// between attributes: party members within the staff, and a standalone
+// party organization with its least members.
+const importMergedSQL = `
+SELECT s.row_num, m.employees, m.party_members,
+  s.employees IS NOT NULL, s.party_members IS NOT NULL, o.id IS NOT NULL, count(*) OVER ()
+FROM import_stage s
+LEFT JOIN organization o ON o.zone_id = $1 AND o.uscc = s.uscc AND o.status = 'active'
+CROSS JOIN LATERAL (SELECT coalesce(s.employees, o.employees, 0) AS employees,
+  coalesce(s.party_members, o.party_members, 0) AS party_members,
+  coalesce(s.party_org, o.party_org, 'none') AS party_org) m
+WHERE m.party_members > m.employees OR (m.party_org = 'standalone' AND m.party_members < $3)
+ORDER BY s.row_num LIMIT $2`
+
 // importUnlocatedSQL lists the rows whose organization is left without a
 // location, after the write.
 const importUnlocatedSQL = `
@@ -216,6 +231,16 @@ func (db *DB) ImportOrgs(ctx context.Context, who grid.Actor, w grid.ImportWrite
 		if out.Refused, out.RefusedCount, err = importRetired(ctx, tx, w.ZoneID); err != nil {
 			return err
 		}
+		merged, mergedCount, err := importMerged(ctx, tx, w.ZoneID)
+		if err != nil {
+			return err
+		}
+		if mergedCount > 0 {
+			// A refused row is not written: nothing else need be counted.
+			out.Refused = append(out.Refused, merged...)
+			out.RefusedCount += mergedCount
+			return errImportRollback
+		}
 		if _, err := tx.Exec(ctx, importBeforeSQL, w.ZoneID); err != nil {
 			return err
 		}
@@ -282,6 +307,43 @@ func importRetired(ctx context.Context, tx pgx.Tx, zoneID int64) ([]grid.ImportP
 		}
 		list = append(list, grid.ImportProblem{Row: int(row), Field: "uscc", Reason: fmt.Sprintf(
 			"统一社会信用代码 %s 是已于 %s %s的“%s”，导入不会恢复或修改它；请删去此行", uscc, on, what, name)})
+	}
+	return list, total, rows.Err()
+}
+
+// importMerged lists the rows whose merged values break a rule between
+// attributes, each with the values and where they came from.
+func importMerged(ctx context.Context, tx pgx.Tx, zoneID int64) ([]grid.ImportProblem, int, error) {
+	rows, err := tx.Query(ctx, importMergedSQL, zoneID, grid.ReportedMax, grid.MinStandaloneMembers)
+	if err != nil {
+		return nil, 0, err
+	}
+	var list []grid.ImportProblem
+	total := 0
+	for rows.Next() {
+		var row int32
+		var employees, members int
+		var statesEmployees, statesMembers, exists bool
+		if err := rows.Scan(&row, &employees, &members, &statesEmployees, &statesMembers, &exists, &total); err != nil {
+			return nil, 0, err
+		}
+		// from says where a value the row does not state came from.
+		from := func(states bool) string {
+			switch {
+			case states:
+				return ""
+			case exists:
+				return "，文件未填，为系统中原有"
+			}
+			return "，文件未填，按 0 计"
+		}
+		p := grid.ImportProblem{Row: int(row), Field: "party_members", Reason: fmt.Sprintf(
+			"党员人数（%d%s）不能超过从业人员（%d%s）", members, from(statesMembers), employees, from(statesEmployees))}
+		if members <= employees {
+			p.Field, p.Reason = "party_org", fmt.Sprintf("单独组建党组织至少需要 %d 名党员，此处为 %d 名%s",
+				grid.MinStandaloneMembers, members, from(statesMembers))
+		}
+		list = append(list, p)
 	}
 	return list, total, rows.Err()
 }
