@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -688,5 +689,51 @@ func TestImportOrgsRulesOnMergedValues(t *testing.T) {
 	var members int
 	if err := z.db.Pool.QueryRow(ctx, `SELECT party_members FROM organization WHERE id = $1`, o.ID).Scan(&members); err != nil || members != 30 {
 		t.Errorf("party members %d (%v), want 30", members, err)
+	}
+}
+
+// A point within centimetres of the stored one is the same place: a
+// register re-imported after a GCJ-02 round trip, or from our own export's
+// six decimals, changes nothing; a point a metre off moves the
+// organization.
+func TestImportOrgsSamePlace(t *testing.T) {
+	z := setupImport(t)
+	ctx := context.Background()
+	at := orb.Point{113.071234567, 33.041234567}
+	o, err := z.db.CreateOrg(ctx, grid.Org{ZoneID: z.zone.ID, Name: "子物流有限公司", USCC: testUSCC(800501),
+		Kind: grid.KindEnterprise, Industry: "物流", PartyOrg: grid.PartyNone, Location: at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := func(p orb.Point, decimals int) []byte {
+		return utf8CSV("名称,统一社会信用代码,行业,经度,纬度", fmt.Sprintf("%s,%s,物流,%.*f,%.*f", o.Name, o.USCC, decimals, p[0], decimals, p[1]))
+	}
+	gcj := geo.WGS84ToGCJ02(at)
+	for name, c := range map[string]struct {
+		file  []byte
+		query string
+	}{
+		"six decimals":      {row(at, 6), ""},
+		"GCJ-02 round trip": {row(gcj, 8), "?crs=gcj02"},
+	} {
+		_, rep := z.runImport(t, "text/csv", c.file, c.query)
+		if !rep.Written || rep.Updated != 0 || rep.Unchanged != 1 {
+			t.Errorf("%s: updated %d, unchanged %d; want unchanged", name, rep.Updated, rep.Unchanged)
+		}
+	}
+	var version int
+	if err := z.db.Pool.QueryRow(ctx, `SELECT version FROM organization WHERE id = $1`, o.ID).Scan(&version); err != nil || version != 1 {
+		t.Errorf("version %d (%v) after re-imports of the same place, want 1", version, err)
+	}
+	moved := orb.Point{at[0], at[1] + 1.0/111_000} // about a metre north
+	if _, rep := z.runImport(t, "text/csv", row(moved, 8), ""); !rep.Written || rep.Updated != 1 {
+		t.Errorf("a metre off: %+v, want updated", rep)
+	}
+	var lat float64
+	if err := z.db.Pool.QueryRow(ctx, `SELECT ST_Y(geom) FROM organization WHERE id = $1`, o.ID).Scan(&lat); err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(lat-moved[1]) > 1e-7 {
+		t.Errorf("latitude %.9f, want %.9f", lat, moved[1])
 	}
 }

@@ -79,25 +79,37 @@ WITH s AS (
 
 // importUpdateSQL updates the active organizations whose credit codes the
 // register holds, where the row changes something: an attribute the row
-// does not state, or a location it lacks, stays as it was. Retired ones
-// are refused before (importRetiredSQL).
+// does not state, or a location it lacks, stays as it was. A point within
+// importSamePlace of the stored one is the same place (a GCJ-02 round
+// trip, or our export's six decimals, moves it by centimetres), so
+// re-importing an unchanged register changes nothing. Retired ones are
+// refused before (importRetiredSQL).
 const importUpdateSQL = importRowsSQL + `,
+m AS (
+  SELECT o.id, s.name, coalesce(s.kind, o.kind) AS kind, s.industry, coalesce(s.employees, o.employees) AS employees,
+    coalesce(s.party_members, o.party_members) AS party_members, coalesce(s.party_org, o.party_org) AS party_org,
+    coalesce(s.high_tech, o.high_tech) AS high_tech, coalesce(s.specialized, o.specialized) AS specialized,
+    coalesce(s.address, o.address) AS address,
+    CASE WHEN s.geom IS NULL OR ST_DWithin(o.geom::geography, s.geom::geography, $3) THEN o.geom
+         ELSE s.geom END AS geom
+  FROM s JOIN organization o ON o.zone_id = $1 AND o.uscc = s.uscc AND o.status = 'active'
+),
 up AS (
-  UPDATE organization o SET name = s.name, kind = coalesce(s.kind, o.kind), industry = s.industry,
-    employees = coalesce(s.employees, o.employees), party_members = coalesce(s.party_members, o.party_members),
-    party_org = coalesce(s.party_org, o.party_org), high_tech = coalesce(s.high_tech, o.high_tech),
-    specialized = coalesce(s.specialized, o.specialized), address = coalesce(s.address, o.address),
-    geom = coalesce(s.geom, o.geom), updated_at = $2, version = o.version + 1
-  FROM s
-  WHERE o.zone_id = $1 AND o.uscc = s.uscc AND o.status = 'active'
+  UPDATE organization o SET name = m.name, kind = m.kind, industry = m.industry, employees = m.employees,
+    party_members = m.party_members, party_org = m.party_org, high_tech = m.high_tech,
+    specialized = m.specialized, address = m.address, geom = m.geom, updated_at = $2, version = o.version + 1
+  FROM m
+  WHERE o.id = m.id
     AND (o.name, o.kind, o.industry, o.employees, o.party_members, o.party_org, o.high_tech,
          o.specialized, o.address, o.geom)
-    IS DISTINCT FROM (s.name, coalesce(s.kind, o.kind), s.industry, coalesce(s.employees, o.employees),
-         coalesce(s.party_members, o.party_members), coalesce(s.party_org, o.party_org),
-         coalesce(s.high_tech, o.high_tech), coalesce(s.specialized, o.specialized),
-         coalesce(s.address, o.address), coalesce(s.geom, o.geom))
+    IS DISTINCT FROM (m.name, m.kind, m.industry, m.employees, m.party_members, m.party_org, m.high_tech,
+         m.specialized, m.address, m.geom)
   RETURNING o.id)
 INSERT INTO import_touched (id, inserted) SELECT id, false FROM up`
+
+// importSamePlace is how near, in metres, a row's point may lie to the
+// stored one and still be taken as the same place.
+const importSamePlace = 0.1
 
 // importInsertSQL inserts the credit codes the zone does not hold, each
 // with its grid, ranked as assignGridsSQL ranks (industry, then the grid
@@ -244,10 +256,11 @@ func (db *DB) ImportOrgs(ctx context.Context, who grid.Actor, w grid.ImportWrite
 		if _, err := tx.Exec(ctx, importBeforeSQL, w.ZoneID); err != nil {
 			return err
 		}
-		for _, sql := range []string{importUpdateSQL, importInsertSQL} {
-			if _, err := tx.Exec(ctx, sql, w.ZoneID, now); err != nil {
-				return err
-			}
+		if _, err := tx.Exec(ctx, importUpdateSQL, w.ZoneID, now, importSamePlace); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, importInsertSQL, w.ZoneID, now); err != nil {
+			return err
 		}
 		if err := tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
 FROM import_touched`).Scan(&out.Inserted, &out.Updated); err != nil {
