@@ -112,29 +112,21 @@ INSERT INTO import_touched (id, inserted) SELECT id, false FROM up`
 const importSamePlace = 0.1
 
 // importInsertSQL inserts the credit codes the zone does not hold, each
-// with its grid, ranked as assignGridsSQL ranks (industry, then the grid
-// covering the point, then distance, then code; none without a point), so
-// that a million rows are written once rather than inserted and then
-// updated. TestImportOrgsRegister checks that the rule (AssignGrids)
-// finds nothing to change afterwards.
-const importInsertSQL = importRowsSQL + `,
+// with the grid the rule gives it (none without a point), so that a
+// million rows are written once rather than inserted and then updated.
+// TestImportOrgsRegister checks that the rule (AssignGrids) finds nothing
+// to change afterwards.
+var importInsertSQL = importRowsSQL + `,
 ins AS (
   INSERT INTO organization (zone_id, name, uscc, kind, industry, employees, party_members,
     party_org, high_tech, specialized, address, geom, grid_id, grid_reason, updated_at)
   SELECT $1, s.name, s.uscc, coalesce(s.kind, 'enterprise'), s.industry, coalesce(s.employees, 0),
     coalesce(s.party_members, 0), coalesce(s.party_org, 'none'), coalesce(s.high_tech, false),
-    coalesce(s.specialized, false), coalesce(s.address, ''), s.geom, best.id,
-    CASE WHEN best.industry = s.industry THEN 'industry'
-         WHEN ST_Covers(best.geom, s.geom) THEN 'territory'
-         WHEN best.id IS NOT NULL THEN 'nearest' END, $2
+    coalesce(s.specialized, false), coalesce(s.address, ''), s.geom, g.id,
+    CASE WHEN g.id IS NOT NULL THEN ` + gridReasonSQL("s.industry", "s.geom") + ` END, $2
   FROM s
-  LEFT JOIN LATERAL (
-    SELECT g.id, g.industry, g.geom
-    FROM grid g
-    WHERE g.zone_id = $1 AND s.geom IS NOT NULL
-    ORDER BY (g.industry = s.industry) DESC, ST_Covers(g.geom, s.geom) DESC,
-             ST_Distance(g.geom, s.geom), g.code
-    LIMIT 1) best ON true
+  LEFT JOIN LATERAL (SELECT CASE WHEN s.geom IS NOT NULL THEN ` + bestGridSQL("$1", "s.industry", "s.geom") + ` END AS id) best ON true
+  LEFT JOIN grid g ON g.id = best.id
   WHERE NOT EXISTS (SELECT 1 FROM organization e WHERE e.zone_id = $1 AND e.uscc = s.uscc)
   ORDER BY s.row_num
   RETURNING id)
