@@ -167,7 +167,8 @@ type ImportStore interface {
 	// whose credit code the zone already holds updates that organization
 	// (its Given attributes), the others insert; then the grid rule runs
 	// for every organization touched, and the import is audited. progress
-	// is called with the rows written so far. While another import into
+	// is called with the work done so far, out of twice the rows: each row
+	// copied, then a share of the statements that write them all. While another import into
 	// the zone is writing it fails at once with EConflict.
 	ImportOrgs(ctx context.Context, who Actor, w ImportWrite, rows iter.Seq[ImportRow],
 		progress func(done int)) (ImportOutcome, error)

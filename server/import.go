@@ -357,7 +357,7 @@ func ImportOrgs(ctx context.Context, store grid.ImportStore, in OrgImport, progr
 	if len(res.Rows) > 0 {
 		w := grid.ImportWrite{JobID: in.JobID, ZoneID: in.Target.Zone.ID, DryRun: in.DryRun || rep.ErrorCount > 0}
 		out, err := store.ImportOrgs(ctx, in.Who, w, slices.Values(res.Rows), func(done int) {
-			progress(ImportProgress{Phase: "write", Done: rows + done*rows/len(res.Rows), Total: 2 * rows,
+			progress(ImportProgress{Phase: "write", Done: rows + done*rows/(2*len(res.Rows)), Total: 2 * rows,
 				Problems: rep.ErrorCount})
 		})
 		if err != nil {

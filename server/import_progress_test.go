@@ -51,6 +51,17 @@ func TestImportProgressWithoutKnownTotal(t *testing.T) {
 	if checked == 0 {
 		t.Errorf("no progress once the rows were read: %+v", seen)
 	}
+	// The write phase moves on while the statements run, not only while
+	// the rows are copied.
+	writing := map[int]bool{}
+	for _, p := range seen {
+		if p.Phase == "write" && p.Done > 2500 && p.Done < 5000 {
+			writing[p.Done] = true
+		}
+	}
+	if len(writing) < 3 {
+		t.Errorf("write progress %v: want at least 3 steps between 2500 and 5000", seen)
+	}
 	if last := seen[len(seen)-1]; last.Phase != "write" || last.Total != 5000 || last.Done != 5000 {
 		t.Errorf("last progress %+v", last)
 	}

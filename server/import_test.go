@@ -381,14 +381,16 @@ FROM organization WHERE zone_id = $1 AND uscc = $2`, z.zone.ID, r.uscc).Scan(&na
 	if changed, err := z.db.AssignGrids(ctx, z.zone.ID); err != nil || changed != 0 {
 		t.Errorf("the rule changes %d organizations after the import (%v), want none", changed, err)
 	}
-	var importAudits, updateAudits int
+	var importAudits, updateAudits, insertAudits int
 	if err := z.db.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE action = 'org_import' AND (detail->>'job_id')::bigint = $1),
-  count(*) FILTER (WHERE action = 'org_import_update' AND target = $2 AND detail->'before'->>'name' = '原有物流有限公司')
-FROM audit_log`, j.ID, fmt.Sprintf("organization:%d", z.existing.ID)).Scan(&importAudits, &updateAudits); err != nil {
+  count(*) FILTER (WHERE action = 'org_import_update' AND target = $2 AND detail->'before'->>'name' = '原有物流有限公司'),
+  count(*) FILTER (WHERE action = 'org_import_insert' AND (detail->>'job_id')::bigint = $1 AND (detail->>'row')::int BETWEEN 2 AND 6)
+FROM audit_log`, j.ID, fmt.Sprintf("organization:%d", z.existing.ID)).Scan(&importAudits, &updateAudits, &insertAudits); err != nil {
 		t.Fatal(err)
 	}
-	if importAudits != 1 || updateAudits != 1 {
-		t.Errorf("audit rows: %d for the import, %d for the update; want 1 and 1", importAudits, updateAudits)
+	if importAudits != 1 || updateAudits != 1 || insertAudits != len(fixed)-1 {
+		t.Errorf("audit rows: %d for the import, %d for the update, %d for the inserts; want 1, 1 and %d",
+			importAudits, updateAudits, insertAudits, len(fixed)-1)
 	}
 
 	// The same file again: nothing changes.
