@@ -211,7 +211,11 @@ type ImportReport struct {
 	UnlocatedCount int             `json:"unlocated_count"`
 	Errors         []ImportProblem `json:"errors"`
 	ErrorCount     int             `json:"error_count"`
-	Header         []string        `json:"header"`
-	HeaderRow      int             `json:"header_row"`
-	Mapping        map[int]string  `json:"mapping"` // column index → field
+	// Warnings are rows that come in but deserve a look (a point just
+	// outside the zone, given the nearest grid).
+	Warnings     []ImportProblem `json:"warnings"`
+	WarningCount int             `json:"warning_count"`
+	Header       []string        `json:"header"`
+	HeaderRow    int             `json:"header_row"`
+	Mapping      map[int]string  `json:"mapping"` // column index → field
 }

@@ -110,10 +110,7 @@ func (s *Server) importOrgs(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.CallTimeout)
 	defer cancel()
 	ref := c.Query("zone")
-	if u.ZoneID != 0 {
-		if ref != "" && ref != strconv.FormatInt(u.ZoneID, 10) {
-			return grid.Invalid("zone", "只能导入到本人所属园区 / you may import into your own zone only")
-		}
+	if u.ZoneID != 0 && ref == "" {
 		ref = strconv.FormatInt(u.ZoneID, 10)
 	}
 	if in.Target, err = s.store.ImportTarget(ctx, ref); err != nil {
@@ -121,6 +118,10 @@ func (s *Server) importOrgs(c *fiber.Ctx) error {
 			return grid.Invalid("zone", "没有这个园区 / no such zone")
 		}
 		return err
+	}
+	// A zone's admin names their zone by id or code, or not at all.
+	if u.ZoneID != 0 && in.Target.Zone.ID != u.ZoneID {
+		return grid.Invalid("zone", "只能导入到本人所属园区 / you may import into your own zone only")
 	}
 	in.Who = s.actorOf(c)
 	zoneID := in.Target.Zone.ID
@@ -310,7 +311,7 @@ func ImportOrgs(ctx context.Context, store grid.ImportStore, in OrgImport, progr
 		Read: in.Read, CRS: in.CRS, ZoneID: in.Target.Zone.ID, Mapping: in.Mapping,
 		// Any industry is accepted: one without a grid is placed by
 		// territory (属地兜底), which is the rule's point.
-		Inside: ingest.InBoundary(in.Target.Zone.Boundary),
+		Outside: ingest.OutsideBoundary(in.Target.Zone.Boundary),
 		Progress: func(rows int) {
 			total := 0 // unknown until read (XLSX, GeoJSON): a growing total would show the bar full
 			if estimate > 0 {
@@ -322,7 +323,8 @@ func ImportOrgs(ctx context.Context, store grid.ImportStore, in OrgImport, progr
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	rep := &grid.ImportReport{DryRun: in.DryRun, Unlocated: []grid.UnlocatedOrg{}, Errors: []grid.ImportProblem{}}
+	rep := &grid.ImportReport{DryRun: in.DryRun, Unlocated: []grid.UnlocatedOrg{}, Errors: []grid.ImportProblem{},
+		Warnings: []grid.ImportProblem{}}
 	if res != nil {
 		rep.Header, rep.HeaderRow, rep.Mapping = res.Header, res.HeaderRow, mappingOf(res.Mapping)
 	}
@@ -342,6 +344,10 @@ func ImportOrgs(ctx context.Context, store grid.ImportStore, in OrgImport, progr
 		return rep, nil
 	}
 	rep.Total, rep.Valid, rep.Invalid = res.Total, res.Valid, res.Invalid
+	rep.WarningCount = res.WarningCount
+	for _, p := range res.Warnings {
+		rep.Warnings = append(rep.Warnings, grid.ImportProblem{Row: p.Row, Field: p.Field, Reason: p.Reason, Point: p.Point})
+	}
 	for _, p := range res.Problems {
 		rep.Errors = append(rep.Errors, grid.ImportProblem{Row: p.Row, Field: p.Field, Reason: p.Reason, Point: p.Point})
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -472,6 +473,21 @@ func TestImportOrgsRefused(t *testing.T) {
 		t.Errorf("over the cap: %d %s", status, body)
 	}
 	// Other routes keep the app's 8 MiB: TestOnlyTheImportTakesLargeBodies.
+
+	// A zone's admin may name their own zone, by id or code, and no other.
+	for _, ref := range []string{"import-other", "no-such-zone"} {
+		if status, _, body := z.upload(t, "imp-admin", "text/csv", file, "?dry_run=true&zone="+ref); status != http.StatusBadRequest {
+			t.Errorf("zone=%s: status %d: %s", ref, status, body)
+		} else if _, field, _ := problemOf(body); field != "zone" {
+			t.Errorf("zone=%s: field %q", ref, field)
+		}
+	}
+	for _, ref := range []string{z.zone.Code, strconv.FormatInt(z.zone.ID, 10)} {
+		if status, _, body := z.upload(t, "imp-admin", "text/csv", file, "?dry_run=true&zone="+ref); status != http.StatusAccepted {
+			t.Errorf("own zone=%s: status %d: %s", ref, status, body)
+		}
+		z.srv.WaitJobs()
+	}
 }
 
 // A job is its creator's and their zone's admins': anyone else gets 404.
@@ -737,5 +753,28 @@ func TestImportOrgsSamePlace(t *testing.T) {
 	}
 	if math.Abs(lat-moved[1]) > 1e-7 {
 		t.Errorf("latitude %.9f, want %.9f", lat, moved[1])
+	}
+}
+
+// A row just outside the zone comes in with a warning and the nearest
+// grid (属地兜底); the zone's own export, whose organizations may lie
+// there, imports back.
+func TestImportOrgsJustOutsideTheZone(t *testing.T) {
+	z := setupImport(t)
+	ctx := context.Background()
+	uscc := testUSCC(800701)
+	file := utf8CSV("名称,统一社会信用代码,行业,经度,纬度", "丑仓储有限公司,"+uscc+",物流,113.205,33.05") // about 470 m east
+	_, rep := z.runImport(t, "text/csv", file, "")
+	if !rep.Written || rep.Inserted != 1 || rep.WarningCount != 1 || len(rep.Warnings) != 1 ||
+		rep.Warnings[0].Row != 2 || !strings.Contains(rep.Warnings[0].Reason, "边界外约") {
+		t.Fatalf("import: %+v", rep)
+	}
+	var reason string
+	var gridID int64
+	if err := z.db.Pool.QueryRow(ctx, `SELECT grid_reason, grid_id FROM organization WHERE uscc = $1`, uscc).Scan(&reason, &gridID); err != nil {
+		t.Fatal(err)
+	}
+	if reason != "nearest" || gridID != z.grids[1].ID {
+		t.Errorf("grid %d (%s), want %d (nearest)", gridID, reason, z.grids[1].ID)
 	}
 }

@@ -285,6 +285,12 @@ func writeImportReport(w io.Writer, file string, z grid.Zone, rep *grid.ImportRe
 			fmt.Fprintf(w, "  %s  %s：%s\n", where, fieldName(p.Field), p.Reason)
 		}
 	}
+	if rep.WarningCount > 0 {
+		fmt.Fprintf(w, "提醒（%d 个%s，可照常导入）：\n", rep.WarningCount, listed(len(rep.Warnings), rep.WarningCount))
+		for _, p := range rep.Warnings {
+			fmt.Fprintf(w, "  第 %d 行  %s：%s\n", p.Row, fieldName(p.Field), p.Reason)
+		}
+	}
 	if rep.UnlocatedCount > 0 {
 		fmt.Fprintf(w, "无坐标、待在地图上定位（%d 家%s）：\n", rep.UnlocatedCount, listed(len(rep.Unlocated), rep.UnlocatedCount))
 		for _, u := range rep.Unlocated {

@@ -47,6 +47,11 @@ describe('summaryOf', () => {
     expect(summaryOf(report({ errors: [{ row: 4, field: 'uscc', reason: 'x' }], invalid: 1, valid: 2, inserted: 2 }))).toContain('未写入任何数据。请改正文件或列映射后重试。无误的行将新增 2 家');
     expect(summaryOf(report({ dry_run: false, written: true, inserted: 2, updated: 1 }))).toBe('导入完成：新增 2 家，更新 1 家，未变 0 家。');
   });
+  it('tells where to place the unlocated ones, and counts the warnings', () => {
+    expect(summaryOf(report({ dry_run: false, written: true, inserted: 2, unlocated_count: 1, warning_count: 3 }))).toBe(
+      '导入完成：新增 2 家，更新 0 家，未变 0 家。1 家无坐标，请在“待定位”中放到地图上。另有 3 处提醒，请核对。',
+    );
+  });
   it('counts every problem and unlocated row, not only those listed', () => {
     const listed = [{ row: 2, field: 'uscc', reason: 'x' }];
     const s = summaryOf(report({ total: 30000, valid: 5000, invalid: 25000, errors: listed, error_count: 25000, unlocated_count: 12000 }));

@@ -84,6 +84,9 @@ export interface ImportReport {
   /** How many problems and unlocated rows in all: the lists hold the first 10,000. */
   error_count: number;
   unlocated_count: number;
+  /** Rows that come in but deserve a look (a point just outside the zone). */
+  warnings?: ImportProblem[];
+  warning_count?: number;
   header: string[] | null;
   header_row: number;
   mapping: Record<string, string> | null;
@@ -124,8 +127,10 @@ export function summaryOf(r: ImportReport): string {
   const read = `共 ${r.total} 行：无误 ${r.valid} 行，有问题 ${r.invalid} 行，无坐标 ${r.unlocated_count} 行。`;
   const would = r.valid > 0 ? `无误的行将新增 ${r.inserted} 家，更新 ${r.updated} 家，未变 ${r.unchanged} 家。` : '';
   if (r.error_count > 0) return `${read}发现 ${r.error_count} 个问题，未写入任何数据。请改正文件或列映射后重试。${would}`;
-  if (r.dry_run) return `${read}全部无误，可以导入：${would.replace('无误的行', '')}`;
-  return `导入完成：新增 ${r.inserted} 家，更新 ${r.updated} 家，未变 ${r.unchanged} 家。`;
+  const warned = r.warning_count ? `另有 ${r.warning_count} 处提醒，请核对。` : '';
+  if (r.dry_run) return `${read}全部无误，可以导入：${would.replace('无误的行', '')}${warned}`;
+  const place = r.unlocated_count ? `${r.unlocated_count} 家无坐标，请在“待定位”中放到地图上。` : '';
+  return `导入完成：新增 ${r.inserted} 家，更新 ${r.updated} 家，未变 ${r.unchanged} 家。${place}${warned}`;
 }
 
 /** The mapping of a report as column → field, for the editor. */

@@ -639,3 +639,31 @@ func TestRulesBetweenAttributesOnWhatTheRowStates(t *testing.T) {
 		}
 	}
 }
+
+// A point just outside the zone comes in with a warning naming the
+// distance; one far outside is a problem, with a hint when the
+// coordinates are swapped.
+func TestPointsNearTheZone(t *testing.T) {
+	zone := orb.MultiPolygon{{{{113, 33}, {113.1, 33}, {113.1, 33.1}, {113, 33.1}, {113, 33}}}}
+	file := "名称,统一社会信用代码,行业,经度,纬度\n" +
+		"甲公司," + code(1) + ",软件,113.05,33.05\n" + // inside
+		"乙公司," + code(2) + ",软件,113.105,33.05\n" + // about 470 m east
+		"丙公司," + code(3) + ",软件,113.2,33.05\n" + // about 9 km east
+		"丁公司," + code(4) + ",软件,33.05,113.05\n" // swapped
+	res, err := ReadOrgs(strings.NewReader(file), Options{Outside: OutsideBoundary(zone)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Valid != 2 || res.WarningCount != 1 || len(res.Warnings) != 1 || res.Warnings[0].Row != 3 ||
+		!strings.Contains(res.Warnings[0].Reason, "边界外约 466 米") || res.Warnings[0].Point == nil {
+		t.Errorf("valid %d, warnings %d %+v; want row 3 taken with a warning of about 466 m", res.Valid, res.WarningCount, res.Warnings)
+	}
+	if len(res.Problems) != 2 || res.Problems[0].Row != 4 || !strings.Contains(res.Problems[0].Reason, "约 9.3 公里") ||
+		res.Problems[1].Row != 5 || !strings.Contains(res.Problems[1].Reason, "经纬度可能填反了") {
+		t.Errorf("problems %+v; want row 4 about 9.3 km out and row 5 swapped", res.Problems)
+	}
+	near, err := ReadOrgs(strings.NewReader(file), Options{Outside: OutsideBoundary(zone), Near: 10_000})
+	if err != nil || near.Valid != 3 || near.WarningCount != 2 {
+		t.Errorf("with 10 km allowed: valid %d, warnings %d (%v)", near.Valid, near.WarningCount, err)
+	}
+}

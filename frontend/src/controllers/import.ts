@@ -16,6 +16,7 @@ import {
   mappingOf,
   progressOf,
   summaryOf,
+  type ImportProblem,
   type ImportReport,
   type Job,
 } from '../imports';
@@ -98,9 +99,11 @@ export function importController(): Controller {
     summary.setAttribute('role', 'status');
     const mappingBox = el('section', 'import-mapping');
     const problemsBox = el('section', 'import-problems');
+    const warningsBox = el('section', 'import-warnings');
     const unlocatedBox = el('section', 'import-unlocated');
     const body = el('div', 'import-body');
-    body.append(form, actions, progress, summary, mappingBox, problemsBox, unlocatedBox);
+    // What to fix first, then the mapping (long for a wide register).
+    body.append(form, actions, progress, summary, problemsBox, warningsBox, unlocatedBox, mappingBox);
     box.append(head, body);
     d.append(box);
 
@@ -143,20 +146,26 @@ export function importController(): Controller {
       mappingBox.append(table);
     }
 
-    function showProblems(r: ImportReport): void {
-      problemsBox.replaceChildren();
-      if (!r.errors.length) return;
-      problemsBox.append(el('h3', 'import-section-title', `问题（${r.error_count} 个${r.error_count > SHOWN_PROBLEMS ? `，列出前 ${SHOWN_PROBLEMS} 个` : ''}）`));
-      const table = el('table', 'import-table import-problems-table');
+    /** A table of row problems (or warnings) under a title with their count. */
+    function problemTable(box: HTMLElement, kind: string, cls: string, list: ImportProblem[], count: number): void {
+      box.replaceChildren();
+      if (!list.length) return;
+      box.append(el('h3', 'import-section-title', `${kind}（${count} 个${count > SHOWN_PROBLEMS ? `，列出前 ${SHOWN_PROBLEMS} 个` : ''}）`));
+      const table = el('table', `import-table ${cls}`);
       const head = el('tr');
       head.append(el('th', undefined, '行'), el('th', undefined, '字段'), el('th', undefined, '原因'));
       table.append(head);
-      for (const p of r.errors.slice(0, SHOWN_PROBLEMS)) {
+      for (const p of list.slice(0, SHOWN_PROBLEMS)) {
         const tr = el('tr');
         tr.append(el('td', 'import-row-num', p.row > 0 ? String(p.row) : '—'), el('td', undefined, fieldLabel(p.field)), el('td', undefined, p.reason));
         table.append(tr);
       }
-      problemsBox.append(table);
+      box.append(table);
+    }
+
+    function showProblems(r: ImportReport): void {
+      problemTable(problemsBox, '问题', 'import-problems-table', r.errors, r.error_count);
+      problemTable(warningsBox, '提醒（可照常导入）', 'import-warnings-table', r.warnings ?? [], r.warning_count ?? 0);
     }
 
     function showUnlocated(r: ImportReport): void {
@@ -215,7 +224,7 @@ export function importController(): Controller {
         if (job.status === 'failed' || !job.result) throw new Error(job.error || '导入任务失败');
         const r = job.result;
         summary.textContent = summaryOf(r);
-        summary.dataset.tone = r.errors.length ? 'error' : 'ok';
+        summary.dataset.tone = r.errors.length ? 'error' : r.warning_count ? 'warn' : 'ok';
         showMapping(r);
         showProblems(r);
         showUnlocated(r);
