@@ -6,10 +6,11 @@ import (
 )
 
 // Event is one live change for open maps: a request's step or a contact
-// logged. The database announces them as they commit.
+// logged; or a job's progress, for the user who started it. The database
+// announces them as they commit.
 type Event struct {
-	Type   string    `json:"type"`             // "request" or "contact"
-	ID     int64     `json:"id"`               // the request's or contact's id
+	Type   string    `json:"type"`             // "request", "contact" or "job"
+	ID     int64     `json:"id"`               // the request's, contact's or job's id
 	Action string    `json:"action"`           // the request action, or the contact kind
 	Status string    `json:"status,omitempty"` // the request's status after the step
 	At     time.Time `json:"at"`
@@ -20,12 +21,20 @@ type Event struct {
 	// OrgLiaisonID the organization's liaison: a liaison sees both.
 	LiaisonID    int64 `json:"liaison_id,omitempty"`
 	OrgLiaisonID int64 `json:"org_liaison_id,omitempty"`
+	// UserID is who started a job: only they see its events. Done, Total
+	// and Errors are its progress.
+	UserID int64 `json:"user_id,omitempty"`
+	Done   int64 `json:"done,omitempty"`
+	Total  int64 `json:"total,omitempty"`
+	Errors int64 `json:"errors,omitempty"`
 }
 
 // Sees reports whether a user of scope s may learn of e, by the same rule
 // as the request and organization lists.
 func (s Scope) Sees(e Event) bool {
 	switch {
+	case e.Type == "job":
+		return false // its creator's alone: see the server's hub
 	case s.All:
 		return true
 	case len(s.GridIDs) > 0:

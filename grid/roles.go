@@ -39,6 +39,7 @@ const (
 	ReadAudit      Action = "read_audit"      // the audit log
 	RevokeTokens   Action = "revoke_tokens"   // any user's API tokens, not only one's own
 	ReadMetrics    Action = "read_metrics"    // /metrics from anywhere
+	ImportData     Action = "import_data"     // import registers and boundaries, read others' jobs
 )
 
 // reach is the kind of Scope a role sees.
@@ -57,7 +58,7 @@ var roleTable = map[Role]struct {
 }{
 	RoleAdmin: {reachZone, []Action{ReadZone, EditOrgs, SetGridByHand, AssignLiaisons, LogContacts, ReportRequests,
 		AssignRequests, WorkRequests, ReviewRequests, RejectRequests, ReadPlans, MakePlans, ReadAudit,
-		RevokeTokens, ReadMetrics}},
+		RevokeTokens, ReadMetrics, ImportData}},
 	RoleOfficer: {reachGrids, []Action{ReadZone, EditOrgs, AssignLiaisons, LogContacts, ReportRequests,
 		AssignRequests, WorkRequests, ReviewRequests, RejectRequests}},
 	RoleLiaison: {reachLiaison, []Action{ReadZone, LogContacts, ReportRequests, WorkRequests}},

@@ -9,7 +9,7 @@ import (
 // from DESIGN.md's roles: a change to roleTable must change this too.
 func TestRolePermissions(t *testing.T) {
 	everything := []Action{ReadZone, EditOrgs, SetGridByHand, AssignLiaisons, LogContacts, ReportRequests, AssignRequests,
-		WorkRequests, ReviewRequests, RejectRequests, ReadPlans, MakePlans, ReadAudit, RevokeTokens, ReadMetrics}
+		WorkRequests, ReviewRequests, RejectRequests, ReadPlans, MakePlans, ReadAudit, RevokeTokens, ReadMetrics, ImportData}
 	want := map[Role][]Action{
 		RoleAdmin: everything,
 		RoleOfficer: {ReadZone, EditOrgs, AssignLiaisons, LogContacts, ReportRequests, AssignRequests,

@@ -40,7 +40,7 @@ const (
 // accessMatrix has a row for every route the server registers; the test
 // fails when a route is added without one. Each area of the API keeps its
 // rows in its own test file.
-var accessMatrix = slices.Concat(coreAccess, tileAccess, ogcAccess, exportAccess, orgWriteAccess)
+var accessMatrix = slices.Concat(coreAccess, tileAccess, ogcAccess, exportAccess, orgWriteAccess, importAccess)
 
 var coreAccess = []accessRow{
 	{method: "GET", route: "/healthz", want: statuses{ok, ok, ok, ok, ok, ok}},
@@ -157,7 +157,8 @@ func TestAccessMatrix(t *testing.T) {
 	req := fx.newRequest(t, admin, fx.orgs[0].ID, "矩阵诉求")
 	expand := strings.NewReplacer("{request}", id(req.ID),
 		"{grid}", id(fx.grids[0].ID), "{orgA}", id(fx.orgs[0].ID), "{orgA2}", id(fx.orgs[2].ID),
-		"{orgB}", id(fx.orgs[4].ID), "{adminToken}", id(tok.ID), "{plan}", id(fx.stalePlan(t)))
+		"{orgB}", id(fx.orgs[4].ID), "{adminToken}", id(tok.ID), "{plan}", id(fx.stalePlan(t)),
+		"{job}", id(fx.dryRunJob(t)))
 
 	for _, row := range accessMatrix {
 		path := row.path

@@ -2,12 +2,14 @@ package server
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,6 +26,8 @@ const (
 	// hubHistory events are kept so a client that reconnects with
 	// Last-Event-ID misses nothing.
 	hubHistory = 1024
+	// hubJobs jobs' latest progress is kept for their creators.
+	hubJobs = 64
 	// subscriberBuffer events may wait for a slow client; past that its
 	// stream ends and it catches up from the history on reconnecting.
 	subscriberBuffer = 256
@@ -52,13 +56,28 @@ type subscriber struct {
 	ch     chan message
 }
 
+// sees reports whether sub's viewer may learn of e: a job's progress goes
+// to the user who started it alone.
+func (sub *subscriber) sees(e grid.Event) bool {
+	if e.Type == "job" {
+		return e.UserID != 0 && e.UserID == sub.userID
+	}
+	return sub.scope.Sees(e)
+}
+
 // hub fans events out to subscribers and remembers the recent ones.
 type hub struct {
 	mu     sync.Mutex
 	epoch  string // tells this process's event ids from another's
 	seq    int64
 	recent []message
-	subs   map[*subscriber]struct{}
+	// forgotten is the newest event dropped from recent: a client whose
+	// last event is older missed it.
+	forgotten int64
+	// jobs holds the latest progress of the last hubJobs jobs, apart from
+	// recent, so that a job's many events do not push the shared ones out.
+	jobs []message
+	subs map[*subscriber]struct{}
 	// perUser counts each user's open streams.
 	perUser map[int64]int
 	closed  bool
@@ -99,12 +118,21 @@ func (h *hub) send(m message) {
 	}
 	h.seq++
 	m.seq = h.seq
-	h.recent = append(h.recent, m)
-	if len(h.recent) > hubHistory {
-		h.recent = h.recent[len(h.recent)-hubHistory:]
+	if m.of != nil && m.of.Type == "job" {
+		h.jobs = slices.DeleteFunc(h.jobs, func(o message) bool { return o.of.ID == m.of.ID })
+		h.jobs = append(h.jobs, m)
+		if len(h.jobs) > hubJobs {
+			h.jobs = h.jobs[len(h.jobs)-hubJobs:]
+		}
+	} else {
+		h.recent = append(h.recent, m)
+		if len(h.recent) > hubHistory {
+			h.forgotten = h.recent[len(h.recent)-hubHistory-1].seq
+			h.recent = h.recent[len(h.recent)-hubHistory:]
+		}
 	}
 	for sub := range h.subs {
-		if m.of != nil && !sub.scope.Sees(*m.of) {
+		if m.of != nil && !sub.sees(*m.of) {
 			continue
 		}
 		select {
@@ -156,20 +184,17 @@ func (h *hub) drop(sub *subscriber) {
 func (h *hub) replay(sub *subscriber, lastID string) {
 	epoch, seqText, _ := strings.Cut(lastID, "-")
 	seq, err := strconv.ParseInt(seqText, 10, 64)
-	oldest := h.seq + 1
-	if len(h.recent) > 0 {
-		oldest = h.recent[0].seq
-	}
-	if err != nil || epoch != h.epoch || seq > h.seq || seq < oldest-1 {
+	if err != nil || epoch != h.epoch || seq > h.seq || seq < h.forgotten {
 		sub.ch <- message{seq: h.seq, event: "resync", data: []byte(`{"reason":"missed events"}`)}
 		return
 	}
 	var missed []message
-	for _, m := range h.recent {
-		if m.seq > seq && (m.of == nil || sub.scope.Sees(*m.of)) {
+	for _, m := range slices.Concat(h.recent, h.jobs) {
+		if m.seq > seq && (m.of == nil || sub.sees(*m.of)) {
 			missed = append(missed, m)
 		}
 	}
+	slices.SortFunc(missed, func(a, b message) int { return cmp.Compare(a.seq, b.seq) })
 	if len(missed) >= cap(sub.ch) {
 		sub.ch <- message{seq: h.seq, event: "resync", data: []byte(`{"reason":"missed events"}`)}
 		return
@@ -261,6 +286,7 @@ func (s *Server) Run(ctx context.Context) {
 	go s.escalate(ctx)
 	go s.forgetKeys(ctx)
 	go s.saveUnsaved(ctx)
+	go s.failStaleJobs(ctx)
 }
 
 func (s *Server) listen(ctx context.Context) {

@@ -21,5 +21,7 @@ func TestMain(m *testing.M) {
 	if fuzzWorker || fuzzOnly {
 		os.Exit(m.Run())
 	}
-	os.Exit(pgtest.Run(m, "server", &testDSN))
+	code := pgtest.Run(m, "server", &testDSN)
+	dropImportDatabase()
+	os.Exit(code)
 }

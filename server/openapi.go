@@ -61,10 +61,11 @@ func openAPI(collections []string) obj {
 			{"name": "stats", "description": "request KPIs (办结率, 按期办结率, 返工率, …) and contact compliance"},
 			{"name": "tiles", "description": "Mapbox vector tiles"},
 			{"name": "export", "description": "downloads: registers (CSV, XLSX, GeoJSON, KML), ledgers (台账) and the monthly report"},
+			{"name": "import", "description": "data in: organization registers (企业名录导入) and their jobs"},
 			{"name": "service", "description": "configuration and health"},
 		},
 		"security": []obj{{"sessionCookie": []string{}}, {"bearerToken": []string{}}},
-		"paths":    documentFaults(merged(openAPIPaths(), requestPaths(), rebalancePaths(), exportPaths(), orgWritePaths())),
+		"paths":    documentFaults(merged(openAPIPaths(), requestPaths(), rebalancePaths(), exportPaths(), orgWritePaths(), importPaths())),
 		"components": obj{
 			"securitySchemes": obj{
 				"sessionCookie": obj{"type": "apiKey", "in": "cookie", "name": sessionCookie,
@@ -74,7 +75,7 @@ func openAPI(collections []string) obj {
 			},
 			"parameters": merged(openAPIParameters(collections), rebalanceParameters(), idempotencyParameters(), exportParameters(), orgWriteParameters()),
 			"responses":  merged(openAPIResponses(), rebalanceResponses(), idempotencyResponses(), exportResponses()),
-			"schemas":    merged(openAPISchemas(), requestSchemas(), rebalanceSchemas(), orgWriteSchemas()),
+			"schemas":    merged(openAPISchemas(), requestSchemas(), rebalanceSchemas(), orgWriteSchemas(), importSchemas()),
 		},
 	}
 }

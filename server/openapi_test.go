@@ -173,6 +173,8 @@ func TestOpenAPIValidatesResponses(t *testing.T) {
 		{p: officerA, target: "/api/v1/assignments"},
 		{p: admin, target: "/api/v1/requests?status=open"},
 		{p: liaison, target: "/api/v1/units"},
+		{p: admin, target: "/api/v1/jobs/" + id(fx.dryRunJob(t))},
+		{p: planner, target: "/api/v1/jobs/" + id(fx.dryRunJob(t)), status: http.StatusNotFound},
 		{p: liaison, method: "POST", target: "/api/v1/requests", status: http.StatusCreated,
 			body: `{"org_id":` + org + `,"category":"ordinary","title":"接口文档测试","topic":"innovation"}`},
 		{p: liaison, target: "/api/v1/requests/" + req},
@@ -302,6 +304,9 @@ func TestOpenAPIParametersAreAccepted(t *testing.T) {
 			}
 			if strings.HasPrefix(path, "/api/v1/rebalance/plans/") {
 				target = strings.Replace(pathValues.Replace(path), "{id}", id(fx.stalePlan(t)), 1)
+			}
+			if strings.HasPrefix(path, "/api/v1/jobs/") {
+				target = strings.Replace(pathValues.Replace(path), "{id}", id(fx.dryRunJob(t)), 1)
 			}
 		}
 		var required url.Values = url.Values{}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -58,6 +59,13 @@ type Config struct {
 	// away becomes grid.EUnavailable). Applied to every error that is not
 	// already a grid or HTTP error, so no route can forget it.
 	Classify func(error) error
+	// ImportMaxBytes caps an uploaded import file (a 413 names it); 0
+	// means 100 MiB. ImportTimeout bounds an import job; 0 means 30 min.
+	ImportMaxBytes int64
+	ImportTimeout  time.Duration
+	// MaxJobs caps the jobs running at once in this process (each holds
+	// its file and rows in memory); 0 means 2. More are answered 429.
+	MaxJobs int
 }
 
 // Server is the HTTP application.
@@ -86,6 +94,15 @@ type Server struct {
 	headers [][2]string
 	// metrics are what /metrics shows (metrics.go).
 	metrics *metrics
+	// jobs are the jobs running in this process (job.go).
+	jobs sync.WaitGroup
+	// jobSlots holds a token per job running, up to Config.MaxJobs.
+	jobSlots chan struct{}
+	// jobCtx is the jobs' parent context; stopJobCtx ends it at shutdown.
+	jobCtx     context.Context
+	stopJobCtx context.CancelFunc
+	// importing are the zones an import writes into here (import.go).
+	importing zoneSet
 }
 
 // New builds the Fiber app with every route.
@@ -117,6 +134,15 @@ func New(cfg Config, store Store, log *slog.Logger) *Server {
 	if cfg.HeavyTotal <= 0 {
 		cfg.HeavyTotal = defaultHeavyTotal
 	}
+	if cfg.ImportMaxBytes <= 0 {
+		cfg.ImportMaxBytes = defaultImportMaxBytes
+	}
+	if cfg.ImportTimeout <= 0 {
+		cfg.ImportTimeout = 30 * time.Minute
+	}
+	if cfg.MaxJobs <= 0 {
+		cfg.MaxJobs = 2
+	}
 	dummy, err := grid.HashPassword("gridgis timing equaliser")
 	if err != nil {
 		panic(err) // only crypto/rand can fail here, and it does not
@@ -137,9 +163,12 @@ func New(cfg Config, store Store, log *slog.Logger) *Server {
 		ReadTimeout:           15 * time.Second,
 		WriteTimeout:          2 * time.Minute,
 		IdleTimeout:           60 * time.Second,
-		BodyLimit:             8 << 20, // the largest route's; others set their own
+		BodyLimit:             otherBodyCap, // bodyConfig lifts it for the import; routes lower it
 		ErrorHandler:          s.handleError,
 	})
+	s.app.Server().HeaderReceived = s.bodyConfig
+	s.jobCtx, s.stopJobCtx = context.WithCancel(context.Background())
+	s.jobSlots = make(chan struct{}, cfg.MaxJobs)
 	s.routes()
 	return s
 }
@@ -161,6 +190,9 @@ func (s *Server) Listen(ctx context.Context, addr string, grace time.Duration) e
 		// for requests in flight. A client still holding a connection
 		// after it is dropped: stopping on request is a clean exit.
 		err := s.app.ShutdownWithTimeout(grace)
+		if !s.stopJobs(grace) {
+			s.log.Warn("shutdown: jobs still running after the grace period", "grace", grace)
+		}
 		if errors.Is(err, context.DeadlineExceeded) {
 			s.log.Warn("shutdown: dropped connections still open after the grace period", "grace", grace)
 			return nil
@@ -214,6 +246,8 @@ func (s *Server) routes() {
 	s.contactRoutes(api)
 	s.statsRoutes(api)
 	s.exportRoutes(api)
+	s.importRoutes(api)
+	s.jobRoutes(api)
 	s.ogcRoutes()
 	api.Use(func(c *fiber.Ctx) error {
 		return grid.Errorf(grid.ENotFound, "no API route %s %s", c.Method(), c.Path())
@@ -290,7 +324,11 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		}
 	}
 	if errors.As(err, &fe) {
-		return problem(c, fe.Code, codeForStatus(fe.Code), "", fe.Message)
+		msg := fe.Message
+		if fe == fiber.ErrRequestEntityTooLarge { // fasthttp's refusal from the header
+			msg = s.bodyCapMessage(c)
+		}
+		return problem(c, fe.Code, codeForStatus(fe.Code), "", msg)
 	}
 	s.log.Error("internal error", "method", c.Method(), "path", c.Path(), "err", err, "request_id", requestID(c))
 	return problem(c, http.StatusInternalServerError, grid.EInternal, "", "internal error")

@@ -22,4 +22,6 @@ type Store interface {
 	grid.StatsStore
 	grid.IdempotencyStore
 	grid.ExportStore
+	grid.JobStore
+	grid.ImportStore
 }

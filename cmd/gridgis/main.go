@@ -5,11 +5,12 @@
 //	gridgis seed --demo [--scale N]    load the synthetic demo zone (once)
 //	gridgis user add NAME --role ROLE [--grid CODE]...
 //	gridgis rebalance [--apply] [--min N --max N ...]  optimize liaison assignments
+//	gridgis import orgs FILE [--crs C] [--dry-run] ...  import an organization register
 //
 // Configuration comes from the environment; see Config.
 //
 // Each subcommand has its own file (serve.go, seed.go, user.go,
-// rebalance.go); main.go dispatches and config.go reads the environment.
+// rebalance.go, import.go); main.go dispatches and config.go reads the environment.
 package main
 
 import (
@@ -40,6 +41,10 @@ usage:
                                        build an optimized liaison plan (saved as a draft) and print it;
                                        --apply makes it the active assignment; --plan ID shows (and with
                                        --apply applies) a plan built earlier, e.g. in the web app
+  gridgis import orgs FILE [--crs wgs84|gcj02|bd09|cgcs2000] [--dry-run] [--encoding utf-8|gbk]
+                    [--sheet S] [--zone CODE] [--mapping JSON]
+                                       import an organization register (CSV, XLSX, GeoJSON), all or
+                                       nothing; prints the problems by row and exits 1 if there are any
 
 environment:
   DATABASE_URL         PostgreSQL/PostGIS connection (default: local socket, database gridgis)
@@ -52,6 +57,8 @@ environment:
   GRIDGIS_DB_MAX_CONNS    serve's database connections at most (default max(8, 4 × CPUs))
   GRIDGIS_STATEMENT_TIMEOUT  longest any one query may run, e.g. 30s (default 30s)
   GRIDGIS_HASH_CONCURRENCY password checks (64 MiB each) run at once (default 2)
+  GRIDGIS_IMPORT_MAX_BYTES largest file an import takes over HTTP (default 104857600, 100 MiB)
+  GRIDGIS_IMPORT_TIMEOUT   longest an import job may run, e.g. 1h (default 30m)
 `
 
 func main() {
@@ -85,6 +92,8 @@ func run(ctx context.Context, cfg Config, args []string, stdin io.Reader, stdout
 		return user(ctx, cfg, args[1:], stdin, stdout)
 	case "rebalance":
 		return rebalanceZone(ctx, cfg, args[1:], stdout)
+	case "import":
+		return importData(ctx, cfg, args[1:], stdout)
 	}
 	return fmt.Errorf("unknown command %q (try gridgis --help)", args[0])
 }

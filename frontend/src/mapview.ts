@@ -4,6 +4,7 @@
 import type { Api } from './api';
 import { coverageController, statsController } from './controllers/docks';
 import { exportController } from './controllers/export';
+import { importController } from './controllers/import';
 import { interactionsController } from './controllers/interactions';
 import { legendController } from './controllers/legend';
 import { liaisonsController } from './controllers/liaisons';
@@ -55,6 +56,7 @@ export function openMap(user: User, api: Api): MapScreen {
     legendController(),
     todoController(),
     exportController(),
+    importController(),
   ];
   for (const c of controllers) if (c) shell.register(c);
   showTools(docks);
