@@ -277,6 +277,44 @@ func TestSmallDistanceMatchesOld(t *testing.T) {
 	}
 }
 
+// oldInvert is invert with the old stopping test.
+func oldInvert(shift func(orb.Point) orb.Point, target orb.Point) (orb.Point, int) {
+	w, best, bestErr := target, target, math.Inf(1)
+	for step := 1; step <= maxInverseSteps; step++ {
+		img := shift(w)
+		dLon, dLat := img[0]-target[0], img[1]-target[1]
+		e := oldSmallDistance(dLon, dLat, target[1])
+		if e < bestErr {
+			best, bestErr = w, e
+		}
+		if !(e > inverseTolerance) {
+			return best, step
+		}
+		w = orb.Point{w[0] - dLon, w[1] - dLat}
+	}
+	return best, maxInverseSteps
+}
+
+// TestInverseMatchesOld: with orb's distance as the stopping test the
+// inverses land where they did, give or take the tolerance.
+func TestInverseMatchesOld(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 11))
+	same := 0
+	for range 500 {
+		p := orb.Point{chinaMinLon + rng.Float64()*(chinaMaxLon-chinaMinLon), chinaMinLat + rng.Float64()*(chinaMaxLat-chinaMinLat)}
+		for _, shift := range []func(orb.Point) orb.Point{gcjShift, bdShift} {
+			got, _ := invert(shift, p)
+			want, _ := oldInvert(shift, p)
+			if got == want {
+				same++
+			} else if d := orbgeo.Distance(got, want); d > 2*inverseTolerance {
+				t.Fatalf("inverse of %v: %v, the old stopping test %v: %.3g m apart", p, got, want, d)
+			}
+		}
+	}
+	t.Logf("%d of 1000 inverses identical to the bit", same)
+}
+
 // BenchmarkCoversPoint and BenchmarkPlanarDistance time the library-backed
 // functions ("lib") against the old code ("hand") on grid-like
 // multipolygons, as grid.AssignGrid calls them for each grid per
