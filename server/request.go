@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/paulmach/orb/geojson"
 
 	"gridgis/grid"
 )
@@ -23,12 +24,6 @@ func (s *Server) requestRoutes(api fiber.Router) {
 	api.Post("/requests/:id/transitions", allow(grid.ReadZone), limitBody(requestBody), s.transitionRequest)
 }
 
-// pointJSON is a GeoJSON Point.
-type pointJSON struct {
-	Type        string     `json:"type"`
-	Coordinates [2]float64 `json:"coordinates"`
-}
-
 // requestJSON is one request as the API shows it on its own.
 type requestJSON struct {
 	ID            int64                `json:"id"`
@@ -36,7 +31,7 @@ type requestJSON struct {
 	OrgID         int64                `json:"org_id"`
 	OrgName       string               `json:"org_name"`
 	GridID        *int64               `json:"grid_id"`
-	Location      pointJSON            `json:"location"`
+	Location      *geojson.Geometry    `json:"location"` // a Point
 	Title         string               `json:"title"`
 	Description   string               `json:"description"`
 	Category      string               `json:"category"`
@@ -78,7 +73,7 @@ type eventJSON struct {
 func toRequestJSON(d grid.RequestDetail, by grid.User, now time.Time) requestJSON {
 	r := d.Request
 	out := requestJSON{ID: r.ID, ZoneID: r.ZoneID, OrgID: r.OrgID, OrgName: d.OrgName, GridID: optID(d.GridID),
-		Location: pointJSON{"Point", [2]float64{d.Location[0], d.Location[1]}},
+		Location: geojson.NewGeometry(d.Location),
 		Title:    r.Title, Description: r.Description, Category: string(r.Category), Topic: string(r.Topic),
 		Status: string(r.Status), SLA: string(r.SLA(now)), Supervision: string(r.Supervision),
 		LiaisonID: optID(r.LiaisonID), UnitID: optID(r.UnitID), ReportedBy: optID(r.ReportedBy),
