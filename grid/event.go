@@ -20,6 +20,9 @@ type Event struct {
 	// OrgLiaisonID the organization's liaison: a liaison sees both.
 	LiaisonID    int64 `json:"liaison_id,omitempty"`
 	OrgLiaisonID int64 `json:"org_liaison_id,omitempty"`
+	// PrevLiaisonID is, for 改派, the liaison who had the request: they
+	// learn that it left them.
+	PrevLiaisonID int64 `json:"prev_liaison_id,omitempty"`
 }
 
 // Sees reports whether a user of scope s may learn of e, by the same rule
@@ -31,7 +34,7 @@ func (s Scope) Sees(e Event) bool {
 	case len(s.GridIDs) > 0:
 		return slices.Contains(s.GridIDs, e.GridID)
 	case s.LiaisonID > 0:
-		return e.LiaisonID == s.LiaisonID || e.OrgLiaisonID == s.LiaisonID
+		return e.LiaisonID == s.LiaisonID || e.OrgLiaisonID == s.LiaisonID || e.PrevLiaisonID == s.LiaisonID
 	}
 	return false
 }
