@@ -38,11 +38,11 @@ const (
 	// them, within their reach.
 	ReassignRequests Action = "reassign_requests" // 改派: to another liaison and/or unit
 	RemindRequests   Action = "remind_requests"   // 催办: a recorded reminder to the assignee
-	ReadPlans      Action = "read_plans"      // rebalance plans
-	MakePlans      Action = "make_plans"      // build and apply rebalance plans
-	ReadAudit      Action = "read_audit"      // the audit log
-	RevokeTokens   Action = "revoke_tokens"   // any user's API tokens, not only one's own
-	ReadMetrics    Action = "read_metrics"    // /metrics from anywhere
+	ReadPlans        Action = "read_plans"        // rebalance plans
+	MakePlans        Action = "make_plans"        // build and apply rebalance plans
+	ReadAudit        Action = "read_audit"        // the audit log
+	RevokeTokens     Action = "revoke_tokens"     // any user's API tokens, not only one's own
+	ReadMetrics      Action = "read_metrics"      // /metrics from anywhere
 )
 
 // reach is the kind of Scope a role sees.
