@@ -64,7 +64,7 @@ func openAPI(collections []string) obj {
 			{"name": "service", "description": "configuration and health"},
 		},
 		"security": []obj{{"sessionCookie": []string{}}, {"bearerToken": []string{}}},
-		"paths":    documentFaults(merged(openAPIPaths(), requestPaths(), rebalancePaths(), exportPaths(), orgWritePaths())),
+		"paths":    documentFaults(merged(openAPIPaths(), requestPaths(), requestActionPaths(), rebalancePaths(), exportPaths(), orgWritePaths())),
 		"components": obj{
 			"securitySchemes": obj{
 				"sessionCookie": obj{"type": "apiKey", "in": "cookie", "name": sessionCookie,
@@ -74,7 +74,7 @@ func openAPI(collections []string) obj {
 			},
 			"parameters": merged(openAPIParameters(collections), rebalanceParameters(), idempotencyParameters(), exportParameters(), orgWriteParameters()),
 			"responses":  merged(openAPIResponses(), rebalanceResponses(), idempotencyResponses(), exportResponses()),
-			"schemas":    merged(openAPISchemas(), requestSchemas(), rebalanceSchemas(), orgWriteSchemas()),
+			"schemas":    merged(openAPISchemas(), requestSchemas(), requestActionSchemas(), rebalanceSchemas(), orgWriteSchemas()),
 		},
 	}
 }
