@@ -140,6 +140,8 @@ export const text = {
     reassigned: (title: string) => `诉求改派：${title}`,
     reminders: (n: number) => `已催办 ${n} 次`,
     keepAssignee: '（不变）',
+    newLiaisonLabel: '改派给联络员',
+    newUnitLabel: '改派给联盟单位',
     current: '（当前）',
     chooseNewAssignee: '请选择新的联络员或联盟单位',
     contactLogged: (org: string) => `新增联系记录：${org}`,

@@ -394,7 +394,10 @@ function actionForm(ctx: Ctx, d: RequestDetail, spec: ActionSpec, liaisons: read
   const maxNote = spec.noteMax ?? MAX_NOTE;
   if (spec.liaison) {
     ({ select, unitSelect } = assignSelects(ctx, d, state, liaisons, reassign));
-    f.append(fieldBox('liaison_id', text.request.liaisonLabel, select), fieldBox('unit_id', text.request.unitLabel, unitSelect));
+    f.append(
+      fieldBox('liaison_id', reassign ? text.request.newLiaisonLabel : text.request.liaisonLabel, select),
+      fieldBox('unit_id', reassign ? text.request.newUnitLabel : text.request.unitLabel, unitSelect),
+    );
   }
 
   if (spec.satisfaction) {
