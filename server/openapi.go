@@ -689,6 +689,8 @@ func openAPISchemas() obj {
 				"satisfaction":       schemaRef("Mean"),
 				"contact_compliance": nullableRate("organizations contacted in the 7 days to min(to, now); null by unit"),
 				"visit_compliance":   nullableRate("organizations visited in the 30 days to min(to, now); null by unit"),
+				"reminders": obj{"type": "integer", "minimum": 0,
+					"description": "催办 recorded on the group's requests; by liaison and unit, against whoever was chased"},
 			})
 		}(),
 		"Stats": object("Request KPIs per group", obj{
