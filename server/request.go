@@ -22,6 +22,8 @@ func (s *Server) requestRoutes(api fiber.Router) {
 	api.Post("/requests", allow(grid.ReportRequests), limitBody(requestBody), s.createRequest)
 	api.Get("/requests/:id", allow(grid.ReadZone), s.getRequest)
 	api.Post("/requests/:id/transitions", allow(grid.ReadZone), limitBody(requestBody), s.transitionRequest)
+	api.Post("/requests/:id/reassign", allow(grid.ReassignRequests), limitBody(requestBody), s.reassignRequest)
+	api.Post("/requests/:id/remind", allow(grid.RemindRequests), limitBody(requestBody), s.remindRequest)
 }
 
 // requestJSON is one request as the API shows it on its own.
@@ -52,6 +54,7 @@ type requestJSON struct {
 	Resolution    string               `json:"resolution"`
 	Satisfaction  *int                 `json:"satisfaction"`
 	ReworkCount   int                  `json:"rework_count"`
+	Reminders     int                  `json:"reminders"`
 	Version       int                  `json:"version"`
 	Events        []eventJSON          `json:"events"`
 	Actions       []grid.RequestAction `json:"actions"`
@@ -79,7 +82,7 @@ func toRequestJSON(d grid.RequestDetail, by grid.User, now time.Time) requestJSO
 		LiaisonID: optID(r.LiaisonID), UnitID: optID(r.UnitID), ReportedBy: optID(r.ReportedBy),
 		ResolvedBy: optID(r.ResolvedBy), ReportedAt: r.ReportedAt, ResponseDueAt: r.ResponseDueAt, DueAt: r.DueAt,
 		AssignedAt: r.AssignedAt, ResolvedAt: r.ResolvedAt, ClosedAt: r.ClosedAt, Resolution: r.Resolution,
-		ReworkCount: r.ReworkCount, Version: r.Version, Events: []eventJSON{}, Actions: r.Actions(by)}
+		ReworkCount: r.ReworkCount, Reminders: r.Reminders, Version: r.Version, Events: []eventJSON{}, Actions: r.Actions(by)}
 	if r.Satisfaction > 0 {
 		out.Satisfaction = &r.Satisfaction
 	}
