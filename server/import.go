@@ -60,11 +60,14 @@ func (s *Server) bodyConfig(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 	}
 	path, _, _ := strings.Cut(string(h.RequestURI()), "?")
 	// Routes match without case and a trailing slash.
-	if !strings.EqualFold(strings.TrimSuffix(path, "/"), importOrgsPath) || !s.mayImport(h) {
+	if path = strings.TrimSuffix(path, "/"); !isImportPath(path) || !s.mayImport(h) {
 		return fasthttp.RequestConfig{}
 	}
 	return fasthttp.RequestConfig{MaxRequestBodySize: importBodyLimit(s.cfg.ImportMaxBytes), ReadTimeout: importReadTimeout}
 }
+
+// isImportPath reports whether path is an import's.
+func isImportPath(path string) bool { return strings.EqualFold(path, importOrgsPath) }
 
 // mayImport reports whether h's API token or session cookie names a user
 // who may import data (the route checks them again, as for any request).
@@ -93,79 +96,153 @@ func (s *Server) importOrgs(c *fiber.Ctx) error {
 	if err := allowParams(c, "crs", "dry_run", "encoding", "sheet", "mapping", "zone", "format"); err != nil {
 		return err
 	}
-	if !s.takeJobSlot() {
+	slot := s.takeJobSlot()
+	if slot == nil {
 		return noJobSlot(c)
 	}
-	started := false
-	defer func() {
-		if !started {
-			s.giveJobSlot()
-		}
-	}()
+	defer slot.release()
 	in, err := s.readOrgImport(c)
 	if err != nil {
 		return err
 	}
-	u := userOf(c)
 	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.CallTimeout)
 	defer cancel()
-	ref := c.Query("zone")
-	if u.ZoneID != 0 && ref == "" {
-		ref = strconv.FormatInt(u.ZoneID, 10)
-	}
-	if in.Target, err = s.store.ImportTarget(ctx, ref); err != nil {
-		if grid.ErrorCode(err) == grid.ENotFound {
-			return grid.Invalid("zone", "没有这个园区 / no such zone")
-		}
+	u := userOf(c)
+	in.Target, err = s.store.ImportTarget(ctx, importZoneRef(c, u))
+	if err := checkImportZone(u, in.Target.Zone, err); err != nil {
 		return err
 	}
-	// A zone's admin names their zone by id or code, or not at all.
-	if u.ZoneID != 0 && in.Target.Zone.ID != u.ZoneID {
+	in.Who = s.actorOf(c)
+	return s.runImport(c, ctx, slot, in.Target.Zone.ID, grid.JobImportOrgs, func(ctx context.Context, r *jobRun) (any, error) {
+		in.JobID = r.job.ID
+		return ImportOrgs(ctx, s.store, in, func(p ImportProgress) {
+			r.set(int64(p.Done), int64(p.Total), int64(p.Problems))
+		})
+	})
+}
+
+// importZoneRef is the zone an import names (zone=, an id or a code): a
+// zone's admin's own when none.
+func importZoneRef(c *fiber.Ctx, u grid.User) string {
+	ref := c.Query("zone")
+	if ref == "" && u.ZoneID != 0 {
+		ref = strconv.FormatInt(u.ZoneID, 10)
+	}
+	return ref
+}
+
+// checkImportZone turns the lookup of an import's zone into its answer: a
+// zone that does not exist, or another than a zone admin's own, is a
+// problem on zone.
+func checkImportZone(u grid.User, z grid.Zone, err error) error {
+	switch {
+	case grid.ErrorCode(err) == grid.ENotFound:
+		return grid.Invalid("zone", "没有这个园区 / no such zone")
+	case err != nil:
+		return err
+	case u.ZoneID != 0 && z.ID != u.ZoneID:
 		return grid.Invalid("zone", "只能导入到本人所属园区 / you may import into your own zone only")
 	}
-	in.Who = s.actorOf(c)
-	zoneID := in.Target.Zone.ID
-	// One import writes into a zone at a time (a dry run's writes are
-	// rolled back, but it takes the zone's lock as well): a clerk is told
-	// now, not by a failed job (the store refuses another process's too).
+	return nil
+}
+
+// runImport runs work as an import job of kind into zone zoneID and
+// answers 202 with the job. The job takes over the route's slot, and
+// holds the zone: one import (or dry run, whose writes are rolled back)
+// writes into a zone at a time, and a clerk is told now, not by a failed
+// job (the store refuses another process's too).
+func (s *Server) runImport(c *fiber.Ctx, ctx context.Context, slot *jobSlot, zoneID int64, kind grid.JobKind,
+	work func(ctx context.Context, r *jobRun) (any, error)) error {
 	if !s.importing.claim(zoneID) {
 		return grid.Errorf(grid.EConflict, "该园区正在导入，请稍后再试 / an import into this zone is running")
 	}
-	j, err := s.startJob(ctx, u, zoneID, grid.JobImportOrgs, s.cfg.ImportTimeout,
+	j, err := s.startJob(ctx, userOf(c), zoneID, kind, s.cfg.ImportTimeout,
 		func(ctx context.Context, r *jobRun) (any, error) {
-			defer s.giveJobSlot()
+			defer func() { <-s.jobSlots }()
 			defer s.importing.release(zoneID)
-			in.JobID = r.job.ID
-			return ImportOrgs(ctx, s.store, in, func(p ImportProgress) {
-				r.set(int64(p.Done), int64(p.Total), int64(p.Problems))
-			})
+			return work(ctx, r)
 		})
 	if err != nil {
 		s.importing.release(zoneID)
 		return err
 	}
-	started = true
+	slot.job = true
 	c.Location("/api/v1/jobs/" + strconv.FormatInt(j.ID, 10))
 	c.Status(http.StatusAccepted)
 	return c.JSON(j)
 }
 
+// upload is an import's file as the request sent it.
+type upload struct {
+	data      []byte
+	filename  string              // the multipart part's; "" for a raw body
+	mediaType string              // the part's, or the body's
+	values    map[string][]string // the multipart form's other fields
+}
+
+// readUpload reads an import's file, the raw body or the multipart field
+// file, of at most limit bytes. It is copied once, at its size: the job
+// outlives the request and its form.
+func readUpload(c *fiber.Ctx, limit int64) (upload, error) {
+	var up upload
+	up.mediaType, _, _ = mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	if up.mediaType == fiber.MIMEMultipartForm {
+		form, err := c.MultipartForm()
+		if err != nil {
+			return up, grid.Invalid("file", "无法读取上传的表单 / unreadable multipart form: %v", err)
+		}
+		files := form.File["file"]
+		if len(files) != 1 {
+			return up, grid.Invalid("file", "请在表单字段 file 中上传一个文件 / send one file in the multipart field file")
+		}
+		fh := files[0]
+		if fh.Size > limit {
+			return up, importTooLarge(limit)
+		}
+		f, err := fh.Open()
+		if err != nil {
+			return up, err
+		}
+		defer f.Close()
+		up.data = make([]byte, fh.Size)
+		if _, err = io.ReadFull(f, up.data); err != nil {
+			return up, grid.Invalid("file", "无法读取上传的文件 / unreadable upload: %v", err)
+		}
+		up.filename, up.mediaType, up.values = fh.Filename, fh.Header.Get(fiber.HeaderContentType), form.Value
+	} else {
+		body := c.Request().Body()
+		if int64(len(body)) > limit {
+			return up, importTooLarge(limit)
+		}
+		up.data = bytes.Clone(body)
+	}
+	if len(up.data) == 0 {
+		return up, grid.Invalid("file", "文件为空 / the file is empty")
+	}
+	return up, nil
+}
+
+// dryRunParam reads dry_run.
+func dryRunParam(c *fiber.Ctx) (bool, error) {
+	switch v := c.Query("dry_run"); v {
+	case "", "false", "0":
+		return false, nil
+	case "true", "1":
+		return true, nil
+	}
+	return false, grid.Invalid("dry_run", "须为 true 或 false / must be true or false")
+}
+
 // readOrgImport reads the file (raw body or multipart field file) and the
-// options of an import request. The file is copied: the job outlives the
-// request.
+// options of a register import.
 func (s *Server) readOrgImport(c *fiber.Ctx) (OrgImport, error) {
 	var in OrgImport
 	var err error
-	crs := c.Query("crs", string(geo.WGS84))
-	if in.CRS, err = geo.ParseCRS(crs); err != nil {
+	if in.CRS, err = geo.ParseCRS(c.Query("crs", string(geo.WGS84))); err != nil {
 		return in, grid.Invalid("crs", "%v", err)
 	}
-	switch v := c.Query("dry_run"); v {
-	case "", "false", "0":
-	case "true", "1":
-		in.DryRun = true
-	default:
-		return in, grid.Invalid("dry_run", "须为 true 或 false / must be true or false")
+	if in.DryRun, err = dryRunParam(c); err != nil {
+		return in, err
 	}
 	if in.Read.Encoding, err = ingest.ParseEncoding(c.Query("encoding")); err != nil {
 		return in, err
@@ -175,67 +252,29 @@ func (s *Server) readOrgImport(c *fiber.Ctx) (OrgImport, error) {
 		return in, err
 	}
 	in.Read.Limits.Bytes = s.cfg.ImportMaxBytes
+	up, err := readUpload(c, s.cfg.ImportMaxBytes)
+	if err != nil {
+		return in, err
+	}
+	if in.Read.Format == "" {
+		in.Read.Format = formatOf(up.mediaType, up.filename)
+	}
 	mapping := c.Query("mapping")
-	mediaType, _, _ := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
-	var data []byte
-	if mediaType == fiber.MIMEMultipartForm {
-		form, err := c.MultipartForm()
-		if err != nil {
-			return in, grid.Invalid("file", "无法读取上传的表单 / unreadable multipart form: %v", err)
-		}
-		if v := form.Value["mapping"]; len(v) > 0 && mapping == "" {
-			mapping = v[0]
-		}
-		files := form.File["file"]
-		if len(files) != 1 {
-			return in, grid.Invalid("file", "请在表单字段 file 中上传一个文件 / send one file in the multipart field file")
-		}
-		fh := files[0]
-		if fh.Size > s.cfg.ImportMaxBytes {
-			return in, importTooLarge(s.cfg.ImportMaxBytes)
-		}
-		f, err := fh.Open()
-		if err != nil {
-			return in, err
-		}
-		defer f.Close()
-		// One copy of the size the form says (ReadAll would grow through
-		// several): the job outlives the request and its form.
-		data = make([]byte, fh.Size)
-		if _, err = io.ReadFull(f, data); err != nil {
-			return in, grid.Invalid("file", "无法读取上传的文件 / unreadable upload: %v", err)
-		}
-		if in.Read.Format == "" {
-			in.Read.Format = formatOf(fh.Header.Get(fiber.HeaderContentType), fh.Filename)
-		}
-	} else {
-		body := c.Request().Body()
-		if int64(len(body)) > s.cfg.ImportMaxBytes {
-			return in, importTooLarge(s.cfg.ImportMaxBytes)
-		}
-		data = bytes.Clone(body)
-		if in.Read.Format == "" {
-			in.Read.Format = formatOf(mediaType, "")
-		}
-	}
-	if int64(len(data)) > s.cfg.ImportMaxBytes {
-		return in, importTooLarge(s.cfg.ImportMaxBytes)
-	}
-	if len(data) == 0 {
-		return in, grid.Invalid("file", "文件为空 / the file is empty")
+	if v := up.values["mapping"]; len(v) > 0 && mapping == "" {
+		mapping = v[0]
 	}
 	if mapping != "" {
 		if err := in.Mapping.UnmarshalJSON([]byte(mapping)); err != nil {
 			return in, err
 		}
 	}
-	in.File = data
+	in.File = up.data
 	return in, nil
 }
 
 // bodyCapMessage names the cap a body over its route's limit broke.
 func (s *Server) bodyCapMessage(c *fiber.Ctx) string {
-	if strings.EqualFold(strings.TrimSuffix(c.Path(), "/"), importOrgsPath) && s.mayImport(&c.Request().Header) {
+	if isImportPath(strings.TrimSuffix(c.Path(), "/")) && s.mayImport(&c.Request().Header) {
 		return (&ingest.CapError{Cap: ingest.CapBytes, Limit: s.cfg.ImportMaxBytes}).Error()
 	}
 	return fmt.Sprintf("请求体超过 %d MiB 的上限 / the request body is over the %d MiB cap", otherBodyCap>>20, otherBodyCap>>20)

@@ -82,15 +82,28 @@ func (r *jobRun) snapshot() (grid.Job, bool) {
 // want of a slot.
 const jobRetryAfter = 30
 
-// takeJobSlot takes one of the process's job slots, or reports false when
-// Config.MaxJobs jobs run already. A route takes it before it copies the
-// upload, and the job gives it back when it ends (giveJobSlot).
-func (s *Server) takeJobSlot() bool {
+// jobSlot is one of the process's Config.MaxJobs job slots, held by a
+// route from before it copies an upload: the route gives it back when it
+// returns, unless a job took it over (the job gives it back when it ends).
+type jobSlot struct {
+	s   *Server
+	job bool
+}
+
+// takeJobSlot takes a job slot, or returns nil when every slot is held.
+func (s *Server) takeJobSlot() *jobSlot {
 	select {
 	case s.jobSlots <- struct{}{}:
-		return true
+		return &jobSlot{s: s}
 	default:
-		return false
+		return nil
+	}
+}
+
+// release gives the slot back, unless a job holds it now.
+func (t *jobSlot) release() {
+	if !t.job {
+		<-t.s.jobSlots
 	}
 }
 
@@ -100,8 +113,6 @@ func noJobSlot(c *fiber.Ctx) error {
 	return problem(c, fiber.StatusTooManyRequests, "busy", "",
 		"服务器正在处理其他导入任务，请稍后重试 / too many jobs running; retry shortly")
 }
-
-func (s *Server) giveJobSlot() { <-s.jobSlots }
 
 // startJob records a queued job for u and runs work in its own goroutine,
 // with its own context bounded by timeout (the request's ends with the
