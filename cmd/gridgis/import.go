@@ -37,24 +37,11 @@ func importData(ctx context.Context, cfg Config, args []string, stdout io.Writer
 	sheet := fs.String("sheet", "", "")
 	zone := fs.String("zone", "", "")
 	mapping := fs.String("mapping", "", "")
-	// The file may come before or after the flags.
-	var files []string
-	rest := args[1:]
-	for len(rest) > 0 {
-		if err := fs.Parse(rest); err != nil {
-			return fmt.Errorf("%v\n%s", err, importUsage)
-		}
-		rest = fs.Args()
-		if len(rest) > 0 {
-			files = append(files, rest[0])
-			rest = rest[1:]
-		}
-	}
-	if len(files) != 1 {
-		return errors.New(importUsage)
+	name, err := parseFileArgs(fs, args[1:], importUsage)
+	if err != nil {
+		return err
 	}
 	var in server.OrgImport
-	var err error
 	if in.CRS, err = geo.ParseCRS(*crs); err != nil {
 		return fmt.Errorf("--crs: %w", err)
 	}
@@ -67,7 +54,6 @@ func importData(ctx context.Context, cfg Config, args []string, stdout io.Writer
 		}
 	}
 	in.Read.Sheet, in.DryRun, in.Who = *sheet, *dryRun, cliActor
-	name := files[0]
 	// A local file may be larger than an upload: a million rows of every
 	// column pass 100 MiB. The row cap stays.
 	in.Read.Limits.Bytes = cliImportMaxBytes
@@ -110,6 +96,26 @@ func wouldDo(rep *grid.ImportReport) string {
 		return ""
 	}
 	return fmt.Sprintf("无误的 %d 行将新增 %d 家，更新 %d 家，未变 %d 家。", rep.Valid, rep.Inserted, rep.Updated, rep.Unchanged)
+}
+
+// parseFileArgs parses an import's flags and its one file, which may come
+// before or after them.
+func parseFileArgs(fs *flag.FlagSet, args []string, usage string) (string, error) {
+	var files []string
+	for len(args) > 0 {
+		if err := fs.Parse(args); err != nil {
+			return "", fmt.Errorf("%v\n%s", err, usage)
+		}
+		args = fs.Args()
+		if len(args) > 0 {
+			files = append(files, args[0])
+			args = args[1:]
+		}
+	}
+	if len(files) != 1 {
+		return "", errors.New(usage)
+	}
+	return files[0], nil
 }
 
 // importLimits are serve's caps on an import job.

@@ -1,3 +1,5 @@
+import { problemOf } from './api';
+
 // 数据导入: what the organization register import page needs besides the
 // DOM — the request it sends, the job it follows, the report it shows.
 // The server checks everything; this only shapes and reads.
@@ -102,8 +104,33 @@ export interface Job {
   error?: string;
 }
 
+/**
+ * Posts an import's form to url and follows the job it starts until it
+ * ends, calling seen with each state; pause waits between polls and says
+ * false when the page is closed (the last state is then returned).
+ */
+export async function runImportJob<J extends Pick<Job, 'id' | 'status'>>(
+  url: string, form: FormData, seen: (job: J) => void, pause: () => Promise<boolean>,
+): Promise<J> {
+  const posted = await fetch(url, { method: 'POST', body: form, credentials: 'same-origin' });
+  if (!posted.ok) throw new Error(await problemText(posted));
+  const { id } = (await posted.json()) as { id: number };
+  for (;;) {
+    const res = await fetch(`/api/v1/jobs/${id}`, { credentials: 'same-origin', cache: 'no-store' });
+    if (!res.ok) throw new Error(await problemText(res));
+    const job = (await res.json()) as J;
+    seen(job);
+    if (finished(job) || !(await pause())) return job;
+  }
+}
+
+async function problemText(res: Response): Promise<string> {
+  const p = await problemOf(res);
+  return p.detail || p.title;
+}
+
 /** Whether a job has ended. */
-export function finished(j: Job): boolean {
+export function finished(j: Pick<Job, 'status'>): boolean {
   return j.status === 'done' || j.status === 'failed';
 }
 

@@ -3,18 +3,17 @@
 // a check first (试运行), corrects the column mapping if the header was
 // misread, reads the problems by row, and imports once the check is clean.
 // The import runs as a job on the server; its progress is polled.
-import { problemOf } from '../api';
 import { button, el } from '../dom';
 import {
   CRS_OPTIONS,
   ENCODING_OPTIONS,
   IMPORT_FIELDS,
   fieldLabel,
-  finished,
   importUrl,
   mappingJSON,
   mappingOf,
   progressOf,
+  runImportJob,
   summaryOf,
   type ImportProblem,
   type ImportReport,
@@ -177,22 +176,9 @@ export function importController(): Controller {
       unlocatedBox.append(list);
     }
 
-    async function follow(id: number, dryRun: boolean): Promise<Job> {
-      for (;;) {
-        const res = await fetch(`/api/v1/jobs/${id}`, { credentials: 'same-origin', cache: 'no-store' });
-        if (!res.ok) {
-          const p = await problemOf(res);
-          throw new Error(p.detail || p.title);
-        }
-        const job = (await res.json()) as Job;
-        const { text, fraction } = progressOf(job, dryRun);
-        progressText.textContent = text;
-        if (fraction === null) bar.removeAttribute('value');
-        else bar.value = fraction;
-        if (finished(job) || closed) return job;
-        await new Promise((r) => (polling = window.setTimeout(r, POLL_MS)));
-      }
-    }
+    /** Waits a poll's time; false once the page is closed. */
+    const pause = (): Promise<boolean> =>
+      closed ? Promise.resolve(false) : new Promise((r) => (polling = window.setTimeout(() => r(!closed), POLL_MS)));
 
     async function run(dryRun: boolean): Promise<void> {
       const f = file.files?.[0];
@@ -213,14 +199,13 @@ export function importController(): Controller {
         const data = new FormData();
         data.append('file', f, f.name);
         if (mapping) data.append('mapping', mappingJSON(mapping));
-        const res = await fetch(importUrl({ crs: crs.value, encoding: encoding.value, sheet: sheet.value, dryRun }), {
-          method: 'POST', body: data, credentials: 'same-origin',
-        });
-        if (!res.ok) {
-          const p = await problemOf(res);
-          throw new Error(p.detail || p.title);
-        }
-        const job = await follow(((await res.json()) as Job).id, dryRun);
+        const url = importUrl({ crs: crs.value, encoding: encoding.value, sheet: sheet.value, dryRun });
+        const job = await runImportJob<Job>(url, data, (j) => {
+          const { text, fraction } = progressOf(j, dryRun);
+          progressText.textContent = text;
+          if (fraction === null) bar.removeAttribute('value');
+          else bar.value = fraction;
+        }, pause);
         if (job.status === 'failed' || !job.result) throw new Error(job.error || '导入任务失败');
         const r = job.result;
         summary.textContent = summaryOf(r);
