@@ -2,8 +2,6 @@ package e2e_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"strconv"
 	"testing"
 	"time"
@@ -17,11 +15,7 @@ import (
 // chased liaison's map shows the reminder live
 // (frontend/e2e/reqactions.e2e.mjs); then checks what the server kept.
 func TestReassignAndRemindInBrowser(t *testing.T) {
-	need(t, "node", "node")
-	need(t, "Chromium", "/usr/bin/chromium")
-	need(t, "the built map app", "../frontend/dist/index.html")
-	need(t, "playwright-core", "../frontend/node_modules/playwright-core")
-	url, db := serveDemo(t)
+	url, db := serveForBrowser(t)
 	ctx := context.Background()
 
 	// Two requests the officer assigned to liaisons of G01 who can sign
@@ -72,19 +66,9 @@ WHERE id = ANY($1)`, ids); err != nil {
 		t.Fatal(err)
 	}
 
-	ctx, cancel := context.WithTimeout(ctx, 6*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", "e2e/reqactions.e2e.mjs")
-	cmd.Dir = "../frontend"
-	cmd.Env = append(os.Environ(), "GRIDGIS_URL="+url, "E2E_OFFICER_USER=officer-g01",
-		"E2E_OFFICER_PASSWORD="+browserLogins["officer-g01"],
-		"E2E_REASSIGN_ID="+strconv.FormatInt(ids[0], 10), "E2E_REMIND_ID="+strconv.FormatInt(ids[1], 10),
-		"E2E_LIAISON_USER="+chased, "E2E_LIAISON_PASSWORD="+liaisonPassword)
-	out, err := cmd.CombinedOutput()
-	t.Logf("reqactions.e2e.mjs:\n%s", out)
-	if err != nil {
-		t.Fatalf("browser test failed: %v", err)
-	}
+	env := append(logins("officer-g01"), liaisonLogin(chased)...)
+	runBrowserScript(t, url, "reqactions.e2e.mjs", 6*time.Minute, append(env,
+		"E2E_REASSIGN_ID="+strconv.FormatInt(ids[0], 10), "E2E_REMIND_ID="+strconv.FormatInt(ids[1], 10))...)
 
 	// The server kept one 改派 with its reason, two 催办, and audited each.
 	var reason string

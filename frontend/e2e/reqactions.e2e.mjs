@@ -13,41 +13,17 @@
 // browser, shows the reminder live. Then the same chase at phone size.
 // Screenshots go to e2e/out/. Ends with "N passed, M failed" and a
 // non-zero exit code on any failure.
-import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { OUT_DIR, account, assert, check, finish, launch, problems, signIn } from './harness.mjs';
 
-const BASE_URL = (process.env.GRIDGIS_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const OFFICER = { username: process.env.E2E_OFFICER_USER ?? 'officer-g01', password: process.env.E2E_OFFICER_PASSWORD ?? '' };
-const LIAISON = { username: process.env.E2E_LIAISON_USER ?? '', password: process.env.E2E_LIAISON_PASSWORD ?? '' };
+const OFFICER = account('officer', 'officer-g01');
+const LIAISON = account('liaison');
 const REASSIGN_ID = Number(process.env.E2E_REASSIGN_ID ?? 0);
 const REMIND_ID = Number(process.env.E2E_REMIND_ID ?? 0);
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
-const OUT_DIR = fileURLToPath(new URL('./out/', import.meta.url));
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--password-store=basic'];
 const REASON = '原联络员外出培训两周，改由同网格联络员跟进';
 const NOTE = '已超期，请今天内联系企业并反馈进展';
-
-const results = [];
-const problems = [];
-
-async function check(name, fn) {
-  try {
-    const note = await fn();
-    results.push(true);
-    console.log(`ok   ${name}${note ? ` (${note})` : ''}`);
-  } catch (err) {
-    results.push(false);
-    console.log(`FAIL ${name}: ${err instanceof Error ? err.message : err}`);
-  }
-}
-
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
 
 function watch(page) {
   page.on('response', (res) => {
@@ -64,17 +40,6 @@ function watch(page) {
     }
   });
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-}
-
-async function signIn(page, account) {
-  await page.goto(`${BASE_URL}/`, { waitUntil: 'load', timeout: 30_000 });
-  await page.waitForFunction(() => window.__gridgis?.view === 'login', null, { timeout: 15_000 });
-  await page.locator('#login-username').fill(account.username);
-  await page.locator('#login-password').fill(account.password);
-  await page.locator('#login-submit').click();
-  await page.waitForFunction(() => window.__gridgis && (window.__gridgis.ready || window.__gridgis.error), null, { timeout: 60_000 });
-  const error = await page.evaluate(() => window.__gridgis.error);
-  assert(!error, `the map reports: ${error}`);
 }
 
 /** Opens request id from the 待办 list (on a phone, behind the panel button); returns its list entry's SLA colour. */
@@ -158,9 +123,8 @@ async function remind(page, id, note) {
 }
 
 async function main() {
-  mkdirSync(OUT_DIR, { recursive: true });
   assert(REASSIGN_ID > 0 && REMIND_ID > 0, 'E2E_REASSIGN_ID and E2E_REMIND_ID are required');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+  const browser = await launch();
   try {
     const options = { viewport: DESKTOP, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' };
     const page = await (await browser.newContext(options)).newPage();
@@ -277,9 +241,7 @@ async function main() {
   await check('no unexpected errors in the pages', async () => {
     assert(problems.length === 0, problems.slice(0, 5).join('; '));
   });
-  const failed = results.filter((r) => !r).length;
-  console.log(`${results.length - failed} passed, ${failed} failed`);
-  process.exit(failed > 0 ? 1 : 0);
+  process.exit(finish());
 }
 
 main().catch((err) => {
