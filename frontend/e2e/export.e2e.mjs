@@ -12,7 +12,7 @@
 // non-zero exit code on any failure.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { OUT_DIR, account, assert, check, fail, finish, launch, problems, recordFailedResponses, signIn } from './harness.mjs';
+import { OUT_DIR, account, assert, check, checkNoProblems, launch, problems, recordFailedResponses, runSteps, signIn } from './harness.mjs';
 
 const PLANNER = account('planner', 'planner');
 const OFFICER = account('officer', 'officer-g01');
@@ -181,17 +181,10 @@ async function run() {
       return `${p.title}; screenshots e2e/out/export-*-phone.png`;
     });
 
-    await check('no failed request and no console error', async () => {
-      assert(problems.length === 0, problems.join('; '));
-    });
+    await checkNoProblems('no failed request and no console error');
   } finally {
     await browser.close();
   }
 }
 
-try {
-  await run();
-} catch (err) {
-  fail('setup', err);
-}
-finish();
+await runSteps(['setup', run]);

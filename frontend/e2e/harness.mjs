@@ -51,7 +51,7 @@ export function assert(cond, message) {
 }
 
 /** Counts a step that threw outside any check (e.g. "setup") as a failed check. */
-export function fail(name, err) {
+function fail(name, err) {
   results.push({ name, ok: false });
   console.log(`FAIL ${name}: ${err instanceof Error ? err.message : err}`);
 }
@@ -62,6 +62,25 @@ export function finish() {
   console.log(`${results.length - failed} passed, ${failed} failed`);
   process.exitCode = failed === 0 && results.length > 0 ? 0 : 1;
   return process.exitCode;
+}
+
+/** Runs each [name, fn] step, counting one that throws outside a check as a failed check of that name, then finishes. */
+export async function runSteps(...steps) {
+  for (const [name, fn] of steps) {
+    try {
+      await fn();
+    } catch (err) {
+      fail(name, err);
+    }
+  }
+  return finish();
+}
+
+/** The closing check: the pages recorded no problem. */
+export function checkNoProblems(name) {
+  return check(name, async () => {
+    assert(problems.length === 0, problems.join('; '));
+  });
 }
 
 /** Makes the screenshot folder and starts headless Chromium. */
@@ -86,6 +105,19 @@ export async function logIn(page, account) {
   await page.locator('#login-password').fill(account.password);
   await page.locator('#login-submit').click();
   await page.waitForFunction(() => window.__gridgis && (window.__gridgis.ready || window.__gridgis.error), null, { timeout: 60_000 });
+}
+
+/**
+ * A 1280×860 page logged in as account, recording failed requests and page
+ * errors in problems; the import tests drive their dialogs from it.
+ */
+export async function loggedInPage(browser, account) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  recordFailedResponses(page);
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  await logIn(page, account);
+  return page;
 }
 
 /** Signs in and fails unless the map came up without an error. */

@@ -10,7 +10,7 @@
 // zone is left as it is for the other browser tests. Screenshots go to
 // e2e/out/import-*.png. Ends with "N passed, M failed".
 import { join } from 'node:path';
-import { OUT_DIR, account, assert, check, fail, finish, launch, logIn, problems, recordFailedResponses } from './harness.mjs';
+import { OUT_DIR, account, assert, check, checkNoProblems, launch, loggedInPage, runSteps } from './harness.mjs';
 
 const ADMIN = account('admin', 'admin');
 
@@ -39,11 +39,7 @@ async function dryRun(page) {
 async function run() {
   const browser = await launch();
   try {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN' });
-    const page = await context.newPage();
-    recordFailedResponses(page);
-    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-    await logIn(page, ADMIN);
+    const page = await loggedInPage(browser, ADMIN);
 
     await check('an admin opens 数据导入', async () => {
       await page.locator('#tool-import').click();
@@ -83,17 +79,10 @@ async function run() {
       await page.screenshot({ path: join(OUT_DIR, 'import-clean.png'), fullPage: true });
     });
 
-    await check('no failed request and no page error', async () => {
-      assert(problems.length === 0, problems.join('; '));
-    });
+    await checkNoProblems('no failed request and no page error');
   } finally {
     await browser.close();
   }
 }
 
-try {
-  await run();
-} catch (err) {
-  fail('setup', err);
-}
-finish();
+await runSteps(['setup', run]);

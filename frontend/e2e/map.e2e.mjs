@@ -26,7 +26,7 @@ import { chromium } from 'playwright-core';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BASE_URL, CHROMIUM, CHROMIUM_ARGS, OUT_DIR, account, assert, check, fail, finish, launch } from './harness.mjs';
+import { BASE_URL, CHROMIUM, CHROMIUM_ARGS, OUT_DIR, account, assert, check, launch, runSteps } from './harness.mjs';
 
 const EXPECTED_GRIDS = Number(process.env.E2E_EXPECT_GRIDS ?? 6);
 const LABEL_TO_FIND = process.env.E2E_EXPECT_LABEL ?? '新材料';
@@ -1211,16 +1211,9 @@ async function finalChecks() {
   for (const w of consoleWarnings.slice(0, 5)) console.log(`# console warning: ${w.slice(0, 200)}`);
 }
 
-for (const [name, fn] of [
+await runSteps(
   ['setup', run],
   ['request loop setup', runRequestLoop],
   ['views setup', runViews],
   ['final checks', finalChecks],
-]) {
-  try {
-    await fn();
-  } catch (err) {
-    fail(name, err);
-  }
-}
-finish();
+);

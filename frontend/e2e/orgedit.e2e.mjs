@@ -14,7 +14,7 @@
 // e2e/out/. Ends with "N passed, M failed" and a non-zero exit code on any
 // failure.
 import { join } from 'node:path';
-import { OUT_DIR, account, assert, check, fail, finish, launch, problems, signIn } from './harness.mjs';
+import { OUT_DIR, account, assert, check, launch, problems, runSteps, signIn } from './harness.mjs';
 
 const OFFICER = account('officer', 'officer-g01');
 const UNLOCATED_ID = Number(process.env.E2E_UNLOCATED_ID ?? 0);
@@ -358,9 +358,4 @@ async function main() {
   });
 }
 
-try {
-  await main();
-} catch (err) {
-  fail('setup', err);
-}
-finish();
+await runSteps(['setup', main]);
