@@ -15,12 +15,12 @@ run: db build web
 	$(BIN) seed --demo
 	$(BIN) serve
 
+# go test's default 10 min is too short for the browser tests of e2e/ on a
+# loaded 2-CPU machine: hence -timeout 30m.
 test: db test-deps web
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 	cd frontend && npm test
-	# The browser tests of e2e/ take over go test's default 10 min on a
-	# loaded 2-CPU machine.
 	$(GO) test -race -count=1 -timeout 30m ./...
 	$(MAKE) fuzz
 
