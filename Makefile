@@ -15,11 +15,13 @@ run: db gdal build web
 	$(BIN) seed --demo
 	$(BIN) serve
 
+# go test's default 10 min is too short for the browser tests of e2e/ on a
+# loaded 2-CPU machine: hence -timeout 30m.
 test: db test-deps web
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 	cd frontend && npm test
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 	$(MAKE) fuzz
 
 # Every fuzz target briefly (FUZZTIME per target, default 2s).
@@ -54,11 +56,15 @@ clean:
 
 # `make bench` (not part of `make test`): the map endpoints against their bare
 # SQL at a million organizations, in the gridgis_bench database (loaded once,
-# about 3 minutes; GRIDGIS_BENCH_DATABASE_URL names another). BENCH_FLAGS
+# about 3 minutes; GRIDGIS_BENCH_DATABASE_URL names another); then the
+# register import's rows per second (GRIDGIS_BENCH_IMPORT_ROWS, default
+# 100,000) against a bare COPY of the same rows, in a database of its own. BENCH_FLAGS
 # passes flags, e.g. BENCH_FLAGS='-run tile -time 10s'. See README "Benchmark".
 bench: build
 	@if [ -z "$$GRIDGIS_BENCH_DATABASE_URL" ]; then env -u DATABASE_URL GRIDGIS_DB_NAME=gridgis_bench bash scripts/db-setup.sh; fi
 	$(GO) run ./bench -bin $(BIN) $(BENCH_FLAGS)
+	DATABASE_URL="$${GRIDGIS_BENCH_DATABASE_URL:-host=/var/run/postgresql dbname=gridgis_bench}" \
+	  $(GO) test -run '^$$' -bench ImportOrgs -benchtime 1x ./server/
 
 # `make loadtest` (not part of `make test`): officers, admins and planners
 # at a fixed rate against the real server, then a ramp to saturation and an

@@ -157,29 +157,13 @@ func serveDemo(t *testing.T) (string, *postgis.DB) {
 // grids and the organizations are drawn, with Chinese labels, no failed
 // request and no console error (frontend/e2e/map.e2e.mjs).
 func TestMapInBrowser(t *testing.T) {
-	need(t, "node", "node")
-	need(t, "Chromium", "/usr/bin/chromium")
-	need(t, "the built map app", "../frontend/dist/index.html")
-	need(t, "playwright-core", "../frontend/node_modules/playwright-core")
-	url, db := serveDemo(t)
+	url, db := serveForBrowser(t)
 	liaison := overdueLiaison(t, db)
 
 	// The bound stops a hung browser. The journeys take 3–5 minutes on two
 	// busy CPUs (software WebGL), so it leaves room under go test's 10.
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", "e2e/map.e2e.mjs")
-	cmd.Dir = "../frontend"
-	cmd.Env = append(os.Environ(), "GRIDGIS_URL="+url,
-		"E2E_ADMIN_USER=admin", "E2E_ADMIN_PASSWORD="+browserLogins["admin"],
-		"E2E_OFFICER_USER=officer-g01", "E2E_OFFICER_PASSWORD="+browserLogins["officer-g01"],
-		"E2E_PLANNER_USER=planner", "E2E_PLANNER_PASSWORD="+browserLogins["planner"],
-		"E2E_LIAISON_USER="+liaison, "E2E_LIAISON_PASSWORD="+liaisonPassword)
-	out, err := cmd.CombinedOutput()
-	t.Logf("map.e2e.mjs:\n%s", out)
-	if err != nil {
-		t.Fatalf("browser test failed: %v", err)
-	}
+	runBrowserScript(t, url, "map.e2e.mjs", 8*time.Minute,
+		append(logins("admin", "officer-g01", "planner"), liaisonLogin(liaison)...)...)
 	if tilesServed.Load() == 0 {
 		t.Error("the map loaded no basemap tile")
 	}

@@ -2,8 +2,6 @@ package e2e_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"strconv"
 	"testing"
 	"time"
@@ -17,11 +15,7 @@ import (
 // by hand and back (frontend/e2e/orgedit.e2e.mjs); then checks the history
 // the server kept.
 func TestOrgEditInBrowser(t *testing.T) {
-	need(t, "node", "node")
-	need(t, "Chromium", "/usr/bin/chromium")
-	need(t, "the built map app", "../frontend/dist/index.html")
-	need(t, "playwright-core", "../frontend/node_modules/playwright-core")
-	url, db := serveDemo(t)
+	url, db := serveForBrowser(t)
 	ctx := context.Background()
 
 	// An organization imported without coordinates, in the officer's zone.
@@ -37,18 +31,8 @@ func TestOrgEditInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ctx, cancel := context.WithTimeout(ctx, 6*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", "e2e/orgedit.e2e.mjs")
-	cmd.Dir = "../frontend"
-	cmd.Env = append(os.Environ(), "GRIDGIS_URL="+url, "E2E_OFFICER_USER=officer-g01",
-		"E2E_OFFICER_PASSWORD="+browserLogins["officer-g01"], "E2E_ADMIN_USER=admin", "E2E_ADMIN_PASSWORD="+browserLogins["admin"],
-		"E2E_UNLOCATED_ID="+strconv.FormatInt(unlocated.ID, 10))
-	out, err := cmd.CombinedOutput()
-	t.Logf("orgedit.e2e.mjs:\n%s", out)
-	if err != nil {
-		t.Fatalf("browser test failed: %v", err)
-	}
+	runBrowserScript(t, url, "orgedit.e2e.mjs", 6*time.Minute,
+		append(logins("officer-g01", "admin"), "E2E_UNLOCATED_ID="+strconv.FormatInt(unlocated.ID, 10))...)
 
 	// Every change is in the audit log, by the officer; nothing was deleted.
 	var creates, updates, retires int

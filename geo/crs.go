@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/paulmach/orb"
+	orbgeo "github.com/paulmach/orb/geo"
 )
 
 // CRS names the coordinate system a file's longitudes and latitudes are in,
@@ -203,7 +204,7 @@ func invert(shift func(orb.Point) orb.Point, target orb.Point) (orb.Point, int) 
 	for step := 1; step <= maxInverseSteps; step++ {
 		img := shift(w)
 		dLon, dLat := img[0]-target[0], img[1]-target[1]
-		e := smallDistance(dLon, dLat, target[1])
+		e := orbgeo.Distance(img, target) // metres; flat-earth, exact at this scale
 		if e < bestErr {
 			best, bestErr = w, e
 		}
@@ -213,11 +214,4 @@ func invert(shift func(orb.Point) orb.Point, target orb.Point) (orb.Point, int) 
 		w = orb.Point{w[0] - dLon, w[1] - dLat}
 	}
 	return best, maxInverseSteps
-}
-
-// smallDistance is the length in metres of a small step (dLon, dLat) in
-// degrees at latitude lat: flat-earth, exact enough below a kilometre.
-func smallDistance(dLon, dLat, lat float64) float64 {
-	const rad = math.Pi / 180
-	return 6371008.8 * rad * math.Hypot(dLat, dLon*math.Cos(lat*rad))
 }

@@ -1,13 +1,21 @@
 package geo
 
 import (
-	"math"
+	"unsafe"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
+	"github.com/twpayne/go-geom"
+	"github.com/twpayne/go-geom/xy"
+	"github.com/twpayne/go-geom/xy/location"
 )
 
 // CoversPoint reports whether p lies in mp or on its boundary (as PostGIS's
-// ST_Covers): boundary points count, points in a hole do not.
+// ST_Covers): boundary points count, those of holes too; points inside a
+// hole do not. go-geom's locator (JTS's ray-crossing counter, with an
+// exact orientation test) tells the boundary from the interior; orb's
+// planar.MultiPolygonContains cannot, and counts a point on a hole's edge
+// as outside.
 func CoversPoint(mp orb.MultiPolygon, p orb.Point) bool {
 	for _, poly := range mp {
 		if polygonCovers(poly, p) {
@@ -18,59 +26,26 @@ func CoversPoint(mp orb.MultiPolygon, p orb.Point) bool {
 }
 
 func polygonCovers(poly orb.Polygon, p orb.Point) bool {
-	if len(poly) == 0 {
-		return false
-	}
-	if onRing(poly[0], p) {
-		return true
-	}
-	if !ringContains(poly[0], p) {
+	if len(poly) == 0 || locate(poly[0], p) == location.Exterior {
 		return false
 	}
 	for _, hole := range poly[1:] {
-		if onRing(hole, p) {
-			return true
-		}
-		if ringContains(hole, p) {
+		if locate(hole, p) == location.Interior {
 			return false
 		}
 	}
 	return true
 }
 
-// ringContains is the even-odd crossing test; boundary points are handled
-// by onRing before it is called.
-func ringContains(r orb.Ring, p orb.Point) bool {
-	in := false
-	for i, j := 0, len(r)-1; i < len(r); j, i = i, i+1 {
-		a, b := r[i], r[j]
-		if (a[1] > p[1]) != (b[1] > p[1]) {
-			x := a[0] + (p[1]-a[1])*(b[0]-a[0])/(b[1]-a[1])
-			if p[0] < x {
-				in = !in
-			}
-		}
+// locate places p inside, on or outside ring r.
+func locate(r orb.Ring, p orb.Point) location.Type {
+	if len(r) == 0 {
+		return location.Exterior
 	}
-	return in
-}
-
-func onRing(r orb.Ring, p orb.Point) bool {
-	for i := 1; i < len(r); i++ {
-		if onSegment(r[i-1], r[i], p) {
-			return true
-		}
-	}
-	return false
-}
-
-// onSegment reports whether p lies exactly on segment ab.
-func onSegment(a, b, p orb.Point) bool {
-	cross := (b[0]-a[0])*(p[1]-a[1]) - (b[1]-a[1])*(p[0]-a[0])
-	if cross != 0 {
-		return false
-	}
-	return math.Min(a[0], b[0]) <= p[0] && p[0] <= math.Max(a[0], b[0]) &&
-		math.Min(a[1], b[1]) <= p[1] && p[1] <= math.Max(a[1], b[1])
+	// An orb.Ring's points are [2]float64 laid end to end: the very flat
+	// XY coordinates go-geom reads, viewed without a copy.
+	flat := unsafe.Slice(&r[0][0], 2*len(r))
+	return xy.LocatePointInRing(geom.XY, p[:], flat)
 }
 
 // PlanarDistance is the Cartesian distance, in coordinate units, from p to
@@ -80,24 +55,7 @@ func PlanarDistance(mp orb.MultiPolygon, p orb.Point) float64 {
 	if CoversPoint(mp, p) {
 		return 0
 	}
-	best := math.Inf(1)
-	for _, poly := range mp {
-		for _, r := range poly {
-			for i := 1; i < len(r); i++ {
-				best = math.Min(best, segmentDistance(r[i-1], r[i], p))
-			}
-		}
-	}
-	return best
-}
-
-func segmentDistance(a, b, p orb.Point) float64 {
-	dx, dy := b[0]-a[0], b[1]-a[1]
-	t := 0.0
-	if l := dx*dx + dy*dy; l > 0 {
-		t = math.Max(0, math.Min(1, ((p[0]-a[0])*dx+(p[1]-a[1])*dy)/l))
-	}
-	return math.Hypot(p[0]-(a[0]+t*dx), p[1]-(a[1]+t*dy))
+	return planar.DistanceFrom(mp, p)
 }
 
 // RingIsCCW reports whether a closed ring turns counter-clockwise (positive
@@ -106,10 +64,6 @@ func RingIsCCW(r orb.Ring) bool {
 	return signedArea(r) > 0
 }
 
-func signedArea(r orb.Ring) float64 {
-	sum := 0.0
-	for i := 1; i < len(r); i++ {
-		sum += r[i-1][0]*r[i][1] - r[i][0]*r[i-1][1]
-	}
-	return sum / 2
-}
+// signedArea is a closed ring's planar area, positive when it turns
+// counter-clockwise.
+func signedArea(r orb.Ring) float64 { return planar.Area(r) }

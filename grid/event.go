@@ -27,6 +27,9 @@ type Event struct {
 	Done   int64 `json:"done,omitempty"`
 	Total  int64 `json:"total,omitempty"`
 	Errors int64 `json:"errors,omitempty"`
+	// PrevLiaisonID is, for 改派, the liaison who had the request: they
+	// learn that it left them.
+	PrevLiaisonID int64 `json:"prev_liaison_id,omitempty"`
 }
 
 // Sees reports whether a user of scope s may learn of e, by the same rule
@@ -40,7 +43,7 @@ func (s Scope) Sees(e Event) bool {
 	case len(s.GridIDs) > 0:
 		return slices.Contains(s.GridIDs, e.GridID)
 	case s.LiaisonID > 0:
-		return e.LiaisonID == s.LiaisonID || e.OrgLiaisonID == s.LiaisonID
+		return e.LiaisonID == s.LiaisonID || e.OrgLiaisonID == s.LiaisonID || e.PrevLiaisonID == s.LiaisonID
 	}
 	return false
 }

@@ -91,16 +91,35 @@ type ImportRow struct {
 	Row     int
 	Org     Org
 	Located bool
+	// Given are the optional attributes the row states (a mapped column,
+	// a cell not blank). An organization the row updates keeps the others,
+	// as it keeps its location when the row has none; a new one takes the
+	// defaults. Name, credit code and industry are always stated.
+	Given OrgAttrs
 }
+
+// OrgAttrs is a set of an organization's optional attributes.
+type OrgAttrs uint8
+
+// The optional attributes.
+const (
+	AttrKind OrgAttrs = 1 << iota
+	AttrAddress
+	AttrEmployees
+	AttrPartyMembers
+	AttrPartyOrg
+	AttrHighTech
+	AttrSpecialized
+)
+
+// Has reports whether s holds a.
+func (s OrgAttrs) Has(a OrgAttrs) bool { return s&a == a }
 
 // ImportTarget is what checking a register against a zone needs.
 type ImportTarget struct {
 	Zone Zone // with its boundary
 	// Industries are the industries of the zone's grids.
 	Industries []string
-	// UnlocatedAllowed says whether an organization may be stored
-	// without a location (a nullable geometry column).
-	UnlocatedAllowed bool
 }
 
 // ImportCounts is what a register import changed.
@@ -114,19 +133,46 @@ type ImportCounts struct {
 	Regridded int64 `json:"regridded"`
 }
 
+// ImportWrite says where a register's checked rows go.
+type ImportWrite struct {
+	JobID  int64 // for the audit; 0 from the command line
+	ZoneID int64
+	// DryRun writes the rows and rolls them back, to count what a real
+	// run would change.
+	DryRun bool
+}
+
+// ImportOutcome is what writing a register did, or would do.
+type ImportOutcome struct {
+	ImportCounts
+	// Written is false on a dry run or when a row was refused.
+	Written bool
+	// Unlocated are the rows whose organization has no location after
+	// the write (a row without coordinates keeps an existing one's), the
+	// first ReportedMax by row.
+	Unlocated      []UnlocatedOrg
+	UnlocatedCount int
+	// Refused are the rows the zone's data refuses (the credit code of a
+	// retired organization), the first ReportedMax by row; any refused row
+	// rolls the write back.
+	Refused      []ImportProblem
+	RefusedCount int
+}
+
 // ImportStore writes organization registers.
 type ImportStore interface {
 	// ImportTarget returns the zone named by ref (its id or code; the only
 	// zone when empty) with what the checks need.
 	ImportTarget(ctx context.Context, ref string) (ImportTarget, error)
-	// ImportOrgs writes n rows into zone zoneID in one transaction: a row
-	// whose credit code the zone already holds updates that organization,
-	// the others insert; then the grid rule runs for every organization
-	// touched, and the import is audited. progress is called with the rows
-	// written so far. While another import into the zone is writing it
-	// fails at once with EConflict.
-	ImportOrgs(ctx context.Context, who Actor, jobID, zoneID int64, n int, rows iter.Seq[ImportRow],
-		progress func(done int)) (ImportCounts, error)
+	// ImportOrgs writes rows into zone w.ZoneID in one transaction: a row
+	// whose credit code the zone already holds updates that organization
+	// (its Given attributes), the others insert; then the grid rule runs
+	// for every organization touched, and the import is audited. progress
+	// is called with the work done so far, out of twice the rows: each row
+	// copied, then a share of the statements that write them all. While another import into
+	// the zone is writing it fails at once with EConflict.
+	ImportOrgs(ctx context.Context, who Actor, w ImportWrite, rows iter.Seq[ImportRow],
+		progress func(done int)) (ImportOutcome, error)
 }
 
 // ImportProblem is one problem of a register row, for the clerk to fix.
@@ -166,7 +212,11 @@ type ImportReport struct {
 	UnlocatedCount int             `json:"unlocated_count"`
 	Errors         []ImportProblem `json:"errors"`
 	ErrorCount     int             `json:"error_count"`
-	Header         []string        `json:"header"`
-	HeaderRow      int             `json:"header_row"`
-	Mapping        map[int]string  `json:"mapping"` // column index → field
+	// Warnings are rows that come in but deserve a look (a point just
+	// outside the zone, given the nearest grid).
+	Warnings     []ImportProblem `json:"warnings"`
+	WarningCount int             `json:"warning_count"`
+	Header       []string        `json:"header"`
+	HeaderRow    int             `json:"header_row"`
+	Mapping      map[int]string  `json:"mapping"` // column index → field
 }

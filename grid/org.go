@@ -173,6 +173,9 @@ type OrgFilter struct {
 	// is set); false for the unlocated ones only (待定位).
 	Status  string
 	Located *bool
+	// WithUnlocated, with Located nil, lists the unlocated organizations
+	// beside the located ones: a register export is the whole register.
+	WithUnlocated bool
 	// AfterID continues a listing after the organization with this id.
 	AfterID int64
 	Limit   int

@@ -75,6 +75,7 @@ type Request struct {
 	Resolution    string
 	Satisfaction  int // 1-5 once verified, else 0
 	ReworkCount   int
+	Reminders     int         // 催办 so far
 	Supervision   Supervision // the card raised in the current phase
 	Version       int
 }

@@ -37,14 +37,18 @@ type move struct {
 }
 
 // requestMoves is the closed loop. Any action from a status not listed is
-// refused. Assigning an assigned request hands it to someone else.
+// refused. 交办 is the first hand-over only: an assigned request is handed
+// on by 改派 (ActionReassign), which keeps its own history entry. 改派 and
+// 催办 leave the status as it is (to is empty).
 var requestMoves = map[RequestAction]move{
-	ActionAssign:   {[]RequestStatus{StatusReported, StatusAssigned}, StatusAssigned, AssignRequests},
+	ActionAssign:   {[]RequestStatus{StatusReported}, StatusAssigned, AssignRequests},
 	ActionStart:    {[]RequestStatus{StatusAssigned}, StatusInProgress, WorkRequests},
 	ActionResolve:  {[]RequestStatus{StatusInProgress}, StatusResolved, WorkRequests},
 	ActionVerify:   {[]RequestStatus{StatusResolved}, StatusVerified, ReviewRequests},
 	ActionSendBack: {[]RequestStatus{StatusResolved}, StatusInProgress, ReviewRequests},
 	ActionReject:   {[]RequestStatus{StatusReported, StatusAssigned, StatusInProgress}, StatusRejected, RejectRequests},
+	ActionReassign: {[]RequestStatus{StatusAssigned, StatusInProgress}, "", ReassignRequests},
+	ActionRemind:   {[]RequestStatus{StatusAssigned, StatusInProgress}, "", RemindRequests},
 }
 
 // Text limits of requests.
@@ -279,10 +283,11 @@ func (r Request) allows(a RequestAction, by User) error {
 	return nil
 }
 
-// Actions lists the steps by may take on r now, for clients to offer.
+// Actions lists the steps by may take on r now, for clients to offer:
+// the transitions, then 改派 and 催办.
 func (r Request) Actions(by User) []RequestAction {
 	out := []RequestAction{}
-	for _, a := range TransitionActions {
+	for _, a := range OfferedActions {
 		if r.allows(a, by) == nil {
 			out = append(out, a)
 		}

@@ -13,7 +13,7 @@ var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 // requestMoves: status → action → next status.
 var legal = map[RequestStatus]map[RequestAction]RequestStatus{
 	StatusReported:   {ActionAssign: StatusAssigned, ActionReject: StatusRejected},
-	StatusAssigned:   {ActionAssign: StatusAssigned, ActionStart: StatusInProgress, ActionReject: StatusRejected},
+	StatusAssigned:   {ActionStart: StatusInProgress, ActionReject: StatusRejected},
 	StatusInProgress: {ActionResolve: StatusResolved, ActionReject: StatusRejected},
 	StatusResolved:   {ActionVerify: StatusVerified, ActionSendBack: StatusInProgress},
 	StatusVerified:   {},
@@ -134,10 +134,10 @@ func TestApplyEffects(t *testing.T) {
 	if ev.Data["unit_id"] != &unit {
 		t.Errorf("assign event data %v", ev.Data)
 	}
-	// Handing it on keeps the first response time.
+	// Handing it on (改派) keeps the first response time.
 	l := int64(9)
-	r, _, err = r.Apply(Transition{Action: ActionAssign, Version: 4, LiaisonID: &l}, officer, now.Add(time.Hour))
-	if err != nil || !r.AssignedAt.Equal(now) || r.LiaisonID != 9 || r.UnitID != 0 {
+	r, _, err = r.Reassign(Reassignment{Version: 4, LiaisonID: &l, Reason: "原承办人出差"}, officer, now.Add(time.Hour))
+	if err != nil || !r.AssignedAt.Equal(now) || r.LiaisonID != 9 || r.UnitID != 3 {
 		t.Fatalf("reassign: %v %+v", err, r)
 	}
 	r, _, _ = r.Apply(Transition{Action: ActionStart, Version: 5}, officer, now)

@@ -34,12 +34,16 @@ const (
 	WorkRequests   Action = "work_requests"   // 整改 and 销号 (a liaison: only requests assigned to them)
 	ReviewRequests Action = "review_requests" // 复核: verify or send back
 	RejectRequests Action = "reject_requests" // 不予受理
-	ReadPlans      Action = "read_plans"      // rebalance plans
-	MakePlans      Action = "make_plans"      // build and apply rebalance plans
-	ReadAudit      Action = "read_audit"      // the audit log
-	RevokeTokens   Action = "revoke_tokens"   // any user's API tokens, not only one's own
-	ReadMetrics    Action = "read_metrics"    // /metrics from anywhere
-	ImportData     Action = "import_data"     // import registers and boundaries, read others' jobs
+	// 改派 and 催办: the roles that assign requests hand them on and chase
+	// them, within their reach.
+	ReassignRequests Action = "reassign_requests" // 改派: to another liaison and/or unit
+	RemindRequests   Action = "remind_requests"   // 催办: a recorded reminder to the assignee
+	ReadPlans        Action = "read_plans"        // rebalance plans
+	MakePlans        Action = "make_plans"        // build and apply rebalance plans
+	ReadAudit        Action = "read_audit"        // the audit log
+	RevokeTokens     Action = "revoke_tokens"     // any user's API tokens, not only one's own
+	ReadMetrics      Action = "read_metrics"      // /metrics from anywhere
+	ImportData       Action = "import_data"       // import registers and boundaries, read others' jobs
 )
 
 // reach is the kind of Scope a role sees.
@@ -57,10 +61,10 @@ var roleTable = map[Role]struct {
 	may   []Action
 }{
 	RoleAdmin: {reachZone, []Action{ReadZone, EditOrgs, SetGridByHand, AssignLiaisons, LogContacts, ReportRequests,
-		AssignRequests, WorkRequests, ReviewRequests, RejectRequests, ReadPlans, MakePlans, ReadAudit,
-		RevokeTokens, ReadMetrics, ImportData}},
+		AssignRequests, WorkRequests, ReviewRequests, RejectRequests, ReassignRequests, RemindRequests,
+		ReadPlans, MakePlans, ReadAudit, RevokeTokens, ReadMetrics, ImportData}},
 	RoleOfficer: {reachGrids, []Action{ReadZone, EditOrgs, AssignLiaisons, LogContacts, ReportRequests,
-		AssignRequests, WorkRequests, ReviewRequests, RejectRequests}},
+		AssignRequests, WorkRequests, ReviewRequests, RejectRequests, ReassignRequests, RemindRequests}},
 	RoleLiaison: {reachLiaison, []Action{ReadZone, LogContacts, ReportRequests, WorkRequests}},
 	RolePlanner: {reachZone, []Action{ReadZone, ReadPlans}},
 }

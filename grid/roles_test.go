@@ -9,11 +9,12 @@ import (
 // from DESIGN.md's roles: a change to roleTable must change this too.
 func TestRolePermissions(t *testing.T) {
 	everything := []Action{ReadZone, EditOrgs, SetGridByHand, AssignLiaisons, LogContacts, ReportRequests, AssignRequests,
-		WorkRequests, ReviewRequests, RejectRequests, ReadPlans, MakePlans, ReadAudit, RevokeTokens, ReadMetrics, ImportData}
+		WorkRequests, ReviewRequests, RejectRequests, ReassignRequests, RemindRequests, ReadPlans, MakePlans, ReadAudit,
+		RevokeTokens, ReadMetrics, ImportData}
 	want := map[Role][]Action{
 		RoleAdmin: everything,
 		RoleOfficer: {ReadZone, EditOrgs, AssignLiaisons, LogContacts, ReportRequests, AssignRequests,
-			WorkRequests, ReviewRequests, RejectRequests},
+			WorkRequests, ReviewRequests, RejectRequests, ReassignRequests, RemindRequests},
 		RoleLiaison:   {ReadZone, LogContacts, ReportRequests, WorkRequests},
 		RolePlanner:   {ReadZone, ReadPlans},
 		Role("guest"): nil,

@@ -185,6 +185,9 @@ type Stats struct {
 //     (T − 30 days, T]. At T = now they equal the organization layer's
 //     overdue flags and the liaison layer's compliance. Units carry no
 //     organizations: nil for by=unit.
+//   - Reminders (催办次数) counts the reminders (催办) recorded on the
+//     group's requests. By liaison and by unit a reminder belongs to the
+//     liaison and unit that were chased, whoever has the request now.
 type StatsGroup struct {
 	// Key is the group's row id (zone, grid, liaison, unit), the month
 	// (2025-06), or "none".
@@ -204,6 +207,7 @@ type StatsGroup struct {
 	Satisfaction          Mean      `json:"satisfaction"`
 	ContactCompliance     *Rate     `json:"contact_compliance"`
 	VisitCompliance       *Rate     `json:"visit_compliance"`
+	Reminders             int64     `json:"reminders"`
 }
 
 // Median is a median with the number of values it was taken over.

@@ -255,7 +255,7 @@ func eachSpilled(spill *spillWriter, fn grid.FeatureFunc) error {
 
 // parseOrgExportFilter reads the organization filters of an export.
 func parseOrgExportFilter(c *fiber.Ctx) (grid.OrgFilter, error) {
-	var f grid.OrgFilter
+	f := grid.OrgFilter{WithUnlocated: true} // the register, 待定位 included
 	if err := allowParams(c, orgExportParams...); err != nil {
 		return f, err
 	}

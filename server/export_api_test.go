@@ -722,3 +722,44 @@ func TestExportOrganizationsAfterQuery(t *testing.T) {
 		}
 	}
 }
+
+// The register export is the whole register: an organization still
+// waiting for its place on the map (待定位) is a row without coordinates,
+// a GeoJSON Feature with a null geometry and a KML Placemark without a
+// Point.
+func TestExportOrganizationsWithUnlocated(t *testing.T) {
+	fx := setup(t)
+	router := exportRouter(t, fx)
+	const name = "待定位导出测试有限公司"
+	var id int64
+	if err := fx.db.Pool.QueryRow(t.Context(), `INSERT INTO organization (zone_id, name, uscc, kind, industry, party_org, updated_at)
+VALUES ($1, $2, $3, 'enterprise', '物流', 'none', now()) RETURNING id`, fx.zone.ID, name, testUSCC(870001)).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = fx.db.Pool.Exec(context.Background(), `DELETE FROM organization WHERE id = $1`, id)
+	})
+
+	body := fx.download(t, router, admin, "/api/v1/export/organizations.csv", "text/csv; charset=utf-8", "企业名录_")
+	recs, err := csv.NewReader(bytes.NewReader(body[3:])).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var row []string
+	for _, r := range recs[1:] {
+		if r[0] == name {
+			row = r
+		}
+	}
+	if row == nil || row[8] != "" || row[9] != "" {
+		t.Errorf("CSV row of the unlocated organization %q, want it with empty coordinates", row)
+	}
+	for _, c := range []struct{ ext, mime string }{
+		{"geojson", "application/geo+json"}, {"kml", "application/vnd.google-earth.kml+xml"}} {
+		body := fx.download(t, router, admin, "/api/v1/export/organizations."+c.ext+"?q="+url.QueryEscape(name), c.mime, "企业名录_")
+		all := ogrinfo(t, "unlocated."+c.ext, body, "-al")
+		if !strings.Contains(all, "Feature Count: 1") || !strings.Contains(all, name) || strings.Contains(all, "POINT") {
+			t.Errorf("%s of the unlocated organization:\n%s", c.ext, all)
+		}
+	}
+}

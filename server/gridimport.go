@@ -1,13 +1,8 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"io"
-	"mime"
-	"net/http"
-	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -29,114 +24,55 @@ func (s *Server) importGrids(c *fiber.Ctx) error {
 	if err := allowParams(c, "crs", "dry_run", "zone", "format"); err != nil {
 		return err
 	}
+	slot := s.takeJobSlot()
+	if slot == nil {
+		return noJobSlot(c)
+	}
+	defer slot.release()
 	in, err := s.readGridImport(c)
 	if err != nil {
 		return err
 	}
-	u := userOf(c)
 	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.CallTimeout)
 	defer cancel()
-	ref := c.Query("zone")
-	if u.ZoneID != 0 {
-		if ref != "" && ref != strconv.FormatInt(u.ZoneID, 10) {
-			return grid.Invalid("zone", "只能导入到本人所属园区 / you may import into your own zone only")
-		}
-		ref = strconv.FormatInt(u.ZoneID, 10)
-	}
-	if in.Zone, err = s.store.FindZone(ctx, ref); err != nil {
-		if grid.ErrorCode(err) == grid.ENotFound {
-			return grid.Invalid("zone", "没有这个园区 / no such zone")
-		}
+	u := userOf(c)
+	in.Zone, err = s.store.FindZone(ctx, importZoneRef(c, u))
+	if err := checkImportZone(u, in.Zone, err); err != nil {
 		return err
 	}
 	in.Who = s.actorOf(c)
-	zoneID := in.Zone.ID
-	// One import writes into a zone at a time (the register's too).
-	if !in.DryRun && !s.importing.claim(zoneID) {
-		return grid.Errorf(grid.EConflict, "该园区正在导入，请稍后再试 / an import into this zone is running")
-	}
-	j, err := s.startJob(ctx, u, zoneID, grid.JobImportGrids, s.cfg.ImportTimeout,
-		func(ctx context.Context, r *jobRun) (any, error) {
-			if !in.DryRun {
-				defer s.importing.release(zoneID)
-			}
-			in.JobID = r.job.ID
-			return ImportGrids(ctx, s.store, in, func(p ImportProgress) {
-				r.set(int64(p.Done), int64(p.Total), int64(p.Problems))
-			})
+	return s.runImport(c, ctx, slot, in.Zone.ID, grid.JobImportGrids, func(ctx context.Context, r *jobRun) (any, error) {
+		in.JobID = r.job.ID
+		return ImportGrids(ctx, s.store, in, func(p ImportProgress) {
+			r.set(int64(p.Done), int64(p.Total), int64(p.Problems))
 		})
-	if err != nil {
-		if !in.DryRun {
-			s.importing.release(zoneID)
-		}
-		return err
-	}
-	c.Location("/api/v1/jobs/" + strconv.FormatInt(j.ID, 10))
-	c.Status(http.StatusAccepted)
-	return c.JSON(j)
+	})
 }
 
 // readGridImport reads the file (raw body or multipart field file) and the
-// options of a boundary import. The file is copied: the job outlives the
-// request.
+// options of a boundary import.
 func (s *Server) readGridImport(c *fiber.Ctx) (GridImport, error) {
 	var in GridImport
 	var err error
 	if in.Read.CRS, err = geo.ParseCRS(c.Query("crs", string(geo.WGS84))); err != nil {
 		return in, grid.Invalid("crs", "%v", err)
 	}
-	switch v := c.Query("dry_run"); v {
-	case "", "false", "0":
-	case "true", "1":
-		in.DryRun = true
-	default:
-		return in, grid.Invalid("dry_run", "须为 true 或 false / must be true or false")
+	if in.DryRun, err = dryRunParam(c); err != nil {
+		return in, err
 	}
 	if in.Read.Format, err = ingest.ParseBoundaryFormat(c.Query("format")); err != nil {
 		return in, err
 	}
-	limit := s.cfg.ImportMaxBytes
-	in.Read.Limits.Bytes = limit
-	mediaType, _, _ := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
-	var data []byte
-	if mediaType == fiber.MIMEMultipartForm {
-		form, err := c.MultipartForm()
-		if err != nil {
-			return in, grid.Invalid("file", "无法读取上传的表单 / unreadable multipart form: %v", err)
-		}
-		files := form.File["file"]
-		if len(files) != 1 {
-			return in, grid.Invalid("file", "请在表单字段 file 中上传一个文件 / send one file in the multipart field file")
-		}
-		fh := files[0]
-		if fh.Size > limit {
-			return in, importTooLarge(limit)
-		}
-		f, err := fh.Open()
-		if err != nil {
-			return in, err
-		}
-		defer f.Close()
-		if data, err = io.ReadAll(io.LimitReader(f, limit+1)); err != nil {
-			return in, err
-		}
-		in.Read.Filename = fh.Filename
-		if in.Read.Format == "" {
-			in.Read.Format = boundaryFormatOf(fh.Header.Get(fiber.HeaderContentType))
-		}
-	} else {
-		data = bytes.Clone(c.Request().Body())
-		if in.Read.Format == "" {
-			in.Read.Format = boundaryFormatOf(mediaType)
-		}
+	in.Read.Limits.Bytes = s.cfg.ImportMaxBytes
+	up, err := readUpload(c, s.cfg.ImportMaxBytes)
+	if err != nil {
+		return in, err
 	}
-	if int64(len(data)) > limit {
-		return in, importTooLarge(limit)
+	in.Read.Filename = up.filename
+	if in.Read.Format == "" {
+		in.Read.Format = boundaryFormatOf(up.mediaType)
 	}
-	if len(data) == 0 {
-		return in, grid.Invalid("file", "文件为空 / the file is empty")
-	}
-	in.File = data
+	in.File = up.data
 	return in, nil
 }
 

@@ -3,6 +3,8 @@ package server_test
 import (
 	"bufio"
 	"bytes"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -23,26 +25,47 @@ func TestOnlyTheImportTakesLargeBodies(t *testing.T) {
 	defer ln.Close()
 	go z.srv.App().Server().Serve(ln)
 
-	conn, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
+	// announce sends a header announcing a body of n bytes, and none of
+	// it, and returns the answer. The deadline only stops a server that
+	// waits for the body (its read timeout is 15 s).
+	announce := func(path, cookie string, n int) (int, string) {
+		conn, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		head := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: gridgis\r\nContent-Type: text/csv\r\n%sContent-Length: %d\r\n\r\n",
+			path, cookie, n)
+		if _, err := conn.Write([]byte(head)); err != nil {
+			t.Fatal(err)
+		}
+		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatalf("%s: no answer before the body was sent: %v", path, err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(body)
 	}
-	defer conn.Close()
-	// The header announces 9 MiB; none of it follows. The deadline only
-	// stops a server that waits for the body (its read timeout is 15 s).
-	head := "POST /api/v1/organizations/1/contacts HTTP/1.1\r\nHost: gridgis\r\nContent-Type: application/json\r\n" +
-		"Content-Length: 9437184\r\n\r\n"
-	if _, err := conn.Write([]byte(head)); err != nil {
-		t.Fatal(err)
+	// The 413 names the cap that was broken.
+	if status, body := announce("/api/v1/organizations/1/contacts", "", 9<<20); status != http.StatusRequestEntityTooLarge ||
+		!strings.Contains(body, "8 MiB") || !strings.Contains(body, `"code":"too_large"`) {
+		t.Errorf("9 MiB to another route: status %d: %s; want 413 naming the 8 MiB cap", status, body)
 	}
-	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatalf("no answer before the body was sent: %v", err)
+	admin := "Cookie: gridgis_session=" + z.sessions["imp-admin"] + "\r\n"
+	if status, body := announce("/api/v1/import/organizations", admin, 200<<20); status != http.StatusRequestEntityTooLarge ||
+		!strings.Contains(body, "104857600") {
+		t.Errorf("200 MiB to the import: status %d: %s; want 413 naming its 100 MiB (104857600 byte) cap", status, body)
 	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusRequestEntityTooLarge {
-		t.Errorf("9 MiB to another route: status %d, want 413", res.StatusCode)
+	// Only a user who may import gets the import's cap: a stranger, or a
+	// planner, is held to 8 MiB before sending a byte of the body.
+	planner := "Cookie: gridgis_session=" + z.sessions["imp-planner"] + "\r\n"
+	for who, cookie := range map[string]string{"anonymous": "", "forged": "Cookie: gridgis_session=forged\r\n", "planner": planner} {
+		if status, body := announce("/api/v1/import/organizations", cookie, 20<<20); status != http.StatusRequestEntityTooLarge ||
+			!strings.Contains(body, "8 MiB") {
+			t.Errorf("20 MiB to the import from %s: status %d: %s; want 413 naming the 8 MiB cap", who, status, body)
+		}
 	}
 
 	// 20 MiB to the import: a header row and blank lines, a dry run.

@@ -1,9 +1,11 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -77,5 +79,81 @@ func TestImportWhileThisProcessWrites(t *testing.T) {
 	json.Unmarshal(body, &p)
 	if status != http.StatusConflict || p.Code != grid.EConflict || !strings.Contains(p.Detail, "该园区正在导入") {
 		t.Errorf("second import: status %d: %s", status, body)
+	}
+}
+
+// A process runs Config.MaxJobs jobs at once: another import, into any
+// zone, is answered 429 with Retry-After until one ends.
+func TestImportJobSlots(t *testing.T) {
+	z := setupImport(t)
+	ctx := context.Background()
+	tx, err := z.db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `LOCK TABLE organization IN EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	post := func(user, uscc string) (int, http.Header, []byte) {
+		file := []byte("名称,统一社会信用代码,经度,纬度,行业\n槽位测试有限公司," + uscc + ",113.05,33.05,新材料\n")
+		req := httptest.NewRequest(http.MethodPost, "/api/v1/import/organizations?dry_run=true", bytes.NewReader(file))
+		req.Header.Set("Content-Type", "text/csv")
+		return z.send(t, z.oneJob, user, req)
+	}
+	status, _, body := post("imp-admin", testUSCC(800620))
+	if status != http.StatusAccepted {
+		tx.Rollback(ctx)
+		t.Fatalf("first import: status %d: %s", status, body)
+	}
+	status, h, body := post("imp-admin-other", testUSCC(800621))
+	tx.Rollback(ctx)
+	z.oneJob.WaitJobs()
+	var p struct{ Code string }
+	json.Unmarshal(body, &p)
+	if status != http.StatusTooManyRequests || p.Code != "busy" || h.Get("Retry-After") == "" {
+		t.Errorf("second import while one runs: status %d, Retry-After %q: %s", status, h.Get("Retry-After"), body)
+	}
+	// The slot comes back when the job ends.
+	if status, _, body := post("imp-admin-other", testUSCC(800622)); status != http.StatusAccepted {
+		t.Errorf("import after the first ended: status %d: %s", status, body)
+	}
+	z.oneJob.WaitJobs()
+}
+
+// A job that the store says has ended (another instance took it for dead
+// and marked it failed) stops its work: the import writes nothing.
+func TestImportStopsWhenItsJobEndedElsewhere(t *testing.T) {
+	z := setupImport(t)
+	ctx := context.Background()
+	tx, err := z.db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `LOCK TABLE organization IN EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	uscc := testUSCC(800630)
+	file := []byte("名称,统一社会信用代码,经度,纬度,行业\n失联测试有限公司," + uscc + ",113.05,33.05,新材料\n")
+	status, _, body := z.upload(t, "imp-admin", "text/csv", file, "")
+	if status != http.StatusAccepted {
+		t.Fatalf("import: status %d: %s", status, body)
+	}
+	var started grid.Job
+	if err := json.Unmarshal(body, &started); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := z.db.Pool.Exec(ctx, `UPDATE job SET status = 'failed', finished_at = now(), error = 'stale' WHERE id = $1`,
+		started.ID); err != nil {
+		t.Fatal(err)
+	}
+	// The job's next progress write finds it ended: within a heartbeat
+	// when its counts stand still.
+	time.Sleep(grid.JobHeartbeat + 2*time.Second)
+	tx.Rollback(ctx)
+	z.srv.WaitJobs()
+	var n int
+	if err := z.db.Pool.QueryRow(ctx, `SELECT count(*) FROM organization WHERE uscc = $1`, uscc).Scan(&n); err != nil || n != 0 {
+		t.Errorf("the job ended elsewhere still wrote %d organizations (%v)", n, err)
 	}
 }

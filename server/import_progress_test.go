@@ -37,12 +37,32 @@ func TestImportProgressWithoutKnownTotal(t *testing.T) {
 	if len(seen) < 3 {
 		t.Fatalf("progress %+v", seen)
 	}
-	for _, p := range seen[:len(seen)-1] {
-		if p.Total != 0 {
-			t.Errorf("progress before the end %+v, want total 0", p)
+	// Until the check has read every row; then each row is checked and
+	// written (a dry run's writes are rolled back).
+	checked := 0
+	for _, p := range seen {
+		if p.Phase == "check" && p.Done < 2500 && p.Total != 0 {
+			t.Errorf("progress while reading %+v, want total 0", p)
+		}
+		if p.Phase == "check" && p.Done == 2500 && p.Total == 5000 {
+			checked++
 		}
 	}
-	if last := seen[len(seen)-1]; last.Total != 2500 || last.Done != 2500 {
+	if checked == 0 {
+		t.Errorf("no progress once the rows were read: %+v", seen)
+	}
+	// The write phase moves on while the statements run, not only while
+	// the rows are copied.
+	writing := map[int]bool{}
+	for _, p := range seen {
+		if p.Phase == "write" && p.Done > 2500 && p.Done < 5000 {
+			writing[p.Done] = true
+		}
+	}
+	if len(writing) < 3 {
+		t.Errorf("write progress %v: want at least 3 steps between 2500 and 5000", seen)
+	}
+	if last := seen[len(seen)-1]; last.Phase != "write" || last.Total != 5000 || last.Done != 5000 {
 		t.Errorf("last progress %+v", last)
 	}
 }

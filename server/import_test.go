@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -33,13 +35,11 @@ type importZone struct {
 	db       *postgis.DB
 	srv      *server.Server
 	small    *server.Server // the same, with a 4 KiB import cap
+	oneJob   *server.Server // the same, running one job at a time
 	zone     grid.Zone
 	grids    []grid.Grid
 	existing grid.Org
 	sessions map[string]string
-	// nullable says whether organization.geom may be NULL (migration
-	// 009): then rows without coordinates come in unlocated.
-	nullable bool
 }
 
 const smallImportCap = 4 << 10
@@ -113,10 +113,6 @@ func buildImportZone() (*importZone, error) {
 	if _, err := db.AssignGrids(ctx, z.zone.ID); err != nil {
 		return nil, err
 	}
-	if err := db.Pool.QueryRow(ctx, `SELECT is_nullable = 'YES' FROM information_schema.columns
-WHERE table_schema = current_schema() AND table_name = 'organization' AND column_name = 'geom'`).Scan(&z.nullable); err != nil {
-		return nil, err
-	}
 	users := []struct {
 		name  string
 		zone  int64
@@ -137,6 +133,7 @@ WHERE table_schema = current_schema() AND table_name = 'organization' AND column
 	}
 	z.srv = server.New(server.Config{WebDir: web, EventStreamMax: 200 * time.Millisecond}, db, discardLog)
 	z.small = server.New(server.Config{WebDir: web, EventStreamMax: 200 * time.Millisecond, ImportMaxBytes: smallImportCap}, db, discardLog)
+	z.oneJob = server.New(server.Config{WebDir: web, EventStreamMax: 200 * time.Millisecond, MaxJobs: 1}, db, discardLog)
 	for _, u := range users {
 		hash, err := grid.HashPassword("pw-" + u.name + "-Secret-7f3a")
 		if err != nil {
@@ -326,32 +323,25 @@ func TestImportOrgsRegister(t *testing.T) {
 	if len(rep.Header) != 10 || rep.Header[0] != "名称" || rep.Mapping[1] != "uscc" {
 		t.Errorf("header %q, mapping %v", rep.Header, rep.Mapping)
 	}
-	// The row without coordinates: unlocated once organizations may lack a
-	// location (migration 009), refused until then.
-	if z.nullable {
-		if len(rep.Unlocated) != 1 || rep.Unlocated[0].Row != 6 {
-			t.Errorf("unlocated %+v, want row 6", rep.Unlocated)
-		}
-	} else if !hasProblem(rep.Errors, 6, "location", "暂不支持无坐标导入") {
-		t.Errorf("errors %+v: want row 6 location 暂不支持无坐标导入", rep.Errors)
+	// The row without coordinates comes in unlocated.
+	if len(rep.Unlocated) != 1 || rep.Unlocated[0].Row != 6 {
+		t.Errorf("unlocated %+v, want row 6", rep.Unlocated)
 	}
 	if got := countOrgs(); got != before {
 		t.Errorf("dry run wrote: %d organizations, was %d", got, before)
 	}
 
-	// A real run of the bad file writes nothing either.
+	// A real run of the bad file writes nothing either; its counts, like
+	// a dry run's, say what the valid rows would do.
 	_, rep = z.runImport(t, "text/csv", gbkCSV(t, bad), "?crs=gcj02")
-	if rep.Written || len(rep.Errors) == 0 || rep.Inserted != 0 {
-		t.Errorf("bad file imported: %+v", rep)
+	if rep.Written || len(rep.Errors) == 0 || rep.Inserted != 3 || rep.Updated != 1 {
+		t.Errorf("bad file: %+v; want not written, would insert 3 and update 1", rep)
 	}
 	if got := countOrgs(); got != before {
 		t.Errorf("bad file wrote: %d organizations, was %d", got, before)
 	}
 
 	fixed := rows
-	if !z.nullable {
-		fixed = rows[:4]
-	}
 	j, rep := z.runImport(t, "text/csv", gbkCSV(t, fixed), "?crs=gcj02")
 	if !rep.Written || len(rep.Errors) != 0 || rep.Inserted != int64(len(fixed)-1) || rep.Updated != 1 || rep.Unchanged != 0 {
 		t.Fatalf("fixed file: %+v", rep)
@@ -392,14 +382,16 @@ FROM organization WHERE zone_id = $1 AND uscc = $2`, z.zone.ID, r.uscc).Scan(&na
 	if changed, err := z.db.AssignGrids(ctx, z.zone.ID); err != nil || changed != 0 {
 		t.Errorf("the rule changes %d organizations after the import (%v), want none", changed, err)
 	}
-	var importAudits, updateAudits int
+	var importAudits, updateAudits, insertAudits int
 	if err := z.db.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE action = 'org_import' AND (detail->>'job_id')::bigint = $1),
-  count(*) FILTER (WHERE action = 'org_import_update' AND target = $2 AND detail->'before'->>'name' = '原有物流有限公司')
-FROM audit_log`, j.ID, fmt.Sprintf("organization:%d", z.existing.ID)).Scan(&importAudits, &updateAudits); err != nil {
+  count(*) FILTER (WHERE action = 'org_import_update' AND target = $2 AND detail->'before'->>'name' = '原有物流有限公司'),
+  count(*) FILTER (WHERE action = 'org_import_insert' AND (detail->>'job_id')::bigint = $1 AND (detail->>'row')::int BETWEEN 2 AND 6)
+FROM audit_log`, j.ID, fmt.Sprintf("organization:%d", z.existing.ID)).Scan(&importAudits, &updateAudits, &insertAudits); err != nil {
 		t.Fatal(err)
 	}
-	if importAudits != 1 || updateAudits != 1 {
-		t.Errorf("audit rows: %d for the import, %d for the update; want 1 and 1", importAudits, updateAudits)
+	if importAudits != 1 || updateAudits != 1 || insertAudits != len(fixed)-1 {
+		t.Errorf("audit rows: %d for the import, %d for the update, %d for the inserts; want 1, 1 and %d",
+			importAudits, updateAudits, insertAudits, len(fixed)-1)
 	}
 
 	// The same file again: nothing changes.
@@ -481,6 +473,21 @@ func TestImportOrgsRefused(t *testing.T) {
 		t.Errorf("over the cap: %d %s", status, body)
 	}
 	// Other routes keep the app's 8 MiB: TestOnlyTheImportTakesLargeBodies.
+
+	// A zone's admin may name their own zone, by id or code, and no other.
+	for _, ref := range []string{"import-other", "no-such-zone"} {
+		if status, _, body := z.upload(t, "imp-admin", "text/csv", file, "?dry_run=true&zone="+ref); status != http.StatusBadRequest {
+			t.Errorf("zone=%s: status %d: %s", ref, status, body)
+		} else if _, field, _ := problemOf(body); field != "zone" {
+			t.Errorf("zone=%s: field %q", ref, field)
+		}
+	}
+	for _, ref := range []string{z.zone.Code, strconv.FormatInt(z.zone.ID, 10)} {
+		if status, _, body := z.upload(t, "imp-admin", "text/csv", file, "?dry_run=true&zone="+ref); status != http.StatusAccepted {
+			t.Errorf("own zone=%s: status %d: %s", ref, status, body)
+		}
+		z.srv.WaitJobs()
+	}
 }
 
 // A job is its creator's and their zone's admins': anyone else gets 404.
@@ -538,5 +545,236 @@ func TestImportReportListsAreCapped(t *testing.T) {
 	_, rep := z.runImport(t, "text/csv", []byte(b.String()), "?dry_run=true")
 	if rep.Invalid != grid.ReportedMax+5 || rep.ErrorCount < rep.Invalid || len(rep.Errors) != grid.ReportedMax || rep.Errors[0].Row != 2 {
 		t.Errorf("%d invalid rows, error_count %d, %d listed, the first at row %d", rep.Invalid, rep.ErrorCount, len(rep.Errors), rep.Errors[0].Row)
+	}
+}
+
+// utf8CSV is a register in UTF-8 from header and rows of cells.
+func utf8CSV(header string, rows ...string) []byte {
+	return []byte(header + "\r\n" + strings.Join(rows, "\r\n") + "\r\n")
+}
+
+// A register updates what it states and nothing else: columns it lacks,
+// blank cells and missing coordinates keep what the organization held;
+// the dry run counts the changes and the unlocated rows come from the
+// organizations as written.
+func TestImportOrgsUpdatesOnlyWhatTheRowStates(t *testing.T) {
+	z := setupImport(t)
+	ctx := context.Background()
+	o, err := z.db.CreateOrg(ctx, grid.Org{ZoneID: z.zone.ID, Name: "戊社会服务中心", USCC: testUSCC(800201),
+		Kind: grid.KindSocial, Industry: "新材料", Employees: 55, PartyMembers: 7, PartyOrg: grid.PartyJoint,
+		HighTech: true, Specialized: true, Address: "原地址 8 号", Location: orb.Point{113.12, 33.02}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type stored struct {
+		Name, Kind, Industry, PartyOrg, Address string
+		Employees, PartyMembers                 int
+		HighTech, Specialized                   bool
+		Lng, Lat                                *float64
+	}
+	load := func() stored {
+		var s stored
+		if err := z.db.Pool.QueryRow(ctx, `SELECT name, kind, industry, party_org, address, employees, party_members,
+  high_tech, specialized, ST_X(geom), ST_Y(geom) FROM organization WHERE id = $1`, o.ID).Scan(&s.Name, &s.Kind,
+			&s.Industry, &s.PartyOrg, &s.Address, &s.Employees, &s.PartyMembers, &s.HighTech, &s.Specialized,
+			&s.Lng, &s.Lat); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	newUSCC := testUSCC(800202)
+	file := utf8CSV("名称,统一社会信用代码,行业", "戊社会服务中心（更名）,"+o.USCC+",新能源", "己新能源有限公司,"+newUSCC+",新能源")
+
+	// The dry run says what would change and writes nothing.
+	_, rep := z.runImport(t, "text/csv", file, "?dry_run=true")
+	if rep.Written || rep.Inserted != 1 || rep.Updated != 1 || rep.Unchanged != 0 {
+		t.Errorf("dry run counts: written %v, inserted %d, updated %d, unchanged %d; want 1, 1, 0",
+			rep.Written, rep.Inserted, rep.Updated, rep.Unchanged)
+	}
+	// Only the new one lacks a location: the other keeps its own.
+	if rep.UnlocatedCount != 1 || len(rep.Unlocated) != 1 || rep.Unlocated[0].USCC != newUSCC || rep.Unlocated[0].Row != 3 {
+		t.Errorf("dry run unlocated %d %+v, want row 3 (%s) only", rep.UnlocatedCount, rep.Unlocated, newUSCC)
+	}
+	if got := load(); got.Name != o.Name {
+		t.Errorf("the dry run renamed the organization to %q", got.Name)
+	}
+	var n int
+	if err := z.db.Pool.QueryRow(ctx, `SELECT count(*) FROM organization WHERE uscc = $1`, newUSCC).Scan(&n); err != nil || n != 0 {
+		t.Errorf("the dry run inserted %d (%v)", n, err)
+	}
+
+	_, rep = z.runImport(t, "text/csv", file, "")
+	if !rep.Written || rep.Inserted != 1 || rep.Updated != 1 || rep.UnlocatedCount != 1 {
+		t.Fatalf("import: %+v", rep)
+	}
+	want := stored{Name: "戊社会服务中心（更名）", Kind: "social", Industry: "新能源", PartyOrg: "joint",
+		Address: "原地址 8 号", Employees: 55, PartyMembers: 7, HighTech: true, Specialized: true}
+	got := load()
+	if got.Lng == nil || *got.Lng != 113.12 || *got.Lat != 33.02 {
+		t.Errorf("location %v, %v; want kept at 113.12, 33.02", got.Lng, got.Lat)
+	}
+	got.Lng, got.Lat = nil, nil
+	if got != want {
+		t.Errorf("after an import of name, code and industry only:\n got %+v\nwant %+v", got, want)
+	}
+
+	// A stated cell changes its attribute; a blank one keeps it.
+	file = utf8CSV("名称,统一社会信用代码,行业,地址,从业人员,党员人数,高新技术企业",
+		"戊社会服务中心（更名）,"+o.USCC+",新能源,,60,,否")
+	if _, rep = z.runImport(t, "text/csv", file, ""); !rep.Written || rep.Updated != 1 {
+		t.Fatalf("second import: %+v", rep)
+	}
+	want.Employees, want.HighTech = 60, false
+	got = load()
+	got.Lng, got.Lat = nil, nil
+	if got != want {
+		t.Errorf("after an import with blank address and party members:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+// A row naming a retired organization is refused with its row: the
+// import neither brings it back nor changes its record, and writes none
+// of the other rows.
+func TestImportOrgsRetiredOrganization(t *testing.T) {
+	z := setupImport(t)
+	ctx := context.Background()
+	o, err := z.db.CreateOrg(ctx, grid.Org{ZoneID: z.zone.ID, Name: "庚迁出有限公司", USCC: testUSCC(800301),
+		Kind: grid.KindEnterprise, Industry: "新材料", PartyOrg: grid.PartyNone, Location: orb.Point{113.05, 33.05}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var version int
+	if err := z.db.Pool.QueryRow(ctx, `SELECT version FROM organization WHERE id = $1`, o.ID).Scan(&version); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := z.db.RetireOrg(ctx, grid.Scope{All: true}, grid.Actor{}, o.ID, grid.Retirement{
+		Kind: grid.StatusMovedOut, Date: "2026-05-01", Version: version}); err != nil {
+		t.Fatal(err)
+	}
+	other := testUSCC(800302)
+	file := utf8CSV("名称,统一社会信用代码,行业", "辛新材料有限公司,"+other+",新材料", "庚迁出有限公司（新名）,"+o.USCC+",新材料")
+	for _, query := range []string{"?dry_run=true", ""} {
+		_, rep := z.runImport(t, "text/csv", file, query)
+		if rep.Written || rep.ErrorCount != 1 || !hasProblem(rep.Errors, 3, "uscc", "2026-05-01 迁出") {
+			t.Errorf("import%s: written %v, errors %d %+v; want row 3 refused as moved out on 2026-05-01",
+				query, rep.Written, rep.ErrorCount, rep.Errors)
+		}
+		if rep.Valid != 1 || rep.Invalid != 1 {
+			t.Errorf("import%s: valid %d, invalid %d; want 1 and 1", query, rep.Valid, rep.Invalid)
+		}
+	}
+	var name, status string
+	var others int
+	if err := z.db.Pool.QueryRow(ctx, `SELECT name, status, (SELECT count(*) FROM organization WHERE uscc = $2)
+FROM organization WHERE id = $1`, o.ID, other).Scan(&name, &status, &others); err != nil {
+		t.Fatal(err)
+	}
+	if name != o.Name || status != "moved_out" || others != 0 {
+		t.Errorf("after the refused import: %q %s, %d other rows written", name, status, others)
+	}
+}
+
+// The rules between attributes hold on the values a row leaves merged
+// with the organization's: a row of staff alone below the stored party
+// members is refused with its row and both figures (it broke the
+// database's check and failed the job), and a row of party members alone
+// within the stored staff goes in.
+func TestImportOrgsRulesOnMergedValues(t *testing.T) {
+	z := setupImport(t)
+	ctx := context.Background()
+	o, err := z.db.CreateOrg(ctx, grid.Org{ZoneID: z.zone.ID, Name: "壬制造有限公司", USCC: testUSCC(800401),
+		Kind: grid.KindEnterprise, Industry: "新材料", Employees: 80, PartyMembers: 21, PartyOrg: grid.PartyStandalone,
+		Location: orb.Point{113.06, 33.04}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, query := range []string{"?dry_run=true", ""} {
+		_, rep := z.runImport(t, "text/csv", utf8CSV("名称,统一社会信用代码,行业,从业人员", o.Name+","+o.USCC+",新材料,5"), query)
+		if rep.Written || !hasProblem(rep.Errors, 2, "party_members", "党员人数（21，文件未填，为系统中原有）不能超过从业人员（5）") {
+			t.Errorf("staff below the stored party members%s: written %v, errors %+v", query, rep.Written, rep.Errors)
+		}
+	}
+	newUSCC := testUSCC(800402)
+	_, rep := z.runImport(t, "text/csv", utf8CSV("名称,统一社会信用代码,行业,党员人数",
+		o.Name+","+o.USCC+",新材料,30", "癸新材料有限公司,"+newUSCC+",新材料,4"), "")
+	if rep.Written || len(rep.Errors) != 1 || !hasProblem(rep.Errors, 3, "party_members", "党员人数（4）不能超过从业人员（0，文件未填，按 0 计）") {
+		t.Errorf("party members of a new organization without staff: written %v, errors %+v", rep.Written, rep.Errors)
+	}
+	_, rep = z.runImport(t, "text/csv", utf8CSV("名称,统一社会信用代码,行业,党员人数", o.Name+","+o.USCC+",新材料,30"), "")
+	if !rep.Written || rep.Updated != 1 || len(rep.Errors) != 0 {
+		t.Errorf("party members within the stored staff: %+v", rep)
+	}
+	var members int
+	if err := z.db.Pool.QueryRow(ctx, `SELECT party_members FROM organization WHERE id = $1`, o.ID).Scan(&members); err != nil || members != 30 {
+		t.Errorf("party members %d (%v), want 30", members, err)
+	}
+}
+
+// A point within centimetres of the stored one is the same place: a
+// register re-imported after a GCJ-02 round trip, or from our own export's
+// six decimals, changes nothing; a point a metre off moves the
+// organization.
+func TestImportOrgsSamePlace(t *testing.T) {
+	z := setupImport(t)
+	ctx := context.Background()
+	at := orb.Point{113.071234567, 33.041234567}
+	o, err := z.db.CreateOrg(ctx, grid.Org{ZoneID: z.zone.ID, Name: "子物流有限公司", USCC: testUSCC(800501),
+		Kind: grid.KindEnterprise, Industry: "物流", PartyOrg: grid.PartyNone, Location: at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := func(p orb.Point, decimals int) []byte {
+		return utf8CSV("名称,统一社会信用代码,行业,经度,纬度", fmt.Sprintf("%s,%s,物流,%.*f,%.*f", o.Name, o.USCC, decimals, p[0], decimals, p[1]))
+	}
+	gcj := geo.WGS84ToGCJ02(at)
+	for name, c := range map[string]struct {
+		file  []byte
+		query string
+	}{
+		"six decimals":      {row(at, 6), ""},
+		"GCJ-02 round trip": {row(gcj, 8), "?crs=gcj02"},
+	} {
+		_, rep := z.runImport(t, "text/csv", c.file, c.query)
+		if !rep.Written || rep.Updated != 0 || rep.Unchanged != 1 {
+			t.Errorf("%s: updated %d, unchanged %d; want unchanged", name, rep.Updated, rep.Unchanged)
+		}
+	}
+	var version int
+	if err := z.db.Pool.QueryRow(ctx, `SELECT version FROM organization WHERE id = $1`, o.ID).Scan(&version); err != nil || version != 1 {
+		t.Errorf("version %d (%v) after re-imports of the same place, want 1", version, err)
+	}
+	moved := orb.Point{at[0], at[1] + 1.0/111_000} // about a metre north
+	if _, rep := z.runImport(t, "text/csv", row(moved, 8), ""); !rep.Written || rep.Updated != 1 {
+		t.Errorf("a metre off: %+v, want updated", rep)
+	}
+	var lat float64
+	if err := z.db.Pool.QueryRow(ctx, `SELECT ST_Y(geom) FROM organization WHERE id = $1`, o.ID).Scan(&lat); err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(lat-moved[1]) > 1e-7 {
+		t.Errorf("latitude %.9f, want %.9f", lat, moved[1])
+	}
+}
+
+// A row just outside the zone comes in with a warning and the nearest
+// grid (属地兜底); the zone's own export, whose organizations may lie
+// there, imports back.
+func TestImportOrgsJustOutsideTheZone(t *testing.T) {
+	z := setupImport(t)
+	ctx := context.Background()
+	uscc := testUSCC(800701)
+	file := utf8CSV("名称,统一社会信用代码,行业,经度,纬度", "丑仓储有限公司,"+uscc+",物流,113.205,33.05") // about 470 m east
+	_, rep := z.runImport(t, "text/csv", file, "")
+	if !rep.Written || rep.Inserted != 1 || rep.WarningCount != 1 || len(rep.Warnings) != 1 ||
+		rep.Warnings[0].Row != 2 || !strings.Contains(rep.Warnings[0].Reason, "边界外约") {
+		t.Fatalf("import: %+v", rep)
+	}
+	var reason string
+	var gridID int64
+	if err := z.db.Pool.QueryRow(ctx, `SELECT grid_reason, grid_id FROM organization WHERE uscc = $1`, uscc).Scan(&reason, &gridID); err != nil {
+		t.Fatal(err)
+	}
+	if reason != "nearest" || gridID != z.grids[1].ID {
+		t.Errorf("grid %d (%s), want %d (nearest)", gridID, reason, z.grids[1].ID)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strconv"
 	"sync"
 	"time"
 
@@ -77,6 +78,42 @@ func (r *jobRun) snapshot() (grid.Job, bool) {
 	return r.job, dirty
 }
 
+// jobRetryAfter is the Retry-After, in seconds, of a job refused for
+// want of a slot.
+const jobRetryAfter = 30
+
+// jobSlot is one of the process's Config.MaxJobs job slots, held by a
+// route from before it copies an upload: the route gives it back when it
+// returns, unless a job took it over (the job gives it back when it ends).
+type jobSlot struct {
+	s   *Server
+	job bool
+}
+
+// takeJobSlot takes a job slot, or returns nil when every slot is held.
+func (s *Server) takeJobSlot() *jobSlot {
+	select {
+	case s.jobSlots <- struct{}{}:
+		return &jobSlot{s: s}
+	default:
+		return nil
+	}
+}
+
+// release gives the slot back, unless a job holds it now.
+func (t *jobSlot) release() {
+	if !t.job {
+		<-t.s.jobSlots
+	}
+}
+
+// noJobSlot is the 429 answer of a job refused for want of a slot.
+func noJobSlot(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(jobRetryAfter))
+	return problem(c, fiber.StatusTooManyRequests, "busy", "",
+		"服务器正在处理其他导入任务，请稍后重试 / too many jobs running; retry shortly")
+}
+
 // startJob records a queued job for u and runs work in its own goroutine,
 // with its own context bounded by timeout (the request's ends with the
 // answer). The job is answered at once; work's result (JSON-encoded) and
@@ -99,7 +136,7 @@ func (s *Server) startJob(ctx context.Context, u grid.User, zoneID int64, kind g
 		ticked := make(chan struct{})
 		go func() {
 			defer close(ticked)
-			r.tick(ctx, stop)
+			r.tick(ctx, cancel, stop)
 		}()
 		result, err := r.runSafely(ctx, work)
 		close(stop)
@@ -122,18 +159,26 @@ func (r *jobRun) runSafely(ctx context.Context, work func(ctx context.Context, r
 }
 
 // tick stores the job's progress each jobTick while it changes, and at
-// least every grid.JobHeartbeat so that it is not taken for dead.
-func (r *jobRun) tick(ctx context.Context, stop <-chan struct{}) {
+// least every grid.JobHeartbeat so that it is not taken for dead. When
+// the store says the job has ended (another instance took it for dead),
+// the work is cancelled: nobody reads its result any more.
+func (r *jobRun) tick(ctx context.Context, cancel context.CancelFunc, stop <-chan struct{}) {
 	t := time.NewTicker(jobTick)
 	defer t.Stop()
 	var last time.Time
 	for {
 		if j, dirty := r.snapshot(); dirty || time.Since(last) >= grid.JobHeartbeat {
-			uctx, cancel := context.WithTimeout(ctx, r.s.cfg.LookupTimeout)
-			if err := r.s.store.UpdateJob(uctx, j); err != nil && ctx.Err() == nil {
+			uctx, cancelUpdate := context.WithTimeout(ctx, r.s.cfg.LookupTimeout)
+			err := r.s.store.UpdateJob(uctx, j)
+			cancelUpdate()
+			switch {
+			case grid.ErrorCode(err) == grid.EConflict:
+				r.s.log.Warn("job ended elsewhere: its work stops", "job", j.ID)
+				cancel()
+				return
+			case err != nil && ctx.Err() == nil:
 				r.s.log.Warn("job progress not stored", "job", j.ID, "err", err)
 			}
-			cancel()
 			last = time.Now()
 		}
 		select {

@@ -65,7 +65,7 @@ func openAPI(collections []string) obj {
 			{"name": "service", "description": "configuration and health"},
 		},
 		"security": []obj{{"sessionCookie": []string{}}, {"bearerToken": []string{}}},
-		"paths":    documentFaults(merged(openAPIPaths(), requestPaths(), rebalancePaths(), exportPaths(), orgWritePaths(), importPaths(), gridImportPaths())),
+		"paths":    documentFaults(merged(openAPIPaths(), requestPaths(), requestActionPaths(), rebalancePaths(), exportPaths(), orgWritePaths(), importPaths(), gridImportPaths())),
 		"components": obj{
 			"securitySchemes": obj{
 				"sessionCookie": obj{"type": "apiKey", "in": "cookie", "name": sessionCookie,
@@ -75,7 +75,7 @@ func openAPI(collections []string) obj {
 			},
 			"parameters": merged(openAPIParameters(collections), rebalanceParameters(), idempotencyParameters(), exportParameters(), orgWriteParameters()),
 			"responses":  merged(openAPIResponses(), rebalanceResponses(), idempotencyResponses(), exportResponses()),
-			"schemas":    merged(openAPISchemas(), requestSchemas(), rebalanceSchemas(), orgWriteSchemas(), importSchemas(), gridImportSchemas()),
+			"schemas":    merged(openAPISchemas(), requestSchemas(), requestActionSchemas(), rebalanceSchemas(), orgWriteSchemas(), importSchemas(), gridImportSchemas()),
 		},
 	}
 }
@@ -690,6 +690,8 @@ func openAPISchemas() obj {
 				"satisfaction":       schemaRef("Mean"),
 				"contact_compliance": nullableRate("organizations contacted in the 7 days to min(to, now); null by unit"),
 				"visit_compliance":   nullableRate("organizations visited in the 30 days to min(to, now); null by unit"),
+				"reminders": obj{"type": "integer", "minimum": 0,
+					"description": "催办 recorded on the group's requests; by liaison and unit, against whoever was chased"},
 			})
 		}(),
 		"Stats": object("Request KPIs per group", obj{

@@ -28,13 +28,17 @@ func importPaths() obj {
 				"202 with the job and Location /api/v1/jobs/{id}, whose result, once done, is the ImportReport. Every "+
 				"row is checked; problems come as {row, field, reason} in Chinese. A real run is all or nothing: rows "+
 				"whose credit code the zone holds update it, others insert, then the rule 行业归口、属地兜底 runs for them; "+
-				"rows without coordinates come in unlocated, for placing on the map. While an import writes into the zone, "+
-				"another is answered 409 (该园区正在导入).",
+				"rows without coordinates come in unlocated, for placing on the map; a row states only the columns it "+
+				"maps and the cells it fills, the rest of an existing organization stays. A dry run (and a file with a "+
+				"problem) writes and rolls back, so its report counts what would change. While an import or dry run "+
+				"writes into the zone, another is answered 409 (该园区正在导入); while the process runs its most jobs "+
+				"(GRIDGIS_IMPORT_JOBS), 429 busy with Retry-After.",
 			params, protected(obj{
 				"202": obj{"description": "The job, queued", "headers": obj{"Location": obj{
 					"description": "/api/v1/jobs/{id}", "schema": obj{"type": "string"}}},
 					"content": content("application/json", schemaRef("Job"))},
 				"400": responseRef("BadRequest"), "403": responseRef("Forbidden"), "409": responseRef("Conflict"), "413": responseRef("TooLarge"),
+				"429": responseRef("Busy"),
 			})), obj{"requestBody": obj{"required": true, "content": obj{
 			"text/csv": obj{"schema": file}, xlsxType: obj{"schema": file}, geoJSON: obj{"schema": file},
 			"multipart/form-data": obj{"schema": obj{"type": "object", "required": []string{"file"},

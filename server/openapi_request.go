@@ -40,7 +40,8 @@ func requestPaths() obj {
 			protected(obj{"200": jsonResponse("The request", "Request"), "400": responseRef("BadRequest"),
 				"404": responseRef("NotFound")}))},
 		"/api/v1/requests/{id}/transitions": obj{"post": withBody(op("requests", "Move a request along the loop",
-			"assign (交办: liaison_id and/or unit_id), start (整改), resolve (销号: note required), verify (复核: "+
+			"assign (交办: liaison_id and/or unit_id; the first hand-over only, an assigned request is handed on "+
+				"with /reassign), start (整改), resolve (销号: note required), verify (复核: "+
 				"satisfaction 1–5; never by whoever resolved it), send_back (返工: back to in_progress), reject (note "+
 				"required). `version` must be the version last read: a stale version or a step the status does not "+
 				"allow answers 409 and changes nothing. Each step writes one event in the same transaction.",
@@ -67,10 +68,11 @@ func requestSchemas() obj {
 	id := func(desc string) obj { return nullable(integer(desc)) }
 	event := object("One step of a request's history", obj{
 		"id": integer(""), "at": dateTime(""), "actor_id": id("who took it; null for the SLA clock"),
-		"actor_name": str(""), "action": enum("", append(grid.TransitionActions, grid.ActionReport, grid.ActionSupervise)),
+		"actor_name": str(""), "action": enum("", append(append([]grid.RequestAction{}, grid.OfferedActions...), grid.ActionReport, grid.ActionSupervise)),
 		"from_status": nullable(enum("null for the report", grid.RequestStatuses)),
 		"to_status":   enum("", grid.RequestStatuses), "note": str(""),
-		"data": obj{"type": "object", "description": "assign: liaison_id, unit_id; verify: satisfaction; supervise: level"},
+		"data": obj{"type": "object", "description": "assign: liaison_id, unit_id; verify: satisfaction; supervise: level; " +
+			"reassign: liaison_id, unit_id, from_liaison_id, from_unit_id; remind: liaison_id, unit_id, count"},
 	})
 	return obj{
 		"UnitList": object("The alliance units", obj{"units": arrayOf(object("An alliance unit", obj{
@@ -94,9 +96,10 @@ func requestSchemas() obj {
 			"assigned_at": nullable(dateTime("")), "resolved_at": nullable(dateTime("")), "closed_at": nullable(dateTime("")),
 			"resolution":   str("the resolution note, or the reason for a rejection"),
 			"satisfaction": nullable(obj{"type": "integer", "minimum": 1, "maximum": 5}),
-			"rework_count": integer("times sent back"), "version": integer("for the next transition"),
+			"rework_count": integer("times sent back"), "reminders": integer("催办 recorded"),
+			"version": integer("for the next transition"),
 			"events":  arrayOf(schemaRef("RequestEvent")),
-			"actions": arrayOf(enum("", grid.TransitionActions)),
+			"actions": arrayOf(enum("the transitions, and reassign and remind (routes of their own)", grid.OfferedActions)),
 		}),
 		"RequestInput": obj{"type": "object", "required": []string{"org_id", "category", "title"}, "additionalProperties": false,
 			"properties": obj{

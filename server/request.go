@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/paulmach/orb/geojson"
 
 	"gridgis/grid"
 )
@@ -21,12 +22,8 @@ func (s *Server) requestRoutes(api fiber.Router) {
 	api.Post("/requests", allow(grid.ReportRequests), limitBody(requestBody), s.createRequest)
 	api.Get("/requests/:id", allow(grid.ReadZone), s.getRequest)
 	api.Post("/requests/:id/transitions", allow(grid.ReadZone), limitBody(requestBody), s.transitionRequest)
-}
-
-// pointJSON is a GeoJSON Point.
-type pointJSON struct {
-	Type        string     `json:"type"`
-	Coordinates [2]float64 `json:"coordinates"`
+	api.Post("/requests/:id/reassign", allow(grid.ReassignRequests), limitBody(requestBody), s.reassignRequest)
+	api.Post("/requests/:id/remind", allow(grid.RemindRequests), limitBody(requestBody), s.remindRequest)
 }
 
 // requestJSON is one request as the API shows it on its own.
@@ -36,7 +33,7 @@ type requestJSON struct {
 	OrgID         int64                `json:"org_id"`
 	OrgName       string               `json:"org_name"`
 	GridID        *int64               `json:"grid_id"`
-	Location      pointJSON            `json:"location"`
+	Location      *geojson.Geometry    `json:"location"` // a Point
 	Title         string               `json:"title"`
 	Description   string               `json:"description"`
 	Category      string               `json:"category"`
@@ -57,6 +54,7 @@ type requestJSON struct {
 	Resolution    string               `json:"resolution"`
 	Satisfaction  *int                 `json:"satisfaction"`
 	ReworkCount   int                  `json:"rework_count"`
+	Reminders     int                  `json:"reminders"`
 	Version       int                  `json:"version"`
 	Events        []eventJSON          `json:"events"`
 	Actions       []grid.RequestAction `json:"actions"`
@@ -78,13 +76,13 @@ type eventJSON struct {
 func toRequestJSON(d grid.RequestDetail, by grid.User, now time.Time) requestJSON {
 	r := d.Request
 	out := requestJSON{ID: r.ID, ZoneID: r.ZoneID, OrgID: r.OrgID, OrgName: d.OrgName, GridID: optID(d.GridID),
-		Location: pointJSON{"Point", [2]float64{d.Location[0], d.Location[1]}},
+		Location: geojson.NewGeometry(d.Location),
 		Title:    r.Title, Description: r.Description, Category: string(r.Category), Topic: string(r.Topic),
 		Status: string(r.Status), SLA: string(r.SLA(now)), Supervision: string(r.Supervision),
 		LiaisonID: optID(r.LiaisonID), UnitID: optID(r.UnitID), ReportedBy: optID(r.ReportedBy),
 		ResolvedBy: optID(r.ResolvedBy), ReportedAt: r.ReportedAt, ResponseDueAt: r.ResponseDueAt, DueAt: r.DueAt,
 		AssignedAt: r.AssignedAt, ResolvedAt: r.ResolvedAt, ClosedAt: r.ClosedAt, Resolution: r.Resolution,
-		ReworkCount: r.ReworkCount, Version: r.Version, Events: []eventJSON{}, Actions: r.Actions(by)}
+		ReworkCount: r.ReworkCount, Reminders: r.Reminders, Version: r.Version, Events: []eventJSON{}, Actions: r.Actions(by)}
 	if r.Satisfaction > 0 {
 		out.Satisfaction = &r.Satisfaction
 	}

@@ -63,6 +63,9 @@ type Config struct {
 	// means 100 MiB. ImportTimeout bounds an import job; 0 means 30 min.
 	ImportMaxBytes int64
 	ImportTimeout  time.Duration
+	// MaxJobs caps the jobs running at once in this process (each holds
+	// its file and rows in memory); 0 means 2. More are answered 429.
+	MaxJobs int
 }
 
 // Server is the HTTP application.
@@ -93,6 +96,8 @@ type Server struct {
 	metrics *metrics
 	// jobs are the jobs running in this process (job.go).
 	jobs sync.WaitGroup
+	// jobSlots holds a token per job running, up to Config.MaxJobs.
+	jobSlots chan struct{}
 	// jobCtx is the jobs' parent context; stopJobCtx ends it at shutdown.
 	jobCtx     context.Context
 	stopJobCtx context.CancelFunc
@@ -135,6 +140,9 @@ func New(cfg Config, store Store, log *slog.Logger) *Server {
 	if cfg.ImportTimeout <= 0 {
 		cfg.ImportTimeout = 30 * time.Minute
 	}
+	if cfg.MaxJobs <= 0 {
+		cfg.MaxJobs = 2
+	}
 	dummy, err := grid.HashPassword("gridgis timing equaliser")
 	if err != nil {
 		panic(err) // only crypto/rand can fail here, and it does not
@@ -158,8 +166,9 @@ func New(cfg Config, store Store, log *slog.Logger) *Server {
 		BodyLimit:             otherBodyCap, // bodyConfig lifts it for the import; routes lower it
 		ErrorHandler:          s.handleError,
 	})
-	s.app.Server().HeaderReceived = bodyConfig(cfg.ImportMaxBytes)
+	s.app.Server().HeaderReceived = s.bodyConfig
 	s.jobCtx, s.stopJobCtx = context.WithCancel(context.Background())
+	s.jobSlots = make(chan struct{}, cfg.MaxJobs)
 	s.routes()
 	return s
 }
@@ -316,7 +325,11 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		}
 	}
 	if errors.As(err, &fe) {
-		return problem(c, fe.Code, codeForStatus(fe.Code), "", fe.Message)
+		msg := fe.Message
+		if fe == fiber.ErrRequestEntityTooLarge { // fasthttp's refusal from the header
+			msg = s.bodyCapMessage(c)
+		}
+		return problem(c, fe.Code, codeForStatus(fe.Code), "", msg)
 	}
 	s.log.Error("internal error", "method", c.Method(), "path", c.Path(), "err", err, "request_id", requestID(c))
 	return problem(c, http.StatusInternalServerError, grid.EInternal, "", "internal error")

@@ -14,6 +14,7 @@ type Store interface {
 	grid.ExtentStore
 	grid.TileStore
 	grid.RequestStore
+	grid.RequestActionStore
 	grid.EventStore
 	grid.UnitStore
 	rebalance.Store

@@ -40,24 +40,11 @@ func importData(ctx context.Context, cfg Config, args []string, stdout io.Writer
 	sheet := fs.String("sheet", "", "")
 	zone := fs.String("zone", "", "")
 	mapping := fs.String("mapping", "", "")
-	// The file may come before or after the flags.
-	var files []string
-	rest := args[1:]
-	for len(rest) > 0 {
-		if err := fs.Parse(rest); err != nil {
-			return fmt.Errorf("%v\n%s", err, importUsage)
-		}
-		rest = fs.Args()
-		if len(rest) > 0 {
-			files = append(files, rest[0])
-			rest = rest[1:]
-		}
-	}
-	if len(files) != 1 {
-		return errors.New(importUsage)
+	name, err := parseFileArgs(fs, args[1:], importUsage)
+	if err != nil {
+		return err
 	}
 	var in server.OrgImport
-	var err error
 	if in.CRS, err = geo.ParseCRS(*crs); err != nil {
 		return fmt.Errorf("--crs: %w", err)
 	}
@@ -70,7 +57,6 @@ func importData(ctx context.Context, cfg Config, args []string, stdout io.Writer
 		}
 	}
 	in.Read.Sheet, in.DryRun, in.Who = *sheet, *dryRun, cliActor
-	name := files[0]
 	// A local file may be larger than an upload: a million rows of every
 	// column pass 100 MiB. The row cap stays.
 	in.Read.Limits.Bytes = cliImportMaxBytes
@@ -107,10 +93,39 @@ func importData(ctx context.Context, cfg Config, args []string, stdout io.Writer
 	return nil
 }
 
+// wouldDo says what the valid rows of an unwritten import would change.
+func wouldDo(rep *grid.ImportReport) string {
+	if rep.Valid == 0 {
+		return ""
+	}
+	return fmt.Sprintf("无误的 %d 行将新增 %d 家，更新 %d 家，未变 %d 家。", rep.Valid, rep.Inserted, rep.Updated, rep.Unchanged)
+}
+
+// parseFileArgs parses an import's flags and its one file, which may come
+// before or after them.
+func parseFileArgs(fs *flag.FlagSet, args []string, usage string) (string, error) {
+	var files []string
+	for len(args) > 0 {
+		if err := fs.Parse(args); err != nil {
+			return "", fmt.Errorf("%v\n%s", err, usage)
+		}
+		args = fs.Args()
+		if len(args) > 0 {
+			files = append(files, args[0])
+			args = args[1:]
+		}
+	}
+	if len(files) != 1 {
+		return "", errors.New(usage)
+	}
+	return files[0], nil
+}
+
 // importLimits are serve's caps on an import job.
 type importLimits struct {
 	MaxBytes int64         // GRIDGIS_IMPORT_MAX_BYTES, default 100 MiB: an uploaded file
 	Timeout  time.Duration // GRIDGIS_IMPORT_TIMEOUT, default 30m: one import job
+	Jobs     int           // GRIDGIS_IMPORT_JOBS, default 2: jobs running at once in the process
 }
 
 // importLimitsFromEnv reads serve's import caps; zero leaves the server's
@@ -130,6 +145,13 @@ func importLimitsFromEnv(getenv func(string) string) (importLimits, error) {
 			return l, fmt.Errorf("GRIDGIS_IMPORT_TIMEOUT=%q: want a duration from 1m to 24h, such as 45m", text)
 		}
 		l.Timeout = d
+	}
+	if text := getenv("GRIDGIS_IMPORT_JOBS"); text != "" {
+		n, err := strconv.Atoi(text)
+		if err != nil || n < 1 || n > 64 {
+			return l, fmt.Errorf("GRIDGIS_IMPORT_JOBS=%q: want a number of jobs from 1 to 64", text)
+		}
+		l.Jobs = n
 	}
 	return l, nil
 }
@@ -156,17 +178,14 @@ func readCapped(name string, limit int64) ([]byte, error) {
 type progressBar struct {
 	w         io.Writer
 	terminal  bool
-	steps     int // 2 when each row is checked and then written
+	dryRun    bool // the writes are rolled back: the second phase compares
 	lastTenth int
 	drawn     time.Time
 	shown     bool
 }
 
 func newProgressBar(w io.Writer, dryRun bool) *progressBar {
-	b := &progressBar{w: w, steps: 2, lastTenth: -1}
-	if dryRun {
-		b.steps = 1
-	}
+	b := &progressBar{w: w, lastTenth: -1, dryRun: dryRun}
 	if f, ok := w.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 			b.terminal = true
@@ -175,7 +194,17 @@ func newProgressBar(w io.Writer, dryRun bool) *progressBar {
 	return b
 }
 
-var phaseLabels = map[string]string{"check": "检查", "write": "写入"}
+// label names p's phase: a dry run's, or a file's with problems, second
+// phase compares (its writes are rolled back).
+func (b *progressBar) label(p server.ImportProgress) string {
+	switch {
+	case p.Phase == "check":
+		return "检查"
+	case b.dryRun || p.Problems > 0:
+		return "比对"
+	}
+	return "写入"
+}
 
 // show takes one progress report. Done and Total count steps (a row
 // checked, then written); the bar shows rows of the current phase.
@@ -183,7 +212,7 @@ func (b *progressBar) show(p server.ImportProgress) {
 	if p.Total == 0 {
 		return
 	}
-	rows := p.Total / b.steps
+	rows := p.Total / 2 // each row is checked, then written
 	done := p.Done
 	if p.Phase == "write" {
 		done -= rows
@@ -197,14 +226,14 @@ func (b *progressBar) show(p server.ImportProgress) {
 		b.drawn = time.Now()
 		const width = 30
 		filled := p.Done * width / p.Total
-		fmt.Fprintf(b.w, "\r%s [%s%s] %d/%d 行 %3d%%", phaseLabels[p.Phase], strings.Repeat("█", filled),
+		fmt.Fprintf(b.w, "\r%s [%s%s] %d/%d 行 %3d%%", b.label(p), strings.Repeat("█", filled),
 			strings.Repeat("░", width-filled), done, rows, p.Done*100/p.Total)
 		b.shown = true
 		return
 	}
 	if tenth > b.lastTenth {
 		b.lastTenth = tenth
-		fmt.Fprintf(b.w, "%s %d/%d 行（%d%%）\n", phaseLabels[p.Phase], done, rows, tenth*10)
+		fmt.Fprintf(b.w, "%s %d/%d 行（%d%%）\n", b.label(p), done, rows, tenth*10)
 	}
 }
 
@@ -265,6 +294,12 @@ func writeImportReport(w io.Writer, file string, z grid.Zone, rep *grid.ImportRe
 			fmt.Fprintf(w, "  %s  %s：%s\n", where, fieldName(p.Field), p.Reason)
 		}
 	}
+	if rep.WarningCount > 0 {
+		fmt.Fprintf(w, "提醒（%d 个%s，可照常导入）：\n", rep.WarningCount, listed(len(rep.Warnings), rep.WarningCount))
+		for _, p := range rep.Warnings {
+			fmt.Fprintf(w, "  第 %d 行  %s：%s\n", p.Row, fieldName(p.Field), p.Reason)
+		}
+	}
 	if rep.UnlocatedCount > 0 {
 		fmt.Fprintf(w, "无坐标、待在地图上定位（%d 家%s）：\n", rep.UnlocatedCount, listed(len(rep.Unlocated), rep.UnlocatedCount))
 		for _, u := range rep.Unlocated {
@@ -273,11 +308,11 @@ func writeImportReport(w io.Writer, file string, z grid.Zone, rep *grid.ImportRe
 	}
 	switch {
 	case rep.ErrorCount > 0 && rep.DryRun:
-		fmt.Fprintln(w, "试运行：请改正以上问题后再导入。未写入任何数据。")
+		fmt.Fprintf(w, "试运行：请改正以上问题后再导入。未写入任何数据。%s\n", wouldDo(rep))
 	case rep.ErrorCount > 0:
-		fmt.Fprintln(w, "有问题，未写入任何数据（导入须全部无误）。请改正后重试，可先加 --dry-run 试运行。")
+		fmt.Fprintf(w, "有问题，未写入任何数据（导入须全部无误）。请改正后重试，可先加 --dry-run 试运行。%s\n", wouldDo(rep))
 	case rep.DryRun:
-		fmt.Fprintln(w, "试运行：全部无误，去掉 --dry-run 即可导入。未写入任何数据。")
+		fmt.Fprintf(w, "试运行：全部无误，去掉 --dry-run 即可导入。未写入任何数据。%s\n", wouldDo(rep))
 	default:
 		fmt.Fprintf(w, "导入完成：新增 %d 家，更新 %d 家，未变 %d 家；已按“行业归口、属地兜底”划入网格（已有企业改变网格 %d 家）。\n",
 			rep.Inserted, rep.Updated, rep.Unchanged, rep.Regridded)

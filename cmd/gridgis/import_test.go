@@ -147,12 +147,14 @@ func TestImportLimitsFromEnv(t *testing.T) {
 	if l, err := importLimitsFromEnv(env(nil)); err != nil || l != (importLimits{}) {
 		t.Errorf("defaults: %+v, %v", l, err)
 	}
-	l, err := importLimitsFromEnv(env(map[string]string{"GRIDGIS_IMPORT_MAX_BYTES": "209715200", "GRIDGIS_IMPORT_TIMEOUT": "1h"}))
-	if err != nil || l.MaxBytes != 200<<20 || l.Timeout != time.Hour {
+	l, err := importLimitsFromEnv(env(map[string]string{"GRIDGIS_IMPORT_MAX_BYTES": "209715200", "GRIDGIS_IMPORT_TIMEOUT": "1h",
+		"GRIDGIS_IMPORT_JOBS": "3"}))
+	if err != nil || l.MaxBytes != 200<<20 || l.Timeout != time.Hour || l.Jobs != 3 {
 		t.Errorf("set: %+v, %v", l, err)
 	}
 	for _, bad := range []map[string]string{{"GRIDGIS_IMPORT_MAX_BYTES": "10"}, {"GRIDGIS_IMPORT_MAX_BYTES": "lots"},
-		{"GRIDGIS_IMPORT_TIMEOUT": "5s"}, {"GRIDGIS_IMPORT_TIMEOUT": "forever"}} {
+		{"GRIDGIS_IMPORT_TIMEOUT": "5s"}, {"GRIDGIS_IMPORT_TIMEOUT": "forever"}, {"GRIDGIS_IMPORT_JOBS": "0"},
+		{"GRIDGIS_IMPORT_JOBS": "many"}} {
 		if _, err := importLimitsFromEnv(env(bad)); err == nil {
 			t.Errorf("%v: no error", bad)
 		}

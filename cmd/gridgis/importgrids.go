@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -24,30 +23,17 @@ func importGrids(ctx context.Context, cfg Config, args []string, stdout io.Write
 	dryRun := fs.Bool("dry-run", false, "")
 	zone := fs.String("zone", "", "")
 	format := fs.String("format", "", "")
-	var files []string
-	rest := args
-	for len(rest) > 0 {
-		if err := fs.Parse(rest); err != nil {
-			return fmt.Errorf("%v\n%s", err, importGridsUsage)
-		}
-		rest = fs.Args()
-		if len(rest) > 0 {
-			files = append(files, rest[0])
-			rest = rest[1:]
-		}
-	}
-	if len(files) != 1 {
-		return errors.New(importGridsUsage)
+	name, err := parseFileArgs(fs, args, importGridsUsage)
+	if err != nil {
+		return err
 	}
 	var in server.GridImport
-	var err error
 	if in.Read.CRS, err = geo.ParseCRS(*crs); err != nil {
 		return fmt.Errorf("--crs: %w", err)
 	}
 	if in.Read.Format, err = ingest.ParseBoundaryFormat(*format); err != nil {
 		return fmt.Errorf("--format: %w", err)
 	}
-	name := files[0]
 	in.Read.Filename, in.DryRun, in.Who = name, *dryRun, cliActor
 	in.Read.Limits.Bytes = cliImportMaxBytes
 	if in.File, err = readCapped(name, cliImportMaxBytes); err != nil {

@@ -10,61 +10,23 @@
 // (emulateMedia print). An officer does the same on a phone. Screenshots
 // go to e2e/out/export-*.png. Ends with "N passed, M failed" and a
 // non-zero exit code on any failure.
-import { chromium } from 'playwright-core';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { OUT_DIR, account, assert, check, checkNoProblems, launch, problems, recordFailedResponses, runSteps, signIn } from './harness.mjs';
 
-const BASE_URL = (process.env.GRIDGIS_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const PLANNER = { username: process.env.E2E_PLANNER_USER ?? 'planner', password: process.env.E2E_PLANNER_PASSWORD ?? '' };
-const OFFICER = { username: process.env.E2E_OFFICER_USER ?? 'officer-g01', password: process.env.E2E_OFFICER_PASSWORD ?? '' };
-const OUT_DIR = fileURLToPath(new URL('./out/', import.meta.url));
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--password-store=basic'];
-
-const results = [];
-const problems = [];
-
-async function check(name, fn) {
-  try {
-    const note = await fn();
-    results.push(true);
-    console.log(`ok   ${name}${note ? ` (${note})` : ''}`);
-  } catch (err) {
-    results.push(false);
-    console.log(`FAIL ${name}: ${err instanceof Error ? err.message : err}`);
-  }
-}
-
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
+const PLANNER = account('planner', 'planner');
+const OFFICER = account('officer', 'officer-g01');
 
 /** A page that records failed requests and console errors (the 401 of GET /api/v1/me before sign-in is expected). */
 async function newPage(browser, viewport) {
   const context = await browser.newContext({ viewport, acceptDownloads: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
   const page = await context.newPage();
-  page.on('response', (res) => {
-    const path = new URL(res.url()).pathname;
-    if (res.status() >= 400 && !(res.status() === 401 && path === '/api/v1/me')) problems.push(`${res.request().method()} ${path}: HTTP ${res.status()}`);
-  });
+  recordFailedResponses(page);
   page.on('console', (msg) => {
     if (msg.type() === 'error' && !/status of 401/.test(msg.text())) problems.push(`console: ${msg.text()}`);
   });
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   return page;
-}
-
-async function signIn(page, account) {
-  await page.goto(`${BASE_URL}/`, { waitUntil: 'load', timeout: 30_000 });
-  await page.waitForFunction(() => window.__gridgis?.view === 'login', null, { timeout: 15_000 });
-  await page.locator('#login-username').fill(account.username);
-  await page.locator('#login-password').fill(account.password);
-  await page.locator('#login-submit').click();
-  await page.waitForFunction(() => window.__gridgis && (window.__gridgis.ready || window.__gridgis.error), null, { timeout: 60_000 });
-  const error = await page.evaluate(() => window.__gridgis.error);
-  assert(!error, `the map reports: ${error}`);
 }
 
 /** Opens the 导出 menu, downloads one item, and returns its file name and first bytes. */
@@ -123,8 +85,7 @@ async function printedLayout(page) {
 
 async function run() {
   assert(PLANNER.password && OFFICER.password, 'E2E_PLANNER_PASSWORD and E2E_OFFICER_PASSWORD must be set');
-  mkdirSync(OUT_DIR, { recursive: true });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  const browser = await launch();
   try {
     const desk = await newPage(browser, { width: 1366, height: 820 });
     await check('a planner signs in', () => signIn(desk, PLANNER));
@@ -220,20 +181,10 @@ async function run() {
       return `${p.title}; screenshots e2e/out/export-*-phone.png`;
     });
 
-    await check('no failed request and no console error', async () => {
-      assert(problems.length === 0, problems.join('; '));
-    });
+    await checkNoProblems('no failed request and no console error');
   } finally {
     await browser.close();
   }
 }
 
-try {
-  await run();
-} catch (err) {
-  results.push(false);
-  console.log(`FAIL setup: ${err instanceof Error ? err.message : err}`);
-}
-const failed = results.filter((ok) => !ok).length;
-console.log(`${results.length - failed} passed, ${failed} failed`);
-process.exitCode = failed === 0 ? 0 : 1;
+await runSteps(['setup', run]);

@@ -8,35 +8,10 @@
 // grid is drawn twice: the overlap is listed by feature with its area, and
 // 确认导入 stays disabled. Only previews: the demo zone is left as it is.
 // Screenshots go to e2e/out/gridimport-*.png. Ends with "N passed, M failed".
-import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { OUT_DIR, account, assert, check, checkNoProblems, launch, loggedInPage, runSteps } from './harness.mjs';
 
-const BASE_URL = (process.env.GRIDGIS_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ADMIN = { username: process.env.E2E_ADMIN_USER ?? 'admin', password: process.env.E2E_ADMIN_PASSWORD ?? '' };
-const OUT_DIR = fileURLToPath(new URL('./out/', import.meta.url));
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--password-store=basic'];
-
-const results = [];
-const problems = [];
-
-async function check(name, fn) {
-  try {
-    const note = await fn();
-    results.push(true);
-    console.log(`ok   ${name}${note ? ` (${note})` : ''}`);
-  } catch (err) {
-    results.push(false);
-    console.log(`FAIL ${name}: ${err instanceof Error ? err.message : err}`);
-  }
-}
-
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
+const ADMIN = account('admin', 'admin');
 
 async function preview(page, name, collection) {
   await page.locator('#grid-import-file').setInputFiles({ name, mimeType: 'application/geo+json', buffer: Buffer.from(JSON.stringify(collection), 'utf-8') });
@@ -49,22 +24,9 @@ async function preview(page, name, collection) {
 }
 
 async function run() {
-  mkdirSync(OUT_DIR, { recursive: true });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const browser = await launch();
   try {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN' });
-    const page = await context.newPage();
-    page.on('response', (res) => {
-      const path = new URL(res.url()).pathname;
-      if (res.status() >= 400 && !(res.status() === 401 && path === '/api/v1/me')) problems.push(`${res.request().method()} ${path}: HTTP ${res.status()}`);
-    });
-    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-    await page.goto(`${BASE_URL}/`, { waitUntil: 'load', timeout: 30_000 });
-    await page.waitForFunction(() => window.__gridgis?.view === 'login', null, { timeout: 15_000 });
-    await page.locator('#login-username').fill(ADMIN.username);
-    await page.locator('#login-password').fill(ADMIN.password);
-    await page.locator('#login-submit').click();
-    await page.waitForFunction(() => window.__gridgis && (window.__gridgis.ready || window.__gridgis.error), null, { timeout: 60_000 });
+    const page = await loggedInPage(browser, ADMIN);
 
     // The zone's grids as a clerk's file: code, name, industry per feature.
     const grids = await page.evaluate(async () => {
@@ -101,20 +63,10 @@ async function run() {
       await page.screenshot({ path: join(OUT_DIR, 'gridimport-problems.png'), fullPage: true });
     });
 
-    await check('no failed request and no page error', async () => {
-      assert(problems.length === 0, problems.join('; '));
-    });
+    await checkNoProblems('no failed request and no page error');
   } finally {
     await browser.close();
   }
 }
 
-try {
-  await run();
-} catch (err) {
-  results.push(false);
-  console.log(`FAIL setup: ${err instanceof Error ? err.message : err}`);
-}
-const failed = results.filter((ok) => !ok).length;
-console.log(`${results.length - failed} passed, ${failed} failed`);
-process.exitCode = failed === 0 ? 0 : 1;
+await runSteps(['setup', run]);

@@ -9,35 +9,10 @@
 // clean file (a point of the zone) enables 导入. Only dry runs: the demo
 // zone is left as it is for the other browser tests. Screenshots go to
 // e2e/out/import-*.png. Ends with "N passed, M failed".
-import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { OUT_DIR, account, assert, check, checkNoProblems, launch, loggedInPage, runSteps } from './harness.mjs';
 
-const BASE_URL = (process.env.GRIDGIS_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ADMIN = { username: process.env.E2E_ADMIN_USER ?? 'admin', password: process.env.E2E_ADMIN_PASSWORD ?? '' };
-const OUT_DIR = fileURLToPath(new URL('./out/', import.meta.url));
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--password-store=basic'];
-
-const results = [];
-const problems = [];
-
-async function check(name, fn) {
-  try {
-    const note = await fn();
-    results.push(true);
-    console.log(`ok   ${name}${note ? ` (${note})` : ''}`);
-  } catch (err) {
-    results.push(false);
-    console.log(`FAIL ${name}: ${err instanceof Error ? err.message : err}`);
-  }
-}
-
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
+const ADMIN = account('admin', 'admin');
 
 /** A valid credit code (GB 32100 check character) from 17 characters. */
 function uscc(body) {
@@ -62,22 +37,9 @@ async function dryRun(page) {
 }
 
 async function run() {
-  mkdirSync(OUT_DIR, { recursive: true });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const browser = await launch();
   try {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN' });
-    const page = await context.newPage();
-    page.on('response', (res) => {
-      const path = new URL(res.url()).pathname;
-      if (res.status() >= 400 && !(res.status() === 401 && path === '/api/v1/me')) problems.push(`${res.request().method()} ${path}: HTTP ${res.status()}`);
-    });
-    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-    await page.goto(`${BASE_URL}/`, { waitUntil: 'load', timeout: 30_000 });
-    await page.waitForFunction(() => window.__gridgis?.view === 'login', null, { timeout: 15_000 });
-    await page.locator('#login-username').fill(ADMIN.username);
-    await page.locator('#login-password').fill(ADMIN.password);
-    await page.locator('#login-submit').click();
-    await page.waitForFunction(() => window.__gridgis && (window.__gridgis.ready || window.__gridgis.error), null, { timeout: 60_000 });
+    const page = await loggedInPage(browser, ADMIN);
 
     await check('an admin opens 数据导入', async () => {
       await page.locator('#tool-import').click();
@@ -88,13 +50,14 @@ async function run() {
     const code = uscc('91410400MA8E2E001');
     const bad = code.slice(0, 17) + (code[17] === '0' ? '1' : '0');
     await check('a header of unknown columns: the mapping is reported, and corrected by hand', async () => {
-      await upload(page, '名录.csv', `甲,乙\n浏览器测试有限公司,${bad}\n`);
+      await upload(page, '名录.csv', `甲,乙,丙\n浏览器测试有限公司,${bad},新材料\n`);
       const summary = await dryRun(page);
       assert(/未写入/.test(summary), `summary ${summary}`);
       const first = await page.locator('.import-problems-table tr').nth(1).textContent();
       assert(first.includes('列映射'), `first problem ${first}`);
       await page.locator('#import-map-0').selectOption('name');
       await page.locator('#import-map-1').selectOption('uscc');
+      await page.locator('#import-map-2').selectOption('industry');
       await dryRun(page);
       const rows = await page.locator('.import-problems-table tr').allTextContents();
       assert(rows.some((r) => r.startsWith('2') && r.includes('统一社会信用代码') && r.includes('校验位')), `problems ${rows.join(' | ')}`);
@@ -116,20 +79,10 @@ async function run() {
       await page.screenshot({ path: join(OUT_DIR, 'import-clean.png'), fullPage: true });
     });
 
-    await check('no failed request and no page error', async () => {
-      assert(problems.length === 0, problems.join('; '));
-    });
+    await checkNoProblems('no failed request and no page error');
   } finally {
     await browser.close();
   }
 }
 
-try {
-  await run();
-} catch (err) {
-  results.push(false);
-  console.log(`FAIL setup: ${err instanceof Error ? err.message : err}`);
-}
-const failed = results.filter((ok) => !ok).length;
-console.log(`${results.length - failed} passed, ${failed} failed`);
-process.exitCode = failed === 0 ? 0 : 1;
+await runSteps(['setup', run]);

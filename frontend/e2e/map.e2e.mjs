@@ -26,34 +26,17 @@ import { chromium } from 'playwright-core';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BASE_URL, CHROMIUM, CHROMIUM_ARGS, OUT_DIR, account, assert, check, launch, runSteps } from './harness.mjs';
 
-const BASE_URL = (process.env.GRIDGIS_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const EXPECTED_GRIDS = Number(process.env.E2E_EXPECT_GRIDS ?? 6);
 const LABEL_TO_FIND = process.env.E2E_EXPECT_LABEL ?? '新材料';
-const ADMIN = { username: process.env.E2E_ADMIN_USER ?? 'admin', password: process.env.E2E_ADMIN_PASSWORD ?? '' };
-const OFFICER = { username: process.env.E2E_OFFICER_USER ?? 'officer-g01', password: process.env.E2E_OFFICER_PASSWORD ?? '' };
-const PLANNER = { username: process.env.E2E_PLANNER_USER ?? 'planner', password: process.env.E2E_PLANNER_PASSWORD ?? '' };
-const LIAISON = { username: process.env.E2E_LIAISON_USER ?? '', password: process.env.E2E_LIAISON_PASSWORD ?? '' };
+const ADMIN = account('admin', 'admin');
+const OFFICER = account('officer', 'officer-g01');
+const PLANNER = account('planner', 'planner');
+const LIAISON = account('liaison');
 const VIEWPORT = { width: 1366, height: 820 };
 const READY_TIMEOUT_MS = 60_000;
-const OUT_DIR = fileURLToPath(new URL('./out/', import.meta.url));
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  // Keep Chromium's password manager out of the way: the test types passwords.
-  '--password-store=basic',
-];
-
-const results = [];
 const failedRequests = [];
 const consoleErrors = [];
 const consoleWarnings = [];
@@ -76,21 +59,6 @@ let allowedErrors = [];
 const provoked = [];
 const resourceErrors = [];
 const RESOURCE_ERROR = /^Failed to load resource: the server responded with a status of (\d{3}) /;
-
-async function check(name, fn) {
-  try {
-    const note = await fn();
-    results.push({ name, ok: true });
-    console.log(`ok   ${name}${note ? ` (${note})` : ''}`);
-  } catch (err) {
-    results.push({ name, ok: false });
-    console.log(`FAIL ${name}: ${err instanceof Error ? err.message : err}`);
-  }
-}
-
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
 
 /** Runs fn with the given error answers ("STATUS METHOD /path") expected. */
 async function expecting(allowed, fn) {
@@ -615,7 +583,7 @@ async function act(page, action, { note, liaison, stars } = {}) {
 }
 
 async function runRequestLoop() {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  const browser = await launch();
   try {
     const options = { viewport: VIEWPORT, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' };
     // Two contexts: two cookie jars, two users at once.
@@ -880,7 +848,7 @@ async function openOrgPanel(page, candidates) {
 }
 
 async function runViews() {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  const browser = await launch();
   try {
     const options = { viewport: VIEWPORT, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', acceptDownloads: true };
     const adminPage = await (await browser.newContext(options)).newPage();
@@ -1243,19 +1211,9 @@ async function finalChecks() {
   for (const w of consoleWarnings.slice(0, 5)) console.log(`# console warning: ${w.slice(0, 200)}`);
 }
 
-for (const [name, fn] of [
+await runSteps(
   ['setup', run],
   ['request loop setup', runRequestLoop],
   ['views setup', runViews],
   ['final checks', finalChecks],
-]) {
-  try {
-    await fn();
-  } catch (err) {
-    results.push({ name, ok: false });
-    console.log(`FAIL ${name}: ${err instanceof Error ? err.message : err}`);
-  }
-}
-const failed = results.filter((r) => !r.ok).length;
-console.log(`${results.length - failed} passed, ${failed} failed`);
-process.exitCode = failed === 0 ? 0 : 1;
+);

@@ -13,41 +13,18 @@
 // from the 待定位 list. Then the same at phone width. Screenshots go to
 // e2e/out/. Ends with "N passed, M failed" and a non-zero exit code on any
 // failure.
-import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { OUT_DIR, account, assert, check, launch, problems, runSteps, signIn } from './harness.mjs';
 
-const BASE_URL = (process.env.GRIDGIS_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const OFFICER = { username: process.env.E2E_OFFICER_USER ?? 'officer-g01', password: process.env.E2E_OFFICER_PASSWORD ?? '' };
+const OFFICER = account('officer', 'officer-g01');
 const UNLOCATED_ID = Number(process.env.E2E_UNLOCATED_ID ?? 0);
-const ADMIN = { username: process.env.E2E_ADMIN_USER ?? '', password: process.env.E2E_ADMIN_PASSWORD ?? '' };
+const ADMIN = account('admin');
 const DESKTOP = { width: 1366, height: 820 };
 const PHONE = { width: 390, height: 844 };
-const OUT_DIR = fileURLToPath(new URL('./out/', import.meta.url));
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--password-store=basic'];
 
-const results = [];
-const problems = [];
 /** Error answers a check provokes on purpose ("STATUS METHOD /path"). */
 let allowed = [];
 let provokedCount = 0;
-
-async function check(name, fn) {
-  try {
-    const note = await fn();
-    results.push(true);
-    console.log(`ok   ${name}${note ? ` (${note})` : ''}`);
-  } catch (err) {
-    results.push(false);
-    console.log(`FAIL ${name}: ${err instanceof Error ? err.message : err}`);
-  }
-}
-
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
 
 function watch(page) {
   page.on('response', (res) => {
@@ -79,17 +56,6 @@ function usccFor(n) {
   let sum = 0;
   for (let i = 0; i < 17; i++) sum += alphabet.indexOf(body[i]) * weights[i];
   return body + alphabet[(31 - (sum % 31)) % 31];
-}
-
-async function signIn(page, account = OFFICER) {
-  await page.goto(`${BASE_URL}/`, { waitUntil: 'load', timeout: 30_000 });
-  await page.waitForFunction(() => window.__gridgis?.view === 'login', null, { timeout: 15_000 });
-  await page.locator('#login-username').fill(account.username);
-  await page.locator('#login-password').fill(account.password);
-  await page.locator('#login-submit').click();
-  await page.waitForFunction(() => window.__gridgis && (window.__gridgis.ready || window.__gridgis.error), null, { timeout: 60_000 });
-  const error = await page.evaluate(() => window.__gridgis.error);
-  assert(!error, `the map reports: ${error}`);
 }
 
 /** GET an organization as the signed-in user. */
@@ -140,7 +106,7 @@ async function desktop(browser) {
   let grid = 0;
   try {
     await check('the officer signs in and sees 新增企业 and 待定位', async () => {
-      await signIn(page);
+      await signIn(page, OFFICER);
       assert(await page.locator('#tool-add-org').isVisible(), 'no 新增企业 button');
       await page.waitForFunction(() => !document.getElementById('tool-unlocated')?.hidden, null, { timeout: 10_000 });
     });
@@ -347,7 +313,7 @@ async function phone(browser) {
   watch(page);
   try {
     await check('phone width: 新增企业 works and nothing overflows', async () => {
-      await signIn(page);
+      await signIn(page, OFFICER);
       await page.locator('#tool-add-org').click();
       await page.locator('.edit-banner').waitFor({ state: 'visible', timeout: 5_000 });
       await page.screenshot({ path: join(OUT_DIR, 'org-add-phone-banner.png') });
@@ -378,8 +344,7 @@ async function phone(browser) {
 
 async function main() {
   assert(OFFICER.password, 'E2E_OFFICER_PASSWORD is not set');
-  mkdirSync(OUT_DIR, { recursive: true });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+  const browser = await launch();
   try {
     await desktop(browser);
     await phone(browser);
@@ -393,12 +358,4 @@ async function main() {
   });
 }
 
-try {
-  await main();
-} catch (err) {
-  results.push(false);
-  console.log(`FAIL setup: ${err instanceof Error ? err.message : err}`);
-}
-const failed = results.filter((ok) => !ok).length;
-console.log(`${results.length - failed} passed, ${failed} failed`);
-process.exitCode = failed === 0 && results.length > 0 ? 0 : 1;
+await runSteps(['setup', main]);

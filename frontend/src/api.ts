@@ -103,8 +103,8 @@ export type RequestTopic = 'landing' | 'construction' | 'operations' | 'innovati
 export type SlaColour = 'green' | 'yellow' | 'red';
 /** The card the SLA clock raised: none, 黄牌 or 红牌. */
 export type Supervision = 'none' | 'yellow' | 'red';
-/** The steps a client may ask for. */
-export type RequestAction = 'assign' | 'start' | 'resolve' | 'verify' | 'send_back' | 'reject';
+/** The steps a client may ask for: the transitions, then 改派 and 催办 (routes of their own). */
+export type RequestAction = 'assign' | 'start' | 'resolve' | 'verify' | 'send_back' | 'reject' | 'reassign' | 'remind';
 
 /** A request point, as GET /requests lists it (at its organization's location). */
 export interface RequestProperties {
@@ -173,6 +173,8 @@ export interface RequestDetail {
   resolution: string;
   satisfaction: number | null;
   rework_count: number;
+  /** 催办 recorded so far (absent from an older server). */
+  reminders?: number;
   version: number;
   events: RequestEvent[];
   actions: (RequestAction | (string & {}))[];
@@ -195,6 +197,20 @@ export interface TransitionBody {
   liaison_id?: number;
   unit_id?: number;
   satisfaction?: number;
+}
+
+/** POST /requests/{id}/reassign (改派): an omitted liaison or unit stays as it is. */
+export interface ReassignBody {
+  version: number;
+  reason: string;
+  liaison_id?: number;
+  unit_id?: number;
+}
+
+/** POST /requests/{id}/remind (催办). */
+export interface RemindBody {
+  version: number;
+  note?: string;
 }
 
 export interface LiaisonProperties {
@@ -281,6 +297,8 @@ export interface StatsGroup {
   /** Null for by=unit: units carry no organizations. */
   contact_compliance: Rate | null;
   visit_compliance: Rate | null;
+  /** 催办 recorded on the group's requests (absent from an older server). */
+  reminders?: number;
 }
 
 export interface Stats {
@@ -581,6 +599,16 @@ export class Api {
   /** Moves a request one step; a stale version answers 409 (ApiError code "conflict"). */
   async transition(id: number, body: TransitionBody): Promise<RequestDetail> {
     return this.postJSON<RequestDetail>(`${this.base}/requests/${id}/transitions`, body);
+  }
+
+  /** Hands a request on (改派); the key makes a retry after a lost answer safe. */
+  async reassign(id: number, body: ReassignBody, idempotencyKey: string): Promise<RequestDetail> {
+    return this.postJSON<RequestDetail>(`${this.base}/requests/${id}/reassign`, body, { 'Idempotency-Key': idempotencyKey });
+  }
+
+  /** Records a reminder to the assignee (催办); the key makes a retry safe. */
+  async remind(id: number, body: RemindBody, idempotencyKey: string): Promise<RequestDetail> {
+    return this.postJSON<RequestDetail>(`${this.base}/requests/${id}/remind`, body, { 'Idempotency-Key': idempotencyKey });
   }
 
   /** The liaisons in the caller's scope, with their load and capacity. */

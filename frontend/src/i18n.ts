@@ -136,6 +136,14 @@ export const text = {
     newRequest: (title: string) => `新诉求：${title}`,
     updated: (title: string, status: string) => `诉求状态更新：${title} · ${status}`,
     supervised: (title: string, card: string) => `诉求督办：${title} · ${card}`,
+    reminded: (title: string) => `诉求催办：${title}`,
+    reassigned: (title: string) => `诉求改派：${title}`,
+    reminders: (n: number) => `已催办 ${n} 次`,
+    keepAssignee: '（不变）',
+    newLiaisonLabel: '改派给联络员',
+    newUnitLabel: '改派给联盟单位',
+    current: '（当前）',
+    chooseNewAssignee: '请选择新的联络员或联盟单位',
     contactLogged: (org: string) => `新增联系记录：${org}`,
     visitLogged: (org: string) => `新增走访记录：${org}`,
     manyUpdates: (n: number) => `${n} 条诉求有更新`,
@@ -225,6 +233,8 @@ const actionLabels: Record<RequestAction | 'report' | 'supervise', string> = {
   verify: '复核通过',
   send_back: '退回整改',
   reject: '不予受理',
+  reassign: '改派',
+  remind: '催办',
   supervise: '督办',
 };
 

@@ -29,7 +29,11 @@ describe('progressOf', () => {
   it('counts rows checked, then rows written', () => {
     expect(progressOf(job({ total: 200, done: 50 }), false)).toEqual({ text: '检查 50 / 100 行（25%）', fraction: 0.25 });
     expect(progressOf(job({ total: 200, done: 150, errors: 0 }), false).text).toBe('写入 50 / 100 行（75%）');
-    expect(progressOf(job({ total: 100, done: 100, errors: 2 }), true).text).toBe('检查 100 / 100 行（100%），发现 2 个问题');
+    expect(progressOf(job({ total: 200, done: 100, errors: 2 }), false).text).toBe('检查 100 / 100 行（50%），发现 2 个问题');
+  });
+  it('compares, not writes, on a dry run or with problems', () => {
+    expect(progressOf(job({ total: 200, done: 150 }), true).text).toBe('比对 50 / 100 行（75%）');
+    expect(progressOf(job({ total: 200, done: 200, errors: 1 }), false).text).toBe('比对 100 / 100 行（100%），发现 1 个问题');
   });
   it('has no fraction before the rows are known', () => {
     expect(progressOf(job({ done: 3000 }), true)).toEqual({ text: '已读 3,000 行…', fraction: null });
@@ -39,9 +43,14 @@ describe('progressOf', () => {
 
 describe('summaryOf', () => {
   it('says what happened, in Chinese', () => {
-    expect(summaryOf(report())).toContain('全部无误，可以导入');
-    expect(summaryOf(report({ errors: [{ row: 4, field: 'uscc', reason: 'x' }], invalid: 1, valid: 2 }))).toContain('未写入任何数据');
+    expect(summaryOf(report({ inserted: 2, updated: 1 }))).toBe('共 3 行：无误 3 行，有问题 0 行，无坐标 0 行。全部无误，可以导入：将新增 2 家，更新 1 家，未变 0 家。');
+    expect(summaryOf(report({ errors: [{ row: 4, field: 'uscc', reason: 'x' }], invalid: 1, valid: 2, inserted: 2 }))).toContain('未写入任何数据。请改正文件或列映射后重试。无误的行将新增 2 家');
     expect(summaryOf(report({ dry_run: false, written: true, inserted: 2, updated: 1 }))).toBe('导入完成：新增 2 家，更新 1 家，未变 0 家。');
+  });
+  it('tells where to place the unlocated ones, and counts the warnings', () => {
+    expect(summaryOf(report({ dry_run: false, written: true, inserted: 2, unlocated_count: 1, warning_count: 3 }))).toBe(
+      '导入完成：新增 2 家，更新 0 家，未变 0 家。1 家无坐标，请在“待定位”中放到地图上。另有 3 处提醒，请核对。',
+    );
   });
   it('counts every problem and unlocated row, not only those listed', () => {
     const listed = [{ row: 2, field: 'uscc', reason: 'x' }];

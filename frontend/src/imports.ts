@@ -1,3 +1,5 @@
+import { problemOf } from './api';
+
 // 数据导入: what the organization register import page needs besides the
 // DOM — the request it sends, the job it follows, the report it shows.
 // The server checks everything; this only shapes and reads.
@@ -84,6 +86,9 @@ export interface ImportReport {
   /** How many problems and unlocated rows in all: the lists hold the first 10,000. */
   error_count: number;
   unlocated_count: number;
+  /** Rows that come in but deserve a look (a point just outside the zone). */
+  warnings?: ImportProblem[];
+  warning_count?: number;
   header: string[] | null;
   header_row: number;
   mapping: Record<string, string> | null;
@@ -99,8 +104,33 @@ export interface Job {
   error?: string;
 }
 
+/**
+ * Posts an import's form to url and follows the job it starts until it
+ * ends, calling seen with each state; pause waits between polls and says
+ * false when the page is closed (the last state is then returned).
+ */
+export async function runImportJob<J extends Pick<Job, 'id' | 'status'>>(
+  url: string, form: FormData, seen: (job: J) => void, pause: () => Promise<boolean>,
+): Promise<J> {
+  const posted = await fetch(url, { method: 'POST', body: form, credentials: 'same-origin' });
+  if (!posted.ok) throw new Error(await problemText(posted));
+  const { id } = (await posted.json()) as { id: number };
+  for (;;) {
+    const res = await fetch(`/api/v1/jobs/${id}`, { credentials: 'same-origin', cache: 'no-store' });
+    if (!res.ok) throw new Error(await problemText(res));
+    const job = (await res.json()) as J;
+    seen(job);
+    if (finished(job) || !(await pause())) return job;
+  }
+}
+
+async function problemText(res: Response): Promise<string> {
+  const p = await problemOf(res);
+  return p.detail || p.title;
+}
+
 /** Whether a job has ended. */
-export function finished(j: Job): boolean {
+export function finished(j: Pick<Job, 'status'>): boolean {
   return j.status === 'done' || j.status === 'failed';
 }
 
@@ -108,20 +138,26 @@ export function finished(j: Job): boolean {
 export function progressOf(j: Job, dryRun: boolean): { text: string; fraction: number | null } {
   if (j.status === 'queued') return { text: '排队中…', fraction: null };
   if (!j.total) return { text: `已读 ${j.done.toLocaleString('zh-CN')} 行…`, fraction: null };
-  const rows = dryRun ? j.total : Math.floor(j.total / 2);
-  const writing = !dryRun && j.done > rows;
+  // Each row is checked, then written (a dry run's writes are rolled back).
+  const rows = Math.floor(j.total / 2);
+  const writing = j.done > rows;
   const done = Math.min(writing ? j.done - rows : j.done, rows);
   const fraction = Math.min(1, j.done / j.total);
   const errors = j.errors ? `，发现 ${j.errors} 个问题` : '';
-  return { text: `${writing ? '写入' : '检查'} ${done.toLocaleString('zh-CN')} / ${rows.toLocaleString('zh-CN')} 行（${Math.round(fraction * 100)}%）${errors}`, fraction };
+  // A dry run (or a file with problems) writes and rolls back: it compares.
+  const phase = writing ? (dryRun || j.errors ? '比对' : '写入') : '检查';
+  return { text: `${phase} ${done.toLocaleString('zh-CN')} / ${rows.toLocaleString('zh-CN')} 行（${Math.round(fraction * 100)}%）${errors}`, fraction };
 }
 
 /** The report's one-line summary, in Chinese. */
 export function summaryOf(r: ImportReport): string {
   const read = `共 ${r.total} 行：无误 ${r.valid} 行，有问题 ${r.invalid} 行，无坐标 ${r.unlocated_count} 行。`;
-  if (r.error_count > 0) return `${read}发现 ${r.error_count} 个问题，未写入任何数据。请改正文件或列映射后重试。`;
-  if (r.dry_run) return `${read}全部无误，可以导入。`;
-  return `导入完成：新增 ${r.inserted} 家，更新 ${r.updated} 家，未变 ${r.unchanged} 家。`;
+  const would = r.valid > 0 ? `无误的行将新增 ${r.inserted} 家，更新 ${r.updated} 家，未变 ${r.unchanged} 家。` : '';
+  if (r.error_count > 0) return `${read}发现 ${r.error_count} 个问题，未写入任何数据。请改正文件或列映射后重试。${would}`;
+  const warned = r.warning_count ? `另有 ${r.warning_count} 处提醒，请核对。` : '';
+  if (r.dry_run) return `${read}全部无误，可以导入：${would.replace('无误的行', '')}${warned}`;
+  const place = r.unlocated_count ? `${r.unlocated_count} 家无坐标，请在“待定位”中放到地图上。` : '';
+  return `导入完成：新增 ${r.inserted} 家，更新 ${r.updated} 家，未变 ${r.unchanged} 家。${place}${warned}`;
 }
 
 /** The mapping of a report as column → field, for the editor. */

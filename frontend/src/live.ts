@@ -157,6 +157,9 @@ export function toastMessages(
       case 'supervise':
         return { text: text.request.supervised(title, supervisionLabel(t.status === 'red' ? 'red' : 'yellow')), requestId: t.requestId };
       default:
+        // 改派 and 催办 leave the status as it is: say what happened.
+        if (t.action === 'remind') return { text: text.request.reminded(title), requestId: t.requestId };
+        if (t.action === 'reassign') return { text: text.request.reassigned(title), requestId: t.requestId };
         return { text: text.request.updated(title, t.status ? statusLabel(t.status) : actionLabel(t.action)), requestId: t.requestId };
     }
   });

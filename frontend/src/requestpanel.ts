@@ -2,7 +2,7 @@
 // stands in the loop, its SLA and supervision, its history, and the steps
 // the signed-in user may take now, each with the fields it needs. It also
 // holds the form that reports a new request for an organization.
-import type { Api, LiaisonFeature, RequestDetail, RequestEvent, Unit } from './api';
+import type { Api, LiaisonFeature, ReassignBody, RemindBody, RequestDetail, RequestEvent, TransitionBody, Unit } from './api';
 import { button, el, formFields, noticeLine, section, segment } from './dom';
 import { categoryLabel, formatDateTime, requestCategories, requestTopics, statusLabel, text, topicLabel } from './i18n';
 import {
@@ -13,10 +13,13 @@ import {
   cardNote,
   categoryLine,
   charCount,
+  checkReassign,
+  checkRemind,
   checkReport,
   checkTransition,
   failureOf,
   loopSteps,
+  noteField,
   offeredActions,
   slaSummary,
   stars,
@@ -75,9 +78,11 @@ interface FormState {
   /** The unit select's value; undefined until the form first shows it. */
   unitId?: string;
   satisfaction: number | null;
+  /** The idempotency key of the last 改派 or 催办 sent, kept for a retry of the same body. */
+  attempt?: Attempt | null;
 }
 
-const NOTE_FIELDS = ['note', 'liaison_id', 'unit_id', 'satisfaction'];
+const NOTE_FIELDS = ['note', 'reason', 'liaison_id', 'unit_id', 'satisfaction'];
 const REPORT_FIELDS = ['category', 'topic', 'title', 'description'];
 
 /** What the panel holds now; the views and forms read and change it. */
@@ -249,6 +254,7 @@ function render(ctx: Ctx, d: RequestDetail, liaisons: readonly LiaisonFeature[],
   const sla = el('span', 'sla-badge');
   chips.append(sla);
   if (d.rework_count > 0) chips.append(el('span', 'rq-chip rework', text.request.rework(d.rework_count)));
+  if ((d.reminders ?? 0) > 0) chips.append(el('span', 'rq-chip reminded', text.request.reminders(d.reminders!)));
   nodes.push(chips);
   const paintSla = () => {
     const s = slaSummary(d, Date.now());
@@ -383,9 +389,15 @@ function actionForm(ctx: Ctx, d: RequestDetail, spec: ActionSpec, liaisons: read
 
   let select: HTMLSelectElement | null = null;
   let unitSelect: HTMLSelectElement | null = null;
+  const reassign = spec.action === 'reassign';
+  const textField = noteField(spec);
+  const maxNote = spec.noteMax ?? MAX_NOTE;
   if (spec.liaison) {
-    ({ select, unitSelect } = assignSelects(ctx, d, state, liaisons));
-    f.append(fieldBox('liaison_id', text.request.liaisonLabel, select), fieldBox('unit_id', text.request.unitLabel, unitSelect));
+    ({ select, unitSelect } = assignSelects(ctx, d, state, liaisons, reassign));
+    f.append(
+      fieldBox('liaison_id', reassign ? text.request.newLiaisonLabel : text.request.liaisonLabel, select),
+      fieldBox('unit_id', reassign ? text.request.newUnitLabel : text.request.unitLabel, unitSelect),
+    );
   }
 
   if (spec.satisfaction) {
@@ -417,19 +429,19 @@ function actionForm(ctx: Ctx, d: RequestDetail, spec: ActionSpec, liaisons: read
   const note = el('textarea', 'input');
   note.rows = spec.note === 'required' ? 4 : 3;
   note.value = state.note;
-  note.maxLength = MAX_NOTE * 2; // the server counts characters; the counter warns first
+  note.maxLength = maxNote * 2; // the server counts characters; the counter warns first
   const counter = el('span', 'counter');
   const count = () => {
     const n = charCount(note.value.trim());
-    counter.textContent = text.request.chars(n, MAX_NOTE);
-    counter.classList.toggle('over', n > MAX_NOTE);
+    counter.textContent = text.request.chars(n, maxNote);
+    counter.classList.toggle('over', n > maxNote);
   };
   count();
   note.addEventListener('input', () => {
     state.note = note.value;
     count();
   });
-  f.append(fieldBox('note', spec.note === 'required' ? `${spec.noteLabel}（必填）` : `${spec.noteLabel}（选填）`, note, counter));
+  f.append(fieldBox(textField, spec.note === 'required' ? `${spec.noteLabel}（必填）` : `${spec.noteLabel}（选填）`, note, counter));
 
   const submit = el('button', `submit tone-${spec.tone}`, `${text.request.submit}${spec.label}`);
   submit.type = 'submit';
@@ -441,16 +453,20 @@ function actionForm(ctx: Ctx, d: RequestDetail, spec: ActionSpec, liaisons: read
     e.preventDefault();
     if (ctx.st.busy) return;
     message.textContent = '';
-    const checked = checkTransition(
-      spec,
-      {
-        note: note.value,
-        liaisonId: select?.value ?? '',
-        unitId: unitSelect && unitSelect.value !== '' ? Number(unitSelect.value) : null,
-        satisfaction: state.satisfaction,
-      },
-      d.version,
-    );
+    const input = {
+      note: note.value,
+      liaisonId: select?.value ?? '',
+      unitId: unitSelect && unitSelect.value !== '' ? Number(unitSelect.value) : null,
+      satisfaction: state.satisfaction,
+    };
+    // 改派 and 催办 have routes of their own, made safe to retry by a key
+    // kept while the body stays the same.
+    const checked =
+      spec.action === 'reassign'
+        ? checkReassign(input, d, d.version)
+        : spec.action === 'remind'
+          ? checkRemind(input, d.version)
+          : checkTransition(spec, input, d.version);
     if (!checked.ok) {
       showErrors(checked.errors);
       const first = Object.keys(checked.errors)[0];
@@ -463,7 +479,17 @@ function actionForm(ctx: Ctx, d: RequestDetail, spec: ActionSpec, liaisons: read
     submit.textContent = text.request.submitting;
     f.setAttribute('aria-busy', 'true');
     try {
-      const next = await ctx.deps.api.transition(d.id, checked.body);
+      let next: RequestDetail;
+      if (spec.action === 'reassign' || spec.action === 'remind') {
+        const body = checked.body as ReassignBody | RemindBody;
+        state.attempt = attemptFor(state.attempt ?? null, body);
+        next =
+          spec.action === 'reassign'
+            ? await ctx.deps.api.reassign(d.id, body as ReassignBody, state.attempt.key)
+            : await ctx.deps.api.remind(d.id, body as RemindBody, state.attempt.key);
+      } else {
+        next = await ctx.deps.api.transition(d.id, checked.body as TransitionBody);
+      }
       ctx.st.form = null;
       ctx.deps.onChanged({ requestId: d.id, action: spec.action, orgId: d.org_id });
       ctx.st.busy = false;
@@ -597,10 +623,12 @@ function assignSelects(
   d: RequestDetail,
   state: FormState,
   liaisons: readonly LiaisonFeature[],
+  reassign = false,
 ): { select: HTMLSelectElement; unitSelect: HTMLSelectElement } {
   const select = el('select', 'input');
   // A unit alone is a valid assignment: the empty choice is "no liaison".
-  select.append(new Option(liaisons.length > 0 ? text.request.noLiaison : text.request.noLiaisons, ''));
+  // 改派 leaves an unchosen liaison or unit as it is.
+  select.append(new Option(reassign ? text.request.keepAssignee : liaisons.length > 0 ? text.request.noLiaison : text.request.noLiaisons, ''));
   const orgLiaison = ctx.deps.orgLiaisonId(d.org_id);
   const ordered = [...liaisons].sort(
     (a, b) =>
@@ -609,27 +637,27 @@ function assignSelects(
       a.properties.name.localeCompare(b.properties.name, 'zh-CN'),
   );
   for (const l of ordered) {
-    const tag = l.id === orgLiaison ? `（${text.request.orgLiaison}）` : '';
+    const tag = (l.id === orgLiaison ? `（${text.request.orgLiaison}）` : '') + (reassign && l.id === d.liaison_id ? text.request.current : '');
     select.append(new Option(`${l.properties.name}${tag} · ${text.request.liaisonLoad(l.properties.load, l.properties.max)}`, String(l.id)));
   }
-  const initial = state.liaisonId || String(d.liaison_id ?? orgLiaison ?? '');
+  const initial = reassign ? state.liaisonId : state.liaisonId || String(d.liaison_id ?? orgLiaison ?? '');
   if ([...select.options].some((o) => o.value === initial)) select.value = initial;
   state.liaisonId = select.value;
   select.addEventListener('change', () => (state.liaisonId = select.value));
 
   const unitSelect = el('select', 'input');
-  unitSelect.append(new Option(ctx.st.units.length > 0 ? text.request.noUnit : text.request.noUnits, ''));
+  unitSelect.append(new Option(reassign ? text.request.keepAssignee : ctx.st.units.length > 0 ? text.request.noUnit : text.request.noUnits, ''));
   for (const g of unitGroups(ctx.st.units)) {
     const group = el('optgroup');
     group.label = g.label;
-    for (const u of g.units) group.append(new Option(`${u.name}（${g.label}）`, String(u.id)));
+    for (const u of g.units) group.append(new Option(`${u.name}（${g.label}）${reassign && u.id === d.unit_id ? text.request.current : ''}`, String(u.id)));
     unitSelect.append(group);
   }
   if (d.unit_id !== null && !ctx.st.units.some((u) => u.id === d.unit_id)) {
     // Not in the list (it failed to load): still show it, so it is kept.
     unitSelect.append(new Option(text.request.currentUnit(d.unit_id), String(d.unit_id)));
   }
-  const unitInitial = state.unitId ?? String(d.unit_id ?? '');
+  const unitInitial = state.unitId ?? (reassign ? '' : String(d.unit_id ?? ''));
   if ([...unitSelect.options].some((o) => o.value === unitInitial)) unitSelect.value = unitInitial;
   state.unitId = unitSelect.value;
   unitSelect.addEventListener('change', () => (state.unitId = unitSelect.value));

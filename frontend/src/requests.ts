@@ -9,6 +9,8 @@ import {
   type RequestCategory,
   type RequestEvent,
   type RequestProperties,
+  type ReassignBody,
+  type RemindBody,
   type RequestTopic,
   type SlaColour,
   type TransitionBody,
@@ -33,6 +35,10 @@ import {
 export const MAX_TITLE = 200;
 export const MAX_DESCRIPTION = 5000;
 export const MAX_NOTE = 2000;
+/** 改派's reason and 催办's note (grid/request_actions.go). */
+export const MIN_REASON = 2;
+export const MAX_REASON = 200;
+export const MAX_REMINDER = 200;
 
 /** The five steps of the loop, in order. */
 export const LOOP_STEPS = ['reported', 'assigned', 'in_progress', 'resolved', 'verified'] as const;
@@ -164,6 +170,9 @@ export interface ActionSpec {
   satisfaction: boolean;
   note: 'required' | 'optional';
   noteLabel: string;
+  /** The note's limits in characters, when not MAX_NOTE (and no minimum). */
+  noteMin?: number;
+  noteMax?: number;
 }
 
 export const ACTION_SPECS: Readonly<Record<RequestAction, ActionSpec>> = {
@@ -173,7 +182,24 @@ export const ACTION_SPECS: Readonly<Record<RequestAction, ActionSpec>> = {
   verify: { action: 'verify', label: '复核通过', tone: 'primary', liaison: false, satisfaction: true, note: 'optional', noteLabel: '复核意见' },
   send_back: { action: 'send_back', label: '退回整改', tone: 'default', liaison: false, satisfaction: false, note: 'optional', noteLabel: '退回原因' },
   reject: { action: 'reject', label: '不予受理', tone: 'danger', liaison: false, satisfaction: false, note: 'required', noteLabel: '不予受理理由' },
+  reassign: {
+    action: 'reassign',
+    label: '改派',
+    tone: 'default',
+    liaison: true,
+    satisfaction: false,
+    note: 'required',
+    noteLabel: '改派原因',
+    noteMin: MIN_REASON,
+    noteMax: MAX_REASON,
+  },
+  remind: { action: 'remind', label: '催办', tone: 'default', liaison: false, satisfaction: false, note: 'optional', noteLabel: '催办说明', noteMax: MAX_REMINDER },
 };
+
+/** The field the server names for an action's text: 改派 calls it reason. */
+export function noteField(spec: ActionSpec): 'note' | 'reason' {
+  return spec.action === 'reassign' ? 'reason' : 'note';
+}
 
 /** The actions the server listed that the app knows how to offer, in its order. */
 export function offeredActions(actions: readonly string[]): ActionSpec[] {
@@ -224,6 +250,49 @@ export function checkTransition(spec: ActionSpec, input: ActionInput, version: n
     else body.satisfaction = s;
   }
   return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, body };
+}
+
+/** The assignees a request has now, which 改派 must change. */
+export interface Assignees {
+  liaison_id: number | null;
+  unit_id: number | null;
+}
+
+/** Checks a note against the spec's limits; the message, or "" when fine. */
+function noteProblem(spec: ActionSpec, note: string): string {
+  const n = charCount(note);
+  const max = spec.noteMax ?? MAX_NOTE;
+  if (spec.note === 'required' && note === '') return `请填写${spec.noteLabel}`;
+  if (spec.noteMin !== undefined && note !== '' && n < spec.noteMin) return `${spec.noteLabel}至少 ${spec.noteMin} 个字`;
+  if (n > max) return `${spec.noteLabel}不能超过 ${max} 字`;
+  return '';
+}
+
+/**
+ * Checks a 改派 form as the server will (grid.Reassignment.Validate and the
+ * changed-assignee rule): a liaison or unit other than the current ones, a
+ * reason of 2–200 characters. Only what changes is sent.
+ */
+export function checkReassign(input: ActionInput, now: Assignees, version: number): Checked<ReassignBody> {
+  const spec = ACTION_SPECS.reassign;
+  const errors: FieldErrors = {};
+  const reason = input.note.trim();
+  const problem = noteProblem(spec, reason);
+  if (problem) errors.reason = problem;
+  const body: ReassignBody = { version, reason };
+  const id = Number(input.liaisonId);
+  if (input.liaisonId !== '' && Number.isInteger(id) && id > 0 && id !== now.liaison_id) body.liaison_id = id;
+  if (input.unitId !== null && input.unitId > 0 && input.unitId !== now.unit_id) body.unit_id = input.unitId;
+  if (body.liaison_id === undefined && body.unit_id === undefined) errors.liaison_id = text.request.chooseNewAssignee;
+  return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, body };
+}
+
+/** Checks a 催办 form: an optional note of at most 200 characters. */
+export function checkRemind(input: Pick<ActionInput, 'note'>, version: number): Checked<RemindBody> {
+  const note = input.note.trim();
+  const problem = noteProblem(ACTION_SPECS.remind, note);
+  if (problem) return { ok: false, errors: { note: problem } };
+  return { ok: true, body: note === '' ? { version } : { version, note } };
 }
 
 /** The alliance units of one kind, for an <optgroup>. */
@@ -281,6 +350,7 @@ export function checkReport(orgId: number, input: ReportInput): Checked<NewReque
 /** Chinese for a 400 problem about one field, by the field the server named. */
 const FIELD_PROBLEMS: Record<string, string> = {
   note: '说明不符合要求',
+  reason: '改派原因须为 2–200 字',
   liaison_id: '该联络员不可交办，请重新选择',
   unit_id: '该联盟单位不可交办',
   satisfaction: '满意度须为 1–5 星',
@@ -346,7 +416,7 @@ export interface Attempt {
  * when the user changed something (the server refuses a key reused for
  * other content).
  */
-export function attemptFor(last: Attempt | null, body: NewRequest, newKey: () => string = newIdempotencyKey): Attempt {
+export function attemptFor(last: Attempt | null, body: NewRequest | ReassignBody | RemindBody, newKey: () => string = newIdempotencyKey): Attempt {
   const json = JSON.stringify(body);
   return last && last.body === json ? last : { key: newKey(), body: json };
 }
@@ -361,7 +431,7 @@ export interface TimelineEntry {
   /** Action details: the assignee, the rating, the card. */
   detail: string;
   note: string;
-  tone: 'normal' | 'yellow' | 'red' | 'danger' | 'done';
+  tone: 'normal' | 'yellow' | 'red' | 'danger' | 'done' | 'reassign' | 'remind';
 }
 
 /** Words one history event; liaisonName and unitName name ids when they are known. */
@@ -397,6 +467,30 @@ export function timelineEntry(
         detail = supervisionLabel(level);
         tone = level;
       }
+      break;
+    }
+    case 'reassign': {
+      const who = (l: unknown, u: unknown) =>
+        [
+          num(l) !== null ? text.request.liaison(liaisonName(num(l)!) ?? `#${num(l)}`) : '',
+          num(u) !== null ? unitLine(num(u)!, unitName(num(u)!)) : '',
+        ].filter(Boolean);
+      const to = who(data.liaison_id, data.unit_id);
+      const from = who(data.from_liaison_id, data.from_unit_id);
+      if (to.length > 0) detail = `改派给${to.join('、')}` + (from.length > 0 ? `（原${from.join('、')}）` : '');
+      tone = 'reassign';
+      break;
+    }
+    case 'remind': {
+      const liaison = num(data.liaison_id);
+      const unit = num(data.unit_id);
+      const who = [
+        liaison !== null ? text.request.liaison(liaisonName(liaison) ?? `#${liaison}`) : '',
+        unit !== null ? unitLine(unit, unitName(unit)) : '',
+      ].filter(Boolean);
+      const count = num(data.count);
+      detail = `催办${who.join('、')}` + (count !== null ? `（第 ${count} 次）` : '');
+      tone = 'remind';
       break;
     }
     case 'reject':

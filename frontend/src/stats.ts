@@ -17,7 +17,8 @@ export type KpiKey =
   | 'median_resolution_hours'
   | 'satisfaction'
   | 'contact_compliance'
-  | 'visit_compliance';
+  | 'visit_compliance'
+  | 'reminders';
 
 export interface KpiSpec {
   key: KpiKey;
@@ -42,6 +43,7 @@ export const KPIS: readonly KpiSpec[] = [
   { key: 'satisfaction', label: '满意度', kind: 'mean', better: 'high', hint: '办结诉求的平均满意度（1–5 分）' },
   { key: 'contact_compliance', label: '每周联系率', kind: 'rate', better: 'high', hint: '包联组织中近 7 天有联系（含走访）的比例' },
   { key: 'visit_compliance', label: '每月走访率', kind: 'rate', better: 'high', hint: '包联组织中近 30 天有走访的比例' },
+  { key: 'reminders', label: '催办', kind: 'count', better: 'low', hint: '期间上报的诉求被催办的次数（按联络员、联盟单位计被催办者）' },
 ];
 
 export const kpiSpec = (key: string): KpiSpec | undefined => KPIS.find((k) => k.key === key);
@@ -79,6 +81,8 @@ export function kpiText(g: StatsGroup, key: KpiKey): string {
     case 'reported':
     case 'closed':
       return String(g[key]);
+    case 'reminders':
+      return String(g.reminders ?? 0);
     case 'median_response_hours':
     case 'median_resolution_hours':
       return formatHours(g[key]);
@@ -95,6 +99,8 @@ export function kpiValue(g: StatsGroup, key: KpiKey): number | null {
     case 'reported':
     case 'closed':
       return g[key];
+    case 'reminders':
+      return g.reminders ?? 0;
     case 'median_response_hours':
     case 'median_resolution_hours':
     case 'satisfaction':
@@ -269,7 +275,7 @@ export function statsCsv(stats: Stats, total: StatsGroup | null): string {
     for (const k of KPIS) {
       switch (k.kind) {
         case 'count':
-          line.push(g[k.key as 'reported' | 'closed']);
+          line.push(k.key === 'reminders' ? (g.reminders ?? 0) : g[k.key as 'reported' | 'closed']);
           break;
         case 'rate': {
           const r = g[k.key as keyof StatsGroup] as Rate | null;

@@ -48,15 +48,19 @@ func sampleRows() [][]string {
 	}
 }
 
+// allAttrs are the optional attributes every column of sampleRows states.
+const allAttrs = grid.AttrKind | grid.AttrAddress | grid.AttrEmployees | grid.AttrPartyMembers | grid.AttrPartyOrg |
+	grid.AttrHighTech | grid.AttrSpecialized
+
 // sampleOrgs is what sampleRows reads as.
 func sampleOrgs() []OrgRow {
 	return []OrgRow{
-		{Row: 2, Located: true, Org: grid.Org{Name: "上海甲科技有限公司", USCC: code(1), Kind: grid.KindEnterprise, Industry: "软件",
+		{Row: 2, Located: true, Given: allAttrs, Org: grid.Org{Name: "上海甲科技有限公司", USCC: code(1), Kind: grid.KindEnterprise, Industry: "软件",
 			Address: "浦东新区张江路 1 号", Location: [2]float64{121.5, 31.2}, Employees: 120, PartyMembers: 8,
 			PartyOrg: grid.PartyStandalone, HighTech: true, Active: true}},
-		{Row: 3, Org: grid.Org{Name: "乙商会", USCC: code(2), Kind: grid.KindSocial, Industry: "商贸", Employees: 5,
+		{Row: 3, Given: allAttrs &^ grid.AttrAddress, Org: grid.Org{Name: "乙商会", USCC: code(2), Kind: grid.KindSocial, Industry: "商贸", Employees: 5,
 			PartyOrg: grid.PartyNone, Active: true}},
-		{Row: 4, Located: true, Org: grid.Org{Name: "丙, \"新\" 经济\n组织", USCC: code(3), Kind: grid.KindNewEconomic, Industry: "软件",
+		{Row: 4, Located: true, Given: allAttrs, Org: grid.Org{Name: "丙, \"新\" 经济\n组织", USCC: code(3), Kind: grid.KindNewEconomic, Industry: "软件",
 			Address: "张江路 2 号", Location: [2]float64{121.51, 31.21}, Employees: 30, PartyMembers: 2,
 			PartyOrg: grid.PartyJoint, Specialized: true, Active: true}},
 	}

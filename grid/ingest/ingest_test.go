@@ -610,3 +610,60 @@ func TestGeoJSONLaterProperties(t *testing.T) {
 	_, err = ReadOrgs(strings.NewReader(in), Options{Read: ReadOptions{Limits: Limits{Columns: 6}}})
 	wantCap(t, err, CapColumns, 6)
 }
+
+// A row is checked on what it states: the rules between attributes do not
+// fault a column the file lacks or a blank cell (the store checks them on
+// the values merged with the organization's), but still fault what the
+// row states.
+func TestRulesBetweenAttributesOnWhatTheRowStates(t *testing.T) {
+	for _, tc := range []struct {
+		file    string
+		problem string // "" none; else the field
+	}{
+		{"名称,统一社会信用代码,行业,党员人数\n甲公司," + code(1) + ",软件,30\n", ""},
+		{"名称,统一社会信用代码,行业,党组织情况\n甲公司," + code(1) + ",软件,单独组建\n", ""},
+		{"名称,统一社会信用代码,行业,从业人员,党员人数\n甲公司," + code(1) + ",软件,,30\n", ""},
+		{"名称,统一社会信用代码,行业,从业人员,党员人数\n甲公司," + code(1) + ",软件,10,30\n", "party_members"},
+		{"名称,统一社会信用代码,行业,党员人数,党组织情况\n甲公司," + code(1) + ",软件,2,单独组建\n", "party_org"},
+		{"名称,统一社会信用代码,行业,从业人员,党组织情况\n甲公司," + code(1) + ",软件,2,单独组建\n", "party_org"},
+	} {
+		res, err := ReadOrgs(strings.NewReader(tc.file), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case tc.problem == "" && len(res.Problems) > 0:
+			t.Errorf("%q: problems %+v, want none", tc.file, res.Problems)
+		case tc.problem != "" && (len(res.Problems) != 1 || res.Problems[0].Field != tc.problem):
+			t.Errorf("%q: problems %+v, want one on %s", tc.file, res.Problems, tc.problem)
+		}
+	}
+}
+
+// A point just outside the zone comes in with a warning naming the
+// distance; one far outside is a problem, with a hint when the
+// coordinates are swapped.
+func TestPointsNearTheZone(t *testing.T) {
+	zone := orb.MultiPolygon{{{{113, 33}, {113.1, 33}, {113.1, 33.1}, {113, 33.1}, {113, 33}}}}
+	file := "名称,统一社会信用代码,行业,经度,纬度\n" +
+		"甲公司," + code(1) + ",软件,113.05,33.05\n" + // inside
+		"乙公司," + code(2) + ",软件,113.105,33.05\n" + // about 470 m east
+		"丙公司," + code(3) + ",软件,113.2,33.05\n" + // about 9 km east
+		"丁公司," + code(4) + ",软件,33.05,113.05\n" // swapped
+	res, err := ReadOrgs(strings.NewReader(file), Options{Outside: OutsideBoundary(zone)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Valid != 2 || res.WarningCount != 1 || len(res.Warnings) != 1 || res.Warnings[0].Row != 3 ||
+		!strings.Contains(res.Warnings[0].Reason, "边界外约 466 米") || res.Warnings[0].Point == nil {
+		t.Errorf("valid %d, warnings %d %+v; want row 3 taken with a warning of about 466 m", res.Valid, res.WarningCount, res.Warnings)
+	}
+	if len(res.Problems) != 2 || res.Problems[0].Row != 4 || !strings.Contains(res.Problems[0].Reason, "约 9.3 公里") ||
+		res.Problems[1].Row != 5 || !strings.Contains(res.Problems[1].Reason, "经纬度可能填反了") {
+		t.Errorf("problems %+v; want row 4 about 9.3 km out and row 5 swapped", res.Problems)
+	}
+	near, err := ReadOrgs(strings.NewReader(file), Options{Outside: OutsideBoundary(zone), Near: 10_000})
+	if err != nil || near.Valid != 3 || near.WarningCount != 2 {
+		t.Errorf("with 10 km allowed: valid %d, warnings %d (%v)", near.Valid, near.WarningCount, err)
+	}
+}

@@ -29,11 +29,7 @@ type Problem struct {
 }
 
 // OrgRow is a row that passed every check.
-type OrgRow struct {
-	Row     int
-	Org     grid.Org // in WGS84; Location is zero when not Located
-	Located bool
-}
+type OrgRow = grid.ImportRow
 
 // Result is a register read and checked. In JSON it is the dry run's
 // report: the header and mapping (for the clerk to correct), the counts
@@ -44,6 +40,10 @@ type Result struct {
 	Mapping   Mapping   `json:"mapping"` // as used: the caller's, or the one guessed
 	Rows      []OrgRow  `json:"-"`
 	Problems  []Problem `json:"problems"` // in row order; the first Limits.Problems found
+	// Warnings are what a clerk should look at but need not fix (a point
+	// just outside the zone), in row order, the first Limits.Problems.
+	Warnings     []Problem `json:"warnings,omitempty"`
+	WarningCount int       `json:"warning_count,omitempty"`
 	// Truncated says Problems was cut at Limits.Problems; ProblemCounts
 	// then gives how many problems each field had in all.
 	Truncated     bool           `json:"truncated,omitempty"`
@@ -65,6 +65,14 @@ type Options struct {
 	// Inside reports whether a WGS84 point lies in the zone (see InBBox);
 	// nil accepts any valid point.
 	Inside func(orb.Point) bool
+	// Outside, when set, says how far in metres a WGS84 point lies outside
+	// the zone (0 inside; see OutsideBoundary), and Inside is not used: a
+	// point within Near of the zone comes in with a warning (the rule
+	// gives it the nearest grid), one farther is a problem.
+	Outside func(orb.Point) float64
+	// Near is how far outside the zone a point may lie, in metres; 0
+	// means DefaultNear.
+	Near float64
 	// Industries are the zone's industries; nil accepts any.
 	Industries []string
 	// Progress, when set, is called with the number of data rows read,
@@ -73,6 +81,10 @@ type Options struct {
 }
 
 const progressEvery = 1000
+
+// DefaultNear is how far outside the zone a point may lie and still come
+// in: enterprises across a boundary road are the zone's all the same.
+const DefaultNear = 1000
 
 // InBBox is an Options.Inside for a zone's bounding box, edges included.
 func InBBox(b geo.BBox) func(orb.Point) bool {
@@ -86,6 +98,17 @@ func InBBox(b geo.BBox) func(orb.Point) bool {
 func InBoundary(mp orb.MultiPolygon) func(orb.Point) bool {
 	b := mp.Bound()
 	return func(p orb.Point) bool { return b.Contains(p) && planar.MultiPolygonContains(mp, p) }
+}
+
+// OutsideBoundary is an Options.Outside for a zone's boundary.
+func OutsideBoundary(mp orb.MultiPolygon) func(orb.Point) float64 {
+	b := mp.Bound()
+	return func(p orb.Point) float64 {
+		if b.Contains(p) && planar.MultiPolygonContains(mp, p) {
+			return 0
+		}
+		return geo.MetresOutside(mp, p)
+	}
 }
 
 // ReadOrgs opens r (Open) and checks its rows (CheckOrgs).
@@ -323,7 +346,8 @@ func (c *checker) add(row Row) {
 	if located {
 		org.Location = loc
 	}
-	validate(rc, org)
+	given := c.given(cells)
+	validate(rc, statedOnly(org, given))
 	if rc.flagged["uscc"] {
 		org.USCC = "" // not a code to match duplicates on
 	}
@@ -332,7 +356,7 @@ func (c *checker) add(row Row) {
 	if len(rc.problems) == 0 {
 		org.Industry = c.intern(org.Industry)
 		index = len(c.res.Rows)
-		c.res.Rows = append(c.res.Rows, OrgRow{Row: row.Num, Org: org, Located: located})
+		c.res.Rows = append(c.res.Rows, OrgRow{Row: row.Num, Org: org, Located: located, Given: given})
 	}
 	if org.USCC != "" {
 		c.duplicate(rc, org.USCC, index)
@@ -344,6 +368,46 @@ func (c *checker) add(row Row) {
 		}
 		c.report(rc.problems...)
 	}
+}
+
+// statedOnly is o for the row's own checks: an attribute the row does not
+// state takes a value that no rule between attributes can fault (the
+// store checks those rules on the values merged with the organization's,
+// grid.ImportOutcome.Refused).
+func statedOnly(o grid.Org, given grid.OrgAttrs) grid.Org {
+	if !given.Has(grid.AttrEmployees) {
+		o.Employees = math.MaxInt32
+	}
+	if !given.Has(grid.AttrPartyMembers) {
+		o.PartyMembers = 0
+		if given.Has(grid.AttrPartyOrg) && o.PartyOrg == grid.PartyStandalone {
+			o.PartyMembers = min(grid.MinStandaloneMembers, o.Employees)
+		}
+	}
+	if !given.Has(grid.AttrPartyOrg) {
+		o.PartyOrg = grid.PartyNone
+	}
+	return o
+}
+
+// attrFields are the optional attributes' columns.
+var attrFields = []struct {
+	attr  grid.OrgAttrs
+	field Field
+}{{grid.AttrKind, FieldKind}, {grid.AttrAddress, FieldAddress}, {grid.AttrEmployees, FieldEmployees},
+	{grid.AttrPartyMembers, FieldPartyMembers}, {grid.AttrPartyOrg, FieldPartyOrg},
+	{grid.AttrHighTech, FieldHighTech}, {grid.AttrSpecialized, FieldSpecialized}}
+
+// given is the optional attributes the row states: a blank cell, or a
+// column the mapping leaves out, says nothing.
+func (c *checker) given(cells []string) grid.OrgAttrs {
+	var s grid.OrgAttrs
+	for _, a := range attrFields {
+		if c.cell(cells, a.field) != "" {
+			s |= a.attr
+		}
+	}
+	return s
 }
 
 // report keeps problems up to the cap and counts them all.
@@ -496,6 +560,9 @@ func (c *checker) location(rc *rowCheck, cells []string) (orb.Point, bool) {
 		return orb.Point{}, false
 	}
 	p := geo.ToWGS84(c.crs, raw)
+	if c.o.Outside != nil {
+		return c.near(rc, p, lngS, latS, orb.Point{lat, lng})
+	}
 	if c.o.Inside != nil && !c.o.Inside(p) {
 		hint := ""
 		if c.o.Inside(geo.ToWGS84(c.crs, orb.Point{lat, lng})) {
@@ -506,6 +573,39 @@ func (c *checker) location(rc *rowCheck, cells []string) (orb.Point, bool) {
 		return orb.Point{}, false
 	}
 	return p, true
+}
+
+// near takes a point outside the zone by at most Options.Near with a
+// warning, and makes one farther a problem, naming the distance; swapped
+// is the row's coordinates the other way round.
+func (c *checker) near(rc *rowCheck, p orb.Point, lngS, latS string, swapped orb.Point) (orb.Point, bool) {
+	d := c.o.Outside(p)
+	if d == 0 {
+		return p, true
+	}
+	limit := c.o.Near
+	if limit <= 0 {
+		limit = DefaultNear
+	}
+	const field = "location"
+	if d <= limit {
+		c.res.WarningCount++
+		if len(c.res.Warnings) < c.maxProblems {
+			c.res.Warnings = append(c.res.Warnings, Problem{Row: rc.num, Field: field, Point: &p,
+				Reason: fmt.Sprintf("坐标 (%s, %s) 在园区边界外约 %.0f 米，将按“属地兜底”划入最近的网格，请核对", lngS, latS, d)})
+		}
+		return p, true
+	}
+	hint := ""
+	if c.o.Outside(geo.ToWGS84(c.crs, swapped)) <= limit {
+		hint = "（经纬度可能填反了）"
+	} else if d > 100_000 {
+		hint = "（请核对坐标系：高德为 GCJ-02，百度为 BD-09）"
+	}
+	where := fmt.Sprintf("约 %.1f 公里", d/1000)
+	pr := rc.add(field, "坐标 (%s, %s) 在园区边界外%s，超出 %.0f 米的容许范围%s", lngS, latS, where, limit, hint)
+	pr.Point = &p
+	return orb.Point{}, false
 }
 
 // splitPair splits "121.5, 31.2" (comma, full-width comma, semicolon or

@@ -2,29 +2,51 @@ package postgis
 
 import (
 	"context"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 )
 
-// assignGridsSQL is the bulk form of grid.AssignGrid: for each organization
-// it ranks the zone's grids by industry match, then coverage of the point,
-// then distance, then code — the same order as the Go rule — and stores
-// the winner with its reason. Manual choices are kept; unlocated and
-// retired organizations are left as they are.
-const assignGridsSQL = `
+// bestGridSQL is the id of the grid the rule 行业归口、属地兜底 gives a
+// point geom of industry in zone: the zone's grids ranked by industry
+// match, then coverage of the point, then distance, then code — the same
+// order as the Go rule (grid.AssignGrid). It asks four questions in turn,
+// each answered through the grid index or among a few grids, and stops
+// at the first answer: a grid of the industry covering the point; the
+// nearest grid of the industry; any grid covering it; the nearest grid.
+// (Ranking every grid by all four keys at once costs a distance to each
+// grid for each point: 10,000 points on 60 grids of 480 vertices took
+// ten times as long.) The nearest comes from the index's three nearest,
+// so that ties still go to the lower code. Its arguments are SQL
+// expressions of the caller's query, never input.
+func bestGridSQL(zone, industry, geom string) string {
+	return strings.NewReplacer("ZONE", zone, "INDUSTRY", industry, "GEOM", geom).Replace(`coalesce(
+  (SELECT g.id FROM grid g WHERE g.zone_id = ZONE AND g.industry = INDUSTRY AND ST_Covers(g.geom, GEOM)
+   ORDER BY g.code LIMIT 1),
+  (SELECT g.id FROM grid g WHERE g.zone_id = ZONE AND g.industry = INDUSTRY
+   ORDER BY ST_Distance(g.geom, GEOM), g.code LIMIT 1),
+  (SELECT g.id FROM grid g WHERE g.zone_id = ZONE AND ST_Covers(g.geom, GEOM) ORDER BY g.code LIMIT 1),
+  (SELECT k.id FROM (SELECT g.id, g.code, g.geom <-> GEOM AS d FROM grid g WHERE g.zone_id = ZONE
+     ORDER BY g.geom <-> GEOM LIMIT 3) k ORDER BY k.d, k.code LIMIT 1))`)
+}
+
+// gridReasonSQL is the reason the rule gives grid g for a point geom of
+// industry.
+func gridReasonSQL(industry, geom string) string {
+	return strings.NewReplacer("INDUSTRY", industry, "GEOM", geom).Replace(`CASE WHEN g.industry = INDUSTRY THEN 'industry'
+         WHEN ST_Covers(g.geom, GEOM) THEN 'territory'
+         ELSE 'nearest' END`)
+}
+
+// assignGridsSQL is the bulk form of grid.AssignGrid: each organization
+// gets the grid bestGridSQL gives it, with its reason. Manual choices are
+// kept; unlocated and retired organizations are left as they are.
+var assignGridsSQL = `
 WITH pick AS (
-  SELECT o.id, best.id AS grid_id,
-         CASE WHEN best.industry = o.industry THEN 'industry'
-              WHEN ST_Covers(best.geom, o.geom) THEN 'territory'
-              ELSE 'nearest' END AS reason
+  SELECT o.id, g.id AS grid_id, ` + gridReasonSQL("o.industry", "o.geom") + ` AS reason
   FROM organization o
-  CROSS JOIN LATERAL (
-    SELECT g.id, g.industry, g.geom
-    FROM grid g
-    WHERE g.zone_id = o.zone_id
-    ORDER BY (g.industry = o.industry) DESC, ST_Covers(g.geom, o.geom) DESC,
-             ST_Distance(g.geom, o.geom), g.code
-    LIMIT 1) best
+  CROSS JOIN LATERAL (SELECT ` + bestGridSQL("o.zone_id", "o.industry", "o.geom") + ` AS id) best
+  JOIN grid g ON g.id = best.id
   WHERE o.zone_id = $1 AND o.grid_reason IS DISTINCT FROM 'manual' AND o.geom IS NOT NULL AND o.status = 'active'
 )
 UPDATE organization o

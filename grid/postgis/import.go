@@ -25,10 +25,8 @@ func (db *DB) ImportTarget(ctx context.Context, ref string) (grid.ImportTarget, 
 	var boundary []byte
 	err = db.Pool.QueryRow(ctx, `
 SELECT ST_AsEWKB(z.boundary),
-  ARRAY(SELECT DISTINCT g.industry FROM grid g WHERE g.zone_id = z.id ORDER BY 1),
-  (SELECT c.is_nullable = 'YES' FROM information_schema.columns c
-   WHERE c.table_schema = current_schema() AND c.table_name = 'organization' AND c.column_name = 'geom')
-FROM zone z WHERE z.id = $1`, z.ID).Scan(&boundary, &t.Industries, &t.UnlocatedAllowed)
+  ARRAY(SELECT DISTINCT g.industry FROM grid g WHERE g.zone_id = z.id ORDER BY 1)
+FROM zone z WHERE z.id = $1`, z.ID).Scan(&boundary, &t.Industries)
 	if err != nil {
 		return t, translate(err)
 	}
@@ -51,13 +49,14 @@ FROM zone z WHERE z.id = $1`, z.ID).Scan(&boundary, &t.Industries, &t.UnlocatedA
 // register import of a zone write at a time (the others are refused).
 const importLockKey = 7012
 
-// importStageSQL is the staging table a register is copied into.
+// importStageSQL is the staging table a register is copied into. An
+// optional attribute the row does not state is NULL.
 const importStageSQL = `
 CREATE TEMP TABLE import_stage (
-  row_num integer NOT NULL, name text NOT NULL, uscc text NOT NULL, kind text NOT NULL,
-  industry text NOT NULL, employees integer NOT NULL, party_members integer NOT NULL,
-  party_org text NOT NULL, high_tech boolean NOT NULL, specialized boolean NOT NULL,
-  address text NOT NULL, lng double precision, lat double precision
+  row_num integer NOT NULL, name text NOT NULL, uscc text NOT NULL, kind text,
+  industry text NOT NULL, employees integer, party_members integer,
+  party_org text, high_tech boolean, specialized boolean,
+  address text, lng double precision, lat double precision
 ) ON COMMIT DROP`
 
 var importStageColumns = []string{"row_num", "name", "uscc", "kind", "industry", "employees", "party_members",
@@ -68,53 +67,101 @@ var importStageColumns = []string{"row_num", "name", "uscc", "kind", "industry",
 const importBeforeSQL = `
 CREATE TEMP TABLE import_before ON COMMIT DROP AS
 SELECT o.id, s.row_num, o.name, o.kind, o.industry, o.employees, o.party_members, o.party_org,
-  o.high_tech, o.specialized, o.address, ST_X(o.geom) AS lng, ST_Y(o.geom) AS lat
+  o.high_tech, o.specialized, o.address, ST_X(o.geom) AS lng, ST_Y(o.geom) AS lat,
+  o.grid_id, o.grid_reason
 FROM import_stage s JOIN organization o ON o.zone_id = $1 AND o.uscc = s.uscc`
 
-// importUpsertSQL inserts the new credit codes and updates the known ones
-// that differ, noting each touched organization. A row without
-// coordinates keeps an existing organization's location.
-//
-// A new organization comes with its grid, ranked as assignGridsSQL ranks
-// (industry, then the grid covering the point, then distance, then code;
-// none without a point), so that a million rows are written once rather
-// than inserted and then updated. TestImportOrgsRegister checks that the
-// rule (AssignGrids) finds nothing to change afterwards. The updated
-// organizations go through the rule itself (importAssignSQL).
-const importUpsertSQL = `
-WITH up AS (
-  INSERT INTO organization AS o (zone_id, name, uscc, kind, industry, employees, party_members,
-    party_org, high_tech, specialized, address, geom, grid_id, grid_reason, updated_at)
-  SELECT $1, s.name, s.uscc, s.kind, s.industry, s.employees, s.party_members, s.party_org,
-    s.high_tech, s.specialized, s.address, s.geom, best.id,
-    CASE WHEN best.industry = s.industry THEN 'industry'
-         WHEN ST_Covers(best.geom, s.geom) THEN 'territory'
-         WHEN best.id IS NOT NULL THEN 'nearest' END, $2
-  FROM (SELECT *, CASE WHEN lng IS NOT NULL THEN ST_SetSRID(ST_MakePoint(lng, lat), 4326) END AS geom
-        FROM import_stage) s
-  LEFT JOIN LATERAL (
-    SELECT g.id, g.industry, g.geom
-    FROM grid g
-    WHERE g.zone_id = $1 AND s.geom IS NOT NULL
-      AND NOT EXISTS (SELECT 1 FROM organization e WHERE e.zone_id = $1 AND e.uscc = s.uscc)
-    ORDER BY (g.industry = s.industry) DESC, ST_Covers(g.geom, s.geom) DESC,
-             ST_Distance(g.geom, s.geom), g.code
-    LIMIT 1) best ON true
-  ORDER BY s.row_num
-  ON CONFLICT (zone_id, uscc) DO UPDATE SET
-    name = EXCLUDED.name, kind = EXCLUDED.kind, industry = EXCLUDED.industry,
-    employees = EXCLUDED.employees, party_members = EXCLUDED.party_members,
-    party_org = EXCLUDED.party_org, high_tech = EXCLUDED.high_tech,
-    specialized = EXCLUDED.specialized, address = EXCLUDED.address,
-    geom = coalesce(EXCLUDED.geom, o.geom), updated_at = $2, version = o.version + 1
-  WHERE (o.name, o.kind, o.industry, o.employees, o.party_members, o.party_org, o.high_tech,
+// importRowsSQL is the staged rows with their points.
+const importRowsSQL = `
+WITH s AS (
+  SELECT *, CASE WHEN lng IS NOT NULL THEN ST_SetSRID(ST_MakePoint(lng, lat), 4326) END AS geom
+  FROM import_stage)`
+
+// importUpdateSQL updates the active organizations whose credit codes the
+// register holds, where the row changes something: an attribute the row
+// does not state, or a location it lacks, stays as it was. A point within
+// importSamePlace of the stored one is the same place (a GCJ-02 round
+// trip, or our export's six decimals, moves it by centimetres), so
+// re-importing an unchanged register changes nothing. Retired ones are
+// refused before (importRetiredSQL).
+const importUpdateSQL = importRowsSQL + `,
+m AS (
+  SELECT o.id, s.name, coalesce(s.kind, o.kind) AS kind, s.industry, coalesce(s.employees, o.employees) AS employees,
+    coalesce(s.party_members, o.party_members) AS party_members, coalesce(s.party_org, o.party_org) AS party_org,
+    coalesce(s.high_tech, o.high_tech) AS high_tech, coalesce(s.specialized, o.specialized) AS specialized,
+    coalesce(s.address, o.address) AS address,
+    CASE WHEN s.geom IS NULL OR ST_DWithin(o.geom::geography, s.geom::geography, $3) THEN o.geom
+         ELSE s.geom END AS geom
+  FROM s JOIN organization o ON o.zone_id = $1 AND o.uscc = s.uscc AND o.status = 'active'
+),
+up AS (
+  UPDATE organization o SET name = m.name, kind = m.kind, industry = m.industry, employees = m.employees,
+    party_members = m.party_members, party_org = m.party_org, high_tech = m.high_tech,
+    specialized = m.specialized, address = m.address, geom = m.geom, updated_at = $2, version = o.version + 1
+  FROM m
+  WHERE o.id = m.id
+    AND (o.name, o.kind, o.industry, o.employees, o.party_members, o.party_org, o.high_tech,
          o.specialized, o.address, o.geom)
-    IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.kind, EXCLUDED.industry, EXCLUDED.employees,
-         EXCLUDED.party_members, EXCLUDED.party_org, EXCLUDED.high_tech, EXCLUDED.specialized,
-         EXCLUDED.address, coalesce(EXCLUDED.geom, o.geom))
-  RETURNING o.id, (o.xmax = 0) AS inserted
-)
-INSERT INTO import_touched (id, inserted) SELECT id, inserted FROM up`
+    IS DISTINCT FROM (m.name, m.kind, m.industry, m.employees, m.party_members, m.party_org, m.high_tech,
+         m.specialized, m.address, m.geom)
+  RETURNING o.id)
+INSERT INTO import_touched (id, inserted) SELECT id, false FROM up`
+
+// importSamePlace is how near, in metres, a row's point may lie to the
+// stored one and still be taken as the same place.
+const importSamePlace = 0.1
+
+// importInsertSQL inserts the credit codes the zone does not hold, each
+// with the grid the rule gives it (none without a point), so that a
+// million rows are written once rather than inserted and then updated.
+// TestImportOrgsRegister checks that the rule (AssignGrids) finds nothing
+// to change afterwards.
+var importInsertSQL = importRowsSQL + `,
+ins AS (
+  INSERT INTO organization (zone_id, name, uscc, kind, industry, employees, party_members,
+    party_org, high_tech, specialized, address, geom, grid_id, grid_reason, updated_at)
+  SELECT $1, s.name, s.uscc, coalesce(s.kind, 'enterprise'), s.industry, coalesce(s.employees, 0),
+    coalesce(s.party_members, 0), coalesce(s.party_org, 'none'), coalesce(s.high_tech, false),
+    coalesce(s.specialized, false), coalesce(s.address, ''), s.geom, g.id,
+    CASE WHEN g.id IS NOT NULL THEN ` + gridReasonSQL("s.industry", "s.geom") + ` END, $2
+  FROM s
+  LEFT JOIN LATERAL (SELECT CASE WHEN s.geom IS NOT NULL THEN ` + bestGridSQL("$1", "s.industry", "s.geom") + ` END AS id) best ON true
+  LEFT JOIN grid g ON g.id = best.id
+  WHERE NOT EXISTS (SELECT 1 FROM organization e WHERE e.zone_id = $1 AND e.uscc = s.uscc)
+  ORDER BY s.row_num
+  RETURNING id)
+INSERT INTO import_touched (id, inserted) SELECT id, true FROM ins`
+
+// importRetiredSQL finds the rows naming a retired organization: an
+// import does not bring one back or change its record.
+const importRetiredSQL = `
+SELECT s.row_num, s.uscc, o.name, o.status, o.retired_at::text, count(*) OVER ()
+FROM import_stage s JOIN organization o ON o.zone_id = $1 AND o.uscc = s.uscc
+WHERE o.status <> 'active'
+ORDER BY s.row_num LIMIT $2`
+
+// importMergedSQL finds the rows whose values, merged with what the
+// organization holds (or the defaults, for a new one), break a rule
+// between attributes: party members within the staff, and a standalone
+// party organization with its least members.
+const importMergedSQL = `
+SELECT s.row_num, m.employees, m.party_members,
+  s.employees IS NOT NULL, s.party_members IS NOT NULL, o.id IS NOT NULL, count(*) OVER ()
+FROM import_stage s
+LEFT JOIN organization o ON o.zone_id = $1 AND o.uscc = s.uscc AND o.status = 'active'
+CROSS JOIN LATERAL (SELECT coalesce(s.employees, o.employees, 0) AS employees,
+  coalesce(s.party_members, o.party_members, 0) AS party_members,
+  coalesce(s.party_org, o.party_org, 'none') AS party_org) m
+WHERE m.party_members > m.employees OR (m.party_org = 'standalone' AND m.party_members < $3)
+ORDER BY s.row_num LIMIT $2`
+
+// importUnlocatedSQL lists the rows whose organization is left without a
+// location, after the write.
+const importUnlocatedSQL = `
+SELECT s.row_num, o.name, o.uscc, count(*) OVER ()
+FROM import_stage s JOIN organization o ON o.zone_id = $1 AND o.uscc = s.uscc
+WHERE o.geom IS NULL AND o.status = 'active'
+ORDER BY s.row_num LIMIT $2`
 
 // importAssignSQL is assignGridsSQL for the organizations an import
 // updated.
@@ -139,23 +186,36 @@ SELECT $1, $2, 'org_import_update', 'organization:' || b.id, $3,
   jsonb_build_object('job_id', $4::bigint, 'row', b.row_num, 'before', to_jsonb(b) - 'id' - 'row_num')
 FROM import_before b JOIN import_touched t ON t.id = b.id AND NOT t.inserted`
 
+// importAuditInsertsSQL writes one audit row per inserted organization
+// with the job and row that made it.
+const importAuditInsertsSQL = `
+INSERT INTO audit_log (at, actor_id, action, target, client_addr, detail)
+SELECT $1, $2, 'org_import_insert', 'organization:' || o.id, $3,
+  jsonb_build_object('job_id', $4::bigint, 'row', s.row_num)
+FROM import_touched t JOIN organization o ON o.id = t.id JOIN import_stage s ON s.uscc = o.uscc
+WHERE t.inserted`
+
 // importProgressEvery is how many copied rows pass between progress calls.
 const importProgressEvery = 10_000
 
+// errImportRollback ends the transaction of a dry run or a refused row.
+var errImportRollback = errors.New("import rolled back")
+
 // ImportOrgs implements grid.ImportStore: COPY into a staging table, then
 // set-based statements, all in one transaction.
-func (db *DB) ImportOrgs(ctx context.Context, who grid.Actor, jobID, zoneID int64, n int, rows iter.Seq[grid.ImportRow],
-	progress func(done int)) (grid.ImportCounts, error) {
-	var counts grid.ImportCounts
+func (db *DB) ImportOrgs(ctx context.Context, who grid.Actor, w grid.ImportWrite, rows iter.Seq[grid.ImportRow],
+	progress func(done int)) (grid.ImportOutcome, error) {
+	var out grid.ImportOutcome
 	if progress == nil {
 		progress = func(int) {}
 	}
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		out = grid.ImportOutcome{}
 		now := db.Now()
 		// A second import into the zone is refused, not queued: a clerk
 		// is told at once, and no wait runs into the statement timeout.
 		var locked bool
-		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1, $2::int)`, importLockKey, zoneID).Scan(&locked); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1, $2::int)`, importLockKey, w.ZoneID).Scan(&locked); err != nil {
 			return err
 		}
 		if !locked {
@@ -176,41 +236,161 @@ func (db *DB) ImportOrgs(ctx context.Context, who grid.Actor, jobID, zoneID int6
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `ANALYZE import_stage`); err != nil {
+		// The statements that write the rows take the other half of the
+		// progress, a share each, so that a bar does not stand at its end
+		// while they run.
+		const shares = 5
+		stepped := func(i int) { progress(int(copied) + int(copied)*i/shares) }
+		for _, sql := range []string{`CREATE INDEX ON import_stage (uscc)`, `ANALYZE import_stage`} {
+			if _, err := tx.Exec(ctx, sql); err != nil {
+				return err
+			}
+		}
+		if out.Refused, out.RefusedCount, err = importRetired(ctx, tx, w.ZoneID); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, importBeforeSQL, zoneID); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, importUpsertSQL, zoneID, now); err != nil {
-			return err
-		}
-		if err := tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
-FROM import_touched`).Scan(&counts.Inserted, &counts.Updated); err != nil {
-			return err
-		}
-		counts.Unchanged = copied - counts.Inserted - counts.Updated
-		tag, err := tx.Exec(ctx, importAssignSQL, zoneID)
+		merged, mergedCount, err := importMerged(ctx, tx, w.ZoneID)
 		if err != nil {
 			return err
 		}
-		counts.Regridded = tag.RowsAffected()
-		if _, err := tx.Exec(ctx, importAuditUpdatesSQL, now, actorID(who), who.ClientAddr, jobID); err != nil {
+		if mergedCount > 0 {
+			// A refused row is not written: nothing else need be counted.
+			out.Refused = append(out.Refused, merged...)
+			out.RefusedCount += mergedCount
+			return errImportRollback
+		}
+		if _, err := tx.Exec(ctx, importBeforeSQL, w.ZoneID); err != nil {
 			return err
+		}
+		stepped(1)
+		if _, err := tx.Exec(ctx, importUpdateSQL, w.ZoneID, now, importSamePlace); err != nil {
+			return err
+		}
+		stepped(2)
+		if _, err := tx.Exec(ctx, importInsertSQL, w.ZoneID, now); err != nil {
+			return err
+		}
+		stepped(3)
+		if err := tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
+FROM import_touched`).Scan(&out.Inserted, &out.Updated); err != nil {
+			return err
+		}
+		out.Unchanged = copied - out.Inserted - out.Updated - int64(out.RefusedCount)
+		tag, err := tx.Exec(ctx, importAssignSQL, w.ZoneID)
+		if err != nil {
+			return err
+		}
+		out.Regridded = tag.RowsAffected()
+		stepped(4)
+		if out.Unlocated, out.UnlocatedCount, err = importUnlocated(ctx, tx, w.ZoneID); err != nil {
+			return err
+		}
+		if w.DryRun || out.RefusedCount > 0 {
+			return errImportRollback
+		}
+		for _, sql := range []string{importAuditUpdatesSQL, importAuditInsertsSQL} {
+			if _, err := tx.Exec(ctx, sql, now, actorID(who), who.ClientAddr, w.JobID); err != nil {
+				return err
+			}
 		}
 		if err := audit(ctx, tx, grid.AuditEntry{ActorID: who.UserID, ClientAddr: who.ClientAddr,
-			Action: "org_import", Target: "zone:" + strconv.FormatInt(zoneID, 10),
-			Detail: map[string]any{"job_id": jobID, "rows": copied, "inserted": counts.Inserted,
-				"updated": counts.Updated, "unchanged": counts.Unchanged, "regridded": counts.Regridded}}, now); err != nil {
+			Action: "org_import", Target: "zone:" + strconv.FormatInt(w.ZoneID, 10),
+			Detail: map[string]any{"job_id": w.JobID, "rows": copied, "inserted": out.Inserted,
+				"updated": out.Updated, "unchanged": out.Unchanged, "regridded": out.Regridded}}, now); err != nil {
 			return err
 		}
-		progress(int(copied))
+		out.Written = true
+		stepped(shares)
 		return nil
 	})
-	if err != nil {
-		return grid.ImportCounts{}, translate(err)
+	if errors.Is(err, errImportRollback) {
+		return out, nil
 	}
-	return counts, nil
+	if err != nil {
+		return grid.ImportOutcome{}, translate(err)
+	}
+	return out, nil
+}
+
+// importRetired lists the rows naming a retired organization.
+func importRetired(ctx context.Context, tx pgx.Tx, zoneID int64) ([]grid.ImportProblem, int, error) {
+	rows, err := tx.Query(ctx, importRetiredSQL, zoneID, grid.ReportedMax)
+	if err != nil {
+		return nil, 0, err
+	}
+	var list []grid.ImportProblem
+	total := 0
+	for rows.Next() {
+		var row int32
+		var uscc, name, status, on string
+		if err := rows.Scan(&row, &uscc, &name, &status, &on, &total); err != nil {
+			return nil, 0, err
+		}
+		what := "迁出"
+		if status == "deregistered" {
+			what = "注销"
+		}
+		list = append(list, grid.ImportProblem{Row: int(row), Field: "uscc", Reason: fmt.Sprintf(
+			"统一社会信用代码 %s 是已于 %s %s的“%s”，导入不会恢复或修改它；请删去此行", uscc, on, what, name)})
+	}
+	return list, total, rows.Err()
+}
+
+// importMerged lists the rows whose merged values break a rule between
+// attributes, each with the values and where they came from.
+func importMerged(ctx context.Context, tx pgx.Tx, zoneID int64) ([]grid.ImportProblem, int, error) {
+	rows, err := tx.Query(ctx, importMergedSQL, zoneID, grid.ReportedMax, grid.MinStandaloneMembers)
+	if err != nil {
+		return nil, 0, err
+	}
+	var list []grid.ImportProblem
+	total := 0
+	for rows.Next() {
+		var row int32
+		var employees, members int
+		var statesEmployees, statesMembers, exists bool
+		if err := rows.Scan(&row, &employees, &members, &statesEmployees, &statesMembers, &exists, &total); err != nil {
+			return nil, 0, err
+		}
+		// from says where a value the row does not state came from.
+		from := func(states bool) string {
+			switch {
+			case states:
+				return ""
+			case exists:
+				return "，文件未填，为系统中原有"
+			}
+			return "，文件未填，按 0 计"
+		}
+		p := grid.ImportProblem{Row: int(row), Field: "party_members", Reason: fmt.Sprintf(
+			"党员人数（%d%s）不能超过从业人员（%d%s）", members, from(statesMembers), employees, from(statesEmployees))}
+		if members <= employees {
+			p.Field, p.Reason = "party_org", fmt.Sprintf("单独组建党组织至少需要 %d 名党员，此处为 %d 名%s",
+				grid.MinStandaloneMembers, members, from(statesMembers))
+		}
+		list = append(list, p)
+	}
+	return list, total, rows.Err()
+}
+
+// importUnlocated lists the rows left without a location.
+func importUnlocated(ctx context.Context, tx pgx.Tx, zoneID int64) ([]grid.UnlocatedOrg, int, error) {
+	rows, err := tx.Query(ctx, importUnlocatedSQL, zoneID, grid.ReportedMax)
+	if err != nil {
+		return nil, 0, err
+	}
+	list := []grid.UnlocatedOrg{}
+	total := 0
+	for rows.Next() {
+		var u grid.UnlocatedOrg
+		var row int32
+		if err := rows.Scan(&row, &u.Name, &u.USCC, &total); err != nil {
+			return nil, 0, err
+		}
+		u.Row = int(row)
+		list = append(list, u)
+	}
+	return list, total, rows.Err()
 }
 
 // copyImportRows streams rows into import_stage.
@@ -238,8 +418,11 @@ func copyImportRows(ctx context.Context, tx pgx.Tx, rows iter.Seq[grid.ImportRow
 		if r.Located {
 			lng, lat = &o.Location[0], &o.Location[1]
 		}
-		return []any{int32(r.Row), o.Name, o.USCC, string(o.Kind), o.Industry, int32(o.Employees),
-			int32(o.PartyMembers), string(o.PartyOrg), o.HighTech, o.Specialized, o.Address, lng, lat}, nil
+		g := r.Given
+		return []any{int32(r.Row), o.Name, o.USCC, stated(g, grid.AttrKind, string(o.Kind)), o.Industry,
+			stated(g, grid.AttrEmployees, int32(o.Employees)), stated(g, grid.AttrPartyMembers, int32(o.PartyMembers)),
+			stated(g, grid.AttrPartyOrg, string(o.PartyOrg)), stated(g, grid.AttrHighTech, o.HighTech),
+			stated(g, grid.AttrSpecialized, o.Specialized), stated(g, grid.AttrAddress, o.Address), lng, lat}, nil
 	})
 	n, err := tx.CopyFrom(ctx, pgx.Identifier{"import_stage"}, importStageColumns, src)
 	if err == nil && rowErr != nil {
@@ -249,4 +432,12 @@ func copyImportRows(ctx context.Context, tx pgx.Tx, rows iter.Seq[grid.ImportRow
 		return 0, rowErr
 	}
 	return n, err
+}
+
+// stated is v when the row states attribute a, else NULL.
+func stated[T any](given, a grid.OrgAttrs, v T) any {
+	if given.Has(a) {
+		return v
+	}
+	return nil
 }

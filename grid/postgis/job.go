@@ -30,7 +30,7 @@ func (db *DB) CreateJob(ctx context.Context, j grid.Job) (grid.Job, error) {
 	now := db.Now()
 	j, err := scanJob(db.Pool.QueryRow(ctx, `
 INSERT INTO job (zone_id, kind, status, created_by, created_at, heartbeat_at, total)
-VALUES ($1, $2, 'queued', $3, $4, $4, $5)
+VALUES ($1, $2, 'queued', $3, $4, now(), $5)
 RETURNING `+jobColumns, j.ZoneID, j.Kind, actorID(grid.Actor{UserID: j.CreatedBy}), now, j.Total))
 	return j, translate(err)
 }
@@ -58,39 +58,26 @@ func jobEvent(ctx context.Context, tx pgx.Tx, j grid.Job) error {
 }
 
 // UpdateJob implements grid.JobStore. A finished job is left as it is.
-func (db *DB) UpdateJob(ctx context.Context, j grid.Job) error {
-	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
-		now := db.Now()
-		row := tx.QueryRow(ctx, `
-UPDATE job SET status = $2, total = $3, done = $4, errors = $5, heartbeat_at = $6,
-  started_at = coalesce(started_at, $6)
-WHERE id = $1 AND status IN ('queued', 'running')
-RETURNING `+jobColumns, j.ID, j.Status, j.Total, j.Done, j.Errors, now)
-		saved, err := scanJob(row)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return grid.Errorf(grid.EConflict, "job %d has finished", j.ID)
-		}
-		if err != nil {
-			return err
-		}
-		return jobEvent(ctx, tx, saved)
-	})
-	return translate(err)
-}
+func (db *DB) UpdateJob(ctx context.Context, j grid.Job) error { return db.saveJob(ctx, j, false) }
 
 // FinishJob implements grid.JobStore.
-func (db *DB) FinishJob(ctx context.Context, j grid.Job) error {
+func (db *DB) FinishJob(ctx context.Context, j grid.Job) error { return db.saveJob(ctx, j, true) }
+
+// saveJob stores a running job's progress, or a finished one's end with
+// its result and error, beats its heartbeat and announces it; EConflict
+// when it has finished already.
+func (db *DB) saveJob(ctx context.Context, j grid.Job, finished bool) error {
 	var result []byte
 	if j.Result != nil {
 		result = j.Result
 	}
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
-		now := db.Now()
 		row := tx.QueryRow(ctx, `
-UPDATE job SET status = $2, total = $3, done = $4, errors = $5, result = $6, error = $7,
-  heartbeat_at = $8, started_at = coalesce(started_at, $8), finished_at = $8
+UPDATE job SET status = $2, total = $3, done = $4, errors = $5, heartbeat_at = now(),
+  started_at = coalesce(started_at, $6), finished_at = CASE WHEN $7 THEN $6::timestamptz END,
+  result = CASE WHEN $7 THEN $8::jsonb ELSE result END, error = CASE WHEN $7 THEN $9 ELSE error END
 WHERE id = $1 AND status IN ('queued', 'running')
-RETURNING `+jobColumns, j.ID, j.Status, j.Total, j.Done, j.Errors, result, j.Error, now)
+RETURNING `+jobColumns, j.ID, j.Status, j.Total, j.Done, j.Errors, db.Now(), finished, result, j.Error)
 		saved, err := scanJob(row)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return grid.Errorf(grid.EConflict, "job %d has finished", j.ID)
@@ -103,12 +90,14 @@ RETURNING `+jobColumns, j.ID, j.Status, j.Total, j.Done, j.Errors, result, j.Err
 	return translate(err)
 }
 
-// FailStaleJobs implements grid.JobStore.
+// FailStaleJobs implements grid.JobStore. Heartbeats are stamped and
+// compared by the database's clock: instances' clocks may differ by more
+// than grid.JobStale, and one must not fail another's live job.
 func (db *DB) FailStaleJobs(ctx context.Context) (int64, error) {
-	now := db.Now()
 	tag, err := db.Pool.Exec(ctx, `
-UPDATE job SET status = 'failed', finished_at = $1,
+UPDATE job SET status = 'failed', finished_at = greatest($1, started_at, created_at),
   error = '任务所在的服务进程已停止，请重新提交 / the process running this job stopped: submit it again'
-WHERE status IN ('queued', 'running') AND heartbeat_at < $2`, now, now.Add(-grid.JobStale))
+WHERE status IN ('queued', 'running') AND heartbeat_at < now() - make_interval(secs => $2)`,
+		db.Now(), grid.JobStale.Seconds())
 	return tag.RowsAffected(), translate(err)
 }

@@ -80,14 +80,20 @@ func TestJobLifecycle(t *testing.T) {
 		t.Errorf("no such job: %v", err)
 	}
 
-	// Two jobs running; time passes; one of them beats.
+	// Two jobs running; one of them last beat longer ago than JobStale.
+	// This instance's clock runs two hours ahead of the database's (and of
+	// the instance running alive): that must not make alive stale.
 	dead, _ := db.CreateJob(ctx, grid.Job{ZoneID: zone.ID, Kind: grid.JobImportOrgs, CreatedBy: u.ID})
 	alive, _ := db.CreateJob(ctx, grid.Job{ZoneID: zone.ID, Kind: grid.JobImportOrgs, CreatedBy: u.ID})
-	now = now.Add(grid.JobStale + time.Second)
 	alive.Status = grid.JobRunning
 	if err := db.UpdateJob(ctx, alive); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := db.Pool.Exec(ctx, `UPDATE job SET heartbeat_at = heartbeat_at - make_interval(secs => $2) WHERE id = $1`,
+		dead.ID, (grid.JobStale + time.Second).Seconds()); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(2 * time.Hour)
 	if n, err := db.FailStaleJobs(ctx); err != nil || n < 1 {
 		t.Errorf("FailStaleJobs: %d, %v", n, err)
 	}

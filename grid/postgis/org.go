@@ -91,9 +91,10 @@ LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL `+w.String(), w
 }
 
 // locatedOnly keeps a listing that asks nothing of location to the
-// organizations on the map; one organization by id may be unlocated.
+// organizations on the map; one organization by id, or an export of the
+// register, may be unlocated.
 func locatedOnly(w *where, f grid.OrgFilter) {
-	if f.Located == nil && f.ID == nil {
+	if f.Located == nil && f.ID == nil && !f.WithUnlocated {
 		w.add("o.geom IS NOT NULL")
 	}
 }

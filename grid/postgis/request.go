@@ -22,7 +22,7 @@ SELECT r.id, ` + boxColumns("o.geom") + `, json_build_object(
     'sla', request_sla(r.status, r.reported_at, r.response_due_at, r.due_at, r.resolved_at, $1),
     'reported_at', r.reported_at, 'response_due_at', r.response_due_at, 'due_at', r.due_at,
     'closed_at', r.closed_at, 'liaison_id', r.liaison_id, 'unit_id', r.unit_id,
-    'supervision', r.supervision, 'rework_count', r.rework_count, 'version', r.version)
+    'supervision', r.supervision, 'rework_count', r.rework_count, 'reminders', r.reminders, 'version', r.version)
 )::text
 FROM request r
 JOIN organization o ON o.id = r.org_id
@@ -104,7 +104,7 @@ func requestWhere(w *where, f grid.RequestFilter, now func() string) {
 const requestColumns = `r.id, r.zone_id, r.org_id, r.title, r.description, r.category, r.topic, r.status,
   coalesce(r.liaison_id, 0), coalesce(r.unit_id, 0), coalesce(r.reported_by, 0), coalesce(r.resolved_by, 0),
   r.reported_at, r.response_due_at, r.due_at, r.assigned_at, r.resolved_at, r.closed_at, r.resolution,
-  coalesce(r.satisfaction, 0), r.rework_count, r.supervision, r.version,
+  coalesce(r.satisfaction, 0), r.rework_count, r.reminders, r.supervision, r.version,
   o.name, coalesce(o.grid_id, 0), round(ST_X(o.geom)::numeric, 6)::float8, round(ST_Y(o.geom)::numeric, 6)::float8`
 
 // scanRequest reads requestColumns, then any extra columns into extra.
@@ -113,7 +113,7 @@ func scanRequest(row pgx.Row, extra ...any) (grid.RequestDetail, error) {
 	r := &d.Request
 	err := row.Scan(append([]any{&r.ID, &r.ZoneID, &r.OrgID, &r.Title, &r.Description, &r.Category, &r.Topic, &r.Status,
 		&r.LiaisonID, &r.UnitID, &r.ReportedBy, &r.ResolvedBy, &r.ReportedAt, &r.ResponseDueAt, &r.DueAt,
-		&r.AssignedAt, &r.ResolvedAt, &r.ClosedAt, &r.Resolution, &r.Satisfaction, &r.ReworkCount,
+		&r.AssignedAt, &r.ResolvedAt, &r.ClosedAt, &r.Resolution, &r.Satisfaction, &r.ReworkCount, &r.Reminders,
 		&r.Supervision, &r.Version, &d.OrgName, &d.GridID, &d.Location[0], &d.Location[1]}, extra...)...)
 	return d, err
 }
@@ -268,7 +268,7 @@ func (db *DB) TransitionRequest(ctx context.Context, by grid.User, id int64, t g
 			return err
 		}
 		if t.Action == grid.ActionAssign {
-			if err := checkAssignees(ctx, tx, d.ZoneID, by.Scope(), t); err != nil {
+			if err := checkAssignees(ctx, tx, d.ZoneID, by.Scope(), t.LiaisonID, t.UnitID); err != nil {
 				return err
 			}
 		}
@@ -306,29 +306,29 @@ func supervisionOf(r grid.Request) grid.Supervision {
 // checkAssignees refuses an assignment to a liaison or unit that is not an
 // active one of the zone; officers hand requests only to the liaisons of
 // their own grids, as for manual assignment.
-func checkAssignees(ctx context.Context, tx pgx.Tx, zoneID int64, scope grid.Scope, t grid.Transition) error {
+func checkAssignees(ctx context.Context, tx pgx.Tx, zoneID int64, scope grid.Scope, liaisonID, unitID *int64) error {
 	var ok bool
-	if t.LiaisonID != nil {
+	if liaisonID != nil {
 		grids := scope.GridIDs
 		if scope.All {
 			grids = nil
 		}
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM liaison
 WHERE id = $1 AND zone_id = $2 AND active AND ($3::bigint[] IS NULL OR grid_id = ANY($3)))`,
-			*t.LiaisonID, zoneID, grids).Scan(&ok); err != nil {
+			*liaisonID, zoneID, grids).Scan(&ok); err != nil {
 			return err
 		}
 		if !ok {
-			return grid.Invalid("liaison_id", "no active liaison %d in your grids", *t.LiaisonID)
+			return grid.Invalid("liaison_id", "no active liaison %d in your grids", *liaisonID)
 		}
 	}
-	if t.UnitID != nil {
+	if unitID != nil {
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM unit WHERE id = $1 AND zone_id = $2)`,
-			*t.UnitID, zoneID).Scan(&ok); err != nil {
+			*unitID, zoneID).Scan(&ok); err != nil {
 			return err
 		}
 		if !ok {
-			return grid.Invalid("unit_id", "no alliance unit %d in this zone", *t.UnitID)
+			return grid.Invalid("unit_id", "no alliance unit %d in this zone", *unitID)
 		}
 	}
 	return nil

@@ -17,14 +17,17 @@ import (
 // in SQL.
 type statsGrouping struct {
 	requestKey, orgKey, names string
+	// remindKey groups a reminder (remind event e of request r): by
+	// liaison and unit, whoever was chased then, as the event names them.
+	remindKey string
 }
 
 var statsGroupings = map[grid.StatsBy]statsGrouping{
-	grid.StatsByZone:    {"r.zone_id", "o.zone_id", "zone"},
-	grid.StatsByGrid:    {"o.grid_id", "o.grid_id", "grid"},
-	grid.StatsByLiaison: {"r.liaison_id", "x.liaison_id", "liaison"},
-	grid.StatsByUnit:    {"r.unit_id", "", "unit"},
-	grid.StatsByMonth:   {"0::bigint", "0::bigint", ""},
+	grid.StatsByZone:    {"r.zone_id", "o.zone_id", "zone", "r.zone_id"},
+	grid.StatsByGrid:    {"o.grid_id", "o.grid_id", "grid", "o.grid_id"},
+	grid.StatsByLiaison: {"r.liaison_id", "x.liaison_id", "liaison", "(e.data->>'liaison_id')::bigint"},
+	grid.StatsByUnit:    {"r.unit_id", "", "unit", "(e.data->>'unit_id')::bigint"},
+	grid.StatsByMonth:   {"0::bigint", "0::bigint", "", "0::bigint"},
 }
 
 // statsScope limits the requests (r, o, and the organization's active
@@ -103,19 +106,34 @@ WITH p AS (
   WHERE ` + requestScope + `
   GROUP BY 1, 2
 ), org AS (` + orgs + `
-), s AS (
+), rem AS (
+  SELECT p.i, coalesce(` + g.remindKey + `, 0) AS k, count(*) AS reminders
+  FROM p
+  JOIN request r ON r.reported_at >= p.start_at AND r.reported_at < p.end_at
+  JOIN organization o ON o.id = r.org_id
+  ` + assignment + `
+  JOIN request_event e ON e.request_id = r.id AND e.action = 'remind'
+  WHERE ` + requestScope + `
+  GROUP BY 1, 2
+), ro AS (
   SELECT coalesce(req.i, org.i) AS i, coalesce(req.k, org.k) AS k,
     req.reported, req.rejected, req.verified, req.on_time, req.resolved, req.reworked, req.response_due,
     req.answered, req.responded, req.response_seconds, req.resolution_seconds, req.satisfaction_sum,
     req.satisfaction_n, org.covered, org.contacted, org.visited
   FROM req FULL JOIN org ON org.i = req.i AND org.k = req.k
+), s AS (
+  SELECT coalesce(ro.i, rem.i) AS i, coalesce(ro.k, rem.k) AS k,
+    ro.reported, ro.rejected, ro.verified, ro.on_time, ro.resolved, ro.reworked, ro.response_due,
+    ro.answered, ro.responded, ro.response_seconds, ro.resolution_seconds, ro.satisfaction_sum,
+    ro.satisfaction_n, ro.covered, ro.contacted, ro.visited, rem.reminders
+  FROM ro FULL JOIN rem ON rem.i = ro.i AND rem.k = ro.k
 )
 SELECT s.i, nullif(s.k, 0), ` + name + `,
   coalesce(s.reported, 0), coalesce(s.rejected, 0), coalesce(s.verified, 0), coalesce(s.on_time, 0),
   coalesce(s.resolved, 0), coalesce(s.reworked, 0), coalesce(s.response_due, 0), coalesce(s.answered, 0),
   coalesce(s.responded, 0), coalesce(s.response_seconds, 0), coalesce(s.resolution_seconds, 0),
   coalesce(s.satisfaction_sum, 0), coalesce(s.satisfaction_n, 0),
-  coalesce(s.covered, 0), coalesce(s.contacted, 0), coalesce(s.visited, 0)
+  coalesce(s.covered, 0), coalesce(s.contacted, 0), coalesce(s.visited, 0), coalesce(s.reminders, 0)
 FROM s
 ORDER BY s.i, s.k = 0, s.k`
 }
@@ -155,7 +173,7 @@ func (db *DB) Stats(ctx context.Context, q grid.StatsQuery) (grid.Stats, error) 
 		)
 		err := r.Scan(&i, &key, &name, &s.Reported, &s.Rejected, &verified, &onTime, &resolved, &reworked,
 			&due, &answered, &responded, &responseSeconds, &resolutionSeconds, &satSum, &satN,
-			&covered, &contacted, &visited)
+			&covered, &contacted, &visited, &s.Reminders)
 		if err != nil {
 			return s, err
 		}

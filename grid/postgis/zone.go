@@ -47,7 +47,7 @@ ORDER BY id LIMIT 2`, ref)
 	case len(zones) == 0:
 		return grid.Zone{}, grid.Errorf(grid.ENotFound, "no zone %q", ref)
 	case len(zones) > 1 && ref == "":
-		return grid.Zone{}, grid.Invalid("zone", "the database holds several zones: name one")
+		return grid.Zone{}, grid.Invalid("zone", "有多个园区，请指明园区（编码或编号） / the database holds several zones: name one")
 	}
 	// A ref that is one zone's id and another's code names the first.
 	for _, z := range zones {

@@ -235,7 +235,9 @@ func newEarthPoint(p orb.Point) earthPoint {
 // distance is orb/geo.Distance: the equirectangular projection at the
 // pair's mean latitude, which at a zone's scale agrees with the haversine
 // to a few centimetres in ten kilometres. The cosine of the mean latitude
-// comes from the angle-sum identity.
+// comes from the angle-sum identity: 6.5 ns a pair against orbgeo.Distance's
+// 31 ns (BenchmarkDistance), which made the solver 1.3–1.9× slower;
+// TestDistanceMatchesOrb keeps the two equal.
 func (a earthPoint) distance(b earthPoint) float64 {
 	dLat := a.lat - b.lat
 	dLon := math.Abs(a.lon - b.lon)

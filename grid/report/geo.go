@@ -13,8 +13,6 @@ import (
 	"github.com/twpayne/go-geom"
 	geomkml "github.com/twpayne/go-geom/encoding/kml"
 	"github.com/twpayne/go-kml/v3"
-
-	"gridgis/geo"
 )
 
 // WriteOrgsGeoJSON writes organizations as a GeoJSON FeatureCollection
@@ -28,7 +26,7 @@ func WriteOrgsGeoJSON(w io.Writer, orgs iter.Seq2[Org, error]) error {
 	if _, err := bw.WriteString(`{"type":"FeatureCollection","features":[`); err != nil {
 		return err
 	}
-	n, box, located := 0, geo.BBox{}, false
+	n, box, located := 0, orb.Bound{}, false
 	for o, err := range orgs {
 		if err != nil {
 			return err
@@ -37,11 +35,10 @@ func WriteOrgsGeoJSON(w io.Writer, orgs iter.Seq2[Org, error]) error {
 		if !o.Unlocated {
 			at := orb.Point{round6(o.Location.Lon()), round6(o.Location.Lat())}
 			f.Geometry = at
-			b := geo.BBox{MinLon: at[0], MinLat: at[1], MaxLon: at[0], MaxLat: at[1]}
-			if located {
-				b = box.Extend(b)
+			if !located {
+				box = at.Bound()
 			}
-			box, located = b, true
+			box, located = box.Extend(at), true
 		}
 		f.ID = o.ID
 		f.Properties = geojson.Properties{
@@ -67,7 +64,7 @@ func WriteOrgsGeoJSON(w io.Writer, orgs iter.Seq2[Org, error]) error {
 	}
 	tail := map[string]any{"numberReturned": n}
 	if located {
-		tail["bbox"] = box.Array()
+		tail["bbox"] = [4]float64{box.Left(), box.Bottom(), box.Right(), box.Top()}
 	}
 	b, err := json.Marshal(tail)
 	if err != nil {

@@ -3,7 +3,6 @@
 // Shapefile or MapInfo TAB), previews it — the problems by feature, or the
 // organizations that would change grid and the liaison loads that would
 // leave 5–8 — and confirms (确认导入) a clean preview of the same file.
-import { problemOf } from '../api';
 import { button, el } from '../dom';
 import {
   GRID_FILE_ACCEPT,
@@ -15,7 +14,7 @@ import {
   ruleReason,
   type GridImportReport,
 } from '../gridimports';
-import { CRS_OPTIONS, finished, type Job } from '../imports';
+import { CRS_OPTIONS, runImportJob, type Job } from '../imports';
 import type { Controller, MapShell } from '../mapshell/mapshell';
 
 const POLL_MS = 600;
@@ -115,19 +114,8 @@ export function gridImportController(): Controller {
       }
     }
 
-    async function follow(id: number): Promise<GridJob> {
-      for (;;) {
-        const res = await fetch(`/api/v1/jobs/${id}`, { credentials: 'same-origin', cache: 'no-store' });
-        if (!res.ok) {
-          const p = await problemOf(res);
-          throw new Error(p.detail || p.title);
-        }
-        const job = (await res.json()) as GridJob;
-        progress.textContent = job.status === 'queued' ? '排队中…' : '正在读取并检查（自相交、重叠、空隙）…';
-        if (finished(job as Job) || closed) return job;
-        await new Promise((r) => (polling = window.setTimeout(r, POLL_MS)));
-      }
-    }
+    const pause = (): Promise<boolean> =>
+      closed ? Promise.resolve(false) : new Promise((r) => (polling = window.setTimeout(() => r(!closed), POLL_MS)));
 
     async function run(dryRun: boolean): Promise<void> {
       const f = file.files?.[0];
@@ -145,12 +133,9 @@ export function gridImportController(): Controller {
       try {
         const data = new FormData();
         data.append('file', f, f.name);
-        const res = await fetch(gridImportUrl(crs.value, dryRun), { method: 'POST', body: data, credentials: 'same-origin' });
-        if (!res.ok) {
-          const p = await problemOf(res);
-          throw new Error(p.detail || p.title);
-        }
-        const job = await follow(((await res.json()) as Job).id);
+        const job = await runImportJob<GridJob>(gridImportUrl(crs.value, dryRun), data, (j) => {
+          progress.textContent = j.status === 'queued' ? '排队中…' : '正在读取并检查（自相交、重叠、空隙）…';
+        }, pause);
         if (job.status === 'failed' || !job.result) throw new Error(job.error || '导入任务失败');
         const r = job.result;
         progress.textContent = '';

@@ -3,19 +3,19 @@
 // a check first (试运行), corrects the column mapping if the header was
 // misread, reads the problems by row, and imports once the check is clean.
 // The import runs as a job on the server; its progress is polled.
-import { problemOf } from '../api';
 import { button, el } from '../dom';
 import {
   CRS_OPTIONS,
   ENCODING_OPTIONS,
   IMPORT_FIELDS,
   fieldLabel,
-  finished,
   importUrl,
   mappingJSON,
   mappingOf,
   progressOf,
+  runImportJob,
   summaryOf,
+  type ImportProblem,
   type ImportReport,
   type Job,
 } from '../imports';
@@ -98,9 +98,11 @@ export function importController(): Controller {
     summary.setAttribute('role', 'status');
     const mappingBox = el('section', 'import-mapping');
     const problemsBox = el('section', 'import-problems');
+    const warningsBox = el('section', 'import-warnings');
     const unlocatedBox = el('section', 'import-unlocated');
     const body = el('div', 'import-body');
-    body.append(form, actions, progress, summary, mappingBox, problemsBox, unlocatedBox);
+    // What to fix first, then the mapping (long for a wide register).
+    body.append(form, actions, progress, summary, problemsBox, warningsBox, unlocatedBox, mappingBox);
     box.append(head, body);
     d.append(box);
 
@@ -143,20 +145,26 @@ export function importController(): Controller {
       mappingBox.append(table);
     }
 
-    function showProblems(r: ImportReport): void {
-      problemsBox.replaceChildren();
-      if (!r.errors.length) return;
-      problemsBox.append(el('h3', 'import-section-title', `问题（${r.error_count} 个${r.error_count > SHOWN_PROBLEMS ? `，列出前 ${SHOWN_PROBLEMS} 个` : ''}）`));
-      const table = el('table', 'import-table import-problems-table');
+    /** A table of row problems (or warnings) under a title with their count. */
+    function problemTable(box: HTMLElement, kind: string, cls: string, list: ImportProblem[], count: number): void {
+      box.replaceChildren();
+      if (!list.length) return;
+      box.append(el('h3', 'import-section-title', `${kind}（${count} 个${count > SHOWN_PROBLEMS ? `，列出前 ${SHOWN_PROBLEMS} 个` : ''}）`));
+      const table = el('table', `import-table ${cls}`);
       const head = el('tr');
       head.append(el('th', undefined, '行'), el('th', undefined, '字段'), el('th', undefined, '原因'));
       table.append(head);
-      for (const p of r.errors.slice(0, SHOWN_PROBLEMS)) {
+      for (const p of list.slice(0, SHOWN_PROBLEMS)) {
         const tr = el('tr');
         tr.append(el('td', 'import-row-num', p.row > 0 ? String(p.row) : '—'), el('td', undefined, fieldLabel(p.field)), el('td', undefined, p.reason));
         table.append(tr);
       }
-      problemsBox.append(table);
+      box.append(table);
+    }
+
+    function showProblems(r: ImportReport): void {
+      problemTable(problemsBox, '问题', 'import-problems-table', r.errors, r.error_count);
+      problemTable(warningsBox, '提醒（可照常导入）', 'import-warnings-table', r.warnings ?? [], r.warning_count ?? 0);
     }
 
     function showUnlocated(r: ImportReport): void {
@@ -168,22 +176,9 @@ export function importController(): Controller {
       unlocatedBox.append(list);
     }
 
-    async function follow(id: number, dryRun: boolean): Promise<Job> {
-      for (;;) {
-        const res = await fetch(`/api/v1/jobs/${id}`, { credentials: 'same-origin', cache: 'no-store' });
-        if (!res.ok) {
-          const p = await problemOf(res);
-          throw new Error(p.detail || p.title);
-        }
-        const job = (await res.json()) as Job;
-        const { text, fraction } = progressOf(job, dryRun);
-        progressText.textContent = text;
-        if (fraction === null) bar.removeAttribute('value');
-        else bar.value = fraction;
-        if (finished(job) || closed) return job;
-        await new Promise((r) => (polling = window.setTimeout(r, POLL_MS)));
-      }
-    }
+    /** Waits a poll's time; false once the page is closed. */
+    const pause = (): Promise<boolean> =>
+      closed ? Promise.resolve(false) : new Promise((r) => (polling = window.setTimeout(() => r(!closed), POLL_MS)));
 
     async function run(dryRun: boolean): Promise<void> {
       const f = file.files?.[0];
@@ -204,18 +199,17 @@ export function importController(): Controller {
         const data = new FormData();
         data.append('file', f, f.name);
         if (mapping) data.append('mapping', mappingJSON(mapping));
-        const res = await fetch(importUrl({ crs: crs.value, encoding: encoding.value, sheet: sheet.value, dryRun }), {
-          method: 'POST', body: data, credentials: 'same-origin',
-        });
-        if (!res.ok) {
-          const p = await problemOf(res);
-          throw new Error(p.detail || p.title);
-        }
-        const job = await follow(((await res.json()) as Job).id, dryRun);
+        const url = importUrl({ crs: crs.value, encoding: encoding.value, sheet: sheet.value, dryRun });
+        const job = await runImportJob<Job>(url, data, (j) => {
+          const { text, fraction } = progressOf(j, dryRun);
+          progressText.textContent = text;
+          if (fraction === null) bar.removeAttribute('value');
+          else bar.value = fraction;
+        }, pause);
         if (job.status === 'failed' || !job.result) throw new Error(job.error || '导入任务失败');
         const r = job.result;
         summary.textContent = summaryOf(r);
-        summary.dataset.tone = r.errors.length ? 'error' : 'ok';
+        summary.dataset.tone = r.errors.length ? 'error' : r.warning_count ? 'warn' : 'ok';
         showMapping(r);
         showProblems(r);
         showUnlocated(r);
