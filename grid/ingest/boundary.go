@@ -268,7 +268,8 @@ func checkBoundaries(features []rawBoundary, format BoundaryFormat, crs geo.CRS,
 			res.Problems = append(res.Problems, p)
 		}
 		for j := problems; j < len(res.Problems); j++ {
-			res.Problems[j].Code = g.Code
+			// A code quoted back is clipped: it is the file's text, not ours.
+			res.Problems[j].Code = clipRunes(g.Code, 50)
 		}
 		if len(res.Problems) > problems {
 			continue
@@ -286,9 +287,12 @@ func checkBoundaries(features []rawBoundary, format BoundaryFormat, crs geo.CRS,
 	return res, nil
 }
 
-func clip(s string) string {
-	if utf8.RuneCountInString(s) > 40 {
-		return string([]rune(s)[:40]) + "…"
+func clip(s string) string { return clipRunes(s, 40) }
+
+// clipRunes is s cut to n characters, "…" marking the cut.
+func clipRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) > n {
+		return string([]rune(s)[:n]) + "…"
 	}
 	return s
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 	"golang.org/x/text/encoding/simplifiedchinese"
@@ -449,4 +450,113 @@ func TestReadBoundariesRefusesDisguisedVRT(t *testing.T) {
 	if grid.ErrorCode(err) != grid.EInvalid || !strings.Contains(err.Error(), "不是有效的") {
 		t.Errorf("a VRT sent as a GeoPackage: %v", err)
 	}
+}
+
+// hostileGPKG builds a GeoPackage whose one layer is a view over a
+// Spatialite VirtualText table reading secret: each line of the file
+// becomes a feature's code (the reviewer's finding 1).
+func hostileGPKG(t *testing.T, secret string) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	ogrFixture(t, uniformGrids, dir, "h.gpkg", "-f", "GPKG", "-nln", "base")
+	gpkg := filepath.Join(dir, "h.gpkg")
+	for _, sql := range []string{
+		fmt.Sprintf("CREATE VIRTUAL TABLE leak USING VirtualText('%s', 'UTF-8', 0, POINT, NONE, ':')", secret),
+		"CREATE VIEW grids AS SELECT b.fid + l.ROWID * 1000 AS fid, b.geom AS geom, l.COL001 AS code, 'x' AS industry FROM base b, leak l",
+		"DELETE FROM gpkg_contents",
+		"DELETE FROM gpkg_geometry_columns",
+		"INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) VALUES ('grids', 'features', 'grids', 4326)",
+		"INSERT INTO gpkg_geometry_columns VALUES ('grids', 'geom', 'POLYGON', 4326, 0, 0)",
+		// An attributes entry stops GDAL listing the unregistered tables
+		// (base, leak) as layers of their own: the view is the one layer.
+		"INSERT INTO gpkg_contents (table_name, data_type, identifier) VALUES ('nosuch', 'attributes', 'nosuch')",
+	} {
+		if b, err := exec.Command("ogrinfo", gpkg, "-sql", sql).CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", sql, err, b)
+		}
+	}
+	// The view does read the file outside gridgis: the fixture is hostile.
+	b, err := exec.Command("ogr2ogr", "-f", "CSV", "/vsistdout/", gpkg).CombinedOutput()
+	if err != nil || !strings.Contains(string(b), "s3cret-line") && !strings.Contains(string(b), "root") {
+		t.Fatalf("the fixture does not leak (spatialite missing?): %v\n%s", err, b)
+	}
+	data, err := os.ReadFile(gpkg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// TestReadBoundariesGPKGCannotReadFiles: a GeoPackage made to read a file
+// of the server's (/etc/passwd, or one beside the upload's directory)
+// gets none of it into the result: GDAL runs where only its own files
+// and the upload are visible.
+func TestReadBoundariesGPKGCannotReadFiles(t *testing.T) {
+	requireOGR(t)
+	secret := filepath.Join(t.TempDir(), "secret.txt")
+	if err := os.WriteFile(secret, []byte("s3cret-line:x\nsecond-s3cret:y\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range []string{secret, "/etc/passwd"} {
+		t.Run(file, func(t *testing.T) {
+			res, err := ReadBoundaries(context.Background(), hostileGPKG(t, file), BoundaryOptions{Filename: "grids.gpkg"})
+			got := fmt.Sprintf("%v %+v", err, res)
+			for _, leak := range []string{"s3cret", "root", "daemon", "nologin"} {
+				if strings.Contains(got, leak) {
+					t.Fatalf("the file leaked (%q): %s", leak, clipText(got, 2000))
+				}
+			}
+			if err == nil && len(res.Grids) > 0 {
+				t.Errorf("grids read from a hostile view: %+v", res.Grids)
+			}
+		})
+	}
+}
+
+// TestProblemCodeClipped: a feature's code quoted in its problems is at
+// most 50 characters, however long the attribute.
+func TestProblemCodeClipped(t *testing.T) {
+	long := strings.Repeat("很长的编码", 40)
+	res := read(t, collection(feature(`{"code":"`+long+`","industry":"x"}`, "Polygon", square(116.3, 39.9, 0.01))), BoundaryOptions{})
+	if len(res.Problems) == 0 {
+		t.Fatal("no problem for a 200-character code")
+	}
+	for _, p := range res.Problems {
+		if n := utf8.RuneCountInString(p.Code); n > 51 {
+			t.Errorf("problem code of %d characters: %+v", n, p)
+		}
+	}
+}
+
+// TestOGRSandbox: what ogr2ogr runs as sees neither the server's files
+// (/etc/passwd, a file beside the job's directory) nor a writable /usr,
+// and is not root in the host's eyes (a stand-in ogr2ogr that tries).
+func TestOGRSandbox(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "secret.txt")
+	if err := os.WriteFile(secret, []byte("s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fake := filepath.Join(dir, "ogr2ogr")
+	script := "#!/bin/sh\n" +
+		"for f in /etc/passwd " + secret + "; do cat \"$f\" >&2 2>/dev/null || echo \"hidden $f\" >&2; done\n" +
+		"touch /usr/sandbox-probe 2>/dev/null && echo wrote-usr >&2\n" +
+		"ls /work | grep -q grids.gpkg && echo sees-upload >&2\n" +
+		"exit 1\n"
+	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ReadBoundaries(context.Background(), []byte("SQLite format 3\x00"), BoundaryOptions{OGR2OGR: fake})
+	got := fmt.Sprint(err)
+	for _, want := range []string{"hidden /etc/passwd", "hidden " + secret, "sees-upload"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in %s", want, got)
+		}
+	}
+	for _, leak := range []string{"root:", "s3cret\n", "wrote-usr"} {
+		if strings.Contains(got, leak) {
+			t.Errorf("sandbox let %q through: %s", leak, got)
+		}
+	}
+	os.Remove("/usr/sandbox-probe")
 }

@@ -219,13 +219,16 @@ func runOGR(ctx context.Context, ogr, dir, src string, lim BoundaryLimits) ([]by
 			args = append(args, "--config", "SHAPE_ENCODING", "CP936")
 		}
 	}
-	args = append(args, "-f", "GeoJSON", "-lco", "RFC7946=YES", "/vsistdout/", src)
+	// Inside the sandbox the job's directory is /work.
+	args = append(args, "-f", "GeoJSON", "-lco", "RFC7946=YES", "/vsistdout/", "/work/"+filepath.Base(src))
 	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, lim.OGRTime)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, prog, args...)
-	cmd.Dir = dir
-	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + dir, "CPL_TMPDIR=" + dir, "GDAL_DISABLE_READDIR_ON_OPEN=NO"}
+	cmd := exec.CommandContext(ctx, prog)
+	env := []string{"PATH=/usr/bin:/bin", "HOME=/work", "CPL_TMPDIR=/work", "GDAL_DISABLE_READDIR_ON_OPEN=NO"}
+	if err := sandboxCommand(cmd, dir, prog, int(math.Ceil(lim.OGRTime.Seconds()))+1, args, env); err != nil {
+		return nil, grid.Invalid("file", "服务器无法隔离运行 GDAL，暂不能读取 Shapefile、GeoPackage 和 MapInfo；请改用 GeoJSON 或 KML / no sandbox for ogr2ogr: %v", errText(err))
+	}
 	// Killed at the timeout, its pipes are closed a moment later even if
 	// something it started still holds them.
 	cmd.WaitDelay = time.Second
@@ -234,7 +237,12 @@ func runOGR(ctx context.Context, ogr, dir, src string, lim BoundaryLimits) ([]by
 	// Output past the cap stops GDAL at once.
 	out := &cappedBuffer{limit: lim.OGROutput, full: cancel}
 	cmd.Stdout = out
-	err = cmd.Run()
+	if err := cmd.Start(); err != nil {
+		// Namespaces refused (a container's seccomp profile, a sysctl):
+		// GDAL is not run outside the sandbox.
+		return nil, grid.Invalid("file", "服务器无法隔离运行 GDAL，暂不能读取 Shapefile、GeoPackage 和 MapInfo；请改用 GeoJSON 或 KML / cannot start the ogr2ogr sandbox: %v", errText(err))
+	}
+	err = cmd.Wait()
 	switch {
 	case out.over:
 		return nil, &CapError{Cap: CapOGROutput, Limit: lim.OGROutput}
@@ -242,8 +250,6 @@ func runOGR(ctx context.Context, ogr, dir, src string, lim BoundaryLimits) ([]by
 		return nil, parent.Err()
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return nil, &CapError{Cap: CapOGRTime, Limit: int64(math.Ceil(lim.OGRTime.Seconds()))}
-	case errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrPermission):
-		return nil, grid.Invalid("file", "无法运行 ogr2ogr / cannot run ogr2ogr: %v", errText(err))
 	case err != nil:
 		msg := strings.TrimSpace(stderr.String())
 		if strings.Contains(msg, "does not already exist in the output dataset") {
