@@ -43,6 +43,18 @@ WHERE NOT ST_IsEmpty(x.geom) AND ST_Area(x.geom::geography) > $1
   AND NOT ST_IsEmpty(ST_Buffer(x.geom::geography, -$2::float8 / 2)::geometry)
 ORDER BY a.feature, b.feature`
 
+// gridOutsideSQL finds the staged grids that reach more than $2 m²
+// outside zone $1's boundary (a zone without one has no outside), with
+// that area and a point of it. No sliver allowance here: a grid edge
+// half a metre past a kilometre of boundary is 500 m² of another zone.
+const gridOutsideSQL = `
+SELECT s.feature, s.code, ST_Area(x.geom::geography), ST_X(ST_PointOnSurface(x.geom)), ST_Y(ST_PointOnSurface(x.geom))
+FROM grid_stage s
+JOIN zone z ON z.id = $1 AND z.boundary IS NOT NULL AND NOT ST_CoveredBy(s.geom, z.boundary)
+CROSS JOIN LATERAL (SELECT ST_CollectionExtract(ST_Difference(s.geom, z.boundary), 3) AS geom) x
+WHERE NOT ST_IsEmpty(x.geom) AND ST_Area(x.geom::geography) > $2
+ORDER BY s.feature`
+
 // gridGapSQL finds the parts of zone $1 that no grid covers, each larger
 // than $2 m² and wider somewhere than a sliver of $3 m, largest first.
 const gridGapSQL = `
@@ -105,6 +117,23 @@ WITH gone AS (
   WHERE o.grid_id IN (SELECT id FROM gone)
 )
 DELETE FROM grid g WHERE g.id IN (SELECT id FROM gone)`
+
+// gridPlaceRetiredSQL places the retired organizations that a removed
+// grid left without one by the rule, among the grids now there: their
+// history keeps a grid, as the active ones' does (assignGridsSQL leaves
+// retired organizations as they are).
+var gridPlaceRetiredSQL = `
+WITH pick AS (
+  SELECT o.id, g.id AS grid_id, ` + gridReasonSQL("o.industry", "o.geom") + ` AS reason
+  FROM organization o
+  JOIN grid_import_before b ON b.id = o.id AND b.grid_id IS NOT NULL
+  CROSS JOIN LATERAL (SELECT ` + bestGridSQL("o.zone_id", "o.industry", "o.geom") + ` AS id) best
+  JOIN grid g ON g.id = best.id
+  WHERE o.zone_id = $1 AND o.status <> 'active' AND o.grid_id IS NULL AND o.geom IS NOT NULL
+)
+UPDATE organization o
+SET grid_id = pick.grid_id, grid_reason = pick.reason, updated_at = $2, version = o.version + 1
+FROM pick WHERE o.id = pick.id`
 
 // gridMovesSQL lists the organizations the rule put in another grid, with
 // their active assignment, which ends when the liaison's home grid is not
@@ -299,6 +328,26 @@ func checkStagedGrids(ctx context.Context, tx pgx.Tx, zoneID int64) ([]grid.Grid
 		return nil, err
 	}
 
+	rows, err = tx.Query(ctx, gridOutsideSQL, zoneID, grid.GridTolerance)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var p grid.GridProblem
+		var x, y float64
+		if err := rows.Scan(&p.Feature, &p.Code, &p.AreaM2, &x, &y); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		p.Field, p.Point = "geometry", &orb.Point{x, y}
+		p.Reason = fmt.Sprintf("有 %.1f 平方米在园区边界之外，例如 (%.6f, %.6f) 处：请检查坐标系或园区", p.AreaM2, x, y)
+		problems = append(problems, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+
 	rows, err = tx.Query(ctx, gridGapSQL, zoneID, grid.GridTolerance, grid.GridSliverWidth)
 	if err != nil {
 		return nil, err
@@ -370,6 +419,9 @@ func replaceGrids(ctx context.Context, tx pgx.Tx, now time.Time, zoneID int64, r
 		return err
 	}
 	rep.Removed = int(tag.RowsAffected())
+	if _, err := tx.Exec(ctx, gridPlaceRetiredSQL, zoneID, now); err != nil {
+		return err
+	}
 	if _, err := tx.Exec(ctx, assignGridsSQL, zoneID); err != nil {
 		return err
 	}

@@ -239,6 +239,13 @@ func TestImportGridsRefusals(t *testing.T) {
 		{name: "gap", file: []grid.GridBoundary{
 			boundary(1, "A", "电子信息", box(113, 34, 113.009, 34.01)), boundary(2, "B", "装备制造", box(113.01, 34, 113.02, 34.01))},
 			feature: 0, reason: "空隙", area: m2(113.009, 34, 113.01, 34.01)},
+		{name: "outside the zone", file: []grid.GridBoundary{
+			boundary(1, "A", "电子信息", box(113, 34, 113.01, 34.01)), boundary(2, "B", "装备制造", box(113.01, 34, 113.03, 34.01))},
+			feature: 2, reason: "园区边界之外", point: &orb.Point{113.025, 34.005}, area: m2(113.02, 34, 113.03, 34.01)},
+		{name: "far outside the zone", file: []grid.GridBoundary{
+			boundary(1, "A", "电子信息", box(113, 34, 113.01, 34.01)), boundary(2, "B", "装备制造", box(113.01, 34, 113.02, 34.01)),
+			boundary(3, "C", "物流", box(116.3, 39.9, 116.31, 39.91))},
+			feature: 3, reason: "园区边界之外", point: &orb.Point{116.305, 39.905}, area: m2(116.3, 39.9, 116.31, 39.91)},
 		{name: "grid left out with a liaison", file: []grid.GridBoundary{
 			boundary(1, "A", "电子信息", box(113, 34, 113.02, 34.01))},
 			feature: 0, reason: "现有网格 B（乙网格）不在文件中，但仍有联络员 1 名"},
@@ -322,5 +329,44 @@ func TestImportGridsIgnoresSlivers(t *testing.T) {
 		if len(rep.Problems) != 0 {
 			t.Errorf("%s sliver: problems %+v", name, rep.Problems)
 		}
+	}
+}
+
+// TestImportGridsRetiredKeepAGrid: removing a grid places its retired
+// organizations in the grid the rule gives their place, as it does the
+// active ones; their history keeps a grid (review finding 4: they were
+// left with none).
+func TestImportGridsRetiredKeepAGrid(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.Open(t, testDSN)
+	z := newGridZone(t, db, "gridimport-retired")
+	if _, err := db.Pool.Exec(ctx, `UPDATE liaison SET grid_id = $1 WHERE id = $2`, z.gridA, z.lb); err != nil {
+		t.Fatal(err)
+	}
+	retired := z.orgs[9] // in B
+	if _, err := db.Pool.Exec(ctx, `
+UPDATE organization SET status = 'moved_out', retired_at = current_date, active = false WHERE id = $1`, retired.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Pool.Exec(ctx, `UPDATE assignment SET valid_to = now() WHERE org_id = $1 AND valid_to IS NULL`, retired.ID); err != nil {
+		t.Fatal(err)
+	}
+	file := []grid.GridBoundary{boundary(1, "A", "电子信息", box(113, 34, 113.02, 34.01))}
+	rep, err := db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, file, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Written || rep.Removed != 1 {
+		t.Fatalf("report %+v", rep)
+	}
+	for name, code := range orgGrids(t, db, z.zone.ID) {
+		if code != "A" {
+			t.Errorf("%s in %q, want A (属地兜底)", name, code)
+		}
+	}
+	var reason string
+	db.Pool.QueryRow(ctx, `SELECT coalesce(grid_reason, '') FROM organization WHERE id = $1`, retired.ID).Scan(&reason)
+	if reason != "territory" {
+		t.Errorf("retired organization's reason %q, want territory", reason)
 	}
 }
