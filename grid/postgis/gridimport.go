@@ -44,15 +44,18 @@ WHERE NOT ST_IsEmpty(x.geom) AND ST_Area(x.geom::geography) > $1
 ORDER BY a.feature, b.feature`
 
 // gridOutsideSQL finds the staged grids that reach more than $2 m²
-// outside zone $1's boundary (a zone without one has no outside), with
-// that area and a point of it. No sliver allowance here: a grid edge
-// half a metre past a kilometre of boundary is 500 m² of another zone.
+// outside zone $1's boundary (a zone without one has no outside) and are
+// wider there than a sliver of $3 m, with that area and a point of it.
+// The sliver allowance is the gaps' and overlaps': the zone's own grids,
+// exported with coordinates to 1e-6° and read back, pass a sub-metre
+// strip along the boundary, of hundreds of m².
 const gridOutsideSQL = `
 SELECT s.feature, s.code, ST_Area(x.geom::geography), ST_X(ST_PointOnSurface(x.geom)), ST_Y(ST_PointOnSurface(x.geom))
 FROM grid_stage s
 JOIN zone z ON z.id = $1 AND z.boundary IS NOT NULL AND NOT ST_CoveredBy(s.geom, z.boundary)
 CROSS JOIN LATERAL (SELECT ST_CollectionExtract(ST_Difference(s.geom, z.boundary), 3) AS geom) x
 WHERE NOT ST_IsEmpty(x.geom) AND ST_Area(x.geom::geography) > $2
+  AND NOT ST_IsEmpty(ST_Buffer(x.geom::geography, -$3::float8 / 2)::geometry)
 ORDER BY s.feature`
 
 // gridGapSQL finds the parts of zone $1 that no grid covers, each larger
@@ -328,7 +331,7 @@ func checkStagedGrids(ctx context.Context, tx pgx.Tx, zoneID int64) ([]grid.Grid
 		return nil, err
 	}
 
-	rows, err = tx.Query(ctx, gridOutsideSQL, zoneID, grid.GridTolerance)
+	rows, err = tx.Query(ctx, gridOutsideSQL, zoneID, grid.GridTolerance, grid.GridSliverWidth)
 	if err != nil {
 		return nil, err
 	}

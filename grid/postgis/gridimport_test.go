@@ -310,17 +310,19 @@ func TestImportGridsInsertsAndRemoves(t *testing.T) {
 	}
 }
 
-// TestImportGridsIgnoresSlivers: a gap or an overlap under
+// TestImportGridsIgnoresSlivers: a gap, an overlap or a strip outside
+// the zone under
 // grid.GridSliverWidth wide (here about 0.4 m along a 1.1 km edge, some
 // 400 m²) is digitizing noise, not a mistake.
 func TestImportGridsIgnoresSlivers(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.Open(t, testDSN)
 	z := newGridZone(t, db, "gridimport-sliver")
-	for name, split := range map[string][2]float64{"gap": {113.01 - 4e-6, 113.01}, "overlap": {113.01 + 4e-6, 113.01}} {
+	for name, split := range map[string][3]float64{"gap": {113.01 - 4e-6, 113.01, 113.02}, "overlap": {113.01 + 4e-6, 113.01, 113.02},
+		"outside the zone": {113.01, 113.01, 113.02 + 4e-6}} {
 		file := []grid.GridBoundary{
 			boundary(1, "A", "电子信息", box(113, 34, split[0], 34.01)),
-			boundary(2, "B", "装备制造", box(split[1], 34, 113.02, 34.01)),
+			boundary(2, "B", "装备制造", box(split[1], 34, split[2], 34.01)),
 		}
 		rep, err := db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, file, false)
 		if err != nil {
