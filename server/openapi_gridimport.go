@@ -7,7 +7,7 @@ func gridImportPaths() obj {
 	}
 	file := obj{"type": "string", "format": "binary"}
 	params := []obj{
-		q("crs", "The coordinates' system of a file without a .prj: wgs84 (default), cgcs2000, gcj02, bd09.",
+		q("crs", "The coordinates' system: wgs84 (default), cgcs2000, gcj02, bd09; applied after a .prj (which cannot name GCJ-02 or BD-09).",
 			obj{"type": "string", "enum": []string{"wgs84", "cgcs2000", "gcj02", "bd09"}, "default": "wgs84"}),
 		q("dry_run", "true: check the file and preview the change (organizations that change grid, liaison loads "+
 			"that leave 5–8), writing nothing.", obj{"type": "boolean", "default": false}),

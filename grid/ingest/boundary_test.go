@@ -302,6 +302,19 @@ func TestReadBoundariesShapefile(t *testing.T) {
 		res := read(t, zipFiles(t, files, nil), BoundaryOptions{})
 		checkTwoGrids(t, res, 1e-6)
 	})
+	// A .prj cannot name GCJ-02 (it has no EPSG code): a Shapefile
+	// digitized on Amap says WGS84. ?crs= names that offset, after GDAL
+	// has taken the .prj's system to longitude and latitude.
+	t.Run("prj and crs", func(t *testing.T) {
+		files := ogrFixture(t, uniformGrids, t.TempDir(), "grids.shp", "-f", "ESRI Shapefile", "-lco", "ENCODING=UTF-8",
+			"-s_srs", "EPSG:4326", "-t_srs", "EPSG:3857")
+		plain := read(t, zipFiles(t, files, nil), BoundaryOptions{})
+		res := read(t, zipFiles(t, files, nil), BoundaryOptions{CRS: geo.GCJ02})
+		got, want := res.Grids[0].Geom[0][0][0], geo.GCJ02ToWGS84(plain.Grids[0].Geom[0][0][0])
+		if math.Abs(got[0]-want[0]) > 1e-9 || math.Abs(got[1]-want[1]) > 1e-9 {
+			t.Errorf("first vertex %v, want %v (.prj, then GCJ-02 → WGS84)", got, want)
+		}
+	})
 }
 
 func mustGBK(t *testing.T, s string) []byte {
