@@ -138,7 +138,7 @@ func ReadBoundaries(ctx context.Context, data []byte, opt BoundaryOptions) (*Bou
 	case BoundaryKML:
 		features, err = readKML(data, lim)
 	case BoundaryZip, BoundaryGPKG:
-		features, format, err = readThroughGDAL(ctx, data, format, opt.OGR2OGR, lim)
+		features, format, err = readThroughGDAL(ctx, data, format, opt.Filename, opt.OGR2OGR, lim)
 	default:
 		return nil, grid.Invalid("file", "无法识别的文件格式：请上传 GeoJSON、KML/KMZ、GeoPackage，或打包为 zip 的 Shapefile / MapInfo TAB / unrecognised file format")
 	}

@@ -197,6 +197,18 @@ func TestReadBoundariesKML(t *testing.T) {
 	}
 }
 
+// TestKMLRingSpacedCommas: "lng, lat" (a space after the comma, as some
+// tools write) is the same tuple as "lng,lat".
+func TestKMLRingSpacedCommas(t *testing.T) {
+	for _, text := range []string{"113, 34 113.01 ,34,0 113.01 , 34.01 113,34", "\n 113,\t34  113.01,34 113.01,34.01 113,34 "} {
+		r, reason := kmlRing(text)
+		want := orb.Ring{{113, 34}, {113.01, 34}, {113.01, 34.01}, {113, 34}}
+		if reason != "" || fmt.Sprint(r) != fmt.Sprint(want) {
+			t.Errorf("%q: %v %q, want %v", text, r, reason, want)
+		}
+	}
+}
+
 // requireOGR finds ogr2ogr; under CI its absence fails the test.
 func requireOGR(t testing.TB) {
 	t.Helper()
@@ -459,8 +471,9 @@ func TestReadBoundariesRefusesDisguisedVRT(t *testing.T) {
 			t.Errorf("%s holding a VRT: %v", name, err)
 		}
 	}
-	_, err := ReadBoundaries(context.Background(), vrt, BoundaryOptions{Format: BoundaryGPKG})
-	if grid.ErrorCode(err) != grid.EInvalid || !strings.Contains(err.Error(), "不是有效的") {
+	// The message names the upload, not the name it is stored under.
+	_, err := ReadBoundaries(context.Background(), vrt, BoundaryOptions{Format: BoundaryGPKG, Filename: "园区网格.gpkg"})
+	if grid.ErrorCode(err) != grid.EInvalid || !strings.Contains(err.Error(), "园区网格.gpkg 不是有效的") {
 		t.Errorf("a VRT sent as a GeoPackage: %v", err)
 	}
 }

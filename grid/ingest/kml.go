@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -158,10 +159,14 @@ func (pm kmlPlacemark) boundary() rawBoundary {
 	return rb
 }
 
+var spacedComma = regexp.MustCompile(`\s*,\s*`)
+
 // kmlRing reads a coordinates element: "lng,lat[,alt]" tuples separated
 // by white space. It returns the reason when it cannot.
 func kmlRing(text string) (orb.Ring, string) {
-	fields := strings.Fields(text)
+	// Some tools write "lng, lat": white space beside a comma is not a
+	// tuple's end.
+	fields := strings.Fields(spacedComma.ReplaceAllString(text, ","))
 	r := make(orb.Ring, 0, len(fields))
 	for _, f := range fields {
 		parts := strings.Split(f, ",")

@@ -32,13 +32,18 @@ var zipKept = []string{".shp", ".shx", ".dbf", ".prj", ".cpg", ".qpj", ".tab", "
 // readThroughGDAL reads a zip (a Shapefile, a MapInfo table, a GeoPackage,
 // or a KML or GeoJSON packed as KMZ or zip) or a GeoPackage. Zips are
 // unpacked here, under caps, into a fresh directory; GDAL reads only that.
-func readThroughGDAL(ctx context.Context, data []byte, format BoundaryFormat, ogr string, lim BoundaryLimits) ([]rawBoundary, BoundaryFormat, error) {
+// filename is the upload's name, for messages about a bare GeoPackage.
+func readThroughGDAL(ctx context.Context, data []byte, format BoundaryFormat, filename, ogr string, lim BoundaryLimits) ([]rawBoundary, BoundaryFormat, error) {
 	dir, err := os.MkdirTemp("", "gridgis-boundary-")
 	if err != nil {
 		return nil, format, err
 	}
 	defer os.RemoveAll(dir)
 	main := filepath.Join(dir, "grids.gpkg")
+	shown := "grids.gpkg" // the name messages give the dataset
+	if filename != "" && format != BoundaryZip {
+		shown = filename
+	}
 	if format == BoundaryZip {
 		files, err := unzipBoundary(data, dir, lim)
 		if err != nil {
@@ -54,7 +59,7 @@ func readThroughGDAL(ctx context.Context, data []byte, format BoundaryFormat, og
 			return nil, format, grid.Invalid("file", "压缩包中须恰有一个图层文件（.shp、.tab、.mif、.gpkg、.kml 或 .geojson），此处有 %d 个%s / the zip must hold exactly one dataset",
 				len(found), listNames(found))
 		}
-		main = found[0]
+		main, shown = found[0], found[0]
 		format = zipDatasets[strings.ToLower(filepath.Ext(main))]
 		switch format {
 		case BoundaryKML, BoundaryGeoJSON:
@@ -72,7 +77,7 @@ func readThroughGDAL(ctx context.Context, data []byte, format BoundaryFormat, og
 	} else if err := os.WriteFile(main, data, 0o600); err != nil {
 		return nil, format, err
 	}
-	if err := checkSignature(main); err != nil {
+	if err := checkSignature(main, shown); err != nil {
 		return nil, format, err
 	}
 	out, err := runOGR(ctx, ogr, dir, main, lim)
@@ -97,8 +102,9 @@ var signatures = map[string]func([]byte) bool{
 	},
 }
 
-// checkSignature refuses a dataset whose content is not what its name says.
-func checkSignature(name string) error {
+// checkSignature refuses a dataset whose content is not what its name
+// says; shown is the name the message gives it.
+func checkSignature(name, shown string) error {
 	f, err := os.Open(name)
 	if err != nil {
 		return err
@@ -108,7 +114,7 @@ func checkSignature(name string) error {
 	n, _ := io.ReadFull(f, head)
 	ext := strings.ToLower(filepath.Ext(name))
 	if ok := signatures[ext]; ok == nil || !ok(head[:n]) {
-		return grid.Invalid("file", "%s 不是有效的 %s 文件 / not a valid %s file", safeName(name), ext, ext)
+		return grid.Invalid("file", "%s 不是有效的 %s 文件 / not a valid %s file", safeName(shown), ext, ext)
 	}
 	return nil
 }
