@@ -89,7 +89,9 @@ FROM organization o LEFT JOIN grid g ON g.id = o.grid_id
 WHERE o.zone_id = $1`
 
 // gridUpdateSQL updates the grids the file names by code; an empty
-// officer or instructor keeps the grid's.
+// officer or instructor keeps the grid's. A geometry equal to the stored
+// one to 1e-6° (about 0.1 m), whichever way its rings turn, is the same:
+// the zone's own GeoJSON, read back, changes nothing.
 const gridUpdateSQL = `
 UPDATE grid g SET name = s.name, industry = s.industry, geom = ST_Multi(s.geom),
   officer = CASE WHEN s.officer <> '' THEN s.officer ELSE g.officer END,
@@ -99,7 +101,8 @@ FROM grid_stage s
 WHERE g.zone_id = $1 AND g.code = s.code
   AND ((g.name, g.industry) IS DISTINCT FROM (s.name, s.industry)
        OR s.officer NOT IN ('', g.officer) OR s.instructor NOT IN ('', g.instructor)
-       OR NOT ST_OrderingEquals(g.geom, ST_Multi(s.geom)))`
+       OR NOT ST_OrderingEquals(ST_SnapToGrid(ST_ForcePolygonCCW(g.geom), 1e-6),
+                                ST_SnapToGrid(ST_ForcePolygonCCW(ST_Multi(s.geom)), 1e-6)))`
 
 const gridInsertSQL = `
 INSERT INTO grid (zone_id, code, name, industry, officer, instructor, geom, created_at, updated_at)

@@ -372,3 +372,24 @@ UPDATE organization SET status = 'moved_out', retired_at = current_date, active 
 		t.Errorf("retired organization's reason %q, want territory", reason)
 	}
 }
+
+// TestImportGridsUnchangedWithinRounding: the zone's grids read back from
+// its own GeoJSON (coordinates to 1e-6°, rings turned counter-clockwise)
+// are unchanged, not "updated" (review finding 9).
+func TestImportGridsUnchangedWithinRounding(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.Open(t, testDSN)
+	z := newGridZone(t, db, "gridimport-rounding")
+	a := box(113, 34, 113.01, 34.01)
+	a[0][0][1] = orb.Point{113.01 + 3e-8, 34 - 2e-8} // under the 1e-6° an export keeps
+	a[0][0].Reverse()
+	file := []grid.GridBoundary{boundary(1, "A", "电子信息", a), boundary(2, "B", "装备制造", box(113.01, 34, 113.02, 34.01))}
+	file[0].Name, file[1].Name = "甲网格", "乙网格"
+	rep, err := db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, file, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Updated != 0 || rep.Unchanged != 2 {
+		t.Errorf("report %+v, want both unchanged (A as drawn, B as stored)", rep)
+	}
+}
