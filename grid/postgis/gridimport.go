@@ -88,6 +88,29 @@ SELECT o.id, o.grid_id, g.code AS grid_code
 FROM organization o LEFT JOIN grid g ON g.id = o.grid_id
 WHERE o.zone_id = $1`
 
+// gridOldSQL keeps the zone's grids as they were before the import, for
+// the audit of each change.
+const gridOldSQL = `
+CREATE TEMP TABLE grid_import_old ON COMMIT DROP AS
+SELECT id, code, name, industry, officer, instructor, geom FROM grid WHERE zone_id = $1`
+
+// gridAuditSQL writes one audit row per grid the import created, changed
+// or removed, with what it was: enough to undo a wrong file from the log.
+const gridAuditSQL = `
+INSERT INTO audit_log (at, actor_id, action, target, client_addr, detail)
+SELECT $1, $2,
+  CASE WHEN o.id IS NULL THEN 'grid_create' WHEN n.id IS NULL THEN 'grid_delete' ELSE 'grid_update' END,
+  'grid:' || coalesce(n.id, o.id), $3,
+  jsonb_build_object('job_id', $4::bigint, 'cause', 'grid_import', 'code', coalesce(n.code, o.code),
+    'old', CASE WHEN o.id IS NOT NULL THEN jsonb_build_object('name', o.name, 'industry', o.industry,
+      'officer', o.officer, 'instructor', o.instructor, 'geom', ST_AsGeoJSON(o.geom)::jsonb) END)
+FROM grid_import_old o
+FULL JOIN (SELECT * FROM grid WHERE zone_id = $5) n ON n.id = o.id
+WHERE o.id IS NULL OR n.id IS NULL
+   OR (o.name, o.industry, o.officer, o.instructor) IS DISTINCT FROM (n.name, n.industry, n.officer, n.instructor)
+   OR NOT ST_OrderingEquals(o.geom, n.geom)
+ORDER BY coalesce(n.code, o.code)`
+
 // gridUpdateSQL updates the grids the file names by code; an empty
 // officer or instructor keeps the grid's. A geometry equal to the stored
 // one to 1e-6° (about 0.1 m), whichever way its rings turn, is the same:
@@ -411,6 +434,9 @@ func replaceGrids(ctx context.Context, tx pgx.Tx, now time.Time, zoneID int64, r
 	if _, err := tx.Exec(ctx, gridBeforeSQL, zoneID); err != nil {
 		return err
 	}
+	if _, err := tx.Exec(ctx, gridOldSQL, zoneID); err != nil {
+		return err
+	}
 	tag, err := tx.Exec(ctx, gridUpdateSQL, zoneID, now)
 	if err != nil {
 		return err
@@ -479,6 +505,9 @@ func recordGridImport(ctx context.Context, tx pgx.Tx, db *DB, who grid.Actor, jo
 		if _, err := endAssignments(ctx, tx, ended, now); err != nil {
 			return err
 		}
+	}
+	if _, err := tx.Exec(ctx, gridAuditSQL, now, actorID(who), who.ClientAddr, jobID, zoneID); err != nil {
+		return err
 	}
 	if _, err := tx.Exec(ctx, gridMoveAuditSQL, now, actorID(who), who.ClientAddr, jobID); err != nil {
 		return err

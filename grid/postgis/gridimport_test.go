@@ -393,3 +393,42 @@ func TestImportGridsUnchangedWithinRounding(t *testing.T) {
 		t.Errorf("report %+v, want both unchanged (A as drawn, B as stored)", rep)
 	}
 }
+
+// TestImportGridsAuditsEachGrid: each grid the import creates, changes or
+// removes is audited with what it was (name, industry, geometry), so a
+// wrong file can be undone from the log (review finding 6).
+func TestImportGridsAuditsEachGrid(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.Open(t, testDSN)
+	z := newGridZone(t, db, "gridimport-audit")
+	if _, err := db.Pool.Exec(ctx, `UPDATE liaison SET grid_id = $1 WHERE id = $2`, z.gridA, z.lb); err != nil {
+		t.Fatal(err)
+	}
+	file := []grid.GridBoundary{
+		boundary(1, "A", "电子信息", box(113, 34, 113.01, 34.01)), // renamed A网格
+		boundary(2, "C", "物流", box(113.01, 34, 113.02, 34.01)),  // new; B removed
+	}
+	if _, err := db.ImportGrids(ctx, grid.Actor{}, 77, z.zone.ID, file, true); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.Pool.Query(ctx, `
+SELECT action, detail->>'code', coalesce(detail->'old'->>'name', ''), coalesce(detail->'old'->'geom'->>'type', '')
+FROM audit_log WHERE (detail->>'job_id')::bigint = 77 AND action LIKE 'grid\_%' AND action <> 'grid_import'
+ORDER BY detail->>'code'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for rows.Next() {
+		var action, code, oldName, oldGeom string
+		if err := rows.Scan(&action, &code, &oldName, &oldGeom); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, strings.Join([]string{action, code, oldName, oldGeom}, " "))
+	}
+	rows.Close()
+	want := []string{"grid_update A 甲网格 MultiPolygon", "grid_delete B 乙网格 MultiPolygon", "grid_create C  "}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("grid audit rows %q, want %q", got, want)
+	}
+}
