@@ -81,6 +81,8 @@ type GridImportReport struct {
 	Format   string `json:"format"`
 	Features int    `json:"features"`
 	GridImportCounts
+	// RemovedCodes are the codes of the grids removed.
+	RemovedCodes []string `json:"removed_codes"`
 	// Problems lists at most ReportedMax; ProblemCount says how many.
 	Problems     []GridProblem `json:"errors"`
 	ProblemCount int           `json:"error_count"`

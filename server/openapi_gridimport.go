@@ -52,6 +52,7 @@ func gridImportSchemas() obj {
 			"features": count("features read"),
 			"inserted": count("grids added"), "updated": count("grids changed"), "unchanged": count(""),
 			"removed":        count("grids of the zone missing from the file, removed"),
+			"removed_codes":  arrayOf(str("a removed grid's code")),
 			"moved":          count("organizations that change grid"),
 			"liaisons_ended": count("assignments that end because the organization leaves its liaison's grid"),
 			"errors": arrayOf(merged(object("Why the file is refused", obj{

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"gridgis/geo"
 	"gridgis/grid"
@@ -97,6 +98,12 @@ func writeGridImportReport(w io.Writer, rep *grid.GridImportReport) {
 	}
 	fmt.Fprintf(w, "网格：新增 %d 个，更新 %d 个，未变 %d 个，删除 %d 个（文件中没有的现有网格）\n",
 		rep.Inserted, rep.Updated, rep.Unchanged, rep.Removed)
+	if len(rep.RemovedCodes) > 0 {
+		fmt.Fprintf(w, "删除的网格：%s\n", strings.Join(rep.RemovedCodes, "、"))
+	}
+	if rep.LiaisonsEnded > 0 {
+		fmt.Fprintf(w, "%d 家企业将无联络员（联络员不在其新网格，包联解除）\n", rep.LiaisonsEnded)
+	}
 	fmt.Fprintf(w, "按“行业归口、属地兜底”改变网格的企业 %d 家%s：\n", rep.Moved, listed(len(rep.Moves), rep.Moved))
 	for _, m := range rep.Moves {
 		from := m.FromGrid

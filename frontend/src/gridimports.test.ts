@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { gridImportUrl, gridSummaryOf, loadText, problemPlace, ruleReason, type GridImportReport } from './gridimports';
 
 const report = (over: Partial<GridImportReport> = {}): GridImportReport => ({
-  dry_run: true, written: false, format: 'shapefile', features: 6, inserted: 1, updated: 4, unchanged: 1, removed: 0,
+  dry_run: true, written: false, format: 'shapefile', features: 6, inserted: 1, updated: 4, unchanged: 1, removed: 0, removed_codes: [],
   moved: 3, liaisons_ended: 2, errors: [], error_count: 0, moves: [], loads: [], ...over,
 });
 
@@ -24,7 +24,8 @@ describe('problemPlace', () => {
 
 describe('gridSummaryOf', () => {
   it('says what a preview would do, what an import did, or why nothing was written', () => {
-    expect(gridSummaryOf(report())).toBe('Shapefile，6 个要素。预览：新增 1 个网格，更新 4 个，未变 1 个，删除 0 个；3 家企业改变网格，解除包联 2 条。确认无误后点“确认导入”。');
+    expect(gridSummaryOf(report())).toBe('Shapefile，6 个要素。预览：新增 1 个网格，更新 4 个，未变 1 个，删除 0 个；3 家企业改变网格，其中 2 家将无联络员（包联解除）。确认无误后点“确认导入”。');
+    expect(gridSummaryOf(report({ removed: 2, removed_codes: ['G05', 'G06'] }))).toContain('删除 2 个（G05、G06）');
     expect(gridSummaryOf(report({ dry_run: false, written: true }))).toContain('导入完成');
     expect(gridSummaryOf(report({ error_count: 2 }))).toBe('Shapefile，6 个要素。发现 2 个问题，未写入任何数据。请改正文件后重新预览。');
   });

@@ -51,6 +51,7 @@ export interface GridImportReport {
   updated: number;
   unchanged: number;
   removed: number;
+  removed_codes: string[];
   moved: number;
   liaisons_ended: number;
   errors: GridProblem[];
@@ -89,8 +90,10 @@ export function ruleReason(reason: string): string {
 export function gridSummaryOf(r: GridImportReport): string {
   const read = r.format ? `${FORMATS[r.format] ?? r.format}，${r.features} 个要素。` : '';
   if (r.error_count > 0) return `${read}发现 ${r.error_count} 个问题，未写入任何数据。请改正文件后重新预览。`;
-  const grids = `新增 ${r.inserted} 个网格，更新 ${r.updated} 个，未变 ${r.unchanged} 个，删除 ${r.removed} 个`;
-  const moves = `${r.moved} 家企业改变网格，解除包联 ${r.liaisons_ended} 条`;
+  const removed = r.removed_codes?.length ? `（${r.removed_codes.join('、')}）` : '';
+  const grids = `新增 ${r.inserted} 个网格，更新 ${r.updated} 个，未变 ${r.unchanged} 个，删除 ${r.removed} 个${removed}`;
+  const ended = r.liaisons_ended ? `，其中 ${r.liaisons_ended} 家${r.dry_run ? '将' : ''}无联络员（包联解除）` : '';
+  const moves = `${r.moved} 家企业改变网格${ended}`;
   if (r.dry_run) return `${read}预览：${grids}；${moves}。确认无误后点“确认导入”。`;
   return `导入完成：${grids}；${moves}，已记入审计日志。`;
 }

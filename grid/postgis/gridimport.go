@@ -224,7 +224,7 @@ var invalidReasons = map[string]string{
 // in the same transaction, which commits only when write and nothing is
 // wrong, so the preview is what a real import does.
 func (db *DB) ImportGrids(ctx context.Context, who grid.Actor, jobID, zoneID int64, grids []grid.GridBoundary, write bool) (grid.GridImportReport, error) {
-	rep := grid.GridImportReport{DryRun: !write, Features: len(grids), Problems: []grid.GridProblem{},
+	rep := grid.GridImportReport{DryRun: !write, Features: len(grids), RemovedCodes: []string{}, Problems: []grid.GridProblem{},
 		Moves: []grid.GridMove{}, Loads: []grid.LiaisonLoad{}}
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
 		var locked bool
@@ -447,6 +447,18 @@ func replaceGrids(ctx context.Context, tx pgx.Tx, now time.Time, zoneID int64, r
 	}
 	rep.Inserted = int(tag.RowsAffected())
 	rep.Unchanged = rep.Features - rep.Inserted - rep.Updated
+	rows, err := tx.Query(ctx, `
+SELECT g.code FROM grid g WHERE g.zone_id = $1 AND NOT EXISTS (SELECT 1 FROM grid_stage s WHERE s.code = g.code)
+ORDER BY g.code`, zoneID)
+	if err != nil {
+		return err
+	}
+	if rep.RemovedCodes, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+		return err
+	}
+	if rep.RemovedCodes == nil {
+		rep.RemovedCodes = []string{}
+	}
 	if tag, err = tx.Exec(ctx, gridRemoveSQL, zoneID, now); err != nil {
 		return err
 	}
@@ -464,7 +476,7 @@ func replaceGrids(ctx context.Context, tx pgx.Tx, now time.Time, zoneID int64, r
 		Scan(&rep.Moved, &rep.LiaisonsEnded); err != nil {
 		return err
 	}
-	rows, err := tx.Query(ctx, `
+	rows, err = tx.Query(ctx, `
 SELECT id, name, uscc, from_code, to_code, reason, liaison_ended FROM grid_import_moves
 ORDER BY to_code, from_code, id LIMIT $1`, grid.ReportedMax)
 	if err != nil {

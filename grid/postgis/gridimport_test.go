@@ -299,6 +299,9 @@ func TestImportGridsInsertsAndRemoves(t *testing.T) {
 	if !rep.Written || rep.Inserted != 1 || rep.Removed != 1 || rep.Updated+rep.Unchanged != 1 {
 		t.Fatalf("report %+v", rep)
 	}
+	if fmt.Sprint(rep.RemovedCodes) != "[B]" {
+		t.Errorf("removed codes %q, want [B]", rep.RemovedCodes)
+	}
 	// 物流 now has a grid: all ten go to C by industry.
 	for name, code := range orgGrids(t, db, z.zone.ID) {
 		if code != "C" {
@@ -405,8 +408,8 @@ func TestImportGridsAuditsEachGrid(t *testing.T) {
 		t.Fatal(err)
 	}
 	file := []grid.GridBoundary{
-		boundary(1, "A", "电子信息", box(113, 34, 113.01, 34.01)), // renamed A网格
-		boundary(2, "C", "物流", box(113.01, 34, 113.02, 34.01)),  // new; B removed
+		boundary(1, "A", "电子信息", box(113, 34, 113.01, 34.01)),  // renamed A网格
+		boundary(2, "C", "物流", box(113.01, 34, 113.02, 34.01)), // new; B removed
 	}
 	if _, err := db.ImportGrids(ctx, grid.Actor{}, 77, z.zone.ID, file, true); err != nil {
 		t.Fatal(err)
