@@ -81,6 +81,9 @@ type GridImportReport struct {
 	Format   string `json:"format"`
 	Features int    `json:"features"`
 	GridImportCounts
+	// PreviewKey names what the preview saw (the file's grids and the
+	// zone's): 确认导入 sends it back, so that it commits only that.
+	PreviewKey string `json:"preview_key"`
 	// RemovedCodes are the codes of the grids removed.
 	RemovedCodes []string `json:"removed_codes"`
 	// Problems lists at most ReportedMax; ProblemCount says how many.
@@ -113,6 +116,9 @@ type GridImportStore interface {
 	// unless write, nothing is kept; else it commits, ending the
 	// assignments of organizations that leave their liaison's grid and
 	// auditing each move. While another import into the zone writes it
-	// fails with EConflict.
-	ImportGrids(ctx context.Context, who Actor, jobID, zoneID int64, grids []GridBoundary, write bool) (GridImportReport, error)
+	// fails with EConflict. The report's PreviewKey names the grids read
+	// and the zone's grids before; a write given previewKey (not "") is
+	// refused, with a problem of field preview, when they are not those
+	// the preview saw.
+	ImportGrids(ctx context.Context, who Actor, jobID, zoneID int64, grids []GridBoundary, write bool, previewKey string) (GridImportReport, error)
 }

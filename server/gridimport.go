@@ -21,7 +21,7 @@ func (s *Server) gridImportRoutes(api fiber.Router) {
 // importGrids starts a grid boundary import (or its preview, dry_run=true)
 // as a job and answers 202 with it; GET /api/v1/jobs/{id} follows it.
 func (s *Server) importGrids(c *fiber.Ctx) error {
-	if err := allowParams(c, "crs", "dry_run", "zone", "format"); err != nil {
+	if err := allowParams(c, "crs", "dry_run", "zone", "format", "preview"); err != nil {
 		return err
 	}
 	slot := s.takeJobSlot()
@@ -63,6 +63,7 @@ func (s *Server) readGridImport(c *fiber.Ctx) (GridImport, error) {
 	if in.Read.Format, err = ingest.ParseBoundaryFormat(c.Query("format")); err != nil {
 		return in, err
 	}
+	in.PreviewKey = c.Query("preview")
 	in.Read.Limits.Bytes = s.cfg.ImportMaxBytes
 	up, err := readUpload(c, s.cfg.ImportMaxBytes)
 	if err != nil {
@@ -101,6 +102,9 @@ type GridImport struct {
 	Zone   grid.Zone
 	Who    grid.Actor
 	JobID  int64 // for the audit; 0 from the command line
+	// PreviewKey, from a preview's report, makes a real run commit only
+	// what that preview showed ("" commits whatever the file holds).
+	PreviewKey string
 }
 
 // ImportGrids reads and checks a boundary file, then has the store check
@@ -141,7 +145,7 @@ func ImportGrids(ctx context.Context, store grid.GridImportStore, in GridImport,
 		rep.Problems = res.Problems[:min(len(res.Problems), grid.ReportedMax)]
 		return rep, nil
 	}
-	out, err := store.ImportGrids(ctx, in.Who, in.JobID, in.Zone.ID, res.Grids, !in.DryRun)
+	out, err := store.ImportGrids(ctx, in.Who, in.JobID, in.Zone.ID, res.Grids, !in.DryRun, in.PreviewKey)
 	if err != nil {
 		return nil, err
 	}

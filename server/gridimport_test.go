@@ -237,7 +237,14 @@ func TestImportGridsShapefilePreviewThenImport(t *testing.T) {
 		t.Errorf("the preview moved organizations: %v", got)
 	}
 
-	rep = g.runGrids(t, multipartFile(t, "/api/v1/import/grids", "网格边界.zip", file))
+	// 确认导入 carries the preview's key: another file with it is refused.
+	key := rep.PreviewKey
+	other := gbkShapefileZip(t, gridsGeoJSON(rect(113.5, 33, 113.51, 33.01), rect(113.51, 33, 113.52, 33.01)))
+	refused := g.runGrids(t, multipartFile(t, "/api/v1/import/grids?preview="+key, "网格边界.zip", other))
+	if refused.Written || len(refused.Problems) != 1 || refused.Problems[0].Field != "preview" {
+		t.Fatalf("another file with the preview's key: %+v", refused)
+	}
+	rep = g.runGrids(t, multipartFile(t, "/api/v1/import/grids?preview="+key, "网格边界.zip", file))
 	if !rep.Written || rep.Moved != 1 || rep.Updated != 2 {
 		t.Fatalf("import %+v", rep)
 	}

@@ -14,6 +14,8 @@ func gridImportPaths() obj {
 		q("format", "The file's format; from the media type, the file name or the content when absent.",
 			obj{"type": "string", "enum": []string{"geojson", "kml", "zip", "gpkg"}}),
 		q("zone", "The zone (id or code), for a user of every zone; others import into their own.", obj{"type": "string"}),
+		q("preview", "A preview's preview_key: the real run commits only if the file's grids and the zone's are those "+
+			"the preview saw, else it is refused with a problem of field preview.", obj{"type": "string"}),
 	}
 	return obj{
 		importGridsPath: obj{"post": merged(op("import", "Import grid boundaries (网格边界导入)",
@@ -53,15 +55,16 @@ func gridImportSchemas() obj {
 			"inserted": count("grids added"), "updated": count("grids changed"), "unchanged": count(""),
 			"removed":        count("grids of the zone missing from the file, removed"),
 			"removed_codes":  arrayOf(str("a removed grid's code")),
+			"preview_key":    str("names what this run saw; send it as ?preview= to commit only that"),
 			"moved":          count("organizations that change grid"),
 			"liaisons_ended": count("assignments that end because the organization leaves its liaison's grid"),
 			"errors": arrayOf(merged(object("Why the file is refused", obj{
 				"feature": count("the feature, from 1 in file order; 0: the zone or the file as a whole"),
-				"field":   str("geometry, code, name, industry or file"),
+				"field":   str("geometry, code, name, industry, file or preview"),
 				"reason":  str("the reason, in Chinese"),
 			}), obj{"properties": obj{
 				"feature": count("the feature, from 1 in file order; 0: the zone or the file as a whole"),
-				"field":   str("geometry, code, name, industry or file"),
+				"field":   str("geometry, code, name, industry, file or preview"),
 				"reason":  str("the reason, in Chinese"),
 				"code":    str("the feature's grid code"), "point": point,
 				"area_m2": number("an overlap's or a gap's area in square metres"),

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { gridImportUrl, gridSummaryOf, loadText, problemPlace, ruleReason, type GridImportReport } from './gridimports';
 
 const report = (over: Partial<GridImportReport> = {}): GridImportReport => ({
-  dry_run: true, written: false, format: 'shapefile', features: 6, inserted: 1, updated: 4, unchanged: 1, removed: 0, removed_codes: [],
+  dry_run: true, written: false, format: 'shapefile', features: 6, inserted: 1, updated: 4, unchanged: 1, removed: 0, removed_codes: [], preview_key: 'k',
   moved: 3, liaisons_ended: 2, errors: [], error_count: 0, moves: [], loads: [], ...over,
 });
 
@@ -10,6 +10,7 @@ describe('gridImportUrl', () => {
   it('sends the coordinate system and the dry run', () => {
     expect(gridImportUrl('gcj02', true)).toBe('/api/v1/import/grids?crs=gcj02&dry_run=true');
     expect(gridImportUrl('', false)).toBe('/api/v1/import/grids?crs=wgs84');
+    expect(gridImportUrl('wgs84', false, 'ab12')).toBe('/api/v1/import/grids?crs=wgs84&preview=ab12');
   });
 });
 

@@ -5,10 +5,11 @@
 /** The files the boundary import reads. */
 export const GRID_FILE_ACCEPT = '.geojson,.json,.kml,.kmz,.zip,.gpkg';
 
-/** The import's URL with its query. */
-export function gridImportUrl(crs: string, dryRun: boolean): string {
+/** The import's URL with its query; preview is a preview's key, so that the commit is what it showed. */
+export function gridImportUrl(crs: string, dryRun: boolean, preview = ''): string {
   const q = new URLSearchParams({ crs: crs || 'wgs84' });
   if (dryRun) q.set('dry_run', 'true');
+  if (preview) q.set('preview', preview);
   return `/api/v1/import/grids?${q}`;
 }
 
@@ -52,6 +53,7 @@ export interface GridImportReport {
   unchanged: number;
   removed: number;
   removed_codes: string[];
+  preview_key: string;
   moved: number;
   liaisons_ended: number;
   errors: GridProblem[];
@@ -65,7 +67,7 @@ const FORMATS: Record<string, string> = {
 };
 
 const FIELDS: Record<string, string> = {
-  geometry: '几何', code: '网格编码', name: '网格名称', industry: '行业', officer: '网格员', file: '文件', format: '格式', crs: '坐标系',
+  geometry: '几何', code: '网格编码', name: '网格名称', preview: '预览', industry: '行业', officer: '网格员', file: '文件', format: '格式', crs: '坐标系',
 };
 
 const REASONS: Record<string, string> = { industry: '行业归口', territory: '属地兜底', nearest: '就近', manual: '手工' };

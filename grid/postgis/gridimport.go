@@ -88,6 +88,15 @@ SELECT o.id, o.grid_id, g.code AS grid_code
 FROM organization o LEFT JOIN grid g ON g.id = o.grid_id
 WHERE o.zone_id = $1`
 
+// gridPreviewKeySQL names the staged grids (as read from the file) and
+// zone $1's grids as they are: a commit carrying a preview's key makes
+// the change that preview showed, or none.
+const gridPreviewKeySQL = `
+SELECT md5(
+  coalesce((SELECT string_agg(concat_ws('|', feature, code, name, industry, officer, instructor, md5(wkb)), ';' ORDER BY feature)
+            FROM grid_stage), '') || '#' ||
+  coalesce((SELECT string_agg(concat_ws('|', id, code, updated_at), ';' ORDER BY id) FROM grid WHERE zone_id = $1), ''))`
+
 // gridOldSQL keeps the zone's grids as they were before the import, for
 // the audit of each change.
 const gridOldSQL = `
@@ -223,7 +232,7 @@ var invalidReasons = map[string]string{
 // checked in PostGIS, then the zone's grids are replaced and the rule run
 // in the same transaction, which commits only when write and nothing is
 // wrong, so the preview is what a real import does.
-func (db *DB) ImportGrids(ctx context.Context, who grid.Actor, jobID, zoneID int64, grids []grid.GridBoundary, write bool) (grid.GridImportReport, error) {
+func (db *DB) ImportGrids(ctx context.Context, who grid.Actor, jobID, zoneID int64, grids []grid.GridBoundary, write bool, previewKey string) (grid.GridImportReport, error) {
 	rep := grid.GridImportReport{DryRun: !write, Features: len(grids), RemovedCodes: []string{}, Problems: []grid.GridProblem{},
 		Moves: []grid.GridMove{}, Loads: []grid.LiaisonLoad{}}
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
@@ -241,6 +250,15 @@ func (db *DB) ImportGrids(ctx context.Context, who grid.Actor, jobID, zoneID int
 		}
 		if err := stageGrids(ctx, tx, grids); err != nil {
 			return err
+		}
+		if err := tx.QueryRow(ctx, gridPreviewKeySQL, zoneID).Scan(&rep.PreviewKey); err != nil {
+			return err
+		}
+		if write && previewKey != "" && previewKey != rep.PreviewKey {
+			rep.ProblemCount = 1
+			rep.Problems = []grid.GridProblem{{Field: "preview",
+				Reason: "文件或园区现有网格在预览之后已改变：请重新预览，确认无误后再导入"}}
+			return errPreview
 		}
 		problems, err := checkStagedGrids(ctx, tx, zoneID)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -134,7 +135,7 @@ func TestImportGridsPreviewThenCommit(t *testing.T) {
 		boundary(2, "B", "装备制造", box(113.015, 34, 113.02, 34.01)),
 	}
 
-	rep, err := db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, file, false)
+	rep, err := db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, file, false, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +157,7 @@ func TestImportGridsPreviewThenCommit(t *testing.T) {
 		t.Errorf("the preview moved organizations: %v, was %v", got, before)
 	}
 
-	rep, err = db.ImportGrids(ctx, grid.Actor{}, 42, z.zone.ID, file, true)
+	rep, err = db.ImportGrids(ctx, grid.Actor{}, 42, z.zone.ID, file, true, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +207,7 @@ func TestImportGridsPreviewThenCommit(t *testing.T) {
 		t.Errorf("%d grid_import audit rows, want 1", n)
 	}
 	// The same file again changes nothing.
-	rep, err = db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, file, true)
+	rep, err = db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, file, true, "")
 	if err != nil || rep.Unchanged != 2 || rep.Moved != 0 || rep.Updated != 0 {
 		t.Errorf("re-import: %+v, %v", rep, err)
 	}
@@ -253,7 +254,7 @@ func TestImportGridsRefusals(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			for _, write := range []bool{false, true} {
-				rep, err := db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, c.file, write)
+				rep, err := db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, c.file, write, "")
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -292,7 +293,7 @@ func TestImportGridsInsertsAndRemoves(t *testing.T) {
 		boundary(1, "A", "电子信息", box(113, 34, 113.01, 34.01)),
 		boundary(2, "C", "物流", box(113.01, 34, 113.02, 34.01)),
 	}
-	rep, err := db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, file, true)
+	rep, err := db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, file, true, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,7 +328,7 @@ func TestImportGridsIgnoresSlivers(t *testing.T) {
 			boundary(1, "A", "电子信息", box(113, 34, split[0], 34.01)),
 			boundary(2, "B", "装备制造", box(split[1], 34, split[2], 34.01)),
 		}
-		rep, err := db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, file, false)
+		rep, err := db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, file, false, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -357,7 +358,7 @@ UPDATE organization SET status = 'moved_out', retired_at = current_date, active 
 		t.Fatal(err)
 	}
 	file := []grid.GridBoundary{boundary(1, "A", "电子信息", box(113, 34, 113.02, 34.01))}
-	rep, err := db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, file, true)
+	rep, err := db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, file, true, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -388,7 +389,7 @@ func TestImportGridsUnchangedWithinRounding(t *testing.T) {
 	a[0][0].Reverse()
 	file := []grid.GridBoundary{boundary(1, "A", "电子信息", a), boundary(2, "B", "装备制造", box(113.01, 34, 113.02, 34.01))}
 	file[0].Name, file[1].Name = "甲网格", "乙网格"
-	rep, err := db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, file, false)
+	rep, err := db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, file, false, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -411,7 +412,7 @@ func TestImportGridsAuditsEachGrid(t *testing.T) {
 		boundary(1, "A", "电子信息", box(113, 34, 113.01, 34.01)),  // renamed A网格
 		boundary(2, "C", "物流", box(113.01, 34, 113.02, 34.01)), // new; B removed
 	}
-	if _, err := db.ImportGrids(ctx, grid.Actor{}, 77, z.zone.ID, file, true); err != nil {
+	if _, err := db.ImportGrids(ctx, grid.Actor{}, 77, z.zone.ID, file, true, ""); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := db.Pool.Query(ctx, `
@@ -433,5 +434,50 @@ ORDER BY detail->>'code'`)
 	want := []string{"grid_update A 甲网格 MultiPolygon", "grid_delete B 乙网格 MultiPolygon", "grid_create C  "}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("grid audit rows %q, want %q", got, want)
+	}
+}
+
+// TestImportGridsCommitsWhatWasPreviewed: a preview gives a key of the
+// file and the zone's grids; a commit with it goes through, one whose
+// file or grids changed since is refused and writes nothing (review
+// finding 7).
+func TestImportGridsCommitsWhatWasPreviewed(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.Open(t, testDSN)
+	z := newGridZone(t, db, "gridimport-previewkey")
+	file := []grid.GridBoundary{
+		boundary(1, "A", "电子信息", box(113, 34, 113.015, 34.01)),
+		boundary(2, "B", "装备制造", box(113.015, 34, 113.02, 34.01)),
+	}
+	pre, err := db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, file, false, "")
+	if err != nil || pre.PreviewKey == "" {
+		t.Fatalf("preview %+v, %v: want a key", pre, err)
+	}
+	other := slices.Clone(file)
+	other[1].Industry = "物流"
+	state := gridState(t, db, z.zone.ID)
+	rep, err := db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, other, true, pre.PreviewKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Written || len(rep.Problems) != 1 || rep.Problems[0].Field != "preview" || !strings.Contains(rep.Problems[0].Reason, "重新预览") {
+		t.Fatalf("another file with the preview's key: %+v", rep)
+	}
+	if got := gridState(t, db, z.zone.ID); got != state {
+		t.Fatalf("the refused commit changed the grids:\n%s", got)
+	}
+	// Another import changes the zone's grids after the preview.
+	if _, err := db.Pool.Exec(ctx, `UPDATE grid SET name = '甲网格（改）', updated_at = now() WHERE id = $1`, z.gridA); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err = db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, file, true, pre.PreviewKey); err != nil || rep.Written {
+		t.Fatalf("the grids changed since the preview: %+v, %v", rep, err)
+	}
+	pre, err = db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, file, false, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep, err = db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, file, true, pre.PreviewKey); err != nil || !rep.Written {
+		t.Fatalf("commit of what was previewed: %+v, %v", rep, err)
 	}
 }

@@ -84,6 +84,8 @@ export function gridImportController(): Controller {
     b.append(form, note, actions, progress, summary, details);
 
     let previewed = '';
+    // The preview's key: 确认导入 commits only what the preview showed.
+    let previewKey = '';
     const state = () => JSON.stringify([file.files?.[0]?.name, file.files?.[0]?.size, file.files?.[0]?.lastModified, crs.value]);
     const invalidate = () => {
       commit.disabled = previewed === '' || previewed !== state();
@@ -133,7 +135,7 @@ export function gridImportController(): Controller {
       try {
         const data = new FormData();
         data.append('file', f, f.name);
-        const job = await runImportJob<GridJob>(gridImportUrl(crs.value, dryRun), data, (j) => {
+        const job = await runImportJob<GridJob>(gridImportUrl(crs.value, dryRun, dryRun ? '' : previewKey), data, (j) => {
           progress.textContent = j.status === 'queued' ? '排队中…' : '正在读取并检查（自相交、重叠、空隙）…';
         }, pause);
         if (job.status === 'failed' || !job.result) throw new Error(job.error || '导入任务失败');
@@ -143,6 +145,7 @@ export function gridImportController(): Controller {
         summary.dataset.tone = r.error_count ? 'error' : 'ok';
         show(r);
         previewed = dryRun && r.error_count === 0 ? before : '';
+        previewKey = previewed ? r.preview_key : '';
         if (r.written) shell.act.reload({ all: true });
       } catch (err) {
         summary.textContent = `${dryRun ? '预览' : '导入'}失败：${err instanceof Error ? err.message : String(err)}`;
