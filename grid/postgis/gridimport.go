@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/paulmach/orb"
 
 	"gridgis/grid"
@@ -270,6 +271,11 @@ func (db *DB) ImportGrids(ctx context.Context, who grid.Actor, jobID, zoneID int
 			rep.Problems = problems[:min(len(problems), grid.ReportedMax)]
 			return errPreview
 		}
+		if !write {
+			if err := copyForPreview(ctx, tx, zoneID); err != nil {
+				return err
+			}
+		}
 		if err := replaceGrids(ctx, tx, db.Now(), zoneID, &rep); err != nil {
 			return err
 		}
@@ -446,9 +452,57 @@ func checkStagedGrids(ctx context.Context, tx pgx.Tx, zoneID int64) ([]grid.Grid
 	return problems, rows.Err()
 }
 
+// previewCopiesSQL gives a preview copies of the zone's grids and
+// organizations to change: temporary tables come first on the search
+// path, so the statements that change the zone's grid and organization
+// change the copies, and the preview locks no row an officer may be
+// editing. New grids get ids past the real ones.
+var previewCopiesSQL = []string{
+	`CREATE TEMP TABLE grid (LIKE public.grid INCLUDING DEFAULTS INCLUDING IDENTITY) ON COMMIT DROP`,
+	`INSERT INTO pg_temp.grid OVERRIDING SYSTEM VALUE SELECT * FROM public.grid WHERE zone_id = $1`,
+	`SELECT setval(pg_get_serial_sequence('pg_temp.grid', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM public.grid), false)`,
+	`CREATE INDEX ON pg_temp.grid USING gist (geom)`,
+	`CREATE TEMP TABLE organization ON COMMIT DROP AS SELECT * FROM public.organization WHERE zone_id = $1`,
+	`CREATE INDEX ON pg_temp.organization (id)`,
+	`ANALYZE pg_temp.grid`,
+	`ANALYZE pg_temp.organization`,
+}
+
+// copyForPreview makes the preview's copies.
+func copyForPreview(ctx context.Context, tx pgx.Tx, zoneID int64) error {
+	for _, sql := range previewCopiesSQL {
+		var args []any
+		if strings.Contains(sql, "$1") {
+			args = []any{zoneID}
+		}
+		if _, err := tx.Exec(ctx, sql, append([]any{pgx.QueryExecModeExec}, args...)...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// unpreparedTx runs every statement unprepared, parsed when it runs: a
+// statement the connection prepared earlier names the real grid and
+// organization tables, not a preview's copies.
+type unpreparedTx struct{ pgx.Tx }
+
+func (t unpreparedTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	return t.Tx.Exec(ctx, sql, append([]any{pgx.QueryExecModeExec}, args...)...)
+}
+
+func (t unpreparedTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	return t.Tx.Query(ctx, sql, append([]any{pgx.QueryExecModeExec}, args...)...)
+}
+
+func (t unpreparedTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	return t.Tx.QueryRow(ctx, sql, append([]any{pgx.QueryExecModeExec}, args...)...)
+}
+
 // replaceGrids makes the staged grids the zone's, runs the rule and fills
 // rep with the counts, the moves and the liaison loads that break.
 func replaceGrids(ctx context.Context, tx pgx.Tx, now time.Time, zoneID int64, rep *grid.GridImportReport) error {
+	tx = unpreparedTx{tx}
 	if _, err := tx.Exec(ctx, gridBeforeSQL, zoneID); err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 	orbgeo "github.com/paulmach/orb/geo"
@@ -479,5 +480,47 @@ func TestImportGridsCommitsWhatWasPreviewed(t *testing.T) {
 	}
 	if rep, err = db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, file, true, pre.PreviewKey); err != nil || !rep.Written {
 		t.Fatalf("commit of what was previewed: %+v, %v", rep, err)
+	}
+}
+
+// TestImportGridsPreviewLocksNothing: a preview works on copies of the
+// zone's grids and organizations, so an officer's edit that holds an
+// organization's row does not stop it (nor would it stop the edit; review
+// finding 3: the preview's UPDATEs locked both for its whole run).
+func TestImportGridsPreviewLocksNothing(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.Open(t, testDSN)
+	z := newGridZone(t, db, "gridimport-nolock")
+	file := []grid.GridBoundary{
+		boundary(1, "A", "电子信息", box(113, 34, 113.015, 34.01)),
+		boundary(2, "B", "装备制造", box(113.015, 34, 113.02, 34.01)),
+	}
+	tx, err := db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	// The edit holds an organization the preview moves (B → A), and grid B.
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM organization WHERE id = $1 FOR UPDATE`, z.orgs[5].ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM grid WHERE id = $1 FOR UPDATE`, z.gridB); err != nil {
+		t.Fatal(err)
+	}
+	// A preview that waited on those rows would wait for ever: the bound
+	// only turns that wait into a failure.
+	wait, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	rep, err := db.ImportGrids(wait, grid.Actor{}, 0, z.zone.ID, file, false, "")
+	if err != nil {
+		t.Fatalf("preview while an edit holds rows: %v", err)
+	}
+	if rep.Moved != 3 || rep.Updated != 2 || rep.Written {
+		t.Errorf("preview %+v", rep)
+	}
+	// The copies are gone with the preview's transaction.
+	var n int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM organization WHERE zone_id = $1`, z.zone.ID).Scan(&n); err != nil || n != 10 {
+		t.Errorf("organizations %d, %v", n, err)
 	}
 }
