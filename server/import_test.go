@@ -24,7 +24,6 @@ import (
 	"gridgis/geo"
 	"gridgis/grid"
 	"gridgis/grid/postgis"
-	"gridgis/grid/postgis/pgtest"
 	"gridgis/server"
 )
 
@@ -63,21 +62,9 @@ func setupImport(t *testing.T) *importZone {
 
 func buildImportZone() (*importZone, error) {
 	ctx := context.Background()
-	admin, err := postgis.Open(ctx, testDSN)
+	importDBName = fmt.Sprintf("gridgis_test_import_%d", os.Getpid())
+	dsn, err := migratedDatabase(ctx, importDBName)
 	if err != nil {
-		return nil, err
-	}
-	defer admin.Close()
-	name := fmt.Sprintf("gridgis_test_import_%d", os.Getpid())
-	importDBName = name
-	if _, err := admin.Pool.Exec(ctx, `DROP DATABASE IF EXISTS "`+name+`" WITH (FORCE)`); err != nil {
-		return nil, err
-	}
-	if _, err := admin.Pool.Exec(ctx, `CREATE DATABASE "`+name+`"`); err != nil {
-		return nil, err
-	}
-	dsn := pgtest.WithDatabase(testDSN, name)
-	if err := postgis.Migrate(ctx, dsn); err != nil {
 		return nil, err
 	}
 	db, err := postgis.Open(ctx, dsn)
