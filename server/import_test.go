@@ -24,6 +24,7 @@ import (
 	"gridgis/geo"
 	"gridgis/grid"
 	"gridgis/grid/postgis"
+	"gridgis/grid/postgis/pgtest"
 	"gridgis/server"
 )
 
@@ -168,12 +169,8 @@ func dropImportDatabase() {
 		return
 	}
 	defer db.Close()
-	// Without FORCE first: DROP DATABASE stops autovacuum itself, which
-	// FORCE may not terminate (it is not our role's).
-	if _, err := db.Pool.Exec(ctx, `DROP DATABASE IF EXISTS "`+importDBName+`"`); err != nil {
-		if _, err := db.Pool.Exec(ctx, `DROP DATABASE IF EXISTS "`+importDBName+`" WITH (FORCE)`); err != nil {
-			fmt.Fprintln(os.Stderr, "drop the import test database:", err)
-		}
+	if err := pgtest.Drop(ctx, db.Pool, importDBName); err != nil {
+		fmt.Fprintln(os.Stderr, "drop the import test database:", err)
 	}
 }
 
