@@ -216,7 +216,7 @@ func createDatabase(t *testing.T, ctx context.Context, suffix string) string {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		if _, err := admin.Exec(ctx, `DROP DATABASE IF EXISTS `+pgx.Identifier{name}.Sanitize()+` WITH (FORCE)`); err != nil {
+		if err := pgtest.Drop(ctx, admin, name); err != nil {
 			t.Errorf("drop %s: %v", name, err)
 		}
 		admin.Close(ctx)

@@ -19,6 +19,7 @@ import (
 
 	"gridgis/grid"
 	"gridgis/grid/postgis"
+	"gridgis/grid/postgis/pgtest"
 	"gridgis/server"
 )
 
@@ -253,4 +254,23 @@ func send(t *testing.T, srv *server.Server, req *http.Request) (int, http.Header
 		t.Fatalf("%s %s: read body: %v", req.Method, req.URL, err)
 	}
 	return resp.StatusCode, resp.Header, body
+}
+
+// migratedDatabase makes database name afresh beside the package's, with
+// every migration, for a fixture whose writes the shared one must not
+// see; it returns its connection string.
+func migratedDatabase(ctx context.Context, name string) (string, error) {
+	admin, err := postgis.Open(ctx, testDSN)
+	if err != nil {
+		return "", err
+	}
+	defer admin.Close()
+	if _, err := admin.Pool.Exec(ctx, `DROP DATABASE IF EXISTS "`+name+`" WITH (FORCE)`); err != nil {
+		return "", err
+	}
+	if _, err := admin.Pool.Exec(ctx, `CREATE DATABASE "`+name+`"`); err != nil {
+		return "", err
+	}
+	dsn := pgtest.WithDatabase(testDSN, name)
+	return dsn, postgis.Migrate(ctx, dsn)
 }

@@ -63,21 +63,9 @@ func setupImport(t *testing.T) *importZone {
 
 func buildImportZone() (*importZone, error) {
 	ctx := context.Background()
-	admin, err := postgis.Open(ctx, testDSN)
+	importDBName = fmt.Sprintf("gridgis_test_import_%d", os.Getpid())
+	dsn, err := migratedDatabase(ctx, importDBName)
 	if err != nil {
-		return nil, err
-	}
-	defer admin.Close()
-	name := fmt.Sprintf("gridgis_test_import_%d", os.Getpid())
-	importDBName = name
-	if _, err := admin.Pool.Exec(ctx, `DROP DATABASE IF EXISTS "`+name+`" WITH (FORCE)`); err != nil {
-		return nil, err
-	}
-	if _, err := admin.Pool.Exec(ctx, `CREATE DATABASE "`+name+`"`); err != nil {
-		return nil, err
-	}
-	dsn := pgtest.WithDatabase(testDSN, name)
-	if err := postgis.Migrate(ctx, dsn); err != nil {
 		return nil, err
 	}
 	db, err := postgis.Open(ctx, dsn)
@@ -181,12 +169,8 @@ func dropImportDatabase() {
 		return
 	}
 	defer db.Close()
-	// Without FORCE first: DROP DATABASE stops autovacuum itself, which
-	// FORCE may not terminate (it is not our role's).
-	if _, err := db.Pool.Exec(ctx, `DROP DATABASE IF EXISTS "`+importDBName+`"`); err != nil {
-		if _, err := db.Pool.Exec(ctx, `DROP DATABASE IF EXISTS "`+importDBName+`" WITH (FORCE)`); err != nil {
-			fmt.Fprintln(os.Stderr, "drop the import test database:", err)
-		}
+	if err := pgtest.Drop(ctx, db.Pool, importDBName); err != nil {
+		fmt.Fprintln(os.Stderr, "drop the import test database:", err)
 	}
 }
 

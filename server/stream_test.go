@@ -17,7 +17,6 @@ import (
 	"gridgis/grid"
 	"gridgis/grid/demo"
 	"gridgis/grid/postgis"
-	"gridgis/grid/postgis/pgtest"
 	"gridgis/server"
 )
 
@@ -57,20 +56,8 @@ func setupBig(t *testing.T) *bigZone {
 
 func buildBig() (*bigZone, error) {
 	ctx := context.Background()
-	admin, err := postgis.Open(ctx, testDSN)
+	dsn, err := migratedDatabase(ctx, fmt.Sprintf("gridgis_test_stream_%d", os.Getpid()))
 	if err != nil {
-		return nil, err
-	}
-	defer admin.Close()
-	name := fmt.Sprintf("gridgis_test_stream_%d", os.Getpid())
-	if _, err := admin.Pool.Exec(ctx, `DROP DATABASE IF EXISTS "`+name+`" WITH (FORCE)`); err != nil {
-		return nil, err
-	}
-	if _, err := admin.Pool.Exec(ctx, `CREATE DATABASE "`+name+`"`); err != nil {
-		return nil, err
-	}
-	dsn := pgtest.WithDatabase(testDSN, name)
-	if err := postgis.Migrate(ctx, dsn); err != nil {
 		return nil, err
 	}
 	// pgxpool reads its size from the connection string.

@@ -314,7 +314,7 @@ describe('failureOf', () => {
     expect(failureOf(new ApiError(400, 'invalid', 'Bad Request', 'no active liaison 9', 'liaison_id'), fields)).toEqual({
       kind: 'field',
       field: 'liaison_id',
-      message: '该联络员不可交办，请重新选择',
+      message: '不能选择该联络员（不在本网格，或已是当前承办人），请重新选择',
     });
   });
 

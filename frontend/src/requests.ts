@@ -351,8 +351,8 @@ export function checkReport(orgId: number, input: ReportInput): Checked<NewReque
 const FIELD_PROBLEMS: Record<string, string> = {
   note: '说明不符合要求',
   reason: '改派原因须为 2–200 字',
-  liaison_id: '该联络员不可交办，请重新选择',
-  unit_id: '该联盟单位不可交办',
+  liaison_id: '不能选择该联络员（不在本网格，或已是当前承办人），请重新选择',
+  unit_id: '不能选择该联盟单位（不在本园区，或已是当前承办单位），请重新选择',
   satisfaction: '满意度须为 1–5 星',
   title: '诉求标题不符合要求',
   description: '诉求描述不符合要求',

@@ -682,14 +682,7 @@ func validate(rc *rowCheck, o grid.Org) {
 		reason := ""
 		switch field {
 		case "name":
-			switch {
-			case o.Name == "":
-				reason = "名称不能为空"
-			case utf8.RuneCountInString(o.Name) > 100:
-				reason = "名称不能超过 100 个字符"
-			default:
-				reason = "名称含有无效字符"
-			}
+			reason = textReason("名称", o.Name, 100)
 			o.Name = "x"
 		case "uscc":
 			reason = usccReason(o.USCC)
@@ -698,14 +691,7 @@ func validate(rc *rowCheck, o grid.Org) {
 			reason = "类型须为 企业、新经济组织 或 社会组织"
 			o.Kind = grid.KindEnterprise
 		case "industry":
-			switch {
-			case o.Industry == "":
-				reason = "行业不能为空"
-			case utf8.RuneCountInString(o.Industry) > 50:
-				reason = "行业不能超过 50 个字符"
-			default:
-				reason = "行业含有无效字符"
-			}
+			reason = textReason("行业", o.Industry, 50)
 			o.Industry = "x"
 		case "employees":
 			reason = fmt.Sprintf("从业人员须在 0 到 %d 之间", math.MaxInt32)
@@ -766,4 +752,16 @@ func usccReason(code string) string {
 		return fmt.Sprintf("统一社会信用代码 %s 校验位错误，应为 %c", code, ch)
 	}
 	return fmt.Sprintf("统一社会信用代码 %s 含有无效字符（只能是数字和 I、O、S、V、Z 以外的大写字母）", code)
+}
+
+// textReason says why a required text of at most limit characters was
+// refused: empty, too long, or holding what text may not (NUL, bad UTF-8).
+func textReason(label, s string, limit int) string {
+	switch {
+	case s == "":
+		return label + "不能为空"
+	case utf8.RuneCountInString(s) > limit:
+		return fmt.Sprintf("%s不能超过 %d 个字符", label, limit)
+	}
+	return label + "含有无效字符"
 }

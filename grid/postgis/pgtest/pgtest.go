@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"gridgis/grid/postgis"
 )
@@ -45,7 +46,7 @@ func Run(m *testing.M, prefix string, dsn *string) int {
 	defer func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		if _, err := admin.Exec(ctx, `DROP DATABASE IF EXISTS "`+name+`" WITH (FORCE)`); err != nil {
+		if err := Drop(ctx, admin, name); err != nil {
 			fmt.Fprintf(os.Stderr, "pgtest: drop database: %v\n", err)
 		}
 		admin.Close(ctx)
@@ -55,6 +56,20 @@ func Run(m *testing.M, prefix string, dsn *string) int {
 		return 1
 	}
 	return m.Run()
+}
+
+// Drop drops database name: first without FORCE, which stops an
+// autovacuum worker itself (FORCE may not terminate it: it is not our
+// role's), then with FORCE for the test's own leftover connections.
+func Drop(ctx context.Context, admin interface {
+	Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
+}, name string) error {
+	drop := `DROP DATABASE IF EXISTS ` + pgx.Identifier{name}.Sanitize()
+	if _, err := admin.Exec(ctx, drop); err == nil {
+		return nil
+	}
+	_, err := admin.Exec(ctx, drop+` WITH (FORCE)`)
+	return err
 }
 
 // WithDatabase returns the connection string dsn pointed at database name,
