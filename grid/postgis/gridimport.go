@@ -157,23 +157,6 @@ WITH gone AS (
 )
 DELETE FROM grid g WHERE g.id IN (SELECT id FROM gone)`
 
-// gridPlaceRetiredSQL places the retired organizations that a removed
-// grid left without one by the rule, among the grids now there: their
-// history keeps a grid, as the active ones' does (assignGridsSQL leaves
-// retired organizations as they are).
-var gridPlaceRetiredSQL = `
-WITH pick AS (
-  SELECT o.id, g.id AS grid_id, ` + gridReasonSQL("o.industry", "o.geom") + ` AS reason
-  FROM organization o
-  JOIN grid_import_before b ON b.id = o.id AND b.grid_id IS NOT NULL
-  CROSS JOIN LATERAL (SELECT ` + bestGridSQL("o.zone_id", "o.industry", "o.geom") + ` AS id) best
-  JOIN grid g ON g.id = best.id
-  WHERE o.zone_id = $1 AND o.status <> 'active' AND o.grid_id IS NULL AND o.geom IS NOT NULL
-)
-UPDATE organization o
-SET grid_id = pick.grid_id, grid_reason = pick.reason, updated_at = $2, version = o.version + 1
-FROM pick WHERE o.id = pick.id`
-
 // gridMovesSQL lists the organizations the rule put in another grid, with
 // their active assignment, which ends when the liaison's home grid is not
 // the new grid and the pair is not pinned.
@@ -535,10 +518,7 @@ ORDER BY g.code`, zoneID)
 		return err
 	}
 	rep.Removed = int(tag.RowsAffected())
-	if _, err := tx.Exec(ctx, gridPlaceRetiredSQL, zoneID, now); err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, assignGridsSQL, zoneID); err != nil {
+	if err := regrid(ctx, tx, zoneID, now); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, gridMovesSQL); err != nil {
