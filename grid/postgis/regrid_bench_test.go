@@ -174,16 +174,29 @@ WHERE g.zone_id = $1`
 // BenchmarkImportGridsRegrid imports a new tiling of a zone's grids —
 // GRIDGIS_BENCH_GRIDS grids (default 50) of GRIDGIS_BENCH_GRID_VERTICES
 // vertices (default 5,000) over GRIDGIS_BENCH_GRID_ORGS organizations
-// (default 100,000) — as a preview and then for real, each placing every
-// organization again by 行业归口、属地兜底. It logs organizations placed
-// per second and each run's time over the bare point-in-polygon join of
-// the same organizations and grids (regridBareSQL), measured in this run.
+// (default 100,000), none placed yet. It logs, measured in this run:
 //
-//	go test ./grid/postgis/ -run '^$' -bench ImportGridsRegrid -benchtime 1x
+//   - bare: the point-in-polygon join of those organizations and grids
+//     (regridBareSQL), the least any placement costs;
+//
+//   - regrid: the import's placement of every organization by
+//     行业归口、属地兜底 alone (regridSQL, rolled back), per second and
+//     over the bare join, with the time to choose and to store apart;
+//
+//   - old rule: bestGridSQL's four questions per organization, as the
+//     import asked them before, on every k-th organization
+//     (GRIDGIS_BENCH_GRID_SAMPLE of them, default 1,000): per second, and
+//     the regrid's speed of choosing over it;
+//
+//   - preview and import: the whole boundary import (read, checks,
+//     replace, placement, moves, audit), per second and over the bare join.
+//
+//     go test ./grid/postgis/ -run '^$' -bench ImportGridsRegrid -benchtime 1x
 func BenchmarkImportGridsRegrid(b *testing.B) {
 	grids := benchInt("GRIDGIS_BENCH_GRIDS", 50)
 	vertices := benchInt("GRIDGIS_BENCH_GRID_VERTICES", 5000)
 	n := benchInt("GRIDGIS_BENCH_GRID_ORGS", 100000)
+	sample := benchInt("GRIDGIS_BENCH_GRID_SAMPLE", 1000)
 	cols := max(1, int(math.Round(math.Sqrt(float64(grids)*2))))
 	rows := max(1, grids/cols)
 	db := pgtest.Open(b, testDSN)
@@ -192,16 +205,38 @@ func BenchmarkImportGridsRegrid(b *testing.B) {
 	zone, file := regridZone(b, db, 1, cols, rows, max(2, vertices/4), n)
 	b.Logf("%d grids (%d×%d) of %d vertices, %d organizations: set up in %v",
 		cols*rows, cols, rows, vertices, n, time.Since(setup).Round(time.Millisecond))
+	perSecond := func(count int, d time.Duration) float64 { return float64(count) / d.Seconds() }
 
-	var bare time.Duration
 	for b.Loop() {
 		start := time.Now()
 		var pairs int
 		if err := db.Pool.QueryRow(ctx, regridBareSQL, zone.ID).Scan(&pairs); err != nil {
 			b.Fatal(err)
 		}
-		bare = time.Since(start)
+		bare := time.Since(start)
 		b.Logf("bare point-in-polygon join: %d pairs in %v", pairs, bare.Round(time.Millisecond))
+
+		placed, pick, update, err := db.Regrid(ctx, zone.ID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		regrid := pick + update
+		b.Logf("regrid: %d organizations placed in %v (%v to choose, %v to store): %.0f organizations/s, %.1f× the bare join",
+			placed, regrid.Round(time.Millisecond), pick.Round(time.Millisecond), update.Round(time.Millisecond),
+			perSecond(placed, regrid), float64(regrid)/float64(bare))
+		b.ReportMetric(perSecond(placed, regrid), "regrid_orgs/s")
+		b.ReportMetric(float64(regrid)/float64(bare), "regrid_x_bare")
+
+		start = time.Now()
+		var asked int
+		if err := db.Pool.QueryRow(ctx, postgis.BestGridCountSQL, zone.ID, max(1, n/sample)).Scan(&asked); err != nil {
+			b.Fatal(err)
+		}
+		old := time.Since(start)
+		b.Logf("old rule (bestGridSQL per organization, choosing only): %d organizations in %v: %.0f organizations/s; the regrid chooses %.1f× as fast",
+			asked, old.Round(time.Millisecond), perSecond(asked, old), perSecond(placed, pick)/perSecond(asked, old))
+		b.ReportMetric(perSecond(asked, old), "old_rule_orgs/s")
+
 		for _, write := range []bool{false, true} {
 			start := time.Now()
 			rep, err := db.ImportGrids(ctx, grid.Actor{}, 0, zone.ID, file, write, "")
@@ -214,8 +249,8 @@ func BenchmarkImportGridsRegrid(b *testing.B) {
 			took := time.Since(start)
 			what := map[bool]string{false: "preview", true: "import"}[write]
 			b.Logf("%s: %d organizations placed (%d moved) in %v: %.0f organizations/s, %.1f× the bare join",
-				what, n, rep.Moved, took.Round(time.Millisecond), float64(n)/took.Seconds(), float64(took)/float64(bare))
-			b.ReportMetric(float64(n)/took.Seconds(), what+"_orgs/s")
+				what, n, rep.Moved, took.Round(time.Millisecond), perSecond(n, took), float64(took)/float64(bare))
+			b.ReportMetric(perSecond(n, took), what+"_orgs/s")
 			b.ReportMetric(float64(took)/float64(bare), what+"_x_bare")
 		}
 	}

@@ -3,6 +3,7 @@ package postgis_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -70,27 +71,39 @@ func TestRegridMatchesBestGrid(t *testing.T) {
 		}
 	}
 
-	rep, err := db.ImportGrids(ctx, grid.Actor{}, 0, zone.ID, file, true, "")
-	if err != nil || rep.ProblemCount > 0 {
-		t.Fatalf("import: %v %+v", err, rep.Problems)
+	defer func(from int) { *postgis.RegridRunsFrom = from }(*postgis.RegridRunsFrom)
+	for _, way := range []struct {
+		name     string
+		runsFrom int
+	}{{"runs of edges", 0}, {"one by one", math.MaxInt}} {
+		t.Run(way.name, func(t *testing.T) {
+			*postgis.RegridRunsFrom = way.runsFrom
+			if _, err := db.Pool.Exec(ctx, `UPDATE organization SET grid_id = NULL, grid_reason = NULL WHERE zone_id = $1`, zone.ID); err != nil {
+				t.Fatal(err)
+			}
+			rep, err := db.ImportGrids(ctx, grid.Actor{}, 0, zone.ID, file, true, "")
+			if err != nil || rep.ProblemCount > 0 {
+				t.Fatalf("import: %v %+v", err, rep.Problems)
+			}
+			placed := placements(t, db, zone.ID)
+			if changed, err := db.AssignGrids(ctx, zone.ID); err != nil || changed != 0 {
+				t.Errorf("the straightforward rule changes %d organizations after the import (%v)", changed, err)
+			}
+			reasons := map[string]int{}
+			for name, want := range placements(t, db, zone.ID) {
+				if got := placed[name]; got != want {
+					t.Errorf("%s: the import placed it in %s, the straightforward rule in %s", name, got, want)
+				}
+				reasons[want[1]]++
+			}
+			for _, r := range []string{"industry", "territory", "nearest"} {
+				if reasons[r] == 0 {
+					t.Errorf("no organization placed by reason %s: the test misses that question", r)
+				}
+			}
+			t.Logf("%d organizations, placed by reason: %v", len(placed), reasons)
+		})
 	}
-	placed := placements(t, db, zone.ID)
-	if changed, err := db.AssignGrids(ctx, zone.ID); err != nil || changed != 0 {
-		t.Errorf("the straightforward rule changes %d organizations after the import (%v)", changed, err)
-	}
-	reasons := map[string]int{}
-	for name, want := range placements(t, db, zone.ID) {
-		if got := placed[name]; got != want {
-			t.Errorf("%s: the import placed it in %s, the straightforward rule in %s", name, got, want)
-		}
-		reasons[want[1]]++
-	}
-	for _, r := range []string{"industry", "territory", "nearest"} {
-		if reasons[r] == 0 {
-			t.Errorf("no organization placed by reason %s: the test misses that question", r)
-		}
-	}
-	t.Logf("%d organizations, placed by reason: %v", len(placed), reasons)
 }
 
 // placements is each organization's grid code and reason, by name.
