@@ -61,14 +61,19 @@ func TestRegridMatchesBestGrid(t *testing.T) {
 	for range 800 {
 		points = append(points, orb.Point{x0 - 0.01 + rng.Float64()*(x1-x0+0.02), y0 - 0.01 + rng.Float64()*(y1-y0+0.02)})
 	}
+	// Industries in turn, so that spots alike are placed by industry,
+	// territory and distance.
+	uscc, ind := make([]string, len(points)), make([]string, len(points))
+	xs, ys := make([]float64, len(points)), make([]float64, len(points))
 	for k, p := range points {
-		// Each point in every industry, in turn, so that the same spot is
-		// placed by industry, territory and distance.
-		if _, err := db.CreateOrg(ctx, grid.Org{ZoneID: zone.ID, Name: fmt.Sprintf("比对企业%04d", k),
-			USCC: testUSCC(3000000 + k), Kind: grid.KindEnterprise, Industry: industries[k%len(industries)],
-			PartyOrg: grid.PartyNone, Location: p}); err != nil {
-			t.Fatal(err)
-		}
+		uscc[k], ind[k], xs[k], ys[k] = testUSCC(3000000+k), industries[k%len(industries)], p[0], p[1]
+	}
+	if _, err := db.Pool.Exec(ctx, `
+INSERT INTO organization (zone_id, name, uscc, kind, industry, geom)
+SELECT $1, '比对企业' || lpad(i::text, 4, '0'), u, 'enterprise', ind, ST_SetSRID(ST_MakePoint(x, y), 4326)
+FROM unnest($2::text[], $3::text[], $4::float8[], $5::float8[]) WITH ORDINALITY AS r(u, ind, x, y, i)`,
+		zone.ID, uscc, ind, xs, ys); err != nil {
+		t.Fatal(err)
 	}
 
 	defer func(from int) { *postgis.RegridRunsFrom = from }(*postgis.RegridRunsFrom)
