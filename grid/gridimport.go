@@ -9,13 +9,16 @@ import (
 // GridBoundary is one grid read from a boundary file, in WGS84: Feature
 // is its 1-based position in the file, for the clerk to find it.
 type GridBoundary struct {
-	Feature    int
-	Code       string
-	Name       string
-	Industry   string
-	Officer    string // "" keeps the grid's officer
-	Instructor string // "" keeps the grid's instructor
-	Geom       orb.MultiPolygon
+	Feature int
+	Code    string
+	Name    string
+	// NameDefaulted says the file has no name for it (Name is its code):
+	// the import keeps the grid's stored name.
+	NameDefaulted bool
+	Industry      string
+	Officer       string // "" keeps the grid's officer
+	Instructor    string // "" keeps the grid's instructor
+	Geom          orb.MultiPolygon
 }
 
 // GridProblem is one reason a boundary file is refused. Feature is 0 for
@@ -43,6 +46,9 @@ type GridMove struct {
 	FromGrid string `json:"from_grid"` // code, "" when it had none
 	ToGrid   string `json:"to_grid"`
 	Reason   string `json:"reason"` // the new grid's reason
+	// FromReason is the reason it had: an organization that stays in its
+	// grid for another reason (行业 → 属地) is listed too.
+	FromReason string `json:"from_reason"`
 	// LiaisonEnded is true when its liaison's home grid is not the new
 	// grid: the assignment ends (pinned ones stay).
 	LiaisonEnded bool `json:"liaison_ended"`
@@ -71,6 +77,9 @@ type GridImportCounts struct {
 	// assignments that end with it.
 	Moved         int `json:"moved"`
 	LiaisonsEnded int `json:"liaisons_ended"`
+	// Rereasoned counts the organizations that stay in their grid for
+	// another reason (rewritten and audited as the moves are).
+	Rereasoned int `json:"rereasoned"`
 }
 
 // GridImportReport is the result of a boundary import job (or of the CLI):

@@ -327,3 +327,21 @@ func TestImportGridsTakesLargeBodies(t *testing.T) {
 		t.Errorf("9 MiB boundary file: status %d, want 202", res.StatusCode)
 	}
 }
+
+// TestImportGridsWithoutNamesKeepsThem: the zone's own grids sent back
+// with only code and industry (a Shapefile whose other fields were
+// dropped) are unchanged, not renamed to their codes (review 2, finding 4).
+func TestImportGridsWithoutNamesKeepsThem(t *testing.T) {
+	g := setupGridImport(t)
+	var body string
+	if err := g.db.Pool.QueryRow(context.Background(), `
+SELECT json_build_object('type', 'FeatureCollection', 'features', json_agg(json_build_object('type', 'Feature',
+  'properties', json_build_object('code', code, 'industry', industry), 'geometry', ST_AsGeoJSON(geom)::json) ORDER BY code))
+FROM grid WHERE zone_id = $1`, g.zone.ID).Scan(&body); err != nil {
+		t.Fatal(err)
+	}
+	rep := g.runGrids(t, multipartFile(t, "/api/v1/import/grids?dry_run=true", "网格.geojson", []byte(body)))
+	if len(rep.Problems) != 0 || rep.Features != 2 || rep.Unchanged != 2 || rep.Updated != 0 {
+		t.Errorf("preview %+v, want both grids unchanged", rep)
+	}
+}

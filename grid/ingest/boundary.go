@@ -238,7 +238,7 @@ func checkBoundaries(features []rawBoundary, format BoundaryFormat, crs geo.CRS,
 			Industry: attr(f.attrs, industryNames), Officer: attr(f.attrs, officerNames),
 			Instructor: attr(f.attrs, instructorNames)}
 		if g.Name == "" {
-			g.Name = g.Code
+			g.Name, g.NameDefaulted = g.Code, true
 		}
 		switch {
 		case g.Code == "":

@@ -61,6 +61,9 @@ WHERE o.id = pick.id
 func (db *DB) AssignGrids(ctx context.Context, zoneID int64) (int64, error) {
 	var changed int64
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		if err := orgWriteAllowed(ctx, tx, zoneID); err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, assignGridsSQL, zoneID)
 		if err != nil {
 			return err

@@ -82,21 +82,27 @@ FROM grid g
 WHERE g.zone_id = $1 AND NOT EXISTS (SELECT 1 FROM grid_stage s WHERE s.code = g.code)
 ORDER BY g.code`
 
-// gridBeforeSQL keeps each organization's grid before the import.
+// gridBeforeSQL keeps each organization's grid and reason before the
+// import.
 const gridBeforeSQL = `
 CREATE TEMP TABLE grid_import_before ON COMMIT DROP AS
-SELECT o.id, o.grid_id, g.code AS grid_code
+SELECT o.id, o.grid_id, g.code AS grid_code, o.grid_reason
 FROM organization o LEFT JOIN grid g ON g.id = o.grid_id
 WHERE o.zone_id = $1`
 
-// gridPreviewKeySQL names the staged grids (as read from the file) and
-// zone $1's grids as they are: a commit carrying a preview's key makes
+// gridPreviewKeySQL names the staged grids (as read from the file), zone
+// $1's grids as they are, and what decides the moves: its organizations
+// (each write bumps a version) and their assignments (a change ends one
+// and starts another, a new id). A commit carrying a preview's key makes
 // the change that preview showed, or none.
 const gridPreviewKeySQL = `
 SELECT md5(
   coalesce((SELECT string_agg(concat_ws('|', feature, code, name, industry, officer, instructor, md5(wkb)), ';' ORDER BY feature)
             FROM grid_stage), '') || '#' ||
-  coalesce((SELECT string_agg(concat_ws('|', id, code, updated_at), ';' ORDER BY id) FROM grid WHERE zone_id = $1), ''))`
+  coalesce((SELECT string_agg(concat_ws('|', id, code, updated_at), ';' ORDER BY id) FROM grid WHERE zone_id = $1), '') || '#' ||
+  (SELECT concat_ws('|', count(*), sum(version), max(updated_at)) FROM organization WHERE zone_id = $1) || '#' ||
+  (SELECT concat_ws('|', count(*), count(a.valid_to), max(a.id)) FROM assignment a JOIN organization o ON o.id = a.org_id
+   WHERE o.zone_id = $1))`
 
 // gridOldSQL keeps the zone's grids as they were before the import, for
 // the audit of each change.
@@ -106,7 +112,7 @@ SELECT id, code, name, industry, officer, instructor, geom FROM grid WHERE zone_
 
 // gridAuditSQL writes one audit row per grid the import created, changed
 // or removed, with what it was: enough to undo a wrong file from the log.
-const gridAuditSQL = `
+var gridAuditSQL = `
 INSERT INTO audit_log (at, actor_id, action, target, client_addr, detail)
 SELECT $1, $2,
   CASE WHEN o.id IS NULL THEN 'grid_create' WHEN n.id IS NULL THEN 'grid_delete' ELSE 'grid_update' END,
@@ -118,28 +124,36 @@ FROM grid_import_old o
 FULL JOIN (SELECT * FROM grid WHERE zone_id = $5) n ON n.id = o.id
 WHERE o.id IS NULL OR n.id IS NULL
    OR (o.name, o.industry, o.officer, o.instructor) IS DISTINCT FROM (n.name, n.industry, n.officer, n.instructor)
-   OR NOT ST_OrderingEquals(o.geom, n.geom)
+   OR NOT ` + sameShapeSQL("o.geom", "n.geom") + `
 ORDER BY coalesce(n.code, o.code)`
 
-// gridUpdateSQL updates the grids the file names by code; an empty
-// officer or instructor keeps the grid's. A geometry equal to the stored
-// one to 1e-6° (about 0.1 m), whichever way its rings turn, is the same:
-// the zone's own GeoJSON, read back, changes nothing.
-const gridUpdateSQL = `
-UPDATE grid g SET name = s.name, industry = s.industry, geom = ST_Multi(s.geom),
+// sameShapeSQL is true when geometries a and b are the same shape to
+// 1e-6° (about 0.1 m) whichever vertex their rings start from and
+// whichever way they turn (ST_Normalize), as a desktop GIS re-saves them.
+func sameShapeSQL(a, b string) string {
+	return "ST_OrderingEquals(ST_Normalize(ST_SnapToGrid(ST_Multi(" + a + "), 1e-6)), ST_Normalize(ST_SnapToGrid(ST_Multi(" + b + "), 1e-6)))"
+}
+
+// gridUpdateSQL updates the grids the file names by code; an empty name
+// (the file has none), officer or instructor keeps the grid's. A geometry
+// of the same shape (sameShapeSQL) is the same: the zone's own GeoJSON,
+// read back, changes nothing.
+var gridUpdateSQL = `
+UPDATE grid g SET name = CASE WHEN s.name <> '' THEN s.name ELSE g.name END, industry = s.industry, geom = ST_Multi(s.geom),
   officer = CASE WHEN s.officer <> '' THEN s.officer ELSE g.officer END,
   instructor = CASE WHEN s.instructor <> '' THEN s.instructor ELSE g.instructor END,
   updated_at = $2
 FROM grid_stage s
 WHERE g.zone_id = $1 AND g.code = s.code
-  AND ((g.name, g.industry) IS DISTINCT FROM (s.name, s.industry)
-       OR s.officer NOT IN ('', g.officer) OR s.instructor NOT IN ('', g.instructor)
-       OR NOT ST_OrderingEquals(ST_SnapToGrid(ST_ForcePolygonCCW(g.geom), 1e-6),
-                                ST_SnapToGrid(ST_ForcePolygonCCW(ST_Multi(s.geom)), 1e-6)))`
+  AND (g.industry IS DISTINCT FROM s.industry
+       OR s.name NOT IN ('', g.name) OR s.officer NOT IN ('', g.officer) OR s.instructor NOT IN ('', g.instructor)
+       OR NOT ` + sameShapeSQL("g.geom", "s.geom") + `)`
 
+// gridInsertSQL inserts the grids new to the zone, named by their code
+// when the file has no name.
 const gridInsertSQL = `
 INSERT INTO grid (zone_id, code, name, industry, officer, instructor, geom, created_at, updated_at)
-SELECT $1, s.code, s.name, s.industry, s.officer, s.instructor, ST_Multi(s.geom), $2, $2
+SELECT $1, s.code, coalesce(nullif(s.name, ''), s.code), s.industry, s.officer, s.instructor, ST_Multi(s.geom), $2, $2
 FROM grid_stage s
 WHERE NOT EXISTS (SELECT 1 FROM grid g WHERE g.zone_id = $1 AND g.code = s.code)
 ORDER BY s.feature`
@@ -157,20 +171,23 @@ WITH gone AS (
 )
 DELETE FROM grid g WHERE g.id IN (SELECT id FROM gone)`
 
-// gridMovesSQL lists the organizations the rule put in another grid, with
-// their active assignment, which ends when the liaison's home grid is not
-// the new grid and the pair is not pinned.
+// gridMovesSQL lists the organizations the rule put in another grid, or
+// left in theirs for another reason, with their active assignment, which
+// ends when they change grid, the liaison's home grid is not the new grid
+// and the pair is not pinned.
 const gridMovesSQL = `
 CREATE TEMP TABLE grid_import_moves ON COMMIT DROP AS
 SELECT o.id, o.name, o.uscc, b.grid_id AS from_id, coalesce(b.grid_code, '') AS from_code,
   o.grid_id AS to_id, coalesce(g.code, '') AS to_code, coalesce(o.grid_reason, '') AS reason,
-  a.liaison_id, (a.id IS NOT NULL AND NOT a.pinned AND l.grid_id IS DISTINCT FROM o.grid_id) AS liaison_ended
+  coalesce(b.grid_reason, '') AS from_reason, o.grid_id IS DISTINCT FROM b.grid_id AS moved,
+  a.liaison_id, (a.id IS NOT NULL AND NOT a.pinned AND o.grid_id IS DISTINCT FROM b.grid_id
+                 AND l.grid_id IS DISTINCT FROM o.grid_id) AS liaison_ended
 FROM organization o
 JOIN grid_import_before b ON b.id = o.id
 LEFT JOIN grid g ON g.id = o.grid_id
 LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL
 LEFT JOIN liaison l ON l.id = a.liaison_id
-WHERE o.grid_id IS DISTINCT FROM b.grid_id`
+WHERE (o.grid_id, o.grid_reason) IS DISTINCT FROM (b.grid_id, b.grid_reason)`
 
 // gridLoadsSQL lists the active liaisons whose load the ended
 // assignments take outside their capacity.
@@ -185,15 +202,38 @@ WHERE l.zone_id = $1 AND l.active AND (s.load - e.ended < l.min_load OR s.load -
 ORDER BY g.code, l.id`
 
 // gridMoveAuditSQL writes one audit row per organization that changed
-// grid: from which to which, and the liaison whose assignment ended.
+// grid or reason: from which to which, and the liaison whose assignment
+// ended.
 const gridMoveAuditSQL = `
 INSERT INTO audit_log (at, actor_id, action, target, client_addr, detail)
 SELECT $1, $2, 'org_regrid', 'organization:' || m.id, $3,
   jsonb_build_object('job_id', $4::bigint, 'cause', 'grid_import',
-    'from', jsonb_build_object('id', m.from_id, 'code', nullif(m.from_code, '')),
+    'from', jsonb_build_object('id', m.from_id, 'code', nullif(m.from_code, ''), 'reason', nullif(m.from_reason, '')),
     'to', jsonb_build_object('id', m.to_id, 'code', nullif(m.to_code, ''), 'reason', nullif(m.reason, '')),
     'liaison_ended', CASE WHEN m.liaison_ended THEN m.liaison_id END)
 FROM grid_import_moves m ORDER BY m.id`
+
+// orgWriteLockKey with the zone id is the advisory lock that keeps the
+// zone's organization writes (shared) out of a boundary import's real run
+// (exclusive): the rule places every organization from what it read at
+// its start, so a grid set by hand, a move or a new organization committed
+// meanwhile would be overwritten, or placed by the old grids. Previews
+// work on copies and take no part in it.
+const orgWriteLockKey = 7013
+
+// orgWriteAllowed takes the shared half of orgWriteLockKey for an
+// organization write of zone, or refuses it while a boundary import runs
+// there (it is minutes at most; waiting would outlast the request).
+func orgWriteAllowed(ctx context.Context, tx pgx.Tx, zoneID int64) error {
+	var ok bool
+	if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock_shared($1, $2::int)`, orgWriteLockKey, zoneID).Scan(&ok); err != nil {
+		return err
+	}
+	if !ok {
+		return grid.Errorf(grid.EConflict, "该园区正在导入网格，请稍后再试 / a grid import into this zone is running: retry in a few minutes")
+	}
+	return nil
+}
 
 // errPreview rolls a boundary import back once its report is made.
 var errPreview = errors.New("preview: roll back")
@@ -226,6 +266,13 @@ func (db *DB) ImportGrids(ctx context.Context, who grid.Actor, jobID, zoneID int
 		}
 		if !locked {
 			return grid.Errorf(grid.EConflict, "该园区正在导入，请稍后再试 / an import into this zone is running")
+		}
+		// A real run holds the zone's organization writes off (waiting,
+		// within the statement timeout, for those under way to commit).
+		if write {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2::int)`, orgWriteLockKey, zoneID); err != nil {
+				return err
+			}
 		}
 		// The rule over a large zone outlasts the pool's statement
 		// timeout; the job's context bounds the import instead.
@@ -288,7 +335,11 @@ func stageGrids(ctx context.Context, tx pgx.Tx, grids []grid.GridBoundary) error
 		if err != nil {
 			return fmt.Errorf("feature %d: %w", g.Feature, err)
 		}
-		rows[i] = []any{int32(g.Feature), g.Code, g.Name, g.Industry, g.Officer, g.Instructor, b}
+		name := g.Name
+		if g.NameDefaulted {
+			name = "" // keeps the grid's name
+		}
+		rows[i] = []any{int32(g.Feature), g.Code, name, g.Industry, g.Officer, g.Instructor, b}
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"grid_stage"}, gridStageColumns, pgx.CopyFromRows(rows)); err != nil {
 		return err
@@ -524,19 +575,19 @@ ORDER BY g.code`, zoneID)
 	if _, err := tx.Exec(ctx, gridMovesSQL); err != nil {
 		return err
 	}
-	if err := tx.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE liaison_ended) FROM grid_import_moves`).
-		Scan(&rep.Moved, &rep.LiaisonsEnded); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE moved), count(*) FILTER (WHERE liaison_ended), count(*) FILTER (WHERE NOT moved)
+FROM grid_import_moves`).Scan(&rep.Moved, &rep.LiaisonsEnded, &rep.Rereasoned); err != nil {
 		return err
 	}
 	rows, err = tx.Query(ctx, `
-SELECT id, name, uscc, from_code, to_code, reason, liaison_ended FROM grid_import_moves
-ORDER BY to_code, from_code, id LIMIT $1`, grid.ReportedMax)
+SELECT id, name, uscc, from_code, to_code, reason, from_reason, liaison_ended FROM grid_import_moves
+ORDER BY NOT moved, to_code, from_code, id LIMIT $1`, grid.ReportedMax)
 	if err != nil {
 		return err
 	}
 	rep.Moves, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (grid.GridMove, error) {
 		var m grid.GridMove
-		err := r.Scan(&m.OrgID, &m.Name, &m.USCC, &m.FromGrid, &m.ToGrid, &m.Reason, &m.LiaisonEnded)
+		err := r.Scan(&m.OrgID, &m.Name, &m.USCC, &m.FromGrid, &m.ToGrid, &m.Reason, &m.FromReason, &m.LiaisonEnded)
 		return m, err
 	})
 	if err != nil {

@@ -3,6 +3,7 @@ package postgis_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -522,5 +523,194 @@ func TestImportGridsPreviewLocksNothing(t *testing.T) {
 	var n int
 	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM organization WHERE zone_id = $1`, z.zone.ID).Scan(&n); err != nil || n != 10 {
 		t.Errorf("organizations %d, %v", n, err)
+	}
+}
+
+// TestImportGridsKeepsNamesTheFileLacks: a file without a name column
+// (the reader names each grid by its code) keeps the stored names; a new
+// grid takes its code as name (review 2, finding 4: every grid was
+// renamed to its code).
+func TestImportGridsKeepsNamesTheFileLacks(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.Open(t, testDSN)
+	z := newGridZone(t, db, "gridimport-noname")
+	if _, err := db.Pool.Exec(ctx, `UPDATE liaison SET grid_id = $1 WHERE id = $2`, z.gridA, z.lb); err != nil {
+		t.Fatal(err)
+	}
+	nameless := func(b grid.GridBoundary) grid.GridBoundary {
+		b.Name, b.NameDefaulted = b.Code, true
+		return b
+	}
+	file := []grid.GridBoundary{
+		nameless(boundary(1, "A", "电子信息", box(113, 34, 113.01, 34.01))),
+		nameless(boundary(2, "B", "装备制造", box(113.01, 34, 113.02, 34.01))),
+	}
+	rep, err := db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, file, true, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Updated != 0 || rep.Unchanged != 2 {
+		t.Errorf("report %+v, want both unchanged", rep)
+	}
+	file[1] = nameless(boundary(2, "C", "物流", box(113.01, 34, 113.02, 34.01)))
+	file[0].Industry = "新一代电子信息"
+	if rep, err = db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, file, true, ""); err != nil || rep.Updated != 1 || rep.Inserted != 1 {
+		t.Fatalf("report %+v, %v", rep, err)
+	}
+	state := gridState(t, db, z.zone.ID)
+	if !strings.HasPrefix(state, "A 甲网格 新一代电子信息 ") || !strings.Contains(state, "; C C 物流 ") {
+		t.Errorf("grids %s: want A named 甲网格 still, C named by its code", state)
+	}
+}
+
+// TestImportGridsRotatedRingsUnchanged: the same shapes with their rings
+// started at another vertex (a desktop GIS's re-save) are unchanged
+// (review 2, finding 9).
+func TestImportGridsRotatedRingsUnchanged(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.Open(t, testDSN)
+	z := newGridZone(t, db, "gridimport-rotated")
+	rotate := func(mp orb.MultiPolygon, by int) orb.MultiPolygon {
+		r := mp[0][0][:len(mp[0][0])-1]
+		r = append(slices.Clone(r[by:]), r[:by]...)
+		return orb.MultiPolygon{{append(r, r[0])}}
+	}
+	file := []grid.GridBoundary{
+		boundary(1, "A", "电子信息", rotate(box(113, 34, 113.01, 34.01), 1)),
+		boundary(2, "B", "装备制造", rotate(box(113.01, 34, 113.02, 34.01), 3)),
+	}
+	file[0].Name, file[1].Name = "甲网格", "乙网格"
+	rep, err := db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, file, true, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Updated != 0 || rep.Unchanged != 2 {
+		t.Errorf("report %+v, want both unchanged", rep)
+	}
+	var audits int
+	db.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'grid_update' AND detail->>'code' IN ('A', 'B')
+  AND target IN ($1, $2)`, fmt.Sprintf("grid:%d", z.gridA), fmt.Sprintf("grid:%d", z.gridB)).Scan(&audits)
+	if audits != 0 {
+		t.Errorf("%d grid_update audit rows, want none", audits)
+	}
+}
+
+// TestImportGridsAuditsReasonChanges: an organization that stays in its
+// grid for another reason (its industry's grid is renamed away: 行业 →
+// 属地) is rewritten, so the preview counts it and the import audits it
+// (review 2, finding 14).
+func TestImportGridsAuditsReasonChanges(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.Open(t, testDSN)
+	z := newGridZone(t, db, "gridimport-reason")
+	o, err := db.CreateOrg(ctx, grid.Org{ZoneID: z.zone.ID, Name: "电子企业", USCC: testUSCC(int(z.zone.ID)*1000 + 700050),
+		Kind: grid.KindEnterprise, Industry: "电子信息", PartyOrg: grid.PartyNone, Location: orb.Point{113.0031, 34.005}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AssignGrids(ctx, z.zone.ID); err != nil {
+		t.Fatal(err)
+	}
+	file := []grid.GridBoundary{
+		boundary(1, "A", "电子信息（改）", box(113, 34, 113.01, 34.01)),
+		boundary(2, "B", "装备制造", box(113.01, 34, 113.02, 34.01)),
+	}
+	pre, err := db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, file, false, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pre.Moved != 0 || pre.Rereasoned != 1 || len(pre.Moves) != 1 || pre.Moves[0].OrgID != o.ID ||
+		pre.Moves[0].FromReason != "industry" || pre.Moves[0].Reason != "territory" || pre.Moves[0].FromGrid != "A" || pre.Moves[0].ToGrid != "A" || pre.Moves[0].LiaisonEnded {
+		t.Fatalf("preview %+v (moves %+v), want one reason change A industry → A territory", pre, pre.Moves)
+	}
+	if _, err := db.ImportGrids(ctx, grid.Actor{}, 91, z.zone.ID, file, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	var from, to string
+	if err := db.Pool.QueryRow(ctx, `SELECT detail->'from'->>'reason', detail->'to'->>'reason' FROM audit_log
+WHERE action = 'org_regrid' AND target = $1 AND (detail->>'job_id')::bigint = 91`, fmt.Sprintf("organization:%d", o.ID)).Scan(&from, &to); err != nil {
+		t.Fatalf("no org_regrid audit row for the reason change: %v", err)
+	}
+	if from != "industry" || to != "territory" {
+		t.Errorf("audited %s → %s, want industry → territory", from, to)
+	}
+}
+
+// TestImportGridsPreviewKeyCoversOrganizations: an organization edited, or
+// an assignment changed, after the preview voids its key: the commit would
+// move organizations the clerk never saw (review 2, finding 13).
+func TestImportGridsPreviewKeyCoversOrganizations(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.Open(t, testDSN)
+	z := newGridZone(t, db, "gridimport-keyorgs")
+	file := []grid.GridBoundary{
+		boundary(1, "A", "电子信息", box(113, 34, 113.015, 34.01)),
+		boundary(2, "B", "装备制造", box(113.015, 34, 113.02, 34.01)),
+	}
+	for name, change := range map[string]string{
+		"organization": `UPDATE organization SET geom = ST_SetSRID(ST_MakePoint(113.0169, 34.005), 4326), version = version + 1 WHERE id = ` + fmt.Sprint(z.orgs[6].ID),
+		"assignment":   `UPDATE assignment SET valid_to = now() WHERE valid_to IS NULL AND org_id = ` + fmt.Sprint(z.orgs[7].ID),
+	} {
+		pre, err := db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, file, false, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Pool.Exec(ctx, change); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, file, true, pre.PreviewKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Written || len(rep.Problems) != 1 || rep.Problems[0].Field != "preview" {
+			t.Errorf("%s changed after the preview: commit %+v, want refused", name, rep)
+		}
+	}
+}
+
+// TestImportGridsHoldsOffOrgWrites: while an import places the zone's
+// organizations again, an admin's grid set by hand (or any organization
+// write of the zone) is refused with a conflict instead of being
+// overwritten by the rule's stale choice; after it, it goes through
+// (review 2, finding 2).
+func TestImportGridsHoldsOffOrgWrites(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.Open(t, testDSN)
+	z := newGridZone(t, db, "gridimport-race")
+	file := []grid.GridBoundary{
+		boundary(1, "A", "电子信息", box(113, 34, 113.015, 34.01)),
+		boundary(2, "B", "装备制造", box(113.015, 34, 113.02, 34.01)),
+	}
+	moved := z.orgs[5] // B → A under the new line
+	var version int
+	db.Pool.QueryRow(ctx, `SELECT version FROM organization WHERE id = $1`, moved.ID).Scan(&version)
+	handB := func() error {
+		var patch grid.OrgPatch
+		if err := json.Unmarshal([]byte(fmt.Sprintf(`{"version":%d,"grid_id":%d}`, version, z.gridB)), &patch); err != nil {
+			t.Fatal(err)
+		}
+		_, err := db.UpdateOrg(ctx, grid.Scope{All: true}, grid.Actor{}, moved.ID, patch)
+		return err
+	}
+	var during error
+	restore := postgis.SetBeforeRegridStore(func() { during = handB() })
+	rep, err := db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, file, true, "")
+	restore()
+	if err != nil || !rep.Written {
+		t.Fatalf("import %+v, %v", rep, err)
+	}
+	var e *grid.Error
+	if !errors.As(during, &e) || e.Code != grid.EConflict || !strings.Contains(e.Message, "正在导入网格") {
+		t.Errorf("grid set by hand during the import: %v, want a conflict naming the import", during)
+	}
+	var code, reason string
+	db.Pool.QueryRow(ctx, `SELECT g.code, o.grid_reason FROM organization o JOIN grid g ON g.id = o.grid_id WHERE o.id = $1`, moved.ID).Scan(&code, &reason)
+	if during == nil && (code != "B" || reason != "manual") {
+		t.Errorf("the hand-set grid was accepted, then overwritten: now %s (%s)", code, reason)
+	}
+	// Afterwards the same edit goes through (at the version the import left).
+	db.Pool.QueryRow(ctx, `SELECT version FROM organization WHERE id = $1`, moved.ID).Scan(&version)
+	if err := handB(); err != nil {
+		t.Errorf("after the import: %v", err)
 	}
 }

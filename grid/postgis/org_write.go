@@ -161,6 +161,9 @@ func (db *DB) UpdateOrg(ctx context.Context, scope grid.Scope, who grid.Actor, i
 		if !scope.Permits(grid.EditOrgs) {
 			return grid.Errorf(grid.EForbidden, "only admins and grid officers change organizations")
 		}
+		if err := orgWriteAllowed(ctx, tx, old.ZoneID); err != nil {
+			return err
+		}
 		o, changed, err := patch.Apply(old)
 		if err != nil {
 			return err
@@ -247,6 +250,9 @@ func (db *DB) CreateOrg(ctx context.Context, o grid.Org) (grid.Org, error) {
 		return o, err
 	}
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		if err := orgWriteAllowed(ctx, tx, o.ZoneID); err != nil {
+			return err
+		}
 		return insertOrg(ctx, tx, &o)
 	})
 	return o, translate(err)
@@ -284,6 +290,9 @@ func (db *DB) AddOrg(ctx context.Context, scope grid.Scope, who grid.Actor, o gr
 		return o, grid.Invalid("geometry", "required: click the map where it is")
 	}
 	err := db.writeTx(ctx, func(tx pgx.Tx) error {
+		if err := orgWriteAllowed(ctx, tx, o.ZoneID); err != nil {
+			return err
+		}
 		if err := inZone(ctx, tx, o); err != nil {
 			return err
 		}
@@ -315,6 +324,9 @@ func (db *DB) RetireOrg(ctx context.Context, scope grid.Scope, who grid.Actor, i
 		}
 		if !scope.Permits(grid.EditOrgs) {
 			return grid.Errorf(grid.EForbidden, "only admins and grid officers retire organizations")
+		}
+		if err := orgWriteAllowed(ctx, tx, o.ZoneID); err != nil {
+			return err
 		}
 		if err := r.Validate(); err != nil {
 			return err

@@ -151,13 +151,20 @@ func regridSQL(ctx context.Context, tx pgx.Tx, zoneID int64) ([]string, error) {
 	return slices.Concat(regridOrgSQL, []string{regridEachSQL, regridStoreSQL}), nil
 }
 
+// beforeRegridStore, when set (by a test), runs before the choices are
+// stored: the moment an organization write would race the import.
+var beforeRegridStore func()
+
 // regrid places the zone's organizations again (regridSQL).
 func regrid(ctx context.Context, tx pgx.Tx, zoneID int64, now time.Time) error {
 	stmts, err := regridSQL(ctx, tx, zoneID)
 	if err != nil {
 		return err
 	}
-	for _, sql := range stmts {
+	for i, sql := range stmts {
+		if i == len(stmts)-1 && beforeRegridStore != nil {
+			beforeRegridStore()
+		}
 		var args []any
 		switch {
 		case strings.Contains(sql, "$2"):

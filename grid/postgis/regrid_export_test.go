@@ -59,3 +59,10 @@ func (db *DB) Regrid(ctx context.Context, zoneID int64) (placed int, pick, updat
 	err = tx.QueryRow(ctx, `SELECT count(*) FROM regrid_pick`, pgx.QueryExecModeExec).Scan(&placed)
 	return placed, pick, update, err
 }
+
+// SetBeforeRegridStore runs f inside an import, before the rule's choices
+// are stored; the returned func removes it.
+func SetBeforeRegridStore(f func()) (restore func()) {
+	beforeRegridStore = f
+	return func() { beforeRegridStore = nil }
+}
