@@ -40,18 +40,37 @@ type GridProblem struct {
 // GridMove is an organization that the rule 行业归口、属地兜底 puts in
 // another grid under the new boundaries.
 type GridMove struct {
-	OrgID    int64  `json:"org_id"`
-	Name     string `json:"name"`
-	USCC     string `json:"uscc"`
-	FromGrid string `json:"from_grid"` // code, "" when it had none
-	ToGrid   string `json:"to_grid"`
-	Reason   string `json:"reason"` // the new grid's reason
-	// FromReason is the reason it had: an organization that stays in its
-	// grid for another reason (行业 → 属地) is listed too.
-	FromReason string `json:"from_reason"`
+	OrgID      int64  `json:"org_id"`
+	Name       string `json:"name"`
+	USCC       string `json:"uscc"`
+	FromGrid   string `json:"from_grid"` // code, "" when it had none
+	ToGrid     string `json:"to_grid"`
+	Reason     string `json:"reason"`      // the new grid's reason
+	FromReason string `json:"from_reason"` // the reason it had
 	// LiaisonEnded is true when its liaison's home grid is not the new
 	// grid: the assignment ends (pinned ones stay).
 	LiaisonEnded bool `json:"liaison_ended"`
+}
+
+// GridChange is a grid the import inserts, updates or removes, with what
+// changes: for the clerk to see before 确认导入 what "更新 N 个" means.
+type GridChange struct {
+	Code   string `json:"code"`
+	Action string `json:"action"` // insert, update or remove
+	// From and To are its attributes before and after (empty: none).
+	NameFrom       string `json:"name_from"`
+	NameTo         string `json:"name_to"`
+	IndustryFrom   string `json:"industry_from"`
+	IndustryTo     string `json:"industry_to"`
+	OfficerFrom    string `json:"officer_from"`
+	OfficerTo      string `json:"officer_to"`
+	InstructorFrom string `json:"instructor_from"`
+	InstructorTo   string `json:"instructor_to"`
+	// AreaFromM2 and AreaToM2 are its area in square metres (0: none).
+	AreaFromM2 float64 `json:"area_from_m2"`
+	AreaToM2   float64 `json:"area_to_m2"`
+	// ShapeChanged says an updated grid's boundary changes.
+	ShapeChanged bool `json:"shape_changed"`
 }
 
 // LiaisonLoad is a liaison whose load the import changes to outside
@@ -98,8 +117,14 @@ type GridImportReport struct {
 	// Problems lists at most ReportedMax; ProblemCount says how many.
 	Problems     []GridProblem `json:"errors"`
 	ProblemCount int           `json:"error_count"`
+	// Changes lists at most ReportedMax grids inserted, updated or
+	// removed, by code.
+	Changes []GridChange `json:"changes"`
 	// Moves lists at most ReportedMax organizations that change grid.
 	Moves []GridMove `json:"moves"`
+	// Rereasons lists at most ReportedMax organizations that stay in
+	// their grid for another reason.
+	Rereasons []GridMove `json:"rereasons"`
 	// Loads lists the liaisons whose load leaves their capacity.
 	Loads []LiaisonLoad `json:"loads"`
 }

@@ -117,7 +117,8 @@ func ImportGrids(ctx context.Context, store grid.GridImportStore, in GridImport,
 	if progress == nil {
 		progress = func(ImportProgress) {}
 	}
-	rep := &grid.GridImportReport{DryRun: in.DryRun, RemovedCodes: []string{}, Problems: []grid.GridProblem{}, Moves: []grid.GridMove{}, Loads: []grid.LiaisonLoad{}}
+	rep := &grid.GridImportReport{DryRun: in.DryRun, RemovedCodes: []string{}, Problems: []grid.GridProblem{}, Changes: []grid.GridChange{},
+		Moves: []grid.GridMove{}, Rereasons: []grid.GridMove{}, Loads: []grid.LiaisonLoad{}}
 	res, err := ingest.ReadBoundaries(ctx, in.File, in.Read)
 	if ctx.Err() != nil {
 		return nil, ctx.Err()

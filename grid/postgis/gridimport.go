@@ -110,6 +110,16 @@ const gridOldSQL = `
 CREATE TEMP TABLE grid_import_old ON COMMIT DROP AS
 SELECT id, code, name, industry, officer, instructor, geom FROM grid WHERE zone_id = $1`
 
+// gridChangedSQL pairs the zone's grids before the import (o) with
+// after (n, zone ZONE), keeping those created, changed or removed.
+func gridChangedSQL(zone string) string {
+	return `FROM grid_import_old o
+FULL JOIN (SELECT * FROM grid WHERE zone_id = ` + zone + `) n ON n.id = o.id
+WHERE o.id IS NULL OR n.id IS NULL
+   OR (o.name, o.industry, o.officer, o.instructor) IS DISTINCT FROM (n.name, n.industry, n.officer, n.instructor)
+   OR NOT ` + sameShapeSQL("o.geom", "n.geom")
+}
+
 // gridAuditSQL writes one audit row per grid the import created, changed
 // or removed, with what it was: enough to undo a wrong file from the log.
 var gridAuditSQL = `
@@ -120,12 +130,19 @@ SELECT $1, $2,
   jsonb_build_object('job_id', $4::bigint, 'cause', 'grid_import', 'code', coalesce(n.code, o.code),
     'old', CASE WHEN o.id IS NOT NULL THEN jsonb_build_object('name', o.name, 'industry', o.industry,
       'officer', o.officer, 'instructor', o.instructor, 'geom', ST_AsGeoJSON(o.geom)::jsonb) END)
-FROM grid_import_old o
-FULL JOIN (SELECT * FROM grid WHERE zone_id = $5) n ON n.id = o.id
-WHERE o.id IS NULL OR n.id IS NULL
-   OR (o.name, o.industry, o.officer, o.instructor) IS DISTINCT FROM (n.name, n.industry, n.officer, n.instructor)
-   OR NOT ` + sameShapeSQL("o.geom", "n.geom") + `
+` + gridChangedSQL("$5") + `
 ORDER BY coalesce(n.code, o.code)`
+
+// gridChangesSQL lists for the report the first $2 grids the import
+// creates, changes or removes, with what changes.
+var gridChangesSQL = `
+SELECT coalesce(n.code, o.code), CASE WHEN o.id IS NULL THEN 'insert' WHEN n.id IS NULL THEN 'remove' ELSE 'update' END,
+  coalesce(o.name, ''), coalesce(n.name, ''), coalesce(o.industry, ''), coalesce(n.industry, ''),
+  coalesce(o.officer, ''), coalesce(n.officer, ''), coalesce(o.instructor, ''), coalesce(n.instructor, ''),
+  coalesce(ST_Area(o.geom::geography), 0), coalesce(ST_Area(n.geom::geography), 0),
+  o.id IS NOT NULL AND n.id IS NOT NULL AND NOT ` + sameShapeSQL("o.geom", "n.geom") + `
+` + gridChangedSQL("$1") + `
+ORDER BY coalesce(n.code, o.code) LIMIT $2`
 
 // sameShapeSQL is true when geometries a and b are the same shape to
 // 1e-6° (about 0.1 m) whichever vertex their rings start from and
@@ -258,7 +275,7 @@ var invalidReasons = map[string]string{
 // wrong, so the preview is what a real import does.
 func (db *DB) ImportGrids(ctx context.Context, who grid.Actor, jobID, zoneID int64, grids []grid.GridBoundary, write bool, previewKey string) (grid.GridImportReport, error) {
 	rep := grid.GridImportReport{DryRun: !write, Features: len(grids), RemovedCodes: []string{}, Problems: []grid.GridProblem{},
-		Moves: []grid.GridMove{}, Loads: []grid.LiaisonLoad{}}
+		Changes: []grid.GridChange{}, Moves: []grid.GridMove{}, Rereasons: []grid.GridMove{}, Loads: []grid.LiaisonLoad{}}
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
 		var locked bool
 		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1, $2::int)`, importLockKey, zoneID).Scan(&locked); err != nil {
@@ -569,6 +586,18 @@ ORDER BY g.code`, zoneID)
 		return err
 	}
 	rep.Removed = int(tag.RowsAffected())
+	if rows, err = tx.Query(ctx, gridChangesSQL, zoneID, grid.ReportedMax); err != nil {
+		return err
+	}
+	rep.Changes, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (grid.GridChange, error) {
+		var c grid.GridChange
+		err := r.Scan(&c.Code, &c.Action, &c.NameFrom, &c.NameTo, &c.IndustryFrom, &c.IndustryTo, &c.OfficerFrom, &c.OfficerTo,
+			&c.InstructorFrom, &c.InstructorTo, &c.AreaFromM2, &c.AreaToM2, &c.ShapeChanged)
+		return c, err
+	})
+	if err != nil {
+		return err
+	}
 	if err := regrid(ctx, tx, zoneID, now); err != nil {
 		return err
 	}
@@ -579,19 +608,24 @@ ORDER BY g.code`, zoneID)
 FROM grid_import_moves`).Scan(&rep.Moved, &rep.LiaisonsEnded, &rep.Rereasoned); err != nil {
 		return err
 	}
-	rows, err = tx.Query(ctx, `
+	for _, list := range []struct {
+		moved bool
+		to    *[]grid.GridMove
+	}{{true, &rep.Moves}, {false, &rep.Rereasons}} {
+		rows, err = tx.Query(ctx, `
 SELECT id, name, uscc, from_code, to_code, reason, from_reason, liaison_ended FROM grid_import_moves
-ORDER BY NOT moved, to_code, from_code, id LIMIT $1`, grid.ReportedMax)
-	if err != nil {
-		return err
-	}
-	rep.Moves, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (grid.GridMove, error) {
-		var m grid.GridMove
-		err := r.Scan(&m.OrgID, &m.Name, &m.USCC, &m.FromGrid, &m.ToGrid, &m.Reason, &m.FromReason, &m.LiaisonEnded)
-		return m, err
-	})
-	if err != nil {
-		return err
+WHERE moved = $1 ORDER BY to_code, from_code, id LIMIT $2`, list.moved, grid.ReportedMax)
+		if err != nil {
+			return err
+		}
+		*list.to, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (grid.GridMove, error) {
+			var m grid.GridMove
+			err := r.Scan(&m.OrgID, &m.Name, &m.USCC, &m.FromGrid, &m.ToGrid, &m.Reason, &m.FromReason, &m.LiaisonEnded)
+			return m, err
+		})
+		if err != nil {
+			return err
+		}
 	}
 	if rows, err = tx.Query(ctx, gridLoadsSQL, zoneID); err != nil {
 		return err

@@ -144,6 +144,9 @@ func TestImportGridsPreviewThenCommit(t *testing.T) {
 	if rep.Written || len(rep.Problems) != 0 || rep.Updated != 2 || rep.Moved != 3 || rep.LiaisonsEnded != 3 {
 		t.Fatalf("preview %+v", rep)
 	}
+	if len(rep.Changes) != 2 || !rep.Changes[0].ShapeChanged || rep.Changes[0].Code != "A" || math.Round(rep.Changes[0].AreaToM2/1e4) != 154 {
+		t.Errorf("changes %+v, want A's and B's shapes, A 102 → 154 ha", rep.Changes)
+	}
 	for _, m := range rep.Moves {
 		if m.FromGrid != "B" || m.ToGrid != "A" || m.Reason != "territory" || !m.LiaisonEnded {
 			t.Errorf("move %+v, want B → A by territory, its liaison ended", m)
@@ -557,6 +560,17 @@ func TestImportGridsKeepsNamesTheFileLacks(t *testing.T) {
 	if rep, err = db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, file, true, ""); err != nil || rep.Updated != 1 || rep.Inserted != 1 {
 		t.Fatalf("report %+v, %v", rep, err)
 	}
+	var changes []string
+	for _, c := range rep.Changes {
+		changes = append(changes, fmt.Sprintf("%s %s %s→%s %s→%s %.0f→%.0f %v", c.Action, c.Code, c.NameFrom, c.NameTo,
+			c.IndustryFrom, c.IndustryTo, c.AreaFromM2/1e4, c.AreaToM2/1e4, c.ShapeChanged))
+	}
+	// Each grid is about 102 ha (0.01° × 0.01° at 34° N).
+	want := []string{"update A 甲网格→甲网格 电子信息→新一代电子信息 102→102 false", "remove B 乙网格→ 装备制造→ 102→0 false",
+		"insert C →C →物流 0→102 false"}
+	if fmt.Sprint(changes) != fmt.Sprint(want) {
+		t.Errorf("changes %q, want %q", changes, want)
+	}
 	state := gridState(t, db, z.zone.ID)
 	if !strings.HasPrefix(state, "A 甲网格 新一代电子信息 ") || !strings.Contains(state, "; C C 物流 ") {
 		t.Errorf("grids %s: want A named 甲网格 still, C named by its code", state)
@@ -619,9 +633,11 @@ func TestImportGridsAuditsReasonChanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pre.Moved != 0 || pre.Rereasoned != 1 || len(pre.Moves) != 1 || pre.Moves[0].OrgID != o.ID ||
-		pre.Moves[0].FromReason != "industry" || pre.Moves[0].Reason != "territory" || pre.Moves[0].FromGrid != "A" || pre.Moves[0].ToGrid != "A" || pre.Moves[0].LiaisonEnded {
-		t.Fatalf("preview %+v (moves %+v), want one reason change A industry → A territory", pre, pre.Moves)
+	if pre.Moved != 0 || pre.Rereasoned != 1 || len(pre.Moves) != 0 || len(pre.Rereasons) != 1 {
+		t.Fatalf("preview %+v, want one reason change, no move", pre)
+	}
+	if m := pre.Rereasons[0]; m.OrgID != o.ID || m.FromReason != "industry" || m.Reason != "territory" || m.FromGrid != "A" || m.ToGrid != "A" || m.LiaisonEnded {
+		t.Errorf("reason change %+v, want A industry → A territory, its liaison kept", m)
 	}
 	if _, err := db.ImportGrids(ctx, grid.Actor{}, 91, z.zone.ID, file, true, ""); err != nil {
 		t.Fatal(err)
