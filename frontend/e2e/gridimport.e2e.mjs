@@ -6,7 +6,9 @@
 // An admin opens 数据导入, picks 网格边界 and previews the zone's own grids
 // as a GeoJSON file: a clean preview enables 确认导入. Then a file where one
 // grid is drawn twice: the overlap is listed by feature with its area, and
-// 确认导入 stays disabled. Only previews: the demo zone is left as it is.
+// 确认导入 stays disabled. On a phone, two grids swapping industries: the
+// grid changes are listed, the moves table keeps names on one line. Only
+// previews: the demo zone is left as it is.
 // Screenshots go to e2e/out/gridimport-*.png. Ends with "N passed, M failed".
 import { join } from 'node:path';
 import { OUT_DIR, account, assert, check, checkNoProblems, launch, loggedInPage, runSteps } from './harness.mjs';
@@ -61,6 +63,25 @@ async function run() {
       assert(rows.some((r) => r.startsWith('第 1 个要素') && r.includes('重叠') && r.includes('平方米')), `problems ${rows.join(' | ')}`);
       assert(await page.locator('.grid-import-commit').isDisabled(), '确认导入 is enabled with problems');
       await page.screenshot({ path: join(OUT_DIR, 'gridimport-problems.png'), fullPage: true });
+    });
+
+    await check('on a phone, two grids swapping industries: each grid\'s change listed, company names not squeezed', async () => {
+      await page.setViewportSize({ width: 390, height: 844 });
+      const swapped = structuredClone(grids);
+      const [a, b] = swapped.features;
+      [a.properties.主导产业, b.properties.主导产业] = [b.properties.主导产业, a.properties.主导产业];
+      delete swapped.features[2].properties.网格名称; // no name: kept, not listed as a change
+      const summary = await preview(page, '网格-对调.geojson', swapped);
+      assert(summary.includes('改变网格'), `summary ${summary}`);
+      const changes = await page.locator('.grid-import-changes tr').allTextContents();
+      assert(changes.length === 3 && changes.slice(1).every((r) => r.includes('行业') && !r.includes('名称')), `changes ${changes.join(' | ')}`);
+      const names = await page.$$eval('.grid-import-moves td:first-child', (tds) => tds.map((td) => [td.textContent, td.getBoundingClientRect().height]));
+      assert(names.length > 0, 'no moves listed');
+      const squeezed = names.filter(([, h]) => h > 30);
+      assert(squeezed.length === 0, `names wrapped onto several lines: ${squeezed.slice(0, 3).map(([n, h]) => `${n} ${h}px`).join(', ')}`);
+      await page.screenshot({ path: join(OUT_DIR, 'gridimport-phone.png'), fullPage: true });
+      await page.setViewportSize({ width: 1366, height: 768 });
+      return `${names.length} moves`;
     });
 
     await checkNoProblems('no failed request and no page error');

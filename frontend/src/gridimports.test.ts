@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gridImportUrl, gridSummaryOf, loadText, problemPlace, ruleReason, type GridImportReport } from './gridimports';
+import { gridChangeText, gridImportUrl, gridSummaryOf, loadText, problemPlace, ruleReason, type GridChange, type GridImportReport } from './gridimports';
 
 const report = (over: Partial<GridImportReport> = {}): GridImportReport => ({
   dry_run: true, written: false, format: 'shapefile', features: 6, inserted: 1, updated: 4, unchanged: 1, removed: 0, removed_codes: [], preview_key: 'k',
@@ -36,5 +36,27 @@ describe('loadText and ruleReason', () => {
   it('reads in Chinese', () => {
     expect(loadText({ liaison_id: 1, name: '李四', grid: 'B', before: 5, after: 3, min: 5, max: 8 })).toBe('李四（网格 B）：5 → 3 家，应为 5–8 家');
     expect(ruleReason('territory')).toBe('属地兜底');
+  });
+});
+
+describe('gridChangeText', () => {
+  const change = (over: Partial<GridChange>): GridChange => ({
+    code: 'G01', action: 'update', name_from: '新材料产业网格', name_to: '新材料产业网格', industry_from: '新材料', industry_to: '新材料',
+    officer_from: '王五', officer_to: '王五', instructor_from: '', instructor_to: '', area_from_m2: 1_020_000, area_to_m2: 1_020_000,
+    shape_changed: false, ...over,
+  });
+  it('names each attribute that changes, old → new, and the area a new boundary gains or loses', () => {
+    expect(gridChangeText(change({ name_to: 'G01' }))).toBe('名称 新材料产业网格 → G01');
+    expect(gridChangeText(change({ industry_to: '装备制造', shape_changed: true, area_to_m2: 1_000_000 })))
+      .toBe('行业 新材料 → 装备制造；边界改变，面积 102.00 公顷 → 100.00 公顷（−2.00 公顷）');
+    expect(gridChangeText(change({ shape_changed: true, area_to_m2: 1_020_600 }))).toBe('边界改变，面积 102.00 公顷 → 102.06 公顷（+600 平方米）');
+    expect(gridChangeText(change({ action: 'remove', area_to_m2: 0 }))).toBe('删除：新材料产业网格，新材料，102.00 公顷');
+    expect(gridChangeText(change({ action: 'insert', name_from: '', industry_from: '', area_from_m2: 0 }))).toBe('新增：新材料产业网格，新材料，102.00 公顷');
+  });
+});
+
+describe('gridSummaryOf with reason changes', () => {
+  it('counts the organizations that stay in their grid for another reason', () => {
+    expect(gridSummaryOf(report({ rereasoned: 69 }))).toContain('3 家企业改变网格，其中 2 家将无联络员（包联解除），69 家留在原网格但归属依据改变。');
   });
 });

@@ -30,7 +30,25 @@ export interface GridMove {
   from_grid: string;
   to_grid: string;
   reason: string;
+  from_reason: string;
   liaison_ended: boolean;
+}
+
+/** A grid the import inserts, updates or removes, with what changes. */
+export interface GridChange {
+  code: string;
+  action: 'insert' | 'update' | 'remove';
+  name_from: string;
+  name_to: string;
+  industry_from: string;
+  industry_to: string;
+  officer_from: string;
+  officer_to: string;
+  instructor_from: string;
+  instructor_to: string;
+  area_from_m2: number;
+  area_to_m2: number;
+  shape_changed: boolean;
 }
 
 export interface LiaisonLoad {
@@ -56,9 +74,12 @@ export interface GridImportReport {
   preview_key: string;
   moved: number;
   liaisons_ended: number;
+  rereasoned?: number;
   errors: GridProblem[];
   error_count: number;
+  changes?: GridChange[];
   moves: GridMove[];
+  rereasons?: GridMove[];
   loads: LiaisonLoad[];
 }
 
@@ -95,7 +116,8 @@ export function gridSummaryOf(r: GridImportReport): string {
   const removed = r.removed_codes?.length ? `（${r.removed_codes.join('、')}）` : '';
   const grids = `新增 ${r.inserted} 个网格，更新 ${r.updated} 个，未变 ${r.unchanged} 个，删除 ${r.removed} 个${removed}`;
   const ended = r.liaisons_ended ? `，其中 ${r.liaisons_ended} 家${r.dry_run ? '将' : ''}无联络员（包联解除）` : '';
-  const moves = `${r.moved} 家企业改变网格${ended}`;
+  const rereasoned = r.rereasoned ? `，${r.rereasoned} 家留在原网格但归属依据改变` : '';
+  const moves = `${r.moved} 家企业改变网格${ended}${rereasoned}`;
   if (r.dry_run) return `${read}预览：${grids}；${moves}。确认无误后点“确认导入”。`;
   return `导入完成：${grids}；${moves}，已记入审计日志。`;
 }
@@ -103,4 +125,28 @@ export function gridSummaryOf(r: GridImportReport): string {
 /** A liaison load's line: before → after against the capacity. */
 export function loadText(l: LiaisonLoad): string {
   return `${l.name}（网格 ${l.grid}）：${l.before} → ${l.after} 家，应为 ${l.min}–${l.max} 家`;
+}
+
+/** An area in square metres, in 公顷 from one hectare up. */
+export function areaText(m2: number): string {
+  return Math.abs(m2) >= 1e4 ? `${(m2 / 1e4).toFixed(2)} 公顷` : `${Math.round(m2)} 平方米`;
+}
+
+/** What an import does to one grid, in Chinese: each attribute that changes, old → new. */
+export function gridChangeText(c: GridChange): string {
+  if (c.action === 'insert') return `新增：${c.name_to}，${c.industry_to}，${areaText(c.area_to_m2)}`;
+  if (c.action === 'remove') return `删除：${c.name_from}，${c.industry_from}，${areaText(c.area_from_m2)}`;
+  const parts: string[] = [];
+  const attr = (label: string, from: string, to: string) => {
+    if (from !== to) parts.push(`${label} ${from || '（无）'} → ${to || '（无）'}`);
+  };
+  attr('名称', c.name_from, c.name_to);
+  attr('行业', c.industry_from, c.industry_to);
+  attr('网格员', c.officer_from, c.officer_to);
+  attr('党建指导员', c.instructor_from, c.instructor_to);
+  if (c.shape_changed) {
+    const d = c.area_to_m2 - c.area_from_m2;
+    parts.push(`边界改变，面积 ${areaText(c.area_from_m2)} → ${areaText(c.area_to_m2)}（${d >= 0 ? '+' : '−'}${areaText(Math.abs(d))}）`);
+  }
+  return parts.join('；');
 }

@@ -6,6 +6,7 @@
 import { button, el } from '../dom';
 import {
   GRID_FILE_ACCEPT,
+  gridChangeText,
   gridFieldLabel,
   gridImportUrl,
   gridSummaryOf,
@@ -23,8 +24,11 @@ const SHOWN = 500;
 
 type GridJob = Omit<Job, 'result'> & { result: GridImportReport | null };
 
-function table(headers: string[], rows: string[][], className: string): HTMLTableElement {
+/** A table in its own horizontal scroller: on a phone a wide table scrolls instead of squeezing its names. */
+function table(headers: string[], rows: string[][], className: string): HTMLElement {
+  const scroll = el('div', 'grid-import-scroll');
   const t = el('table', `import-table ${className}`);
+  scroll.append(t);
   const head = el('tr');
   for (const h of headers) head.append(el('th', undefined, h));
   t.append(head);
@@ -33,7 +37,7 @@ function table(headers: string[], rows: string[][], className: string): HTMLTabl
     for (const c of r) tr.append(el('td', undefined, c));
     t.append(tr);
   }
-  return t;
+  return scroll;
 }
 
 export function gridImportController(): Controller {
@@ -101,6 +105,12 @@ export function gridImportController(): Controller {
             'grid-import-problems'));
         return;
       }
+      const changes = r.changes ?? [];
+      if (changes.length) {
+        const n = r.inserted + r.updated + r.removed;
+        details.append(el('h3', 'import-section-title', `网格变化（${n} 个${n > changes.length ? `，列出前 ${changes.length} 个` : ''}）`),
+          table(['网格', '变化'], changes.map((c) => [c.code, gridChangeText(c)]), 'grid-import-changes'));
+      }
       if (r.moves.length) {
         details.append(el('h3', 'import-section-title', `改变网格的企业（${r.moved} 家${r.moved > SHOWN ? `，列出前 ${SHOWN} 家` : ''}）`),
           table(['企业', '统一社会信用代码', '原网格', '新网格', '依据', '包联'], r.moves.slice(0, SHOWN).map((m) => [
@@ -108,6 +118,14 @@ export function gridImportController(): Controller {
           ]), 'grid-import-moves'));
       } else {
         details.append(el('p', 'grid-import-none', '没有企业改变网格。'));
+      }
+      const rereasons = r.rereasons ?? [];
+      if (rereasons.length) {
+        const n = r.rereasoned ?? rereasons.length;
+        details.append(el('h3', 'import-section-title', `留在原网格、归属依据改变的企业（${n} 家${n > SHOWN ? `，列出前 ${SHOWN} 家` : ''}）`),
+          table(['企业', '统一社会信用代码', '网格', '原依据', '新依据'], rereasons.slice(0, SHOWN).map((m) => [
+            m.name, m.uscc, m.to_grid, ruleReason(m.from_reason), ruleReason(m.reason),
+          ]), 'grid-import-moves grid-import-rereasons'));
       }
       if (r.loads.length) {
         const list = el('ul', 'grid-import-loads');
