@@ -345,3 +345,30 @@ FROM grid WHERE zone_id = $1`, g.zone.ID).Scan(&body); err != nil {
 		t.Errorf("preview %+v, want both grids unchanged", rep)
 	}
 }
+
+// TestOrgEditRefusedWhileGridImportRuns: while a boundary import's real
+// run holds the zone (postgis's orgWriteLockKey, 7013, exclusively), an
+// organization's PATCH is a 409 naming the import, not a write the rule
+// then overwrites (review 2, finding 2).
+func TestOrgEditRefusedWhileGridImportRuns(t *testing.T) {
+	g := setupGridImport(t)
+	ctx := context.Background()
+	tx, err := g.db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7013, $1::int)`, g.zone.ID); err != nil {
+		t.Fatal(err)
+	}
+	var version int
+	g.db.Pool.QueryRow(ctx, `SELECT version FROM organization WHERE id = $1`, g.orgs[0].ID).Scan(&version)
+	status, h, body := g.send(t, g.srv, g.admin, jsonRequest(http.MethodPatch, fmt.Sprintf("/api/v1/organizations/%d", g.orgs[0].ID),
+		fmt.Sprintf(`{"version":%d,"address":"导入期间的修改"}`, version)))
+	var p struct{ Code, Detail string }
+	json.Unmarshal(body, &p)
+	if status != http.StatusConflict || !strings.HasPrefix(h.Get("Content-Type"), "application/problem+json") ||
+		p.Code != "conflict" || !strings.Contains(p.Detail, "正在导入网格") {
+		t.Errorf("PATCH during a grid import: %d %s, want 409 conflict naming the import", status, body)
+	}
+}
