@@ -58,6 +58,7 @@ func gridImportSchemas() obj {
 			"preview_key":    str("names what this run saw; send it as ?preview= to commit only that"),
 			"moved":          count("organizations that change grid"),
 			"liaisons_ended": count("assignments that end because the organization leaves its liaison's grid"),
+			"rereasoned":     count("organizations that stay in their grid for another reason (rewritten and audited)"),
 			"errors": arrayOf(merged(object("Why the file is refused", obj{
 				"feature": count("the feature, from 1 in file order; 0: the zone or the file as a whole"),
 				"field":   str("geometry, code, name, industry, file or preview"),
@@ -71,16 +72,31 @@ func gridImportSchemas() obj {
 				"other":   count("the other feature of an overlap"),
 			}})),
 			"error_count": count("problems in all; errors lists the first 10,000"),
-			"moves": arrayOf(object("An organization the rule puts in another grid", obj{
-				"org_id": integer(""), "name": str(""), "uscc": str(""),
-				"from_grid": str("its grid's code before (empty: none)"), "to_grid": str("its grid's code after"),
-				"reason":        str("the rule's reason: industry, territory or nearest"),
-				"liaison_ended": boolean("its assignment ends: its liaison's home grid is another"),
+			"changes": arrayOf(object("A grid the import inserts, updates or removes, with what changes", obj{
+				"code": str(""), "action": str("insert, update or remove"),
+				"name_from": str("before (empty: none)"), "name_to": str("after (empty: none)"),
+				"industry_from": str(""), "industry_to": str(""), "officer_from": str(""), "officer_to": str(""),
+				"instructor_from": str(""), "instructor_to": str(""),
+				"area_from_m2": number("area before in square metres (0: none)"), "area_to_m2": number("area after"),
+				"shape_changed": boolean("an updated grid's boundary changes"),
 			})),
+			"moves":     arrayOf(gridMove("An organization the rule puts in another grid")),
+			"rereasons": arrayOf(gridMove("An organization that stays in its grid for another reason (from_grid = to_grid)")),
 			"loads": arrayOf(object("A liaison whose load leaves their capacity", obj{
 				"liaison_id": integer(""), "name": str(""), "grid": str("their home grid's code"),
 				"before": count(""), "after": count(""), "min": count(""), "max": count(""),
 			})),
 		}),
 	}
+}
+
+// gridMove is the schema of grid.GridMove.
+func gridMove(desc string) obj {
+	return object(desc, obj{
+		"org_id": integer(""), "name": str(""), "uscc": str(""),
+		"from_grid": str("its grid's code before (empty: none)"), "to_grid": str("its grid's code after"),
+		"reason":        str("the rule's reason: industry, territory or nearest"),
+		"from_reason":   str("its reason before (empty: none)"),
+		"liaison_ended": boolean("its assignment ends: its liaison's home grid is another"),
+	})
 }
