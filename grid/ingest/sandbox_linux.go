@@ -26,6 +26,8 @@ import (
 // sandboxEnv marks the process that sets up the sandbox.
 const sandboxEnv = "GRIDGIS_OGR_SANDBOX"
 
+
+
 // The sandbox's limits besides the CPU time (the run's timeout).
 const (
 	sandboxMemory   = 2 << 30   // address space
@@ -38,7 +40,7 @@ func init() {
 		return
 	}
 	err := sandboxExec(os.Args[1:])
-	fmt.Fprintf(os.Stderr, "gridgis sandbox: %v\n", err)
+	fmt.Fprintf(os.Stderr, "%s %v\n", sandboxErrPrefix, err)
 	os.Exit(126)
 }
 
