@@ -414,7 +414,6 @@ func safeName(name string) string {
 	return strings.ToValidUTF8(path.Base(strings.ReplaceAll(name, `\`, "/")), "\uFFFD")
 }
 
-
 // findFold is the path of name with its base in any case, "" when no
 // such file exists.
 func findFold(name string) string {

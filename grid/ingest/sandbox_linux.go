@@ -26,8 +26,6 @@ import (
 // sandboxEnv marks the process that sets up the sandbox.
 const sandboxEnv = "GRIDGIS_OGR_SANDBOX"
 
-
-
 // The sandbox's limits besides the CPU time (the run's timeout).
 const (
 	sandboxMemory   = 2 << 30   // address space
