@@ -54,7 +54,7 @@ func TestKMLVerticesCountedBeforeTheRing(t *testing.T) {
 		_, err = ReadBoundaries(context.Background(), data, BoundaryOptions{Limits: BoundaryLimits{Vertices: 1000}})
 	})
 	wantCapErr(t, err, CapVertices)
-	if alloc > 4*uint64(len(data)) {
+	if alloc > uint64(len(data)) {
 		t.Errorf("allocated %d bytes for a %d-byte file", alloc, len(data))
 	}
 }
@@ -169,4 +169,30 @@ func TestClipOneHelper(t *testing.T) {
 		t.Errorf("clip: %q", got)
 	}
 	_ = bytes.MinRead
+}
+
+// TestKMLGuardCountsCoordinatesOnly: the guard counts the tuples of
+// coordinates texts, prefixed or with attributes, and not the words of
+// a description.
+func TestKMLGuardCountsCoordinatesOnly(t *testing.T) {
+	ring := "113,34 113.01,34 113.01,34.01 113,34.01 113,34"
+	doc := func(desc, coords string) []byte {
+		return []byte(`<kml xmlns:kml="http://www.opengis.net/kml/2.2"><Placemark><name>G1</name><description>` + desc +
+			`</description><ExtendedData><Data name="code"><value>G1</value></Data><Data name="industry"><value>x</value></Data></ExtendedData><Polygon><outerBoundaryIs><LinearRing>` +
+			coords + `</LinearRing></outerBoundaryIs></Polygon></Placemark></kml>`)
+	}
+	lim := BoundaryLimits{Vertices: 100}
+	res, err := ReadBoundaries(context.Background(), doc(strings.Repeat("很多 words ", 1000), "<coordinates>"+ring+"</coordinates>"), BoundaryOptions{Limits: lim})
+	if err != nil || len(res.Grids) != 1 {
+		t.Fatalf("a long description: %v %+v", err, res)
+	}
+	many := strings.Repeat("113,34 ", 200)
+	for _, tag := range []string{"<coordinates>", `<coordinates id="c">`, "<kml:coordinates>"} {
+		end := strings.Replace(strings.Fields(tag)[0], "<", "</", 1)
+		if !strings.HasSuffix(end, ">") {
+			end += ">"
+		}
+		_, err := ReadBoundaries(context.Background(), doc("", tag+many+end), BoundaryOptions{Limits: lim})
+		wantCapErr(t, err, CapVertices)
+	}
 }

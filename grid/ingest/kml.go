@@ -49,7 +49,10 @@ func (k *kmlReader) result() ([]rawBoundary, error) {
 
 // read adds the Placemarks of one document.
 func (k *kmlReader) read(r io.Reader) error {
-	d := xml.NewDecoder(r)
+	// The XML decoder holds a whole text in memory: the guard counts
+	// the tuples of coordinates texts as the bytes pass, so a text of
+	// millions is refused at the vertex cap before it is held.
+	d := xml.NewDecoder(&kmlGuard{r: r, left: k.lim.Vertices - k.vertices, limit: k.lim.Vertices})
 	d.Strict = true
 	d.CharsetReader = func(charset string, r io.Reader) (io.Reader, error) {
 		switch strings.ToLower(charset) {
@@ -60,10 +63,14 @@ func (k *kmlReader) read(r io.Reader) error {
 		}
 		return nil, fmt.Errorf("unsupported encoding %q", charset)
 	}
+	var ce *CapError
 	for {
 		tok, err := d.Token()
 		if errors.Is(err, io.EOF) {
 			return nil
+		}
+		if errors.As(err, &ce) {
+			return ce
 		}
 		if err != nil {
 			return grid.Invalid("file", "KML 无法读取 / unreadable KML: %v", errText(err))
@@ -75,9 +82,11 @@ func (k *kmlReader) read(r io.Reader) error {
 			return &CapError{Cap: CapFeatures, Limit: int64(k.lim.Features)}
 		}
 		rb, err := k.placemark(d)
-		var ce *CapError
 		switch {
 		case errors.As(err, &ce):
+			if ce.Row == 0 {
+				ce.Row = len(k.out) + 1
+			}
 			return ce
 		case err != nil:
 			return grid.Invalid("file", "KML 第 %d 个 Placemark 无法读取 / unreadable Placemark: %v", len(k.out)+1, errText(err))
@@ -303,4 +312,55 @@ func kmlRing(text []byte) (orb.Ring, string) {
 		return nil, problem
 	}
 	return r, ""
+}
+
+// kmlGuard stands before the XML decoder and counts, as bytes pass, the
+// tuples of every coordinates text (the ends of tuples between them, one
+// fewer than there are), failing with the vertex cap once they pass
+// left. It knows tags by their bytes only: the count is a lower bound
+// (a tuple in a CDATA section is missed), which is all a cap needs.
+type kmlGuard struct {
+	r        io.Reader
+	left     int // tuples the file may still hold
+	limit    int // the cap, as its error names it
+	inTag    bool
+	named    bool   // the tag's name is read
+	tag      []byte // its name, up to 16 bytes
+	inCoords bool   // in a coordinates text
+	spaced   bool   // white space since last
+	last     byte   // the text's last byte that was not white space
+}
+
+func (g *kmlGuard) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	for i, b := range p[:n] {
+		space := b == ' ' || b == '\t' || b == '\r' || b == '\n'
+		switch {
+		case b == '<':
+			g.inTag, g.named, g.tag, g.inCoords = true, false, g.tag[:0], false
+		case g.inTag && b == '>':
+			name := g.tag
+			if j := bytes.IndexByte(name, ':'); j >= 0 {
+				name = name[j+1:] // kml:coordinates
+			}
+			g.inTag, g.inCoords, g.spaced, g.last = false, string(name) == "coordinates", false, 0
+		case g.inTag && !g.named:
+			if space || b == '/' && len(g.tag) > 0 {
+				g.named = true
+			} else if len(g.tag) < 16 {
+				g.tag = append(g.tag, b)
+			}
+		case g.inTag || !g.inCoords:
+		case space:
+			g.spaced = true
+		default:
+			if g.spaced && g.last != 0 && g.last != ',' && b != ',' {
+				if g.left--; g.left < 0 {
+					return i, &CapError{Cap: CapVertices, Limit: int64(g.limit)}
+				}
+			}
+			g.spaced, g.last = false, b
+		}
+	}
+	return n, err
 }
