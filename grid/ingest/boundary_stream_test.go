@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"os"
+	"math/rand/v2"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -194,5 +196,25 @@ func TestKMLGuardCountsCoordinatesOnly(t *testing.T) {
 		}
 		_, err := ReadBoundaries(context.Background(), doc("", tag+many+end), BoundaryOptions{Limits: lim})
 		wantCapErr(t, err, CapVertices)
+	}
+}
+
+// TestKMLTuplesAsBefore: the tuple scanner splits a coordinates text as
+// the regexp and strings.Fields it replaced did.
+func TestKMLTuplesAsBefore(t *testing.T) {
+	spaced := regexp.MustCompile(`\s*,\s*`)
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := []byte("12,, \n\t.")
+	for range 20000 {
+		b := make([]byte, rng.IntN(16))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		want := strings.Fields(spaced.ReplaceAllString(string(b), ","))
+		var got []string
+		kmlTuples(b, func(f []byte) bool { got = append(got, string(f)); return true })
+		if strings.Join(got, "|") != strings.Join(want, "|") || len(got) != len(want) {
+			t.Fatalf("%q: %q, want %q", b, got, want)
+		}
 	}
 }
