@@ -1,14 +1,19 @@
 package ingest
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
+	"maps"
 	"math"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -62,7 +67,8 @@ type BoundaryLimits struct {
 	ZipEntries int
 	Unzipped   int64
 	Ratio      int
-	// OGROutput caps the GeoJSON ogr2ogr writes; OGRTime its run.
+	// OGROutput caps the GeoJSON ogr2ogr writes (read as it comes,
+	// never held whole); OGRTime its run.
 	OGROutput int64
 	OGRTime   time.Duration
 }
@@ -77,7 +83,7 @@ var DefaultBoundaryLimits = BoundaryLimits{
 	ZipEntries:      64,
 	Unzipped:        512 << 20,
 	Ratio:           200,
-	OGROutput:       256 << 20,
+	OGROutput:       64 << 20, // 2 M vertices are about 50 MiB of GeoJSON
 	OGRTime:         2 * time.Minute,
 }
 
@@ -100,6 +106,9 @@ type BoundaryOptions struct {
 	Limits   BoundaryLimits
 	// OGR2OGR is the ogr2ogr program ("" finds it on PATH).
 	OGR2OGR string
+	// Log hears what the operator must fix (no sandbox for GDAL); nil
+	// is slog's default.
+	Log *slog.Logger
 }
 
 // BoundaryResult is what a boundary file holds: the grids that passed the
@@ -132,20 +141,23 @@ func ReadBoundaries(ctx context.Context, data []byte, opt BoundaryOptions) (*Bou
 	}
 	var features []rawBoundary
 	var err error
+	noSRS := ""
 	switch format {
 	case BoundaryGeoJSON:
-		features, err = readGeoJSONBoundaries(data, lim)
+		features, err = readGeoJSONBoundaries(withoutBOM(bytes.NewReader(data)), lim)
 	case BoundaryKML:
-		features, err = readKML(data, lim)
+		features, err = readKML(bytes.NewReader(data), lim)
 	case BoundaryZip, BoundaryGPKG:
-		features, format, err = readThroughGDAL(ctx, data, format, opt.Filename, opt.OGR2OGR, lim)
+		var r gdalRead
+		r, err = readThroughGDAL(ctx, data, opt, format, lim)
+		features, format, noSRS = r.features, r.format, r.noSRS
 	default:
 		return nil, grid.Invalid("file", "无法识别的文件格式：请上传 GeoJSON、KML/KMZ、GeoPackage，或打包为 zip 的 Shapefile / MapInfo TAB / unrecognised file format")
 	}
 	if err != nil {
 		return nil, err
 	}
-	return checkBoundaries(features, format, opt.CRS, lim)
+	return checkBoundaries(features, format, opt.CRS, noSRS, lim)
 }
 
 // sniffBoundary tells the format from the file name, else the content.
@@ -203,14 +215,16 @@ func attr(attrs map[string]string, names []string) string {
 			return v
 		}
 	}
-	for k, v := range attrs {
-		k = strings.TrimRight(strings.ToValidUTF8(k, "\uFFFD"), "\uFFFD")
-		if utf8.RuneCountInString(k) < 3 || strings.TrimSpace(v) == "" {
-			continue
-		}
-		for _, n := range names {
-			if strings.HasPrefix(n, k) {
-				return strings.TrimSpace(v)
+	// In the order of names, then of the keys: two cut names may both
+	// begin one ("网格编码" and "网格编号" cut to "网格编"), and the
+	// same file must give the same column every time.
+	keys := slices.Sorted(maps.Keys(attrs))
+	for _, n := range names {
+		for _, k := range keys {
+			v := strings.TrimSpace(attrs[k])
+			k = strings.TrimRight(strings.ToValidUTF8(k, "\uFFFD"), "\uFFFD")
+			if utf8.RuneCountInString(k) >= 3 && v != "" && strings.HasPrefix(n, k) {
+				return v
 			}
 		}
 	}
@@ -222,7 +236,9 @@ var gridCode = regexp.MustCompile(`^[A-Za-z0-9_-]{1,40}$`)
 
 // checkBoundaries checks each feature and turns the good ones into grids
 // in WGS84.
-func checkBoundaries(features []rawBoundary, format BoundaryFormat, crs geo.CRS, lim BoundaryLimits) (*BoundaryResult, error) {
+// noSRS, when set, is why coordinates out of range are not longitude and
+// latitude: the file lacks its coordinate system.
+func checkBoundaries(features []rawBoundary, format BoundaryFormat, crs geo.CRS, noSRS string, lim BoundaryLimits) (*BoundaryResult, error) {
 	res := &BoundaryResult{Format: format, Features: len(features)}
 	if len(features) == 0 {
 		return nil, grid.Invalid("file", "文件中没有要素 / the file holds no features")
@@ -244,7 +260,7 @@ func checkBoundaries(features []rawBoundary, format BoundaryFormat, crs geo.CRS,
 		case g.Code == "":
 			add("code", "缺少网格编码（属性 code / 编码 / 网格编码）")
 		case !gridCode.MatchString(g.Code):
-			add("code", "网格编码 %q 只能由字母、数字、下划线和连字符组成，至多 40 个字符", clip(g.Code))
+			add("code", "网格编码 %q 只能由字母、数字、下划线和连字符组成，至多 40 个字符", clip(g.Code, 40))
 		case seen[g.Code] > 0:
 			add("code", "网格编码 %s 与第 %d 个要素重复", g.Code, seen[g.Code])
 		default:
@@ -262,14 +278,14 @@ func checkBoundaries(features []rawBoundary, format BoundaryFormat, crs geo.CRS,
 		if utf8.RuneCountInString(g.Officer) > 50 || utf8.RuneCountInString(g.Instructor) > 50 {
 			add("officer", "网格员或党建指导员超过 50 个字符")
 		}
-		mp, p := checkGeometry(f, lim)
+		mp, p := checkGeometry(f, noSRS, lim)
 		if p.Reason != "" {
 			p.Feature = n
 			res.Problems = append(res.Problems, p)
 		}
 		for j := problems; j < len(res.Problems); j++ {
 			// A code quoted back is clipped: it is the file's text, not ours.
-			res.Problems[j].Code = clipRunes(g.Code, 50)
+			res.Problems[j].Code = clip(g.Code, 50)
 		}
 		if len(res.Problems) > problems {
 			continue
@@ -287,10 +303,10 @@ func checkBoundaries(features []rawBoundary, format BoundaryFormat, crs geo.CRS,
 	return res, nil
 }
 
-func clip(s string) string { return clipRunes(s, 40) }
-
-// clipRunes is s cut to n characters, "…" marking the cut.
-func clipRunes(s string, n int) string {
+// clip is text quoted back to a clerk (the file's, a parser's or
+// GDAL's): valid UTF-8, cut to n characters, "…" marking the cut.
+func clip(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	if utf8.RuneCountInString(s) > n {
 		return string([]rune(s)[:n]) + "…"
 	}
@@ -298,8 +314,8 @@ func clipRunes(s string, n int) string {
 }
 
 // checkGeometry returns f's geometry as a MultiPolygon, or the problem
-// that refuses it.
-func checkGeometry(f rawBoundary, lim BoundaryLimits) (orb.MultiPolygon, grid.GridProblem) {
+// that refuses it. noSRS is as for checkBoundaries.
+func checkGeometry(f rawBoundary, noSRS string, lim BoundaryLimits) (orb.MultiPolygon, grid.GridProblem) {
 	bad := func(format string, args ...any) (orb.MultiPolygon, grid.GridProblem) {
 		return nil, grid.GridProblem{Field: "geometry", Reason: fmt.Sprintf(format, args...)}
 	}
@@ -340,6 +356,9 @@ func checkGeometry(f rawBoundary, lim BoundaryLimits) (orb.MultiPolygon, grid.Gr
 					return bad("%s有非有限坐标（NaN 或无穷大）", ring)
 				}
 				if p[0] < -180 || p[0] > 180 || p[1] < -90 || p[1] > 90 {
+					if noSRS != "" {
+						return bad("坐标 (%s, %s) 不是经纬度：%s", coordText(p[0]), coordText(p[1]), noSRS)
+					}
 					return bad("%s的坐标 (%g, %g) 超出经度 [-180, 180]、纬度 [-90, 90] 的范围", ring, p[0], p[1])
 				}
 			}
@@ -357,6 +376,12 @@ func checkGeometry(f rawBoundary, lim BoundaryLimits) (orb.MultiPolygon, grid.Gr
 	return mp, grid.GridProblem{}
 }
 
+// coordText is a coordinate as a clerk reads it: 38523456.78, not
+// 3.852345678e+07.
+func coordText(v float64) string {
+	return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64)
+}
+
 // ringName names ring j of polygon i for the clerk.
 func ringName(polygons, i, j int) string {
 	s := "外环"
@@ -370,47 +395,43 @@ func ringName(polygons, i, j int) string {
 }
 
 // readGeoJSONBoundaries reads a FeatureCollection (or one Feature) feature
-// by feature, so that a feature orb cannot read is that feature's problem.
-func readGeoJSONBoundaries(data []byte, lim BoundaryLimits) ([]rawBoundary, error) {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	var top struct {
-		Type     string            `json:"type"`
-		Features []json.RawMessage `json:"features"`
-	}
-	if err := json.Unmarshal(data, &top); err != nil {
-		return nil, grid.Invalid("file", "GeoJSON 无法读取 / unreadable GeoJSON: %v", errText(err))
-	}
-	switch top.Type {
-	case "FeatureCollection":
-	case "Feature":
-		top.Features = []json.RawMessage{data}
-	default:
-		return nil, grid.Invalid("file", "须为 GeoJSON FeatureCollection，此处 type 为 %q / want a FeatureCollection", clip(top.Type))
-	}
-	if len(top.Features) > lim.Features {
-		return nil, &CapError{Cap: CapFeatures, Limit: int64(lim.Features)}
-	}
-	out := make([]rawBoundary, 0, len(top.Features))
-	vertices := 0
-	for _, raw := range top.Features {
-		var rb rawBoundary
-		f, err := geojson.UnmarshalFeature(raw)
-		switch {
-		case err != nil:
-			rb.problem = "要素无法读取：" + clip(err.Error())
-			// Its attributes may still be readable, to name it.
-			var props struct {
-				Properties map[string]any `json:"properties"`
-			}
-			if json.Unmarshal(raw, &props) == nil {
-				rb.attrs = attrsOf(props.Properties)
-			}
-		case f.Type != "Feature":
-			rb.problem = fmt.Sprintf("要素类型须为 Feature，此处为 %q", clip(f.Type))
-		default:
-			rb.geom = f.Geometry
-			rb.attrs = attrsOf(f.Properties)
+// by feature as it streams in, so that a feature orb cannot read is that
+// feature's problem and a file of too many features or vertices is
+// refused having held no more than the cap's worth.
+func readGeoJSONBoundaries(r io.Reader, lim BoundaryLimits) ([]rawBoundary, error) {
+	d := json.NewDecoder(r)
+	unreadable := func(err error) error {
+		var ce *CapError
+		if errors.As(err, &ce) {
+			return ce
 		}
+		return grid.Invalid("file", "GeoJSON 无法读取 / unreadable GeoJSON: %v", errText(err))
+	}
+	lone := map[string]json.RawMessage{}
+	typ, err := openFeatures(d, lone)
+	switch {
+	case errors.Is(err, errNoFeatures) && typ == "Feature":
+		raw, err := json.Marshal(map[string]any{"type": "Feature", "geometry": lone["geometry"], "properties": lone["properties"]})
+		if err != nil {
+			return nil, unreadable(err)
+		}
+		return []rawBoundary{boundaryOf(raw)}, nil
+	case errors.Is(err, errNoFeatures) || errors.Is(err, errNotCollection) || (err == nil && typ != "" && typ != "FeatureCollection"):
+		return nil, grid.Invalid("file", "须为 GeoJSON FeatureCollection，此处 type 为 %q / want a FeatureCollection", clip(typ, 40))
+	case err != nil:
+		return nil, unreadable(err)
+	}
+	var out []rawBoundary
+	vertices := 0
+	for d.More() {
+		if len(out) >= lim.Features {
+			return nil, &CapError{Cap: CapFeatures, Limit: int64(lim.Features)}
+		}
+		var raw json.RawMessage
+		if err := d.Decode(&raw); err != nil {
+			return nil, unreadable(err)
+		}
+		rb := boundaryOf(raw)
 		if rb.geom != nil {
 			if vertices += countVertices(rb.geom); vertices > lim.Vertices {
 				return nil, &CapError{Cap: CapVertices, Limit: int64(lim.Vertices), Row: len(out) + 1}
@@ -418,7 +439,42 @@ func readGeoJSONBoundaries(data []byte, lim BoundaryLimits) ([]rawBoundary, erro
 		}
 		out = append(out, rb)
 	}
+	if err := finishFeatures(d); err != nil {
+		return nil, unreadable(err)
+	}
 	return out, nil
+}
+
+// boundaryOf reads one GeoJSON feature.
+func boundaryOf(raw json.RawMessage) rawBoundary {
+	var rb rawBoundary
+	f, err := geojson.UnmarshalFeature(raw)
+	switch {
+	case err != nil:
+		rb.problem = "要素无法读取：" + clip(err.Error(), 40)
+		// Its attributes may still be readable, to name it.
+		var props struct {
+			Properties map[string]any `json:"properties"`
+		}
+		if json.Unmarshal(raw, &props) == nil {
+			rb.attrs = attrsOf(props.Properties)
+		}
+	case f.Type != "Feature":
+		rb.problem = fmt.Sprintf("要素类型须为 Feature，此处为 %q", clip(f.Type, 40))
+	default:
+		rb.geom = f.Geometry
+		rb.attrs = attrsOf(f.Properties)
+	}
+	return rb
+}
+
+// withoutBOM is r past a UTF-8 byte order mark, if it begins with one.
+func withoutBOM(r io.Reader) io.Reader {
+	br := bufio.NewReader(r)
+	if b, _ := br.Peek(3); bytes.Equal(b, []byte("\xef\xbb\xbf")) {
+		br.Discard(3)
+	}
+	return br
 }
 
 // attrsOf turns properties into text keyed by lower-case name.

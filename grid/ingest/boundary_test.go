@@ -201,7 +201,7 @@ func TestReadBoundariesKML(t *testing.T) {
 // tools write) is the same tuple as "lng,lat".
 func TestKMLRingSpacedCommas(t *testing.T) {
 	for _, text := range []string{"113, 34 113.01 ,34,0 113.01 , 34.01 113,34", "\n 113,\t34  113.01,34 113.01,34.01 113,34 "} {
-		r, reason := kmlRing(text)
+		r, reason := kmlRing([]byte(text))
 		want := orb.Ring{{113, 34}, {113.01, 34}, {113.01, 34.01}, {113, 34}}
 		if reason != "" || fmt.Sprint(r) != fmt.Sprint(want) {
 			t.Errorf("%q: %v %q, want %v", text, r, reason, want)
@@ -404,12 +404,12 @@ func TestReadBoundariesZipBomb(t *testing.T) {
 	zw.Close()
 	_, err = ReadBoundaries(context.Background(), honest.Bytes(), BoundaryOptions{Limits: BoundaryLimits{Unzipped: 1 << 20}})
 	var ce *CapError
-	if !errors.As(err, &ce) || ce.Cap != CapZipBytes {
-		t.Errorf("8 MiB under a 1 MiB cap: %v, want cap %s", err, CapZipBytes)
+	if !errors.As(err, &ce) || ce.Cap != CapUnzipped {
+		t.Errorf("8 MiB under a 1 MiB cap: %v, want cap %s", err, CapUnzipped)
 	}
 	_, err = ReadBoundaries(context.Background(), honest.Bytes(), BoundaryOptions{})
-	if !errors.As(err, &ce) || ce.Cap != CapZipRatio {
-		t.Errorf("a thousandfold entry: %v, want cap %s", err, CapZipRatio)
+	if !errors.As(err, &ce) || ce.Cap != CapRatio {
+		t.Errorf("a thousandfold entry: %v, want cap %s", err, CapRatio)
 	}
 
 	var many bytes.Buffer
@@ -529,7 +529,7 @@ func TestReadBoundariesGPKGCannotReadFiles(t *testing.T) {
 			got := fmt.Sprintf("%v %+v", err, res)
 			for _, leak := range []string{"s3cret", "root", "daemon", "nologin"} {
 				if strings.Contains(got, leak) {
-					t.Fatalf("the file leaked (%q): %s", leak, clipText(got, 2000))
+					t.Fatalf("the file leaked (%q): %s", leak, clip(got, 2000))
 				}
 			}
 			if err == nil && len(res.Grids) > 0 {

@@ -154,52 +154,75 @@ func geojsonKeys(b []byte, lim Limits) ([]string, error) {
 // openFeatures reads the collection up to the opening of its features
 // array, skipping the other members.
 func (g *geojsonRows) openFeatures() error {
-	if err := g.delim('{'); err != nil {
-		return errNotCollection
+	_, err := openFeatures(g.d, nil)
+	return err
+}
+
+// errNoFeatures: the object ended without a features array.
+var errNoFeatures = errors.New("no features array")
+
+// openFeatures reads a GeoJSON object up to the opening of its features
+// array, returning its type when it came first. Other members are
+// skipped, or kept in keep when it is not nil (the geometry and
+// properties of a lone Feature); an object without features ends with
+// errNoFeatures and its type. With keep nil a type other than
+// FeatureCollection is errNotCollection.
+func openFeatures(d *json.Decoder, keep map[string]json.RawMessage) (string, error) {
+	if err := delim(d, '{'); err != nil {
+		return "", errNotCollection
 	}
-	for g.d.More() {
-		tok, err := g.d.Token()
+	typ := ""
+	for d.More() {
+		tok, err := d.Token()
 		if err != nil {
-			return err
+			return typ, err
 		}
 		key, _ := tok.(string)
 		switch key {
 		case "features":
-			return g.delim('[')
+			return typ, delim(d, '[')
 		case "type":
-			var t string
-			if err := g.d.Decode(&t); err != nil || t != "FeatureCollection" {
-				return errNotCollection
+			if err := d.Decode(&typ); err != nil || (keep == nil && typ != "FeatureCollection") {
+				return typ, errNotCollection
 			}
 		default:
-			var skip json.RawMessage
-			if err := g.d.Decode(&skip); err != nil {
-				return err
+			var raw json.RawMessage
+			if err := d.Decode(&raw); err != nil {
+				return typ, err
+			}
+			if keep != nil && (key == "geometry" || key == "properties") {
+				keep[key] = raw
 			}
 		}
 	}
-	return errNotCollection
+	if keep == nil {
+		return typ, errNotCollection
+	}
+	return typ, errNoFeatures
 }
 
 // finish reads past the features to the end of the collection.
-func (g *geojsonRows) finish() error {
-	if err := g.delim(']'); err != nil {
+func (g *geojsonRows) finish() error { return finishFeatures(g.d) }
+
+// finishFeatures reads past the features to the end of the collection.
+func finishFeatures(d *json.Decoder) error {
+	if err := delim(d, ']'); err != nil {
 		return err
 	}
-	for g.d.More() {
-		if _, err := g.d.Token(); err != nil {
+	for d.More() {
+		if _, err := d.Token(); err != nil {
 			return err
 		}
 		var skip json.RawMessage
-		if err := g.d.Decode(&skip); err != nil {
+		if err := d.Decode(&skip); err != nil {
 			return err
 		}
 	}
-	return g.delim('}')
+	return delim(d, '}')
 }
 
-func (g *geojsonRows) delim(want json.Delim) error {
-	tok, err := g.d.Token()
+func delim(d *json.Decoder, want json.Delim) error {
+	tok, err := d.Token()
 	if err != nil {
 		return err
 	}

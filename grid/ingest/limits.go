@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"archive/zip"
 	"fmt"
 	"io"
 )
@@ -87,18 +88,16 @@ const (
 	CapFeatures   = "features"
 	CapVertices   = "vertices"
 	CapZipEntries = "zip_entries"
-	CapZipBytes   = "zip_unzipped_bytes"
-	CapZipRatio   = "zip_ratio"
 	CapOGROutput  = "ogr_output_bytes"
 	CapOGRTime    = "ogr_seconds"
 )
 
 var capLabels = map[string]string{
 	CapBytes: "文件大小（字节）", CapRows: "行数", CapColumns: "列数", CapCellChars: "单元格字符数", CapLine: "单行字节数",
-	CapUnzipped: "XLSX 解压后大小（字节）", CapPart: "XLSX 单个部件大小（字节）", CapHeld: "XLSX 读取所需部件总大小（字节）", CapCells: "工作表单元格数",
-	CapRatio:    "XLSX 压缩比",
-	CapFeatures: "要素数", CapVertices: "顶点总数", CapZipEntries: "压缩包文件数", CapZipBytes: "压缩包解压后大小（字节）",
-	CapZipRatio: "压缩包压缩比", CapOGROutput: "GDAL 转换结果大小（字节）", CapOGRTime: "GDAL 转换时间（秒）",
+	CapUnzipped: "解压后大小（字节）", CapPart: "XLSX 单个部件大小（字节）", CapHeld: "XLSX 读取所需部件总大小（字节）", CapCells: "工作表单元格数",
+	CapRatio:    "压缩比",
+	CapFeatures: "要素数", CapVertices: "顶点总数", CapZipEntries: "压缩包文件数",
+	CapOGROutput: "GDAL 转换结果大小（字节）", CapOGRTime: "GDAL 转换时间（秒）",
 }
 
 // CapError says a file exceeded a cap. The server answers 413 for CapBytes
@@ -116,6 +115,22 @@ func (e *CapError) Error() string {
 		at = fmt.Sprintf("第 %d 行：", e.Row)
 	}
 	return fmt.Sprintf("%s超出上限：%s不能超过 %d / cap %s exceeded (limit %d)", at, capLabels[e.Cap], e.Limit, e.Cap, e.Limit)
+}
+
+// zipEntryCap refuses a zip entry by its header, before it inflates: one
+// declaring more than left bytes (what the archive's cap of unzipped
+// bytes has left), or of more than a MiB declaring itself over ratio
+// times its compressed size (a zip bomb is a thousandfold). Both the
+// register's XLSX and a boundary zip are held to it; what actually
+// inflates is counted by a capReader named CapUnzipped.
+func zipEntryCap(zf *zip.File, left, unzipped int64, ratio int) error {
+	if zf.UncompressedSize64 > uint64(max(left, 0)) {
+		return &CapError{Cap: CapUnzipped, Limit: unzipped}
+	}
+	if zf.UncompressedSize64 > 1<<20 && zf.UncompressedSize64/max(zf.CompressedSize64, 1) > uint64(ratio) {
+		return &CapError{Cap: CapRatio, Limit: int64(ratio)}
+	}
+	return nil
 }
 
 // capReader fails with a *CapError once more than limit bytes are read.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"math"
 	"os"
 	"os/exec"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"gridgis/geo"
 	"gridgis/grid"
 )
 
@@ -29,63 +31,153 @@ var zipDatasets = map[string]BoundaryFormat{
 var zipKept = []string{".shp", ".shx", ".dbf", ".prj", ".cpg", ".qpj", ".tab", ".dat", ".map", ".id", ".ind",
 	".mif", ".mid", ".gpkg", ".kml", ".geojson", ".json"}
 
+// gdalRead is what a file read through GDAL gave.
+type gdalRead struct {
+	features []rawBoundary
+	format   BoundaryFormat
+	// noSRS, when set, says how the file lacks its coordinate system:
+	// coordinates out of range are then named as not longitude and
+	// latitude, for this reason.
+	noSRS string
+}
+
 // readThroughGDAL reads a zip (a Shapefile, a MapInfo table, a GeoPackage,
 // or a KML or GeoJSON packed as KMZ or zip) or a GeoPackage. Zips are
 // unpacked here, under caps, into a fresh directory; GDAL reads only that.
-// filename is the upload's name, for messages about a bare GeoPackage.
-func readThroughGDAL(ctx context.Context, data []byte, format BoundaryFormat, filename, ogr string, lim BoundaryLimits) ([]rawBoundary, BoundaryFormat, error) {
+// opt.Filename is the upload's name, for messages about a bare GeoPackage.
+func readThroughGDAL(ctx context.Context, data []byte, opt BoundaryOptions, format BoundaryFormat, lim BoundaryLimits) (gdalRead, error) {
+	res := gdalRead{format: format}
 	dir, err := os.MkdirTemp("", "gridgis-boundary-")
 	if err != nil {
-		return nil, format, err
+		return res, err
 	}
 	defer os.RemoveAll(dir)
 	main := filepath.Join(dir, "grids.gpkg")
 	shown := "grids.gpkg" // the name messages give the dataset
-	if filename != "" && format != BoundaryZip {
-		shown = filename
+	if opt.Filename != "" && format != BoundaryZip {
+		shown = opt.Filename
 	}
 	if format == BoundaryZip {
 		files, err := unzipBoundary(data, dir, lim)
 		if err != nil {
-			return nil, format, err
+			return res, err
 		}
 		var found []string
+		kml := 0
 		for _, f := range files {
-			if _, ok := zipDatasets[strings.ToLower(filepath.Ext(f))]; ok {
+			if kind, ok := zipDatasets[strings.ToLower(filepath.Ext(f))]; ok {
 				found = append(found, f)
+				if kind == BoundaryKML {
+					kml++
+				}
 			}
 		}
+		if len(found) > 0 && kml == len(found) {
+			// A KMZ as GDAL's LIBKML writes it has doc.kml link to
+			// layers/*.kml: every .kml's Placemarks are read, doc.kml's first.
+			res.format = BoundaryKML
+			res.features, err = readKMLFiles(found, lim)
+			return res, err
+		}
 		if len(found) != 1 {
-			return nil, format, grid.Invalid("file", "压缩包中须恰有一个图层文件（.shp、.tab、.mif、.gpkg、.kml 或 .geojson），此处有 %d 个%s / the zip must hold exactly one dataset",
+			return res, grid.Invalid("file", "压缩包中须恰有一个图层文件（.shp、.tab、.mif、.gpkg、.kml 或 .geojson），此处有 %d 个%s / the zip must hold exactly one dataset",
 				len(found), listNames(found))
 		}
 		main, shown = found[0], found[0]
-		format = zipDatasets[strings.ToLower(filepath.Ext(main))]
-		switch format {
-		case BoundaryKML, BoundaryGeoJSON:
-			b, err := os.ReadFile(main)
+		res.format = zipDatasets[strings.ToLower(filepath.Ext(main))]
+		if res.format == BoundaryGeoJSON {
+			f, err := os.Open(main)
 			if err != nil {
-				return nil, format, err
+				return res, err
 			}
-			if format == BoundaryKML {
-				f, err := readKML(b, lim)
-				return f, format, err
-			}
-			f, err := readGeoJSONBoundaries(b, lim)
-			return f, format, err
+			defer f.Close()
+			res.features, err = readGeoJSONBoundaries(withoutBOM(f), lim)
+			return res, err
 		}
 	} else if err := os.WriteFile(main, data, 0o600); err != nil {
-		return nil, format, err
+		return res, err
 	}
 	if err := checkSignature(main, shown); err != nil {
-		return nil, format, err
+		return res, err
 	}
-	out, err := runOGR(ctx, ogr, dir, main, lim)
-	if err != nil {
-		return nil, format, err
+	noPrj := false
+	if strings.EqualFold(filepath.Ext(main), ".shp") {
+		prj := findFold(strings.TrimSuffix(main, filepath.Ext(main)) + ".prj")
+		if noPrj = prj == ""; !noPrj {
+			b, err := os.ReadFile(prj)
+			if err != nil {
+				return res, err
+			}
+			if err := checkPrjAndCRS(b, opt.CRS); err != nil {
+				return res, err
+			}
+		}
 	}
-	f, err := readGeoJSONBoundaries(out, lim)
-	return f, format, err
+	// A Shapefile without its .prj is read without RFC 7946, which would
+	// take its coordinates for longitude and latitude and clip them
+	// away; so is a dataset GDAL finds without a system.
+	res.features, err = runOGR(ctx, opt, dir, main, !noPrj, lim)
+	if errors.Is(err, errNoSRS) {
+		res.features, err = runOGR(ctx, opt, dir, main, false, lim)
+		res.noSRS = "文件未声明坐标系，请在桌面 GIS 中为图层指定坐标系后再导出"
+	}
+	if noPrj {
+		res.noSRS = "文件缺少 .prj（坐标系），请连同 .prj 一起打包"
+	}
+	return res, err
+}
+
+// readKMLFiles reads the Placemarks of each KML file, doc.kml's first.
+func readKMLFiles(files []string, lim BoundaryLimits) ([]rawBoundary, error) {
+	files = slices.Clone(files)
+	slices.SortFunc(files, func(a, b string) int {
+		ad, bd := strings.EqualFold(filepath.Base(a), "doc.kml"), strings.EqualFold(filepath.Base(b), "doc.kml")
+		switch {
+		case ad && !bd:
+			return -1
+		case bd && !ad:
+			return 1
+		}
+		return strings.Compare(a, b)
+	})
+	k := &kmlReader{lim: lim}
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		err = k.read(f)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return k.result()
+}
+
+// checkPrjAndCRS refuses GCJ-02 or BD-09 for a Shapefile whose .prj is a
+// projected system (Gauss-Krüger, UTM): those offsets exist only as
+// longitude and latitude, or as Web Mercator drawn over an online map.
+func checkPrjAndCRS(prj []byte, crs geo.CRS) error {
+	if crs != geo.GCJ02 && crs != geo.BD09 {
+		return nil
+	}
+	text := strings.TrimSpace(strings.TrimPrefix(string(prj), "\ufeff"))
+	upper := strings.ToUpper(text)
+	if !strings.HasPrefix(upper, "PROJCS[") && !strings.HasPrefix(upper, "PROJCRS[") {
+		return nil
+	}
+	for _, web := range []string{"WEB_MERCATOR", "PSEUDO-MERCATOR", "POPULAR VISUALISATION", "MERCATOR_AUXILIARY_SPHERE"} {
+		if strings.Contains(upper, web) {
+			return nil
+		}
+	}
+	name := ""
+	if _, rest, ok := strings.Cut(text, `"`); ok {
+		name, _, _ = strings.Cut(rest, `"`)
+	}
+	return grid.Invalid("crs", "文件的 .prj 是投影坐标系（%s），坐标不会是 %s：请将坐标系选为 WGS84（按 .prj 换算） / a projected .prj cannot hold %s coordinates: choose wgs84",
+		clip(name, 60), strings.ToUpper(string(crs)), crs)
 }
 
 // signatures are how each dataset GDAL reads must begin. GDAL picks its
@@ -155,11 +247,8 @@ func unzipBoundary(data []byte, dir string, lim BoundaryLimits) ([]string, error
 		if !slices.Contains(zipKept, ext) || strings.HasPrefix(name, ".") || strings.HasPrefix(zf.Name, "__MACOSX/") {
 			continue
 		}
-		if zf.UncompressedSize64 > uint64(left) {
-			return nil, &CapError{Cap: CapZipBytes, Limit: lim.Unzipped}
-		}
-		if zf.UncompressedSize64 > 1<<20 && zf.UncompressedSize64/max(zf.CompressedSize64, 1) > uint64(lim.Ratio) {
-			return nil, &CapError{Cap: CapZipRatio, Limit: int64(lim.Ratio)}
+		if err := zipEntryCap(zf, left, lim.Unzipped, lim.Ratio); err != nil {
+			return nil, err
 		}
 		// Names that differ only in case are one file to Windows users.
 		key := strings.ToLower(name)
@@ -167,7 +256,7 @@ func unzipBoundary(data []byte, dir string, lim BoundaryLimits) ([]string, error
 			return nil, grid.Invalid("file", "压缩包中有重名文件 %s / duplicate file in the zip", safeName(name))
 		}
 		seen[key] = true
-		n, err := extract(zf, filepath.Join(dir, name), left)
+		n, err := extract(zf, filepath.Join(dir, name), left, lim.Unzipped)
 		if err != nil {
 			return nil, err
 		}
@@ -177,9 +266,9 @@ func unzipBoundary(data []byte, dir string, lim BoundaryLimits) ([]string, error
 	return paths, nil
 }
 
-// extract writes one entry, failing with a cap once more than limit bytes
-// inflate.
-func extract(zf *zip.File, dst string, limit int64) (int64, error) {
+// extract writes one entry, failing with the cap of unzipped bytes
+// (unzipped) once more than left bytes inflate.
+func extract(zf *zip.File, dst string, left, unzipped int64) (int64, error) {
 	rc, err := zf.Open()
 	if err != nil {
 		return 0, grid.Invalid("file", "zip 中的 %s 无法读取 / unreadable zip entry: %v", safeName(zf.Name), errText(err))
@@ -189,26 +278,36 @@ func extract(zf *zip.File, dst string, limit int64) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	n, err := io.Copy(f, &capReader{r: rc, limit: limit, name: CapZipBytes})
+	n, err := io.Copy(f, &capReader{r: rc, limit: left, name: CapUnzipped})
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	var ce *CapError
 	switch {
 	case errors.As(err, &ce):
-		return n, err
+		return n, &CapError{Cap: CapUnzipped, Limit: unzipped}
 	case err != nil && !errors.Is(err, io.EOF):
 		return n, grid.Invalid("file", "zip 中的 %s 无法解压 / corrupt zip entry: %v", safeName(zf.Name), errText(err))
 	}
 	return n, nil
 }
 
-// runOGR converts the dataset at src to GeoJSON in WGS84 with ogr2ogr: a
-// program run directly (no shell) with a timeout, an environment of its
-// own and its output capped. A Shapefile without a .cpg is read as GBK
-// (CP936), as Chinese desktop GIS writes its DBF; a .prj is honoured
-// (RFC7946=YES reprojects to WGS84 when the layer has a system).
-func runOGR(ctx context.Context, ogr, dir, src string, lim BoundaryLimits) ([]byte, error) {
+// errNoSRS: GDAL found the layer without a coordinate system.
+var errNoSRS = errors.New("no SRS set on layer")
+
+// sandboxErrPrefix begins what the sandbox says when it cannot start
+// ogr2ogr (exit 126).
+const sandboxErrPrefix = "gridgis sandbox:"
+
+// runOGR converts the dataset at src to GeoJSON with ogr2ogr and reads
+// the features as they come: a program run directly (no shell) in its
+// sandbox, with a timeout, an environment of its own and its output
+// capped. A Shapefile without a .cpg is read as GBK (CP936), as Chinese
+// desktop GIS writes its DBF; with rfc7946 a .prj (a layer's system) is
+// honoured, reprojected to WGS84, and a layer without a system is
+// errNoSRS: RFC 7946 output clipped its coordinates away.
+func runOGR(ctx context.Context, opt BoundaryOptions, dir, src string, rfc7946 bool, lim BoundaryLimits) ([]rawBoundary, error) {
+	ogr := opt.OGR2OGR
 	if ogr == "" {
 		ogr = "ogr2ogr"
 	}
@@ -220,76 +319,94 @@ func runOGR(ctx context.Context, ogr, dir, src string, lim BoundaryLimits) ([]by
 	args := []string{"--config", "GDAL_SKIP", "VRT OGR_VRT", "--config", "GDAL_HTTP_TIMEOUT", "1",
 		"--config", "CPL_VSIL_CURL_ALLOWED_EXTENSIONS", "none"}
 	if strings.EqualFold(filepath.Ext(src), ".shp") {
-		cpg := strings.TrimSuffix(src, filepath.Ext(src)) + ".cpg"
-		if !fileExistsFold(cpg) {
+		if findFold(strings.TrimSuffix(src, filepath.Ext(src))+".cpg") == "" {
 			args = append(args, "--config", "SHAPE_ENCODING", "CP936")
 		}
 	}
+	rfc := "RFC7946=NO"
+	if rfc7946 {
+		rfc = "RFC7946=YES"
+	}
 	// Inside the sandbox the job's directory is /work.
-	args = append(args, "-f", "GeoJSON", "-lco", "RFC7946=YES", "/vsistdout/", "/work/"+filepath.Base(src))
+	args = append(args, "-f", "GeoJSON", "-lco", rfc, "/vsistdout/", "/work/"+filepath.Base(src))
 	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, lim.OGRTime)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, prog)
 	env := []string{"PATH=/usr/bin:/bin", "HOME=/work", "CPL_TMPDIR=/work", "GDAL_DISABLE_READDIR_ON_OPEN=NO"}
 	if err := sandboxCommand(cmd, dir, prog, int(math.Ceil(lim.OGRTime.Seconds()))+1, args, env); err != nil {
-		return nil, grid.Invalid("file", "服务器无法隔离运行 GDAL，暂不能读取 Shapefile、GeoPackage 和 MapInfo；请改用 GeoJSON 或 KML / no sandbox for ogr2ogr: %v", errText(err))
+		return nil, noSandbox(opt, err.Error())
 	}
 	// Killed at the timeout, its pipes are closed a moment later even if
 	// something it started still holds them.
 	cmd.WaitDelay = time.Second
 	var stderr bytes.Buffer
 	cmd.Stderr = &limitedWriter{w: &stderr, left: 4 << 10}
-	// Output past the cap stops GDAL at once.
-	out := &cappedBuffer{limit: lim.OGROutput, full: cancel}
-	cmd.Stdout = out
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
 	if err := cmd.Start(); err != nil {
 		// Namespaces refused (a container's seccomp profile, a sysctl):
 		// GDAL is not run outside the sandbox.
-		return nil, grid.Invalid("file", "服务器无法隔离运行 GDAL，暂不能读取 Shapefile、GeoPackage 和 MapInfo；请改用 GeoJSON 或 KML / cannot start the ogr2ogr sandbox: %v", errText(err))
+		return nil, noSandbox(opt, err.Error())
+	}
+	// The output is read as GDAL writes it, never held whole; a cap it
+	// passes (bytes, features, vertices) stops GDAL at once. At the
+	// timeout the pipe is closed, so reading stops too.
+	stop := context.AfterFunc(ctx, func() { stdout.Close() })
+	defer stop()
+	out := &capReader{r: stdout, limit: lim.OGROutput, name: CapOGROutput}
+	features, readErr := readGeoJSONBoundaries(out, lim)
+	var capErr *CapError
+	if errors.As(readErr, &capErr) {
+		cancel()
+	} else if _, err := io.Copy(io.Discard, out); errors.As(err, &capErr) {
+		// Output past the JSON, up to the cap: GDAL may yet say why.
+		cancel()
 	}
 	err = cmd.Wait()
+	msg := strings.TrimSpace(stderr.String())
+	var exit *exec.ExitError
 	switch {
-	case out.over:
-		return nil, &CapError{Cap: CapOGROutput, Limit: lim.OGROutput}
 	case parent.Err() != nil:
 		return nil, parent.Err()
+	case capErr != nil:
+		return nil, capErr
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return nil, &CapError{Cap: CapOGRTime, Limit: int64(math.Ceil(lim.OGRTime.Seconds()))}
+	case errors.As(err, &exit) && exit.ExitCode() == 126 && strings.HasPrefix(msg, sandboxErrPrefix):
+		// The sandbox started but could not lay out its mounts (an
+		// AppArmor rule on user namespaces): the server's fault.
+		return nil, noSandbox(opt, msg)
 	case err != nil:
-		msg := strings.TrimSpace(stderr.String())
 		if strings.Contains(msg, "does not already exist in the output dataset") {
 			return nil, grid.Invalid("file", "文件含多个图层：请只保留网格边界一个图层 / the file holds several layers: keep the grid layer only")
 		}
-		return nil, grid.Invalid("file", "GDAL 无法读取该文件 / GDAL cannot read the file: %s", clipText(msg, 500))
+		return nil, grid.Invalid("file", "GDAL 无法读取该文件 / GDAL cannot read the file: %s", clip(msg, 500))
+	case rfc7946 && strings.Contains(msg, "No SRS set on layer"):
+		return nil, errNoSRS
+	case readErr != nil:
+		return nil, readErr
 	}
-	return out.b.Bytes(), nil
+	return features, nil
 }
 
-// cappedBuffer keeps what is written up to limit bytes; past it, it calls
-// full and fails every write.
-type cappedBuffer struct {
-	b     bytes.Buffer
-	limit int64
-	over  bool
-	full  func()
-}
-
-func (c *cappedBuffer) Write(p []byte) (int, error) {
-	if c.over || int64(c.b.Len()+len(p)) > c.limit {
-		if !c.over {
-			c.over = true
-			c.full()
-		}
-		return 0, errors.New("output cap")
+// noSandbox is the answer when ogr2ogr cannot be sandboxed: the server's
+// fault, not the file's, so it is logged for the operator too.
+func noSandbox(opt BoundaryOptions, why string) error {
+	log := opt.Log
+	if log == nil {
+		log = slog.Default()
 	}
-	return c.b.Write(p)
+	log.Error("ogr2ogr sandbox unavailable: grid files that need GDAL cannot be read", "err", clip(why, 500))
+	return grid.Invalid("file", "服务器无法隔离运行 GDAL，暂不能读取 Shapefile、GeoPackage 和 MapInfo；请改用 GeoJSON 或 KML，并请管理员查看服务器日志 / no sandbox for ogr2ogr: %s", clip(why, 300))
 }
 
 // errText is an error's text for a clerk: valid UTF-8 (a parser may quote
 // the file's bytes) and at most 300 bytes.
 func errText(err error) string {
-	return clipText(strings.ToValidUTF8(err.Error(), "\uFFFD"), 300)
+	return clip(err.Error(), 300)
 }
 
 // safeName is a zip entry's base name, in valid UTF-8.
@@ -297,26 +414,20 @@ func safeName(name string) string {
 	return strings.ToValidUTF8(path.Base(strings.ReplaceAll(name, `\`, "/")), "\uFFFD")
 }
 
-func clipText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "") + "…"
-}
-
-// fileExistsFold reports whether name exists, its extension in any case.
-func fileExistsFold(name string) bool {
+// findFold is the path of name with its base in any case, "" when no
+// such file exists.
+func findFold(name string) string {
 	dir, base := filepath.Split(name)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return false
+		return ""
 	}
 	for _, e := range entries {
 		if strings.EqualFold(e.Name(), base) {
-			return true
+			return filepath.Join(dir, e.Name())
 		}
 	}
-	return false
+	return ""
 }
 
 // limitedWriter keeps the first left bytes and drops the rest.

@@ -38,7 +38,7 @@ func init() {
 		return
 	}
 	err := sandboxExec(os.Args[1:])
-	fmt.Fprintf(os.Stderr, "gridgis sandbox: %v\n", err)
+	fmt.Fprintf(os.Stderr, "%s %v\n", sandboxErrPrefix, err)
 	os.Exit(126)
 }
 

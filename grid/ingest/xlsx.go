@@ -89,17 +89,14 @@ func isSheetPart(name string) bool {
 // fact, and a worksheet whose dimension claims more than lim.Cells cells.
 // Inflating costs time, not memory: the bytes are counted and dropped.
 func checkZip(zr *zip.Reader, lim Limits) error {
-	var declared uint64
+	var declared int64
 	for _, zf := range zr.File {
-		declared += zf.UncompressedSize64
-		if declared > uint64(lim.Unzipped) {
-			return &CapError{Cap: CapUnzipped, Limit: lim.Unzipped}
+		if err := zipEntryCap(zf, lim.Unzipped-declared, lim.Unzipped, lim.Ratio); err != nil {
+			return err
 		}
+		declared += int64(zf.UncompressedSize64) // at most lim.Unzipped: checked above
 		if !isSheetPart(zf.Name) && zf.UncompressedSize64 > uint64(lim.Part) {
 			return &CapError{Cap: CapPart, Limit: lim.Part}
-		}
-		if zf.UncompressedSize64 > 1<<20 && zf.UncompressedSize64/max(zf.CompressedSize64, 1) > uint64(lim.Ratio) {
-			return &CapError{Cap: CapRatio, Limit: int64(lim.Ratio)}
 		}
 	}
 	counted := &capReader{limit: lim.Unzipped, name: CapUnzipped}

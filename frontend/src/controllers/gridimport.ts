@@ -69,7 +69,7 @@ export function gridImportController(): Controller {
       return l;
     };
     form.append(field('边界文件（GeoJSON、KML/KMZ、GeoPackage，或 Shapefile / MapInfo TAB 打包的 zip）', file),
-      field('坐标系（文件无 .prj 时）', crs));
+      field('坐标系（高德、腾讯地图上描绘的选 GCJ-02，百度地图的选 BD-09；其余及带投影 .prj 的文件选 WGS84）', crs));
     const note = el('p', 'grid-import-note',
       '文件须包含园区的全部网格：按网格编码更新，新编码新增，文件中没有的网格删除。属性：编码（code/网格编码）、名称、行业（industry/主导产业）。');
 
