@@ -341,7 +341,7 @@ func checkZoneCovers(ctx context.Context, tx pgx.Tx, zoneID int64, ch *grid.Zone
 			rows.Close()
 			return err
 		}
-		out = append(out, fmt.Sprintf("%s（%s）%.0f 平方米，如 (%.6f, %.6f)", code, name, area, x, y))
+		out = append(out, fmt.Sprintf("%s（%s）%s，如 (%.6f, %.6f)", code, name, areaText(area), x, y))
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -390,4 +390,12 @@ FROM zone z ORDER BY z.code`)
 		return z, err
 	})
 	return zones, translate(err)
+}
+
+// areaText is an area for the clerk: square metres, or kilometres when large.
+func areaText(m2 float64) string {
+	if m2 >= 1e6 {
+		return fmt.Sprintf("%.2f 平方公里", m2/1e6)
+	}
+	return fmt.Sprintf("%.0f 平方米", m2)
 }
