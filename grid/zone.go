@@ -53,8 +53,8 @@ type ZoneChange struct {
 	Zone              Zone
 	OldAreaM2, AreaM2 float64
 	OldHash, Hash     string // md5 of the boundary's WKB
-	Grids, Orgs       int    // the zone's grids and located organizations, all inside
-	OrgsOutsideBefore int    // located organizations already outside the old boundary (left as they are)
+	Grids, Orgs       int    // the zone's grids and located organizations
+	OrgsOutsideBefore int    // of Orgs, those already outside the old boundary (left as they are)
 }
 
 // ZoneStore creates zones and sets their boundaries. A boundary must be a

@@ -219,3 +219,5 @@ func TestSetZoneBoundaryNothingToTake(t *testing.T) {
 		t.Errorf("no grids: %v", err)
 	}
 }
+
+var _ grid.ZoneStore = (*postgis.DB)(nil)
