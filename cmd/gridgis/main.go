@@ -6,6 +6,7 @@
 //	gridgis user add NAME --role ROLE [--grid CODE]...
 //	gridgis rebalance [--apply] [--min N --max N ...]  optimize liaison assignments
 //	gridgis import orgs FILE [--crs C] [--dry-run] ...  import an organization register
+//	gridgis zone add|boundary|list ...  create zones, set their boundaries
 //
 // Configuration comes from the environment; see Config.
 //
@@ -48,6 +49,13 @@ usage:
   gridgis import grids FILE [--crs wgs84|gcj02|bd09|cgcs2000] [--dry-run] [--zone CODE] [--format F]
                                        replace the zone's grid boundaries (GeoJSON, KML/KMZ, GeoPackage, zipped
                                        Shapefile or MapInfo TAB); --dry-run previews who changes grid
+  gridgis zone add CODE NAME --boundary FILE [--crs wgs84|gcj02|bd09|cgcs2000]
+                                       create a zone from a polygon file (as import grids reads; several
+                                       polygons make their union)
+  gridgis zone boundary CODE (FILE [--crs C] | --from-grids)
+                                       replace a zone's boundary (refused if a grid or organization would
+                                       fall outside); --from-grids takes the union of its grids
+  gridgis zone list                    list zones with their area, grids and organizations
 
 environment:
   DATABASE_URL         PostgreSQL/PostGIS connection (default: local socket, database gridgis)
@@ -97,6 +105,8 @@ func run(ctx context.Context, cfg Config, args []string, stdin io.Reader, stdout
 		return rebalanceZone(ctx, cfg, args[1:], stdout)
 	case "import":
 		return importData(ctx, cfg, args[1:], stdout)
+	case "zone":
+		return zoneCommand(ctx, cfg, args[1:], stdout)
 	}
 	return fmt.Errorf("unknown command %q (try gridgis --help)", args[0])
 }

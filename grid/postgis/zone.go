@@ -2,9 +2,12 @@ package postgis
 
 import (
 	"context"
+	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
 
 	"gridgis/geo"
 	"gridgis/grid"
@@ -93,4 +96,306 @@ ORDER BY g.id`
 // EachGridFeature implements grid.MapStore.
 func (db *DB) EachGridFeature(ctx context.Context, f grid.GridFilter, fn grid.FeatureFunc) error {
 	return db.eachFeature(ctx, fn, gridFeatureSQL, f.ID)
+}
+
+// zoneNewSQL holds the boundary being set, built in the transaction.
+const zoneNewSQL = `CREATE TEMP TABLE zone_new (g geometry) ON COMMIT DROP`
+
+// zonePartsSQL stages a file's polygons ($1, EWKB) and reports the
+// invalid ones, numbered from 1, with GEOS's reason and where.
+const zonePartsSQL = `
+CREATE TEMP TABLE zone_part ON COMMIT DROP AS
+SELECT ord::int AS ord, ST_GeomFromEWKB(w) AS g FROM unnest($1::bytea[]) WITH ORDINALITY AS t(w, ord)`
+
+const zoneInvalidPartsSQL = `
+SELECT p.ord, d.reason, ST_X(d.location), ST_Y(d.location)
+FROM zone_part p CROSS JOIN LATERAL ST_IsValidDetail(p.g) d
+WHERE NOT d.valid ORDER BY p.ord LIMIT 20`
+
+// The union of the file's polygons, or of zone $1's grids; NULL when
+// there are none. Polygons that only touch stay separate parts.
+const (
+	zoneUnionPartsSQL = `INSERT INTO zone_new SELECT ST_Multi(ST_CollectionExtract(ST_Union(g), 3)) FROM zone_part`
+	zoneUnionGridsSQL = `INSERT INTO zone_new SELECT ST_Multi(ST_CollectionExtract(ST_Union(geom), 3)) FROM grid WHERE zone_id = $1`
+)
+
+// zoneShapeSQL measures the new boundary and tests it against China's
+// box ($1–$4).
+const zoneShapeSQL = `
+SELECT g IS NOT NULL AND NOT ST_IsEmpty(g), coalesce(ST_IsValid(g), false), coalesce(ST_Area(g::geography), 0),
+  coalesce(ST_CoveredBy(g, ST_MakeEnvelope($1, $2, $3, $4, 4326)), false), coalesce(md5(ST_AsBinary(g)), '')
+FROM zone_new`
+
+// zoneGridsOutsideSQL finds zone $1's grids that reach more than $2 m²
+// outside the new boundary and are wider there than $3 m: the measure
+// the grid import refuses a grid by, so a boundary it accepts admits the
+// zone's grids again.
+const zoneGridsOutsideSQL = `
+SELECT g.code, g.name, ST_Area(x.geom::geography), ST_X(ST_PointOnSurface(x.geom)), ST_Y(ST_PointOnSurface(x.geom))
+FROM grid g CROSS JOIN zone_new n
+CROSS JOIN LATERAL (SELECT ST_CollectionExtract(ST_Difference(g.geom, n.g), 3) AS geom) x
+WHERE g.zone_id = $1 AND NOT ST_CoveredBy(g.geom, n.g)
+  AND NOT ST_IsEmpty(x.geom) AND ST_Area(x.geom::geography) > $2
+  AND NOT ST_IsEmpty(ST_Buffer(x.geom::geography, -$3::float8 / 2)::geometry)
+ORDER BY g.code`
+
+// zoneOrgsSQL counts zone $1's located active organizations: all of
+// them, those the old boundary covered that lie more than $2 m outside
+// the new one (which refuse it), with a few of their names, and those
+// already outside the old boundary (left alone: the import places them
+// by the nearest grid).
+const zoneOrgsSQL = `
+WITH o AS (
+  SELECT o.name, ST_Covers(z.boundary, o.geom) AS was_in,
+    NOT ST_Covers(n.g, o.geom) AND NOT ST_DWithin(o.geom::geography, n.g::geography, $2) AS out
+  FROM organization o JOIN zone z ON z.id = o.zone_id CROSS JOIN zone_new n
+  WHERE o.zone_id = $1 AND o.active AND o.geom IS NOT NULL)
+SELECT count(*), count(*) FILTER (WHERE was_in AND out),
+  coalesce((SELECT array_agg(name) FROM (SELECT name FROM o WHERE was_in AND out ORDER BY name LIMIT 5) s), '{}'),
+  count(*) FILTER (WHERE NOT was_in)
+FROM o`
+
+// zoneSetSQL replaces zone $1's boundary and writes its audit row with
+// what it was: enough to undo the change from the log.
+const zoneSetSQL = `
+WITH old AS (SELECT boundary FROM zone WHERE id = $1::bigint FOR UPDATE),
+upd AS (UPDATE zone SET boundary = (SELECT g FROM zone_new) WHERE id = $1 RETURNING id)
+INSERT INTO audit_log (at, actor_id, action, target, client_addr, detail)
+SELECT $2, $3, 'zone_boundary', 'zone:' || $1::bigint, $4,
+  $5::jsonb || jsonb_build_object('old_area_m2', ST_Area(old.boundary::geography), 'old_wkb_md5', md5(ST_AsBinary(old.boundary)),
+    'old_boundary', ST_AsGeoJSON(old.boundary)::jsonb)
+FROM old, upd`
+
+// AddZone implements grid.ZoneStore.
+func (db *DB) AddZone(ctx context.Context, who grid.Actor, z grid.Zone, b grid.ZoneBoundary) (grid.ZoneChange, error) {
+	if err := grid.ValidateZone(z); err != nil {
+		return grid.ZoneChange{}, err
+	}
+	if b.FromGrids {
+		return grid.ZoneChange{}, grid.Invalid("boundary", "新园区还没有网格：请给出区界文件 / a new zone has no grids")
+	}
+	var ch grid.ZoneChange
+	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		if err := newZoneBoundary(ctx, tx, 0, b, &ch); err != nil {
+			return err
+		}
+		z.Name = strings.TrimSpace(z.Name)
+		err := tx.QueryRow(ctx, `INSERT INTO zone (code, name, boundary) SELECT $1, $2, g FROM zone_new RETURNING id`,
+			z.Code, z.Name).Scan(&z.ID)
+		if err != nil {
+			if grid.ErrorCode(translate(err)) == grid.EConflict {
+				return grid.Errorf(grid.EConflict, "园区编码 %s 已存在 / zone %s exists", z.Code, z.Code)
+			}
+			return err
+		}
+		ch.Zone = z
+		return audit(ctx, tx, grid.AuditEntry{ActorID: who.UserID, ClientAddr: who.ClientAddr,
+			Action: "zone_create", Target: "zone:" + strconv.FormatInt(z.ID, 10),
+			Detail: map[string]any{"code": z.Code, "name": z.Name, "source": b.Source,
+				"area_m2": ch.AreaM2, "wkb_md5": ch.Hash}}, db.Now())
+	})
+	if err != nil {
+		return grid.ZoneChange{}, translate(err)
+	}
+	return ch, nil
+}
+
+// SetZoneBoundary implements grid.ZoneStore. It holds the zone's import
+// lock, so no grid or register import checks against the old boundary
+// while it changes.
+func (db *DB) SetZoneBoundary(ctx context.Context, who grid.Actor, zoneID int64, b grid.ZoneBoundary) (grid.ZoneChange, error) {
+	var ch grid.ZoneChange
+	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		var locked bool
+		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1, $2::int)`, importLockKey, zoneID).Scan(&locked); err != nil {
+			return err
+		}
+		if !locked {
+			return grid.Errorf(grid.EConflict, "该园区正在导入，请稍后再试 / an import into this zone is running")
+		}
+		err := tx.QueryRow(ctx, `SELECT id, code, name, ST_Area(boundary::geography), md5(ST_AsBinary(boundary)) FROM zone WHERE id = $1 FOR UPDATE`,
+			zoneID).Scan(&ch.Zone.ID, &ch.Zone.Code, &ch.Zone.Name, &ch.OldAreaM2, &ch.OldHash)
+		if err != nil {
+			return err
+		}
+		if err := newZoneBoundary(ctx, tx, zoneID, b, &ch); err != nil {
+			return err
+		}
+		source := b.Source
+		if b.FromGrids {
+			source = "grids"
+		}
+		detail := map[string]any{"code": ch.Zone.Code, "source": source, "area_m2": ch.AreaM2, "wkb_md5": ch.Hash,
+			"grids": ch.Grids, "orgs": ch.Orgs, "orgs_outside_before": ch.OrgsOutsideBefore}
+		_, err = tx.Exec(ctx, zoneSetSQL, zoneID, db.Now(), actorID(who), who.ClientAddr, detail)
+		return err
+	})
+	if err != nil {
+		return grid.ZoneChange{}, translate(err)
+	}
+	return ch, nil
+}
+
+// newZoneBoundary builds the boundary b asks for in zone_new and checks
+// it: valid, of positive area, inside China's box, covering zone
+// zoneID's grids and the organizations the old boundary covered.
+func newZoneBoundary(ctx context.Context, tx pgx.Tx, zoneID int64, b grid.ZoneBoundary, ch *grid.ZoneChange) error {
+	if _, err := tx.Exec(ctx, zoneNewSQL); err != nil {
+		return err
+	}
+	if b.FromGrids {
+		if _, err := tx.Exec(ctx, zoneUnionGridsSQL, zoneID); err != nil {
+			return err
+		}
+	} else {
+		if err := stageZoneParts(ctx, tx, b.Parts); err != nil {
+			return err
+		}
+	}
+	var present, valid, inChina bool
+	if err := tx.QueryRow(ctx, zoneShapeSQL, grid.ChinaMinLon, grid.ChinaMinLat, grid.ChinaMaxLon, grid.ChinaMaxLat).
+		Scan(&present, &valid, &ch.AreaM2, &inChina, &ch.Hash); err != nil {
+		return err
+	}
+	switch {
+	case !present && b.FromGrids:
+		return grid.Invalid("boundary", "园区还没有网格，无法由网格生成区界 / the zone has no grids")
+	case !present || ch.AreaM2 <= 0:
+		return grid.Invalid("boundary", "区界面积为零 / the boundary has no area")
+	case !valid:
+		return grid.Invalid("boundary", "区界几何无效 / the boundary is not a valid polygon")
+	case !inChina:
+		return grid.Invalid("boundary", "区界超出中国范围（经度 %g–%g，纬度 %g–%g）：请检查坐标系与经纬度顺序 / outside China",
+			grid.ChinaMinLon, grid.ChinaMaxLon, grid.ChinaMinLat, grid.ChinaMaxLat)
+	}
+	if zoneID == 0 {
+		return nil
+	}
+	return checkZoneCovers(ctx, tx, zoneID, ch)
+}
+
+// stageZoneParts stages a file's polygons and refuses the invalid ones.
+func stageZoneParts(ctx context.Context, tx pgx.Tx, parts []orb.MultiPolygon) error {
+	if len(parts) == 0 {
+		return grid.Invalid("boundary", "区界文件中没有面 / no polygon")
+	}
+	wkbs := make([][]byte, len(parts))
+	for i, mp := range parts {
+		if err := geo.ValidateMultiPolygon(mp); err != nil {
+			return grid.Invalid("boundary", "第 %d 个要素几何无效 / feature %d: %v", i+1, i+1, err)
+		}
+		var err error
+		if wkbs[i], err = ewkbOf(mp); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.Exec(ctx, zonePartsSQL, wkbs); err != nil {
+		return err
+	}
+	rows, err := tx.Query(ctx, zoneInvalidPartsSQL)
+	if err != nil {
+		return err
+	}
+	var bad []string
+	for rows.Next() {
+		var n int
+		var reason string
+		var x, y *float64
+		if err := rows.Scan(&n, &reason, &x, &y); err != nil {
+			rows.Close()
+			return err
+		}
+		zh := invalidReasons[strings.TrimSpace(reason)]
+		if zh == "" {
+			zh = "几何无效"
+		}
+		s := fmt.Sprintf("第 %d 个要素%s（%s）", n, zh, reason)
+		if x != nil && y != nil {
+			s += fmt.Sprintf("，位于 (%.6f, %.6f)", *x, *y)
+		}
+		bad = append(bad, s)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(bad) > 0 {
+		return grid.Invalid("boundary", "区界几何无效：%s", strings.Join(bad, "；"))
+	}
+	_, err = tx.Exec(ctx, zoneUnionPartsSQL)
+	return err
+}
+
+// checkZoneCovers refuses a boundary that leaves out a grid of the zone
+// or an organization the old boundary covered, naming them.
+func checkZoneCovers(ctx context.Context, tx pgx.Tx, zoneID int64, ch *grid.ZoneChange) error {
+	rows, err := tx.Query(ctx, zoneGridsOutsideSQL, zoneID, grid.GridTolerance, grid.GridSliverWidth)
+	if err != nil {
+		return err
+	}
+	var out []string
+	for rows.Next() {
+		var code, name string
+		var area, x, y float64
+		if err := rows.Scan(&code, &name, &area, &x, &y); err != nil {
+			rows.Close()
+			return err
+		}
+		out = append(out, fmt.Sprintf("%s（%s）%s，如 (%.6f, %.6f)", code, name, areaText(area), x, y))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	var orgsOut int
+	var names []string
+	if err := tx.QueryRow(ctx, zoneOrgsSQL, zoneID, grid.GridSliverWidth).Scan(&ch.Orgs, &orgsOut, &names, &ch.OrgsOutsideBefore); err != nil {
+		return err
+	}
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM grid WHERE zone_id = $1`, zoneID).Scan(&ch.Grids); err != nil {
+		return err
+	}
+	var why []string
+	if len(out) > 0 {
+		shown := out[:min(len(out), 20)]
+		s := fmt.Sprintf("%d 个网格将超出新区界：%s", len(out), strings.Join(shown, "；"))
+		if len(out) > len(shown) {
+			s += fmt.Sprintf("；另有 %d 个", len(out)-len(shown))
+		}
+		why = append(why, s)
+	}
+	if orgsOut > 0 {
+		why = append(why, fmt.Sprintf("%d 家企业将落在新区界外，如：%s", orgsOut, strings.Join(names, "、")))
+	}
+	if len(why) > 0 {
+		return grid.Invalid("boundary", "新区界须覆盖园区现有的网格和企业，未作任何修改。%s。请先导入新的网格（或调整企业位置），或使用覆盖它们的区界 / the boundary leaves out grids or organizations",
+			strings.Join(why, "。"))
+	}
+	return nil
+}
+
+// ListZones implements grid.ZoneStore.
+func (db *DB) ListZones(ctx context.Context) ([]grid.ZoneSummary, error) {
+	rows, err := db.Pool.Query(ctx, `
+SELECT z.id, z.code, z.name, ST_Area(z.boundary::geography),
+  (SELECT count(*) FROM grid g WHERE g.zone_id = z.id),
+  (SELECT count(*) FROM organization o WHERE o.zone_id = z.id AND o.active)
+FROM zone z ORDER BY z.code`)
+	if err != nil {
+		return nil, translate(err)
+	}
+	zones, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (grid.ZoneSummary, error) {
+		var z grid.ZoneSummary
+		err := r.Scan(&z.ID, &z.Code, &z.Name, &z.AreaM2, &z.Grids, &z.Orgs)
+		return z, err
+	})
+	return zones, translate(err)
+}
+
+// areaText is an area for the clerk: square metres, or kilometres when large.
+func areaText(m2 float64) string {
+	if m2 >= 1e6 {
+		return fmt.Sprintf("%.2f 平方公里", m2/1e6)
+	}
+	return fmt.Sprintf("%.0f 平方米", m2)
 }
