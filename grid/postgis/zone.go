@@ -202,7 +202,7 @@ func (db *DB) AddZone(ctx context.Context, who grid.Actor, z grid.Zone, b grid.Z
 
 // SetZoneBoundary implements grid.ZoneStore. It holds the zone's import
 // lock, so no grid or register import checks against the old boundary
-// while it changes.
+// while it changes, and its organization-write lock, as a grid import does.
 func (db *DB) SetZoneBoundary(ctx context.Context, who grid.Actor, zoneID int64, b grid.ZoneBoundary) (grid.ZoneChange, error) {
 	var ch grid.ZoneChange
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
@@ -212,6 +212,11 @@ func (db *DB) SetZoneBoundary(ctx context.Context, who grid.Actor, zoneID int64,
 		}
 		if !locked {
 			return grid.Errorf(grid.EConflict, "该园区正在导入，请稍后再试 / an import into this zone is running")
+		}
+		// Organization writes under way finish first and new ones get 409,
+		// so none lands outside the boundary between its check and update.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2::int)`, orgWriteLockKey, zoneID); err != nil {
+			return err
 		}
 		err := tx.QueryRow(ctx, `SELECT id, code, name, ST_Area(boundary::geography), md5(ST_AsBinary(boundary)) FROM zone WHERE id = $1 FOR UPDATE`,
 			zoneID).Scan(&ch.Zone.ID, &ch.Zone.Code, &ch.Zone.Name, &ch.OldAreaM2, &ch.OldHash)

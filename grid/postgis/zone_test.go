@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/ewkb"
@@ -221,3 +222,46 @@ func TestSetZoneBoundaryNothingToTake(t *testing.T) {
 }
 
 var _ grid.ZoneStore = (*postgis.DB)(nil)
+
+// A boundary change waits for the zone's organization writes under way
+// (the shared half of the org-write lock), so none lands outside the new
+// boundary between its check and the update (review 3 finding 5).
+func TestSetZoneBoundaryWaitsForOrgWrites(t *testing.T) {
+	ctx := t.Context()
+	db := pgtest.Open(t, testDSN)
+	z, err := db.CreateZone(ctx, grid.Zone{Code: "zone-lock", Name: "锁园区", Boundary: rect(117, 34, 117.02, 34.01)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateGrid(ctx, grid.Grid{ZoneID: z.ID, Code: "A", Name: "甲网格", Industry: "电子信息", Geom: rect(117, 34, 117.01, 34.01)}); err != nil {
+		t.Fatal(err)
+	}
+	write, err := db.Pool.Begin(ctx) // an organization write under way
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer write.Rollback(ctx)
+	if _, err := write.Exec(ctx, `SELECT pg_advisory_xact_lock_shared(7013, $1::int)`, z.ID); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := db.SetZoneBoundary(ctx, grid.Actor{}, z.ID, grid.ZoneBoundary{FromGrids: true})
+		done <- err
+	}()
+	for waiting := false; !waiting; {
+		select {
+		case err := <-done:
+			t.Fatalf("the boundary changed while an organization write held the zone: %v", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+		if err := db.Pool.QueryRow(ctx, `SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory'
+			AND classid = 7013 AND objid = $1 AND mode = 'ExclusiveLock' AND NOT granted`, z.ID).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write.Rollback(ctx)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
