@@ -38,6 +38,8 @@ func (s Scope) Sees(e Event) bool {
 	switch {
 	case e.Type == "job":
 		return false // its creator's alone: see the server's hub
+	case s.ZoneID > 0 && e.ZoneID > 0 && e.ZoneID != s.ZoneID:
+		return false
 	case s.All:
 		return true
 	case len(s.GridIDs) > 0:

@@ -87,21 +87,24 @@ func (u User) Permit(a Action) (Scope, error) {
 func (u User) Scope() Scope {
 	switch roleTable[u.Role].reach {
 	case reachZone:
-		return Scope{All: true}
+		return Scope{All: true, ZoneID: u.ZoneID}
 	case reachGrids:
-		return Scope{GridIDs: u.GridIDs}
+		return Scope{GridIDs: u.GridIDs, ZoneID: u.ZoneID}
 	case reachLiaison:
-		return Scope{LiaisonID: u.LiaisonID}
+		return Scope{LiaisonID: u.LiaisonID, ZoneID: u.ZoneID}
 	}
 	return Scope{}
 }
 
 // Scope is what a user may read: everything, some grids, or one liaison's
-// organizations. The zero Scope sees nothing.
+// organizations. The zero Scope sees nothing. ZoneID, when set, keeps any
+// of them to the user's zone (one deployment may hold several); 0 is a
+// user of every zone.
 type Scope struct {
 	All       bool
 	GridIDs   []int64
 	LiaisonID int64
+	ZoneID    int64
 }
 
 // reach is the kind of s.

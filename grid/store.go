@@ -94,7 +94,8 @@ type UserStore interface {
 
 // GridFilter selects grids. Nil fields do not filter.
 type GridFilter struct {
-	ID *int64
+	ID     *int64
+	ZoneID int64 // 0: every zone
 }
 
 // Actor is who changes something, for the audit row written with it.

@@ -38,12 +38,20 @@ func (s *Server) coverage(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.queryCtx(c)
 	defer cancel()
-	totals, err := s.store.CoverageTotals(ctx, ind)
+	all, err := s.store.CoverageTotals(ctx, ind)
 	if err != nil {
 		return err
 	}
+	// The caller's zone only (a user of every zone: all of them).
+	zone := userOf(c).ZoneID
+	totals := []grid.ZoneRate{}
+	for _, z := range all {
+		if zone == 0 || z.ZoneID == zone {
+			totals = append(totals, z)
+		}
+	}
 	return s.sendCollectionETag(c, func(ctx context.Context, emit grid.FeatureFunc) error {
-		return s.store.EachCoverageFeature(ctx, ind, emit)
+		return s.store.EachZoneCoverageFeature(ctx, zone, ind, emit)
 	}, map[string]any{"indicator": ind, "zones": totals})
 }
 

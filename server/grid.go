@@ -15,14 +15,16 @@ func (s *Server) gridRoutes(api fiber.Router) {
 }
 
 // listGrids answers every grid polygon with its officer, instructor and
-// organization count; every signed-in role sees every outline. Six grids
+// organization count; every signed-in role sees every outline of its zone
+// (a user of every zone, all zones'). Six grids
 // per zone: small enough to buffer for an ETag.
 func (s *Server) listGrids(c *fiber.Ctx) error {
 	if err := allowParams(c); err != nil {
 		return err
 	}
+	zone := userOf(c).ZoneID
 	return s.sendCollectionETag(c, func(ctx context.Context, emit grid.FeatureFunc) error {
-		return s.store.EachGridFeature(ctx, grid.GridFilter{}, emit)
+		return s.store.EachGridFeature(ctx, grid.GridFilter{ZoneID: zone}, emit)
 	}, nil)
 }
 
@@ -32,7 +34,8 @@ func (s *Server) getGrid(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	zone := userOf(c).ZoneID
 	return s.sendFeature(c, "grid", func(ctx context.Context, emit grid.FeatureFunc) error {
-		return s.store.EachGridFeature(ctx, grid.GridFilter{ID: &id}, emit)
+		return s.store.EachGridFeature(ctx, grid.GridFilter{ID: &id, ZoneID: zone}, emit)
 	})
 }

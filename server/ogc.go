@@ -89,12 +89,12 @@ func (s *Server) ogcCollections() []ogcCollection {
 			id:          "grids",
 			title:       "产业网格 / Industry grids",
 			description: "产业网格及其网格员、党建指导员和组织数 / Industry grid polygons with their officer, party-building instructor and organization count",
-			// Grids are few (tens per zone) and every role reads them all:
+			// Grids are few (tens per zone) and every role reads its zone's:
 			// bbox, paging and counting run over the store's stream, on
 			// the bounding box the store gives with each feature.
 			each: func(ctx context.Context, q ogcQuery, emit grid.FeatureFunc) error {
 				n := 0
-				return s.store.EachGridFeature(ctx, grid.GridFilter{ID: q.id}, func(f grid.Feature) error {
+				return s.store.EachGridFeature(ctx, grid.GridFilter{ID: q.id, ZoneID: q.scope.ZoneID}, func(f grid.Feature) error {
 					if f.ID <= q.afterID || !meets(f.BBox, q.bbox) || (q.limit > 0 && n >= q.limit) {
 						return nil
 					}
@@ -104,7 +104,7 @@ func (s *Server) ogcCollections() []ogcCollection {
 			},
 			count: func(ctx context.Context, q ogcQuery) (int64, error) {
 				var n int64
-				err := s.store.EachGridFeature(ctx, grid.GridFilter{}, func(f grid.Feature) error {
+				err := s.store.EachGridFeature(ctx, grid.GridFilter{ZoneID: q.scope.ZoneID}, func(f grid.Feature) error {
 					if meets(f.BBox, q.bbox) {
 						n++
 					}

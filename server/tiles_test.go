@@ -89,7 +89,7 @@ func visibleOrgs(t *testing.T, fx *fixture, p persona, tile geo.Tile) int {
 	return visibleInTile(t, fx, p, tile, `
 SELECT ST_X(o.geom), ST_Y(o.geom), coalesce(o.grid_id, 0), coalesce(a.liaison_id, 0), 0
 FROM organization o LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL
-WHERE o.active`)
+WHERE o.active AND o.zone_id = $1`)
 }
 
 // visibleRequests counts the requests persona p may read in tile t.
@@ -98,14 +98,16 @@ func visibleRequests(t *testing.T, fx *fixture, p persona, tile geo.Tile) int {
 	return visibleInTile(t, fx, p, tile, `
 SELECT ST_X(o.geom), ST_Y(o.geom), coalesce(o.grid_id, 0), coalesce(a.liaison_id, 0), coalesce(r.liaison_id, 0)
 FROM request r JOIN organization o ON o.id = r.org_id
-LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL`)
+LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL
+WHERE r.zone_id = $1`)
 }
 
 // visibleInTile counts the rows of sql (lon, lat, grid id, two liaison
-// ids) in tile t that p's scope reads, by the scope rules of the design.
+// ids) of the fixture's zone ($1) in tile t that p's scope reads, by the
+// scope rules of the design (every persona belongs to that zone).
 func visibleInTile(t *testing.T, fx *fixture, p persona, tile geo.Tile, sql string) int {
 	t.Helper()
-	rows, err := fx.db.Pool.Query(context.Background(), sql)
+	rows, err := fx.db.Pool.Query(context.Background(), sql, fx.zone.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

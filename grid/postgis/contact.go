@@ -112,7 +112,7 @@ func (db *DB) EachContactRow(ctx context.Context, f grid.ContactLedgerFilter, fn
 	w := &where{}
 	if f.Scope.LiaisonID > 0 && !f.Scope.All && len(f.Scope.GridIDs) == 0 {
 		id := w.bind(f.Scope.LiaisonID)
-		w.add("(a.liaison_id = " + id + " OR c.liaison_id = " + id + ")")
+		w.add(zoneCond(f.Scope, "o.zone_id", w.bind, "(a.liaison_id = "+id+" OR c.liaison_id = "+id+")"))
 	} else {
 		w.add(scopeCond(f.Scope, w.bind))
 	}

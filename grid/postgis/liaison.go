@@ -59,6 +59,9 @@ func (db *DB) CountLiaisons(ctx context.Context, f grid.LiaisonFilter) (int64, e
 
 func liaisonWhere(w *where, f grid.LiaisonFilter) {
 	w.add("l.active")
+	if f.Scope.ZoneID > 0 {
+		w.add("l.zone_id = " + w.bind(f.Scope.ZoneID))
+	}
 	switch s := f.Scope; {
 	case s.All:
 	case len(s.GridIDs) > 0:

@@ -181,6 +181,20 @@ func orgWhereScoped(f grid.OrgFilter, widen bool) *where {
 // scopeCond limits organizations (alias o, active assignment a) to what a
 // scope may read. The zero scope reads nothing.
 func scopeCond(s grid.Scope, bind func(any) string) string {
+	return zoneCond(s, "o.zone_id", bind, reachCond(s, bind))
+}
+
+// zoneCond narrows cond, a scope's condition, to the scope's zone, read
+// from column zoneCol.
+func zoneCond(s grid.Scope, zoneCol string, bind func(any) string, cond string) string {
+	if s.ZoneID <= 0 {
+		return cond
+	}
+	return "(" + zoneCol + " = " + bind(s.ZoneID) + " AND " + cond + ")"
+}
+
+// reachCond is scopeCond without the zone.
+func reachCond(s grid.Scope, bind func(any) string) string {
 	switch {
 	case s.All:
 		return "true"

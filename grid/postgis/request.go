@@ -57,6 +57,11 @@ LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL `+w.String(), w
 // organizations, a liaison those handed to them or about their
 // organizations.
 func requestScopeCond(s grid.Scope, bind func(any) string) string {
+	return zoneCond(s, "r.zone_id", bind, requestReachCond(s, bind))
+}
+
+// requestReachCond is requestScopeCond without the zone.
+func requestReachCond(s grid.Scope, bind func(any) string) string {
 	switch {
 	case s.All:
 		return "true"

@@ -35,6 +35,18 @@ var statsGroupings = map[grid.StatsBy]statsGrouping{
 // at the period's instant) to a scope. needA says whether the request
 // condition reads a.
 func statsScope(s grid.Scope, bind func(any) string) (requests, orgs string, needA bool) {
+	requests, orgs, needA = statsReach(s, bind)
+	if s.ZoneID > 0 {
+		// One placeholder for both: a grouping without organizations
+		// leaves orgs out of the query.
+		z := bind(s.ZoneID)
+		requests, orgs = "(r.zone_id = "+z+" AND "+requests+")", "(o.zone_id = "+z+" AND "+orgs+")"
+	}
+	return requests, orgs, needA
+}
+
+// statsReach is statsScope without the zone.
+func statsReach(s grid.Scope, bind func(any) string) (requests, orgs string, needA bool) {
 	switch {
 	case s.All:
 		return "true", "true", false

@@ -133,7 +133,7 @@ func (db *DB) TileQuery(layer grid.TileLayer, t geo.Tile, scope grid.Scope) (str
 	var q *tileQuery
 	switch layer {
 	case grid.LayerGrids:
-		sql, q = gridTile(t)
+		sql, q = gridTile(t, scope)
 	case grid.LayerOrganizations:
 		sql, q = orgTile(t, scope)
 	case grid.LayerRequests:
@@ -145,15 +145,19 @@ func (db *DB) TileQuery(layer grid.TileLayer, t geo.Tile, scope grid.Scope) (str
 }
 
 // gridTile selects the grid polygons in t with their organization counts;
-// every role sees every grid.
-func gridTile(t geo.Tile) (string, *tileQuery) {
+// every role sees every grid of its zone.
+func gridTile(t geo.Tile, scope grid.Scope) (string, *tileQuery) {
 	q := newTileQuery(t)
+	zone := "true"
+	if scope.ZoneID > 0 {
+		zone = "g.zone_id = " + q.w.bind(scope.ZoneID)
+	}
 	return asMVT(grid.LayerGrids, `
 SELECT g.id AS fid, g.id, g.code, g.name, g.industry,
   (SELECT count(*) FROM organization o WHERE o.grid_id = g.id AND o.active) AS org_count,
   `+q.mvtGeom("g.geom")+` AS geom
 FROM grid g
-WHERE g.geom && `+q.search+`
+WHERE g.geom && `+q.search+` AND `+zone+`
 ORDER BY g.id`), q
 }
 

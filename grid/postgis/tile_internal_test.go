@@ -50,7 +50,7 @@ func tileSQLText(layer grid.TileLayer, z, x, y int, s grid.Scope) string {
 	t := geo.Tile{Z: z, X: x, Y: y}
 	switch layer {
 	case grid.LayerGrids:
-		sql, _ := gridTile(t)
+		sql, _ := gridTile(t, grid.Scope{All: true})
 		return sql
 	case grid.LayerOrganizations:
 		sql, _ := orgTile(t, s)

@@ -10,8 +10,12 @@ import (
 )
 
 // userColumns selects a grid.User from app_user u, with the grids of its
-// scope, for scanUser.
-const userColumns = `u.id, coalesce(u.zone_id, 0), u.username, u.display_name, u.role,
+// scope, for scanUser. An officer or liaison added without a zone belongs
+// to the zone of their grids or liaison record; only an admin or planner
+// without one is a user of every zone (0).
+const userColumns = `u.id, coalesce(u.zone_id,
+    (SELECT min(g.zone_id) FROM user_grid ug JOIN grid g ON g.id = ug.grid_id WHERE ug.user_id = u.id),
+    (SELECT l.zone_id FROM liaison l WHERE l.id = u.liaison_id), 0), u.username, u.display_name, u.role,
   coalesce(u.liaison_id, 0), u.disabled,
   coalesce((SELECT array_agg(ug.grid_id ORDER BY ug.grid_id) FROM user_grid ug WHERE ug.user_id = u.id), '{}')`
 

@@ -90,12 +90,12 @@ SELECT g.id, ` + boxColumns("g.geom") + `, json_build_object(
     'org_count', (SELECT count(*) FROM organization o WHERE o.grid_id = g.id AND o.active))
 )::text
 FROM grid g
-WHERE ($1::bigint IS NULL OR g.id = $1)
+WHERE ($1::bigint IS NULL OR g.id = $1) AND ($2::bigint = 0 OR g.zone_id = $2)
 ORDER BY g.id`
 
 // EachGridFeature implements grid.MapStore.
 func (db *DB) EachGridFeature(ctx context.Context, f grid.GridFilter, fn grid.FeatureFunc) error {
-	return db.eachFeature(ctx, fn, gridFeatureSQL, f.ID)
+	return db.eachFeature(ctx, fn, gridFeatureSQL, f.ID, f.ZoneID)
 }
 
 // zoneNewSQL holds the boundary being set, built in the transaction.
@@ -404,3 +404,4 @@ func areaText(m2 float64) string {
 	}
 	return fmt.Sprintf("%.0f 平方米", m2)
 }
+

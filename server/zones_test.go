@@ -1,0 +1,230 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
+
+	"gridgis/geo"
+	"gridgis/grid"
+	"gridgis/grid/postgis"
+	"gridgis/grid/postgis/pgtest"
+	"gridgis/server"
+)
+
+// twoZones is a deployment of two adjacent zones, each with a grid of
+// the same code, organizations, a liaison, and its own admin, officer and
+// planner (review 3 blocker 3).
+type twoZones struct {
+	srv      *server.Server
+	sessions map[string]string // by username
+	// per zone (0 and 1): its id, grid, organizations and liaison
+	zone    [2]int64
+	grid    [2]int64
+	orgs    [2][]int64
+	liaison [2]int64
+}
+
+func buildTwoZones(t *testing.T) *twoZones {
+	t.Helper()
+	ctx := context.Background()
+	name := fmt.Sprintf("gridgis_test_zones_%d", os.Getpid())
+	dsn, err := migratedDatabase(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := postgis.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		db.Close()
+		admin, err := postgis.Open(context.Background(), testDSN)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer admin.Close()
+		if err := pgtest.Drop(context.Background(), admin.Pool, name); err != nil {
+			t.Error(err)
+		}
+	})
+	rect := func(x0, x1 float64) orb.MultiPolygon {
+		return orb.MultiPolygon{{{{x0, 33}, {x1, 33}, {x1, 33.05}, {x0, 33.05}, {x0, 33}}}}
+	}
+	z := &twoZones{sessions: map[string]string{}}
+	web := t.TempDir()
+	if err := os.WriteFile(web+"/index.html", []byte("<!doctype html><title>gridgis</title>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	z.srv = server.New(server.Config{WebDir: web, EventStreamMax: 200 * time.Millisecond}, db, discardLog)
+	for i, x := range []float64{113, 113.05} {
+		zone, err := db.CreateZone(ctx, grid.Zone{Code: fmt.Sprintf("zone-%d", i), Name: fmt.Sprintf("园区%d", i), Boundary: rect(x, x+0.05)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		z.zone[i] = zone.ID
+		g, err := db.CreateGrid(ctx, grid.Grid{ZoneID: zone.ID, Code: "G01", Name: "新材料产业网格", Industry: "新材料", Geom: rect(x, x+0.05)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		z.grid[i] = g.ID
+		for j := range 2 {
+			o, err := db.CreateOrg(ctx, grid.Org{ZoneID: zone.ID, Name: fmt.Sprintf("园区%d测试%d有限公司", i, j),
+				USCC: testUSCC(910000 + 10*i + j), Kind: grid.KindEnterprise, Industry: "新材料", Employees: 10, PartyMembers: 3,
+				PartyOrg: grid.PartyStandalone, Location: orb.Point{x + 0.01 + 0.02*float64(j), 33.02}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			z.orgs[i] = append(z.orgs[i], o.ID)
+		}
+		if _, err := db.AssignGrids(ctx, zone.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Pool.QueryRow(ctx, `INSERT INTO liaison (zone_id, name, grid_id, base)
+VALUES ($1, '联络员', $2, ST_SetSRID(ST_MakePoint($3, 33.02), 4326)) RETURNING id`, zone.ID, g.ID, x+0.01).Scan(&z.liaison[i]); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Pool.Exec(ctx, `INSERT INTO assignment (org_id, liaison_id, cause, valid_from) VALUES ($1, $2, 'rule', now() - interval '1 day')`,
+			z.orgs[i][0], z.liaison[i]); err != nil {
+			t.Fatal(err)
+		}
+		for _, role := range []grid.Role{grid.RoleAdmin, grid.RoleOfficer, grid.RolePlanner} {
+			user := fmt.Sprintf("z%d-%s", i, role)
+			var grids []string
+			if role == grid.RoleOfficer {
+				grids = []string{"G01"}
+			}
+			hash, err := grid.HashPassword("pw-" + user + "-Secret-7f3a")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.CreateUser(ctx, grid.User{ZoneID: zone.ID, Username: user, Role: role}, hash, grids); err != nil {
+				t.Fatal(err)
+			}
+			body := fmt.Sprintf(`{"username":%q,"password":%q}`, user, "pw-"+user+"-Secret-7f3a")
+			resp, err := z.srv.App().Test(jsonRequest(http.MethodPost, "/api/v1/session", body), -1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			for _, c := range resp.Cookies() {
+				if c.Name == "gridgis_session" {
+					z.sessions[user] = c.Value
+				}
+			}
+			if z.sessions[user] == "" {
+				t.Fatalf("login %s: status %d", user, resp.StatusCode)
+			}
+		}
+	}
+	return z
+}
+
+func (z *twoZones) get(t *testing.T, user, path string) (int, []byte) {
+	t.Helper()
+	req := jsonRequest(http.MethodGet, path, "")
+	req.AddCookie(&http.Cookie{Name: "gridgis_session", Value: z.sessions[user]})
+	status, _, body := send(t, z.srv, req)
+	return status, body
+}
+
+// featureIDs reads the ids of a FeatureCollection answered at path.
+func (z *twoZones) featureIDs(t *testing.T, user, path string) []int64 {
+	t.Helper()
+	status, body := z.get(t, user, path)
+	if status != http.StatusOK {
+		t.Fatalf("%s %s: status %d: %s", user, path, status, body)
+	}
+	var fc struct {
+		Features []struct {
+			ID         int64          `json:"id"`
+			Properties map[string]any `json:"properties"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal(body, &fc); err != nil {
+		t.Fatalf("%s %s: %v: %s", user, path, err, body)
+	}
+	ids := []int64{}
+	for _, f := range fc.Features {
+		ids = append(ids, f.ID)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// Every reading route keeps to the caller's zone: its grids, their
+// organizations and liaisons, coverage, statistics and tiles; the other
+// zone's grid is not found.
+func TestZonesSeeOnlyTheirOwn(t *testing.T) {
+	z := buildTwoZones(t)
+	tile := geo.TileAt(orb.Point{113.05, 33.025}, 10)
+	for i := range 2 {
+		other := 1 - i
+		for _, role := range []grid.Role{grid.RoleAdmin, grid.RoleOfficer, grid.RolePlanner} {
+			user := fmt.Sprintf("z%d-%s", i, role)
+			wantGrids := []int64{z.grid[i]}
+			for _, path := range []string{"/api/v1/grids", "/ogc/collections/grids/items", "/api/v1/coverage?indicator=party_org"} {
+				if got := z.featureIDs(t, user, path); !slices.Equal(got, wantGrids) {
+					t.Errorf("%s %s: grids %v, want %v (zone %d's)", user, path, got, wantGrids, z.zone[i])
+				}
+			}
+			if status, _ := z.get(t, user, fmt.Sprint("/api/v1/grids/", z.grid[other])); status != http.StatusNotFound {
+				t.Errorf("%s: the other zone's grid: status %d, want 404", user, status)
+			}
+			if status, _ := z.get(t, user, fmt.Sprint("/ogc/collections/grids/items/", z.grid[other])); status != http.StatusNotFound {
+				t.Errorf("%s: the other zone's OGC grid: status %d, want 404", user, status)
+			}
+			for _, path := range []string{"/api/v1/organizations", "/ogc/collections/organizations/items"} {
+				if got := z.featureIDs(t, user, path); !slices.Equal(got, z.orgs[i]) {
+					t.Errorf("%s %s: organizations %v, want %v", user, path, got, z.orgs[i])
+				}
+			}
+			if got := z.featureIDs(t, user, "/api/v1/liaisons"); !slices.Equal(got, []int64{z.liaison[i]}) {
+				t.Errorf("%s liaisons: %v, want [%d]", user, got, z.liaison[i])
+			}
+			// Coverage totals and statistics name the caller's zone only.
+			_, body := z.get(t, user, "/api/v1/coverage?indicator=party_org")
+			var cov struct {
+				Zones []grid.ZoneRate `json:"zones"`
+			}
+			if err := json.Unmarshal(body, &cov); err != nil || len(cov.Zones) != 1 || cov.Zones[0].ZoneID != z.zone[i] {
+				t.Errorf("%s coverage zones: %s", user, body)
+			}
+			status, body := z.get(t, user, "/api/v1/stats?by=zone")
+			var st grid.Stats
+			if err := json.Unmarshal(body, &st); err != nil || status != http.StatusOK {
+				t.Fatalf("%s stats: %d %s", user, status, body)
+			}
+			for _, g := range st.Groups {
+				if g.Key != fmt.Sprint(z.zone[i]) {
+					t.Errorf("%s stats: group %q (%s), want zone %d's only", user, g.Key, g.Name, z.zone[i])
+				}
+			}
+			// The grid tile over both zones holds the caller's grid only.
+			status, body = z.get(t, user, fmt.Sprintf("/api/v1/tiles/grids/%d/%d/%d.mvt", tile.Z, tile.X, tile.Y))
+			if status != http.StatusOK {
+				t.Fatalf("%s grid tile: status %d", user, status)
+			}
+			layers, err := mvt.Unmarshal(body)
+			if err != nil || len(layers) != 1 {
+				t.Fatalf("%s grid tile: %v", user, err)
+			}
+			var ids []int64
+			for _, f := range layers[0].Features {
+				ids = append(ids, int64(f.ID.(float64)))
+			}
+			if !slices.Equal(ids, wantGrids) {
+				t.Errorf("%s grid tile: grids %v, want %v", user, ids, wantGrids)
+			}
+		}
+	}
+}
