@@ -127,6 +127,32 @@ type GridImportReport struct {
 	Rereasons []GridMove `json:"rereasons"`
 	// Loads lists the liaisons whose load leaves their capacity.
 	Loads []LiaisonLoad `json:"loads"`
+	// Zone is the zone's new boundary, when the import sets it from the
+	// grids (GridImportOptions.ZoneFromGrids); nil otherwise.
+	Zone *GridZoneChange `json:"zone,omitempty"`
+}
+
+// GridZoneChange is the zone boundary a grid import sets: the union of
+// the file's grids.
+type GridZoneChange struct {
+	AreaFromM2 float64 `json:"area_from_m2"`
+	AreaToM2   float64 `json:"area_to_m2"`
+	// OrgsOutside counts the located organizations the old boundary
+	// covered that the new one leaves out (they stay in the zone, placed
+	// by the nearest grid); OrgsOutsideNames names a few.
+	OrgsOutside      int      `json:"orgs_outside"`
+	OrgsOutsideNames []string `json:"orgs_outside_names"`
+}
+
+// GridImportOptions say how a boundary import runs.
+type GridImportOptions struct {
+	Write      bool   // commit; else preview
+	PreviewKey string // see GridImportStore
+	// ZoneFromGrids makes the zone's boundary the union of the file's
+	// grids in the same transaction (audited as zone_boundary), so a zone
+	// can shrink or be redrawn inward: its grids need not fill the old
+	// boundary. Admin only.
+	ZoneFromGrids bool
 }
 
 // GridTolerance is the area, in square metres, under which an overlap or
@@ -154,5 +180,7 @@ type GridImportStore interface {
 	// and the zone's grids before; a write given previewKey (not "") is
 	// refused, with a problem of field preview, when they are not those
 	// the preview saw.
-	ImportGrids(ctx context.Context, who Actor, jobID, zoneID int64, grids []GridBoundary, write bool, previewKey string) (GridImportReport, error)
+	// opt.ZoneFromGrids first sets the zone's boundary to the grids'
+	// union (a preview key is then of the import with it).
+	ImportGridsWith(ctx context.Context, who Actor, jobID, zoneID int64, grids []GridBoundary, opt GridImportOptions) (GridImportReport, error)
 }

@@ -21,7 +21,7 @@ func (s *Server) gridImportRoutes(api fiber.Router) {
 // importGrids starts a grid boundary import (or its preview, dry_run=true)
 // as a job and answers 202 with it; GET /api/v1/jobs/{id} follows it.
 func (s *Server) importGrids(c *fiber.Ctx) error {
-	if err := allowParams(c, "crs", "dry_run", "zone", "format", "preview"); err != nil {
+	if err := allowParams(c, "crs", "dry_run", "zone", "format", "preview", "zone_boundary"); err != nil {
 		return err
 	}
 	slot := s.takeJobSlot()
@@ -64,6 +64,13 @@ func (s *Server) readGridImport(c *fiber.Ctx) (GridImport, error) {
 		return in, err
 	}
 	in.PreviewKey = c.Query("preview")
+	switch c.Query("zone_boundary") {
+	case "":
+	case "from_grids":
+		in.ZoneFromGrids = true
+	default:
+		return in, grid.Invalid("zone_boundary", "只能是 from_grids（区界改为网格的并集）/ must be from_grids")
+	}
 	in.Read.Limits.Bytes = s.cfg.ImportMaxBytes
 	up, err := readUpload(c, s.cfg.ImportMaxBytes)
 	if err != nil {
@@ -105,6 +112,9 @@ type GridImport struct {
 	// PreviewKey, from a preview's report, makes a real run commit only
 	// what that preview showed ("" commits whatever the file holds).
 	PreviewKey string
+	// ZoneFromGrids sets the zone's boundary to the union of the file's
+	// grids in the same change (grid.GridImportOptions).
+	ZoneFromGrids bool
 }
 
 // ImportGrids reads and checks a boundary file, then has the store check
@@ -146,7 +156,8 @@ func ImportGrids(ctx context.Context, store grid.GridImportStore, in GridImport,
 		rep.Problems = res.Problems[:min(len(res.Problems), grid.ReportedMax)]
 		return rep, nil
 	}
-	out, err := store.ImportGrids(ctx, in.Who, in.JobID, in.Zone.ID, res.Grids, !in.DryRun, in.PreviewKey)
+	out, err := store.ImportGridsWith(ctx, in.Who, in.JobID, in.Zone.ID, res.Grids,
+		grid.GridImportOptions{Write: !in.DryRun, PreviewKey: in.PreviewKey, ZoneFromGrids: in.ZoneFromGrids})
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -370,5 +371,31 @@ func TestOrgEditRefusedWhileGridImportRuns(t *testing.T) {
 	if status != http.StatusConflict || !strings.HasPrefix(h.Get("Content-Type"), "application/problem+json") ||
 		p.Code != "conflict" || !strings.Contains(p.Detail, "正在导入网格") {
 		t.Errorf("PATCH during a grid import: %d %s, want 409 conflict naming the import", status, body)
+	}
+}
+
+// ?zone_boundary=from_grids previews the zone made the union of the
+// file's grids (here 113.50–113.516, where the zone reaches 113.52: a gap
+// without it), with the organization left outside; another value is a
+// 400 naming the parameter. Nothing is written (dry run).
+func TestImportGridsZoneBoundaryFromGrids(t *testing.T) {
+	g := setupGridImport(t)
+	file := gridsGeoJSON(rect(113.5, 33, 113.51, 33.01), rect(113.51, 33, 113.511, 33.01))
+	post := func(query string) *http.Request {
+		req := httptest.NewRequest(http.MethodPost, "/api/v1/import/grids?dry_run=true"+query, strings.NewReader(file))
+		req.Header.Set("Content-Type", "application/geo+json")
+		return req
+	}
+	if rep := g.runGrids(t, post("")); rep.ProblemCount == 0 || !strings.Contains(rep.Problems[0].Reason, "空隙") {
+		t.Errorf("without zone_boundary: %+v, want a gap", rep.Problems)
+	}
+	rep := g.runGrids(t, post("&zone_boundary=from_grids"))
+	if rep.ProblemCount != 0 || rep.Zone == nil || rep.Zone.AreaToM2 >= rep.Zone.AreaFromM2 || rep.Zone.OrgsOutside != 1 ||
+		!slices.Equal(rep.Zone.OrgsOutsideNames, []string{"边界物流1有限公司"}) {
+		t.Errorf("with zone_boundary=from_grids: %+v, zone %+v", rep.Problems, rep.Zone)
+	}
+	status, _, body := g.send(t, g.srv, g.admin, post("&zone_boundary=grids"))
+	if status != http.StatusBadRequest || !strings.Contains(string(body), `"field":"zone_boundary"`) {
+		t.Errorf("zone_boundary=grids: %d %s", status, body)
 	}
 }

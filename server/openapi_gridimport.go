@@ -16,6 +16,10 @@ func gridImportPaths() obj {
 		q("zone", "The zone (id or code), for a user of every zone; others import into their own.", obj{"type": "string"}),
 		q("preview", "A preview's preview_key: the real run commits only if the file's grids and the zone's are those "+
 			"the preview saw, else it is refused with a problem of field preview.", obj{"type": "string"}),
+		q("zone_boundary", "from_grids: the zone's boundary becomes the union of the file's grids in the same change "+
+			"(audited as zone_boundary with the old one), so a zone can shrink or be redrawn inward; the report's zone "+
+			"gives the areas and the organizations left outside. A hole in the union inside the old boundary is refused as a gap.",
+			obj{"type": "string", "enum": []string{"from_grids"}}),
 	}
 	return obj{
 		importGridsPath: obj{"post": merged(op("import", "Import grid boundaries (网格边界导入)",
@@ -86,6 +90,11 @@ func gridImportSchemas() obj {
 				"liaison_id": integer(""), "name": str(""), "grid": str("their home grid's code"),
 				"before": count(""), "after": count(""), "min": count(""), "max": count(""),
 			})),
+			"zone": object("With zone_boundary=from_grids: the zone's new boundary", obj{
+				"area_from_m2": number("the zone's area before, m²"), "area_to_m2": number("after: the grids' union"),
+				"orgs_outside": count("organizations the old boundary covered that the new one leaves out (they stay, by the nearest grid)"),
+				"orgs_outside_names": arrayOf(str("a few of their names")),
+			}),
 		}),
 	}
 }

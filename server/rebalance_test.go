@@ -364,6 +364,9 @@ func TestRebalanceOpenAPI(t *testing.T) {
 	planPath := fmt.Sprintf("/api/v1/rebalance/plans/%d", p.ID)
 	stale := fmt.Sprintf("/api/v1/rebalance/plans/%d", fx.stalePlan(t))
 	org := fmt.Sprintf("/api/v1/organizations/%d/liaison", pz.orgs[11])
+	// The organization is the plan zone's: its admin and planner act on
+	// it (users see their own zone only).
+	pzAdmin, pzPlanner := fx.zoneUser(t, pz.zoneID, grid.RoleAdmin), fx.zoneUser(t, pz.zoneID, grid.RolePlanner)
 	checks := []apiCheck{
 		{p: admin, method: "POST", target: "/api/v1/rebalance/plans",
 			body:   fmt.Sprintf(`{"zone_id":%d,"min":1,"max":8,"stability":1000,"keep_in_grid":false,"cross_grid_penalty":3000,"weights":{"other":5000}}`, pz.zoneID),
@@ -380,10 +383,10 @@ func TestRebalanceOpenAPI(t *testing.T) {
 		{p: admin, method: "POST", target: planPath + "/apply"},
 		{p: admin, method: "POST", target: planPath + "/apply", status: 409},
 		{p: admin, method: "POST", target: stale + "/apply", status: 409},
-		{p: admin, method: "PUT", target: org, body: fmt.Sprintf(`{"liaison_id":%d,"pinned":true}`, pz.liaisons[1])},
-		{p: admin, method: "PUT", target: org, body: `{"liaison_id":null}`},
-		{p: admin, method: "PUT", target: org, body: `{"liaison_id":"x"}`, status: 400},
-		{p: planner, method: "PUT", target: org, body: `{"liaison_id":null}`, status: 403},
+		{p: pzAdmin, method: "PUT", target: org, body: fmt.Sprintf(`{"liaison_id":%d,"pinned":true}`, pz.liaisons[1])},
+		{p: pzAdmin, method: "PUT", target: org, body: `{"liaison_id":null}`},
+		{p: pzAdmin, method: "PUT", target: org, body: `{"liaison_id":"x"}`, status: 400},
+		{p: pzPlanner, method: "PUT", target: org, body: `{"liaison_id":null}`, status: 403},
 	}
 	for _, ck := range checks {
 		if ck.method == "" {
@@ -414,4 +417,23 @@ func TestRebalancePlanDefaultsToTheAdminsZone(t *testing.T) {
 	if err != nil || saved.CreatedBy == 0 {
 		t.Errorf("stored plan %+v, %v: want its admin as author", saved, err)
 	}
+}
+
+// zoneUser adds a signed-in user of role in zone zoneID and returns their
+// persona.
+func (fx *fixture) zoneUser(t *testing.T, zoneID int64, role grid.Role) persona {
+	t.Helper()
+	p := persona(fmt.Sprintf("z%d_%s", zoneID, role))
+	fx.passwords[p] = "pw-" + string(p) + "-Secret-7f3a"
+	hash, err := grid.HashPassword(fx.passwords[p])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fx.db.CreateUser(context.Background(), grid.User{ZoneID: zoneID, Username: username(p), Role: role}, hash, nil); err != nil {
+		t.Fatal(err)
+	}
+	if fx.sessions[p], err = fx.login(p); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

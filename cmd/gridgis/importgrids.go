@@ -13,7 +13,7 @@ import (
 	"gridgis/server"
 )
 
-const importGridsUsage = "usage: gridgis import grids FILE [--crs wgs84|gcj02|bd09|cgcs2000] [--dry-run] [--zone CODE] [--format geojson|kml|zip|gpkg]"
+const importGridsUsage = "usage: gridgis import grids FILE [--crs wgs84|gcj02|bd09|cgcs2000] [--dry-run] [--zone CODE] [--zone-boundary from-grids] [--format geojson|kml|zip|gpkg]"
 
 // importGrids runs `gridgis import grids FILE`: the same reading, checks,
 // preview and all-or-nothing change as the boundary import endpoint.
@@ -24,6 +24,7 @@ func importGrids(ctx context.Context, cfg Config, args []string, stdout io.Write
 	dryRun := fs.Bool("dry-run", false, "")
 	zone := fs.String("zone", "", "")
 	format := fs.String("format", "", "")
+	zoneBoundary := fs.String("zone-boundary", "", "")
 	name, err := parseFileArgs(fs, args, importGridsUsage)
 	if err != nil {
 		return err
@@ -36,6 +37,13 @@ func importGrids(ctx context.Context, cfg Config, args []string, stdout io.Write
 		return fmt.Errorf("--format: %w", err)
 	}
 	in.Read.Filename, in.DryRun, in.Who = name, *dryRun, cliActor
+	switch *zoneBoundary {
+	case "":
+	case "from-grids":
+		in.ZoneFromGrids = true
+	default:
+		return fmt.Errorf("--zone-boundary: 只能是 from-grids（区界改为网格的并集）/ must be from-grids")
+	}
 	in.Read.Limits.Bytes = cliImportMaxBytes
 	if in.File, err = readCapped(name, cliImportMaxBytes); err != nil {
 		return err
@@ -95,6 +103,12 @@ func writeGridImportReport(w io.Writer, rep *grid.GridImportReport) {
 			fmt.Fprintln(w, "有问题，未写入任何数据（导入须全部无误）。请改正后重试，可先加 --dry-run 预览。")
 		}
 		return
+	}
+	if z := rep.Zone; z != nil {
+		fmt.Fprintf(w, "区界改为网格的并集：面积 %s → %s 平方公里\n", km2(z.AreaFromM2), km2(z.AreaToM2))
+		if z.OrgsOutside > 0 {
+			fmt.Fprintf(w, "%d 家企业将落在新区界外（仍属本园区，按最近网格划分），如：%s\n", z.OrgsOutside, strings.Join(z.OrgsOutsideNames, "、"))
+		}
 	}
 	fmt.Fprintf(w, "网格：新增 %d 个，更新 %d 个，未变 %d 个，删除 %d 个（文件中没有的现有网格）\n",
 		rep.Inserted, rep.Updated, rep.Unchanged, rep.Removed)

@@ -81,12 +81,29 @@ func TestZoneCommands(t *testing.T) {
 		t.Errorf("from grids: %v\n%s", err, out)
 	}
 
+	// Shrinking (review 3 blocker 1): the grids alone leave a gap in the
+	// zone; with --zone-boundary from-grids the zone becomes their union.
+	if out, err = gridgis(t, cfg, "", "import", "grids", grids("G01", "G02"), "--zone", "cli-zone"); err == nil || !strings.Contains(out, "空隙") {
+		t.Errorf("shrinking without the zone change: %v\n%s", err, out)
+	}
+	out, err = gridgis(t, cfg, "", "import", "grids", grids("G01", "G02"), "--zone", "cli-zone", "--zone-boundary", "from-grids", "--dry-run")
+	if err != nil || !strings.Contains(out, "区界改为网格的并集：面积 310.7") || !strings.Contains(out, "→ 207.1") || !strings.Contains(out, "删除 1 个") {
+		t.Errorf("shrinking preview: %v\n%s", err, out)
+	}
+	out, err = gridgis(t, cfg, "", "import", "grids", grids("G01", "G02"), "--zone", "cli-zone", "--zone-boundary", "from-grids")
+	if err != nil || !strings.Contains(out, "导入完成") {
+		t.Fatalf("shrinking: %v\n%s", err, out)
+	}
+	if _, err = gridgis(t, cfg, "", "import", "grids", grids("G01", "G02"), "--zone", "cli-zone", "--zone-boundary", "grids"); err == nil {
+		t.Error("--zone-boundary grids accepted")
+	}
+
 	db := pgtest.Open(t, testDSN)
 	var created, changed int
 	if err := db.Pool.QueryRow(context.Background(), `
 SELECT count(*) FILTER (WHERE action = 'zone_create'), count(*) FILTER (WHERE action = 'zone_boundary')
 FROM audit_log WHERE target = (SELECT 'zone:' || id FROM zone WHERE code = 'cli-zone')`).Scan(&created, &changed); err != nil ||
-		created != 1 || changed != 2 {
+		created != 1 || changed != 3 {
 		t.Errorf("audit rows: %d zone_create, %d zone_boundary, %v", created, changed, err)
 	}
 

@@ -269,11 +269,17 @@ var invalidReasons = map[string]string{
 	"Ring is not closed":       "环未闭合",
 }
 
-// ImportGrids implements grid.GridImportStore: the grids are staged and
+// ImportGrids is ImportGridsWith without a zone change.
+func (db *DB) ImportGrids(ctx context.Context, who grid.Actor, jobID, zoneID int64, grids []grid.GridBoundary, write bool, previewKey string) (grid.GridImportReport, error) {
+	return db.ImportGridsWith(ctx, who, jobID, zoneID, grids, grid.GridImportOptions{Write: write, PreviewKey: previewKey})
+}
+
+// ImportGridsWith implements grid.GridImportStore: the grids are staged and
 // checked in PostGIS, then the zone's grids are replaced and the rule run
 // in the same transaction, which commits only when write and nothing is
 // wrong, so the preview is what a real import does.
-func (db *DB) ImportGrids(ctx context.Context, who grid.Actor, jobID, zoneID int64, grids []grid.GridBoundary, write bool, previewKey string) (grid.GridImportReport, error) {
+func (db *DB) ImportGridsWith(ctx context.Context, who grid.Actor, jobID, zoneID int64, grids []grid.GridBoundary, opt grid.GridImportOptions) (grid.GridImportReport, error) {
+	write, previewKey := opt.Write, opt.PreviewKey
 	rep := grid.GridImportReport{DryRun: !write, Features: len(grids), RemovedCodes: []string{}, Problems: []grid.GridProblem{},
 		Changes: []grid.GridChange{}, Moves: []grid.GridMove{}, Rereasons: []grid.GridMove{}, Loads: []grid.LiaisonLoad{}}
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
@@ -302,15 +308,26 @@ func (db *DB) ImportGrids(ctx context.Context, who grid.Actor, jobID, zoneID int
 		if err := tx.QueryRow(ctx, gridPreviewKeySQL, zoneID).Scan(&rep.PreviewKey); err != nil {
 			return err
 		}
+		if opt.ZoneFromGrids {
+			rep.PreviewKey += "-zone" // a preview without the zone change confirms none with it
+		}
 		if write && previewKey != "" && previewKey != rep.PreviewKey {
 			rep.ProblemCount = 1
 			rep.Problems = []grid.GridProblem{{Field: "preview",
 				Reason: "文件或园区现有网格在预览之后已改变：请重新预览，确认无误后再导入"}}
 			return errPreview
 		}
-		problems, err := checkStagedGrids(ctx, tx, zoneID)
-		if err != nil {
-			return err
+		var problems []grid.GridProblem
+		var err error
+		if opt.ZoneFromGrids {
+			if problems, err = zoneFromStagedGrids(ctx, tx, db, who, jobID, zoneID, &rep); err != nil {
+				return err
+			}
+		}
+		if len(problems) == 0 {
+			if problems, err = checkStagedGrids(ctx, tx, zoneID); err != nil {
+				return err
+			}
 		}
 		if len(problems) > 0 {
 			slices.SortStableFunc(problems, func(a, b grid.GridProblem) int { return a.Feature - b.Feature })

@@ -730,3 +730,84 @@ func TestImportGridsHoldsOffOrgWrites(t *testing.T) {
 		t.Errorf("after the import: %v", err)
 	}
 }
+
+// A zone can shrink (review 3 blocker 1): its new grids leave its east
+// end out, which the plain import refuses as a gap; with ZoneFromGrids the
+// same file makes the zone the union of its grids in the same change,
+// audited as zone_boundary with the old boundary, and the preview says so
+// with the organizations left outside.
+func TestImportGridsZoneFromGrids(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.Open(t, testDSN)
+	z := newGridZone(t, db, "gridimport-shrink")
+	file := []grid.GridBoundary{
+		boundary(1, "A", "电子信息", box(113, 34, 113.01, 34.01)),
+		boundary(2, "B", "装备制造", box(113.01, 34, 113.015, 34.01)),
+	}
+	zoneHash := func() string {
+		var h string
+		if err := db.Pool.QueryRow(ctx, `SELECT md5(ST_AsBinary(boundary)) FROM zone WHERE id = $1`, z.zone.ID).Scan(&h); err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	before, grids := zoneHash(), gridState(t, db, z.zone.ID)
+
+	plain, err := db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, file, false, "")
+	if err != nil || plain.ProblemCount == 0 || !strings.Contains(plain.Problems[0].Reason, "空隙") {
+		t.Fatalf("without the zone change: %+v, %v; want a gap", plain.Problems, err)
+	}
+	opt := grid.GridImportOptions{ZoneFromGrids: true}
+	pre, err := db.ImportGridsWith(ctx, grid.Actor{}, 0, z.zone.ID, file, opt)
+	if err != nil || pre.ProblemCount != 0 || pre.Zone == nil {
+		t.Fatalf("preview: %+v, %v", pre, err)
+	}
+	if d := pre.Zone; math.Abs(d.AreaFromM2-areaM2(t, db, box(113, 34, 113.02, 34.01))) > 1 ||
+		math.Abs(d.AreaToM2-areaM2(t, db, box(113, 34, 113.015, 34.01))) > 1 ||
+		d.OrgsOutside != 2 || !slices.Equal(d.OrgsOutsideNames, []string{"物流企业08", "物流企业09"}) {
+		t.Errorf("preview's zone change %+v", d)
+	}
+	if zoneHash() != before || gridState(t, db, z.zone.ID) != grids {
+		t.Fatal("the preview changed the zone")
+	}
+	// A preview without the zone change does not confirm one with it.
+	opt.Write, opt.PreviewKey = true, plain.PreviewKey
+	if rep, err := db.ImportGridsWith(ctx, grid.Actor{}, 0, z.zone.ID, file, opt); err != nil || rep.Written {
+		t.Fatalf("confirmed by the plain preview's key: %+v, %v", rep, err)
+	}
+	opt.PreviewKey = pre.PreviewKey
+	rep, err := db.ImportGridsWith(ctx, grid.Actor{UserID: 0, ClientAddr: "cli"}, 0, z.zone.ID, file, opt)
+	if err != nil || !rep.Written || rep.Zone == nil || rep.Updated != 2 || rep.Rereasoned != 2 {
+		t.Fatalf("import: %+v, %v", rep, err)
+	}
+	var same bool
+	if err := db.Pool.QueryRow(ctx, `SELECT ST_Equals(boundary, ST_MakeEnvelope(113, 34, 113.015, 34.01, 4326)) FROM zone WHERE id = $1`,
+		z.zone.ID).Scan(&same); err != nil || !same {
+		t.Errorf("zone boundary is not the grids' union: %v", err)
+	}
+	d := auditDetail(t, db, "zone_boundary", fmt.Sprint("zone:", z.zone.ID))
+	if d["source"] != "grid_import" || d["old_wkb_md5"] != before || d["old_boundary"] == nil || d["orgs_left_out"] != float64(2) {
+		t.Errorf("audit detail %v", d)
+	}
+	// The two left outside stay in the zone, in the nearest grid.
+	if g := orgGrids(t, db, z.zone.ID); g["物流企业08"] != "B" || g["物流企业09"] != "B" {
+		t.Errorf("organizations left outside: %v", g)
+	}
+}
+
+// A hole the grids leave inside the old boundary is a gap, not land
+// ceded: the zone is not made with it.
+func TestImportGridsZoneFromGridsRefusesHoles(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.Open(t, testDSN)
+	z := newGridZone(t, db, "gridimport-hole")
+	ring := orb.MultiPolygon{{
+		{{113, 34}, {113.01, 34}, {113.01, 34.01}, {113, 34.01}, {113, 34}},
+		{{113.004, 34.004}, {113.004, 34.006}, {113.006, 34.006}, {113.006, 34.004}, {113.004, 34.004}},
+	}}
+	file := []grid.GridBoundary{boundary(1, "A", "电子信息", ring), boundary(2, "B", "装备制造", box(113.01, 34, 113.02, 34.01))}
+	rep, err := db.ImportGridsWith(ctx, grid.Actor{}, 0, z.zone.ID, file, grid.GridImportOptions{ZoneFromGrids: true, Write: true})
+	if err != nil || rep.Written || rep.ProblemCount != 1 || !strings.Contains(rep.Problems[0].Reason, "空隙") || rep.Problems[0].AreaM2 < 30000 {
+		t.Errorf("a hole: %+v, %v", rep, err)
+	}
+}

@@ -405,3 +405,76 @@ func areaText(m2 float64) string {
 	return fmt.Sprintf("%.0f 平方米", m2)
 }
 
+// zoneHolesSQL finds the holes of the new boundary (zone_new) over more
+// than $2 m² of zone $1's old boundary: land the grids leave uncovered
+// inside their union, a gap in the file rather than land ceded.
+const zoneHolesSQL = `
+SELECT ST_Area(x.geom::geography), ST_X(ST_PointOnSurface(x.geom)), ST_Y(ST_PointOnSurface(x.geom))
+FROM zone_new n CROSS JOIN zone z
+CROSS JOIN LATERAL ST_Dump(n.g) d
+CROSS JOIN LATERAL generate_series(1, ST_NumInteriorRings(d.geom)) i
+CROSS JOIN LATERAL (SELECT ST_CollectionExtract(ST_Intersection(ST_MakePolygon(ST_InteriorRingN(d.geom, i)), z.boundary), 3) AS geom) x
+WHERE z.id = $1 AND NOT ST_IsEmpty(x.geom) AND ST_Area(x.geom::geography) > $2
+ORDER BY 1 DESC LIMIT 20`
+
+// zoneFromStagedGrids sets zone zoneID's boundary to the union of the
+// staged grids (grid_stage), audited as zone_boundary with the old one,
+// and reports it in rep.Zone. Invalid grids leave the zone alone (the grid
+// checks report them); a hole in the union inside the old boundary is a
+// gap, returned as a problem.
+func zoneFromStagedGrids(ctx context.Context, tx pgx.Tx, db *DB, who grid.Actor, jobID, zoneID int64, rep *grid.GridImportReport) ([]grid.GridProblem, error) {
+	var allValid bool
+	if err := tx.QueryRow(ctx, `SELECT coalesce(bool_and(ST_IsValid(geom)), false) FROM grid_stage`).Scan(&allValid); err != nil || !allValid {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, zoneNewSQL); err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO zone_new SELECT ST_Multi(ST_CollectionExtract(ST_Union(geom), 3)) FROM grid_stage`); err != nil {
+		return nil, err
+	}
+	var ch grid.ZoneChange
+	var present, valid, inChina bool
+	if err := tx.QueryRow(ctx, zoneShapeSQL, grid.ChinaMinLon, grid.ChinaMinLat, grid.ChinaMaxLon, grid.ChinaMaxLat).
+		Scan(&present, &valid, &ch.AreaM2, &inChina, &ch.Hash); err != nil {
+		return nil, err
+	}
+	if !present || !valid || ch.AreaM2 <= 0 || !inChina {
+		return []grid.GridProblem{{Field: "zone_boundary", Reason: "网格的并集不能作为区界（为空、无效或超出中国范围）/ the grids' union is no boundary"}}, nil
+	}
+	rows, err := tx.Query(ctx, zoneHolesSQL, zoneID, grid.GridTolerance)
+	if err != nil {
+		return nil, err
+	}
+	var problems []grid.GridProblem
+	for rows.Next() {
+		var area, x, y float64
+		if err := rows.Scan(&area, &x, &y); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		problems = append(problems, grid.GridProblem{Field: "geometry", AreaM2: area, Point: &orb.Point{x, y},
+			Reason: fmt.Sprintf("网格之间有 %s 的空隙（原区界内），位于 (%.6f, %.6f)：由网格生成区界时不能留洞", areaText(area), x, y)})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(problems) > 0 {
+		return problems, err
+	}
+	z := &grid.GridZoneChange{AreaToM2: ch.AreaM2, OrgsOutsideNames: []string{}}
+	var code string
+	if err := tx.QueryRow(ctx, `SELECT code, ST_Area(boundary::geography) FROM zone WHERE id = $1 FOR UPDATE`, zoneID).
+		Scan(&code, &z.AreaFromM2); err != nil {
+		return nil, err
+	}
+	if err := tx.QueryRow(ctx, zoneOrgsSQL, zoneID, grid.GridSliverWidth).
+		Scan(&ch.Orgs, &z.OrgsOutside, &z.OrgsOutsideNames, &ch.OrgsOutsideBefore); err != nil {
+		return nil, err
+	}
+	detail := map[string]any{"code": code, "source": "grid_import", "job_id": jobID, "area_m2": ch.AreaM2, "wkb_md5": ch.Hash,
+		"orgs": ch.Orgs, "orgs_left_out": z.OrgsOutside, "orgs_outside_before": ch.OrgsOutsideBefore}
+	if _, err := tx.Exec(ctx, zoneSetSQL, zoneID, db.Now(), actorID(who), who.ClientAddr, detail); err != nil {
+		return nil, err
+	}
+	rep.Zone = z
+	return nil, nil
+}
