@@ -19,7 +19,7 @@ type gridCodes []string
 func (g *gridCodes) String() string     { return strings.Join(*g, ",") }
 func (g *gridCodes) Set(v string) error { *g = append(*g, v); return nil }
 
-const userUsage = "usage: gridgis user add NAME --role ROLE [--grid CODE]... | passwd NAME | list | disable NAME | enable NAME"
+const userUsage = "usage: gridgis user add NAME --role ROLE [--zone CODE] [--grid CODE]... | passwd NAME | list | disable NAME | enable NAME"
 
 func user(ctx context.Context, cfg Config, args []string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) == 0 {
@@ -95,13 +95,14 @@ func readPasswordHash(cfg Config, stdin io.Reader) (string, error) {
 
 func userAdd(ctx context.Context, cfg Config, args []string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		return errors.New("usage: gridgis user add NAME --role ROLE [--grid CODE] (repeatable)")
+		return errors.New("usage: gridgis user add NAME --role ROLE [--zone CODE] [--grid CODE] (repeatable)")
 	}
 	name := args[0]
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
 	role := fs.String("role", "", "admin, officer, liaison or planner")
 	liaison := fs.Int64("liaison", 0, "liaison id, for role liaison")
 	display := fs.String("display-name", "", "name shown in the app")
+	zone := fs.String("zone", "", "the user's zone (code or id); default the only one")
 	var grids gridCodes
 	fs.Var(&grids, "grid", "grid code in the officer's scope (repeatable)")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -120,10 +121,33 @@ func userAdd(ctx context.Context, cfg Config, args []string, stdin io.Reader, st
 		return err
 	}
 	defer db.Close()
+	if u.ZoneID, err = userZone(ctx, db, *zone); err != nil {
+		return err
+	}
 	u, err = db.CreateUser(ctx, u, hash, grids)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "user %s added (id %d, role %s)\n", u.Username, u.ID, u.Role)
 	return nil
+}
+
+// userZone is the zone a new user belongs to, whose grids --grid names:
+// the one named, else the only one; with several, one must be named. A
+// database with no zone yet gets a user of every zone (0).
+func userZone(ctx context.Context, db interface {
+	ListZones(context.Context) ([]grid.ZoneSummary, error)
+	FindZone(context.Context, string) (grid.Zone, error)
+}, ref string) (int64, error) {
+	if ref == "" {
+		zones, err := db.ListZones(ctx)
+		if err != nil || len(zones) == 0 {
+			return 0, err
+		}
+	}
+	z, err := db.FindZone(ctx, ref)
+	if err != nil {
+		return 0, fmt.Errorf("--zone: %w", err)
+	}
+	return z.ID, nil
 }

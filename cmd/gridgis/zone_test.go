@@ -107,6 +107,30 @@ FROM audit_log WHERE target = (SELECT 'zone:' || id FROM zone WHERE code = 'cli-
 		t.Errorf("audit rows: %d zone_create, %d zone_boundary, %v", created, changed, err)
 	}
 
+	// With several zones a new user names theirs, and their grids are
+	// that zone's (review 3 finding 4).
+	withPw := Config{Password: "a-long-enough-pw"}
+	other := write("他区.geojson", `{"type":"Feature","properties":null,"geometry":{"type":"Polygon","coordinates":[`+ring("114", "114.1")+`]}}`)
+	if out, err := gridgis(t, cfg, "", "zone", "add", "cli-zone-2", "另一园区", "--boundary", other); err != nil {
+		t.Fatalf("second zone: %v\n%s", err, out)
+	}
+	if _, err := gridgis(t, withPw, "", "user", "add", "cli-off", "--role", "officer", "--grid", "G01"); err == nil ||
+		!strings.Contains(err.Error(), "有多个园区") {
+		t.Errorf("user add without --zone among several zones: %v", err)
+	}
+	if out, err := gridgis(t, withPw, "", "user", "add", "cli-off", "--role", "officer", "--grid", "G01", "--zone", "cli-zone"); err != nil {
+		t.Fatalf("user add --zone: %v\n%s", err, out)
+	}
+	if _, err := gridgis(t, withPw, "", "user", "add", "cli-adm", "--role", "admin", "--zone", "no-such-zone"); err == nil {
+		t.Error("user add with an unknown zone accepted")
+	}
+	var userZone, gridZone string
+	if err := db.Pool.QueryRow(context.Background(), `SELECT z.code, gz.code FROM app_user u JOIN zone z ON z.id = u.zone_id
+JOIN user_grid ug ON ug.user_id = u.id JOIN grid g ON g.id = ug.grid_id JOIN zone gz ON gz.id = g.zone_id
+WHERE u.username = 'cli-off'`).Scan(&userZone, &gridZone); err != nil || userZone != "cli-zone" || gridZone != "cli-zone" {
+		t.Errorf("cli-off: zone %q, grid of zone %q, %v", userZone, gridZone, err)
+	}
+
 	for _, args := range [][]string{{"zone"}, {"zone", "boundary", "cli-zone"}, {"zone", "add", "x", "名"},
 		{"zone", "boundary", "cli-zone", big, "--from-grids"}} {
 		if _, err := gridgis(t, cfg, "", args...); err == nil || !strings.Contains(err.Error(), "usage: gridgis zone") {
