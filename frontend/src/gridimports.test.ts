@@ -11,6 +11,7 @@ describe('gridImportUrl', () => {
     expect(gridImportUrl('gcj02', true)).toBe('/api/v1/import/grids?crs=gcj02&dry_run=true');
     expect(gridImportUrl('', false)).toBe('/api/v1/import/grids?crs=wgs84');
     expect(gridImportUrl('wgs84', false, 'ab12')).toBe('/api/v1/import/grids?crs=wgs84&preview=ab12');
+    expect(gridImportUrl('wgs84', true, '', true)).toBe('/api/v1/import/grids?crs=wgs84&dry_run=true&zone_boundary=from_grids');
   });
 });
 
@@ -28,6 +29,8 @@ describe('gridSummaryOf', () => {
     expect(gridSummaryOf(report())).toBe('Shapefile，6 个要素。预览：新增 1 个网格，更新 4 个，未变 1 个，删除 0 个；3 家企业改变网格，其中 2 家将无联络员（包联解除）。确认无误后点“确认导入”。');
     expect(gridSummaryOf(report({ removed: 2, removed_codes: ['G05', 'G06'] }))).toContain('删除 2 个（G05、G06）');
     expect(gridSummaryOf(report({ dry_run: false, written: true }))).toContain('导入完成');
+    expect(gridSummaryOf(report({ zone: { area_from_m2: 3e6, area_to_m2: 2e6, orgs_outside: 1, orgs_outside_names: ['甲公司'] } })))
+      .toContain('区界改为网格的并集：300.00 公顷 → 200.00 公顷，1 家企业落在新区界外（如 甲公司）');
     expect(gridSummaryOf(report({ error_count: 2 }))).toBe('Shapefile，6 个要素。发现 2 个问题，未写入任何数据。请改正文件后重新预览。');
   });
 });

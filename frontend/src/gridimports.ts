@@ -6,10 +6,12 @@
 export const GRID_FILE_ACCEPT = '.geojson,.json,.kml,.kmz,.zip,.gpkg';
 
 /** The import's URL with its query; preview is a preview's key, so that the commit is what it showed. */
-export function gridImportUrl(crs: string, dryRun: boolean, preview = ''): string {
+export function gridImportUrl(crs: string, dryRun: boolean, preview = '', zoneFromGrids = false): string {
   const q = new URLSearchParams({ crs: crs || 'wgs84' });
   if (dryRun) q.set('dry_run', 'true');
   if (preview) q.set('preview', preview);
+  // The zone becomes the grids' union: how a zone shrinks or is redrawn inward.
+  if (zoneFromGrids) q.set('zone_boundary', 'from_grids');
   return `/api/v1/import/grids?${q}`;
 }
 
@@ -81,6 +83,7 @@ export interface GridImportReport {
   moves: GridMove[];
   rereasons?: GridMove[];
   loads: LiaisonLoad[];
+  zone?: { area_from_m2: number; area_to_m2: number; orgs_outside: number; orgs_outside_names: string[] };
 }
 
 const FORMATS: Record<string, string> = {
@@ -118,8 +121,11 @@ export function gridSummaryOf(r: GridImportReport): string {
   const ended = r.liaisons_ended ? `，其中 ${r.liaisons_ended} 家${r.dry_run ? '将' : ''}无联络员（包联解除）` : '';
   const rereasoned = r.rereasoned ? `，${r.rereasoned} 家留在原网格但归属依据改变` : '';
   const moves = `${r.moved} 家企业改变网格${ended}${rereasoned}`;
-  if (r.dry_run) return `${read}预览：${grids}；${moves}。确认无误后点“确认导入”。`;
-  return `导入完成：${grids}；${moves}，已记入审计日志。`;
+  const z = r.zone;
+  const outside = z?.orgs_outside ? `，${z.orgs_outside} 家企业落在新区界外（如 ${z.orgs_outside_names.join('、')}）` : '';
+  const zone = z ? `；区界改为网格的并集：${areaText(z.area_from_m2)} → ${areaText(z.area_to_m2)}${outside}` : '';
+  if (r.dry_run) return `${read}预览：${grids}；${moves}${zone}。确认无误后点“确认导入”。`;
+  return `导入完成：${grids}；${moves}${zone}，已记入审计日志。`;
 }
 
 /** A liaison load's line: before → after against the capacity. */

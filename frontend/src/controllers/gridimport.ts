@@ -68,8 +68,12 @@ export function gridImportController(): Controller {
       l.append(el('span', 'import-field-label', text), control);
       return l;
     };
+    const zoneFromGrids = el('input');
+    zoneFromGrids.type = 'checkbox';
+    zoneFromGrids.id = 'grid-import-zone-from-grids';
     form.append(field('边界文件（GeoJSON、KML/KMZ、GeoPackage，或 Shapefile / MapInfo TAB 打包的 zip）', file),
-      field('坐标系（高德、腾讯地图上描绘的选 GCJ-02，百度地图的选 BD-09；其余及带投影 .prj 的文件选 WGS84）', crs));
+      field('坐标系（高德、腾讯地图上描绘的选 GCJ-02，百度地图的选 BD-09；其余及带投影 .prj 的文件选 WGS84）', crs),
+      field('区界改为这些网格的并集（园区缩小、让出土地或向内重画区界时勾选）', zoneFromGrids));
     const note = el('p', 'grid-import-note',
       '文件须包含园区的全部网格：按网格编码更新，新编码新增，文件中没有的网格删除。属性：编码（code/网格编码）、名称、行业（industry/主导产业）。');
 
@@ -90,12 +94,14 @@ export function gridImportController(): Controller {
     let previewed = '';
     // The preview's key: 确认导入 commits only what the preview showed.
     let previewKey = '';
-    const state = () => JSON.stringify([file.files?.[0]?.name, file.files?.[0]?.size, file.files?.[0]?.lastModified, crs.value]);
+    const state = () => JSON.stringify([file.files?.[0]?.name, file.files?.[0]?.size, file.files?.[0]?.lastModified, crs.value,
+      zoneFromGrids.checked]);
     const invalidate = () => {
       commit.disabled = previewed === '' || previewed !== state();
     };
     file.addEventListener('change', invalidate);
     crs.addEventListener('change', invalidate);
+    zoneFromGrids.addEventListener('change', invalidate);
 
     function show(r: GridImportReport): void {
       details.replaceChildren();
@@ -153,7 +159,7 @@ export function gridImportController(): Controller {
       try {
         const data = new FormData();
         data.append('file', f, f.name);
-        const job = await runImportJob<GridJob>(gridImportUrl(crs.value, dryRun, dryRun ? '' : previewKey), data, (j) => {
+        const job = await runImportJob<GridJob>(gridImportUrl(crs.value, dryRun, dryRun ? '' : previewKey, zoneFromGrids.checked), data, (j) => {
           progress.textContent = j.status === 'queued' ? '排队中…' : '正在读取并检查（自相交、重叠、空隙）…';
         }, pause);
         if (job.status === 'failed' || !job.result) throw new Error(job.error || '导入任务失败');
