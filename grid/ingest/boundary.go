@@ -109,8 +109,10 @@ type BoundaryOptions struct {
 	// Log hears what the operator must fix (no sandbox for GDAL); nil
 	// is slog's default.
 	Log *slog.Logger
-	// Outline reads a zone's outline, not grids: features need no code
-	// or industry (a Shapefile outline has only a name, if that).
+	// Outline reads a zone's outline, not grids: its features'
+	// attributes are not checked, so they need no code or industry (a
+	// Shapefile outline has only a name, if that). Geometry and caps are
+	// checked as for grids.
 	Outline bool
 }
 
@@ -260,29 +262,30 @@ func checkBoundaries(features []rawBoundary, format BoundaryFormat, crs geo.CRS,
 		if g.Name == "" {
 			g.Name, g.NameDefaulted = g.Code, true
 		}
-		switch {
-		case outline && g.Code == "":
-		case g.Code == "":
-			add("code", "缺少网格编码（属性 code / 编码 / 网格编码）")
-		case !gridCode.MatchString(g.Code):
-			add("code", "网格编码 %q 只能由字母、数字、下划线和连字符组成，至多 40 个字符", clip(g.Code, 40))
-		case seen[g.Code] > 0:
-			add("code", "网格编码 %s 与第 %d 个要素重复", g.Code, seen[g.Code])
-		default:
-			seen[g.Code] = n
-		}
-		if utf8.RuneCountInString(g.Name) > 100 {
-			add("name", "网格名称超过 100 个字符")
-		}
-		switch {
-		case outline && g.Industry == "":
-		case g.Industry == "":
-			add("industry", "缺少行业（属性 industry / 行业 / 主导产业）：规则“行业归口”需要它")
-		case utf8.RuneCountInString(g.Industry) > 50:
-			add("industry", "行业超过 50 个字符")
-		}
-		if utf8.RuneCountInString(g.Officer) > 50 || utf8.RuneCountInString(g.Instructor) > 50 {
-			add("officer", "网格员或党建指导员超过 50 个字符")
+		// An outline's attributes mean nothing: only its geometry is read.
+		if !outline {
+			switch {
+			case g.Code == "":
+				add("code", "缺少网格编码（属性 code / 编码 / 网格编码）")
+			case !gridCode.MatchString(g.Code):
+				add("code", "网格编码 %q 只能由字母、数字、下划线和连字符组成，至多 40 个字符", clip(g.Code, 40))
+			case seen[g.Code] > 0:
+				add("code", "网格编码 %s 与第 %d 个要素重复", g.Code, seen[g.Code])
+			default:
+				seen[g.Code] = n
+			}
+			if utf8.RuneCountInString(g.Name) > 100 {
+				add("name", "网格名称超过 100 个字符")
+			}
+			switch {
+			case g.Industry == "":
+				add("industry", "缺少行业（属性 industry / 行业 / 主导产业）：规则“行业归口”需要它")
+			case utf8.RuneCountInString(g.Industry) > 50:
+				add("industry", "行业超过 50 个字符")
+			}
+			if utf8.RuneCountInString(g.Officer) > 50 || utf8.RuneCountInString(g.Instructor) > 50 {
+				add("officer", "网格员或党建指导员超过 50 个字符")
+			}
 		}
 		mp, p := checkGeometry(f, noSRS, lim)
 		if p.Reason != "" {

@@ -48,6 +48,7 @@ func TestGeoJSONOneHugeFeatureRefusedAsItStreams(t *testing.T) {
 				_, err = ReadBoundaries(context.Background(), data, BoundaryOptions{Limits: lim})
 			})
 			wantCapErr(t, err, CapVertices)
+			t.Logf("%s: %d bytes allocated", name, alloc)
 			if alloc > 4<<20 {
 				t.Errorf("allocated %d bytes for a feature of %d bytes", alloc, len(fc))
 			}
@@ -62,11 +63,11 @@ func TestGeoJSONGuardCountsPositionsOnly(t *testing.T) {
 		feature(`{"code":"G1","industry":"x","tags":["[1,2]","[3"],"note":"[[[[1,1]"}`, "Polygon", square(113, 34, 0.01)),
 		feature(`{"code":"G2","industry":"x"}`, "MultiPolygon", "["+square(113.01, 34, 0.01)+"]"),
 	)
-	res := read(t, data, BoundaryOptions{Limits: BoundaryLimits{Vertices: 10}})
+	res := read(t, data, BoundaryOptions{Limits: BoundaryLimits{Vertices: 10, Features: 2}})
 	if len(res.Grids) != 2 || len(res.Problems) != 0 {
 		t.Fatalf("10 positions under a cap of 10: %+v", res)
 	}
-	_, err := ReadBoundaries(context.Background(), data, BoundaryOptions{Limits: BoundaryLimits{Vertices: 9}})
+	_, err := ReadBoundaries(context.Background(), data, BoundaryOptions{Limits: BoundaryLimits{Vertices: 9, Features: 2}})
 	wantCapErr(t, err, CapVertices)
 }
 
@@ -123,9 +124,13 @@ func TestBoundaryOutline(t *testing.T) {
 	data := collection(
 		feature(`{"name":"外轮廓"}`, "Polygon", square(113, 34, 0.01)),
 		feature(`null`, "Polygon", square(113.01, 34, 0.01)),
+		// Codes that mean nothing here: twice, or not a grid code.
+		feature(`{"code":"1"}`, "Polygon", square(113.02, 34, 0.01)),
+		feature(`{"code":"1"}`, "Polygon", square(113.03, 34, 0.01)),
+		feature(`{"code":"一 区"}`, "Polygon", square(113.04, 34, 0.01)),
 	)
 	res := read(t, data, BoundaryOptions{Outline: true})
-	if len(res.Grids) != 2 || len(res.Problems) != 0 {
+	if len(res.Grids) != 5 || len(res.Problems) != 0 {
 		t.Fatalf("outline: grids %+v, problems %+v", res.Grids, res.Problems)
 	}
 	// The geometry is still checked.
@@ -135,7 +140,24 @@ func TestBoundaryOutline(t *testing.T) {
 	}
 	// Grids still need both.
 	res = read(t, data, BoundaryOptions{})
-	if len(res.Grids) != 0 || len(res.Problems) != 4 {
+	if len(res.Grids) != 0 || len(res.Problems) != 9 {
 		t.Fatalf("grids without code and industry: %+v", res.Problems)
+	}
+}
+
+// TestBoundaryOutlineShapefile: a projected Shapefile outline with only
+// a name column, as a GIS desk sends it, reads as an outline.
+func TestBoundaryOutlineShapefile(t *testing.T) {
+	requireOGR(t)
+	dir := t.TempDir()
+	src := collection(feature(`{"name":"外轮廓"}`, "Polygon", square(113, 34, 0.05)))
+	files := ogrFixture(t, src, dir, "outline.shp", "-f", "ESRI Shapefile", "-lco", "ENCODING=UTF-8", "-t_srs", "EPSG:4547")
+	data := zipFiles(t, files, nil)
+	res := read(t, data, BoundaryOptions{Filename: "outline.zip", Outline: true})
+	if len(res.Grids) != 1 || len(res.Problems) != 0 {
+		t.Fatalf("outline: grids %+v, problems %+v", res.Grids, res.Problems)
+	}
+	if p := res.Grids[0].Geom[0][0][0]; p[0] < 112.99 || p[0] > 113.06 || p[1] < 33.99 || p[1] > 34.06 {
+		t.Errorf("reprojected to %v", p)
 	}
 }
