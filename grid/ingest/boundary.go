@@ -168,7 +168,7 @@ func ReadBoundaries(ctx context.Context, data []byte, opt BoundaryOptions) (*Bou
 // sniffBoundary tells the format from the file name, else the content.
 func sniffBoundary(data []byte, name string) BoundaryFormat {
 	switch strings.ToLower(filepath.Ext(name)) {
-	case ".geojson", ".json":
+	case ".geojson", ".json", ".geojsonl", ".geojsons":
 		return BoundaryGeoJSON
 	case ".kml":
 		return BoundaryKML

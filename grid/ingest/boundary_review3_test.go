@@ -161,3 +161,23 @@ func TestBoundaryOutlineShapefile(t *testing.T) {
 		t.Errorf("reprojected to %v", p)
 	}
 }
+
+// TestGeoJSONSeqInZip: GDAL names a GeoJSONSeq .geojsonl or .geojsons;
+// zipped, it is the zip's dataset.
+func TestGeoJSONSeqInZip(t *testing.T) {
+	seq := feature(`{"code":"G1","industry":"x"}`, "Polygon", square(113, 34, 0.01)) + "\n" +
+		feature(`{"code":"G2","industry":"x"}`, "Polygon", square(113.01, 34, 0.01)) + "\n"
+	for _, name := range []string{"grids.geojsonl", "grids.geojsons"} {
+		var b bytes.Buffer
+		zw := zip.NewWriter(&b)
+		w, _ := zw.Create(name)
+		w.Write([]byte(seq))
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		res := read(t, b.Bytes(), BoundaryOptions{Filename: "grids.zip"})
+		if len(res.Grids) != 2 || res.Format != BoundaryGeoJSON {
+			t.Errorf("%s: format %s, grids %+v, problems %+v", name, res.Format, res.Grids, res.Problems)
+		}
+	}
+}
