@@ -109,6 +109,11 @@ type BoundaryOptions struct {
 	// Log hears what the operator must fix (no sandbox for GDAL); nil
 	// is slog's default.
 	Log *slog.Logger
+	// Outline reads a zone's outline, not grids: its features'
+	// attributes are not checked, so they need no code or industry (a
+	// Shapefile outline has only a name, if that). Geometry and caps are
+	// checked as for grids.
+	Outline bool
 }
 
 // BoundaryResult is what a boundary file holds: the grids that passed the
@@ -157,13 +162,13 @@ func ReadBoundaries(ctx context.Context, data []byte, opt BoundaryOptions) (*Bou
 	if err != nil {
 		return nil, err
 	}
-	return checkBoundaries(features, format, opt.CRS, noSRS, lim)
+	return checkBoundaries(features, format, opt.CRS, noSRS, lim, opt.Outline)
 }
 
 // sniffBoundary tells the format from the file name, else the content.
 func sniffBoundary(data []byte, name string) BoundaryFormat {
 	switch strings.ToLower(filepath.Ext(name)) {
-	case ".geojson", ".json":
+	case ".geojson", ".json", ".geojsonl", ".geojsons":
 		return BoundaryGeoJSON
 	case ".kml":
 		return BoundaryKML
@@ -178,7 +183,7 @@ func sniffBoundary(data []byte, name string) BoundaryFormat {
 	case bytes.HasPrefix(data, []byte("SQLite format 3\x00")):
 		return BoundaryGPKG
 	}
-	text := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n")
+	text := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n\x1e")
 	switch {
 	case bytes.HasPrefix(text, []byte("{")):
 		return BoundaryGeoJSON
@@ -237,8 +242,9 @@ var gridCode = regexp.MustCompile(`^[A-Za-z0-9_-]{1,40}$`)
 // checkBoundaries checks each feature and turns the good ones into grids
 // in WGS84.
 // noSRS, when set, is why coordinates out of range are not longitude and
-// latitude: the file lacks its coordinate system.
-func checkBoundaries(features []rawBoundary, format BoundaryFormat, crs geo.CRS, noSRS string, lim BoundaryLimits) (*BoundaryResult, error) {
+// latitude: the file lacks its coordinate system. An outline's features
+// need no code or industry.
+func checkBoundaries(features []rawBoundary, format BoundaryFormat, crs geo.CRS, noSRS string, lim BoundaryLimits, outline bool) (*BoundaryResult, error) {
 	res := &BoundaryResult{Format: format, Features: len(features)}
 	if len(features) == 0 {
 		return nil, grid.Invalid("file", "文件中没有要素 / the file holds no features")
@@ -256,27 +262,30 @@ func checkBoundaries(features []rawBoundary, format BoundaryFormat, crs geo.CRS,
 		if g.Name == "" {
 			g.Name, g.NameDefaulted = g.Code, true
 		}
-		switch {
-		case g.Code == "":
-			add("code", "缺少网格编码（属性 code / 编码 / 网格编码）")
-		case !gridCode.MatchString(g.Code):
-			add("code", "网格编码 %q 只能由字母、数字、下划线和连字符组成，至多 40 个字符", clip(g.Code, 40))
-		case seen[g.Code] > 0:
-			add("code", "网格编码 %s 与第 %d 个要素重复", g.Code, seen[g.Code])
-		default:
-			seen[g.Code] = n
-		}
-		if utf8.RuneCountInString(g.Name) > 100 {
-			add("name", "网格名称超过 100 个字符")
-		}
-		switch {
-		case g.Industry == "":
-			add("industry", "缺少行业（属性 industry / 行业 / 主导产业）：规则“行业归口”需要它")
-		case utf8.RuneCountInString(g.Industry) > 50:
-			add("industry", "行业超过 50 个字符")
-		}
-		if utf8.RuneCountInString(g.Officer) > 50 || utf8.RuneCountInString(g.Instructor) > 50 {
-			add("officer", "网格员或党建指导员超过 50 个字符")
+		// An outline's attributes mean nothing: only its geometry is read.
+		if !outline {
+			switch {
+			case g.Code == "":
+				add("code", "缺少网格编码（属性 code / 编码 / 网格编码）")
+			case !gridCode.MatchString(g.Code):
+				add("code", "网格编码 %q 只能由字母、数字、下划线和连字符组成，至多 40 个字符", clip(g.Code, 40))
+			case seen[g.Code] > 0:
+				add("code", "网格编码 %s 与第 %d 个要素重复", g.Code, seen[g.Code])
+			default:
+				seen[g.Code] = n
+			}
+			if utf8.RuneCountInString(g.Name) > 100 {
+				add("name", "网格名称超过 100 个字符")
+			}
+			switch {
+			case g.Industry == "":
+				add("industry", "缺少行业（属性 industry / 行业 / 主导产业）：规则“行业归口”需要它")
+			case utf8.RuneCountInString(g.Industry) > 50:
+				add("industry", "行业超过 50 个字符")
+			}
+			if utf8.RuneCountInString(g.Officer) > 50 || utf8.RuneCountInString(g.Instructor) > 50 {
+				add("officer", "网格员或党建指导员超过 50 个字符")
+			}
 		}
 		mp, p := checkGeometry(f, noSRS, lim)
 		if p.Reason != "" {
@@ -394,12 +403,17 @@ func ringName(polygons, i, j int) string {
 	return s
 }
 
-// readGeoJSONBoundaries reads a FeatureCollection (or one Feature) feature
-// by feature as it streams in, so that a feature orb cannot read is that
-// feature's problem and a file of too many features or vertices is
-// refused having held no more than the cap's worth.
+// readGeoJSONBoundaries reads a FeatureCollection, one Feature or a
+// GeoJSONSeq (RFC 8142: one Feature a line, RS separators allowed)
+// feature by feature as it streams in, so that a feature orb cannot read
+// is that feature's problem and a file of too many features or vertices
+// is refused having held no more than the cap's worth.
 func readGeoJSONBoundaries(r io.Reader, lim BoundaryLimits) ([]rawBoundary, error) {
-	d := json.NewDecoder(r)
+	// The decoder holds a whole feature before orb reads it: the guard
+	// counts its positions as the bytes pass, so one feature of
+	// millions is refused at the vertex cap before it is held. Its
+	// slack of one a feature is for a property holding numbers.
+	d := json.NewDecoder(&geojsonGuard{r: r, left: lim.Vertices + lim.Features, limit: lim.Vertices})
 	unreadable := func(err error) error {
 		var ce *CapError
 		if errors.As(err, &ce) {
@@ -407,42 +421,146 @@ func readGeoJSONBoundaries(r io.Reader, lim BoundaryLimits) ([]rawBoundary, erro
 		}
 		return grid.Invalid("file", "GeoJSON 无法读取 / unreadable GeoJSON: %v", errText(err))
 	}
+	var out []rawBoundary
+	vertices := 0
+	add := func(rb rawBoundary) error {
+		if rb.geom != nil {
+			if vertices += countVertices(rb.geom); vertices > lim.Vertices {
+				return &CapError{Cap: CapVertices, Limit: int64(lim.Vertices), Row: len(out) + 1}
+			}
+		}
+		out = append(out, rb)
+		return nil
+	}
+	// next reads the next feature, refused past the features cap before
+	// it is read.
+	next := func() error {
+		if len(out) >= lim.Features {
+			return &CapError{Cap: CapFeatures, Limit: int64(lim.Features)}
+		}
+		var raw json.RawMessage
+		if err := d.Decode(&raw); err != nil {
+			var ce *CapError
+			if errors.As(err, &ce) && ce.Row == 0 {
+				ce.Row = len(out) + 1
+			}
+			return err
+		}
+		return add(boundaryOf(raw))
+	}
 	lone := map[string]json.RawMessage{}
 	typ, err := openFeatures(d, lone)
 	switch {
 	case errors.Is(err, errNoFeatures) && typ == "Feature":
+		if err := delim(d, '}'); err != nil {
+			return nil, unreadable(err)
+		}
 		raw, err := json.Marshal(map[string]any{"type": "Feature", "geometry": lone["geometry"], "properties": lone["properties"]})
 		if err != nil {
 			return nil, unreadable(err)
 		}
-		return []rawBoundary{boundaryOf(raw)}, nil
+		if err := add(boundaryOf(raw)); err != nil {
+			return nil, err
+		}
+		// More Features after it: a GeoJSONSeq.
+		for d.More() {
+			if err := next(); err != nil {
+				var ce *CapError
+				if errors.As(err, &ce) {
+					return nil, ce
+				}
+				return nil, grid.Invalid("file", "GeoJSON 第 %d 个要素之后的内容无法读取：逐行 GeoJSON（GeoJSONSeq）须每行一个 Feature / unreadable after feature %d: %v",
+					len(out), len(out), errText(err))
+			}
+		}
+		if err := atEnd(d); err != nil {
+			return nil, grid.Invalid("file", "GeoJSON 第 %d 个要素之后的内容无法读取：逐行 GeoJSON（GeoJSONSeq）须每行一个 Feature / unreadable after feature %d: %v",
+				len(out), len(out), errText(err))
+		}
+		return out, nil
 	case errors.Is(err, errNoFeatures) || errors.Is(err, errNotCollection) || (err == nil && typ != "" && typ != "FeatureCollection"):
 		return nil, grid.Invalid("file", "须为 GeoJSON FeatureCollection，此处 type 为 %q / want a FeatureCollection", clip(typ, 40))
 	case err != nil:
 		return nil, unreadable(err)
 	}
-	var out []rawBoundary
-	vertices := 0
 	for d.More() {
-		if len(out) >= lim.Features {
-			return nil, &CapError{Cap: CapFeatures, Limit: int64(lim.Features)}
-		}
-		var raw json.RawMessage
-		if err := d.Decode(&raw); err != nil {
+		if err := next(); err != nil {
 			return nil, unreadable(err)
 		}
-		rb := boundaryOf(raw)
-		if rb.geom != nil {
-			if vertices += countVertices(rb.geom); vertices > lim.Vertices {
-				return nil, &CapError{Cap: CapVertices, Limit: int64(lim.Vertices), Row: len(out) + 1}
-			}
-		}
-		out = append(out, rb)
 	}
 	if err := finishFeatures(d); err != nil {
 		return nil, unreadable(err)
 	}
+	if err := atEnd(d); err != nil {
+		var ce *CapError
+		if errors.As(err, &ce) {
+			return nil, ce
+		}
+		return nil, grid.Invalid("file", "GeoJSON 文件在 FeatureCollection 之后还有内容：一个文件只能有一个 FeatureCollection / content after the FeatureCollection")
+	}
 	return out, nil
+}
+
+// atEnd is nil when nothing but white space is left.
+func atEnd(d *json.Decoder) error {
+	tok, err := d.Token()
+	switch {
+	case errors.Is(err, io.EOF):
+		return nil
+	case err != nil:
+		return err
+	}
+	return fmt.Errorf("unexpected %v", tok)
+}
+
+// geojsonGuard stands before the JSON decoder and counts, as bytes
+// pass, the positions of every coordinates array (a "[" before a
+// number, outside strings), failing with the vertex cap once they pass
+// left. A property array of numbers counts too: the count is a bound for
+// memory, the exact count comes after. It turns a GeoJSONSeq record
+// separator (RS, 0x1E) outside strings into white space.
+type geojsonGuard struct {
+	r        io.Reader
+	left     int // positions the file may still hold
+	limit    int // the cap, as its error names it
+	err      error
+	inString bool
+	escaped  bool // after a backslash in a string
+	opened   bool // after a "[" and white space
+}
+
+func (g *geojsonGuard) Read(p []byte) (int, error) {
+	if g.err != nil {
+		return 0, g.err
+	}
+	n, err := g.r.Read(p)
+	for i, b := range p[:n] {
+		switch {
+		case g.inString:
+			switch {
+			case g.escaped:
+				g.escaped = false
+			case b == '\\':
+				g.escaped = true
+			case b == '"':
+				g.inString = false
+			}
+		case b == ' ' || b == '\t' || b == '\r' || b == '\n':
+		case b == 0x1e:
+			p[i] = ' '
+		case b == '[':
+			g.opened = true
+		default:
+			if g.opened && (b == '-' || b >= '0' && b <= '9') {
+				if g.left--; g.left < 0 {
+					g.err = &CapError{Cap: CapVertices, Limit: int64(g.limit)}
+					return i, g.err
+				}
+			}
+			g.opened, g.inString = false, b == '"'
+		}
+	}
+	return n, err
 }
 
 // boundaryOf reads one GeoJSON feature.

@@ -86,6 +86,10 @@ func FuzzBoundaryGeoJSON(f *testing.F) {
 		collection(feature(`{"code":"A","industry":"x"}`, "MultiPolygon", "[[[[1e400,34],[1,2],[3,4],[1e400,34]]]]")),
 		[]byte(`{"type":"Feature","properties":null,"geometry":{"type":"GeometryCollection","geometries":[]}}`),
 		[]byte(`{"type":"FeatureCollection","features":[null,1,"x",[],{}]}`), []byte(`[`), []byte(""),
+		// GeoJSONSeq, with RS separators, and content after a collection.
+		[]byte("\x1e" + feature(`{"code":"A","industry":"x"}`, "Polygon", square(113, 34, 0.01)) + "\n\x1e" +
+			feature(`{"code":"B","industry":"x","t":[1,2]}`, "Polygon", square(113.01, 34, 0.01)) + "\n"),
+		append(collection(), " {} x"...),
 	} {
 		f.Add(s)
 	}

@@ -24,12 +24,13 @@ import (
 var zipDatasets = map[string]BoundaryFormat{
 	".shp": "shapefile", ".tab": "mapinfo", ".mif": "mapinfo", ".gpkg": BoundaryGPKG,
 	".kml": BoundaryKML, ".geojson": BoundaryGeoJSON, ".json": BoundaryGeoJSON,
+	".geojsonl": BoundaryGeoJSON, ".geojsons": BoundaryGeoJSON, // GeoJSONSeq
 }
 
 // zipKept are the extensions extracted from a zip: the datasets' files
 // and their companions. Everything else is left in the archive.
 var zipKept = []string{".shp", ".shx", ".dbf", ".prj", ".cpg", ".qpj", ".tab", ".dat", ".map", ".id", ".ind",
-	".mif", ".mid", ".gpkg", ".kml", ".geojson", ".json"}
+	".mif", ".mid", ".gpkg", ".kml", ".geojson", ".json", ".geojsonl", ".geojsons"}
 
 // gdalRead is what a file read through GDAL gave.
 type gdalRead struct {
