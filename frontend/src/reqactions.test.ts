@@ -2,7 +2,7 @@
 // what a toast says, and that 交办 is no longer offered once assigned.
 import { describe, expect, it } from 'vitest';
 import type { RequestEvent } from './api';
-import { toastMessages } from './live';
+import { decide, latestNote, parseLiveEvent, toastMessages, type LiveEvent } from './live';
 import { ACTION_SPECS, checkReassign, checkRemind, noteField, offeredActions, timelineEntry, type ActionInput } from './requests';
 
 const input = (over: Partial<ActionInput> = {}): ActionInput => ({ note: '', liaisonId: '', unitId: null, satisfaction: null, ...over });
@@ -90,6 +90,55 @@ describe('toasts', () => {
         () => undefined,
       ).map((m) => m.text),
     ).toEqual(['诉求催办：厂房用电增容', '诉求改派：厂房用电增容']);
+  });
+});
+
+describe('live notices of 催办 and 改派', () => {
+  const ev = (over: Partial<LiveEvent>): LiveEvent => ({ type: 'request', id: 5, action: 'remind', status: 'in_progress', at: '', org_id: 41, ...over });
+  const ctx = (me: number | null) => ({ openRequestId: null, isOwn: () => false, myLiaisonId: me });
+  const title = () => '厂房用电增容';
+
+  it('reads who had and who has the request', () => {
+    expect(parseLiveEvent('{"type":"request","id":5,"action":"reassign","status":"assigned","at":"","org_id":41,"liaison_id":9,"prev_liaison_id":8}')).toMatchObject({
+      liaison_id: 9,
+      prev_liaison_id: 8,
+    });
+  });
+
+  it('tell the liaison chased, handed the request, or relieved of it', () => {
+    const toasts = [
+      decide('request', ev({ id: 1, action: 'remind', liaison_id: 8 }), ctx(8)).toast!,
+      decide('request', ev({ id: 2, action: 'reassign', liaison_id: 8, prev_liaison_id: 9 }), ctx(8)).toast!,
+      { ...decide('request', ev({ id: 3, action: 'reassign', liaison_id: 9, prev_liaison_id: 8 }), ctx(8)).toast!, note: '原联络员调岗' },
+    ];
+    expect(toastMessages(toasts, title, () => undefined).map((m) => m.text)).toEqual([
+      '您被催办：厂房用电增容',
+      '厂房用电增容 已改派给您',
+      '厂房用电增容 已改派他人 · 原联络员调岗',
+    ]);
+  });
+
+  it('show the note, and stay neutral for others', () => {
+    const officer = [
+      { ...decide('request', ev({ id: 1, action: 'remind', liaison_id: 8 }), ctx(null)).toast!, note: '请今日内联系企业' },
+      decide('request', ev({ id: 2, action: 'reassign', liaison_id: 8, prev_liaison_id: 9 }), ctx(7)).toast!,
+    ];
+    expect(toastMessages(officer, title, () => undefined).map((m) => m.text)).toEqual([
+      '诉求催办：厂房用电增容 · 请今日内联系企业',
+      '诉求改派：厂房用电增容',
+    ]);
+  });
+
+  it("takes the note from the request's last step of that kind", () => {
+    const events = [
+      { action: 'remind', note: '第一次' },
+      { action: 'reassign', note: '换人' },
+      { action: 'remind', note: '第二次' },
+      { action: 'start', note: '' },
+    ] as RequestEvent[];
+    expect(latestNote(events, 'remind')).toBe('第二次');
+    expect(latestNote(events, 'reassign')).toBe('换人');
+    expect(latestNote(events, 'verify')).toBeUndefined();
   });
 });
 
