@@ -545,7 +545,7 @@ function showReport(ctx: Ctx, org: { id: number; name: string }): void {
   f.noValidate = true;
   const message = el('p', 'form-message');
   message.setAttribute('role', 'alert');
-  const { field: fieldBox, showErrors } = formFields('report');
+  const { field: fieldBox, showErrors, focusFirstError } = formFields('report');
 
   const orgLine = el('p', 'report-org');
   orgLine.append(el('span', 'muted', `${text.request.reportFor}：`), el('strong', '', org.name));
@@ -607,8 +607,7 @@ function showReport(ctx: Ctx, org: { id: number; name: string }): void {
     const checked = checkReport(org.id, { category: chosen, topic: topic.value, title: title.value, description: description.value });
     if (!checked.ok) {
       showErrors(checked.errors);
-      if (checked.errors.title) title.focus();
-      else if (checked.errors.description) description.focus();
+      focusFirstError();
       return;
     }
     showErrors({});
@@ -629,8 +628,10 @@ function showReport(ctx: Ctx, org: { id: number; name: string }): void {
       submit.disabled = false;
       submit.textContent = text.request.report;
       const failure = failureOf(err, REPORT_FIELDS);
-      if (failure.kind === 'field') showErrors({ [failure.field]: failure.message });
-      else message.textContent = failure.kind === 'stale' ? '提交冲突，请稍后重试' : failure.message;
+      if (failure.kind === 'field') {
+        showErrors({ [failure.field]: failure.message });
+        focusFirstError();
+      } else message.textContent = failure.kind === 'stale' ? '提交冲突，请稍后重试' : failure.message;
       console.warn('gridgis: reporting a request failed', err);
     }
   });
