@@ -135,10 +135,10 @@ func DefaultOptions() Options {
 	increase := DefaultMaxTravelIncrease
 	return Options{
 		MaxTravelIncrease: &increase,
-		Stability:        DefaultStability,
-		KeepInGrid:       true,
-		CrossGridPenalty: DefaultCrossGridPenalty,
-		CandidateLimit:   DefaultCandidateLimit,
+		Stability:         DefaultStability,
+		KeepInGrid:        true,
+		CrossGridPenalty:  DefaultCrossGridPenalty,
+		CandidateLimit:    DefaultCandidateLimit,
 		Weights: PriorityWeights{
 			OpenRequests:  DefaultWeightOpen,
 			KeyEnterprise: DefaultWeightKey,
