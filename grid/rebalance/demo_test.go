@@ -124,8 +124,20 @@ func TestRebalanceDemoTradeoffs(t *testing.T) {
 	}
 	printFigures(t, "max_travel_increase=null", free)
 
-	// The old behaviour is one explicit choice away.
+	// Trading enterprises for them is the admin's explicit choice: then
+	// only capacity keeps new economic and social organizations out (6 in
+	// 现代服务, whose 4 liaisons have 32 places for 37 of them).
 	in.Options.AllowCoverageLoss = true
+	traded, err := rebalance.Solve(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ne, so := traded.After.ByKind[grid.KindNewEconomic], traded.After.ByKind[grid.KindSocial]; ne.Covered+so.Covered != 104-6 {
+		t.Errorf("allow_coverage_loss: new economic %+v, social %+v", ne, so)
+	}
+	printFigures(t, "allow_coverage_loss, max_travel_increase=null", traded)
+
+	// The old behaviour is one explicit choice further.
 	in.Options.Weights.Other = 10000
 	old, err := rebalance.Solve(in)
 	if err != nil {
