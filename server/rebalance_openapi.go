@@ -148,7 +148,8 @@ func rebalanceSchemas() obj {
 		"move_count": count("organizations whose liaison changes"),
 		"before":     schemaRef("RebalanceMetrics"),
 		"after":      schemaRef("RebalanceMetrics"),
-		"tradeoffs":  nullable(schemaRef("RebalanceTradeoffs")),
+		"tradeoffs": obj{"nullable": true, "allOf": []obj{schemaRef("RebalanceTradeoffs")},
+			"description": "what the plan trades; null for plans built before plans said so"},
 		"created_by": nullable(integer("the admin; null for the CLI")),
 		"created_at": dateTime(""),
 		"applied_by": nullable(integer("")),
@@ -175,7 +176,7 @@ func rebalanceSchemas() obj {
 				"max_travel_increase": nullable(obj{"type": "number", "minimum": 0, "maximum": rebalance.MaxTravelIncrease,
 					"description": "bound on total travel as a fraction of the current total (default 0.1: +10 %); null: no bound"}),
 			}},
-		"RebalanceTradeoffs": object("What a plan gives up against the current state, and which guards held it back", obj{
+		"RebalanceTradeoffs": tradeoffsSchema(obj{
 			"keep_coverage":       boolean("the plan was held to no lower coverage of any kind or class per grid"),
 			"max_travel_increase": nullable(number("the travel bound asked for, a fraction (0.1: +10 %)")),
 			"travel_limit":        nullable(metres("the total travel the bound allows")),
@@ -292,4 +293,13 @@ func kindCounts() obj {
 		props[string(k)] = obj{"type": "integer", "minimum": 0}
 	}
 	return props
+}
+
+// tradeoffsSchema is the Tradeoffs object: props all required, and
+// unbounded, present only when the travel bound held the plan back.
+func tradeoffsSchema(props obj) obj {
+	o := object("What a plan gives up against the current state, and which guards held it back", props)
+	o["properties"].(obj)["unbounded"] = obj{"allOf": []obj{schemaRef("RebalanceMetrics")},
+		"description": "when the travel bound held the plan back: the plan without it, what lifting the bound brings"}
+	return o
 }

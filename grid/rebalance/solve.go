@@ -200,13 +200,13 @@ func (m *rebalanceModel) newPartNetwork(p part, cand *candidates, pinned []int, 
 			allowance[cellNode[c]]++
 		}
 	}
-	cells := len(orgs) + len(p.liaisons)
+	firstCell := len(orgs) + len(p.liaisons) // nodes: organizations, liaisons, cells, rest
 	n := &partNetwork{
 		m:       m,
 		p:       p,
 		orgs:    orgs,
 		liaison: make([]int, len(m.liaisons)),
-		rest:    cells + len(allowance),
+		rest:    firstCell + len(allowance),
 		pairs:   make([][]networkPair, len(orgs)),
 	}
 	for i, l := range p.liaisons {
@@ -219,13 +219,13 @@ func (m *rebalanceModel) newPartNetwork(p part, cand *candidates, pinned []int, 
 	}
 	n.g = newMinCostFlow(n.rest+1, edges)
 	for c, a := range allowance {
-		n.g.AddEdge(cells+c, n.rest, 0, a, 0)
+		n.g.AddEdge(firstCell+c, n.rest, 0, a, 0)
 	}
 	for i, o := range orgs {
 		n.g.AddSupply(i, 1)
 		n.g.AddSupply(n.rest, -1)
 		if fl != nil {
-			n.g.AddEdge(i, cells+cellNode[fl.cell[o]], 0, 1, m.value[o])
+			n.g.AddEdge(i, firstCell+cellNode[fl.cell[o]], 0, 1, m.value[o])
 		} else {
 			n.g.AddEdge(i, n.rest, 0, 1, m.value[o])
 		}
