@@ -104,6 +104,7 @@ var coreAccess = []accessRow{
 		want: statuses{unauth, ok, forbidden, forbidden, forbidden, ok}},
 	{method: "POST", route: "/api/v1/rebalance/plans/:id/apply", path: "/api/v1/rebalance/plans/{plan}/apply",
 		want: statuses{unauth, http.StatusConflict, forbidden, forbidden, forbidden, forbidden}},
+	{method: "GET", route: "/api/v1/rebalance/capacity", want: statuses{unauth, ok, forbidden, forbidden, forbidden, ok}},
 	// Manual assignment: both rows ask for what already is, so nothing
 	// changes; officers only in their grid, liaisons and planners 403
 	// where they can see the organization.

@@ -16,6 +16,7 @@ import type { ChoroplethEntry } from './layers/choropleth';
 import { chinaToday, type ChoroplethClass } from './stats';
 import { percent } from './format';
 import { nextSort, sortableHead, sortRows, worstLabel, worstRows, type SortState } from './tablesort';
+import { capacityView } from './rebalancepanel';
 
 /** Gap organizations asked for per page. */
 export const GAP_PAGE_SIZE = 50;
@@ -34,6 +35,8 @@ export interface CoverageViewDeps {
   onGap(org: OrgFeature): void;
   /** The dock is about to open (another dock makes way). */
   onOpen(): void;
+  /** The user may ask how many liaisons full coverage needs (admins and planners). */
+  capacity?: boolean;
 }
 
 export interface CoverageView {
@@ -103,6 +106,24 @@ export function createCoverageView(deps: CoverageViewDeps, onState: (s: Coverage
       void load();
     },
   });
+  // Under the liaison indicator: how many liaisons full coverage would need, and where.
+  const capacityButton = button('export-button', '全覆盖需要多少联络员', () => void openCapacity());
+  capacityButton.id = 'coverage-capacity';
+  capacityButton.hidden = true;
+  controls.append(capacityButton);
+
+  async function openCapacity(): Promise<void> {
+    closeGaps();
+    gapPane.hidden = false;
+    gapPane.replaceChildren(el('p', 'muted', '正在测算…'));
+    try {
+      const c = await deps.api.rebalanceCapacity();
+      const close = button('cancel', '关闭', () => closeGaps());
+      gapPane.replaceChildren(el('h3', '', '全覆盖需要多少联络员'), capacityView(c), close);
+    } catch (err) {
+      gapPane.replaceChildren(el('p', 'detail-notice', errorMessage(err)));
+    }
+  }
 
   function build(): void {
     if (built) return;
@@ -138,6 +159,7 @@ export function createCoverageView(deps: CoverageViewDeps, onState: (s: Coverage
   function render(): void {
     exportButton.disabled = !coverage;
     gapsExportButton.disabled = !coverage;
+    capacityButton.hidden = !deps.capacity || indicator !== 'liaison';
     if (!coverage) return;
     const spec = indicatorSpec(coverage.indicator);
     summary.textContent = zoneSummary(coverage);
@@ -210,7 +232,12 @@ export function createCoverageView(deps: CoverageViewDeps, onState: (s: Coverage
 
   function closeGaps(): void {
     gapSeq++;
-    if (!gaps) return;
+    if (!gaps) {
+      // The capacity answer may hold the pane.
+      gapPane.hidden = true;
+      gapPane.replaceChildren();
+      return;
+    }
     gaps = null;
     for (const b of tableWrap.querySelectorAll<HTMLButtonElement>('.coverage-gap-button')) b.setAttribute('aria-pressed', 'false');
     deps.onGaps(null);
