@@ -98,6 +98,14 @@ async function usableAt(page) {
   return Number(await handle.jsonValue());
 }
 
+/** When the page had its scripts and its map data, from the start of the navigation. */
+function arrivals(page) {
+  return page.evaluate(() => {
+    const last = (re) => Math.max(0, ...performance.getEntriesByType('resource').filter((e) => re.test(new URL(e.name).pathname)).map((e) => e.responseEnd));
+    return { code: last(/^\/assets\/.*\.js$/), data: last(/^\/api\/v1\/(grids|organizations|requests)$/) };
+  });
+}
+
 const kb = (n) => `${(n / 1024).toFixed(0)} KB`;
 const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -192,7 +200,11 @@ await runSteps(
           await page.goto(`${BASE_URL}/`, { waitUntil: 'commit' });
           const ms = await usableAt(page);
           cold.push(ms);
-          console.log(`FIGURE phone usable map, cold, run ${i}: ${seconds(ms)} (${wire.requests} requests, ${kb(wire.bytes)})`);
+          const at = await arrivals(page);
+          console.log(
+            `FIGURE phone usable map, cold, run ${i}: ${seconds(ms)} (${wire.requests} requests, ${kb(wire.bytes)}; ` +
+              `scripts in by ${seconds(at.code)}, map data by ${seconds(at.data)}, then drawing)`,
+          );
           if (i === 1) console.log(`  fetched: ${wire.files.join('; ')}`);
 
           if (i === RUNS) {
