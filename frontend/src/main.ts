@@ -117,7 +117,7 @@ async function boot(): Promise<void> {
   if (wasSignedIn()) void loadMapCode().catch(() => {});
   try {
     const user = await session.me();
-    if (user) enterMap(user);
+    if (user) void enterMap(user);
     else showLogin();
   } catch (err) {
     console.warn('gridgis: could not check the session', err);
