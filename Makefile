@@ -43,7 +43,7 @@ $(NODE_OK): frontend/package.json frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund
 	@touch $@
 
-$(WEB_DIST): $(NODE_OK) $(shell find frontend/src frontend/public frontend/index.html -type f 2>/dev/null) frontend/vite.config.ts frontend/tsconfig.json
+$(WEB_DIST): $(NODE_OK) $(shell find frontend/src frontend/public frontend/index.html -type f 2>/dev/null) frontend/vite.config.ts frontend/scripts/precompress.mjs frontend/tsconfig.json
 	cd frontend && npm run build
 
 clean:

@@ -28,6 +28,7 @@ export const text = {
   noData: '暂无记录',
   retry: '重试',
   noMapData: '暂无地图数据',
+  mapCodeFailed: '地图组件加载失败，请刷新页面重试',
   popup: {
     uscc: '统一社会信用代码',
     kind: '组织类型',
