@@ -18,6 +18,8 @@ CREATE INDEX organization_address_trgm ON organization USING gin (address gin_tr
 CREATE INDEX organization_name_prefix ON organization (name text_pattern_ops) WHERE active;
 CREATE INDEX organization_uscc_prefix ON organization (uscc text_pattern_ops) WHERE active;
 
--- Request titles; liaisons and grids are few (hundreds per zone) and are
+-- Request titles and liaison names. Grids are few (tens per zone) and are
 -- read whole.
 CREATE INDEX request_title_trgm ON request USING gin (title gin_trgm_ops);
+CREATE INDEX liaison_name_trgm ON liaison USING gin (name gin_trgm_ops) WHERE active;
+CREATE INDEX liaison_name_prefix ON liaison (name text_pattern_ops) WHERE active;
