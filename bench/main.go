@@ -113,7 +113,7 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	if len(scenarios) == 0 {
+	if len(scenarios) == 0 && !only.MatchString("search") {
 		return fmt.Errorf("-run %q matches no scenario", o.only)
 	}
 	c := newClient(srv.base, token, o.conc)
@@ -136,8 +136,15 @@ func run(ctx context.Context, o options) error {
 		}
 		results = append(results, r)
 	}
-	fmt.Println()
-	report(os.Stdout, results, o.conc, rss0)
+	if len(results) > 0 {
+		fmt.Println()
+		report(os.Stdout, results, o.conc, rss0)
+	}
+	if only.MatchString("search") {
+		if err := measureSearch(ctx, db, c, o); err != nil {
+			return srv.explain(err)
+		}
+	}
 	return nil
 }
 

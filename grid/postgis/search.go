@@ -131,9 +131,9 @@ func orgSearchSQL(q grid.SearchQuery, w *where, text, prefix, contains, code, co
 	var byCode, byCodePrefix, byContains string
 	if q.Code != "" {
 		byCode = "SELECT o.id, 0 AS match " + base + "o.uscc = " + code
-		byCodePrefix = "SELECT o.id, 1 " + base + "o.uscc LIKE " + codePrefix + " ORDER BY o.uscc LIMIT " + limit
+		byCodePrefix = "SELECT o.id, 1 " + base + "o.uscc LIKE " + codePrefix + " ORDER BY o.uscc USING ~<~ LIMIT " + limit
 	}
-	byPrefix := "SELECT o.id, 1 " + base + "o.name LIKE " + prefix + " ORDER BY o.name LIMIT " + limit
+	byPrefix := "SELECT o.id, 1 " + base + "o.name LIKE " + prefix + " ORDER BY o.name USING ~<~ LIMIT " + limit
 	if q.Contains() {
 		byContains = "SELECT o.id, 2 " + base + "(o.name ILIKE " + contains + " OR o.address ILIKE " + contains + ") LIMIT " + capN
 	}
@@ -177,7 +177,7 @@ func liaisonSearchSQL(q grid.SearchQuery, w *where, text, prefix, contains, limi
 	liaisonWhere(lw, grid.LiaisonFilter{Scope: q.Scope})
 	w.args = lw.args
 	base := "FROM liaison l " + lw.String() + " AND "
-	byPrefix := "SELECT l.id, 1 AS match " + base + "l.name LIKE " + prefix + " ORDER BY l.name LIMIT " + limit
+	byPrefix := "SELECT l.id, 1 AS match " + base + "l.name LIKE " + prefix + " ORDER BY l.name USING ~<~ LIMIT " + limit
 	var byContains string
 	if q.Contains() {
 		byContains = "SELECT l.id, 2 " + base + "l.name ILIKE " + contains + " LIMIT " + capN
