@@ -1,5 +1,7 @@
 // Command bench measures gridgis's map endpoints against the bare SQL they
 // run, on a million organizations (`make bench`; not part of `make test`).
+// Then it measures search the same way, and without its trigram indexes
+// (search.go).
 //
 // It loads the demo zone at scale into its own database (once: a later run
 // reuses it), starts the real server (bin/gridgis serve) on a free local
