@@ -154,7 +154,12 @@ export function searchController(): Controller {
     if (open) input.focus();
   }
 
-  input.addEventListener('input', () => runner.input(input.value));
+  // While an IME composes (拼音 letters before the characters are chosen),
+  // nothing is searched: the composed characters are, when it ends.
+  input.addEventListener('input', (e) => {
+    if (!(e as InputEvent).isComposing) runner.input(input.value);
+  });
+  input.addEventListener('compositionend', () => runner.input(input.value));
   input.addEventListener('focus', () => {
     if (results.length > 0 || status.textContent) setOpen(true);
   });
@@ -176,7 +181,10 @@ export function searchController(): Controller {
         e.preventDefault();
         if (!popup.hidden) setOpen(false);
         else if (root.classList.contains('open')) openBox(false);
-        else input.value = '';
+        else {
+          input.value = '';
+          runner.input('');
+        }
         break;
       case 'none':
         // Enter before the pause ended: search now, then choose with Enter again.
