@@ -1,7 +1,8 @@
 // The search box in the top bar (an ARIA combobox over a grouped listbox):
 // type a few characters of a name, credit code, address, liaison, grid or
 // request; choosing a result flies the map to it and opens its panel. On a
-// phone the box opens from a 搜索 button and covers the top bar.
+// phone the box opens from a 搜索 button and covers the top bar; on a laptop,
+// where the bar is full, it drops down from that button.
 import { el } from '../dom';
 import type { Controller, MapShell } from '../mapshell/mapshell';
 import { groupResults, keyAction, MAX_QUERY, parseSearchResults, SEARCH_LIMIT, searchMessage, SearchRunner, type SearchResult, type SearchState } from '../search';
@@ -156,6 +157,13 @@ export function searchController(): Controller {
 
   // While an IME composes (拼音 letters before the characters are chosen),
   // nothing is searched: the composed characters are, when it ends.
+  /** Closes the box opened from the 搜索 button, giving the focus back to it. */
+  function closeBox(): void {
+    setOpen(false);
+    openBox(false);
+    if (opener.offsetParent !== null) opener.focus();
+  }
+
   input.addEventListener('input', (e) => {
     if (!(e as InputEvent).isComposing) runner.input(input.value);
   });
@@ -180,7 +188,7 @@ export function searchController(): Controller {
       case 'close':
         e.preventDefault();
         if (!popup.hidden) setOpen(false);
-        else if (root.classList.contains('open')) openBox(false);
+        else if (root.classList.contains('open')) closeBox();
         else {
           input.value = '';
           runner.input('');
@@ -195,10 +203,7 @@ export function searchController(): Controller {
     }
   });
   opener.addEventListener('click', () => openBox(true));
-  close.addEventListener('click', () => {
-    setOpen(false);
-    openBox(false);
-  });
+  close.addEventListener('click', () => closeBox());
 
   return {
     mount(s) {
