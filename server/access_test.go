@@ -40,7 +40,8 @@ const (
 // accessMatrix has a row for every route the server registers; the test
 // fails when a route is added without one. Each area of the API keeps its
 // rows in its own test file.
-var accessMatrix = slices.Concat(coreAccess, tileAccess, ogcAccess, exportAccess, orgWriteAccess, importAccess, requestActionAccess)
+var accessMatrix = slices.Concat(coreAccess, tileAccess, ogcAccess, exportAccess, orgWriteAccess, importAccess, requestActionAccess,
+	searchAccess)
 
 var coreAccess = []accessRow{
 	{method: "GET", route: "/healthz", want: statuses{ok, ok, ok, ok, ok, ok}},

@@ -65,7 +65,8 @@ func openAPI(collections []string) obj {
 			{"name": "service", "description": "configuration and health"},
 		},
 		"security": []obj{{"sessionCookie": []string{}}, {"bearerToken": []string{}}},
-		"paths":    documentFaults(merged(openAPIPaths(), requestPaths(), requestActionPaths(), rebalancePaths(), exportPaths(), orgWritePaths(), importPaths())),
+		"paths": documentFaults(merged(openAPIPaths(), requestPaths(), requestActionPaths(), rebalancePaths(), exportPaths(), orgWritePaths(), importPaths(),
+			searchPaths())),
 		"components": obj{
 			"securitySchemes": obj{
 				"sessionCookie": obj{"type": "apiKey", "in": "cookie", "name": sessionCookie,
@@ -75,7 +76,8 @@ func openAPI(collections []string) obj {
 			},
 			"parameters": merged(openAPIParameters(collections), rebalanceParameters(), idempotencyParameters(), exportParameters(), orgWriteParameters()),
 			"responses":  merged(openAPIResponses(), rebalanceResponses(), idempotencyResponses(), exportResponses()),
-			"schemas":    merged(openAPISchemas(), requestSchemas(), requestActionSchemas(), rebalanceSchemas(), orgWriteSchemas(), importSchemas()),
+			"schemas": merged(openAPISchemas(), requestSchemas(), requestActionSchemas(), rebalanceSchemas(), orgWriteSchemas(), importSchemas(),
+				searchSchemas()),
 		},
 	}
 }

@@ -251,6 +251,7 @@ func (s *Server) routes() {
 	s.exportRoutes(api)
 	s.importRoutes(api)
 	s.jobRoutes(api)
+	s.searchRoutes(api)
 	s.ogcRoutes()
 	api.Use(func(c *fiber.Ctx) error {
 		return grid.Errorf(grid.ENotFound, "no API route %s %s", c.Method(), c.Path())

@@ -25,4 +25,5 @@ type Store interface {
 	grid.ExportStore
 	grid.JobStore
 	grid.ImportStore
+	grid.SearchStore
 }

@@ -626,6 +626,11 @@ export class Api {
     return this.getJSON<OrgFeature>(`${this.base}/organizations/${id}`, signal);
   }
 
+  /** The search box's answer for q (GET /search), unchecked: search.ts parses it. */
+  async search(q: string, limit: number, signal?: AbortSignal): Promise<unknown> {
+    return this.getJSON<unknown>(`${this.base}/search?${new URLSearchParams({ q, limit: String(limit) })}`, signal);
+  }
+
   /** Request points in the caller's scope. */
   async requests(query: RequestQuery = {}): Promise<RequestFeature[]> {
     return this.allPages<RequestFeature>(`${this.base}/requests?${requestSearchParams(query)}`, query.signal);

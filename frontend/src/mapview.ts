@@ -13,6 +13,7 @@ import { orgController } from './controllers/org';
 import { orgEditController } from './controllers/orgedit';
 import { rebalanceController } from './controllers/rebalance';
 import { requestController } from './controllers/request';
+import { searchController } from './controllers/search';
 import { testHookController } from './controllers/testhook';
 import { toastsController } from './controllers/toasts';
 import { todoController } from './controllers/todo';
@@ -57,6 +58,7 @@ export function openMap(user: User, api: Api): MapScreen {
     todoController(),
     exportController(),
     importController(),
+    searchController(),
   ];
   for (const c of controllers) if (c) shell.register(c);
   showTools(docks);
