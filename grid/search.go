@@ -47,7 +47,7 @@ const (
 	MaxSearchLimit     = 20 // per kind
 	// MinContainsRunes is the shortest query matched anywhere in a text:
 	// a trigram index serves substrings of three characters or more; a
-	// shorter query matches beginnings only (see migrations/013_search.sql).
+	// shorter query matches beginnings only (see migrations/012_search.sql).
 	MinContainsRunes = 3
 )
 

@@ -51,7 +51,7 @@ func (db *DB) Search(ctx context.Context, q grid.SearchQuery) ([]grid.SearchResu
 // the values: whether a LIKE pattern can use an index depends on them).
 // The benchmark (bench/) times the bare statement with it. Each kind is a
 // branch of a UNION ALL ranked on its own; each branch unions its ways of
-// matching, each of which an index serves (migrations/013_search.sql).
+// matching, each of which an index serves (migrations/012_search.sql).
 func SearchSQL(q grid.SearchQuery) (string, []any) {
 	w := &where{}
 	text := w.bind(q.Text)

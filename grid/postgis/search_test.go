@@ -124,7 +124,7 @@ func ids(rs []grid.SearchResult) []int64 {
 }
 
 // The cluster's pg_trgm must see CJK characters as word characters, or
-// the trigram indexes of migration 013 hold nothing for Chinese names
+// the trigram indexes of migration 012 hold nothing for Chinese names
 // (under a C ctype it drops every non-ASCII character).
 func TestSearchTrigramsCoverCJK(t *testing.T) {
 	db := pgtest.Open(t, testDSN)
