@@ -1,22 +1,13 @@
 // Server downloads (导出): fetched with the session's cookie and saved
 // under the file name the server gives.
 import { problemOf } from './api';
-import { el } from './dom';
+import { saveBlob } from './csv';
 import { filenameFromDisposition } from './exports';
 
 /** Saves a response body under the server's file name, else fallback; returns the name. */
 export async function saveResponse(res: Response, fallback: string): Promise<string> {
   const name = filenameFromDisposition(res.headers.get('Content-Disposition')) ?? fallback;
-  const url = URL.createObjectURL(await res.blob());
-  const a = el('a');
-  a.href = url;
-  a.download = name;
-  a.hidden = true;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  // The download has its own copy once started.
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  saveBlob(await res.blob(), name);
   return name;
 }
 

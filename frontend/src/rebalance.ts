@@ -11,6 +11,7 @@ import {
   type PlanSummary,
   type RebalanceCapacity,
   type RebalanceMetrics,
+  type RebalanceOptions,
   type RebalanceRequest,
   type RebalanceTradeoffs,
 } from './api';
@@ -88,14 +89,9 @@ export function checkPlanInput(input: PlanInput): { ok: true; body: RebalanceReq
 }
 
 /** The form's fields for a plan's options (to rebuild with the same ones). */
-export function inputOf(options: {
-  min?: number;
-  max?: number;
-  stability: number;
-  keep_in_grid: boolean;
-  allow_coverage_loss?: boolean;
-  max_travel_increase?: number | null;
-}): PlanInput {
+export function inputOf(
+  options: Pick<RebalanceOptions, 'min' | 'max' | 'stability' | 'keep_in_grid' | 'allow_coverage_loss' | 'max_travel_increase'>,
+): PlanInput {
   const x = options.max_travel_increase;
   return {
     min: options.min === undefined ? DEFAULT_PLAN_INPUT.min : String(options.min),
