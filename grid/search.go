@@ -65,9 +65,12 @@ type SearchQuery struct {
 	Limit  int
 }
 
-// Contains reports whether the query is long enough to match inside texts.
+// Contains reports whether the query may match inside texts: long enough,
+// and with a letter or digit, since pg_trgm takes trigrams from words only
+// and a query of punctuation alone would read every row.
 func (q SearchQuery) Contains() bool {
-	return utf8.RuneCountInString(q.Text) >= MinContainsRunes
+	return utf8.RuneCountInString(q.Text) >= MinContainsRunes &&
+		strings.IndexFunc(q.Text, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0
 }
 
 // ParseSearch checks a query and a per-kind limit (0 for the default),

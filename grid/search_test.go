@@ -42,6 +42,11 @@ func TestParseSearchReadsCodesNumbersAndLength(t *testing.T) {
 		{"42", "42", "42", 42, false},
 		{"g01", "g01", "G01", 0, true},
 		{strings.Repeat("华", MaxSearchRunes), strings.Repeat("华", MaxSearchRunes), "", 0, true},
+		// No letter or digit: no trigram for an index to use, so beginnings only.
+		{"!!!", "!!!", "", 0, false},
+		{"。。。", "。。。", "", 0, false},
+		{"___", "___", "___", 0, false},
+		{"科技!", "科技!", "", 0, true},
 	} {
 		q, err := ParseSearch(tt.q, 0)
 		if err != nil {

@@ -99,6 +99,19 @@ async function desktop(browser) {
     const address = await waitForOrgPanel(page, orgId);
     return `organization #${orgId}, ${address}; screenshot e2e/out/search-desktop-results.png`;
   });
+  await check('desktop: Enter right after retyping never opens the previous query\'s result', async () => {
+    if (await page.locator('.search-open').isVisible()) await page.locator('.search-open').click();
+    const input = page.locator('#search-input');
+    await input.fill(USCC);
+    await page.locator('.search-option').first().waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill('不存在的企业名称甲乙丙');
+    await page.keyboard.press('Enter');
+    await page.locator('.search-status').filter({ hasText: '未找到' }).waitFor({ timeout: 10_000 });
+    // Choosing a result writes its name into the box: the typed text must still be there.
+    const value = await page.locator('#search-input').inputValue();
+    assert(value === '不存在的企业名称甲乙丙', `Enter chose a result of the previous query (the box reads "${value}")`);
+    return 'Enter searched the new query';
+  });
   await check('desktop: Esc closes the list; a query that finds nothing says so', async () => {
     if (await page.locator('.search-open').isVisible()) await page.locator('.search-open').click();
     const input = page.locator('#search-input');

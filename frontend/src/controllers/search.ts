@@ -174,7 +174,9 @@ export function searchController(): Controller {
   input.addEventListener('blur', () => setOpen(false));
   input.addEventListener('keydown', (e) => {
     if (e.isComposing) return; // an IME is still composing the characters
-    const a = keyAction(e.key, active, results.length, !popup.hidden);
+    // While a newer query waits for its pause or its answer, the listed
+    // results are the old query's: none may be chosen (Enter searches now).
+    const a = keyAction(e.key, active, runner.pending ? 0 : results.length, !popup.hidden);
     switch (a.type) {
       case 'move':
         e.preventDefault();
