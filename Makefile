@@ -48,14 +48,14 @@ $(NODE_OK): frontend/package.json frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund
 	@touch $@
 
-$(WEB_DIST): $(NODE_OK) $(shell find frontend/src frontend/public frontend/index.html -type f 2>/dev/null) frontend/vite.config.ts frontend/tsconfig.json
+$(WEB_DIST): $(NODE_OK) $(shell find frontend/src frontend/public frontend/index.html -type f 2>/dev/null) frontend/vite.config.ts frontend/scripts/precompress.mjs frontend/tsconfig.json
 	cd frontend && npm run build
 
 clean:
 	rm -rf bin frontend/dist frontend/node_modules
 
-# `make bench` (not part of `make test`): the map endpoints against their bare
-# SQL at a million organizations, in the gridgis_bench database (loaded once,
+# `make bench` (not part of `make test`): the map endpoints and search against
+# their bare SQL at a million organizations, in the gridgis_bench database (loaded once,
 # about 3 minutes; GRIDGIS_BENCH_DATABASE_URL names another); then the
 # register import's rows per second (GRIDGIS_BENCH_IMPORT_ROWS, default
 # 100,000) against a bare COPY of the same rows, in a database of its own;

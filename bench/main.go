@@ -1,5 +1,7 @@
 // Command bench measures gridgis's map endpoints against the bare SQL they
 // run, on a million organizations (`make bench`; not part of `make test`).
+// Then it measures search the same way, and without its trigram indexes
+// (search.go).
 //
 // It loads the demo zone at scale into its own database (once: a later run
 // reuses it), starts the real server (bin/gridgis serve) on a free local
@@ -113,7 +115,7 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	if len(scenarios) == 0 {
+	if len(scenarios) == 0 && !only.MatchString("search") {
 		return fmt.Errorf("-run %q matches no scenario", o.only)
 	}
 	c := newClient(srv.base, token, o.conc)
@@ -136,8 +138,15 @@ func run(ctx context.Context, o options) error {
 		}
 		results = append(results, r)
 	}
-	fmt.Println()
-	report(os.Stdout, results, o.conc, rss0)
+	if len(results) > 0 {
+		fmt.Println()
+		report(os.Stdout, results, o.conc, rss0)
+	}
+	if only.MatchString("search") {
+		if err := measureSearch(ctx, db, c, o); err != nil {
+			return srv.explain(err)
+		}
+	}
 	return nil
 }
 

@@ -10,7 +10,8 @@ import (
 )
 
 // TestReassignAndRemindInBrowser has the officer of G01 hand an overdue
-// request to another liaison of their grid with a reason (改派) and chase
+// request to another liaison of their grid with a reason (改派), then to
+// its unit alone, and chase
 // another (催办) from the 待办 list, at desktop and phone sizes, while the
 // chased liaison's map shows the reminder live
 // (frontend/e2e/reqactions.e2e.mjs); then checks what the server kept.
@@ -59,9 +60,11 @@ ORDER BY a.liaison_id, o.id LIMIT 2`, officer.GridIDs)
 	if err := rows.Err(); err != nil || len(ids) < 2 {
 		t.Fatalf("%d organizations of G01 with liaisons who sign in (%v), want 2", len(ids), err)
 	}
+	// With the red card already raised: the SLA clock raising it during the
+	// run would replace the liaison's 催办 notice by a 督办 one.
 	if _, err := db.Pool.Exec(ctx, `UPDATE request SET reported_at = now() - interval '10 days',
   response_due_at = now() - interval '9 days', due_at = now() - interval '3 days',
-  assigned_at = now() - interval '9 days 12 hours'
+  assigned_at = now() - interval '9 days 12 hours', supervision = 'red'
 WHERE id = ANY($1)`, ids); err != nil {
 		t.Fatal(err)
 	}
@@ -70,21 +73,26 @@ WHERE id = ANY($1)`, ids); err != nil {
 	runBrowserScript(t, url, "reqactions.e2e.mjs", 6*time.Minute, append(env,
 		"E2E_REASSIGN_ID="+strconv.FormatInt(ids[0], 10), "E2E_REMIND_ID="+strconv.FormatInt(ids[1], 10))...)
 
-	// The server kept one 改派 with its reason, two 催办, and audited each.
+	// The server kept two 改派 (the second to the unit alone) with their
+	// reasons, the first overdue, two 催办, and audited each.
 	var reason string
+	var overdue bool
+	var liaison *int64
 	var reminders, reassigns, remindAudits int
 	if err := db.Pool.QueryRow(ctx, `SELECT
   (SELECT note FROM request_event WHERE request_id = $1 AND action = 'reassign' ORDER BY id DESC LIMIT 1),
+  (SELECT (data->>'overdue')::boolean FROM request_event WHERE request_id = $1 AND action = 'reassign' ORDER BY id LIMIT 1),
+  (SELECT liaison_id FROM request WHERE id = $1),
   (SELECT reminders FROM request WHERE id = $2),
   (SELECT count(*) FROM audit_log a JOIN app_user u ON u.id = a.actor_id
      WHERE u.username = 'officer-g01' AND a.action = 'request_reassign' AND a.target = 'request:' || $1::bigint),
   (SELECT count(*) FROM audit_log a JOIN app_user u ON u.id = a.actor_id
      WHERE u.username = 'officer-g01' AND a.action = 'request_remind' AND a.target = 'request:' || $2::bigint)`,
-		ids[0], ids[1]).Scan(&reason, &reminders, &reassigns, &remindAudits); err != nil {
+		ids[0], ids[1]).Scan(&reason, &overdue, &liaison, &reminders, &reassigns, &remindAudits); err != nil {
 		t.Fatal(err)
 	}
-	if reason == "" || reminders != 2 || reassigns != 1 || remindAudits != 2 {
-		t.Errorf("reason %q, %d reminders, %d reassign and %d remind audit rows; want a reason, 2, 1, 2",
-			reason, reminders, reassigns, remindAudits)
+	if reason == "" || !overdue || liaison != nil || reminders != 2 || reassigns != 2 || remindAudits != 2 {
+		t.Errorf("reason %q, overdue %v, liaison %v, %d reminders, %d reassign and %d remind audit rows; want a reason, true, none, 2, 2, 2",
+			reason, overdue, liaison, reminders, reassigns, remindAudits)
 	}
 }

@@ -29,8 +29,9 @@ const (
 )
 
 // Reassignment asks to hand an assigned request on (改派). An omitted
-// liaison or unit stays as it is; at least one is given, and the result
-// must differ from the current assignees.
+// liaison or unit stays as it is, 0 clears it (a unit alone: 不指定联络员);
+// at least one is given, the result must differ from the current
+// assignees and keep a liaison or a unit.
 type Reassignment struct {
 	Version   int    `json:"version"`
 	LiaisonID *int64 `json:"liaison_id"`
@@ -47,10 +48,12 @@ func (a *Reassignment) Validate() error {
 	switch {
 	case a.LiaisonID == nil && a.UnitID == nil:
 		return Invalid("liaison_id", "reassign needs liaison_id, unit_id or both")
-	case a.LiaisonID != nil && *a.LiaisonID <= 0:
-		return Invalid("liaison_id", "must be a positive id")
-	case a.UnitID != nil && *a.UnitID <= 0:
-		return Invalid("unit_id", "must be a positive id")
+	case a.LiaisonID != nil && *a.LiaisonID < 0:
+		return Invalid("liaison_id", "must be a liaison's id, or 0 for none")
+	case a.UnitID != nil && *a.UnitID < 0:
+		return Invalid("unit_id", "must be a unit's id, or 0 for none")
+	case a.LiaisonID != nil && a.UnitID != nil && *a.LiaisonID == 0 && *a.UnitID == 0:
+		return Invalid("liaison_id", "a request needs a liaison or a unit: choose one")
 	case a.Reason == "":
 		return Invalid("reason", "required: why the request is handed on")
 	case utf8.RuneCountInString(a.Reason) < MinReasonLen:
@@ -102,9 +105,19 @@ func (r Request) Reassign(a Reassignment, by User, now time.Time) (Request, Requ
 		}
 		return r, RequestEvent{}, Invalid(field, "request %d is already with this liaison and unit: choose another", r.ID)
 	}
+	if next.LiaisonID == 0 && next.UnitID == 0 {
+		field := "liaison_id"
+		if a.LiaisonID == nil {
+			field = "unit_id"
+		}
+		return r, RequestEvent{}, Invalid(field, "request %d needs a liaison or a unit: choose one", r.ID)
+	}
+	// overdue (接手时已超期) tells that the deadline passed with the one
+	// who handed it on: appraisal counts a late finish against them.
 	data := map[string]any{
 		"liaison_id": optionalID(next.LiaisonID), "unit_id": optionalID(next.UnitID),
 		"from_liaison_id": optionalID(r.LiaisonID), "from_unit_id": optionalID(r.UnitID),
+		"overdue": now.After(r.DueAt),
 	}
 	return next, RequestEvent{RequestID: r.ID, At: now, ActorID: by.ID, Action: string(ActionReassign),
 		From: r.Status, To: r.Status, Note: a.Reason, Data: data}, nil
@@ -152,7 +165,7 @@ func optionalID(id int64) any {
 // EConflict); a request outside by's scope is ENotFound.
 type RequestActionStore interface {
 	// ReassignRequest hands request id on; an officer only to liaisons of
-	// their grids (else EInvalid on liaison_id).
+	// their grids (else EInvalid on liaison_id). Liaison or unit 0 clears it.
 	ReassignRequest(ctx context.Context, by User, who Actor, id int64, a Reassignment) (RequestDetail, error)
 	// RemindRequest records a reminder to request id's assignee.
 	RemindRequest(ctx context.Context, by User, who Actor, id int64, m Reminder) (RequestDetail, error)

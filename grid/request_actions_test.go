@@ -28,15 +28,29 @@ func TestReassign(t *testing.T) {
 			t.Errorf("event data %s = %v, want %v", k, ev.Data[k], v)
 		}
 	}
+	if ev.Data["overdue"] != false {
+		t.Errorf("handed over before the deadline: overdue = %v, want false", ev.Data["overdue"])
+	}
 	// The unit alone may change.
 	if next, _, err = next.Reassign(Reassignment{Version: 4, UnitID: &u, Reason: "改由园区服务中心"}, officer, t0); err != nil || next.UnitID != 4 || next.LiaisonID != 9 {
 		t.Errorf("unit reassign: %v %+v", err, next)
+	}
+	// Liaison 0 hands the request to its unit alone (不指定联络员), after
+	// the deadline: the event says it was overdue when handed over.
+	none := int64(0)
+	late := r.DueAt.Add(time.Hour)
+	next, ev, err = next.Reassign(Reassignment{Version: 5, LiaisonID: &none, Reason: "由园区服务中心单独办理"}, officer, late)
+	if err != nil || next.LiaisonID != 0 || next.UnitID != 4 {
+		t.Fatalf("unit alone: %v %+v", err, next)
+	}
+	if ev.Data["liaison_id"] != nil || ev.Data["from_liaison_id"] != int64(9) || ev.Data["overdue"] != true {
+		t.Errorf("unit-alone event data %v", ev.Data)
 	}
 }
 
 func TestReassignRefused(t *testing.T) {
 	officer, liaison := User{ID: 1, Role: RoleOfficer}, User{ID: 2, Role: RoleLiaison, LiaisonID: 7}
-	other, same := int64(9), int64(7)
+	other, same, zero, negative := int64(9), int64(7), int64(0), int64(-1)
 	ok := Reassignment{Version: 3, LiaisonID: &other, Reason: "换人办理"}
 	tests := []struct {
 		name   string
@@ -57,6 +71,9 @@ func TestReassignRefused(t *testing.T) {
 		{"stale", officer, StatusAssigned, Reassignment{Version: 2, LiaisonID: &other, Reason: "换人办理"}, EConflict, ""},
 		{"same liaison", officer, StatusAssigned, Reassignment{Version: 3, LiaisonID: &same, Reason: "换人办理"}, EInvalid, "liaison_id"},
 		{"nobody", officer, StatusAssigned, Reassignment{Version: 3, Reason: "换人办理"}, EInvalid, "liaison_id"},
+		{"negative liaison", officer, StatusAssigned, Reassignment{Version: 3, LiaisonID: &negative, Reason: "换人办理"}, EInvalid, "liaison_id"},
+		{"no liaison and no unit left", officer, StatusAssigned, Reassignment{Version: 3, LiaisonID: &zero, Reason: "换人办理"}, EInvalid, "liaison_id"},
+		{"unit 0", officer, StatusAssigned, Reassignment{Version: 3, UnitID: &zero, Reason: "换人办理"}, EInvalid, "unit_id"},
 		{"no reason", officer, StatusAssigned, Reassignment{Version: 3, LiaisonID: &other, Reason: "  "}, EInvalid, "reason"},
 		{"reason too short", officer, StatusAssigned, Reassignment{Version: 3, LiaisonID: &other, Reason: "换"}, EInvalid, "reason"},
 		{"reason too long", officer, StatusAssigned, Reassignment{Version: 3, LiaisonID: &other, Reason: strings.Repeat("换", MaxReasonLen+1)}, EInvalid, "reason"},

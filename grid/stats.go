@@ -163,7 +163,11 @@ type Stats struct {
 //     accepted requests, the share verified.
 //   - OnTimeRate (按期办结率) is, of the verified requests, the share
 //     resolved (销号, the last time) by their resolution deadline:
-//     resolved_at ≤ due_at; the review that follows does not count.
+//     resolved_at ≤ due_at; the review that follows does not count. By
+//     liaison and by unit a request counts for whoever held it when the
+//     deadline passed: one handed on (改派) after its deadline (接手时已
+//     超期) stays with the one who handed it on, as does a liaison's own
+//     scope.
 //   - ReworkRate (返工率) is, of the requests resolved at least once
 //     (resolved_at set, or sent back at least once), the share sent back
 //     at least once (rework_count > 0).
@@ -185,9 +189,11 @@ type Stats struct {
 //     (T − 30 days, T]. At T = now they equal the organization layer's
 //     overdue flags and the liaison layer's compliance. Units carry no
 //     organizations: nil for by=unit.
-//   - Reminders (催办次数) counts the reminders (催办) recorded on the
-//     group's requests. By liaison and by unit a reminder belongs to the
-//     liaison and unit that were chased, whoever has the request now.
+//   - Reminders (催办次数) counts the reminders (催办) made in [From, To)
+//     on the group's requests, whenever those were reported. By liaison
+//     and by unit a reminder belongs to the liaison and unit that were
+//     chased, whoever has the request now; a liaison's own scope keeps
+//     those made to them.
 type StatsGroup struct {
 	// Key is the group's row id (zone, grid, liaison, unit), the month
 	// (2025-06), or "none".

@@ -40,7 +40,8 @@ const (
 // accessMatrix has a row for every route the server registers; the test
 // fails when a route is added without one. Each area of the API keeps its
 // rows in its own test file.
-var accessMatrix = slices.Concat(coreAccess, tileAccess, ogcAccess, exportAccess, orgWriteAccess, importAccess, requestActionAccess, gridImportAccess)
+var accessMatrix = slices.Concat(coreAccess, tileAccess, ogcAccess, exportAccess, orgWriteAccess, importAccess, requestActionAccess,
+	gridImportAccess, searchAccess)
 
 var coreAccess = []accessRow{
 	{method: "GET", route: "/healthz", want: statuses{ok, ok, ok, ok, ok, ok}},
@@ -104,6 +105,7 @@ var coreAccess = []accessRow{
 		want: statuses{unauth, ok, forbidden, forbidden, forbidden, ok}},
 	{method: "POST", route: "/api/v1/rebalance/plans/:id/apply", path: "/api/v1/rebalance/plans/{plan}/apply",
 		want: statuses{unauth, http.StatusConflict, forbidden, forbidden, forbidden, forbidden}},
+	{method: "GET", route: "/api/v1/rebalance/capacity", want: statuses{unauth, ok, forbidden, forbidden, forbidden, ok}},
 	// Manual assignment: both rows ask for what already is, so nothing
 	// changes; officers only in their grid, liaisons and planners 403
 	// where they can see the organization.

@@ -29,7 +29,7 @@ const (
 // orgExportParams are the organization filters an export takes: the
 // listing's, without paging and bbox (an export is of a register, not of
 // the map view).
-var orgExportParams = []string{"grid", "industry", "kind", "party_org", "q"}
+var orgExportParams = []string{"grid", "industry", "kind", "party_org", "q", "gap"}
 
 // exportRoutes registers the downloads: the organization register in four
 // formats, the request, contact and visit ledgers and the monthly report.
@@ -160,14 +160,20 @@ func (s *Server) exportOrgs(format string) fiber.Handler {
 		}
 		u := userOf(c)
 		f.Scope = u.Scope()
+		what, name, ascii := "企业名录", "企业名录_", "organizations-"
+		if f.Gap != nil {
+			// A coverage gap's organizations (the planner's 缺口名单).
+			what = report.IndicatorLabel(*f.Gap) + "缺口组织"
+			name, ascii = "缺口组织_"+report.IndicatorLabel(*f.Gap)+"_", "gaps-"+string(*f.Gap)+"-"
+		}
 		d := download{what: "organizations", format: format, mime: mime, filters: exportFilters(c),
-			name: "企业名录_" + s.today(), ascii: "organizations-" + s.today()}
+			name: name + s.today(), ascii: ascii + s.today()}
 		return s.sendDownload(c, d, func(ctx context.Context, w io.Writer) (int, error) {
 			names, err := s.store.Names(ctx)
 			if err != nil {
 				return 0, err
 			}
-			title := strings.TrimSpace(s.zoneName(ctx, u) + " 企业名录（" + s.today() + "）")
+			title := strings.TrimSpace(s.zoneName(ctx, u) + " " + what + "（" + s.today() + "）")
 			spill := &spillWriter{}
 			defer spill.Close()
 			if err := spillFeatures(spill, func(fn grid.FeatureFunc) error { return s.store.EachOrgFeature(ctx, f, fn) }); err != nil {
@@ -270,6 +276,9 @@ func parseOrgExportFilter(c *fiber.Ctx) (grid.OrgFilter, error) {
 		return f, err
 	}
 	if f.Industry, err = textParam(c, "industry", 50); err != nil {
+		return f, err
+	}
+	if f.Gap, err = enumParam(c, "gap", grid.Indicators); err != nil {
 		return f, err
 	}
 	f.Query, err = textParam(c, "q", 100)

@@ -763,3 +763,73 @@ VALUES ($1, $2, $3, 'enterprise', '物流', 'none', now()) RETURNING id`, fx.zon
 		}
 	}
 }
+
+// TestExportGapOrganizations: a coverage gap's organizations come out as
+// the register, the same ones the gap list shows, within the caller's
+// scope, under a file name saying which gap.
+func TestExportGapOrganizations(t *testing.T) {
+	fx := setup(t)
+	router := exportRouter(t, fx)
+	for _, ind := range []string{"party_org", "standalone_gap", "liaison"} {
+		for _, g := range fx.grids[:2] {
+			list := getCollection(t, fx, admin, fmt.Sprintf("/api/v1/coverage/gaps?indicator=%s&grid=%d&limit=1000", ind, g.ID))
+			var want []string
+			for _, f := range list.Features {
+				want = append(want, f.Properties["name"].(string))
+			}
+			target := fmt.Sprintf("/api/v1/export/organizations.csv?gap=%s&grid=%d", ind, g.ID)
+			body := fx.download(t, router, admin, target, "text/csv; charset=utf-8", "缺口组织_")
+			recs, err := csv.NewReader(bytes.NewReader(body[3:])).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range recs[1:] {
+				got = append(got, r[0])
+			}
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("%s gap of grid %d: export %v, gap list %v", ind, g.ID, got, want)
+			}
+		}
+	}
+	// The whole zone's gap as XLSX, titled with the indicator: as many as
+	// the zone total's gap, which counts an organization not yet located
+	// (the map's gap list cannot show it).
+	if _, err := fx.db.Pool.Exec(t.Context(), `INSERT INTO organization (zone_id, name, uscc, kind, industry, party_org, updated_at)
+VALUES ($1, '待定位缺口测试有限公司', $2, 'enterprise', '物流', 'none', now())`, fx.zone.ID, testUSCC(870002)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = fx.db.Pool.Exec(context.Background(), `DELETE FROM organization WHERE uscc = $1`, testUSCC(870002))
+	})
+	status, _, raw := fx.do(t, admin, http.MethodGet, "/api/v1/coverage?indicator=liaison", "")
+	var cov struct {
+		Zones []struct{ Numerator, Denominator int } `json:"zones"`
+	}
+	if err := json.Unmarshal(raw, &cov); status != http.StatusOK || err != nil || len(cov.Zones) != 1 {
+		t.Fatalf("coverage: %d %v %s", status, err, raw)
+	}
+	zoneGap := cov.Zones[0].Denominator - cov.Zones[0].Numerator
+	book := openBook(t, fx.download(t, router, admin, "/api/v1/export/organizations.xlsx?gap=liaison", xlsxMIME, "缺口组织_联络员包联_"))
+	rows := sheetRows(t, book, book.GetSheetName(0))
+	if len(rows)-2 != zoneGap || rowWith(rows, 0, "待定位缺口测试有限公司") == nil {
+		t.Errorf("XLSX of the liaison gap has %d rows, the zone total's gap is %d (with the unlocated organization)", len(rows)-2, zoneGap)
+	}
+	if !strings.Contains(rows[0][0], "联络员包联缺口组织") {
+		t.Errorf("XLSX title %q does not name the indicator", rows[0][0])
+	}
+	// Scope: officer B gets nothing of grid A's gap.
+	body := fx.download(t, router, officerB, fmt.Sprintf("/api/v1/export/organizations.csv?gap=party_org&grid=%d", fx.grids[0].ID),
+		"text/csv; charset=utf-8", "缺口组织_")
+	if recs, _ := csv.NewReader(bytes.NewReader(body[3:])).ReadAll(); len(recs) != 1 {
+		t.Errorf("officer B exports %d rows of grid A's gap", len(recs)-1)
+	}
+	status, _, b := fx.do(t, planner, http.MethodGet, "/api/v1/export/organizations.csv?gap=nothing", "")
+	var pb struct{ Field string }
+	_ = json.Unmarshal(b, &pb)
+	if status != http.StatusBadRequest || pb.Field != "gap" {
+		t.Errorf("gap=nothing: %d %s, want 400 naming gap", status, b)
+	}
+}

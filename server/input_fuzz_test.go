@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
@@ -235,8 +236,8 @@ func FuzzETagMatches(f *testing.F) {
 	f.Add(`,,, ,`, `"a"`)
 	f.Add("\"abc\"\x00", `"abc"`)
 	f.Fuzz(func(t *testing.T, header, etag string) {
-		if strings.ContainsAny(etag, ", \t\r\n\v\f\u0085\u00a0") || etag == "" {
-			return // not a tag this server makes
+		if etag == "" || strings.Contains(etag, ",") || strings.IndexFunc(etag, unicode.IsSpace) >= 0 {
+			return // not a tag this server makes (a list splits on commas and trims any space, U+3000 too)
 		}
 		if etagMatches(header, etag) && !strings.Contains(header, etag) && !strings.Contains(header, "*") {
 			t.Fatalf("%q matches %q", header, etag)

@@ -65,7 +65,8 @@ func openAPI(collections []string) obj {
 			{"name": "service", "description": "configuration and health"},
 		},
 		"security": []obj{{"sessionCookie": []string{}}, {"bearerToken": []string{}}},
-		"paths":    documentFaults(merged(openAPIPaths(), requestPaths(), requestActionPaths(), rebalancePaths(), exportPaths(), orgWritePaths(), importPaths(), gridImportPaths())),
+		"paths": documentFaults(merged(openAPIPaths(), requestPaths(), requestActionPaths(), rebalancePaths(), exportPaths(), orgWritePaths(), importPaths(),
+			gridImportPaths(), searchPaths())),
 		"components": obj{
 			"securitySchemes": obj{
 				"sessionCookie": obj{"type": "apiKey", "in": "cookie", "name": sessionCookie,
@@ -75,7 +76,8 @@ func openAPI(collections []string) obj {
 			},
 			"parameters": merged(openAPIParameters(collections), rebalanceParameters(), idempotencyParameters(), exportParameters(), orgWriteParameters()),
 			"responses":  merged(openAPIResponses(), rebalanceResponses(), idempotencyResponses(), exportResponses()),
-			"schemas":    merged(openAPISchemas(), requestSchemas(), requestActionSchemas(), rebalanceSchemas(), orgWriteSchemas(), importSchemas(), gridImportSchemas()),
+			"schemas": merged(openAPISchemas(), requestSchemas(), requestActionSchemas(), rebalanceSchemas(), orgWriteSchemas(), importSchemas(),
+				gridImportSchemas(), searchSchemas()),
 		},
 	}
 }
@@ -426,6 +428,8 @@ func openAPIParameters(collections []string) obj {
 		"overdue": query("overdue", "true: open requests past their deadline (SLA red); false: the others.", obj{"type": "boolean"}),
 		"indicator": obj{"name": "indicator", "in": "query", "required": true, "description": "The coverage indicator.",
 			"schema": enum("", grid.Indicators)},
+		"gap": query("gap", "Only the organizations that make up this coverage indicator's gap (as GET "+
+			"/api/v1/coverage/gaps); the file is then named 缺口组织_<indicator>_<date>.", enum("", grid.Indicators)),
 		"orgOverdue": query("overdue", "Only organizations with a liaison that are overdue: contact (none in the "+
 			"last 7 days; a visit counts) or visit (none in the last 30 days).", enum("", grid.ContactKinds)),
 		"contactKind": query("kind", "Only contacts (联系) or only visits (走访).", enum("", grid.ContactKinds)),

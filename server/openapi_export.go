@@ -13,7 +13,7 @@ func exportPaths() obj {
 		return protected(obj{"200": file(desc, mime), "400": responseRef("BadRequest"), "403": responseRef("Forbidden"),
 			"429": responseRef("Busy")})
 	}
-	orgParams := []obj{paramRef("grid"), paramRef("industry"), paramRef("kind"), paramRef("party_org"), paramRef("q")}
+	orgParams := []obj{paramRef("grid"), paramRef("industry"), paramRef("kind"), paramRef("party_org"), paramRef("q"), paramRef("gap")}
 	scope := " Within the caller's scope: officers their grids, a liaison their organizations. Audited (who, filters, rows)."
 	orgs := func(format, desc, mime string) obj {
 		return obj{"get": op("export", "The organization register as "+format,

@@ -92,7 +92,7 @@ func gridImportSchemas() obj {
 			})),
 			"zone": object("With zone_boundary=from_grids: the zone's new boundary", obj{
 				"area_from_m2": number("the zone's area before, m²"), "area_to_m2": number("after: the grids' union"),
-				"orgs_outside": count("organizations the old boundary covered that the new one leaves out (they stay, by the nearest grid)"),
+				"orgs_outside":       count("organizations the old boundary covered that the new one leaves out (they stay, by the nearest grid)"),
 				"orgs_outside_names": arrayOf(str("a few of their names")),
 			}),
 		}),

@@ -163,6 +163,9 @@ func TestOpenAPIValidatesResponses(t *testing.T) {
 		{p: anonymous, method: "POST", target: "/api/v1/session", body: `{"username":"t-nobody","password":"wrong-password"}`,
 			status: http.StatusUnauthorized},
 		{p: planner, target: "/api/v1/grids"},
+		{p: liaison, target: "/api/v1/search?q=%E6%B5%8B%E8%AF%950&limit=3"}, // 测试0
+		{p: admin, target: "/api/v1/search?q=G01"},
+		{p: admin, target: "/api/v1/search?q=", status: http.StatusBadRequest},
 		{p: planner, target: "/api/v1/grids/" + grid},
 		{p: admin, target: "/api/v1/organizations?limit=3&bbox=" + fixtureBBox + "&kind=enterprise"},
 		{p: officerA, target: "/api/v1/organizations/" + org},

@@ -30,6 +30,7 @@ func (s *Server) rebalanceRoutes(api fiber.Router) {
 	api.Get("/rebalance/plans/:id", allow(grid.ReadPlans), s.getPlan)
 	api.Get("/rebalance/plans/:id/moves", allow(grid.ReadPlans), s.limitHeavy(largePage), s.planMoves)
 	api.Post("/rebalance/plans/:id/apply", allow(grid.MakePlans), s.limitHeavy(nil), s.applyPlan)
+	api.Get("/rebalance/capacity", allow(grid.ReadPlans), s.limitHeavy(nil), s.planCapacity)
 }
 
 // planMove is a move as clients see it: null for no liaison.
@@ -49,6 +50,8 @@ type planSummary struct {
 	MoveCount int                  `json:"move_count"`
 	Before    rebalance.Metrics    `json:"before"`
 	After     rebalance.Metrics    `json:"after"`
+	// Tradeoffs is null for plans built before plans said what they trade.
+	Tradeoffs *rebalance.Tradeoffs `json:"tradeoffs"`
 	CreatedBy *int64               `json:"created_by"`
 	CreatedAt time.Time            `json:"created_at"`
 	AppliedBy *int64               `json:"applied_by"`
@@ -63,7 +66,7 @@ type planBody struct {
 
 func summaryOf(p rebalance.SavedPlan) planSummary {
 	return planSummary{ID: p.ID, ZoneID: p.ZoneID, Status: p.Status, Options: p.Options, Objective: p.Objective,
-		MoveCount: p.MoveCount, Before: p.Before, After: p.After, CreatedBy: optID(p.CreatedBy),
+		MoveCount: p.MoveCount, Before: p.Before, After: p.After, Tradeoffs: p.Tradeoffs, CreatedBy: optID(p.CreatedBy),
 		CreatedAt: p.CreatedAt, AppliedBy: optID(p.AppliedBy), AppliedAt: p.AppliedAt}
 }
 
@@ -207,4 +210,38 @@ func (s *Server) applyPlan(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(bodyOf(p))
+}
+
+// planCapacity answers how many liaisons full coverage would need, and
+// where: per grid, the organizations the grid's liaisons cannot carry at
+// their maximum load and how many more liaisons it takes.
+func (s *Server) planCapacity(c *fiber.Ctx) error {
+	if err := allowParams(c, "zone"); err != nil {
+		return err
+	}
+	asked, err := idParam(c, "zone")
+	if err != nil {
+		return err
+	}
+	ctx, cancel := s.planCtx(c)
+	defer cancel()
+	zoneID, err := s.planZone(ctx, userOf(c), asked)
+	if ge := (*grid.Error)(nil); errors.As(err, &ge) && ge.Field == "zone_id" {
+		ge.Field = "zone" // this route's parameter
+	}
+	if err != nil {
+		return err
+	}
+	in, err := s.store.RebalanceInput(ctx, zoneID, rebalance.DefaultOptions())
+	if err != nil {
+		return err
+	}
+	r, err := rebalance.Capacity(in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(struct {
+		ZoneID int64 `json:"zone_id"`
+		rebalance.CapacityReport
+	}{zoneID, r})
 }

@@ -16,7 +16,11 @@ func rebalancePaths() obj {
 	create := op("rebalance", "Build an optimized liaison plan (draft)",
 		"Admins only. Loads the zone's active liaisons, organizations, assignments and pins, and solves exactly "+
 			"(min-cost flow with lower bounds): every liaison between min and max organizations, pinned pairs kept, "+
-			"the most urgent organizations covered first, travel short, and as few pairs moved as possible. "+
+			"the most urgent organizations covered first (open requests, then new economic and social organizations), "+
+			"travel short, and as few pairs moved as possible. "+
+			"By default the plan never covers fewer organizations of any kind or priority class in a grid than the "+
+			"current pairs the rules allow (allow_coverage_loss lifts this) and keeps total travel within +10 % of "+
+			"the current total (max_travel_increase, null for no bound); `tradeoffs` says what the plan gives up and why. "+
 			"The body is optional; without it each liaison keeps their own capacity and liaisons stay in their grid. "+
 			"When no plan can meet the bounds the answer is 422 with the precise reason "+
 			"(\"grid 新能源 has 4 organizations for 2 liaisons with min 5\"). The draft changes nothing until applied. Audited.",
@@ -35,6 +39,14 @@ func rebalancePaths() obj {
 				protected(obj{"200": jsonResponse("A page of plans", "RebalancePlanList"),
 					"400": responseRef("BadRequest"), "403": responseRef("Forbidden")})),
 		},
+		"/api/v1/rebalance/capacity": obj{"get": op("rebalance", "How many liaisons full coverage would need, and where",
+			"Admins and planners. Per grid (liaisons kept to their grid): its organizations, its liaisons and their "+
+				"capacity (maximum loads added up), the organizations they cannot carry (uncoverable, by kind, and which: "+
+				"those of least priority) and how many more liaisons, at new_liaison_max each, would cover them. "+
+				"Organizations without a grid come as grid_id 0. Grids most in need first.",
+			[]obj{paramRef("zone")},
+			protected(obj{"200": jsonResponse("The capacity answer", "RebalanceCapacity"),
+				"400": responseRef("BadRequest"), "403": responseRef("Forbidden")}))},
 		"/api/v1/rebalance/plans/{id}": obj{"get": op("rebalance", "One rebalance plan",
 			"With its moves and before/after metrics. Admins and planners.",
 			[]obj{paramRef("id")}, planAnswers(obj{}))},
@@ -101,6 +113,10 @@ func rebalanceSchemas() obj {
 	for _, c := range rebalance.PriorityClasses() {
 		classes[string(c)] = schemaRef("ClassCoverage")
 	}
+	kinds := obj{}
+	for _, k := range grid.OrgKinds {
+		kinds[string(k)] = schemaRef("ClassCoverage")
+	}
 	weights := func(required bool) obj {
 		props := obj{}
 		for _, c := range rebalance.PriorityClasses() {
@@ -113,11 +129,14 @@ func rebalanceSchemas() obj {
 	}
 	bound := obj{"type": "integer", "minimum": 0, "maximum": rebalance.MaxLoad}
 	options := object("The options a plan was built with", obj{
-		"stability":          metres("what moving an organization away from its current liaison costs"),
-		"keep_in_grid":       boolean("liaisons keep to organizations of their own grid"),
-		"cross_grid_penalty": metres("what a pair across grids costs when allowed"),
-		"candidate_limit":    count("nearest liaisons each organization starts from (speed only: the plan is optimal either way)"),
-		"weights":            weights(true),
+		"stability":           metres("what moving an organization away from its current liaison costs"),
+		"keep_in_grid":        boolean("liaisons keep to organizations of their own grid"),
+		"cross_grid_penalty":  metres("what a pair across grids costs when allowed"),
+		"candidate_limit":     count("nearest liaisons each organization starts from (speed only: the plan is optimal either way)"),
+		"weights":             weights(true),
+		"allow_coverage_loss": boolean("the plan may cover fewer organizations of a kind or class than now"),
+		"max_travel_increase": nullable(obj{"type": "number", "minimum": 0, "maximum": rebalance.MaxTravelIncrease,
+			"description": "bound on total travel, a fraction of the current total (0.1: +10 %); null: none"}),
 	})
 	options["properties"].(obj)["min"] = merged(bound, obj{"description": "every liaison's minimum, when set"})
 	options["properties"].(obj)["max"] = merged(bound, obj{"description": "every liaison's maximum, when set"})
@@ -129,6 +148,8 @@ func rebalanceSchemas() obj {
 		"move_count": count("organizations whose liaison changes"),
 		"before":     schemaRef("RebalanceMetrics"),
 		"after":      schemaRef("RebalanceMetrics"),
+		"tradeoffs": obj{"nullable": true, "allOf": []obj{schemaRef("RebalanceTradeoffs")},
+			"description": "what the plan trades; null for plans built before plans said so"},
 		"created_by": nullable(integer("the admin; null for the CLI")),
 		"created_at": dateTime(""),
 		"applied_by": nullable(integer("")),
@@ -150,7 +171,42 @@ func rebalanceSchemas() obj {
 				"keep_in_grid":       boolean("liaisons keep to their own grid (default true)"),
 				"cross_grid_penalty": metres("what a pair across grids costs when keep_in_grid is false (default 5000)"),
 				"weights":            weights(false),
+				"allow_coverage_loss": boolean("let the plan cover fewer organizations of a kind or priority class, " +
+					"in a grid, than the current pairs the rules allow (default false)"),
+				"max_travel_increase": nullable(obj{"type": "number", "minimum": 0, "maximum": rebalance.MaxTravelIncrease,
+					"description": "bound on total travel as a fraction of the current total (default 0.1: +10 %); null: no bound"}),
 			}},
+		"RebalanceTradeoffs": tradeoffsSchema(obj{
+			"keep_coverage":       boolean("the plan was held to no lower coverage of any kind or class per grid"),
+			"max_travel_increase": nullable(number("the travel bound asked for, a fraction (0.1: +10 %)")),
+			"travel_limit":        nullable(metres("the total travel the bound allows")),
+			"coverage_kept":       boolean("no kind and no priority class covers fewer organizations after than before"),
+			"lowered": arrayOf(object("A kind or priority class the plan covers fewer of", obj{
+				"by": enum("", []string{"kind", "class"}), "key": str("the kind or class"),
+				"before": count("covered before"), "after": count("covered after"),
+			})),
+			"travel_within_limit": boolean("total travel is within travel_limit (true without one)"),
+			"reasons": arrayOf(enum("why", []string{rebalance.ReasonRulesDropPairs, rebalance.ReasonCoverageLossAllowed,
+				rebalance.ReasonTravelLimitBinding, rebalance.ReasonTravelLimitUnreachable, rebalance.ReasonNoCurrentTravel,
+				rebalance.ReasonCapacityShort})),
+		}),
+		"RebalanceCapacity": object("How many liaisons full coverage would need, and where", obj{
+			"zone_id": integer(""), "organizations": count(""), "liaisons": count(""),
+			"capacity":        count("the liaisons' maximum loads added up"),
+			"uncoverable":     count("organizations no liaison can carry"),
+			"liaisons_needed": count("more liaisons that would cover them"),
+			"new_liaison_min": count("the load a new liaison is counted to carry at least"),
+			"new_liaison_max": count("the load a new liaison is counted to carry at most"),
+			"grids": arrayOf(object("One grid's answer; grid_id 0: organizations without a grid", obj{
+				"grid_id": integer(""), "grid_name": str(""), "organizations": count(""), "liaisons": count(""),
+				"capacity": count(""), "uncoverable": count(""), "liaisons_needed": count(""),
+				"by_kind": object("uncoverable organizations per kind", kindCounts()),
+				"left": arrayOf(object("An organization the grid's liaisons cannot carry: of least priority", obj{
+					"id": integer(""), "name": str(""), "kind": enum("", grid.OrgKinds),
+					"class": enum("", rebalance.PriorityClasses()),
+				})),
+			})),
+		}),
 		"RebalanceOptions": options,
 		"ClassCoverage": object("Organizations of a priority class covered, out of all of them", obj{
 			"covered": count(""), "total": count(""),
@@ -167,8 +223,13 @@ func rebalanceSchemas() obj {
 			"moves":            count("organizations whose liaison differs from the current one"),
 			"covered":          count("organizations with a liaison"),
 			"uncovered":        count("organizations without one"),
-			"by_class": object("Coverage per priority class: open requests, key enterprises (high-tech or "+
-				"specialized), other enterprises, other organizations", classes),
+			"by_class": object("Coverage per priority class: open requests, new economic and social organizations "+
+				"(other), key enterprises (high-tech or specialized), other enterprises", classes),
+			"by_kind":    object("Coverage per kind of organization", kinds),
+			"kept":       count("current pairs the assignment keeps"),
+			"reassigned": count("current pairs moved to another liaison"),
+			"dropped":    count("current pairs left without a liaison"),
+			"added":      count("organizations without a liaison now that get one"),
 			"cross_grid": count("pairs whose liaison and organization are in different grids"),
 		}),
 		"RebalanceMove": object("A change a plan makes; null means no liaison", obj{
@@ -223,4 +284,22 @@ func rebalanceSchemas() obj {
 			"changed":             boolean("false when it already was so: nothing was written"),
 		}),
 	}
+}
+
+// kindCounts is one count per kind of organization.
+func kindCounts() obj {
+	props := obj{}
+	for _, k := range grid.OrgKinds {
+		props[string(k)] = obj{"type": "integer", "minimum": 0}
+	}
+	return props
+}
+
+// tradeoffsSchema is the Tradeoffs object: props all required, and
+// unbounded, present only when the travel bound held the plan back.
+func tradeoffsSchema(props obj) obj {
+	o := object("What a plan gives up against the current state, and which guards held it back", props)
+	o["properties"].(obj)["unbounded"] = obj{"allOf": []obj{schemaRef("RebalanceMetrics")},
+		"description": "when the travel bound held the plan back: the plan without it, what lifting the bound brings"}
+	return o
 }

@@ -69,6 +69,9 @@ func TestReassignAndRemindAPI(t *testing.T) {
 			{"reassign", `{"version":2,"liaison_id":%d,"reason":"` + strings.Repeat("换", 201) + `"}`, "reason"},
 			{"reassign", `{"version":2,"reason":"换人办理"}`, "liaison_id"},
 			{"reassign", `{"version":2,"liaison_id":-%d,"reason":"换人办理"}`, "liaison_id"},
+			// 0 clears the liaison, but a request keeps a liaison or a unit.
+			{"reassign", `{"version":2,"liaison_id":0,"reason":"换人办理"}`, "liaison_id"},
+			{"reassign", `{"version":2,"liaison_id":0,"unit_id":0,"reason":"换人办理"}`, "liaison_id"},
 			{"reassign", `{"version":2,"liaison_id":%d,"reason":"换人办理","note":"x"}`, "note"},
 			{"reassign", `{"version":2,"liaison_id":"%d","reason":"换人办理"}`, "liaison_id"},
 			{"remind", `{"version":2,"note":"` + strings.Repeat("催", 201) + `"}`, "note"},

@@ -94,6 +94,8 @@ type Server struct {
 	headers [][2]string
 	// metrics are what /metrics shows (metrics.go).
 	metrics *metrics
+	// files sends the map app's files (static.go).
+	files webFileServer
 	// jobs are the jobs running in this process (job.go).
 	jobs sync.WaitGroup
 	// jobSlots holds a token per job running, up to Config.MaxJobs.
@@ -213,6 +215,7 @@ func (s *Server) routes() {
 			s.log.Error("panic", "method", c.Method(), "path", c.Path(), "panic", e, "stack", string(debug.Stack()))
 		}}))
 	s.app.Use(refuseEncodedBodies) // before anything reads a body
+	s.app.Use(s.webFile)           // the map app's files, compressed at build time: before compress
 	// Compression streams: fasthttp wraps a streamed body in a compressing
 	// stream instead of buffering it.
 	// Live event streams are not compressed: their events are small, and
@@ -249,6 +252,7 @@ func (s *Server) routes() {
 	s.importRoutes(api)
 	s.gridImportRoutes(api)
 	s.jobRoutes(api)
+	s.searchRoutes(api)
 	s.ogcRoutes()
 	api.Use(func(c *fiber.Ctx) error {
 		return grid.Errorf(grid.ENotFound, "no API route %s %s", c.Method(), c.Path())

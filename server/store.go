@@ -26,4 +26,5 @@ type Store interface {
 	grid.JobStore
 	grid.ImportStore
 	grid.GridImportStore
+	grid.SearchStore
 }

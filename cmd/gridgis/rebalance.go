@@ -70,6 +70,8 @@ func rebalanceZone(ctx context.Context, cfg Config, args []string, stdout io.Wri
 	fs.Var(&maxLoad, "max", "every liaison's maximum load (default: their own)")
 	fs.Var(&stability, "stability", "what moving an organization costs, metres (default 2000)")
 	fs.Var(&penalty, "cross-grid-penalty", "what a pair across grids costs without --keep-in-grid, metres (default 5000)")
+	allowLoss := fs.Bool("allow-coverage-loss", false, "let the plan cover fewer organizations of a kind or class than now")
+	travel := fs.String("max-travel-increase", "0.1", "bound on total travel, a fraction of the current total; none: no bound")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -87,8 +89,17 @@ func rebalanceZone(ctx context.Context, cfg Config, args []string, stdout io.Wri
 			return fmt.Errorf("--%s builds a new plan: it does not go with --plan", other)
 		}
 	}
-	opts, err := rebalance.Request{Min: minLoad.v, Max: maxLoad.v, Stability: stability.v,
-		KeepInGrid: keep, CrossGridPenalty: penalty.v}.Options()
+	req := rebalance.Request{Min: minLoad.v, Max: maxLoad.v, Stability: stability.v,
+		KeepInGrid: keep, CrossGridPenalty: penalty.v, AllowCoverageLoss: allowLoss}
+	req.MaxTravelIncrease.Set = true
+	if *travel != "none" {
+		x, err := strconv.ParseFloat(*travel, 64)
+		if err != nil {
+			return errors.New("--max-travel-increase: must be a number (0.1 = +10 %) or none")
+		}
+		req.MaxTravelIncrease.Value = &x
+	}
+	opts, err := req.Options()
 	if err != nil {
 		return err
 	}
@@ -149,7 +160,16 @@ func writeRebalanceReport(w io.Writer, zone grid.Zone, p rebalance.SavedPlan, in
 	if !o.KeepInGrid {
 		grids = fmt.Sprintf("允许跨网格，加价 %.0f m / across grids at +%.0f m", o.CrossGridPenalty, o.CrossGridPenalty)
 	}
-	fmt.Fprintf(w, "选项 / options: 每人家数 / load %s; 调整成本 / stability %.0f m; %s\n\n", capacity, o.Stability, grids)
+	fmt.Fprintf(w, "选项 / options: 每人家数 / load %s; 调整成本 / stability %.0f m; %s\n", capacity, o.Stability, grids)
+	guard := "不降低任何类别的覆盖 / no kind's coverage lowered"
+	if o.AllowCoverageLoss {
+		guard = "允许降低覆盖 / coverage may be lowered"
+	}
+	travelBound := "总距离不设上限 / no travel bound"
+	if x := o.MaxTravelIncrease; x != nil {
+		travelBound = fmt.Sprintf("总距离至多 +%g %% / total travel at most +%g %%", *x*100, *x*100)
+	}
+	fmt.Fprintf(w, "保障 / guards: %s; %s\n\n", guard, travelBound)
 
 	b, a := p.Before, p.After
 	km := func(m float64) string { return strconv.FormatFloat(m/1000, 'f', 2, 64) + " km" }
@@ -169,13 +189,27 @@ func writeRebalanceReport(w io.Writer, zone grid.Zone, p rebalance.SavedPlan, in
 		rebalance.ClassOpenRequests:  "  有未结诉求 / open requests",
 		rebalance.ClassKeyEnterprise: "  高新·专精特新 / key enterprises",
 		rebalance.ClassEnterprise:    "  其他企业 / other enterprises",
-		rebalance.ClassOther:         "  其他组织 / other organizations",
+		rebalance.ClassOther:         "  两新组织 / new economic & social",
 	}
 	for _, c := range rebalance.PriorityClasses() {
 		rows = append(rows, [3]string{classNames[c], frac(b.ByClass[c].Covered, b.ByClass[c].Total),
 			frac(a.ByClass[c].Covered, a.ByClass[c].Total)})
 	}
+	kindNames := map[grid.OrgKind]string{
+		grid.KindEnterprise:  "  企业 / enterprises",
+		grid.KindNewEconomic: "  新经济组织 / new economic",
+		grid.KindSocial:      "  社会组织 / social",
+	}
+	for _, k := range grid.OrgKinds {
+		if c, ok := b.ByKind[k]; ok {
+			rows = append(rows, [3]string{kindNames[k], frac(c.Covered, c.Total), frac(a.ByKind[k].Covered, a.ByKind[k].Total)})
+		}
+	}
 	rows = append(rows,
+		[3]string{"保留原联络员 / pairs kept", strconv.Itoa(b.Kept), strconv.Itoa(a.Kept)},
+		[3]string{"换联络员 / reassigned", "", strconv.Itoa(a.Reassigned)},
+		[3]string{"失去联络员 / dropped", "", strconv.Itoa(a.Dropped)},
+		[3]string{"新纳入 / added", "", strconv.Itoa(a.Added)},
 		[3]string{"跨网格 / cross-grid pairs", strconv.Itoa(b.CrossGrid), strconv.Itoa(a.CrossGrid)},
 		[3]string{"目标值 / objective (m)", strconv.FormatFloat(b.Objective, 'f', 0, 64), strconv.FormatFloat(a.Objective, 'f', 0, 64)})
 	var col [3]int
@@ -186,6 +220,16 @@ func writeRebalanceReport(w io.Writer, zone grid.Zone, p rebalance.SavedPlan, in
 	}
 	for _, r := range rows {
 		fmt.Fprintf(w, "%s  %s  %s\n", padRight(r[0], col[0]), padLeft(r[1], col[1]), padLeft(r[2], col[2]))
+	}
+
+	if t := p.Tradeoffs; t != nil {
+		for _, l := range t.Lowered {
+			fmt.Fprintf(w, "覆盖减少 / coverage lowered: %s %s %d → %d\n", l.By, l.Key, l.Before, l.After)
+		}
+		if u := t.Unbounded; u != nil {
+			fmt.Fprintf(w, "不设出行上限可覆盖 %d 家，总距离 %s / without the travel bound: %d covered, %s\n",
+				u.Covered, km(u.TotalDistance), u.Covered, km(u.TotalDistance))
+		}
 	}
 
 	orgNames := make(map[int64]string, len(in.Orgs))

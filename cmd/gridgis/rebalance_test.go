@@ -44,22 +44,27 @@ func TestWriteRebalanceReport(t *testing.T) {
 	want := `联络员包联优化方案 #7（草稿 draft）/ liaison rebalance plan #7
 园区 / zone: 平顶山高新区 (pds)
 选项 / options: 每人家数 / load own–6; 调整成本 / stability 2000 m; 仅本网格 / own grid only
+保障 / guards: 不降低任何类别的覆盖 / no kind's coverage lowered; 总距离至多 +10 % / total travel at most +10 %
 
-指标 / metric                      调整前 before  调整后 after
-负荷最少 / load min                            0             4
-负荷最多 / load max                            9             6
-负荷差 / load spread                           9             2
-低于下限 / under min                           1             0
-超过上限 / over max                            1             0
-总距离 / total distance                 12.35 km      10.10 km
-最远距离 / longest distance              2.50 km       1.80 km
-已覆盖 / covered                            9/12         10/12
-  有未结诉求 / open requests                 2/2           2/2
-  高新·专精特新 / key enterprises            4/4           4/4
-  其他企业 / other enterprises               3/5           4/5
-  其他组织 / other organizations             0/1           0/1
-跨网格 / cross-grid pairs                      0             0
-目标值 / objective (m)                    212345        150100
+指标 / metric                       调整前 before  调整后 after
+负荷最少 / load min                             0             4
+负荷最多 / load max                             9             6
+负荷差 / load spread                            9             2
+低于下限 / under min                            1             0
+超过上限 / over max                             1             0
+总距离 / total distance                  12.35 km      10.10 km
+最远距离 / longest distance               2.50 km       1.80 km
+已覆盖 / covered                             9/12         10/12
+  有未结诉求 / open requests                  2/2           2/2
+  两新组织 / new economic & social            0/1           0/1
+  高新·专精特新 / key enterprises             4/4           4/4
+  其他企业 / other enterprises                3/5           4/5
+保留原联络员 / pairs kept                       0             0
+换联络员 / reassigned                                         0
+失去联络员 / dropped                                          0
+新纳入 / added                                                0
+跨网格 / cross-grid pairs                       0             0
+目标值 / objective (m)                     212345        150100
 
 调整 3 家 / 3 moves，前 2 家 / first 2:
   平顶山华晟新材料有限公司 #11: 王建国 #1 → 李红 #2
@@ -75,9 +80,9 @@ func TestWriteRebalanceReport(t *testing.T) {
 	// Every line of the table is as wide as its header, in terminal
 	// columns, Chinese included.
 	lines := strings.Split(b.String(), "\n")
-	for _, l := range lines[4:19] {
-		if displayWidth(l) != displayWidth(lines[4]) {
-			t.Errorf("table line %q is %d columns wide, the header %d", l, displayWidth(l), displayWidth(lines[4]))
+	for _, l := range lines[5:24] {
+		if displayWidth(l) != displayWidth(lines[5]) {
+			t.Errorf("table line %q is %d columns wide, the header %d", l, displayWidth(l), displayWidth(lines[5]))
 		}
 	}
 
@@ -139,7 +144,9 @@ WHERE action = 'rebalance_plan_apply' AND target = $1`, "rebalance_plan:"+id).Sc
 	if _, err := gridgis(t, cfg, "", "rebalance", "--plan", id, "--apply"); grid.ErrorCode(err) != grid.EConflict {
 		t.Errorf("second apply: %v, want a conflict", err)
 	}
-	out, err = gridgis(t, cfg, "", "rebalance", zone, "--apply")
+	// Each plan may add 10 % to the travel it starts from; with no more,
+	// the applied plan is the optimum and nothing moves.
+	out, err = gridgis(t, cfg, "", "rebalance", zone, "--apply", "--max-travel-increase", "0")
 	if err != nil || !strings.Contains(out, "调整 0 家 / 0 moves") {
 		t.Errorf("rebalancing the applied zone: %v\n%s", err, out)
 	}
@@ -152,6 +159,8 @@ WHERE action = 'rebalance_plan_apply' AND target = $1`, "rebalance_plan:"+id).Sc
 		{[]string{zone, "--min", "x"}, "must be an integer"},
 		{[]string{zone, "--min", "6", "--max", "5"}, "min"},
 		{[]string{zone, "--stability", "-1"}, "stability"},
+		{[]string{zone, "--max-travel-increase", "much"}, "max-travel-increase"},
+		{[]string{zone, "--max-travel-increase", "-1"}, "max_travel_increase"},
 		{[]string{"--zone", "nowhere"}, "no zone"},
 		{[]string{"--plan", id, "--min", "3"}, "does not go with --plan"},
 		{[]string{"--plan", "987654321"}, "no rebalance plan"},

@@ -139,6 +139,7 @@ func readZoneFile(ctx context.Context, name, crs, format string) ([]orb.MultiPol
 		return nil, fmt.Errorf("--format: %w", err)
 	}
 	opt.Filename, opt.Limits.Bytes = name, cliImportMaxBytes
+	opt.Outline = true // an outline has no grid code or industry
 	data, err := readCapped(name, cliImportMaxBytes)
 	if err != nil {
 		return nil, err

@@ -1122,6 +1122,20 @@ async function runViews() {
         return `${name}, ${lines.length - 1} rows; months ${months.join('、')}`;
       });
 
+      await check('the planner sorts the statistics by a month column and back', async () => {
+        await planner.locator('.stats-table th[data-sort="name"] button').click();
+        await planner.waitForFunction(() => window.__gridgis.stats?.sort?.key === 'name', null, { timeout: 5_000 });
+        await planner.locator('.stats-table th[data-sort="name"] button').click();
+        await planner.waitForFunction(() => window.__gridgis.stats?.sort?.dir === 'desc', null, { timeout: 5_000 });
+        const rows = await planner.evaluate(() => window.__gridgis.stats.rows);
+        const months = rows.filter((r) => r.key !== 'total').map((r) => r.name);
+        assert(months.every((m, i) => i === 0 || months[i - 1] > m), `not newest first: ${months.join(',')}`);
+        assert(rows[rows.length - 1].key === 'total' || !rows.some((r) => r.key === 'total'), 'the total left the foot');
+        const focused = await planner.evaluate(() => document.activeElement?.closest('th')?.dataset.sort ?? '');
+        assert(focused === 'name', `focus went to "${focused}" after sorting`);
+        return `months newest first: ${months.join('、')}`;
+      });
+
       await check('the planner sees the plans read-only', async () => {
         await planner.locator('#stats-close').click();
         await openRebalance(planner);
@@ -1177,6 +1191,42 @@ async function runViews() {
         await planner.waitForTimeout(500);
         await planner.screenshot({ path: join(OUT_DIR, 'coverage.png') });
         return `${grid.name}: 党组织覆盖率 ${grid.text}, ${gaps.ids.length} gap organizations listed${gaps.more ? ' (more pages)' : ''}; ${cov.total}; screenshot e2e/out/coverage.png`;
+      });
+
+      await check('the planner sorts 覆盖率 by rate, sees the lowest grid marked, and downloads its gap organizations in full', async () => {
+        const rateOf = (r) => (r.denominator > 0 ? r.numerator / r.denominator : Infinity);
+        await planner.locator('.coverage-table th[data-sort="rate"] button').click();
+        await planner.waitForFunction(() => window.__gridgis.coverage?.sort?.key === 'rate', null, { timeout: 5_000 });
+        const cov = await planner.evaluate(() => window.__gridgis.coverage);
+        const grids = cov.rows.filter((r) => !r.key.startsWith('zone:'));
+        const rates = grids.map(rateOf);
+        assert(rates.every((v, i) => i === 0 || rates[i - 1] <= v), `not ascending: ${grids.map((r) => r.text).join(' ')}`);
+        assert(cov.rows[cov.rows.length - 1].key.startsWith('zone:'), 'the zone total left the foot');
+        const domOrder = await planner.locator('.coverage-table tbody tr').evaluateAll((trs) => trs.map((tr) => tr.dataset.key));
+        assert(domOrder.join(',') === cov.rows.map((r) => r.key).join(','), `table order ${domOrder} differs from the hook`);
+        assert((await planner.locator('.coverage-table th[data-sort="rate"]').getAttribute('aria-sort')) === 'ascending', 'aria-sort not ascending');
+        const lowest = Math.min(...rates);
+        const want = grids.filter((r) => rateOf(r) === lowest).map((r) => r.key).sort();
+        assert(cov.worst.slice().sort().join(',') === want.join(','), `worst ${cov.worst}, want ${want}`);
+        const marked = await planner.locator('.coverage-table tr.worst').evaluateAll((trs) => trs.map((tr) => tr.dataset.key).sort());
+        assert(marked.join(',') === want.join(','), `rows marked ${marked}, want ${want}`);
+        await planner.locator(`.coverage-table tr[data-key="${want[0]}"] .worst-badge`).waitFor({ timeout: 2_000 });
+        // Its gap list: names in full, and the file.
+        await planner.locator(`.coverage-gap-button[data-grid="${want[0]}"]`).click();
+        await planner.waitForFunction((g) => window.__gridgis.coverage?.gaps?.grid === Number(g) && window.__gridgis.coverage.gaps.ids.length > 0, want[0], { timeout: 10_000 });
+        const clipped = await planner.locator('#coverage-gaps .coverage-gap-name').evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent));
+        assert(clipped.length === 0, `gap names cut off: ${clipped.join('、')}`);
+        const downloaded = planner.waitForEvent('download', { timeout: 30_000 });
+        await planner.locator('#coverage-gaps .coverage-gaps-export[data-format="xlsx"]').click();
+        const file = await downloaded;
+        const name = file.suggestedFilename();
+        assert(/^缺口组织_党组织覆盖_\d{4}-\d{2}-\d{2}\.xlsx$/.test(name), `file name ${name}`);
+        const { readFile } = await import('node:fs/promises');
+        const bytes = await readFile(await file.path());
+        assert(bytes[0] === 0x50 && bytes[1] === 0x4b, 'not an XLSX (zip) file');
+        await planner.locator('#coverage-export-status', { hasText: name }).waitFor({ timeout: 5_000 });
+        await planner.screenshot({ path: join(OUT_DIR, 'coverage-sorted.png') });
+        return `lowest ${cov.rows.find((r) => r.key === want[0]).name} ${cov.rows.find((r) => r.key === want[0]).text}; downloaded ${name} (${bytes.length} bytes); screenshot e2e/out/coverage-sorted.png`;
       });
     } else {
       console.log('# statistics check not run: E2E_PLANNER_PASSWORD is not set');

@@ -6,11 +6,16 @@
 //   node e2e/reqactions.e2e.mjs
 //
 // The officer opens an overdue request from the 待办 list: 交办 is no longer
-// offered, 改派 refuses an empty reason beside the field, then hands it to
-// another liaison of the grid with a reason, and the history says who
-// handed it from whom to whom, when and why. Then the officer chases a
-// second overdue request (催办) while its liaison's map, open in another
-// browser, shows the reminder live. Then the same chase at phone size.
+// offered, 改派 refuses an empty reason beside the field (focus on the
+// first invalid field in page order), the picker shows each liaison's open
+// requests and cannot pick the current one, then hands it to another
+// liaison of the grid with a reason, and the history says who handed it
+// from whom to whom, when, why and that it was overdue (接手时已超期); then
+// to its unit alone (不指定联络员). Then the officer chases a second
+// overdue request (催办) while its liaison's map, open in another browser,
+// says 您被催办 with the note live. Then the same chase at phone size: the
+// 已催办 notice in view and focused, the form's fields 16 px and its
+// controls at least 44 px tall.
 // Screenshots go to e2e/out/. Ends with "N passed, M failed" and a
 // non-zero exit code on any failure.
 import { join } from 'node:path';
@@ -22,6 +27,9 @@ const REASSIGN_ID = Number(process.env.E2E_REASSIGN_ID ?? 0);
 const REMIND_ID = Number(process.env.E2E_REMIND_ID ?? 0);
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
+/** Touch targets and field text on a phone (issue 13 point 5; iOS zooms into smaller fields). */
+const MIN_TARGET = 44;
+const FIELD_PX = 16;
 const REASON = '原联络员外出培训两周，改由同网格联络员跟进';
 const NOTE = '已超期，请今天内联系企业并反馈进展';
 
@@ -108,6 +116,40 @@ async function overflow(page) {
   });
 }
 
+/** The element that has focus in the side panel, and the notice's place on screen. */
+async function focusAndNotice(page) {
+  return page.evaluate(() => {
+    const a = document.activeElement;
+    const n = document.querySelector('#detail .detail-notice');
+    const r = n?.getBoundingClientRect();
+    return {
+      focused: a ? `${a.tagName.toLowerCase()}${a.id ? `#${a.id}` : ''}${a.classList.contains('detail-notice') ? '.detail-notice' : ''}` : '',
+      notice: n ? { top: r.top, bottom: r.bottom, text: n.textContent.trim() } : null,
+      viewport: window.innerHeight,
+    };
+  });
+}
+
+/** Font size and box of every visible field and button of the open action form, and of the action buttons. */
+async function formSizes(page, action) {
+  return page.evaluate((action) => {
+    const form = document.querySelector(`#detail .action-form[data-action="${action}"]`);
+    const controls = [...form.querySelectorAll('select, textarea, input, button'), ...document.querySelectorAll('#detail .action-button')];
+    return controls
+      .filter((e) => e.offsetParent !== null)
+      .map((e) => {
+        const r = e.getBoundingClientRect();
+        return {
+          what: `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}.${[...e.classList].join('.')}`,
+          field: e.matches('select, textarea, input'),
+          fontPx: parseFloat(getComputedStyle(e).fontSize),
+          width: r.width,
+          height: r.height,
+        };
+      });
+  }, action);
+}
+
 async function remind(page, id, note) {
   const before = await waitForPanel(page, id);
   await page.locator('#detail .action-button[data-action="remind"]').click();
@@ -161,7 +203,23 @@ async function main() {
       const errors = (await form.locator('.field-error').allTextContents()).filter((t) => t.trim());
       assert(sent === 0, `${sent} requests sent`);
       assert(errors.some((t) => t.includes('改派原因')) && errors.some((t) => t.includes('新的联络员')), `errors shown: ${errors.join(' | ')}`);
-      return errors.join(' | ');
+      // The liaison picker comes first on the page, so it takes the focus.
+      const { focused } = await focusAndNotice(page);
+      assert(focused === 'select#rq-reassign-liaison_id', `focus on ${focused}, not the first invalid field (the liaison)`);
+      return `${errors.join(' | ')}; focus on ${focused}`;
+    });
+
+    await check('the liaison picker offers 不指定联络员, shows open requests, and cannot pick the current liaison', async () => {
+      assert(signedIn, 'not signed in');
+      const options = await page.locator('#rq-reassign-liaison_id option').evaluateAll((os) =>
+        os.map((o) => ({ value: o.value, text: o.textContent, disabled: o.disabled })),
+      );
+      const current = options.filter((o) => o.text.includes('（当前）'));
+      assert(current.length === 1 && current[0].disabled, `current liaison options: ${JSON.stringify(current)}`);
+      assert(options.some((o) => o.value === '0' && o.text.includes('不指定联络员')), `no 不指定联络员 in ${options.map((o) => o.text).join(' / ')}`);
+      const liaisons = options.filter((o) => Number(o.value) > 0);
+      assert(liaisons.length > 0 && liaisons.every((o) => /在办 \d+ 件/.test(o.text)), `open requests not shown: ${liaisons.map((o) => o.text).join(' / ')}`);
+      return liaisons.map((o) => o.text).slice(0, 3).join(' / ');
     });
 
     let newLiaison = '';
@@ -171,7 +229,7 @@ async function main() {
       const form = page.locator('#detail .action-form[data-action="reassign"]');
       const select = form.locator('#rq-reassign-liaison_id');
       const choice = await select.evaluate((s) => {
-        const o = [...s.options].find((o) => o.value && !o.textContent.includes('（当前）'));
+        const o = [...s.options].find((o) => Number(o.value) > 0 && !o.disabled);
         return o ? { value: o.value, name: o.textContent.replace(/[（·].*$/, '').trim() } : null;
       });
       assert(choice, 'no other liaison to choose');
@@ -189,10 +247,39 @@ async function main() {
       const e = await lastEntry(page, 'reassign');
       assert(e.what === '改派' && e.actor && e.at, `entry ${JSON.stringify(e)}`);
       assert(e.detail.startsWith(`改派给联络员 ${choice.name}`) && e.detail.includes('（原联络员'), `detail "${e.detail}"`);
+      assert(e.detail.endsWith('接手时已超期'), `the overdue hand-over is not said: "${e.detail}"`);
       assert(e.note === REASON, `note "${e.note}"`);
+      const { focused, notice } = await focusAndNotice(page);
+      assert(focused === 'p.detail-notice' && notice && notice.top >= 0 && notice.bottom <= DESKTOP.height, `focus ${focused}, notice ${JSON.stringify(notice)}`);
       await page.locator('#detail .tl-item[data-action="reassign"]').last().scrollIntoViewIfNeeded();
       await page.screenshot({ path: join(OUT_DIR, 'reassign-desktop.png') });
       return `${e.actor} ${e.at}: ${e.detail}; screenshot e2e/out/reassign-desktop.png`;
+    });
+
+    await check('the officer hands it on to its unit alone (不指定联络员)', async () => {
+      assert(signedIn && newLiaison, 'not reassigned yet');
+      const before = await waitForPanel(page, REASSIGN_ID);
+      await page.locator('#detail .action-button[data-action="reassign"]').click();
+      const form = page.locator('#detail .action-form[data-action="reassign"]');
+      await form.waitFor({ state: 'visible', timeout: 5_000 });
+      const unit = await form.locator('#rq-reassign-unit_id').evaluate((s) => {
+        const o = [...s.options].find((o) => Number(o.value) > 0 && !o.disabled);
+        return o ? { value: o.value, name: o.textContent.replace(/（.*$/, '').trim() } : null;
+      });
+      assert(unit, 'no alliance unit to choose');
+      await form.locator('#rq-reassign-liaison_id').selectOption('0');
+      await form.locator('#rq-reassign-unit_id').selectOption(unit.value);
+      await form.locator('textarea').fill('企业诉求属供电事项，改由联盟单位直接办理');
+      const answered = page.waitForResponse((r) => new URL(r.url()).pathname === `/api/v1/requests/${REASSIGN_ID}/reassign`);
+      await form.locator('.submit').click();
+      const res = await answered;
+      assert(res.status() === 200, `POST reassign answered ${res.status()}`);
+      const sent = JSON.parse(res.request().postData() ?? '{}');
+      assert(sent.liaison_id === 0 && sent.unit_id === Number(unit.value), `sent ${JSON.stringify(sent)}`);
+      await waitForPanel(page, REASSIGN_ID, before.version + 1);
+      const e = await lastEntry(page, 'reassign');
+      assert(e.detail.startsWith(`改派给联盟单位 ${unit.name}`) && e.detail.includes(`原联络员 ${newLiaison}`), `detail "${e.detail}"`);
+      return e.detail;
     });
 
     await check("the officer chases another overdue request; the liaison's map shows the reminder live", async () => {
@@ -206,7 +293,12 @@ async function main() {
       assert(panel.chips.includes('已催办 1 次'), `chips: ${panel.chips.join(', ')}`);
       const e = await lastEntry(page, 'remind');
       assert(e.what === '催办' && e.detail.includes('（第 1 次）') && e.note === NOTE && e.actor, `entry ${JSON.stringify(e)}`);
-      await liaisonPage.waitForFunction((t) => window.__gridgis.toasts().includes(`诉求催办：${t}`), title, { timeout: 10_000 });
+      const toast = `您被催办：${title} · ${NOTE}`;
+      await liaisonPage
+        .waitForFunction((t) => window.__gridgis.toasts().includes(t), toast, { timeout: 10_000 })
+        .catch(async () => {
+          throw new Error(`the liaison's toasts: ${JSON.stringify(await liaisonPage.evaluate(() => window.__gridgis.toasts()))}, want "${toast}"`);
+        });
       await page.screenshot({ path: join(OUT_DIR, 'remind-desktop.png') });
       await liaisonPage.screenshot({ path: join(OUT_DIR, 'remind-liaison-toast.png') });
       return `${e.detail}; screenshots e2e/out/remind-desktop.png, remind-liaison-toast.png`;
@@ -215,17 +307,29 @@ async function main() {
     await check('phone: the officer chases it again from the 待办 list; the panel fits the screen', async () => {
       const phone = await (await browser.newContext({ ...options, viewport: PHONE, isMobile: true, hasTouch: true })).newPage();
       watch(phone);
+      let figures = '';
       try {
         await signIn(phone, OFFICER);
         await openFromTodo(phone, REMIND_ID);
         const panel = await remind(phone, REMIND_ID, '第二次催办：请回复办理计划');
         assert(panel.chips.includes('已催办 2 次'), `chips: ${panel.chips.join(', ')}`);
+        // The confirmation is where the user looks, not scrolled away above the form.
+        const seen = await focusAndNotice(phone);
+        assert(
+          seen.focused === 'p.detail-notice' && seen.notice && seen.notice.top >= 0 && seen.notice.bottom <= seen.viewport,
+          `after 催办 on the phone: focus ${seen.focused}, notice ${JSON.stringify(seen.notice)} in a ${seen.viewport} px screen`,
+        );
         const e = await lastEntry(phone, 'remind');
         assert(e.detail.includes('（第 2 次）'), `entry ${JSON.stringify(e)}`);
         await phone.locator('#detail .action-button[data-action="reassign"]').click();
         await phone.locator('#detail .action-form[data-action="reassign"]').waitFor({ state: 'visible', timeout: 5_000 });
         const out = await overflow(phone);
         assert(out === 0, `${out} controls stick out of the 390 px screen`);
+        // Phone sizes: 16 px fields (iOS zooms into smaller ones), 44 px targets.
+        const sizes = await formSizes(phone, 'reassign');
+        const small = sizes.filter((c) => (c.field && c.fontPx < FIELD_PX) || c.height < MIN_TARGET);
+        assert(sizes.length >= 6 && small.length === 0, `too small on the phone: ${JSON.stringify(small)}`);
+        figures = `${sizes.length} controls: fields ≥ ${Math.min(...sizes.filter((c) => c.field).map((c) => c.fontPx))} px, targets ≥ ${Math.round(Math.min(...sizes.map((c) => c.height)))} px tall`;
         await phone.locator('#detail .action-form[data-action="reassign"]').scrollIntoViewIfNeeded();
         await phone.screenshot({ path: join(OUT_DIR, 'reassign-phone.png') });
         await phone.locator('#detail .tl-item[data-action="remind"]').last().scrollIntoViewIfNeeded();
@@ -233,7 +337,7 @@ async function main() {
       } finally {
         await phone.close();
       }
-      return 'screenshots e2e/out/reassign-phone.png, remind-phone.png';
+      return `notice in view and focused; ${figures}; screenshots e2e/out/reassign-phone.png, remind-phone.png`;
     });
   } finally {
     await browser.close();

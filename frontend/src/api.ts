@@ -411,7 +411,49 @@ export interface RebalanceMetrics {
   covered: number;
   uncovered: number;
   by_class: Partial<Record<PriorityClass | (string & {}), { covered: number; total: number }>>;
+  /** Per kind of organization; absent in plans stored before it was. */
+  by_kind?: Partial<Record<string, { covered: number; total: number }>>;
+  /** Stability against the current pairs (absent in older plans). */
+  kept?: number;
+  reassigned?: number;
+  dropped?: number;
+  added?: number;
   cross_grid: number;
+}
+
+/** What a plan gives up and why (rebalance.Tradeoffs); null for older plans. */
+export interface RebalanceTradeoffs {
+  keep_coverage: boolean;
+  max_travel_increase: number | null;
+  travel_limit: number | null;
+  coverage_kept: boolean;
+  lowered: { by: 'kind' | 'class'; key: string; before: number; after: number }[];
+  travel_within_limit: boolean;
+  unbounded?: RebalanceMetrics;
+  reasons: string[];
+}
+
+/** GET /rebalance/capacity: how many liaisons full coverage would need, and where. */
+export interface RebalanceCapacity {
+  zone_id: number;
+  organizations: number;
+  liaisons: number;
+  capacity: number;
+  uncoverable: number;
+  liaisons_needed: number;
+  new_liaison_min: number;
+  new_liaison_max: number;
+  grids: {
+    grid_id: number;
+    grid_name: string;
+    organizations: number;
+    liaisons: number;
+    capacity: number;
+    uncoverable: number;
+    liaisons_needed: number;
+    by_kind: Record<string, number>;
+    left: { id: number; name: string; kind: string; class: string }[];
+  }[];
 }
 
 /** What a plan is asked for; every member is optional. */
@@ -420,6 +462,9 @@ export interface RebalanceRequest {
   max?: number;
   stability?: number;
   keep_in_grid?: boolean;
+  allow_coverage_loss?: boolean;
+  /** A fraction (0.1: +10 %); null: no bound; absent: the default +10 %. */
+  max_travel_increase?: number | null;
 }
 
 /** The options a plan was built with. */
@@ -428,6 +473,8 @@ export interface RebalanceOptions {
   max?: number;
   stability: number;
   keep_in_grid: boolean;
+  allow_coverage_loss?: boolean;
+  max_travel_increase?: number | null;
   cross_grid_penalty: number;
   candidate_limit: number;
   weights: Record<string, number>;
@@ -451,6 +498,7 @@ export interface PlanSummary {
   move_count: number;
   before: RebalanceMetrics;
   after: RebalanceMetrics;
+  tradeoffs?: RebalanceTradeoffs | null;
   created_by: number | null;
   created_at: string;
   applied_by: number | null;
@@ -576,6 +624,11 @@ export class Api {
   /** One organization, e.g. to refresh its counts after a live event. */
   async organization(id: number, signal?: AbortSignal): Promise<OrgFeature> {
     return this.getJSON<OrgFeature>(`${this.base}/organizations/${id}`, signal);
+  }
+
+  /** The search box's answer for q (GET /search), unchecked: search.ts parses it. */
+  async search(q: string, limit: number, signal?: AbortSignal): Promise<unknown> {
+    return this.getJSON<unknown>(`${this.base}/search?${new URLSearchParams({ q, limit: String(limit) })}`, signal);
   }
 
   /** Request points in the caller's scope. */
@@ -715,6 +768,11 @@ export class Api {
   /** A plan's moves as lines for the map, every page. */
   async planMoves(id: number, signal?: AbortSignal): Promise<MoveFeature[]> {
     return this.allPages<MoveFeature>(`${this.base}/rebalance/plans/${id}/moves?limit=${DEFAULT_ORG_PAGE_SIZE}`, signal);
+  }
+
+  /** How many liaisons full coverage would need, and where (admins and planners). */
+  async rebalanceCapacity(signal?: AbortSignal): Promise<RebalanceCapacity> {
+    return this.getJSON<RebalanceCapacity>(`${this.base}/rebalance/capacity`, signal);
   }
 
   /** Makes a draft plan the active assignment; 409 when it was applied already or its data changed. */

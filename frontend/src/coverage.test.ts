@@ -7,6 +7,8 @@ import {
   coverageFilename,
   coverageRows,
   gapCount,
+  gapExportUrl,
+  rowRate,
   gapLine,
   indicatorLabel,
   zoneSummary,
@@ -134,5 +136,16 @@ describe('gap lines', () => {
     expect(gapLine('liaison', org()).detail).toBe('无联络员');
     expect(gapLine('contact_7d', org()).detail).toBe('最近联系 2026-11-01');
     expect(gapLine('visit_30d', org()).detail).toBe('最近走访 暂无记录');
+  });
+});
+
+describe('gap export', () => {
+  it('asks the register export for one grid\'s gap, or the zone\'s', () => {
+    expect(gapExportUrl('party_org', 'xlsx', 3)).toBe('/api/v1/export/organizations.xlsx?gap=party_org&grid=3');
+    expect(gapExportUrl('visit_30d', 'csv', null)).toBe('/api/v1/export/organizations.csv?gap=visit_30d');
+  });
+  it('has no rate without a denominator', () => {
+    expect(rowRate({ numerator: 0, denominator: 0 })).toBeNull();
+    expect(rowRate({ numerator: 1, denominator: 4 })).toBe(0.25);
   });
 });

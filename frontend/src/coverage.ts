@@ -174,3 +174,13 @@ export function gapLine(indicator: CoverageIndicator, o: OrgFeature): { id: numb
   }
   return { id: o.id, name: p.name, detail };
 }
+
+/** The server's file of an indicator's gap organizations (the register's columns, full names), of one grid or of the zone. */
+export function gapExportUrl(indicator: CoverageIndicator, format: 'xlsx' | 'csv', gridId: number | null, base = '/api/v1'): string {
+  const q = new URLSearchParams({ gap: indicator });
+  if (gridId !== null) q.set('grid', String(gridId));
+  return `${base}/export/organizations.${format}?${q}`;
+}
+
+/** A coverage row's rate, null without a denominator (it sorts last and is never the worst). */
+export const rowRate = (r: { numerator: number; denominator: number }): number | null => (r.denominator > 0 ? r.numerator / r.denominator : null);

@@ -3,16 +3,20 @@
 // of the grids (each rate with its numerator and denominator), the CSV
 // export and the grid choropleth of the indicator above it. 查看缺口 on a
 // grid lists the organizations that make up its gap, page by page, and
-// draws them on the map with a marker of their own.
+// draws them on the map with a marker of their own. Columns sort; the
+// worst grid is marked; gap organizations download as the register.
 import type { Api, Coverage, CoverageIndicator, OrgFeature } from './api';
-import { coverageChoropleth, coverageCsv, coverageFilename, coverageRows, gapLine, indicatorSpec, INDICATORS, zoneSummary } from './coverage';
+import { coverageChoropleth, coverageCsv, coverageFilename, coverageRows, gapExportUrl, gapLine, indicatorSpec, INDICATORS, rowRate, zoneSummary, type CoverageRow } from './coverage';
 import { download } from './csv';
+import { fetchDownload } from './download';
 import { choroplethLegend, createDock } from './dock';
 import { button, el } from './dom';
 import { errorMessage } from './i18n';
 import type { ChoroplethEntry } from './layers/choropleth';
 import { chinaToday, type ChoroplethClass } from './stats';
 import { percent } from './format';
+import { nextSort, sortableHead, sortRows, worstLabel, worstRows, type SortState } from './tablesort';
+import { capacityView } from './rebalancepanel';
 
 /** Gap organizations asked for per page. */
 export const GAP_PAGE_SIZE = 50;
@@ -31,6 +35,8 @@ export interface CoverageViewDeps {
   onGap(org: OrgFeature): void;
   /** The dock is about to open (another dock makes way). */
   onOpen(): void;
+  /** The user may ask how many liaisons full coverage needs (admins and planners). */
+  capacity?: boolean;
 }
 
 export interface CoverageView {
@@ -45,6 +51,9 @@ export interface CoverageState {
   indicator: CoverageIndicator;
   total: string;
   rows: { key: string; name: string; text: string; numerator: number; denominator: number; gaps: number }[];
+  /** The column the table is sorted by (null: by grid code), and the rows marked worst. */
+  sort: SortState | null;
+  worst: string[];
   /** The gap list open, or null. */
   gaps: { grid: number; ids: number[]; names: string[]; more: boolean } | null;
 }
@@ -81,20 +90,40 @@ export function createCoverageView(deps: CoverageViewDeps, onState: (s: Coverage
   let indicator: CoverageIndicator = 'party_org';
   let coverage: Coverage | null = null;
   let gaps: GapList | null = null;
+  let sort: SortState | null = null;
   let seq = 0;
   let gapSeq = 0;
   let built = false;
 
   // ---- the controls, built once -------------------------------------------
 
-  const { controls, select, exportButton, summary, legend, tableWrap, gapPane, main } = coverageParts({
+  const { controls, select, exportButton, gapsExportButton, exportStatus, summary, legend, tableWrap, gapPane, main } = coverageParts({
     onExport: () => exportCsv(),
+    onExportGaps: () => void exportGaps('xlsx', null, gapsExportButton),
     onIndicator: (next) => {
       indicator = next;
       closeGaps();
       void load();
     },
   });
+  // Under the liaison indicator: how many liaisons full coverage would need, and where.
+  const capacityButton = button('export-button', '全覆盖需要多少联络员', () => void openCapacity());
+  capacityButton.id = 'coverage-capacity';
+  capacityButton.hidden = true;
+  controls.append(capacityButton);
+
+  async function openCapacity(): Promise<void> {
+    closeGaps();
+    gapPane.hidden = false;
+    gapPane.replaceChildren(el('p', 'muted', '正在测算…'));
+    try {
+      const c = await deps.api.rebalanceCapacity();
+      const close = button('cancel', '关闭', () => closeGaps());
+      gapPane.replaceChildren(el('h3', '', '全覆盖需要多少联络员'), capacityView(c), close);
+    } catch (err) {
+      gapPane.replaceChildren(el('p', 'detail-notice', errorMessage(err)));
+    }
+  }
 
   function build(): void {
     if (built) return;
@@ -129,14 +158,21 @@ export function createCoverageView(deps: CoverageViewDeps, onState: (s: Coverage
 
   function render(): void {
     exportButton.disabled = !coverage;
+    gapsExportButton.disabled = !coverage;
+    capacityButton.hidden = !deps.capacity || indicator !== 'liaison';
     if (!coverage) return;
     const spec = indicatorSpec(coverage.indicator);
     summary.textContent = zoneSummary(coverage);
     select.title = spec?.hint ?? '';
     summary.title = spec?.hint ?? '';
-    const table = coverageTable(coverage, spec, gaps?.grid ?? null, {
+    const table = coverageTable(coverage, spec, gaps?.grid ?? null, sort, {
       onGrid: (id) => deps.onGrid(id),
       onGaps: (id, name) => void openGaps(id, name),
+      onSort: (key) => {
+        sort = nextSort(sort, key, key === 'name' ? 'asc' : spec?.better === 'low' ? 'desc' : 'asc');
+        render();
+        tableWrap.querySelector<HTMLButtonElement>(`th[data-sort="${key}"] button`)?.focus();
+      },
     });
     tableWrap.replaceChildren(table);
     const { entries, classes } = coverageChoropleth(coverage);
@@ -184,14 +220,24 @@ export function createCoverageView(deps: CoverageViewDeps, onState: (s: Coverage
     }
     gapPane.hidden = false;
     gapPane.replaceChildren(
-      ...gapPaneParts(gaps, indicator, { onClose: () => closeGaps(), onGap: (o) => deps.onGap(o), onMore: () => void loadGaps() }),
+      ...gapPaneParts(gaps, indicator, {
+        onClose: () => closeGaps(),
+        onGap: (o) => deps.onGap(o),
+        onMore: () => void loadGaps(),
+        onExport: (format, b) => void exportGaps(format, gaps?.grid ?? null, b),
+      }),
     );
     publish();
   }
 
   function closeGaps(): void {
     gapSeq++;
-    if (!gaps) return;
+    if (!gaps) {
+      // The capacity answer may hold the pane.
+      gapPane.hidden = true;
+      gapPane.replaceChildren();
+      return;
+    }
     gaps = null;
     for (const b of tableWrap.querySelectorAll<HTMLButtonElement>('.coverage-gap-button')) b.setAttribute('aria-pressed', 'false');
     deps.onGaps(null);
@@ -204,8 +250,27 @@ export function createCoverageView(deps: CoverageViewDeps, onState: (s: Coverage
     download(coverageFilename(coverage.indicator, chinaToday()), coverageCsv(coverage));
   }
 
+  /** Downloads the gap organizations (of a grid, or of the zone) from the server, with the full register columns. */
+  async function exportGaps(format: 'xlsx' | 'csv', grid: number | null, b: HTMLButtonElement): Promise<void> {
+    b.disabled = true;
+    b.setAttribute('aria-busy', 'true');
+    exportStatus.textContent = '正在生成缺口名单…';
+    delete exportStatus.dataset.tone;
+    try {
+      const name = await fetchDownload(gapExportUrl(indicator, format, grid), `gaps.${format}`);
+      exportStatus.textContent = `已下载：${name}`;
+      exportStatus.dataset.tone = 'ok';
+    } catch (err) {
+      exportStatus.textContent = `导出失败：${err instanceof Error ? err.message : String(err)}`;
+      exportStatus.dataset.tone = 'error';
+    } finally {
+      b.disabled = false;
+      b.removeAttribute('aria-busy');
+    }
+  }
+
   function publish(): void {
-    onState(!coverage || root.hidden ? null : coverageState(coverage, gaps));
+    onState(!coverage || root.hidden ? null : coverageState(coverage, gaps, sort));
   }
 
   const { open, close, isOpen, destroy } = dock;
@@ -223,33 +288,53 @@ function legendOf(indicator: CoverageIndicator, classes: readonly ChoroplethClas
   });
 }
 
-/** The table of the indicator per grid, each grid's gap with the button that lists it. */
+/** The rows in the table's order: by the chosen column, else by grid code; the zone totals at the foot. */
+function orderedRows(coverage: Coverage, sort: SortState | null): CoverageRow[] {
+  const rows = coverageRows(coverage);
+  if (!sort) return rows;
+  const value = (r: CoverageRow) => (sort.key === 'rate' ? rowRate(r) : sort.key === 'gaps' ? r.gaps : r.code || r.name);
+  return sortRows(rows, value, sort.dir, (r) => r.total);
+}
+
+/** The grids holding the worst rate: the lowest, or the highest where lower is better. */
+function worstKeys(coverage: Coverage, better: 'high' | 'low'): Set<string> {
+  return new Set([...worstRows(coverageRows(coverage), rowRate, better, (r) => r.total)].map((r) => r.key));
+}
+
+/** The table of the indicator per grid, sortable by each column, the worst rate marked, each grid's gap with the button that lists it. */
 function coverageTable(
   coverage: Coverage,
   spec: ReturnType<typeof indicatorSpec>,
   gapsGrid: number | null,
-  on: { onGrid(id: number): void; onGaps(id: number, name: string): void },
+  sort: SortState | null,
+  on: { onGrid(id: number): void; onGaps(id: number, name: string): void; onSort(key: string): void },
 ): HTMLElement {
   const table = el('table', 'stats-table coverage-table');
   table.dataset.indicator = coverage.indicator;
+  const better = spec?.better ?? 'high';
   const head = el('thead');
   const hr = el('tr');
-  const th = (text: string, className = '') => {
-    const h = el('th', className, text);
-    h.scope = 'col';
-    return h;
-  };
-  hr.append(th('网格', 'sticky'), th(spec?.label ?? coverage.indicator, 'coloured'), th('缺口'));
+  hr.append(
+    sortableHead('网格', 'name', sort, on.onSort, 'sticky'),
+    sortableHead(spec?.label ?? coverage.indicator, 'rate', sort, on.onSort, 'coloured'),
+    sortableHead('缺口', 'gaps', sort, on.onSort),
+  );
   head.append(hr);
+  const worst = worstKeys(coverage, better);
   const tbody = el('tbody');
-  for (const r of coverageRows(coverage)) {
-    const tr = el('tr', r.total ? 'total' : '');
+  for (const r of orderedRows(coverage, sort)) {
+    const tr = el('tr', r.total ? 'total' : worst.has(r.key) ? 'worst' : '');
     tr.dataset.key = r.key;
     const name = el('th', 'sticky');
     name.scope = 'row';
     const gridId = r.gridId;
     if (gridId !== null) name.append(button('link-button', r.name, () => on.onGrid(gridId)));
     else name.textContent = r.name;
+    if (worst.has(r.key)) {
+      const badge = el('span', 'worst-badge', worstLabel(better).slice(0, 2));
+      badge.title = `${spec?.label ?? ''}${worstLabel(better)}的网格`;
+      name.append(badge);
+    }
     const rate = el('td', 'coverage-rate', r.text);
     // The gap's size, and for a grid with one the button that lists it.
     const gapCell = el('td', 'num coverage-gap-cell');
@@ -271,7 +356,7 @@ function coverageTable(
 function gapPaneParts(
   gaps: GapList,
   indicator: CoverageIndicator,
-  on: { onClose(): void; onGap(o: OrgFeature): void; onMore(): void },
+  on: { onClose(): void; onGap(o: OrgFeature): void; onMore(): void; onExport(format: 'xlsx' | 'csv', b: HTMLButtonElement): void },
 ): HTMLElement[] {
   const spec = indicatorSpec(indicator);
   const head = el('header', 'coverage-gaps-head');
@@ -280,13 +365,24 @@ function gapPaneParts(
   close.id = 'coverage-gaps-close';
   close.setAttribute('aria-label', '关闭缺口列表');
   close.title = '关闭';
+  // Short labels: the pane is narrow; the accessible name says it all.
+  const exportChip = (format: 'xlsx' | 'csv', label: string, hint: string): HTMLButtonElement => {
+    const b: HTMLButtonElement = button('chip coverage-gaps-export', label, () => on.onExport(format, b));
+    b.dataset.format = format;
+    b.setAttribute('aria-label', `导出${gaps.name}的缺口组织（${label}）`);
+    b.title = `${gaps.name}的${spec?.gap ?? '缺口组织'}，企业名录全部列（${hint}）`;
+    return b;
+  };
+  const actions = el('div', 'coverage-gaps-actions');
+  actions.append(exportChip('xlsx', 'Excel', '.xlsx'), exportChip('csv', 'CSV', '.csv，UTF-8'));
   head.append(title, close);
   const list = el('ul', 'coverage-gap-list');
   for (const o of gaps.orgs) {
     const line = gapLine(indicator, o);
     const b = button('pick-item coverage-gap-item', '', () => on.onGap(o));
     b.dataset.orgId = String(o.id);
-    b.append(el('span', 'pick-title', line.name), el('span', 'pick-status', line.detail));
+    const nameLine = el('span', 'pick-title coverage-gap-name', line.name);
+    b.append(nameLine, el('span', 'pick-status', line.detail));
     const li = el('li');
     li.append(b);
     list.append(li);
@@ -296,7 +392,9 @@ function gapPaneParts(
   else if (gaps.loading) foot.textContent = '正在加载…';
   else if (gaps.orgs.length === 0) foot.textContent = '该网格没有缺口组织（或不在您的可见范围内）';
   else foot.textContent = `已列出 ${gaps.orgs.length} 个${gaps.next ? '，还有更多' : ''}`;
-  const parts = [head, list, foot];
+  const footRow = el('div', 'coverage-gaps-footrow');
+  footRow.append(foot, actions);
+  const parts = [head, list, footRow];
   if (gaps.next && !gaps.loading) {
     const more = button('chip coverage-gaps-more', '加载更多', () => on.onMore());
     more.id = 'coverage-gaps-more';
@@ -306,17 +404,19 @@ function gapPaneParts(
 }
 
 /** What the test hook shows of the dock. */
-function coverageState(coverage: Coverage, gaps: GapList | null): CoverageState {
+function coverageState(coverage: Coverage, gaps: GapList | null, sort: SortState | null): CoverageState {
   return {
     indicator: coverage.indicator,
     total: zoneSummary(coverage),
-    rows: coverageRows(coverage).map((r) => ({ key: r.key, name: r.name, text: r.text, numerator: r.numerator, denominator: r.denominator, gaps: r.gaps })),
+    sort,
+    worst: [...worstKeys(coverage, indicatorSpec(coverage.indicator)?.better ?? 'high')],
+    rows: orderedRows(coverage, sort).map((r) => ({ key: r.key, name: r.name, text: r.text, numerator: r.numerator, denominator: r.denominator, gaps: r.gaps })),
     gaps: gaps ? { grid: gaps.grid, ids: gaps.orgs.map((o) => o.id), names: gaps.orgs.map((o) => o.properties.name), more: Boolean(gaps.next) } : null,
   };
 }
 
 /** The dock's parts, built once: the indicator selector, the zone total, the export, the legend, the table and the gap pane. */
-function coverageParts(on: { onExport(): void; onIndicator(indicator: CoverageIndicator): void }) {
+function coverageParts(on: { onExport(): void; onExportGaps(): void; onIndicator(indicator: CoverageIndicator): void }) {
   const controls = el('form', 'stats-controls');
   controls.noValidate = true;
   const select = el('select', 'input');
@@ -328,9 +428,17 @@ function coverageParts(on: { onExport(): void; onIndicator(indicator: CoverageIn
   }
   const selectBox = el('label', 'stats-control');
   selectBox.append(el('span', '', '指标'), select);
-  const exportButton = button('export-button', '导出 CSV', () => on.onExport());
+  const exportButton = button('export-button', '导出表格', () => on.onExport());
   exportButton.id = 'coverage-export';
   exportButton.disabled = true;
+  exportButton.title = '各网格的指标表（.csv）';
+  const gapsExportButton = button('export-button', '导出缺口', () => on.onExportGaps());
+  gapsExportButton.id = 'coverage-gaps-export';
+  gapsExportButton.title = '全园区该指标的缺口组织，企业名录全部列（.xlsx），含尚未定位的组织';
+  gapsExportButton.disabled = true;
+  const exportStatus = el('p', 'coverage-export-status');
+  exportStatus.id = 'coverage-export-status';
+  exportStatus.setAttribute('role', 'status');
   controls.addEventListener('submit', (e) => e.preventDefault());
   select.addEventListener('change', () => on.onIndicator(select.value as CoverageIndicator));
 
@@ -345,6 +453,10 @@ function coverageParts(on: { onExport(): void; onIndicator(indicator: CoverageIn
   const main = el('div', 'coverage-main');
   main.append(tableWrap, gapPane);
   // The zone total sits between the selector and the export, to leave the table room.
-  controls.append(selectBox, summary, exportButton);
-  return { controls, select, exportButton, summary, legend, tableWrap, gapPane, main };
+  const exports = el('div', 'coverage-exports');
+  const exportButtons = el('div', 'coverage-export-buttons');
+  exportButtons.append(exportButton, gapsExportButton);
+  exports.append(exportButtons, exportStatus);
+  controls.append(selectBox, summary, exports);
+  return { controls, select, exportButton, gapsExportButton, exportStatus, summary, legend, tableWrap, gapPane, main };
 }

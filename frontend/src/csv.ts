@@ -26,7 +26,12 @@ export function toCsv(rows: readonly (readonly CsvValue[])[]): string {
 
 /** Makes the browser save text as a file. */
 export function download(filename: string, body: string, type = 'text/csv;charset=utf-8'): void {
-  const url = URL.createObjectURL(new Blob([body], { type }));
+  saveBlob(new Blob([body], { type }), filename);
+}
+
+/** Makes the browser save a blob as a file (a hidden link clicked once). */
+export function saveBlob(blob: Blob, filename: string): void {
+  const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
   a.download = filename;
@@ -34,6 +39,6 @@ export function download(filename: string, body: string, type = 'text/csv;charse
   document.body.append(a);
   a.click();
   a.remove();
-  // Revoked after the click has started the download.
-  window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  // Revoked once the download has its own copy.
+  window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }

@@ -58,6 +58,8 @@ export interface FormFields {
   errorsAt: Map<string, HTMLElement>;
   /** Shows these errors (by field name) and clears the others. */
   showErrors(errors: Readonly<Partial<Record<string, string>>>): void;
+  /** Focuses (and scrolls to) the first field in page order that shows an error; false when none does. */
+  focusFirstError(): boolean;
 }
 
 /**
@@ -90,6 +92,19 @@ export function formFields(idPrefix: string): FormFields {
         err.textContent = errors[name] ?? '';
         controls.get(name)?.setAttribute('aria-invalid', String(Boolean(errors[name])));
       }
+    },
+    focusFirstError() {
+      // Fields were added in page order, and a Map keeps that order.
+      for (const [name, err] of errorsAt) {
+        if (!err.textContent) continue;
+        const control = controls.get(name)!;
+        // A group (the stars) takes focus on its first control.
+        const target = control.matches('input, select, textarea, button') ? control : control.querySelector<HTMLElement>('input, select, textarea, button');
+        (target ?? control).focus({ preventScroll: true });
+        control.closest('.form-field')?.scrollIntoView({ block: 'nearest' });
+        return true;
+      }
+      return false;
     },
   };
 }

@@ -2,6 +2,7 @@
 // map does about each one. The browser's EventSource carries the session
 // cookie (same origin) and reconnects by itself with Last-Event-ID, so the
 // server replays what was missed; a "resync" means it could not.
+import type { RequestEvent } from './api';
 import { actionLabel, statusLabel, supervisionLabel, text } from './i18n';
 
 /** One event as the server sends it (grid.Event). */
@@ -17,6 +18,10 @@ export interface LiveEvent {
   at: string;
   org_id: number;
   grid_id?: number;
+  /** The request's liaison after the step. */
+  liaison_id?: number;
+  /** For 改派, the liaison who had it. */
+  prev_liaison_id?: number;
 }
 
 /** The event names the app listens to. */
@@ -40,12 +45,28 @@ export function parseLiveEvent(data: string): LiveEvent | null {
     at: typeof e.at === 'string' ? e.at : '',
     org_id: typeof e.org_id === 'number' ? e.org_id : 0,
     grid_id: typeof e.grid_id === 'number' ? e.grid_id : undefined,
+    liaison_id: typeof e.liaison_id === 'number' ? e.liaison_id : undefined,
+    prev_liaison_id: typeof e.prev_liaison_id === 'number' ? e.prev_liaison_id : undefined,
   };
 }
 
+/**
+ * Who the signed-in liaison is to a 催办 or 改派: the one chased or handed
+ * the request (assignee), or the one it left (previous).
+ */
+export type Audience = 'assignee' | 'previous';
+
 /** A toast to show once the data it names has been reloaded. */
 export type LiveToast =
-  | { kind: 'new' | 'update' | 'supervise'; requestId: number; action: string; status?: string }
+  | {
+      kind: 'new' | 'update' | 'supervise';
+      requestId: number;
+      action: string;
+      status?: string;
+      audience?: Audience;
+      /** The reason of a 改派 or the note of a 催办, once fetched. */
+      note?: string;
+    }
   | { kind: 'contact' | 'visit'; orgId: number };
 
 /** What to do about one event. */
@@ -71,6 +92,8 @@ export interface LiveContext {
    * so it is not announced and the panel is not reloaded again.
    */
   isOwn(type: string, id: number, action: string): boolean;
+  /** The signed-in user's liaison, if they are one. */
+  myLiaisonId?: number | null;
 }
 
 const NOTHING: LiveDecision = { reloadAll: false, reloadRequests: false, reloadOrg: null, reloadPanel: false, panelNotice: null, toast: null };
@@ -90,6 +113,8 @@ export function decide(name: string, e: LiveEvent | null, ctx: LiveContext): Liv
     if (!own && !shown) {
       const kind = e.action === 'report' ? 'new' : e.action === 'supervise' ? 'supervise' : 'update';
       toast = { kind, requestId: e.id, action: e.action, status: e.status };
+      const audience = audienceOf(e, ctx.myLiaisonId ?? null);
+      if (audience) toast.audience = audience;
     }
     return {
       reloadAll: false,
@@ -110,6 +135,24 @@ export function decide(name: string, e: LiveEvent | null, ctx: LiveContext): Liv
     };
   }
   return NOTHING;
+}
+
+function audienceOf(e: LiveEvent, me: number | null): Audience | null {
+  if (me === null || (e.action !== 'remind' && e.action !== 'reassign')) return null;
+  if (e.liaison_id === me) return 'assignee';
+  if (e.action === 'reassign' && e.prev_liaison_id === me) return 'previous';
+  return null;
+}
+
+/** Whether a toast's wording wants the step's note (the event does not carry it). */
+export function wantsNote(t: LiveToast): t is Extract<LiveToast, { requestId: number }> {
+  return 'requestId' in t && (t.action === 'remind' || t.action === 'reassign');
+}
+
+/** The note of the last step of kind action in a request's history. */
+export function latestNote(events: readonly RequestEvent[], action: string): string | undefined {
+  for (let i = events.length - 1; i >= 0; i--) if (events[i].action === action) return events[i].note || undefined;
+  return undefined;
 }
 
 /** More toasts than this at once are summed up in one. */
@@ -157,9 +200,21 @@ export function toastMessages(
       case 'supervise':
         return { text: text.request.supervised(title, supervisionLabel(t.status === 'red' ? 'red' : 'yellow')), requestId: t.requestId };
       default:
-        // 改派 and 催办 leave the status as it is: say what happened.
-        if (t.action === 'remind') return { text: text.request.reminded(title), requestId: t.requestId };
-        if (t.action === 'reassign') return { text: text.request.reassigned(title), requestId: t.requestId };
+        // 改派 and 催办 leave the status as it is: say what happened, and
+        // to whom, with the note.
+        if (t.action === 'remind' || t.action === 'reassign') {
+          const words =
+            t.action === 'remind'
+              ? t.audience === 'assignee'
+                ? text.request.remindedYou(title)
+                : text.request.reminded(title)
+              : t.audience === 'assignee'
+                ? text.request.reassignedToYou(title)
+                : t.audience === 'previous'
+                  ? text.request.reassignedAway(title)
+                  : text.request.reassigned(title);
+          return { text: t.note ? `${words} · ${t.note}` : words, requestId: t.requestId };
+        }
         return { text: text.request.updated(title, t.status ? statusLabel(t.status) : actionLabel(t.action)), requestId: t.requestId };
     }
   });

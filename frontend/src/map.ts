@@ -29,6 +29,9 @@ export function createMap(container: HTMLElement): { map: maplibregl.Map; loaded
     attributionControl: false,
     dragRotate: false,
     pitchWithRotate: false,
+    // Labels show at once instead of fading in: each fade is more frames
+    // to draw before the map settles, and a slow phone draws few a second.
+    fadeDuration: 0,
   });
   const loaded = new Promise<void>((resolve) => map.once('load', () => resolve()));
   map.touchZoomRotate.disableRotation();

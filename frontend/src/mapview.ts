@@ -14,6 +14,7 @@ import { orgController } from './controllers/org';
 import { orgEditController } from './controllers/orgedit';
 import { rebalanceController } from './controllers/rebalance';
 import { requestController } from './controllers/request';
+import { searchController } from './controllers/search';
 import { testHookController } from './controllers/testhook';
 import { toastsController } from './controllers/toasts';
 import { todoController } from './controllers/todo';
@@ -59,6 +60,7 @@ export function openMap(user: User, api: Api): MapScreen {
     exportController(),
     importController(),
     gridImportController(), // after importController: it extends its dialog
+    searchController(),
   ];
   for (const c of controllers) if (c) shell.register(c);
   showTools(docks);

@@ -153,6 +153,8 @@ export function createOrgPanel(deps: OrgPanelDeps): OrgPanel {
     meta.append(el('span', '', deps.gridName(p.grid_id) ?? `网格 #${p.grid_id}`), el('span', '', p.industry || ''));
     meta.append(button('link-button', '在地图上查看', () => deps.onLocate(org.id)));
     nodes.push(meta);
+    // Where to go: the registered address (the map shows only the point).
+    if (p.address) nodes.push(el('p', 'org-address', `地址：${p.address}`));
 
     // Who looks after it, and whether they keep the rhythm.
     const liaison = p.liaison_id === null ? null : liaisons.find((l) => l.id === p.liaison_id);

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ApiError, type MoveFeature, type MoveProperties, type RebalanceMetrics } from './api';
 import {
   DEFAULT_PLAN_INPUT,
+  capacityText,
   checkPlanInput,
+  confirmText,
   infeasibleText,
   inputOf,
   metricRows,
@@ -14,11 +16,21 @@ import {
   moveSummary,
   moveSummaryText,
   planFailure,
+  tradeoffText,
 } from './rebalance';
 
 describe('the options form', () => {
-  it('sends the defaults 5–8, stability 2000 m, liaisons kept in their grid', () => {
-    expect(checkPlanInput(DEFAULT_PLAN_INPUT)).toEqual({ ok: true, body: { min: 5, max: 8, stability: 2000, keep_in_grid: true } });
+  it('sends the defaults 5–8, stability 2000 m, liaisons kept in their grid, no coverage lowered, travel at most +10 %', () => {
+    expect(checkPlanInput(DEFAULT_PLAN_INPUT)).toEqual({
+      ok: true,
+      body: { min: 5, max: 8, stability: 2000, keep_in_grid: true, allow_coverage_loss: false, max_travel_increase: 0.1 },
+    });
+  });
+
+  it('sends the guards lifted only when the admin chose so', () => {
+    const body = checkPlanInput({ ...DEFAULT_PLAN_INPUT, keepCoverage: false, travel: 'none' });
+    expect(body).toMatchObject({ ok: true, body: { allow_coverage_loss: true, max_travel_increase: null } });
+    expect(checkPlanInput({ ...DEFAULT_PLAN_INPUT, travel: '0.25' })).toMatchObject({ body: { max_travel_increase: 0.25 } });
   });
 
   it.each([
@@ -36,15 +48,23 @@ describe('the options form', () => {
   });
 
   it('accepts min 0, stability 0 and liaisons across grids', () => {
-    expect(checkPlanInput({ min: ' 0 ', max: '12', stability: '0', keepInGrid: false })).toEqual({
+    expect(checkPlanInput({ ...DEFAULT_PLAN_INPUT, min: ' 0 ', max: '12', stability: '0', keepInGrid: false })).toEqual({
       ok: true,
-      body: { min: 0, max: 12, stability: 0, keep_in_grid: false },
+      body: { min: 0, max: 12, stability: 0, keep_in_grid: false, allow_coverage_loss: false, max_travel_increase: 0.1 },
     });
   });
 
   it('fills the form from a plan’s options to rebuild it', () => {
-    expect(inputOf({ min: 6, max: 9, stability: 500, keep_in_grid: false })).toEqual({ min: '6', max: '9', stability: '500', keepInGrid: false });
+    expect(inputOf({ min: 6, max: 9, stability: 500, keep_in_grid: false, allow_coverage_loss: true, max_travel_increase: null })).toEqual({
+      min: '6',
+      max: '9',
+      stability: '500',
+      keepInGrid: false,
+      keepCoverage: false,
+      travel: 'none',
+    });
     expect(inputOf({ stability: 2000, keep_in_grid: true })).toEqual(DEFAULT_PLAN_INPUT);
+    expect(inputOf({ stability: 2000, keep_in_grid: true, max_travel_increase: 0.25 }).travel).toBe('0.25');
   });
 });
 
@@ -102,9 +122,9 @@ describe('the metrics table', () => {
       'moves',
       'covered',
       'class:open_requests',
+      'class:other',
       'class:key_enterprise',
       'class:enterprise',
-      'class:other',
       'cross_grid',
     ]);
   });
@@ -227,5 +247,166 @@ describe('the solver’s reasons', () => {
     });
     expect(planFailure(new ApiError(422, 'infeasible', 'x', 'new words')).message).toBe('无法满足包联数下限');
     expect(planFailure(new Error('x')).kind).toBe('other');
+  });
+});
+
+// The demo zone's figures: today, the default plan, and the old default
+// (allow_coverage_loss, no travel bound), as TestRebalanceDemoTradeoffs prints them.
+function demoBefore(): RebalanceMetrics {
+  return metrics({
+    by_kind: { enterprise: { covered: 195, total: 300 }, new_economic: { covered: 49, total: 85 }, social: { covered: 12, total: 19 } },
+    kept: 256,
+    reassigned: 0,
+    dropped: 0,
+    added: 0,
+  });
+}
+
+describe('what a plan trades', () => {
+  const before = demoBefore();
+  const after = metrics({
+    total_distance: 74823.1,
+    moves: 17,
+    covered: 273,
+    uncovered: 131,
+    by_kind: { enterprise: { covered: 197, total: 300 }, new_economic: { covered: 63, total: 85 }, social: { covered: 13, total: 19 } },
+    kept: 256,
+    reassigned: 0,
+    dropped: 0,
+    added: 17,
+  });
+  const unbounded = metrics({
+    total_distance: 89100,
+    covered: 288,
+    by_kind: { enterprise: { covered: 206, total: 300 }, new_economic: { covered: 66, total: 85 }, social: { covered: 16, total: 19 } },
+  });
+  const plan = {
+    id: 12,
+    before,
+    after,
+    moves: new Array(17).fill(null),
+    options: { stability: 2000, keep_in_grid: true, cross_grid_penalty: 5000, candidate_limit: 12, weights: {}, allow_coverage_loss: false, max_travel_increase: 0.1 },
+    tradeoffs: {
+      keep_coverage: true,
+      max_travel_increase: 0.1,
+      travel_limit: 74871,
+      coverage_kept: true,
+      lowered: [],
+      travel_within_limit: true,
+      unbounded,
+      reasons: ['travel_limit_binding', 'capacity_short'],
+    },
+  };
+
+  it('shows coverage per kind and the stability rows in the table', () => {
+    const rows = Object.fromEntries(metricRows(before, after).map((r) => [r.key, r]));
+    expect(rows['kind:social']).toMatchObject({ label: '社会组织', before: '63.2%（12/19）', after: '68.4%（13/19）', delta: '+1', tone: 'better' });
+    expect(rows['kind:new_economic']).toMatchObject({ before: '57.6%（49/85）', after: '74.1%（63/85）' });
+    expect(rows.kept).toMatchObject({ before: '256 对', after: '256 对', tone: 'same' });
+    expect(rows.dropped).toMatchObject({ after: '0 家' });
+    expect(rows.added).toMatchObject({ after: '17 家', tone: 'better' });
+  });
+
+  it('says the guards, that no kind loses coverage, the travel against its bound, and why it stops there', () => {
+    const t = tradeoffText(plan);
+    expect(t.guards).toBe('不降低任何一类组织的覆盖；总路程至多增加 10 %（74.9 千米）');
+    expect(t.kinds).toBe('企业 195 → 197 家（共 300 家）、新经济组织 49 → 63 家（共 85 家）、社会组织 12 → 13 家（共 19 家）');
+    expect(t.coverage).toBe('每一类组织的覆盖都不减少：现有有联络员的企业、新经济组织、社会组织全部仍在覆盖之内');
+    expect(t.coverageLowered).toBe(false);
+    expect(t.travel).toBe('总路程 68.1 千米 → 74.8 千米（+9.9 %，上限 +10 %），最远 1.50 千米 → 1.50 千米');
+    expect(t.stability).toBe('现有 256 对包联保留 256 对，换联络员 0 家，失去联络员 0 家，新纳入 17 家');
+    expect(t.reasons).toEqual([
+      '受总路程上限限制：不设上限可再纳入 15 家（企业 9 家、新经济组织 3 家、社会组织 3 家），总路程将为 89.1 千米',
+      '现有联络员的包联容量不足以覆盖全部组织：见“全覆盖需要多少联络员”',
+    ]);
+  });
+
+  it('puts it in the confirmation, which used to say only how many would move', () => {
+    const lines = confirmText(plan);
+    expect(lines[0]).toBe('确认应用方案 #12？将调整 17 家组织的包联关系（原包联结束，新包联即日生效，记入审计日志）。');
+    expect(lines).toContain('每一类组织的覆盖都不减少：现有有联络员的企业、新经济组织、社会组织全部仍在覆盖之内。');
+    expect(lines.join('')).toContain('社会组织 12 → 13 家');
+    expect(lines.join('')).toContain('总路程 68.1 千米 → 74.8 千米');
+  });
+
+  it('warns when the admin let coverage fall: the old default on the demo', () => {
+    const old = metrics({
+      total_distance: 126885.35,
+      longest_distance: 4576.62,
+      moves: 104,
+      covered: 288,
+      by_kind: { enterprise: { covered: 263, total: 300 }, new_economic: { covered: 23, total: 85 }, social: { covered: 2, total: 19 } },
+      kept: 220,
+      reassigned: 0,
+      dropped: 36,
+      added: 68,
+    });
+    const p = {
+      ...plan,
+      after: old,
+      moves: new Array(104).fill(null),
+      options: { ...plan.options, allow_coverage_loss: true, max_travel_increase: null },
+      tradeoffs: {
+        keep_coverage: false,
+        max_travel_increase: null,
+        travel_limit: null,
+        coverage_kept: false,
+        lowered: [
+          { by: 'kind' as const, key: 'new_economic', before: 49, after: 23 },
+          { by: 'kind' as const, key: 'social', before: 12, after: 2 },
+        ],
+        travel_within_limit: true,
+        reasons: ['coverage_loss_allowed'],
+      },
+    };
+    const lines = confirmText(p);
+    expect(lines).toContain('⚠ 覆盖减少：新经济组织 49 → 23 家、社会组织 12 → 2 家。');
+    expect(lines.join('')).toContain('总路程 68.1 千米 → 126.9 千米（+86.4 %）');
+    expect(tradeoffText(p).guards).toBe('允许降低部分组织的覆盖；总路程不设上限');
+  });
+
+  it('words an older plan without tradeoffs from its metrics', () => {
+    const t = tradeoffText({ before: metrics(), after: metrics({ covered: 250 }), options: plan.options, tradeoffs: null });
+    expect(t.kinds).toBe('');
+    expect(t.coverageLowered).toBe(false);
+    expect(t.reasons).toEqual([]);
+  });
+});
+
+describe('the capacity answer', () => {
+  it('says how many liaisons full coverage needs, and where', () => {
+    const w = capacityText({
+      zone_id: 1,
+      organizations: 404,
+      liaisons: 36,
+      capacity: 288,
+      uncoverable: 116,
+      liaisons_needed: 16,
+      new_liaison_min: 5,
+      new_liaison_max: 8,
+      grids: [
+        {
+          grid_id: 5,
+          grid_name: '现代服务产业网格',
+          organizations: 48,
+          liaisons: 4,
+          capacity: 32,
+          uncoverable: 16,
+          liaisons_needed: 2,
+          by_kind: { enterprise: 10, new_economic: 5, social: 1 },
+          left: [{ id: 9, name: '平顶山高新区百川养老服务中心', kind: 'social', class: 'other' }],
+        },
+        { grid_id: 6, grid_name: '生物医药产业网格', organizations: 10, liaisons: 2, capacity: 16, uncoverable: 0, liaisons_needed: 0, by_kind: {}, left: [] },
+      ],
+    });
+    expect(w.zone).toBe('全园区 404 家组织，36 名联络员最多可包联 288 家，116 家无法覆盖；全覆盖还需 16 名联络员（每人按 5–8 家计）');
+    expect(w.grids).toEqual([
+      {
+        id: 5,
+        name: '现代服务产业网格',
+        text: '48 家组织，4 名联络员可包联 32 家；16 家无法覆盖（企业 10、新经济组织 5、社会组织 1），需增 2 名',
+        left: ['平顶山高新区百川养老服务中心（社会组织）'],
+      },
+    ]);
   });
 });

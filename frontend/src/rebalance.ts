@@ -3,15 +3,38 @@
 // the lines the map draws for them, and the solver's reasons in Chinese.
 // The panel that uses it is rebalancepanel.ts.
 import type { Feature, LineString } from 'geojson';
-import { ApiError, type MoveFeature, type MoveProperties, type PlanMove, type RebalanceMetrics, type RebalanceRequest } from './api';
+import {
+  ApiError,
+  type MoveFeature,
+  type MoveProperties,
+  type PlanMove,
+  type PlanSummary,
+  type RebalanceCapacity,
+  type RebalanceMetrics,
+  type RebalanceOptions,
+  type RebalanceRequest,
+  type RebalanceTradeoffs,
+} from './api';
 import { formatDistance, formatShare, signed } from './format';
+import { kindLabel, orgKinds } from './i18n';
 
 /** The server's bounds (grid.MaxRebalanceLoad, the metre values' maximum). */
 export const MAX_LOAD = 100;
 export const MAX_METRES = 1e9;
 
-/** What the form starts with: the zone's usual 5–8, the solver's default stability. */
-export const DEFAULT_PLAN_INPUT: PlanInput = { min: '5', max: '8', stability: '2000', keepInGrid: true };
+/** The bounds on total travel the form offers: a fraction, or 'none'. */
+export const TRAVEL_CHOICES: readonly [string, string][] = [
+  ['0.1', '至多 +10 %（默认）'],
+  ['0.25', '至多 +25 %'],
+  ['0.5', '至多 +50 %'],
+  ['none', '不设上限'],
+];
+
+/**
+ * What the form starts with: the zone's usual 5–8, the solver's default
+ * stability, no kind's coverage lowered, travel at most +10 %.
+ */
+export const DEFAULT_PLAN_INPUT: PlanInput = { min: '5', max: '8', stability: '2000', keepInGrid: true, keepCoverage: true, travel: '0.1' };
 
 /** What the admin typed. */
 export interface PlanInput {
@@ -20,6 +43,10 @@ export interface PlanInput {
   /** Metres: what moving one organization away from its liaison costs. */
   stability: string;
   keepInGrid: boolean;
+  /** No kind or priority class may cover fewer organizations than now. */
+  keepCoverage: boolean;
+  /** The bound on total travel: a fraction of today's ('0.1'), or 'none'. */
+  travel: string;
 }
 
 export type PlanErrors = Partial<Record<'min' | 'max' | 'stability', string>>;
@@ -47,26 +74,45 @@ export function checkPlanInput(input: PlanInput): { ok: true; body: RebalanceReq
   const stability = Number(st);
   if (st === '' || !Number.isFinite(stability) || stability < 0 || stability > MAX_METRES) errors.stability = '稳定性成本须为不小于 0 的米数';
   if (Object.keys(errors).length > 0) return { ok: false, errors };
-  return { ok: true, body: { min, max, stability, keep_in_grid: input.keepInGrid } };
+  const travel = input.travel === 'none' ? null : Number(input.travel);
+  return {
+    ok: true,
+    body: {
+      min,
+      max,
+      stability,
+      keep_in_grid: input.keepInGrid,
+      allow_coverage_loss: !input.keepCoverage,
+      max_travel_increase: travel !== null && Number.isFinite(travel) ? travel : null,
+    },
+  };
 }
 
 /** The form's fields for a plan's options (to rebuild with the same ones). */
-export function inputOf(options: { min?: number; max?: number; stability: number; keep_in_grid: boolean }): PlanInput {
+export function inputOf(
+  options: Pick<RebalanceOptions, 'min' | 'max' | 'stability' | 'keep_in_grid' | 'allow_coverage_loss' | 'max_travel_increase'>,
+): PlanInput {
+  const x = options.max_travel_increase;
   return {
     min: options.min === undefined ? DEFAULT_PLAN_INPUT.min : String(options.min),
     max: options.max === undefined ? DEFAULT_PLAN_INPUT.max : String(options.max),
     stability: String(options.stability),
     keepInGrid: options.keep_in_grid,
+    keepCoverage: !options.allow_coverage_loss,
+    travel: x === undefined ? DEFAULT_PLAN_INPUT.travel : x === null ? 'none' : String(x),
   };
 }
 
-/** The priority classes, most urgent first, as the metrics table names them. */
+/** The priority classes, most urgent first under the default weights, as the metrics table names them. */
 export const CLASS_LABELS: readonly [string, string][] = [
   ['open_requests', '有在办诉求的组织'],
+  ['other', '新经济和社会组织（无在办诉求）'],
   ['key_enterprise', '高新技术/专精特新企业'],
   ['enterprise', '其他企业'],
-  ['other', '新经济和社会组织'],
 ];
+
+/** A priority class's label. */
+export const classLabel = (c: string): string => CLASS_LABELS.find(([k]) => k === c)?.[1] ?? c;
 
 /** Whether a change is for the better, the worse, or none. */
 export type Tone = 'better' | 'worse' | 'same' | 'neutral';
@@ -132,6 +178,22 @@ export function metricRows(before: RebalanceMetrics, after: RebalanceMetrics): M
       tone: tone(before.covered, after.covered, 'high'),
     },
   ];
+  // Coverage per kind of organization, then per priority class (older plans have no kinds).
+  if (before.by_kind && after.by_kind) {
+    for (const k of orgKinds) {
+      const b = before.by_kind[k] ?? { covered: 0, total: 0 };
+      const a = after.by_kind[k] ?? { covered: 0, total: 0 };
+      rows.push({
+        key: `kind:${k}`,
+        label: kindLabel(k),
+        before: formatShare(b.covered, b.total),
+        after: formatShare(a.covered, a.total),
+        delta: a.covered === b.covered ? '0' : signed(a.covered - b.covered),
+        tone: tone(b.covered, a.covered, 'high'),
+        indent: true,
+      });
+    }
+  }
   for (const [cls, label] of CLASS_LABELS) {
     const b = before.by_class[cls] ?? { covered: 0, total: 0 };
     const a = after.by_class[cls] ?? { covered: 0, total: 0 };
@@ -145,8 +207,173 @@ export function metricRows(before: RebalanceMetrics, after: RebalanceMetrics): M
       indent: true,
     });
   }
+  if (after.kept !== undefined) {
+    const stable = (key: 'kept' | 'reassigned' | 'dropped' | 'added', label: string, better: 'high' | 'low' | 'none'): MetricRow => {
+      const a = after[key] ?? 0;
+      const b = key === 'kept' ? (before.kept ?? before.covered) : 0;
+      return { key, label, before: key === 'kept' ? `${b} 对` : '—', after: `${a} ${key === 'kept' ? '对' : '家'}`, delta: a === b ? '0' : signed(a - b), tone: tone(b, a, better) };
+    };
+    const i = rows.findIndex((r) => r.key === 'moves') + 1;
+    rows.splice(
+      i,
+      0,
+      stable('kept', '保留的现有包联', 'high'),
+      stable('reassigned', '换联络员', 'none'),
+      stable('dropped', '失去联络员', 'low'),
+      stable('added', '新纳入包联', 'high'),
+    );
+  }
   rows.push(count('cross_grid', '跨网格包联', 'low', ' 对'));
   return rows;
+}
+
+/** "+9.9 %": the change of total travel as a share of today's. */
+function travelChange(before: number, after: number): string {
+  if (before <= 0) return after > 0 ? '新增' : '0 %';
+  const pct = ((after - before) / before) * 100;
+  return `${signed(pct, 1)} %`;
+}
+
+const percentOf = (x: number): string => `${Number((x * 100).toFixed(1))} %`;
+
+/** A kind's coverage before and after: "社会组织 12 → 13 家". */
+function kindChange(before: RebalanceMetrics, after: RebalanceMetrics, kind: string): string {
+  const b = before.by_kind?.[kind] ?? { covered: 0, total: 0 };
+  const a = after.by_kind?.[kind] ?? { covered: 0, total: 0 };
+  return `${kindLabel(kind)} ${b.covered} → ${a.covered} 家（共 ${a.total} 家）`;
+}
+
+/** What a plan trades, in sentences for the plan view and the confirmation. */
+export interface TradeoffText {
+  /** The guards the plan was built under. */
+  guards: string;
+  /** Coverage of each kind, before → after. */
+  kinds: string;
+  /** That no kind lost coverage, or which did: shown as a warning. */
+  coverage: string;
+  coverageLowered: boolean;
+  /** Total and longest travel, with the bound. */
+  travel: string;
+  travelOver: boolean;
+  /** Pairs kept, reassigned, dropped and added. */
+  stability: string;
+  /** Why the plan stops where it does (the travel bound, capacity, broken pairs). */
+  reasons: string[];
+}
+
+/** Words a plan's trade-offs; older plans (no by_kind, no tradeoffs) get what their metrics allow. */
+export function tradeoffText(p: Pick<PlanSummary, 'before' | 'after' | 'tradeoffs' | 'options'>): TradeoffText {
+  const { before: b, after: a } = p;
+  const t: RebalanceTradeoffs | null | undefined = p.tradeoffs;
+  const keep = t ? t.keep_coverage : !p.options.allow_coverage_loss;
+  const x = t ? t.max_travel_increase : (p.options.max_travel_increase ?? null);
+  const guards = [
+    keep ? '不降低任何一类组织的覆盖' : '允许降低部分组织的覆盖',
+    x === null || x === undefined ? '总路程不设上限' : `总路程至多增加 ${percentOf(x)}${t?.travel_limit ? `（${formatDistance(t.travel_limit)}）` : ''}`,
+  ].join('；');
+  const kinds = b.by_kind && a.by_kind ? orgKinds.map((k) => kindChange(b, a, k)).join('、') : '';
+
+  // Lowered kinds and classes: from the plan when it says, else from the metrics.
+  const lowered: { by: string; key: string; before: number; after: number }[] = t
+    ? t.lowered
+    : [
+        ...orgKinds.flatMap((k) => {
+          const bb = b.by_kind?.[k]?.covered ?? 0;
+          const aa = a.by_kind?.[k]?.covered ?? 0;
+          return aa < bb ? [{ by: 'kind', key: k, before: bb, after: aa }] : [];
+        }),
+        ...CLASS_LABELS.flatMap(([c]) => {
+          const bb = b.by_class[c]?.covered ?? 0;
+          const aa = a.by_class[c]?.covered ?? 0;
+          return aa < bb ? [{ by: 'class', key: c, before: bb, after: aa }] : [];
+        }),
+      ];
+  const coverageLowered = lowered.length > 0;
+  let coverage: string;
+  if (coverageLowered) {
+    coverage = `覆盖减少：${lowered.map((l) => `${l.by === 'kind' ? kindLabel(l.key) : classLabel(l.key)} ${l.before} → ${l.after} 家`).join('、')}`;
+  } else {
+    const kept = orgKinds.filter((k) => (b.by_kind?.[k]?.covered ?? 0) > 0).map(kindLabel);
+    coverage = `每一类组织的覆盖都不减少${kept.length > 0 ? `：现有有联络员的${kept.join('、')}全部仍在覆盖之内` : ''}`;
+    if ((a.dropped ?? 0) > 0) coverage = `每一类组织的覆盖都不减少（${a.dropped} 家换由同类组织补上）`;
+  }
+
+  const travelOver = t ? !t.travel_within_limit : false;
+  const travel = `总路程 ${formatDistance(b.total_distance)} → ${formatDistance(a.total_distance)}（${travelChange(b.total_distance, a.total_distance)}${
+    x !== null && x !== undefined ? `，上限 +${percentOf(x)}` : ''
+  }），最远 ${formatDistance(b.longest_distance)} → ${formatDistance(a.longest_distance)}`;
+  const stability =
+    a.kept !== undefined
+      ? `现有 ${b.covered} 对包联保留 ${a.kept} 对，换联络员 ${a.reassigned ?? 0} 家，失去联络员 ${a.dropped ?? 0} 家，新纳入 ${a.added ?? 0} 家`
+      : `调整 ${a.moves} 处包联关系`;
+
+  const reasons: string[] = [];
+  for (const r of t?.reasons ?? []) {
+    switch (r) {
+      case 'travel_limit_binding': {
+        const u = t?.unbounded;
+        const more = u ? u.covered - a.covered : 0;
+        const kindsMore = u?.by_kind
+          ? orgKinds
+              .map((k) => [k, (u.by_kind?.[k]?.covered ?? 0) - (a.by_kind?.[k]?.covered ?? 0)] as const)
+              .filter(([, n]) => n > 0)
+              .map(([k, n]) => `${kindLabel(k)} ${n} 家`)
+          : [];
+        reasons.push(
+          `受总路程上限限制：不设上限可再纳入 ${more} 家${kindsMore.length ? `（${kindsMore.join('、')}）` : ''}，总路程将为 ${formatDistance(u?.total_distance)}`,
+        );
+        break;
+      }
+      case 'travel_limit_unreachable':
+        reasons.push('即使不新增包联，总路程也超出上限：现有包联中有超出上限或跨网格的关系');
+        break;
+      case 'capacity_short':
+        reasons.push('现有联络员的包联容量不足以覆盖全部组织：见“全覆盖需要多少联络员”');
+        break;
+      case 'rules_drop_pairs':
+        reasons.push('部分现有包联超出联络员上限或跨网格，不能全部保留');
+        break;
+      case 'coverage_loss_allowed':
+        reasons.push('已选择“允许降低覆盖”');
+        break;
+      case 'no_current_travel':
+        reasons.push('当前没有包联，总路程上限不适用');
+        break;
+    }
+  }
+  return { guards, kinds, coverage, coverageLowered, travel, travelOver, stability, reasons };
+}
+
+/** The confirmation's text: what applying does, and what it trades. */
+export function confirmText(p: Pick<PlanSummary, 'id' | 'before' | 'after' | 'tradeoffs' | 'options'> & { moves: readonly unknown[] }): string[] {
+  const t = tradeoffText(p);
+  const lines = [`确认应用方案 #${p.id}？将调整 ${p.moves.length} 家组织的包联关系（原包联结束，新包联即日生效，记入审计日志）。`];
+  if (t.kinds) lines.push(`覆盖：${t.kinds}。`);
+  lines.push(`${t.coverageLowered ? '⚠ ' : ''}${t.coverage}。`);
+  lines.push(`${t.travelOver ? '⚠ ' : ''}${t.travel}。`);
+  lines.push(`${t.stability}。`);
+  return lines;
+}
+
+/** The capacity answer in words: the zone's line, and one per grid that falls short. */
+export function capacityText(c: RebalanceCapacity): { zone: string; grids: { id: number; name: string; text: string; left: string[] }[] } {
+  const zone =
+    c.uncoverable === 0
+      ? `全园区 ${c.organizations} 家组织，${c.liaisons} 名联络员最多可包联 ${c.capacity} 家：现有联络员足以全覆盖`
+      : `全园区 ${c.organizations} 家组织，${c.liaisons} 名联络员最多可包联 ${c.capacity} 家，${c.uncoverable} 家无法覆盖；全覆盖还需 ${c.liaisons_needed} 名联络员（每人按 ${c.new_liaison_min}–${c.new_liaison_max} 家计）`;
+  const grids = c.grids
+    .filter((g) => g.uncoverable > 0)
+    .map((g) => {
+      const byKind = orgKinds.filter((k) => (g.by_kind[k] ?? 0) > 0).map((k) => `${kindLabel(k)} ${g.by_kind[k]}`);
+      const name = g.grid_id === 0 ? '未划入网格' : g.grid_name;
+      return {
+        id: g.grid_id,
+        name,
+        text: `${g.organizations} 家组织，${g.liaisons} 名联络员可包联 ${g.capacity} 家；${g.uncoverable} 家无法覆盖（${byKind.join('、')}），需增 ${g.liaisons_needed} 名`,
+        left: g.left.map((o) => `${o.name}（${kindLabel(o.kind)}）`),
+      };
+    });
+  return { zone, grids };
 }
 
 /** What a move does to its organization. */

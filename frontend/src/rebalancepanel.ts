@@ -3,14 +3,17 @@
 // map and in a list, and apply it after confirming; a plan whose data
 // changed since is refused (409) and can be rebuilt with the same options.
 // Planners see the plans read-only.
-import type { Api, MoveFeature, Plan, PlanSummary } from './api';
+import type { Api, MoveFeature, Plan, PlanSummary, RebalanceCapacity } from './api';
 import { button, el, noticeLine, section } from './dom';
 import { formatDateTime } from './i18n';
 import { MOVE_COLORS } from './layers/moves';
 import {
   DEFAULT_PLAN_INPUT,
   MOVE_KIND_LABELS,
+  TRAVEL_CHOICES,
+  capacityText,
   checkPlanInput,
+  confirmText,
   inputOf,
   metricRows,
   moveKind,
@@ -20,6 +23,7 @@ import {
   moveSummaryText,
   planFailure,
   planStatusLabel,
+  tradeoffText,
   type PlanErrors,
   type PlanFailure,
   type PlanInput,
@@ -73,6 +77,9 @@ interface State {
   seq: number;
   /** The panel is this view's. */
   owned: boolean;
+  /** The capacity answer, once asked for; its error. */
+  capacity: RebalanceCapacity | null;
+  capacityError: string;
 }
 
 /** What the actions and views outside the factory need of it. */
@@ -107,6 +114,8 @@ export function createRebalancePanel(deps: RebalanceDeps, onState: (s: PlanState
     selectedMove: null,
     seq: 0,
     owned: false,
+    capacity: null,
+    capacityError: '',
   };
   const ctx: Ctx = { deps, st, isAdmin, root, body, onState, refreshList, showPlan, rebuild };
 
@@ -279,7 +288,7 @@ function render(ctx: Ctx): void {
       'p',
       'muted rb-intro',
       ctx.isAdmin
-        ? '在每名联络员包联数上下限内求精确最优方案：优先覆盖有在办诉求和重点企业，路程最短，尽量少调整现有包联，锁定的包联关系不动。方案生成后需确认应用才生效。'
+        ? '在每名联络员包联数上下限内求最优方案：优先覆盖有在办诉求的组织和新经济、社会组织，再到重点企业；默认不降低任何一类组织的覆盖、总路程至多增加 10 %，尽量少调整现有包联，锁定的包联关系不动。方案生成后需确认应用才生效。'
         : '查看管理员生成的包联优化方案（只读）。',
     ),
   );
@@ -288,6 +297,7 @@ function render(ctx: Ctx): void {
   let alert: HTMLElement | null = null;
   if (ctx.st.failure) nodes.push((alert = failureBox(ctx, ctx.st.failure)));
   if (ctx.st.plan) nodes.push(...planView(ctx, ctx.st.plan));
+  nodes.push(capacitySection(ctx));
   nodes.push(history(ctx));
   ctx.body.replaceChildren(...nodes);
   // The reason may be below the fold of a long plan: bring it up.
@@ -336,6 +346,23 @@ function optionsForm(ctx: Ctx): HTMLElement {
   keep.addEventListener('change', () => (ctx.st.input.keepInGrid = keep.checked));
   const keepLabel = el('label', 'check');
   keepLabel.append(keep, el('span', '', '联络员只包联本网格的组织'));
+  // The guards: on by default; lifting one is the admin's explicit choice.
+  const loss = el('input');
+  loss.type = 'checkbox';
+  loss.id = 'rb-allow-loss';
+  loss.checked = !ctx.st.input.keepCoverage;
+  loss.addEventListener('change', () => (ctx.st.input.keepCoverage = !loss.checked));
+  const lossLabel = el('label', 'check rb-allow-loss');
+  lossLabel.append(loss, el('span', '', '允许降低某类组织的覆盖（默认不允许：各网格每类组织的已覆盖数不减少）'));
+  const travel = el('select', 'input');
+  travel.id = 'rb-travel';
+  for (const [value, label] of TRAVEL_CHOICES) travel.append(new Option(label, value));
+  travel.value = ctx.st.input.travel;
+  travel.addEventListener('change', () => (ctx.st.input.travel = travel.value));
+  const travelBox = el('div', 'form-field rb-field rb-travel');
+  const travelLabel = el('label', '', '总路程增幅');
+  travelLabel.htmlFor = travel.id;
+  travelBox.append(travelLabel, travel);
   const hint = el('p', 'muted rb-hint', '稳定性成本：调整一家组织的联络员，视同多走这么多米；越大，方案越少改动现有包联。');
   const submit = el('button', 'submit tone-primary', ctx.st.busy ? '正在求解…' : '生成方案');
   submit.type = 'submit';
@@ -343,7 +370,7 @@ function optionsForm(ctx: Ctx): HTMLElement {
   submit.disabled = ctx.st.busy;
   const buttons = el('div', 'form-buttons');
   buttons.append(submit);
-  f.append(row, keepLabel, hint, buttons);
+  f.append(row, travelBox, keepLabel, lossLabel, hint, buttons);
   f.addEventListener('submit', (e) => {
     e.preventDefault();
     void build(ctx);
@@ -390,6 +417,7 @@ function planView(ctx: Ctx, p: Plan): HTMLElement[] {
     ),
   );
   out.push(el('p', 'rb-summary', moveSummaryText(moveSummary(p.moves))));
+  out.push(tradeoffBox(p));
 
   // Before and after.
   const table = el('table', 'rb-metrics');
@@ -477,7 +505,10 @@ function applyBox(ctx: Ctx, p: Plan): HTMLElement {
   box.classList.add('confirming');
   box.setAttribute('role', 'alertdialog');
   box.setAttribute('aria-label', '确认应用方案');
-  box.append(el('p', 'rb-confirm-text', `确认应用方案 #${p.id}？将调整 ${p.moves.length} 家组织的包联关系（原包联结束，新包联即日生效，记入审计日志）。`));
+  const text = el('div', 'rb-confirm-text');
+  text.id = 'rb-confirm-text';
+  for (const line of confirmText(p)) text.append(el('p', line.startsWith('⚠') ? 'rb-warn' : '', line));
+  box.append(text);
   const yes = button('submit tone-danger', ctx.st.busy ? '正在应用…' : '确认应用', () => void apply(ctx));
   yes.id = 'rb-confirm';
   yes.disabled = ctx.st.busy;
@@ -516,4 +547,71 @@ function history(ctx: Ctx): HTMLElement {
   }
   const content = ctx.st.plans.length > 0 ? list : el('p', 'muted', ctx.isAdmin ? '还没有方案：设置参数后点“生成方案”' : '暂无方案');
   return section('最近的方案', content);
+}
+
+/** What the plan trades: the guards, coverage by kind, travel, stability and why it stops there. */
+function tradeoffBox(p: Plan): HTMLElement {
+  const t = tradeoffText(p);
+  const box = el('div', 'rb-tradeoffs');
+  box.id = 'rb-tradeoffs';
+  box.append(el('p', 'rb-guards', `保障：${t.guards}`));
+  if (t.kinds) box.append(el('p', 'rb-kinds', `覆盖：${t.kinds}`));
+  box.append(el('p', t.coverageLowered ? 'rb-warn' : 'rb-ok', t.coverage));
+  box.append(el('p', t.travelOver ? 'rb-warn' : '', t.travel));
+  box.append(el('p', '', t.stability));
+  if (t.reasons.length > 0) {
+    const ul = el('ul', 'rb-reasons');
+    for (const r of t.reasons) ul.append(el('li', '', r));
+    box.append(ul);
+  }
+  return section('方案取舍', box);
+}
+
+/** "全覆盖需要多少联络员": the capacity answer, fetched on demand. */
+function capacitySection(ctx: Ctx): HTMLElement {
+  const wrap = el('div', 'rb-capacity');
+  wrap.id = 'rb-capacity';
+  const c = ctx.st.capacity;
+  if (!c) {
+    const ask = button('rb-capacity-ask', '测算全覆盖所需联络员', () => {
+      ctx.st.capacityError = '';
+      ctx.deps.api
+        .rebalanceCapacity()
+        .then((answer) => {
+          ctx.st.capacity = answer;
+        })
+        .catch((err: unknown) => {
+          ctx.st.capacityError = planFailure(err).message;
+        })
+        .finally(() => render(ctx));
+    });
+    ask.id = 'rb-capacity-ask';
+    wrap.append(ask);
+    if (ctx.st.capacityError) wrap.append(noticeLine(ctx.st.capacityError, 'alert'));
+    return section('全覆盖需要多少联络员', wrap);
+  }
+  wrap.append(capacityView(c));
+  return section('全覆盖需要多少联络员', wrap);
+}
+
+/** The capacity answer: the zone's line and, per grid short of liaisons, its need and who is left out. */
+export function capacityView(c: RebalanceCapacity): HTMLElement {
+  const words = capacityText(c);
+  const box = el('div', 'capacity-view');
+  box.append(el('p', 'capacity-zone', words.zone));
+  const list = el('ul', 'capacity-grids');
+  for (const g of words.grids) {
+    const li = el('li', 'capacity-grid');
+    li.dataset.grid = String(g.id);
+    const details = el('details');
+    const summary = el('summary');
+    summary.append(el('strong', '', g.name), el('span', '', ` ${g.text}`));
+    const names = el('ul', 'capacity-left');
+    for (const n of g.left) names.append(el('li', '', n));
+    details.append(summary, names);
+    li.append(details);
+    list.append(li);
+  }
+  if (words.grids.length > 0) box.append(list);
+  return box;
 }

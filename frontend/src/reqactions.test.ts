@@ -2,8 +2,8 @@
 // what a toast says, and that 交办 is no longer offered once assigned.
 import { describe, expect, it } from 'vitest';
 import type { RequestEvent } from './api';
-import { toastMessages } from './live';
-import { ACTION_SPECS, checkReassign, checkRemind, noteField, offeredActions, timelineEntry, type ActionInput } from './requests';
+import { decide, latestNote, parseLiveEvent, toastMessages, type LiveEvent } from './live';
+import { ACTION_SPECS, checkReassign, checkRemind, noteField, offeredActions, openLoads, timelineEntry, type ActionInput } from './requests';
 
 const input = (over: Partial<ActionInput> = {}): ActionInput => ({ note: '', liaisonId: '', unitId: null, satisfaction: null, ...over });
 const now = { liaison_id: 8, unit_id: 26 };
@@ -32,6 +32,51 @@ describe('checkReassign', () => {
       errors: { reason: '改派原因不能超过 200 字' },
     });
     expect(checkReassign(input({ note: '换'.repeat(200), liaisonId: '9' }), now, 3).ok).toBe(true);
+  });
+});
+
+describe('改派 to a unit alone (不指定联络员)', () => {
+  it('sends liaison 0 to clear the liaison, keeping a liaison or a unit', () => {
+    expect(checkReassign(input({ note: '改由单位办理', liaisonId: '0' }), now, 3)).toEqual({
+      ok: true,
+      body: { version: 3, reason: '改由单位办理', liaison_id: 0 },
+    });
+    expect(checkReassign(input({ note: '改由单位办理', liaisonId: '0', unitId: 30 }), { liaison_id: 8, unit_id: null }, 3)).toEqual({
+      ok: true,
+      body: { version: 3, reason: '改由单位办理', liaison_id: 0, unit_id: 30 },
+    });
+    expect(checkReassign(input({ note: '改由单位办理', liaisonId: '0' }), { liaison_id: 8, unit_id: null }, 3)).toEqual({
+      ok: false,
+      errors: { unit_id: '不指定联络员时请选择联盟单位' },
+    });
+    // Unit 0 clears the unit the same way.
+    expect(checkReassign(input({ note: '只由联络员办理', unitId: 0 }), now, 3)).toEqual({
+      ok: true,
+      body: { version: 3, reason: '只由联络员办理', unit_id: 0 },
+    });
+  });
+});
+
+describe('the liaison picker', () => {
+  it('counts each liaison\'s open requests', () => {
+    const r = (liaison_id: number | null, status: string) => ({ properties: { liaison_id, status } });
+    const loads = openLoads([r(8, 'assigned'), r(8, 'in_progress'), r(8, 'verified'), r(9, 'resolved'), r(null, 'reported'), r(9, 'rejected')]);
+    expect([loads.get(8), loads.get(9), loads.get(10)]).toEqual([2, 1, undefined]);
+  });
+
+  it('says when a request was handed on overdue (接手时已超期)', () => {
+    const e = timelineEntry({
+      id: 1,
+      at: '2026-11-20T01:16:00Z',
+      actor_id: 2,
+      actor_name: '康敏霞',
+      action: 'reassign',
+      from_status: 'in_progress',
+      to_status: 'in_progress',
+      note: '原联络员出差',
+      data: { liaison_id: null, unit_id: 26, from_liaison_id: 8, from_unit_id: null, overdue: true },
+    });
+    expect(e.detail).toBe('改派给联盟单位 #26（原联络员 #8），接手时已超期');
   });
 });
 
@@ -93,7 +138,64 @@ describe('toasts', () => {
   });
 });
 
+describe('live notices of 催办 and 改派', () => {
+  const ev = (over: Partial<LiveEvent>): LiveEvent => ({ type: 'request', id: 5, action: 'remind', status: 'in_progress', at: '', org_id: 41, ...over });
+  const ctx = (me: number | null) => ({ openRequestId: null, isOwn: () => false, myLiaisonId: me });
+  const title = () => '厂房用电增容';
+
+  it('reads who had and who has the request', () => {
+    expect(parseLiveEvent('{"type":"request","id":5,"action":"reassign","status":"assigned","at":"","org_id":41,"liaison_id":9,"prev_liaison_id":8}')).toMatchObject({
+      liaison_id: 9,
+      prev_liaison_id: 8,
+    });
+  });
+
+  it('tell the liaison chased, handed the request, or relieved of it', () => {
+    const toasts = [
+      decide('request', ev({ id: 1, action: 'remind', liaison_id: 8 }), ctx(8)).toast!,
+      decide('request', ev({ id: 2, action: 'reassign', liaison_id: 8, prev_liaison_id: 9 }), ctx(8)).toast!,
+      { ...decide('request', ev({ id: 3, action: 'reassign', liaison_id: 9, prev_liaison_id: 8 }), ctx(8)).toast!, note: '原联络员调岗' },
+    ];
+    expect(toastMessages(toasts, title, () => undefined).map((m) => m.text)).toEqual([
+      '您被催办：厂房用电增容',
+      '厂房用电增容 已改派给您',
+      '厂房用电增容 已改派他人 · 原联络员调岗',
+    ]);
+  });
+
+  it('show the note, and stay neutral for others', () => {
+    const officer = [
+      { ...decide('request', ev({ id: 1, action: 'remind', liaison_id: 8 }), ctx(null)).toast!, note: '请今日内联系企业' },
+      decide('request', ev({ id: 2, action: 'reassign', liaison_id: 8, prev_liaison_id: 9 }), ctx(7)).toast!,
+    ];
+    expect(toastMessages(officer, title, () => undefined).map((m) => m.text)).toEqual([
+      '诉求催办：厂房用电增容 · 请今日内联系企业',
+      '诉求改派：厂房用电增容',
+    ]);
+  });
+
+  it("takes the note from the request's last step of that kind", () => {
+    const events = [
+      { action: 'remind', note: '第一次' },
+      { action: 'reassign', note: '换人' },
+      { action: 'remind', note: '第二次' },
+      { action: 'start', note: '' },
+    ] as RequestEvent[];
+    expect(latestNote(events, 'remind')).toBe('第二次');
+    expect(latestNote(events, 'reassign')).toBe('换人');
+    expect(latestNote(events, 'verify')).toBeUndefined();
+  });
+});
+
 describe('the KPI table', () => {
+  it('shows 催办 among the first columns, not scrolled off the dock', async () => {
+    const { KPIS } = await import('./stats');
+    const at = KPIS.findIndex((k) => k.key === 'reminders');
+    expect(at).toBeGreaterThanOrEqual(0);
+    expect(at).toBeLessThanOrEqual(4);
+    expect(KPIS[at].hint).toContain('催办发生');
+  });
+
   it('counts reminders, 0 from a server without them', async () => {
     const { kpiText, kpiValue } = await import('./stats');
     const g = { reminders: 3 } as unknown as import('./api').StatsGroup;

@@ -49,6 +49,8 @@ export interface DetailDeps {
   liaisons(): Promise<LiaisonFeature[]>;
   /** The organization's liaison, to offer first when assigning. */
   orgLiaisonId(orgId: number): number | null;
+  /** Each liaison's open requests on the map, shown in the liaison picker. */
+  openLoads(): Map<number, number>;
   /** After this page reported or moved a request. */
   onChanged(change: OwnChange): void;
   /** The request shown changed (null: none), to mark it on the map. */
@@ -385,7 +387,7 @@ function actionForm(ctx: Ctx, d: RequestDetail, spec: ActionSpec, liaisons: read
   f.dataset.action = spec.action;
   const message = el('p', 'form-message');
   message.setAttribute('role', 'alert');
-  const { field: fieldBox, errorsAt, showErrors } = formFields(`rq-${spec.action}`);
+  const { field: fieldBox, errorsAt, showErrors, focusFirstError } = formFields(`rq-${spec.action}`);
 
   let select: HTMLSelectElement | null = null;
   let unitSelect: HTMLSelectElement | null = null;
@@ -469,8 +471,7 @@ function actionForm(ctx: Ctx, d: RequestDetail, spec: ActionSpec, liaisons: read
           : checkTransition(spec, input, d.version);
     if (!checked.ok) {
       showErrors(checked.errors);
-      const first = Object.keys(checked.errors)[0];
-      (errorsAt.get(first)?.parentElement?.querySelector('select, textarea, button') as HTMLElement | null)?.focus();
+      focusFirstError();
       return;
     }
     showErrors({});
@@ -493,7 +494,10 @@ function actionForm(ctx: Ctx, d: RequestDetail, spec: ActionSpec, liaisons: read
       ctx.st.form = null;
       ctx.deps.onChanged({ requestId: d.id, action: spec.action, orgId: d.org_id });
       ctx.st.busy = false;
-      if (ctx.st.shownId === d.id) render(ctx, next, liaisons, text.request.done(spec.label));
+      if (ctx.st.shownId === d.id) {
+        render(ctx, next, liaisons, text.request.done(spec.label));
+        focusNotice(ctx);
+      }
     } catch (err) {
       ctx.st.busy = false;
       submit.disabled = false;
@@ -504,15 +508,32 @@ function actionForm(ctx: Ctx, d: RequestDetail, spec: ActionSpec, liaisons: read
         // Someone else moved it first: show where it stands now, keeping
         // what was typed in case the same step is still possible.
         await ctx.showRequest(d.id, failure.message, true);
+        focusNotice(ctx);
       } else if (failure.kind === 'field') {
         showErrors({ [failure.field]: failure.message });
+        focusFirstError();
       } else {
         message.textContent = failure.message;
+        message.scrollIntoView({ block: 'nearest' });
       }
       console.warn('gridgis: transition failed', err);
     }
   });
   return f;
+}
+
+/**
+ * Brings the panel's notice (已改派, 已催办, a conflict) into view and
+ * focus after this user's own submission, so that a phone, scrolled down
+ * to the form, shows the outcome. Live refreshes do not call it: they must
+ * not take the focus from what the user is doing.
+ */
+function focusNotice(ctx: Ctx): void {
+  const notice = ctx.body.querySelector<HTMLElement>('.detail-notice');
+  if (!notice) return;
+  notice.tabIndex = -1;
+  notice.focus({ preventScroll: true });
+  notice.scrollIntoView({ block: 'nearest' });
 }
 
 function showReport(ctx: Ctx, org: { id: number; name: string }): void {
@@ -524,7 +545,7 @@ function showReport(ctx: Ctx, org: { id: number; name: string }): void {
   f.noValidate = true;
   const message = el('p', 'form-message');
   message.setAttribute('role', 'alert');
-  const { field: fieldBox, showErrors } = formFields('report');
+  const { field: fieldBox, showErrors, focusFirstError } = formFields('report');
 
   const orgLine = el('p', 'report-org');
   orgLine.append(el('span', 'muted', `${text.request.reportFor}：`), el('strong', '', org.name));
@@ -586,8 +607,7 @@ function showReport(ctx: Ctx, org: { id: number; name: string }): void {
     const checked = checkReport(org.id, { category: chosen, topic: topic.value, title: title.value, description: description.value });
     if (!checked.ok) {
       showErrors(checked.errors);
-      if (checked.errors.title) title.focus();
-      else if (checked.errors.description) description.focus();
+      focusFirstError();
       return;
     }
     showErrors({});
@@ -602,13 +622,16 @@ function showReport(ctx: Ctx, org: { id: number; name: string }): void {
       ctx.st.busy = false;
       ctx.deps.onChanged({ requestId: created.id, action: 'report', orgId: org.id });
       await ctx.showRequest(created.id, text.request.reported);
+      focusNotice(ctx);
     } catch (err) {
       ctx.st.busy = false;
       submit.disabled = false;
       submit.textContent = text.request.report;
       const failure = failureOf(err, REPORT_FIELDS);
-      if (failure.kind === 'field') showErrors({ [failure.field]: failure.message });
-      else message.textContent = failure.kind === 'stale' ? '提交冲突，请稍后重试' : failure.message;
+      if (failure.kind === 'field') {
+        showErrors({ [failure.field]: failure.message });
+        focusFirstError();
+      } else message.textContent = failure.kind === 'stale' ? '提交冲突，请稍后重试' : failure.message;
       console.warn('gridgis: reporting a request failed', err);
     }
   });
@@ -627,8 +650,10 @@ function assignSelects(
 ): { select: HTMLSelectElement; unitSelect: HTMLSelectElement } {
   const select = el('select', 'input');
   // A unit alone is a valid assignment: the empty choice is "no liaison".
-  // 改派 leaves an unchosen liaison or unit as it is.
+  // 改派 leaves an unchosen liaison or unit as it is; 0 clears it.
   select.append(new Option(reassign ? text.request.keepAssignee : liaisons.length > 0 ? text.request.noLiaison : text.request.noLiaisons, ''));
+  if (reassign && d.liaison_id !== null) select.append(new Option(text.request.clearLiaison, '0'));
+  const loads = ctx.deps.openLoads();
   const orgLiaison = ctx.deps.orgLiaisonId(d.org_id);
   const ordered = [...liaisons].sort(
     (a, b) =>
@@ -638,7 +663,11 @@ function assignSelects(
   );
   for (const l of ordered) {
     const tag = (l.id === orgLiaison ? `（${text.request.orgLiaison}）` : '') + (reassign && l.id === d.liaison_id ? text.request.current : '');
-    select.append(new Option(`${l.properties.name}${tag} · ${text.request.liaisonLoad(l.properties.load, l.properties.max)}`, String(l.id)));
+    const load = `${text.request.openLoad(loads.get(l.id) ?? 0)} · ${text.request.liaisonLoad(l.properties.load, l.properties.max)}`;
+    const option = new Option(`${l.properties.name}${tag} · ${load}`, String(l.id));
+    // The current liaison is shown, but 改派 to them is no change.
+    option.disabled = reassign && l.id === d.liaison_id;
+    select.append(option);
   }
   const initial = reassign ? state.liaisonId : state.liaisonId || String(d.liaison_id ?? orgLiaison ?? '');
   if ([...select.options].some((o) => o.value === initial)) select.value = initial;
@@ -647,15 +676,22 @@ function assignSelects(
 
   const unitSelect = el('select', 'input');
   unitSelect.append(new Option(reassign ? text.request.keepAssignee : ctx.st.units.length > 0 ? text.request.noUnit : text.request.noUnits, ''));
+  if (reassign && d.unit_id !== null) unitSelect.append(new Option(text.request.clearUnit, '0'));
   for (const g of unitGroups(ctx.st.units)) {
     const group = el('optgroup');
     group.label = g.label;
-    for (const u of g.units) group.append(new Option(`${u.name}（${g.label}）${reassign && u.id === d.unit_id ? text.request.current : ''}`, String(u.id)));
+    for (const u of g.units) {
+      const option = new Option(`${u.name}（${g.label}）${reassign && u.id === d.unit_id ? text.request.current : ''}`, String(u.id));
+      option.disabled = reassign && u.id === d.unit_id;
+      group.append(option);
+    }
     unitSelect.append(group);
   }
   if (d.unit_id !== null && !ctx.st.units.some((u) => u.id === d.unit_id)) {
     // Not in the list (it failed to load): still show it, so it is kept.
-    unitSelect.append(new Option(text.request.currentUnit(d.unit_id), String(d.unit_id)));
+    const option = new Option(text.request.currentUnit(d.unit_id), String(d.unit_id));
+    option.disabled = reassign;
+    unitSelect.append(option);
   }
   const unitInitial = state.unitId ?? (reassign ? '' : String(d.unit_id ?? ''));
   if ([...unitSelect.options].some((o) => o.value === unitInitial)) unitSelect.value = unitInitial;

@@ -280,10 +280,15 @@ export function checkReassign(input: ActionInput, now: Assignees, version: numbe
   const problem = noteProblem(spec, reason);
   if (problem) errors.reason = problem;
   const body: ReassignBody = { version, reason };
+  // 0 clears (不指定联络员, 不交给联盟单位); sent only when there is one to clear.
   const id = Number(input.liaisonId);
-  if (input.liaisonId !== '' && Number.isInteger(id) && id > 0 && id !== now.liaison_id) body.liaison_id = id;
-  if (input.unitId !== null && input.unitId > 0 && input.unitId !== now.unit_id) body.unit_id = input.unitId;
+  if (input.liaisonId !== '' && Number.isInteger(id) && id >= 0 && id !== (now.liaison_id ?? 0)) body.liaison_id = id;
+  if (input.unitId !== null && input.unitId >= 0 && input.unitId !== (now.unit_id ?? 0)) body.unit_id = input.unitId;
   if (body.liaison_id === undefined && body.unit_id === undefined) errors.liaison_id = text.request.chooseNewAssignee;
+  else if ((body.liaison_id ?? now.liaison_id ?? 0) === 0 && (body.unit_id ?? now.unit_id ?? 0) === 0) {
+    if (body.liaison_id === 0) errors.unit_id = text.request.unitWhenNoLiaison;
+    else errors.liaison_id = text.request.liaisonWhenNoUnit;
+  }
   return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, body };
 }
 
@@ -320,6 +325,16 @@ export function unitGroups(units: readonly Unit[]): UnitGroup[] {
       label: unitKindLabel(kind),
       units: [...list].sort((a, b) => a.name.localeCompare(b.name, 'zh-CN') || a.id - b.id),
     }));
+}
+
+/** Each liaison's open requests (not verified or rejected), for the liaison picker. */
+export function openLoads(requests: readonly { properties: { liaison_id: number | null; status: string } }[]): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const { properties: p } of requests) {
+    if (p.liaison_id === null || p.status === 'verified' || p.status === 'rejected') continue;
+    out.set(p.liaison_id, (out.get(p.liaison_id) ?? 0) + 1);
+  }
+  return out;
 }
 
 /** What the user entered in the report form. */
@@ -478,6 +493,7 @@ export function timelineEntry(
       const to = who(data.liaison_id, data.unit_id);
       const from = who(data.from_liaison_id, data.from_unit_id);
       if (to.length > 0) detail = `改派给${to.join('、')}` + (from.length > 0 ? `（原${from.join('、')}）` : '');
+      if (data.overdue === true) detail += `，${text.request.overdueWhenHanded}`;
       tone = 'reassign';
       break;
     }

@@ -35,7 +35,9 @@ export const KPIS: readonly KpiSpec[] = [
   { key: 'reported', label: '上报', kind: 'count', better: 'high', hint: '期间上报的诉求件数' },
   { key: 'closed', label: '办结', kind: 'count', better: 'high', hint: '复核通过（办结）的件数' },
   { key: 'closure_rate', label: '办结率', kind: 'rate', better: 'high', hint: '办结件数 / 受理件数（上报减不予受理）' },
-  { key: 'on_time_rate', label: '按期办结率', kind: 'rate', better: 'high', hint: '办结诉求中按时限销号的比例' },
+  { key: 'on_time_rate', label: '按期办结率', kind: 'rate', better: 'high', hint: '办结诉求中按时限销号的比例（按联络员、联盟单位计期限届满时的承办人）' },
+  // Next to the rates it explains, so that it is on screen without scrolling.
+  { key: 'reminders', label: '催办', kind: 'count', better: 'low', hint: '期间催办的次数（按催办发生时间计；按联络员、联盟单位计被催办者）' },
   { key: 'rework_rate', label: '返工率', kind: 'rate', better: 'low', hint: '销号过的诉求中被退回整改的比例' },
   { key: 'answered_24h', label: '24 小时响应率', kind: 'rate', better: 'high', hint: '应响应诉求中 24 小时内交办的比例' },
   { key: 'median_response_hours', label: '响应时长中位数', kind: 'median', better: 'low', hint: '上报到交办的小时数（中位数）' },
@@ -43,7 +45,6 @@ export const KPIS: readonly KpiSpec[] = [
   { key: 'satisfaction', label: '满意度', kind: 'mean', better: 'high', hint: '办结诉求的平均满意度（1–5 分）' },
   { key: 'contact_compliance', label: '每周联系率', kind: 'rate', better: 'high', hint: '包联组织中近 7 天有联系（含走访）的比例' },
   { key: 'visit_compliance', label: '每月走访率', kind: 'rate', better: 'high', hint: '包联组织中近 30 天有走访的比例' },
-  { key: 'reminders', label: '催办', kind: 'count', better: 'low', hint: '期间上报的诉求被催办的次数（按联络员、联盟单位计被催办者）' },
 ];
 
 export const kpiSpec = (key: string): KpiSpec | undefined => KPIS.find((k) => k.key === key);

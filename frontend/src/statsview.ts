@@ -34,6 +34,7 @@ import {
   type RangeErrors,
 } from './stats';
 import { fixed } from './format';
+import { nextSort, sortableHead, sortRows, worstLabel, worstRows, type SortState } from './tablesort';
 
 export interface StatsViewDeps {
   api: Api;
@@ -61,6 +62,8 @@ export interface StatsState {
   to: string;
   rows: { key: string; name: string; cells: Record<string, string> }[];
   kpi: string | null;
+  /** The column the table is sorted by; null: as served. */
+  sort: SortState | null;
 }
 
 export function createStatsView(deps: StatsViewDeps, onState: (s: StatsState | null) => void): StatsView {
@@ -87,6 +90,7 @@ export function createStatsView(deps: StatsViewDeps, onState: (s: StatsState | n
   let by: StatsBy = 'grid';
   let range: DateRange = defaultRange(chinaToday());
   let kpi: KpiKey | null = 'closure_rate';
+  let sort: SortState | null = null;
   let stats: Stats | null = null;
   let total: StatsGroup | null = null;
   let seq = 0;
@@ -184,7 +188,15 @@ export function createStatsView(deps: StatsViewDeps, onState: (s: StatsState | n
     const rows = statsRows(stats, total);
     const reported = (total ?? stats.groups[0])?.reported ?? 0;
     summary.textContent = `${rangeLabel(range)} · ${rows.filter((r) => !r.total).length} 个${groupHeading(by)}分组 · 上报诉求 ${reported} 件`;
-    const table = statsTable(stats, rows, by === 'grid' ? kpi : null, (id) => deps.onGrid(id));
+    const table = statsTable(stats, sortStatsRows(rows, sort), by === 'grid' ? kpi : null, sort, {
+      onGrid: (id) => deps.onGrid(id),
+      onSort: (key) => {
+        const spec = kpiSpec(key as KpiKey);
+        sort = nextSort(sort, key, key === 'name' ? 'asc' : spec?.better === 'low' ? 'desc' : 'asc');
+        renderTable();
+        tableWrap.querySelector<HTMLButtonElement>(`th[data-sort="${key}"] button`)?.focus();
+      },
+    });
     tableWrap.replaceChildren(table);
     publish();
   }
@@ -209,7 +221,7 @@ export function createStatsView(deps: StatsViewDeps, onState: (s: StatsState | n
   }
 
   function publish(): void {
-    onState(stats ? statsState(stats, total, range, kpi) : null);
+    onState(stats ? statsState(stats, total, range, kpi, sort) : null);
   }
 
   const { open, close, isOpen, destroy } = dock;
@@ -282,19 +294,37 @@ function statsControls(on: {
   return { controls, grouping, fromInput, toInput, rangeError, colour, colourBox, exportButton };
 }
 
-/** The table of every figure per group; colouredKpi's column is marked. */
-function statsTable(stats: Stats, rows: ReturnType<typeof statsRows>, colouredKpi: KpiKey | null, onGrid: (id: number) => void): HTMLElement {
+/** The rows by the chosen column (a group's name, or a figure), the total at the foot; as given without a choice. */
+function sortStatsRows(rows: ReturnType<typeof statsRows>, sort: SortState | null): ReturnType<typeof statsRows> {
+  if (!sort) return rows;
+  const key = sort.key;
+  return sortRows(rows, (r) => (key === 'name' ? r.name : kpiValue(r.group, key as KpiKey)), sort.dir, (r) => r.total);
+}
+
+/**
+ * The table of every figure per group, each column sortable; colouredKpi's
+ * column is marked, and in each column of rates, medians and means the
+ * worst figure (a count has no worst).
+ */
+function statsTable(
+  stats: Stats,
+  rows: ReturnType<typeof statsRows>,
+  colouredKpi: KpiKey | null,
+  sort: SortState | null,
+  on: { onGrid(id: number): void; onSort(key: string): void },
+): HTMLElement {
   const table = el('table', 'stats-table');
   table.dataset.by = stats.by;
   const head = el('thead');
   const hr = el('tr');
-  hr.append(el('th', 'sticky', groupHeading(stats.by)));
+  hr.append(sortableHead(groupHeading(stats.by), 'name', sort, on.onSort, 'sticky'));
+  const worst = new Map<KpiKey, Set<(typeof rows)[number]>>();
   for (const k of KPIS) {
-    const th = el('th', k.key === colouredKpi ? 'coloured' : '', k.label);
+    const th = sortableHead(k.label, k.key, sort, on.onSort, k.key === colouredKpi ? 'coloured' : '');
     th.title = k.hint;
     th.dataset.kpi = k.key;
-    th.scope = 'col';
     hr.append(th);
+    if (k.kind !== 'count') worst.set(k.key, worstRows(rows, (r) => kpiValue(r.group, k.key), k.better, (r) => r.total));
   }
   head.append(hr);
   const tbody = el('tbody');
@@ -304,12 +334,16 @@ function statsTable(stats: Stats, rows: ReturnType<typeof statsRows>, colouredKp
     const name = el('th', 'sticky');
     name.scope = 'row';
     if (stats.by === 'grid' && !r.total && r.key !== 'none') {
-      name.append(button('link-button', r.name, () => onGrid(Number(r.key))));
+      name.append(button('link-button', r.name, () => on.onGrid(Number(r.key))));
     } else name.textContent = r.name;
     tr.append(name);
     for (const k of KPIS) {
       const td = el('td', k.kind === 'count' ? 'num' : '', kpiText(r.group, k.key));
       td.dataset.kpi = k.key;
+      if (worst.get(k.key)?.has(r)) {
+        td.classList.add('worst');
+        td.title = `${k.label}${worstLabel(k.better)}`;
+      }
       tr.append(td);
     }
     tbody.append(tr);
@@ -330,13 +364,14 @@ function choroplethOf(stats: Stats, key: KpiKey): { entries: Map<number, Choropl
 }
 
 /** What the test hook shows of the dashboard. */
-function statsState(stats: Stats, total: StatsGroup | null, range: DateRange, kpi: KpiKey | null): StatsState {
+function statsState(stats: Stats, total: StatsGroup | null, range: DateRange, kpi: KpiKey | null, sort: SortState | null): StatsState {
   return {
     by: stats.by,
     from: range.from,
     to: range.to,
     kpi: stats.by === 'grid' ? kpi : null,
-    rows: statsRows(stats, total).map((r) => ({
+    sort,
+    rows: sortStatsRows(statsRows(stats, total), sort).map((r) => ({
       key: r.key,
       name: r.name,
       cells: Object.fromEntries(KPIS.map((k) => [k.key, kpiText(r.group, k.key)])),

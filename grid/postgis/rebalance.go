@@ -101,14 +101,17 @@ func loadRebalanceInput(ctx context.Context, q querier, zoneID int64, opts rebal
 }
 
 // planColumns selects a stored plan for scanPlan; moves is NULL in
-// listings.
+// listings. A plan's tradeoffs are kept in its after object, under
+// "tradeoffs" (NULL for plans built before they were), so that the table
+// needs no new column.
 const planColumns = `p.id, p.zone_id, p.status, p.options, p.fingerprint, p.objective, p.move_count,
-  p.before, p.after, coalesce(p.created_by, 0), p.created_at, coalesce(p.applied_by, 0), p.applied_at`
+  p.before, p.after - 'tradeoffs', p.after -> 'tradeoffs', coalesce(p.created_by, 0), p.created_at,
+  coalesce(p.applied_by, 0), p.applied_at`
 
 func scanPlan(row pgx.Row, extra ...any) (rebalance.SavedPlan, error) {
 	var p rebalance.SavedPlan
 	dest := append([]any{&p.ID, &p.ZoneID, &p.Status, &p.Options, &p.Fingerprint, &p.Objective, &p.MoveCount,
-		&p.Before, &p.After, &p.CreatedBy, &p.CreatedAt, &p.AppliedBy, &p.AppliedAt}, extra...)
+		&p.Before, &p.After, &p.Tradeoffs, &p.CreatedBy, &p.CreatedAt, &p.AppliedBy, &p.AppliedAt}, extra...)
 	err := row.Scan(dest...)
 	return p, err
 }
@@ -127,9 +130,9 @@ func (db *DB) SaveRebalancePlan(ctx context.Context, who grid.Actor, zoneID int6
 		saved, err = scanPlan(tx.QueryRow(ctx, `
 INSERT INTO rebalance_plan AS p (zone_id, options, fingerprint, objective, moves, move_count, before, after,
   created_by, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb || jsonb_build_object('tradeoffs', $11::jsonb), $9, $10)
 RETURNING `+planColumns, zoneID, opts, fingerprint, p.Objective, moves, len(moves), p.Before, p.After,
-			actorID(who), now))
+			actorID(who), now, p.Tradeoffs))
 		if err != nil {
 			return err
 		}

@@ -408,6 +408,9 @@ func TestApplyRebalancePlan(t *testing.T) {
 	if diff := cmp.Diff(want, now2.Current); diff != "" {
 		t.Errorf("active assignments (-plan +database):\n%s", diff)
 	}
+	// Each plan may add 10 % to the travel it starts from; with no more,
+	// the applied plan is the optimum and nothing moves.
+	now2.Options.MaxTravelIncrease = new(0.0)
 	again, err := rebalance.Solve(now2)
 	if err != nil {
 		t.Fatal(err)
@@ -634,4 +637,83 @@ func TestConcurrentApplies(t *testing.T) {
 		clock.advance(time.Minute)
 		race(t, "stale", a.ID, b.ID)
 	})
+}
+
+// The case on the demo zone in PostGIS: the default plan keeps
+// every new economic and social organization that has a liaison, brings
+// more in, stays within +10 % travel, and says why the rest stay out
+// (the travel bound, and liaisons' capacity, which the capacity answer
+// counts grid by grid). The tradeoffs survive the round trip.
+func TestDemoDefaultPlanKeepsNewEconomicAndSocial(t *testing.T) {
+	ctx := t.Context()
+	db := pgtest.Open(t, testDSN)
+	zoneID, _ := rebalanceZone(t, db, newTestClock())
+	saved, in, err := rebalance.DraftPlan(ctx, db, cliActor, zoneID, rebalance.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	kind := map[int64]grid.OrgKind{}
+	for _, o := range in.Orgs {
+		kind[o.ID] = o.Kind
+	}
+	covered := map[int64]bool{}
+	for _, c := range in.Current {
+		covered[c.OrgID] = true
+	}
+	for _, m := range saved.Moves {
+		if k := kind[m.OrgID]; k != grid.KindEnterprise && m.FromLiaisonID != 0 && m.ToLiaisonID == 0 {
+			t.Errorf("%s organization %d loses its liaison", k, m.OrgID)
+		}
+		if m.ToLiaisonID != 0 {
+			covered[m.OrgID] = true
+		}
+	}
+	b, a := saved.Before, saved.After
+	for k, total := range map[grid.OrgKind]int{grid.KindNewEconomic: 85, grid.KindSocial: 19} {
+		if b.ByKind[k].Total != total || a.ByKind[k].Covered < b.ByKind[k].Covered {
+			t.Errorf("%s: before %+v, after %+v", k, b.ByKind[k], a.ByKind[k])
+		}
+	}
+	tr := saved.Tradeoffs
+	if tr == nil || !tr.KeepCoverage || !tr.CoverageKept || !tr.TravelWithinLimit || tr.TravelLimit == nil ||
+		a.TotalDistance > *tr.TravelLimit || *tr.TravelLimit > b.TotalDistance*1.1 {
+		t.Fatalf("tradeoffs %+v, travel %.0f → %.0f m", tr, b.TotalDistance, a.TotalDistance)
+	}
+	// Those still out are out for a stated reason.
+	if a.ByKind[grid.KindSocial].Covered < 19 || a.ByKind[grid.KindNewEconomic].Covered < 85 {
+		if !slices.Contains(tr.Reasons, rebalance.ReasonTravelLimitBinding) || !slices.Contains(tr.Reasons, rebalance.ReasonCapacityShort) ||
+			tr.Unbounded == nil {
+			t.Errorf("new economic or social organizations left out without a reason: %+v", tr)
+		}
+	}
+	capacity, err := rebalance.Capacity(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if capacity.Capacity != 36*8 || capacity.Uncoverable != 404-36*8 || tr.Unbounded.Uncovered != capacity.Uncoverable {
+		t.Errorf("capacity %d, uncoverable %d; the plan without the travel bound leaves %d out",
+			capacity.Capacity, capacity.Uncoverable, tr.Unbounded.Uncovered)
+	}
+	found, err := db.FindRebalancePlan(ctx, saved.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(saved.Tradeoffs, found.Tradeoffs); diff != "" {
+		t.Errorf("tradeoffs (-saved +found):\n%s", diff)
+	}
+	if diff := cmp.Diff(saved.After, found.After); diff != "" {
+		t.Errorf("after (-saved +found):\n%s", diff)
+	}
+	for _, k := range grid.OrgKinds {
+		t.Logf("%-12s before %3d/%3d  after %3d/%3d  without the travel bound %3d", k,
+			b.ByKind[k].Covered, b.ByKind[k].Total, a.ByKind[k].Covered, a.ByKind[k].Total, tr.Unbounded.ByKind[k].Covered)
+	}
+	t.Logf("travel %.1f → %.1f km (limit %.1f km), longest %.2f → %.2f km; kept %d, reassigned %d, dropped %d, added %d",
+		b.TotalDistance/1000, a.TotalDistance/1000, *tr.TravelLimit/1000, b.LongestDistance/1000, a.LongestDistance/1000,
+		a.Kept, a.Reassigned, a.Dropped, a.Added)
+	t.Logf("capacity: %d places for %d organizations, %d more liaisons needed", capacity.Capacity, capacity.Organizations, capacity.LiaisonsNeeded)
+	for _, g := range capacity.Grids {
+		t.Logf("  %s: %d organizations, %d liaisons (%d places), %d left out %v, %d more liaisons",
+			g.GridName, g.Organizations, g.Liaisons, g.Capacity, g.Uncoverable, g.ByKind, g.LiaisonsNeeded)
+	}
 }

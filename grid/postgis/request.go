@@ -309,11 +309,12 @@ func supervisionOf(r grid.Request) grid.Supervision {
 }
 
 // checkAssignees refuses an assignment to a liaison or unit that is not an
-// active one of the zone; officers hand requests only to the liaisons of
+// active one of the zone (0, none, passes); officers hand requests only to the liaisons of
 // their own grids, as for manual assignment.
 func checkAssignees(ctx context.Context, tx pgx.Tx, zoneID int64, scope grid.Scope, liaisonID, unitID *int64) error {
 	var ok bool
-	if liaisonID != nil {
+	// 0 clears (改派 to a unit alone): nothing to check.
+	if liaisonID != nil && *liaisonID != 0 {
 		grids := scope.GridIDs
 		if scope.All {
 			grids = nil
@@ -327,7 +328,7 @@ WHERE id = $1 AND zone_id = $2 AND active AND ($3::bigint[] IS NULL OR grid_id =
 			return grid.Invalid("liaison_id", "no active liaison %d in your grids", *liaisonID)
 		}
 	}
-	if unitID != nil {
+	if unitID != nil && *unitID != 0 {
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM unit WHERE id = $1 AND zone_id = $2)`,
 			*unitID, zoneID).Scan(&ok); err != nil {
 			return err

@@ -193,3 +193,145 @@ func nextEvent(t *testing.T, ctx context.Context, events <-chan grid.Event, id i
 		}
 	}
 }
+
+// group is the group key of q's answer (zero when absent).
+func group(t *testing.T, lz *loopZone, q grid.StatsQuery, key int64) grid.StatsGroup {
+	t.Helper()
+	s, err := lz.db.Stats(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range s.Groups {
+		if g.Key == strconv.FormatInt(key, 10) {
+			return g
+		}
+	}
+	return grid.StatsGroup{}
+}
+
+// 改派 keeps the deadline, and a late finish counts against whoever held
+// the request when the deadline passed: the event records 接手时已超期,
+// and 按期办结率 by liaison follows it. A request handed on in time counts
+// for the one who takes it.
+func TestReassignKeepsLatenessWithTheHolder(t *testing.T) {
+	ctx := context.Background()
+	lz := newLoopZone(t)
+	base := time.Date(2027, 1, 11, 9, 0, 0, 0, time.UTC)
+	lz.clock.Set(base)
+	t.Cleanup(func() { lz.clock.Set(base) })
+	first := liaisonIn(t, lz, lz.orgA, "超期前联络员")
+	taker := liaisonIn(t, lz, lz.orgA, "超期后接手联络员")
+	who := grid.Actor{UserID: lz.officerA.ID}
+
+	handOn := func(title string, after time.Duration) (grid.RequestDetail, grid.RequestEvent) {
+		lz.clock.Set(base)
+		r := report(t, lz, lz.officerA, "", grid.NewRequest{OrgID: lz.orgA, Category: grid.CategoryOrdinary, Title: title})
+		step(t, lz, lz.officerA, r.ID, grid.Transition{Action: grid.ActionAssign, Version: 1, LiaisonID: &first})
+		lz.clock.Set(base.Add(after))
+		d, err := lz.db.ReassignRequest(ctx, lz.officerA, who, r.ID, grid.Reassignment{Version: 2, LiaisonID: &taker, Reason: "原联络员调岗"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !d.DueAt.Equal(r.DueAt) {
+			t.Errorf("改派 moved the deadline %v → %v", r.DueAt, d.DueAt)
+		}
+		step(t, lz, lz.officerA, r.ID, grid.Transition{Action: grid.ActionStart, Version: 3})
+		step(t, lz, lz.officerA, r.ID, grid.Transition{Action: grid.ActionResolve, Version: 4, Note: "已办结"})
+		step(t, lz, lz.admin, r.ID, grid.Transition{Action: grid.ActionVerify, Version: 5, Satisfaction: ptr(5)})
+		return d, d.Events[len(d.Events)-1]
+	}
+	_, late := handOn("超期后改派", 8*24*time.Hour) // due after 7 days: finished late by the taker
+	_, early := handOn("期限内改派", 24*time.Hour)  // finished on time by the taker
+	lz.clock.Set(base.Add(9 * 24 * time.Hour))
+	if late.Data["overdue"] != true || early.Data["overdue"] != false {
+		t.Errorf("接手时已超期: late %v, early %v", late.Data, early.Data)
+	}
+
+	q := grid.StatsQuery{Scope: lz.admin.Scope(), From: base.Add(-time.Hour), To: base.Add(10 * 24 * time.Hour), By: grid.StatsByLiaison}
+	if g := group(t, lz, q, first).OnTimeRate; g.Numerator != 0 || g.Denominator != 1 {
+		t.Errorf("the liaison who let the deadline pass: on time %+v, want 0 of 1", g)
+	}
+	if g := group(t, lz, q, taker).OnTimeRate; g.Numerator != 1 || g.Denominator != 1 {
+		t.Errorf("the liaison who took it over: on time %+v, want 1 of 1 (the late one is not theirs)", g)
+	}
+	// The first liaison sees the late one in their own KPIs.
+	own := q
+	own.Scope = grid.Scope{LiaisonID: first}
+	if g := group(t, lz, own, first).OnTimeRate; g.Numerator != 0 || g.Denominator != 1 {
+		t.Errorf("in the first liaison's own KPIs: on time %+v, want 0 of 1", g)
+	}
+}
+
+// 改派 to a unit alone (liaison 0, 不指定联络员): allowed, audited and in
+// the history; refused when it would leave neither liaison nor unit.
+func TestReassignToUnitAlone(t *testing.T) {
+	ctx := context.Background()
+	lz := newLoopZone(t)
+	who := grid.Actor{UserID: lz.officerA.ID, ClientAddr: "192.0.2.9"}
+	r := report(t, lz, lz.officerA, "", grid.NewRequest{OrgID: lz.orgA, Category: grid.CategoryOrdinary, Title: "改由单位办理"})
+	step(t, lz, lz.officerA, r.ID, grid.Transition{Action: grid.ActionAssign, Version: 1, LiaisonID: &lz.liaisonID})
+	none := int64(0)
+	if _, err := lz.db.ReassignRequest(ctx, lz.officerA, who, r.ID,
+		grid.Reassignment{Version: 2, LiaisonID: &none, Reason: "无人办理"}); errCode(err) != grid.EInvalid {
+		t.Errorf("left with nobody: %v, want invalid", err)
+	}
+	d, err := lz.db.ReassignRequest(ctx, lz.officerA, who, r.ID,
+		grid.Reassignment{Version: 2, LiaisonID: &none, UnitID: &lz.unitID, Reason: "改由供电公司办理"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.LiaisonID != 0 || d.UnitID != lz.unitID || d.Version != 3 {
+		t.Errorf("after 改派 to the unit alone: %+v", d.Request)
+	}
+	last := d.Events[len(d.Events)-1]
+	if last.Action != "reassign" || last.Data["liaison_id"] != nil || last.Data["from_liaison_id"] != float64(lz.liaisonID) {
+		t.Errorf("history entry %+v", last)
+	}
+	var liaison *int64
+	var detail string
+	if err := lz.db.Pool.QueryRow(ctx, `SELECT liaison_id, (SELECT detail::text FROM audit_log
+WHERE target = $2 AND action = 'request_reassign')
+FROM request WHERE id = $1`, r.ID, "request:"+strconv.FormatInt(r.ID, 10)).Scan(&liaison, &detail); err != nil || liaison != nil || detail == "" {
+		t.Errorf("stored liaison %v, audit %q, %v", liaison, detail, err)
+	}
+}
+
+// Reminders count in the period they were made, not the request's report
+// month, and a liaison's own KPIs keep the reminders made to them on a
+// request that was later handed away.
+func TestRemindersCountWhenMade(t *testing.T) {
+	ctx := context.Background()
+	lz := newLoopZone(t)
+	base := time.Date(2027, 3, 30, 9, 0, 0, 0, time.UTC)
+	lz.clock.Set(base)
+	t.Cleanup(func() { lz.clock.Set(base) })
+	chased := liaisonIn(t, lz, lz.orgA, "被催办联络员")
+	taker := liaisonIn(t, lz, lz.orgA, "催办后接手联络员")
+	who := grid.Actor{UserID: lz.officerA.ID}
+	r := report(t, lz, lz.officerA, "", grid.NewRequest{OrgID: lz.orgA, Category: grid.CategoryComplex, Title: "跨月催办"})
+	step(t, lz, lz.officerA, r.ID, grid.Transition{Action: grid.ActionAssign, Version: 1, LiaisonID: &chased})
+	remindAt := base.Add(5 * 24 * time.Hour) // the next month
+	lz.clock.Set(remindAt)
+	if _, err := lz.db.RemindRequest(ctx, lz.officerA, who, r.ID, grid.Reminder{Version: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lz.db.ReassignRequest(ctx, lz.officerA, who, r.ID,
+		grid.Reassignment{Version: 3, LiaisonID: &taker, Reason: "催办无果，改派"}); err != nil {
+		t.Fatal(err)
+	}
+	lz.clock.Set(remindAt.Add(time.Hour))
+	all := lz.admin.Scope()
+	at := grid.StatsQuery{Scope: all, From: remindAt.Add(-time.Hour), To: remindAt.Add(time.Hour), By: grid.StatsByLiaison}
+	reportedIn := grid.StatsQuery{Scope: all, From: base.Add(-time.Hour), To: base.Add(time.Hour), By: grid.StatsByLiaison}
+	if n := reminders(t, lz, at, chased); n != 1 {
+		t.Errorf("the period of the reminder counts %d, want 1", n)
+	}
+	if n := reminders(t, lz, reportedIn, chased); n != 0 {
+		t.Errorf("the period of the report counts %d, want 0", n)
+	}
+	own := at
+	own.Scope = grid.Scope{LiaisonID: chased}
+	if n := reminders(t, lz, own, chased); n != 1 {
+		t.Errorf("the chased liaison's own KPIs count %d, want 1", n)
+	}
+}

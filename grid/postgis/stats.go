@@ -20,55 +20,82 @@ type statsGrouping struct {
 	// remindKey groups a reminder (remind event e of request r): by
 	// liaison and unit, whoever was chased then, as the event names them.
 	remindKey string
+	// deadlineKey groups a request for 按期办结率 (over r, o and h, the
+	// first 改派 after the deadline, if any): by liaison and unit, whoever
+	// held it when the deadline passed, so a late finish stays with them.
+	deadlineKey string
 }
+
+// heldAtDeadline are the liaison and unit who had request r when its
+// deadline passed: those the first 改派 after it handed on, else the
+// current ones.
+const (
+	liaisonAtDeadline = "CASE WHEN h.data IS NULL THEN r.liaison_id ELSE (h.data->>'from_liaison_id')::bigint END"
+	unitAtDeadline    = "CASE WHEN h.data IS NULL THEN r.unit_id ELSE (h.data->>'from_unit_id')::bigint END"
+)
 
 var statsGroupings = map[grid.StatsBy]statsGrouping{
-	grid.StatsByZone:    {"r.zone_id", "o.zone_id", "zone", "r.zone_id"},
-	grid.StatsByGrid:    {"o.grid_id", "o.grid_id", "grid", "o.grid_id"},
-	grid.StatsByLiaison: {"r.liaison_id", "x.liaison_id", "liaison", "(e.data->>'liaison_id')::bigint"},
-	grid.StatsByUnit:    {"r.unit_id", "", "unit", "(e.data->>'unit_id')::bigint"},
-	grid.StatsByMonth:   {"0::bigint", "0::bigint", "", "0::bigint"},
+	grid.StatsByZone:    {"r.zone_id", "o.zone_id", "zone", "r.zone_id", "r.zone_id"},
+	grid.StatsByGrid:    {"o.grid_id", "o.grid_id", "grid", "o.grid_id", "o.grid_id"},
+	grid.StatsByLiaison: {"r.liaison_id", "x.liaison_id", "liaison", "(e.data->>'liaison_id')::bigint", liaisonAtDeadline},
+	grid.StatsByUnit:    {"r.unit_id", "", "unit", "(e.data->>'unit_id')::bigint", unitAtDeadline},
+	grid.StatsByMonth:   {"0::bigint", "0::bigint", "", "0::bigint", "0::bigint"},
 }
 
-// statsScope limits the requests (r, o, and the organization's active
-// assignment a) and the compliance organizations (o, and x, the assignment
-// at the period's instant) to a scope. needA says whether the request
-// condition reads a.
-func statsScope(s grid.Scope, bind func(any) string) (requests, orgs string, needA bool) {
-	requests, orgs, needA = statsReach(s, bind)
+// statsScopes are a scope's conditions: on requests (r, o, and the
+// organization's active assignment a; needA says whether it reads a), on
+// compliance organizations (o, and x, the assignment at the period's
+// instant), and on what counts against a liaison who has since handed a
+// request on: the reminders made to them (e) and the lateness they
+// held (h). The last two are the request condition outside a liaison's
+// scope.
+type statsScopes struct {
+	requests, orgs, reminders, deadlines string
+	needA                                bool
+}
+
+// statsScope is statsReach kept to the scope's zone.
+func statsScope(s grid.Scope, bind func(any) string) statsScopes {
+	sc := statsReach(s, bind)
 	if s.ZoneID > 0 {
-		// One placeholder for both: a grouping without organizations
+		// One placeholder for all: a grouping without organizations
 		// leaves orgs out of the query.
 		z := bind(s.ZoneID)
-		requests, orgs = "(r.zone_id = "+z+" AND "+requests+")", "(o.zone_id = "+z+" AND "+orgs+")"
+		inZone := func(table, cond string) string { return "(" + table + ".zone_id = " + z + " AND " + cond + ")" }
+		sc.requests, sc.reminders, sc.deadlines = inZone("r", sc.requests), inZone("r", sc.reminders), inZone("r", sc.deadlines)
+		sc.orgs = inZone("o", sc.orgs)
 	}
-	return requests, orgs, needA
+	return sc
 }
 
 // statsReach is statsScope without the zone.
-func statsReach(s grid.Scope, bind func(any) string) (requests, orgs string, needA bool) {
+func statsReach(s grid.Scope, bind func(any) string) statsScopes {
 	switch {
 	case s.All:
-		return "true", "true", false
+		return statsScopes{"true", "true", "true", "true", false}
 	case len(s.GridIDs) > 0:
-		g := bind(s.GridIDs)
-		return "o.grid_id = ANY(" + g + ")", "o.grid_id = ANY(" + g + ")", false
+		g := "o.grid_id = ANY(" + bind(s.GridIDs) + ")"
+		return statsScopes{g, g, g, g, false}
 	case s.LiaisonID > 0:
 		l := bind(s.LiaisonID)
-		return "(r.liaison_id = " + l + " OR a.liaison_id = " + l + ")", "x.liaison_id = " + l, true
+		r := "(r.liaison_id = " + l + " OR a.liaison_id = " + l + ")"
+		return statsScopes{r, "x.liaison_id = " + l,
+			"(" + r + " OR (e.data->>'liaison_id')::bigint = " + l + ")",
+			"(" + r + " OR " + liaisonAtDeadline + " = " + l + ")", true}
 	}
-	return "false", "false", false
+	return statsScopes{"false", "false", "false", "false", false}
 }
 
 // statsSQL builds the KPI query: the periods $1 (starts) and $2 (ends),
 // each with its instant t = least(end, now) for compliance; per period and
-// group the request aggregates and the compliance counts; joined so that a
-// group appears when it has either. Keys are row ids, with 0 standing for
-// none inside the query so that the join hashes. Its fragments come from
-// statsGrouping and statsScope only.
-func statsSQL(g statsGrouping, requestScope, orgScope string, needA bool, now string) string {
+// group the request aggregates, the compliance counts, the reminders made
+// in the period and the on-time counts by holder at the deadline; joined
+// so that a group appears when it has any. Keys are row ids, with 0
+// standing for none inside the query so that the joins hash. Its fragments
+// come from statsGrouping and statsScope only.
+func statsSQL(g statsGrouping, sc statsScopes, now string) string {
 	assignment := ""
-	if needA {
+	if sc.needA {
 		assignment = "LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL"
 	}
 	orgs := `SELECT NULL::bigint AS i, NULL::bigint AS k, 0::bigint AS covered, 0::bigint AS contacted, 0::bigint AS visited WHERE false`
@@ -82,7 +109,7 @@ func statsSQL(g statsGrouping, requestScope, orgScope string, needA bool, now st
   FROM p
   JOIN assignment x ON x.valid_from <= p.t AND (x.valid_to IS NULL OR x.valid_to > p.t)
   JOIN organization o ON o.id = x.org_id AND o.active
-  WHERE ` + orgScope + `
+  WHERE ` + sc.orgs + `
   GROUP BY 1, 2`
 	}
 	name := "NULL::text"
@@ -98,7 +125,6 @@ WITH p AS (
     count(*) AS reported,
     count(*) FILTER (WHERE r.status = 'rejected') AS rejected,
     count(*) FILTER (WHERE r.status = 'verified') AS verified,
-    count(*) FILTER (WHERE r.status = 'verified' AND r.resolved_at <= r.due_at) AS on_time,
     count(*) FILTER (WHERE r.resolved_at IS NOT NULL OR r.rework_count > 0) AS resolved,
     count(*) FILTER (WHERE r.rework_count > 0) AS reworked,
     count(*) FILTER (WHERE r.assigned_at IS NOT NULL
@@ -115,33 +141,47 @@ WITH p AS (
   JOIN request r ON r.reported_at >= p.start_at AND r.reported_at < p.end_at
   JOIN organization o ON o.id = r.org_id
   ` + assignment + `
-  WHERE ` + requestScope + `
+  WHERE ` + sc.requests + `
+  GROUP BY 1, 2
+), due AS (
+  SELECT p.i, coalesce(` + g.deadlineKey + `, 0) AS k,
+    count(*) AS verified, count(*) FILTER (WHERE r.resolved_at <= r.due_at) AS on_time
+  FROM p
+  JOIN request r ON r.reported_at >= p.start_at AND r.reported_at < p.end_at AND r.status = 'verified'
+  JOIN organization o ON o.id = r.org_id
+  ` + assignment + `
+  LEFT JOIN LATERAL (SELECT e.data FROM request_event e
+    WHERE e.request_id = r.id AND e.action = 'reassign' AND e.at > r.due_at
+    ORDER BY e.at, e.id LIMIT 1) h ON true
+  WHERE ` + sc.deadlines + `
   GROUP BY 1, 2
 ), org AS (` + orgs + `
 ), rem AS (
   SELECT p.i, coalesce(` + g.remindKey + `, 0) AS k, count(*) AS reminders
   FROM p
-  JOIN request r ON r.reported_at >= p.start_at AND r.reported_at < p.end_at
+  JOIN request_event e ON e.action = 'remind' AND e.at >= p.start_at AND e.at < p.end_at
+  JOIN request r ON r.id = e.request_id
   JOIN organization o ON o.id = r.org_id
   ` + assignment + `
-  JOIN request_event e ON e.request_id = r.id AND e.action = 'remind'
-  WHERE ` + requestScope + `
+  WHERE ` + sc.reminders + `
   GROUP BY 1, 2
-), ro AS (
-  SELECT coalesce(req.i, org.i) AS i, coalesce(req.k, org.k) AS k,
-    req.reported, req.rejected, req.verified, req.on_time, req.resolved, req.reworked, req.response_due,
-    req.answered, req.responded, req.response_seconds, req.resolution_seconds, req.satisfaction_sum,
-    req.satisfaction_n, org.covered, org.contacted, org.visited
-  FROM req FULL JOIN org ON org.i = req.i AND org.k = req.k
+), keys AS (
+  SELECT i, k FROM req UNION SELECT i, k FROM due UNION SELECT i, k FROM org UNION SELECT i, k FROM rem
 ), s AS (
-  SELECT coalesce(ro.i, rem.i) AS i, coalesce(ro.k, rem.k) AS k,
-    ro.reported, ro.rejected, ro.verified, ro.on_time, ro.resolved, ro.reworked, ro.response_due,
-    ro.answered, ro.responded, ro.response_seconds, ro.resolution_seconds, ro.satisfaction_sum,
-    ro.satisfaction_n, ro.covered, ro.contacted, ro.visited, rem.reminders
-  FROM ro FULL JOIN rem ON rem.i = ro.i AND rem.k = ro.k
+  SELECT keys.i, keys.k,
+    req.reported, req.rejected, req.verified, req.resolved, req.reworked, req.response_due,
+    req.answered, req.responded, req.response_seconds, req.resolution_seconds, req.satisfaction_sum,
+    req.satisfaction_n, org.covered, org.contacted, org.visited, rem.reminders,
+    due.verified AS due_verified, due.on_time
+  FROM keys
+  LEFT JOIN req ON req.i = keys.i AND req.k = keys.k
+  LEFT JOIN due ON due.i = keys.i AND due.k = keys.k
+  LEFT JOIN org ON org.i = keys.i AND org.k = keys.k
+  LEFT JOIN rem ON rem.i = keys.i AND rem.k = keys.k
 )
 SELECT s.i, nullif(s.k, 0), ` + name + `,
-  coalesce(s.reported, 0), coalesce(s.rejected, 0), coalesce(s.verified, 0), coalesce(s.on_time, 0),
+  coalesce(s.reported, 0), coalesce(s.rejected, 0), coalesce(s.verified, 0),
+  coalesce(s.due_verified, 0), coalesce(s.on_time, 0),
   coalesce(s.resolved, 0), coalesce(s.reworked, 0), coalesce(s.response_due, 0), coalesce(s.answered, 0),
   coalesce(s.responded, 0), coalesce(s.response_seconds, 0), coalesce(s.resolution_seconds, 0),
   coalesce(s.satisfaction_sum, 0), coalesce(s.satisfaction_n, 0),
@@ -167,8 +207,7 @@ func (db *DB) Stats(ctx context.Context, q grid.StatsQuery) (grid.Stats, error) 
 	w.bind(starts)
 	w.bind(ends)
 	nowP := w.bind(now)
-	requestScope, orgScope, needA := statsScope(q.Scope, w.bind)
-	rows, err := db.Pool.Query(ctx, statsSQL(g, requestScope, orgScope, needA, nowP), w.args...)
+	rows, err := db.Pool.Query(ctx, statsSQL(g, statsScope(q.Scope, w.bind), nowP), w.args...)
 	if err != nil {
 		return out, translate(err)
 	}
@@ -178,12 +217,13 @@ func (db *DB) Stats(ctx context.Context, q grid.StatsQuery) (grid.Stats, error) 
 			key                                    *int64
 			name                                   *string
 			s                                      grid.StatsGroup
-			verified, onTime, resolved, reworked   int64
+			verified, dueVerified, onTime          int64
+			resolved, reworked                     int64
 			due, answered, responded, satSum, satN int64
 			covered, contacted, visited            int64
 			responseSeconds, resolutionSeconds     float64
 		)
-		err := r.Scan(&i, &key, &name, &s.Reported, &s.Rejected, &verified, &onTime, &resolved, &reworked,
+		err := r.Scan(&i, &key, &name, &s.Reported, &s.Rejected, &verified, &dueVerified, &onTime, &resolved, &reworked,
 			&due, &answered, &responded, &responseSeconds, &resolutionSeconds, &satSum, &satN,
 			&covered, &contacted, &visited, &s.Reminders)
 		if err != nil {
@@ -199,7 +239,7 @@ func (db *DB) Stats(ctx context.Context, q grid.StatsQuery) (grid.Stats, error) 
 		}
 		s.Closed = verified
 		s.ClosureRate = grid.NewRate(verified, s.Reported-s.Rejected)
-		s.OnTimeRate = grid.NewRate(onTime, verified)
+		s.OnTimeRate = grid.NewRate(onTime, dueVerified)
 		s.ReworkRate = grid.NewRate(reworked, resolved)
 		s.Answered24h = grid.NewRate(answered, due)
 		s.MedianResponseHours = grid.NewMedianHours(responded, responseSeconds)

@@ -1,6 +1,10 @@
 package rebalance
 
-import "math"
+import (
+	"math"
+
+	"gridgis/grid"
+)
 
 // Metrics describes one assignment of an Input: the
 // current one (a plan's Before) or a plan's (After). Distances are in
@@ -27,8 +31,17 @@ type Metrics struct {
 	Covered   int `json:"covered"`
 	Uncovered int `json:"uncovered"`
 	// ByClass has every priority class, with the organizations of that
-	// class and how many of them are covered.
+	// class and how many of them are covered; ByKind the same for every
+	// kind of organization (企业, 新经济组织, 社会组织).
 	ByClass map[PriorityClass]ClassCoverage `json:"by_class"`
+	ByKind  map[grid.OrgKind]ClassCoverage  `json:"by_kind"`
+	// Stability against the current pairs: Kept stay with their
+	// liaison, Reassigned go to another, Dropped to none; Added are
+	// organizations without a liaison now that get one.
+	Kept       int `json:"kept"`
+	Reassigned int `json:"reassigned"`
+	Dropped    int `json:"dropped"`
+	Added      int `json:"added"`
 	// CrossGrid counts pairs whose liaison and organization are in
 	// different grids.
 	CrossGrid int `json:"cross_grid"`
@@ -58,27 +71,42 @@ func (in Input) Measure(pairs []Pair) (Metrics, error) {
 }
 
 func (m *rebalanceModel) measure(assign []int32) Metrics {
-	r := Metrics{ByClass: make(map[PriorityClass]ClassCoverage)}
+	r := Metrics{ByClass: make(map[PriorityClass]ClassCoverage), ByKind: make(map[grid.OrgKind]ClassCoverage)}
 	for _, c := range PriorityClasses() {
 		r.ByClass[c] = ClassCoverage{}
+	}
+	for _, k := range grid.OrgKinds {
+		r.ByKind[k] = ClassCoverage{}
 	}
 	load := make([]int, len(m.liaisons))
 	var objective, total int64
 	var longest float64
 	for o, l := range assign {
 		objective += m.cost(o, l)
+		switch cur := m.current[o]; {
+		case l == cur && l != noLiaison:
+			r.Kept++
+		case cur == noLiaison && l != noLiaison:
+			r.Added++
+		case cur != noLiaison && l == noLiaison:
+			r.Dropped++
+		case cur != noLiaison:
+			r.Reassigned++
+		}
 		if l != m.current[o] {
 			r.Moves++
 		}
-		cc := r.ByClass[m.orgs[o].Class]
+		cc, kc := r.ByClass[m.orgs[o].Class], r.ByKind[m.orgs[o].Kind]
 		cc.Total++
+		kc.Total++
 		if l == noLiaison {
 			r.Uncovered++
-			r.ByClass[m.orgs[o].Class] = cc
+			r.ByClass[m.orgs[o].Class], r.ByKind[m.orgs[o].Kind] = cc, kc
 			continue
 		}
 		cc.Covered++
-		r.ByClass[m.orgs[o].Class] = cc
+		kc.Covered++
+		r.ByClass[m.orgs[o].Class], r.ByKind[m.orgs[o].Kind] = cc, kc
 		r.Covered++
 		load[l]++
 		d := m.distance(o, int(l))

@@ -38,6 +38,11 @@ type rebalanceModel struct {
 	// Per organization: what leaving it uncovered costs, stability
 	// included when it has a liaison now.
 	uncovered []int64
+	// Per organization: what the solver charges for leaving it
+	// uncovered: uncovered, with the class weight scaled down while the
+	// travel limit is searched for (see weighCoverage).
+	value     []int64
+	cand      *candidates // built once, shared by every solve
 	stability int64
 	penalty   int64
 }
@@ -94,6 +99,8 @@ func newRebalanceModel(in Input) (*rebalanceModel, error) {
 			return nil, grid.Invalid("organizations", "organization id %d must be positive", org.ID)
 		case !slices.Contains(PriorityClasses(), org.Class):
 			return nil, grid.Invalid("organizations", "organization %d: unknown priority class %q", org.ID, org.Class)
+		case !slices.Contains(grid.OrgKinds, org.Kind):
+			return nil, grid.Invalid("organizations", "organization %d: unknown kind %q", org.ID, org.Kind)
 		}
 		if err := geo.ValidatePoint(org.Location); err != nil {
 			return nil, grid.Invalid("organizations", "organization %d: location: %v", org.ID, err)
@@ -117,7 +124,25 @@ func newRebalanceModel(in Input) (*rebalanceModel, error) {
 			m.uncovered[i] += m.stability
 		}
 	}
+	m.value = m.uncovered
 	return m, nil
+}
+
+// weighCoverage makes the solver value covering an organization at scale
+// times its class weight (stability unscaled): below 1, travel counts for
+// more against coverage.
+func (m *rebalanceModel) weighCoverage(scale float64) {
+	if scale == 1 {
+		m.value = m.uncovered
+		return
+	}
+	m.value = make([]int64, len(m.orgs))
+	for i, org := range m.orgs {
+		m.value[i] = int64(math.Round(float64(centimetres(m.opts.Weights.Of(org.Class))) * scale))
+		if m.current[i] != noLiaison {
+			m.value[i] += m.stability
+		}
+	}
 }
 
 func validateRebalanceOptions(o Options) error {
@@ -146,6 +171,8 @@ func validateRebalanceOptions(o Options) error {
 		return grid.Invalid("min", "min %d exceeds max %d", *o.Min, *o.Max)
 	case o.CandidateLimit < 0:
 		return grid.Invalid("candidate_limit", "must not be negative")
+	case o.MaxTravelIncrease != nil && (math.IsNaN(*o.MaxTravelIncrease) || *o.MaxTravelIncrease < 0 || *o.MaxTravelIncrease > MaxTravelIncrease):
+		return grid.Invalid("max_travel_increase", "must be a fraction from 0 to %g (0.1 = +10 %%), or null for no limit", float64(MaxTravelIncrease))
 	}
 	return nil
 }

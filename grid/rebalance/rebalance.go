@@ -16,17 +16,18 @@ import (
 // uncovered costs its class's weight.
 type PriorityClass string
 
-// The priority classes, most urgent first.
+// The priority classes, most urgent first under the default weights.
 const (
 	ClassOpenRequests  PriorityClass = "open_requests"  // has requests not yet closed
+	ClassOther         PriorityClass = "other"          // new economic and social organizations (两新组织)
 	ClassKeyEnterprise PriorityClass = "key_enterprise" // 高新技术企业 or 专精特新
 	ClassEnterprise    PriorityClass = "enterprise"     // any other enterprise
-	ClassOther         PriorityClass = "other"          // new economic and social organizations
 )
 
-// PriorityClasses returns every class, most urgent first.
+// PriorityClasses returns every class, most urgent first under the
+// default weights.
 func PriorityClasses() []PriorityClass {
-	return []PriorityClass{ClassOpenRequests, ClassKeyEnterprise, ClassEnterprise, ClassOther}
+	return []PriorityClass{ClassOpenRequests, ClassOther, ClassKeyEnterprise, ClassEnterprise}
 }
 
 // OrgPriority returns the priority class of o, which has openRequests
@@ -94,29 +95,50 @@ type Options struct {
 	// every allowed pair, which needs memory for all of them.
 	CandidateLimit int             `json:"candidate_limit"`
 	Weights        PriorityWeights `json:"weights"`
+	// AllowCoverageLoss lets a plan cover fewer organizations of a kind
+	// or priority class in a grid than are covered now. Without it, each
+	// (grid, kind, class) keeps at least the organizations whose current
+	// pairs the rules still allow, so no kind is traded away unasked.
+	AllowCoverageLoss bool `json:"allow_coverage_loss"`
+	// MaxTravelIncrease, when set, bounds the plan's total travel to the
+	// current total times 1 + MaxTravelIncrease (0.1: +10 %): the solver
+	// values coverage less until the plan fits. Nil: no bound.
+	MaxTravelIncrease *float64 `json:"max_travel_increase"`
 }
 
 // Rebalancing defaults, in metres (and a number of liaisons). The zone is
 // a few kilometres across, so the weights keep every organization covered
-// while capacity lasts, and the most urgent first when it runs out.
+// while capacity lasts, and the most urgent first when it runs out: open
+// requests, then the new economic and social organizations that the
+// liaison system exists to bring in, then key enterprises.
 const (
 	DefaultStability        = 2000
 	DefaultCrossGridPenalty = 5000
 	DefaultCandidateLimit   = 12
 	DefaultWeightOpen       = 100000
+	DefaultWeightOther      = 60000
 	DefaultWeightKey        = 50000
 	DefaultWeightEnterprise = 20000
-	DefaultWeightOther      = 10000
 )
 
+// DefaultMaxTravelIncrease is the default bound on total travel: +10 %.
+const DefaultMaxTravelIncrease = 0.1
+
+// MaxTravelIncrease is the largest bound one may ask for (+1000 %); no
+// bound at all is nil.
+const MaxTravelIncrease = 10
+
 // DefaultOptions returns the default options: each liaison's own
-// capacity, liaisons kept in their grid.
+// capacity, liaisons kept in their grid, no kind's coverage lowered and
+// total travel at most 10 % longer.
 func DefaultOptions() Options {
+	increase := DefaultMaxTravelIncrease
 	return Options{
-		Stability:        DefaultStability,
-		KeepInGrid:       true,
-		CrossGridPenalty: DefaultCrossGridPenalty,
-		CandidateLimit:   DefaultCandidateLimit,
+		MaxTravelIncrease: &increase,
+		Stability:         DefaultStability,
+		KeepInGrid:        true,
+		CrossGridPenalty:  DefaultCrossGridPenalty,
+		CandidateLimit:    DefaultCandidateLimit,
 		Weights: PriorityWeights{
 			OpenRequests:  DefaultWeightOpen,
 			KeyEnterprise: DefaultWeightKey,
@@ -149,13 +171,14 @@ type Org struct {
 	Name     string
 	GridID   int64
 	Location orb.Point
+	Kind     grid.OrgKind
 	Class    PriorityClass
 }
 
 // OrgOf returns o, which has openRequests open requests, as the
 // rebalancer sees it.
 func OrgOf(o grid.Org, openRequests int) Org {
-	return Org{ID: o.ID, Name: o.Name, GridID: o.GridID, Location: o.Location, Class: OrgPriority(o, openRequests)}
+	return Org{ID: o.ID, Name: o.Name, GridID: o.GridID, Location: o.Location, Kind: o.Kind, Class: OrgPriority(o, openRequests)}
 }
 
 // Pair is one organization's liaison: an active assignment in an
@@ -199,24 +222,34 @@ type Plan struct {
 	Objective float64 `json:"objective"`
 	Before    Metrics `json:"before"`
 	After     Metrics `json:"after"`
+	// Tradeoffs says what the plan gives up against the current state
+	// and which guards held it back.
+	Tradeoffs Tradeoffs `json:"tradeoffs"`
 }
 
 // Solve returns the optimal plan for in: among all assignments that
-// keep the pinned pairs, every liaison between their Min and Max, and no
-// pair across grids when KeepInGrid, the one of least Objective. Ties are
-// broken the same way for the same input, whatever its order. An
-// impossible request is an EInfeasible error saying why; bad input, an
+// keep the pinned pairs, every liaison between their Min and Max, no
+// pair across grids when KeepInGrid, and unless AllowCoverageLoss no
+// fewer organizations of any (grid, kind, priority class) covered than
+// the current pairs the rules allow, the one of least Objective. With a
+// MaxTravelIncrease it then trades coverage for travel until the total
+// fits (see solveGuarded); the plan's Tradeoffs say what was given up.
+// Ties are broken the same way for the same input, whatever its order.
+// An impossible request is an EInfeasible error saying why; bad input, an
 // EInvalid one.
 func Solve(in Input) (*Plan, error) {
 	m, err := newRebalanceModel(in)
 	if err != nil {
 		return nil, err
 	}
-	assign, err := m.solve()
+	assign, t, err := m.solveGuarded()
 	if err != nil {
 		return nil, err
 	}
-	return m.plan(assign), nil
+	p := m.plan(assign)
+	t.judge(p.Before, p.After, m.opts.KeepInGrid)
+	p.Tradeoffs = t
+	return p, nil
 }
 
 // Fingerprint returns a digest of everything in `in` that the plan depends
@@ -235,7 +268,7 @@ func (in Input) Fingerprint() string {
 	orgs := slices.Clone(in.Orgs)
 	slices.SortFunc(orgs, func(a, b Org) int { return cmp.Compare(a.ID, b.ID) })
 	for _, o := range orgs {
-		fmt.Fprintf(h, "o %d %d %v %v %s\n", o.ID, o.GridID, o.Location[0], o.Location[1], o.Class)
+		fmt.Fprintf(h, "o %d %d %v %v %s %s\n", o.ID, o.GridID, o.Location[0], o.Location[1], o.Kind, o.Class)
 	}
 	current := slices.Clone(in.Current)
 	slices.SortFunc(current, func(a, b Pair) int {
@@ -251,7 +284,11 @@ func (in Input) Fingerprint() string {
 		}
 		return fmt.Sprint(*p)
 	}
-	fmt.Fprintf(h, "x %s %s %v %t %v %d %v\n", bound(o.Min), bound(o.Max), o.Stability, o.KeepInGrid,
-		o.CrossGridPenalty, o.CandidateLimit, o.Weights)
+	travel := "-"
+	if o.MaxTravelIncrease != nil {
+		travel = fmt.Sprint(*o.MaxTravelIncrease)
+	}
+	fmt.Fprintf(h, "x %s %s %v %t %v %d %v %t %s\n", bound(o.Min), bound(o.Max), o.Stability, o.KeepInGrid,
+		o.CrossGridPenalty, o.CandidateLimit, o.Weights, o.AllowCoverageLoss, travel)
 	return hex.EncodeToString(h.Sum(nil))
 }

@@ -30,6 +30,16 @@ func at(east, north float64) orb.Point {
 
 func intp(v int) *int { return &v }
 
+// plainOptions are the default options without the guards (coverage
+// floors, travel limit): the unconstrained optimum that the LP and brute
+// force check.
+func plainOptions() Options {
+	o := DefaultOptions()
+	o.AllowCoverageLoss = true
+	o.MaxTravelIncrease = nil
+	return o
+}
+
 // randomInput draws a small instance: one or two grids, liaisons with
 // small random bounds, organizations of every class, current assignments
 // with a few pins, and options that vary everything the model has.
@@ -37,7 +47,7 @@ func randomInput(rng *rand.Rand, maxOrgs, maxLiaisons int) Input {
 	grids := 1 + rng.IntN(2)
 	in := Input{
 		GridNames: map[int64]string{1: "新材料", 2: "新能源"},
-		Options:   DefaultOptions(),
+		Options:   plainOptions(),
 	}
 	pick := func(xs ...float64) float64 { return xs[rng.IntN(len(xs))] }
 	for i := range 1 + rng.IntN(maxLiaisons) {
@@ -52,6 +62,7 @@ func randomInput(rng *rand.Rand, maxOrgs, maxLiaisons int) Input {
 		o := Org{
 			ID: int64(100 + 7*i), GridID: int64(1 + rng.IntN(grids)),
 			Location: at(rng.Float64()*4000, rng.Float64()*3000), Class: classes[rng.IntN(len(classes))],
+			Kind: grid.OrgKinds[rng.IntN(len(grid.OrgKinds))],
 		}
 		in.Orgs = append(in.Orgs, o)
 		if rng.IntN(5) < 3 {
@@ -459,7 +470,7 @@ func twoGrids() Input {
 			{ID: 2, Name: "李四", GridID: 1, Base: at(3000, 0), Min: 0, Max: 8},
 			{ID: 3, Name: "王五", GridID: 2, Base: at(6000, 0), Min: 0, Max: 8},
 		},
-		Options: DefaultOptions(),
+		Options: plainOptions(),
 	}
 	return in
 }
@@ -488,7 +499,7 @@ func TestRebalanceStability(t *testing.T) {
 		{2000, 0, 2},
 	} {
 		in := twoGrids()
-		in.Orgs = []Org{{ID: 7, GridID: 1, Location: at(c.east, 0), Class: ClassEnterprise}}
+		in.Orgs = []Org{{ID: 7, GridID: 1, Location: at(c.east, 0), Kind: grid.KindEnterprise, Class: ClassEnterprise}}
 		in.Current = []Pair{{OrgID: 7, LiaisonID: 1}}
 		in.Options.Stability = c.stability
 		p, err := Solve(in)
@@ -511,7 +522,7 @@ func TestRebalanceStability(t *testing.T) {
 func TestRebalanceKeepInGrid(t *testing.T) {
 	// Organization 7 of grid 1 sits next to C of grid 2.
 	in := twoGrids()
-	in.Orgs = []Org{{ID: 7, GridID: 1, Location: at(5900, 0), Class: ClassEnterprise}}
+	in.Orgs = []Org{{ID: 7, GridID: 1, Location: at(5900, 0), Kind: grid.KindEnterprise, Class: ClassEnterprise}}
 	p, err := Solve(in)
 	if err != nil {
 		t.Fatal(err)
@@ -540,7 +551,7 @@ func TestRebalanceKeepInGrid(t *testing.T) {
 	// With only C in reach of its grid, KeepInGrid leaves it uncovered.
 	in = twoGrids()
 	in.Liaisons = in.Liaisons[2:]
-	in.Orgs = []Org{{ID: 7, GridID: 1, Location: at(5900, 0), Class: ClassOpenRequests}}
+	in.Orgs = []Org{{ID: 7, GridID: 1, Location: at(5900, 0), Kind: grid.KindEnterprise, Class: ClassOpenRequests}}
 	p, err = Solve(in)
 	if err != nil {
 		t.Fatal(err)
@@ -557,8 +568,8 @@ func TestRebalancePins(t *testing.T) {
 	in := twoGrids()
 	in.Liaisons[0].Max = 1
 	in.Orgs = []Org{
-		{ID: 7, GridID: 2, Location: at(3000, 100), Class: ClassEnterprise},
-		{ID: 8, GridID: 1, Location: at(100, 0), Class: ClassEnterprise},
+		{ID: 7, GridID: 2, Location: at(3000, 100), Kind: grid.KindEnterprise, Class: ClassEnterprise},
+		{ID: 8, GridID: 1, Location: at(100, 0), Kind: grid.KindEnterprise, Class: ClassEnterprise},
 	}
 	in.Current = []Pair{{OrgID: 7, LiaisonID: 1, Pinned: true}}
 	p, err := Solve(in)
@@ -579,10 +590,10 @@ func TestRebalancePins(t *testing.T) {
 }
 
 func TestRebalanceInfeasible(t *testing.T) {
-	orgsIn := func(grid int64, n int) []Org {
+	orgsIn := func(gridID int64, n int) []Org {
 		var out []Org
 		for i := range n {
-			out = append(out, Org{ID: grid*100 + int64(i), GridID: grid, Location: at(float64(100*i), 50), Class: ClassOther})
+			out = append(out, Org{ID: gridID*100 + int64(i), GridID: gridID, Location: at(float64(100*i), 50), Kind: grid.KindSocial, Class: ClassOther})
 		}
 		return out
 	}
@@ -672,8 +683,8 @@ func TestRebalanceInvalid(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			in := twoGrids()
 			in.Orgs = []Org{
-				{ID: 7, GridID: 1, Location: at(10, 10), Class: ClassOther},
-				{ID: 8, GridID: 1, Location: at(20, 10), Class: ClassOther},
+				{ID: 7, GridID: 1, Location: at(10, 10), Kind: grid.KindEnterprise, Class: ClassOther},
+				{ID: 8, GridID: 1, Location: at(20, 10), Kind: grid.KindEnterprise, Class: ClassOther},
 			}
 			in.Current = []Pair{{OrgID: 7, LiaisonID: 1}}
 			c.change(&in)
@@ -694,11 +705,11 @@ func TestRebalanceMetrics(t *testing.T) {
 	in.Options.Min = intp(1)
 	in.Options.Max = intp(2)
 	in.Orgs = []Org{
-		{ID: 7, GridID: 1, Location: at(0, 400), Class: ClassOpenRequests},
-		{ID: 8, GridID: 1, Location: at(0, 300), Class: ClassKeyEnterprise},
-		{ID: 9, GridID: 1, Location: at(0, 200), Class: ClassEnterprise},
-		{ID: 10, GridID: 2, Location: at(6000, 100), Class: ClassOther},
-		{ID: 11, GridID: 2, Location: at(6000, 500), Class: ClassOther},
+		{ID: 7, GridID: 1, Location: at(0, 400), Kind: grid.KindEnterprise, Class: ClassOpenRequests},
+		{ID: 8, GridID: 1, Location: at(0, 300), Kind: grid.KindEnterprise, Class: ClassKeyEnterprise},
+		{ID: 9, GridID: 1, Location: at(0, 200), Kind: grid.KindEnterprise, Class: ClassEnterprise},
+		{ID: 10, GridID: 2, Location: at(6000, 100), Kind: grid.KindEnterprise, Class: ClassOther},
+		{ID: 11, GridID: 2, Location: at(6000, 500), Kind: grid.KindEnterprise, Class: ClassOther},
 	}
 	// Now A carries three (over max), B none (under min), C one.
 	in.Current = []Pair{{7, 1, false}, {8, 1, false}, {9, 1, false}, {10, 3, false}}
@@ -716,6 +727,8 @@ func TestRebalanceMetrics(t *testing.T) {
 		ByClass: map[PriorityClass]ClassCoverage{
 			ClassOpenRequests: {1, 1}, ClassKeyEnterprise: {1, 1}, ClassEnterprise: {1, 1}, ClassOther: {1, 2},
 		},
+		ByKind: map[grid.OrgKind]ClassCoverage{grid.KindEnterprise: {4, 5}, grid.KindNewEconomic: {}, grid.KindSocial: {}},
+		Kept:   4,
 		// Travel, plus organization 11's weight for staying uncovered.
 		Objective: metres(total + centimetres(DefaultWeightOther)),
 	}
@@ -874,8 +887,16 @@ func TestOrgPriority(t *testing.T) {
 		}
 	}
 	o := DefaultOptions().Weights
-	if !(o.Of(ClassOpenRequests) > o.Of(ClassKeyEnterprise) && o.Of(ClassKeyEnterprise) > o.Of(ClassEnterprise) &&
-		o.Of(ClassEnterprise) > o.Of(ClassOther)) {
+	// PriorityClasses lists the classes in the order of their default
+	// weights: new economic and social organizations come right after
+	// open requests.
+	classes := PriorityClasses()
+	for i := 1; i < len(classes); i++ {
+		if o.Of(classes[i-1]) <= o.Of(classes[i]) {
+			t.Errorf("default weights out of order: %+v", o)
+		}
+	}
+	if classes[1] != ClassOther {
 		t.Errorf("default weights out of order: %+v", o)
 	}
 }

@@ -2,6 +2,7 @@ package rebalance
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"runtime"
 	"slices"
@@ -26,12 +27,25 @@ import (
 // bound on l→rest is the liaison's minimum. Pinned organizations are not
 // in the network: they only shift their liaison's bounds down. Parts share
 // no organization or liaison, so solving them one by one is exact.
-func (m *rebalanceModel) solve() ([]int32, error) {
+//
+// With floors (see coverageFloors), an organization's uncovered edge goes
+// through the node of its cell (grid, kind, class), and that node lets
+// only so many of the cell's organizations stay uncovered:
+//
+//	organization o  --(1, uncovered cost)-->   cell c  --([0, allowance], 0)-->  rest
+func (m *rebalanceModel) solve(floors bool) ([]int32, error) {
 	pinned, err := m.pinnedLoads()
 	if err != nil {
 		return nil, err
 	}
-	cand := m.candidates()
+	if m.cand == nil {
+		m.cand = m.candidates()
+	}
+	cand := m.cand
+	var fl *coverageFloors
+	if floors {
+		fl = m.coverageFloors(pinned)
+	}
 	assign := slices.Clone(m.current)
 	for o := range assign {
 		if !m.pinned[o] {
@@ -45,7 +59,13 @@ func (m *rebalanceModel) solve() ([]int32, error) {
 	for range min(runtime.GOMAXPROCS(0), len(parts)) {
 		wg.Go(func() {
 			for p := range work {
-				errs[p] = m.solvePart(parts[p], cand, pinned, assign)
+				errs[p] = m.solvePart(parts[p], cand, pinned, fl, assign)
+				if errors.Is(errs[p], errFloors) {
+					// The floors are met by the current pairs the rules
+					// allow, so they bind only where no plan exists at
+					// all: solving without them says why.
+					errs[p] = m.solvePart(parts[p], cand, pinned, nil, assign)
+				}
 			}
 		})
 	}
@@ -132,13 +152,16 @@ type networkPair struct {
 // pair: the plan is exact, the limit only makes it faster to find. When a
 // Solve is infeasible, the pairs across its cut are added likewise; if
 // there are none, the cut is the proof of infeasibility.
-func (m *rebalanceModel) solvePart(p part, cand *candidates, pinned []int, assign []int32) error {
-	n := m.newPartNetwork(p, cand, pinned)
+func (m *rebalanceModel) solvePart(p part, cand *candidates, pinned []int, fl *coverageFloors, assign []int32) error {
+	n := m.newPartNetwork(p, cand, pinned, fl)
 	for {
 		if _, ok := n.g.Solve(); !ok {
 			stranded := n.g.Stranded()
 			if n.addPairs(func(i int, l int32) bool { return stranded[i] && !stranded[n.liaison[l]] }) > 0 {
 				continue
+			}
+			if fl != nil {
+				return errFloors
 			}
 			return n.shortfall(pinned, stranded)
 		}
@@ -157,33 +180,55 @@ func (m *rebalanceModel) solvePart(p part, cand *candidates, pinned []int, assig
 	return nil
 }
 
-func (m *rebalanceModel) newPartNetwork(p part, cand *candidates, pinned []int) *partNetwork {
+func (m *rebalanceModel) newPartNetwork(p part, cand *candidates, pinned []int, fl *coverageFloors) *partNetwork {
 	// Urgent organizations are routed first: they take the liaisons they
 	// want, and later, cheaper ones seldom need to displace them. The
 	// order affects speed only, not the optimum.
 	orgs := slices.Clone(p.orgs)
-	slices.SortStableFunc(orgs, func(a, b int32) int { return cmp.Compare(m.uncovered[b], m.uncovered[a]) })
+	slices.SortStableFunc(orgs, func(a, b int32) int { return cmp.Compare(m.value[b], m.value[a]) })
+	// The part's cells, numbered from 0, with how many of each may stay
+	// uncovered.
+	cellNode := map[int32]int{}
+	var allowance []int64
+	if fl != nil {
+		for _, o := range orgs {
+			c := fl.cell[o]
+			if _, ok := cellNode[c]; !ok {
+				cellNode[c] = len(allowance)
+				allowance = append(allowance, int64(-fl.floor[c]))
+			}
+			allowance[cellNode[c]]++
+		}
+	}
+	firstCell := len(orgs) + len(p.liaisons) // nodes: organizations, liaisons, cells, rest
 	n := &partNetwork{
 		m:       m,
 		p:       p,
 		orgs:    orgs,
 		liaison: make([]int, len(m.liaisons)),
-		rest:    len(orgs) + len(p.liaisons),
+		rest:    firstCell + len(allowance),
 		pairs:   make([][]networkPair, len(orgs)),
 	}
 	for i, l := range p.liaisons {
 		n.liaison[l] = len(orgs) + i
 	}
-	edges := len(orgs) + len(p.liaisons)
+	edges := len(orgs) + len(p.liaisons) + len(allowance)
 	for _, o := range orgs {
 		ls, _ := cand.of(int(o))
 		edges += len(ls)
 	}
 	n.g = newMinCostFlow(n.rest+1, edges)
+	for c, a := range allowance {
+		n.g.AddEdge(firstCell+c, n.rest, 0, a, 0)
+	}
 	for i, o := range orgs {
 		n.g.AddSupply(i, 1)
 		n.g.AddSupply(n.rest, -1)
-		n.g.AddEdge(i, n.rest, 0, 1, m.uncovered[o])
+		if fl != nil {
+			n.g.AddEdge(i, firstCell+cellNode[fl.cell[o]], 0, 1, m.value[o])
+		} else {
+			n.g.AddEdge(i, n.rest, 0, 1, m.value[o])
+		}
 		ls, costs := cand.of(int(o))
 		for j, l := range ls {
 			n.pairs[i] = append(n.pairs[i], networkPair{l, n.g.AddEdge(i, n.liaison[l], 0, 1, costs[j])})

@@ -2,6 +2,7 @@ package rebalance
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"gridgis/grid"
@@ -23,6 +24,29 @@ type Request struct {
 	KeepInGrid       *bool                 `json:"keep_in_grid"`
 	CrossGridPenalty *float64              `json:"cross_grid_penalty"`
 	Weights          *PriorityWeightsPatch `json:"weights"`
+	// AllowCoverageLoss lets the plan lower a kind's or class's coverage.
+	AllowCoverageLoss *bool `json:"allow_coverage_loss"`
+	// MaxTravelIncrease bounds total travel (0.1: +10 %, the default);
+	// null lifts the bound.
+	MaxTravelIncrease NullableFloat `json:"max_travel_increase"`
+}
+
+// NullableFloat is a JSON number that tells absent (keep the default)
+// from null (no value).
+type NullableFloat struct {
+	Set   bool
+	Value *float64
+}
+
+// UnmarshalJSON implements json.Unmarshaler; it runs only when the field
+// is present.
+func (n *NullableFloat) UnmarshalJSON(b []byte) error {
+	n.Set = true
+	n.Value = nil
+	if string(b) == "null" {
+		return nil
+	}
+	return json.Unmarshal(b, &n.Value)
 }
 
 // PriorityWeightsPatch changes some of the default priority weights.
@@ -58,6 +82,12 @@ func (r Request) Options() (Options, error) {
 	set(&o.CrossGridPenalty, r.CrossGridPenalty)
 	if r.KeepInGrid != nil {
 		o.KeepInGrid = *r.KeepInGrid
+	}
+	if r.AllowCoverageLoss != nil {
+		o.AllowCoverageLoss = *r.AllowCoverageLoss
+	}
+	if r.MaxTravelIncrease.Set {
+		o.MaxTravelIncrease = r.MaxTravelIncrease.Value
 	}
 	if w := r.Weights; w != nil {
 		set(&o.Weights.OpenRequests, w.OpenRequests)
@@ -99,6 +129,9 @@ type SavedPlan struct {
 	MoveCount int
 	Before    Metrics
 	After     Metrics
+	// Tradeoffs is nil for plans stored before plans said what they
+	// trade.
+	Tradeoffs *Tradeoffs
 	CreatedBy int64 // 0: the CLI
 	CreatedAt time.Time
 	AppliedBy int64

@@ -32,6 +32,10 @@ var (
 	}
 )
 
+// IndicatorLabel is an indicator's short Chinese name (党组织覆盖), as the
+// map app's; the code itself for one this package does not know.
+func IndicatorLabel(ind grid.Indicator) string { return label(indicatorLabels, ind) }
+
 // label is m's name for k, or k itself for a value this package does not
 // know yet (a new status shows as its code rather than as nothing).
 func label[K ~string](m map[K]string, k K) string {

@@ -65,7 +65,10 @@ export function coverageController(): Controller {
   return {
     mount(s) {
       shell = s;
-      view = createCoverageView({ ...dockDeps(s, 'coverage', () => view), onGaps: showGaps, onGap }, (state) => (hook.coverage = state));
+      view = createCoverageView(
+        { ...dockDeps(s, 'coverage', () => view), onGaps: showGaps, onGap, capacity: s.user.role === 'admin' || s.user.role === 'planner' },
+        (state) => (hook.coverage = state),
+      );
       s.store.subscribe(['ready'], (state) => {
         if (state.ready && state.gaps) setGaps(s.map, state.gaps);
       });

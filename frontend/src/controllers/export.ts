@@ -1,30 +1,14 @@
 // 导出 (every role that reads, within its scope): a top-bar menu of the
 // registers, ledgers and the monthly report the server writes, with a month
 // picker, and 打印地图, the printable map of the current view.
-import { problemOf } from '../api';
 import { button, el } from '../dom';
-import { EXPORT_ITEMS, currentMonth, defaultReportMonth, exportUrl, filenameFromDisposition, mayExport, monthLabel, printTitle, type ExportItem } from '../exports';
+import { fetchDownload } from '../download';
+import { EXPORT_ITEMS, currentMonth, defaultReportMonth, exportUrl, mayExport, monthLabel, printTitle, type ExportItem } from '../exports';
 import type { Controller, MapShell } from '../mapshell/mapshell';
 import { openPrintSheet, type PrintSheet } from '../printmap';
 import { shell as page } from '../shell';
 
 const EXPORT_ICON = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M12 3v12 M7 10l5 5 5-5 M4 17v3h16v-3" /></svg>';
-
-/** Saves a response body under the server's file name. */
-async function save(res: Response, fallback: string): Promise<string> {
-  const name = filenameFromDisposition(res.headers.get('Content-Disposition')) ?? fallback;
-  const url = URL.createObjectURL(await res.blob());
-  const a = el('a');
-  a.href = url;
-  a.download = name;
-  a.hidden = true;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  // The download has its own copy once started.
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-  return name;
-}
 
 export function exportController(): Controller {
   let shell: MapShell;
@@ -53,12 +37,7 @@ export function exportController(): Controller {
     if (label) label.textContent = `${item.label} · 正在生成…`;
     status.textContent = '';
     try {
-      const res = await fetch(exportUrl(item, month), { credentials: 'same-origin' });
-      if (!res.ok) {
-        const p = await problemOf(res);
-        throw new Error(res.status === 429 ? '同时进行的导出较多，请稍后再试' : p.detail || p.title);
-      }
-      const name = await save(res, item.path.split('/').pop() ?? 'export');
+      const name = await fetchDownload(exportUrl(item, month), item.path.split('/').pop() ?? 'export');
       status.textContent = `已下载：${name}`;
       status.dataset.tone = 'ok';
     } catch (err) {

@@ -2,7 +2,7 @@
 // it touched, refreshes the open panels and shows toasts (not for this
 // page's own changes). Reconnects when the server closes the stream.
 import { hook } from '../hook';
-import { LiveFeed, decide, toastMessages, type LiveEvent, type LiveToast } from '../live';
+import { LiveFeed, MAX_TOASTS, decide, latestNote, toastMessages, wantsNote, type LiveEvent, type LiveToast } from '../live';
 import type { Controller, MapShell, ReloadRequest } from '../mapshell/mapshell';
 import { OWN_CHANGE_MS } from './request';
 
@@ -95,6 +95,7 @@ export class LiveController implements Controller {
       const d = decide(name, event, {
         openRequestId: shell.act.panelRequestId(),
         isOwn: (type, id, action) => own.delete(ownKey(type, id, action)),
+        myLiaisonId: shell.user.liaison_id,
       });
       batch.all ||= d.reloadAll;
       batch.requests ||= d.reloadRequests;
@@ -116,8 +117,31 @@ export class LiveController implements Controller {
     }
     if (signal.aborted) return;
     shell.emit('reloaded', { all: batch.all, orgs: batch.orgs, panel, panelNotice });
+    await this.fetchNotes(toasts);
+    if (signal.aborted) return;
     const orgName = (id: number) => shell.store.get().orgById.get(id)?.properties.name;
     for (const m of toastMessages(toasts, (id) => data.titles.get(id), orgName)) shell.act.toast(m);
+  }
+
+  /**
+   * The reason of a 改派 and the note of a 催办 are not in the event: read
+   * them from the request's history, for the few toasts shown one by one.
+   * The liaison a request left can no longer read it: their toast goes
+   * without.
+   */
+  private async fetchNotes(toasts: LiveToast[]): Promise<void> {
+    if (toasts.length > MAX_TOASTS) return;
+    const { api, signal } = this.shell;
+    await Promise.all(
+      toasts.filter(wantsNote).map(async (t) => {
+        if (t.audience === 'previous') return;
+        try {
+          t.note = latestNote((await api.request(t.requestId, signal)).events, t.action);
+        } catch (err) {
+          if (!signal.aborted) console.warn('gridgis: could not read the note of a live step', err);
+        }
+      }),
+    );
   }
 
   private start(): void {

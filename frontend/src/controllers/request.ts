@@ -4,6 +4,7 @@ import { hook } from '../hook';
 import { setSelectedRequest } from '../layers/requests';
 import type { Controller, MapShell } from '../mapshell/mapshell';
 import { createDetailPanel, type DetailPanel } from '../requestpanel';
+import { openLoads } from '../requests';
 import { setPanelOpen } from '../shell';
 
 /** How long a change this page made is recognised when its live event comes back. */
@@ -20,6 +21,7 @@ export function requestController(): Controller {
       side,
       liaisons: () => shell.liaisons(),
       orgLiaisonId: (orgId) => store.get().orgById.get(orgId)?.properties.liaison_id ?? null,
+      openLoads: () => openLoads(store.get().requests),
       onChanged: (change) => {
         act.markOwn('request', change.requestId, change.action);
         // Not waiting for the live event: the page that acted updates at once.
