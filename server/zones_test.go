@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"testing"
@@ -25,6 +26,7 @@ import (
 // planner (review 3 blocker 3).
 type twoZones struct {
 	srv      *server.Server
+	db       *postgis.DB
 	sessions map[string]string // by username
 	// per zone (0 and 1): its id, grid, organizations and liaison
 	zone    [2]int64
@@ -60,7 +62,7 @@ func buildTwoZones(t *testing.T) *twoZones {
 	rect := func(x0, x1 float64) orb.MultiPolygon {
 		return orb.MultiPolygon{{{{x0, 33}, {x1, 33}, {x1, 33.05}, {x0, 33.05}, {x0, 33}}}}
 	}
-	z := &twoZones{sessions: map[string]string{}}
+	z := &twoZones{sessions: map[string]string{}, db: db}
 	web := t.TempDir()
 	if err := os.WriteFile(web+"/index.html", []byte("<!doctype html><title>gridgis</title>"), 0o644); err != nil {
 		t.Fatal(err)
@@ -131,10 +133,15 @@ VALUES ($1, '联络员', $2, ST_SetSRID(ST_MakePoint($3, 33.02), 4326)) RETURNIN
 
 func (z *twoZones) get(t *testing.T, user, path string) (int, []byte) {
 	t.Helper()
-	req := jsonRequest(http.MethodGet, path, "")
+	return z.do(t, user, http.MethodGet, path, "")
+}
+
+func (z *twoZones) do(t *testing.T, user, method, path, body string) (int, []byte) {
+	t.Helper()
+	req := jsonRequest(method, path, body)
 	req.AddCookie(&http.Cookie{Name: "gridgis_session", Value: z.sessions[user]})
-	status, _, body := send(t, z.srv, req)
-	return status, body
+	status, _, out := send(t, z.srv, req)
+	return status, out
 }
 
 // featureIDs reads the ids of a FeatureCollection answered at path.
@@ -224,6 +231,71 @@ func TestZonesSeeOnlyTheirOwn(t *testing.T) {
 			}
 			if !slices.Equal(ids, wantGrids) {
 				t.Errorf("%s grid tile: grids %v, want %v", user, ids, wantGrids)
+			}
+		}
+	}
+}
+
+// searchFound answers the (kind, id) pairs user's search for q finds.
+func (z *twoZones) searchFound(t *testing.T, user, q string) []string {
+	t.Helper()
+	status, body := z.get(t, user, "/api/v1/search?q="+url.QueryEscape(q))
+	if status != http.StatusOK {
+		t.Fatalf("%s search %q: status %d: %s", user, q, status, body)
+	}
+	var out struct {
+		Results []struct {
+			Kind string `json:"kind"`
+			ID   int64  `json:"id"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(body, &out); err != nil {
+		t.Fatalf("%s search %q: %v: %s", user, q, err, body)
+	}
+	found := []string{}
+	for _, r := range out.Results {
+		found = append(found, fmt.Sprint(r.Kind, ":", r.ID))
+	}
+	slices.Sort(found)
+	return found
+}
+
+// Search keeps to the caller's zone (review 4 blocker 1): the other
+// zone's organizations and its grid of the same code are not found. An
+// officer finds the unlocated organizations of their zone they list
+// (issue 13 review finding 16), not the other zone's.
+func TestZonesSearchOnlyTheirOwn(t *testing.T) {
+	z := buildTwoZones(t)
+	ctx := context.Background()
+	var unplaced [2]int64
+	for i := range 2 {
+		o, err := z.db.CreateOrg(ctx, grid.Org{ZoneID: z.zone[i], Name: fmt.Sprintf("园区%d待定位有限公司", i),
+			USCC: testUSCC(920000 + i), Kind: grid.KindEnterprise, Industry: "新材料", Employees: 5,
+			PartyOrg: grid.PartyNone, Unlocated: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		unplaced[i] = o.ID
+	}
+	for i := range 2 {
+		other := 1 - i
+		for _, role := range []grid.Role{grid.RoleAdmin, grid.RoleOfficer, grid.RolePlanner} {
+			user := fmt.Sprintf("z%d-%s", i, role)
+			if got := z.searchFound(t, user, fmt.Sprintf("园区%d测试", other)); len(got) != 0 {
+				t.Errorf("%s finds the other zone's organizations: %v", user, got)
+			}
+			want := []string{fmt.Sprint("org:", z.orgs[i][0]), fmt.Sprint("org:", z.orgs[i][1])}
+			if got := z.searchFound(t, user, fmt.Sprintf("园区%d测试", i)); !slices.Equal(got, want) {
+				t.Errorf("%s own organizations: %v, want %v", user, got, want)
+			}
+			if got, want := z.searchFound(t, user, "G01"), []string{fmt.Sprint("grid:", z.grid[i])}; !slices.Equal(got, want) {
+				t.Errorf("%s G01: %v, want %v (own zone's grid only)", user, got, want)
+			}
+			if got := z.searchFound(t, user, fmt.Sprintf("园区%d待定位", other)); len(got) != 0 {
+				t.Errorf("%s finds the other zone's unlocated organization: %v", user, got)
+			}
+			if got, want := z.searchFound(t, user, fmt.Sprintf("园区%d待定位", i)), []string{fmt.Sprint("org:", unplaced[i])}; !slices.Equal(got, want) {
+				t.Errorf("%s own unlocated organization: %v, want %v", user, got, want)
 			}
 		}
 	}

@@ -209,7 +209,12 @@ func reachCond(s grid.Scope, bind func(any) string) string {
 // scopeOrUnplacedCond is scopeCond widened, for a grid officer, by the
 // unlocated organizations without a grid in the zone of their grids.
 func scopeOrUnplacedCond(s grid.Scope, bind func(any) string) string {
-	cond := scopeCond(s, bind)
+	return orUnplaced(s, bind, scopeCond(s, bind))
+}
+
+// orUnplaced widens cond, a scope's condition on organizations (alias o),
+// as scopeOrUnplacedCond does.
+func orUnplaced(s grid.Scope, bind func(any) string, cond string) string {
 	if s.All || len(s.GridIDs) == 0 {
 		return cond
 	}

@@ -73,7 +73,7 @@ func SearchSQL(q grid.SearchQuery) (string, []any) {
 		orgSearchSQL(q, w, text, prefix, contains, code, codePrefix, limit, capN),
 		requestSearchSQL(q, w, text, contains, number, limit, capN),
 		liaisonSearchSQL(q, w, text, prefix, contains, limit, capN),
-		gridSearchSQL(text, prefix, contains, code, codePrefix, limit),
+		gridSearchSQL(q.Scope, w, text, prefix, contains, code, codePrefix, limit),
 	}
 	sql := "SELECT kind, id, label, sublabel, match, lon, lat, min_lon, min_lat, max_lon, max_lat FROM (\n"
 	for i, b := range branches {
@@ -127,6 +127,9 @@ func orgSearchSQL(q grid.SearchQuery, w *where, text, prefix, contains, code, co
 	default:
 		scope = "false"
 	}
+	// The zone first, so that each way's index is read for one zone; an
+	// officer finds the unlocated organizations they list (待定位).
+	scope = orUnplaced(q.Scope, w.bind, zoneCond(q.Scope, "o.zone_id", w.bind, scope))
 	base := "FROM organization o WHERE o.active AND " + scope + " AND "
 	var byCode, byCodePrefix, byContains string
 	if q.Code != "" {
@@ -190,12 +193,16 @@ func liaisonSearchSQL(q grid.SearchQuery, w *where, text, prefix, contains, limi
 		text, limit)
 }
 
-// gridSearchSQL finds grids by code or name. Every role sees every
-// grid's outline, and a zone has tens of grids: no index is needed.
-func gridSearchSQL(text, prefix, contains, code, codePrefix, limit string) string {
+// gridSearchSQL finds grids by code or name. Every role sees every grid
+// of its zone (of every zone for a user of no zone), and a zone has tens
+// of grids: no index is needed.
+func gridSearchSQL(s grid.Scope, w *where, text, prefix, contains, code, codePrefix, limit string) string {
 	matches := `SELECT g.id, CASE WHEN upper(g.code) = ` + code + ` THEN 0
   WHEN g.name LIKE ` + prefix + ` OR upper(g.code) LIKE ` + codePrefix + ` THEN 1 ELSE 2 END AS match
-FROM grid g WHERE upper(g.code) LIKE ` + codePrefix + ` OR g.name ILIKE ` + contains
+FROM grid g WHERE (upper(g.code) LIKE ` + codePrefix + ` OR g.name ILIKE ` + contains + `)`
+	if s.ZoneID > 0 {
+		matches += " AND g.zone_id = " + w.bind(s.ZoneID)
+	}
 	return ranked(3, grid.SearchGrid, matches, "grid x", "x.name",
 		`x.name AS label, concat_ws(' · ', x.code, x.industry) AS sublabel,
   round(ST_X(ST_PointOnSurface(x.geom))::numeric, 6)::float8 AS lon,
