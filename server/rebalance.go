@@ -108,8 +108,12 @@ func (s *Server) createPlan(c *fiber.Ctx) error {
 }
 
 // planZone is the zone a plan is for: the one asked for, else the
-// caller's, else the only one there is.
+// caller's, else the only one there is. A user of one zone may ask for
+// theirs only.
 func (s *Server) planZone(ctx context.Context, u grid.User, asked *int64) (int64, error) {
+	if asked != nil && u.ZoneID != 0 && *asked != u.ZoneID {
+		return 0, errOtherZone("zone_id")
+	}
 	ref := ""
 	switch {
 	case asked != nil:
@@ -131,7 +135,32 @@ func (s *Server) planZone(ctx context.Context, u grid.User, asked *int64) (int64
 	return 0, err
 }
 
-// listPlans lists plans newest first, a page at a time.
+// errOtherZone refuses a zone asked for in field that is not the
+// caller's.
+func errOtherZone(field string) error {
+	return grid.Invalid(field, "只能查看或调整本人所属园区 / your own zone only")
+}
+
+// checkPlanZone answers not found for a plan of another zone than the
+// caller's (a user of every zone reads every plan). The listing reads no
+// moves: a plan's can be many.
+func (s *Server) checkPlanZone(ctx context.Context, u grid.User, id int64) error {
+	if u.ZoneID == 0 {
+		return nil
+	}
+	zone := u.ZoneID
+	plans, err := s.store.ListRebalancePlans(ctx, rebalance.PlanFilter{ZoneID: &zone, BeforeID: id + 1, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(plans) == 0 || plans[0].ID != id {
+		return grid.Errorf(grid.ENotFound, "no rebalance plan %d", id)
+	}
+	return nil
+}
+
+// listPlans lists plans newest first, a page at a time: a user of one
+// zone, that zone's only.
 func (s *Server) listPlans(c *fiber.Ctx) error {
 	if err := allowParams(c, "zone", "limit", "cursor"); err != nil {
 		return err
@@ -140,6 +169,12 @@ func (s *Server) listPlans(c *fiber.Ctx) error {
 	var err error
 	if f.ZoneID, err = idParam(c, "zone"); err != nil {
 		return err
+	}
+	if u := userOf(c); u.ZoneID != 0 {
+		if f.ZoneID != nil && *f.ZoneID != u.ZoneID {
+			return errOtherZone("zone")
+		}
+		f.ZoneID = &u.ZoneID
 	}
 	if f.Limit, f.BeforeID, err = pageParams(c, defaultPlanLimit, maxPlanLimit); err != nil {
 		return err
@@ -178,6 +213,9 @@ func (s *Server) getPlan(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if u := userOf(c); u.ZoneID != 0 && p.ZoneID != u.ZoneID {
+		return grid.Errorf(grid.ENotFound, "no rebalance plan %d", id)
+	}
 	return c.JSON(bodyOf(p))
 }
 
@@ -191,7 +229,11 @@ func (s *Server) planMoves(c *fiber.Ctx) error {
 	if err := allowParams(c, "limit", "cursor"); err != nil {
 		return err
 	}
+	u := userOf(c)
 	return s.streamPage(c, defaultLayerLimit, maxLayerLimit, func(ctx context.Context, limit int, after int64, emit grid.FeatureFunc) error {
+		if err := s.checkPlanZone(ctx, u, id); err != nil {
+			return err
+		}
 		return s.store.EachRebalanceMoveFeature(ctx, id, rebalance.MoveFilter{AfterOrgID: after, Limit: limit}, emit)
 	})
 }
@@ -205,6 +247,10 @@ func (s *Server) applyPlan(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.planCtx(c)
 	defer cancel()
+	// A plan's zone never changes: checked before the apply's transaction.
+	if err := s.checkPlanZone(ctx, userOf(c), id); err != nil {
+		return err
+	}
 	p, err := s.store.ApplyRebalancePlan(ctx, s.actorOf(c), id)
 	if err != nil {
 		return err

@@ -25,10 +25,13 @@ import (
 // under its min of 5), and grid 新能源 (east) with 4 organizations and two
 // liaisons with none: infeasible at the default min 5.
 type planZone struct {
-	zoneID   int64
-	grids    [2]grid.Grid
-	orgs     []int64 // 12 west, then 4 east
-	liaisons []int64 // 2 west, then 2 east
+	zoneID int64
+	// admin and planner are the zone's: a user of one zone plans for
+	// theirs only.
+	admin, planner persona
+	grids          [2]grid.Grid
+	orgs           []int64 // 12 west, then 4 east
+	liaisons       []int64 // 2 west, then 2 east
 }
 
 var planZoneSeq atomic.Int64
@@ -44,7 +47,7 @@ func newPlanZone(t *testing.T, fx *fixture) *planZone {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pz := &planZone{zoneID: z.ID}
+	pz := &planZone{zoneID: z.ID, admin: fx.zoneUser(t, z.ID, grid.RoleAdmin), planner: fx.zoneUser(t, z.ID, grid.RolePlanner)}
 	for i, g := range []grid.Grid{
 		{Code: "W", Name: "新材料", Industry: "新材料", Geom: box(114, 114.1)},
 		{Code: "E", Name: "新能源", Industry: "新能源", Geom: box(114.1, 114.2)},
@@ -112,10 +115,10 @@ func decodePlan(t *testing.T, body []byte) plan {
 	return p
 }
 
-// createPlan POSTs a plan as the admin and expects 201.
-func createPlan(t *testing.T, fx *fixture, body string) plan {
+// createPlan POSTs a plan as admin as and expects 201.
+func createPlan(t *testing.T, fx *fixture, as persona, body string) plan {
 	t.Helper()
-	status, h, got := fx.do(t, admin, "POST", "/api/v1/rebalance/plans", body)
+	status, h, got := fx.do(t, as, "POST", "/api/v1/rebalance/plans", body)
 	if status != http.StatusCreated {
 		t.Fatalf("create plan %s: status %d: %s", body, status, got)
 	}
@@ -166,7 +169,7 @@ func TestRebalancePlanLifecycle(t *testing.T) {
 	// Without a travel bound: the zone's current pairs are few and short,
 	// and covering all 16 organizations doubles the travel.
 	body := fmt.Sprintf(`{"zone_id":%d,"min":2,"stability":1500,"max_travel_increase":null}`, pz.zoneID)
-	p := createPlan(t, fx, body)
+	p := createPlan(t, fx, pz.admin, body)
 	if p.Status != "draft" || p.ZoneID != pz.zoneID || p.MoveCount == 0 || len(p.Moves) != p.MoveCount {
 		t.Fatalf("draft %+v", p)
 	}
@@ -186,11 +189,11 @@ func TestRebalancePlanLifecycle(t *testing.T) {
 		t.Errorf("after by class %+v", a.ByClass)
 	}
 
-	status, _, got := fx.do(t, planner, "GET", fmt.Sprintf("/api/v1/rebalance/plans/%d", p.ID), "")
+	status, _, got := fx.do(t, pz.planner, "GET", fmt.Sprintf("/api/v1/rebalance/plans/%d", p.ID), "")
 	if status != http.StatusOK || decodePlan(t, got).MoveCount != p.MoveCount {
 		t.Errorf("GET as planner: %d %s", status, got)
 	}
-	status, _, got = fx.do(t, admin, "GET", fmt.Sprintf("/api/v1/rebalance/plans?zone=%d&limit=1", pz.zoneID), "")
+	status, _, got = fx.do(t, pz.admin, "GET", fmt.Sprintf("/api/v1/rebalance/plans?zone=%d&limit=1", pz.zoneID), "")
 	var list struct {
 		Plans []plan
 		Next  *string
@@ -200,7 +203,7 @@ func TestRebalancePlanLifecycle(t *testing.T) {
 		t.Errorf("list: %d %s", status, got)
 	}
 
-	moves := getCollection(t, fx, admin, fmt.Sprintf("/api/v1/rebalance/plans/%d/moves", p.ID))
+	moves := getCollection(t, fx, pz.admin, fmt.Sprintf("/api/v1/rebalance/plans/%d/moves", p.ID))
 	if len(moves.Features) != p.MoveCount {
 		t.Errorf("%d move lines, want %d", len(moves.Features), p.MoveCount)
 	}
@@ -210,7 +213,7 @@ func TestRebalancePlanLifecycle(t *testing.T) {
 			t.Errorf("move line %+v for move %+v", f, m)
 		}
 	}
-	page := getCollection(t, fx, admin, fmt.Sprintf("/api/v1/rebalance/plans/%d/moves?limit=2", p.ID))
+	page := getCollection(t, fx, pz.admin, fmt.Sprintf("/api/v1/rebalance/plans/%d/moves?limit=2", p.ID))
 	if len(page.Features) != 2 || page.link("next") == "" {
 		t.Errorf("first page of moves: %d features, next %q", len(page.Features), page.link("next"))
 	}
@@ -219,7 +222,7 @@ func TestRebalancePlanLifecycle(t *testing.T) {
 WHERE o.zone_id = $1 AND a.cause = 'rebalance' AND a.valid_to IS NULL`
 	closed := `SELECT count(*) FROM assignment a JOIN organization o ON o.id = a.org_id
 WHERE o.zone_id = $1 AND a.valid_to IS NOT NULL`
-	status, _, got = fx.do(t, admin, "POST", fmt.Sprintf("/api/v1/rebalance/plans/%d/apply", p.ID), "")
+	status, _, got = fx.do(t, pz.admin, "POST", fmt.Sprintf("/api/v1/rebalance/plans/%d/apply", p.ID), "")
 	if status != http.StatusOK {
 		t.Fatalf("apply: %d %s", status, got)
 	}
@@ -242,12 +245,12 @@ WHERE o.zone_id = $1 AND a.valid_to IS NOT NULL`
 		fmt.Sprintf("rebalance_plan:%d", p.ID)); n != 1 {
 		t.Errorf("%d audit rows for the apply", n)
 	}
-	status, _, got = fx.do(t, admin, "POST", fmt.Sprintf("/api/v1/rebalance/plans/%d/apply", p.ID), "")
+	status, _, got = fx.do(t, pz.admin, "POST", fmt.Sprintf("/api/v1/rebalance/plans/%d/apply", p.ID), "")
 	if status != http.StatusConflict || !strings.Contains(string(got), "was applied") {
 		t.Errorf("second apply: %d %s", status, got)
 	}
 	// A new plan of the applied zone moves nothing.
-	if again := createPlan(t, fx, body); again.MoveCount != 0 {
+	if again := createPlan(t, fx, pz.admin, body); again.MoveCount != 0 {
 		t.Errorf("planning again after apply: %d moves", again.MoveCount)
 	}
 }
@@ -304,7 +307,7 @@ func TestRebalanceValidation(t *testing.T) {
 				target = "/api/v1/rebalance/plans"
 			}
 			body := strings.ReplaceAll(tt.body, "%z", fmt.Sprint(pz.zoneID))
-			status, h, got := fx.do(t, admin, tt.method, target, body)
+			status, h, got := fx.do(t, pz.admin, tt.method, target, body)
 			var prob struct{ Code, Field, Detail string }
 			if err := json.Unmarshal(got, &prob); err != nil {
 				t.Fatalf("%d: not a problem: %s", status, got)
@@ -319,7 +322,7 @@ func TestRebalanceValidation(t *testing.T) {
 		})
 	}
 	t.Run("content type", func(t *testing.T) {
-		status, _, got := fx.do(t, admin, "POST", "/api/v1/rebalance/plans", `{}`, "Content-Type", "text/plain")
+		status, _, got := fx.do(t, pz.admin, "POST", "/api/v1/rebalance/plans", `{}`, "Content-Type", "text/plain")
 		if status != 400 || !strings.Contains(string(got), "Content-Type") {
 			t.Errorf("status %d: %s", status, got)
 		}
@@ -333,14 +336,14 @@ func TestRebalanceValidation(t *testing.T) {
 func TestRebalanceConcurrentApplyHTTP(t *testing.T) {
 	fx := setup(t)
 	pz := newPlanZone(t, fx)
-	p := createPlan(t, fx, fmt.Sprintf(`{"zone_id":%d,"min":2}`, pz.zoneID))
+	p := createPlan(t, fx, pz.admin, fmt.Sprintf(`{"zone_id":%d,"min":2}`, pz.zoneID))
 	statuses := make(chan int, 2)
 	start := make(chan struct{})
 	var wg sync.WaitGroup
 	for range 2 {
 		wg.Go(func() {
 			<-start
-			status, _, _ := fx.do(t, admin, "POST", fmt.Sprintf("/api/v1/rebalance/plans/%d/apply", p.ID), "")
+			status, _, _ := fx.do(t, pz.admin, "POST", fmt.Sprintf("/api/v1/rebalance/plans/%d/apply", p.ID), "")
 			statuses <- status
 		})
 	}
@@ -375,38 +378,38 @@ func TestRebalanceOpenAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := createPlan(t, fx, fmt.Sprintf(`{"zone_id":%d,"min":2}`, pz.zoneID))
+	p := createPlan(t, fx, pz.admin, fmt.Sprintf(`{"zone_id":%d,"min":2}`, pz.zoneID))
 	planPath := fmt.Sprintf("/api/v1/rebalance/plans/%d", p.ID)
 	stale := fmt.Sprintf("/api/v1/rebalance/plans/%d", fx.stalePlan(t))
 	org := fmt.Sprintf("/api/v1/organizations/%d/liaison", pz.orgs[11])
 	// The organization is the plan zone's: its admin and planner act on
 	// it (users see their own zone only).
-	pzAdmin, pzPlanner := fx.zoneUser(t, pz.zoneID, grid.RoleAdmin), fx.zoneUser(t, pz.zoneID, grid.RolePlanner)
+	pzAdmin, pzPlanner := pz.admin, pz.planner
 	checks := []apiCheck{
-		{p: admin, method: "POST", target: "/api/v1/rebalance/plans",
+		{p: pzAdmin, method: "POST", target: "/api/v1/rebalance/plans",
 			body:   fmt.Sprintf(`{"zone_id":%d,"min":1,"max":8,"stability":1000,"keep_in_grid":false,"cross_grid_penalty":3000,"weights":{"other":5000}}`, pz.zoneID),
 			status: http.StatusCreated},
-		{p: admin, method: "POST", target: "/api/v1/rebalance/plans", body: fmt.Sprintf(`{"zone_id":%d}`, pz.zoneID), status: 422},
-		{p: admin, method: "POST", target: "/api/v1/rebalance/plans", body: `{"min":-1}`, status: 400},
-		{p: admin, method: "POST", target: "/api/v1/rebalance/plans", status: http.StatusCreated,
+		{p: pzAdmin, method: "POST", target: "/api/v1/rebalance/plans", body: fmt.Sprintf(`{"zone_id":%d}`, pz.zoneID), status: 422},
+		{p: pzAdmin, method: "POST", target: "/api/v1/rebalance/plans", body: `{"min":-1}`, status: 400},
+		{p: pzAdmin, method: "POST", target: "/api/v1/rebalance/plans", status: http.StatusCreated,
 			body: fmt.Sprintf(`{"zone_id":%d,"min":2,"allow_coverage_loss":true,"max_travel_increase":null}`, pz.zoneID)},
-		{p: admin, method: "POST", target: "/api/v1/rebalance/plans", status: http.StatusCreated,
+		{p: pzAdmin, method: "POST", target: "/api/v1/rebalance/plans", status: http.StatusCreated,
 			body: fmt.Sprintf(`{"zone_id":%d,"min":2,"max_travel_increase":0.25}`, pz.zoneID)},
-		{p: admin, method: "POST", target: "/api/v1/rebalance/plans", body: `{"max_travel_increase":-1}`, status: 400},
-		{p: admin, method: "POST", target: "/api/v1/rebalance/plans", body: `{"max_travel_increase":"x"}`, status: 400},
-		{p: planner, target: fmt.Sprintf("/api/v1/rebalance/capacity?zone=%d", pz.zoneID)},
-		{p: admin, target: "/api/v1/rebalance/capacity"},
-		{p: admin, target: "/api/v1/rebalance/capacity?zone=987654321", status: 400},
+		{p: pzAdmin, method: "POST", target: "/api/v1/rebalance/plans", body: `{"max_travel_increase":-1}`, status: 400},
+		{p: pzAdmin, method: "POST", target: "/api/v1/rebalance/plans", body: `{"max_travel_increase":"x"}`, status: 400},
+		{p: pzPlanner, target: fmt.Sprintf("/api/v1/rebalance/capacity?zone=%d", pz.zoneID)},
+		{p: pzAdmin, target: "/api/v1/rebalance/capacity"},
+		{p: pzAdmin, target: "/api/v1/rebalance/capacity?zone=987654321", status: 400},
 		{p: officerA, target: "/api/v1/rebalance/capacity", status: 403},
 		{p: officerA, method: "POST", target: "/api/v1/rebalance/plans", body: `{}`, status: 403},
-		{p: planner, target: "/api/v1/rebalance/plans"},
-		{p: admin, target: fmt.Sprintf("/api/v1/rebalance/plans?zone=%d&limit=1", pz.zoneID)},
-		{p: planner, target: planPath},
-		{p: admin, target: "/api/v1/rebalance/plans/987654321", status: 404},
-		{p: planner, target: planPath + "/moves"},
-		{p: admin, target: planPath + "/moves?limit=1"},
-		{p: admin, method: "POST", target: planPath + "/apply"},
-		{p: admin, method: "POST", target: planPath + "/apply", status: 409},
+		{p: pzPlanner, target: "/api/v1/rebalance/plans"},
+		{p: pzAdmin, target: fmt.Sprintf("/api/v1/rebalance/plans?zone=%d&limit=1", pz.zoneID)},
+		{p: pzPlanner, target: planPath},
+		{p: pzAdmin, target: "/api/v1/rebalance/plans/987654321", status: 404},
+		{p: pzPlanner, target: planPath + "/moves"},
+		{p: pzAdmin, target: planPath + "/moves?limit=1"},
+		{p: pzAdmin, method: "POST", target: planPath + "/apply"},
+		{p: pzAdmin, method: "POST", target: planPath + "/apply", status: 409},
 		{p: admin, method: "POST", target: stale + "/apply", status: 409},
 		{p: pzAdmin, method: "PUT", target: org, body: fmt.Sprintf(`{"liaison_id":%d,"pinned":true}`, pz.liaisons[1])},
 		{p: pzAdmin, method: "PUT", target: org, body: `{"liaison_id":null}`},
@@ -433,7 +436,7 @@ func TestRebalanceOpenAPI(t *testing.T) {
 // The zone of a plan defaults to the admin's own.
 func TestRebalancePlanDefaultsToTheAdminsZone(t *testing.T) {
 	fx := setup(t)
-	p := createPlan(t, fx, "")
+	p := createPlan(t, fx, admin, "")
 	if p.ZoneID != fx.zone.ID || p.Status != "draft" {
 		t.Errorf("plan %+v, want a draft of zone %d", p, fx.zone.ID)
 	}

@@ -300,3 +300,71 @@ func TestZonesSearchOnlyTheirOwn(t *testing.T) {
 		}
 	}
 }
+
+// problemField reads a problem's field.
+func problemField(t *testing.T, body []byte) string {
+	t.Helper()
+	var p struct {
+		Field string `json:"field"`
+	}
+	if err := json.Unmarshal(body, &p); err != nil {
+		t.Fatalf("not a problem: %v: %s", err, body)
+	}
+	return p.Field
+}
+
+// Rebalance plans keep to the caller's zone (review 4 blocker 2): another
+// zone's plans are neither built, listed, read nor applied, and its
+// capacity is not answered.
+func TestZonesRebalanceOnlyTheirOwn(t *testing.T) {
+	z := buildTwoZones(t)
+	status, body := z.do(t, "z1-admin", http.MethodPost, "/api/v1/rebalance/plans", `{"min":0}`)
+	if status != http.StatusCreated {
+		t.Fatalf("zone 1's admin builds a plan: status %d: %s", status, body)
+	}
+	var plan struct {
+		ID     int64 `json:"id"`
+		ZoneID int64 `json:"zone_id"`
+	}
+	if err := json.Unmarshal(body, &plan); err != nil || plan.ZoneID != z.zone[1] {
+		t.Fatalf("plan: %v %s", err, body)
+	}
+	status, body = z.do(t, "z0-admin", http.MethodPost, "/api/v1/rebalance/plans", fmt.Sprintf(`{"zone_id":%d,"min":0}`, z.zone[1]))
+	if status != http.StatusBadRequest || problemField(t, body) != "zone_id" {
+		t.Errorf("zone 0's admin builds a plan for zone 1: status %d: %s, want 400 on zone_id", status, body)
+	}
+	for _, user := range []string{"z0-admin", "z0-planner"} {
+		status, body := z.get(t, user, "/api/v1/rebalance/plans")
+		var list struct {
+			Plans []struct {
+				ID int64 `json:"id"`
+			} `json:"plans"`
+		}
+		if err := json.Unmarshal(body, &list); status != http.StatusOK || err != nil {
+			t.Fatalf("%s plans: %d %s", user, status, body)
+		}
+		if len(list.Plans) != 0 {
+			t.Errorf("%s lists another zone's plans: %s", user, body)
+		}
+		for _, path := range []string{fmt.Sprint("/api/v1/rebalance/plans?zone=", z.zone[1]), fmt.Sprint("/api/v1/rebalance/capacity?zone=", z.zone[1])} {
+			if status, body := z.get(t, user, path); status != http.StatusBadRequest || problemField(t, body) != "zone" {
+				t.Errorf("%s %s: status %d: %s, want 400 on zone", user, path, status, body)
+			}
+		}
+		for _, path := range []string{fmt.Sprint("/api/v1/rebalance/plans/", plan.ID), fmt.Sprint("/api/v1/rebalance/plans/", plan.ID, "/moves")} {
+			if status, body := z.get(t, user, path); status != http.StatusNotFound {
+				t.Errorf("%s %s: status %d: %s, want 404", user, path, status, body)
+			}
+		}
+	}
+	if status, body := z.do(t, "z0-admin", http.MethodPost, fmt.Sprint("/api/v1/rebalance/plans/", plan.ID, "/apply"), ""); status != http.StatusNotFound {
+		t.Errorf("zone 0's admin applies zone 1's plan: status %d: %s, want 404", status, body)
+	}
+	// The plan's own zone still reads and applies it.
+	if status, body := z.get(t, "z1-planner", fmt.Sprint("/api/v1/rebalance/plans/", plan.ID, "/moves")); status != http.StatusOK {
+		t.Errorf("zone 1's planner reads its plan's moves: status %d: %s", status, body)
+	}
+	if status, body := z.do(t, "z1-admin", http.MethodPost, fmt.Sprint("/api/v1/rebalance/plans/", plan.ID, "/apply"), ""); status != http.StatusOK {
+		t.Errorf("zone 1's admin applies its plan: status %d: %s", status, body)
+	}
+}
