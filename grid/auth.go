@@ -62,6 +62,10 @@ type AuditEntry struct {
 	Target     string         `json:"target"`
 	ClientAddr string         `json:"client_addr"`
 	Detail     map[string]any `json:"detail"`
+	// ZoneID is the zone the entry is about; 0 for the whole deployment.
+	// Writers may leave it 0: the store finds it from the target or the
+	// actor.
+	ZoneID int64 `json:"zone_id,omitempty"`
 }
 
 // AuthStore keeps sessions, tokens and the audit log.
@@ -88,8 +92,9 @@ type AuthStore interface {
 	RevokeToken(ctx context.Context, userID, id int64, asAdmin bool) (Token, error)
 	// Audit records an entry.
 	Audit(ctx context.Context, e AuditEntry) error
-	// ListAudit lists entries newest first, before id beforeID when > 0.
-	ListAudit(ctx context.Context, beforeID int64, limit int) ([]AuditEntry, error)
+	// ListAudit lists entries newest first, before id beforeID when > 0,
+	// of zone zoneID when > 0 (else of every zone and none).
+	ListAudit(ctx context.Context, zoneID, beforeID int64, limit int) ([]AuditEntry, error)
 
 	// TakeLoginSlot counts a sign-in attempt on account (a lower-case
 	// username) from addr as failed before its password is checked, unless

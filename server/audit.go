@@ -14,7 +14,8 @@ func (s *Server) auditRoutes(api fiber.Router) {
 	api.Get("/audit", allow(grid.ReadAudit), s.listAudit)
 }
 
-// listAudit pages through the audit log, newest first.
+// listAudit pages through the audit log, newest first: an admin of one
+// zone reads that zone's rows only.
 func (s *Server) listAudit(c *fiber.Ctx) error {
 	if err := allowParams(c, "limit", "before"); err != nil {
 		return err
@@ -29,7 +30,7 @@ func (s *Server) listAudit(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.callCtx(c)
 	defer cancel()
-	entries, err := s.store.ListAudit(ctx, int64(before), limit)
+	entries, err := s.store.ListAudit(ctx, userOf(c).ZoneID, int64(before), limit)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -366,5 +367,46 @@ func TestZonesRebalanceOnlyTheirOwn(t *testing.T) {
 	}
 	if status, body := z.do(t, "z1-admin", http.MethodPost, fmt.Sprint("/api/v1/rebalance/plans/", plan.ID, "/apply"), ""); status != http.StatusOK {
 		t.Errorf("zone 1's admin applies its plan: status %d: %s", status, body)
+	}
+}
+
+// The audit log keeps to the caller's zone (review 4 blocker 3): an
+// admin of one zone reads the rows about it (its users' sign-ins, failed
+// ones too, users added to it, plans built for it), none of the other
+// zone's.
+func TestZonesAuditOnlyTheirOwn(t *testing.T) {
+	z := buildTwoZones(t)
+	for i := range 2 {
+		if status, body := z.do(t, fmt.Sprintf("z%d-admin", i), http.MethodPost, "/api/v1/rebalance/plans", `{"min":0}`); status != http.StatusCreated {
+			t.Fatalf("plan: status %d: %s", status, body)
+		}
+		status, _, _ := send(t, z.srv, jsonRequest(http.MethodPost, "/api/v1/session", fmt.Sprintf(`{"username":"z%d-planner","password":"wrong"}`, i)))
+		if status != http.StatusUnauthorized {
+			t.Fatalf("a wrong password: status %d", status)
+		}
+	}
+	for i := range 2 {
+		status, body := z.get(t, fmt.Sprintf("z%d-admin", i), "/api/v1/audit?limit=1000")
+		if status != http.StatusOK {
+			t.Fatalf("audit: status %d: %s", status, body)
+		}
+		var out struct {
+			Entries []grid.AuditEntry `json:"entries"`
+		}
+		if err := json.Unmarshal(body, &out); err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]int{}
+		for _, e := range out.Entries {
+			if strings.Contains(e.Target, fmt.Sprintf("z%d-", 1-i)) || strings.Contains(e.Actor, fmt.Sprintf("z%d-", 1-i)) ||
+				e.Target == fmt.Sprint("zone:", z.zone[1-i]) {
+				t.Errorf("z%d-admin reads the other zone's %s %s by %q", i, e.Action, e.Target, e.Actor)
+			}
+			seen[e.Action]++
+		}
+		// Own: 3 users added, 3 sign-ins, 1 failed, 1 plan.
+		if seen["user_add"] != 3 || seen["login"] != 3 || seen["login_failed"] != 1 || seen["rebalance_plan_create"] != 1 {
+			t.Errorf("z%d-admin reads of their zone: %v, want 3 user_add, 3 login, 1 login_failed, 1 rebalance_plan_create", i, seen)
+		}
 	}
 }

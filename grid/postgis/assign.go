@@ -69,8 +69,8 @@ func (db *DB) AssignGrids(ctx context.Context, zoneID int64) (int64, error) {
 			return err
 		}
 		changed = tag.RowsAffected()
-		_, err = tx.Exec(ctx, `INSERT INTO audit_log (action, target, detail)
-VALUES ('assign_grids', 'zone:' || $1::bigint, jsonb_build_object('changed', $2::bigint))`, zoneID, changed)
+		_, err = tx.Exec(ctx, `INSERT INTO audit_log (action, target, zone_id, detail)
+VALUES ('assign_grids', 'zone:' || $1::bigint, $1, jsonb_build_object('changed', $2::bigint))`, zoneID, changed)
 		return err
 	})
 	return changed, translate(err)

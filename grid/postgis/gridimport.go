@@ -123,13 +123,14 @@ WHERE o.id IS NULL OR n.id IS NULL
 // gridAuditSQL writes one audit row per grid the import created, changed
 // or removed, with what it was: enough to undo a wrong file from the log.
 var gridAuditSQL = `
-INSERT INTO audit_log (at, actor_id, action, target, client_addr, detail)
+INSERT INTO audit_log (at, actor_id, action, target, client_addr, detail, zone_id)
 SELECT $1, $2,
   CASE WHEN o.id IS NULL THEN 'grid_create' WHEN n.id IS NULL THEN 'grid_delete' ELSE 'grid_update' END,
   'grid:' || coalesce(n.id, o.id), $3,
   jsonb_build_object('job_id', $4::bigint, 'cause', 'grid_import', 'code', coalesce(n.code, o.code),
     'old', CASE WHEN o.id IS NOT NULL THEN jsonb_build_object('name', o.name, 'industry', o.industry,
-      'officer', o.officer, 'instructor', o.instructor, 'geom', ST_AsGeoJSON(o.geom)::jsonb) END)
+      'officer', o.officer, 'instructor', o.instructor, 'geom', ST_AsGeoJSON(o.geom)::jsonb) END),
+  $5
 ` + gridChangedSQL("$5") + `
 ORDER BY coalesce(n.code, o.code)`
 
@@ -222,12 +223,12 @@ ORDER BY g.code, l.id`
 // grid or reason: from which to which, and the liaison whose assignment
 // ended.
 const gridMoveAuditSQL = `
-INSERT INTO audit_log (at, actor_id, action, target, client_addr, detail)
+INSERT INTO audit_log (at, actor_id, action, target, client_addr, detail, zone_id)
 SELECT $1, $2, 'org_regrid', 'organization:' || m.id, $3,
   jsonb_build_object('job_id', $4::bigint, 'cause', 'grid_import',
     'from', jsonb_build_object('id', m.from_id, 'code', nullif(m.from_code, ''), 'reason', nullif(m.from_reason, '')),
     'to', jsonb_build_object('id', m.to_id, 'code', nullif(m.to_code, ''), 'reason', nullif(m.reason, '')),
-    'liaison_ended', CASE WHEN m.liaison_ended THEN m.liaison_id END)
+    'liaison_ended', CASE WHEN m.liaison_ended THEN m.liaison_id END), $5::bigint
 FROM grid_import_moves m ORDER BY m.id`
 
 // orgWriteLockKey with the zone id is the advisory lock that keeps the
@@ -675,7 +676,7 @@ func recordGridImport(ctx context.Context, tx pgx.Tx, db *DB, who grid.Actor, jo
 	if _, err := tx.Exec(ctx, gridAuditSQL, now, actorID(who), who.ClientAddr, jobID, zoneID); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, gridMoveAuditSQL, now, actorID(who), who.ClientAddr, jobID); err != nil {
+	if _, err := tx.Exec(ctx, gridMoveAuditSQL, now, actorID(who), who.ClientAddr, jobID, zoneID); err != nil {
 		return err
 	}
 	return audit(ctx, tx, grid.AuditEntry{ActorID: who.UserID, ClientAddr: who.ClientAddr,

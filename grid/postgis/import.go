@@ -181,17 +181,17 @@ func scopeAssignToTouched(sql string) string {
 // importAuditUpdatesSQL writes one audit row per updated organization
 // with the job and row that changed it and what it held before.
 const importAuditUpdatesSQL = `
-INSERT INTO audit_log (at, actor_id, action, target, client_addr, detail)
+INSERT INTO audit_log (at, actor_id, action, target, client_addr, detail, zone_id)
 SELECT $1, $2, 'org_import_update', 'organization:' || b.id, $3,
-  jsonb_build_object('job_id', $4::bigint, 'row', b.row_num, 'before', to_jsonb(b) - 'id' - 'row_num')
+  jsonb_build_object('job_id', $4::bigint, 'row', b.row_num, 'before', to_jsonb(b) - 'id' - 'row_num'), $5::bigint
 FROM import_before b JOIN import_touched t ON t.id = b.id AND NOT t.inserted`
 
 // importAuditInsertsSQL writes one audit row per inserted organization
 // with the job and row that made it.
 const importAuditInsertsSQL = `
-INSERT INTO audit_log (at, actor_id, action, target, client_addr, detail)
+INSERT INTO audit_log (at, actor_id, action, target, client_addr, detail, zone_id)
 SELECT $1, $2, 'org_import_insert', 'organization:' || o.id, $3,
-  jsonb_build_object('job_id', $4::bigint, 'row', s.row_num)
+  jsonb_build_object('job_id', $4::bigint, 'row', s.row_num), $5::bigint
 FROM import_touched t JOIN organization o ON o.id = t.id JOIN import_stage s ON s.uscc = o.uscc
 WHERE t.inserted`
 
@@ -289,7 +289,7 @@ FROM import_touched`).Scan(&out.Inserted, &out.Updated); err != nil {
 			return errImportRollback
 		}
 		for _, sql := range []string{importAuditUpdatesSQL, importAuditInsertsSQL} {
-			if _, err := tx.Exec(ctx, sql, now, actorID(who), who.ClientAddr, w.JobID); err != nil {
+			if _, err := tx.Exec(ctx, sql, now, actorID(who), who.ClientAddr, w.JobID, w.ZoneID); err != nil {
 				return err
 			}
 		}

@@ -160,8 +160,8 @@ FROM o`
 const zoneSetSQL = `
 WITH old AS (SELECT boundary FROM zone WHERE id = $1::bigint FOR UPDATE),
 upd AS (UPDATE zone SET boundary = (SELECT g FROM zone_new) WHERE id = $1 RETURNING id)
-INSERT INTO audit_log (at, actor_id, action, target, client_addr, detail)
-SELECT $2, $3, 'zone_boundary', 'zone:' || $1::bigint, $4,
+INSERT INTO audit_log (at, actor_id, action, target, client_addr, zone_id, detail)
+SELECT $2, $3, 'zone_boundary', 'zone:' || $1::bigint, $4, $1::bigint,
   $5::jsonb || jsonb_build_object('old_area_m2', ST_Area(old.boundary::geography), 'old_wkb_md5', md5(ST_AsBinary(old.boundary)),
     'old_boundary', ST_AsGeoJSON(old.boundary)::jsonb)
 FROM old, upd`
