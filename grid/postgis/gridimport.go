@@ -91,14 +91,16 @@ FROM organization o LEFT JOIN grid g ON g.id = o.grid_id
 WHERE o.zone_id = $1`
 
 // gridPreviewKeySQL names the staged grids (as read from the file), zone
-// $1's grids as they are, and what decides the moves: its organizations
-// (each write bumps a version) and their assignments (a change ends one
-// and starts another, a new id). A commit carrying a preview's key makes
-// the change that preview showed, or none.
+// $1's grids as they are, its boundary (the gap and outside checks read
+// it, and from_grids replaces it), and what decides the moves: its
+// organizations (each write bumps a version) and their assignments (a
+// change ends one and starts another, a new id). A commit carrying a
+// preview's key makes the change that preview showed, or none.
 const gridPreviewKeySQL = `
 SELECT md5(
   coalesce((SELECT string_agg(concat_ws('|', feature, code, name, industry, officer, instructor, md5(wkb)), ';' ORDER BY feature)
             FROM grid_stage), '') || '#' ||
+  coalesce((SELECT md5(ST_AsEWKB(boundary)) FROM zone WHERE id = $1), '') || '#' ||
   coalesce((SELECT string_agg(concat_ws('|', id, code, updated_at), ';' ORDER BY id) FROM grid WHERE zone_id = $1), '') || '#' ||
   (SELECT concat_ws('|', count(*), sum(version), max(updated_at)) FROM organization WHERE zone_id = $1) || '#' ||
   (SELECT concat_ws('|', count(*), count(a.valid_to), max(a.id)) FROM assignment a JOIN organization o ON o.id = a.org_id

@@ -652,8 +652,8 @@ WHERE action = 'org_regrid' AND target = $1 AND (detail->>'job_id')::bigint = 91
 	}
 }
 
-// TestImportGridsPreviewKeyCoversOrganizations: an organization edited, or
-// an assignment changed, after the preview voids its key: the commit would
+// TestImportGridsPreviewKeyCoversOrganizations: an organization edited, an
+// assignment changed, or the zone's boundary, after the preview voids its key: the commit would
 // move organizations the clerk never saw (review 2, finding 13).
 func TestImportGridsPreviewKeyCoversOrganizations(t *testing.T) {
 	ctx := context.Background()
@@ -666,6 +666,9 @@ func TestImportGridsPreviewKeyCoversOrganizations(t *testing.T) {
 	for name, change := range map[string]string{
 		"organization": `UPDATE organization SET geom = ST_SetSRID(ST_MakePoint(113.0169, 34.005), 4326), version = version + 1 WHERE id = ` + fmt.Sprint(z.orgs[6].ID),
 		"assignment":   `UPDATE assignment SET valid_to = now() WHERE valid_to IS NULL AND org_id = ` + fmt.Sprint(z.orgs[7].ID),
+		// The gap and outside checks read the boundary (review 4 finding 7):
+		// the same outline with more vertices.
+		"zone boundary": `UPDATE zone SET boundary = ST_Segmentize(boundary, 0.001) WHERE id = ` + fmt.Sprint(z.zone.ID),
 	} {
 		pre, err := db.ImportGrids(ctx, grid.Actor{}, 0, z.zone.ID, file, false, "")
 		if err != nil {
