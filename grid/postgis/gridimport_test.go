@@ -814,3 +814,36 @@ func TestImportGridsZoneFromGridsRefusesHoles(t *testing.T) {
 		t.Errorf("a hole: %+v, %v", rep, err)
 	}
 }
+
+// TestImportGridsZoneFromGridsLetsRequestsIn: setting the zone's boundary
+// from the grids locks the zone's row against other updates only: a
+// request filed in the zone meanwhile (its foreign key takes KEY SHARE on
+// the row) does not wait for the import, preview or real run (review 4
+// finding 8).
+func TestImportGridsZoneFromGridsLetsRequestsIn(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.Open(t, testDSN)
+	z := newGridZone(t, db, "gridimport-keyshare")
+	file := []grid.GridBoundary{
+		boundary(1, "A", "电子信息", box(113, 34, 113.01, 34.01)),
+		boundary(2, "B", "装备制造", box(113.01, 34, 113.02, 34.01)),
+	}
+	held, err := db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Rollback(ctx) //nolint:errcheck // read only
+	if _, err := held.Exec(ctx, `SELECT 1 FROM zone WHERE id = $1 FOR KEY SHARE`, z.zone.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, write := range []bool{false, true} {
+		// Blocked, the import would wait for the held lock until this
+		// deadline; it finishes without waiting at all.
+		waitCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		rep, err := db.ImportGridsWith(waitCtx, grid.Actor{}, 0, z.zone.ID, file, grid.GridImportOptions{ZoneFromGrids: true, Write: write})
+		cancel()
+		if err != nil || rep.ProblemCount != 0 || rep.Written != write {
+			t.Fatalf("write %v while a request holds the zone's key: %+v, %v", write, rep, err)
+		}
+	}
+}

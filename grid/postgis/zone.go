@@ -158,7 +158,7 @@ FROM o`
 // zoneSetSQL replaces zone $1's boundary and writes its audit row with
 // what it was: enough to undo the change from the log.
 const zoneSetSQL = `
-WITH old AS (SELECT boundary FROM zone WHERE id = $1::bigint FOR UPDATE),
+WITH old AS (SELECT boundary FROM zone WHERE id = $1::bigint FOR NO KEY UPDATE),
 upd AS (UPDATE zone SET boundary = (SELECT g FROM zone_new) WHERE id = $1 RETURNING id)
 INSERT INTO audit_log (at, actor_id, action, target, client_addr, zone_id, detail)
 SELECT $2, $3, 'zone_boundary', 'zone:' || $1::bigint, $4, $1::bigint,
@@ -218,7 +218,7 @@ func (db *DB) SetZoneBoundary(ctx context.Context, who grid.Actor, zoneID int64,
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2::int)`, orgWriteLockKey, zoneID); err != nil {
 			return err
 		}
-		err := tx.QueryRow(ctx, `SELECT id, code, name, ST_Area(boundary::geography), md5(ST_AsBinary(boundary)) FROM zone WHERE id = $1 FOR UPDATE`,
+		err := tx.QueryRow(ctx, `SELECT id, code, name, ST_Area(boundary::geography), md5(ST_AsBinary(boundary)) FROM zone WHERE id = $1 FOR NO KEY UPDATE`,
 			zoneID).Scan(&ch.Zone.ID, &ch.Zone.Code, &ch.Zone.Name, &ch.OldAreaM2, &ch.OldHash)
 		if err != nil {
 			return err
@@ -462,7 +462,10 @@ func zoneFromStagedGrids(ctx context.Context, tx pgx.Tx, db *DB, who grid.Actor,
 	}
 	z := &grid.GridZoneChange{AreaToM2: ch.AreaM2, OrgsOutsideNames: []string{}}
 	var code string
-	if err := tx.QueryRow(ctx, `SELECT code, ST_Area(boundary::geography) FROM zone WHERE id = $1 FOR UPDATE`, zoneID).
+	// NO KEY UPDATE, as the UPDATE itself takes: requests filed in the
+	// zone meanwhile (their foreign key takes KEY SHARE) do not wait for
+	// the import. Liaison changes (FOR SHARE) still do, the preview's too.
+	if err := tx.QueryRow(ctx, `SELECT code, ST_Area(boundary::geography) FROM zone WHERE id = $1 FOR NO KEY UPDATE`, zoneID).
 		Scan(&code, &z.AreaFromM2); err != nil {
 		return nil, err
 	}
