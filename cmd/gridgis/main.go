@@ -32,7 +32,7 @@ usage:
   gridgis serve                        migrate, then serve the API and map app on GRIDGIS_ADDR
   gridgis migrate                      apply database migrations
   gridgis seed --demo [--scale N]      load the synthetic demo zone if it is not loaded yet
-  gridgis user add NAME --role admin|officer|liaison|planner [--grid CODE]... [--liaison ID]
+  gridgis user add NAME --role admin|officer|liaison|planner [--zone CODE] [--grid CODE]... [--liaison ID]
   gridgis user passwd NAME             set a new password (ends sessions, revokes tokens)
                                        passwords from GRIDGIS_PASSWORD or standard input
   gridgis user list                    list users, roles and grids

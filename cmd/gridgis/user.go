@@ -19,7 +19,7 @@ type gridCodes []string
 func (g *gridCodes) String() string     { return strings.Join(*g, ",") }
 func (g *gridCodes) Set(v string) error { *g = append(*g, v); return nil }
 
-const userUsage = "usage: gridgis user add NAME --role ROLE [--zone CODE] [--grid CODE]... | passwd NAME | list | disable NAME | enable NAME"
+const userUsage = "usage: gridgis user add NAME --role ROLE [--zone CODE] [--grid CODE]... [--liaison ID] | passwd NAME | list | disable NAME | enable NAME"
 
 func user(ctx context.Context, cfg Config, args []string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) == 0 {

@@ -37,6 +37,21 @@ func (db *DB) CreateUser(ctx context.Context, u grid.User, passwordHash string, 
 		}
 		if u.LiaisonID != 0 {
 			liaisonID = &u.LiaisonID
+			// A liaison user sees their liaison record's organizations
+			// within their zone: a record of another zone, nothing.
+			var liaisonZone int64
+			err := tx.QueryRow(ctx, `SELECT zone_id FROM liaison WHERE id = $1`, u.LiaisonID).Scan(&liaisonZone)
+			switch {
+			case errors.Is(err, pgx.ErrNoRows):
+				return grid.Invalid("liaison", "没有联络员 %d / no liaison %d", u.LiaisonID, u.LiaisonID)
+			case err != nil:
+				return err
+			case zoneID == nil:
+				u.ZoneID = liaisonZone
+				zoneID = &u.ZoneID
+			case liaisonZone != u.ZoneID:
+				return grid.Invalid("liaison", "联络员 %d 不属于该用户的园区 / liaison %d is not of the user's zone", u.LiaisonID, u.LiaisonID)
+			}
 		}
 		err := tx.QueryRow(ctx, `
 INSERT INTO app_user (zone_id, username, display_name, role, password_hash, liaison_id)

@@ -1,6 +1,7 @@
 package postgis_test
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strings"
@@ -263,5 +264,32 @@ func TestSetZoneBoundaryWaitsForOrgWrites(t *testing.T) {
 	write.Rollback(ctx)
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestCreateUserLiaisonOfTheirZone: a liaison user of one zone must be a
+// liaison record of that zone: one of another zone would see nothing
+// (review 4 finding 9). Without a zone the user takes the liaison's.
+func TestCreateUserLiaisonOfTheirZone(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.Open(t, testDSN)
+	a := newGridZone(t, db, "user-liaison-a")
+	b, err := db.CreateZone(ctx, grid.Zone{Code: "user-liaison-b", Name: "联络员测试乙区", Boundary: box(114, 34, 114.02, 34.01)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.CreateUser(ctx, grid.User{ZoneID: b.ID, Username: "cross-liaison", Role: grid.RoleLiaison, LiaisonID: a.la}, noLoginHash, nil)
+	if grid.ErrorCode(err) != grid.EInvalid || !strings.Contains(err.Error(), "liaison") {
+		t.Errorf("a liaison of zone a added to zone b: %v, want invalid on liaison", err)
+	}
+	if _, err := db.CreateUser(ctx, grid.User{ZoneID: a.zone.ID, Username: "own-liaison", Role: grid.RoleLiaison, LiaisonID: a.la}, noLoginHash, nil); err != nil {
+		t.Errorf("a liaison of their own zone: %v", err)
+	}
+	var zone int64
+	if _, err := db.CreateUser(ctx, grid.User{Username: "zoneless-liaison", Role: grid.RoleLiaison, LiaisonID: a.lb}, noLoginHash, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Pool.QueryRow(ctx, `SELECT coalesce(zone_id, 0) FROM app_user WHERE username = 'zoneless-liaison'`).Scan(&zone); err != nil || zone != a.zone.ID {
+		t.Errorf("a liaison added without a zone: zone %d, %v; want the liaison's %d", zone, err, a.zone.ID)
 	}
 }
