@@ -12,7 +12,8 @@ type ExtentStore interface {
 	// LayerExtents returns the bounding box of each map layer that holds
 	// rows, keyed by layer name: "grids", "organizations" (active ones),
 	// "liaisons" (active ones) and "requests" (at their organization).
-	// The boxes span every zone, whatever the caller's scope: like the
-	// grid outlines every role sees, they only say where the zone lies.
-	LayerExtents(ctx context.Context) (map[string]geo.BBox, error)
+	// The boxes span zone zoneID, whatever the caller's scope within it
+	// (like the grid outlines every role of the zone sees, they only say
+	// where the zone lies); every zone when zoneID is 0.
+	LayerExtents(ctx context.Context, zoneID int64) (map[string]geo.BBox, error)
 }

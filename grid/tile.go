@@ -107,6 +107,7 @@ type TileStore interface {
 	// layer; empty when there are none.
 	Tile(ctx context.Context, layer TileLayer, t geo.Tile, scope Scope) ([]byte, error)
 	// TileBounds is the extent of the mapped data (zones, grids and
-	// organizations), for TileJSON; ok is false when there is no data yet.
-	TileBounds(ctx context.Context) (b geo.BBox, ok bool, err error)
+	// organizations) of zone zoneID, every zone's when 0, for TileJSON; ok
+	// is false when there is no data yet.
+	TileBounds(ctx context.Context, zoneID int64) (b geo.BBox, ok bool, err error)
 }

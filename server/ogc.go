@@ -293,7 +293,7 @@ func (o *ogcAPI) describe(c *fiber.Ctx, col *ogcCollection, extents map[string]g
 func (o *ogcAPI) extents(c *fiber.Ctx) (map[string]geo.BBox, error) {
 	ctx, cancel := o.s.queryCtx(c)
 	defer cancel()
-	return o.s.store.LayerExtents(ctx)
+	return o.s.store.LayerExtents(ctx, userOf(c).ZoneID)
 }
 
 // listCollections describes every collection.

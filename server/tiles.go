@@ -129,7 +129,7 @@ func (s *Server) getTileJSON(c *fiber.Ctx) error {
 
 	ctx, cancel := s.queryCtx(c)
 	defer cancel()
-	b, ok, err := s.store.TileBounds(ctx)
+	b, ok, err := s.store.TileBounds(ctx, userOf(c).ZoneID)
 	if err != nil {
 		return err
 	}

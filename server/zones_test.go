@@ -410,3 +410,41 @@ func TestZonesAuditOnlyTheirOwn(t *testing.T) {
 		}
 	}
 }
+
+// The OGC collections' extents and the TileJSON bounds are the caller's
+// zone's: a map client of one zone is neither zoomed to nor told where
+// the other zone lies (review 4 finding 4).
+func TestZonesExtentsTheirOwn(t *testing.T) {
+	z := buildTwoZones(t)
+	for i, west := range []float64{113, 113.05} {
+		user := fmt.Sprintf("z%d-admin", i)
+		within := func(what string, b []float64) {
+			t.Helper()
+			if len(b) != 4 || b[0] < west-1e-6 || b[2] > west+0.05+1e-6 {
+				t.Errorf("%s %s: %v, want within zone %d's %.2f–%.2f", user, what, b, i, west, west+0.05)
+			}
+		}
+		for _, col := range []string{"grids", "organizations", "liaisons"} {
+			status, body := z.get(t, user, "/ogc/collections/"+col)
+			var info struct {
+				Extent struct {
+					Spatial struct {
+						BBox [][]float64 `json:"bbox"`
+					} `json:"spatial"`
+				} `json:"extent"`
+			}
+			if err := json.Unmarshal(body, &info); err != nil || status != http.StatusOK || len(info.Extent.Spatial.BBox) != 1 {
+				t.Fatalf("%s collection %s: %d %s", user, col, status, body)
+			}
+			within("collection "+col, info.Extent.Spatial.BBox[0])
+		}
+		status, body := z.get(t, user, "/api/v1/tiles/grids.json")
+		var tj struct {
+			Bounds []float64 `json:"bounds"`
+		}
+		if err := json.Unmarshal(body, &tj); err != nil || status != http.StatusOK {
+			t.Fatalf("%s TileJSON: %d %s", user, status, body)
+		}
+		within("TileJSON bounds", tj.Bounds)
+	}
+}

@@ -394,7 +394,7 @@ func TestTileClustersAddUp(t *testing.T) {
 	})
 
 	t.Run("bounds", func(t *testing.T) {
-		b, ok, err := z.db.TileBounds(context.Background())
+		b, ok, err := z.db.TileBounds(context.Background(), 0)
 		if err != nil || !ok {
 			t.Fatalf("TileBounds: %v, %v", ok, err)
 		}
