@@ -335,7 +335,9 @@ func TestHostileBoundaries(t *testing.T) {
 		{name: "stats over three years by month", who: admin, method: http.MethodGet, target: "/api/v1/stats?from=" + time.Now().AddDate(-3, 0, 1).Format(time.DateOnly) + "&by=month", status: 200},
 		{name: "ogc limit beyond int64", who: admin, method: http.MethodGet, target: "/ogc/collections/organizations/items?limit=99999999999999999999", status: 200},
 		{name: "ogc bbox with heights", who: admin, method: http.MethodGet, target: "/ogc/collections/grids/items?bbox=-180,-90,-1e300,180,90,1e300", status: 200},
-		{name: "plans of the largest zone", who: planner, method: http.MethodGet, target: "/api/v1/rebalance/plans?zone=9223372036854775807&cursor=" + cursorOf("9223372036854775807"), status: 200},
+		{name: "plans of the largest zone", who: planner, method: http.MethodGet, target: "/api/v1/rebalance/plans?zone=9223372036854775807", status: 400}, // not the planner's
+		{name: "plans before the largest cursor", who: planner, method: http.MethodGet, target: fmt.Sprintf("/api/v1/rebalance/plans?zone=%d&cursor=%s", fx.zone.ID, cursorOf("9223372036854775807")), status: 200},
+		{name: "the largest plan id", who: planner, method: http.MethodGet, target: "/api/v1/rebalance/plans/9223372036854775807/moves", status: 404},
 		{name: "any ETag", who: admin, method: http.MethodGet, target: "/api/v1/grids", headers: []string{"If-None-Match", `W/"x", , *,,`}, status: 304},
 		{name: "garbage Last-Event-ID", who: admin, method: http.MethodGet, target: "/api/v1/events", headers: []string{"Last-Event-ID", "x-99999999999999999999999"}, status: 200},
 	} {

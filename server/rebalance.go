@@ -149,6 +149,8 @@ func (s *Server) checkPlanZone(ctx context.Context, u grid.User, id int64) error
 		return nil
 	}
 	zone := u.ZoneID
+	// For the largest id, id+1 wraps below zero: no bound, and the newest
+	// plan of the zone is another.
 	plans, err := s.store.ListRebalancePlans(ctx, rebalance.PlanFilter{ZoneID: &zone, BeforeID: id + 1, Limit: 1})
 	if err != nil {
 		return err
