@@ -9,7 +9,9 @@ func createOrgOp() obj {
 			"register only what it puts in their grids (else 403 naming the deciding field, industry or geometry). "+
 			"Only admins may leave out the geometry: the organization is then unlocated (待定位), without a grid "+
 			"until placed. A credit code already registered in the zone answers 409 naming uscc. Audited.",
-		nil, protected(obj{
+		[]obj{{"name": "zone", "in": "query", "required": false, "schema": obj{"type": "string"},
+			"description": "The zone (id or code), for a user of every zone when there are several; others register in their own."}},
+		protected(obj{
 			"201": obj{"description": "The new organization", "content": content(geoJSON, schemaRef("OrgFeature")),
 				"headers": obj{"Location": obj{"description": "the organization's URL", "schema": obj{"type": "string"}}}},
 			"400": responseRef("BadRequest"), "403": responseRef("Forbidden"), "409": responseRef("Conflict"),

@@ -133,12 +133,16 @@ func (s *Server) postOrg(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	o, err := in.org(u.ZoneID)
+	ctx, cancel := s.callCtx(c)
+	defer cancel()
+	zoneID, err := s.orgZone(ctx, c, u)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := s.callCtx(c)
-	defer cancel()
+	o, err := in.org(zoneID)
+	if err != nil {
+		return err
+	}
 	if o, err = s.store.AddOrg(ctx, scope, s.actorOf(c), o); err != nil {
 		return err
 	}
@@ -148,6 +152,22 @@ func (s *Server) postOrg(c *fiber.Ctx) error {
 	return s.sendFeature(c, "organization", func(ctx context.Context, emit grid.FeatureFunc) error {
 		return s.store.EachOrgFeature(ctx, f, emit)
 	})
+}
+
+// orgZone is the zone a new organization is registered in: the one
+// zone= names (an id or a code), else the caller's, else the only one.
+// A user of one zone registers in theirs only.
+func (s *Server) orgZone(ctx context.Context, c *fiber.Ctx, u grid.User) (int64, error) {
+	z, err := s.store.FindZone(ctx, importZoneRef(c, u))
+	switch {
+	case grid.ErrorCode(err) == grid.ENotFound:
+		return 0, grid.Invalid("zone", "没有这个园区 / no such zone")
+	case err != nil:
+		return 0, err // among several zones: a problem on zone asking for one
+	case u.ZoneID != 0 && z.ID != u.ZoneID:
+		return 0, errOtherZone("zone")
+	}
+	return z.ID, nil
 }
 
 // retireOrg retires an organization (迁出 moved_out or 注销

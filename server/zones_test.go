@@ -101,35 +101,40 @@ VALUES ($1, '联络员', $2, ST_SetSRID(ST_MakePoint($3, 33.02), 4326)) RETURNIN
 			t.Fatal(err)
 		}
 		for _, role := range []grid.Role{grid.RoleAdmin, grid.RoleOfficer, grid.RolePlanner} {
-			user := fmt.Sprintf("z%d-%s", i, role)
 			var grids []string
 			if role == grid.RoleOfficer {
 				grids = []string{"G01"}
 			}
-			hash, err := grid.HashPassword("pw-" + user + "-Secret-7f3a")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := db.CreateUser(ctx, grid.User{ZoneID: zone.ID, Username: user, Role: role}, hash, grids); err != nil {
-				t.Fatal(err)
-			}
-			body := fmt.Sprintf(`{"username":%q,"password":%q}`, user, "pw-"+user+"-Secret-7f3a")
-			resp, err := z.srv.App().Test(jsonRequest(http.MethodPost, "/api/v1/session", body), -1)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			for _, c := range resp.Cookies() {
-				if c.Name == "gridgis_session" {
-					z.sessions[user] = c.Value
-				}
-			}
-			if z.sessions[user] == "" {
-				t.Fatalf("login %s: status %d", user, resp.StatusCode)
-			}
+			z.addUser(t, grid.User{ZoneID: zone.ID, Username: fmt.Sprintf("z%d-%s", i, role), Role: role}, grids)
 		}
 	}
 	return z
+}
+
+// addUser adds u and signs them in.
+func (z *twoZones) addUser(t *testing.T, u grid.User, grids []string) {
+	t.Helper()
+	hash, err := grid.HashPassword("pw-" + u.Username + "-Secret-7f3a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := z.db.CreateUser(context.Background(), u, hash, grids); err != nil {
+		t.Fatal(err)
+	}
+	body := fmt.Sprintf(`{"username":%q,"password":%q}`, u.Username, "pw-"+u.Username+"-Secret-7f3a")
+	resp, err := z.srv.App().Test(jsonRequest(http.MethodPost, "/api/v1/session", body), -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for _, c := range resp.Cookies() {
+		if c.Name == "gridgis_session" {
+			z.sessions[u.Username] = c.Value
+		}
+	}
+	if z.sessions[u.Username] == "" {
+		t.Fatalf("login %s: status %d", u.Username, resp.StatusCode)
+	}
 }
 
 func (z *twoZones) get(t *testing.T, user, path string) (int, []byte) {
@@ -446,5 +451,33 @@ func TestZonesExtentsTheirOwn(t *testing.T) {
 			t.Fatalf("%s TileJSON: %d %s", user, status, body)
 		}
 		within("TileJSON bounds", tj.Bounds)
+	}
+}
+
+// An admin of every zone registers an organization in the zone they name
+// (zone=, a code or an id); without one among several zones the answer is
+// a problem on zone, not a bare 404. An admin of one zone registers in
+// theirs only (review 4 finding 5).
+func TestZonesPostOrgNamesTheZone(t *testing.T) {
+	z := buildTwoZones(t)
+	z.addUser(t, grid.User{Username: "every-admin", Role: grid.RoleAdmin}, nil)
+	body := func(n int) string {
+		return fmt.Sprintf(`{"name":"跨区登记%d有限公司","uscc":%q,"kind":"enterprise","industry":"新材料","employees":5,
+"geometry":{"type":"Point","coordinates":[113.07,33.02]}}`, n, testUSCC(930000+n))
+	}
+	if status, out := z.do(t, "every-admin", http.MethodPost, "/api/v1/organizations", body(1)); status != http.StatusBadRequest || problemField(t, out) != "zone" {
+		t.Errorf("an admin of every zone without zone=: status %d: %s, want 400 on zone", status, out)
+	}
+	status, out := z.do(t, "every-admin", http.MethodPost, "/api/v1/organizations?zone=zone-1", body(2))
+	var f struct {
+		Properties struct {
+			ZoneID int64 `json:"zone_id"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal(out, &f); status != http.StatusCreated || err != nil || f.Properties.ZoneID != z.zone[1] {
+		t.Errorf("an admin of every zone with zone=zone-1: status %d: %s, want 201 in zone %d", status, out, z.zone[1])
+	}
+	if status, out := z.do(t, "z0-admin", http.MethodPost, "/api/v1/organizations?zone=zone-1", body(3)); status != http.StatusBadRequest || problemField(t, out) != "zone" {
+		t.Errorf("zone 0's admin registering in zone 1: status %d: %s, want 400 on zone", status, out)
 	}
 }
