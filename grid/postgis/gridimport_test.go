@@ -741,7 +741,7 @@ func TestImportGridsHoldsOffOrgWrites(t *testing.T) {
 // with the organizations left outside.
 func TestImportGridsZoneFromGrids(t *testing.T) {
 	ctx := context.Background()
-	db := pgtest.Open(t, testDSN)
+	db := pgtest.Fresh(t, testDSN) // other tests' zones lie where this one does: they would overlap
 	z := newGridZone(t, db, "gridimport-shrink")
 	file := []grid.GridBoundary{
 		boundary(1, "A", "电子信息", box(113, 34, 113.01, 34.01)),
@@ -802,7 +802,7 @@ func TestImportGridsZoneFromGrids(t *testing.T) {
 // ceded: the zone is not made with it.
 func TestImportGridsZoneFromGridsRefusesHoles(t *testing.T) {
 	ctx := context.Background()
-	db := pgtest.Open(t, testDSN)
+	db := pgtest.Fresh(t, testDSN) // other tests' zones lie where this one does: they would overlap
 	z := newGridZone(t, db, "gridimport-hole")
 	ring := orb.MultiPolygon{{
 		{{113, 34}, {113.01, 34}, {113.01, 34.01}, {113, 34.01}, {113, 34}},
@@ -822,7 +822,7 @@ func TestImportGridsZoneFromGridsRefusesHoles(t *testing.T) {
 // finding 8).
 func TestImportGridsZoneFromGridsLetsRequestsIn(t *testing.T) {
 	ctx := context.Background()
-	db := pgtest.Open(t, testDSN)
+	db := pgtest.Fresh(t, testDSN) // other tests' zones lie where this one does: they would overlap
 	z := newGridZone(t, db, "gridimport-keyshare")
 	file := []grid.GridBoundary{
 		boundary(1, "A", "电子信息", box(113, 34, 113.01, 34.01)),

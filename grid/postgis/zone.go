@@ -1,6 +1,7 @@
 package postgis
 
 import (
+	"errors"
 	"context"
 	"fmt"
 	"strconv"
@@ -139,6 +140,35 @@ WHERE g.zone_id = $1 AND NOT ST_CoveredBy(g.geom, n.g)
   AND NOT ST_IsEmpty(ST_Buffer(x.geom::geography, -$3::float8 / 2)::geometry)
 ORDER BY g.code`
 
+// zoneOverlapSQL finds the other zone (not $1) the new boundary overlaps
+// most, by more than $2 m² and wider than $3 m (the measure grids
+// overlapping each other are refused by): two zones would both accept an
+// organization there. Zones that only share an edge do not overlap.
+const zoneOverlapSQL = `
+SELECT z.code, ST_Area(x.geom::geography), ST_X(ST_PointOnSurface(x.geom)), ST_Y(ST_PointOnSurface(x.geom))
+FROM zone z CROSS JOIN zone_new n
+CROSS JOIN LATERAL (SELECT ST_CollectionExtract(ST_Intersection(z.boundary, n.g), 3) AS geom) x
+WHERE z.id <> $1 AND ST_Intersects(z.boundary, n.g)
+  AND NOT ST_IsEmpty(x.geom) AND ST_Area(x.geom::geography) > $2
+  AND NOT ST_IsEmpty(ST_Buffer(x.geom::geography, -$3::float8 / 2)::geometry)
+ORDER BY 2 DESC LIMIT 1`
+
+// zoneOverlap describes how the boundary in zone_new overlaps another
+// zone than zoneID (0: any), or answers "".
+func zoneOverlap(ctx context.Context, tx pgx.Tx, zoneID int64) (string, error) {
+	var code string
+	var area, x, y float64
+	err := tx.QueryRow(ctx, zoneOverlapSQL, zoneID, grid.GridTolerance, grid.GridSliverWidth).Scan(&code, &area, &x, &y)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("区界与园区 %s 重叠 %s，例如 (%.6f, %.6f) 处：两个园区不能有重叠 / the boundary overlaps zone %s",
+		code, areaText(area), x, y, code), nil
+}
+
 // zoneOrgsSQL counts zone $1's located active organizations: all of
 // them, those the old boundary covered that lie more than $2 m outside
 // the new one (which refuse it), with a few of their names, and those
@@ -272,6 +302,12 @@ func newZoneBoundary(ctx context.Context, tx pgx.Tx, zoneID int64, b grid.ZoneBo
 	case !inChina:
 		return grid.Invalid("boundary", "区界超出中国范围（经度 %g–%g，纬度 %g–%g）：请检查坐标系与经纬度顺序 / outside China",
 			grid.ChinaMinLon, grid.ChinaMaxLon, grid.ChinaMinLat, grid.ChinaMaxLat)
+	}
+	if overlap, err := zoneOverlap(ctx, tx, zoneID); err != nil || overlap != "" {
+		if err != nil {
+			return err
+		}
+		return grid.Invalid("boundary", "%s", overlap)
 	}
 	if zoneID == 0 {
 		return nil
@@ -441,6 +477,12 @@ func zoneFromStagedGrids(ctx context.Context, tx pgx.Tx, db *DB, who grid.Actor,
 	}
 	if !present || !valid || ch.AreaM2 <= 0 || !inChina {
 		return []grid.GridProblem{{Field: "zone_boundary", Reason: "网格的并集不能作为区界（为空、无效或超出中国范围）/ the grids' union is no boundary"}}, nil
+	}
+	if overlap, err := zoneOverlap(ctx, tx, zoneID); err != nil || overlap != "" {
+		if err != nil {
+			return nil, err
+		}
+		return []grid.GridProblem{{Field: "zone_boundary", Reason: overlap}}, nil
 	}
 	rows, err := tx.Query(ctx, zoneHolesSQL, zoneID, grid.GridTolerance)
 	if err != nil {

@@ -293,3 +293,33 @@ func TestCreateUserLiaisonOfTheirZone(t *testing.T) {
 		t.Errorf("a liaison added without a zone: zone %d, %v; want the liaison's %d", zone, err, a.zone.ID)
 	}
 }
+
+// TestZonesMayNotOverlap: a zone's boundary, added, set or made from its
+// grids, may share an edge with another zone's but not overlap it: both
+// zones would accept an organization there (review 4 finding 6).
+func TestZonesMayNotOverlap(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.Fresh(t, testDSN)
+	who := grid.Actor{ClientAddr: "cli"}
+	one := func(mp orb.MultiPolygon) grid.ZoneBoundary { return grid.ZoneBoundary{Parts: []orb.MultiPolygon{mp}} }
+	if _, err := db.AddZone(ctx, who, grid.Zone{Code: "west", Name: "西区"}, one(rect(114, 34, 114.02, 34.01))); err != nil {
+		t.Fatal(err)
+	}
+	_, err := db.AddZone(ctx, who, grid.Zone{Code: "east", Name: "东区"}, one(rect(114.01, 34, 114.04, 34.01)))
+	if grid.ErrorCode(err) != grid.EInvalid || !strings.Contains(err.Error(), "west") {
+		t.Errorf("a zone overlapping west added: %v", err)
+	}
+	east, err := db.AddZone(ctx, who, grid.Zone{Code: "east", Name: "东区"}, one(rect(114.02, 34, 114.04, 34.01)))
+	if err != nil {
+		t.Fatalf("a zone sharing west's edge: %v", err)
+	}
+	_, err = db.SetZoneBoundary(ctx, who, east.Zone.ID, one(rect(114.015, 34, 114.04, 34.01)))
+	if grid.ErrorCode(err) != grid.EInvalid || !strings.Contains(err.Error(), "west") {
+		t.Errorf("east's boundary moved over west: %v", err)
+	}
+	file := []grid.GridBoundary{{Feature: 1, Code: "E1", Name: "东一网格", Industry: "物流", Geom: rect(114.015, 34, 114.04, 34.01)}}
+	rep, err := db.ImportGridsWith(ctx, who, 0, east.Zone.ID, file, grid.GridImportOptions{ZoneFromGrids: true})
+	if err != nil || len(rep.Problems) != 1 || rep.Problems[0].Field != "zone_boundary" || !strings.Contains(rep.Problems[0].Reason, "west") {
+		t.Errorf("east's grids over west as its boundary: %+v, %v", rep.Problems, err)
+	}
+}

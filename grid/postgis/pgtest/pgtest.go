@@ -95,3 +95,36 @@ func Open(t testing.TB, dsn string) *postgis.DB {
 	t.Cleanup(db.Close)
 	return db
 }
+
+// Fresh makes a migrated database of its own for one test, beside dsn's,
+// and drops it when the test ends: for a test whose data must not meet
+// what other tests left in the shared one (zones at the same place).
+func Fresh(t testing.TB, dsn string) *postgis.DB {
+	t.Helper()
+	ctx := context.Background()
+	admin, err := postgis.Open(ctx, dsn)
+	if err != nil {
+		t.Fatalf("open test database: %v", err)
+	}
+	defer admin.Close()
+	name := fmt.Sprintf("gridgis_fresh_%d_%08x", os.Getpid(), rand.Uint32())
+	if _, err := admin.Pool.Exec(ctx, `CREATE DATABASE `+pgx.Identifier{name}.Sanitize()); err != nil {
+		t.Fatalf("create database: %v", err)
+	}
+	t.Cleanup(func() {
+		admin, err := postgis.Open(context.Background(), dsn)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer admin.Close()
+		if err := Drop(context.Background(), admin.Pool, name); err != nil {
+			t.Error(err)
+		}
+	})
+	fresh := WithDatabase(dsn, name)
+	if err := postgis.Migrate(ctx, fresh); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	return Open(t, fresh)
+}
