@@ -1,8 +1,8 @@
 package postgis
 
 import (
-	"errors"
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
