@@ -69,7 +69,7 @@ func auditDetail(t *testing.T, db *postgis.DB, action, target string) map[string
 // a bad polygon, one outside China or a code taken creates nothing.
 func TestAddZone(t *testing.T) {
 	ctx := t.Context()
-	db := pgtest.Open(t, testDSN)
+	db := pgtest.Fresh(t, testDSN) // zones may not overlap: none of other tests here
 	who := grid.Actor{ClientAddr: "cli"}
 	ch, err := db.AddZone(ctx, who, grid.Zone{Code: "zone-add", Name: " 新建园区 "},
 		grid.ZoneBoundary{Parts: []orb.MultiPolygon{rect(114, 34, 114.02, 34.01), rect(114.015, 34, 114.03, 34.01)}, Source: "区界.geojson"})
@@ -124,7 +124,7 @@ func TestAddZone(t *testing.T) {
 // that annexes land imports the grids there.
 func TestSetZoneBoundary(t *testing.T) {
 	ctx := t.Context()
-	db := pgtest.Open(t, testDSN)
+	db := pgtest.Fresh(t, testDSN)
 	who := grid.Actor{ClientAddr: "cli"}
 	old := rect(115, 34, 115.02, 34.01)
 	z, err := db.CreateZone(ctx, grid.Zone{Code: "zone-set", Name: "改区界园区", Boundary: old})
@@ -208,7 +208,7 @@ func TestSetZoneBoundary(t *testing.T) {
 // An unknown zone is not found; a zone with no grids has no union.
 func TestSetZoneBoundaryNothingToTake(t *testing.T) {
 	ctx := t.Context()
-	db := pgtest.Open(t, testDSN)
+	db := pgtest.Fresh(t, testDSN)
 	if _, err := db.SetZoneBoundary(ctx, grid.Actor{}, 999_999, grid.ZoneBoundary{FromGrids: true}); grid.ErrorCode(err) != grid.ENotFound {
 		t.Errorf("unknown zone: %v", err)
 	}
@@ -229,7 +229,7 @@ var _ grid.ZoneStore = (*postgis.DB)(nil)
 // boundary between its check and the update (review 3 finding 5).
 func TestSetZoneBoundaryWaitsForOrgWrites(t *testing.T) {
 	ctx := t.Context()
-	db := pgtest.Open(t, testDSN)
+	db := pgtest.Fresh(t, testDSN)
 	z, err := db.CreateZone(ctx, grid.Zone{Code: "zone-lock", Name: "锁园区", Boundary: rect(117, 34, 117.02, 34.01)})
 	if err != nil {
 		t.Fatal(err)
