@@ -122,6 +122,13 @@ type BaseLayerStore interface {
 	BaseBounds(ctx context.Context, scope Scope) (b geo.BBox, ok bool, err error)
 }
 
+// The zooms from which base tiles carry secondary (次干路) and minor
+// (支路) roads; 主干路 and faster are in every tile.
+const (
+	SecondaryRoadsFromZoom = 11
+	MinorRoadsFromZoom     = 13
+)
+
 // BaseZoneMarginM is how far outside its zone's boundary a base feature
 // may lie: the streets just beyond the zone's edge still lead to it.
 const BaseZoneMarginM = 2000
@@ -131,7 +138,7 @@ var BaseTileLayers = []TileLayerInfo{
 	{Layer: "areas", Description: "Water and green areas: name, class, style (water, green or area).",
 		Fields: []TileField{{"name", "String"}, {"class", "String"}, {"style", "String"}}},
 	{Layer: "roads", Description: "Roads: name, class as imported, style (motorway, primary, secondary or minor). " +
-		"Below zoom 14 minor roads, and below zoom 12 secondary ones, are left out; lines are simplified to the tile's resolution.",
+		"Below zoom 13 minor roads, and below zoom 11 secondary ones, are left out; lines are simplified to the tile's resolution.",
 		Fields: []TileField{{"name", "String"}, {"class", "String"}, {"style", "String"}}},
 	{Layer: "places", Description: "Place names (points): name, class.",
 		Fields: []TileField{{"name", "String"}, {"class", "String"}}},

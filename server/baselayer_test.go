@@ -165,7 +165,7 @@ func TestBaseLayerImportAndScope(t *testing.T) {
 
 // TestBaseLayerDemo: the demo dataset brings its streets, so the demo
 // zone's tile holds roads with their names; minor streets only from
-// zoom 14.
+// zoom 13.
 func TestBaseLayerDemo(t *testing.T) {
 	ctx := context.Background()
 	name := fmt.Sprintf("gridgis_test_base_demo_%d", os.Getpid())

@@ -14,7 +14,7 @@ func baseLayerPaths() obj {
 	return obj{
 		"/api/v1/tiles/base/{z}/{x}/{y}.mvt": obj{"get": op("tiles", "A tile of the zone's base layer (streets, place names)",
 			"What the map draws when no external basemap is configured: layers areas, roads and places of the caller's zone "+
-				"(every zone's for a user of every zone). Minor roads from zoom 14, secondary from 12; lines simplified to the "+
+				"(every zone's for a user of every zone). Minor roads from zoom 13, secondary from 11; lines simplified to the "+
 				"tile's resolution; at most a few thousand features a tile, the most important first. An empty tile answers 204.",
 			[]obj{paramRef("z"), paramRef("x"), paramRef("y"), paramRef("If-None-Match")},
 			protected(obj{

@@ -165,8 +165,9 @@ func baseZoneCond(scope grid.Scope, bind func(any) string) string {
 
 // BaseTile implements grid.BaseLayerStore. Lines and polygons are
 // simplified to half a display pixel (tiles are drawn 512 px wide, 4096
-// units) before they are clipped; below zoom 14 minor roads, and below
-// 12 secondary ones, are left out, and so are roads shorter and areas
+// units) before they are clipped; below grid.MinorRoadsFromZoom minor
+// roads, and below grid.SecondaryRoadsFromZoom secondary ones, are left
+// out, and so are roads shorter and areas
 // smaller than a pixel or two at the tile's zoom.
 func (db *DB) BaseTile(ctx context.Context, t geo.Tile, scope grid.Scope) ([]byte, error) {
 	sql, args, err := baseTileQuery(t, scope)
@@ -196,9 +197,9 @@ func baseTileQuery(t geo.Tile, scope grid.Scope) (string, []any, error) {
 	}
 	styles := "'motorway', 'primary'"
 	switch {
-	case t.Z >= 14:
+	case t.Z >= grid.MinorRoadsFromZoom:
 		styles += ", 'secondary', 'minor'"
-	case t.Z >= 12:
+	case t.Z >= grid.SecondaryRoadsFromZoom:
 		styles += ", 'secondary'"
 	}
 	layer := func(name, features string) string {

@@ -199,7 +199,7 @@ func names(l *mvt.Layer) []string {
 }
 
 // TestBaseTile: a tile over the zone holds its roads, places and areas,
-// minor roads only from zoom 14; a tile elsewhere is empty; a user of
+// minor roads only from zoom 13; a tile elsewhere is empty; a user of
 // another zone sees none of them.
 func TestBaseTile(t *testing.T) {
 	db := pgtest.Open(t, testDSN)

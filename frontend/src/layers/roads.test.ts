@@ -1,15 +1,20 @@
 import { describe, expect, it } from 'vitest';
+import { validateStyleMin } from '@maplibre/maplibre-gl-style-spec';
 import type { LayerSpecification, Map as MapLibreMap } from 'maplibre-gl';
 import { BASE_LAYERS, BASE_ROAD_LABEL_LAYER, BASE_SOURCE, ROAD_WIDTHS, addBaseLayer, baseLayers, baseSource, roadWidth } from './roads';
 import type { RoadStyle } from './roads';
 
 /** The width a roadWidth expression gives a style at a stop zoom. */
 function widthAt(expr: unknown, style: RoadStyle, zoom: number): number {
-  const match = expr as unknown[];
-  const i = match.indexOf(style);
-  const interp = (i > 0 ? match[i + 1] : match[match.length - 1]) as unknown[];
-  const stops = interp.slice(3) as number[];
-  for (let k = 0; k < stops.length; k += 2) if (stops[k] === zoom) return stops[k + 1];
+  const interp = expr as unknown[];
+  expect(interp.slice(0, 3)).toEqual(['interpolate', ['exponential', 1.5], ['zoom']]);
+  const stops = interp.slice(3);
+  for (let k = 0; k < stops.length; k += 2) {
+    if (stops[k] !== zoom) continue;
+    const match = stops[k + 1] as unknown[];
+    const i = match.indexOf(style);
+    return (i > 0 ? match[i + 1] : match[match.length - 1]) as number;
+  }
   throw new Error(`no stop at ${zoom}`);
 }
 
@@ -32,8 +37,19 @@ describe('base layer', () => {
     expect(label.layout['text-field']).toEqual(['get', 'name']);
   });
 
+  it('is a valid MapLibre style (an invalid layer is dropped at run time, with only a console error)', () => {
+    const style = {
+      version: 8,
+      sources: { [BASE_SOURCE]: baseSource('http://127.0.0.1:8080') },
+      layers: [{ id: 'background', type: 'background' }, ...baseLayers()],
+    };
+    expect(validateStyleMin(style as never).map((e) => e.message)).toEqual([]);
+  });
+
   it('makes 主干路 wider than 次干路 wider than 支路 at every zoom, widening as the map zooms in', () => {
     const w = roadWidth();
+    // MapLibre allows zoom only as the input of the top-level interpolate.
+    expect(JSON.stringify((w as unknown[]).slice(4))).not.toContain('zoom');
     for (const z of [14, 17]) {
       expect(widthAt(w, 'motorway', z)).toBeGreaterThan(widthAt(w, 'primary', z));
       expect(widthAt(w, 'primary', z)).toBeGreaterThan(widthAt(w, 'secondary', z));

@@ -21,7 +21,8 @@ export type RoadStyle = 'motorway' | 'primary' | 'secondary' | 'minor';
 
 /**
  * Line width in pixels by style and zoom: [zoom, width] stops. 主干路
- * are wide from far out, 支路 appear at zoom 14 as hairlines and widen.
+ * are wide from far out, 支路 appear at zoom 13 (the server sends them from
+ * there) as hairlines and widen.
  */
 export const ROAD_WIDTHS: Readonly<Record<RoadStyle, readonly (readonly [number, number])[]>> = {
   motorway: [
@@ -35,13 +36,13 @@ export const ROAD_WIDTHS: Readonly<Record<RoadStyle, readonly (readonly [number,
     [17, 12],
   ],
   secondary: [
-    [12, 0.8],
+    [11, 0.7],
     [14, 2.6],
     [17, 8],
   ],
   minor: [
-    [14, 0.8],
-    [15, 1.6],
+    [13, 0.6],
+    [15, 1.8],
     [17, 5],
   ],
 };
@@ -50,7 +51,7 @@ export const ROAD_WIDTHS: Readonly<Record<RoadStyle, readonly (readonly [number,
 export const BASE_COLORS = {
   road: '#ffffff',
   primary: '#fffaf0',
-  casing: '#c5ccd6',
+  casing: '#b8c0cc',
   water: '#cddff0',
   green: '#dbe9d3',
   area: '#e4e7ec',
@@ -64,21 +65,40 @@ export function baseSource(origin: string = location.origin): VectorSourceSpecif
   return { type: 'vector', tiles: [`${origin}/api/v1/tiles/base/{z}/{x}/{y}.mvt`], minzoom: 0, maxzoom: 16 };
 }
 
-/** An interpolated width by zoom for each road style; extra adds to every stop (the casing). */
+/** The zooms the width expression has stops at: every style's stops. */
+const WIDTH_ZOOMS = [...new Set(Object.values(ROAD_WIDTHS).flatMap((stops) => stops.map(([z]) => z)))].sort((a, b) => a - b);
+
+/** A style's width at zoom z, linear between its stops and held beyond them. */
+export function roadWidthAt(style: RoadStyle, z: number): number {
+  const stops = ROAD_WIDTHS[style];
+  if (z <= stops[0][0]) return stops[0][1];
+  for (let i = 1; i < stops.length; i++) {
+    const [z0, w0] = stops[i - 1];
+    const [z1, w1] = stops[i];
+    if (z <= z1) return w0 + ((w1 - w0) * (z - z0)) / (z1 - z0);
+  }
+  return stops[stops.length - 1][1];
+}
+
+/**
+ * Line width by zoom and style; extra adds to every width (the casing).
+ * MapLibre takes zoom only at the top of an expression, so the zoom
+ * interpolates between stops that each match the style.
+ */
 export function roadWidth(extra = 0): ExpressionSpecification {
-  const byStyle = (style: RoadStyle): ExpressionSpecification =>
-    ['interpolate', ['exponential', 1.5], ['zoom'], ...ROAD_WIDTHS[style].flatMap(([z, w]) => [z, w + extra])] as ExpressionSpecification;
-  return [
-    'match',
-    ['get', 'style'],
-    'motorway',
-    byStyle('motorway'),
-    'primary',
-    byStyle('primary'),
-    'secondary',
-    byStyle('secondary'),
-    byStyle('minor'),
-  ] as ExpressionSpecification;
+  const at = (z: number): ExpressionSpecification =>
+    [
+      'match',
+      ['get', 'style'],
+      'motorway',
+      roadWidthAt('motorway', z) + extra,
+      'primary',
+      roadWidthAt('primary', z) + extra,
+      'secondary',
+      roadWidthAt('secondary', z) + extra,
+      roadWidthAt('minor', z) + extra,
+    ] as ExpressionSpecification;
+  return ['interpolate', ['exponential', 1.5], ['zoom'], ...WIDTH_ZOOMS.flatMap((z) => [z, at(z)])] as ExpressionSpecification;
 }
 
 /** Draw order within the road layers: important roads on top of minor ones. */
@@ -122,7 +142,7 @@ export function baseLayers(): LayerSpecification[] {
       type: 'symbol',
       source: BASE_SOURCE,
       'source-layer': 'roads',
-      minzoom: 12,
+      minzoom: 11,
       filter: ['all', ['!=', ['get', 'name'], ''], ['any', ['>=', ['zoom'], 14], ['!=', ['get', 'style'], 'minor']]],
       layout: {
         'symbol-placement': 'line',
