@@ -110,6 +110,13 @@ func (s *Server) importRoads(c *fiber.Ctx) error {
 	if err := allowParams(c, "crs", "dry_run", "zone", "format", "replace"); err != nil {
 		return err
 	}
+	// It runs in the request, not as a job, but shares the import slots:
+	// GDAL and a city's roads are as heavy as a register.
+	slot := s.takeJobSlot()
+	if slot == nil {
+		return noJobSlot(c)
+	}
+	defer slot.release()
 	var in BaseLayerImport
 	var err error
 	if in.Read.CRS, err = geo.ParseCRS(c.Query("crs", string(geo.WGS84))); err != nil {
@@ -135,7 +142,7 @@ func (s *Server) importRoads(c *fiber.Ctx) error {
 	}
 	in.File, in.Read.Filename = up.data, up.filename
 	in.Read.Log = s.log
-	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.CallTimeout)
+	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.ImportTimeout)
 	defer cancel()
 	u := userOf(c)
 	z, err := s.store.FindZone(ctx, importZoneRef(c, u))

@@ -46,6 +46,7 @@ func baseLayerPaths() obj {
 			protected(obj{
 				"200": jsonResponse("What was loaded and what was refused", "BaseImportReport"),
 				"400": responseRef("BadRequest"), "403": responseRef("Forbidden"), "413": responseRef("TooLarge"),
+				"429": responseRef("Busy"),
 			})), obj{"requestBody": obj{"required": true, "content": obj{
 			"application/geo+json": obj{"schema": file}, "application/vnd.google-earth.kml+xml": obj{"schema": file},
 			"application/zip": obj{"schema": file}, "application/geopackage+sqlite3": obj{"schema": file},
