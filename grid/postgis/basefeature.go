@@ -206,16 +206,18 @@ func baseTileQuery(t geo.Tile, scope grid.Scope) (string, []any, error) {
 		return "coalesce((SELECT ST_AsMVT(f, '" + name + "', " + strconv.Itoa(geo.TileExtent) +
 			", 'geom') FROM (" + features + ") f WHERE f.geom IS NOT NULL), ''::bytea)"
 	}
-	areas := `SELECT name, class, style, geom FROM (
-  SELECT b.name, b.class, b.style, ` + geom("b.geom") + ` AS geom FROM base_feature b
+	// The capped rows are picked first, by id, and only they are
+	// simplified and clipped: a dense city's tile reads thousands.
+	areas := `SELECT b.name, b.class, b.style, ` + geom("b.geom") + ` AS geom FROM (
+  SELECT b.id FROM base_feature b
   WHERE b.kind = 'area' AND ` + zone + ` AND b.geom && ` + q.search + ` AND b.size >= ` + q.w.bind(4*pixel*pixel) + `::float8
-  ORDER BY b.size DESC, b.id LIMIT ` + strconv.Itoa(baseTileAreas) + `) a`
-	roads := `SELECT name, class, style, geom FROM (
-  SELECT b.name, b.class, b.style, ` + geom("b.geom") + ` AS geom FROM base_feature b
+  ORDER BY b.size DESC, b.id LIMIT ` + strconv.Itoa(baseTileAreas) + `) top JOIN base_feature b ON b.id = top.id`
+	roads := `SELECT b.name, b.class, b.style, ` + geom("b.geom") + ` AS geom FROM (
+  SELECT b.id FROM base_feature b
   WHERE b.kind = 'road' AND ` + zone + ` AND b.geom && ` + q.search + ` AND b.style IN (` + styles + `)
     AND b.size >= ` + q.w.bind(2*pixel) + `::float8
   ORDER BY array_position(ARRAY['motorway', 'primary', 'secondary', 'minor'], b.style), b.size DESC, b.id
-  LIMIT ` + strconv.Itoa(baseTileRoads) + `) r`
+  LIMIT ` + strconv.Itoa(baseTileRoads) + `) top JOIN base_feature b ON b.id = top.id`
 	places := `SELECT b.name, b.class, ` + q.mvtGeom("b.geom") + ` AS geom FROM base_feature b
   WHERE b.kind = 'place' AND ` + zone + ` AND b.geom && ` + q.search + `
   ORDER BY b.id LIMIT ` + strconv.Itoa(baseTilePlaces)
