@@ -22,6 +22,8 @@ type Dataset struct {
 	// for each hash. A user with a LiaisonID is that liaison's sign-in, and
 	// the liaison's contact logs are credited to it.
 	Users []User
+	// Base is the zone's base layer (streets, place names), if any.
+	Base []BaseFeature `json:"-"`
 	// Batches yields the batches, the same ones each time: the loader
 	// ranges over it once per table. A source that holds everything in
 	// memory can pass slices.Values([]*Batch{b}). A stream has no JSON form.

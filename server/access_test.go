@@ -41,7 +41,7 @@ const (
 // fails when a route is added without one. Each area of the API keeps its
 // rows in its own test file.
 var accessMatrix = slices.Concat(coreAccess, tileAccess, ogcAccess, exportAccess, orgWriteAccess, importAccess, requestActionAccess,
-	gridImportAccess, searchAccess)
+	gridImportAccess, searchAccess, baseLayerAccess)
 
 var coreAccess = []accessRow{
 	{method: "GET", route: "/healthz", want: statuses{ok, ok, ok, ok, ok, ok}},

@@ -66,7 +66,7 @@ func openAPI(collections []string) obj {
 		},
 		"security": []obj{{"sessionCookie": []string{}}, {"bearerToken": []string{}}},
 		"paths": documentFaults(merged(openAPIPaths(), requestPaths(), requestActionPaths(), rebalancePaths(), exportPaths(), orgWritePaths(), importPaths(),
-			gridImportPaths(), searchPaths())),
+			gridImportPaths(), searchPaths(), baseLayerPaths())),
 		"components": obj{
 			"securitySchemes": obj{
 				"sessionCookie": obj{"type": "apiKey", "in": "cookie", "name": sessionCookie,
@@ -77,7 +77,7 @@ func openAPI(collections []string) obj {
 			"parameters": merged(openAPIParameters(collections), rebalanceParameters(), idempotencyParameters(), exportParameters(), orgWriteParameters()),
 			"responses":  merged(openAPIResponses(), rebalanceResponses(), idempotencyResponses(), exportResponses()),
 			"schemas": merged(openAPISchemas(), requestSchemas(), requestActionSchemas(), rebalanceSchemas(), orgWriteSchemas(), importSchemas(),
-				gridImportSchemas(), searchSchemas()),
+				gridImportSchemas(), searchSchemas(), baseLayerSchemas()),
 		},
 	}
 }

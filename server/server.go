@@ -244,6 +244,7 @@ func (s *Server) routes() {
 	s.eventRoutes(api)
 	s.unitRoutes(api)
 	s.coverageRoutes(api)
+	s.baseLayerRoutes(api) // before tileRoutes: its :layer would take "base"
 	s.tileRoutes(api)
 	s.rebalanceRoutes(api)
 	s.contactRoutes(api)

@@ -27,4 +27,5 @@ type Store interface {
 	grid.ImportStore
 	grid.GridImportStore
 	grid.SearchStore
+	grid.BaseLayerStore
 }

@@ -29,6 +29,9 @@ func importData(ctx context.Context, cfg Config, args []string, stdout io.Writer
 	if len(args) > 0 && args[0] == "grids" {
 		return importGrids(ctx, cfg, args[1:], stdout)
 	}
+	if len(args) > 0 && args[0] == "roads" {
+		return importRoads(ctx, cfg, args[1:], stdout)
+	}
 	if len(args) == 0 || args[0] != "orgs" {
 		return errors.New(importUsage)
 	}

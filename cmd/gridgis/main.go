@@ -6,6 +6,7 @@
 //	gridgis user add NAME --role ROLE [--grid CODE]...
 //	gridgis rebalance [--apply] [--min N --max N ...]  optimize liaison assignments
 //	gridgis import orgs FILE [--crs C] [--dry-run] ...  import an organization register
+//	gridgis import roads FILE [--replace] ...  load the zone's streets for the offline map
 //	gridgis zone add|boundary|list ...  create zones, set their boundaries
 //
 // Configuration comes from the environment; see Config.
@@ -49,6 +50,10 @@ usage:
   gridgis import grids FILE [--crs wgs84|gcj02|bd09|cgcs2000] [--dry-run] [--zone CODE] [--format F]
                                        replace the zone's grid boundaries (GeoJSON, KML/KMZ, GeoPackage, zipped
                                        Shapefile or MapInfo TAB); --dry-run previews who changes grid
+  gridgis import roads FILE [--zone CODE] [--crs wgs84|gcj02|bd09|cgcs2000] [--dry-run] [--replace]
+                                       load the zone's base layer for the map without a basemap server:
+                                       lines are roads, points place names, polygons water/green areas
+                                       (GeoJSON, KML/KMZ, GeoPackage, zipped Shapefile); lists refused ones
   gridgis zone add CODE NAME --boundary FILE [--crs wgs84|gcj02|bd09|cgcs2000]
                                        create a zone from a polygon file (as import grids reads; several
                                        polygons make their union)

@@ -12,6 +12,7 @@ import (
 
 	"gridgis/grid"
 	"gridgis/grid/demo"
+	"gridgis/grid/postgis"
 )
 
 func seed(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
@@ -42,8 +43,7 @@ func seed(ctx context.Context, cfg Config, args []string, stdout io.Writer) erro
 		return grid.HashPassword(pw)
 	})
 	if grid.ErrorCode(err) == grid.EConflict {
-		fmt.Fprintln(stdout, "demo zone already loaded; nothing to do")
-		return nil
+		return seedDemoStreets(ctx, db, ds, stdout)
 	}
 	if err != nil {
 		return err
@@ -87,4 +87,26 @@ func randIntn(n int) int {
 			return int(buf[0]) % n
 		}
 	}
+}
+
+// seedDemoStreets gives a demo zone loaded before the base layer existed
+// its streets, once; otherwise there is nothing to do.
+func seedDemoStreets(ctx context.Context, db *postgis.DB, ds *demo.Dataset, stdout io.Writer) error {
+	z, err := db.FindZone(ctx, ds.Zone.Code)
+	if err != nil {
+		fmt.Fprintln(stdout, "demo zone already loaded; nothing to do")
+		return nil
+	}
+	n, err := db.BaseFeatureCount(ctx, z.ID)
+	if err != nil || n > 0 {
+		fmt.Fprintln(stdout, "demo zone already loaded; nothing to do")
+		return err
+	}
+	rep, err := db.ImportBaseFeatures(ctx, grid.BaseImport{ZoneID: z.ID, Features: ds.Base, Who: cliActor})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "demo zone already loaded; added its streets (%d roads, %d places, %d areas)\n",
+		rep.Loaded[grid.BaseRoad], rep.Loaded[grid.BasePlace], rep.Loaded[grid.BaseArea])
+	return nil
 }

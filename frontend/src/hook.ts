@@ -32,6 +32,8 @@ export interface GridgisTestHook {
   gridNames: string[];
   grids: GridSummary[];
   basemap: boolean;
+  /** What the offline base layer (layers/roads.ts) draws on screen; absent when it is not shown. */
+  base?: () => { roads: string[]; roadLabels: string[]; places: string[] };
   /** The grid_id of every organization loaded for this user. */
   orgGridIds(): number[];
   /** Grid names whose labels MapLibre has placed on screen. */
@@ -86,6 +88,7 @@ export function emptyMapState(): Omit<GridgisTestHook, 'view' | 'user'> {
     gridNames: [],
     grids: [],
     basemap: false,
+    base: undefined,
     orgGridIds: () => [],
     renderedLabels: () => [],
     orgScreenPoint: () => null,

@@ -92,6 +92,7 @@ func Generate(opts Options) *Dataset {
 	ds.layout = newLayout(rng)
 	ds.Zone = grid.Zone{ID: 1, Code: ZoneCode, Name: ZoneName, Boundary: ds.layout.zone}
 	ds.Grids = ds.layout.grids
+	ds.Base = ds.layout.baseFeatures()
 	ds.Units = makeUnits(rng)
 	ds.Users = ds.makeUsers(rng)
 	ds.Batches = ds.batches

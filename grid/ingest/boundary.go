@@ -114,6 +114,8 @@ type BoundaryOptions struct {
 	// Shapefile outline has only a name, if that). Geometry and caps are
 	// checked as for grids.
 	Outline bool
+	// lines reads points and lines too (ReadBaseFeatures).
+	lines bool
 }
 
 // BoundaryResult is what a boundary file holds: the grids that passed the

@@ -28,6 +28,9 @@ type kmlReader struct {
 	lim      BoundaryLimits
 	out      []rawBoundary
 	vertices int // in the Placemarks read so far
+	// lines keeps points and lines too, not only polygons (the base
+	// layer's roads and place names).
+	lines bool
 }
 
 // readKML reads every Placemark of a KML document, wherever its folders
@@ -109,7 +112,9 @@ func (k *kmlReader) placemark(d *xml.Decoder) (rawBoundary, error) {
 	var (
 		stack    []string // the open elements below the Placemark
 		polygons []kmlPolygon
-		others   int    // points and lines
+		others   int // points and lines
+		lines    []orb.LineString
+		points   []orb.Point
 		text     []byte // the current name, value or coordinates
 		dataName string
 		name     string
@@ -118,6 +123,14 @@ func (k *kmlReader) placemark(d *xml.Decoder) (rawBoundary, error) {
 		inChunks int
 	)
 	in := func(name string) bool { return slices.Contains(stack, name) }
+	// read says the current coordinates are kept: a polygon's ring, or
+	// with k.lines a line's or a point's.
+	read := func() bool {
+		if in("Point") || in("LineString") {
+			return k.lines
+		}
+		return in("Polygon")
+	}
 	for {
 		tok, err := d.Token()
 		if err != nil {
@@ -154,7 +167,7 @@ func (k *kmlReader) placemark(d *xml.Decoder) (rawBoundary, error) {
 				}
 				continue
 			}
-			if !in("Polygon") || in("Point") || in("LineString") {
+			if !read() {
 				continue
 			}
 			// Refuse a text of too many tuples before holding a copy
@@ -169,6 +182,9 @@ func (k *kmlReader) placemark(d *xml.Decoder) (rawBoundary, error) {
 			if len(stack) == 0 {
 				// The Placemark's end.
 				k.vertices += count
+				if k.lines {
+					return k.finishAny(rb, name, polygons, lines, points, count), nil
+				}
 				return k.finish(rb, name, polygons, others, count), nil
 			}
 			switch t.Name.Local {
@@ -183,7 +199,7 @@ func (k *kmlReader) placemark(d *xml.Decoder) (rawBoundary, error) {
 			case "SimpleData":
 				rb.attrs[dataName] = string(text)
 			case "coordinates":
-				if in("Polygon") && !in("Point") && !in("LineString") {
+				if read() {
 					n := kmlTupleCount(text)
 					if count += n; count > k.lim.Vertices-k.vertices {
 						return rb, &CapError{Cap: CapVertices, Limit: int64(k.lim.Vertices), Row: len(k.out) + 1}
@@ -192,14 +208,20 @@ func (k *kmlReader) placemark(d *xml.Decoder) (rawBoundary, error) {
 						break // no ring is built: the feature is refused
 					}
 					r, problem := kmlRing(text)
-					p := &polygons[len(polygons)-1]
 					switch {
 					case problem != "":
 						rb.problem = problem
+					case in("LineString"):
+						lines = append(lines, orb.LineString(r))
+					case in("Point") && len(r) != 1:
+						rb.problem = fmt.Sprintf("点须恰有一个坐标，此处有 %d 个", len(r))
+					case in("Point"):
+						points = append(points, r[0])
 					case in("innerBoundaryIs"):
+						p := &polygons[len(polygons)-1]
 						p.inner = append(p.inner, r)
 					default:
-						p.outer = r
+						polygons[len(polygons)-1].outer = r
 					}
 				}
 			}

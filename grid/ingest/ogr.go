@@ -77,7 +77,7 @@ func readThroughGDAL(ctx context.Context, data []byte, opt BoundaryOptions, form
 			// A KMZ as GDAL's LIBKML writes it has doc.kml link to
 			// layers/*.kml: every .kml's Placemarks are read, doc.kml's first.
 			res.format = BoundaryKML
-			res.features, err = readKMLFiles(found, lim)
+			res.features, err = readKMLFiles(found, lim, opt.lines)
 			return res, err
 		}
 		if len(found) != 1 {
@@ -129,7 +129,7 @@ func readThroughGDAL(ctx context.Context, data []byte, opt BoundaryOptions, form
 }
 
 // readKMLFiles reads the Placemarks of each KML file, doc.kml's first.
-func readKMLFiles(files []string, lim BoundaryLimits) ([]rawBoundary, error) {
+func readKMLFiles(files []string, lim BoundaryLimits, lines bool) ([]rawBoundary, error) {
 	files = slices.Clone(files)
 	slices.SortFunc(files, func(a, b string) int {
 		ad, bd := strings.EqualFold(filepath.Base(a), "doc.kml"), strings.EqualFold(filepath.Base(b), "doc.kml")
@@ -141,7 +141,7 @@ func readKMLFiles(files []string, lim BoundaryLimits) ([]rawBoundary, error) {
 		}
 		return strings.Compare(a, b)
 	})
-	k := &kmlReader{lim: lim}
+	k := &kmlReader{lim: lim, lines: lines}
 	for _, name := range files {
 		f, err := os.Open(name)
 		if err != nil {

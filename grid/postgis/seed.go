@@ -113,7 +113,7 @@ func loadDataset(ctx context.Context, tx pgx.Tx, ds *grid.Dataset, hashes []stri
 		}
 	}
 	steps := []func(context.Context) error{
-		l.copyZone, l.copyGrids, l.copyUnits,
+		l.copyZone, l.copyGrids, l.copyUnits, l.copyBase,
 		l.copyBatches(l.orgTable()), l.copyBatches(l.liaisonTable()),
 		func(ctx context.Context) error { return l.copyUsers(ctx, hashes) }, l.copyUserGrids,
 		l.copyBatches(l.assignmentTable()), l.copyBatches(l.contactTable()),

@@ -7,6 +7,7 @@ import { fitToBBox } from '../map';
 import { hook } from '../hook';
 import { countsLine, errorMessage, kindLabel, orgKinds, text } from '../i18n';
 import { GRID_LABEL_LAYER, addGridLayers, setGridData } from '../layers/grids';
+import { addBaseLayer } from '../layers/roads';
 import { addChoroplethLayers, setChoropleth } from '../layers/choropleth';
 import { addGapLayers } from '../layers/gaps';
 import { addLiaisonLayers } from '../layers/liaisons';
@@ -88,6 +89,7 @@ export class MapData {
     const scope = mapScope(user, grids, orgs);
     store.set({ scope });
     hook.basemap = addBasemap(map, config.basemap);
+    if (!hook.basemap) hook.base = addBaseLayer(map); // the zone's own streets, offline
     addGridLayers(map, grids, gridColors(grids), (id) => gridEmphasis(scope, id));
     addChoroplethLayers(map, GRID_LABEL_LAYER);
     addOrgLayers(map, orgs, GRID_LABEL_LAYER);
