@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_MESSAGES, MessageStore, badgeText, messagesKey, titleWithUnread, type MessageStorage } from './messages';
+import { MAX_MESSAGES, MessageStore, badgeText, messageTime, messagesKey, titleWithUnread, type MessageStorage } from './messages';
 
 /** A Map-backed stand-in for sessionStorage. */
 function memoryStorage(): MessageStorage & { data: Map<string, string> } {
@@ -104,5 +104,13 @@ describe('titleWithUnread', () => {
     expect(badgeText(0)).toBe('');
     expect(badgeText(7)).toBe('7');
     expect(badgeText(100)).toBe('99+');
+  });
+});
+
+describe('messageTime', () => {
+  it('shows the time today, the date before', () => {
+    const now = new Date(2026, 11, 7, 18, 0).getTime();
+    expect(messageTime(new Date(2026, 11, 7, 9, 5).getTime(), now)).toBe('09:05');
+    expect(messageTime(new Date(2026, 11, 6, 23, 59).getTime(), now)).toBe('12月6日 23:59');
   });
 });

@@ -131,3 +131,12 @@ export function titleWithUnread(base: string, unread: number): string {
 export function badgeText(n: number): string {
   return n <= 0 ? '' : n > 99 ? '99+' : String(n);
 }
+
+/** When a notice arrived, as the list shows it: 14:05 today, else 12月6日 14:05 (local time). */
+export function messageTime(at: number, now: number): string {
+  const d = new Date(at);
+  const n = new Date(now);
+  const hm = `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+  const sameDay = d.getFullYear() === n.getFullYear() && d.getMonth() === n.getMonth() && d.getDate() === n.getDate();
+  return sameDay ? hm : `${d.getMonth() + 1}月${d.getDate()}日 ${hm}`;
+}
