@@ -7,6 +7,7 @@ import { roleLabel, text } from './i18n';
 import { badgeText, titleWithUnread } from './messages';
 import type { User } from './session';
 import { installTopbarFit } from './topbarfit';
+import { keepNoticesInView } from './confirmview';
 
 
 export const shell = {
@@ -51,6 +52,8 @@ installTopbarFit({
   menu: byId<HTMLElement>('tools-menu'),
   last: document.querySelector<HTMLElement>('#app .account')!,
 });
+
+keepNoticesInView(byId<HTMLElement>('detail-body'));
 
 /** Phone layout: the panel is a bottom sheet (the same width as responsive.css). */
 export function isPhone(): boolean {

@@ -1,0 +1,30 @@
+// Confirmations where the user is looking. A panel re-renders after a
+// submission (已登记走访, 方案已应用, 已催办 …) with the notice at its top,
+// while the panel stays scrolled down where the form was: on a phone the
+// confirmation was out of sight. Whatever view writes the notice, it is
+// brought into view, and takes the focus the removed form held.
+export function keepNoticesInView(body: HTMLElement): void {
+  const show = (n: HTMLElement) => {
+    n.scrollIntoView({ block: 'nearest' });
+    const a = document.activeElement;
+    // Focus only when it was lost (the submit button went with the old
+    // form) or is in the panel: never take it from a field elsewhere.
+    if (!a || a === document.body || !a.isConnected || body.contains(a)) {
+      n.tabIndex = -1;
+      n.focus({ preventScroll: true });
+    }
+  };
+  new MutationObserver((records) => {
+    for (const r of records) {
+      for (const node of r.addedNodes) {
+        if (!(node instanceof HTMLElement)) continue;
+        const n = node.matches('.detail-notice') ? node : node.querySelector<HTMLElement>('.detail-notice');
+        // A notice in a sub-view (a form's own error line) stays where it is.
+        if (n && n.textContent?.trim()) {
+          show(n);
+          return;
+        }
+      }
+    }
+  }).observe(body, { childList: true, subtree: true });
+}
