@@ -303,7 +303,11 @@ async function liaisonJourney(browser, officerPage, audits) {
     await page.screenshot({ path: join(OUT_DIR, 'phone-org-form.png') });
     await form.locator('input[name="contact-kind"][value="visit"]').check();
     await form.locator('#contact-note').fill('e2e 手机登记走访，企业反映用工需求');
+    // The liaison scrolled down to the button (the log below keeps the panel long).
     await form.locator('.submit').scrollIntoViewIfNeeded();
+    await page.evaluate(() => {
+      for (const e of [document.getElementById('detail'), document.getElementById('detail-body')]) e.scrollTop = e.scrollHeight;
+    });
     const answered = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/api/v1/organizations/${VISIT_ORG}/contacts`);
     await form.locator('.submit').tap();
     assert((await answered).status() === 201, 'POST contacts failed');
@@ -376,7 +380,7 @@ function clippedInTopBar() {
   if (title && title.getClientRects().length && (title.scrollWidth > title.clientWidth + 1 || !whole(title))) out.push('the title 园区网格地图');
   const more = document.getElementById('tool-more');
   const menu = [...document.querySelectorAll('#tools-menu .tool')].map((b) => b.getAttribute('aria-label'));
-  return { clipped: out, more: more.getClientRects().length > 0, menu };
+  return { clipped: out, more: Boolean(more && more.getClientRects().length > 0), menu };
 }
 
 async function adminTopBar(browser) {
