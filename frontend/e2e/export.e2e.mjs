@@ -31,7 +31,7 @@ async function newPage(browser, viewport) {
 
 /** Opens the 导出 menu, downloads one item, and returns its file name and first bytes. */
 async function download(page, id) {
-  if (await page.locator('#export-menu').isHidden()) await page.locator('#tool-export').click();
+  if (await page.locator('#export-menu').isHidden()) await clickTool(page, 'tool-export');
   const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), page.locator(`.export-item[data-export="${id}"]`).click()]);
   const path = await dl.path();
   const bytes = readFileSync(path);
@@ -40,7 +40,7 @@ async function download(page, id) {
 
 /** Opens the print preview and reads what it shows. */
 async function openPrint(page) {
-  if (await page.locator('#export-menu').isHidden()) await page.locator('#tool-export').click();
+  if (await page.locator('#export-menu').isHidden()) await clickTool(page, 'tool-export');
   await page.locator('.export-item[data-export="print"]').click();
   await page.locator('#print-sheet .print-map-image[src^="data:image/png"]').waitFor({ timeout: 15_000 });
   return page.evaluate(() => {

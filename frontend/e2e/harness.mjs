@@ -133,6 +133,8 @@ export async function signIn(page, account) {
  */
 export async function clickTool(page, id) {
   const tool = page.locator(`#${id}`);
+  // The bar refits before the next frame: let it.
+  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
   if (!(await tool.isVisible()) && (await page.locator('#tool-more').isVisible())) await page.locator('#tool-more').click();
   await tool.click();
 }

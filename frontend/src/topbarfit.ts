@@ -79,15 +79,9 @@ export function installTopbarFit(p: TopbarParts): { fit(): void } {
     }
   });
 
-  let scheduled = false;
-  const schedule = () => {
-    if (scheduled) return;
-    scheduled = true;
-    requestAnimationFrame(() => {
-      scheduled = false;
-      fit();
-    });
-  };
+  // Both observers call back before the next paint: the bar never shows
+  // (and a test never catches) a tool about to move.
+  const schedule = () => fit();
   const resize = new ResizeObserver(schedule);
   resize.observe(p.bar);
   resize.observe(p.last);
