@@ -17,7 +17,7 @@
 // bar at 1280, 1366 and 1440 px clips no control and no title.
 // Screenshots at 390×844 and 1366×768 go to e2e/out/.
 import { join } from 'node:path';
-import { OUT_DIR, account, assert, check, finish, launch, problems, signIn } from './harness.mjs';
+import { OUT_DIR, account, assert, check, clickTool, finish, launch, problems, signIn } from './harness.mjs';
 
 const LIAISON = account('liaison');
 const OFFICER = account('officer', 'officer-g01');
@@ -164,8 +164,8 @@ async function liaisonJourney(browser, officerPage, audits) {
     assert(bar.overdue === open.overdue && open.overdue >= 2, `overdue marked ${bar.overdue}, the server says ${open.overdue}`);
     const box = await page.locator('#tool-todo').boundingBox();
     assert(box && box.width >= MIN_TARGET && box.height >= MIN_TARGET && box.y + box.height <= 60, `待办 is ${JSON.stringify(box)}`);
-    const label = (await page.locator('#tool-todo').textContent()).replace(/\s+/g, '');
-    assert(label === `待办${open.count}`, `the button reads “${label}”`);
+    const label = `${await page.locator('#tool-todo .work-label').textContent()}${await page.locator('#todo-top-count').textContent()}`;
+    assert(label === `待办${open.count}` && (await page.locator('#tool-todo .work-label').isVisible()), `the button reads “${label}”`);
     const legend = (await page.locator('#panel-toggle').textContent()).trim();
     await audit(page, 'map', audits);
     await page.screenshot({ path: join(OUT_DIR, 'phone-map.png') });
@@ -380,21 +380,28 @@ function clippedInTopBar() {
   if (title && title.getClientRects().length && (title.scrollWidth > title.clientWidth + 1 || !whole(title))) out.push('the title 园区网格地图');
   const more = document.getElementById('tool-more');
   const menu = [...document.querySelectorAll('#tools-menu .tool')].map((b) => b.getAttribute('aria-label'));
-  return { clipped: out, more: Boolean(more && more.getClientRects().length > 0), menu };
+  const inBar = [...document.querySelectorAll('nav.tools .tool')].filter((b) => !b.hidden && b.getClientRects().length > 0).length;
+  return { clipped: out, more: Boolean(more && more.getClientRects().length > 0), menu, inBar };
 }
 
 async function adminTopBar(browser) {
-  await check('admin: the top bar clips no control and no title at 1280, 1366 and 1440 px', async () => {
+  await check('admin: the top bar clips no control and no title at 1024, 1280, 1366 and 1440 px; every tool is in the bar or 更多', async () => {
     const page = await newPage(browser, DESKTOP);
     const notes = [];
     try {
       await signIn(page, ADMIN);
-      for (const width of [1280, 1366, 1440]) {
+      for (const width of [1024, 1280, 1366, 1440]) {
         await page.setViewportSize({ width, height: 768 });
         await page.waitForTimeout(400); // the bar refits on the next frame
         const r = await page.evaluate(clippedInTopBar);
         assert(r.clipped.length === 0, `${width} px: clipped ${r.clipped.join(', ')}`);
+        assert(r.inBar + r.menu.length === 7, `${width} px: ${r.inBar} tools in the bar and ${r.menu.length} in 更多, want the admin's 7`);
         notes.push(`${width}: ${r.more ? `更多 holds ${r.menu.join('、')}` : 'all tools in the bar'}`);
+        if (width === 1024 && r.more) {
+          await page.locator('#tool-more').click();
+          await page.screenshot({ path: join(OUT_DIR, 'desktop-admin-1024-more.png') });
+          await page.locator('#tool-more').click();
+        }
         if (width === 1366) {
           // Every tool is still reachable: from the bar or from 更多.
           await page.screenshot({ path: join(OUT_DIR, 'desktop-admin-1366.png') });
@@ -412,6 +419,33 @@ async function adminTopBar(browser) {
   });
 }
 
+async function adminApplyOnPhone(browser) {
+  await check('phone: the admin applies a plan; 方案已应用 is in view', async () => {
+    const page = await newPage(browser, PHONE);
+    try {
+      await signIn(page, ADMIN);
+      await clickTool(page, 'tool-rebalance');
+      await page.waitForFunction(() => document.getElementById('detail').dataset.view === 'rebalance', null, { timeout: 10_000 });
+      const built = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/v1/rebalance/plans');
+      await page.locator('#rb-build').tap();
+      assert((await built).status() === 201, 'no plan built');
+      await page.waitForFunction(() => window.__gridgis.plan && document.getElementById('detail').getAttribute('aria-busy') === 'false', null, { timeout: 30_000 });
+      await page.locator('#rb-apply').tap();
+      await page.locator('#rb-confirm').waitFor({ timeout: 5_000 });
+      await page.locator('#rb-confirm').scrollIntoViewIfNeeded();
+      await page.locator('#rb-confirm').tap();
+      await page.locator('#detail .detail-notice', { hasText: '方案已应用' }).waitFor({ timeout: 30_000 });
+      await page.waitForTimeout(300);
+      const seen = await inView(page, '#detail .detail-notice');
+      assert(seen.ok, `方案已应用 is out of sight: ${seen.why}`);
+      await page.screenshot({ path: join(OUT_DIR, 'phone-plan-applied.png') });
+      return `${seen.why}; screenshot e2e/out/phone-plan-applied.png`;
+    } finally {
+      await page.context().close();
+    }
+  });
+}
+
 async function main() {
   assert(REMIND_ID > 0 && VISIT_ORG > 0, 'E2E_REMIND_ID and E2E_VISIT_ORG are required');
   assert(LIAISON.username, 'E2E_LIAISON_USER is required');
@@ -421,11 +455,20 @@ async function main() {
     const officerPage = await newPage(browser, DESKTOP);
     await signIn(officerPage, OFFICER);
     await liaisonJourney(browser, officerPage, audits);
-    await officerPage.screenshot({ path: join(OUT_DIR, 'desktop-officer-1366.png') });
+    await check('desktop: the officer\'s 待办 says how many are overdue in words', async () => {
+      const words = ((await officerPage.locator('#todo-top-overdue').textContent()) ?? '').trim();
+      const open = await openRequests(officerPage);
+      assert(await officerPage.locator('#todo-top-overdue').isVisible(), 'no overdue words on the desktop 待办');
+      assert(words === `超期 ${open.overdue}`, `“${words}”, the server says ${open.overdue} overdue`);
+      await officerPage.screenshot({ path: join(OUT_DIR, 'desktop-officer-1366.png') });
+      return `待办 ${await officerPage.locator('#todo-top-count').textContent()} · ${words}; screenshot e2e/out/desktop-officer-1366.png`;
+    });
     await officerPage.context().close();
     await officerPhone(browser, audits);
     await check('phone: every control in every view is at least 44×44 px and every field 16 px', async () => auditReport(audits));
     await adminTopBar(browser);
+    // Last: applying a plan moves liaisons.
+    await adminApplyOnPhone(browser);
   } finally {
     await browser.close();
   }

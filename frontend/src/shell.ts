@@ -37,6 +37,7 @@ export const shell = {
   coverage: byId<HTMLElement>('coverage'),
   toolTodo: byId<HTMLButtonElement>('tool-todo'),
   todoTopCount: byId<HTMLElement>('todo-top-count'),
+  todoTopOverdue: byId<HTMLElement>('todo-top-overdue'),
   toolMessages: byId<HTMLButtonElement>('tool-messages'),
   messagesCount: byId<HTMLElement>('messages-count'),
   messages: byId<HTMLElement>('messages'),
@@ -182,6 +183,9 @@ export function setTodoCount(open: number, overdue: number): void {
   shell.todoTopCount.textContent = String(open);
   shell.todoTopCount.dataset.overdue = String(overdue);
   shell.todoTopCount.dataset.count = String(open);
+  // In words too, not by colour alone (hidden on phones, where the label says it).
+  shell.todoTopOverdue.textContent = overdue > 0 ? `超期 ${overdue}` : '';
+  shell.todoTopOverdue.hidden = overdue === 0;
   const words = overdue > 0 ? `待办诉求 ${open} 件，其中超期 ${overdue} 件` : `待办诉求 ${open} 件`;
   shell.toolTodo.setAttribute('aria-label', words);
   shell.toolTodo.title = words;
