@@ -158,8 +158,9 @@ describe('toastMessages', () => {
     ]);
     const toMe: LiveToast = { kind: 'update', requestId: 13, action: 'reassign', audience: 'assignee', note: '原联络员休假' };
     expect(toastMessages([toMe], titleOf, orgOf)[0].sticky).toBe(true);
-    // A 改派 between others, or a status change, goes by itself.
+    // A chase or 改派 between others, or a status change, goes by itself.
     expect(toastMessages([{ ...toMe, audience: undefined }], titleOf, orgOf)[0].sticky).toBeUndefined();
+    expect(toastMessages([{ ...remind, audience: undefined }], titleOf, orgOf)[0].sticky).toBeUndefined();
     expect(toastMessages([update(13, 'start', 'in_progress')], titleOf, orgOf)[0].sticky).toBeUndefined();
   });
 

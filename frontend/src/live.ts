@@ -164,8 +164,8 @@ export interface ToastMessage {
   requestId?: number;
   orgId?: number;
   /**
-   * Stays until dismissed or opened: a 催办 or a 改派 to the reader carries
-   * an officer's note, which is the point of it.
+   * Stays until dismissed or opened: a 催办 or 改派 addressed to the reader
+   * carries an officer's note, which is the point of it.
    */
   sticky?: boolean;
 }
@@ -219,7 +219,8 @@ export function toastMessages(
                 : t.audience === 'previous'
                   ? text.request.reassignedAway(title)
                   : text.request.reassigned(title);
-          const sticky = t.action === 'remind' || t.audience === 'assignee';
+          // Addressed to the reader: it stays (a colleague's chase is passing news).
+          const sticky = t.audience === 'assignee';
           return { text: t.note ? `${words} · ${t.note}` : words, requestId: t.requestId, ...(sticky ? { sticky } : {}) };
         }
         return { text: text.request.updated(title, t.status ? statusLabel(t.status) : actionLabel(t.action)), requestId: t.requestId };
