@@ -279,6 +279,29 @@ async function liaisonJourney(browser, officerPage, audits) {
     return `“${item.text.slice(0, 24)}…”; screenshot e2e/out/phone-messages.png`;
   });
 
+  await check('phone: a request the officer reports for one of the liaison\'s organizations raises 待办 and 消息 live', async () => {
+    const before = await topBar(page);
+    const status = await officerPage.evaluate(async (org) => {
+      const res = await fetch('/api/v1/requests', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': crypto.randomUUID() },
+        body: JSON.stringify({ org_id: org, category: 'ordinary', topic: 'operations', title: '端到端手机：新上报的招工对接', description: '企业急需焊工 20 名' }),
+      });
+      return res.status;
+    }, VISIT_ORG);
+    assert(status === 201, `POST /api/v1/requests answered ${status}`);
+    const want = Number(before.todo) + 1;
+    await page.waitForFunction((n) => document.getElementById('todo-top-count').textContent === String(n), want, { timeout: 15_000 }).catch(async () => {
+      throw new Error(`待办 reads ${(await topBar(page)).todo}, want ${want}`);
+    });
+    const server = await openRequests(page);
+    assert(server.count === want, `the server has ${server.count} open, the bar ${want}`);
+    await page.waitForFunction(() => document.getElementById('messages-count').textContent === '1', null, { timeout: 5_000 });
+    const bar = await topBar(page);
+    assert(bar.title.startsWith('(1) '), `tab title “${bar.title}”`);
+    return `待办 ${before.todo} → ${bar.todo}, 消息 ${bar.unread}, “${bar.title}”`;
+  });
+
   await check('phone: search → the organization → 登记走访; the confirmation is in view and focused', async () => {
     const org = await page.evaluate(async (id) => (await (await fetch(`/api/v1/organizations/${id}`)).json()), VISIT_ORG);
     const name = org.properties?.name ?? org.name;
