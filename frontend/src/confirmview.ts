@@ -5,10 +5,13 @@
 // brought into view, and takes the focus the removed form held.
 export function keepNoticesInView(body: HTMLElement): void {
   const show = (n: HTMLElement) => {
-    n.scrollIntoView({ block: 'nearest' });
     const a = document.activeElement;
+    // Someone typing (a live reload can add a notice above a kept form)
+    // keeps their field and their place.
+    if (a?.isConnected && a.matches('input, textarea, select, [contenteditable="true"]')) return;
+    n.scrollIntoView({ block: 'nearest' });
     // Focus only when it was lost (the submit button went with the old
-    // form) or is in the panel: never take it from a field elsewhere.
+    // form) or is on a button of the panel.
     if (!a || a === document.body || !a.isConnected || body.contains(a)) {
       n.tabIndex = -1;
       n.focus({ preventScroll: true });
