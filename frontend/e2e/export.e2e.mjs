@@ -12,7 +12,7 @@
 // non-zero exit code on any failure.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { OUT_DIR, account, assert, check, checkNoProblems, launch, problems, recordFailedResponses, runSteps, signIn } from './harness.mjs';
+import { OUT_DIR, account, assert, check, checkNoProblems, clickTool, launch, problems, recordFailedResponses, runSteps, signIn } from './harness.mjs';
 
 const PLANNER = account('planner', 'planner');
 const OFFICER = account('officer', 'officer-g01');
@@ -31,7 +31,7 @@ async function newPage(browser, viewport) {
 
 /** Opens the 导出 menu, downloads one item, and returns its file name and first bytes. */
 async function download(page, id) {
-  if (await page.locator('#export-menu').isHidden()) await page.locator('#tool-export').click();
+  if (await page.locator('#export-menu').isHidden()) await clickTool(page, 'tool-export');
   const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), page.locator(`.export-item[data-export="${id}"]`).click()]);
   const path = await dl.path();
   const bytes = readFileSync(path);
@@ -40,7 +40,7 @@ async function download(page, id) {
 
 /** Opens the print preview and reads what it shows. */
 async function openPrint(page) {
-  if (await page.locator('#export-menu').isHidden()) await page.locator('#tool-export').click();
+  if (await page.locator('#export-menu').isHidden()) await clickTool(page, 'tool-export');
   await page.locator('.export-item[data-export="print"]').click();
   await page.locator('#print-sheet .print-map-image[src^="data:image/png"]').waitFor({ timeout: 15_000 });
   return page.evaluate(() => {
@@ -167,7 +167,7 @@ async function run() {
     const phone = await newPage(browser, { width: 390, height: 844 });
     await check('an officer on a phone gets the menu and a print preview of their grid', async () => {
       await signIn(phone, OFFICER);
-      await phone.locator('#tool-export').click();
+      await clickTool(phone, 'tool-export');
       const box = await phone.locator('#export-menu').boundingBox();
       assert(box && box.x >= 0 && box.x + box.width <= 390, `the menu leaves the screen: ${JSON.stringify(box)}`);
       await phone.screenshot({ path: join(OUT_DIR, 'export-menu-phone.png') });

@@ -126,3 +126,15 @@ export async function signIn(page, account) {
   const error = await page.evaluate(() => window.__gridgis.error);
   assert(!error, `the map reports: ${error}`);
 }
+
+/**
+ * Clicks a top-bar tool (#tool-…). Tools that do not fit the bar (a phone,
+ * a narrow laptop) sit in the 更多 menu: it is opened first.
+ */
+export async function clickTool(page, id) {
+  const tool = page.locator(`#${id}`);
+  // The bar refits before the next frame: let it.
+  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+  if (!(await tool.isVisible()) && (await page.locator('#tool-more').isVisible())) await page.locator('#tool-more').click();
+  await tool.click();
+}

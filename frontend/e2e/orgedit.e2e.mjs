@@ -14,7 +14,7 @@
 // e2e/out/. Ends with "N passed, M failed" and a non-zero exit code on any
 // failure.
 import { join } from 'node:path';
-import { OUT_DIR, account, assert, check, launch, problems, runSteps, signIn } from './harness.mjs';
+import { OUT_DIR, account, assert, check, clickTool, launch, problems, runSteps, signIn } from './harness.mjs';
 
 const OFFICER = account('officer', 'officer-g01');
 const UNLOCATED_ID = Number(process.env.E2E_UNLOCATED_ID ?? 0);
@@ -314,7 +314,7 @@ async function phone(browser) {
   try {
     await check('phone width: 新增企业 works and nothing overflows', async () => {
       await signIn(page, OFFICER);
-      await page.locator('#tool-add-org').click();
+      await clickTool(page, 'tool-add-org');
       await page.locator('.edit-banner').waitFor({ state: 'visible', timeout: 5_000 });
       await page.screenshot({ path: join(OUT_DIR, 'org-add-phone-banner.png') });
       await page.waitForTimeout(500);

@@ -14,7 +14,7 @@
 // e2e/out/. Ends with "N passed, M failed" and a non-zero exit code on
 // any failure.
 import { join } from 'node:path';
-import { OUT_DIR, account, assert, check, checkNoProblems, launch, problems, runSteps, signIn } from './harness.mjs';
+import { OUT_DIR, account, assert, check, checkNoProblems, clickTool, launch, problems, runSteps, signIn } from './harness.mjs';
 
 const ADMIN = account('admin', 'admin');
 const PLANNER = account('planner', 'planner');
@@ -41,14 +41,9 @@ async function openPage(browser, viewport, who) {
   return page;
 }
 
-/** Opens 包联优化 (on a phone, the side panel first when the tool sits behind it). */
+/** Opens 包联优化 (on a phone, from the 更多 menu). */
 async function openRebalance(page) {
-  const tool = page.locator('#tool-rebalance');
-  if (!(await tool.isVisible())) {
-    const toggle = page.locator('#panel-toggle');
-    if (await toggle.isVisible()) await toggle.click();
-  }
-  await tool.click();
+  await clickTool(page, 'tool-rebalance');
   await page.waitForFunction(() => document.getElementById('detail').dataset.view === 'rebalance', null, { timeout: 10_000 });
 }
 

@@ -130,7 +130,7 @@ describe('toastMessages', () => {
     ).toEqual([
       { text: '新诉求：用电增容', requestId: 12 },
       { text: '诉求状态更新：招工对接 · 整改中', requestId: 13 },
-      { text: '新增走访记录：华创纤维' },
+      { text: '新增走访记录：华创纤维', orgId: 41 },
     ]);
     expect(toastMessages([{ kind: 'supervise', requestId: 13, action: 'supervise', status: 'red' }], titleOf, orgOf)).toEqual([
       { text: '诉求督办：招工对接 · 红牌督办', requestId: 13 },
@@ -149,6 +149,19 @@ describe('toastMessages', () => {
         orgOf,
       ).map((m) => m.text),
     ).toEqual(['新诉求：用电增容', '诉求状态更新：招工对接 · 待复核']);
+  });
+
+  it('keeps a 催办, and a 改派 to the reader, on screen with the whole note', () => {
+    const remind: LiveToast = { kind: 'update', requestId: 12, action: 'remind', audience: 'assignee', note: '请今天下班前回复处理进度，并上传现场照片' };
+    expect(toastMessages([remind], titleOf, orgOf)).toEqual([
+      { text: '您被催办：用电增容 · 请今天下班前回复处理进度，并上传现场照片', requestId: 12, sticky: true },
+    ]);
+    const toMe: LiveToast = { kind: 'update', requestId: 13, action: 'reassign', audience: 'assignee', note: '原联络员休假' };
+    expect(toastMessages([toMe], titleOf, orgOf)[0].sticky).toBe(true);
+    // A chase or 改派 between others, or a status change, goes by itself.
+    expect(toastMessages([{ ...toMe, audience: undefined }], titleOf, orgOf)[0].sticky).toBeUndefined();
+    expect(toastMessages([{ ...remind, audience: undefined }], titleOf, orgOf)[0].sticky).toBeUndefined();
+    expect(toastMessages([update(13, 'start', 'in_progress')], titleOf, orgOf)[0].sticky).toBeUndefined();
   });
 
   it(`sums up more than ${MAX_TOASTS} at once`, () => {

@@ -158,10 +158,16 @@ export function latestNote(events: readonly RequestEvent[], action: string): str
 /** More toasts than this at once are summed up in one. */
 export const MAX_TOASTS = 3;
 
-/** A toast's words, and the request it opens when clicked. */
+/** A toast's words, and the request (or organization) it opens when clicked. */
 export interface ToastMessage {
   text: string;
   requestId?: number;
+  orgId?: number;
+  /**
+   * Stays until dismissed or opened: a 催办 or 改派 addressed to the reader
+   * carries an officer's note, which is the point of it.
+   */
+  sticky?: boolean;
 }
 
 /**
@@ -191,7 +197,7 @@ export function toastMessages(
   return all.map((t): ToastMessage => {
     if ('orgId' in t) {
       const org = orgNameOf(t.orgId) ?? `#${t.orgId}`;
-      return { text: t.kind === 'visit' ? text.request.visitLogged(org) : text.request.contactLogged(org) };
+      return { text: t.kind === 'visit' ? text.request.visitLogged(org) : text.request.contactLogged(org), orgId: t.orgId };
     }
     const title = titleOf(t.requestId) ?? `#${t.requestId}`;
     switch (t.kind) {
@@ -213,7 +219,9 @@ export function toastMessages(
                 : t.audience === 'previous'
                   ? text.request.reassignedAway(title)
                   : text.request.reassigned(title);
-          return { text: t.note ? `${words} · ${t.note}` : words, requestId: t.requestId };
+          // Addressed to the reader: it stays (a colleague's chase is passing news).
+          const sticky = t.audience === 'assignee';
+          return { text: t.note ? `${words} · ${t.note}` : words, requestId: t.requestId, ...(sticky ? { sticky } : {}) };
         }
         return { text: text.request.updated(title, t.status ? statusLabel(t.status) : actionLabel(t.action)), requestId: t.requestId };
     }

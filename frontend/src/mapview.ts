@@ -9,6 +9,7 @@ import { gridImportController } from './controllers/gridimport';
 import { interactionsController } from './controllers/interactions';
 import { legendController } from './controllers/legend';
 import { liaisonsController } from './controllers/liaisons';
+import { messagesController } from './controllers/messages';
 import { LiveController } from './controllers/live';
 import { orgController } from './controllers/org';
 import { orgEditController } from './controllers/orgedit';
@@ -48,6 +49,7 @@ export function openMap(user: User, api: Api): MapScreen {
     new LiveController(),
     requestController(),
     toastsController(),
+    messagesController(),
     orgController(),
     orgEditController(),
     liaisonsController(),

@@ -1,5 +1,8 @@
-// Small notices over the map's lower left corner for live updates. They
-// go away by themselves; one about a request opens it when clicked.
+// Small notices over the map for live updates. Most go away by themselves;
+// a 催办 (or a 改派 to the reader) stays until dismissed or opened, since
+// the officer's note is the point of it. The words wrap: nothing is cut.
+// One about a request or an organization opens it when tapped; every
+// notice is also kept in the message centre.
 import { el } from './dom';
 import type { ToastMessage } from './live';
 
@@ -14,7 +17,10 @@ export interface Toaster {
   clear(): void;
 }
 
-export function createToaster(container: HTMLElement, onOpen: (requestId: number) => void): Toaster {
+/** What a toast opens. */
+export type ToastTarget = { requestId: number } | { orgId: number };
+
+export function createToaster(container: HTMLElement, onOpen: (target: ToastTarget) => void): Toaster {
   const timers = new Map<HTMLElement, number>();
   const remove = (node: HTMLElement) => {
     window.clearTimeout(timers.get(node));
@@ -24,33 +30,44 @@ export function createToaster(container: HTMLElement, onOpen: (requestId: number
   return {
     show(message) {
       const node = el('div', 'toast');
-      node.append(el('span', 'toast-dot'), el('span', 'toast-text', message.text));
-      if (message.requestId !== undefined) {
-        const id = message.requestId;
+      const target: ToastTarget | null =
+        message.requestId !== undefined ? { requestId: message.requestId } : message.orgId !== undefined ? { orgId: message.orgId } : null;
+      const words = el(target ? 'button' : 'span', 'toast-body');
+      words.append(el('span', 'toast-dot'), el('span', 'toast-text', message.text));
+      node.append(words);
+      if (target) {
+        const b = words as HTMLButtonElement;
+        b.type = 'button';
+        b.title = 'requestId' in target ? '查看诉求详情' : '查看组织详情';
         node.classList.add('clickable');
-        node.dataset.requestId = String(id);
-        node.tabIndex = 0;
-        node.setAttribute('role', 'button');
-        node.title = '查看诉求详情';
-        const go = () => {
+        if ('requestId' in target) node.dataset.requestId = String(target.requestId);
+        else node.dataset.orgId = String(target.orgId);
+        node.addEventListener('click', (e) => {
+          if ((e.target as Element).closest('.toast-close')) return;
           remove(node);
-          onOpen(id);
-        };
-        node.addEventListener('click', go);
-        node.addEventListener('keydown', (e) => {
-          if (e.key === 'Enter' || e.key === ' ') {
-            e.preventDefault();
-            go();
-          }
+          onOpen(target);
         });
+      }
+      if (message.sticky) {
+        node.classList.add('sticky');
+        const close = el('button', 'toast-close', '×');
+        close.type = 'button';
+        close.setAttribute('aria-label', '关闭提醒');
+        close.title = '关闭';
+        close.addEventListener('click', () => remove(node));
+        node.append(close);
       }
       // A newer word on the same request replaces the older one.
       for (const old of container.querySelectorAll<HTMLElement>('.toast')) {
         if (message.requestId !== undefined && old.dataset.requestId === String(message.requestId)) remove(old);
       }
       container.append(node);
-      timers.set(node, window.setTimeout(() => remove(node), SHOW_MS));
-      while (container.children.length > MAX_VISIBLE) remove(container.firstElementChild as HTMLElement);
+      if (!message.sticky) timers.set(node, window.setTimeout(() => remove(node), SHOW_MS));
+      // Too many: the oldest passing ones make room first, then the oldest.
+      while (container.children.length > MAX_VISIBLE) {
+        const passing = [...container.querySelectorAll<HTMLElement>('.toast:not(.sticky)')].find((n) => n !== node);
+        remove(passing ?? (container.firstElementChild as HTMLElement));
+      }
     },
     texts: () => [...container.querySelectorAll('.toast-text')].map((n) => n.textContent ?? ''),
     clear() {

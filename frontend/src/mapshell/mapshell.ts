@@ -86,6 +86,8 @@ export interface Actions {
   /** After an assignment changed: organizations (all: everything), liaisons and their lines again. */
   refreshAssignments(all?: boolean): Promise<void>;
   toast(message: ToastMessage): void;
+  /** Keeps a live notice in the message centre. */
+  keepMessage(message: ToastMessage): void;
 }
 
 export class MapShell {
