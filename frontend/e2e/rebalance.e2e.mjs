@@ -120,7 +120,7 @@ await runSteps(
         const s = plan.after.by_kind.social;
         assert(rows['kind:social'][1].endsWith(`（${s.covered}/${s.total}）`), `social after: ${rows['kind:social'][1]}`);
         const trades = ((await admin.locator('#rb-tradeoffs').innerText()) ?? '').trim();
-        assert(trades.includes('保障：不降低任何一类组织的覆盖；总路程至多增加 10 %'), `the plan's guards: ${trades}`);
+        assert(trades.includes('保障：不降低任何一类组织的覆盖；总路程不超过 ') && trades.includes('（至多 +10 %）'), `the plan's guards: ${trades}`);
         const k = plan.before.by_kind;
         const after = plan.after.by_kind;
         return `plan #${plan.id}: 新经济组织 ${k.new_economic.covered} → ${after.new_economic.covered}/${after.new_economic.total}, 社会组织 ${k.social.covered} → ${after.social.covered}/${after.social.total}, travel ${(plan.before.total_distance / 1000).toFixed(1)} → ${(plan.after.total_distance / 1000).toFixed(1)} km`;
