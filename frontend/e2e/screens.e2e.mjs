@@ -155,6 +155,8 @@ const VIEWS = {
   async orgedit(page) {
     await page.locator('#detail .org-edit-actions button', { hasText: '编辑信息' }).click();
     await page.locator('#org-edit-employees').waitFor({ state: 'visible', timeout: 5_000 });
+    // The form opens below the facts: show it from its top.
+    await page.locator('#org-edit-employees').evaluate((e) => e.closest('form')?.scrollIntoView({ block: 'start' }));
   },
   async coverage(page) {
     await tap(page, '#tool-coverage');
@@ -179,6 +181,8 @@ const VIEWS = {
     assert(res.status() === 201, `POST /api/v1/rebalance/plans answered ${res.status()}`);
     const plan = await res.json();
     await page.waitForFunction((id) => window.__gridgis.plan?.id === id && document.getElementById('detail').getAttribute('aria-busy') === 'false', plan.id, { timeout: 60_000 });
+    // The plan, below the form: from what it trades.
+    await page.locator('#rb-tradeoffs').evaluate((e) => e.closest('section')?.scrollIntoView({ block: 'start' }));
   },
   async 'rebalance-confirm'(page) {
     await page.locator('#rb-apply').click();
