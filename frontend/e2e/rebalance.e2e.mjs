@@ -152,6 +152,24 @@ await runSteps(
         return text;
       });
 
+      await check('a minimum load that breaks the travel bound: the cause is named, and applying takes a tick', async () => {
+        await admin.locator('#rb-min').fill('8');
+        const over = await build(admin);
+        assert(over.tradeoffs && !over.tradeoffs.travel_within_limit, `with 8 each the plan keeps within the bound: ${JSON.stringify(over.tradeoffs)}`);
+        const trades = ((await admin.locator('#rb-tradeoffs').innerText()) ?? '').trim();
+        assert(trades.includes('总路程无法控制在上限内') && trades.includes('原因是每人最少 8 家的包联数'), `the plan explains: ${trades}`);
+        assert(!trades.includes('现有包联中有超出上限或跨网格的关系'), `the plan blames current pairs: ${trades}`);
+        await admin.locator('#rb-apply').click();
+        await admin.locator('#rb-confirm-over').waitFor({ timeout: 5_000 });
+        assert(await admin.locator('#rb-confirm').isDisabled(), '确认应用 is enabled before the tick');
+        await admin.locator('#rb-confirm-over').check();
+        assert(await admin.locator('#rb-confirm').isEnabled(), '确认应用 stays disabled after the tick');
+        await admin.screenshot({ path: join(OUT_DIR, 'rebalance-over-bound-desktop.png') });
+        await admin.locator('.rb-apply button.cancel').click();
+        await admin.locator('#rb-min').fill('5');
+        return `${(over.after.total_distance / 1000).toFixed(1)} km over ${(over.tradeoffs.travel_limit / 1000).toFixed(1)} km; reasons ${over.tradeoffs.reasons.join(', ')}`;
+      });
+
       await check('the planner asks the same from the coverage view', async () => {
         const planner = await openPage(browser, DESKTOP, PLANNER);
         await planner.locator('#tool-coverage').click();
