@@ -146,6 +146,18 @@ func (s *Server) zoneName(ctx context.Context, u grid.User) string {
 	return z.Name
 }
 
+// gridName names a grid for a file name and title; empty for a grid the
+// zone does not have (the export is then empty anyway).
+func (s *Server) gridName(c *fiber.Ctx, id int64) (string, error) {
+	ctx, cancel := s.callCtx(c)
+	defer cancel()
+	names, err := s.store.Names(ctx)
+	if err != nil {
+		return "", err
+	}
+	return names.Grids[id], nil
+}
+
 // today is the date of the export in China Standard Time.
 func (s *Server) today() string { return s.now().In(grid.StatsLocation).Format(time.DateOnly) }
 
@@ -165,6 +177,16 @@ func (s *Server) exportOrgs(format string) fiber.Handler {
 			// A coverage gap's organizations (the planner's 缺口名单).
 			what = report.IndicatorLabel(*f.Gap) + "缺口组织"
 			name, ascii = "缺口组织_"+report.IndicatorLabel(*f.Gap)+"_", "gaps-"+string(*f.Gap)+"-"
+			if f.GridID != nil {
+				// One grid's gap: its name tells the files of several grids apart.
+				gridName, err := s.gridName(c, *f.GridID)
+				if err != nil {
+					return err
+				}
+				what = strings.TrimSpace(gridName + " " + what)
+				name += strings.ReplaceAll(gridName, "_", "-") + "_"
+				ascii += "grid" + strconv.FormatInt(*f.GridID, 10) + "-"
+			}
 		}
 		d := download{what: "organizations", format: format, mime: mime, filters: exportFilters(c),
 			name: name + s.today(), ascii: ascii + s.today()}

@@ -820,6 +820,14 @@ VALUES ($1, '待定位缺口测试有限公司', $2, 'enterprise', '物流', 'no
 	if !strings.Contains(rows[0][0], "联络员包联缺口组织") {
 		t.Errorf("XLSX title %q does not name the indicator", rows[0][0])
 	}
+	// One grid's gap names the grid in the file name and the title: a
+	// planner exporting several grids can tell the files apart.
+	g := fx.grids[0]
+	book = openBook(t, fx.download(t, router, admin, fmt.Sprintf("/api/v1/export/organizations.xlsx?gap=liaison&grid=%d", g.ID),
+		xlsxMIME, "缺口组织_联络员包联_"+g.Name+"_"))
+	if rows := sheetRows(t, book, book.GetSheetName(0)); !strings.Contains(rows[0][0], g.Name+" 联络员包联缺口组织") {
+		t.Errorf("XLSX title %q does not name the grid %s", rows[0][0], g.Name)
+	}
 	// Scope: officer B gets nothing of grid A's gap.
 	body := fx.download(t, router, officerB, fmt.Sprintf("/api/v1/export/organizations.csv?gap=party_org&grid=%d", fx.grids[0].ID),
 		"text/csv; charset=utf-8", "缺口组织_")

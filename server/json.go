@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"reflect"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -34,7 +35,7 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 	case errors.As(err, &typeErr) && typeErr.Field == "":
 		return grid.Invalid("body", "must be a JSON object") // an array, string or number at the top
 	case errors.As(err, &typeErr):
-		return grid.Invalid(typeErr.Field, "must be a JSON %s", typeErr.Type.Kind())
+		return grid.Invalid(typeErr.Field, "%s", jsonTypeWanted(typeErr.Type.Kind()))
 	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return grid.Invalid("body", "malformed JSON")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
@@ -45,6 +46,25 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 		return grid.Invalid(field, "unknown field")
 	}
 	return grid.Invalid("body", "malformed JSON")
+}
+
+// jsonTypeWanted says in words what a field of Go kind k takes, not the
+// Go type's name (float64), as "English / 中文".
+func jsonTypeWanted(k reflect.Kind) string {
+	switch k {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "must be a whole number / 须为整数"
+	case reflect.Float32, reflect.Float64:
+		return "must be a number / 须为数字"
+	case reflect.Bool:
+		return "must be true or false / 须为 true 或 false"
+	case reflect.String:
+		return "must be a string / 须为文本"
+	case reflect.Slice, reflect.Array:
+		return "must be a JSON array / 须为列表"
+	}
+	return "must be a JSON object / 须为对象"
 }
 
 // limitBody refuses request bodies over n bytes with 413, before any

@@ -39,7 +39,7 @@ func searchSchemas() obj {
 				"kind":     enum("what it is; the id is of that resource", grid.SearchKinds),
 				"id":       integer("the organization's, request's, liaison's or grid's id"),
 				"label":    str("name or title"),
-				"sublabel": str("org: credit code · address · grid; request: #number · organization; liaison: grid; grid: code · industry"),
+				"sublabel": str("org: credit code · address · grid; request: #number · status (Chinese) · organization, open ones first; liaison: grid; grid: code · industry"),
 				"match":    enum("how it matched, best first", []string{"exact", "prefix", "contains"}),
 				"point":    coords(2, "[lon, lat] (WGS84) to fly to; null for an organization not yet located"),
 				"bbox":     coords(4, "[minLon, minLat, maxLon, maxLat] to fit: a grid's extent; null for the rest"),

@@ -187,7 +187,7 @@ func rebalanceSchemas() obj {
 			})),
 			"travel_within_limit": boolean("total travel is within travel_limit (true without one)"),
 			"reasons": arrayOf(enum("why", []string{rebalance.ReasonRulesDropPairs, rebalance.ReasonCoverageLossAllowed,
-				rebalance.ReasonTravelLimitBinding, rebalance.ReasonTravelLimitUnreachable, rebalance.ReasonNoCurrentTravel,
+				rebalance.ReasonTravelLimitBinding, rebalance.ReasonTravelLimitUnreachable, rebalance.ReasonTravelMinLoad, rebalance.ReasonNoCurrentTravel,
 				rebalance.ReasonCapacityShort})),
 		}),
 		"RebalanceCapacity": object("How many liaisons full coverage would need, and where", obj{

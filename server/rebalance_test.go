@@ -294,8 +294,9 @@ func TestRebalanceValidation(t *testing.T) {
 		{"moves limit", "GET", "/api/v1/rebalance/plans/1/moves?limit=x", "", 400, "limit", ""},
 		{"negative travel bound", "POST", "", `{"max_travel_increase":-0.1}`, 400, "max_travel_increase", ""},
 		{"travel bound too large", "POST", "", `{"max_travel_increase":11}`, 400, "max_travel_increase", ""},
-		{"travel bound not a number", "POST", "", `{"max_travel_increase":"10%"}`, 400, "max_travel_increase", ""},
-		{"coverage loss not a boolean", "POST", "", `{"allow_coverage_loss":1}`, 400, "allow_coverage_loss", ""},
+		// The detail says what is wanted in words, not Go's type name (float64).
+		{"travel bound not a number", "POST", "", `{"max_travel_increase":"10%"}`, 400, "max_travel_increase", "must be a number / 须为数字"},
+		{"coverage loss not a boolean", "POST", "", `{"allow_coverage_loss":1}`, 400, "allow_coverage_loss", "须为 true 或 false"},
 		{"capacity zone", "GET", "/api/v1/rebalance/capacity?zone=x", "", 400, "zone", ""},
 		{"capacity unknown zone", "GET", "/api/v1/rebalance/capacity?zone=987654321", "", 400, "zone", ""},
 		{"capacity unknown parameter", "GET", "/api/v1/rebalance/capacity?grid=1", "", 400, "grid", ""},

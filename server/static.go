@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"os"
@@ -44,6 +45,7 @@ var encodings = []struct{ name, ext string }{{"br", ".br"}, {"gzip", ".gz"}}
 // paths, or a short page saying how to build it. The files themselves are
 // served earlier, by webFile.
 func (s *Server) static() {
+	s.files.log = s.log
 	index := filepath.Join(s.cfg.WebDir, "index.html")
 	if _, err := os.Stat(index); s.cfg.WebDir == "" || err != nil {
 		s.app.Get("/", func(c *fiber.Ctx) error {
@@ -89,8 +91,12 @@ func (s *Server) webFile(c *fiber.Ctx) error {
 // webFileServer sends the map app's files with validators; it remembers
 // each file's content hash (for its ETag) until the file changes.
 type webFileServer struct {
+	log    *slog.Logger
 	mu     sync.Mutex
 	hashes map[string]fileHash
+	// stale names the compressed forms older than their files, each
+	// logged once.
+	stale map[string]bool
 }
 
 type fileHash struct {
@@ -116,6 +122,12 @@ func (w *webFileServer) send(c *fiber.Ctx, file, cache string) error {
 	for _, e := range encodings {
 		ci, err := os.Stat(file + e.ext)
 		if err != nil || ci.Size() >= info.Size() {
+			continue
+		}
+		// Written before the file last changed (edited after the build):
+		// it would send the old content under the new file's tag.
+		if ci.ModTime().Before(info.ModTime()) {
+			w.warnStale(file + e.ext)
 			continue
 		}
 		compressed = true
@@ -159,6 +171,20 @@ func (w *webFileServer) send(c *fiber.Ctx, file, cache string) error {
 	}
 	c.Response().SetBodyStream(f, int(size)) // closed by fasthttp once sent
 	return nil
+}
+
+// warnStale logs, once per file, a compressed form skipped as stale.
+func (w *webFileServer) warnStale(name string) {
+	w.mu.Lock()
+	seen := w.stale[name]
+	if w.stale == nil {
+		w.stale = map[string]bool{}
+	}
+	w.stale[name] = true
+	w.mu.Unlock()
+	if !seen && w.log != nil {
+		w.log.Warn("compressed file older than its source, not served: rebuild the web app", "file", name)
+	}
 }
 
 // hash returns the content hash of file, from memory unless it changed.

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"gridgis/server"
 )
@@ -25,6 +26,7 @@ type webApp struct {
 func newWebApp(t *testing.T) *webApp {
 	t.Helper()
 	dir := t.TempDir()
+	built := time.Now().Add(-time.Hour).Truncate(time.Second)
 	w := &webApp{
 		index:   []byte(`<!doctype html><title>gridgis</title><script type="module" src="/assets/index-abc123.js"></script>`),
 		script:  []byte(strings.Repeat("export const grids = ['G01', 'G02'];\n", 100)),
@@ -52,6 +54,10 @@ func newWebApp(t *testing.T) *webApp {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(file, body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		// One build: the compressed forms are as new as their files.
+		if err := os.Chtimes(file, built, built); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -167,6 +173,50 @@ func TestWebAppEncodings(t *testing.T) {
 		if !strings.HasPrefix(h.Get("Content-Type"), "text/") && !strings.HasPrefix(h.Get("Content-Type"), "application/javascript") {
 			t.Errorf("GET %s: Content-Type %q, want the file's, not the compressed form's", tt.target, h.Get("Content-Type"))
 		}
+	}
+}
+
+// A file changed after its compressed forms were written (a deploy step
+// editing index.html, a hot-fix) is sent as it is now: the stale forms
+// are skipped, not served under the new file's tag.
+func TestWebAppStaleCompressedForm(t *testing.T) {
+	dir := t.TempDir()
+	old := []byte(strings.Repeat("<p>old page</p>", 50))
+	write := func(name string, body []byte, at time.Time) {
+		file := filepath.Join(dir, name)
+		if err := os.WriteFile(file, body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(file, at, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	built := time.Now().Add(-time.Hour)
+	write("index.html", old, built)
+	write("index.html.br", []byte("brotli of the old page"), built)
+	write("index.html.gz", []byte("gzip of the old page"), built)
+	srv := server.New(server.Config{WebDir: dir}, nil, discardLog)
+	get := func() (http.Header, []byte) {
+		// By its name: "/" would be compressed again on the fly.
+		req := httptest.NewRequest(http.MethodGet, "/index.html", nil)
+		req.Header.Set("Accept-Encoding", "br, gzip")
+		status, h, body := send(t, srv, req)
+		if status != http.StatusOK {
+			t.Fatalf("GET /index.html answered %d", status)
+		}
+		return h, body
+	}
+	if h, _ := get(); h.Get("Content-Encoding") != "br" {
+		t.Fatalf("before the edit: Content-Encoding %q, want br", h.Get("Content-Encoding"))
+	}
+	edited := []byte(strings.Repeat("<p>edited page</p>", 50))
+	write("index.html", edited, time.Now())
+	h, body := get()
+	if h.Get("Content-Encoding") != "" || !bytes.Equal(body, edited) {
+		t.Errorf("after the edit: Content-Encoding %q, body %.30q; want the edited file itself", h.Get("Content-Encoding"), body)
+	}
+	if strings.Contains(h.Get("ETag"), "-br") || strings.Contains(h.Get("ETag"), "-gzip") {
+		t.Errorf("after the edit: ETag %s names a compressed form", h.Get("ETag"))
 	}
 }
 

@@ -1220,7 +1220,9 @@ async function runViews() {
         await planner.locator('#coverage-gaps .coverage-gaps-export[data-format="xlsx"]').click();
         const file = await downloaded;
         const name = file.suggestedFilename();
-        assert(/^缺口组织_党组织覆盖_\d{4}-\d{2}-\d{2}\.xlsx$/.test(name), `file name ${name}`);
+        // One grid's gap: the grid's name tells the files of several grids apart.
+        const gridName = cov.rows.find((r) => r.key === want[0]).name;
+        assert(name.startsWith(`缺口组织_党组织覆盖_${gridName}_`) && /_\d{4}-\d{2}-\d{2}\.xlsx$/.test(name), `file name ${name}`);
         const { readFile } = await import('node:fs/promises');
         const bytes = await readFile(await file.path());
         assert(bytes[0] === 0x50 && bytes[1] === 0x4b, 'not an XLSX (zip) file');

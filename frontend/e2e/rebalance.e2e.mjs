@@ -115,7 +115,7 @@ await runSteps(
         const s = plan.after.by_kind.social;
         assert(rows['kind:social'][1].endsWith(`（${s.covered}/${s.total}）`), `social after: ${rows['kind:social'][1]}`);
         const trades = ((await admin.locator('#rb-tradeoffs').innerText()) ?? '').trim();
-        assert(trades.includes('保障：不降低任何一类组织的覆盖；总路程至多增加 10 %'), `the plan's guards: ${trades}`);
+        assert(trades.includes('保障：不降低任何一类组织的覆盖；总路程不超过 ') && trades.includes('（至多 +10 %）'), `the plan's guards: ${trades}`);
         const k = plan.before.by_kind;
         const after = plan.after.by_kind;
         return `plan #${plan.id}: 新经济组织 ${k.new_economic.covered} → ${after.new_economic.covered}/${after.new_economic.total}, 社会组织 ${k.social.covered} → ${after.social.covered}/${after.social.total}, travel ${(plan.before.total_distance / 1000).toFixed(1)} → ${(plan.after.total_distance / 1000).toFixed(1)} km`;
@@ -145,6 +145,24 @@ await runSteps(
         await admin.locator('#rb-capacity').scrollIntoViewIfNeeded();
         await admin.screenshot({ path: join(OUT_DIR, 'rebalance-capacity-desktop.png') });
         return text;
+      });
+
+      await check('a minimum load that breaks the travel bound: the cause is named, and applying takes a tick', async () => {
+        await admin.locator('#rb-min').fill('8');
+        const over = await build(admin);
+        assert(over.tradeoffs && !over.tradeoffs.travel_within_limit, `with 8 each the plan keeps within the bound: ${JSON.stringify(over.tradeoffs)}`);
+        const trades = ((await admin.locator('#rb-tradeoffs').innerText()) ?? '').trim();
+        assert(trades.includes('总路程无法控制在上限内') && trades.includes('原因是每人最少 8 家的包联数'), `the plan explains: ${trades}`);
+        assert(!trades.includes('现有包联中有超出上限或跨网格的关系'), `the plan blames current pairs: ${trades}`);
+        await admin.locator('#rb-apply').click();
+        await admin.locator('#rb-confirm-over').waitFor({ timeout: 5_000 });
+        assert(await admin.locator('#rb-confirm').isDisabled(), '确认应用 is enabled before the tick');
+        await admin.locator('#rb-confirm-over').check();
+        assert(await admin.locator('#rb-confirm').isEnabled(), '确认应用 stays disabled after the tick');
+        await admin.screenshot({ path: join(OUT_DIR, 'rebalance-over-bound-desktop.png') });
+        await admin.locator('.rb-apply button.cancel').click();
+        await admin.locator('#rb-min').fill('5');
+        return `${(over.after.total_distance / 1000).toFixed(1)} km over ${(over.tradeoffs.travel_limit / 1000).toFixed(1)} km; reasons ${over.tradeoffs.reasons.join(', ')}`;
       });
 
       await check('the planner asks the same from the coverage view', async () => {

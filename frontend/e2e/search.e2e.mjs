@@ -97,7 +97,23 @@ async function desktop(browser) {
     await page.screenshot({ path: join(OUT_DIR, 'search-desktop-results.png') });
     await page.keyboard.press('Enter');
     const address = await waitForOrgPanel(page, orgId);
-    return `organization #${orgId}, ${address}; screenshot e2e/out/search-desktop-results.png`;
+    // The keyboard goes on in the panel that opened, not from the top of the page.
+    await page.waitForFunction(() => document.getElementById('detail')?.contains(document.activeElement), null, { timeout: 5_000 }).catch(() => {});
+    const focus = await page.evaluate(() => `${document.activeElement?.tagName}#${document.activeElement?.id}`);
+    assert(await page.evaluate(() => document.getElementById('detail')?.contains(document.activeElement)), `after choosing, the focus is on ${focus}`);
+    return `organization #${orgId}, ${address}; focus on ${focus}; screenshot e2e/out/search-desktop-results.png`;
+  });
+  await check('desktop: Tab out of the box closes its drop-down', async () => {
+    if (await page.locator('.search-open').isVisible()) await page.locator('.search-open').click();
+    const input = page.locator('#search-input');
+    await input.fill(USCC);
+    await page.locator('.search-option').first().waitFor({ state: 'visible', timeout: 10_000 });
+    await input.focus();
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    const state = await page.evaluate(() => ({ open: document.querySelector('.search')?.classList.contains('open'), focus: document.activeElement?.className }));
+    assert(await page.locator('.search-popup').isHidden(), `the list stays open with the focus on ${state.focus}`);
+    assert(!state.open, `the box stays open with the focus on ${state.focus}`);
   });
   await check('desktop: Enter right after retyping never opens the previous query\'s result', async () => {
     if (await page.locator('.search-open').isVisible()) await page.locator('.search-open').click();

@@ -391,7 +391,7 @@ function gapPaneParts(
   if (gaps.error) foot.textContent = gaps.error;
   else if (gaps.loading) foot.textContent = '正在加载…';
   else if (gaps.orgs.length === 0) foot.textContent = '该网格没有缺口组织（或不在您的可见范围内）';
-  else foot.textContent = `已列出 ${gaps.orgs.length} 个${gaps.next ? '，还有更多' : ''}`;
+  else foot.textContent = `已列出 ${gaps.orgs.length} 家${gaps.next ? '，还有更多' : ''}`;
   const footRow = el('div', 'coverage-gaps-footrow');
   footRow.append(foot, actions);
   const parts = [head, list, footRow];

@@ -309,7 +309,8 @@ describe('what a plan trades', () => {
 
   it('says the guards, that no kind loses coverage, the travel against its bound, and why it stops there', () => {
     const t = tradeoffText(plan);
-    expect(t.guards).toBe('不降低任何一类组织的覆盖；总路程至多增加 10 %（74.9 千米）');
+    // 74.9 km is the ceiling, not an increase of 74.9 km.
+    expect(t.guards).toBe('不降低任何一类组织的覆盖；总路程不超过 74.9 千米（至多 +10 %）');
     expect(t.kinds).toBe('企业 195 → 197 家（共 300 家）、新经济组织 49 → 63 家（共 85 家）、社会组织 12 → 13 家（共 19 家）');
     expect(t.coverage).toBe('每一类组织的覆盖都不减少：现有有联络员的企业、新经济组织、社会组织全部仍在覆盖之内');
     expect(t.coverageLowered).toBe(false);
@@ -327,6 +328,25 @@ describe('what a plan trades', () => {
     expect(lines).toContain('每一类组织的覆盖都不减少：现有有联络员的企业、新经济组织、社会组织全部仍在覆盖之内。');
     expect(lines.join('')).toContain('社会组织 12 → 13 家');
     expect(lines.join('')).toContain('总路程 68.1 千米 → 74.8 千米');
+    // Priority classes too, not only kinds (issue 13 point 4).
+    expect(lines).toContain(
+      '重点类别：有在办诉求的组织 5 → 5 家、新经济和社会组织（无在办诉求） 61 → 61 家、高新技术/专精特新企业 84 → 84 家、其他企业 106 → 106 家。',
+    );
+  });
+
+  it('gives the real cause when even the plan of least travel breaks the bound: the minimum load', () => {
+    const over = metrics({ ...after, total_distance: 82956 });
+    const p = {
+      ...plan,
+      after: over,
+      options: { ...plan.options, min: 8 },
+      tradeoffs: { ...plan.tradeoffs, travel_within_limit: false, reasons: ['travel_limit_unreachable', 'travel_min_load', 'capacity_short'] },
+    };
+    const t = tradeoffText(p);
+    expect(t.travelOver).toBe(true);
+    expect(t.reasons[0]).toBe('总路程无法控制在上限内：在覆盖不减少的保障下，路程最短的方案也需 83.0 千米（上限 74.9 千米）');
+    expect(t.reasons[1]).toBe('原因是每人最少 8 家的包联数：不设最少包联数即可控制在上限内');
+    expect(t.reasons.join('')).not.toContain('现有包联中有超出上限或跨网格的关系');
   });
 
   it('warns when the admin let coverage fall: the old default on the demo', () => {

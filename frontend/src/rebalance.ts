@@ -249,6 +249,8 @@ export interface TradeoffText {
   guards: string;
   /** Coverage of each kind, before → after. */
   kinds: string;
+  /** Coverage of each priority class, before → after. */
+  classes: string;
   /** That no kind lost coverage, or which did: shown as a warning. */
   coverage: string;
   coverageLowered: boolean;
@@ -269,9 +271,15 @@ export function tradeoffText(p: Pick<PlanSummary, 'before' | 'after' | 'tradeoff
   const x = t ? t.max_travel_increase : (p.options.max_travel_increase ?? null);
   const guards = [
     keep ? '不降低任何一类组织的覆盖' : '允许降低部分组织的覆盖',
-    x === null || x === undefined ? '总路程不设上限' : `总路程至多增加 ${percentOf(x)}${t?.travel_limit ? `（${formatDistance(t.travel_limit)}）` : ''}`,
+    // The distance is the ceiling, not the increase.
+    x === null || x === undefined
+      ? '总路程不设上限'
+      : t?.travel_limit
+        ? `总路程不超过 ${formatDistance(t.travel_limit)}（至多 +${percentOf(x)}）`
+        : `总路程至多 +${percentOf(x)}`,
   ].join('；');
   const kinds = b.by_kind && a.by_kind ? orgKinds.map((k) => kindChange(b, a, k)).join('、') : '';
+  const classes = CLASS_LABELS.map(([c, label]) => `${label} ${b.by_class[c]?.covered ?? 0} → ${a.by_class[c]?.covered ?? 0} 家`).join('、');
 
   // Lowered kinds and classes: from the plan when it says, else from the metrics.
   const lowered: { by: string; key: string; before: number; after: number }[] = t
@@ -325,8 +333,18 @@ export function tradeoffText(p: Pick<PlanSummary, 'before' | 'after' | 'tradeoff
         break;
       }
       case 'travel_limit_unreachable':
-        reasons.push('即使不新增包联，总路程也超出上限：现有包联中有超出上限或跨网格的关系');
+        // The plan is the one of least travel the other guards and rules allow.
+        reasons.push(
+          `总路程无法控制在上限内：${keep ? '在覆盖不减少的保障下，' : ''}路程最短的方案也需 ${formatDistance(a.total_distance)}${
+            t?.travel_limit ? `（上限 ${formatDistance(t.travel_limit)}）` : ''
+          }`,
+        );
         break;
+      case 'travel_min_load': {
+        const min = p.options.min;
+        reasons.push(`原因是${min !== undefined && min !== null ? `每人最少 ${min} 家的` : '联络员的最少'}包联数：不设最少包联数即可控制在上限内`);
+        break;
+      }
       case 'capacity_short':
         reasons.push('现有联络员的包联容量不足以覆盖全部组织：见“全覆盖需要多少联络员”');
         break;
@@ -341,7 +359,7 @@ export function tradeoffText(p: Pick<PlanSummary, 'before' | 'after' | 'tradeoff
         break;
     }
   }
-  return { guards, kinds, coverage, coverageLowered, travel, travelOver, stability, reasons };
+  return { guards, kinds, classes, coverage, coverageLowered, travel, travelOver, stability, reasons };
 }
 
 /** The confirmation's text: what applying does, and what it trades. */
@@ -349,6 +367,7 @@ export function confirmText(p: Pick<PlanSummary, 'id' | 'before' | 'after' | 'tr
   const t = tradeoffText(p);
   const lines = [`确认应用方案 #${p.id}？将调整 ${p.moves.length} 家组织的包联关系（原包联结束，新包联即日生效，记入审计日志）。`];
   if (t.kinds) lines.push(`覆盖：${t.kinds}。`);
+  lines.push(`重点类别：${t.classes}。`);
   lines.push(`${t.coverageLowered ? '⚠ ' : ''}${t.coverage}。`);
   lines.push(`${t.travelOver ? '⚠ ' : ''}${t.travel}。`);
   lines.push(`${t.stability}。`);

@@ -512,6 +512,17 @@ function applyBox(ctx: Ctx, p: Plan): HTMLElement {
   const yes = button('submit tone-danger', ctx.st.busy ? '正在应用…' : '确认应用', () => void apply(ctx));
   yes.id = 'rb-confirm';
   yes.disabled = ctx.st.busy;
+  // Breaking the travel bound takes the admin's own choice, not one click.
+  if (tradeoffText(p).travelOver) {
+    const tick = el('input');
+    tick.type = 'checkbox';
+    tick.id = 'rb-confirm-over';
+    const label = el('label', 'rb-confirm-over');
+    label.append(tick, ' 我已知悉总路程超出所设上限，仍要应用');
+    tick.addEventListener('change', () => (yes.disabled = ctx.st.busy || !tick.checked));
+    yes.disabled = true;
+    box.append(label);
+  }
   const no = button('cancel', '取消', () => {
     ctx.st.confirming = false;
     render(ctx);
@@ -520,7 +531,7 @@ function applyBox(ctx: Ctx, p: Plan): HTMLElement {
   const buttons = el('div', 'form-buttons');
   buttons.append(yes, no);
   box.append(buttons);
-  queueMicrotask(() => yes.focus());
+  queueMicrotask(() => (yes.disabled ? (box.querySelector<HTMLInputElement>('#rb-confirm-over') ?? yes) : yes).focus());
   return box;
 }
 
@@ -556,6 +567,7 @@ function tradeoffBox(p: Plan): HTMLElement {
   box.id = 'rb-tradeoffs';
   box.append(el('p', 'rb-guards', `保障：${t.guards}`));
   if (t.kinds) box.append(el('p', 'rb-kinds', `覆盖：${t.kinds}`));
+  box.append(el('p', 'rb-classes', `重点类别：${t.classes}`));
   box.append(el('p', t.coverageLowered ? 'rb-warn' : 'rb-ok', t.coverage));
   box.append(el('p', t.travelOver ? 'rb-warn' : '', t.travel));
   box.append(el('p', '', t.stability));

@@ -86,10 +86,18 @@ describe('keyAction', () => {
 describe('searchMessage', () => {
   it('says what is happening in Chinese', () => {
     expect(searchMessage({ phase: 'searching', query: '华创' })).toBe('正在搜索…');
-    expect(searchMessage({ phase: 'done', query: '华创', results: [] })).toContain('未找到与“华创”相关');
+    expect(searchMessage({ phase: 'done', query: '华创新', results: [] })).toContain('未找到与“华创新”相关');
     expect(searchMessage({ phase: 'done', query: '华创', results: [r('org', 1)] })).toBe('找到 1 项');
     expect(searchMessage({ phase: 'failed', query: '华创', error: '网络错误' })).toBe('搜索失败：网络错误');
     expect(searchMessage({ phase: 'idle' })).toBe('');
+  });
+  it('does not say a 1–2 character query exists nowhere: it matched beginnings only', () => {
+    for (const q of ['博创', '博', 'ab']) {
+      const m = searchMessage({ phase: 'done', query: q, results: [] });
+      expect(m).not.toContain('未找到');
+      expect(m).toContain(`没有以“${q}”开头的名称`);
+      expect(m).toContain('名称中间的字请至少输入 3 个字');
+    }
   });
 });
 

@@ -30,6 +30,8 @@ export const SEARCH_KINDS: readonly { kind: SearchKind; label: string }[] = [
 export const MAX_QUERY = 100;
 /** Results per kind asked for. */
 export const SEARCH_LIMIT = 5;
+/** As the server (grid.MinContainsRunes): a shorter query matches beginnings only. */
+export const MIN_CONTAINS = 3;
 /** Typing pauses this long before a search goes out. */
 export const DEBOUNCE_MS = 250;
 
@@ -127,7 +129,14 @@ export function searchMessage(state: SearchState): string {
     case 'searching':
       return '正在搜索…';
     case 'done':
-      return state.results.length === 0 ? `未找到与“${state.query}”相关的企业、诉求、联络员或网格` : `找到 ${state.results.length} 项`;
+      if (state.results.length > 0) return `找到 ${state.results.length} 项`;
+      // 1–2 characters are looked up at the beginning of names only: a
+      // company remembered by its 字号 (博创) may well exist.
+      const n = Array.from(state.query).length;
+      if (n < MIN_CONTAINS) {
+        return `没有以“${state.query}”开头的名称；名称中间的字请至少输入 ${MIN_CONTAINS} 个字（再输入 ${MIN_CONTAINS - n} 个字试试）`;
+      }
+      return `未找到与“${state.query}”相关的企业、诉求、联络员或网格`;
     case 'failed':
       return `搜索失败：${state.error}`;
   }

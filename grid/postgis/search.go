@@ -104,8 +104,17 @@ func union(ways ...string) string {
 // ordered by match, similarity and label. columns select the row's fields
 // from table alias x joined on the id.
 func ranked(kindOrder int, kind grid.SearchKind, matches, table, label, columns, text, limit string) string {
+	return rankedBy(kindOrder, kind, matches, table, label, columns, text, limit, "")
+}
+
+// rankedBy is ranked with first (if not empty) ordering results of the
+// same match before similarity does.
+func rankedBy(kindOrder int, kind grid.SearchKind, matches, table, label, columns, text, limit, first string) string {
+	if first != "" {
+		first += ", "
+	}
 	return `SELECT ` + strconv.Itoa(kindOrder) + ` AS kind_order, '` + string(kind) + `' AS kind, x.id, ` + columns + `, b.match,
-  row_number() OVER (ORDER BY b.match, similarity(` + label + `, ` + text + `) DESC, ` + label + `, x.id) AS pos
+  row_number() OVER (ORDER BY b.match, ` + first + `similarity(` + label + `, ` + text + `) DESC, ` + label + `, x.id) AS pos
 FROM (SELECT id, min(match) AS match FROM (` + matches + `) m(id, match) GROUP BY id) b
 JOIN ` + table + ` ON x.id = b.id
 ORDER BY pos LIMIT ` + limit
@@ -165,13 +174,21 @@ LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL WHERE ` + reque
 		}
 		matches = union(byNumber, byContains)
 	}
-	return ranked(1, grid.SearchRequest, matches,
+	// Open requests before closed ones of the same match: the one still
+	// to work on is the one looked for.
+	return rankedBy(1, grid.SearchRequest, matches,
 		"request x JOIN organization xo ON xo.id = x.org_id", "x.title",
-		`x.title AS label, concat('#', x.id, ' · ', xo.name) AS sublabel,
+		`x.title AS label, concat('#', x.id, ' · ', `+requestStatusLabel+`, ' · ', xo.name) AS sublabel,
   round(ST_X(xo.geom)::numeric, 6)::float8 AS lon, round(ST_Y(xo.geom)::numeric, 6)::float8 AS lat,
   NULL::float8, NULL::float8, NULL::float8, NULL::float8`,
-		text, limit)
+		text, limit, "x.status IN ('verified', 'rejected')")
 }
+
+// requestStatusLabel is request x's status as users read it, the same
+// names as the map app's (frontend/src/i18n.ts statusLabels).
+const requestStatusLabel = `CASE x.status WHEN 'reported' THEN '待交办' WHEN 'assigned' THEN '已交办'
+  WHEN 'in_progress' THEN '整改中' WHEN 'resolved' THEN '待复核' WHEN 'verified' THEN '已办结'
+  WHEN 'rejected' THEN '不予受理' ELSE x.status END`
 
 // liaisonSearchSQL finds active liaisons in scope by name (beginning, or
 // anywhere).

@@ -170,6 +170,37 @@ func TestSearchRanksPrefixThenSimilarity(t *testing.T) {
 	}
 }
 
+// Requests of the same title: the open one comes before the closed one
+// (though older closed ones would sort first by id), and each says its
+// status.
+func TestSearchRequestsOpenFirstWithStatus(t *testing.T) {
+	db := pgtest.Open(t, testDSN)
+	z := makeSearchZone(t, db)
+	ctx := context.Background()
+	add := func(status string) int64 {
+		var id int64
+		if err := db.Pool.QueryRow(ctx, `INSERT INTO request (zone_id, org_id, title, category, status, reported_at,
+  response_due_at, due_at, closed_at, satisfaction)
+VALUES ($1, $2, '危化品仓储审批协调', 'ordinary', $3, now() - interval '9 days', now() - interval '8 days', now() - interval '2 days',
+  CASE WHEN $3 = 'verified' THEN now() END, CASE WHEN $3 = 'verified' THEN 5 END) RETURNING id`,
+			z.gridA.ZoneID, z.near.ID, status).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	closed := add("verified")
+	open := add("in_progress")
+	got := search(t, db, grid.Scope{All: true}, "仓储审批", grid.SearchRequest)
+	if !slices.Equal(ids(got), []int64{open, closed}) {
+		t.Fatalf("found %v, want the open #%d before the closed #%d", ids(got), open, closed)
+	}
+	for i, want := range []string{fmt.Sprintf("#%d · 整改中 · 河南琨瑶泰材料有限公司", open), fmt.Sprintf("#%d · 已办结 · 河南琨瑶泰材料有限公司", closed)} {
+		if got[i].Sublabel != want {
+			t.Errorf("sublabel %q, want %q", got[i].Sublabel, want)
+		}
+	}
+}
+
 // A whole credit code comes first, whatever else shares its beginning.
 func TestSearchExactCreditCodeFirst(t *testing.T) {
 	db := pgtest.Open(t, testDSN)

@@ -34,6 +34,8 @@ type Tradeoffs struct {
 	// Reasons explain the outcome, as stable codes (see the Reason
 	// constants) that clients word.
 	Reasons []string `json:"reasons"`
+	// minLoadCause: without the minimum load the limit would be met.
+	minLoadCause bool
 }
 
 // Lowered is a kind or priority class that the plan covers less of.
@@ -53,8 +55,12 @@ const (
 	ReasonCoverageLossAllowed = "coverage_loss_allowed"
 	// The travel limit kept the plan from covering more (see Unbounded).
 	ReasonTravelLimitBinding = "travel_limit_binding"
-	// Even covering nothing new, travel stays above the limit.
+	// Even the plan of least travel the other guards and rules allow
+	// stays above the limit (its travel is the plan's).
 	ReasonTravelLimitUnreachable = "travel_limit_unreachable"
+	// With ReasonTravelLimitUnreachable: the liaisons' minimum load is
+	// the cause; without it, a plan would fit the limit.
+	ReasonTravelMinLoad = "travel_min_load"
 	// No current travel to bound: the limit does not apply.
 	ReasonNoCurrentTravel = "no_current_travel"
 	// Organizations stay uncovered whatever the travel: the liaisons'
@@ -157,7 +163,11 @@ func (m *rebalanceModel) solveGuarded() ([]int32, Tradeoffs, error) {
 			if assign, err = m.solve(floors); err != nil {
 				return nil, t, err
 			}
-			if m.travel(assign) <= limit {
+			if m.travel(assign) > limit {
+				if t.minLoadCause, err = m.minLoadForcesTravel(floors, limit); err != nil {
+					return nil, t, err
+				}
+			} else {
 				t.TravelWithinLimit = true
 				lo, hi := -30.0, 0.0 // log2 of s: lo fits (s = 0 did), hi does not
 				for range travelSteps {
@@ -179,6 +189,24 @@ func (m *rebalanceModel) solveGuarded() ([]int32, Tradeoffs, error) {
 		}
 	}
 	return assign, t, nil
+}
+
+// minLoadForcesTravel reports whether the plan of least travel (coverage
+// weighed at 0, as set by the caller) fits the limit once no liaison has
+// a minimum load: then the minimum, not the current pairs or the floors,
+// is what breaks the limit.
+func (m *rebalanceModel) minLoadForcesTravel(floors bool, limit int64) (bool, error) {
+	asked := m.minLoad
+	defer func() { m.minLoad = asked }()
+	m.minLoad = make([]int, len(asked))
+	if !slices.ContainsFunc(asked, func(n int) bool { return n > 0 }) {
+		return false, nil
+	}
+	a, err := m.solve(floors)
+	if err != nil {
+		return false, err
+	}
+	return m.travel(a) <= limit, nil
 }
 
 // judge fills in what the plan lowered and why.
@@ -206,6 +234,9 @@ func (t *Tradeoffs) judge(before, after Metrics, keepInGrid bool) {
 			t.Reasons = append(t.Reasons, ReasonTravelLimitBinding)
 		} else {
 			t.Reasons = append(t.Reasons, ReasonTravelLimitUnreachable)
+			if t.minLoadCause {
+				t.Reasons = append(t.Reasons, ReasonTravelMinLoad)
+			}
 		}
 	}
 	widest := after

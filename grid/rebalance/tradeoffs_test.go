@@ -289,6 +289,38 @@ func TestTravelLimit(t *testing.T) {
 	}
 }
 
+// A minimum load that forces new pairs far away keeps even the cheapest
+// plan over the travel limit: the plan says that the minimum is the
+// cause (not broken current pairs, of which there are none), and how far
+// the cheapest plan goes.
+func TestTravelLimitUnreachableByMinLoad(t *testing.T) {
+	in := twoGrids()
+	in.Options = DefaultOptions()
+	in.Liaisons[0].Min = 2 // 张三 must take a second organization
+	in.Orgs = []Org{
+		{ID: 7, GridID: 1, Location: at(1500, 0), Kind: grid.KindSocial, Class: ClassOther},
+		{ID: 9, GridID: 1, Location: at(0, 400), Kind: grid.KindNewEconomic, Class: ClassOther},
+	}
+	in.Current = []Pair{{OrgID: 7, LiaisonID: 1}}
+	p, err := Solve(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := p.Tradeoffs
+	if tr.TravelWithinLimit || !slices.Contains(tr.Reasons, ReasonTravelLimitUnreachable) {
+		t.Fatalf("after %+v, tradeoffs %+v: want the limit unreachable", p.After, tr)
+	}
+	if !slices.Contains(tr.Reasons, "travel_min_load") {
+		t.Errorf("reasons %v do not name the minimum load as the cause", tr.Reasons)
+	}
+	if slices.Contains(tr.Reasons, ReasonRulesDropPairs) {
+		t.Errorf("reasons %v blame current pairs, which break no rule", tr.Reasons)
+	}
+	if math.Abs(p.After.TotalDistance-1900) > 5 {
+		t.Errorf("the cheapest plan travels %.0f m, want 1900 (1500 + 400)", p.After.TotalDistance)
+	}
+}
+
 // Short capacity: new economic and social organizations come in before
 // key enterprises and others, as the liaison system's mission asks.
 func TestNewEconomicAndSocialFirst(t *testing.T) {

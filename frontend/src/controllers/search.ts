@@ -17,6 +17,8 @@ export function searchController(): Controller {
   let results: SearchResult[] = [];
   let active = -1;
   let runner: SearchRunner;
+  /** The next focus of the box is ours, after a choice: it does not reopen the list. */
+  let quiet = false;
 
   const root = el('div', 'search');
   root.setAttribute('role', 'search');
@@ -127,25 +129,57 @@ export function searchController(): Controller {
       case 'org':
         act.openOrg(r.id);
         if (r.point) shell.flyTo(r.point);
+        focusPanel();
         break;
       case 'request':
         act.openRequest(r.id);
         if (r.point) shell.flyTo(r.point);
+        focusPanel();
         break;
       case 'liaison':
         if (r.point) {
           shell.flyTo(r.point);
           shell.showPopup(r.point, { title: r.label, rows: [['所属网格', r.sublabel]] });
         }
+        focusBack();
         break;
       case 'grid': {
         if (r.bbox) shell.fitAbove(r.bbox);
         act.selectGrid(r.id);
         const grid = store.get().gridById.get(r.id);
         if (grid && r.point) shell.showPopup(r.point, gridPopupContent(grid));
+        focusBack();
         break;
       }
     }
+  }
+
+  /**
+   * Moves the focus to the heading of the panel that opened, once it
+   * shows: a keyboard or screen-reader user goes on from there, not from
+   * the top of the page.
+   */
+  function focusPanel(): void {
+    const detail = document.getElementById('detail');
+    const heading = document.getElementById('detail-heading');
+    if (!detail || !heading) return;
+    heading.tabIndex = -1;
+    let frames = 60; // a request's panel shows once it has loaded
+    const attempt = () => {
+      if (!detail.hidden) heading.focus({ preventScroll: true });
+      else if (frames-- > 0) requestAnimationFrame(attempt);
+    };
+    attempt();
+  }
+
+  /** After a liaison or grid (a popup on the map): back to 搜索, or to the box where it stays open. */
+  function focusBack(): void {
+    if (opener.offsetParent !== null) {
+      opener.focus();
+      return;
+    }
+    quiet = true;
+    input.focus();
   }
 
   /** On a phone: the box covers the top bar while searching. */
@@ -169,9 +203,16 @@ export function searchController(): Controller {
   });
   input.addEventListener('compositionend', () => runner.input(input.value));
   input.addEventListener('focus', () => {
-    if (results.length > 0 || status.textContent) setOpen(true);
+    if (quiet) quiet = false;
+    else if (results.length > 0 || status.textContent) setOpen(true);
   });
   input.addEventListener('blur', () => setOpen(false));
+  // Tab (or a tap) out of the box closes it, as Escape does.
+  root.addEventListener('focusout', (e) => {
+    if (e.relatedTarget instanceof Node && root.contains(e.relatedTarget)) return;
+    setOpen(false);
+    openBox(false);
+  });
   input.addEventListener('keydown', (e) => {
     if (e.isComposing) return; // an IME is still composing the characters
     // While a newer query waits for its pause or its answer, the listed
