@@ -32,6 +32,10 @@ export interface GridgisTestHook {
   gridNames: string[];
   grids: GridSummary[];
   basemap: boolean;
+  /** The basemap drawn: its id from /api/v1/config, or "none". */
+  basemapId: string;
+  /** 定位's dot (page coordinates) and accuracy ring radius (px) as drawn, or null before a position came. */
+  located(): { x: number; y: number; radiusPx: number } | null;
   /** The grid_id of every organization loaded for this user. */
   orgGridIds(): number[];
   /** Grid names whose labels MapLibre has placed on screen. */
@@ -86,6 +90,8 @@ export function emptyMapState(): Omit<GridgisTestHook, 'view' | 'user'> {
     gridNames: [],
     grids: [],
     basemap: false,
+    basemapId: 'none',
+    located: () => null,
     orgGridIds: () => [],
     renderedLabels: () => [],
     orgScreenPoint: () => null,

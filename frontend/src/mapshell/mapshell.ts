@@ -7,6 +7,7 @@
 import * as maplibregl from 'maplibre-gl';
 import type { Api, BBox, LiaisonFeature, OrgFeature } from '../api';
 import { bboxOf } from '../geometry';
+import { boxToMap, toMap } from '../layers/sources';
 import type { LiveEvent, ToastMessage } from '../live';
 import { createMap } from '../map';
 import { renderPopup, type PopupContent } from '../popup';
@@ -176,8 +177,10 @@ export class MapShell {
     this.popup.setLngLat(at).setDOMContent(renderPopup(content)).addTo(this.map);
   }
 
-  flyTo(at: [number, number]): void {
+  /** Brings a stored (WGS84) position into view. */
+  flyTo(wgs84: [number, number]): void {
     const map = this.map;
+    const at = toMap(map, wgs84); // as drawn over the basemap
     const inView = map.getBounds().contains(at);
     // On a phone the panel is a sheet over the lower part: aim above it.
     const sheet = window.matchMedia('(max-width: 760px)').matches && !page.detail.hidden;
@@ -188,10 +191,7 @@ export class MapShell {
   /** Fits a box into the part of the map the open dock leaves. */
   fitAbove(bbox: BBox): void {
     this.map.fitBounds(
-      [
-        [bbox[0], bbox[1]],
-        [bbox[2], bbox[3]],
-      ],
+      boxToMap(this.map, bbox),
       { padding: { top: 40, left: 40, right: 40, bottom: this.store.get().dockHeight + 30 }, maxZoom: 16, duration: 500 },
     );
   }
