@@ -43,10 +43,10 @@ async function newPage(browser, options, geolocation = true) {
  * does not move; and the colours at the points asked about. Runs in a
  * blank page, outside the app and its CSP.
  */
-async function analyse(page, scratch, png, points = [], ring = null) {
+async function analyse(page, scratch, png, points = [], ring = null, discNear = null) {
   const box = await page.locator('.maplibregl-canvas').boundingBox(); // the map only: not the legend's swatches
   return scratch.evaluate(
-    async ({ b64, points, ring, box }) => {
+    async ({ b64, points, ring, box, discNear }) => {
       const img = new Image();
       img.src = `data:image/png;base64,${b64}`;
       await img.decode();
@@ -89,9 +89,30 @@ async function analyse(page, scratch, png, points = [], ring = null) {
         ds.sort((a, b) => a - b);
         ringRadius = ds.length ? ds[Math.floor(ds.length / 2)] : null;
       }
-      return { magenta: extent(isMagenta), cyan: extent(isCyan), at, ringRadius };
+      const magenta = extent(isMagenta);
+      const cyan = extent(isCyan);
+      // A dot drawn over a cross: the centroid of the dark pixels (any kind's colour; not the
+      // light tiles, the crosses or the white outline) within 16 px of the cross's centre.
+      let disc = null;
+      const near = discNear === 'magenta' ? magenta : discNear === 'cyan' ? cyan : null;
+      if (near) {
+        let sx = 0, sy = 0, n = 0;
+        for (let y = Math.floor(near.y - 16); y <= near.y + 16; y++)
+          for (let x = Math.floor(near.x - 16); x <= near.x + 16; x++) {
+            if (x < 0 || y < 0 || x >= w || y >= h || Math.hypot(x + 0.5 - near.x, y + 0.5 - near.y) > 16) continue;
+            const i = (y * w + x) * 4;
+            const [r, g, b] = [d[i], d[i + 1], d[i + 2]];
+            if (r + g + b < 450 && !isMagenta(r, g, b) && !isCyan(r, g, b)) {
+              sx += x + 0.5;
+              sy += y + 0.5;
+              n++;
+            }
+          }
+        disc = n >= 20 ? { x: sx / n, y: sy / n, n } : null;
+      }
+      return { magenta, cyan, at, ringRadius, disc };
     },
-    { b64: png.toString('base64'), points, ring, box },
+    { b64: png.toString('base64'), points, ring, box, discNear },
   );
 }
 
@@ -112,12 +133,12 @@ async function openOrg(page) {
 }
 
 /** Waits until the screenshot shows both crosses (the tiles are in) and returns it with its analysis. */
-async function settledShot(page, scratch, path, points = () => []) {
+async function settledShot(page, scratch, path, points = () => [], discNear = null) {
   let last = null;
   for (let i = 0; i < 20; i++) {
     await page.waitForTimeout(500);
     const png = await page.screenshot({ path });
-    last = { png, a: await analyse(page, scratch, png, await points()) };
+    last = { png, a: await analyse(page, scratch, png, await points(), null, discNear) };
     if (last.a.magenta && last.a.cyan && last.a.magenta.width >= 20 && last.a.cyan.width >= 20) return last;
   }
   return last;
@@ -160,18 +181,20 @@ async function desktop(browser) {
     const { a } = await settledShot(page, scratch, join(OUT_DIR, 'basemap-gcj-desktop.png'), async () => {
       const p = await org();
       return p ? [[p.x, p.y]] : [];
-    });
+    }, 'magenta');
     const p = await org();
     assert(a.magenta && a.cyan, `crosses found: magenta ${fmt(a.magenta)}, cyan ${fmt(a.cyan)}`);
     assert(p, 'the organization is not drawn inside the map');
     const apart = dist(a.magenta, a.cyan);
     assert(apart > 60, `the crosses are only ${apart.toFixed(1)} px apart: the test would not see a missing shift`);
-    const off = dist(p, a.magenta);
-    assert(off <= 2, `circle at ${fmt(p)}, magenta cross at ${fmt(a.magenta)}: ${off.toFixed(2)} px off (cyan, the unshifted position, at ${fmt(a.cyan)})`);
-    // The circle is drawn there: it covers the cross's centre.
+    // Measured on the picture: the circle's pixels around the cross, and the cross's centre under them.
+    assert(a.disc, `no circle drawn on the magenta cross at ${fmt(a.magenta)} (the app puts it at ${fmt(p)}; cyan, the unshifted position, at ${fmt(a.cyan)})`);
+    const off = dist(a.disc, a.magenta);
+    assert(off <= 2, `circle drawn at ${fmt(a.disc)}, magenta cross at ${fmt(a.magenta)}: ${off.toFixed(2)} px off`);
     assert(!a.at[0]?.magenta, `the pixel under the circle is still the cross's magenta ${a.at[0]?.rgb}`);
+    assert(dist(p, a.disc) <= 2, `the app places the organization at ${fmt(p)}, drawn at ${fmt(a.disc)}`);
     gcjView = { p, apart };
-    return `circle ${fmt(p)}, cross ${fmt(a.magenta)}, ${off.toFixed(2)} px; crosses ${apart.toFixed(0)} px apart; e2e/out/basemap-gcj-desktop.png`;
+    return `circle drawn at ${fmt(a.disc)} (${a.disc.n} px), cross ${fmt(a.magenta)}: ${off.toFixed(2)} px; crosses ${apart.toFixed(0)} px apart; e2e/out/basemap-gcj-desktop.png`;
   });
 
   await check('desktop, 导航: Amap gets the GCJ-02 position, geo: the WGS84 one', async () => {
@@ -191,14 +214,15 @@ async function desktop(browser) {
     const { a } = await settledShot(page, scratch, join(OUT_DIR, 'basemap-wgs-desktop.png'), async () => {
       const p = await org();
       return p ? [[p.x, p.y]] : [];
-    });
+    }, 'cyan');
     const p = await org();
     assert(a.magenta && a.cyan && p, `crosses ${fmt(a.magenta)} ${fmt(a.cyan)}, circle ${fmt(p)}`);
-    const off = dist(p, a.cyan);
-    assert(off <= 2, `circle at ${fmt(p)}, cyan cross at ${fmt(a.cyan)}: ${off.toFixed(2)} px off`);
+    assert(a.disc, `no circle drawn on the cyan cross at ${fmt(a.cyan)} (the app puts it at ${fmt(p)})`);
+    const off = dist(a.disc, a.cyan);
+    assert(off <= 2, `circle drawn at ${fmt(a.disc)}, cyan cross at ${fmt(a.cyan)}: ${off.toFixed(2)} px off`);
     assert(!a.at[0]?.cyan, `the pixel under the circle is still the cross's cyan ${a.at[0]?.rgb}`);
     assert(dist(p, gcjView.p) < 3, `the organization moved on screen from ${fmt(gcjView.p)} to ${fmt(p)}: the view did not follow`);
-    return `circle ${fmt(p)}, cross ${fmt(a.cyan)}, ${off.toFixed(2)} px; e2e/out/basemap-wgs-desktop.png`;
+    return `circle drawn at ${fmt(a.disc)}, cross ${fmt(a.cyan)}: ${off.toFixed(2)} px; e2e/out/basemap-wgs-desktop.png`;
   });
 
   await check('desktop, 无底图: no tiles drawn', async () => {
@@ -222,13 +246,14 @@ async function desktop(browser) {
     for (let i = 0; i < 10 && !(a?.magenta?.width >= 20); i++) {
       await page.waitForTimeout(400);
       const png = await page.screenshot({ path: join(OUT_DIR, 'locate-desktop.png') });
-      a = await analyse(page, scratch, png, [], { x: drawn.x, y: drawn.y, max: drawn.radiusPx * 1.5 });
+      a = await analyse(page, scratch, png, [], { x: drawn.x, y: drawn.y, max: drawn.radiusPx * 1.5 }, 'magenta');
     }
-    const off = dist(drawn, a.magenta);
-    assert(off <= 2, `dot at ${fmt(drawn)}, magenta cross at ${fmt(a.magenta)}: ${off.toFixed(2)} px off`);
+    assert(a.disc, `no dot drawn on the magenta cross at ${fmt(a.magenta)} (the app puts it at ${fmt(drawn)})`);
+    const off = dist(a.disc, a.magenta);
+    assert(off <= 2, `dot drawn at ${fmt(a.disc)}, magenta cross at ${fmt(a.magenta)}: ${off.toFixed(2)} px off`);
     assert(drawn.radiusPx > 20, `ring of ${drawn.radiusPx} px`);
     assert(a.ringRadius !== null && Math.abs(a.ringRadius - drawn.radiusPx) < 3, `ring outline at ${a.ringRadius} px on screen, ${drawn.radiusPx.toFixed(1)} px expected`);
-    return `dot ${fmt(drawn)} ${off.toFixed(2)} px from the cross; ring ${drawn.radiusPx.toFixed(1)} px (outline measured ${a.ringRadius.toFixed(1)}); e2e/out/locate-desktop.png`;
+    return `dot drawn at ${fmt(a.disc)}, ${off.toFixed(2)} px from the cross; ring ${drawn.radiusPx.toFixed(1)} px (outline measured ${a.ringRadius.toFixed(1)}); e2e/out/locate-desktop.png`;
   });
   await page.context().close();
 }
