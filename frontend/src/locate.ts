@@ -87,16 +87,22 @@ export class LocateControl implements IControl {
   }
 
   onRemove(): void {
+    window.clearTimeout(this.hideTimer);
     this.container?.remove();
     this.container = null;
     this.map = null;
   }
 
-  private say(text: string, tone: 'info' | 'error'): void {
+  private hideTimer = 0;
+
+  /** Shows a message beside the button; a good one goes after a while, an error stays until the next try. */
+  private say(text: string, tone: 'info' | 'error', forMs = 0): void {
     if (!this.message) return;
     this.message.textContent = text;
     this.message.dataset.tone = tone;
     this.message.hidden = text === '';
+    window.clearTimeout(this.hideTimer);
+    if (forMs > 0) this.hideTimer = window.setTimeout(() => this.message && (this.message.hidden = true), forMs);
   }
 
   locate(): void {
@@ -122,7 +128,7 @@ export class LocateControl implements IControl {
     const map = this.map;
     if (!map) return;
     this.located = at;
-    this.say(`我的位置（精度约 ${Math.round(at.accuracy)} 米）`, 'info');
+    this.say(`我的位置（精度约 ${Math.round(at.accuracy)} 米）`, 'info', 8000);
     const data = locateFeatures(at);
     const source = map.getSource(LOCATE_SOURCE) as GeoJSONSource | undefined;
     if (source) source.setData(data);
