@@ -108,14 +108,16 @@ func TestBasemapShiftInBrowser(t *testing.T) {
 	ctx := context.Background()
 
 	// The control point: the demo organization farthest from any other
-	// (so no other circle covers the crosses), without an open request.
+	// (so no other circle covers the crosses), without an open request,
+	// and 300 m inside the zone (the test moves it a little).
 	var id int64
 	var name string
 	var p orb.Point
 	err := db.Pool.QueryRow(ctx, `
 SELECT o.id, o.name, ST_X(o.geom), ST_Y(o.geom)
-FROM organization o
+FROM organization o JOIN zone z ON z.id = o.zone_id
 WHERE o.active AND o.geom IS NOT NULL
+  AND ST_Covers(z.boundary, o.geom) AND ST_Distance(o.geom::geography, ST_Boundary(z.boundary)::geography) > 300
   AND NOT EXISTS (SELECT 1 FROM request r WHERE r.org_id = o.id AND r.status NOT IN ('resolved', 'verified', 'rejected'))
 ORDER BY (SELECT min(ST_Distance(o.geom::geography, o2.geom::geography)) FROM organization o2
           WHERE o2.id <> o.id AND o2.active AND o2.geom IS NOT NULL) DESC

@@ -33,6 +33,9 @@ async function newPage(browser, options, geolocation = true) {
   });
   const page = await context.newPage();
   recordFailedResponses(page);
+  page.on('response', async (res) => {
+    if (res.status() >= 400 && res.request().method() !== 'GET') console.log(`${res.request().method()} ${res.url()}: ${await res.text().catch(() => '')}`);
+  });
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   return page;
 }
@@ -56,18 +59,30 @@ async function analyse(page, scratch, png, points = [], ring = null, discNear = 
       const g = c.getContext('2d');
       g.drawImage(img, 0, 0);
       const { data: d, width: w, height: h } = g.getImageData(0, 0, c.width, c.height);
+      // A cross's centre: the middle of the rows holding its horizontal arm (the most pixels of its
+      // colour) and of the columns holding its vertical arm, so a dot over the centre or the edit
+      // marker's pin over one arm does not move it.
       const extent = (test) => {
-        let minX = Infinity, minY = Infinity, maxX = -1, maxY = -1, n = 0;
+        let minX = Infinity, maxX = -1, n = 0;
+        const rows = new Map();
+        const cols = new Map();
         for (let y = Math.ceil(box.y); y < Math.min(h, box.y + box.height); y++)
           for (let x = Math.ceil(box.x); x < Math.min(w, box.x + box.width); x++) {
             const i = (y * w + x) * 4;
             if (test(d[i], d[i + 1], d[i + 2])) {
               n++;
               minX = Math.min(minX, x); maxX = Math.max(maxX, x);
-              minY = Math.min(minY, y); maxY = Math.max(maxY, y);
+              rows.set(y, (rows.get(y) ?? 0) + 1);
+              cols.set(x, (cols.get(x) ?? 0) + 1);
             }
           }
-        return n ? { x: (minX + maxX + 1) / 2, y: (minY + maxY + 1) / 2, n, width: maxX - minX + 1, height: maxY - minY + 1 } : null;
+        if (!n) return null;
+        const middle = (m) => {
+          const most = Math.max(...m.values());
+          const at = [...m].filter(([, c]) => c >= most - 1).map(([k]) => k);
+          return at.reduce((a, b) => a + b, 0) / at.length + 0.5;
+        };
+        return { x: middle(cols), y: middle(rows), n, width: maxX - minX + 1 };
       };
       const isMagenta = (r, g, b) => r > 200 && b > 200 && g < 70;
       const isCyan = (r, g, b) => r < 70 && g > 200 && b > 200;
@@ -254,6 +269,41 @@ async function desktop(browser) {
     assert(drawn.radiusPx > 20, `ring of ${drawn.radiusPx} px`);
     assert(a.ringRadius !== null && Math.abs(a.ringRadius - drawn.radiusPx) < 3, `ring outline at ${a.ringRadius} px on screen, ${drawn.radiusPx.toFixed(1)} px expected`);
     return `dot drawn at ${fmt(a.disc)}, ${off.toFixed(2)} px from the cross; ring ${drawn.radiusPx.toFixed(1)} px (outline measured ${a.ringRadius.toFixed(1)}); e2e/out/locate-desktop.png`;
+  });
+  await check('desktop, 移动位置 over GCJ-02: a click on the map is stored as its WGS84 position', async () => {
+    await page.locator('#detail button', { hasText: '移动位置' }).click();
+    await page.locator('#edit-banner, .edit-banner').first().waitFor({ state: 'visible', timeout: 5_000 }).catch(() => {});
+    // Out until both crosses are in view: they tie screen pixels to known positions.
+    let a = null;
+    for (let i = 0; i < 4; i++) {
+      await page.waitForTimeout(1200);
+      a = await analyse(page, scratch, await page.screenshot());
+      if (a.magenta?.width >= 20 && a.cyan?.width >= 20) break;
+      await page.locator('.maplibregl-ctrl-zoom-out').click();
+    }
+    assert(a.magenta && a.cyan, `crosses ${fmt(a.magenta)} ${fmt(a.cyan)}`);
+    // Degrees of longitude per pixel, from the two crosses (GCJ-02 and WGS84 positions of one point).
+    const perPx = (GCJ[0] - WGS[0]) / (a.magenta.x - a.cyan.x);
+    // South-west, towards the grids (the zone's boundary refuses a point outside it).
+    const dx = -30;
+    const dy = 30;
+    await page.mouse.click(a.magenta.x + dx, a.magenta.y + dy);
+    const confirm = page.locator('[data-action="confirm"]');
+    await confirm.waitFor({ state: 'visible', timeout: 5_000 });
+    await page.screenshot({ path: join(OUT_DIR, 'basemap-move-desktop.png') });
+    await confirm.click();
+    await page.waitForFunction(
+      (id) => document.querySelector('#detail')?.dataset.orgId === String(id) && document.querySelector('#detail')?.textContent.includes('已移动'),
+      ORG_ID,
+      { timeout: 15_000 },
+    );
+    const stored = await page.evaluate(async (id) => (await (await fetch(`/api/v1/organizations/${id}`)).json()).geometry.coordinates, ORG_ID);
+    // The click was (dx, dy) px from the GCJ-02 position: the stored point is as far from the WGS84 one
+    // (Web Mercator is conformal: a pixel spans cos(lat) times fewer degrees of latitude than of longitude).
+    const want = [WGS[0] + dx * perPx, WGS[1] - dy * perPx * Math.cos((WGS[1] * Math.PI) / 180)];
+    const metres = Math.hypot((stored[0] - want[0]) * 111320 * Math.cos((WGS[1] * Math.PI) / 180), (stored[1] - want[1]) * 110574);
+    assert(metres < 3, `stored ${stored}, want about ${want.map((x) => x.toFixed(6))} (${metres.toFixed(1)} m off; the GCJ-02 position is ${GCJ})`);
+    return `stored ${stored.join(',')}, ${metres.toFixed(2)} m from the expected WGS84 point; e2e/out/basemap-move-desktop.png`;
   });
   await page.context().close();
 }

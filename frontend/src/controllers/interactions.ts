@@ -7,7 +7,7 @@ import { el } from '../dom';
 import { statusLabel, text } from '../i18n';
 import { GAP_LAYER } from '../layers/gaps';
 import { GRID_FILL_LAYER, gridPopupRows, setGridHover } from '../layers/grids';
-import { toMap } from '../layers/sources';
+import { fromMap } from '../layers/sources';
 import { ORG_LAYER } from '../layers/organizations';
 import { REQUEST_LAYER } from '../layers/requests';
 import type { Controller, MapShell } from '../mapshell/mapshell';
@@ -58,13 +58,13 @@ export function interactionsController(): Controller {
     const hitId = orgHit ? Number(orgHit.id) : NaN;
     const org = orgHit ? (orgById.get(hitId) ?? gaps?.find((o) => o.id === hitId)) : undefined;
     if (org) {
-      shell.showPopup(toMap(map, org.geometry.coordinates), act.orgPopup(org));
+      shell.showPopup(org.geometry.coordinates as [number, number], act.orgPopup(org));
       return;
     }
     const gridHit = map.queryRenderedFeatures(e.point, { layers: [GRID_FILL_LAYER] })[0];
     const grid = gridHit ? gridById.get(Number(gridHit.id)) : undefined;
     if (grid) {
-      shell.showPopup(e.lngLat, gridPopupContent(grid));
+      shell.showPopup(fromMap(map, e.lngLat), gridPopupContent(grid));
       act.selectGrid(grid.id);
     } else {
       shell.popup.remove();

@@ -173,8 +173,9 @@ export class MapShell {
     this.liaisonCache = null;
   }
 
-  showPopup(at: maplibregl.LngLatLike, content: PopupContent): void {
-    this.popup.setLngLat(at).setDOMContent(renderPopup(content)).addTo(this.map);
+  /** Opens the popup at a stored (WGS84) position, where the map draws it. */
+  showPopup(wgs84: [number, number], content: PopupContent): void {
+    this.popup.setLngLat(toMap(this.map, wgs84)).setDOMContent(renderPopup(content)).addTo(this.map);
   }
 
   /** Brings a stored (WGS84) position into view. */
