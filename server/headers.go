@@ -19,9 +19,9 @@ import (
 //
 // Permissions-Policy allows geolocation for the planned "locate me"
 // button, on this origin only, and nothing else the app does not use.
-func securityHeaders(basemap string) [][2]string {
+func securityHeaders(tileOrigins []string) [][2]string {
 	return [][2]string{
-		{"Content-Security-Policy", contentSecurityPolicy(basemap)},
+		{"Content-Security-Policy", contentSecurityPolicy(tileOrigins)},
 		{fiber.HeaderXContentTypeOptions, "nosniff"},
 		{fiber.HeaderXFrameOptions, "DENY"},
 		{fiber.HeaderReferrerPolicy, "strict-origin-when-cross-origin"},
@@ -43,11 +43,11 @@ func securityHeaders(basemap string) [][2]string {
 //   - images from data: (MapLibre's stylesheet draws its control icons as
 //     data: SVGs) and blob: (browsers without createImageBitmap decode
 //     tiles through blob: URLs), and images and fetches from the
-//     basemap's tile host.
-func contentSecurityPolicy(basemap string) string {
+//     basemaps' tile hosts.
+func contentSecurityPolicy(tileOrigins []string) string {
 	tiles := ""
-	if host := basemapOrigin(basemap); host != "" {
-		tiles = " " + host
+	for _, host := range tileOrigins {
+		tiles += " " + host
 	}
 	return "default-src 'self'; script-src 'self'; style-src 'self'; worker-src 'self'; " +
 		"img-src 'self' data: blob:" + tiles + "; connect-src 'self'" + tiles + "; font-src 'self'; " +

@@ -809,7 +809,13 @@ func openAPISchemas() obj {
 				"vector_layers": arrayOf(layer),
 			})
 		}(),
-		"Config": object("The map app's configuration", obj{"basemap": str("raster tile URL template; empty for none")}),
+		"Config": object("The map app's configuration", obj{"basemaps": arrayOf(object(
+			"A background the app offers (the first is shown at start; none: a plain background)", obj{
+				"id": str("tianditu-vec, tianditu-img, amap-vec, amap-img or custom-N"), "name": str("shown in the chooser"),
+				"datum":       enum("the datum the tiles are drawn in; over gcj02 the app shifts its data", []string{"wgs84", "gcj02"}),
+				"attribution": str(""), "maxzoom": obj{"type": "integer"},
+				"layers": arrayOf(object("a raster layer, bottom first", obj{"tiles": arrayOf(str("XYZ tile URL template, one per subdomain"))})),
+			}))}),
 		"Health": object("Liveness", obj{"status": enum("", []string{"ok"})}),
 		"Ready":  object("Readiness", obj{"status": enum("", []string{"ok"}), "database": enum("", []string{"ok"})}),
 	}

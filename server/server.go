@@ -20,7 +20,11 @@ import (
 type Config struct {
 	// WebDir holds the built map app (frontend/dist).
 	WebDir string
-	// Basemap is an optional raster tile URL template for the map.
+	// Basemaps are the backgrounds the map app offers, the first shown
+	// at start (cmd/gridgis builds them from GRIDGIS_BASEMAP).
+	Basemaps []Basemap
+	// Basemap, when Basemaps is empty, is one raster tile URL template in
+	// WGS84 (a shorthand for tests).
 	Basemap string
 	// QueryTimeout bounds each database query, streaming included; 0
 	// means 60 s.
@@ -156,7 +160,7 @@ func New(cfg Config, store Store, log *slog.Logger) *Server {
 	if s.proxies, bad = parseProxies(cfg.TrustedProxies); len(bad) > 0 {
 		log.Warn("trusted proxies: entries that are not IPs or CIDRs are ignored", "entries", bad)
 	}
-	s.headers = securityHeaders(cfg.Basemap)
+	s.headers = securityHeaders(tileOrigins(cfg.basemaps()))
 	s.metrics = newMetrics(s)
 	s.app = fiber.New(fiber.Config{
 		AppName:               "gridgis",
@@ -229,9 +233,7 @@ func (s *Server) routes() {
 
 	api := s.app.Group("/api/v1", sameOrigin, s.authenticate)
 	api.Use(s.idempotency)
-	api.Get("/config", func(c *fiber.Ctx) error {
-		return c.JSON(fiber.Map{"basemap": s.cfg.Basemap})
-	})
+	api.Get("/config", s.config)
 	// Each resource registers its routes in its own file. Fiber matches
 	// in registration order: the catch-all 404 below stays last.
 	s.sessionRoutes(api)

@@ -17,7 +17,6 @@ type Config struct {
 	DatabaseURL string // DATABASE_URL
 	Addr        string // GRIDGIS_ADDR
 	Password    string // GRIDGIS_PASSWORD, for `user add`
-	Basemap     string // GRIDGIS_BASEMAP, optional raster tile URL template
 	WebDir      string // GRIDGIS_WEB_DIR, the built map app
 	// SecureCookies (GRIDGIS_SECURE_COOKIES=true) marks the session cookie
 	// Secure, for deployments behind HTTPS.
@@ -25,8 +24,9 @@ type Config struct {
 	// TrustedProxies (GRIDGIS_TRUSTED_PROXIES, comma-separated IPs or
 	// CIDRs) may set X-Forwarded-For.
 	TrustedProxies []string
-	// serve reads its pool and query limits with dbOptionsFromEnv and the
-	// request deadlines with slaFromEnv, which report a bad value.
+	// serve reads its pool and query limits with dbOptionsFromEnv, the
+	// request deadlines with slaFromEnv and the basemaps with
+	// basemapsFromEnv (basemap.go), which report a bad value.
 }
 
 // dbOptionsFromEnv reads serve's pool settings. GRIDGIS_DB_MAX_CONNS
@@ -73,7 +73,6 @@ func configFromEnv() Config {
 		DatabaseURL: env("DATABASE_URL", postgis.DefaultURL),
 		Addr:        env("GRIDGIS_ADDR", "127.0.0.1:8080"),
 		Password:    os.Getenv("GRIDGIS_PASSWORD"),
-		Basemap:     os.Getenv("GRIDGIS_BASEMAP"),
 		WebDir:      env("GRIDGIS_WEB_DIR", "frontend/dist"),
 
 		SecureCookies:  os.Getenv("GRIDGIS_SECURE_COOKIES") == "true",

@@ -66,7 +66,10 @@ environment:
   DATABASE_URL         PostgreSQL/PostGIS connection (default: local socket, database gridgis)
   GRIDGIS_ADDR         listen address (default 127.0.0.1:8080)
   GRIDGIS_PASSWORD     password for "user add" (else read from standard input)
-  GRIDGIS_BASEMAP      optional raster tile URL template for the map background
+  GRIDGIS_BASEMAP      map backgrounds, comma-separated: tianditu-vec, tianditu-img, amap-vec,
+                       amap-img or raster tile URL templates; the first is shown at start
+  GRIDGIS_TIANDITU_KEY 天地图 key (tk), needed by the tianditu presets
+  GRIDGIS_BASEMAP_DATUM  datum of the URLs' tiles: wgs84 (default) or gcj02 (Amap-style)
   GRIDGIS_WEB_DIR      built map app (default frontend/dist)
   GRIDGIS_SECURE_COOKIES  "true" to mark the session cookie Secure (behind HTTPS)
   GRIDGIS_TRUSTED_PROXIES comma-separated proxy IPs/CIDRs allowed to set X-Forwarded-For

@@ -16,6 +16,10 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer, log *slog.Logger) 
 	if err != nil {
 		return err
 	}
+	basemaps, err := basemapsFromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
 	if err := postgis.Migrate(ctx, cfg.DatabaseURL); err != nil {
 		return err
 	}
@@ -43,7 +47,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer, log *slog.Logger) 
 	if err != nil {
 		return err
 	}
-	srv := server.New(server.Config{ImportMaxBytes: imports.MaxBytes, ImportTimeout: imports.Timeout, MaxJobs: imports.Jobs, WebDir: cfg.WebDir, Basemap: cfg.Basemap,
+	srv := server.New(server.Config{ImportMaxBytes: imports.MaxBytes, ImportTimeout: imports.Timeout, MaxJobs: imports.Jobs, WebDir: cfg.WebDir, Basemaps: basemaps,
 		SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, Classify: postgis.Classify,
 		HeavyPerUser: heavyPerUser, HeavyTotal: heavyTotal, HashConcurrency: hashes,
 		QueryTimeout: timeouts.Query, CallTimeout: timeouts.Call, LookupTimeout: timeouts.Lookup, PlanTimeout: timeouts.Plan}, db, log)

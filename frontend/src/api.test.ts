@@ -199,14 +199,27 @@ describe('Api requests', () => {
 });
 
 describe('Api.config', () => {
-  it('returns the basemap template, trimmed', async () => {
-    const { fetch } = fakeFetch({ '/api/v1/config': () => json({ basemap: ' https://t/{z}/{x}/{y}.png ' }, 200, 'application/json') });
-    expect(await new Api(fetch).config()).toEqual({ basemap: 'https://t/{z}/{x}/{y}.png' });
+  it('returns the basemaps in order, with their datum and layers, trimmed', async () => {
+    const amap = { id: 'amap-img', name: '高德影像', datum: 'gcj02', attribution: '© 高德地图', maxzoom: 18,
+      layers: [{ tiles: [' https://webst01/{z}/{x}/{y} ', 'https://webst02/{z}/{x}/{y}'] }, { tiles: ['https://webst01/8/{z}/{x}/{y}'] }] };
+    const custom = { id: 'custom-1', name: '自定义底图', datum: 'wgs84', attribution: '', maxzoom: 19, layers: [{ tiles: ['https://t/{z}/{x}/{y}.png'] }] };
+    const { fetch } = fakeFetch({ '/api/v1/config': () => json({ basemaps: [amap, custom] }, 200, 'application/json') });
+    const got = await new Api(fetch).config();
+    expect(got.basemaps.map((b) => `${b.id}:${b.datum}`)).toEqual(['amap-img:gcj02', 'custom-1:wgs84']);
+    expect(got.basemaps[0].layers[0].tiles[0]).toBe('https://webst01/{z}/{x}/{y}');
+    expect(got.basemaps[0].layers).toHaveLength(2);
   });
 
-  it('treats a missing basemap as none', async () => {
+  it('treats a missing or malformed list as none, and an unknown datum as WGS84', async () => {
     const { fetch } = fakeFetch({ '/api/v1/config': () => json({}, 200, 'application/json') });
-    expect(await new Api(fetch).config()).toEqual({ basemap: '' });
+    expect(await new Api(fetch).config()).toEqual({ basemaps: [] });
+    const odd = fakeFetch({
+      '/api/v1/config': () =>
+        json({ basemaps: [null, { id: 'x', layers: [] }, { id: 'y', datum: 'bd09', layers: [{ tiles: ['https://y/{z}/{x}/{y}'] }] }] }, 200, 'application/json'),
+    });
+    expect((await new Api(odd.fetch).config()).basemaps).toEqual([
+      { id: 'y', name: 'y', datum: 'wgs84', attribution: '', maxzoom: 19, layers: [{ tiles: ['https://y/{z}/{x}/{y}'] }] },
+    ]);
   });
 });
 

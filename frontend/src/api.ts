@@ -551,9 +551,43 @@ export interface FeaturePage<F extends Feature> extends FeatureCollection<F['geo
   links?: Link[];
 }
 
+/** A background the server offers (GRIDGIS_BASEMAP): raster layers drawn bottom first. */
+export interface BasemapChoice {
+  id: string;
+  name: string;
+  /** The datum its tiles are drawn in; over gcj02 the map shifts its data (layers/sources.ts). */
+  datum: 'wgs84' | 'gcj02';
+  attribution: string;
+  maxzoom: number;
+  /** Each layer's XYZ tile URL templates, one per subdomain. */
+  layers: { tiles: string[] }[];
+}
+
 export interface AppConfig {
-  /** Raster XYZ URL template; empty when no tile server is configured. */
-  basemap: string;
+  /** The basemaps to choose from, the first shown at start; none: a plain background. */
+  basemaps: BasemapChoice[];
+}
+
+/** The basemaps of a /api/v1/config answer; anything malformed is left out. */
+export function parseBasemaps(raw: unknown): BasemapChoice[] {
+  if (!Array.isArray(raw)) return [];
+  const out: BasemapChoice[] = [];
+  for (const b of raw as Partial<Record<keyof BasemapChoice, unknown>>[]) {
+    if (!b || typeof b.id !== 'string' || !Array.isArray(b.layers)) continue;
+    const layers = (b.layers as { tiles?: unknown }[])
+      .map((l) => ({ tiles: Array.isArray(l?.tiles) ? l.tiles.filter((t): t is string => typeof t === 'string' && t.trim() !== '').map((t) => t.trim()) : [] }))
+      .filter((l) => l.tiles.length > 0);
+    if (layers.length === 0) continue;
+    out.push({
+      id: b.id,
+      name: typeof b.name === 'string' && b.name ? b.name : b.id,
+      datum: b.datum === 'gcj02' ? 'gcj02' : 'wgs84',
+      attribution: typeof b.attribution === 'string' ? b.attribution : '',
+      maxzoom: typeof b.maxzoom === 'number' && b.maxzoom > 0 ? b.maxzoom : 19,
+      layers,
+    });
+  }
+  return out;
 }
 
 export type BBox = [minLon: number, minLat: number, maxLon: number, maxLat: number];
@@ -607,8 +641,8 @@ export class Api {
   }
 
   async config(signal?: AbortSignal): Promise<AppConfig> {
-    const body = await this.getJSON<Partial<AppConfig>>(`${this.base}/config`, signal);
-    return { basemap: typeof body.basemap === 'string' ? body.basemap.trim() : '' };
+    const body = await this.getJSON<{ basemaps?: unknown }>(`${this.base}/config`, signal);
+    return { basemaps: parseBasemaps(body.basemaps) };
   }
 
   async grids(signal?: AbortSignal): Promise<GridFeature[]> {

@@ -34,6 +34,10 @@ export interface GridgisTestHook {
   basemap: boolean;
   /** What the offline base layer (layers/roads.ts) draws on screen; absent when it is not shown. */
   base?: () => { roads: string[]; roadLabels: string[]; places: string[] };
+  /** The basemap drawn: its id from /api/v1/config, or "none". */
+  basemapId: string;
+  /** 定位's dot (page coordinates) and accuracy ring radius (px) as drawn, or null before a position came. */
+  located(): { x: number; y: number; radiusPx: number } | null;
   /** The grid_id of every organization loaded for this user. */
   orgGridIds(): number[];
   /** Grid names whose labels MapLibre has placed on screen. */
@@ -89,6 +93,8 @@ export function emptyMapState(): Omit<GridgisTestHook, 'view' | 'user'> {
     grids: [],
     basemap: false,
     base: undefined,
+    basemapId: 'none',
+    located: () => null,
     orgGridIds: () => [],
     renderedLabels: () => [],
     orgScreenPoint: () => null,

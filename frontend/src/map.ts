@@ -6,6 +6,7 @@ import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?worker&url';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import type { BBox } from './api';
 import { plainStyle } from './basemap';
+import { boxToMap, watchSources } from './layers/sources';
 import { LOCAL_FONT_FAMILY } from './theme';
 import { mapLocale } from './i18n';
 
@@ -33,6 +34,7 @@ export function createMap(container: HTMLElement): { map: maplibregl.Map; loaded
     // to draw before the map settles, and a slow phone draws few a second.
     fadeDuration: 0,
   });
+  watchSources(map); // before any source: each is drawn in the basemap's datum
   const loaded = new Promise<void>((resolve) => map.once('load', () => resolve()));
   map.touchZoomRotate.disableRotation();
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
@@ -41,13 +43,7 @@ export function createMap(container: HTMLElement): { map: maplibregl.Map; loaded
   return { map, loaded };
 }
 
-/** Fits the view to a bounding box. */
+/** Fits the view to a bounding box (WGS84, as stored). */
 export function fitToBBox(map: maplibregl.Map, bbox: BBox, animate = false): void {
-  map.fitBounds(
-    [
-      [bbox[0], bbox[1]],
-      [bbox[2], bbox[3]],
-    ],
-    { padding: 48, maxZoom: 16, duration: animate ? 600 : 0 },
-  );
+  map.fitBounds(boxToMap(map, bbox), { padding: 48, maxZoom: 16, duration: animate ? 600 : 0 });
 }

@@ -21,6 +21,7 @@ import {
 } from './contacts';
 import { formatDateTime, kindLabel } from './i18n';
 import { kindColor } from './layers/organizations';
+import { amapNavigationURL, geoURI } from './navigate';
 import { charCount } from './requests';
 import type { User } from './session';
 import type { PanelOwner, SidePanel } from './sidepanel';
@@ -155,6 +156,7 @@ export function createOrgPanel(deps: OrgPanelDeps): OrgPanel {
     nodes.push(meta);
     // Where to go: the registered address (the map shows only the point).
     if (p.address) nodes.push(el('p', 'org-address', `地址：${p.address}`));
+    nodes.push(navigationLinks(org));
 
     // Who looks after it, and whether they keep the rhythm.
     const liaison = p.liaison_id === null ? null : liaisons.find((l) => l.id === p.liaison_id);
@@ -206,6 +208,23 @@ export function createOrgPanel(deps: OrgPanelDeps): OrgPanel {
       if (side.owns(self)) side.close();
     },
   };
+}
+
+/** 导航: Amap (the app on a phone) and, for other map apps, a geo: link. */
+function navigationLinks(org: OrgFeature): HTMLElement {
+  const at = org.geometry.coordinates;
+  const row = el('p', 'org-navigate');
+  const amap = el('a', 'org-navigate-link primary', '导航');
+  amap.href = amapNavigationURL(at, org.properties.name);
+  amap.target = '_blank';
+  amap.rel = 'noopener noreferrer';
+  amap.title = '在高德地图中导航到这里';
+  amap.dataset.nav = 'amap';
+  const geo = el('a', 'org-navigate-link', '用其他地图打开');
+  geo.href = geoURI(at, org.properties.name);
+  geo.dataset.nav = 'geo';
+  row.append(amap, geo);
+  return row;
 }
 
 function contactForm(ctx: PanelCtx, org: OrgFeature): HTMLElement {

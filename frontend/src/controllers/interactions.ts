@@ -7,6 +7,7 @@ import { el } from '../dom';
 import { statusLabel, text } from '../i18n';
 import { GAP_LAYER } from '../layers/gaps';
 import { GRID_FILL_LAYER, gridPopupRows, setGridHover } from '../layers/grids';
+import { fromMap } from '../layers/sources';
 import { ORG_LAYER } from '../layers/organizations';
 import { REQUEST_LAYER } from '../layers/requests';
 import type { Controller, MapShell } from '../mapshell/mapshell';
@@ -63,7 +64,7 @@ export function interactionsController(): Controller {
     const gridHit = map.queryRenderedFeatures(e.point, { layers: [GRID_FILL_LAYER] })[0];
     const grid = gridHit ? gridById.get(Number(gridHit.id)) : undefined;
     if (grid) {
-      shell.showPopup(e.lngLat, gridPopupContent(grid));
+      shell.showPopup(fromMap(map, e.lngLat), gridPopupContent(grid));
       act.selectGrid(grid.id);
     } else {
       shell.popup.remove();

@@ -8,6 +8,7 @@ import * as maplibregl from 'maplibre-gl';
 import type { OrgFeature, OrgKind, OrgProperties, PartyOrg, UnlocatedOrg } from '../api';
 import { button, el, formFields, noticeLine, segment } from '../dom';
 import { kindLabel, orgKinds, partyOrgLabel } from '../i18n';
+import { fromMap, toMap } from '../layers/sources';
 import type { Controller, MapShell } from '../mapshell/mapshell';
 import {
   ORG_FIELDS,
@@ -104,15 +105,22 @@ export function orgEditController(): Controller {
     marker.on('dragend', () => picked(marker!.getLngLat()));
   }
 
+  /** A position picked on the map (drawn in the basemap's datum) as stored: WGS84. */
+  function stored(at: maplibregl.LngLat): maplibregl.LngLat {
+    const [lng, lat] = fromMap(shell.map, at);
+    return new maplibregl.LngLat(lng, lat);
+  }
+
   function onMapClick(e: maplibregl.MapMouseEvent): void {
     if (!mode || busy) return;
     putMarker(e.lngLat);
     picked(e.lngLat);
   }
 
-  /** A place was picked (a click, or the marker dropped). */
-  function picked(at: maplibregl.LngLat): void {
+  /** A place was picked (a click, or the marker dropped), where the map draws it. */
+  function picked(drawnAt: maplibregl.LngLat): void {
     if (!mode) return;
+    const at = stored(drawnAt);
     if (mode.kind === 'add') {
       if (!addForm) {
         openAddForm();
@@ -277,7 +285,7 @@ export function orgEditController(): Controller {
     stop();
     shell.popup.remove();
     setMode({ kind: 'move', org });
-    putMarker(org.geometry.coordinates as [number, number]);
+    putMarker(toMap(shell.map, org.geometry.coordinates));
     shell.flyTo(org.geometry.coordinates as [number, number]);
     showBanner(pickPrompt(), [cancel]);
   }

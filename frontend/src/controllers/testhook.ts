@@ -7,6 +7,7 @@ import { hook } from '../hook';
 import { GRID_LABEL_LAYER } from '../layers/grids';
 import { ORG_LAYER } from '../layers/organizations';
 import { BADGE_OFFSET, REQUEST_LAYER } from '../layers/requests';
+import { toMap } from '../layers/sources';
 import type { Controller, MapShell } from '../mapshell/mapshell';
 import { REQUEST_SLACK } from './interactions';
 
@@ -62,7 +63,7 @@ function orgNearCentre(map: maplibregl.Map, gridId?: number): { x: number; y: nu
 function requestScreenPoint(map: maplibregl.Map, r: RequestFeature | undefined): { x: number; y: number } | null {
   if (!r) return null;
   const rect = map.getContainer().getBoundingClientRect();
-  const p = map.project(r.geometry.coordinates as [number, number]);
+  const p = map.project(toMap(map, r.geometry.coordinates));
   const y = p.y + BADGE_OFFSET[1]; // the badge sits above its organization's point
   if (p.x < 10 || y < 10 || p.x > rect.width - 10 || y > rect.height - 10) return null;
   const drawn = map.queryRenderedFeatures([p.x, y], { layers: [REQUEST_LAYER] }).some((f) => Number(f.id) === r.id);
@@ -73,7 +74,7 @@ function requestScreenPoint(map: maplibregl.Map, r: RequestFeature | undefined):
 function orgPoint(map: maplibregl.Map, org: OrgFeature | undefined): { x: number; y: number } | null {
   if (!org) return null;
   const rect = map.getContainer().getBoundingClientRect();
-  const p = map.project(org.geometry.coordinates as [number, number]);
+  const p = map.project(toMap(map, org.geometry.coordinates));
   if (p.x < 10 || p.y < 10 || p.x > rect.width - 10 || p.y > rect.height - 10) return null;
   return { x: rect.left + p.x, y: rect.top + p.y };
 }

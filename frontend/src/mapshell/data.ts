@@ -1,13 +1,18 @@
 // The map's data and layers: the first load (grids, organizations, open
 // requests, basemap), the reloads that live updates and this page's own
 // changes ask for, and the status line and test hook that follow them.
-import type { Api, AppConfig, GridFeature, OrgFeature, RequestFeature } from '../api';
-import { addBasemap } from '../basemap';
+import * as maplibregl from 'maplibre-gl';
+import type { Api, AppConfig, BasemapChoice, GridFeature, OrgFeature, RequestFeature } from '../api';
+import { NO_BASEMAP, initialBasemap, setBasemap } from '../basemap';
+import { BasemapControl } from '../basemapcontrol';
+import { fromDatum, toDatum } from '../gcj';
+import { LocateControl } from '../locate';
+import { mapDatum, setVisible } from '../layers/sources';
 import { fitToBBox } from '../map';
 import { hook } from '../hook';
 import { countsLine, errorMessage, kindLabel, orgKinds, text } from '../i18n';
 import { GRID_LABEL_LAYER, addGridLayers, setGridData } from '../layers/grids';
-import { addBaseLayer } from '../layers/roads';
+import { BASE_LAYERS, BASE_SOURCE, addBaseLayer } from '../layers/roads';
 import { addChoroplethLayers, setChoropleth } from '../layers/choropleth';
 import { addGapLayers } from '../layers/gaps';
 import { addLiaisonLayers } from '../layers/liaisons';
@@ -88,8 +93,12 @@ export class MapData {
     const { user, grids, orgs, requests } = store.get();
     const scope = mapScope(user, grids, orgs);
     store.set({ scope });
-    hook.basemap = addBasemap(map, config.basemap);
-    if (!hook.basemap) hook.base = addBaseLayer(map); // the zone's own streets, offline
+    // The basemap first: its datum is the one the data layers are drawn in.
+    const basemap = initialBasemap(config.basemaps);
+    hook.basemap = setBasemap(map, basemap);
+    hook.basemapId = basemap?.id ?? NO_BASEMAP;
+    this.showBaseLayer(!hook.basemap);
+    this.addMapControls(config.basemaps, basemap);
     addGridLayers(map, grids, gridColors(grids), (id) => gridEmphasis(scope, id));
     addChoroplethLayers(map, GRID_LABEL_LAYER);
     addOrgLayers(map, orgs, GRID_LABEL_LAYER);
@@ -110,6 +119,50 @@ export class MapData {
     if (signal.aborted) return;
     shell.idle();
     hook.ready = true;
+  }
+
+  /**
+   * The zone's own streets and place names (WGS84 vector tiles) stand in
+   * for a basemap when none is drawn, and are hidden under one.
+   */
+  private showBaseLayer(on: boolean): void {
+    const { map } = this;
+    if (on) hook.base = addBaseLayer(map);
+    else hook.base = undefined;
+    if (map.getSource(BASE_SOURCE)) setVisible(map, BASE_LAYERS, on);
+  }
+
+  /** The 底图 chooser (when the server offers basemaps, with their credits) and 定位. */
+  private addMapControls(choices: BasemapChoice[], start: BasemapChoice | null): void {
+    const { map } = this;
+    if (choices.length > 0) {
+      map.addControl(new BasemapControl(choices, start?.id ?? NO_BASEMAP, (c) => this.switchBasemap(c)), 'top-right');
+      map.addControl(new maplibregl.AttributionControl({ compact: true }), 'bottom-right');
+    }
+    const locate = new LocateControl();
+    map.addControl(locate, 'top-right');
+    hook.located = () => locate.drawn();
+  }
+
+  /**
+   * Draws another basemap (null: none). Over one of another datum every
+   * feature moves; the view moves with it, so the same places stay in view.
+   */
+  switchBasemap(choice: BasemapChoice | null): void {
+    const { map, shell } = this;
+    const before = mapDatum(map);
+    const after = choice?.datum ?? 'wgs84';
+    const c = map.getCenter();
+    hook.basemap = setBasemap(map, choice);
+    hook.basemapId = choice?.id ?? NO_BASEMAP;
+    this.showBaseLayer(!hook.basemap);
+    if (before !== after) {
+      map.jumpTo({ center: toDatum(after, fromDatum(before, [c.lng, c.lat])) });
+      shell.popup.remove(); // placed at the old position
+      // New data may drop feature state: mark the open request again.
+      const { selectedRequest } = shell.store.get();
+      if (selectedRequest !== null) setSelectedRequest(map, selectedRequest, null);
+    }
   }
 
   async reloadRequests(): Promise<void> {
@@ -199,6 +252,6 @@ async function loadConfig(api: Api, signal: AbortSignal): Promise<AppConfig> {
     if (signal.aborted) throw err;
     // The map works without a basemap; say why there is none and go on.
     console.warn('gridgis: /api/v1/config failed, using a plain background', err);
-    return { basemap: '' };
+    return { basemaps: [] };
   }
 }

@@ -7,6 +7,7 @@
 import * as maplibregl from 'maplibre-gl';
 import type { Api, BBox, LiaisonFeature, OrgFeature } from '../api';
 import { bboxOf } from '../geometry';
+import { boxToMap, toMap } from '../layers/sources';
 import type { LiveEvent, ToastMessage } from '../live';
 import { createMap } from '../map';
 import { renderPopup, type PopupContent } from '../popup';
@@ -174,12 +175,15 @@ export class MapShell {
     this.liaisonCache = null;
   }
 
-  showPopup(at: maplibregl.LngLatLike, content: PopupContent): void {
-    this.popup.setLngLat(at).setDOMContent(renderPopup(content)).addTo(this.map);
+  /** Opens the popup at a stored (WGS84) position, where the map draws it. */
+  showPopup(wgs84: [number, number], content: PopupContent): void {
+    this.popup.setLngLat(toMap(this.map, wgs84)).setDOMContent(renderPopup(content)).addTo(this.map);
   }
 
-  flyTo(at: [number, number]): void {
+  /** Brings a stored (WGS84) position into view. */
+  flyTo(wgs84: [number, number]): void {
     const map = this.map;
+    const at = toMap(map, wgs84); // as drawn over the basemap
     const inView = map.getBounds().contains(at);
     // On a phone the panel is a sheet over the lower part: aim above it.
     const sheet = window.matchMedia('(max-width: 760px)').matches && !page.detail.hidden;
@@ -190,10 +194,7 @@ export class MapShell {
   /** Fits a box into the part of the map the open dock leaves. */
   fitAbove(bbox: BBox): void {
     this.map.fitBounds(
-      [
-        [bbox[0], bbox[1]],
-        [bbox[2], bbox[3]],
-      ],
+      boxToMap(this.map, bbox),
       { padding: { top: 40, left: 40, right: 40, bottom: this.store.get().dockHeight + 30 }, maxZoom: 16, duration: 500 },
     );
   }
