@@ -35,4 +35,9 @@
 // cap, on a zip unpacked here under caps). It checks each feature's rings,
 // coordinates, vertex count and attributes; topology (self-intersections,
 // overlaps, gaps) is the store's, which has PostGIS.
+//
+// ReadBaseFeatures (basefeature.go) reads a zone's base layer (roads,
+// place names, water and green areas) through the same readers, the KML
+// one keeping lines and points too; a feature that cannot be drawn is a
+// problem of that feature and is left out.
 package ingest
