@@ -14,15 +14,26 @@ export const GRID_PALETTE: readonly string[] = [
   '#fd7e14', // orange
 ];
 
+/*
+ * The colours of the marks drawn together on the map (organization kinds
+ * and request SLA states) were chosen together: every pair stays at least
+ * MIN_MARK_DIFFERENCE (CIEDE2000) apart under normal vision and simulated
+ * protanopia, deuteranopia and tritanopia, and each is dark enough for
+ * white text on it and for text in it on white (WCAG AA, 4.5:1). See
+ * contrast.ts and theme.test.ts.
+ */
+export const MIN_MARK_DIFFERENCE = 12;
+
 export const KIND_COLORS: Readonly<Record<OrgKind, string>> = {
-  enterprise: '#1c4ea1', // 企业: deep blue, the bulk of the points
-  new_economic: '#e8590c', // 新经济组织: orange
-  social: '#2b8a3e', // 社会组织: green
+  enterprise: '#113295', // 企业: deep blue, the bulk of the points
+  new_economic: '#6a00ff', // 新经济组织: violet
+  social: '#116240', // 社会组织: dark green
 };
 
 /** Drawn for a kind the app does not know yet. */
 export const UNKNOWN_KIND_COLOR = '#868e96';
 
+/** The map's plain background (basemap.ts draws it); marks need 3:1 against it. */
 export const BACKGROUND_COLOR = '#eef1f5';
 
 /**
@@ -61,11 +72,15 @@ export function kindColorExpression(): ExpressionSpecification {
   ];
 }
 
-/** Request markers by SLA colour: in time, in its last 20 %, overdue. */
+/**
+ * Request pins by SLA state: in time (teal), in its last 20 % (dark amber),
+ * overdue (rose red). The names stay green/yellow/red, as the API says.
+ * The same colours are the --sla text colours in styles/panel.css.
+ */
 export const SLA_COLORS: Readonly<Record<'green' | 'yellow' | 'red', string>> = {
-  green: '#2f9e44',
-  yellow: '#fab005',
-  red: '#e03131',
+  green: '#00818c',
+  yellow: '#8a6500',
+  red: '#bf4060',
 };
 
 /** A MapLibre expression choosing a request marker's colour from its `sla`. */

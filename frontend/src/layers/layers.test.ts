@@ -3,8 +3,10 @@ import type { Position } from 'geojson';
 import type { GridFeature, OrgProperties } from '../api';
 import { pointInPolygon } from '../geometry';
 import { byEmphasis, gridLabelFeatures, gridPopupRows } from './grids';
-import { countByKind, kindColor, kindFilter, orgPopup } from './organizations';
-import { byZoom, countBySla, slaFilter, slaSortKey } from './requests';
+import { validateStyleMin } from '@maplibre/maplibre-gl-style-spec';
+import { ORG_LAYER, addOrgLayers, countByKind, kindColor, kindFilter, orgPopup } from './organizations';
+import { PIN_HEAD, PIN_HEIGHT, PIN_PIXEL_RATIO, PIN_WIDTH, pinImage } from './pins';
+import { BADGE_OFFSET, PIN_LIFT, PIN_SIZES, REQUEST_LAYER, SLA_MARKS, addRequestLayers, countBySla, slaFilter, slaSortKey } from './requests';
 import type { RequestFeature } from '../api';
 import { KIND_COLORS, UNKNOWN_KIND_COLOR } from '../theme';
 
@@ -149,10 +151,77 @@ describe('request layer', () => {
     expect(slaSortKey()).toEqual(['match', ['get', 'sla'], 'red', 3, 'yellow', 2, 1]);
   });
 
-  it('keeps zoom the outermost input of a size, as MapLibre requires', () => {
-    const e = byZoom([10, 4, 6], [16, 8, 10]);
-    expect(e.slice(0, 3)).toEqual(['interpolate', ['linear'], ['zoom']]);
-    expect(e[3]).toBe(10);
-    expect(e[4]).toEqual(['case', ['boolean', ['feature-state', 'selected'], false], 6, 4]);
+  it('draws pins (a symbol layer with one image per state), not circles like the organizations', () => {
+    const map = fakeMap();
+    addOrgLayers(map as never, []);
+    addRequestLayers(map as never, []);
+    const org = map.layers.find((l) => l.id === ORG_LAYER)!;
+    const pins = map.layers.find((l) => l.id === REQUEST_LAYER)!;
+    expect(org.type).toBe('circle');
+    expect(pins.type).toBe('symbol');
+    const image = (pins.layout as Record<string, unknown>)['icon-image'];
+    expect(image).toEqual(['match', ['get', 'sla'], 'red', 'request-pin-red', 'yellow', 'request-pin-yellow', 'green', 'request-pin-green', 'request-pin-other']);
+    expect([...map.images.keys()].sort()).toEqual(['request-pin-green', 'request-pin-other', 'request-pin-red', 'request-pin-yellow']);
+    // What MapLibre would say about these layers.
+    const errors = validateStyleMin({
+      version: 8,
+      sources: { organizations: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } }, requests: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } } },
+      layers: map.layers as never,
+    } as never);
+    expect(errors.map((e) => e.message)).toEqual([]);
+  });
+
+  it('puts the test click point inside the pin at every size', () => {
+    for (const [, size] of PIN_SIZES) {
+      const bottom = -PIN_LIFT * size;
+      const top = bottom - PIN_HEIGHT * size;
+      expect(BADGE_OFFSET[1]).toBeLessThan(bottom);
+      expect(BADGE_OFFSET[1]).toBeGreaterThan(top);
+    }
   });
 });
+
+describe('pin image', () => {
+  const at = (img: ReturnType<typeof pinImage>, x: number, y: number) => {
+    const k = (Math.floor(y * PIN_PIXEL_RATIO) * img.width + Math.floor(x * PIN_PIXEL_RATIO)) * 4;
+    return [...img.data.slice(k, k + 4)];
+  };
+
+  it('is a teardrop: an opaque head, a narrow tip at the bottom, clear corners', () => {
+    const img = pinImage('#bf4060', 'none');
+    expect(img.width).toBe(PIN_WIDTH * PIN_PIXEL_RATIO);
+    expect(img.height).toBe(PIN_HEIGHT * PIN_PIXEL_RATIO);
+    expect(at(img, PIN_HEAD[0], PIN_HEAD[1])).toEqual([0xbf, 0x40, 0x60, 255]);
+    expect(at(img, PIN_HEAD[0], PIN_HEIGHT - 2)[3]).toBeGreaterThan(100); // the tip
+    expect(at(img, 2, PIN_HEIGHT - 2)[3]).toBe(0); // beside the tip
+    expect(at(img, 0.2, 0.2)[3]).toBe(0);
+    expect(at(img, PIN_HEAD[0], 1.6)).toEqual([255, 255, 255, expect.any(Number)]); // the white border
+  });
+
+  it('marks each state differently inside the head', () => {
+    const dot = pinImage('#00818c', 'dot');
+    const clock = pinImage('#8a6500', 'clock');
+    const alert = pinImage('#bf4060', 'alert');
+    const [cx, cy] = PIN_HEAD;
+    expect(at(dot, cx, cy).slice(0, 3)).toEqual([255, 255, 255]);
+    expect(at(clock, cx + 4.6, cy).slice(0, 3)).toEqual([255, 255, 255]); // the clock's ring
+    expect(at(clock, cx - 2, cy + 2).slice(0, 3)).toEqual([0x8a, 0x65, 0x00]); // inside the ring
+    expect(at(alert, cx, cy - 3).slice(0, 3)).toEqual([255, 255, 255]); // the bar of "!"
+    expect(at(alert, cx + 3, cy).slice(0, 3)).toEqual([0xbf, 0x40, 0x60]);
+    expect(SLA_MARKS).toEqual({ green: 'dot', yellow: 'clock', red: 'alert' });
+  });
+});
+
+/** Enough of a MapLibre map to record what the layer functions add. */
+function fakeMap() {
+  const layers: { id: string; type: string; layout?: unknown; paint?: unknown }[] = [];
+  const images = new Map<string, unknown>();
+  return {
+    layers,
+    images,
+    addSource: () => undefined,
+    addLayer: (l: { id: string; type: string }) => void layers.push(l),
+    hasImage: (id: string) => images.has(id),
+    addImage: (id: string, img: unknown) => void images.set(id, img),
+  };
+}

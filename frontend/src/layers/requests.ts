@@ -1,58 +1,84 @@
-// The request layer: one marker per open request, coloured by SLA, drawn
-// as a badge just above its organization's dot so the dot stays visible.
+// The request layer: one pin per open request, standing just above its
+// organization's dot (so the dot stays visible), coloured by SLA state and
+// marked inside by state, so requests never look like organization circles.
 import type { ExpressionSpecification, FilterSpecification, GeoJSONSource, Map as MapLibreMap } from 'maplibre-gl';
 import type { FeatureCollection } from 'geojson';
 import type { RequestFeature } from '../api';
-import { slaColorExpression } from '../theme';
+import { SLA_COLORS, UNKNOWN_KIND_COLOR } from '../theme';
+import { PIN_HEAD, PIN_HEIGHT, PIN_PIXEL_RATIO, pinImage, type PinMark } from './pins';
 
 export const REQUEST_SOURCE = 'requests';
+/** The ring around the selected request's pin head. */
 export const REQUEST_HALO_LAYER = 'requests-halo';
 export const REQUEST_LAYER = 'requests';
 
 /** The SLA colours, most urgent first. */
 export const SLA_ORDER = ['red', 'yellow', 'green'] as const;
 
-/** Pixels the badge sits above the organization's point. */
-export const BADGE_OFFSET: [number, number] = [0, -12];
+/** The mark inside each state's pin: the state without relying on colour. */
+export const SLA_MARKS: Readonly<Record<(typeof SLA_ORDER)[number], PinMark>> = { green: 'dot', yellow: 'clock', red: 'alert' };
+
+/** The pin image of a state ("request-pin-red"); an unknown state gets a grey pin. */
+export const pinImageId = (sla: string) => `request-pin-${sla}`;
+const OTHER_PIN = pinImageId('other');
+
+/** Pixels between the pin's tip and its organization's point, at icon size 1. */
+export const PIN_LIFT = 6;
+
+/** The pin's size by zoom (icon-size; 1 is 20×28 px). */
+export const PIN_SIZES: readonly [zoom: number, size: number][] = [
+  [10, 0.75],
+  [14, 1],
+  [17, 1.2],
+];
+
+/**
+ * A point inside every request pin at every size, relative to its
+ * organization's point: where tests click a pin.
+ */
+export const BADGE_OFFSET: [number, number] = [0, -16];
 
 const selected: ExpressionSpecification = ['boolean', ['feature-state', 'selected'], false];
 
-/** Adds the request layers on top of everything else. */
+/** Adds the pin images (once per style) and the request layers on top of everything else. */
 export function addRequestLayers(map: MapLibreMap, requests: readonly RequestFeature[]): void {
+  for (const sla of SLA_ORDER) {
+    if (!map.hasImage(pinImageId(sla))) map.addImage(pinImageId(sla), pinImage(SLA_COLORS[sla], SLA_MARKS[sla]), { pixelRatio: PIN_PIXEL_RATIO });
+  }
+  if (!map.hasImage(OTHER_PIN)) map.addImage(OTHER_PIN, pinImage(UNKNOWN_KIND_COLOR, 'none'), { pixelRatio: PIN_PIXEL_RATIO });
   map.addSource(REQUEST_SOURCE, { type: 'geojson', data: requestCollection(requests) });
+  // Head centre above the organization's point at each zoom, for the selection ring.
+  const headAbove = PIN_HEIGHT - PIN_HEAD[1] + PIN_LIFT;
   map.addLayer({
     id: REQUEST_HALO_LAYER,
     type: 'circle',
     source: REQUEST_SOURCE,
     paint: {
-      'circle-color': slaColorExpression(),
-      'circle-radius': byZoom([10, 8, 14], [14, 11, 16], [17, 14, 18]),
-      'circle-opacity': ['case', selected, 0.35, ['match', ['get', 'sla'], 'red', 0.3, 'yellow', 0.22, 0.14]],
-      'circle-translate': BADGE_OFFSET,
-      'circle-blur': 0.3,
+      'circle-color': '#ffffff',
+      'circle-opacity': ['case', selected, 0.85, 0],
+      'circle-stroke-color': '#1f2d3d',
+      'circle-stroke-width': 2.5,
+      'circle-stroke-opacity': ['case', selected, 1, 0],
+      'circle-radius': ['interpolate', ['linear'], ['zoom'], ...PIN_SIZES.flatMap(([z, s]) => [z, 13 * s])] as ExpressionSpecification,
+      'circle-translate': ['interpolate', ['linear'], ['zoom'], ...PIN_SIZES.flatMap(([z, s]) => [z, ['literal', [0, -headAbove * s]]])] as never,
     },
   });
   map.addLayer({
     id: REQUEST_LAYER,
-    type: 'circle',
+    type: 'symbol',
     source: REQUEST_SOURCE,
-    layout: { 'circle-sort-key': slaSortKey() },
-    paint: {
-      'circle-color': slaColorExpression(),
-      'circle-radius': byZoom([10, 4.5, 7], [14, 6.5, 9], [17, 8, 10]),
-      'circle-stroke-color': ['case', selected, '#1f2d3d', '#ffffff'],
-      'circle-stroke-width': ['case', selected, 2.5, 2],
-      'circle-translate': BADGE_OFFSET,
+    layout: {
+      'icon-image': ['match', ['get', 'sla'], ...SLA_ORDER.flatMap((sla) => [sla, pinImageId(sla)]), OTHER_PIN] as ExpressionSpecification,
+      'icon-size': ['interpolate', ['linear'], ['zoom'], ...PIN_SIZES.flat()] as ExpressionSpecification,
+      'icon-anchor': 'bottom',
+      'icon-offset': [0, -PIN_LIFT],
+      'icon-padding': 0,
+      // Every pin is drawn, however crowded; overdue ones on top.
+      'icon-allow-overlap': true,
+      'icon-ignore-placement': true,
+      'symbol-sort-key': slaSortKey(),
     },
   });
-}
-
-/**
- * A size interpolated by zoom, larger for the selected request: stops are
- * [zoom, size, selected size] (zoom must be the outermost input).
- */
-export function byZoom(...stops: [zoom: number, size: number, selectedSize: number][]): ExpressionSpecification {
-  return ['interpolate', ['linear'], ['zoom'], ...stops.flatMap(([z, size, sel]) => [z, ['case', selected, sel, size]])] as ExpressionSpecification;
 }
 
 /** Overdue requests are drawn over the others. */
