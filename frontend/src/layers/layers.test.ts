@@ -188,10 +188,10 @@ describe('pin image', () => {
   };
 
   it('is a teardrop: an opaque head, a narrow tip at the bottom, clear corners', () => {
-    const img = pinImage('#bf4060', 'none');
+    const img = pinImage('#bb3e5e', 'none');
     expect(img.width).toBe(PIN_WIDTH * PIN_PIXEL_RATIO);
     expect(img.height).toBe(PIN_HEIGHT * PIN_PIXEL_RATIO);
-    expect(at(img, PIN_HEAD[0], PIN_HEAD[1])).toEqual([0xbf, 0x40, 0x60, 255]);
+    expect(at(img, PIN_HEAD[0], PIN_HEAD[1])).toEqual([0xbb, 0x3e, 0x5e, 255]);
     expect(at(img, PIN_HEAD[0], PIN_HEIGHT - 2)[3]).toBeGreaterThan(100); // the tip
     expect(at(img, 2, PIN_HEIGHT - 2)[3]).toBe(0); // beside the tip
     expect(at(img, 0.2, 0.2)[3]).toBe(0);
@@ -199,15 +199,15 @@ describe('pin image', () => {
   });
 
   it('marks each state differently inside the head', () => {
-    const dot = pinImage('#00818c', 'dot');
-    const clock = pinImage('#8a6500', 'clock');
-    const alert = pinImage('#bf4060', 'alert');
+    const dot = pinImage('#077b8d', 'dot');
+    const clock = pinImage('#85660f', 'clock');
+    const alert = pinImage('#bb3e5e', 'alert');
     const [cx, cy] = PIN_HEAD;
     expect(at(dot, cx, cy).slice(0, 3)).toEqual([255, 255, 255]);
     expect(at(clock, cx + 4.6, cy).slice(0, 3)).toEqual([255, 255, 255]); // the clock's ring
-    expect(at(clock, cx - 2, cy + 2).slice(0, 3)).toEqual([0x8a, 0x65, 0x00]); // inside the ring
+    expect(at(clock, cx - 2, cy + 2).slice(0, 3)).toEqual([0x85, 0x66, 0x0f]); // inside the ring
     expect(at(alert, cx, cy - 3).slice(0, 3)).toEqual([255, 255, 255]); // the bar of "!"
-    expect(at(alert, cx + 3, cy).slice(0, 3)).toEqual([0xbf, 0x40, 0x60]);
+    expect(at(alert, cx + 3, cy).slice(0, 3)).toEqual([0xbb, 0x3e, 0x5e]);
     expect(SLA_MARKS).toEqual({ green: 'dot', yellow: 'clock', red: 'alert' });
   });
 });
