@@ -7,7 +7,7 @@ import 'maplibre-gl/dist/maplibre-gl.css';
 import type { BBox } from './api';
 import { plainStyle } from './basemap';
 import { LOCAL_FONT_FAMILY } from './theme';
-import { mapLocale } from './i18n';
+import { MAP_LOCALE } from './maplocale';
 
 maplibregl.setWorkerUrl(workerUrl);
 
@@ -24,7 +24,7 @@ export function createMap(container: HTMLElement): { map: maplibregl.Map; loaded
     zoom: INITIAL_ZOOM,
     minZoom: 3,
     maxZoom: 19,
-    locale: mapLocale,
+    locale: MAP_LOCALE,
     localIdeographFontFamily: LOCAL_FONT_FAMILY,
     attributionControl: false,
     dragRotate: false,
