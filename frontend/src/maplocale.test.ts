@@ -1,13 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import src from 'maplibre-gl/dist/maplibre-gl-dev.mjs?raw';
 import { MAP_LOCALE } from './maplocale';
 
 /** The keys and strings of the installed MapLibre's default locale, read from its bundle. */
 function defaultLocale(): Record<string, string> {
-  const pkg = createRequire(import.meta.url).resolve('maplibre-gl/package.json');
-  const src = readFileSync(join(dirname(pkg), 'dist/maplibre-gl-dev.mjs'), 'utf8');
   const block = src.match(/const defaultLocale = (\{[\s\S]*?\n\});/);
   if (!block) throw new Error('no defaultLocale in maplibre-gl-dev.mjs');
   return JSON.parse(block[1].replace(/,\s*\}$/, '}'));

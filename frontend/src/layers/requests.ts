@@ -68,7 +68,7 @@ export function addRequestLayers(map: MapLibreMap, requests: readonly RequestFea
     type: 'symbol',
     source: REQUEST_SOURCE,
     layout: {
-      'icon-image': ['match', ['get', 'sla'], ...SLA_ORDER.flatMap((sla) => [sla, pinImageId(sla)]), OTHER_PIN] as ExpressionSpecification,
+      'icon-image': ['match', ['get', 'sla'], ...SLA_ORDER.flatMap((sla) => [sla, pinImageId(sla)]), OTHER_PIN] as unknown as ExpressionSpecification,
       'icon-size': ['interpolate', ['linear'], ['zoom'], ...PIN_SIZES.flat()] as ExpressionSpecification,
       'icon-anchor': 'bottom',
       'icon-offset': [0, -PIN_LIFT],
