@@ -25,3 +25,14 @@ describe('featureEntries', () => {
     expect(new Set(entries.map((e) => `${e.type}:${e.id}`)).size).toBe(FEATURE_LIMIT);
   });
 });
+
+describe('featureEntries with many requests', () => {
+  it('keeps half the list for organizations', () => {
+    const requests = Array.from({ length: FEATURE_LIMIT }, (_, i) => req(i + 1, 'red', 100));
+    const entries = featureEntries(requests, [org(1, 100), org(2, 100)], centre);
+    expect(entries.filter((e) => e.type === 'org').length).toBe(2);
+    expect(entries.length).toBe(FEATURE_LIMIT);
+    const many = featureEntries(requests, Array.from({ length: FEATURE_LIMIT }, (_, i) => org(i + 1, 100)), centre);
+    expect(many.filter((e) => e.type === 'request').length).toBe(FEATURE_LIMIT / 2);
+  });
+});

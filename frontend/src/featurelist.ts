@@ -2,7 +2,7 @@
 // view, as a list the keyboard can reach (one Tab stop; arrow keys move
 // through it; Enter opens the item as a click on the map would). Requests
 // come first, most urgent first; then organizations, nearest the centre
-// first.
+// first, keeping at least half the list.
 import { el } from './dom';
 import { kindLabel, slaLabel, statusLabel } from './i18n';
 import { SLA_MARKS } from './layers/requests';
@@ -59,7 +59,9 @@ export function featureEntries(
   const og: FeatureEntry[] = byId(orgs)
     .map((o) => ({ type: 'org' as const, id: o.id, title: o.name, detail: kindLabel(o.kind), tone: o.kind, distance: d2(o.at) }))
     .sort((a, b) => a.distance - b.distance || a.id - b.id);
-  return [...rq, ...og].slice(0, limit);
+  // Organizations keep at least half the list when there are many requests.
+  const requestRoom = Math.max(Math.ceil(limit / 2), limit - og.length);
+  return [...rq.slice(0, requestRoom), ...og].slice(0, limit);
 }
 
 const SVG = 'http://www.w3.org/2000/svg';

@@ -14,10 +14,18 @@ import { scopeNote } from '../scope';
 import { setPanelOpen, shell as page } from '../shell';
 import { gridColors } from '../theme';
 import { el } from '../dom';
+import { hook } from '../hook';
 import { featureEntries, listKeys, renderFeatureList, type FeatureEntry } from '../featurelist';
 import { ORG_LAYER } from '../layers/organizations';
 import { REQUEST_LAYER } from '../layers/requests';
 import { gridPopupContent } from './interactions';
+
+declare module '../hook' {
+  interface GridgisTestHook {
+    /** For the browser tests: a map layer's type and icon, and the ids of its features drawn now (null: no such layer). */
+    mapLayer?(id: string): { type: string; icon: unknown; rendered: number[] } | null;
+  }
+}
 
 export function legendController(): Controller {
   let shell: MapShell;
@@ -135,9 +143,12 @@ export function legendController(): Controller {
         heading.tabIndex = -1;
         heading.focus();
       }
-    } else if (page.detail.hidden && lost && opener?.isConnected) {
-      opener.focus();
+    } else if (page.detail.hidden && (lost || page.detail.contains(active)) && opener) {
+      // The list may have been rebuilt since (the map moved): the same item, else the list's Tab stop.
+      const again =
+        featureList.querySelector<HTMLElement>(`[data-key="${opener.dataset.key}"]`) ?? featureList.querySelector<HTMLElement>('[tabindex="0"]');
       opener = null;
+      again?.focus();
     }
   });
   const onMoveEnd = () => scheduleFeatures();
@@ -146,6 +157,13 @@ export function legendController(): Controller {
     mount(s) {
       shell = s;
       page.legendPane.insertBefore(features, page.legend);
+      hook.mapLayer = (id) => {
+        const layer = s.map.getLayer(id);
+        if (!layer) return null;
+        const rendered = s.map.queryRenderedFeatures({ layers: [id] }).map((f) => Number(f.id));
+        const icon = layer.type === 'symbol' ? (s.map.getLayoutProperty(id, 'icon-image') ?? null) : null;
+        return { type: layer.type, icon, rendered: [...new Set(rendered)] };
+      };
       followPanel.observe(page.detail, { attributes: true, attributeFilter: ['hidden', 'data-org-id', 'data-view'] });
       s.on('redrawn', () => s.map.once('idle', scheduleFeatures));
       s.on('counts', () => s.map.once('idle', scheduleFeatures));
@@ -167,6 +185,7 @@ export function legendController(): Controller {
       followPanel.disconnect();
       window.clearTimeout(pending);
       features.remove();
+      delete hook.mapLayer;
     },
   };
 }
