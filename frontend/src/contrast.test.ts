@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GAP_COLOR } from './layers/gaps';
 import { LIAISON_COLOR } from './layers/liaisons';
 import { OVERDUE_COLORS } from './layers/organizations';
-import { BACKGROUND_COLOR, KIND_COLORS, SLA_COLORS, UNKNOWN_KIND_COLOR } from './theme';
+import { BACKGROUND_COLOR, GRID_PALETTE, KIND_COLORS, SLA_COLORS, UNKNOWN_KIND_COLOR } from './theme';
 import { VISIONS, closestPair, contrastRatio, deltaE2000, lab, simulate, visibleDifference } from './contrast';
 
 describe('colour arithmetic', () => {
@@ -68,6 +68,12 @@ describe('map palette', () => {
       .filter(([, , r]) => r < 3)
       .map(([name, c, r]) => `${name} ${c} ${r.toFixed(2)}:1`);
     expect(low).toEqual([]);
+  });
+
+  it('keeps the grid outline colours 10 or more apart in every vision', () => {
+    const grids = Object.fromEntries(GRID_PALETTE.map((c, i) => [`grid${i}`, c]));
+    const worst = closestPair(grids);
+    expect(worst.dE, `${worst.vision}: ${grids[worst.a]} vs ${grids[worst.b]}`).toBeGreaterThanOrEqual(10);
   });
 
   it('can carry white text on each kind colour (the popup badge) at 4.5:1', () => {

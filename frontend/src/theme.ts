@@ -1,17 +1,21 @@
 // Map colours and fonts. Grid fills are soft and translucent so that the
-// saturated organization dots on top of them stay readable.
+// saturated organization dots on top of them stay readable; the grid
+// outlines, drawn in the full colour, stay 10 or more apart (CIEDE2000)
+// for colour-blind viewers too, and every grid carries its name.
 import type { ExpressionSpecification } from 'maplibre-gl';
 import type { OrgKind } from './api';
 
+/** Paul Tol's "muted" scheme, in his order: designed to stay apart for colour-blind viewers. */
 export const GRID_PALETTE: readonly string[] = [
-  '#4c6ef5', // indigo
-  '#12b886', // teal
-  '#fab005', // amber
-  '#e64980', // rose
-  '#15aabf', // cyan
-  '#9775fa', // violet
-  '#82c91e', // lime
-  '#fd7e14', // orange
+  '#cc6677', // rose
+  '#332288', // indigo
+  '#ddcc77', // sand
+  '#117733', // green
+  '#88ccee', // cyan
+  '#882255', // wine
+  '#44aa99', // teal
+  '#999933', // olive
+  '#aa4499', // purple
 ];
 
 /*
