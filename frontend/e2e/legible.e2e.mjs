@@ -82,8 +82,8 @@ async function desktop(browser) {
   });
 
   await check('desktop: requests are drawn as pins (a symbol layer with an image per SLA state), organizations as circles', async () => {
-    await page.waitForFunction(() => (window.__gridgis.mapLayer?.('requests')?.rendered.length ?? 0) > 0, null, { timeout: 15_000 });
-    const [pins, orgs] = await page.evaluate(() => [window.__gridgis.mapLayer('requests'), window.__gridgis.mapLayer('organizations')]);
+    await page.waitForFunction(() => (window.__gridgis.mapLayer?.('request-pins')?.rendered.length ?? 0) > 0, null, { timeout: 15_000 });
+    const [pins, orgs] = await page.evaluate(() => [window.__gridgis.mapLayer('request-pins'), window.__gridgis.mapLayer('organizations')]);
     assert(pins.type === 'symbol', `the request layer is a ${pins.type} layer`);
     assert(orgs.type === 'circle', `the organization layer is a ${orgs.type} layer`);
     const icon = JSON.stringify(pins.icon);
@@ -183,7 +183,7 @@ async function phone(browser) {
   const page = await newPage(browser, PHONE);
   await check('phone: map screenshot at 390×844; pins drawn', async () => {
     await signIn(page, ADMIN);
-    await page.waitForFunction(() => (window.__gridgis.mapLayer?.('requests')?.rendered.length ?? 0) > 0, null, { timeout: 15_000 });
+    await page.waitForFunction(() => (window.__gridgis.mapLayer?.('request-pins')?.rendered.length ?? 0) > 0, null, { timeout: 15_000 });
     await page.waitForTimeout(400);
     await page.screenshot({ path: join(OUT_DIR, 'legible-phone.png') });
     return 'e2e/out/legible-phone.png';

@@ -17,13 +17,16 @@ import { el } from '../dom';
 import { hook } from '../hook';
 import { featureEntries, listKeys, renderFeatureList, type FeatureEntry } from '../featurelist';
 import { ORG_LAYER } from '../layers/organizations';
-import { REQUEST_LAYER } from '../layers/requests';
+import { REQUEST_PIN_LAYER } from '../layers/requests';
 import { gridPopupContent } from './interactions';
 
 declare module '../hook' {
   interface GridgisTestHook {
-    /** For the browser tests: a map layer's type and icon, and the ids of its features drawn now (null: no such layer). */
-    mapLayer?(id: string): { type: string; icon: unknown; rendered: number[] } | null;
+    /**
+     * For the browser tests: a map layer's type and icon, and the ids of its
+     * features drawn now, anywhere or within r px of a map point (null: no such layer).
+     */
+    mapLayer?(id: string, near?: { x: number; y: number; r: number }): { type: string; icon: unknown; rendered: number[] } | null;
   }
 }
 
@@ -92,14 +95,14 @@ export function legendController(): Controller {
     const { map, store } = shell;
     const { requestById, orgById } = store.get();
     const canvas = map.getCanvas();
-    const drawn = map.queryRenderedFeatures({ layers: [REQUEST_LAYER, ORG_LAYER] });
+    const drawn = map.queryRenderedFeatures({ layers: [REQUEST_PIN_LAYER, ORG_LAYER] });
     const requests = [];
     const orgs = [];
     for (const f of drawn) {
       if (f.geometry.type !== 'Point') continue;
       const at = map.project(f.geometry.coordinates as [number, number]);
       const id = Number(f.id);
-      if (f.layer.id === REQUEST_LAYER) {
+      if (f.layer.id === REQUEST_PIN_LAYER) {
         const r = requestById.get(id)?.properties;
         if (r) requests.push({ id, title: r.title, org_name: r.org_name, status: r.status, sla: r.sla, at });
       } else {
@@ -157,10 +160,14 @@ export function legendController(): Controller {
     mount(s) {
       shell = s;
       page.legendPane.insertBefore(features, page.legend);
-      hook.mapLayer = (id) => {
+      hook.mapLayer = (id, near) => {
         const layer = s.map.getLayer(id);
         if (!layer) return null;
-        const rendered = s.map.queryRenderedFeatures({ layers: [id] }).map((f) => Number(f.id));
+        const box: [[number, number], [number, number]] | undefined = near && [
+          [near.x - near.r, near.y - near.r],
+          [near.x + near.r, near.y + near.r],
+        ];
+        const rendered = (box ? s.map.queryRenderedFeatures(box, { layers: [id] }) : s.map.queryRenderedFeatures({ layers: [id] })).map((f) => Number(f.id));
         const icon = layer.type === 'symbol' ? (s.map.getLayoutProperty(id, 'icon-image') ?? null) : null;
         return { type: layer.type, icon, rendered: [...new Set(rendered)] };
       };

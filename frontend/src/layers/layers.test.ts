@@ -6,7 +6,8 @@ import { byEmphasis, gridLabelFeatures, gridPopupRows } from './grids';
 import { validateStyleMin } from '@maplibre/maplibre-gl-style-spec';
 import { ORG_LAYER, addOrgLayers, countByKind, kindColor, kindFilter, orgPopup } from './organizations';
 import { PIN_HEAD, PIN_HEIGHT, PIN_PIXEL_RATIO, PIN_WIDTH, pinImage } from './pins';
-import { BADGE_OFFSET, PIN_LIFT, PIN_SIZES, REQUEST_LAYER, SLA_MARKS, addRequestLayers, countBySla, slaFilter, slaSortKey } from './requests';
+import { REQUEST_SLACK } from '../controllers/interactions';
+import { BADGE_OFFSET, PIN_HIT_RADIUS, PIN_LIFT, PIN_SIZES, REQUEST_LAYER, REQUEST_PIN_LAYER, SLA_MARKS, addRequestLayers, countBySla, slaFilter, slaSortKey } from './requests';
 import type { RequestFeature } from '../api';
 import { KIND_COLORS, UNKNOWN_KIND_COLOR } from '../theme';
 
@@ -156,7 +157,7 @@ describe('request layer', () => {
     addOrgLayers(map as never, []);
     addRequestLayers(map as never, []);
     const org = map.layers.find((l) => l.id === ORG_LAYER)!;
-    const pins = map.layers.find((l) => l.id === REQUEST_LAYER)!;
+    const pins = map.layers.find((l) => l.id === REQUEST_PIN_LAYER)!;
     expect(org.type).toBe('circle');
     expect(pins.type).toBe('symbol');
     const image = (pins.layout as Record<string, unknown>)['icon-image'];
@@ -171,12 +172,15 @@ describe('request layer', () => {
     expect(errors.map((e) => e.message)).toEqual([]);
   });
 
-  it('puts the test click point inside the pin at every size', () => {
+  it('hits a pin at its head, never over its organization\'s dot, and the test click point inside at every size', () => {
+    const map = fakeMap();
+    addRequestLayers(map as never, []);
+    expect(map.layers.find((l) => l.id === REQUEST_LAYER)?.type).toBe('circle');
     for (const [, size] of PIN_SIZES) {
-      const bottom = -PIN_LIFT * size;
-      const top = bottom - PIN_HEIGHT * size;
-      expect(BADGE_OFFSET[1]).toBeLessThan(bottom);
-      expect(BADGE_OFFSET[1]).toBeGreaterThan(top);
+      const head = -(PIN_LIFT + PIN_HEIGHT - PIN_HEAD[1]) * size;
+      const r = PIN_HIT_RADIUS * size;
+      expect(head + r).toBeLessThan(-REQUEST_SLACK - 3); // below: the dot and the click's slack
+      expect(Math.abs(BADGE_OFFSET[1] - head)).toBeLessThan(r);
     }
   });
 });

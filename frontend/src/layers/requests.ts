@@ -8,9 +8,16 @@ import { SLA_COLORS, UNKNOWN_KIND_COLOR } from '../theme';
 import { PIN_HEAD, PIN_HEIGHT, PIN_PIXEL_RATIO, pinImage, type PinMark } from './pins';
 
 export const REQUEST_SOURCE = 'requests';
-/** The ring around the selected request's pin head. */
-export const REQUEST_HALO_LAYER = 'requests-halo';
+/**
+ * A circle over each pin's head: what clicks and queries hit (a symbol's
+ * hit box reaches below its icon, over the organization's dot), and the
+ * ring that marks the selected request.
+ */
 export const REQUEST_LAYER = 'requests';
+/** The lowest request layer, for layers that go below the requests. */
+export const REQUEST_HALO_LAYER = REQUEST_LAYER;
+/** The pins themselves. */
+export const REQUEST_PIN_LAYER = 'request-pins';
 
 /** The SLA colours, most urgent first. */
 export const SLA_ORDER = ['red', 'yellow', 'green'] as const;
@@ -23,7 +30,7 @@ export const pinImageId = (sla: string) => `request-pin-${sla}`;
 const OTHER_PIN = pinImageId('other');
 
 /** Pixels between the pin's tip and its organization's point, at icon size 1. */
-export const PIN_LIFT = 6;
+export const PIN_LIFT = 4;
 
 /** The pin's size by zoom (icon-size; 1 is 20×28 px). */
 export const PIN_SIZES: readonly [zoom: number, size: number][] = [
@@ -32,11 +39,14 @@ export const PIN_SIZES: readonly [zoom: number, size: number][] = [
   [17, 1.2],
 ];
 
+/** The radius of a pin head's hit circle, at icon size 1. */
+export const PIN_HIT_RADIUS = 13;
+
 /**
- * A point inside every request pin at every size, relative to its
- * organization's point: where tests click a pin.
+ * A point inside every pin head's hit circle at every size, relative to
+ * its organization's point: where tests click a pin.
  */
-export const BADGE_OFFSET: [number, number] = [0, -16];
+export const BADGE_OFFSET: [number, number] = [0, -18];
 
 const selected: ExpressionSpecification = ['boolean', ['feature-state', 'selected'], false];
 
@@ -50,7 +60,7 @@ export function addRequestLayers(map: MapLibreMap, requests: readonly RequestFea
   // Head centre above the organization's point at each zoom, for the selection ring.
   const headAbove = PIN_HEIGHT - PIN_HEAD[1] + PIN_LIFT;
   map.addLayer({
-    id: REQUEST_HALO_LAYER,
+    id: REQUEST_LAYER,
     type: 'circle',
     source: REQUEST_SOURCE,
     paint: {
@@ -59,12 +69,12 @@ export function addRequestLayers(map: MapLibreMap, requests: readonly RequestFea
       'circle-stroke-color': '#1f2d3d',
       'circle-stroke-width': 2.5,
       'circle-stroke-opacity': ['case', selected, 1, 0],
-      'circle-radius': ['interpolate', ['linear'], ['zoom'], ...PIN_SIZES.flatMap(([z, s]) => [z, 13 * s])] as ExpressionSpecification,
+      'circle-radius': ['interpolate', ['linear'], ['zoom'], ...PIN_SIZES.flatMap(([z, s]) => [z, PIN_HIT_RADIUS * s])] as ExpressionSpecification,
       'circle-translate': ['interpolate', ['linear'], ['zoom'], ...PIN_SIZES.flatMap(([z, s]) => [z, ['literal', [0, -headAbove * s]]])] as never,
     },
   });
   map.addLayer({
-    id: REQUEST_LAYER,
+    id: REQUEST_PIN_LAYER,
     type: 'symbol',
     source: REQUEST_SOURCE,
     layout: {
@@ -111,7 +121,7 @@ export function slaFilter(visible: ReadonlySet<string>): FilterSpecification | n
 export function setVisibleSla(map: MapLibreMap, visible: ReadonlySet<string>): void {
   const filter = slaFilter(visible);
   map.setFilter(REQUEST_LAYER, filter);
-  map.setFilter(REQUEST_HALO_LAYER, filter);
+  map.setFilter(REQUEST_PIN_LAYER, filter);
 }
 
 /** Counts requests per SLA colour, for the legend. */
