@@ -7,7 +7,7 @@ import { validateStyleMin } from '@maplibre/maplibre-gl-style-spec';
 import { ORG_LAYER, addOrgLayers, countByKind, kindColor, kindFilter, orgPopup } from './organizations';
 import { PIN_HEAD, PIN_HEIGHT, PIN_PIXEL_RATIO, PIN_WIDTH, pinImage } from './pins';
 import { REQUEST_SLACK } from '../controllers/interactions';
-import { BADGE_OFFSET, PIN_HIT_RADIUS, PIN_LIFT, PIN_SIZES, REQUEST_LAYER, REQUEST_PIN_LAYER, SLA_MARKS, addRequestLayers, countBySla, slaFilter, slaSortKey } from './requests';
+import { BADGE_OFFSET, HIT_LIFT, PIN_HIT_RADIUS, PIN_LIFT, PIN_SIZES, REQUEST_LAYER, REQUEST_PIN_LAYER, SLA_MARKS, addRequestLayers, countBySla, slaFilter, slaSortKey } from './requests';
 import type { RequestFeature } from '../api';
 import { KIND_COLORS, UNKNOWN_KIND_COLOR } from '../theme';
 
@@ -179,8 +179,9 @@ describe('request layer', () => {
     for (const [, size] of PIN_SIZES) {
       const head = -(PIN_LIFT + PIN_HEIGHT - PIN_HEAD[1]) * size;
       const r = PIN_HIT_RADIUS * size;
-      expect(head + r).toBeLessThan(-REQUEST_SLACK - 3); // below: the dot and the click's slack
-      expect(Math.abs(BADGE_OFFSET[1] - head)).toBeLessThan(r);
+      expect(-HIT_LIFT + r).toBeLessThan(-REQUEST_SLACK - 3); // clear of the dot and the click's slack
+      expect(Math.abs(head + HIT_LIFT)).toBeLessThan(r); // over the drawn head
+      expect(Math.abs(BADGE_OFFSET[1] + HIT_LIFT)).toBeLessThan(r);
     }
   });
 });

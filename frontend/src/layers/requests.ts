@@ -5,7 +5,7 @@ import type { ExpressionSpecification, FilterSpecification, GeoJSONSource, Map a
 import type { FeatureCollection } from 'geojson';
 import type { RequestFeature } from '../api';
 import { SLA_COLORS, UNKNOWN_KIND_COLOR } from '../theme';
-import { PIN_HEAD, PIN_HEIGHT, PIN_PIXEL_RATIO, pinImage, type PinMark } from './pins';
+import { PIN_PIXEL_RATIO, pinImage, type PinMark } from './pins';
 
 export const REQUEST_SOURCE = 'requests';
 /**
@@ -39,14 +39,15 @@ export const PIN_SIZES: readonly [zoom: number, size: number][] = [
   [17, 1.2],
 ];
 
-/** The radius of a pin head's hit circle, at icon size 1. */
-export const PIN_HIT_RADIUS = 13;
+/** The radius of a pin head's hit circle, at icon size 1, and its centre's pixels above the organization's point. */
+export const PIN_HIT_RADIUS = 12;
+export const HIT_LIFT = 21;
 
 /**
  * A point inside every pin head's hit circle at every size, relative to
  * its organization's point: where tests click a pin.
  */
-export const BADGE_OFFSET: [number, number] = [0, -18];
+export const BADGE_OFFSET: [number, number] = [0, -HIT_LIFT];
 
 const selected: ExpressionSpecification = ['boolean', ['feature-state', 'selected'], false];
 
@@ -57,8 +58,6 @@ export function addRequestLayers(map: MapLibreMap, requests: readonly RequestFea
   }
   if (!map.hasImage(OTHER_PIN)) map.addImage(OTHER_PIN, pinImage(UNKNOWN_KIND_COLOR, 'none'), { pixelRatio: PIN_PIXEL_RATIO });
   map.addSource(REQUEST_SOURCE, { type: 'geojson', data: requestCollection(requests) });
-  // Head centre above the organization's point at each zoom, for the selection ring.
-  const headAbove = PIN_HEIGHT - PIN_HEAD[1] + PIN_LIFT;
   map.addLayer({
     id: REQUEST_LAYER,
     type: 'circle',
@@ -70,7 +69,8 @@ export function addRequestLayers(map: MapLibreMap, requests: readonly RequestFea
       'circle-stroke-width': 2.5,
       'circle-stroke-opacity': ['case', selected, 1, 0],
       'circle-radius': ['interpolate', ['linear'], ['zoom'], ...PIN_SIZES.flatMap(([z, s]) => [z, PIN_HIT_RADIUS * s])] as ExpressionSpecification,
-      'circle-translate': ['interpolate', ['linear'], ['zoom'], ...PIN_SIZES.flatMap(([z, s]) => [z, ['literal', [0, -headAbove * s]]])] as never,
+      // A fixed lift: MapLibre's queries do not follow a zoom-interpolated translate.
+      'circle-translate': [0, -HIT_LIFT],
     },
   });
   map.addLayer({
