@@ -253,6 +253,12 @@ async function openOrgPanel(page, candidates) {
   for (const id of candidates.slice(0, 10)) {
     const at = await page.evaluate((id) => window.__gridgis.orgPoint(id), id);
     if (!at) continue;
+    // A request pin drawn over the dot takes the click (it opens the request).
+    const covered = await page.evaluate(([x, y]) => {
+      const r = document.getElementById('map').getBoundingClientRect();
+      return (window.__gridgis.mapLayer?.('requests', { x: x - r.left, y: y - r.top, r: 4 })?.rendered.length ?? 0) > 0;
+    }, [at.x, at.y]);
+    if (covered) continue;
     await page.mouse.click(at.x, at.y);
     const action = page.locator('.maplibregl-popup .popup-action[data-action="org"]');
     try {

@@ -164,19 +164,6 @@ export const text = {
   },
 } as const;
 
-/** Map control tooltips (MapLibre's `locale` option). */
-export const mapLocale: Record<string, string> = {
-  'NavigationControl.ZoomIn': '放大',
-  'NavigationControl.ZoomOut': '缩小',
-  'NavigationControl.ResetBearing': '指北',
-  'FullscreenControl.Enter': '全屏',
-  'FullscreenControl.Exit': '退出全屏',
-  'ScaleControl.Meters': '米',
-  'ScaleControl.Kilometers': '千米',
-  'AttributionControl.ToggleAttribution': '版权信息',
-  'Popup.Close': '关闭',
-};
-
 const kindLabels: Record<OrgKind, string> = {
   enterprise: '企业',
   new_economic: '新经济组织',

@@ -2,11 +2,11 @@
 // kinds with their counts and visibility toggles.
 import type { GridFeature } from './api';
 import { el } from './dom';
-import { kindLabel, orgKinds, slaLabel, slaShortLabel, text } from './i18n';
+import { kindLabel, orgKinds, slaLabel, text } from './i18n';
 import { LIAISON_COLOR } from './layers/liaisons';
 import { OVERDUE_COLORS, kindColor } from './layers/organizations';
 import { SLA_ORDER } from './layers/requests';
-import { SLA_COLORS } from './theme';
+import { pinIcon } from './featurelist';
 import { gridListOrder } from './scope';
 
 export interface LegendData {
@@ -108,11 +108,10 @@ function slaList(data: LegendData, handlers: LegendHandlers): HTMLElement {
       else visible.delete(sla);
       handlers.onSlaChange(new Set(visible));
     });
-    const dot = el('span', 'dot badge-dot');
-    dot.style.setProperty('--dot', SLA_COLORS[sla]);
+    // The pin as the map draws it: shape and inner mark say "request" and its state, not colour alone.
     const count = el('span', 'count', text.items(data.requestCounts.get(sla) ?? 0));
     count.dataset.sla = sla;
-    label.append(box, dot, el('span', 'kind-name', `${slaLabel(sla)}（${slaShortLabel(sla)}）`), count);
+    label.append(box, pinIcon(sla), el('span', 'kind-name', slaLabel(sla)), count);
     const item = el('li');
     item.append(label);
     list.append(item);

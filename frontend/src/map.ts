@@ -8,7 +8,7 @@ import type { BBox } from './api';
 import { plainStyle } from './basemap';
 import { boxToMap, watchSources } from './layers/sources';
 import { LOCAL_FONT_FAMILY } from './theme';
-import { mapLocale } from './i18n';
+import { MAP_LOCALE } from './maplocale';
 
 maplibregl.setWorkerUrl(workerUrl);
 
@@ -25,7 +25,7 @@ export function createMap(container: HTMLElement): { map: maplibregl.Map; loaded
     zoom: INITIAL_ZOOM,
     minZoom: 3,
     maxZoom: 19,
-    locale: mapLocale,
+    locale: MAP_LOCALE,
     localIdeographFontFamily: LOCAL_FONT_FAMILY,
     attributionControl: false,
     dragRotate: false,

@@ -34,7 +34,7 @@ import {
   type RangeErrors,
 } from './stats';
 import { fixed } from './format';
-import { nextSort, sortableHead, sortRows, worstLabel, worstRows, type SortState } from './tablesort';
+import { nextSort, sortableHead, sortRows, worstLabel, worstWord, worstRows, type SortState } from './tablesort';
 
 export interface StatsViewDeps {
   api: Api;
@@ -343,6 +343,8 @@ function statsTable(
       if (worst.get(k.key)?.has(r)) {
         td.classList.add('worst');
         td.title = `${k.label}${worstLabel(k.better)}`;
+        // Shown by tables.css after the figure (the cell's text stays the figure).
+        td.dataset.worst = worstWord(k.better);
       }
       tr.append(td);
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextSort, sortRows, worstRows } from './tablesort';
+import { nextSort, sortRows, worstRows, worstWord } from './tablesort';
 
 interface Row {
   name: string;
@@ -53,5 +53,12 @@ describe('worstRows', () => {
   it('marks nothing when all are equal or only one has a figure', () => {
     expect(worstRows([{ name: 'a', v: 1 }, { name: 'b', v: 1 }], (r) => r.v, 'high').size).toBe(0);
     expect(worstRows([{ name: 'a', v: 1 }, { name: 'b', v: null }], (r) => r.v, 'high').size).toBe(0);
+  });
+});
+
+describe('worstWord', () => {
+  it('names the worst figure in a word: the lowest, or the highest where lower is better', () => {
+    expect(worstWord('high')).toBe('最低');
+    expect(worstWord('low')).toBe('最高');
   });
 });

@@ -54,6 +54,11 @@ export function worstLabel(better: 'high' | 'low'): string {
   return better === 'high' ? '最低' : '最高（越低越好）';
 }
 
+/** The word shown on a worst figure (最低 or 最高), so the mark is not colour alone. */
+export function worstWord(better: 'high' | 'low'): string {
+  return worstLabel(better).slice(0, 2);
+}
+
 /**
  * A head cell whose label is a button sorting by key: aria-sort on the
  * cell tells the order, an arrow shows it.
@@ -66,7 +71,10 @@ export function sortableHead(label: string, key: string, state: SortState | null
   th.setAttribute('aria-sort', on === 'asc' ? 'ascending' : on === 'desc' ? 'descending' : 'none');
   const b = el('button', 'sort-button');
   b.type = 'button';
-  b.append(el('span', '', label), el('span', 'sort-arrow', on === 'asc' ? '▲' : on === 'desc' ? '▼' : '↕'));
+  // The arrow is a picture of aria-sort: screen readers hear the cell's sort state instead.
+  const arrow = el('span', 'sort-arrow', on === 'asc' ? '▲' : on === 'desc' ? '▼' : '↕');
+  arrow.setAttribute('aria-hidden', 'true');
+  b.append(el('span', '', label), arrow);
   b.title = on === 'asc' ? `按${label}升序，点击改为降序` : on === 'desc' ? `按${label}降序，点击改为升序` : `按${label}排序`;
   b.addEventListener('click', () => onSort(key));
   th.append(b);

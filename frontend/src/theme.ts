@@ -1,28 +1,41 @@
 // Map colours and fonts. Grid fills are soft and translucent so that the
-// saturated organization dots on top of them stay readable.
+// saturated organization dots on top of them stay readable; the grid
+// outlines, drawn in the full colour, stay 10 or more apart (CIEDE2000)
+// for colour-blind viewers too, and every grid carries its name.
 import type { ExpressionSpecification } from 'maplibre-gl';
 import type { OrgKind } from './api';
 
+/** Paul Tol's "muted" scheme, in his order: designed to stay apart for colour-blind viewers. */
 export const GRID_PALETTE: readonly string[] = [
-  '#4c6ef5', // indigo
-  '#12b886', // teal
-  '#fab005', // amber
-  '#e64980', // rose
-  '#15aabf', // cyan
-  '#9775fa', // violet
-  '#82c91e', // lime
-  '#fd7e14', // orange
+  '#cc6677', // rose
+  '#332288', // indigo
+  '#ddcc77', // sand
+  '#117733', // green
+  '#88ccee', // cyan
+  '#882255', // wine
+  '#44aa99', // teal
+  '#999933', // olive
+  '#aa4499', // purple
 ];
 
+/*
+ * The colours of the marks drawn together on the map (organization kinds
+ * and request SLA states) were chosen together: every pair stays 12 or
+ * more apart (CIEDE2000) under normal vision and simulated protanopia,
+ * deuteranopia and tritanopia, and each is dark enough for white text on
+ * it and for text in it on white (WCAG AA, 4.5:1). contrast.test.ts checks.
+ */
+
 export const KIND_COLORS: Readonly<Record<OrgKind, string>> = {
-  enterprise: '#1c4ea1', // 企业: deep blue, the bulk of the points
-  new_economic: '#e8590c', // 新经济组织: orange
-  social: '#2b8a3e', // 社会组织: green
+  enterprise: '#0035a8', // 企业: deep blue, the bulk of the points
+  new_economic: '#872ff4', // 新经济组织: violet
+  social: '#055c39', // 社会组织: dark green
 };
 
 /** Drawn for a kind the app does not know yet. */
-export const UNKNOWN_KIND_COLOR = '#868e96';
+export const UNKNOWN_KIND_COLOR = '#7a838c';
 
+/** The map's plain background (basemap.ts draws it); marks need 3:1 against it. */
 export const BACKGROUND_COLOR = '#eef1f5';
 
 /**
@@ -61,11 +74,15 @@ export function kindColorExpression(): ExpressionSpecification {
   ];
 }
 
-/** Request markers by SLA colour: in time, in its last 20 %, overdue. */
+/**
+ * Request pins by SLA state: in time (teal), in its last 20 % (dark amber),
+ * overdue (rose red). The names stay green/yellow/red, as the API says.
+ * The same colours are the --sla text colours in styles/panel.css.
+ */
 export const SLA_COLORS: Readonly<Record<'green' | 'yellow' | 'red', string>> = {
-  green: '#2f9e44',
-  yellow: '#fab005',
-  red: '#e03131',
+  green: '#077b8d',
+  yellow: '#85660f',
+  red: '#bb3e5e',
 };
 
 /** A MapLibre expression choosing a request marker's colour from its `sla`. */

@@ -3,8 +3,11 @@ import type { Position } from 'geojson';
 import type { GridFeature, OrgProperties } from '../api';
 import { pointInPolygon } from '../geometry';
 import { byEmphasis, gridLabelFeatures, gridPopupRows } from './grids';
-import { countByKind, kindColor, kindFilter, orgPopup } from './organizations';
-import { byZoom, countBySla, slaFilter, slaSortKey } from './requests';
+import { validateStyleMin } from '@maplibre/maplibre-gl-style-spec';
+import { ORG_LAYER, addOrgLayers, countByKind, kindColor, kindFilter, orgPopup } from './organizations';
+import { PIN_HEAD, PIN_HEIGHT, PIN_PIXEL_RATIO, PIN_WIDTH, pinImage } from './pins';
+import { REQUEST_SLACK } from '../controllers/interactions';
+import { BADGE_OFFSET, HIT_LIFT, PIN_HIT_RADIUS, PIN_LIFT, PIN_SIZES, REQUEST_LAYER, REQUEST_PIN_LAYER, SLA_MARKS, addRequestLayers, countBySla, slaFilter, slaSortKey } from './requests';
 import type { RequestFeature } from '../api';
 import { KIND_COLORS, UNKNOWN_KIND_COLOR } from '../theme';
 
@@ -149,10 +152,81 @@ describe('request layer', () => {
     expect(slaSortKey()).toEqual(['match', ['get', 'sla'], 'red', 3, 'yellow', 2, 1]);
   });
 
-  it('keeps zoom the outermost input of a size, as MapLibre requires', () => {
-    const e = byZoom([10, 4, 6], [16, 8, 10]);
-    expect(e.slice(0, 3)).toEqual(['interpolate', ['linear'], ['zoom']]);
-    expect(e[3]).toBe(10);
-    expect(e[4]).toEqual(['case', ['boolean', ['feature-state', 'selected'], false], 6, 4]);
+  it('draws pins (a symbol layer with one image per state), not circles like the organizations', () => {
+    const map = fakeMap();
+    addOrgLayers(map as never, []);
+    addRequestLayers(map as never, []);
+    const org = map.layers.find((l) => l.id === ORG_LAYER)!;
+    const pins = map.layers.find((l) => l.id === REQUEST_PIN_LAYER)!;
+    expect(org.type).toBe('circle');
+    expect(pins.type).toBe('symbol');
+    const image = (pins.layout as Record<string, unknown>)['icon-image'];
+    expect(image).toEqual(['match', ['get', 'sla'], 'red', 'request-pin-red', 'yellow', 'request-pin-yellow', 'green', 'request-pin-green', 'request-pin-other']);
+    expect([...map.images.keys()].sort()).toEqual(['request-pin-green', 'request-pin-other', 'request-pin-red', 'request-pin-yellow']);
+    // What MapLibre would say about these layers.
+    const errors = validateStyleMin({
+      version: 8,
+      sources: { organizations: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } }, requests: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } } },
+      layers: map.layers as never,
+    } as never);
+    expect(errors.map((e) => e.message)).toEqual([]);
+  });
+
+  it('hits a pin at its head, never over its organization\'s dot, and the test click point inside at every size', () => {
+    const map = fakeMap();
+    addRequestLayers(map as never, []);
+    expect(map.layers.find((l) => l.id === REQUEST_LAYER)?.type).toBe('circle');
+    for (const [, size] of PIN_SIZES) {
+      const head = -(PIN_LIFT + PIN_HEIGHT - PIN_HEAD[1]) * size;
+      const r = PIN_HIT_RADIUS * size;
+      expect(-HIT_LIFT + r).toBeLessThan(-REQUEST_SLACK - 3); // clear of the dot and the click's slack
+      expect(Math.abs(head + HIT_LIFT)).toBeLessThan(r); // over the drawn head
+      expect(Math.abs(BADGE_OFFSET[1] + HIT_LIFT)).toBeLessThan(r);
+    }
   });
 });
+
+describe('pin image', () => {
+  const at = (img: ReturnType<typeof pinImage>, x: number, y: number) => {
+    const k = (Math.floor(y * PIN_PIXEL_RATIO) * img.width + Math.floor(x * PIN_PIXEL_RATIO)) * 4;
+    return [...img.data.slice(k, k + 4)];
+  };
+
+  it('is a teardrop: an opaque head, a narrow tip at the bottom, clear corners', () => {
+    const img = pinImage('#bb3e5e', 'none');
+    expect(img.width).toBe(PIN_WIDTH * PIN_PIXEL_RATIO);
+    expect(img.height).toBe(PIN_HEIGHT * PIN_PIXEL_RATIO);
+    expect(at(img, PIN_HEAD[0], PIN_HEAD[1])).toEqual([0xbb, 0x3e, 0x5e, 255]);
+    expect(at(img, PIN_HEAD[0], PIN_HEIGHT - 2)[3]).toBeGreaterThan(100); // the tip
+    expect(at(img, 2, PIN_HEIGHT - 2)[3]).toBe(0); // beside the tip
+    expect(at(img, 0.2, 0.2)[3]).toBe(0);
+    expect(at(img, PIN_HEAD[0], 1.6)).toEqual([255, 255, 255, expect.any(Number)]); // the white border
+  });
+
+  it('marks each state differently inside the head', () => {
+    const dot = pinImage('#077b8d', 'dot');
+    const clock = pinImage('#85660f', 'clock');
+    const alert = pinImage('#bb3e5e', 'alert');
+    const [cx, cy] = PIN_HEAD;
+    expect(at(dot, cx, cy).slice(0, 3)).toEqual([255, 255, 255]);
+    expect(at(clock, cx + 4.6, cy).slice(0, 3)).toEqual([255, 255, 255]); // the clock's ring
+    expect(at(clock, cx - 2, cy + 2).slice(0, 3)).toEqual([0x85, 0x66, 0x0f]); // inside the ring
+    expect(at(alert, cx, cy - 3).slice(0, 3)).toEqual([255, 255, 255]); // the bar of "!"
+    expect(at(alert, cx + 3, cy).slice(0, 3)).toEqual([0xbb, 0x3e, 0x5e]);
+    expect(SLA_MARKS).toEqual({ green: 'dot', yellow: 'clock', red: 'alert' });
+  });
+});
+
+/** Enough of a MapLibre map to record what the layer functions add. */
+function fakeMap() {
+  const layers: { id: string; type: string; layout?: unknown; paint?: unknown }[] = [];
+  const images = new Map<string, unknown>();
+  return {
+    layers,
+    images,
+    addSource: () => undefined,
+    addLayer: (l: { id: string; type: string }) => void layers.push(l),
+    hasImage: (id: string) => images.has(id),
+    addImage: (id: string, img: unknown) => void images.set(id, img),
+  };
+}

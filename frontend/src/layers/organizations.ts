@@ -3,7 +3,7 @@ import type { ExpressionSpecification, FilterSpecification, GeoJSONSource, Map a
 import type { OrgFeature, OrgKind, OrgProperties } from '../api';
 import { formatDate, gridReasonLabel, kindLabel, partyOrgLabel, text } from '../i18n';
 import type { PopupContent, PopupRow } from '../popup';
-import { KIND_COLORS, UNKNOWN_KIND_COLOR, kindColorExpression } from '../theme';
+import { KIND_COLORS, SLA_COLORS, UNKNOWN_KIND_COLOR, kindColorExpression } from '../theme';
 
 export const ORG_SOURCE = 'organizations';
 export const ORG_LAYER = 'organizations';
@@ -17,8 +17,8 @@ export const OVERDUE_EXPRESSION: ExpressionSpecification = [
   ['boolean', ['get', 'visit_overdue'], false],
 ];
 
-/** Overdue for a visit: red; only for a contact (a week without one): orange. */
-export const OVERDUE_COLORS = { visit: '#e03131', contact: '#f08c00' } as const;
+/** Overdue for a visit: the overdue red; only for a contact (a week without one): the 临期 amber. */
+export const OVERDUE_COLORS = { visit: SLA_COLORS.red, contact: SLA_COLORS.yellow } as const;
 
 /** Adds the organization layer, below `beforeId` (the grid labels stay on top). */
 export function addOrgLayers(map: MapLibreMap, orgs: readonly OrgFeature[], beforeId?: string): void {
