@@ -6,6 +6,7 @@ import { Api } from './api';
 import { emptyMapState, hook } from './hook';
 import { text } from './i18n';
 import { createLoginScreen, type LoginNotice } from './login';
+import { dropPrefetch, prefetchMapData } from './prefetch';
 import type { MapScreen } from './mapview';
 import { SessionClient, withSessionExpiry, type User } from './session';
 import { setStatus, shell, showAccount, showView } from './shell';
@@ -68,6 +69,7 @@ async function enterMap(user: User): Promise<void> {
   rememberSignedIn(true);
   // The map measures its container when created: show it first.
   showView('map');
+  prefetchMapData(api, user.id, (n) => setStatus(text.loadingOrgs(n), 'loading')); // meanwhile the map code loads
   let mapview: typeof import('./mapview');
   try {
     mapview = await loadMapCode();
@@ -84,6 +86,7 @@ async function enterMap(user: User): Promise<void> {
 
 function showLogin(notice?: LoginNotice, username = ''): void {
   entries++;
+  dropPrefetch();
   mapScreen?.destroy();
   mapScreen = null;
   hook.user = null;

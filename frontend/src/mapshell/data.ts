@@ -2,7 +2,7 @@
 // requests, basemap), the reloads that live updates and this page's own
 // changes ask for, and the status line and test hook that follow them.
 import * as maplibregl from 'maplibre-gl';
-import type { Api, AppConfig, BasemapChoice, GridFeature, OrgFeature, RequestFeature } from '../api';
+import type { Api, BasemapChoice, GridFeature, OrgFeature, RequestFeature } from '../api';
 import { NO_BASEMAP, initialBasemap, setBasemap } from '../basemap';
 import { BasemapControl } from '../basemapcontrol';
 import { fromDatum, toDatum } from '../gcj';
@@ -10,6 +10,7 @@ import { LocateControl } from '../locate';
 import { mapDatum, setVisible } from '../layers/sources';
 import { fitToBBox } from '../map';
 import { hook } from '../hook';
+import { fetchMapData, takePrefetch } from '../prefetch';
 import { countsLine, errorMessage, kindLabel, orgKinds, text } from '../i18n';
 import { GRID_LABEL_LAYER, addGridLayers, setGridData } from '../layers/grids';
 import { BASE_LAYERS, BASE_SOURCE, addBaseLayer } from '../layers/roads';
@@ -76,13 +77,13 @@ export class MapData {
   private async load(): Promise<void> {
     const { shell, map, api } = this;
     const { signal, store } = shell;
+    // Asked for while the map code loaded (prefetch.ts), or now.
+    const first = takePrefetch(shell.user.id, signal) ?? fetchMapData(api, signal, showOrgsLoading);
     const [config, gridList, orgList, requestList] = await Promise.all([
-      loadConfig(api, signal),
-      api.grids(signal),
-      api.organizations({ signal }, (n) => {
-        if (!signal.aborted) setStatus(text.loadingOrgs(n), 'loading');
-      }),
-      api.requests({ status: 'open', signal }),
+      first.config,
+      first.grids,
+      first.organizations,
+      first.requests,
       shell.loaded,
     ]);
     if (signal.aborted) return;
@@ -245,13 +246,7 @@ export class MapData {
   }
 }
 
-async function loadConfig(api: Api, signal: AbortSignal): Promise<AppConfig> {
-  try {
-    return await api.config(signal);
-  } catch (err) {
-    if (signal.aborted) throw err;
-    // The map works without a basemap; say why there is none and go on.
-    console.warn('gridgis: /api/v1/config failed, using a plain background', err);
-    return { basemaps: [] };
-  }
+/** The status line while organizations arrive page by page. */
+function showOrgsLoading(loaded: number): void {
+  setStatus(text.loadingOrgs(loaded), 'loading');
 }
