@@ -4,6 +4,7 @@ import * as maplibregl from 'maplibre-gl';
 // so Vite is asked to emit it and the map is told where it went.
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?worker&url';
 import 'maplibre-gl/dist/maplibre-gl.css';
+import './styles/maplibre.css';
 import type { BBox } from './api';
 import { plainStyle } from './basemap';
 import { boxToMap, watchSources } from './layers/sources';
