@@ -147,10 +147,19 @@ func (s *Server) zoneName(ctx context.Context, u grid.User) string {
 }
 
 // gridName names a grid for a file name and title; empty for a grid the
-// zone does not have (the export is then empty anyway).
+// caller's zone does not have (the export is then empty anyway, and
+// another zone's grid names are not the caller's to read).
 func (s *Server) gridName(c *fiber.Ctx, id int64) (string, error) {
 	ctx, cancel := s.callCtx(c)
 	defer cancel()
+	ours := false
+	err := s.store.EachGridFeature(ctx, grid.GridFilter{ID: &id, ZoneID: userOf(c).ZoneID}, func(grid.Feature) error {
+		ours = true
+		return nil
+	})
+	if err != nil || !ours {
+		return "", err
+	}
 	names, err := s.store.Names(ctx)
 	if err != nil {
 		return "", err

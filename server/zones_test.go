@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -479,5 +480,34 @@ func TestZonesPostOrgNamesTheZone(t *testing.T) {
 	}
 	if status, out := z.do(t, "z0-admin", http.MethodPost, "/api/v1/organizations?zone=zone-1", body(3)); status != http.StatusBadRequest || problemField(t, out) != "zone" {
 		t.Errorf("zone 0's admin registering in zone 1: status %d: %s, want 400 on zone", status, out)
+	}
+}
+
+// TestZonesGapExportNamesOwnGridsOnly: a gap export asked for another
+// zone's grid by id must not carry that grid's name in its file name or
+// sheet title (walking the ids would list every zone's grids).
+func TestZonesGapExportNamesOwnGridsOnly(t *testing.T) {
+	z := buildTwoZones(t)
+	if _, err := z.db.Pool.Exec(context.Background(), `UPDATE grid SET name = '乙区秘密网格' WHERE id = $1`, z.grid[1]); err != nil {
+		t.Fatal(err)
+	}
+	for _, role := range []grid.Role{grid.RoleAdmin, grid.RoleOfficer, grid.RolePlanner} {
+		for _, format := range []string{"csv", "xlsx"} {
+			path := fmt.Sprintf("/api/v1/export/organizations.%s?gap=liaison&grid=%d", format, z.grid[1])
+			req := jsonRequest(http.MethodGet, path, "")
+			req.AddCookie(&http.Cookie{Name: "gridgis_session", Value: z.sessions["z0-"+string(role)]})
+			status, header, body := send(t, z.srv, req)
+			disposition, _ := url.PathUnescape(header.Get("Content-Disposition"))
+			if strings.Contains(disposition, "乙区秘密网格") || bytes.Contains(body, []byte("乙区秘密网格")) {
+				t.Errorf("z0-%s %s: status %d names the other zone's grid: %s", role, format, status, disposition)
+			}
+		}
+		// Its own zone's grid is still named.
+		req := jsonRequest(http.MethodGet, fmt.Sprintf("/api/v1/export/organizations.csv?gap=liaison&grid=%d", z.grid[0]), "")
+		req.AddCookie(&http.Cookie{Name: "gridgis_session", Value: z.sessions["z0-"+string(role)]})
+		_, header, _ := send(t, z.srv, req)
+		if disposition, _ := url.PathUnescape(header.Get("Content-Disposition")); !strings.Contains(disposition, "新材料产业网格") {
+			t.Errorf("z0-%s: own grid not named: %s", role, disposition)
+		}
 	}
 }
