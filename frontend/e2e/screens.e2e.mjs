@@ -7,7 +7,7 @@
 //   E2E_OFFICER_USER=officer-g01 E2E_OFFICER_PASSWORD=... E2E_LIAISON_USER=liaison-... E2E_LIAISON_PASSWORD=... \
 //   node e2e/screens.e2e.mjs
 //
-// Each role signs in and walks its views: the map, 待办, a request (with its
+// Each role signs in and walks its views: the map, 待办, 消息, a request (with its
 // stepper), search results, an organization's panel (and its edit form for
 // those who may edit), 覆盖率, 统计, 包联优化 (a plan and its confirmation for
 // the admin, the plan list for the planner), 数据导入, the 导出 menu and the
@@ -17,7 +17,7 @@
 // Ends with "N passed, M failed" and a non-zero exit code on any failure.
 import { mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BASE_URL, account, assert, check, checkNoProblems, launch, problems, recordFailedResponses, runSteps, signIn } from './harness.mjs';
+import { BASE_URL, account, assert, check, checkNoProblems, clickTool, launch, problems, recordFailedResponses, runSteps, signIn } from './harness.mjs';
 
 const DIR = resolve(process.env.SCREENS_DIR ?? '');
 const QUALITY = 70;
@@ -28,10 +28,10 @@ const SIZES = {
 
 /** The views each role reaches, in the order they are taken. */
 const ROLES = [
-  { role: 'admin', views: ['map', 'todo', 'request', 'search', 'org', 'orgedit', 'coverage', 'stats', 'rebalance', 'rebalance-confirm', 'import', 'export', 'print'] },
-  { role: 'planner', views: ['map', 'todo', 'request', 'search', 'org', 'coverage', 'stats', 'rebalance', 'export', 'print'] },
-  { role: 'officer', views: ['map', 'todo', 'request', 'search', 'org', 'orgedit', 'coverage', 'stats', 'export', 'print'] },
-  { role: 'liaison', views: ['map', 'todo', 'request', 'search', 'org', 'coverage', 'export', 'print'] },
+  { role: 'admin', views: ['map', 'todo', 'messages', 'request', 'search', 'org', 'orgedit', 'coverage', 'stats', 'rebalance', 'rebalance-confirm', 'import', 'export', 'print'] },
+  { role: 'planner', views: ['map', 'todo', 'messages', 'request', 'search', 'org', 'coverage', 'stats', 'rebalance', 'export', 'print'] },
+  { role: 'officer', views: ['map', 'todo', 'messages', 'request', 'search', 'org', 'orgedit', 'coverage', 'stats', 'export', 'print'] },
+  { role: 'liaison', views: ['map', 'todo', 'messages', 'request', 'search', 'org', 'coverage', 'export', 'print'] },
 ];
 
 const written = [];
@@ -60,6 +60,7 @@ async function settle(page) {
 
 /** Clicks a control; on a phone, opens the side sheet first when the control sits in it (slid out of view). */
 async function tap(page, selector) {
+  if (selector.startsWith('#tool-')) return clickTool(page, selector.slice(1)); // in the bar or its 更多 menu
   const target = page.locator(selector).first();
   const inSheet = await page.evaluate((sel) => Boolean(document.querySelector(sel)?.closest('#panel')), selector);
   if (inSheet || !(await target.isVisible())) {
@@ -127,6 +128,10 @@ const VIEWS = {
   async todo(page) {
     await tap(page, '#tab-todo');
     await page.locator('#todo .todo-item').first().waitFor({ state: 'visible', timeout: 10_000 });
+  },
+  async messages(page) {
+    await tap(page, '#tool-messages');
+    await page.locator('#messages').waitFor({ state: 'visible', timeout: 5_000 });
   },
   async request(page) {
     await VIEWS.todo(page); // on a phone the list is in the sheet, closed again after 待办
@@ -213,6 +218,10 @@ const LEAVE = {
   request: async (page) => {
     await closeDetail(page);
     await LEAVE.todo(page);
+  },
+  async messages(page) {
+    await page.locator('#messages-close').click();
+    await page.locator('#messages').waitFor({ state: 'hidden', timeout: 5_000 });
   },
   async search(page) {
     // Left open on purpose: the next view (org) chooses the result.
