@@ -298,13 +298,14 @@ async function liaisonJourney(browser, officerPage, audits) {
       return { status: res.status, id: res.ok ? (await res.json()).id : 0 };
     }, VISIT_ORG);
     assert(status === 201, `POST /api/v1/requests answered ${status}`);
-    // 待交办: the liaison sees it (below, not counted); the officer acts on it.
-    await page.locator(`#todo .todo-item.other[data-request-id="${id}"]`).waitFor({ state: 'attached', timeout: 15_000 });
-    await page.waitForFunction(() => document.getElementById('messages-count').textContent === '1', null, { timeout: 5_000 }).catch(async () => {
+    await page.waitForFunction(() => document.getElementById('messages-count').textContent === '1', null, { timeout: 15_000 }).catch(async () => {
       throw new Error(`with 消息 open in a background tab, the count reads “${(await topBar(page)).unread}”, want 1 (marked read unseen)`);
     });
+    // 待交办: the liaison sees it (listed, not counted); the officer acts on it.
+    await page.locator(`#todo .todo-item[data-request-id="${id}"]`).waitFor({ state: 'attached', timeout: 15_000 });
     const reported = await topBar(page);
     assert(reported.todo === before.todo, `待办 reads ${reported.todo} for a request still 待交办, want ${before.todo}`);
+    assert((await page.locator(`#todo .todo-item.other[data-request-id="${id}"]`).count()) === 1, 'the 待交办 request is not set apart as someone else\'s');
     assert(reported.title.startsWith('(1) '), `tab title “${reported.title}”`);
     // Back to the tab: the open list shows it, and now it is read.
     await page.evaluate(() => {
