@@ -279,27 +279,64 @@ async function liaisonJourney(browser, officerPage, audits) {
     return `“${item.text.slice(0, 24)}…”; screenshot e2e/out/phone-messages.png`;
   });
 
-  await check('phone: a request the officer reports for one of the liaison\'s organizations raises 待办 and 消息 live', async () => {
+  await check('phone: a request the officer reports for one of the liaison\'s organizations is listed live, raises 消息, and counts on 待办 once handed to them', async () => {
     const before = await topBar(page);
-    const status = await officerPage.evaluate(async (org) => {
+    // The message centre left open, the tab put in the background: what arrives stays unread.
+    await page.locator('#tool-messages').tap();
+    await page.locator('#messages').waitFor({ state: 'visible', timeout: 5_000 });
+    await page.evaluate(() => {
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    const { status, id } = await officerPage.evaluate(async (org) => {
       const res = await fetch('/api/v1/requests', {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', 'Idempotency-Key': crypto.randomUUID() },
         body: JSON.stringify({ org_id: org, category: 'ordinary', topic: 'operations', title: '端到端手机：新上报的招工对接', description: '企业急需焊工 20 名' }),
       });
-      return res.status;
+      return { status: res.status, id: res.ok ? (await res.json()).id : 0 };
     }, VISIT_ORG);
     assert(status === 201, `POST /api/v1/requests answered ${status}`);
+    await page.waitForFunction(() => document.getElementById('messages-count').textContent === '1', null, { timeout: 15_000 }).catch(async () => {
+      throw new Error(`with 消息 open in a background tab, the count reads “${(await topBar(page)).unread}”, want 1 (marked read unseen)`);
+    });
+    // 待交办: the liaison sees it (listed, not counted); the officer acts on it.
+    await page.locator(`#todo .todo-item[data-request-id="${id}"]`).waitFor({ state: 'attached', timeout: 15_000 });
+    const reported = await topBar(page);
+    assert(reported.todo === before.todo, `待办 reads ${reported.todo} for a request still 待交办, want ${before.todo}`);
+    assert((await page.locator(`#todo .todo-item.other[data-request-id="${id}"]`).count()) === 1, 'the 待交办 request is not set apart as someone else\'s');
+    assert(reported.title.startsWith('(1) '), `tab title “${reported.title}”`);
+    // Back to the tab: the open list shows it, and now it is read.
+    await page.evaluate(() => {
+      delete document.visibilityState;
+      delete document.hidden;
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await page.waitForFunction(() => document.getElementById('messages-count').textContent === '', null, { timeout: 5_000 }).catch(async () => {
+      throw new Error(`back on the tab, 消息 still counts “${(await topBar(page)).unread}”`);
+    });
+    await page.locator('#messages-close').tap();
+    // 交办 to the liaison: now it is theirs.
+    const liaisonId = await page.evaluate(async () => (await (await fetch('/api/v1/me')).json()).user.liaison_id);
+    const assigned = await officerPage.evaluate(
+      async ({ id, liaisonId }) =>
+        (await fetch(`/api/v1/requests/${id}/transitions`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ action: 'assign', version: 1, liaison_id: liaisonId }),
+        })).status,
+      { id, liaisonId },
+    );
+    assert(assigned === 200, `交办 (liaison ${liaisonId}) answered ${assigned}`);
     const want = Number(before.todo) + 1;
     await page.waitForFunction((n) => document.getElementById('todo-top-count').textContent === String(n), want, { timeout: 15_000 }).catch(async () => {
       throw new Error(`待办 reads ${(await topBar(page)).todo}, want ${want}`);
     });
     const server = await openRequests(page);
     assert(server.count === want, `the server has ${server.count} open, the bar ${want}`);
-    await page.waitForFunction(() => document.getElementById('messages-count').textContent === '1', null, { timeout: 5_000 });
     const bar = await topBar(page);
-    assert(bar.title.startsWith('(1) '), `tab title “${bar.title}”`);
-    return `待办 ${before.todo} → ${bar.todo}, 消息 ${bar.unread}, “${bar.title}”`;
+    return `待办 ${before.todo} → ${reported.todo} (待交办) → ${bar.todo} (交办), 消息 ${bar.unread}, “${bar.title}”`;
   });
 
   await check('phone: search → the organization → 登记走访; the confirmation is in view and focused', async () => {
@@ -342,6 +379,34 @@ async function liaisonJourney(browser, officerPage, audits) {
     assert(focused, 'the confirmation does not have the focus');
     await page.screenshot({ path: join(OUT_DIR, 'phone-visit-logged.png') });
     return `${name}; ${seen.why}; screenshot e2e/out/phone-visit-logged.png`;
+  });
+
+  await check('phone: with the organization still open, 待办 and 图例 show their list on top of it', async () => {
+    assert(await page.locator('#detail').isVisible(), 'the organization is not open');
+    const onTop = async (selector) => {
+      // The sheet slides up (0.2 s); then the finger's point must hit the list, not the sheet under it.
+      await page.waitForTimeout(400);
+      return page.evaluate((selector) => {
+        const e = document.querySelector(selector);
+        const r = e.getBoundingClientRect();
+        const x = r.left + r.width / 2;
+        const y = r.top + Math.min(r.height / 2, 12);
+        const hit = document.elementFromPoint(x, y);
+        return { ok: hit !== null && e.contains(hit), why: `at ${Math.round(x)},${Math.round(y)} the topmost is ${hit?.tagName.toLowerCase()}#${hit?.id}.${hit?.className}` };
+      }, selector);
+    };
+    await page.locator('#tool-todo').tap();
+    await page.locator('#todo .todo-item').first().waitFor({ state: 'visible', timeout: 5_000 });
+    const todo = await onTop('#todo .todo-item');
+    assert(todo.ok, `待办: the first item is covered: ${todo.why}`);
+    await page.screenshot({ path: join(OUT_DIR, 'phone-todo-over-org.png') });
+    await page.locator('#tool-todo').tap(); // closes the list
+    await page.locator('#panel-toggle').tap();
+    await page.locator('#legend').waitFor({ state: 'visible', timeout: 5_000 });
+    const legend = await onTop('#legend');
+    assert(legend.ok, `图例: the legend is covered: ${legend.why}`);
+    await page.locator('#panel-toggle').tap();
+    return `${todo.why}; ${legend.why}; screenshot e2e/out/phone-todo-over-org.png`;
   });
   await page.context().close();
 }
@@ -420,10 +485,25 @@ async function adminTopBar(browser) {
         assert(r.clipped.length === 0, `${width} px: clipped ${r.clipped.join(', ')}`);
         assert(r.inBar + r.menu.length === 7, `${width} px: ${r.inBar} tools in the bar and ${r.menu.length} in 更多, want the admin's 7`);
         notes.push(`${width}: ${r.more ? `更多 holds ${r.menu.join('、')}` : 'all tools in the bar'}`);
-        if (width === 1024 && r.more) {
+        if (width === 1024) {
+          assert(r.more, '1024 px: the admin has no 更多 (its keyboard check needs it)');
           await page.locator('#tool-more').click();
           await page.screenshot({ path: join(OUT_DIR, 'desktop-admin-1024-more.png') });
           await page.locator('#tool-more').click();
+          // From the keyboard: Enter on 更多 puts the focus on the menu's first tool; Escape brings it back.
+          await page.locator('#tool-more').focus();
+          await page.keyboard.press('Enter');
+          await page.locator('#tools-menu .tool').first().waitFor({ state: 'visible', timeout: 5_000 });
+          await page.waitForTimeout(100); // the bar refits on the next frame
+          const focused = await page.evaluate(() => {
+            const a = document.activeElement;
+            return { inMenu: a?.matches('#tools-menu .tool') ?? false, what: `${a?.tagName.toLowerCase()}#${a?.id}` };
+          });
+          assert(focused.inMenu, `更多 opened by Enter leaves the focus on ${focused.what}, not on a tool in the menu`);
+          await page.keyboard.press('Escape');
+          const back = await page.evaluate(() => document.activeElement?.id);
+          assert(back === 'tool-more', `Escape leaves the focus on #${back}`);
+          notes.push(`更多 by keyboard focuses ${focused.what}`);
         }
         if (width === 1366) {
           // Every tool is still reachable: from the bar or from 更多.

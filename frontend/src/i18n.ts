@@ -75,6 +75,7 @@ export const text = {
     tabTodo: '待办诉求',
     todoEmpty: '暂无在办诉求',
     todoHint: '按时限紧急程度排列：超期、临期、正常',
+    todoOthers: '待交办或他人承办（仅供查看，不计入待办）',
     close: '关闭',
     loading: '正在加载诉求…',
     loadFailed: '诉求加载失败',

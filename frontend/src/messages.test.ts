@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_MESSAGES, MessageStore, badgeText, messageTime, messagesKey, titleWithUnread, type MessageStorage } from './messages';
+import { MAX_MESSAGES, MessageStore, badgeText, messageTime, messagesKey, seenOnArrival, titleWithUnread, type MessageStorage } from './messages';
 
 /** A Map-backed stand-in for sessionStorage. */
 function memoryStorage(): MessageStorage & { data: Map<string, string> } {
@@ -112,5 +112,14 @@ describe('messageTime', () => {
     const now = new Date(2026, 11, 7, 18, 0).getTime();
     expect(messageTime(new Date(2026, 11, 7, 9, 5).getTime(), now)).toBe('09:05');
     expect(messageTime(new Date(2026, 11, 6, 23, 59).getTime(), now)).toBe('12月6日 23:59');
+  });
+});
+
+describe('seenOnArrival', () => {
+  it('marks new notices read only with the list open in a tab someone looks at', () => {
+    expect(seenOnArrival(true, 'visible')).toBe(true);
+    // A background tab, or a phone put away with the list open: the title's "(N)" must tell.
+    expect(seenOnArrival(true, 'hidden')).toBe(false);
+    expect(seenOnArrival(false, 'visible')).toBe(false);
   });
 });

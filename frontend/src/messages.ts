@@ -140,3 +140,12 @@ export function messageTime(at: number, now: number): string {
   const sameDay = d.getFullYear() === n.getFullYear() && d.getMonth() === n.getMonth() && d.getDate() === n.getDate();
   return sameDay ? hm : `${d.getMonth() + 1}月${d.getDate()}日 ${hm}`;
 }
+
+/**
+ * Whether notices are seen as they arrive: only with the list open on a
+ * tab someone looks at. In a background tab (or a phone put away) they
+ * stay unread, so the tab title's "(N)" tells of them, until the tab shows.
+ */
+export function seenOnArrival(listOpen: boolean, visibility: DocumentVisibilityState): boolean {
+  return listOpen && visibility === 'visible';
+}

@@ -21,6 +21,7 @@ import {
   stars,
   supervisionCard,
   timelineEntry,
+  splitTodo,
   todoOrder,
   unitGroups,
   unitLine,
@@ -426,5 +427,38 @@ describe('stars', () => {
   it('draws n of five', () => {
     expect(stars(3)).toBe('★★★☆☆');
     expect(stars(9)).toBe('★★★★★');
+  });
+});
+
+describe('splitTodo', () => {
+  const held = (id: number, sla: string, status: string, liaison: number | null): RequestFeature => {
+    const f = feature(id, sla, '2026-11-25T00:00:00Z', status);
+    f.properties.liaison_id = liaison;
+    return f;
+  };
+  const list = [
+    held(1, 'red', 'assigned', 6), // 改派 to another liaison: not theirs any more
+    held(2, 'green', 'assigned', 1),
+    held(3, 'red', 'in_progress', 1),
+    held(4, 'yellow', 'reported', null), // 待交办: the officer's
+    held(5, 'green', 'resolved', 1), // 待复核: the officer's
+    held(6, 'red', 'verified', 1), // closed
+  ];
+
+  it("gives a liaison only the requests handed to them that they work on; the others follow, and their overdue ones are not counted", () => {
+    const { mine, others } = splitTodo({ role: 'liaison', liaison_id: 1 }, list);
+    expect(mine.map((r) => r.id)).toEqual([3, 2]);
+    expect(others.map((r) => r.id)).toEqual([1, 4, 5]);
+    expect(mine.filter((r) => r.properties.sla === 'red').length).toBe(1);
+  });
+
+  it('gives a liaison without a liaison record nothing to act on', () => {
+    expect(splitTodo({ role: 'liaison', liaison_id: null }, list).mine).toEqual([]);
+  });
+
+  it('gives an officer every open request in scope (交办, 复核, 改派, 催办 are theirs)', () => {
+    const { mine, others } = splitTodo({ role: 'officer', liaison_id: null }, list);
+    expect(mine.map((r) => r.id)).toEqual([1, 3, 4, 2, 5]);
+    expect(others).toEqual([]);
   });
 });

@@ -154,6 +154,27 @@ export function todoOrder<R extends { id: number; properties: Deadlines & Pick<R
     .sort((a, b) => rank(a) - rank(b) || due(a) - due(b) || a.id - b.id);
 }
 
+/** The statuses a liaison works a request in (整改, then 销号): grid/request_flow.go's requestMoves. */
+const LIAISON_WORK: ReadonlySet<string> = new Set(['assigned', 'in_progress']);
+
+/**
+ * The to-do list split into the requests the user must act on (counted on
+ * 待办, listed first) and the others they may only follow. A liaison acts
+ * on the ones handed to them (交办 or 改派 to their liaison record) that
+ * are 已交办 or 整改中; one 待交办, or handed to someone else, is not theirs.
+ * Every other role's open requests are all theirs to act on (交办, 复核,
+ * 改派, 催办). Both parts are in todoOrder.
+ */
+export function splitTodo<R extends { id: number; properties: Deadlines & Pick<RequestProperties, 'sla' | 'status' | 'liaison_id'> }>(
+  user: { role: string; liaison_id: number | null },
+  requests: readonly R[],
+): { mine: R[]; others: R[] } {
+  const open = todoOrder(requests);
+  if (user.role !== 'liaison') return { mine: open, others: [] };
+  const isMine = (r: R) => user.liaison_id !== null && r.properties.liaison_id === user.liaison_id && LIAISON_WORK.has(r.properties.status);
+  return { mine: open.filter(isMine), others: open.filter((r) => !isMine(r)) };
+}
+
 /** Roles that may raise requests (action report_requests in grid/roles.go). */
 export function canReport(role: string): boolean {
   return role === 'admin' || role === 'officer' || role === 'liaison';

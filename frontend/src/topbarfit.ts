@@ -32,6 +32,8 @@ export function installTopbarFit(p: TopbarParts): { fit(): void } {
 
   function fit(): void {
     stopWatching();
+    // Moving a button takes its focus away: give it back after.
+    const focused = document.activeElement;
     try {
       // Everything back in the bar, in the order the tools came.
       const all = [...p.nav.children, ...p.menu.children].filter((c): c is HTMLElement => c instanceof HTMLElement);
@@ -51,6 +53,7 @@ export function installTopbarFit(p: TopbarParts): { fit(): void } {
       watch();
     }
     if (p.menu.children.length === 0) setMenuOpen(false);
+    if (focused instanceof HTMLElement && focused !== document.activeElement && focused.closest('[hidden]') === null) focused.focus();
   }
 
   function setMenuOpen(open: boolean): void {
@@ -85,7 +88,12 @@ export function installTopbarFit(p: TopbarParts): { fit(): void } {
   const resize = new ResizeObserver(schedule);
   resize.observe(p.bar);
   resize.observe(p.last);
-  const mutations = new MutationObserver(schedule);
+  // The menu opening or closing changes no tool: refitting then would move
+  // the focused first tool out and back, dropping the focus on <body>.
+  const menuToggled = (r: MutationRecord) => r.type === 'attributes' && r.target === p.menu;
+  const mutations = new MutationObserver((records) => {
+    if (!records.every(menuToggled)) fit();
+  });
   function watch(): void {
     // Tools added, removed, shown or hidden; the search box put in the bar.
     mutations.observe(p.nav, { childList: true, attributes: true, attributeFilter: ['hidden'], subtree: true });

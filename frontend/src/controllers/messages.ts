@@ -3,7 +3,7 @@
 // the list marks them read; tapping one opens its request or organization.
 import { el } from '../dom';
 import type { Controller, MapShell } from '../mapshell/mapshell';
-import { MessageStore, messageTime, messagesKey, type Message } from '../messages';
+import { MessageStore, messageTime, messagesKey, seenOnArrival, type Message } from '../messages';
 import { setUnread, shell as page } from '../shell';
 
 export function messagesController(): Controller {
@@ -87,6 +87,11 @@ export function messagesController(): Controller {
       setOpen(false);
     }
   };
+  // Back to the tab with the list open: what arrived meanwhile is seen now
+  // (it was rendered unread, so the list shows which were new).
+  const onVisible = () => {
+    if (seenOnArrival(isOpen(), document.visibilityState) && store.unread() > 0) markRead();
+  };
   const onDocClick = (e: MouseEvent) => {
     const t = e.target as Node;
     if (isOpen() && !page.messages.contains(t) && !page.toolMessages.contains(t)) setOpen(false, false);
@@ -98,11 +103,10 @@ export function messagesController(): Controller {
       store = new MessageStore(storage(), messagesKey(s.user.id));
       unsubscribe = store.subscribe(() => {
         setUnread(store.unread());
-        // New notices while the list is open are seen at once.
-        if (isOpen() && !marking) {
-          render();
-          markRead();
-        }
+        if (!isOpen() || marking) return;
+        render();
+        // Seen at once with the list open, unless the tab is in the background.
+        if (seenOnArrival(true, document.visibilityState)) markRead();
       });
       setUnread(store.unread());
       s.provide('keepMessage', (m) => void store.add({ text: m.text, requestId: m.requestId, orgId: m.orgId }));
@@ -110,6 +114,7 @@ export function messagesController(): Controller {
       page.messagesClose.addEventListener('click', onClose);
       document.addEventListener('keydown', onKey, true);
       document.addEventListener('click', onDocClick);
+      document.addEventListener('visibilitychange', onVisible);
     },
     unmount() {
       unsubscribe();
@@ -118,6 +123,7 @@ export function messagesController(): Controller {
       page.messagesClose.removeEventListener('click', onClose);
       document.removeEventListener('keydown', onKey, true);
       document.removeEventListener('click', onDocClick);
+      document.removeEventListener('visibilitychange', onVisible);
     },
   };
 }
