@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gridgis/grid"
+	"gridgis/grid/postgis"
 )
 
 // TestPhoneWorkInBrowser is the phone-first work of issue 13 point 5
@@ -84,6 +85,13 @@ WHERE id = ANY($1)`, ids[:2]); err != nil {
 	}
 
 	env := append(logins("officer-g01", "admin"), liaisonLogin(liaison)...)
+	// The script applies a plan on the phone. The tests after it measure
+	// plans against the demo's own pairs (rebalance_test.go): put them back.
+	var started time.Time
+	if err := db.Pool.QueryRow(ctx, `SELECT now()`).Scan(&started); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { restorePairs(t, db, started) })
 	runBrowserScript(t, url, "phone.e2e.mjs", 7*time.Minute, append(env,
 		"E2E_REMIND_ID="+strconv.FormatInt(ids[0], 10), "E2E_VISIT_ORG="+strconv.FormatInt(orgs[2], 10))...)
 
@@ -94,5 +102,29 @@ WHERE id = ANY($1)`, ids[:2]); err != nil {
 	}
 	if reminders != 1 {
 		t.Errorf("the chased request has %d reminders, want 1", reminders)
+	}
+}
+
+// restorePairs undoes the plans applied since started: their assignments
+// are removed and the ones they ended are open again.
+func restorePairs(t *testing.T, db *postgis.DB, started time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	for _, q := range []string{
+		`DELETE FROM assignment WHERE plan_id IN (SELECT id FROM rebalance_plan WHERE applied_at >= $1)`,
+		`UPDATE assignment a SET valid_to = NULL WHERE a.valid_to >= $1
+AND NOT EXISTS (SELECT 1 FROM assignment b WHERE b.org_id = a.org_id AND b.valid_to IS NULL)`,
+	} {
+		if _, err := tx.Exec(ctx, q, started); err != nil {
+			t.Fatalf("restore the demo's pairs: %v", err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gridgis/grid"
+	"gridgis/server"
 )
 
 // TestScreens signs in as each role (admin, planner, officer, liaison) at
@@ -14,7 +15,10 @@ import (
 // to docs/screenshots, which the README shows (frontend/e2e/screens.e2e.mjs).
 // A view that cannot be reached fails the test.
 func TestScreens(t *testing.T) {
-	url, db := serveForBrowser(t)
+	_, db := serveForBrowser(t)
+	// The pictures show the map as `make run` serves it: with no basemap
+	// configured, on the zone's own streets (not the other tests' tiles).
+	url := serveWith(t, db, server.Config{})
 	ctx := context.Background()
 
 	// An open request in officer-g01's grid for their 待办 and request

@@ -84,8 +84,10 @@ async function analyse(page, scratch, png, points = [], ring = null, discNear = 
         };
         return { x: middle(cols), y: middle(rows), n, width: maxX - minX + 1 };
       };
-      const isMagenta = (r, g, b) => r > 200 && b > 200 && g < 70;
-      const isCyan = (r, g, b) => r < 70 && g > 200 && b > 200;
+      // Bright, and far from the third channel: the grids' fills and 定位's
+      // ring tint the crosses; the purple organization circle is darker.
+      const isMagenta = (r, g, b) => r > 165 && b > 165 && r - g > 100 && b - g > 100;
+      const isCyan = (r, g, b) => g > 165 && b > 165 && g - r > 100 && b - r > 100;
       const at = points.map(([x, y]) => {
         const i = (Math.floor(y) * w + Math.floor(x)) * 4;
         const [r, gg, b] = [d[i], d[i + 1], d[i + 2]];
