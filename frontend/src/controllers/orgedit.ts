@@ -8,7 +8,7 @@ import * as maplibregl from 'maplibre-gl';
 import type { OrgFeature, OrgKind, OrgProperties, PartyOrg, UnlocatedOrg } from '../api';
 import { button, el, formFields, noticeLine, segment } from '../dom';
 import { kindLabel, orgKinds, partyOrgLabel } from '../i18n';
-import { fromMap, toMap } from '../layers/sources';
+import { fromMap, onDatumChange, toMap } from '../layers/sources';
 import type { Controller, MapShell } from '../mapshell/mapshell';
 import {
   ORG_FIELDS,
@@ -44,6 +44,9 @@ export function orgEditController(): Controller {
   let shell: MapShell;
   let mode: Mode | null = null;
   let marker: maplibregl.Marker | null = null;
+  /** Where the marker stands, stored (WGS84): a change of basemap datum redraws it there. */
+  let markerStored: [number, number] | null = null;
+  let stopDatumWatch: (() => void) | null = null;
   let busy = false;
   let banner: HTMLElement;
   let addButton: HTMLButtonElement;
@@ -95,14 +98,17 @@ export function orgEditController(): Controller {
   const cancel: BannerButton = { label: '取消', name: 'cancel', onClick: () => stop() };
 
   function putMarker(at: maplibregl.LngLatLike): void {
-    if (marker) {
-      marker.setLngLat(at);
-      return;
+    if (marker) marker.setLngLat(at);
+    else {
+      marker = new maplibregl.Marker({ draggable: true, color: '#c8161d' }).setLngLat(at).addTo(shell.map);
+      marker.getElement().classList.add('edit-marker');
+      marker.getElement().setAttribute('aria-label', '企业位置（可拖动）');
+      marker.on('dragend', () => {
+        markerStored = fromMap(shell.map, marker!.getLngLat());
+        picked(marker!.getLngLat());
+      });
     }
-    marker = new maplibregl.Marker({ draggable: true, color: '#c8161d' }).setLngLat(at).addTo(shell.map);
-    marker.getElement().classList.add('edit-marker');
-    marker.getElement().setAttribute('aria-label', '企业位置（可拖动）');
-    marker.on('dragend', () => picked(marker!.getLngLat()));
+    markerStored = fromMap(shell.map, marker.getLngLat());
   }
 
   /** A position picked on the map (drawn in the basemap's datum) as stored: WGS84. */
@@ -561,10 +567,15 @@ export function orgEditController(): Controller {
     drawn() {
       if (!canEditOrgs(shell.user.role)) return;
       shell.map.on('click', onMapClick);
+      // The data moves with a new basemap's datum: the marker must stay on its place too.
+      stopDatumWatch = onDatumChange(shell.map, () => {
+        if (marker && markerStored) marker.setLngLat(toMap(shell.map, markerStored));
+      });
       void loadUnlocated();
     },
     unmount() {
       if (!canEditOrgs(shell.user.role)) return;
+      stopDatumWatch?.();
       marker?.remove();
       banner.remove();
       addButton.remove();

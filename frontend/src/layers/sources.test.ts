@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Map as MapLibreMap } from 'maplibre-gl';
 import type { Feature, FeatureCollection, GeoJSON, Geometry, Position } from 'geojson';
 import { wgs84ToGcj02 } from '../gcj';
-import { fromMap, setFeatures, setMapDatum, toMap, watchSources } from './sources';
+import { fromMap, onDatumChange, setFeatures, setMapDatum, toMap, watchSources } from './sources';
 
 /** Just enough of a MapLibre map: GeoJSON sources that keep what they were last given. */
 function fakeMap() {
@@ -95,5 +95,18 @@ describe('the map datum', () => {
     const back = fromMap(map, { lng: shown[0], lat: shown[1] });
     expect(Math.abs(back[0] - zone[0])).toBeLessThan(1e-7);
     expect(Math.abs(back[1] - zone[1])).toBeLessThan(1e-7);
+  });
+
+  it('tells what is drawn outside the sources (the edit marker) after each change of datum, and no more once stopped', () => {
+    const { map } = fakeMap();
+    watchSources(map);
+    const seen: string[] = [];
+    const stop = onDatumChange(map, () => seen.push(String(toMap(map, zone))));
+    setMapDatum(map, 'gcj02');
+    setMapDatum(map, 'gcj02'); // no change: not told
+    setMapDatum(map, 'wgs84');
+    stop();
+    setMapDatum(map, 'gcj02');
+    expect(seen).toEqual([String(wgs84ToGcj02(zone)), String(zone)]);
   });
 });

@@ -35,6 +35,8 @@ interface DatumView {
   given: Map<string, GeoJSON>;
   /** Each GeoJSON source's own setData, before watchSources wrapped it. */
   set: Map<string, (data: GeoJSON | string) => Promise<void>>;
+  /** Told after a change of datum (what is drawn outside the sources, e.g. markers). */
+  changed: Set<() => void>;
 }
 
 const views = new WeakMap<MapLibreMap, DatumView>();
@@ -60,7 +62,7 @@ export function shiftGeoJSON<T extends GeoJSON>(datum: Datum, data: T): T {
  */
 export function watchSources(map: MapLibreMap): void {
   if (views.has(map)) return;
-  const view: DatumView = { datum: 'wgs84', given: new Map(), set: new Map() };
+  const view: DatumView = { datum: 'wgs84', given: new Map(), set: new Map(), changed: new Set() };
   views.set(map, view);
   const addSource = map.addSource.bind(map);
   map.addSource = (id: string, spec: Parameters<MapLibreMap['addSource']>[1]) => {
@@ -105,6 +107,14 @@ export function setMapDatum(map: MapLibreMap, datum: Datum): void {
     }
     void set(shiftGeoJSON(datum, data));
   }
+  for (const fn of view.changed) fn();
+}
+
+/** Calls fn after each change of the map's datum; returns what stops it. */
+export function onDatumChange(map: MapLibreMap, fn: () => void): () => void {
+  const view = views.get(map);
+  view?.changed.add(fn);
+  return () => view?.changed.delete(fn);
 }
 
 /** A stored (WGS84) position as the map draws it. */
