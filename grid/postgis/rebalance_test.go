@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"gridgis/grid"
 	"gridgis/grid/demo"
@@ -181,8 +180,7 @@ func TestSaveFindListRebalancePlans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The solver's scratch (unexported) is not stored: compare what is.
-	if diff := cmp.Diff(saved, found, cmpopts.IgnoreUnexported(rebalance.Tradeoffs{})); diff != "" {
+	if diff := cmp.Diff(saved, found); diff != "" {
 		t.Errorf("found plan (-saved +found):\n%s", diff)
 	}
 	if diff := cmp.Diff(p.Moves, found.Moves); diff != "" {

@@ -25,16 +25,19 @@ const noLiaison = -1
 // organizations sorted by id and referred to by index, and every cost in
 // whole centimetres so that the solver's arithmetic is exact.
 type rebalanceModel struct {
-	opts      Options
-	liaisons  []Liaison
-	orgs      []Org
-	gridNames map[int64]string
-	bases     []earthPoint // per liaison
-	sites     []earthPoint // per organization
-	minLoad   []int        // per liaison, after Options.Min
-	maxLoad   []int        // per liaison, after Options.Max
-	current   []int32      // per organization: liaison index, or noLiaison
-	pinned    []bool       // per organization
+	opts Options
+	// minLoadForcesLimit: solveGuarded found that without the minimum load
+	// the travel limit would be met.
+	minLoadForcesLimit bool
+	liaisons           []Liaison
+	orgs               []Org
+	gridNames          map[int64]string
+	bases              []earthPoint // per liaison
+	sites              []earthPoint // per organization
+	minLoad            []int        // per liaison, after Options.Min
+	maxLoad            []int        // per liaison, after Options.Max
+	current            []int32      // per organization: liaison index, or noLiaison
+	pinned             []bool       // per organization
 	// Per organization: what leaving it uncovered costs, stability
 	// included when it has a liaison now.
 	uncovered []int64

@@ -247,7 +247,7 @@ func Solve(in Input) (*Plan, error) {
 		return nil, err
 	}
 	p := m.plan(assign)
-	t.judge(p.Before, p.After, m.opts.KeepInGrid)
+	t.judge(p.Before, p.After, m.opts.KeepInGrid, m.minLoadForcesLimit)
 	p.Tradeoffs = t
 	return p, nil
 }

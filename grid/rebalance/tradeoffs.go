@@ -34,8 +34,6 @@ type Tradeoffs struct {
 	// Reasons explain the outcome, as stable codes (see the Reason
 	// constants) that clients word.
 	Reasons []string `json:"reasons"`
-	// minLoadCause: without the minimum load the limit would be met.
-	minLoadCause bool
 }
 
 // Lowered is a kind or priority class that the plan covers less of.
@@ -164,7 +162,7 @@ func (m *rebalanceModel) solveGuarded() ([]int32, Tradeoffs, error) {
 				return nil, t, err
 			}
 			if m.travel(assign) > limit {
-				if t.minLoadCause, err = m.minLoadForcesTravel(floors, limit); err != nil {
+				if m.minLoadForcesLimit, err = m.minLoadForcesTravel(floors, limit); err != nil {
 					return nil, t, err
 				}
 			} else {
@@ -209,8 +207,9 @@ func (m *rebalanceModel) minLoadForcesTravel(floors bool, limit int64) (bool, er
 	return m.travel(a) <= limit, nil
 }
 
-// judge fills in what the plan lowered and why.
-func (t *Tradeoffs) judge(before, after Metrics, keepInGrid bool) {
+// judge fills in what the plan lowered and why; minLoad: the minimum load
+// alone put travel over the limit.
+func (t *Tradeoffs) judge(before, after Metrics, keepInGrid, minLoad bool) {
 	for _, k := range grid.OrgKinds {
 		if b, a := before.ByKind[k].Covered, after.ByKind[k].Covered; a < b {
 			t.Lowered = append(t.Lowered, Lowered{By: "kind", Key: string(k), Before: b, After: a})
@@ -234,7 +233,7 @@ func (t *Tradeoffs) judge(before, after Metrics, keepInGrid bool) {
 			t.Reasons = append(t.Reasons, ReasonTravelLimitBinding)
 		} else {
 			t.Reasons = append(t.Reasons, ReasonTravelLimitUnreachable)
-			if t.minLoadCause {
+			if minLoad {
 				t.Reasons = append(t.Reasons, ReasonTravelMinLoad)
 			}
 		}
