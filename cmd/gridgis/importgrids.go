@@ -20,23 +20,15 @@ const importGridsUsage = "usage: gridgis import grids FILE [--crs wgs84|gcj02|bd
 func importGrids(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("import grids", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	crs := fs.String("crs", "wgs84", "")
+	file := spatialFileFlags(fs)
 	dryRun := fs.Bool("dry-run", false, "")
 	zone := fs.String("zone", "", "")
-	format := fs.String("format", "", "")
 	zoneBoundary := fs.String("zone-boundary", "", "")
 	name, err := parseFileArgs(fs, args, importGridsUsage)
 	if err != nil {
 		return err
 	}
-	var in server.GridImport
-	if in.Read.CRS, err = geo.ParseCRS(*crs); err != nil {
-		return fmt.Errorf("--crs: %w", err)
-	}
-	if in.Read.Format, err = ingest.ParseBoundaryFormat(*format); err != nil {
-		return fmt.Errorf("--format: %w", err)
-	}
-	in.Read.Filename, in.DryRun, in.Who = name, *dryRun, cliActor
+	in := server.GridImport{DryRun: *dryRun, Who: cliActor}
 	switch *zoneBoundary {
 	case "":
 	case "from-grids":
@@ -44,8 +36,7 @@ func importGrids(ctx context.Context, cfg Config, args []string, stdout io.Write
 	default:
 		return fmt.Errorf("--zone-boundary: 只能是 from-grids（区界改为网格的并集）/ must be from-grids")
 	}
-	in.Read.Limits.Bytes = cliImportMaxBytes
-	if in.File, err = readCapped(name, cliImportMaxBytes); err != nil {
+	if in.File, err = file.read(name, &in.Read); err != nil {
 		return err
 	}
 	db, err := openMigrated(ctx, cfg)
@@ -141,4 +132,25 @@ func writeGridImportReport(w io.Writer, rep *grid.GridImportReport) {
 	} else {
 		fmt.Fprintf(w, "导入完成：已替换网格边界并重新划分，解除包联关系 %d 条；每家改变网格的企业已记入审计日志。\n", rep.LiaisonsEnded)
 	}
+}
+
+// spatialFile holds the flags of the imports of spatial files (grids,
+// base layer): the coordinate system and the format.
+type spatialFile struct{ crs, format *string }
+
+func spatialFileFlags(fs *flag.FlagSet) spatialFile {
+	return spatialFile{crs: fs.String("crs", "wgs84", ""), format: fs.String("format", "", "")}
+}
+
+// read checks the flags into opt and reads the file, capped.
+func (f spatialFile) read(name string, opt *ingest.BoundaryOptions) ([]byte, error) {
+	var err error
+	if opt.CRS, err = geo.ParseCRS(*f.crs); err != nil {
+		return nil, fmt.Errorf("--crs: %w", err)
+	}
+	if opt.Format, err = ingest.ParseBoundaryFormat(*f.format); err != nil {
+		return nil, fmt.Errorf("--format: %w", err)
+	}
+	opt.Filename, opt.Limits.Bytes = name, cliImportMaxBytes
+	return readCapped(name, cliImportMaxBytes)
 }

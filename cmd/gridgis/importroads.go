@@ -7,9 +7,7 @@ import (
 	"io"
 	"strings"
 
-	"gridgis/geo"
 	"gridgis/grid"
-	"gridgis/grid/ingest"
 	"gridgis/server"
 )
 
@@ -21,25 +19,16 @@ const importRoadsUsage = "usage: gridgis import roads FILE [--zone CODE] [--crs 
 func importRoads(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("import roads", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	crs := fs.String("crs", "wgs84", "")
+	file := spatialFileFlags(fs)
 	dryRun := fs.Bool("dry-run", false, "")
 	replace := fs.Bool("replace", false, "")
 	zone := fs.String("zone", "", "")
-	format := fs.String("format", "", "")
 	name, err := parseFileArgs(fs, args, importRoadsUsage)
 	if err != nil {
 		return err
 	}
 	in := server.BaseLayerImport{DryRun: *dryRun, Replace: *replace, Who: cliActor}
-	if in.Read.CRS, err = geo.ParseCRS(*crs); err != nil {
-		return fmt.Errorf("--crs: %w", err)
-	}
-	if in.Read.Format, err = ingest.ParseBoundaryFormat(*format); err != nil {
-		return fmt.Errorf("--format: %w", err)
-	}
-	in.Read.Filename = name
-	in.Read.Limits.Bytes = cliImportMaxBytes
-	if in.File, err = readCapped(name, cliImportMaxBytes); err != nil {
+	if in.File, err = file.read(name, &in.Read); err != nil {
 		return err
 	}
 	db, err := openMigrated(ctx, cfg)

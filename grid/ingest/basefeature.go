@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"math"
@@ -53,37 +52,11 @@ func ReadBaseFeatures(ctx context.Context, data []byte, opt BoundaryOptions) (*B
 	l.Vertices, l.OGROutput = positiveOr(l.Vertices, d.Vertices), positiveOr(l.OGROutput, d.OGROutput)
 	lim := l.withDefaults()
 	opt.Limits = lim
-	if int64(len(data)) > lim.Bytes {
-		return nil, &CapError{Cap: CapBytes, Limit: lim.Bytes}
-	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, grid.Invalid("file", "文件为空 / the file is empty")
-	}
-	format := opt.Format
-	if format == "" {
-		format = sniffBoundary(data, opt.Filename)
-	}
-	var features []rawBoundary
-	var err error
-	noSRS := ""
-	switch format {
-	case BoundaryGeoJSON:
-		features, err = readGeoJSONBoundaries(withoutBOM(bytes.NewReader(data)), lim)
-	case BoundaryKML:
-		k := &kmlReader{lim: lim, lines: true}
-		if err = k.read(bytes.NewReader(data)); err == nil {
-			features, err = k.result()
-		}
-	case BoundaryZip, BoundaryGPKG:
-		var r gdalRead
-		r, err = readThroughGDAL(ctx, data, opt, format, lim)
-		features, format, noSRS = r.features, r.format, r.noSRS
-	default:
-		return nil, grid.Invalid("file", "无法识别的文件格式：请上传 GeoJSON、KML/KMZ、GeoPackage，或打包为 zip 的 Shapefile / unrecognised file format")
-	}
+	raw, err := readRaw(ctx, data, opt, lim)
 	if err != nil {
 		return nil, err
 	}
+	features, format, noSRS := raw.features, raw.format, raw.noSRS
 	if len(features) == 0 {
 		return nil, grid.Invalid("file", "文件中没有要素 / the file holds no features")
 	}

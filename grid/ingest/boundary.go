@@ -136,35 +136,38 @@ type BoundaryResult struct {
 // *CapError, or an EInvalid *grid.Error for a file it cannot read.
 func ReadBoundaries(ctx context.Context, data []byte, opt BoundaryOptions) (*BoundaryResult, error) {
 	lim := opt.Limits.withDefaults()
-	if int64(len(data)) > lim.Bytes {
-		return nil, &CapError{Cap: CapBytes, Limit: lim.Bytes}
-	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, grid.Invalid("file", "文件为空 / the file is empty")
-	}
-	format := opt.Format
-	if format == "" {
-		format = sniffBoundary(data, opt.Filename)
-	}
-	var features []rawBoundary
-	var err error
-	noSRS := ""
-	switch format {
-	case BoundaryGeoJSON:
-		features, err = readGeoJSONBoundaries(withoutBOM(bytes.NewReader(data)), lim)
-	case BoundaryKML:
-		features, err = readKML(bytes.NewReader(data), lim)
-	case BoundaryZip, BoundaryGPKG:
-		var r gdalRead
-		r, err = readThroughGDAL(ctx, data, opt, format, lim)
-		features, format, noSRS = r.features, r.format, r.noSRS
-	default:
-		return nil, grid.Invalid("file", "无法识别的文件格式：请上传 GeoJSON、KML/KMZ、GeoPackage，或打包为 zip 的 Shapefile / MapInfo TAB / unrecognised file format")
-	}
+	raw, err := readRaw(ctx, data, opt, lim)
 	if err != nil {
 		return nil, err
 	}
-	return checkBoundaries(features, format, opt.CRS, noSRS, lim, opt.Outline)
+	return checkBoundaries(raw.features, raw.format, opt.CRS, raw.noSRS, lim, opt.Outline)
+}
+
+// readRaw checks the file's size, tells its format and reads its features
+// unchecked: the opening that grid boundaries and base layers share.
+func readRaw(ctx context.Context, data []byte, opt BoundaryOptions, lim BoundaryLimits) (gdalRead, error) {
+	if int64(len(data)) > lim.Bytes {
+		return gdalRead{}, &CapError{Cap: CapBytes, Limit: lim.Bytes}
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return gdalRead{}, grid.Invalid("file", "文件为空 / the file is empty")
+	}
+	r := gdalRead{format: opt.Format}
+	if r.format == "" {
+		r.format = sniffBoundary(data, opt.Filename)
+	}
+	var err error
+	switch r.format {
+	case BoundaryGeoJSON:
+		r.features, err = readGeoJSONBoundaries(withoutBOM(bytes.NewReader(data)), lim)
+	case BoundaryKML:
+		r.features, err = readKML(bytes.NewReader(data), lim, opt.lines)
+	case BoundaryZip, BoundaryGPKG:
+		r, err = readThroughGDAL(ctx, data, opt, r.format, lim)
+	default:
+		return gdalRead{}, grid.Invalid("file", "无法识别的文件格式：请上传 GeoJSON、KML/KMZ、GeoPackage，或打包为 zip 的 Shapefile / MapInfo TAB / unrecognised file format")
+	}
+	return r, err
 }
 
 // sniffBoundary tells the format from the file name, else the content.

@@ -34,9 +34,10 @@ type kmlReader struct {
 }
 
 // readKML reads every Placemark of a KML document, wherever its folders
-// put it. A Placemark without a polygon is a feature with a problem.
-func readKML(r io.Reader, lim BoundaryLimits) ([]rawBoundary, error) {
-	k := &kmlReader{lim: lim}
+// put it. A Placemark without a polygon (with lines, without any
+// geometry) is a feature with a problem.
+func readKML(r io.Reader, lim BoundaryLimits, lines bool) ([]rawBoundary, error) {
+	k := &kmlReader{lim: lim, lines: lines}
 	if err := k.read(r); err != nil {
 		return nil, err
 	}
