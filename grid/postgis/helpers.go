@@ -144,6 +144,38 @@ func boxColumns(geom string) string {
 	return "ST_XMin(" + geom + "), ST_YMin(" + geom + "), ST_XMax(" + geom + "), ST_YMax(" + geom + ")"
 }
 
+// jsonMember is one member of a JSON object written in SQL: its key (a
+// constant of ours, never input) and the SQL expression of its value.
+type jsonMember struct{ key, value string }
+
+// jsonObject is SQL text writing a JSON object without padding, which
+// json_build_object(...)::text puts around every colon ("key" : value).
+// Each value is written as json_build_object writes it (to_json), a NULL
+// as null.
+func jsonObject(members ...jsonMember) string {
+	if len(members) == 0 {
+		return "'{}'"
+	}
+	var b strings.Builder
+	for i, m := range members {
+		open := ","
+		if i == 0 {
+			open = "{"
+		}
+		b.WriteString("'" + open + `"` + m.key + `":' || coalesce(to_json(` + m.value + ")::text, 'null') || ")
+	}
+	b.WriteString("'}'")
+	return b.String()
+}
+
+// featureSQL is SQL text writing a compact GeoJSON Feature: id is a
+// non-null integer expression, geometry an expression of GeoJSON text
+// (ST_AsGeoJSON; NULL writes null) and properties its members in order.
+func featureSQL(id, geometry string, properties ...jsonMember) string {
+	return `'{"type":"Feature","id":' || ` + id + ` || ',"geometry":' || coalesce(` + geometry +
+		`, 'null') || ',"properties":' || ` + jsonObject(properties...) + ` || '}'`
+}
+
 // ewkbOf encodes g as EWKB with SRID 4326 for a bound parameter.
 func ewkbOf(g orb.Geometry) ([]byte, error) {
 	return ewkb.Marshal(g, 4326)
