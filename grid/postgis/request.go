@@ -10,7 +10,7 @@ import (
 )
 
 // requestFeatureSQL writes each request at its organization's point, with
-// its status and SLA colour at $1 (now).
+// its status and SLA colour at $1 (now); requestJoins follows it.
 var requestFeatureSQL = `
 SELECT r.id, ` + boxColumns("o.geom") + `, ` + featureSQL("r.id", "ST_AsGeoJSON(o.geom, 6)",
 	jsonMember{"org_id", "r.org_id"}, jsonMember{"org_name", "o.name"}, jsonMember{"grid_id", "o.grid_id"},
@@ -24,15 +24,24 @@ SELECT r.id, ` + boxColumns("o.geom") + `, ` + featureSQL("r.id", "ST_AsGeoJSON(
 	jsonMember{"version", "r.version"}) + `
 FROM request r
 JOIN organization o ON o.id = r.org_id
-LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL
 `
+
+// requestJoins joins the organization's active assignment (alias a) when
+// the scope reads it: only a liaison's does, and for the others the join
+// would hash every active assignment for nothing.
+func requestJoins(s grid.Scope) string {
+	if !scopeReadsAssignment(s) {
+		return ""
+	}
+	return "LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL\n"
+}
 
 // EachRequestFeature implements grid.MapStore.
 func (db *DB) EachRequestFeature(ctx context.Context, f grid.RequestFilter, fn grid.FeatureFunc) error {
 	w := &where{}
 	w.bind(db.Now())
 	requestWhere(w, f, func() string { return "$1" })
-	return db.eachFeature(ctx, fn, w.limit(requestFeatureSQL+w.String()+" ORDER BY r.id", f.Limit), w.args...)
+	return db.eachFeature(ctx, fn, w.limit(requestFeatureSQL+requestJoins(f.Scope)+w.String()+" ORDER BY r.id", f.Limit), w.args...)
 }
 
 // CountRequests implements grid.MapStore.
@@ -46,8 +55,8 @@ func (db *DB) CountRequests(ctx context.Context, f grid.RequestFilter) (int64, e
 		}
 		return now
 	})
-	return db.count(ctx, `SELECT count(*) FROM request r JOIN organization o ON o.id = r.org_id
-LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL `+w.String(), w.args)
+	return db.count(ctx, "SELECT count(*) FROM request r JOIN organization o ON o.id = r.org_id\n"+
+		requestJoins(f.Scope)+w.String(), w.args)
 }
 
 // requestScopeCond limits requests (alias r, organization o, its active
