@@ -358,16 +358,27 @@ func (o *ogcAPI) items(c *fiber.Ctx) error {
 	extra := map[string]any{"timeStamp": o.s.now().UTC().Format(time.RFC3339)}
 	// numberMatched is on the first page only: counting again for every
 	// page would make reading a large layer page by page cost a full
-	// count per page. It is counted before streaming, so a failing count
-	// still gets a proper status.
-	if q.afterID == 0 {
+	// count per page. A first page that is not full holds every match,
+	// so only a full one is counted; the count runs before anything is
+	// written, so a failing count still gets a proper status.
+	numberMatched := func(more bool, returned int) error {
+		if q.afterID != 0 {
+			return nil
+		}
+		if !more {
+			extra["numberMatched"] = returned
+			return nil
+		}
 		ctx, cancel := o.s.queryCtx(c)
 		defer cancel()
-		matched, err := col.count(ctx, q)
+		whole := q
+		whole.limit = 0
+		matched, err := col.count(ctx, whole)
 		if err != nil {
 			return err
 		}
 		extra["numberMatched"] = matched
+		return nil
 	}
 	q.limit = limit + 1
 
@@ -375,8 +386,9 @@ func (o *ogcAPI) items(c *fiber.Ctx) error {
 	items := o.base(c) + "/collections/" + col.id + "/items"
 	collectionHref := o.base(c) + "/collections/" + col.id
 	return o.s.streamCollection(c, page{
-		limit: limit,
-		extra: extra,
+		limit:  limit,
+		extra:  extra,
+		finish: numberMatched,
 		links: func(more bool, lastID int64) []geo.Link {
 			links := []geo.Link{
 				{Href: items + encodeQuery(query), Rel: "self", Type: geoJSON, Title: "This page"},

@@ -42,6 +42,10 @@ type page struct {
 	// extra are further members written after the links (OGC API's
 	// numberMatched and timeStamp).
 	extra map[string]any
+	// finish, when set, runs after the query, before anything is written:
+	// it may add to extra what the page tells (more: a next page exists;
+	// returned: the features on this one), and its error is the answer's.
+	finish func(more bool, returned int) error
 }
 
 // A collection of up to sendWhole bytes is sent whole from memory. A
@@ -88,6 +92,11 @@ func (s *Server) streamCollection(c *fiber.Ctx, p page, query featureQuery) erro
 	})
 	if err != nil && !errors.Is(err, errStreamStopped) {
 		return err
+	}
+	if p.finish != nil {
+		if err := p.finish(more, fw.Count()); err != nil {
+			return err
+		}
 	}
 	var links []geo.Link
 	switch {

@@ -16,15 +16,10 @@ import (
 // assignmentFeatureSQL draws each active assignment as a line from the
 // liaison's base to the organization, with its great-circle length.
 var assignmentFeatureSQL = `
-SELECT a.id, ` + boxColumns("ST_MakeLine(l.base, o.geom)") + `, json_build_object(
-  'type', 'Feature',
-  'id', a.id,
-  'geometry', ST_AsGeoJSON(ST_MakeLine(l.base, o.geom), 6)::json,
-  'properties', json_build_object(
-    'org_id', a.org_id, 'liaison_id', a.liaison_id, 'grid_id', o.grid_id,
-    'liaison_grid_id', l.grid_id, 'cause', a.cause, 'pinned', a.pinned,
-    'valid_from', a.valid_from, 'distance_m', round(ST_DistanceSphere(l.base, o.geom)))
-)::text
+SELECT a.id, ` + boxColumns("ST_MakeLine(l.base, o.geom)") + `, ` + featureSQL("a.id", "ST_AsGeoJSON(ST_MakeLine(l.base, o.geom), 6)",
+	jsonMember{"org_id", "a.org_id"}, jsonMember{"liaison_id", "a.liaison_id"}, jsonMember{"grid_id", "o.grid_id"},
+	jsonMember{"liaison_grid_id", "l.grid_id"}, jsonMember{"cause", "a.cause"}, jsonMember{"pinned", "a.pinned"},
+	jsonMember{"valid_from", "a.valid_from"}, jsonMember{"distance_m", "round(ST_DistanceSphere(l.base, o.geom))"}) + `
 FROM assignment a
 JOIN organization o ON o.id = a.org_id
 JOIN liaison l ON l.id = a.liaison_id

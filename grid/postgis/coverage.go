@@ -80,24 +80,27 @@ func (db *DB) EachZoneCoverageFeature(ctx context.Context, zoneID int64, ind gri
 	if zoneID > 0 {
 		zone = "g.zone_id = " + w.bind(zoneID)
 	}
-	return db.eachFeature(ctx, fn, `
-SELECT g.id, `+boxColumns("g.geom")+`, json_build_object(
-  'type', 'Feature',
-  'id', g.id,
-  'geometry', ST_AsGeoJSON(ST_ForcePolygonCCW(g.geom), 6)::json,
-  'properties', json_build_object(
-    'code', g.code, 'name', g.name, 'industry', g.industry, 'zone_id', g.zone_id,
-    'indicator', `+indicator+`::text, 'numerator', c.num, 'denominator', c.den,
-    'rate', CASE WHEN c.den > 0 THEN round(c.num::numeric / c.den, 4) END)
-)::text
+	return db.eachFeature(ctx, fn, zoneCoverageSQL(den, num, indicator, zone), w.args...)
+}
+
+// zoneCoverageSQL writes each grid with the numerator, denominator and
+// rate of an indicator (den and num its predicates, indicator the
+// placeholder of its name), for the grids the condition zone selects.
+var zoneCoverageSQL = func(den, num, indicator, zone string) string {
+	return `
+SELECT g.id, ` + boxColumns("g.geom") + `, ` + featureSQL("g.id", "ST_AsGeoJSON(ST_ForcePolygonCCW(g.geom), 6)",
+		jsonMember{"code", "g.code"}, jsonMember{"name", "g.name"}, jsonMember{"industry", "g.industry"},
+		jsonMember{"zone_id", "g.zone_id"}, jsonMember{"indicator", indicator + "::text"},
+		jsonMember{"numerator", "c.num"}, jsonMember{"denominator", "c.den"},
+		jsonMember{"rate", "CASE WHEN c.den > 0 THEN round(c.num::numeric / c.den, 4) END"}) + `
 FROM grid g
 CROSS JOIN LATERAL (
-  SELECT count(*) FILTER (WHERE `+den+` AND `+num+`) AS num, count(*) FILTER (WHERE `+den+`) AS den
+  SELECT count(*) FILTER (WHERE ` + den + ` AND ` + num + `) AS num, count(*) FILTER (WHERE ` + den + `) AS den
   FROM organization o LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL
   WHERE o.grid_id = g.id AND o.active
 ) c
-WHERE `+zone+`
-ORDER BY g.id`, w.args...)
+WHERE ` + zone + `
+ORDER BY g.id`
 }
 
 // CoverageTotals implements grid.MapStore. Organizations outside every

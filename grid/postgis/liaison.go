@@ -19,17 +19,12 @@ import (
 // These are the organization layer's overdue flags counted per liaison,
 // and the KPIs' compliance by liaison at now.
 var liaisonFeatureSQL = `
-SELECT l.id, ` + boxColumns("l.base") + `, json_build_object(
-  'type', 'Feature',
-  'id', l.id,
-  'geometry', ST_AsGeoJSON(l.base, 6)::json,
-  'properties', json_build_object(
-    'name', l.name, 'phone', l.phone, 'zone_id', l.zone_id, 'grid_id', l.grid_id,
-    'load', s.load, 'min', l.min_load, 'max', l.max_load,
-    'contacted_7d', s.contacted, 'visited_30d', s.visited,
-    'contact_compliance', CASE WHEN s.load > 0 THEN round(s.contacted::numeric / s.load, 4) END,
-    'visit_compliance', CASE WHEN s.load > 0 THEN round(s.visited::numeric / s.load, 4) END)
-)::text
+SELECT l.id, ` + boxColumns("l.base") + `, ` + featureSQL("l.id", "ST_AsGeoJSON(l.base, 6)",
+	jsonMember{"name", "l.name"}, jsonMember{"phone", "l.phone"}, jsonMember{"zone_id", "l.zone_id"},
+	jsonMember{"grid_id", "l.grid_id"}, jsonMember{"load", "s.load"}, jsonMember{"min", "l.min_load"},
+	jsonMember{"max", "l.max_load"}, jsonMember{"contacted_7d", "s.contacted"}, jsonMember{"visited_30d", "s.visited"},
+	jsonMember{"contact_compliance", "CASE WHEN s.load > 0 THEN round(s.contacted::numeric / s.load, 4) END"},
+	jsonMember{"visit_compliance", "CASE WHEN s.load > 0 THEN round(s.visited::numeric / s.load, 4) END"}) + `
 FROM liaison l
 CROSS JOIN LATERAL (
   SELECT count(*) AS load,

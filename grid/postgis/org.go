@@ -78,16 +78,38 @@ func (db *DB) OrgFeatureQuery(f grid.OrgFilter) (string, []any, error) {
 	return sql, w.args, nil
 }
 
-// CountOrgs implements grid.MapStore.
+// CountOrgs implements grid.MapStore. It joins the active assignment
+// only when the scope or a filter reads it: for an admin or an officer
+// the join is a hash of every active assignment that changes nothing.
 func (db *DB) CountOrgs(ctx context.Context, f grid.OrgFilter) (int64, error) {
-	f.AfterID = 0
-	w, err := orgWhereNow(f, db.Now())
+	sql, args, err := countOrgsSQL(f, db.Now())
 	if err != nil {
 		return 0, err
 	}
+	return db.count(ctx, sql, args)
+}
+
+// countOrgsSQL is the query CountOrgs runs for f at now.
+func countOrgsSQL(f grid.OrgFilter, now time.Time) (string, []any, error) {
+	f.AfterID = 0
+	w, err := orgWhereNow(f, now)
+	if err != nil {
+		return "", nil, err
+	}
 	locatedOnly(w, f)
-	return db.count(ctx, `SELECT count(*) FROM organization o
-LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL `+w.String(), w.args)
+	join := ""
+	if orgFilterReadsAssignment(f) {
+		join = "LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL "
+	}
+	return "SELECT count(*) FROM organization o " + join + w.String(), w.args, nil
+}
+
+// orgFilterReadsAssignment reports whether orgWhereNow's conditions for f
+// read the active assignment (alias a): a liaison's scope, the liaison
+// filter, and the gaps and overdue flags (only organizations with a
+// liaison are overdue).
+func orgFilterReadsAssignment(f grid.OrgFilter) bool {
+	return scopeReadsAssignment(f.Scope) || f.LiaisonID != nil || f.Gap != nil || f.Overdue != nil
 }
 
 // locatedOnly keeps a listing that asks nothing of location to the

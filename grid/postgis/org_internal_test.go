@@ -23,7 +23,8 @@ func TestOrgWhere(t *testing.T) {
 		{"zone and cursor", grid.OrgFilter{Scope: all, ZoneID: &zone, AfterID: 42},
 			"WHERE o.active AND true AND o.zone_id = $1 AND o.id > $2", []any{zone, int64(42)}},
 		{"bbox", grid.OrgFilter{Scope: all, BBox: &geo.BBox{MinLon: 1, MinLat: 2, MaxLon: 3, MaxLat: 4}},
-			"WHERE o.active AND true AND o.geom && ST_MakeEnvelope($1, $2, $3, $4, 4326)", []any{1.0, 2.0, 3.0, 4.0}},
+			"WHERE o.active AND true AND o.geom && ST_MakeEnvelope($1, $2, $3, $4, 4326)" +
+				" AND CASE WHEN ST_X(o.geom) BETWEEN $1 AND $3 THEN ST_Y(o.geom) BETWEEN $2 AND $4 ELSE false END", []any{1.0, 2.0, 3.0, 4.0}},
 		{"grid and kind", grid.OrgFilter{Scope: all, GridID: &gridID, Kind: &kind},
 			"WHERE o.active AND true AND o.grid_id = $1 AND o.kind = $2", []any{gridID, grid.KindSocial}},
 		{"officer scope and id", grid.OrgFilter{Scope: grid.Scope{GridIDs: []int64{2, 5}}, ID: &zone},

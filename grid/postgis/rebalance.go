@@ -183,17 +183,12 @@ func (db *DB) ListRebalancePlans(ctx context.Context, f rebalance.PlanFilter) ([
 // end is left out when there is no liaison on that side), with both
 // great-circle distances.
 var moveFeatureSQL = `
-SELECT m.org_id, ` + boxColumns("g.line") + `, json_build_object(
-  'type', 'Feature',
-  'id', m.org_id,
-  'geometry', ST_AsGeoJSON(g.line, 6)::json,
-  'properties', json_build_object(
-    'org_id', m.org_id, 'org_name', o.name, 'grid_id', o.grid_id,
-    'from_liaison_id', nullif(m.from_liaison_id, 0), 'from_liaison_name', lf.name,
-    'to_liaison_id', nullif(m.to_liaison_id, 0), 'to_liaison_name', lt.name,
-    'distance_m', round(ST_DistanceSphere(lt.base, o.geom)),
-    'from_distance_m', round(ST_DistanceSphere(lf.base, o.geom)))
-)::text
+SELECT m.org_id, ` + boxColumns("g.line") + `, ` + featureSQL("m.org_id", "ST_AsGeoJSON(g.line, 6)",
+	jsonMember{"org_id", "m.org_id"}, jsonMember{"org_name", "o.name"}, jsonMember{"grid_id", "o.grid_id"},
+	jsonMember{"from_liaison_id", "nullif(m.from_liaison_id, 0)"}, jsonMember{"from_liaison_name", "lf.name"},
+	jsonMember{"to_liaison_id", "nullif(m.to_liaison_id, 0)"}, jsonMember{"to_liaison_name", "lt.name"},
+	jsonMember{"distance_m", "round(ST_DistanceSphere(lt.base, o.geom))"},
+	jsonMember{"from_distance_m", "round(ST_DistanceSphere(lf.base, o.geom))"}) + `
 FROM rebalance_plan p
 CROSS JOIN LATERAL jsonb_to_recordset(p.moves) AS m(org_id bigint, from_liaison_id bigint, to_liaison_id bigint)
 JOIN organization o ON o.id = m.org_id

@@ -10,31 +10,38 @@ import (
 )
 
 // requestFeatureSQL writes each request at its organization's point, with
-// its status and SLA colour at $1 (now).
+// its status and SLA colour at $1 (now); requestJoins follows it.
 var requestFeatureSQL = `
-SELECT r.id, ` + boxColumns("o.geom") + `, json_build_object(
-  'type', 'Feature',
-  'id', r.id,
-  'geometry', ST_AsGeoJSON(o.geom, 6)::json,
-  'properties', json_build_object(
-    'org_id', r.org_id, 'org_name', o.name, 'grid_id', o.grid_id, 'zone_id', r.zone_id,
-    'title', r.title, 'category', r.category, 'topic', r.topic, 'status', r.status,
-    'sla', request_sla(r.status, r.reported_at, r.response_due_at, r.due_at, r.resolved_at, $1),
-    'reported_at', r.reported_at, 'response_due_at', r.response_due_at, 'due_at', r.due_at,
-    'closed_at', r.closed_at, 'liaison_id', r.liaison_id, 'unit_id', r.unit_id,
-    'supervision', r.supervision, 'rework_count', r.rework_count, 'reminders', r.reminders, 'version', r.version)
-)::text
+SELECT r.id, ` + boxColumns("o.geom") + `, ` + featureSQL("r.id", "ST_AsGeoJSON(o.geom, 6)",
+	jsonMember{"org_id", "r.org_id"}, jsonMember{"org_name", "o.name"}, jsonMember{"grid_id", "o.grid_id"},
+	jsonMember{"zone_id", "r.zone_id"}, jsonMember{"title", "r.title"}, jsonMember{"category", "r.category"},
+	jsonMember{"topic", "r.topic"}, jsonMember{"status", "r.status"},
+	jsonMember{"sla", "request_sla(r.status, r.reported_at, r.response_due_at, r.due_at, r.resolved_at, $1)"},
+	jsonMember{"reported_at", "r.reported_at"}, jsonMember{"response_due_at", "r.response_due_at"},
+	jsonMember{"due_at", "r.due_at"}, jsonMember{"closed_at", "r.closed_at"}, jsonMember{"liaison_id", "r.liaison_id"},
+	jsonMember{"unit_id", "r.unit_id"}, jsonMember{"supervision", "r.supervision"},
+	jsonMember{"rework_count", "r.rework_count"}, jsonMember{"reminders", "r.reminders"},
+	jsonMember{"version", "r.version"}) + `
 FROM request r
 JOIN organization o ON o.id = r.org_id
-LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL
 `
+
+// requestJoins joins the organization's active assignment (alias a) when
+// the scope reads it: only a liaison's does, and for the others the join
+// would hash every active assignment for nothing.
+func requestJoins(s grid.Scope) string {
+	if !scopeReadsAssignment(s) {
+		return ""
+	}
+	return "LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL\n"
+}
 
 // EachRequestFeature implements grid.MapStore.
 func (db *DB) EachRequestFeature(ctx context.Context, f grid.RequestFilter, fn grid.FeatureFunc) error {
 	w := &where{}
 	w.bind(db.Now())
 	requestWhere(w, f, func() string { return "$1" })
-	return db.eachFeature(ctx, fn, w.limit(requestFeatureSQL+w.String()+" ORDER BY r.id", f.Limit), w.args...)
+	return db.eachFeature(ctx, fn, w.limit(requestFeatureSQL+requestJoins(f.Scope)+w.String()+" ORDER BY r.id", f.Limit), w.args...)
 }
 
 // CountRequests implements grid.MapStore.
@@ -48,8 +55,8 @@ func (db *DB) CountRequests(ctx context.Context, f grid.RequestFilter) (int64, e
 		}
 		return now
 	})
-	return db.count(ctx, `SELECT count(*) FROM request r JOIN organization o ON o.id = r.org_id
-LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL `+w.String(), w.args)
+	return db.count(ctx, "SELECT count(*) FROM request r JOIN organization o ON o.id = r.org_id\n"+
+		requestJoins(f.Scope)+w.String(), w.args)
 }
 
 // requestScopeCond limits requests (alias r, organization o, its active

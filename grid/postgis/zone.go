@@ -81,15 +81,10 @@ VALUES ($1, $2, $3, $4, $5, $6, ST_GeomFromEWKB($7)) RETURNING id`,
 // gridFeatureSQL lets PostGIS write each grid as a GeoJSON Feature with
 // RFC 7946 winding (exterior rings counter-clockwise) and 6 decimals.
 var gridFeatureSQL = `
-SELECT g.id, ` + boxColumns("g.geom") + `, json_build_object(
-  'type', 'Feature',
-  'id', g.id,
-  'geometry', ST_AsGeoJSON(ST_ForcePolygonCCW(g.geom), 6)::json,
-  'properties', json_build_object(
-    'code', g.code, 'name', g.name, 'industry', g.industry,
-    'officer', g.officer, 'instructor', g.instructor, 'zone_id', g.zone_id,
-    'org_count', (SELECT count(*) FROM organization o WHERE o.grid_id = g.id AND o.active))
-)::text
+SELECT g.id, ` + boxColumns("g.geom") + `, ` + featureSQL("g.id", "ST_AsGeoJSON(ST_ForcePolygonCCW(g.geom), 6)",
+	jsonMember{"code", "g.code"}, jsonMember{"name", "g.name"}, jsonMember{"industry", "g.industry"},
+	jsonMember{"officer", "g.officer"}, jsonMember{"instructor", "g.instructor"}, jsonMember{"zone_id", "g.zone_id"},
+	jsonMember{"org_count", "(SELECT count(*) FROM organization o WHERE o.grid_id = g.id AND o.active)"}) + `
 FROM grid g
 WHERE ($1::bigint IS NULL OR g.id = $1) AND ($2::bigint = 0 OR g.zone_id = $2)
 ORDER BY g.id`
