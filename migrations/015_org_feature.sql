@@ -67,6 +67,22 @@ SELECT '{"type":"Feature","id":' || o.id
   || ',"retired_note":' || to_json(o.retired_note)::text
 $$;
 
+-- The reads call these only for the rare row that needs them (a contact
+-- dated after now; an organization without a location, whose bbox is
+-- its zone's), as functions so that planning a read does not plan their
+-- subqueries each time it is made.
+CREATE FUNCTION map_org_last_contact(p_org bigint, p_kind text, p_upto timestamptz) RETURNS timestamptz
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+BEGIN
+  RETURN (SELECT max(c.at) FROM contact c WHERE c.org_id = p_org AND c.kind = p_kind AND c.at <= p_upto);
+END $$;
+
+CREATE FUNCTION map_zone_boundary(p_zone bigint) RETURNS geometry
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+BEGIN
+  RETURN (SELECT z.boundary FROM zone z WHERE z.id = p_zone);
+END $$;
+
 -- map_org_feature_indexes (re)creates the projection's indexes: after a
 -- bulk load in spatial order the GiST index builds sorted, much faster
 -- than a million inserts into it.

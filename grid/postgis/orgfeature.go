@@ -18,25 +18,23 @@ import (
 // liaison; an id that is not null when there is one). lc holds the last
 // contact and visit up to now (%[1]s): the stored latest of each kind,
 // unless a contact is dated after now (a clock set back, a contact
-// entered ahead), and only then the backward probe orgFeatureSQL makes.
+// entered ahead), and only then the backward probe orgFeatureSQL makes
+// (map_org_last_contact). The Feature is one concat(), which copies the
+// stored text once.
 var orgFeatureProjSQL = `
-SELECT o.id, ` + boxColumns(orgBoxGeom) + `, o.head
-  || ',"liaison_id":' || coalesce(o.liaison_id::text, 'null')
-  || ',"pinned":' || o.pinned
-  || ',"last_contact_at":' || coalesce(to_json(lc.contact_at)::text, 'null')
-  || ',"last_visit_at":' || coalesce(to_json(lc.visit_at)::text, 'null')
-  || ',"contact_overdue":' || (` + projContactOverdue + `)
-  || ',"visit_overdue":' || (` + projVisitOverdue + `)
-  || ',"open_requests":' || o.open_requests || '}}'
+SELECT o.id, ` + boxColumns("coalesce(o.geom, map_zone_boundary(o.zone_id))") + `, concat(o.head,
+  ',"liaison_id":', coalesce(o.liaison_id::text, 'null'),
+  ',"pinned":', o.pinned::text,
+  ',"last_contact_at":', coalesce(to_json(lc.contact_at)::text, 'null'),
+  ',"last_visit_at":', coalesce(to_json(lc.visit_at)::text, 'null'),
+  ',"contact_overdue":', (` + projContactOverdue + `)::text,
+  ',"visit_overdue":', (` + projVisitOverdue + `)::text,
+  ',"open_requests":', o.open_requests, '}}')
 FROM org_feature o
 CROSS JOIN LATERAL (SELECT o.liaison_id, o.liaison_id AS id) a
 CROSS JOIN LATERAL (SELECT
-  CASE WHEN o.contact_max > %[1]s::timestamptz
-    THEN (SELECT max(c.at) FROM contact c WHERE c.org_id = o.id AND c.kind = 'contact' AND c.at <= %[1]s)
-    ELSE o.contact_max END AS contact_at,
-  CASE WHEN o.visit_max > %[1]s::timestamptz
-    THEN (SELECT max(c.at) FROM contact c WHERE c.org_id = o.id AND c.kind = 'visit' AND c.at <= %[1]s)
-    ELSE o.visit_max END AS visit_at
+  CASE WHEN o.contact_max > %[1]s::timestamptz THEN map_org_last_contact(o.id, 'contact', %[1]s) ELSE o.contact_max END AS contact_at,
+  CASE WHEN o.visit_max > %[1]s::timestamptz THEN map_org_last_contact(o.id, 'visit', %[1]s) ELSE o.visit_max END AS visit_at
 ) lc
 `
 
