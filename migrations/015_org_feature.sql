@@ -38,8 +38,13 @@ CREATE TABLE org_feature (
   -- The Feature up to and including the properties that come from the
   -- organization's row, unterminated: '{"type":"Feature",…,"retired_note":"…"'.
   head          text NOT NULL
-) WITH (fillfactor = 80); -- room on each page for the contact and request
-                          -- updates (unindexed columns) to stay HOT
+)
+-- fillfactor: room on each page for the contact and request updates
+-- (unindexed columns) to stay HOT. parallel_workers: a read is at most a
+-- page of 10,001 rows in a bbox, and measured 40× slower in a bbox of
+-- 1,000 when a parallel worker was started for it on a busy machine
+-- (the row functions' costs had made it look worth one).
+WITH (fillfactor = 80, parallel_workers = 0);
 
 -- map_org_feature_head renders the organization's part of its Feature:
 -- the keys and values json_build_object gave before, without padding.
