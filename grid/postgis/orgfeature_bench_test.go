@@ -120,3 +120,109 @@ func BenchmarkOrgFeatureBBox(b *testing.B) {
 		b.ReportMetric(float64(old.Microseconds())/1000, fmt.Sprintf("ms-p50-live-%d", s.want))
 	}
 }
+
+// BenchmarkOrgFeatureWrites times writes through the store (a contact
+// logged, an organization renamed: each its own committed transaction
+// with its audit row) with the map_org_feature_* triggers on and off,
+// alternating, and logs each p50 and the ratio. The writes made with the
+// triggers off are then made again with them on (an update that changes
+// nothing), so the projection is exact afterwards. Same databases as
+// BenchmarkOrgFeatureBBox.
+//
+//	GRIDGIS_BENCH_DSN="host=/var/run/postgresql dbname=gridgis_bench_proj" \
+//	  go test ./grid/postgis/ -run '^$' -bench OrgFeatureWrites -benchtime 1x
+func BenchmarkOrgFeatureWrites(b *testing.B) {
+	var db *postgis.DB
+	if dsn := os.Getenv("GRIDGIS_BENCH_DSN"); dsn != "" {
+		db = pgtest.Open(b, dsn)
+	} else {
+		db = demoDB(b, 10)
+	}
+	rounds := 6
+	if s, err := strconv.Atoi(os.Getenv("GRIDGIS_BENCH_ROUNDS")); err == nil && s > 0 {
+		rounds = s
+	}
+	ctx := context.Background()
+	exec := func(sql string, args ...any) {
+		if _, err := db.Pool.Exec(ctx, sql, args...); err != nil {
+			b.Fatalf("%s: %v", sql, err)
+		}
+	}
+	toggle := func(on bool) {
+		verb := "DISABLE"
+		if on {
+			verb = "ENABLE"
+		}
+		for table, triggers := range map[string][]string{"contact": {"map_org_feature_contact_ins"}, "organization": {"map_org_feature_org_upd"}} {
+			for _, tg := range triggers {
+				exec("ALTER TABLE " + table + " " + verb + " TRIGGER " + tg)
+			}
+		}
+	}
+	var ids []int64
+	rows, err := db.Pool.Query(ctx, `SELECT id FROM organization TABLESAMPLE SYSTEM (1) WHERE active LIMIT 2000`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			b.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	all, who := grid.Scope{All: true}, grid.Actor{ClientAddr: "bench"}
+	times := map[string][]time.Duration{}
+	var touched []int64
+	next := 0
+	write := func(mode string) {
+		for range 20 {
+			id := ids[next%len(ids)]
+			next++
+			start := time.Now()
+			if _, err := db.CreateContact(ctx, all, who, grid.Contact{OrgID: id, Kind: grid.ContactCall, At: time.Now().Add(-time.Minute)}); err != nil {
+				b.Fatal(err)
+			}
+			times[mode+" contact"] = append(times[mode+" contact"], time.Since(start))
+			var version int
+			if err := db.Pool.QueryRow(ctx, `SELECT version FROM organization WHERE id = $1`, id).Scan(&version); err != nil {
+				b.Fatal(err)
+			}
+			name := fmt.Sprintf("写入测试企业%d", next)
+			start = time.Now()
+			if _, err := db.UpdateOrg(ctx, all, who, id, grid.OrgPatch{Version: version, Name: &name}); err != nil {
+				b.Fatal(err)
+			}
+			times[mode+" update"] = append(times[mode+" update"], time.Since(start))
+			if mode == "off" {
+				touched = append(touched, id)
+			}
+		}
+	}
+	b.ResetTimer()
+	for range b.N {
+		for r := range rounds {
+			first := r%2 == 0
+			for _, on := range []bool{first, !first} {
+				toggle(on)
+				mode := map[bool]string{true: "on", false: "off"}[on]
+				write(mode)
+			}
+		}
+	}
+	b.StopTimer()
+	toggle(true)
+	exec(`UPDATE organization SET id = id WHERE id = ANY($1)`, touched)
+	exec(`UPDATE contact SET at = at WHERE org_id = ANY($1)`, touched)
+	p50 := func(ds []time.Duration) time.Duration {
+		ds = slices.Clone(ds)
+		slices.Sort(ds)
+		return ds[len(ds)/2]
+	}
+	for _, w := range []string{"contact", "update"} {
+		on, off := p50(times["on "+w]), p50(times["off "+w])
+		b.Logf("%s: p50 %v with the triggers, %v without: %+.0f%% (%d writes each)", w, on.Round(10*time.Microsecond),
+			off.Round(10*time.Microsecond), 100*(float64(on)/float64(off)-1), len(times["on "+w]))
+	}
+}
