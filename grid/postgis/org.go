@@ -13,7 +13,7 @@ import (
 	"gridgis/grid"
 )
 
-// orgFeatureSQL writes each organization as a GeoJSON Feature with its
+// orgFeatureSQL (the live query) writes each organization as a GeoJSON Feature with its
 // active liaison, open request count, last contact and visit up to now
 // (%[1]s, the placeholder of the current time), and whether it is overdue
 // for either. The overdue flags are true only for organizations with a
@@ -22,6 +22,11 @@ import (
 // visit in (now − 30 days, now] (grid.ContactPeriod, grid.VisitPeriod).
 // The last times come from two backward probes of contact_org_kind_at per
 // organization (BenchmarkOrgLayer measures what they cost).
+//
+// The map reads the same Features pre-rendered (orgFeatureProjSQL); this
+// query stays the reference they are checked against (TestOrgFeatureNoDrift)
+// and serves what the projection does not (a text search, the overdue
+// export).
 var orgFeatureSQL = `
 SELECT o.id, ` + boxColumns(orgBoxGeom) + `, json_build_object(
   'type', 'Feature',
@@ -69,6 +74,15 @@ func (db *DB) EachOrgFeature(ctx context.Context, f grid.OrgFilter, fn grid.Feat
 // benchmark (bench/) times the bare query with it.
 func (db *DB) OrgFeatureQuery(f grid.OrgFilter) (string, []any, error) {
 	now := db.Now()
+	if sql, args, ok, err := orgFeatureProjQuery(f, now); ok || err != nil {
+		return sql, args, err
+	}
+	return orgFeatureLiveQuery(f, now)
+}
+
+// orgFeatureLiveQuery is OrgFeatureQuery over the live tables
+// (orgFeatureSQL).
+func orgFeatureLiveQuery(f grid.OrgFilter, now time.Time) (string, []any, error) {
 	w, err := orgWhereNow(f, now)
 	if err != nil {
 		return "", nil, err

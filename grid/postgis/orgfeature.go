@@ -1,0 +1,96 @@
+package postgis
+
+import (
+	"fmt"
+	"time"
+
+	"gridgis/grid"
+)
+
+// orgFeatureProjSQL reads organizations' Features from org_feature, the
+// projection migration 015 keeps (one row per organization, its Feature
+// pre-rendered up to the properties that hang on the liaison, the time
+// or the requests). It is the same Feature orgFeatureSQL builds, keys
+// and values alike, without padding spaces.
+//
+// The projection is aliased o and offers the columns orgWhereAt filters
+// on; a is the active assignment as far as the filters ask for it (its
+// liaison; an id that is not null when there is one). lc holds the last
+// contact and visit up to now (%[1]s): the stored latest of each kind,
+// unless a contact is dated after now (a clock set back, a contact
+// entered ahead), and only then the backward probe orgFeatureSQL makes
+// (map_org_last_contact). The Feature is one concat(), which copies the
+// stored text once.
+var orgFeatureProjSQL = `
+SELECT o.id, ` + boxColumns("coalesce(o.geom, map_zone_boundary(o.zone_id))") + `, concat(o.head,
+  ',"liaison_id":', coalesce(o.liaison_id::text, 'null'),
+  ',"pinned":', o.pinned::text,
+  ',"last_contact_at":', coalesce(to_json(lc.contact_at)::text, 'null'),
+  ',"last_visit_at":', coalesce(to_json(lc.visit_at)::text, 'null'),
+  ',"contact_overdue":', (` + projContactOverdue + `)::text,
+  ',"visit_overdue":', (` + projVisitOverdue + `)::text,
+  ',"open_requests":', o.open_requests, '}}')
+FROM org_feature o
+CROSS JOIN LATERAL (SELECT o.liaison_id, o.liaison_id AS id) a
+CROSS JOIN LATERAL (SELECT
+  CASE WHEN o.contact_max > %[1]s::timestamptz THEN map_org_last_contact(o.id, 'contact', %[1]s) ELSE o.contact_max END AS contact_at,
+  CASE WHEN o.visit_max > %[1]s::timestamptz THEN map_org_last_contact(o.id, 'visit', %[1]s) ELSE o.visit_max END AS visit_at
+) lc
+`
+
+// The overdue flags over the projection, as orgFeatureSQL has them: a
+// liaison's organization with no contact of either kind in (now − 7
+// days, now], or no visit in (now − 30 days, now]. They are also the gaps
+// of contact_7d and visit_30d, so the filters use them too.
+const (
+	projContactOverdue = `o.liaison_id IS NOT NULL AND coalesce(greatest(lc.contact_at, lc.visit_at)
+  <= %[1]s::timestamptz - interval '7 days', true)`
+	projVisitOverdue = `o.liaison_id IS NOT NULL AND coalesce(lc.visit_at <= %[1]s::timestamptz - interval '30 days', true)`
+)
+
+// projGap is the projection's condition for the gaps it keeps the
+// makings of (the overdue flags); the other indicators' gaps read only
+// columns the projection has and take gapCond as it is.
+var projGap = map[grid.Indicator]string{
+	grid.IndicatorContact7d: projContactOverdue,
+	grid.IndicatorVisit30d:  projVisitOverdue,
+}
+
+// orgFeatureProjQuery is OrgFeatureQuery over the projection. ok is
+// false for a filter it does not serve (a text search: the projection
+// keeps no name or credit code apart from the Feature).
+func orgFeatureProjQuery(f grid.OrgFilter, now time.Time) (sql string, args []any, ok bool, err error) {
+	if f.Query != nil {
+		return "", nil, false, nil
+	}
+	w := orgWhereAt(f) // all but the gaps, which read the time
+	p := w.bind(now)
+	gap := func(ind grid.Indicator) error {
+		if cond, ok := projGap[ind]; ok {
+			w.add(fmt.Sprintf("("+cond+")", p))
+			return nil
+		}
+		cond, err := gapCond(w, ind, now)
+		if err == nil {
+			w.add(cond)
+		}
+		return err
+	}
+	if f.Gap != nil {
+		if err := gap(*f.Gap); err != nil {
+			return "", nil, false, err
+		}
+	}
+	if f.Overdue != nil {
+		ind, ok := overdueIndicator[*f.Overdue]
+		if !ok {
+			return "", nil, false, grid.Invalid("overdue", "must be one of contact, visit")
+		}
+		if err := gap(ind); err != nil {
+			return "", nil, false, err
+		}
+	}
+	locatedOnly(w, f)
+	sql = w.limit(fmt.Sprintf(orgFeatureProjSQL, p)+w.String()+" ORDER BY o.id", f.Limit)
+	return sql, w.args, true, nil
+}
