@@ -81,14 +81,35 @@ func (q *tileQuery) units(geom string) string {
 }
 
 // clusterGeom is a cell's point in tile coordinates: its only point's unit
-// when it holds one, else its centre. It reads c.count, c.ux, c.uy (the
-// unit of the only point) and c.cx, c.cy (the world cell index).
-func (q *tileQuery) clusterGeom() string {
+// (ux, uy) when it holds one, else its centre. It reads c.count and c.cx,
+// c.cy (the world cell index).
+func (q *tileQuery) clusterGeom(ux, uy string) string {
 	x0 := q.w.bind(int64(q.t.X) * geo.TileExtent)
 	y0 := q.w.bind(int64(q.t.Y) * geo.TileExtent)
 	u, half := strconv.Itoa(cellUnits), strconv.Itoa(cellUnits/2)
-	return "CASE WHEN c.count = 1 THEN ST_MakePoint(c.ux - " + x0 + "::bigint, c.uy - " + y0 + "::bigint) " +
+	return "CASE WHEN c.count = 1 THEN ST_MakePoint(" + ux + " - " + x0 + "::bigint, " + uy + " - " + y0 + "::bigint) " +
 		"ELSE ST_MakePoint(c.cx * " + u + " + " + half + " - " + x0 + "::bigint, c.cy * " + u + " + " + half + " - " + y0 + "::bigint) END"
+}
+
+// cellRange is the first and last world cell index of t and its buffer
+// along one axis, tile being t.X or t.Y: a tile shows the cells of its
+// buffer whole, and none beyond.
+func cellRange(tile int) (first, last int32) {
+	const bufferCells = tileBuffer / cellUnits
+	first = int32(tile)*grid.ClusterCells - bufferCells
+	return first, first + grid.ClusterCells + 2*bufferCells - 1
+}
+
+// inCells is the condition that the units (ux, uy) of p lie in the
+// world (not north of the Mercator square, where units are negative) and
+// in the cells of the tile and its buffer. The index test on the search
+// envelope lets through points up to a float4 rounding beyond it.
+func (q *tileQuery) inCells() string {
+	u := strconv.Itoa(cellUnits)
+	x0, x1 := cellRange(q.t.X)
+	y0, y1 := cellRange(q.t.Y)
+	return "p.ux >= 0 AND p.uy >= 0 AND p.ux / " + u + " BETWEEN " + q.w.bind(x0) + " AND " + q.w.bind(x1) +
+		" AND p.uy / " + u + " BETWEEN " + q.w.bind(y0) + " AND " + q.w.bind(y1)
 }
 
 // cellColumns groups the units of p into cells: cx, cy, the count, the
@@ -177,8 +198,19 @@ func joinAssignment(s grid.Scope) string {
 }
 
 // orgTile selects the active organizations in t that scope may see: one by
-// one from grid.ClusterBelowZoom on, aggregated per cell below.
+// one from grid.ClusterBelowZoom on, aggregated per cell below, from the
+// cluster pyramid (cluster.go) for a zone's or grids' scope. A liaison's
+// handful of organizations is aggregated as it is.
 func orgTile(t geo.Tile, scope grid.Scope) (string, *tileQuery) {
+	if t.Z < grid.ClusterBelowZoom && pyramidServes(scope) {
+		return orgClusterTile(t, scope)
+	}
+	return orgTileLive(t, scope)
+}
+
+// orgTileLive is orgTile from the organizations themselves: the cluster
+// pyramid's reference (OrgTileLive).
+func orgTileLive(t geo.Tile, scope grid.Scope) (string, *tileQuery) {
 	q := newTileQuery(t)
 	cond := "o.active AND " + scopeCond(scope, q.w.bind) + " AND o.geom && " + q.search
 	if t.Z >= grid.ClusterBelowZoom {
@@ -203,7 +235,7 @@ ORDER BY o.id`), q
 	// looks up a lone organization by id for those cells alone.
 	return asMVT(grid.LayerOrganizations, `
 SELECT one.id AS fid, c.count, one.id, one.name, coalesce(one.kind, c.kind) AS kind,
-  one.grid_id, one.party_org, one.liaison_id, `+q.clusterGeom()+` AS geom
+  one.grid_id, one.party_org, one.liaison_id, `+q.clusterGeom("c.ux", "c.uy")+` AS geom
 FROM (
   SELECT `+cellColumns()+`, `+majority+` AS kind
   FROM (
@@ -211,6 +243,7 @@ FROM (
     FROM organization o`+joinAssignment(scope)+`
     WHERE `+cond+`
     OFFSET 0) p
+  WHERE `+q.inCells()+`
   GROUP BY 1, 2
 ) c
 LEFT JOIN LATERAL (
@@ -245,7 +278,7 @@ ORDER BY r.id`), q
 	}
 	return asMVT(grid.LayerRequests, `
 SELECT one.id AS fid, c.count, c.open, `+colour+`[c.rank] AS sla,
-  one.id, one.status, one.category, one.org_id, `+q.clusterGeom()+` AS geom
+  one.id, one.status, one.category, one.org_id, `+q.clusterGeom("c.ux", "c.uy")+` AS geom
 FROM (
   SELECT `+cellColumns()+`, count(*) FILTER (WHERE p.open) AS open, max(p.rank) AS rank
   FROM (
@@ -254,6 +287,7 @@ FROM (
     JOIN organization o ON o.id = r.org_id`+joinAssignment(scope)+`
     WHERE `+cond+`
     OFFSET 0) p
+  WHERE `+q.inCells()+`
   GROUP BY 1, 2
 ) c
 LEFT JOIN LATERAL (
