@@ -11,9 +11,9 @@
 -- zoom z, divided by the cell width (32 units) in integer division. The
 -- unit index at z is floor(v * 2^z), v being the index at zoom 0 as a
 -- float: a unit at z is the zoom-0 unit / 2^z exactly, so this is the
--- tile query's floor(metres / unit) to the bit. Points north of the
--- Mercator square (lat > 85.0511°) are on no tile (nor at the south pole,
--- where the formula has no value).
+-- tile query's floor(metres / unit) to the bit. Points outside the
+-- Mercator square (|lat| > 85.0511°, or on its east or south edge) are on
+-- no tile.
 CREATE TABLE org_cluster (
   z            smallint NOT NULL,
   cy           integer NOT NULL,
@@ -57,7 +57,8 @@ BEGIN
   WITH p AS (
     SELECT d.id, d.zone_id, coalesce(d.grid_id, 0) AS grid_id, d.kind, d.sign, d.ux, d.uy
     FROM unnest(ids, zones, grids, kinds, uxs, uys, signs) AS d(id, zone_id, grid_id, kind, ux, uy, sign)
-    WHERE d.ux >= 0 AND d.uy >= 0
+    -- In the Mercator world: 2^15 tiles of 4096 units across.
+    WHERE d.ux >= 0 AND d.uy >= 0 AND d.ux < 134217728 AND d.uy < 134217728
   ), z15 AS (
     -- Cells at zoom 15, then each zoom's from the one above: a cell's
     -- units are not negative, so the tile query's integer division is a

@@ -50,26 +50,32 @@ const (
 type tileQuery struct {
 	t geo.Tile
 	w *where
-	// env is the tile's 3857 envelope; search is the envelope grown by
-	// the buffer and transformed to 4326, for the index test.
-	env, search string
+	// search is the tile's envelope grown by the buffer, in 4326 and
+	// within the world, for the index test. (The 3857 envelope grown
+	// past 180° and transformed would wrap to the other side of the
+	// world.)
+	search string
 }
 
 func newTileQuery(t geo.Tile) *tileQuery {
 	w := &where{}
-	zxy := w.bind(t.Z) + "::int, " + w.bind(t.X) + "::int, " + w.bind(t.Y) + "::int"
+	b := t.BBox(float64(tileBuffer) / geo.TileExtent)
 	return &tileQuery{
 		t:      t,
 		w:      w,
-		env:    "ST_TileEnvelope(" + zxy + ")",
-		search: "ST_Transform(ST_TileEnvelope(" + zxy + ", margin => " + tileMargin + "), 4326)",
+		search: "ST_MakeEnvelope(" + w.bind(b.MinLon) + ", " + w.bind(b.MinLat) + ", " + w.bind(b.MaxLon) + ", " + w.bind(b.MaxLat) + ", 4326)",
 	}
+}
+
+// env is the tile's 3857 envelope.
+func (q *tileQuery) env() string {
+	return "ST_TileEnvelope(" + q.w.bind(q.t.Z) + "::int, " + q.w.bind(q.t.X) + "::int, " + q.w.bind(q.t.Y) + "::int)"
 }
 
 // mvtGeom is the 4326 geometry expression geom in tile coordinates,
 // clipped to the tile and its buffer.
 func (q *tileQuery) mvtGeom(geom string) string {
-	return "ST_AsMVTGeom(ST_Transform(" + geom + ", 3857), " + q.env + ", " +
+	return "ST_AsMVTGeom(ST_Transform(" + geom + ", 3857), " + q.env() + ", " +
 		strconv.Itoa(geo.TileExtent) + ", " + strconv.Itoa(tileBuffer) + ", true)"
 }
 
@@ -101,14 +107,17 @@ func cellRange(tile int) (first, last int32) {
 }
 
 // inCells is the condition that the units (ux, uy) of p lie in the
-// world (not north of the Mercator square, where units are negative) and
-// in the cells of the tile and its buffer. The index test on the search
-// envelope lets through points up to a float4 rounding beyond it.
+// Mercator world (not north of it, where units are negative, nor at or
+// beyond its east or south edge) and in the cells of the tile and its
+// buffer. The index test on the search envelope lets through points up to
+// a float4 rounding beyond it. The cluster pyramid holds the same points.
 func (q *tileQuery) inCells() string {
 	u := strconv.Itoa(cellUnits)
 	x0, x1 := cellRange(q.t.X)
 	y0, y1 := cellRange(q.t.Y)
-	return "p.ux >= 0 AND p.uy >= 0 AND p.ux / " + u + " BETWEEN " + q.w.bind(x0) + " AND " + q.w.bind(x1) +
+	world := q.w.bind(int64(geo.TileExtent) << q.t.Z)
+	return "p.ux >= 0 AND p.uy >= 0 AND p.ux < " + world + " AND p.uy < " + world +
+		" AND p.ux / " + u + " BETWEEN " + q.w.bind(x0) + " AND " + q.w.bind(x1) +
 		" AND p.uy / " + u + " BETWEEN " + q.w.bind(y0) + " AND " + q.w.bind(y1)
 }
 
