@@ -192,7 +192,7 @@ func baseTileQuery(t geo.Tile, scope grid.Scope) (string, []any, error) {
 	tol := q.w.bind(pixel/2) + "::float8"
 	zone := baseZoneCond(scope, q.w.bind)
 	geom := func(g string) string {
-		return "ST_AsMVTGeom(ST_Simplify(ST_Transform(" + g + ", 3857), " + tol + ", true), " + q.env + ", " +
+		return "ST_AsMVTGeom(ST_Simplify(ST_Transform(" + g + ", 3857), " + tol + ", true), " + q.env() + ", " +
 			strconv.Itoa(geo.TileExtent) + ", " + strconv.Itoa(tileBuffer) + ", true)"
 	}
 	styles := "'motorway', 'primary'"

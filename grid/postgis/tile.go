@@ -50,26 +50,32 @@ const (
 type tileQuery struct {
 	t geo.Tile
 	w *where
-	// env is the tile's 3857 envelope; search is the envelope grown by
-	// the buffer and transformed to 4326, for the index test.
-	env, search string
+	// search is the tile's envelope grown by the buffer, in 4326 and
+	// within the world, for the index test. (The 3857 envelope grown
+	// past 180° and transformed would wrap to the other side of the
+	// world.)
+	search string
 }
 
 func newTileQuery(t geo.Tile) *tileQuery {
 	w := &where{}
-	zxy := w.bind(t.Z) + "::int, " + w.bind(t.X) + "::int, " + w.bind(t.Y) + "::int"
+	b := t.BBox(float64(tileBuffer) / geo.TileExtent)
 	return &tileQuery{
 		t:      t,
 		w:      w,
-		env:    "ST_TileEnvelope(" + zxy + ")",
-		search: "ST_Transform(ST_TileEnvelope(" + zxy + ", margin => " + tileMargin + "), 4326)",
+		search: "ST_MakeEnvelope(" + w.bind(b.MinLon) + ", " + w.bind(b.MinLat) + ", " + w.bind(b.MaxLon) + ", " + w.bind(b.MaxLat) + ", 4326)",
 	}
+}
+
+// env is the tile's 3857 envelope.
+func (q *tileQuery) env() string {
+	return "ST_TileEnvelope(" + q.w.bind(q.t.Z) + "::int, " + q.w.bind(q.t.X) + "::int, " + q.w.bind(q.t.Y) + "::int)"
 }
 
 // mvtGeom is the 4326 geometry expression geom in tile coordinates,
 // clipped to the tile and its buffer.
 func (q *tileQuery) mvtGeom(geom string) string {
-	return "ST_AsMVTGeom(ST_Transform(" + geom + ", 3857), " + q.env + ", " +
+	return "ST_AsMVTGeom(ST_Transform(" + geom + ", 3857), " + q.env() + ", " +
 		strconv.Itoa(geo.TileExtent) + ", " + strconv.Itoa(tileBuffer) + ", true)"
 }
 
@@ -81,14 +87,38 @@ func (q *tileQuery) units(geom string) string {
 }
 
 // clusterGeom is a cell's point in tile coordinates: its only point's unit
-// when it holds one, else its centre. It reads c.count, c.ux, c.uy (the
-// unit of the only point) and c.cx, c.cy (the world cell index).
-func (q *tileQuery) clusterGeom() string {
+// (ux, uy) when it holds one, else its centre. It reads c.count and c.cx,
+// c.cy (the world cell index).
+func (q *tileQuery) clusterGeom(ux, uy string) string {
 	x0 := q.w.bind(int64(q.t.X) * geo.TileExtent)
 	y0 := q.w.bind(int64(q.t.Y) * geo.TileExtent)
 	u, half := strconv.Itoa(cellUnits), strconv.Itoa(cellUnits/2)
-	return "CASE WHEN c.count = 1 THEN ST_MakePoint(c.ux - " + x0 + "::bigint, c.uy - " + y0 + "::bigint) " +
+	return "CASE WHEN c.count = 1 THEN ST_MakePoint(" + ux + " - " + x0 + "::bigint, " + uy + " - " + y0 + "::bigint) " +
 		"ELSE ST_MakePoint(c.cx * " + u + " + " + half + " - " + x0 + "::bigint, c.cy * " + u + " + " + half + " - " + y0 + "::bigint) END"
+}
+
+// cellRange is the first and last world cell index of t and its buffer
+// along one axis, tile being t.X or t.Y: a tile shows the cells of its
+// buffer whole, and none beyond.
+func cellRange(tile int) (first, last int32) {
+	const bufferCells = tileBuffer / cellUnits
+	first = int32(tile)*grid.ClusterCells - bufferCells
+	return first, first + grid.ClusterCells + 2*bufferCells - 1
+}
+
+// inCells is the condition that the units (ux, uy) of p lie in the
+// Mercator world (not north of it, where units are negative, nor at or
+// beyond its east or south edge) and in the cells of the tile and its
+// buffer. The index test on the search envelope lets through points up to
+// a float4 rounding beyond it. The cluster pyramid holds the same points.
+func (q *tileQuery) inCells() string {
+	u := strconv.Itoa(cellUnits)
+	x0, x1 := cellRange(q.t.X)
+	y0, y1 := cellRange(q.t.Y)
+	world := q.w.bind(int64(geo.TileExtent) << q.t.Z)
+	return "p.ux >= 0 AND p.uy >= 0 AND p.ux < " + world + " AND p.uy < " + world +
+		" AND p.ux / " + u + " BETWEEN " + q.w.bind(x0) + " AND " + q.w.bind(x1) +
+		" AND p.uy / " + u + " BETWEEN " + q.w.bind(y0) + " AND " + q.w.bind(y1)
 }
 
 // cellColumns groups the units of p into cells: cx, cy, the count, the
@@ -177,8 +207,19 @@ func joinAssignment(s grid.Scope) string {
 }
 
 // orgTile selects the active organizations in t that scope may see: one by
-// one from grid.ClusterBelowZoom on, aggregated per cell below.
+// one from grid.ClusterBelowZoom on, aggregated per cell below, from the
+// cluster pyramid (cluster.go) for a zone's or grids' scope. A liaison's
+// handful of organizations is aggregated as it is.
 func orgTile(t geo.Tile, scope grid.Scope) (string, *tileQuery) {
+	if t.Z < grid.ClusterBelowZoom && pyramidServes(scope) {
+		return orgClusterTile(t, scope)
+	}
+	return orgTileLive(t, scope)
+}
+
+// orgTileLive is orgTile from the organizations themselves: the cluster
+// pyramid's reference (OrgTileLive).
+func orgTileLive(t geo.Tile, scope grid.Scope) (string, *tileQuery) {
 	q := newTileQuery(t)
 	cond := "o.active AND " + scopeCond(scope, q.w.bind) + " AND o.geom && " + q.search
 	if t.Z >= grid.ClusterBelowZoom {
@@ -203,7 +244,7 @@ ORDER BY o.id`), q
 	// looks up a lone organization by id for those cells alone.
 	return asMVT(grid.LayerOrganizations, `
 SELECT one.id AS fid, c.count, one.id, one.name, coalesce(one.kind, c.kind) AS kind,
-  one.grid_id, one.party_org, one.liaison_id, `+q.clusterGeom()+` AS geom
+  one.grid_id, one.party_org, one.liaison_id, `+q.clusterGeom("c.ux", "c.uy")+` AS geom
 FROM (
   SELECT `+cellColumns()+`, `+majority+` AS kind
   FROM (
@@ -211,6 +252,7 @@ FROM (
     FROM organization o`+joinAssignment(scope)+`
     WHERE `+cond+`
     OFFSET 0) p
+  WHERE `+q.inCells()+`
   GROUP BY 1, 2
 ) c
 LEFT JOIN LATERAL (
@@ -245,7 +287,7 @@ ORDER BY r.id`), q
 	}
 	return asMVT(grid.LayerRequests, `
 SELECT one.id AS fid, c.count, c.open, `+colour+`[c.rank] AS sla,
-  one.id, one.status, one.category, one.org_id, `+q.clusterGeom()+` AS geom
+  one.id, one.status, one.category, one.org_id, `+q.clusterGeom("c.ux", "c.uy")+` AS geom
 FROM (
   SELECT `+cellColumns()+`, count(*) FILTER (WHERE p.open) AS open, max(p.rank) AS rank
   FROM (
@@ -254,6 +296,7 @@ FROM (
     JOIN organization o ON o.id = r.org_id`+joinAssignment(scope)+`
     WHERE `+cond+`
     OFFSET 0) p
+  WHERE `+q.inCells()+`
   GROUP BY 1, 2
 ) c
 LEFT JOIN LATERAL (

@@ -1,0 +1,106 @@
+package postgis
+
+import (
+	"context"
+	"strings"
+
+	"gridgis/geo"
+	"gridgis/grid"
+)
+
+// The organization cluster pyramid (migration 016, org_cluster) holds, for
+// every zoom below grid.ClusterBelowZoom, the active organizations counted
+// per cluster cell, zone, grid and kind, kept up by statement triggers. A
+// low-zoom tile then reads the few hundred cells under it instead of
+// aggregating every organization there, and comes out byte for byte as
+// the live aggregation (orgTileLive) would make it: the same cells,
+// counts and majority kind, and a cell of one organization is that
+// organization, looked up by its id (the cell's id_sum).
+
+// pyramidServes reports whether orgTile reads the pyramid for s: it is
+// kept per zone and grid, so it answers a zone's (or every zone's) and a
+// grid officer's scope; a liaison's is not in it.
+func pyramidServes(s grid.Scope) bool {
+	return s.All || len(s.GridIDs) > 0
+}
+
+// pyramidScopeCond is scopeCond on the pyramid's rows (alias k).
+func pyramidScopeCond(s grid.Scope, bind func(any) string) string {
+	cond := "true"
+	if !s.All {
+		cond = "k.grid_id = ANY(" + bind(s.GridIDs) + ")"
+	}
+	return zoneCond(s, "k.zone_id", bind, cond)
+}
+
+// orgClusterTile is orgTileLive's aggregated tile from the pyramid. The
+// index on (z, cy, cx) is read once per row of cells (cy = ANY), each a
+// short range of cx.
+func orgClusterTile(t geo.Tile, scope grid.Scope) (string, *tileQuery) {
+	q := &tileQuery{t: t, w: &where{}}
+	x0, x1 := cellRange(t.X)
+	y0, y1 := cellRange(t.Y)
+	rows := make([]int32, 0, y1-y0+1)
+	for y := y0; y <= y1; y++ {
+		rows = append(rows, y)
+	}
+	cond := "k.z = " + q.w.bind(int16(t.Z)) + " AND k.cy = ANY(" + q.w.bind(rows) + "::int[]) AND k.cx BETWEEN " +
+		q.w.bind(x0) + " AND " + q.w.bind(x1) + " AND " + pyramidScopeCond(scope, q.w.bind)
+	// The most common kind of a cell, first in grid.OrgKinds on a tie, as
+	// orgTileLive picks it.
+	var counts, pick []string
+	for _, k := range grid.OrgKinds {
+		n := "sum(k." + string(k) + ")"
+		counts = append(counts, n)
+		pick = append(pick, "WHEN "+n+" THEN '"+string(k)+"'")
+	}
+	majority := "CASE greatest(" + strings.Join(counts, ", ") + ") " + strings.Join(pick, " ") + " END"
+	return asMVT(grid.LayerOrganizations, `
+SELECT one.id AS fid, c.count, one.id, one.name, coalesce(one.kind, c.kind) AS kind,
+  one.grid_id, one.party_org, one.liaison_id, `+q.clusterGeom("one.ux", "one.uy")+` AS geom
+FROM (
+  SELECT k.cx, k.cy, sum(`+strings.Join(kindColumns("k."), " + ")+`) AS count, `+majority+` AS kind,
+    sum(k.id_sum)::bigint AS first
+  FROM org_cluster k
+  WHERE `+cond+`
+  GROUP BY k.cy, k.cx
+) c
+LEFT JOIN LATERAL (
+  SELECT o.id, o.name, o.kind, o.grid_id, o.party_org, a.liaison_id, `+q.units("o.geom")+`
+  FROM organization o
+  LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL
+  WHERE c.count = 1 AND o.id = c.first OFFSET 0) one ON true
+ORDER BY c.cy, c.cx`), q
+}
+
+// kindColumns is the pyramid's count column of each kind, after prefix.
+func kindColumns(prefix string) []string {
+	var cols []string
+	for _, k := range grid.OrgKinds {
+		cols = append(cols, prefix+string(k))
+	}
+	return cols
+}
+
+// OrgTileLive is the organizations tile that Tile serves, aggregated from
+// the organizations themselves rather than read from the cluster pyramid:
+// the reference the pyramid is checked against, and the benchmark's
+// baseline.
+func (db *DB) OrgTileLive(ctx context.Context, t geo.Tile, scope grid.Scope) ([]byte, error) {
+	if err := t.Validate(); err != nil {
+		return nil, grid.Invalid("tile", "%v", err)
+	}
+	sql, q := orgTileLive(t, scope)
+	var mvt []byte
+	if err := db.Pool.QueryRow(ctx, sql, mapArgs(q.w.args)...).Scan(&mvt); err != nil {
+		return nil, translate(err)
+	}
+	return mvt, nil
+}
+
+// RebuildOrgCluster rebuilds the cluster pyramid from scratch
+// (map_rebuild_org_cluster), as after writes made with its triggers off.
+func (db *DB) RebuildOrgCluster(ctx context.Context) error {
+	_, err := db.Pool.Exec(ctx, `SELECT map_rebuild_org_cluster()`)
+	return translate(err)
+}
