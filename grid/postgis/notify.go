@@ -2,6 +2,7 @@ package postgis
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -22,6 +23,14 @@ const tileWatcherName = "gridgis tile watcher"
 const (
 	watchFirstBackoff = 100 * time.Millisecond
 	watchMaxBackoff   = 5 * time.Second
+)
+
+// A quiet listening connection is pinged every watchPingEvery: a network
+// that drops packets without a word would otherwise leave it waiting for
+// minutes (TCP keepalive), deaf to changes while the cache trusts it.
+const (
+	watchPingEvery   = 30 * time.Second
+	watchPingTimeout = 5 * time.Second
 )
 
 // WatchTiles implements grid.TileWatcher on a connection of its own (a
@@ -71,7 +80,19 @@ func (db *DB) listenTiles(ctx context.Context, changed func(grid.TileLayer), lis
 	}
 	listening()
 	for {
-		n, err := conn.WaitForNotification(ctx)
+		waitCtx, cancel := context.WithTimeout(ctx, watchPingEvery)
+		n, err := conn.WaitForNotification(waitCtx)
+		cancel()
+		if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			// Quiet: the connection stays usable after a wait's timeout.
+			pingCtx, cancel := context.WithTimeout(ctx, watchPingTimeout)
+			err = conn.Ping(pingCtx)
+			cancel()
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		if err != nil {
 			return err
 		}
