@@ -205,6 +205,18 @@ func (tc *tileCache) get(key string) *tileEntry {
 	return el.Value.(*tileEntry)
 }
 
+// holds reports whether the cache has layer's tile t for scope now.
+func (tc *tileCache) holds(layer grid.TileLayer, t geo.Tile, scope grid.Scope) bool {
+	key, ok := tc.key(layer, t, scope)
+	if !ok {
+		return false
+	}
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	_, ok = tc.byKey[key]
+	return ok
+}
+
 // put stores e, dropping the least recently used entries past the bound.
 // A tile larger than the whole cache is not kept.
 func (tc *tileCache) put(e *tileEntry) {

@@ -47,10 +47,19 @@ type countingStore struct {
 	watch   *postgis.DB
 	renders atomic.Int64
 	listens atomic.Int64
+	// hold, when held is set, is a tile whose render waits: it tells
+	// held that it started, then waits for release to close.
+	hold    geo.Tile
+	held    chan struct{}
+	release chan struct{}
 }
 
 func (s *countingStore) Tile(ctx context.Context, layer grid.TileLayer, t geo.Tile, scope grid.Scope) ([]byte, error) {
 	s.renders.Add(1)
+	if s.held != nil && t == s.hold {
+		s.held <- struct{}{}
+		<-s.release
+	}
 	return s.DB.Tile(ctx, layer, t, scope)
 }
 
@@ -506,6 +515,38 @@ WHERE datname = current_database() AND application_name = 'gridgis tile watcher'
 		fx.get(t, srv, admin, sweep[0].path())
 		if store.renders.Load() != before+1 {
 			t.Error("the least recently used tile was not evicted")
+		}
+	})
+
+	// A cached low-zoom tile is a lookup: it does not wait for a heavy
+	// slot that a render holds.
+	t.Run("CachedNotHeavy", func(t *testing.T) {
+		other := tileOf(grid.LayerOrganizations, cacheCentre, 9)
+		store := &countingStore{DB: fx.db, hold: other.tile, held: make(chan struct{}, 1), release: make(chan struct{})}
+		srv, _ := fx.serve(t, server.Config{HeavyPerUser: 1, HeavyTotal: 1}, store)
+		if status, _, _ := fx.get(t, srv, admin, orgs.path()); status != http.StatusOK {
+			t.Fatalf("%s: %d", orgs.path(), status)
+		}
+		done := make(chan int)
+		go func() {
+			req := jsonRequest("GET", other.path(), "")
+			req.AddCookie(&http.Cookie{Name: "gridgis_session", Value: fx.sessions[admin]})
+			resp, err := srv.App().Test(req, -1)
+			if err != nil {
+				done <- 0
+				return
+			}
+			resp.Body.Close()
+			done <- resp.StatusCode
+		}()
+		<-store.held // the render of other holds the only heavy slot
+		status, _, _ := fx.get(t, srv, admin, orgs.path())
+		close(store.release)
+		if status != http.StatusOK {
+			t.Errorf("a cached tile while a render holds the heavy slot: %d, want 200", status)
+		}
+		if status := <-done; status != http.StatusOK {
+			t.Errorf("the held render: %d", status)
 		}
 	})
 

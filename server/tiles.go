@@ -34,7 +34,7 @@ const tileJSONZoom = 13
 // They are kept in the tile cache (tilecache.go) until their data
 // changes.
 func (s *Server) tileRoutes(api fiber.Router) {
-	api.Get("/tiles/:layer/:z/:x/:y.mvt", allow(grid.ReadZone), s.limitHeavy(lowZoomPointTile), s.getTile)
+	api.Get("/tiles/:layer/:z/:x/:y.mvt", allow(grid.ReadZone), s.limitHeavy(s.heavyTile), s.getTile)
 	api.Get("/tiles/:layer.json", allow(grid.ReadZone), s.getTileJSON)
 }
 
@@ -66,6 +66,20 @@ func tileParams(c *fiber.Ctx) (grid.TileLayer, geo.Tile, error) {
 		return "", geo.Tile{}, err
 	}
 	return layer, t, nil
+}
+
+// heavyTile: a low-zoom point tile (lowZoomPointTile) that the tile cache
+// does not hold. A cached one costs a lookup: it must not wait behind
+// renders for a heavy slot.
+func (s *Server) heavyTile(c *fiber.Ctx) bool {
+	if !lowZoomPointTile(c) {
+		return false
+	}
+	layer, t, err := tileParams(c)
+	if err != nil {
+		return false // refused at once by getTile
+	}
+	return !s.tiles.holds(layer, t, userOf(c).Scope())
 }
 
 // getTile answers one vector tile, from the tile cache when it holds it.
