@@ -3,6 +3,7 @@ package grid
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"gridgis/geo"
 )
@@ -110,4 +111,19 @@ type TileStore interface {
 	// organizations) of zone zoneID, every zone's when 0, for TileJSON; ok
 	// is false when there is no data yet.
 	TileBounds(ctx context.Context, zoneID int64) (b geo.BBox, ok bool, err error)
+}
+
+// TileWatcher tells a tile cache when tiles may have changed: a store
+// announces each committed write to the tables a layer reads.
+type TileWatcher interface {
+	// WatchTiles listens until ctx ends, reconnecting by itself. It calls
+	// status(nil) each time it starts listening and status(err) each time
+	// it stops; while it is not listening changes go unannounced, so a
+	// cache must not be trusted then, nor after it listens again until
+	// everything it held is forgotten. changed(layer) follows each
+	// committed write that may change layer's tiles.
+	WatchTiles(ctx context.Context, changed func(TileLayer), status func(error))
+	// TileNow is the time the requests layer's SLA colours are drawn at
+	// (the store's clock, which tests replace).
+	TileNow() time.Time
 }

@@ -276,13 +276,15 @@ func (s *Server) events(c *fiber.Ctx) error {
 
 // Run keeps the server's background work going until ctx ends: the
 // database listener that feeds live events (reconnecting when the
-// connection is lost) and the SLA clock that escalates late requests.
+// connection is lost), the one that keeps the tile cache fresh, and the
+// SLA clock that escalates late requests.
 func (s *Server) Run(ctx context.Context) {
 	go func() {
 		<-ctx.Done()
 		s.hub.close()
 	}()
 	go s.listen(ctx)
+	go s.watchTiles(ctx)
 	go s.escalate(ctx)
 	go s.forgetKeys(ctx)
 	go s.saveUnsaved(ctx)

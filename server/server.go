@@ -70,6 +70,9 @@ type Config struct {
 	// MaxJobs caps the jobs running at once in this process (each holds
 	// its file and rows in memory); 0 means 2. More are answered 429.
 	MaxJobs int
+	// TileCacheBytes bounds the vector tile cache (tilecache.go); 0 means
+	// DefaultTileCacheBytes, and below 0 turns it off.
+	TileCacheBytes int64
 }
 
 // Server is the HTTP application.
@@ -109,6 +112,8 @@ type Server struct {
 	stopJobCtx context.CancelFunc
 	// importing are the zones an import writes into here (import.go).
 	importing zoneSet
+	// tiles caches rendered vector tiles (tilecache.go).
+	tiles *tileCache
 }
 
 // New builds the Fiber app with every route.
@@ -162,6 +167,7 @@ func New(cfg Config, store Store, log *slog.Logger) *Server {
 	}
 	s.headers = securityHeaders(tileOrigins(cfg.basemaps()))
 	s.metrics = newMetrics(s)
+	s.tiles = s.newTileCache()
 	s.app = fiber.New(fiber.Config{
 		AppName:               "gridgis",
 		Immutable:             true, // request values outlive handlers in streams

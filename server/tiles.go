@@ -1,8 +1,7 @@
 package server
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
+	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -32,8 +31,10 @@ const tileJSONZoom = 13
 //
 // Tiles are compressed by the app's compression middleware when the
 // client accepts it, and carry a strong ETag (If-None-Match gives 304).
+// They are kept in the tile cache (tilecache.go) until their data
+// changes.
 func (s *Server) tileRoutes(api fiber.Router) {
-	api.Get("/tiles/:layer/:z/:x/:y.mvt", allow(grid.ReadZone), s.limitHeavy(lowZoomPointTile), s.getTile)
+	api.Get("/tiles/:layer/:z/:x/:y.mvt", allow(grid.ReadZone), s.limitHeavy(s.heavyTile), s.getTile)
 	api.Get("/tiles/:layer.json", allow(grid.ReadZone), s.getTileJSON)
 }
 
@@ -50,43 +51,77 @@ func tileLayerParam(c *fiber.Ctx) (grid.TileLayer, error) {
 	return grid.TileLayer(name), nil
 }
 
-// getTile answers one vector tile.
-func (s *Server) getTile(c *fiber.Ctx) error {
-	if err := allowParams(c); err != nil {
-		return err
-	}
+// tileParams reads a tile request's layer and tile.
+func tileParams(c *fiber.Ctx) (grid.TileLayer, geo.Tile, error) {
 	layer, err := tileLayerParam(c)
 	if err != nil {
-		return err
+		return "", geo.Tile{}, err
 	}
 	t, err := geo.ParseTile(c.Params("z"), c.Params("x"), c.Params("y"))
 	if err != nil {
 		var ce *geo.TileCoordError
 		if errors.As(err, &ce) {
-			return grid.Invalid(ce.Coord, "%s", ce.Reason)
+			return "", geo.Tile{}, grid.Invalid(ce.Coord, "%s", ce.Reason)
 		}
+		return "", geo.Tile{}, err
+	}
+	return layer, t, nil
+}
+
+// heavyTile: a low-zoom point tile (lowZoomPointTile) that the tile cache
+// does not hold. A cached one costs a lookup: it must not wait behind
+// renders for a heavy slot.
+func (s *Server) heavyTile(c *fiber.Ctx) bool {
+	if !lowZoomPointTile(c) {
+		return false
+	}
+	layer, t, err := tileParams(c)
+	if err != nil {
+		return false // refused at once by getTile
+	}
+	return !s.tiles.holds(layer, t, userOf(c).Scope())
+}
+
+// getTile answers one vector tile, from the tile cache when it holds it.
+//
+// Cache-Control is "private, no-cache": a browser keeps the tile but asks
+// before each reuse, with the ETag, and a tile that has not changed is a
+// 304 from the tile cache, which neither renders nor hashes. private,
+// because a tile shows what the caller's scope may see. No max-age: a
+// browser reusing a tile without asking would show an edit late, and
+// show one user's tile to the next who signs in on it; revalidating
+// costs a round trip and a lookup, not a render.
+func (s *Server) getTile(c *fiber.Ctx) error {
+	if err := allowParams(c); err != nil {
 		return err
 	}
+	layer, t, err := tileParams(c)
+	if err != nil {
+		return err
+	}
+	scope := userOf(c).Scope()
 	ctx, cancel := s.queryCtx(c)
 	defer cancel()
-	mvt, err := s.store.Tile(ctx, layer, t, userOf(c).Scope())
+	e, err := s.tiles.tile(ctx, layer, t, scope, func(ctx context.Context) ([]byte, error) {
+		return s.store.Tile(ctx, layer, t, scope)
+	})
 	if err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, cachePrivate)
-	if len(mvt) == 0 {
+	if len(e.mvt) == 0 {
 		return c.SendStatus(fiber.StatusNoContent)
 	}
 	// A strong ETag names one representation: the compression middleware
 	// will encode the body as the client accepts, so the tag says which.
-	sum := sha256.Sum256(mvt)
-	etag := `"` + hex.EncodeToString(sum[:16]) + contentCoding(c) + `"`
+	etag := `"` + e.hash + contentCoding(c) + `"`
 	c.Set(fiber.HeaderETag, etag)
 	if etagMatches(c.Get(fiber.HeaderIfNoneMatch), etag) {
 		return c.SendStatus(fiber.StatusNotModified)
 	}
 	c.Set(fiber.HeaderContentType, mvtType)
-	return c.Send(mvt)
+	// The cached bytes are shared and never written to: sent as they are.
+	return c.Send(e.mvt)
 }
 
 // tileJSON is a TileJSON 3.0.0 document.

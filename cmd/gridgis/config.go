@@ -178,6 +178,24 @@ func hashConcurrencyFromEnv(getenv func(string) string) (int, error) {
 	return n, nil
 }
 
+// tileCacheFromEnv reads GRIDGIS_TILE_CACHE_MB, the bound of the vector
+// tile cache in MiB (default 32; 0 turns it off), as server.Config's
+// TileCacheBytes.
+func tileCacheFromEnv(getenv func(string) string) (int64, error) {
+	text := getenv("GRIDGIS_TILE_CACHE_MB")
+	if text == "" {
+		return 32 << 20, nil
+	}
+	n, err := strconv.Atoi(text)
+	if err != nil || n < 0 || n > 65536 {
+		return 0, fmt.Errorf("GRIDGIS_TILE_CACHE_MB=%q: want a whole number from 0 (off) to 65536", text)
+	}
+	if n == 0 {
+		return -1, nil
+	}
+	return int64(n) << 20, nil
+}
+
 func splitList(s string) []string {
 	var out []string
 	for _, part := range strings.Split(s, ",") {

@@ -70,6 +70,27 @@ func TestHeavyFromEnv(t *testing.T) {
 	}
 }
 
+func TestTileCacheFromEnv(t *testing.T) {
+	env := func(v string) func(string) string {
+		return func(k string) string {
+			if k == "GRIDGIS_TILE_CACHE_MB" {
+				return v
+			}
+			return ""
+		}
+	}
+	for v, want := range map[string]int64{"": 32 << 20, "64": 64 << 20, "0": -1} {
+		if got, err := tileCacheFromEnv(env(v)); err != nil || got != want {
+			t.Errorf("GRIDGIS_TILE_CACHE_MB=%q: %d, %v; want %d", v, got, err, want)
+		}
+	}
+	for _, bad := range []string{"-1", "lots", "1.5", "100000"} {
+		if _, err := tileCacheFromEnv(env(bad)); err == nil {
+			t.Errorf("GRIDGIS_TILE_CACHE_MB=%s accepted", bad)
+		}
+	}
+}
+
 func TestTimeoutsFromEnv(t *testing.T) {
 	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
 	got, err := timeoutsFromEnv(env(nil))
