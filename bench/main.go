@@ -28,6 +28,7 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -50,7 +51,10 @@ func main() {
 	flag.IntVar(&o.conc, "c", 8, "the higher concurrency")
 	flag.DurationVar(&o.budget.minTime, "time", 5*time.Second, "least time of each measurement")
 	flag.IntVar(&o.budget.minRuns, "runs", 50, "least calls of each measurement")
-	flag.StringVar(&o.only, "run", "", "measure only the scenarios whose name matches this regular expression")
+	flag.StringVar(&o.only, "run", "", "measure only the parts whose name matches this regular expression: "+
+		"the scenarios (bbox ~100, bbox ~1,000, bbox ~10,000, tile z6, tile z10, tile z14), write, search, load, seed")
+	flag.IntVar(&o.loadRows, "loadrows", loadTargetRows, "organizations in the register the load part imports")
+	flag.BoolVar(&o.seed, "seed", false, "also time seed --demo --scale (the load part; several minutes)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -68,6 +72,8 @@ type options struct {
 	conc       int
 	budget     budget
 	only       string
+	loadRows   int
+	seed       bool
 }
 
 func envOr(key, def string) string {
@@ -79,20 +85,58 @@ func envOr(key, def string) string {
 
 // result is everything measured for one scenario.
 type result struct {
-	s                scenario
-	body, gzipped    int64
-	bare1, end1, gz1 stats // concurrency 1
-	bareC, endC      stats // concurrency o.conc
-	rss, peak        int64 // KiB, after the scenario
+	s                        scenario
+	body, gzipped, baseBytes int64
+	base1, bare1, end1, gz1  stats // concurrency 1, taking turns
+	cached1                  stats // tiles: the tile cache's hits, in the same turns
+	endC                     stats // the endpoint at concurrency o.conc
+	rss, peak                int64 // KiB, after the scenario
 }
 
+// The parts of a run besides the map scenarios, for -run.
+const (
+	partWrites = "write"
+	partSearch = "search"
+	partLoad   = "load"
+	partSeed   = "seed"
+)
+
 func run(ctx context.Context, o options) error {
+	only, err := regexp.Compile(o.only)
+	if err != nil {
+		return fmt.Errorf("-run: %w", err)
+	}
+	fmt.Printf("machine: %s\n", machine())
 	db, err := prepareDB(ctx, o.bin, o.dbURL, o.scale)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	srv, err := startServer(ctx, o.bin, o.dbURL)
+	scenarios, err := makeScenarios(ctx, db, only)
+	if err != nil {
+		return err
+	}
+	writes, search := only.MatchString(partWrites), only.MatchString(partSearch)
+	load, seed := only.MatchString(partLoad), o.seed && only.MatchString(partSeed)
+	if len(scenarios) == 0 && !writes && !search && !load && !seed {
+		return fmt.Errorf("-run %q matches no part", o.only)
+	}
+	if len(scenarios) > 0 || writes || search {
+		if err := measureServer(ctx, db, o, scenarios, writes, search); err != nil {
+			return err
+		}
+	}
+	if load || seed {
+		return measureLoad(ctx, o, load, seed)
+	}
+	return nil
+}
+
+// measureServer measures what needs the server: the map scenarios, the
+// write path and search.
+func measureServer(ctx context.Context, db *postgis.DB, o options, scenarios []scenario, writes, search bool) error {
+	// The headline tiles are rendered for each request: no tile cache.
+	srv, err := startServer(ctx, o.bin, o.dbURL, "GRIDGIS_TILE_CACHE_MB=0")
 	if err != nil {
 		return err
 	}
@@ -106,18 +150,6 @@ func run(ctx context.Context, o options) error {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 		}
 	}()
-
-	only, err := regexp.Compile(o.only)
-	if err != nil {
-		return fmt.Errorf("-run: %w", err)
-	}
-	scenarios, err := makeScenarios(ctx, db, only)
-	if err != nil {
-		return err
-	}
-	if len(scenarios) == 0 && !only.MatchString("search") {
-		return fmt.Errorf("-run %q matches no scenario", o.only)
-	}
 	c := newClient(srv.base, token, o.conc)
 	// Signing in hashed passwords with argon2id (64 MiB): let the server
 	// hand that memory back before the first scenario's peak is taken.
@@ -127,28 +159,53 @@ func run(ctx context.Context, o options) error {
 	}
 	fmt.Printf("server %s (pid %d, log %s): RSS %s after start, sign-in and settling\n",
 		srv.base, srv.cmd.Process.Pid, srv.log, mib(rss0))
-	fmt.Printf("each measurement: at least %s and %d calls; %d CPUs\n\n", o.budget.minTime, o.budget.minRuns, runtime.NumCPU())
+	fmt.Printf("each measurement: at least %s and %d calls\n\n", o.budget.minTime, o.budget.minRuns)
 
-	var results []result
-	for _, s := range scenarios {
-		fmt.Printf("measuring %-10s %s\n", s.name, s.path)
-		r, err := measure(ctx, db, c, srv, s, o)
-		if err != nil {
+	if len(scenarios) > 0 {
+		// Tiles served from the tile cache, an extra line: a second
+		// server with the cache on, taking turns with the first.
+		var cached *client
+		var cachedSrv *server
+		if slices.ContainsFunc(scenarios, func(s scenario) bool { return s.tile }) {
+			if cachedSrv, err = startServer(ctx, o.bin, o.dbURL, "GRIDGIS_TILE_CACHE_MB="+strconv.Itoa(cachedTileMB)); err != nil {
+				return err
+			}
+			defer cachedSrv.stop()
+			cached = newClient(cachedSrv.base, token, o.conc)
+		}
+		var results []result
+		for _, s := range scenarios {
+			fmt.Printf("measuring %-12s %s\n", s.name, s.path)
+			r, err := measure(ctx, db, c, cached, srv, s, o)
+			if err != nil {
+				return srv.explain(err)
+			}
+			results = append(results, r)
+		}
+		var cachedRSS int64
+		if cachedSrv != nil {
+			cachedRSS, _, _ = cachedSrv.memory()
+			cachedSrv.stop()
+		}
+		fmt.Println()
+		report(os.Stdout, results, o.conc, rss0, cachedRSS)
+	}
+	if writes {
+		if err := measureWrites(ctx, db, c, o); err != nil {
 			return srv.explain(err)
 		}
-		results = append(results, r)
 	}
-	if len(results) > 0 {
-		fmt.Println()
-		report(os.Stdout, results, o.conc, rss0)
-	}
-	if only.MatchString("search") {
+	if search {
 		if err := measureSearch(ctx, db, c, o); err != nil {
 			return srv.explain(err)
 		}
 	}
 	return nil
 }
+
+// cachedTileMB is the tile cache of the server whose cached hits are
+// measured.
+const cachedTileMB = 64
 
 // makeScenarios picks bboxes around the zone's centre holding about 100,
 // 1,000 and 10,000 organizations, and the densest z14 tile with the z10
@@ -229,11 +286,16 @@ func settle(ctx context.Context, srv *server, c *client, path string) (int64, er
 }
 
 // measure checks that endpoint and bare SQL agree byte for byte, warms
-// both up and times them.
-func measure(ctx context.Context, db *postgis.DB, c *client, srv *server, s scenario, o options) (result, error) {
+// up and times, taking turns: the baseline, the bare SQL, the endpoint,
+// the endpoint with gzip and, for tiles, the cached server's endpoint;
+// then the endpoint at concurrency o.conc.
+func measure(ctx context.Context, db *postgis.DB, c, cached *client, srv *server, s scenario, o options) (result, error) {
 	r := result{s: s}
 	if err := srv.resetPeak(); err != nil {
 		return r, fmt.Errorf("reset the server's peak RSS: %w", err)
+	}
+	if !s.tile {
+		cached = nil
 	}
 	// Right after a fresh load the server's SLA clock is still raising
 	// cards, which changes features between the two reads: a mismatch is
@@ -251,6 +313,14 @@ func measure(ctx context.Context, db *postgis.DB, c *client, srv *server, s scen
 			return r, err
 		}
 		err = s.checkSameBytes(body, bare)
+		if err == nil && cached != nil {
+			if body, _, err = cached.get(ctx, s.path, false, true); err != nil {
+				return r, err
+			}
+			if err = s.checkSameBytes(body, bare); err != nil {
+				err = fmt.Errorf("with the tile cache: %w", err)
+			}
+		}
 		if err == nil {
 			break
 		}
@@ -263,56 +333,75 @@ func measure(ctx context.Context, db *postgis.DB, c *client, srv *server, s scen
 	if _, r.gzipped, err = c.get(ctx, s.path, true, false); err != nil {
 		return r, err
 	}
+	base, _, err := s.baseline(ctx, db, true)
+	if err != nil {
+		return r, fmt.Errorf("%s: baseline SQL: %w", s.name, err)
+	}
+	r.baseBytes = int64(len(base))
 
-	bareCall := func(ctx context.Context) error { _, _, err := s.bare(ctx, db, false); return err }
-	endCall := func(ctx context.Context) error { _, _, err := c.get(ctx, s.path, false, false); return err }
-	gzCall := func(ctx context.Context) error { _, _, err := c.get(ctx, s.path, true, false); return err }
-	if err := warmUp(ctx, 3, bareCall, endCall, gzCall); err != nil {
+	calls := []call{
+		func(ctx context.Context) error { _, _, err := s.baseline(ctx, db, false); return err },
+		func(ctx context.Context) error { _, _, err := s.bare(ctx, db, false); return err },
+		func(ctx context.Context) error { _, _, err := c.get(ctx, s.path, false, false); return err },
+		func(ctx context.Context) error { _, _, err := c.get(ctx, s.path, true, false); return err },
+	}
+	if cached != nil {
+		calls = append(calls, func(ctx context.Context) error { _, _, err := cached.get(ctx, s.path, false, false); return err })
+	}
+	if err := warmUp(ctx, 2, calls...); err != nil {
 		return r, err
 	}
-	one, err := interleaved(ctx, o.budget, bareCall, endCall, gzCall)
+	one, err := interleaved(ctx, o.budget, calls...)
 	if err != nil {
 		return r, err
 	}
-	r.bare1, r.end1, r.gz1 = one[0], one[1], one[2]
-	if r.bareC, err = concurrent(ctx, o.budget, o.conc, bareCall); err != nil {
-		return r, err
+	r.base1, r.bare1, r.end1, r.gz1 = one[0], one[1], one[2], one[3]
+	if cached != nil {
+		r.cached1 = one[4]
 	}
-	if r.endC, err = concurrent(ctx, o.budget, o.conc, endCall); err != nil {
+	if r.endC, err = concurrent(ctx, o.budget, o.conc, calls[2]); err != nil {
 		return r, err
 	}
 	r.rss, r.peak, err = srv.memory()
 	return r, err
 }
 
-// report prints the tables and the verdict.
-func report(out *os.File, results []result, conc int, rss0 int64) {
+// report prints the tables and the target lines.
+func report(out *os.File, results []result, conc int, rss0, cachedRSS int64) {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	row := func(cells ...string) { fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t") }
+	x := func(v float64) string { return fmt.Sprintf("%.2f×", v) }
 
 	fmt.Fprintln(out, "Responses (the endpoint's body is checked to hold exactly the bare SQL's bytes):")
-	row("scenario", "holds", "body bytes", "gzip bytes")
+	row("scenario", "holds", "body bytes", "gzip bytes", "baseline bytes")
 	for _, r := range results {
-		row(r.s.name, r.s.rows, thousands(r.body), thousands(r.gzipped))
+		row(r.s.name, r.s.rows, thousands(r.body), thousands(r.gzipped), thousands(r.baseBytes))
 	}
 	tw.Flush()
 
-	fmt.Fprintln(out, "\nConcurrency 1 (bare SQL, endpoint and endpoint with gzip taking turns); times in ms:")
-	row("scenario", "bare p50", "bare p99", "bare req/s", "endpoint p50", "p99", "req/s", "ratio p50", "gzip p50", "gzip ratio")
+	fmt.Fprintln(out, "\nConcurrency 1, taking turns (baseline SQL of 57f2d70, the current bare SQL, the endpoint, with gzip,")
+	fmt.Fprintln(out, "and for tiles the endpoint of a server with the tile cache on); times in ms; tiles uncached unless said:")
+	row("scenario", "baseline p50", "p99", "bare p50", "p99", "endpoint p50", "p99",
+		"endpoint÷bare", "speed-up", "target", "gzip p50", "cached p50", "cached speed-up")
 	for _, r := range results {
-		row(r.s.name, ms(r.bare1.p50), ms(r.bare1.p99), fmt.Sprintf("%.1f", r.bare1.rps),
-			ms(r.end1.p50), ms(r.end1.p99), fmt.Sprintf("%.1f", r.end1.rps),
-			fmt.Sprintf("%.2f×", ratio(r.end1.p50, r.bare1.p50)),
-			ms(r.gz1.p50), fmt.Sprintf("%.2f×", ratio(r.gz1.p50, r.bare1.p50)))
+		target, cachedP50, cachedUp := "", "", ""
+		if r.s.target > 0 {
+			target = fmt.Sprintf("≥%g×", r.s.target)
+		}
+		if r.cached1.n > 0 {
+			cachedP50, cachedUp = ms(r.cached1.p50), x(ratio(r.base1.p50, r.cached1.p50))
+		}
+		row(r.s.name, ms(r.base1.p50), ms(r.base1.p99), ms(r.bare1.p50), ms(r.bare1.p99), ms(r.end1.p50), ms(r.end1.p99),
+			x(ratio(r.end1.p50, r.bare1.p50)), x(ratio(r.base1.p50, r.end1.p50)), target,
+			ms(r.gz1.p50), cachedP50, cachedUp)
 	}
 	tw.Flush()
 
-	fmt.Fprintf(out, "\nConcurrency %d (bare SQL, then the endpoint); times in ms:\n", conc)
-	row("scenario", "bare p50", "bare p99", "bare req/s", "endpoint p50", "p99", "req/s", "ratio p50")
+	fmt.Fprintf(out, "\nThroughput of the endpoint: concurrency 1 (from the turns above) and %d (%d CPUs); times in ms:\n", conc, runtime.NumCPU())
+	row("scenario", "c=1 req/s", fmt.Sprintf("c=%d req/s", conc), fmt.Sprintf("c=%d p50", conc), "p99", "scaling")
 	for _, r := range results {
-		row(r.s.name, ms(r.bareC.p50), ms(r.bareC.p99), fmt.Sprintf("%.1f", r.bareC.rps),
-			ms(r.endC.p50), ms(r.endC.p99), fmt.Sprintf("%.1f", r.endC.rps),
-			fmt.Sprintf("%.2f×", ratio(r.endC.p50, r.bareC.p50)))
+		row(r.s.name, fmt.Sprintf("%.1f", r.end1.rps), fmt.Sprintf("%.1f", r.endC.rps), ms(r.endC.p50), ms(r.endC.p99),
+			x(scaling(r.end1.rps, r.endC.rps)))
 	}
 	tw.Flush()
 
@@ -323,6 +412,29 @@ func report(out *os.File, results []result, conc int, rss0 int64) {
 		row(r.s.name, thousands(r.body), mib(r.rss), mib(r.peak))
 	}
 	tw.Flush()
+	if cachedRSS > 0 {
+		fmt.Fprintf(out, "The server with the tile cache on (%d MiB): RSS %s after the tile scenarios.\n", cachedTileMB, mib(cachedRSS))
+	}
+
+	fmt.Fprintln(out, "\nTargets (issue 14: the endpoint's p50 against the baseline's, concurrency 1, uncached):")
+	for _, r := range results {
+		if r.s.target > 0 {
+			fmt.Fprintln(out, speedUpLine(r.s.name, ratio(r.base1.p50, r.end1.p50), r.s.target))
+		}
+	}
+	for _, r := range results {
+		if r.cached1.n > 0 {
+			fmt.Fprintf(out, "%-12s (extra) cached hits %.1f× as fast as the baseline\n", r.s.name, ratio(r.base1.p50, r.cached1.p50))
+		}
+	}
+	scaled := 0
+	for _, r := range results {
+		if scaling(r.end1.rps, r.endC.rps) >= 1 {
+			scaled++
+		}
+	}
+	fmt.Fprintf(out, "Throughput at c=%d ≥ c=1 on %d CPUs (no collapse) in %d of %d scenarios: %s\n",
+		conc, runtime.NumCPU(), scaled, len(results), verdict(scaled == len(results)))
 
 	met, worst, worstName := 0, 0.0, ""
 	for _, r := range results {
@@ -334,7 +446,7 @@ func report(out *os.File, results []result, conc int, rss0 int64) {
 			worst, worstName = q, r.s.name
 		}
 	}
-	fmt.Fprintf(out, "\nGoal endpoint p50 ≤ %.1f × bare SQL p50 at concurrency 1: met in %d of %d scenarios (worst %.2f×, %s).\n",
+	fmt.Fprintf(out, "Endpoint p50 ≤ %.1f × its bare SQL's p50 (the cost of HTTP): %d of %d scenarios (worst %.2f×, %s).\n",
 		goal, met, len(results), worst, worstName)
 	small, large := results[0], results[0]
 	lo, hi := results[0].peak, results[0].peak

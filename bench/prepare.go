@@ -81,7 +81,7 @@ type server struct {
 
 // startServer runs `gridgis serve` on a free local port against the bench
 // database and waits until it is ready.
-func startServer(ctx context.Context, bin, dbURL string) (*server, error) {
+func startServer(ctx context.Context, bin, dbURL string, env ...string) (*server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -103,6 +103,7 @@ func startServer(ctx context.Context, bin, dbURL string) (*server, error) {
 		// The bench measures the endpoints, at its own concurrency: the
 		// caps on expensive requests per user and in all stay out of it.
 		"GRIDGIS_HEAVY_PER_USER=64", "GRIDGIS_HEAVY_TOTAL=64")
+	s.cmd.Env = append(s.cmd.Env, env...)
 	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
 	if err := s.cmd.Start(); err != nil {
 		return nil, err
