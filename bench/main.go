@@ -59,6 +59,7 @@ func main() {
 	flag.IntVar(&o.conc, "c", 8, "the higher concurrency")
 	flag.DurationVar(&o.budget.minTime, "time", 5*time.Second, "least time of each measurement")
 	flag.IntVar(&o.budget.minRuns, "runs", 50, "least calls of each measurement")
+	flag.DurationVar(&o.budget.maxTime, "maxtime", 60*time.Second, "most time of a measurement, once it has 5 calls (0: no limit)")
 	flag.StringVar(&o.only, "run", "", "measure only the parts whose name matches this regular expression: "+
 		"the scenarios (bbox ~100, bbox ~1,000, bbox ~10,000, tile z6, tile z10, tile z14), write, search, load, seed")
 	flag.IntVar(&o.loadRows, "loadrows", loadTargetRows, "organizations in the register the load part imports")

@@ -69,6 +69,25 @@ type call func(ctx context.Context) error
 type budget struct {
 	minTime time.Duration
 	minRuns int
+	// maxTime ends a measurement that has run this long with at least
+	// fewestRuns calls, short of minRuns: a slow request (a tile of a
+	// million rows on a busy machine) would otherwise take many minutes.
+	maxTime time.Duration
+}
+
+// fewestRuns is the least calls a measurement makes, whatever maxTime.
+const fewestRuns = 5
+
+// more reports whether a measurement that made runs calls in elapsed
+// should make another.
+func (b budget) more(runs int, elapsed time.Duration) bool {
+	if runs < fewestRuns {
+		return true
+	}
+	if b.maxTime > 0 && elapsed >= b.maxTime {
+		return false
+	}
+	return runs < b.minRuns || elapsed < b.minTime
 }
 
 // timeOne runs fn once and returns how long it took.
@@ -85,7 +104,7 @@ func interleaved(ctx context.Context, b budget, calls ...call) ([]stats, error) 
 	lat := make([][]time.Duration, len(calls))
 	busy := make([]time.Duration, len(calls))
 	start := time.Now()
-	for i := 0; i < b.minRuns || time.Since(start) < b.minTime; i++ {
+	for i := 0; b.more(i, time.Since(start)); i++ {
 		for j, fn := range calls {
 			d, err := timeOne(ctx, fn)
 			if err != nil {
@@ -118,7 +137,7 @@ func concurrent(ctx context.Context, b budget, conc int, fn call) (stats, error)
 			defer wg.Done()
 			for {
 				mu.Lock()
-				done := len(errs) > 0 || (len(lat) >= b.minRuns && time.Since(start) >= b.minTime)
+				done := len(errs) > 0 || !b.more(len(lat), time.Since(start))
 				mu.Unlock()
 				if done {
 					return
