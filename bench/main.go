@@ -150,7 +150,7 @@ func measureServer(ctx context.Context, db *postgis.DB, o options, scenarios []s
 		return err
 	}
 	defer srv.stop()
-	token, tokenID, err := apiToken(ctx, o.bin, o.dbURL, srv.base)
+	token, tokenID, err := apiToken(ctx, o.bin, o.dbURL, db)
 	if err != nil {
 		return err
 	}
@@ -160,13 +160,13 @@ func measureServer(ctx context.Context, db *postgis.DB, o options, scenarios []s
 		}
 	}()
 	c := newClient(srv.base, token, o.conc)
-	// Signing in hashed passwords with argon2id (64 MiB): let the server
-	// hand that memory back before the first scenario's peak is taken.
+	// Let the server's memory settle after start-up before the first
+	// scenario's peak is taken.
 	rss0, err := settle(ctx, srv, c, "/api/v1/organizations?limit=1000")
 	if err != nil {
 		return srv.explain(err)
 	}
-	fmt.Printf("server %s (pid %d, log %s): RSS %s after start, sign-in and settling\n",
+	fmt.Printf("server %s (pid %d, log %s): RSS %s after start and settling\n",
 		srv.base, srv.cmd.Process.Pid, srv.log, mib(rss0))
 	fmt.Printf("each measurement: at least %s and %d calls\n\n", o.budget.minTime, o.budget.minRuns)
 
@@ -274,8 +274,8 @@ func makeScenarios(ctx context.Context, db *postgis.DB, only *regexp.Regexp) ([]
 
 // settle calls path until the server's resident set has held within
 // 1 MiB for five seconds (at most 90 s), so that memory left from start-up
-// and sign-in (argon2id hashes take 64 MiB each) is not counted as the
-// first scenario's, and returns the resident set then.
+// is not counted as the first scenario's, and returns the resident set
+// then.
 func settle(ctx context.Context, srv *server, c *client, path string) (int64, error) {
 	var readings []int64
 	for len(readings) < 90 {
