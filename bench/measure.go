@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -67,6 +69,25 @@ type call func(ctx context.Context) error
 type budget struct {
 	minTime time.Duration
 	minRuns int
+	// maxTime ends a measurement that has run this long with at least
+	// fewestRuns calls, short of minRuns: a slow request (a tile of a
+	// million rows on a busy machine) would otherwise take many minutes.
+	maxTime time.Duration
+}
+
+// fewestRuns is the least calls a measurement makes, whatever maxTime.
+const fewestRuns = 5
+
+// more reports whether a measurement that made runs calls in elapsed
+// should make another.
+func (b budget) more(runs int, elapsed time.Duration) bool {
+	if runs < fewestRuns {
+		return true
+	}
+	if b.maxTime > 0 && elapsed >= b.maxTime {
+		return false
+	}
+	return runs < b.minRuns || elapsed < b.minTime
 }
 
 // timeOne runs fn once and returns how long it took.
@@ -83,7 +104,7 @@ func interleaved(ctx context.Context, b budget, calls ...call) ([]stats, error) 
 	lat := make([][]time.Duration, len(calls))
 	busy := make([]time.Duration, len(calls))
 	start := time.Now()
-	for i := 0; i < b.minRuns || time.Since(start) < b.minTime; i++ {
+	for i := 0; b.more(i, time.Since(start)); i++ {
 		for j, fn := range calls {
 			d, err := timeOne(ctx, fn)
 			if err != nil {
@@ -116,7 +137,7 @@ func concurrent(ctx context.Context, b budget, conc int, fn call) (stats, error)
 			defer wg.Done()
 			for {
 				mu.Lock()
-				done := len(errs) > 0 || (len(lat) >= b.minRuns && time.Since(start) >= b.minTime)
+				done := len(errs) > 0 || !b.more(len(lat), time.Since(start))
 				mu.Unlock()
 				if done {
 					return
@@ -150,4 +171,35 @@ func warmUp(ctx context.Context, n int, calls ...call) error {
 		}
 	}
 	return nil
+}
+
+// send sends in as JSON with method to path, checks for a 2xx answer and
+// decodes it into out (when not nil).
+func (c *client) send(ctx context.Context, method, path string, in, out any) error {
+	body, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, b[:min(len(b), 1000)])
+	}
+	if out == nil {
+		return nil
+	}
+	return json.Unmarshal(b, out)
 }

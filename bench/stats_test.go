@@ -78,3 +78,26 @@ func TestFormatting(t *testing.T) {
 		t.Errorf("ratio over zero = %v, want 0", r)
 	}
 }
+
+func TestBudgetMore(t *testing.T) {
+	b := budget{minTime: 2 * time.Second, minRuns: 10, maxTime: time.Minute}
+	tests := []struct {
+		name    string
+		b       budget
+		runs    int
+		elapsed time.Duration
+		want    bool
+	}{
+		{"too few calls", b, 9, 3 * time.Second, true},
+		{"too little time", b, 10, time.Second, true},
+		{"enough of both", b, 10, 2 * time.Second, false},
+		{"past the most time, enough calls", b, 5, time.Minute, false},
+		{"past the most time, fewer than five calls", b, 4, 2 * time.Minute, true},
+		{"no most time", budget{minTime: time.Second, minRuns: 100}, 50, time.Hour, true},
+	}
+	for _, tt := range tests {
+		if got := tt.b.more(tt.runs, tt.elapsed); got != tt.want {
+			t.Errorf("%s: more(%d, %s) = %v, want %v", tt.name, tt.runs, tt.elapsed, got, tt.want)
+		}
+	}
+}
