@@ -202,3 +202,55 @@ func deref(h any) string {
 	b, _ := json.Marshal(h)
 	return string(b)
 }
+
+// TestUSCCValidAgreesWithGoOnManyCodes: the SQL check of credit codes,
+// which every imported organization passes, agrees with grid.ValidUSCC,
+// which the reader checks rows with — on valid codes,
+// on each with one character changed to each of a few others, and on
+// codes of other lengths and letters.
+func TestUSCCValidAgreesWithGoOnManyCodes(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.Open(t, testDSN)
+	rng := rand.New(rand.NewPCG(19, 31))
+	const chars = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZa-中 "
+	var codes []string
+	for n := range 300 {
+		valid := testUSCC(rng.IntN(10_000_000))
+		if n%3 == 0 { // other letters in the free positions
+			body := []byte(valid[:17])
+			for i := 8; i < 17; i++ {
+				body[i] = "0123456789ABCDEFGHJKLMNPQRTUWXY"[rng.IntN(31)]
+			}
+			c, _ := grid.USCCCheckChar(string(body))
+			valid = string(body) + string(c)
+		}
+		codes = append(codes, valid, valid[:17], valid+"0", "")
+		for range 4 {
+			b := []rune(valid)
+			b[rng.IntN(len(b))] = []rune(chars)[rng.IntN(len([]rune(chars)))]
+			codes = append(codes, string(b))
+		}
+	}
+	var sqlOK []*bool
+	if err := db.Pool.QueryRow(ctx, `SELECT array_agg(uscc_valid(c) ORDER BY i) FROM unnest($1::text[]) WITH ORDINALITY AS u(c, i)`,
+		codes).Scan(&sqlOK); err != nil {
+		t.Fatal(err)
+	}
+	valid := 0
+	for i, code := range codes {
+		goOK := grid.ValidUSCC(code)
+		if sqlOK[i] == nil || *sqlOK[i] != goOK {
+			t.Errorf("%q: Go says %v, SQL says %v", code, goOK, sqlOK[i])
+		}
+		if goOK {
+			valid++
+		}
+	}
+	var null *bool
+	if err := db.Pool.QueryRow(ctx, `SELECT uscc_valid(NULL)`).Scan(&null); err != nil || null != nil {
+		t.Errorf("uscc_valid(NULL) = %v (%v), want NULL", null, err)
+	}
+	if valid < 300 || valid == len(codes) {
+		t.Errorf("%d of %d codes valid: the test misses one side", valid, len(codes))
+	}
+}
