@@ -74,6 +74,12 @@ export interface GridgisTestHook {
   plan: PlanState | null;
   /** How many move lines the map draws. */
   moveLines: number;
+  /**
+   * A large scope (organizations not loaded whole, mapshell/orgview.ts):
+   * what the view shows, how many organizations it holds, the scope's
+   * total and the organization tiles answered; null for an ordinary scope.
+   */
+  orgView: { mode: 'clusters' | 'orgs'; inView: number; total: number; tiles: number } | null;
 }
 
 declare global {
@@ -112,6 +118,7 @@ export function emptyMapState(): Omit<GridgisTestHook, 'view' | 'user'> {
     coverage: null,
     plan: null,
     moveLines: 0,
+    orgView: null,
   };
 }
 
