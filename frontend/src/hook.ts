@@ -80,6 +80,10 @@ export interface GridgisTestHook {
    * total and the organization tiles answered; null for an ordinary scope.
    */
   orgView: { mode: 'clusters' | 'orgs'; inView: number; total: number; tiles: number } | null;
+  /** A large scope's clusters drawn inside the map (page coordinates and organizations), the largest first. */
+  clusterPoints(): { x: number; y: number; count: number }[];
+  /** The map's zoom. */
+  mapZoom(): number;
 }
 
 declare global {
@@ -119,6 +123,8 @@ export function emptyMapState(): Omit<GridgisTestHook, 'view' | 'user'> {
     plan: null,
     moveLines: 0,
     orgView: null,
+    clusterPoints: () => [],
+    mapZoom: () => 0,
   };
 }
 

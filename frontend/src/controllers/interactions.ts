@@ -114,7 +114,8 @@ function openCluster(shell: MapShell, f: maplibregl.MapGeoJSONFeature): boolean 
   if (p.cluster) {
     const source = map.getSource(CLUSTER_SOURCE) as maplibregl.GeoJSONSource;
     void source.getClusterExpansionZoom(Number(p.cluster_id)).then(
-      (z) => map.easeTo({ center: at, zoom: Math.max(z, map.getZoom() + 1), duration: 500 }),
+      // Where it splits, but no more than three zooms at a tap: finer tiles split it further.
+      (z) => map.easeTo({ center: at, zoom: Math.min(Math.max(z, map.getZoom() + 1), map.getZoom() + 3), duration: 500 }),
       () => map.easeTo({ center: at, zoom: map.getZoom() + 2, duration: 500 }),
     );
     return true;

@@ -19,7 +19,7 @@ import { addGapLayers } from '../layers/gaps';
 import { addLiaisonLayers } from '../layers/liaisons';
 import { addMoveLayers } from '../layers/moves';
 import { ORG_LAYER, addOrgLayers, countByKind, setOrgData, setOrgEmphasis } from '../layers/organizations';
-import { addClusterLayers, scopeSize } from '../layers/orgtiles';
+import { VIEW_LIMIT, addClusterLayers, scopeSize } from '../layers/orgtiles';
 import { OrgView, type OrgViewState } from './orgview';
 import { REQUEST_HALO_LAYER, addRequestLayers, setRequestData, setSelectedRequest } from '../layers/requests';
 import { gridEmphasis, mapScope } from '../scope';
@@ -100,7 +100,8 @@ export class MapData {
     this.setOrgs(orgList ?? []);
     this.setRequests(requestList);
     if (orgList === null) {
-      const view = new OrgView(map, api, signal, (orgs, state) => this.showView(orgs, state));
+      const limit = Math.min(VIEW_LIMIT, config.mapTilesAbove);
+      const view = new OrgView(map, api, signal, (orgs, state) => this.showView(orgs, state), limit);
       this.large = { total: scopeSize(shell.user, gridList, config.mapTilesAbove).total, view };
       hook.orgView = { ...view.state, total: this.large.total };
     }

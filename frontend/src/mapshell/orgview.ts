@@ -3,7 +3,9 @@
 // clusters and how many organizations the view holds; when that is at most
 // VIEW_LIMIT, the organizations in view are loaded by bbox into the
 // ordinary organization layer, where popups, the overdue rings, the kind
-// filter, editing and the side lists work as on a small zone.
+// filter, editing and the side lists work as on a small zone. (A scope
+// threshold below VIEW_LIMIT lowers it too: no more organizations are loaded
+// at once than an ordinary scope holds.)
 import type { Map as MapLibreMap } from 'maplibre-gl';
 import type { Api, BBox, OrgFeature } from '../api';
 import { problemOf } from '../api';
@@ -55,6 +57,8 @@ export class OrgView {
     private readonly signal: AbortSignal,
     /** The organizations in view (null while clusters are shown; undefined: unchanged), and what the view shows. */
     private readonly show: (orgs: OrgFeature[] | null | undefined, state: OrgViewState) => void,
+    /** The most organizations loaded one by one. */
+    private readonly limit = VIEW_LIMIT,
   ) {}
 
   start(): void {
@@ -127,7 +131,7 @@ export class OrgView {
     const cells = (await Promise.all(ids.map((id) => this.tile(id)))).flat();
     if (seq !== this.seq || this.signal.aborted) return;
     const inView = countInBox(cells, box);
-    if (inView > VIEW_LIMIT) {
+    if (inView > this.limit) {
       this.loadedBox = null;
       this.loaded = [];
       setClusterCells(this.map, cells);
