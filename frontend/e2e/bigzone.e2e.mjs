@@ -44,7 +44,7 @@ async function settled(page, mode) {
   await page.waitForFunction(
     (m) => {
       const v = window.__gridgis.orgView;
-      return v && v.tiles > 0 && (!m || v.mode === m);
+      return v && v.tiles > 0 && !v.loading && window.__gridgis.mapIdle() && (!m || v.mode === m);
     },
     mode,
     { timeout: 30_000 },
@@ -88,7 +88,7 @@ async function journey(browser, who, acct, size, tap) {
     const line = (await status(page)) ?? '';
     assert(/当前视野内约 \d+ 家.*共 \d+ 家组织/.test(line), `status line: ${line}`);
     // The legend does not count kinds it does not hold.
-    const kindCount = ((await page.locator('#legend .kind-list .kind-name + .count').first().textContent()) ?? '').trim();
+    const kindCount = ((await page.locator('#legend .kind-item:has(input[value="enterprise"]) .count').first().textContent()) ?? '').trim();
     assert(kindCount === '', `the legend counts kinds: ${kindCount}`);
     await shot('clusters');
     return `z${zoom.toFixed(1)}: ${clusters.length} clusters, largest ${clusters[0].count}; "${line.trim()}"`;

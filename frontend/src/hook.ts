@@ -79,11 +79,13 @@ export interface GridgisTestHook {
    * what the view shows, how many organizations it holds, the scope's
    * total and the organization tiles answered; null for an ordinary scope.
    */
-  orgView: { mode: 'clusters' | 'orgs'; inView: number; total: number; tiles: number } | null;
+  orgView: { mode: 'clusters' | 'orgs'; inView: number; total: number; tiles: number; loading: boolean } | null;
   /** A large scope's clusters drawn inside the map (page coordinates and organizations), the largest first. */
   clusterPoints(): { x: number; y: number; count: number }[];
   /** The map's zoom. */
   mapZoom(): number;
+  /** The map is still, with every tile it wants drawn. */
+  mapIdle(): boolean;
 }
 
 declare global {
@@ -125,6 +127,7 @@ export function emptyMapState(): Omit<GridgisTestHook, 'view' | 'user'> {
     orgView: null,
     clusterPoints: () => [],
     mapZoom: () => 0,
+    mapIdle: () => false,
   };
 }
 

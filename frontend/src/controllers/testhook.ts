@@ -35,6 +35,7 @@ export function testHookController(): Controller {
       hook.orgPoint = (id) => orgPoint(map, store.get().orgById.get(id));
       hook.clusterPoints = () => clusterPoints(map);
       hook.mapZoom = () => map.getZoom();
+      hook.mapIdle = () => !map.isMoving() && map.loaded();
     },
   };
 }

@@ -20,7 +20,7 @@ import { addLiaisonLayers } from '../layers/liaisons';
 import { addMoveLayers } from '../layers/moves';
 import { ORG_LAYER, addOrgLayers, countByKind, setOrgData, setOrgEmphasis } from '../layers/organizations';
 import { VIEW_LIMIT, addClusterLayers, scopeSize } from '../layers/orgtiles';
-import { OrgView, type OrgViewState } from './orgview';
+import { OrgView } from './orgview';
 import { REQUEST_HALO_LAYER, addRequestLayers, setRequestData, setSelectedRequest } from '../layers/requests';
 import { gridEmphasis, mapScope } from '../scope';
 import { setStatus, shell as page } from '../shell';
@@ -101,9 +101,10 @@ export class MapData {
     this.setRequests(requestList);
     if (orgList === null) {
       const limit = Math.min(VIEW_LIMIT, config.mapTilesAbove);
-      const view = new OrgView(map, api, signal, (orgs, state) => this.showView(orgs, state), limit);
+      const view = new OrgView(map, api, signal, (orgs) => this.showView(orgs), limit);
       this.large = { total: scopeSize(shell.user, gridList, config.mapTilesAbove).total, view };
-      hook.orgView = { ...view.state, total: this.large.total };
+      view.state.total = this.large.total;
+      hook.orgView = view.state;
     }
 
     const { user, grids, orgs, requests } = store.get();
@@ -118,7 +119,8 @@ export class MapData {
     addGridLayers(map, grids, gridColors(grids), (id) => gridEmphasis(scope, id));
     addChoroplethLayers(map, GRID_LABEL_LAYER);
     addOrgLayers(map, orgs, GRID_LABEL_LAYER);
-    if (this.large) addClusterLayers(map, GRID_LABEL_LAYER);
+    // Above the grid labels (a cluster's count matters more), under the requests added next.
+    if (this.large) addClusterLayers(map);
     addRequestLayers(map, requests);
     addLiaisonLayers(map, ORG_LAYER, REQUEST_HALO_LAYER);
     addMoveLayers(map, ORG_LAYER);
@@ -238,7 +240,7 @@ export class MapData {
     const [gridList, config] = await Promise.all([this.api.grids(signal), this.api.config(signal), this.reloadRequests()]);
     if (signal.aborted || !this.large) return;
     this.setGrids(gridList);
-    this.large.total = scopeSize(user, gridList, config.mapTilesAbove).total;
+    this.large.total = this.large.view.state.total = scopeSize(user, gridList, config.mapTilesAbove).total;
     const { grids, scope, choropleth } = store.get();
     setGridData(this.map, grids, gridColors(grids), (id) => gridEmphasis(scope!, id));
     if (choropleth) setChoropleth(this.map, grids, choropleth);
@@ -249,12 +251,11 @@ export class MapData {
   }
 
   /** A large scope's view changed: its organizations (null: clusters shown; undefined: the same) and counts. */
-  private showView(orgs: OrgFeature[] | null | undefined, state: OrgViewState): void {
+  private showView(orgs: OrgFeature[] | null | undefined): void {
     if (orgs !== undefined) {
       this.setOrgs(orgs ?? []);
       setOrgData(this.map, orgs ?? []);
     }
-    hook.orgView = { ...state, total: this.large?.total ?? 0 };
     this.showCounts();
   }
 

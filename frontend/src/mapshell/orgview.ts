@@ -21,6 +21,10 @@ export interface OrgViewState {
   inView: number;
   /** Organization tiles answered so far. */
   tiles: number;
+  /** Organizations in the user's scope (the grids' counts). */
+  total: number;
+  /** The view is being loaded (a move is pending or its answers on their way). */
+  loading: boolean;
 }
 
 /** Tiles kept decoded, most recent last. */
@@ -39,7 +43,7 @@ interface TileEntry {
 }
 
 export class OrgView {
-  readonly state: OrgViewState = { mode: 'clusters', inView: 0, tiles: 0 };
+  readonly state: OrgViewState = { mode: 'clusters', inView: 0, tiles: 0, total: 0, loading: false };
   private readonly cache = new Map<string, TileEntry>();
   private timer = 0;
   private seq = 0;
@@ -92,7 +96,15 @@ export class OrgView {
 
   private schedule(delay = DEBOUNCE_MS): void {
     window.clearTimeout(this.timer);
-    this.timer = window.setTimeout(() => void this.update().catch((err: unknown) => this.failed(err)), delay);
+    this.state.loading = true;
+    this.timer = window.setTimeout(() => {
+      const seq = this.seq + 1;
+      void this.update()
+        .catch((err: unknown) => this.failed(err))
+        .finally(() => {
+          if (seq === this.seq) this.state.loading = false;
+        });
+    }, delay);
   }
 
   private failed(err: unknown): void {
