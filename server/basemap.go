@@ -54,12 +54,22 @@ func tileOrigins(maps []Basemap) []string {
 	return out
 }
 
+// DefaultMapTilesAbove is Config.MapTilesAbove when unset: about the
+// most organizations a phone loads whole in a few seconds.
+const DefaultMapTilesAbove = 20000
+
 // config answers GET /api/v1/config: the basemaps, the first being the
-// one the app starts with; none means a plain background.
+// one the app starts with (none means a plain background), and
+// map_tiles_above, the scope size (grids' org_count) above which the app
+// draws organizations from vector tiles instead of loading them all.
 func (s *Server) config(c *fiber.Ctx) error {
 	maps := s.cfg.basemaps()
 	if maps == nil {
 		maps = []Basemap{}
 	}
-	return c.JSON(fiber.Map{"basemaps": maps})
+	above := s.cfg.MapTilesAbove
+	if above <= 0 {
+		above = DefaultMapTilesAbove
+	}
+	return c.JSON(fiber.Map{"basemaps": maps, "map_tiles_above": above})
 }

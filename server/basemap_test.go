@@ -43,8 +43,13 @@ func TestConfigListsBasemaps(t *testing.T) {
 
 	// None configured: an empty list, never null.
 	_, _, body = get(t, server.New(server.Config{}, nil, discardLog), "/api/v1/config")
-	if string(body) != `{"basemaps":[]}` {
+	if string(body) != `{"basemaps":[],"map_tiles_above":20000}` {
 		t.Errorf("no basemap: %s", body)
+	}
+	// The large-scope threshold, as configured.
+	_, _, body = get(t, server.New(server.Config{MapTilesAbove: 50}, nil, discardLog), "/api/v1/config")
+	if string(body) != `{"basemaps":[],"map_tiles_above":50}` {
+		t.Errorf("map_tiles_above 50: %s", body)
 	}
 	// The test shorthand: one WGS84 template.
 	_, _, body = get(t, server.New(server.Config{Basemap: "https://tiles.example.com/{z}/{x}/{y}.png"}, nil, discardLog), "/api/v1/config")

@@ -13,29 +13,29 @@ import (
 	"gridgis/server"
 )
 
-// countingStore is the real store, counting the count queries OGC items
+// countQueriesStore is the real store, counting the count queries OGC items
 // run (and the grid streams, which the grids collection counts over).
-type countingStore struct {
+type countQueriesStore struct {
 	server.Store
 	counts, gridReads atomic.Int64
 }
 
-func (s *countingStore) CountOrgs(ctx context.Context, f grid.OrgFilter) (int64, error) {
+func (s *countQueriesStore) CountOrgs(ctx context.Context, f grid.OrgFilter) (int64, error) {
 	s.counts.Add(1)
 	return s.Store.CountOrgs(ctx, f)
 }
 
-func (s *countingStore) CountRequests(ctx context.Context, f grid.RequestFilter) (int64, error) {
+func (s *countQueriesStore) CountRequests(ctx context.Context, f grid.RequestFilter) (int64, error) {
 	s.counts.Add(1)
 	return s.Store.CountRequests(ctx, f)
 }
 
-func (s *countingStore) CountLiaisons(ctx context.Context, f grid.LiaisonFilter) (int64, error) {
+func (s *countQueriesStore) CountLiaisons(ctx context.Context, f grid.LiaisonFilter) (int64, error) {
 	s.counts.Add(1)
 	return s.Store.CountLiaisons(ctx, f)
 }
 
-func (s *countingStore) EachGridFeature(ctx context.Context, f grid.GridFilter, fn grid.FeatureFunc) error {
+func (s *countQueriesStore) EachGridFeature(ctx context.Context, f grid.GridFilter, fn grid.FeatureFunc) error {
 	s.gridReads.Add(1)
 	return s.Store.EachGridFeature(ctx, f, fn)
 }
@@ -49,7 +49,7 @@ func TestOGCItemsCountOnlyFullPages(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(web, "index.html"), []byte("<!doctype html><title>gridgis</title>"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	store := &countingStore{Store: fx.db}
+	store := &countQueriesStore{Store: fx.db}
 	srv := server.New(server.Config{WebDir: web}, store, discardLog)
 	tests := []struct {
 		target  string

@@ -815,7 +815,9 @@ func openAPISchemas() obj {
 				"datum":       enum("the datum the tiles are drawn in; over gcj02 the app shifts its data", []string{"wgs84", "gcj02"}),
 				"attribution": str(""), "maxzoom": obj{"type": "integer"},
 				"layers": arrayOf(object("a raster layer, bottom first", obj{"tiles": arrayOf(str("XYZ tile URL template, one per subdomain"))})),
-			}))}),
+			})),
+			"map_tiles_above": integer("above this many organizations in the caller's scope (the sum of its grids' org_count) the app draws " +
+				"organizations from /tiles/organizations and loads only those in view (GRIDGIS_MAP_TILES_ABOVE)")}),
 		"Health": object("Liveness", obj{"status": enum("", []string{"ok"})}),
 		"Ready":  object("Readiness", obj{"status": enum("", []string{"ok"}), "database": enum("", []string{"ok"})}),
 	}

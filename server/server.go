@@ -26,6 +26,10 @@ type Config struct {
 	// Basemap, when Basemaps is empty, is one raster tile URL template in
 	// WGS84 (a shorthand for tests).
 	Basemap string
+	// MapTilesAbove: above this many organizations in a user's scope the
+	// map app draws them from vector tiles and loads only those in view
+	// (GRIDGIS_MAP_TILES_ABOVE); 0 means DefaultMapTilesAbove.
+	MapTilesAbove int
 	// QueryTimeout bounds each database query, streaming included; 0
 	// means 60 s.
 	QueryTimeout time.Duration

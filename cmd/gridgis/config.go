@@ -196,6 +196,21 @@ func tileCacheFromEnv(getenv func(string) string) (int64, error) {
 	return int64(n) << 20, nil
 }
 
+// mapTilesAboveFromEnv reads GRIDGIS_MAP_TILES_ABOVE, the scope size
+// above which the map app draws organizations from vector tiles instead
+// of loading them all; 0 leaves the server's default (20000).
+func mapTilesAboveFromEnv(getenv func(string) string) (int, error) {
+	text := getenv("GRIDGIS_MAP_TILES_ABOVE")
+	if text == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(text)
+	if err != nil || n < 1 || n > 100_000_000 {
+		return 0, fmt.Errorf("GRIDGIS_MAP_TILES_ABOVE=%q: want a whole number from 1 to 100000000", text)
+	}
+	return n, nil
+}
+
 func splitList(s string) []string {
 	var out []string
 	for _, part := range strings.Split(s, ",") {

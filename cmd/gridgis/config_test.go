@@ -108,3 +108,18 @@ func TestTimeoutsFromEnv(t *testing.T) {
 		}
 	}
 }
+
+func TestMapTilesAboveFromEnv(t *testing.T) {
+	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+	if n, err := mapTilesAboveFromEnv(env(nil)); err != nil || n != 0 {
+		t.Errorf("unset: %d, %v; want 0 (the server's default)", n, err)
+	}
+	if n, err := mapTilesAboveFromEnv(env(map[string]string{"GRIDGIS_MAP_TILES_ABOVE": "50"})); err != nil || n != 50 {
+		t.Errorf("50: %d, %v", n, err)
+	}
+	for _, bad := range []string{"many", "0", "-5", "1e9"} {
+		if _, err := mapTilesAboveFromEnv(env(map[string]string{"GRIDGIS_MAP_TILES_ABOVE": bad})); err == nil {
+			t.Errorf("GRIDGIS_MAP_TILES_ABOVE=%s accepted", bad)
+		}
+	}
+}

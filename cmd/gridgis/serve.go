@@ -35,6 +35,10 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer, log *slog.Logger) 
 	if err != nil {
 		return err
 	}
+	tilesAbove, err := mapTilesAboveFromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
 	hashes, err := hashConcurrencyFromEnv(os.Getenv)
 	if err != nil {
 		return err
@@ -51,7 +55,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer, log *slog.Logger) 
 	if err != nil {
 		return err
 	}
-	srv := server.New(server.Config{ImportMaxBytes: imports.MaxBytes, ImportTimeout: imports.Timeout, MaxJobs: imports.Jobs, WebDir: cfg.WebDir, Basemaps: basemaps,
+	srv := server.New(server.Config{ImportMaxBytes: imports.MaxBytes, ImportTimeout: imports.Timeout, MaxJobs: imports.Jobs, WebDir: cfg.WebDir, Basemaps: basemaps, MapTilesAbove: tilesAbove,
 		SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, Classify: postgis.Classify,
 		HeavyPerUser: heavyPerUser, HeavyTotal: heavyTotal, HashConcurrency: hashes,
 		QueryTimeout: timeouts.Query, CallTimeout: timeouts.Call, LookupTimeout: timeouts.Lookup, PlanTimeout: timeouts.Plan,

@@ -210,9 +210,16 @@ describe('Api.config', () => {
     expect(got.basemaps[0].layers).toHaveLength(2);
   });
 
+  it('reads map_tiles_above, the large-scope threshold (0 when absent or malformed)', async () => {
+    const set = fakeFetch({ '/api/v1/config': () => json({ basemaps: [], map_tiles_above: 20000 }, 200, 'application/json') });
+    expect((await new Api(set.fetch).config()).mapTilesAbove).toBe(20000);
+    const bad = fakeFetch({ '/api/v1/config': () => json({ basemaps: [], map_tiles_above: '50' }, 200, 'application/json') });
+    expect((await new Api(bad.fetch).config()).mapTilesAbove).toBe(0);
+  });
+
   it('treats a missing or malformed list as none, and an unknown datum as WGS84', async () => {
     const { fetch } = fakeFetch({ '/api/v1/config': () => json({}, 200, 'application/json') });
-    expect(await new Api(fetch).config()).toEqual({ basemaps: [] });
+    expect(await new Api(fetch).config()).toEqual({ basemaps: [], mapTilesAbove: 0 });
     const odd = fakeFetch({
       '/api/v1/config': () =>
         json({ basemaps: [null, { id: 'x', layers: [] }, { id: 'y', datum: 'bd09', layers: [{ tiles: ['https://y/{z}/{x}/{y}'] }] }] }, 200, 'application/json'),

@@ -566,6 +566,11 @@ export interface BasemapChoice {
 export interface AppConfig {
   /** The basemaps to choose from, the first shown at start; none: a plain background. */
   basemaps: BasemapChoice[];
+  /**
+   * Above this many organizations in the user's scope the map draws them
+   * from tiles and loads only those in view; 0: never (an older server).
+   */
+  mapTilesAbove: number;
 }
 
 /** The basemaps of a /api/v1/config answer; anything malformed is left out. */
@@ -641,8 +646,9 @@ export class Api {
   }
 
   async config(signal?: AbortSignal): Promise<AppConfig> {
-    const body = await this.getJSON<{ basemaps?: unknown }>(`${this.base}/config`, signal);
-    return { basemaps: parseBasemaps(body.basemaps) };
+    const body = await this.getJSON<{ basemaps?: unknown; map_tiles_above?: unknown }>(`${this.base}/config`, signal);
+    const above = body.map_tiles_above;
+    return { basemaps: parseBasemaps(body.basemaps), mapTilesAbove: typeof above === 'number' && above > 0 ? above : 0 };
   }
 
   async grids(signal?: AbortSignal): Promise<GridFeature[]> {

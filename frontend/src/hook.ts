@@ -74,6 +74,18 @@ export interface GridgisTestHook {
   plan: PlanState | null;
   /** How many move lines the map draws. */
   moveLines: number;
+  /**
+   * A large scope (organizations not loaded whole, mapshell/orgview.ts):
+   * what the view shows, how many organizations it holds, the scope's
+   * total and the organization tiles answered; null for an ordinary scope.
+   */
+  orgView: { mode: 'clusters' | 'orgs'; inView: number; total: number; tiles: number; loading: boolean } | null;
+  /** A large scope's clusters drawn inside the map (page coordinates and organizations), the largest first. */
+  clusterPoints(): { x: number; y: number; count: number }[];
+  /** The map's zoom. */
+  mapZoom(): number;
+  /** The map is still, with every tile it wants drawn. */
+  mapIdle(): boolean;
 }
 
 declare global {
@@ -112,6 +124,10 @@ export function emptyMapState(): Omit<GridgisTestHook, 'view' | 'user'> {
     coverage: null,
     plan: null,
     moveLines: 0,
+    orgView: null,
+    clusterPoints: () => [],
+    mapZoom: () => 0,
+    mapIdle: () => false,
   };
 }
 

@@ -295,6 +295,16 @@ export function countsLine(grids: number, orgs: number, openRequests?: number): 
   return openRequests === undefined ? line : `${line} · ${openRequests} 件在办诉求`;
 }
 
+/**
+ * The status line of a large scope (its organizations not loaded whole):
+ * what the view shows, the organizations one by one (shown) or clusters
+ * of about inView, out of total.
+ */
+export function largeCountsLine(grids: number, shown: number | null, inView: number, total: number, openRequests: number): string {
+  const orgs = shown !== null ? `显示当前视野内 ${shown} 家 / 共 ${total} 家组织` : `当前视野内约 ${inView} 家（聚合显示，放大查看各家）/ 共 ${total} 家组织`;
+  return `${grids} 个网格 · ${orgs} · ${openRequests} 件在办诉求`;
+}
+
 /** A date in the China time zone as 2025-11-20, or "暂无记录" when absent or unreadable. */
 export function formatDate(iso: string | null | undefined): string {
   if (!iso) return text.noData;

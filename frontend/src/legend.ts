@@ -12,7 +12,8 @@ import { gridListOrder } from './scope';
 export interface LegendData {
   grids: readonly GridFeature[];
   colors: ReadonlyMap<number, string>;
-  kindCounts: ReadonlyMap<string, number>;
+  /** Organizations per kind; null when the map does not hold them all (a large scope): no counts shown. */
+  kindCounts: ReadonlyMap<string, number> | null;
   /** The signed-in officer's grids: listed first and tagged 我的网格. */
   ownGridIds: ReadonlySet<number>;
   /** What the map holds for this user, e.g. "全园区". */
@@ -71,7 +72,7 @@ function gridList(data: LegendData, handlers: LegendHandlers): HTMLElement {
 
 function kindList(data: LegendData, handlers: LegendHandlers): HTMLElement {
   const list = el('ul', 'kind-list');
-  const kinds = [...orgKinds, ...[...data.kindCounts.keys()].filter((k) => !orgKinds.includes(k as never))];
+  const kinds = [...orgKinds, ...[...(data.kindCounts?.keys() ?? [])].filter((k) => !orgKinds.includes(k as never))];
   const visible = new Set<string>(kinds);
   for (const kind of kinds) {
     const label = el('label', 'kind-item');
@@ -86,7 +87,7 @@ function kindList(data: LegendData, handlers: LegendHandlers): HTMLElement {
     });
     const dot = el('span', 'dot');
     dot.style.setProperty('--dot', kindColor(kind));
-    label.append(box, dot, el('span', 'kind-name', kindLabel(kind)), el('span', 'count', `${data.kindCounts.get(kind) ?? 0} ${text.orgUnit}`));
+    label.append(box, dot, el('span', 'kind-name', kindLabel(kind)), el('span', 'count', data.kindCounts ? `${data.kindCounts.get(kind) ?? 0} ${text.orgUnit}` : ''));
     const item = el('li');
     item.append(label);
     list.append(item);

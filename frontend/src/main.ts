@@ -69,7 +69,7 @@ async function enterMap(user: User): Promise<void> {
   rememberSignedIn(true);
   // The map measures its container when created: show it first.
   showView('map');
-  prefetchMapData(api, user.id, (n) => setStatus(text.loadingOrgs(n), 'loading')); // meanwhile the map code loads
+  prefetchMapData(api, user, (n) => setStatus(text.loadingOrgs(n), 'loading')); // meanwhile the map code loads
   let mapview: typeof import('./mapview');
   try {
     mapview = await loadMapCode();

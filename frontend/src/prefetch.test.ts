@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Api } from './api';
-import { dropPrefetch, fetchMapData, prefetchMapData, takePrefetch } from './prefetch';
+import { dropPrefetch, fetchMapData, prefetchMapData, takePrefetch, type MapUser } from './prefetch';
 
 /** An Api whose answers are settled by hand; records the signals it was given. */
-function fakeApi() {
+const ADMIN: MapUser = { id: 3, role: 'admin', grid_ids: [] };
+const user = (id: number) => ({ ...ADMIN, id });
+const grid = (id: number, orgCount: number) => ({ type: 'Feature', id, geometry: null, properties: { org_count: orgCount } });
+
+function fakeApi(opts: { threshold?: number; grids?: unknown[] } = {}) {
   const signals: AbortSignal[] = [];
   const calls: string[] = [];
   const answer = <T>(name: string, value: T) => (signal?: AbortSignal) => {
@@ -12,8 +16,8 @@ function fakeApi() {
     return Promise.resolve(value);
   };
   const api = {
-    config: answer('config', { basemaps: [] }),
-    grids: answer('grids', []),
+    config: answer('config', { basemaps: [], mapTilesAbove: opts.threshold ?? 0 }),
+    grids: answer('grids', opts.grids ?? []),
     organizations: (q: { signal?: AbortSignal }, onPage?: (n: number) => void) => {
       calls.push('organizations');
       if (q.signal) signals.push(q.signal);
@@ -30,18 +34,37 @@ function fakeApi() {
 }
 
 describe('prefetch of the first map data', () => {
-  it('asks for config, grids, organizations and open requests at once', async () => {
-    const { api, calls } = fakeApi();
+  it('asks for config, grids and open requests at once, then the organizations of an ordinary scope', async () => {
+    const { api, calls } = fakeApi({ threshold: 100, grids: [grid(1, 60), grid(2, 40)] });
     const pages: number[] = [];
-    const data = fetchMapData(api, new AbortController().signal, (n) => pages.push(n));
+    const data = fetchMapData(api, new AbortController().signal, (n) => pages.push(n), ADMIN);
+    expect(calls.sort()).toEqual(['config', 'grids', 'requests']);
+    expect(await data.config).toEqual({ basemaps: [], mapTilesAbove: 100 });
+    expect(await data.organizations).toEqual([]);
     expect(calls.sort()).toEqual(['config', 'grids', 'organizations', 'requests']);
-    expect(await data.config).toEqual({ basemaps: [] });
     expect(pages).toEqual([7]);
+  });
+
+  it('does not load the organizations of a scope above map_tiles_above', async () => {
+    const { api, calls } = fakeApi({ threshold: 100, grids: [grid(1, 60), grid(2, 41)] });
+    const data = fetchMapData(api, new AbortController().signal, () => {}, ADMIN);
+    expect(await data.organizations).toBeNull();
+    expect(calls).not.toContain('organizations');
+    // An officer's own grids only: 41 of them is an ordinary scope.
+    const officer = fakeApi({ threshold: 100, grids: [grid(1, 60), grid(2, 41)] });
+    expect(await fetchMapData(officer.api, new AbortController().signal, () => {}, { id: 4, role: 'officer', grid_ids: [2] })).toBeTruthy();
+    expect(officer.calls).toContain('grids');
+  });
+
+  it('asks for a liaison\'s organizations at once', () => {
+    const { api, calls } = fakeApi({ threshold: 1, grids: [grid(1, 60)] });
+    fetchMapData(api, new AbortController().signal, () => {}, { id: 5, role: 'liaison', grid_ids: [] });
+    expect(calls.sort()).toEqual(['config', 'grids', 'organizations', 'requests']);
   });
 
   it('hands the data to the same user once', () => {
     const { api } = fakeApi();
-    prefetchMapData(api, 3, () => {});
+    prefetchMapData(api, user(3), () => {});
     const signal = new AbortController().signal;
     expect(takePrefetch(3, signal)).not.toBeNull();
     expect(takePrefetch(3, signal)).toBeNull();
@@ -49,7 +72,7 @@ describe('prefetch of the first map data', () => {
 
   it('drops and aborts a prefetch made for another user', () => {
     const { api, signals } = fakeApi();
-    prefetchMapData(api, 3, () => {});
+    prefetchMapData(api, user(3), () => {});
     expect(takePrefetch(4, new AbortController().signal)).toBeNull();
     expect(signals.length).toBeGreaterThan(0);
     expect(signals.every((s) => s.aborted)).toBe(true);
@@ -57,7 +80,7 @@ describe('prefetch of the first map data', () => {
 
   it('aborts its requests when the map that took them is closed, or on sign-out before', () => {
     const taker = fakeApi();
-    prefetchMapData(taker.api, 5, () => {});
+    prefetchMapData(taker.api, user(5), () => {});
     const map = new AbortController();
     takePrefetch(5, map.signal);
     expect(taker.signals.some((s) => s.aborted)).toBe(false);
@@ -65,7 +88,7 @@ describe('prefetch of the first map data', () => {
     expect(taker.signals.every((s) => s.aborted)).toBe(true);
 
     const left = fakeApi();
-    prefetchMapData(left.api, 6, () => {});
+    prefetchMapData(left.api, user(6), () => {});
     dropPrefetch();
     expect(left.signals.every((s) => s.aborted)).toBe(true);
     expect(takePrefetch(6, new AbortController().signal)).toBeNull();
@@ -78,8 +101,9 @@ describe('prefetch of the first map data', () => {
       organizations: () => Promise.resolve([]),
       requests: () => Promise.resolve([]),
     } as unknown as Api;
-    const data = fetchMapData(api, new AbortController().signal, () => {});
-    expect(await data.config).toEqual({ basemaps: [] });
+    const data = fetchMapData(api, new AbortController().signal, () => {}, ADMIN);
+    expect(await data.config).toEqual({ basemaps: [], mapTilesAbove: 0 });
+    await expect(data.organizations).rejects.toThrow('boom');
     await expect(data.grids).rejects.toThrow('boom');
   });
 });

@@ -46,7 +46,9 @@ func BenchmarkOrgFeatureBBox(b *testing.B) {
 		Scan(&cx, &cy); err != nil {
 		b.Fatal(err)
 	}
-	boxOf := func(h float64) geo.BBox { return geo.BBox{MinLon: cx - h, MinLat: cy - h, MaxLon: cx + h, MaxLat: cy + h} }
+	boxOf := func(h float64) geo.BBox {
+		return geo.BBox{MinLon: cx - h, MinLat: cy - h, MaxLon: cx + h, MaxLat: cy + h}
+	}
 	count := func(box geo.BBox) int {
 		var n int
 		if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM organization WHERE active AND geom && ST_MakeEnvelope($1, $2, $3, $4, 4326)`,

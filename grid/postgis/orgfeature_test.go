@@ -32,7 +32,7 @@ type driftZone struct {
 	grids    []int64
 	liaisons []int64
 	admin    grid.User
-	n        int // organizations registered so far, for credit codes
+	n        int       // organizations registered so far, for credit codes
 	latest   time.Time // the latest the clock was set to
 }
 

@@ -31,10 +31,6 @@ import (
 // symbols on a tile edge are drawn whole. It is a whole number of cells.
 const tileBuffer = 64
 
-// tileMargin is tileBuffer as a share of the tile's width, for
-// ST_TileEnvelope's margin.
-var tileMargin = strconv.FormatFloat(float64(tileBuffer)/geo.TileExtent, 'f', -1, 64)
-
 // cellUnits is the width of a cluster cell in tile units.
 const cellUnits = geo.TileExtent / grid.ClusterCells
 

@@ -9,6 +9,7 @@ import { GAP_LAYER } from '../layers/gaps';
 import { GRID_FILL_LAYER, gridPopupRows, setGridHover } from '../layers/grids';
 import { fromMap } from '../layers/sources';
 import { ORG_LAYER } from '../layers/organizations';
+import { CLUSTER_LAYER, CLUSTER_SOURCE } from '../layers/orgtiles';
 import { REQUEST_LAYER } from '../layers/requests';
 import type { Controller, MapShell } from '../mapshell/mapshell';
 import type { PopupContent } from '../popup';
@@ -54,6 +55,10 @@ export function interactionsController(): Controller {
       shell.popup.setLngLat(e.lngLat).setDOMContent(requestChooser(shell, requestIds)).addTo(map);
       return;
     }
+    if (map.getLayer(CLUSTER_LAYER)) {
+      const cell = map.queryRenderedFeatures(box, { layers: [CLUSTER_LAYER] })[0];
+      if (cell && openCluster(shell, cell)) return;
+    }
     const orgHit = map.queryRenderedFeatures(box, { layers: [GAP_LAYER, ORG_LAYER] })[0];
     const hitId = orgHit ? Number(orgHit.id) : NaN;
     const org = orgHit ? (orgById.get(hitId) ?? gaps?.find((o) => o.id === hitId)) : undefined;
@@ -74,7 +79,8 @@ export function interactionsController(): Controller {
 
   function onMove(e: maplibregl.MapMouseEvent): void {
     const { map } = shell;
-    const overPoint = map.queryRenderedFeatures(clickBox(e.point, 3), { layers: [REQUEST_LAYER, ORG_LAYER] }).length > 0;
+    const layers = map.getLayer(CLUSTER_LAYER) ? [REQUEST_LAYER, ORG_LAYER, CLUSTER_LAYER] : [REQUEST_LAYER, ORG_LAYER];
+    const overPoint = map.queryRenderedFeatures(clickBox(e.point, 3), { layers }).length > 0;
     const gridHit = map.queryRenderedFeatures(e.point, { layers: [GRID_FILL_LAYER] })[0];
     map.getCanvas().style.cursor = overPoint || gridHit ? 'pointer' : '';
     hover(gridHit ? Number(gridHit.id) : null);
@@ -93,6 +99,33 @@ export function interactionsController(): Controller {
       shell.map.getCanvas().addEventListener('mouseleave', () => hover(null));
     },
   };
+}
+
+/**
+ * A tap on a cluster of a large scope (layers/orgtiles.ts) zooms in until
+ * it splits; on a cell of one organization it opens that organization's
+ * popup. The feature is where the map draws it: no datum shift here.
+ */
+function openCluster(shell: MapShell, f: maplibregl.MapGeoJSONFeature): boolean {
+  const { map } = shell;
+  if (f.geometry.type !== 'Point') return false;
+  const at = f.geometry.coordinates as [number, number];
+  const p = f.properties;
+  if (p.cluster) {
+    const source = map.getSource(CLUSTER_SOURCE) as maplibregl.GeoJSONSource;
+    void source.getClusterExpansionZoom(Number(p.cluster_id)).then(
+      // Where it splits, but no more than three zooms at a tap: finer tiles split it further.
+      (z) => map.easeTo({ center: at, zoom: Math.min(Math.max(z, map.getZoom() + 1), map.getZoom() + 3), duration: 500 }),
+      () => map.easeTo({ center: at, zoom: map.getZoom() + 2, duration: 500 }),
+    );
+    return true;
+  }
+  if (Number(p.count) > 1 || typeof p.id !== 'number') {
+    map.easeTo({ center: at, zoom: map.getZoom() + 2, duration: 500 });
+    return true;
+  }
+  shell.act.showOrg(p.id);
+  return true;
 }
 
 /** A popup listing the requests under one click, to choose from. */

@@ -36,15 +36,18 @@ export function legendController(): Controller {
   function render(): void {
     const { map, store, act, user } = shell;
     const { grids, orgs, requests, scope, overdueOn, liaisonsOn } = store.get();
+    // A large scope: the map holds the organizations in view only, so no per-kind totals.
+    const large = shell.data.large;
+    const note = scopeNote(scope!, user, grids, orgs.length);
     const labelAt = new Map(gridLabelFeatures(grids).map((l) => [l.properties.grid_id, l.geometry.coordinates]));
     renderLegend(
       page.legend,
       {
         grids,
         colors: gridColors(grids),
-        kindCounts: countByKind(orgs),
+        kindCounts: large ? null : countByKind(orgs),
         ownGridIds: scope!.ownGridIds,
-        scopeNote: scopeNote(scope!, user, grids, orgs.length),
+        scopeNote: large ? `${note} · 共 ${large.total} 家组织，地图按视野加载（超期数为视野内）` : note,
         requestCounts: countBySla(requests),
         overdue: countOverdue(orgs),
         overdueOn,
@@ -114,7 +117,10 @@ export function legendController(): Controller {
     renderFeatureList(featureList, entries, { onOpen: openFeature });
     const total = new Set(requests.map((r) => r.id)).size + new Set(orgs.map((o) => o.id)).size;
     featureTitle.textContent = `本视图中的诉求与组织（${total}）`;
-    featureNote.textContent = total === 0 ? '视图中没有诉求或组织；拖动或缩小地图查看。' : total > entries.length ? `显示最紧急和离中心最近的 ${entries.length} 项，放大地图查看其他。` : '';
+    const clusters = shell.data.large?.view.state.mode === 'clusters';
+    featureNote.textContent = clusters
+      ? '组织较多，地图以聚合圆显示；放大地图后逐家列出。'
+      : total === 0 ? '视图中没有诉求或组织；拖动或缩小地图查看。' : total > entries.length ? `显示最紧急和离中心最近的 ${entries.length} 项，放大地图查看其他。` : '';
   }
 
   function scheduleFeatures(): void {

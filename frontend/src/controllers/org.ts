@@ -39,15 +39,29 @@ export function orgController(): Controller {
   function openOrg(id: number, notice?: string): void {
     shell.popup.remove();
     setPanelOpen(false);
-    void panel.show(id, notice);
+    const shown = panel.show(id, notice);
     shell.map.resize();
     const org = shell.store.get().orgById.get(id);
     if (org) shell.flyTo(org.geometry.coordinates as [number, number]);
+    else {
+      // Not in view in a large scope: the panel loads it, then the map goes there.
+      void shown.then(() => {
+        const loaded = shell.store.get().orgById.get(id);
+        if (loaded && panel.orgId() === id) shell.flyTo(loaded.geometry.coordinates as [number, number]);
+      });
+    }
   }
 
   function showOrg(orgId: number): void {
     const org = shell.store.get().orgById.get(orgId);
-    if (!org) return;
+    if (!org) {
+      // A large scope holds only the organizations in view: load this one first.
+      void shell.data.reloadOrg(orgId).then(() => {
+        const loaded = shell.store.get().orgById.get(orgId);
+        if (loaded) showOrg(orgId);
+      }, (err: unknown) => console.warn('gridgis: loading an organization failed', err));
+      return;
+    }
     const at = org.geometry.coordinates as [number, number];
     shell.flyTo(at);
     shell.showPopup(at, popupContent(org));

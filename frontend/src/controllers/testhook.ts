@@ -6,6 +6,7 @@ import { isOverdue } from '../contacts';
 import { hook } from '../hook';
 import { GRID_LABEL_LAYER } from '../layers/grids';
 import { ORG_LAYER } from '../layers/organizations';
+import { CLUSTER_LAYER } from '../layers/orgtiles';
 import { BADGE_OFFSET, REQUEST_LAYER } from '../layers/requests';
 import { toMap } from '../layers/sources';
 import type { Controller, MapShell } from '../mapshell/mapshell';
@@ -32,6 +33,9 @@ export function testHookController(): Controller {
         return p ? { name: p.name, liaison_id: p.liaison_id, contact_overdue: Boolean(p.contact_overdue), visit_overdue: Boolean(p.visit_overdue) } : null;
       };
       hook.orgPoint = (id) => orgPoint(map, store.get().orgById.get(id));
+      hook.clusterPoints = () => clusterPoints(map);
+      hook.mapZoom = () => map.getZoom();
+      hook.mapIdle = () => !map.isMoving() && map.loaded();
     },
   };
 }
@@ -57,6 +61,22 @@ function orgNearCentre(map: maplibregl.Map, gridId?: number): { x: number; y: nu
     if (!best || d < best.d) best = { x: p.x, y: p.y, d, id: Number(f.id) };
   }
   return best ? { x: rect.left + best.x, y: rect.top + best.y, id: best.id } : null;
+}
+
+/** A large scope's clusters drawn well inside the map (page coordinates, organizations), the largest first. */
+function clusterPoints(map: maplibregl.Map): { x: number; y: number; count: number }[] {
+  if (!map.getLayer(CLUSTER_LAYER)) return [];
+  const rect = map.getContainer().getBoundingClientRect();
+  const margin = 50;
+  const out: { x: number; y: number; count: number }[] = [];
+  for (const f of map.queryRenderedFeatures({ layers: [CLUSTER_LAYER] })) {
+    if (f.geometry.type !== 'Point') continue;
+    const p = map.project(f.geometry.coordinates as [number, number]);
+    if (p.x < margin || p.y < margin || p.x > rect.width - margin || p.y > rect.height - margin) continue;
+    const count = Number(f.properties.cluster ? f.properties.orgs : f.properties.count);
+    out.push({ x: rect.left + p.x, y: rect.top + p.y, count });
+  }
+  return out.sort((a, b) => b.count - a.count);
 }
 
 /** Page coordinates of a request's badge, if it is drawn inside the map. */

@@ -11,7 +11,7 @@ import { mapDatum, setVisible } from '../layers/sources';
 import { fitToBBox } from '../map';
 import { hook } from '../hook';
 import { fetchMapData, takePrefetch } from '../prefetch';
-import { countsLine, errorMessage, kindLabel, orgKinds, text } from '../i18n';
+import { countsLine, errorMessage, kindLabel, largeCountsLine, orgKinds, text } from '../i18n';
 import { GRID_LABEL_LAYER, addGridLayers, setGridData } from '../layers/grids';
 import { BASE_LAYERS, BASE_SOURCE, addBaseLayer } from '../layers/roads';
 import { addChoroplethLayers, setChoropleth } from '../layers/choropleth';
@@ -19,6 +19,8 @@ import { addGapLayers } from '../layers/gaps';
 import { addLiaisonLayers } from '../layers/liaisons';
 import { addMoveLayers } from '../layers/moves';
 import { ORG_LAYER, addOrgLayers, countByKind, setOrgData, setOrgEmphasis } from '../layers/organizations';
+import { VIEW_LIMIT, addClusterLayers, scopeSize } from '../layers/orgtiles';
+import { OrgView } from './orgview';
 import { REQUEST_HALO_LAYER, addRequestLayers, setRequestData, setSelectedRequest } from '../layers/requests';
 import { gridEmphasis, mapScope } from '../scope';
 import { setStatus, shell as page } from '../shell';
@@ -28,6 +30,12 @@ import type { MapShell } from './mapshell';
 export class MapData {
   /** Titles outlive the open list, so a toast can name a request just closed. */
   readonly titles = new Map<number, string>();
+  /**
+   * A large scope (above the server's map_tiles_above): the organizations
+   * are not loaded whole; the view draws clusters from tiles and loads
+   * those in view (orgview.ts). Null for an ordinary scope.
+   */
+  large: { total: number; view: OrgView } | null = null;
 
   constructor(private readonly shell: MapShell) {
     const { store } = shell;
@@ -78,7 +86,7 @@ export class MapData {
     const { shell, map, api } = this;
     const { signal, store } = shell;
     // Asked for while the map code loaded (prefetch.ts), or now.
-    const first = takePrefetch(shell.user.id, signal) ?? fetchMapData(api, signal, showOrgsLoading);
+    const first = takePrefetch(shell.user.id, signal) ?? fetchMapData(api, signal, showOrgsLoading, shell.user);
     const [config, gridList, orgList, requestList] = await Promise.all([
       first.config,
       first.grids,
@@ -88,8 +96,16 @@ export class MapData {
     ]);
     if (signal.aborted) return;
     this.setGrids(gridList);
-    this.setOrgs(orgList);
+    // null: a large scope, not loaded whole (prefetch.ts).
+    this.setOrgs(orgList ?? []);
     this.setRequests(requestList);
+    if (orgList === null) {
+      const limit = Math.min(VIEW_LIMIT, config.mapTilesAbove);
+      const view = new OrgView(map, api, signal, (orgs) => this.showView(orgs), limit);
+      this.large = { total: scopeSize(shell.user, gridList, config.mapTilesAbove).total, view };
+      view.state.total = this.large.total;
+      hook.orgView = view.state;
+    }
 
     const { user, grids, orgs, requests } = store.get();
     const scope = mapScope(user, grids, orgs);
@@ -103,11 +119,14 @@ export class MapData {
     addGridLayers(map, grids, gridColors(grids), (id) => gridEmphasis(scope, id));
     addChoroplethLayers(map, GRID_LABEL_LAYER);
     addOrgLayers(map, orgs, GRID_LABEL_LAYER);
+    // Above the grid labels (a cluster's count matters more), under the requests added next.
+    if (this.large) addClusterLayers(map);
     addRequestLayers(map, requests);
     addLiaisonLayers(map, ORG_LAYER, REQUEST_HALO_LAYER);
     addMoveLayers(map, ORG_LAYER);
     addGapLayers(map, REQUEST_HALO_LAYER);
     if (scope.focus) fitToBBox(map, scope.focus);
+    this.large?.view.start();
     shell.drawn();
     this.showCounts();
     store.set({ ready: true });
@@ -190,6 +209,8 @@ export class MapData {
     if (signal.aborted) return;
     // Retired or unlocated: not on the map.
     if (org && (!org.geometry || (org.properties.status ?? 'active') !== 'active')) org = null;
+    // A large scope's tiles may have changed (a move, a retirement): asked again on the next move.
+    this.large?.view.forget();
     const next = store.get().orgs.filter((o) => o.id !== id);
     if (org) next.push(org);
     next.sort((a, b) => a.id - b.id);
@@ -199,6 +220,7 @@ export class MapData {
 
   async reloadAll(): Promise<void> {
     const { signal, store } = this.shell;
+    if (this.large) return this.reloadLarge();
     const [gridList, orgList] = await Promise.all([this.api.grids(signal), this.api.organizations({ signal }), this.reloadRequests()]);
     if (signal.aborted) return;
     this.setGrids(gridList);
@@ -212,12 +234,41 @@ export class MapData {
     this.showCounts();
   }
 
+  /** A large scope's reload: grids and requests whole, the organizations in view again. */
+  private async reloadLarge(): Promise<void> {
+    const { signal, store, user } = this.shell;
+    const [gridList, config] = await Promise.all([this.api.grids(signal), this.api.config(signal), this.reloadRequests()]);
+    if (signal.aborted || !this.large) return;
+    this.setGrids(gridList);
+    this.large.total = this.large.view.state.total = scopeSize(user, gridList, config.mapTilesAbove).total;
+    const { grids, scope, choropleth } = store.get();
+    setGridData(this.map, grids, gridColors(grids), (id) => gridEmphasis(scope!, id));
+    if (choropleth) setChoropleth(this.map, grids, choropleth);
+    this.large.view.refresh();
+    this.shell.emit('redrawn');
+    this.emphasiseOrgs();
+    this.showCounts();
+  }
+
+  /** A large scope's view changed: its organizations (null: clusters shown; undefined: the same) and counts. */
+  private showView(orgs: OrgFeature[] | null | undefined): void {
+    if (orgs !== undefined) {
+      this.setOrgs(orgs ?? []);
+      setOrgData(this.map, orgs ?? []);
+    }
+    this.showCounts();
+  }
+
   /** Status line, test hook and (through the counts event) the lists and legend counts after the data changed. */
   showCounts(): void {
     const { grids, orgs, requests, scope } = this.shell.store.get();
     const kinds = countByKind(orgs);
     const breakdown = orgKinds.map((k) => `${kindLabel(k)} ${kinds.get(k) ?? 0}`).join(' / ');
-    setStatus(countsLine(grids.length, orgs.length, requests.length), 'ok', breakdown);
+    const { large } = this;
+    if (large) {
+      const { mode, inView } = large.view.state;
+      setStatus(largeCountsLine(grids.length, mode === 'orgs' ? inView : null, inView, large.total, requests.length), 'ok', mode === 'orgs' ? `视野内：${breakdown}` : '');
+    } else setStatus(countsLine(grids.length, orgs.length, requests.length), 'ok', breakdown);
     this.shell.emit('counts');
     hook.gridCount = grids.length;
     hook.orgCount = orgs.length;

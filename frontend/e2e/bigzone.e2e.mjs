@@ -1,0 +1,142 @@
+// A large zone (issue 14), against a gridgis server whose map_tiles_above
+// is below the demo's 404 organizations (e2e/bigzone_test.go serves it
+// with 50):
+//
+//   GRIDGIS_URL=http://127.0.0.1:18080 E2E_ADMIN_USER=admin E2E_ADMIN_PASSWORD=... \
+//   E2E_OFFICER_USER=officer-g01 E2E_OFFICER_PASSWORD=... node e2e/bigzone.e2e.mjs
+//
+// For an admin at desktop size and an officer on a phone: the app does not
+// ask for the whole organization list (no GET /api/v1/organizations without
+// bbox), it asks for organization tiles and draws clusters with their
+// counts, zoomed out below z12 too; tapping clusters zooms in until the
+// organizations in view are loaded (by bbox) and drawn one by one, and a
+// tap on one opens its popup. The status line says what is shown.
+// Screenshots go to e2e/out/bigzone-*.png.
+import { join } from 'node:path';
+import { OUT_DIR, account, assert, check, checkNoProblems, launch, problems, runSteps, signIn } from './harness.mjs';
+
+const ADMIN = account('admin', 'admin');
+const OFFICER = account('officer', 'officer-g01');
+const DESKTOP = { viewport: { width: 1280, height: 860 }, locale: 'zh-CN' };
+const PHONE = { viewport: { width: 412, height: 823 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' };
+
+/** Records every API request of a page, and failures in problems. */
+function watch(page) {
+  const requests = [];
+  page.on('request', (req) => {
+    const url = new URL(req.url());
+    if (url.pathname.startsWith('/api/')) requests.push(url);
+  });
+  page.on('response', (res) => {
+    const path = new URL(res.url()).pathname;
+    if (res.status() >= 400 && !(res.status() === 401 && path === '/api/v1/me')) problems.push(`HTTP ${res.status()} ${res.request().method()} ${path}`);
+  });
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  return requests;
+}
+
+const orgTiles = (requests) =>
+  requests.filter((u) => u.pathname.startsWith('/api/v1/tiles/organizations/')).map((u) => u.pathname.split('/').slice(5, 8).map(Number));
+
+/** Waits for the large-scope view to settle after a move: tiles answered, mode as wanted. */
+async function settled(page, mode) {
+  await page.waitForTimeout(400); // the view asks 150 ms after the map stops
+  await page.waitForFunction(
+    (m) => {
+      const v = window.__gridgis.orgView;
+      return v && v.tiles > 0 && !v.loading && window.__gridgis.mapIdle() && (!m || v.mode === m);
+    },
+    mode,
+    { timeout: 30_000 },
+  );
+  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+}
+
+/** The status line's text. */
+const status = (page) => page.locator('#status').textContent();
+
+async function journey(browser, who, acct, size, tap) {
+  const context = await browser.newContext(size);
+  const page = await context.newPage();
+  const requests = watch(page);
+  const shot = (name) => page.screenshot({ path: join(OUT_DIR, `bigzone-${who}-${name}.png`) });
+
+  await check(`${who}: signs in to a large scope drawn from tiles, without the whole organization list`, async () => {
+    await signIn(page, acct);
+    await settled(page);
+    const v = await page.evaluate(() => window.__gridgis.orgView);
+    assert(v, 'the app loaded this scope whole (no large-scope view)');
+    assert(v.total > 50, `the scope total is ${v.total}`);
+    const whole = requests.filter((u) => u.pathname === '/api/v1/organizations' && !u.searchParams.has('bbox') && u.searchParams.get('located') !== 'false');
+    assert(whole.length === 0, `asked for the whole list: ${whole.map(String).join(', ')}`);
+    assert(orgTiles(requests).length > 0, 'no organization tile was asked for');
+    return `${v.mode}, ${v.inView} in view of ${v.total}, ${orgTiles(requests).length} tiles`;
+  });
+
+  await check(`${who}: zoomed out, clusters with their counts are drawn from low-zoom tiles`, async () => {
+    for (let i = 0; i < 3; i++) {
+      await page.locator('.maplibregl-ctrl-zoom-out').click();
+      await page.waitForTimeout(350);
+    }
+    await settled(page, 'clusters');
+    const zoom = await page.evaluate(() => window.__gridgis.mapZoom());
+    const clusters = await page.evaluate(() => window.__gridgis.clusterPoints());
+    assert(clusters.length > 0, 'no cluster drawn');
+    assert(clusters.some((c) => c.count > 1), `no cluster of several organizations: ${JSON.stringify(clusters)}`);
+    const low = orgTiles(requests).filter(([z]) => z < 12);
+    assert(low.length > 0, `no tile below z12 asked for at map zoom ${zoom.toFixed(1)}`);
+    const line = (await status(page)) ?? '';
+    assert(/当前视野内约 \d+ 家.*共 \d+ 家组织/.test(line), `status line: ${line}`);
+    // The legend does not count kinds it does not hold.
+    const kindCount = ((await page.locator('#legend .kind-item:has(input[value="enterprise"]) .count').first().textContent()) ?? '').trim();
+    assert(kindCount === '', `the legend counts kinds: ${kindCount}`);
+    await shot('clusters');
+    return `z${zoom.toFixed(1)}: ${clusters.length} clusters, largest ${clusters[0].count}; "${line.trim()}"`;
+  });
+
+  await check(`${who}: tapping clusters zooms in until the organizations in view are drawn one by one`, async () => {
+    const before = await page.evaluate(() => window.__gridgis.mapZoom());
+    for (let i = 0; i < 8; i++) {
+      const v = await page.evaluate(() => window.__gridgis.orgView);
+      if (v.mode === 'orgs') break;
+      const [c] = await page.evaluate(() => window.__gridgis.clusterPoints());
+      assert(c, 'no cluster to tap');
+      await tap(page, c.x, c.y);
+      await page.waitForTimeout(700);
+      await settled(page);
+    }
+    await settled(page, 'orgs');
+    const after = await page.evaluate(() => window.__gridgis.mapZoom());
+    assert(after > before, `the map did not zoom in (${before} → ${after})`);
+    const bbox = requests.filter((u) => u.pathname === '/api/v1/organizations' && u.searchParams.has('bbox'));
+    assert(bbox.length > 0, 'the organizations in view were not asked for by bbox');
+    const line = (await status(page)) ?? '';
+    assert(/显示当前视野内 \d+ 家 \/ 共 \d+ 家组织/.test(line), `status line: ${line}`);
+    await shot('orgs');
+    return `z${after.toFixed(1)}; "${line.trim()}"`;
+  });
+
+  await check(`${who}: a tap on an organization opens its popup`, async () => {
+    const at = await page.evaluate(() => window.__gridgis.orgScreenPoint());
+    assert(at, 'no organization is drawn inside the map');
+    await tap(page, at.x, at.y);
+    const popup = page.locator('.maplibregl-popup', { hasText: '统一社会信用代码' });
+    await popup.waitFor({ state: 'visible', timeout: 5_000 });
+    const title = ((await popup.locator('.popup-title').textContent()) ?? '').trim();
+    assert(title.length > 0, 'the popup has no organization name');
+    await shot('popup');
+    const whole = requests.filter((u) => u.pathname === '/api/v1/organizations' && !u.searchParams.has('bbox') && u.searchParams.get('located') !== 'false');
+    assert(whole.length === 0, `asked for the whole list: ${whole.map(String).join(', ')}`);
+    return title;
+  });
+  await context.close();
+}
+
+let browser;
+await runSteps(
+  ['setup', async () => (browser = await launch())],
+  ['admin at desktop size', () => journey(browser, 'admin', ADMIN, DESKTOP, (page, x, y) => page.mouse.click(x, y))],
+  ['officer on a phone', () => journey(browser, 'officer', OFFICER, PHONE, (page, x, y) => page.touchscreen.tap(x, y))],
+  ['no problems', () => checkNoProblems('no failed request, page error or console error')],
+  ['teardown', async () => browser?.close()],
+);
