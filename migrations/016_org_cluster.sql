@@ -28,6 +28,24 @@ CREATE TABLE org_cluster (
   PRIMARY KEY (z, cy, cx, zone_id, grid_id)
 );
 
+-- The active organizations of each grid, located or not: the grids
+-- layer's org_count, which otherwise counts every organization of every
+-- grid in the tile (a z6 tile over a million: about a second).
+CREATE TABLE org_grid_count (
+  grid_id bigint PRIMARY KEY,
+  orgs    integer NOT NULL
+);
+
+-- map_org_grid_count_add adds deltas[i] to grid grids[i]'s count and
+-- deletes the counts left at zero.
+CREATE FUNCTION map_org_grid_count_add(grids bigint[], deltas integer[]) RETURNS void
+LANGUAGE sql AS $$
+  INSERT INTO org_grid_count AS c
+  SELECT d.grid_id, d.n FROM unnest(grids, deltas) AS d(grid_id, n) WHERE d.n <> 0 ORDER BY 1
+  ON CONFLICT (grid_id) DO UPDATE SET orgs = c.orgs + excluded.orgs;
+  DELETE FROM org_grid_count c USING unnest(grids) AS d(grid_id) WHERE c.grid_id = d.grid_id AND c.orgs = 0;
+$$;
+
 -- map_org_unit_x and map_org_unit_y are a point's world tile-unit index at
 -- zoom 15: the tile query's formulas (tile.go unitX, unitY) at zoom 0, as
 -- a float, times 2^15. NULL at the south pole, where the formula has no
@@ -175,15 +193,20 @@ CREATE FUNCTION map_org_cluster() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
   ids bigint[]; zones bigint[]; grids bigint[]; kinds text[]; uxs bigint[]; uys bigint[]; signs integer[];
+  count_grids bigint[]; count_deltas integer[];
 BEGIN
   IF TG_OP = 'INSERT' THEN
     SELECT array_agg(n.id), array_agg(n.zone_id), array_agg(n.grid_id), array_agg(n.kind), array_agg(map_org_unit_x(n.geom)), array_agg(map_org_unit_y(n.geom)), array_agg(1)
     INTO ids, zones, grids, kinds, uxs, uys, signs
     FROM new_rows n WHERE n.active AND n.geom IS NOT NULL;
+    SELECT array_agg(g.grid_id), array_agg(g.n) INTO count_grids, count_deltas
+    FROM (SELECT n.grid_id, count(*)::int AS n FROM new_rows n WHERE n.active AND n.grid_id IS NOT NULL GROUP BY 1) g;
   ELSIF TG_OP = 'DELETE' THEN
     SELECT array_agg(o.id), array_agg(o.zone_id), array_agg(o.grid_id), array_agg(o.kind), array_agg(map_org_unit_x(o.geom)), array_agg(map_org_unit_y(o.geom)), array_agg(-1)
     INTO ids, zones, grids, kinds, uxs, uys, signs
     FROM old_rows o WHERE o.active AND o.geom IS NOT NULL;
+    SELECT array_agg(g.grid_id), array_agg(-g.n) INTO count_grids, count_deltas
+    FROM (SELECT o.grid_id, count(*)::int AS n FROM old_rows o WHERE o.active AND o.grid_id IS NOT NULL GROUP BY 1) g;
   ELSE
     SELECT array_agg(r.id), array_agg(r.zone_id), array_agg(r.grid_id), array_agg(r.kind), array_agg(map_org_unit_x(r.geom)), array_agg(map_org_unit_y(r.geom)), array_agg(r.sign)
     INTO ids, zones, grids, kinds, uxs, uys, signs
@@ -193,6 +216,15 @@ BEGIN
       AS r(id, zone_id, grid_id, kind, geom, active, sign)
     WHERE (o.active, o.zone_id, o.grid_id, o.kind, o.geom) IS DISTINCT FROM (n.active, n.zone_id, n.grid_id, n.kind, n.geom)
       AND r.active AND r.geom IS NOT NULL;
+    SELECT array_agg(g.grid_id), array_agg(g.n) INTO count_grids, count_deltas
+    FROM (SELECT r.grid_id, sum(r.sign)::int AS n
+          FROM old_rows o JOIN new_rows n ON n.id = o.id
+          CROSS JOIN LATERAL (VALUES (o.grid_id, o.active, -1), (n.grid_id, n.active, 1)) AS r(grid_id, active, sign)
+          WHERE (o.active, o.grid_id) IS DISTINCT FROM (n.active, n.grid_id) AND r.active AND r.grid_id IS NOT NULL
+          GROUP BY 1) g;
+  END IF;
+  IF count_grids IS NOT NULL THEN
+    PERFORM map_org_grid_count_add(count_grids, count_deltas);
   END IF;
   IF ids IS NOT NULL THEN
     PERFORM map_org_cluster_add(ids, zones, grids, kinds, uxs, uys, signs);
@@ -208,17 +240,19 @@ CREATE TRIGGER map_org_cluster_upd AFTER UPDATE ON organization
 CREATE TRIGGER map_org_cluster_del AFTER DELETE ON organization
   REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION map_org_cluster();
 
--- map_rebuild_org_cluster rebuilds the pyramid from scratch: the
+-- map_rebuild_org_cluster rebuilds the pyramid (and the grid counts) from scratch: the
 -- back-fill below, and the benchmark after it measured writes with the
 -- triggers off.
 CREATE FUNCTION map_rebuild_org_cluster() RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-  TRUNCATE org_cluster;
+  TRUNCATE org_cluster, org_grid_count;
+  INSERT INTO org_grid_count
+  SELECT o.grid_id, count(*) FROM organization o WHERE o.active AND o.grid_id IS NOT NULL GROUP BY 1;
   PERFORM map_org_cluster_add(array_agg(o.id), array_agg(o.zone_id), array_agg(o.grid_id), array_agg(o.kind),
                               array_agg(map_org_unit_x(o.geom)), array_agg(map_org_unit_y(o.geom)), array_agg(1))
   FROM organization o WHERE o.active AND o.geom IS NOT NULL HAVING count(*) > 0;
 END $$;
 
 SELECT map_rebuild_org_cluster();
-ANALYZE org_cluster;
+ANALYZE org_cluster, org_grid_count;

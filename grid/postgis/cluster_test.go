@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"iter"
+	"maps"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -93,7 +95,7 @@ func TestTileAtTheWorldsEdge(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, scope := range []grid.Scope{{All: true, ZoneID: zone.ID}, {LiaisonID: 1 << 40}} {
+	for _, scope := range []grid.Scope{{All: true, ZoneID: zone.ID}, {LiaisonID: 1 << 40, ZoneID: zone.ID}} {
 		for z := 1; z <= 3; z++ {
 			tile := geo.TileAt(orb.Point{lon, lat}, z)
 			if tile.X != 1<<z-1 {
@@ -205,14 +207,12 @@ func (c *clusterZones) create(t *testing.T, i int) {
 
 // pick is a random organization of the test, still in the database.
 func (c *clusterZones) pick() (int64, int) {
-	for id, o := range c.orgs {
-		zone := 0
-		if o.ZoneID == c.zones[1].ID {
-			zone = 1
-		}
-		return id, zone
+	ids := slices.Sorted(maps.Keys(c.orgs))
+	id := ids[c.rng.IntN(len(ids))]
+	if c.orgs[id].ZoneID == c.zones[1].ID {
+		return id, 1
 	}
-	panic("no organizations")
+	return id, 0
 }
 
 // version and status are organization id's current row version and status.
@@ -256,17 +256,23 @@ func (c *clusterZones) write(t *testing.T) string {
 		patch.GridID = json.RawMessage(fmt.Sprint(g))
 		what = "grid by hand"
 	case 5:
-		if status == "active" {
-			if _, err := c.db.RetireOrg(ctx, admin, grid.Actor{}, id, grid.Retirement{Kind: grid.StatusMovedOut, Date: "2026-11-01", Version: version}); err != nil {
-				t.Fatalf("retire %d: %v", id, err)
+		// No store method brings a retired one back; the data may still.
+		var retired int64
+		err := c.db.Pool.QueryRow(ctx, `SELECT id FROM organization WHERE zone_id = ANY($1) AND status <> 'active' ORDER BY id LIMIT 1`,
+			[]int64{c.zones[0].ID, c.zones[1].ID}).Scan(&retired)
+		if err == nil && c.rng.IntN(2) == 0 {
+			if _, err := c.db.Pool.Exec(ctx, `UPDATE organization SET status = 'active', retired_at = NULL, active = true WHERE id = $1`, retired); err != nil {
+				t.Fatal(err)
 			}
-			return "retire"
+			return "reactivate"
 		}
-		// No store method brings one back; the data may still hold it.
-		if _, err := c.db.Pool.Exec(ctx, `UPDATE organization SET status = 'active', retired_at = NULL, active = true WHERE id = $1`, id); err != nil {
-			t.Fatal(err)
+		if status != "active" {
+			return "skip"
 		}
-		return "reactivate"
+		if _, err := c.db.RetireOrg(ctx, admin, grid.Actor{}, id, grid.Retirement{Kind: grid.StatusMovedOut, Date: "2026-11-01", Version: version}); err != nil {
+			t.Fatalf("retire %d: %v", id, err)
+		}
+		return "retire"
 	case 6:
 		if _, err := c.db.Pool.Exec(ctx, `DELETE FROM organization WHERE id = $1`, id); err != nil {
 			t.Fatal(err)
@@ -305,12 +311,21 @@ func (c *clusterZones) importOrgs(t *testing.T, i, n int) {
 		o := c.newOrg(i)
 		rows = append(rows, grid.ImportRow{Row: r + 2, Org: o, Located: !o.Unlocated, Given: grid.AttrKind})
 	}
-	for _, o := range c.orgs {
-		if o.ZoneID == c.zones[i].ID && !o.Unlocated && len(rows) < n+10 {
-			o.Location = c.point(i)
-			o.Kind = grid.KindSocial
-			rows = append(rows, grid.ImportRow{Row: len(rows) + 2, Org: o, Located: true, Given: grid.AttrKind})
+	// Ten of the zone's active located organizations move and change kind.
+	moved, err := c.db.Pool.Query(context.Background(), `SELECT id, name, uscc, industry FROM organization
+WHERE zone_id = $1 AND status = 'active' AND geom IS NOT NULL ORDER BY id LIMIT 10`, c.zones[i].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for moved.Next() {
+		o := grid.Org{ZoneID: c.zones[i].ID, Kind: grid.KindSocial, PartyOrg: grid.PartyNone, Location: c.point(i)}
+		if err := moved.Scan(&o.ID, &o.Name, &o.USCC, &o.Industry); err != nil {
+			t.Fatal(err)
 		}
+		rows = append(rows, grid.ImportRow{Row: len(rows) + 2, Org: o, Located: true, Given: grid.AttrKind})
+	}
+	if err := moved.Err(); err != nil {
+		t.Fatal(err)
 	}
 	var seq iter.Seq[grid.ImportRow] = func(yield func(grid.ImportRow) bool) {
 		for _, r := range rows {
@@ -417,8 +432,8 @@ func (c *clusterZones) checkTiles(t *testing.T, when string) int {
 	return features
 }
 
-// checkRebuild compares the pyramid with one rebuilt from scratch, in a
-// transaction rolled back.
+// checkRebuild compares the pyramid and the grid counts with the live
+// counts and with a rebuild from scratch, in a transaction rolled back.
 func checkRebuild(t *testing.T, db *postgis.DB, when string) {
 	t.Helper()
 	ctx := context.Background()
@@ -427,11 +442,22 @@ func checkRebuild(t *testing.T, db *postgis.DB, when string) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback(ctx)
-	const dump = `SELECT coalesce(string_agg(format('%s/%s/%s %s:%s %s %s %s %s', z, cx, cy, zone_id, grid_id,
-  enterprise, new_economic, social, id_sum), E'\n' ORDER BY z, cy, cx, zone_id, grid_id), '') FROM org_cluster`
+	const dump = `SELECT (SELECT coalesce(string_agg(format('%s/%s/%s %s:%s %s %s %s %s', z, cx, cy, zone_id, grid_id,
+  enterprise, new_economic, social, id_sum), E'\n' ORDER BY z, cy, cx, zone_id, grid_id), '') FROM org_cluster)
+  || E'\n--\n' || (SELECT coalesce(string_agg(grid_id || ' ' || orgs, E'\n' ORDER BY grid_id), '') FROM org_grid_count)`
 	var kept, rebuilt string
 	if err := tx.QueryRow(ctx, dump).Scan(&kept); err != nil {
 		t.Fatal(err)
+	}
+	// The grid counts are the grids layer's org_count as it was counted.
+	var wrong int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM grid g
+WHERE (SELECT count(*) FROM organization o WHERE o.grid_id = g.id AND o.active)
+   <> coalesce((SELECT c.orgs FROM org_grid_count c WHERE c.grid_id = g.id), 0)`).Scan(&wrong); err != nil {
+		t.Fatal(err)
+	}
+	if wrong > 0 {
+		t.Fatalf("%s: %d grids' organization counts are wrong", when, wrong)
 	}
 	if _, err := tx.Exec(ctx, `SELECT map_rebuild_org_cluster()`); err != nil {
 		t.Fatal(err)

@@ -170,8 +170,9 @@ func (db *DB) TileQuery(layer grid.TileLayer, t geo.Tile, scope grid.Scope) (str
 	return sql, q.w.args, nil
 }
 
-// gridTile selects the grid polygons in t with their organization counts;
-// every role sees every grid of its zone.
+// gridTile selects the grid polygons in t with their counts of active
+// organizations (kept in org_grid_count, migration 016); every role sees
+// every grid of its zone.
 func gridTile(t geo.Tile, scope grid.Scope) (string, *tileQuery) {
 	q := newTileQuery(t)
 	zone := "true"
@@ -180,7 +181,7 @@ func gridTile(t geo.Tile, scope grid.Scope) (string, *tileQuery) {
 	}
 	return asMVT(grid.LayerGrids, `
 SELECT g.id AS fid, g.id, g.code, g.name, g.industry,
-  (SELECT count(*) FROM organization o WHERE o.grid_id = g.id AND o.active) AS org_count,
+  coalesce((SELECT c.orgs FROM org_grid_count c WHERE c.grid_id = g.id), 0)::bigint AS org_count,
   `+q.mvtGeom("g.geom")+` AS geom
 FROM grid g
 WHERE g.geom && `+q.search+` AND `+zone+`
