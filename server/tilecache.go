@@ -282,6 +282,10 @@ func (tc *tileCache) tile(ctx context.Context, layer grid.TileLayer, t geo.Tile,
 	}
 	tc.misses.Inc()
 	v, err, _ := tc.renders.Do(key, func() (any, error) {
+		// A render of this key may have ended since the lookup above.
+		if e := tc.get(key); e != nil {
+			return e, nil
+		}
 		mvt, err := render(ctx)
 		if err != nil {
 			return nil, err

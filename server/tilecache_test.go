@@ -57,7 +57,10 @@ type countingStore struct {
 func (s *countingStore) Tile(ctx context.Context, layer grid.TileLayer, t geo.Tile, scope grid.Scope) ([]byte, error) {
 	s.renders.Add(1)
 	if s.held != nil && t == s.hold {
-		s.held <- struct{}{}
+		select {
+		case s.held <- struct{}{}:
+		default:
+		}
 		<-s.release
 	}
 	return s.DB.Tile(ctx, layer, t, scope)
@@ -547,6 +550,42 @@ WHERE datname = current_database() AND application_name = 'gridgis tile watcher'
 		}
 		if status := <-done; status != http.StatusOK {
 			t.Errorf("the held render: %d", status)
+		}
+	})
+
+	// Requests for a tile that arrive while it renders wait for that
+	// render instead of starting their own.
+	t.Run("ConcurrentMissesRenderOnce", func(t *testing.T) {
+		c := tileOf(grid.LayerOrganizations, cacheCentre, 11)
+		store := &countingStore{DB: fx.db, hold: c.tile, held: make(chan struct{}, 1), release: make(chan struct{})}
+		srv, _ := fx.serve(t, server.Config{HeavyPerUser: 10, HeavyTotal: 10}, store)
+		const n = 4
+		statuses := make(chan int, n)
+		for range n {
+			go func() {
+				req := jsonRequest("GET", c.path(), "")
+				req.AddCookie(&http.Cookie{Name: "gridgis_session", Value: fx.sessions[admin]})
+				resp, err := srv.App().Test(req, -1)
+				if err != nil {
+					statuses <- 0
+					return
+				}
+				resp.Body.Close()
+				statuses <- resp.StatusCode
+			}()
+		}
+		<-store.held
+		eventually(t, "every request missed the cache", func() bool {
+			return fx.metric(t, srv, "gridgis_tile_cache_misses_total") == n
+		})
+		close(store.release)
+		for range n {
+			if status := <-statuses; status != http.StatusOK {
+				t.Errorf("status %d", status)
+			}
+		}
+		if r := store.renders.Load(); r != 1 {
+			t.Errorf("%d requests at once rendered %d times, want once", n, r)
 		}
 	})
 
