@@ -54,7 +54,7 @@ $(WEB_DIST): $(NODE_OK) $(shell find frontend/src frontend/public frontend/index
 clean:
 	rm -rf bin frontend/dist frontend/node_modules
 
-# `make bench` (not part of `make test`; about 25 minutes): issue 14's
+# `make bench` (not part of `make test`; about 30 minutes): issue 14's
 # targets at a million organizations, in the gridgis_bench database (loaded
 # once, a few minutes; GRIDGIS_BENCH_DATABASE_URL names another): the map
 # endpoints against today's SQL kept as a baseline, concurrency 8, memory,

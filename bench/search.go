@@ -132,6 +132,7 @@ func measureSearch(ctx context.Context, db *postgis.DB, c *client, o options) er
 	if err != nil {
 		return err
 	}
+	fmt.Println()
 	type row struct {
 		c                  searchCase
 		found              int
