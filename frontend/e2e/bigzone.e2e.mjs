@@ -86,7 +86,7 @@ async function journey(browser, who, acct, size, tap) {
     const low = orgTiles(requests).filter(([z]) => z < 12);
     assert(low.length > 0, `no tile below z12 asked for at map zoom ${zoom.toFixed(1)}`);
     const line = (await status(page)) ?? '';
-    assert(/当前视野内约 \d+ 家.*共 \d+ 家组织/.test(line), `status line: ${line}`);
+    assert(/聚合显示视野内约 \d+ 家 \/ 共 \d+ 家组织/.test(line), `status line: ${line}`);
     // The legend does not count kinds it does not hold.
     const kindCount = ((await page.locator('#legend .kind-item:has(input[value="enterprise"]) .count').first().textContent()) ?? '').trim();
     assert(kindCount === '', `the legend counts kinds: ${kindCount}`);

@@ -301,7 +301,7 @@ export function countsLine(grids: number, orgs: number, openRequests?: number): 
  * of about inView, out of total.
  */
 export function largeCountsLine(grids: number, shown: number | null, inView: number, total: number, openRequests: number): string {
-  const orgs = shown !== null ? `显示当前视野内 ${shown} 家 / 共 ${total} 家组织` : `当前视野内约 ${inView} 家（聚合显示，放大查看各家）/ 共 ${total} 家组织`;
+  const orgs = shown !== null ? `显示当前视野内 ${shown} 家 / 共 ${total} 家组织` : `聚合显示视野内约 ${inView} 家 / 共 ${total} 家组织`;
   return `${grids} 个网格 · ${orgs} · ${openRequests} 件在办诉求`;
 }
 
