@@ -377,7 +377,10 @@ func (o *ogcAPI) items(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		extra["numberMatched"] = matched
+		// The count reads another snapshot than the page: a delete
+		// committed in between must not make it less than the page
+		// and the row known to follow it.
+		extra["numberMatched"] = max(matched, int64(returned)+1)
 		return nil
 	}
 	q.limit = limit + 1

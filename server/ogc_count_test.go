@@ -101,3 +101,36 @@ func TestOGCItemsCountOnlyFullPages(t *testing.T) {
 		})
 	}
 }
+
+// staleCountStore counts no organizations, as a count would that read a
+// snapshot after every match was deleted.
+type staleCountStore struct{ server.Store }
+
+func (staleCountStore) CountOrgs(context.Context, grid.OrgFilter) (int64, error) { return 0, nil }
+
+// numberMatched is never less than the page and the row known to follow
+// it, whatever the count's own snapshot saw.
+func TestOGCNumberMatchedNotBelowThePage(t *testing.T) {
+	fx := setup(t)
+	web := t.TempDir()
+	if err := os.WriteFile(filepath.Join(web, "index.html"), []byte("<!doctype html><title>gridgis</title>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := server.New(server.Config{WebDir: web}, staleCountStore{fx.db}, discardLog)
+	req := jsonRequest(http.MethodGet, "/ogc/collections/organizations/items?limit=7&bbox="+fixtureBBox, "")
+	req.AddCookie(&http.Cookie{Name: "gridgis_session", Value: fx.sessions[admin]})
+	status, _, body := send(t, srv, req)
+	if status != http.StatusOK {
+		t.Fatalf("status %d: %s", status, body)
+	}
+	var pg ogcPage
+	if err := json.Unmarshal(body, &pg); err != nil {
+		t.Fatal(err)
+	}
+	if pg.NumberMatched == nil {
+		t.Fatal("no numberMatched on a full first page")
+	}
+	if *pg.NumberMatched != 8 {
+		t.Errorf("numberMatched %d, want 8 (7 returned, and a next page)", *pg.NumberMatched)
+	}
+}
