@@ -111,11 +111,8 @@ func writeOps(c *client, org int64, lon, lat float64, version int) (ops []writeO
 	var requestVersion int
 	moves = new(int)
 	type versioned struct {
-		ID         int64 `json:"id"`
-		Version    int   `json:"version"`
-		Properties struct {
-			Version int `json:"version"`
-		} `json:"properties"`
+		ID      int64 `json:"id"`
+		Version int   `json:"version"`
 	}
 	ops = []writeOp{
 		{"log a contact", func(ctx context.Context) error {
@@ -126,13 +123,14 @@ func writeOps(c *client, org int64, lon, lat float64, version int) (ops []writeO
 			if *moves%2 == 0 {
 				to += 0.00001
 			}
-			var got versioned
 			err := c.send(ctx, http.MethodPatch, orgPath, map[string]any{"version": version,
-				"geometry": map[string]any{"type": "Point", "coordinates": []float64{to, lat}}}, &got)
+				"geometry": map[string]any{"type": "Point", "coordinates": []float64{to, lat}}}, nil)
 			if err != nil {
 				return err
 			}
-			version = got.Properties.Version
+			// Counted here, not read from the answer: the answer is the
+			// map's Feature, which is stale while the map triggers are off.
+			version++
 			*moves++
 			return nil
 		}},
