@@ -84,7 +84,7 @@ END $$;
 -- counted twice; a writer's uncommitted deltas are not seen (nor waited
 -- for) and go to a later fold. The upserts lock keys in order (grid
 -- counts, then cells), so concurrent folds do not deadlock; only folds
--- write these tables.
+-- (and a rebuild) write these tables.
 CREATE FUNCTION map_fold_org_cluster() RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
