@@ -113,6 +113,15 @@ type TileStore interface {
 	TileBounds(ctx context.Context, zoneID int64) (b geo.BBox, ok bool, err error)
 }
 
+// TileFolder is a store that takes tile data in as pending changes,
+// which a background step folds in. Reads are the same before and after
+// a fold; folding keeps them fast.
+type TileFolder interface {
+	// FoldTiles folds the pending changes in and says how many it
+	// folded; with none it is cheap.
+	FoldTiles(ctx context.Context) (int64, error)
+}
+
 // TileWatcher tells a tile cache when tiles may have changed: a store
 // announces each committed write to the tables a layer reads.
 type TileWatcher interface {

@@ -276,8 +276,9 @@ func (s *Server) events(c *fiber.Ctx) error {
 
 // Run keeps the server's background work going until ctx ends: the
 // database listener that feeds live events (reconnecting when the
-// connection is lost), the one that keeps the tile cache fresh, and the
-// SLA clock that escalates late requests.
+// connection is lost), the one that keeps the tile cache fresh, the
+// SLA clock that escalates late requests, and the fold of the tiles'
+// pending changes.
 func (s *Server) Run(ctx context.Context) {
 	go func() {
 		<-ctx.Done()
@@ -289,6 +290,33 @@ func (s *Server) Run(ctx context.Context) {
 	go s.forgetKeys(ctx)
 	go s.saveUnsaved(ctx)
 	go s.failStaleJobs(ctx)
+	go s.foldTiles(ctx)
+}
+
+// foldTiles folds the store's pending tile changes every couple of
+// seconds until ctx ends, when the store keeps any (grid.TileFolder).
+// Tiles read the same either way, so a failed fold is only logged and
+// tried again at the next tick.
+func (s *Server) foldTiles(ctx context.Context) {
+	f, ok := s.store.(grid.TileFolder)
+	if !ok {
+		return
+	}
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	for {
+		qctx, cancel := context.WithTimeout(ctx, s.cfg.QueryTimeout)
+		_, err := f.FoldTiles(qctx)
+		cancel()
+		if err != nil && ctx.Err() == nil {
+			s.log.Error("folding tile changes failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 func (s *Server) listen(ctx context.Context) {

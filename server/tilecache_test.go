@@ -381,6 +381,38 @@ func TestTileCache(t *testing.T) {
 		}
 	})
 
+	// The server folds the organization pyramid's deltas in the
+	// background; a fold changes no tile, so it neither notifies nor
+	// makes the cache render again.
+	t.Run("FoldInBackground", func(t *testing.T) {
+		srv, store := fx.serve(t, server.Config{}, nil)
+		fx.newOrg(t, srv, 113.155, 33.055)
+		tiles := []cacheTile{orgs, tileOf(grid.LayerGrids, cacheCentre, 10)}
+		seen := map[cacheTile][]byte{}
+		for _, c := range tiles {
+			_, _, seen[c] = fx.get(t, srv, admin, c.path())
+		}
+		eventually(t, "the server folds the deltas", func() bool {
+			var n int
+			if err := fx.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM org_cluster_delta`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n == 0
+		})
+		before := store.renders.Load()
+		for _, c := range tiles {
+			if _, _, body := fx.get(t, srv, admin, c.path()); !bytes.Equal(body, seen[c]) {
+				t.Errorf("%s changed with the fold", c.path())
+			}
+			if want := fx.render(t, admin, c.layer, c.tile); !bytes.Equal(want, seen[c]) {
+				t.Errorf("%s: the folded pyramid draws another tile", c.path())
+			}
+		}
+		if n := store.renders.Load() - before; n != 0 {
+			t.Errorf("the fold made the cache render %d tiles again", n)
+		}
+	})
+
 	t.Run("WriteRefreshes", func(t *testing.T) {
 		srv, store := fx.serve(t, server.Config{}, nil)
 		tiles := []cacheTile{orgs, tileOf(grid.LayerGrids, cacheCentre, 10), tileOf(grid.LayerRequests, cacheCentre, 10)}

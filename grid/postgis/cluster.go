@@ -33,9 +33,11 @@ func pyramidScopeCond(s grid.Scope, bind func(any) string) string {
 	return zoneCond(s, "k.zone_id", bind, cond)
 }
 
-// orgClusterTile is orgTileLive's aggregated tile from the pyramid. The
-// index on (z, cy, cx) is read once per row of cells (cy = ANY), each a
-// short range of cx.
+// orgClusterTile is orgTileLive's aggregated tile from the pyramid plus
+// its deltas not yet folded (org_cluster_delta, migration 019), read in
+// one snapshot: exact whether or not the fold has run. The index on (z,
+// cy, cx) is read once per row of cells (cy = ANY), each a short range of
+// cx; the deltas, a few rows, are scanned whole.
 func orgClusterTile(t geo.Tile, scope grid.Scope) (string, *tileQuery) {
 	q := &tileQuery{t: t, w: &where{}}
 	x0, x1 := cellRange(t.X)
@@ -44,7 +46,15 @@ func orgClusterTile(t geo.Tile, scope grid.Scope) (string, *tileQuery) {
 	for y := y0; y <= y1; y++ {
 		rows = append(rows, y)
 	}
-	cond := "k.z = " + q.w.bind(int16(t.Z)) + " AND k.cy = ANY(" + q.w.bind(rows) + "::int[]) AND k.cx BETWEEN " +
+	// A delta's cell at zoom z from its zoom-15 units, as
+	// map_org_cluster_add makes it: a cell is 32 units at zoom 15, and
+	// each zoom up halves it.
+	shift := q.w.bind(int32(20-t.Z)) + "::int"
+	var deltas []string
+	for _, k := range grid.OrgKinds {
+		deltas = append(deltas, "CASE WHEN d.kind = '"+string(k)+"' THEN d.sign ELSE 0 END::int")
+	}
+	cond := "k.cy = ANY(" + q.w.bind(rows) + "::int[]) AND k.cx BETWEEN " +
 		q.w.bind(x0) + " AND " + q.w.bind(x1) + " AND " + pyramidScopeCond(scope, q.w.bind)
 	// The most common kind of a cell, first in grid.OrgKinds on a tie, as
 	// orgTileLive picks it.
@@ -55,15 +65,26 @@ func orgClusterTile(t geo.Tile, scope grid.Scope) (string, *tileQuery) {
 		pick = append(pick, "WHEN "+n+" THEN '"+string(k)+"'")
 	}
 	majority := "CASE greatest(" + strings.Join(counts, ", ") + ") " + strings.Join(pick, " ") + " END"
+	count := "sum(" + strings.Join(kindColumns("k."), " + ") + ")"
+	// The conditions on k reach into both sides of the UNION ALL. A cell
+	// the deltas emptied is left out.
 	return asMVT(grid.LayerOrganizations, `
 SELECT one.id AS fid, c.count, one.id, one.name, coalesce(one.kind, c.kind) AS kind,
   one.grid_id, one.party_org, one.liaison_id, `+q.clusterGeom("one.ux", "one.uy")+` AS geom
 FROM (
-  SELECT k.cx, k.cy, sum(`+strings.Join(kindColumns("k."), " + ")+`) AS count, `+majority+` AS kind,
+  SELECT k.cx, k.cy, `+count+` AS count, `+majority+` AS kind,
     sum(k.id_sum)::bigint AS first
-  FROM org_cluster k
+  FROM (
+    SELECT k.cx, k.cy, k.zone_id, k.grid_id, `+strings.Join(kindColumns("k."), ", ")+`, k.id_sum
+    FROM org_cluster k
+    WHERE k.z = `+q.w.bind(int16(t.Z))+`
+    UNION ALL
+    SELECT (d.ux >> `+shift+`)::int, (d.uy >> `+shift+`)::int, d.zone_id, d.grid_id, `+strings.Join(deltas, ", ")+`, d.id * d.sign
+    FROM org_cluster_delta d
+    WHERE d.ux IS NOT NULL) k
   WHERE `+cond+`
   GROUP BY k.cy, k.cx
+  HAVING `+count+` <> 0
 ) c
 LEFT JOIN LATERAL (
   SELECT o.id, o.name, o.kind, o.grid_id, o.party_org, a.liaison_id, `+q.units("o.geom")+`
@@ -97,6 +118,28 @@ func (db *DB) OrgTileLive(ctx context.Context, t geo.Tile, scope grid.Scope) ([]
 	}
 	return mvt, nil
 }
+
+// FoldTiles implements grid.TileFolder: it moves the pyramid's deltas
+// into the pyramid (map_fold_org_cluster) and says how many it moved.
+// Reads are the same before and after; folding keeps them fast. After a
+// large fold (a register import's) the emptied delta table is vacuumed
+// at once, since every low-zoom read scans it.
+func (db *DB) FoldTiles(ctx context.Context) (int64, error) {
+	var n int64
+	if err := db.Pool.QueryRow(ctx, `SELECT map_fold_org_cluster()`).Scan(&n); err != nil {
+		return 0, translate(err)
+	}
+	if n >= foldVacuumAbove {
+		if _, err := db.Pool.Exec(ctx, `VACUUM org_cluster_delta`); err != nil {
+			return n, translate(err)
+		}
+	}
+	return n, nil
+}
+
+// foldVacuumAbove is the fold after which FoldTiles vacuums the delta
+// table: some thousand pages of dead rows.
+const foldVacuumAbove = 100000
 
 // RebuildOrgCluster rebuilds the cluster pyramid from scratch
 // (map_rebuild_org_cluster), as after writes made with its triggers off.

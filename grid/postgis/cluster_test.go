@@ -432,8 +432,44 @@ func (c *clusterZones) checkTiles(t *testing.T, when string) int {
 	return features
 }
 
-// checkRebuild compares the pyramid and the grid counts with the live
-// counts and with a rebuild from scratch, in a transaction rolled back.
+// checkGridCounts compares the grids layer's org_count with the active
+// organizations of each grid of the drift area, counted live.
+func (c *clusterZones) checkGridCounts(t *testing.T, when string) {
+	t.Helper()
+	tile := geo.TileAt(orb.Point{driftLon + driftW/2, driftLat + driftH/2}, 8)
+	for _, s := range []grid.Scope{{All: true}, {All: true, ZoneID: c.zones[0].ID}} {
+		l := decodeTile(t, c.db, grid.LayerGrids, tile, s)
+		seen := 0
+		for _, f := range l.Features {
+			var want float64
+			if err := c.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM organization WHERE grid_id = $1 AND active`,
+				int64(f.ID.(float64))).Scan(&want); err != nil {
+				t.Fatal(err)
+			}
+			if got := f.Properties["org_count"]; got != want {
+				t.Fatalf("%s: grid %v: org_count %v, want %v", when, f.ID, got, want)
+			}
+			seen++
+		}
+		if seen == 0 {
+			t.Fatalf("%s: no grid in tile %v", when, tile)
+		}
+	}
+}
+
+// pendingDeltas is the number of deltas not yet folded.
+func pendingDeltas(t *testing.T, db *postgis.DB) int {
+	t.Helper()
+	var n int
+	if err := db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM org_cluster_delta`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// checkRebuild folds the pending deltas into the pyramid and the grid
+// counts, in a transaction rolled back, and compares them with the live
+// counts and with a rebuild from scratch.
 func checkRebuild(t *testing.T, db *postgis.DB, when string) {
 	t.Helper()
 	ctx := context.Background()
@@ -442,12 +478,22 @@ func checkRebuild(t *testing.T, db *postgis.DB, when string) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SELECT map_fold_org_cluster()`); err != nil {
+		t.Fatal(err)
+	}
 	const dump = `SELECT (SELECT coalesce(string_agg(format('%s/%s/%s %s:%s %s %s %s %s', z, cx, cy, zone_id, grid_id,
   enterprise, new_economic, social, id_sum), E'\n' ORDER BY z, cy, cx, zone_id, grid_id), '') FROM org_cluster)
   || E'\n--\n' || (SELECT coalesce(string_agg(grid_id || ' ' || orgs, E'\n' ORDER BY grid_id), '') FROM org_grid_count)`
 	var kept, rebuilt string
 	if err := tx.QueryRow(ctx, dump).Scan(&kept); err != nil {
 		t.Fatal(err)
+	}
+	var left int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM org_cluster_delta`).Scan(&left); err != nil {
+		t.Fatal(err)
+	}
+	if left > 0 {
+		t.Fatalf("%s: %d deltas left after a fold", when, left)
 	}
 	// The grid counts are the grids layer's org_count as it was counted.
 	var wrong int
@@ -471,21 +517,31 @@ WHERE (SELECT count(*) FROM organization o WHERE o.grid_id = g.id AND o.active)
 }
 
 // The pyramid never drifts: after random writes through every path that
-// changes organizations, each tile read from it is the live aggregation's
-// to the byte, and the pyramid is what a rebuild from scratch makes.
+// changes organizations, each tile read from it (with the deltas not yet
+// folded, and again after a fold) is the live aggregation's to the byte,
+// so are the grid counts, and the folded pyramid is what a rebuild from
+// scratch makes. Some rounds are not folded, so deltas pile up on deltas.
 func TestOrgClusterDrift(t *testing.T) {
 	db := pgtest.Open(t, testDSN)
+	ctx := context.Background()
+	if _, err := db.FoldTiles(ctx); err != nil {
+		t.Fatal(err)
+	}
 	c := setupClusterZones(t, db)
 	for i := 0; i < 160; i++ {
 		c.create(t, i%2)
 	}
-	if _, err := db.AssignGrids(context.Background(), c.zones[0].ID); err != nil {
+	if _, err := db.AssignGrids(ctx, c.zones[0].ID); err != nil {
 		t.Fatal(err)
 	}
+	if n := pendingDeltas(t, db); n < 160 {
+		t.Fatalf("%d deltas pending after creating 160 organizations", n)
+	}
 	checkRebuild(t, db, "after creating")
-	features := c.checkTiles(t, "after creating")
+	features := c.checkTiles(t, "after creating, not folded")
+	c.checkGridCounts(t, "after creating, not folded")
 	done := map[string]int{}
-	for round := 0; round < 4; round++ {
+	for round := 0; round < 5; round++ {
 		for i := 0; i < 40; i++ {
 			done[c.write(t)]++
 		}
@@ -498,8 +554,24 @@ func TestOrgClusterDrift(t *testing.T) {
 			done["regrid"]++
 		}
 		when := fmt.Sprintf("after round %d", round)
+		if pendingDeltas(t, db) == 0 {
+			t.Fatalf("%s: no deltas pending", when)
+		}
 		checkRebuild(t, db, when)
-		features += c.checkTiles(t, when)
+		features += c.checkTiles(t, when+", not folded")
+		c.checkGridCounts(t, when+", not folded")
+		if round%2 == 0 {
+			n, err := db.FoldTiles(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 || pendingDeltas(t, db) != 0 {
+				t.Fatalf("%s: folded %d, %d left", when, n, pendingDeltas(t, db))
+			}
+			features += c.checkTiles(t, when+", folded")
+			c.checkGridCounts(t, when+", folded")
+			checkRebuild(t, db, when+", folded")
+		}
 	}
 	t.Logf("writes %v; %d non-empty tiles compared", done, features)
 	if features < 100 {

@@ -171,8 +171,9 @@ func (db *DB) TileQuery(layer grid.TileLayer, t geo.Tile, scope grid.Scope) (str
 }
 
 // gridTile selects the grid polygons in t with their counts of active
-// organizations (kept in org_grid_count, migration 016); every role sees
-// every grid of its zone.
+// organizations (kept in org_grid_count, migration 016, plus the deltas
+// not yet folded into it, migration 019, in the same snapshot); every
+// role sees every grid of its zone.
 func gridTile(t geo.Tile, scope grid.Scope) (string, *tileQuery) {
 	q := newTileQuery(t)
 	zone := "true"
@@ -181,9 +182,10 @@ func gridTile(t geo.Tile, scope grid.Scope) (string, *tileQuery) {
 	}
 	return asMVT(grid.LayerGrids, `
 SELECT g.id AS fid, g.id, g.code, g.name, g.industry,
-  coalesce((SELECT c.orgs FROM org_grid_count c WHERE c.grid_id = g.id), 0)::bigint AS org_count,
+  (coalesce((SELECT c.orgs FROM org_grid_count c WHERE c.grid_id = g.id), 0) + coalesce(d.n, 0))::bigint AS org_count,
   `+q.mvtGeom("g.geom")+` AS geom
 FROM grid g
+LEFT JOIN (SELECT d.grid_id, sum(d.sign) AS n FROM org_cluster_delta d GROUP BY 1) d ON d.grid_id = g.id
 WHERE g.geom && `+q.search+` AND `+zone+`
 ORDER BY g.id`), q
 }
