@@ -35,6 +35,10 @@ type MapStore interface {
 	// CountOrgs counts what EachOrgFeature would stream without a limit
 	// or cursor.
 	CountOrgs(ctx context.Context, f OrgFilter) (int64, error)
+	// OrgTotal is how many organizations EachOrgFeature streams for scope
+	// s with no other filter (active and located, with or without a grid),
+	// read cheaply enough to go with every grids list.
+	OrgTotal(ctx context.Context, s Scope) (int64, error)
 	// EachLiaisonFeature streams liaison base points with their load,
 	// capacity and contact compliance, in id order.
 	EachLiaisonFeature(ctx context.Context, f LiaisonFilter, fn FeatureFunc) error

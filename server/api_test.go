@@ -125,6 +125,27 @@ func runValidator(t *testing.T, what string, body []byte) {
 	}
 }
 
+// The grids list carries org_total, the organizations the caller's scope
+// holds on the map (what the app weighs against map_tiles_above): each
+// role's own, the same as its unfiltered organization listing, never the
+// zone's for an officer or a liaison.
+func TestGridsOrgTotalIsTheCallersScope(t *testing.T) {
+	fx := setup(t)
+	for _, p := range personas[1:] {
+		_, _, body := fx.do(t, p, http.MethodGet, "/api/v1/grids", "")
+		var grids struct {
+			OrgTotal *int `json:"org_total"`
+		}
+		if err := json.Unmarshal(body, &grids); err != nil || grids.OrgTotal == nil {
+			t.Fatalf("%s: no org_total in the grids list (%v): %.200s", p, err, body)
+		}
+		listed := getCollection(t, fx, p, "/api/v1/organizations?limit=10000")
+		if *grids.OrgTotal != len(listed.Features) || len(listed.Features) == 0 {
+			t.Errorf("%s: org_total %d, but the organization listing holds %d", p, *grids.OrgTotal, len(listed.Features))
+		}
+	}
+}
+
 func TestGrids(t *testing.T) {
 	fx := setup(t)
 	c := getCollection(t, fx, admin, "/api/v1/grids")

@@ -269,6 +269,7 @@ func openAPIPaths() obj {
 		// Map layers.
 		"/api/v1/grids": obj{"get": op("grids", "Industry grid polygons",
 			"Every grid with its officer, instructor and organization count; every role sees every outline. "+
+				"org_total is the organizations in the caller's scope, those without a grid included. "+
 				"Answers carry a strong ETag: If-None-Match answers 304.",
 			[]obj{paramRef("If-None-Match")},
 			protected(obj{"200": geoJSONResponse("The grids", "GridCollection"), "304": responseRef("NotModified"),
@@ -704,13 +705,19 @@ func openAPISchemas() obj {
 		}),
 
 		// Features and collections.
-		"GridFeature":          feature("A grid", "MultiPolygon", "GridProperties"),
-		"OrgFeature":           feature("An organization", "Point", "OrgProperties"), // geometry: see orgWriteSchemas
-		"LiaisonFeature":       feature("A liaison", "Point", "LiaisonProperties"),
-		"AssignmentFeature":    feature("An assignment", "LineString", "AssignmentProperties"),
-		"RequestFeature":       feature("A request", "Point", "RequestProperties"),
-		"CoverageFeature":      feature("A grid with an indicator", "MultiPolygon", "CoverageProperties"),
-		"GridCollection":       collection("The grids", "GridFeature"),
+		"GridFeature":       feature("A grid", "MultiPolygon", "GridProperties"),
+		"OrgFeature":        feature("An organization", "Point", "OrgProperties"), // geometry: see orgWriteSchemas
+		"LiaisonFeature":    feature("A liaison", "Point", "LiaisonProperties"),
+		"AssignmentFeature": feature("An assignment", "LineString", "AssignmentProperties"),
+		"RequestFeature":    feature("A request", "Point", "RequestProperties"),
+		"CoverageFeature":   feature("A grid with an indicator", "MultiPolygon", "CoverageProperties"),
+		"GridCollection": func() obj {
+			c := collection("The grids, and the organizations the caller's scope holds", "GridFeature")
+			c["properties"].(obj)["org_total"] = obj{"type": "integer", "minimum": 0,
+				"description": "the active located organizations in the caller's scope, with or without a grid (what /organizations lists unfiltered)"}
+			c["required"] = append(c["required"].([]string), "org_total")
+			return c
+		}(),
 		"OrgCollection":        collection("A page of organizations", "OrgFeature"),
 		"LiaisonCollection":    collection("A page of liaisons", "LiaisonFeature"),
 		"AssignmentCollection": collection("A page of assignments", "AssignmentFeature"),
@@ -816,7 +823,7 @@ func openAPISchemas() obj {
 				"attribution": str(""), "maxzoom": obj{"type": "integer"},
 				"layers": arrayOf(object("a raster layer, bottom first", obj{"tiles": arrayOf(str("XYZ tile URL template, one per subdomain"))})),
 			})),
-			"map_tiles_above": integer("above this many organizations in the caller's scope (the sum of its grids' org_count) the app draws " +
+			"map_tiles_above": integer("above this many organizations in the caller's scope (org_total of /grids) the app draws " +
 				"organizations from /tiles/organizations and loads only those in view (GRIDGIS_MAP_TILES_ABOVE)")}),
 		"Health": object("Liveness", obj{"status": enum("", []string{"ok"})}),
 		"Ready":  object("Readiness", obj{"status": enum("", []string{"ok"}), "database": enum("", []string{"ok"})}),

@@ -8,7 +8,9 @@
 // For an admin at desktop size and an officer on a phone: the app does not
 // ask for the whole organization list (no GET /api/v1/organizations without
 // bbox), it asks for organization tiles and draws clusters with their
-// counts, zoomed out below z12 too; tapping clusters zooms in until the
+// counts, zoomed out below z12 too; a tap on a cell of one organization
+// opens its popup and asks for none of the tiles already loaded again
+// (coming back to the same view); tapping clusters zooms in until the
 // organizations in view are loaded (by bbox) and drawn one by one, and a
 // tap on one opens its popup. The status line says what is shown.
 // Screenshots go to e2e/out/bigzone-*.png.
@@ -36,7 +38,7 @@ function watch(page) {
 }
 
 const orgTiles = (requests) =>
-  requests.filter((u) => u.pathname.startsWith('/api/v1/tiles/organizations/')).map((u) => u.pathname.split('/').slice(5, 8).map(Number));
+  requests.filter((u) => u.pathname.startsWith('/api/v1/tiles/organizations/')).map((u) => u.pathname.split('/').slice(5, 8).map((n) => parseInt(n, 10)));
 
 /** Waits for the large-scope view to settle after a move: tiles answered, mode as wanted. */
 async function settled(page, mode) {
@@ -59,6 +61,12 @@ async function journey(browser, who, acct, size, tap) {
   const context = await browser.newContext(size);
   const page = await context.newPage();
   const requests = watch(page);
+  // The organization tiles answered (z/x/y): the view keeps these decoded.
+  const tilesDone = new Set();
+  page.on('requestfinished', (req) => {
+    const path = new URL(req.url()).pathname;
+    if (path.startsWith('/api/v1/tiles/organizations/')) tilesDone.add(path.split('/').slice(5, 8).map((n) => parseInt(n, 10)).join('/'));
+  });
   const shot = (name) => page.screenshot({ path: join(OUT_DIR, `bigzone-${who}-${name}.png`) });
 
   await check(`${who}: signs in to a large scope drawn from tiles, without the whole organization list`, async () => {
@@ -92,6 +100,42 @@ async function journey(browser, who, acct, size, tap) {
     assert(kindCount === '', `the legend counts kinds: ${kindCount}`);
     await shot('clusters');
     return `z${zoom.toFixed(1)}: ${clusters.length} clusters, largest ${clusters[0].count}; "${line.trim()}"`;
+  });
+
+  await check(`${who}: a tap on a lone organization's cell opens its popup and keeps the tiles loaded`, async () => {
+    // Clusters are shown: zoom in (not past them) until a cell of one organization is drawn.
+    let lone = null;
+    for (let i = 0; i < 6; i++) {
+      const v = await page.evaluate(() => window.__gridgis.orgView);
+      assert(v.mode === 'clusters', `no lone cell found before the view loaded its organizations (z${(await page.evaluate(() => window.__gridgis.mapZoom())).toFixed(1)})`);
+      lone = await page.evaluate(() => window.__gridgis.loneCellPoint());
+      if (lone) break;
+      await page.locator('.maplibregl-ctrl-zoom-in').click();
+      await settled(page);
+    }
+    assert(lone, 'no cell of one organization drawn');
+    const view = await page.evaluate(() => window.__gridgis.mapView());
+    const loaded = new Set(tilesDone);
+    const from = requests.length;
+    await tap(page, lone.x, lone.y);
+    const popup = page.locator('.maplibregl-popup', { hasText: '统一社会信用代码' });
+    await popup.waitFor({ state: 'visible', timeout: 10_000 });
+    const title = ((await popup.locator('.popup-title').textContent()) ?? '').trim();
+    await settled(page);
+    await shot('lone');
+    // Back where the tap was: a read forgets no tile, so none is asked for again.
+    await page.evaluate((v) => window.__gridgis.mapJumpTo(v), view);
+    await settled(page, 'clusters');
+    const after = requests.slice(from);
+    const again = orgTiles(after).filter((t) => loaded.has(t.join('/')));
+    assert(again.length === 0, `${again.length} of the ${loaded.size} tiles loaded before the tap were asked for again: ${again.slice(0, 5).map((t) => t.join('/')).join(', ')}`);
+    const one = after.filter((u) => u.pathname === `/api/v1/organizations/${lone.id}`);
+    assert(one.length === 1, `organization ${lone.id} was read ${one.length} times`);
+    // Clusters shown again: the store holds no organization (the tapped one left with the move).
+    const held = await page.evaluate(() => window.__gridgis.heldOrgIds());
+    assert(held.length <= 1 && held.every((id) => id === lone.id), `the store holds ${held.length} organizations in clusters mode`);
+    await page.locator('.maplibregl-popup-close-button').click().catch(() => {});
+    return `"${title}" (#${lone.id}); ${orgTiles(after).length} tile requests after the tap, none for the ${loaded.size} loaded`;
   });
 
   await check(`${who}: tapping clusters zooms in until the organizations in view are drawn one by one`, async () => {

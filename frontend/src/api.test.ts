@@ -94,6 +94,18 @@ describe('Api.organizations', () => {
   });
 });
 
+describe('Api.gridList', () => {
+  it('reads the scope\'s org_total beside the grids; null from a server that sends none', async () => {
+    const grids = { type: 'FeatureCollection', features: [{ type: 'Feature', id: 1, geometry: null, properties: { org_count: 3 } }] };
+    const withTotal = fakeFetch({ '/api/v1/grids': () => json({ ...grids, org_total: 1_000_003 }) });
+    const list = await new Api(withTotal.fetch).gridList();
+    expect(list.orgTotal).toBe(1_000_003);
+    expect(list.grids.map((g) => g.id)).toEqual([1]);
+    const without = fakeFetch({ '/api/v1/grids': () => json(grids) });
+    expect((await new Api(without.fetch).gridList()).orgTotal).toBeNull();
+  });
+});
+
 describe('Api errors', () => {
   it('reads application/problem+json', async () => {
     const { fetch } = fakeFetch({

@@ -595,6 +595,13 @@ export function parseBasemaps(raw: unknown): BasemapChoice[] {
   return out;
 }
 
+/** The grids list: the grids, and the organizations the caller's scope holds on the map, those without a grid included. */
+export interface GridList {
+  grids: GridFeature[];
+  /** null: an older server, which does not say. */
+  orgTotal: number | null;
+}
+
 export type BBox = [minLon: number, minLat: number, maxLon: number, maxLat: number];
 
 export interface OrgQuery {
@@ -652,8 +659,14 @@ export class Api {
   }
 
   async grids(signal?: AbortSignal): Promise<GridFeature[]> {
-    const page = await this.getJSON<FeaturePage<GridFeature>>(`${this.base}/grids`, signal);
-    return featuresOf(page);
+    return (await this.gridList(signal)).grids;
+  }
+
+  /** The grids and the organizations the caller's scope holds (org_total; null from an older server). */
+  async gridList(signal?: AbortSignal): Promise<GridList> {
+    const page = await this.getJSON<FeaturePage<GridFeature> & { org_total?: unknown }>(`${this.base}/grids`, signal);
+    const total = page?.org_total;
+    return { grids: featuresOf(page), orgTotal: typeof total === 'number' && total >= 0 ? total : null };
   }
 
   /** Fetches every organization matching the query, following `next` links. */

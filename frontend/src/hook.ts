@@ -82,6 +82,13 @@ export interface GridgisTestHook {
   orgView: { mode: 'clusters' | 'orgs'; inView: number; total: number; tiles: number; loading: boolean } | null;
   /** A large scope's clusters drawn inside the map (page coordinates and organizations), the largest first. */
   clusterPoints(): { x: number; y: number; count: number }[];
+  /** A large scope's cell of one organization drawn well inside the map, away from request badges (page coordinates, its id), nearest the centre. */
+  loneCellPoint(): { x: number; y: number; id: number } | null;
+  /** Where the map looks (as drawn), to come back to with mapJumpTo. */
+  mapView(): { center: [number, number]; zoom: number };
+  mapJumpTo(view: { center: [number, number]; zoom: number }): void;
+  /** The organizations the store holds (a large scope: those in view, or the one opened). */
+  heldOrgIds(): number[];
   /** The map's zoom. */
   mapZoom(): number;
   /** The map is still, with every tile it wants drawn. */
@@ -126,6 +133,10 @@ export function emptyMapState(): Omit<GridgisTestHook, 'view' | 'user'> {
     moveLines: 0,
     orgView: null,
     clusterPoints: () => [],
+    loneCellPoint: () => null,
+    mapView: () => ({ center: [0, 0], zoom: 0 }),
+    mapJumpTo: () => {},
+    heldOrgIds: () => [],
     mapZoom: () => 0,
     mapIdle: () => false,
   };

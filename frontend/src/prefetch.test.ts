@@ -7,7 +7,7 @@ const ADMIN: MapUser = { id: 3, role: 'admin', grid_ids: [] };
 const user = (id: number) => ({ ...ADMIN, id });
 const grid = (id: number, orgCount: number) => ({ type: 'Feature', id, geometry: null, properties: { org_count: orgCount } });
 
-function fakeApi(opts: { threshold?: number; grids?: unknown[] } = {}) {
+function fakeApi(opts: { threshold?: number; grids?: unknown[]; orgTotal?: number } = {}) {
   const signals: AbortSignal[] = [];
   const calls: string[] = [];
   const answer = <T>(name: string, value: T) => (signal?: AbortSignal) => {
@@ -17,7 +17,7 @@ function fakeApi(opts: { threshold?: number; grids?: unknown[] } = {}) {
   };
   const api = {
     config: answer('config', { basemaps: [], mapTilesAbove: opts.threshold ?? 0 }),
-    grids: answer('grids', opts.grids ?? []),
+    gridList: answer('grids', { grids: opts.grids ?? [], orgTotal: opts.orgTotal ?? null }),
     organizations: (q: { signal?: AbortSignal }, onPage?: (n: number) => void) => {
       calls.push('organizations');
       if (q.signal) signals.push(q.signal);
@@ -54,6 +54,14 @@ describe('prefetch of the first map data', () => {
     const officer = fakeApi({ threshold: 100, grids: [grid(1, 60), grid(2, 41)] });
     expect(await fetchMapData(officer.api, new AbortController().signal, () => {}, { id: 4, role: 'officer', grid_ids: [2] })).toBeTruthy();
     expect(officer.calls).toContain('grids');
+  });
+
+  it('weighs the server\'s org_total, which counts the organizations without a grid', async () => {
+    // Grids drawn after a million organizations were imported: their counts are small.
+    const { api, calls } = fakeApi({ threshold: 100, grids: [grid(1, 3)], orgTotal: 1_000_000 });
+    const data = fetchMapData(api, new AbortController().signal, () => {}, ADMIN);
+    expect(await data.organizations).toBeNull();
+    expect(calls).not.toContain('organizations');
   });
 
   it('asks for a liaison\'s organizations at once', () => {
@@ -97,7 +105,7 @@ describe('prefetch of the first map data', () => {
   it('answers a config that fails with no basemaps, and keeps other failures for the map', async () => {
     const api = {
       config: () => Promise.reject(new Error('502')),
-      grids: () => Promise.reject(new Error('boom')),
+      gridList: () => Promise.reject(new Error('boom')),
       organizations: () => Promise.resolve([]),
       requests: () => Promise.resolve([]),
     } as unknown as Api;

@@ -4,16 +4,16 @@
 // screen takes the answers once its code has arrived.
 //
 // The organizations are asked for once the config and grids tell how many
-// the user's scope holds: above the server's map_tiles_above none are
+// the user's scope holds (the grids list's org_total): above the server's map_tiles_above none are
 // loaded here (null), the map draws them from tiles and loads those in view
 // (layers/orgtiles.ts). A liaison's few are asked for at once.
-import type { Api, AppConfig, GridFeature, OrgFeature, RequestFeature } from './api';
+import type { Api, AppConfig, GridList, OrgFeature, RequestFeature } from './api';
 import { scopeSize } from './layers/orgtiles';
 import type { User } from './session';
 
 export interface FirstMapData {
   config: Promise<AppConfig>;
-  grids: Promise<GridFeature[]>;
+  grids: Promise<GridList>;
   /** Every organization in the user's scope; null for a large scope (not loaded whole). */
   organizations: Promise<OrgFeature[] | null>;
   requests: Promise<RequestFeature[]>;
@@ -36,7 +36,7 @@ export async function loadConfig(api: Api, signal: AbortSignal): Promise<AppConf
 /** Asks for the map's first data; the answers wait until the map takes them. */
 export function fetchMapData(api: Api, signal: AbortSignal, onOrgs: (loaded: number) => void, user: MapUser): FirstMapData {
   const config = loadConfig(api, signal);
-  const grids = api.grids(signal);
+  const grids = api.gridList(signal);
   const all = () =>
     api.organizations({ signal }, (n) => {
       if (!signal.aborted) onOrgs(n);

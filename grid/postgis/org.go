@@ -103,6 +103,28 @@ func (db *DB) CountOrgs(ctx context.Context, f grid.OrgFilter) (int64, error) {
 	return db.count(ctx, sql, args)
 }
 
+// OrgTotal implements grid.MapStore. It sums the cluster pyramid's
+// coarsest zoom (migration 016: a few rows a zone, every active located
+// organization, with or without a grid) instead of counting a large zone's
+// organizations row by row; the pyramid knows no liaisons, so a liaison's
+// few are counted.
+func (db *DB) OrgTotal(ctx context.Context, s grid.Scope) (int64, error) {
+	if scopeReadsAssignment(s) {
+		return db.CountOrgs(ctx, grid.OrgFilter{Scope: s})
+	}
+	w := &where{}
+	w.add("k.z = 0")
+	reach := "false"
+	switch {
+	case s.All:
+		reach = "true"
+	case len(s.GridIDs) > 0:
+		reach = "k.grid_id = ANY(" + w.bind(s.GridIDs) + ")"
+	}
+	w.add(zoneCond(s, "k.zone_id", w.bind, reach))
+	return db.count(ctx, "SELECT coalesce(sum(k.enterprise + k.new_economic + k.social), 0) FROM org_cluster k "+w.String(), w.args)
+}
+
 // countOrgsSQL is the query CountOrgs runs for f at now.
 func countOrgsSQL(f grid.OrgFilter, now time.Time) (string, []any, error) {
 	f.AfterID = 0

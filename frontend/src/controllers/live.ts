@@ -104,10 +104,17 @@ export class LiveController implements Controller {
       panelNotice = d.panelNotice ?? panelNotice;
       if (d.toast) toasts.push(d.toast);
     }
+    // The toasts' names: a large scope's store holds few organizations.
+    const names = new Map<number, string>();
     try {
       if (batch.all) await data.reloadAll();
       else {
-        await Promise.all([batch.requests ? data.reloadRequests() : null, ...[...batch.orgs].map((id) => data.reloadOrg(id))]);
+        // Another user's contact or request: nothing the tiles of a large scope draw changed.
+        const read = async (id: number) => {
+          const org = await data.reloadOrg(id);
+          if (org) names.set(id, org.properties.name);
+        };
+        await Promise.all([batch.requests ? data.reloadRequests() : null, ...[...batch.orgs].map(read)]);
         data.showCounts();
       }
     } catch (err) {
@@ -119,7 +126,7 @@ export class LiveController implements Controller {
     shell.emit('reloaded', { all: batch.all, orgs: batch.orgs, panel, panelNotice });
     await this.fetchNotes(toasts);
     if (signal.aborted) return;
-    const orgName = (id: number) => shell.store.get().orgById.get(id)?.properties.name;
+    const orgName = (id: number) => names.get(id) ?? shell.store.get().orgById.get(id)?.properties.name;
     for (const m of toastMessages(toasts, (id) => data.titles.get(id), orgName)) shell.act.toast(m);
   }
 

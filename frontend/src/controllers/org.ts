@@ -22,7 +22,8 @@ export function orgController(): Controller {
       side,
       org: (id) => store.get().orgById.get(id),
       reloadOrg: async (id) => {
-        await shell.data.reloadOrg(id);
+        // A read: its panel opens (held even while clusters are shown).
+        await shell.data.reloadOrg(id, { keep: true });
         shell.data.showCounts();
         return store.get().orgById.get(id) ?? null;
       },
@@ -55,8 +56,9 @@ export function orgController(): Controller {
   function showOrg(orgId: number): void {
     const org = shell.store.get().orgById.get(orgId);
     if (!org) {
-      // A large scope holds only the organizations in view: load this one first.
-      void shell.data.reloadOrg(orgId).then(() => {
+      // A large scope holds only the organizations in view: load this one
+      // first, for its popup (a read: the tiles stay as they are).
+      void shell.data.reloadOrg(orgId, { keep: true }).then(() => {
         const loaded = shell.store.get().orgById.get(orgId);
         if (loaded) showOrg(orgId);
       }, (err: unknown) => console.warn('gridgis: loading an organization failed', err));

@@ -159,7 +159,7 @@ export function orgEditController(): Controller {
       const out = await shell.api.patchOrg(org.id, { version: org.properties.version ?? 1, geometry: pointAt(at.lng, at.lat) });
       busy = false;
       stop();
-      await shell.data.reloadOrg(org.id);
+      await shell.data.reloadOrg(org.id, { wrote: true, keep: true });
       shell.data.showCounts();
       if (kind === 'place') void loadUnlocated();
       const verb = kind === 'move' ? '已移动' : '已定位';
@@ -218,7 +218,7 @@ export function orgEditController(): Controller {
         const org = await shell.api.createOrg({ ...checked.body, geometry: pointAt(at.lng, at.lat) });
         busy = false;
         stop();
-        await shell.data.reloadOrg(org.id);
+        await shell.data.reloadOrg(org.id, { wrote: true, keep: true });
         shell.data.showCounts();
         shell.act.openOrg(org.id, `已新增，划入 ${gridLine(org.properties, gridName)}`);
       } catch (err) {
@@ -354,6 +354,7 @@ export function orgEditController(): Controller {
       try {
         const out = await shell.api.patchOrg(org.id, id === null ? { version: p.version ?? 1, grid_id: null } : { version: p.version ?? 1, grid_id: id, grid_reason: 'manual' });
         busy = false;
+        shell.data.orgWritten();
         reshow(`网格归属：${gridLine(out.properties, gridName)}`);
       } catch (err) {
         busy = false;
@@ -384,6 +385,8 @@ export function orgEditController(): Controller {
       try {
         const out = await shell.api.patchOrg(org.id, { version: org.properties.version ?? 1, ...changes });
         busy = false;
+        // Its kind or grid may be what a large scope's tiles draw.
+        shell.data.orgWritten();
         const moved = out.properties.grid_id !== org.properties.grid_id || out.properties.grid_reason !== org.properties.grid_reason;
         reshow(moved ? `已保存，网格归属变为 ${gridLine(out.properties, gridName)}` : '已保存');
       } catch (err) {
@@ -446,7 +449,7 @@ export function orgEditController(): Controller {
         try {
           await shell.api.retireOrg(id, checked.body);
           busy = false;
-          await shell.data.reloadOrg(id);
+          await shell.data.reloadOrg(id, { wrote: true });
           shell.data.showCounts();
           shell.side.body.replaceChildren(
             noticeLine(`「${p.name}」已登记${label}（${checked.body.date}），已从地图移除，历史记录保留。`, 'status'),

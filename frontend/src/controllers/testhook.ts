@@ -34,6 +34,13 @@ export function testHookController(): Controller {
       };
       hook.orgPoint = (id) => orgPoint(map, store.get().orgById.get(id));
       hook.clusterPoints = () => clusterPoints(map);
+      hook.loneCellPoint = () => loneCellPoint(map);
+      hook.mapView = () => {
+        const c = map.getCenter();
+        return { center: [c.lng, c.lat], zoom: map.getZoom() };
+      };
+      hook.mapJumpTo = (v) => map.jumpTo(v);
+      hook.heldOrgIds = () => store.get().orgs.map((o) => o.id);
       hook.mapZoom = () => map.getZoom();
       hook.mapIdle = () => !map.isMoving() && map.loaded();
     },
@@ -77,6 +84,27 @@ function clusterPoints(map: maplibregl.Map): { x: number; y: number; count: numb
     out.push({ x: rect.left + p.x, y: rect.top + p.y, count });
   }
   return out.sort((a, b) => b.count - a.count);
+}
+
+/** A large scope's cell of one organization (not a cluster) well inside the map and not under a request badge, nearest the centre. */
+function loneCellPoint(map: maplibregl.Map): { x: number; y: number; id: number } | null {
+  if (!map.getLayer(CLUSTER_LAYER)) return null;
+  const rect = map.getContainer().getBoundingClientRect();
+  const margin = 60;
+  let best: { x: number; y: number; d: number; id: number } | null = null;
+  for (const f of map.queryRenderedFeatures({ layers: [CLUSTER_LAYER] })) {
+    if (f.geometry.type !== 'Point' || f.properties.cluster || Number(f.properties.count) !== 1 || typeof f.properties.id !== 'number') continue;
+    const p = map.project(f.geometry.coordinates as [number, number]);
+    if (p.x < margin || p.y < margin || p.x > rect.width - margin || p.y > rect.height - margin) continue;
+    const near: [maplibregl.PointLike, maplibregl.PointLike] = [
+      [p.x - 8, p.y - 8],
+      [p.x + 8, p.y + 8],
+    ];
+    if (map.queryRenderedFeatures(near, { layers: [REQUEST_LAYER] }).length > 0) continue;
+    const d = Math.hypot(p.x - rect.width / 2, p.y - rect.height / 2);
+    if (!best || d < best.d) best = { x: p.x, y: p.y, d, id: f.properties.id };
+  }
+  return best ? { x: rect.left + best.x, y: rect.top + best.y, id: best.id } : null;
 }
 
 /** Page coordinates of a request's badge, if it is drawn inside the map. */

@@ -117,16 +117,28 @@ describe('tiles of a view', () => {
 describe('scopeSize', () => {
   const grid = (id: number, orgCount: number) => ({ type: 'Feature', id, geometry: null, properties: { org_count: orgCount } }) as unknown as GridFeature;
   const grids = [grid(1, 30), grid(2, 25), grid(3, 400)];
+  // An older server sends no org_total.
+  const old = { grids, orgTotal: null };
 
-  it('sums the zone for admins and planners, the own grids for officers', () => {
-    expect(scopeSize({ role: 'admin', grid_ids: [] }, grids, 50)).toEqual({ total: 455, large: true });
-    expect(scopeSize({ role: 'planner', grid_ids: [] }, grids, 500)).toEqual({ total: 455, large: false });
-    expect(scopeSize({ role: 'officer', grid_ids: [1, 2] }, grids, 50)).toEqual({ total: 55, large: true });
-    expect(scopeSize({ role: 'officer', grid_ids: [1] }, grids, 50)).toEqual({ total: 30, large: false });
+  it('takes the scope\'s total from the server, organizations without a grid included', () => {
+    // A million organizations imported before the grid boundaries: no grid counts them.
+    const imported = { grids: [grid(1, 0)], orgTotal: 1_000_000 };
+    expect(scopeSize({ role: 'admin', grid_ids: [] }, imported, 20000)).toEqual({ total: 1_000_000, large: true });
+    expect(scopeSize({ role: 'admin', grid_ids: [] }, { grids, orgTotal: 30_455 }, 20000)).toEqual({ total: 30_455, large: true });
+    // The server counts an officer's scope itself.
+    expect(scopeSize({ role: 'officer', grid_ids: [1] }, { grids, orgTotal: 31 }, 30)).toEqual({ total: 31, large: true });
+    expect(scopeSize({ role: 'planner', grid_ids: [] }, { grids, orgTotal: 0 }, 50)).toEqual({ total: 0, large: false });
+  });
+
+  it('sums the zone for admins and planners, the own grids for officers, from an older server', () => {
+    expect(scopeSize({ role: 'admin', grid_ids: [] }, old, 50)).toEqual({ total: 455, large: true });
+    expect(scopeSize({ role: 'planner', grid_ids: [] }, old, 500)).toEqual({ total: 455, large: false });
+    expect(scopeSize({ role: 'officer', grid_ids: [1, 2] }, old, 50)).toEqual({ total: 55, large: true });
+    expect(scopeSize({ role: 'officer', grid_ids: [1] }, old, 50)).toEqual({ total: 30, large: false });
   });
 
   it('never calls a liaison\'s scope large, nor any without a threshold (an older server)', () => {
-    expect(scopeSize({ role: 'liaison', grid_ids: [] }, grids, 1).large).toBe(false);
-    expect(scopeSize({ role: 'admin', grid_ids: [] }, grids, 0).large).toBe(false);
+    expect(scopeSize({ role: 'liaison', grid_ids: [] }, { grids, orgTotal: 5000 }, 1).large).toBe(false);
+    expect(scopeSize({ role: 'admin', grid_ids: [] }, { grids, orgTotal: 5000 }, 0).large).toBe(false);
   });
 });

@@ -12,7 +12,7 @@
 // (layers/roads.ts) need no shift: they are hidden under any basemap.
 import type { ExpressionSpecification, Map as MapLibreMap } from 'maplibre-gl';
 import type { Feature, Point } from 'geojson';
-import type { BBox, GridFeature } from '../api';
+import type { BBox, GridList } from '../api';
 import type { User } from '../session';
 import { LABEL_FONTS, kindColorExpression } from '../theme';
 import { setFeatures } from './sources';
@@ -247,21 +247,26 @@ export function countInBox(cells: readonly OrgCell[], b: BBox): number {
 }
 
 /**
- * How many organizations the user's scope holds, from the grids' counts
- * (the grids list carries them: no extra query), and whether that is above
- * the server's threshold. Officers see their own grids' organizations;
- * admins and planners the zone's. A liaison's scope is the organizations
- * they look after, a few hundred at most: always loaded whole.
+ * How many organizations the user's scope holds, and whether that is above
+ * the server's threshold. The server says (the grids list's org_total:
+ * the scope it enforces, organizations without a grid included). An older
+ * server does not: then the grids' counts are summed, an officer's own
+ * grids or the zone's, which misses the organizations without a grid. A
+ * liaison's scope is the organizations they look after, a few hundred at
+ * most: always loaded whole.
  */
-export function scopeSize(user: Pick<User, 'role' | 'grid_ids'>, grids: readonly GridFeature[], threshold: number): { total: number; large: boolean } {
+export function scopeSize(user: Pick<User, 'role' | 'grid_ids'>, list: GridList, threshold: number): { total: number; large: boolean } {
   if (user.role === 'liaison') return { total: 0, large: false };
-  let own = grids;
-  if (user.role === 'officer') {
-    const wanted = new Set(user.grid_ids);
-    const mine = grids.filter((g) => wanted.has(g.id));
-    if (mine.length > 0) own = mine;
+  let total = list.orgTotal;
+  if (total === null) {
+    let own = list.grids;
+    if (user.role === 'officer') {
+      const wanted = new Set(user.grid_ids);
+      const mine = own.filter((g) => wanted.has(g.id));
+      if (mine.length > 0) own = mine;
+    }
+    total = own.reduce((n, g) => n + (g.properties.org_count ?? 0), 0);
   }
-  const total = own.reduce((n, g) => n + (g.properties.org_count ?? 0), 0);
   return { total, large: threshold > 0 && total > threshold };
 }
 

@@ -21,6 +21,7 @@ import { addMoveLayers } from '../layers/moves';
 import { ORG_LAYER, addOrgLayers, countByKind, setOrgData, setOrgEmphasis } from '../layers/organizations';
 import { VIEW_LIMIT, addClusterLayers, scopeSize } from '../layers/orgtiles';
 import { OrgView } from './orgview';
+import { applyOrgReload, type ReloadOptions } from './orgreload';
 import { REQUEST_HALO_LAYER, addRequestLayers, setRequestData, setSelectedRequest } from '../layers/requests';
 import { gridEmphasis, mapScope } from '../scope';
 import { setStatus, shell as page } from '../shell';
@@ -95,7 +96,7 @@ export class MapData {
       shell.loaded,
     ]);
     if (signal.aborted) return;
-    this.setGrids(gridList);
+    this.setGrids(gridList.grids);
     // null: a large scope, not loaded whole (prefetch.ts).
     this.setOrgs(orgList ?? []);
     this.setRequests(requestList);
@@ -196,7 +197,13 @@ export class MapData {
     if (selectedRequest !== null) setSelectedRequest(this.map, selectedRequest, null);
   }
 
-  async reloadOrg(id: number): Promise<void> {
+  /**
+   * Reads organization id again and updates the map (orgreload.ts): after
+   * this page's own change (wrote) a large scope's tiles are asked again on
+   * the next move; keep holds it while clusters are shown (its popup or
+   * panel opens). Answers what the server sent (null: gone from the scope).
+   */
+  async reloadOrg(id: number, opts: ReloadOptions = {}): Promise<OrgFeature | null> {
     const { signal, store } = this.shell;
     let org: OrgFeature | null;
     try {
@@ -206,16 +213,19 @@ export class MapData {
       if ((err as { status?: number }).status !== 404) throw err;
       org = null;
     }
-    if (signal.aborted) return;
-    // Retired or unlocated: not on the map.
-    if (org && (!org.geometry || (org.properties.status ?? 'active') !== 'active')) org = null;
-    // A large scope's tiles may have changed (a move, a retirement): asked again on the next move.
+    if (signal.aborted) return null;
+    const r = applyOrgReload(store.get().orgs, id, org, this.large !== null, opts);
+    if (r.forgetTiles) this.orgWritten();
+    if (r.orgs) {
+      this.setOrgs(r.orgs);
+      setOrgData(this.map, r.orgs);
+    }
+    return org;
+  }
+
+  /** This page changed an organization: a large scope's tiles are asked again on the next move. */
+  orgWritten(): void {
     this.large?.view.forget();
-    const next = store.get().orgs.filter((o) => o.id !== id);
-    if (org) next.push(org);
-    next.sort((a, b) => a.id - b.id);
-    this.setOrgs(next);
-    setOrgData(this.map, next);
   }
 
   async reloadAll(): Promise<void> {
@@ -237,9 +247,9 @@ export class MapData {
   /** A large scope's reload: grids and requests whole, the organizations in view again. */
   private async reloadLarge(): Promise<void> {
     const { signal, store, user } = this.shell;
-    const [gridList, config] = await Promise.all([this.api.grids(signal), this.api.config(signal), this.reloadRequests()]);
+    const [gridList, config] = await Promise.all([this.api.gridList(signal), this.api.config(signal), this.reloadRequests()]);
     if (signal.aborted || !this.large) return;
-    this.setGrids(gridList);
+    this.setGrids(gridList.grids);
     this.large.total = this.large.view.state.total = scopeSize(user, gridList, config.mapTilesAbove).total;
     const { grids, scope, choropleth } = store.get();
     setGridData(this.map, grids, gridColors(grids), (id) => gridEmphasis(scope!, id));

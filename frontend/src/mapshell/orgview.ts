@@ -21,7 +21,7 @@ export interface OrgViewState {
   inView: number;
   /** Organization tiles answered so far. */
   tiles: number;
-  /** Organizations in the user's scope (the grids' counts). */
+  /** Organizations in the user's scope (the grids list's org_total). */
   total: number;
   /** The view is being loaded (a move is pending or its answers on their way). */
   loading: boolean;
