@@ -105,15 +105,15 @@ func (db *DB) CountOrgs(ctx context.Context, f grid.OrgFilter) (int64, error) {
 
 // OrgTotal implements grid.MapStore. It sums the cluster pyramid's
 // coarsest zoom (migration 016: a few rows a zone, every active located
-// organization, with or without a grid) instead of counting a large zone's
-// organizations row by row; the pyramid knows no liaisons, so a liaison's
-// few are counted.
+// organization, with or without a grid) and the located deltas not yet
+// folded into it (019), instead of counting a large zone's organizations
+// row by row; the pyramid knows no liaisons, so a liaison's few are
+// counted.
 func (db *DB) OrgTotal(ctx context.Context, s grid.Scope) (int64, error) {
 	if scopeReadsAssignment(s) {
 		return db.CountOrgs(ctx, grid.OrgFilter{Scope: s})
 	}
 	w := &where{}
-	w.add("k.z = 0")
 	reach := "false"
 	switch {
 	case s.All:
@@ -122,7 +122,10 @@ func (db *DB) OrgTotal(ctx context.Context, s grid.Scope) (int64, error) {
 		reach = "k.grid_id = ANY(" + w.bind(s.GridIDs) + ")"
 	}
 	w.add(zoneCond(s, "k.zone_id", w.bind, reach))
-	return db.count(ctx, "SELECT coalesce(sum(k.enterprise + k.new_economic + k.social), 0) FROM org_cluster k "+w.String(), w.args)
+	return db.count(ctx, `SELECT coalesce(sum(k.n), 0) FROM (
+  SELECT c.zone_id, c.grid_id, c.enterprise + c.new_economic + c.social AS n FROM org_cluster c WHERE c.z = 0
+  UNION ALL
+  SELECT d.zone_id, d.grid_id, d.sign FROM org_cluster_delta d WHERE d.ux IS NOT NULL) k `+w.String(), w.args)
 }
 
 // countOrgsSQL is the query CountOrgs runs for f at now.

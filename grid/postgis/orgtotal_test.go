@@ -8,6 +8,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"gridgis/grid"
+	"gridgis/grid/postgis"
 	"gridgis/grid/postgis/pgtest"
 )
 
@@ -55,16 +56,31 @@ func TestOrgTotalCountsOrganizationsWithoutAGrid(t *testing.T) {
 	if _, err := db.Pool.Exec(ctx, `UPDATE organization SET status = 'deregistered', retired_at = now(), active = false WHERE id = $1`, gone.ID); err != nil {
 		t.Fatal(err)
 	}
+	// Read with every change still a pending delta (019), then folded.
+	var pending int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM org_cluster_delta`).Scan(&pending); err != nil || pending == 0 {
+		t.Fatalf("%d deltas pending (%v): the first reads must see unfolded ones", pending, err)
+	}
+	checkOrgTotals(t, db, zone.ID, g.ID)
+	if _, err := db.Pool.Exec(ctx, `SELECT map_fold_org_cluster()`); err != nil {
+		t.Fatal(err)
+	}
+	checkOrgTotals(t, db, zone.ID, g.ID)
+}
+
+func checkOrgTotals(t *testing.T, db *postgis.DB, zoneID, gridID int64) {
+	t.Helper()
+	ctx := context.Background()
 	for _, tt := range []struct {
 		name  string
 		scope grid.Scope
 		want  int64
 	}{
-		{"the zone's admin", grid.Scope{All: true, ZoneID: zone.ID}, 7},
-		{"the grid's officer", grid.Scope{GridIDs: []int64{g.ID}, ZoneID: zone.ID}, 2},
-		{"another zone's officer", grid.Scope{GridIDs: []int64{g.ID}, ZoneID: zone.ID + 1000}, 0},
-		{"a liaison of none of them", grid.Scope{LiaisonID: 999999, ZoneID: zone.ID}, 0},
-		{"no scope", grid.Scope{ZoneID: zone.ID}, 0},
+		{"the zone's admin", grid.Scope{All: true, ZoneID: zoneID}, 7},
+		{"the grid's officer", grid.Scope{GridIDs: []int64{gridID}, ZoneID: zoneID}, 2},
+		{"another zone's officer", grid.Scope{GridIDs: []int64{gridID}, ZoneID: zoneID + 1000}, 0},
+		{"a liaison of none of them", grid.Scope{LiaisonID: 999999, ZoneID: zoneID}, 0},
+		{"no scope", grid.Scope{ZoneID: zoneID}, 0},
 	} {
 		got, err := db.OrgTotal(ctx, tt.scope)
 		if err != nil {
