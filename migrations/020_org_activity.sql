@@ -21,9 +21,10 @@
 --               so a delete of the latest contact waits for an older
 --               contact inserted concurrently and then sees it);
 --   request:    open_requests (added to and taken from).
--- Each trigger creates the rows it needs (INSERT … ON CONFLICT DO
--- NOTHING) and locks them in id order before it updates them, so that two
--- statements touching several organizations cannot deadlock each other.
+-- Each trigger creates the rows it needs and locks them in id order
+-- before it updates them, so that two statements touching several
+-- organizations cannot deadlock each other (an insert of contacts or
+-- requests does all three in one INSERT … ON CONFLICT DO UPDATE).
 CREATE TABLE org_activity (
   id            bigint PRIMARY KEY,
   liaison_id    bigint,
@@ -167,16 +168,15 @@ BEGIN
     UPDATE org_activity SET contact_max = NULL, visit_max = NULL WHERE contact_max IS NOT NULL OR visit_max IS NOT NULL;
     RETURN NULL;
   ELSIF TG_OP = 'INSERT' THEN
-    ids := ARRAY(SELECT DISTINCT org_id FROM new_rows);
-    PERFORM map_org_activity_lock(ids, ids);
-    UPDATE org_activity f SET contact_max = greatest(f.contact_max, m.contact_max),
-      visit_max = greatest(f.visit_max, m.visit_max)
-    FROM (SELECT org_id, max(at) FILTER (WHERE kind = 'contact') AS contact_max,
-            max(at) FILTER (WHERE kind = 'visit') AS visit_max
-          FROM new_rows GROUP BY org_id) m
-    WHERE f.id = m.org_id
-      AND (m.contact_max > f.contact_max OR (f.contact_max IS NULL AND m.contact_max IS NOT NULL)
-        OR m.visit_max > f.visit_max OR (f.visit_max IS NULL AND m.visit_max IS NOT NULL));
+    -- One statement, in id order: ON CONFLICT DO UPDATE locks every
+    -- existing row it meets, also one its WHERE leaves as it is.
+    INSERT INTO org_activity AS f (id, contact_max, visit_max)
+    SELECT org_id, max(at) FILTER (WHERE kind = 'contact'), max(at) FILTER (WHERE kind = 'visit')
+    FROM new_rows GROUP BY org_id ORDER BY org_id
+    ON CONFLICT (id) DO UPDATE SET contact_max = greatest(f.contact_max, excluded.contact_max),
+      visit_max = greatest(f.visit_max, excluded.visit_max)
+    WHERE excluded.contact_max > f.contact_max OR (f.contact_max IS NULL AND excluded.contact_max IS NOT NULL)
+      OR excluded.visit_max > f.visit_max OR (f.visit_max IS NULL AND excluded.visit_max IS NOT NULL);
     RETURN NULL;
   ELSIF TG_OP = 'UPDATE' THEN
     ids := ARRAY(SELECT org_id FROM new_rows UNION SELECT org_id FROM old_rows);
@@ -210,9 +210,12 @@ BEGIN
     UPDATE org_activity SET open_requests = 0 WHERE open_requests <> 0;
     RETURN NULL;
   ELSIF TG_OP = 'INSERT' THEN
-    SELECT array_agg(org_id ORDER BY org_id), array_agg(n ORDER BY org_id) INTO orgs, deltas
-    FROM (SELECT org_id, count(*) AS n FROM new_rows WHERE status NOT IN ('verified', 'rejected') GROUP BY org_id) d;
-    PERFORM map_org_activity_lock(orgs, orgs);
+    -- One statement, in id order, as a contact's.
+    INSERT INTO org_activity AS f (id, open_requests)
+    SELECT org_id, count(*) FROM new_rows WHERE status NOT IN ('verified', 'rejected')
+    GROUP BY org_id ORDER BY org_id
+    ON CONFLICT (id) DO UPDATE SET open_requests = f.open_requests + excluded.open_requests;
+    RETURN NULL;
   ELSIF TG_OP = 'UPDATE' THEN
     SELECT array_agg(org_id ORDER BY org_id), array_agg(n ORDER BY org_id) INTO orgs, deltas
     FROM (SELECT org_id, sum(n) AS n FROM (
