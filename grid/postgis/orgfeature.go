@@ -14,8 +14,10 @@ import (
 // and values alike, without padding spaces.
 //
 // The projection is aliased o and offers the columns orgWhereAt filters
-// on; a is the active assignment as far as the filters ask for it (its
-// liaison; an id that is not null when there is one). lc holds the last
+// on; act is the organization's activity (org_activity, migration 020:
+// none for an organization without a liaison, contacts or requests), and
+// a the active assignment as far as the filters ask for it (its liaison;
+// an id that is not null when there is one). lc holds the last
 // contact and visit up to now (%[1]s): the stored latest of each kind,
 // unless a contact is dated after now (a clock set back, a contact
 // entered ahead), and only then the backward probe orgFeatureSQL makes
@@ -23,18 +25,19 @@ import (
 // stored text once.
 var orgFeatureProjSQL = `
 SELECT o.id, ` + boxColumns("coalesce(o.geom, map_zone_boundary(o.zone_id))") + `, concat(o.head,
-  ',"liaison_id":', coalesce(o.liaison_id::text, 'null'),
-  ',"pinned":', o.pinned::text,
+  ',"liaison_id":', coalesce(a.liaison_id::text, 'null'),
+  ',"pinned":', coalesce(act.pinned, false)::text,
   ',"last_contact_at":', coalesce(to_json(lc.contact_at)::text, 'null'),
   ',"last_visit_at":', coalesce(to_json(lc.visit_at)::text, 'null'),
   ',"contact_overdue":', (` + projContactOverdue + `)::text,
   ',"visit_overdue":', (` + projVisitOverdue + `)::text,
-  ',"open_requests":', o.open_requests, '}}')
+  ',"open_requests":', coalesce(act.open_requests, 0), '}}')
 FROM org_feature o
-CROSS JOIN LATERAL (SELECT o.liaison_id, o.liaison_id AS id) a
+LEFT JOIN org_activity act ON act.id = o.id
+CROSS JOIN LATERAL (SELECT act.liaison_id, act.liaison_id AS id) a
 CROSS JOIN LATERAL (SELECT
-  CASE WHEN o.contact_max > %[1]s::timestamptz THEN map_org_last_contact(o.id, 'contact', %[1]s) ELSE o.contact_max END AS contact_at,
-  CASE WHEN o.visit_max > %[1]s::timestamptz THEN map_org_last_contact(o.id, 'visit', %[1]s) ELSE o.visit_max END AS visit_at
+  CASE WHEN act.contact_max > %[1]s::timestamptz THEN map_org_last_contact(o.id, 'contact', %[1]s) ELSE act.contact_max END AS contact_at,
+  CASE WHEN act.visit_max > %[1]s::timestamptz THEN map_org_last_contact(o.id, 'visit', %[1]s) ELSE act.visit_max END AS visit_at
 ) lc
 `
 
@@ -43,9 +46,9 @@ CROSS JOIN LATERAL (SELECT
 // days, now], or no visit in (now − 30 days, now]. They are also the gaps
 // of contact_7d and visit_30d, so the filters use them too.
 const (
-	projContactOverdue = `o.liaison_id IS NOT NULL AND coalesce(greatest(lc.contact_at, lc.visit_at)
+	projContactOverdue = `a.liaison_id IS NOT NULL AND coalesce(greatest(lc.contact_at, lc.visit_at)
   <= %[1]s::timestamptz - interval '7 days', true)`
-	projVisitOverdue = `o.liaison_id IS NOT NULL AND coalesce(lc.visit_at <= %[1]s::timestamptz - interval '30 days', true)`
+	projVisitOverdue = `a.liaison_id IS NOT NULL AND coalesce(lc.visit_at <= %[1]s::timestamptz - interval '30 days', true)`
 )
 
 // projGap is the projection's condition for the gaps it keeps the
