@@ -867,6 +867,15 @@ WHERE zone_id = $1`, fx.zone.ID, fmt.Sprintf("第%d轮", round)); err != nil {
 		t.Cleanup(watchDB.Close)
 		srv, store := fx.serve(t, server.Config{}, &countingStore{DB: fx.db, watch: watchDB})
 		fx.get(t, srv, admin, orgs.path())
+		// Quiet for longer than the pings' interval: a ping that answers
+		// keeps the connection, and the cache.
+		time.Sleep(6 * time.Second)
+		before := store.renders.Load()
+		fx.get(t, srv, admin, orgs.path())
+		if store.renders.Load() != before || store.listens.Load() != 1 {
+			t.Fatalf("after 6 s of quiet: %d renders, listened %d times; want the tile cached, listening once",
+				store.renders.Load()-before, store.listens.Load())
+		}
 		proxy.Stall()
 		stalled := time.Now()
 		for fx.metric(t, srv, "gridgis_tile_cache_listening") != 0 {
@@ -876,7 +885,7 @@ WHERE zone_id = $1`, fx.zone.ID, fmt.Sprintf("第%d轮", round)); err != nil {
 			time.Sleep(50 * time.Millisecond)
 		}
 		t.Logf("a silent listening connection found out in %v", time.Since(stalled).Round(100*time.Millisecond))
-		before := store.renders.Load()
+		before = store.renders.Load()
 		fx.get(t, srv, admin, orgs.path())
 		if store.renders.Load() != before+1 {
 			t.Error("with the listener found silent a tile came from the cache")
