@@ -129,9 +129,10 @@ type TileWatcher interface {
 	// status(nil) each time it starts listening and status(err) each time
 	// it stops; while it is not listening changes go unannounced, so a
 	// cache must not be trusted then, nor after it listens again until
-	// everything it held is forgotten. changed(layer) follows each
-	// committed write that may change layer's tiles.
-	WatchTiles(ctx context.Context, changed func(TileLayer), status func(error))
+	// everything it held is forgotten. changed(layer, zoneID) follows
+	// each committed write that may change layer's tiles of zone zoneID;
+	// zoneID 0 is every zone (a TRUNCATE, say).
+	WatchTiles(ctx context.Context, changed func(layer TileLayer, zoneID int64), status func(error))
 	// TileNow is the time the requests layer's SLA colours are drawn at
 	// (the store's clock, which tests replace).
 	TileNow() time.Time

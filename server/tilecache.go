@@ -20,10 +20,14 @@ import (
 
 // The tile cache keeps rendered vector tiles in memory, least recently
 // used first out once its bytes pass a bound. An entry's key names what
-// the tile shows: the layer, the caller's scope, the tile, and the layer's
-// data version. The store announces each committed write to a layer's
-// tables (grid.TileWatcher); the cache then counts the layer's version up,
-// so every entry of the old version is never found again and ages out.
+// the tile shows: the layer, the caller's scope, the tile, and the data
+// version of the layer in the scope's zone. The store announces each
+// committed write to a layer's tables with the zones whose rows it
+// changed (grid.TileWatcher); the cache then counts the layer's version in
+// those zones up, so every entry of the old version is never found again
+// and ages out, while the tiles of other zones stay. A scope of every zone
+// (ZoneID 0) reads a version that every change counts up, and a change of
+// every zone (a TRUNCATE) counts up the versions of all.
 //
 // The version is read before rendering and the tile stored under it: a
 // write that commits while the tile renders is announced after the read,
@@ -69,7 +73,7 @@ type tileCache struct {
 
 	mu        sync.Mutex
 	listening bool
-	versions  map[grid.TileLayer]uint64
+	versions  map[grid.TileLayer]*layerVersion
 	lru       *list.List // of *tileEntry, the most recently used first
 	byKey     map[string]*list.Element
 	bytes     int64
@@ -100,7 +104,7 @@ func newTileCache(maxBytes int64, now func() time.Time) *tileCache {
 	return &tileCache{
 		max:      maxBytes,
 		now:      now,
-		versions: map[grid.TileLayer]uint64{},
+		versions: map[grid.TileLayer]*layerVersion{},
 		lru:      list.New(),
 		byKey:    map[string]*list.Element{},
 		hits:     counter("hits", "Vector tiles answered from the tile cache."),
@@ -180,12 +184,12 @@ func (tc *tileCache) key(layer grid.TileLayer, t geo.Tile, scope grid.Scope) (ke
 		return "", false
 	}
 	tc.mu.Lock()
-	listening, version := tc.listening, tc.versions[layer]
+	listening, version := tc.listening, tc.version(layer).of(scope.ZoneID)
 	tc.mu.Unlock()
 	if !listening {
 		return "", false
 	}
-	key = string(layer) + " v" + strconv.FormatUint(version, 10) + " " + strconv.Itoa(t.Z) + "/" +
+	key = string(layer) + " v" + version + " " + strconv.Itoa(t.Z) + "/" +
 		strconv.Itoa(t.X) + "/" + strconv.Itoa(t.Y) + " " + scopeKey(scope)
 	if layer == grid.LayerRequests {
 		key += " minute=" + strconv.FormatInt(tc.now().Unix()/60, 10)
@@ -243,11 +247,47 @@ func (tc *tileCache) remove(el *list.Element) {
 	tc.bytes -= e.size()
 }
 
-// changed counts layer's version up: a committed write changed its data.
-func (tc *tileCache) changed(layer grid.TileLayer) {
+// layerVersion is a layer's data version, per zone.
+type layerVersion struct {
+	every uint64           // counts every change: of a scope of every zone
+	whole uint64           // counts changes of every zone at once
+	zones map[int64]uint64 // counts each zone's own changes
+}
+
+// of is the version of the layer's tiles of zone zoneID, every zone when 0.
+func (v *layerVersion) of(zoneID int64) string {
+	if zoneID <= 0 {
+		return "*" + strconv.FormatUint(v.every, 10)
+	}
+	return strconv.FormatUint(v.whole, 10) + "." + strconv.FormatUint(v.zones[zoneID], 10)
+}
+
+// version is layer's version; the caller holds mu.
+func (tc *tileCache) version(layer grid.TileLayer) *layerVersion {
+	v, ok := tc.versions[layer]
+	if !ok {
+		v = &layerVersion{zones: map[int64]uint64{}}
+		tc.versions[layer] = v
+	}
+	return v
+}
+
+// changed counts layer's version in zone zoneID (every zone when 0) up: a
+// committed write changed its data there.
+func (tc *tileCache) changed(layer grid.TileLayer, zoneID int64) {
 	tc.mu.Lock()
-	tc.versions[layer]++
-	tc.mu.Unlock()
+	defer tc.mu.Unlock()
+	tc.version(layer).change(zoneID)
+}
+
+// change counts the version in zone zoneID (every zone when 0) up.
+func (v *layerVersion) change(zoneID int64) {
+	v.every++
+	if zoneID <= 0 {
+		v.whole++
+	} else {
+		v.zones[zoneID]++
+	}
 }
 
 // setListening records whether the watcher hears of changes. On listening
@@ -257,7 +297,7 @@ func (tc *tileCache) setListening(on bool) {
 	defer tc.mu.Unlock()
 	if on && !tc.listening {
 		for _, l := range grid.TileLayers {
-			tc.versions[l]++
+			tc.version(l).change(0)
 		}
 	}
 	tc.listening = on

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,13 +28,17 @@ import (
 
 // cacheFixture is a zone of its own database (the tile cache tests write,
 // and the shared fixture's tests count what they see): two grids, 25
-// organizations, a liaison with two of them, and signed-in users.
+// organizations, a liaison with two of them, and signed-in users; and a
+// second zone (zoneB) of one grid and five organizations with an admin of
+// its own, and an admin of every zone.
 type cacheFixture struct {
 	dsn       string
 	db        *postgis.DB
 	zone      grid.Zone
 	grids     []grid.Grid
 	orgs      []grid.Org
+	zoneB     grid.Zone
+	orgsB     []grid.Org
 	liaisonID int64
 	sessions  map[persona]string
 	uscc      atomic.Int64
@@ -66,7 +71,7 @@ func (s *countingStore) Tile(ctx context.Context, layer grid.TileLayer, t geo.Ti
 	return s.DB.Tile(ctx, layer, t, scope)
 }
 
-func (s *countingStore) WatchTiles(ctx context.Context, changed func(grid.TileLayer), status func(error)) {
+func (s *countingStore) WatchTiles(ctx context.Context, changed func(grid.TileLayer, int64), status func(error)) {
 	w := s.DB
 	if s.watch != nil {
 		w = s.watch
@@ -79,12 +84,21 @@ func (s *countingStore) WatchTiles(ctx context.Context, changed func(grid.TileLa
 	})
 }
 
+// The second zone's admin and an admin of every zone.
+const (
+	adminB   persona = "admin_b"
+	province persona = "province"
+)
+
+// cacheUsers are the fixture's users; zone is 'A', 'B' or 0 for every zone.
 var cacheUsers = map[persona]struct {
 	role  grid.Role
 	grids []string
+	zone  byte
 }{
-	admin: {grid.RoleAdmin, nil}, officerA: {grid.RoleOfficer, []string{"G01"}},
-	officerB: {grid.RoleOfficer, []string{"G02"}}, liaison: {grid.RoleLiaison, nil},
+	admin: {grid.RoleAdmin, nil, 'A'}, officerA: {grid.RoleOfficer, []string{"G01"}, 'A'},
+	officerB: {grid.RoleOfficer, []string{"G02"}, 'A'}, liaison: {grid.RoleLiaison, nil, 'A'},
+	adminB: {grid.RoleAdmin, nil, 'B'}, province: {grid.RoleAdmin, nil, 0},
 }
 
 func buildCacheFixture(t *testing.T) *cacheFixture {
@@ -149,9 +163,36 @@ VALUES ($1, '缓存联络员', $2, ST_SetSRID(ST_MakePoint(113.02, 33.02), 4326)
 			t.Fatal(err)
 		}
 	}
+	if fx.zoneB, err = db.CreateZone(ctx, grid.Zone{Code: "cache-test-b", Name: "缓存测试二区",
+		Boundary: orb.MultiPolygon{{{{114, 33}, {114.1, 33}, {114.1, 33.1}, {114, 33.1}, {114, 33}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateGrid(ctx, grid.Grid{ZoneID: fx.zoneB.ID, Code: "H01", Name: "产业网格", Industry: "物流",
+		Geom: orb.MultiPolygon{{{{114, 33}, {114.1, 33}, {114.1, 33.1}, {114, 33.1}, {114, 33}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		o, err := db.CreateOrg(ctx, grid.Org{ZoneID: fx.zoneB.ID, Name: fmt.Sprintf("缓存二区%02d有限公司", i),
+			USCC: testUSCC(int(fx.uscc.Add(1))), Kind: grid.OrgKinds[i%3], Industry: "物流",
+			Employees: 50, PartyMembers: 3, PartyOrg: grid.PartyStandalone,
+			Location: orb.Point{114.01 + 0.02*float64(i), 33.05}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fx.orgsB = append(fx.orgsB, o)
+	}
+	if _, err := db.AssignGrids(ctx, fx.zoneB.ID); err != nil {
+		t.Fatal(err)
+	}
 	srv, _ := fx.serve(t, server.Config{}, nil)
 	for p, spec := range cacheUsers {
-		u := grid.User{ZoneID: fx.zone.ID, Username: "c-" + strings.ReplaceAll(string(p), "_", "-"), Role: spec.role}
+		u := grid.User{Username: "c-" + strings.ReplaceAll(string(p), "_", "-"), Role: spec.role}
+		switch spec.zone {
+		case 'A':
+			u.ZoneID = fx.zone.ID
+		case 'B':
+			u.ZoneID = fx.zoneB.ID
+		}
 		if spec.role == grid.RoleLiaison {
 			u.LiaisonID = fx.liaisonID
 		}
@@ -186,6 +227,10 @@ func (fx *cacheFixture) scope(p persona) grid.Scope {
 		return grid.Scope{GridIDs: []int64{fx.grids[1].ID}, ZoneID: fx.zone.ID}
 	case liaison:
 		return grid.Scope{LiaisonID: fx.liaisonID, ZoneID: fx.zone.ID}
+	case adminB:
+		return grid.Scope{All: true, ZoneID: fx.zoneB.ID}
+	case province:
+		return grid.Scope{All: true}
 	}
 	return grid.Scope{All: true, ZoneID: fx.zone.ID}
 }
@@ -252,6 +297,20 @@ func (fx *cacheFixture) newOrg(t *testing.T, srv *server.Server, lon, lat float6
 	t.Helper()
 	n := fx.uscc.Add(1)
 	fx.post(t, srv, admin, "/api/v1/organizations", newOrgBody(fmt.Sprintf("缓存新企业%d", n), testUSCC(int(n)), "物流", point(lon, lat)))
+}
+
+// rename renames organization id in SQL, as any writer may.
+func (fx *cacheFixture) rename(t *testing.T, id int64, name string) {
+	t.Helper()
+	if _, err := fx.db.Pool.Exec(context.Background(), `UPDATE organization SET name = $2 WHERE id = $1`, id, name); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// request reports a request at organization orgID as p through srv.
+func (fx *cacheFixture) request(t *testing.T, srv *server.Server, p persona, orgID int64) {
+	t.Helper()
+	fx.post(t, srv, p, "/api/v1/requests", fmt.Sprintf(`{"org_id":%d,"category":"ordinary","title":"缓存分区诉求"}`, orgID))
 }
 
 // render is layer's tile at path as the store draws it now for p, around
@@ -467,8 +526,11 @@ func TestTileCache(t *testing.T) {
 		}
 		renders := func() int64 { return store.renders.Load() }
 		fx.get(t, srv, admin, orgs.path())
+		orgsB := tileOf(grid.LayerOrganizations, fx.orgsB[1].Location, 10)
+		_, _, cachedB := fx.get(t, srv, adminB, orgsB.path())
 		before := renders()
 		_, _, cached := fx.get(t, srv, admin, orgs.path())
+		fx.get(t, srv, adminB, orgsB.path())
 		if renders() != before {
 			t.Fatal("not cached while listening")
 		}
@@ -490,12 +552,22 @@ func TestTileCache(t *testing.T) {
 			t.Error("while the listener is away a stale tile was served")
 		}
 
+		// And one in the other zone.
+		fx.rename(t, fx.orgsB[1].ID, "缓存二区无人听见有限公司")
+		wantB := fx.render(t, adminB, orgsB.layer, orgsB.tile)
+		if bytes.Equal(wantB, cachedB) {
+			t.Fatal("the write did not change zone B's tile")
+		}
+
 		if err := proxy.Restore(); err != nil {
 			t.Fatal(err)
 		}
 		eventually(t, "the watcher listens again", func() bool { return store.listens.Load() >= 2 })
 		if _, _, body := fx.get(t, srv, admin, orgs.path()); !bytes.Equal(body, want) {
 			t.Error("after the listener came back the tile cached before the unheard write was served")
+		}
+		if _, _, body := fx.get(t, srv, adminB, orgsB.path()); !bytes.Equal(body, wantB) {
+			t.Error("after the listener came back zone B's tile cached before the unheard write was served")
 		}
 		before = renders()
 		fx.get(t, srv, admin, orgs.path())
@@ -677,6 +749,214 @@ WHERE datname = current_database() AND application_name = 'gridgis tile watcher'
 		}
 		if store.renders.Load() != before+1 {
 			t.Errorf("an hour later: rendered %d times, want once", store.renders.Load()-before)
+		}
+	})
+
+	// A write in one zone retires that zone's tiles and those of a scope
+	// of every zone, and leaves another zone's tiles cached; then the
+	// other way round.
+	t.Run("ZonesApart", func(t *testing.T) {
+		srv, store := fx.serve(t, server.Config{}, nil)
+		centreB := orb.Point{114.05, 33.05}
+		type view struct {
+			p persona
+			c cacheTile
+		}
+		var zoneA, zoneB, every []view
+		for _, l := range grid.TileLayers {
+			zoneA = append(zoneA, view{admin, tileOf(l, cacheCentre, 10)})
+			zoneB = append(zoneB, view{adminB, tileOf(l, centreB, 10)})
+			every = append(every, view{province, tileOf(l, cacheCentre, 10)})
+		}
+		if zoneA[0].c == zoneB[0].c {
+			t.Fatal("the zones share a tile")
+		}
+		// Each zone has a request, so that every layer has something.
+		fx.request(t, srv, admin, fx.orgs[6].ID)
+		fx.request(t, srv, adminB, fx.orgsB[2].ID)
+		read := func(vs []view) (bodies [][]byte, renders int64) {
+			before := store.renders.Load()
+			for _, v := range vs {
+				status, _, body := fx.get(t, srv, v.p, v.c.path())
+				if status != http.StatusOK && status != http.StatusNoContent {
+					t.Fatalf("%s %s: %d", v.p, v.c.path(), status)
+				}
+				bodies = append(bodies, body)
+			}
+			return bodies, store.renders.Load() - before
+		}
+		fresh := func(what string, vs []view) {
+			for _, v := range vs {
+				want := fx.render(t, v.p, v.c.layer, v.c.tile)
+				eventually(t, what+": "+string(v.p)+" "+v.c.path()+" is fresh", func() bool {
+					_, _, body := fx.get(t, srv, v.p, v.c.path())
+					return bytes.Equal(body, want)
+				})
+			}
+		}
+		all := append(append(slices.Clone(zoneA), zoneB...), every...)
+		fresh("before the writes", all)
+		oldA, _ := read(zoneA)
+		oldB, _ := read(zoneB)
+		if _, n := read(all); n != 0 {
+			t.Fatalf("cached tiles rendered %d times", n)
+		}
+
+		// Writes in zone A: an organization, a request, a grid.
+		fx.newOrg(t, srv, 113.055, 33.065)
+		fx.request(t, srv, admin, fx.orgs[7].ID)
+		if _, err := fx.db.Pool.Exec(context.Background(), `UPDATE grid SET name = '改名网格' WHERE id = $1`, fx.grids[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range zoneA {
+			if bytes.Equal(oldA[i], fx.render(t, v.p, v.c.layer, v.c.tile)) {
+				t.Fatalf("%s: the writes in zone A did not change the tile", v.c.path())
+			}
+		}
+		fresh("after writes in zone A", append(slices.Clone(zoneA), every...))
+		// Every announcement of those writes has been heard by now.
+		gotB, n := read(zoneB)
+		if n != 0 {
+			t.Errorf("writes in zone A re-rendered %d of zone B's %d tiles", n, len(zoneB))
+		}
+		for i := range zoneB {
+			if !bytes.Equal(gotB[i], oldB[i]) {
+				t.Errorf("%s changed with writes in zone A", zoneB[i].c.path())
+			}
+		}
+
+		// A write in zone B: its tile shows it, zone A's stay cached.
+		_, _, before := fx.get(t, srv, adminB, zoneB[1].c.path())
+		fx.rename(t, fx.orgsB[0].ID, "缓存二区改名有限公司")
+		if bytes.Equal(before, fx.render(t, adminB, zoneB[1].c.layer, zoneB[1].c.tile)) {
+			t.Fatal("the rename did not change zone B's organizations tile")
+		}
+		fresh("after a write in zone B", zoneB)
+		if _, n := read(zoneA); n != 0 {
+			t.Errorf("a write in zone B re-rendered %d of zone A's %d tiles", n, len(zoneA))
+		}
+	})
+
+	// The scripted mix of the review: request and organization work goes
+	// on in zone A while zone B's admin pans over its tiles. Zone B's
+	// reads stay hits; a scope of every zone misses after each write.
+	t.Run("HitRateUnderWritesElsewhere", func(t *testing.T) {
+		srv, store := fx.serve(t, server.Config{}, nil)
+		var viewsB []cacheTile
+		for _, o := range fx.orgsB {
+			for _, l := range grid.TileLayers {
+				if c := tileOf(l, o.Location, 13); !slices.Contains(viewsB, c) {
+					viewsB = append(viewsB, c)
+				}
+			}
+		}
+		provinceView := tileOf(grid.LayerOrganizations, cacheCentre, 8)
+		watchA := tileOf(grid.LayerOrganizations, fx.orgs[5].Location, 10)
+		fx.request(t, srv, admin, fx.orgs[8].ID)
+		const rounds = 10
+		var reads, renders, provinceRenders int64
+		for round := range rounds {
+			// Request work and an officer's fix in zone A.
+			if _, err := fx.db.Pool.Exec(context.Background(), `UPDATE request SET description = $2
+WHERE zone_id = $1`, fx.zone.ID, fmt.Sprintf("第%d轮", round)); err != nil {
+				t.Fatal(err)
+			}
+			fx.rename(t, fx.orgs[5].ID, fmt.Sprintf("缓存测试改名%02d有限公司", round))
+			want := fx.render(t, admin, watchA.layer, watchA.tile)
+			eventually(t, "zone A's tile shows the round's writes", func() bool {
+				_, _, body := fx.get(t, srv, admin, watchA.path())
+				return bytes.Equal(body, want)
+			})
+			before := store.renders.Load()
+			for _, c := range viewsB {
+				fx.get(t, srv, adminB, c.path())
+				reads++
+			}
+			renders += store.renders.Load() - before
+			before = store.renders.Load()
+			fx.get(t, srv, province, provinceView.path())
+			provinceRenders += store.renders.Load() - before
+		}
+		// The first round fills the cache.
+		t.Logf("zone B: %d reads during writes in zone A, %d rendered, hit rate %.0f%% (the first round's %d misses fill the cache); "+
+			"every zone's tile: %d of %d rounds rendered", reads, renders, 100*float64(reads-renders)/float64(reads), len(viewsB), provinceRenders, rounds)
+		if renders > int64(len(viewsB)) {
+			t.Errorf("zone B's tiles rendered %d times in %d rounds, want %d (the first round only)", renders, rounds, len(viewsB))
+		}
+		if provinceRenders != rounds {
+			t.Errorf("a tile of every zone rendered %d times in %d rounds of writes, want each round", provinceRenders, rounds)
+		}
+	})
+
+	// A listening connection that goes silent (a network that drops
+	// packets) is found out within seconds, and the cache bypassed.
+	t.Run("ListenerStalled", func(t *testing.T) {
+		proxy := pgtest.NewProxy(t, fx.dsn)
+		watchDB, err := postgis.OpenWith(context.Background(), proxy.DSN, postgis.Options{MaxConns: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(watchDB.Close)
+		srv, store := fx.serve(t, server.Config{}, &countingStore{DB: fx.db, watch: watchDB})
+		fx.get(t, srv, admin, orgs.path())
+		// Quiet for longer than the pings' interval: a ping that answers
+		// keeps the connection, and the cache.
+		time.Sleep(6 * time.Second)
+		before := store.renders.Load()
+		fx.get(t, srv, admin, orgs.path())
+		if store.renders.Load() != before || store.listens.Load() != 1 {
+			t.Fatalf("after 6 s of quiet: %d renders, listened %d times; want the tile cached, listening once",
+				store.renders.Load()-before, store.listens.Load())
+		}
+		proxy.Stall()
+		stalled := time.Now()
+		for fx.metric(t, srv, "gridgis_tile_cache_listening") != 0 {
+			if time.Since(stalled) > 12*time.Second {
+				t.Fatal("a silent listening connection not found out within 12 s")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Logf("a silent listening connection found out in %v", time.Since(stalled).Round(100*time.Millisecond))
+		before = store.renders.Load()
+		fx.get(t, srv, admin, orgs.path())
+		if store.renders.Load() != before+1 {
+			t.Error("with the listener found silent a tile came from the cache")
+		}
+		proxy.Resume()
+		eventually(t, "the watcher listens again", func() bool { return store.listens.Load() >= 2 })
+	})
+
+	// TRUNCATE names no zone: every zone's tiles of its layers go.
+	t.Run("TruncateRetiresAll", func(t *testing.T) {
+		srv, _ := fx.serve(t, server.Config{}, nil)
+		fx.request(t, srv, admin, fx.orgs[9].ID)
+		fx.request(t, srv, adminB, fx.orgsB[3].ID)
+		views := map[persona]cacheTile{
+			admin:    tileOf(grid.LayerRequests, fx.orgs[9].Location, 10),
+			adminB:   tileOf(grid.LayerRequests, fx.orgsB[3].Location, 10),
+			province: tileOf(grid.LayerRequests, fx.orgsB[3].Location, 10),
+		}
+		old := map[persona][]byte{}
+		for p, c := range views {
+			want := fx.render(t, p, c.layer, c.tile)
+			eventually(t, string(p)+" sees the request", func() bool {
+				_, _, body := fx.get(t, srv, p, c.path())
+				return bytes.Equal(body, want)
+			})
+			old[p] = want
+		}
+		if _, err := fx.db.Pool.Exec(context.Background(), `TRUNCATE request CASCADE`); err != nil {
+			t.Fatal(err)
+		}
+		for p, c := range views {
+			want := fx.render(t, p, c.layer, c.tile)
+			if bytes.Equal(want, old[p]) {
+				t.Fatalf("%s: the TRUNCATE did not change the tile", p)
+			}
+			eventually(t, string(p)+"'s tile after the TRUNCATE", func() bool {
+				_, _, body := fx.get(t, srv, p, c.path())
+				return bytes.Equal(body, want)
+			})
 		}
 	})
 }

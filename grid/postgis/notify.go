@@ -3,6 +3,8 @@ package postgis
 import (
 	"context"
 	"errors"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -10,8 +12,10 @@ import (
 	"gridgis/grid"
 )
 
-// mapChannel is the channel migration 017's triggers notify with the name
-// of a tile layer whose data a committed write changed.
+// mapChannel is the channel migration 021's triggers notify with the name
+// of a tile layer and a zone whose data a committed write changed,
+// "organizations:12", or (TRUNCATE, migration 017) the layer's name
+// alone: every zone.
 const mapChannel = "gridgis_map"
 
 // tileWatcherName is the listening connection's application_name, so that
@@ -27,16 +31,19 @@ const (
 
 // A quiet listening connection is pinged every watchPingEvery: a network
 // that drops packets without a word would otherwise leave it waiting for
-// minutes (TCP keepalive), deaf to changes while the cache trusts it.
+// minutes (TCP keepalive), deaf to changes while the cache trusts it and
+// serves tiles from before them. A ping is one empty query, so a dead
+// connection is found within some 8 s at the cost of a round trip every
+// 5 s.
 const (
-	watchPingEvery   = 30 * time.Second
-	watchPingTimeout = 5 * time.Second
+	watchPingEvery   = 5 * time.Second
+	watchPingTimeout = 3 * time.Second
 )
 
 // WatchTiles implements grid.TileWatcher on a connection of its own (a
 // listening connection must not go back to the pool), reconnecting with
 // a growing delay whenever it is lost, until ctx ends.
-func (db *DB) WatchTiles(ctx context.Context, changed func(grid.TileLayer), status func(error)) {
+func (db *DB) WatchTiles(ctx context.Context, changed func(grid.TileLayer, int64), status func(error)) {
 	backoff := watchFirstBackoff
 	for {
 		err := db.listenTiles(ctx, changed, func() {
@@ -62,7 +69,7 @@ func (db *DB) TileNow() time.Time { return db.Now() }
 // listenTiles listens on one connection until ctx ends or the connection
 // fails, calling listening once LISTEN took effect: a write committed
 // after that is announced.
-func (db *DB) listenTiles(ctx context.Context, changed func(grid.TileLayer), listening func()) error {
+func (db *DB) listenTiles(ctx context.Context, changed func(grid.TileLayer, int64), listening func()) error {
 	cfg := db.Pool.Config().ConnConfig.Copy()
 	cfg.RuntimeParams["application_name"] = tileWatcherName
 	conn, err := pgx.ConnectConfig(ctx, cfg)
@@ -98,8 +105,25 @@ func (db *DB) listenTiles(ctx context.Context, changed func(grid.TileLayer), lis
 		}
 		// Only the triggers notify; anything else on the channel is
 		// dropped rather than ending the listener.
-		if grid.ValidTileLayer(n.Payload) {
-			changed(grid.TileLayer(n.Payload))
+		if layer, zoneID, ok := parseMapNotice(n.Payload); ok {
+			changed(layer, zoneID)
 		}
 	}
+}
+
+// parseMapNotice reads a notification of mapChannel: a layer and a zone
+// ("organizations:12"), or a layer alone for every zone (zoneID 0).
+func parseMapNotice(payload string) (layer grid.TileLayer, zoneID int64, ok bool) {
+	name, zone, zoned := strings.Cut(payload, ":")
+	if !grid.ValidTileLayer(name) {
+		return "", 0, false
+	}
+	if zoned {
+		id, err := strconv.ParseInt(zone, 10, 64)
+		if err != nil || id <= 0 {
+			return "", 0, false
+		}
+		zoneID = id
+	}
+	return grid.TileLayer(name), zoneID, true
 }

@@ -21,10 +21,11 @@ func notifyUSCC(n int) string {
 	return body + string(c)
 }
 
-// Migration 017's triggers announce, after commit, each layer whose
-// tables a statement changed, once per transaction; statements that
-// change no row, rolled-back writes and tables no tile reads announce
-// nothing.
+// Migrations 017's and 021's triggers announce, after commit, each layer
+// whose tables a statement changed, with each zone whose rows it changed,
+// once per transaction; statements that change no row, rolled-back writes
+// and tables no tile reads announce nothing; TRUNCATE announces its layers
+// for every zone.
 func TestMapNotify(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.Fresh(t, testDSN)
@@ -46,6 +47,16 @@ func TestMapNotify(t *testing.T) {
 	var liaisonID int64
 	if err := db.Pool.QueryRow(ctx, `INSERT INTO liaison (zone_id, name, grid_id, base)
 VALUES ($1, '通知联络员', $2, ST_SetSRID(ST_MakePoint(113.05, 33.05), 4326)) RETURNING id`, zone.ID, g.ID).Scan(&liaisonID); err != nil {
+		t.Fatal(err)
+	}
+	zone2, err := db.CreateZone(ctx, grid.Zone{Code: "notify-2", Name: "通知测试二区",
+		Boundary: orb.MultiPolygon{{{{114, 33}, {114.1, 33}, {114.1, 33.1}, {114, 33.1}, {114, 33}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	org2, err := db.CreateOrg(ctx, grid.Org{ZoneID: zone2.ID, Name: "通知二区有限公司", USCC: notifyUSCC(3),
+		Kind: grid.OrgKinds[0], Industry: "物流", Employees: 5, PartyMembers: 3, PartyOrg: grid.PartyStandalone, Location: orb.Point{114.05, 33.05}})
+	if err != nil {
 		t.Fatal(err)
 	}
 	user, err := db.CreateUser(ctx, grid.User{ZoneID: zone.ID, Username: "notify-admin", Role: grid.RoleAdmin},
@@ -85,7 +96,15 @@ VALUES ($1, '通知联络员', $2, ST_SetSRID(ST_MakePoint(113.05, 33.05), 4326)
 	exec := func(sql string, args ...any) func() error {
 		return func() error { _, err := db.Pool.Exec(ctx, sql, args...); return err }
 	}
-	all := []string{"organizations", "requests", "grids"}
+	in := func(zoneID int64, layers ...string) []string {
+		var out []string
+		for _, l := range layers {
+			out = append(out, fmt.Sprintf("%s:%d", l, zoneID))
+		}
+		return out
+	}
+	all := in(zone.ID, "organizations", "requests", "grids")
+	all2 := in(zone2.ID, "organizations", "requests", "grids")
 	for _, tt := range []struct {
 		name  string
 		write func() error
@@ -119,16 +138,33 @@ VALUES ($1, '通知联络员', $2, ST_SetSRID(ST_MakePoint(113.05, 33.05), 4326)
 			return tx.Rollback(ctx)
 		}, nil},
 		{"an assignment made", exec(`INSERT INTO assignment (org_id, liaison_id, cause) VALUES ($1, $2, 'rule')`, org.ID, liaisonID),
-			[]string{"organizations", "requests"}},
+			in(zone.ID, "organizations", "requests")},
 		{"an assignment ended", exec(`UPDATE assignment SET valid_to = now() WHERE org_id = $1`, org.ID),
-			[]string{"organizations", "requests"}},
+			in(zone.ID, "organizations", "requests")},
+		{"an assignment in the other zone", exec(`INSERT INTO assignment (org_id, liaison_id, cause) VALUES ($1, $2, 'rule')`, org2.ID, liaisonID),
+			in(zone2.ID, "organizations", "requests")},
+		{"organizations of two zones updated", exec(`UPDATE organization SET employees = employees + 1 WHERE id IN ($1, $2)`, org.ID, org2.ID),
+			append(slices.Clone(all), all2...)},
+		{"an organization moved to the other zone and back", func() error {
+			return pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+				for _, z := range []int64{zone2.ID, zone.ID} {
+					if _, err := tx.Exec(ctx, `UPDATE organization SET zone_id = $2 WHERE id = $1`, org.ID, z); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}, append(slices.Clone(all), all2...)},
+		{"the other zone's organization updated", exec(`UPDATE organization SET name = name || '三' WHERE id = $1`, org2.ID), all2},
 		{"a request reported", func() error {
 			_, _, err := db.CreateRequest(ctx, user, "", grid.NewRequest{OrgID: org.ID, Category: "ordinary", Title: "通知", Topic: "operations"})
 			return err
-		}, []string{"requests"}},
+		}, in(zone.ID, "requests")},
 		{"nothing to escalate", func() error { _, err := db.EscalateRequests(ctx); return err }, nil},
-		{"a grid renamed", exec(`UPDATE grid SET name = '新网格' WHERE id = $1`, g.ID), []string{"grids"}},
+		{"a grid renamed", exec(`UPDATE grid SET name = '新网格' WHERE id = $1`, g.ID), in(zone.ID, "grids")},
 		{"a contact logged", exec(`INSERT INTO contact (org_id, liaison_id, kind, at) VALUES ($1, $2, 'visit', now())`, org.ID, liaisonID), nil},
+		{"requests truncated", exec(`TRUNCATE request CASCADE`), []string{"requests"}},
+		{"assignments truncated", exec(`TRUNCATE assignment`), []string{"organizations", "requests"}},
 	} {
 		if err := tt.write(); err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
@@ -149,12 +185,16 @@ func TestWatchTiles(t *testing.T) {
 	db := pgtest.Fresh(t, testDSN)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	changed := make(chan grid.TileLayer, 16)
+	type change struct {
+		layer grid.TileLayer
+		zone  int64
+	}
+	changed := make(chan change, 16)
 	status := make(chan error, 16)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		db.WatchTiles(ctx, func(l grid.TileLayer) { changed <- l }, func(err error) { status <- err })
+		db.WatchTiles(ctx, func(l grid.TileLayer, zone int64) { changed <- change{l, zone} }, func(err error) { status <- err })
 	}()
 	next := func() error {
 		t.Helper()
@@ -166,24 +206,29 @@ func TestWatchTiles(t *testing.T) {
 		}
 		return nil
 	}
-	hear := func(want grid.TileLayer) {
+	// hear sends payload after some the watcher drops, and wants to hear
+	// it as want.
+	hear := func(payload string, want change) {
 		t.Helper()
-		if _, err := db.Pool.Exec(context.Background(), `SELECT pg_notify('gridgis_map', 'not a layer'), pg_notify('gridgis_map', $1)`, string(want)); err != nil {
+		if _, err := db.Pool.Exec(context.Background(), `SELECT pg_notify('gridgis_map', 'not a layer'),
+  pg_notify('gridgis_map', 'grids:'), pg_notify('gridgis_map', 'grids:x'), pg_notify('gridgis_map', 'grids:-1'),
+  pg_notify('gridgis_map', 'nothing:1'), pg_notify('gridgis_map', $1)`, payload); err != nil {
 			t.Fatal(err)
 		}
 		select {
-		case l := <-changed:
-			if l != want {
-				t.Fatalf("heard %q, want %q", l, want)
+		case c := <-changed:
+			if c != want {
+				t.Fatalf("%q: heard %v, want %v", payload, c, want)
 			}
 		case <-time.After(15 * time.Second):
-			t.Fatalf("%s not heard within 15 s", want)
+			t.Fatalf("%s not heard within 15 s", payload)
 		}
 	}
 	if err := next(); err != nil {
 		t.Fatalf("first status %v, want listening", err)
 	}
-	hear(grid.LayerGrids)
+	hear("grids", change{grid.LayerGrids, 0})
+	hear("organizations:12", change{grid.LayerOrganizations, 12})
 	if _, err := db.Pool.Exec(context.Background(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
 WHERE datname = current_database() AND application_name = 'gridgis tile watcher'`); err != nil {
 		t.Fatal(err)
@@ -194,7 +239,7 @@ WHERE datname = current_database() AND application_name = 'gridgis tile watcher'
 	if err := next(); err != nil {
 		t.Fatalf("after the connection ended: %v, want listening again", err)
 	}
-	hear(grid.LayerRequests)
+	hear("requests:3", change{grid.LayerRequests, 3})
 	cancel()
 	select {
 	case <-done:
