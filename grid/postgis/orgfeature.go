@@ -32,7 +32,17 @@ SELECT o.id, ` + boxColumns("coalesce(o.geom, map_zone_boundary(o.zone_id))") + 
   ',"contact_overdue":', (` + projContactOverdue + `)::text,
   ',"visit_overdue":', (` + projVisitOverdue + `)::text,
   ',"open_requests":', coalesce(act.open_requests, 0), '}}')
-FROM org_feature o
+FROM (%[2]s) k
+JOIN org_feature o ON o.id = k.id` + orgFeatureProjJoins + `
+ORDER BY o.id`
+
+// orgFeatureProjIDs picks the page's ids, filtered, ordered and limited
+// before any Feature is read: a sort of ten thousand ids stays in memory
+// where one of ten thousand Features (6 MB) went to disk, and the
+// Features are then read in order by key.
+const orgFeatureProjIDs = `SELECT o.id FROM org_feature o` + orgFeatureProjJoins
+
+const orgFeatureProjJoins = `
 LEFT JOIN org_activity act ON act.id = o.id
 CROSS JOIN LATERAL (SELECT act.liaison_id, act.liaison_id AS id) a
 CROSS JOIN LATERAL (SELECT
@@ -94,6 +104,7 @@ func orgFeatureProjQuery(f grid.OrgFilter, now time.Time) (sql string, args []an
 		}
 	}
 	locatedOnly(w, f)
-	sql = w.limit(fmt.Sprintf(orgFeatureProjSQL, p)+w.String()+" ORDER BY o.id", f.Limit)
+	ids := w.limit(fmt.Sprintf(orgFeatureProjIDs, p)+w.String()+" ORDER BY o.id", f.Limit)
+	sql = fmt.Sprintf(orgFeatureProjSQL, p, ids)
 	return sql, w.args, true, nil
 }

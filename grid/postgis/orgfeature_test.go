@@ -195,7 +195,9 @@ func (z *driftZone) write(t *testing.T) string {
 		}
 		return "contact"
 	case 9:
-		n := grid.NewRequest{OrgID: z.activeOrg(t), Category: grid.CategoryOrdinary, Title: "漂移测试诉求"}
+		// A request is drawn at its organization's point: a located one.
+		org := z.pick(z.ids(t, `SELECT id FROM organization WHERE zone_id = $1 AND active AND geom IS NOT NULL`))
+		n := grid.NewRequest{OrgID: org, Category: grid.CategoryOrdinary, Title: "漂移测试诉求"}
 		if _, _, err := z.db.CreateRequest(ctx, z.admin, "", n); err != nil {
 			t.Fatalf("request: %v", err)
 		}
