@@ -17,8 +17,6 @@ import (
 	"gridgis/geo"
 	"gridgis/grid"
 	"gridgis/grid/demo"
-	"gridgis/grid/postgis"
-	"gridgis/grid/postgis/pgtest"
 	"gridgis/server"
 )
 
@@ -168,27 +166,7 @@ func TestBaseLayerImportAndScope(t *testing.T) {
 // zoom 13.
 func TestBaseLayerDemo(t *testing.T) {
 	ctx := context.Background()
-	name := fmt.Sprintf("gridgis_test_base_demo_%d", os.Getpid())
-	dsn, err := migratedDatabase(ctx, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := postgis.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		db.Close()
-		admin, err := postgis.Open(context.Background(), testDSN)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer admin.Close()
-		if err := pgtest.Drop(context.Background(), admin.Pool, name); err != nil {
-			t.Error(err)
-		}
-	})
+	_, db := ownDatabase(t, "gridgis_test_base_demo")
 	ds := demo.Generate(demo.Options{Now: time.Now(), Scale: 1})
 	const password = "demo-liaison-Passw0rd"
 	hash, err := grid.HashPassword(password)

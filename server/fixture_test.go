@@ -259,6 +259,35 @@ func send(t *testing.T, srv *server.Server, req *http.Request) (int, http.Header
 // migratedDatabase makes database name afresh beside the package's, with
 // every migration, for a fixture whose writes the shared one must not
 // see; it returns its connection string.
+// ownDatabase gives the test a migrated database of its own, named
+// prefix_PID, and drops it when the test ends.
+func ownDatabase(t *testing.T, prefix string) (string, *postgis.DB) {
+	t.Helper()
+	ctx := context.Background()
+	name := fmt.Sprintf("%s_%d", prefix, os.Getpid())
+	dsn, err := migratedDatabase(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := postgis.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		db.Close()
+		admin, err := postgis.Open(context.Background(), testDSN)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer admin.Close()
+		if err := pgtest.Drop(context.Background(), admin.Pool, name); err != nil {
+			t.Error(err)
+		}
+	})
+	return dsn, db
+}
+
 func migratedDatabase(ctx context.Context, name string) (string, error) {
 	admin, err := postgis.Open(ctx, testDSN)
 	if err != nil {

@@ -104,27 +104,8 @@ var cacheUsers = map[persona]struct {
 func buildCacheFixture(t *testing.T) *cacheFixture {
 	t.Helper()
 	ctx := context.Background()
-	name := fmt.Sprintf("gridgis_test_tilecache_%d", os.Getpid())
-	dsn, err := migratedDatabase(ctx, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := postgis.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		db.Close()
-		admin, err := postgis.Open(context.Background(), testDSN)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer admin.Close()
-		if err := pgtest.Drop(context.Background(), admin.Pool, name); err != nil {
-			t.Error(err)
-		}
-	})
+	dsn, db := ownDatabase(t, "gridgis_test_tilecache")
+	var err error
 	fx := &cacheFixture{dsn: dsn, db: db, sessions: map[persona]string{}}
 	fx.uscc.Store(800000)
 	if fx.zone, err = db.CreateZone(ctx, grid.Zone{Code: "cache-test", Name: "缓存测试区",

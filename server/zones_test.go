@@ -19,7 +19,6 @@ import (
 	"gridgis/geo"
 	"gridgis/grid"
 	"gridgis/grid/postgis"
-	"gridgis/grid/postgis/pgtest"
 	"gridgis/server"
 )
 
@@ -40,27 +39,7 @@ type twoZones struct {
 func buildTwoZones(t *testing.T) *twoZones {
 	t.Helper()
 	ctx := context.Background()
-	name := fmt.Sprintf("gridgis_test_zones_%d", os.Getpid())
-	dsn, err := migratedDatabase(ctx, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := postgis.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		db.Close()
-		admin, err := postgis.Open(context.Background(), testDSN)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer admin.Close()
-		if err := pgtest.Drop(context.Background(), admin.Pool, name); err != nil {
-			t.Error(err)
-		}
-	})
+	_, db := ownDatabase(t, "gridgis_test_zones")
 	rect := func(x0, x1 float64) orb.MultiPolygon {
 		return orb.MultiPolygon{{{{x0, 33}, {x1, 33}, {x1, 33.05}, {x0, 33.05}, {x0, 33}}}}
 	}
