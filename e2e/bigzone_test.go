@@ -2,10 +2,6 @@ package e2e_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"net"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -38,18 +34,5 @@ func serveLargeDemo(t *testing.T, above int) string {
 	if loadErr != nil {
 		t.Fatalf("load demo: %v", loadErr)
 	}
-	web, _ := filepath.Abs("../frontend/dist")
-	srv := server.New(server.Config{WebDir: web, MapTilesAbove: above}, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	srv.Run(ctx)
-	go func() { _ = srv.App().Listener(ln) }()
-	t.Cleanup(func() {
-		stop()
-		_ = srv.App().ShutdownWithTimeout(5 * time.Second)
-	})
-	return "http://" + ln.Addr().String()
+	return serveWith(t, db, server.Config{MapTilesAbove: above})
 }
