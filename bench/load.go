@@ -128,8 +128,8 @@ func timeImport(ctx context.Context, o options, admin *postgis.DB, name, dsn str
 	// 019) that the server folds in the background; the map is only as
 	// fast as before once they are, so the fold counts as loading.
 	start = time.Now()
-	var folded int64
-	if err := db.Pool.QueryRow(ctx, "SELECT map_fold_org_cluster()").Scan(&folded); err != nil {
+	folded, err := db.FoldTiles(ctx) // as the server does, in batches
+	if err != nil {
 		return 0, err
 	}
 	fold := time.Since(start)

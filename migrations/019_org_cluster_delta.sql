@@ -79,19 +79,23 @@ BEGIN
 END $$;
 
 -- map_fold_org_cluster moves the committed deltas into org_cluster and
--- org_grid_count and returns how many it moved. A concurrent fold's
+-- org_grid_count, at most batch of them (NULL: all), and returns how many
+-- it moved: the server folds a register import's million in batches, each
+-- a short statement well within its query timeout. A concurrent fold's
 -- DELETE waits for this one's rows and then skips them, so no delta is
 -- counted twice; a writer's uncommitted deltas are not seen (nor waited
 -- for) and go to a later fold. The upserts lock keys in order (grid
 -- counts, then cells), so concurrent folds do not deadlock; only folds
 -- (and a rebuild) write these tables.
-CREATE FUNCTION map_fold_org_cluster() RETURNS bigint
+CREATE FUNCTION map_fold_org_cluster(batch integer DEFAULT NULL) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
   ids bigint[]; zones bigint[]; grids bigint[]; kinds text[]; uxs bigint[]; uys bigint[]; signs integer[];
   count_grids bigint[]; count_deltas integer[];
 BEGIN
-  WITH d AS (DELETE FROM org_cluster_delta RETURNING *)
+  WITH d AS (DELETE FROM org_cluster_delta
+             WHERE batch IS NULL OR ctid = ANY (ARRAY(SELECT ctid FROM org_cluster_delta LIMIT batch))
+             RETURNING *)
   SELECT array_agg(d.id), array_agg(d.zone_id), array_agg(d.grid_id), array_agg(d.kind), array_agg(d.ux), array_agg(d.uy), array_agg(d.sign::int)
   INTO ids, zones, grids, kinds, uxs, uys, signs
   FROM d;

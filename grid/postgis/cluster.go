@@ -120,26 +120,39 @@ func (db *DB) OrgTileLive(ctx context.Context, t geo.Tile, scope grid.Scope) ([]
 }
 
 // FoldTiles implements grid.TileFolder: it moves the pyramid's deltas
-// into the pyramid (map_fold_org_cluster) and says how many it moved.
-// Reads are the same before and after; folding keeps them fast. After a
-// large fold (a register import's) the emptied delta table is vacuumed
-// at once, since every low-zoom read scans it.
+// into the pyramid (map_fold_org_cluster), foldBatch at a time, each
+// batch its own short statement, and says how many it moved. Reads are
+// the same before and after; folding keeps them fast. After a large fold
+// (a register import's) the emptied delta table is vacuumed at once,
+// since every low-zoom read scans it.
 func (db *DB) FoldTiles(ctx context.Context) (int64, error) {
-	var n int64
-	if err := db.Pool.QueryRow(ctx, `SELECT map_fold_org_cluster()`).Scan(&n); err != nil {
-		return 0, translate(err)
-	}
-	if n >= foldVacuumAbove {
-		if _, err := db.Pool.Exec(ctx, `VACUUM org_cluster_delta`); err != nil {
-			return n, translate(err)
+	var total int64
+	for {
+		var n int64
+		if err := db.Pool.QueryRow(ctx, `SELECT map_fold_org_cluster($1)`, foldBatch).Scan(&n); err != nil {
+			return total, translate(err)
+		}
+		total += n
+		if n < foldBatch {
+			break
 		}
 	}
-	return n, nil
+	if total >= foldVacuumAbove {
+		if _, err := db.Pool.Exec(ctx, `VACUUM org_cluster_delta`); err != nil {
+			return total, translate(err)
+		}
+	}
+	return total, nil
 }
 
-// foldVacuumAbove is the fold after which FoldTiles vacuums the delta
-// table: some thousand pages of dead rows.
-const foldVacuumAbove = 100000
+const (
+	// foldBatch is how many deltas one fold statement moves: about a
+	// second's work on a busy 2-CPU machine.
+	foldBatch = 50000
+	// foldVacuumAbove is the fold after which FoldTiles vacuums the delta
+	// table: some thousand pages of dead rows.
+	foldVacuumAbove = 100000
+)
 
 // RebuildOrgCluster rebuilds the cluster pyramid from scratch
 // (map_rebuild_org_cluster), as after writes made with its triggers off.

@@ -560,6 +560,19 @@ func TestOrgClusterDrift(t *testing.T) {
 		checkRebuild(t, db, when)
 		features += c.checkTiles(t, when+", not folded")
 		c.checkGridCounts(t, when+", not folded")
+		if round%2 == 1 {
+			// A batch folds part of the deltas: reads are right half-way.
+			before := pendingDeltas(t, db)
+			var n int
+			if err := db.Pool.QueryRow(ctx, `SELECT map_fold_org_cluster(7)`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if after := pendingDeltas(t, db); n != 7 || after != before-7 {
+				t.Fatalf("%s: a batch of 7 folded %d of %d, %d left", when, n, before, after)
+			}
+			features += c.checkTiles(t, when+", a batch folded")
+			c.checkGridCounts(t, when+", a batch folded")
+		}
 		if round%2 == 0 {
 			n, err := db.FoldTiles(ctx)
 			if err != nil {
