@@ -122,6 +122,7 @@ async function journey(browser, who, acct, size, tap) {
     await popup.waitFor({ state: 'visible', timeout: 10_000 });
     const title = ((await popup.locator('.popup-title').textContent()) ?? '').trim();
     await settled(page);
+    await titleClear(page);
     await shot('lone');
     // Back where the tap was: a read forgets no tile, so none is asked for again.
     await page.evaluate((v) => window.__gridgis.mapJumpTo(v), view);
@@ -168,12 +169,28 @@ async function journey(browser, who, acct, size, tap) {
     await popup.waitFor({ state: 'visible', timeout: 5_000 });
     const title = ((await popup.locator('.popup-title').textContent()) ?? '').trim();
     assert(title.length > 0, 'the popup has no organization name');
+    await titleClear(page);
     await shot('popup');
     const whole = requests.filter((u) => u.pathname === '/api/v1/organizations' && !u.searchParams.has('bbox') && u.searchParams.get('located') !== 'false');
     assert(whole.length === 0, `asked for the whole list: ${whole.map(String).join(', ')}`);
     return title;
   });
   await context.close();
+}
+
+// titleClear waits until no floating status line covers the open popup's
+// title (on a phone the status floats over the map's top).
+async function titleClear(page) {
+  const covered = () => page.evaluate(() => {
+    const status = document.getElementById('status');
+    const title = document.querySelector('.maplibregl-popup .popup-title');
+    if (!status || !title || getComputedStyle(status).position !== 'fixed') return false;
+    const a = status.getBoundingClientRect();
+    const b = title.getBoundingClientRect();
+    return !(a.right <= b.left || b.right <= a.left || a.bottom <= b.top || b.bottom <= a.top);
+  });
+  for (let i = 0; i < 20 && (await covered()); i++) await page.waitForTimeout(100);
+  assert(!(await covered()), 'the status line covers the popup\'s title');
 }
 
 let browser;

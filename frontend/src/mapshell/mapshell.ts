@@ -178,6 +178,16 @@ export class MapShell {
   /** Opens the popup at a stored (WGS84) position, where the map draws it. */
   showPopup(wgs84: [number, number], content: PopupContent): void {
     this.popup.setLngLat(toMap(this.map, wgs84)).setDOMContent(renderPopup(content)).addTo(this.map);
+    // On a phone the status line floats over the map's top: a popup
+    // opened under it has its title hidden, so the map moves it clear,
+    // once any flight to it has ended.
+    const popup = this.popup;
+    const clear = (): void => {
+      const hidden = popup.isOpen() ? coveredBy(page.status, popup.getElement()) : 0;
+      if (hidden > 0) this.map.panBy([0, -hidden], { duration: 200 });
+    };
+    if (this.map.isMoving()) this.map.once('moveend', clear);
+    else clear();
   }
 
   /** Brings a stored (WGS84) position into view. */
@@ -222,4 +232,13 @@ export class MapShell {
     this.popup.remove();
     this.map.remove();
   }
+}
+
+/** How far over the top of el the floating element over reaches (0: not at all). */
+export function coveredBy(over: HTMLElement, el: HTMLElement | undefined): number {
+  if (!el || getComputedStyle(over).position !== 'fixed') return 0;
+  const a = over.getBoundingClientRect();
+  const b = el.getBoundingClientRect();
+  const apart = a.right <= b.left || b.right <= a.left || a.bottom <= b.top || b.bottom <= a.top;
+  return apart ? 0 : Math.ceil(a.bottom - b.top) + 8;
 }
