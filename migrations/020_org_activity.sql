@@ -51,7 +51,9 @@ END $$;
 
 -- map_rebuild_org_feature rebuilds both tables from scratch, org_feature
 -- in spatial order and org_activity in the same order, so that a bbox's
--- rows of each share few pages.
+-- rows of each share few pages. It is maintenance: run it with writers
+-- stopped (a transaction that wrote one table and then the other can
+-- deadlock with its locks, whichever order it took them in).
 CREATE OR REPLACE FUNCTION map_rebuild_org_feature() RETURNS bigint
 LANGUAGE plpgsql SET work_mem = '256MB' SET maintenance_work_mem = '256MB' AS $$
 DECLARE
