@@ -263,6 +263,20 @@ func (fx *cacheFixture) get(t *testing.T, srv *server.Server, p persona, path st
 	return send(t, srv, req)
 }
 
+// status GETs path as p from srv and sends the answer's status to out (0
+// when it failed), for requests made from another goroutine.
+func (fx *cacheFixture) status(srv *server.Server, p persona, path string, out chan<- int) {
+	req := jsonRequest("GET", path, "")
+	req.AddCookie(&http.Cookie{Name: "gridgis_session", Value: fx.sessions[p]})
+	resp, err := srv.App().Test(req, -1)
+	if err != nil {
+		out <- 0
+		return
+	}
+	resp.Body.Close()
+	out <- resp.StatusCode
+}
+
 // post sends a JSON POST as p to srv and wants 201.
 func (fx *cacheFixture) post(t *testing.T, srv *server.Server, p persona, path, body string) {
 	t.Helper()
@@ -616,17 +630,7 @@ WHERE datname = current_database() AND application_name = 'gridgis tile watcher'
 			t.Fatalf("%s: %d", orgs.path(), status)
 		}
 		done := make(chan int)
-		go func() {
-			req := jsonRequest("GET", other.path(), "")
-			req.AddCookie(&http.Cookie{Name: "gridgis_session", Value: fx.sessions[admin]})
-			resp, err := srv.App().Test(req, -1)
-			if err != nil {
-				done <- 0
-				return
-			}
-			resp.Body.Close()
-			done <- resp.StatusCode
-		}()
+		go fx.status(srv, admin, other.path(), done)
 		<-store.held // the render of other holds the only heavy slot
 		status, _, _ := fx.get(t, srv, admin, orgs.path())
 		close(store.release)
@@ -647,17 +651,7 @@ WHERE datname = current_database() AND application_name = 'gridgis tile watcher'
 		const n = 4
 		statuses := make(chan int, n)
 		for range n {
-			go func() {
-				req := jsonRequest("GET", c.path(), "")
-				req.AddCookie(&http.Cookie{Name: "gridgis_session", Value: fx.sessions[admin]})
-				resp, err := srv.App().Test(req, -1)
-				if err != nil {
-					statuses <- 0
-					return
-				}
-				resp.Body.Close()
-				statuses <- resp.StatusCode
-			}()
+			go fx.status(srv, admin, c.path(), statuses)
 		}
 		<-store.held
 		eventually(t, "every request missed the cache", func() bool {
