@@ -455,6 +455,31 @@ func (c *clusterZones) checkGridCounts(t *testing.T, when string) {
 			t.Fatalf("%s: no grid in tile %v", when, tile)
 		}
 	}
+	// The grids' GeoJSON (GET /api/v1/grids) reads the same counts.
+	for _, z := range c.zones {
+		err := c.db.EachGridFeature(context.Background(), grid.GridFilter{ZoneID: z.ID}, func(f grid.Feature) error {
+			var got struct {
+				Properties struct {
+					OrgCount int64 `json:"org_count"`
+				} `json:"properties"`
+			}
+			if err := json.Unmarshal(f.JSON, &got); err != nil {
+				return err
+			}
+			var want int64
+			if err := c.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM organization WHERE grid_id = $1 AND active`,
+				f.ID).Scan(&want); err != nil {
+				return err
+			}
+			if got.Properties.OrgCount != want {
+				return fmt.Errorf("grid %d: GeoJSON org_count %d, want %d", f.ID, got.Properties.OrgCount, want)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", when, err)
+		}
+	}
 }
 
 // pendingDeltas is the number of deltas not yet folded.

@@ -33,14 +33,16 @@ SELECT o.id, ` + boxColumns("coalesce(o.geom, map_zone_boundary(o.zone_id))") + 
   ',"visit_overdue":', (` + projVisitOverdue + `)::text,
   ',"open_requests":', coalesce(act.open_requests, 0), '}}')
 FROM (%[2]s) k
-JOIN org_feature o ON o.id = k.id` + orgFeatureProjJoins + `
-ORDER BY o.id`
+JOIN org_feature o ON o.ctid = k.ctid` + orgFeatureProjJoins + `
+ORDER BY k.id`
 
 // orgFeatureProjIDs picks the page's ids, filtered, ordered and limited
 // before any Feature is read: a sort of ten thousand ids stays in memory
-// where one of ten thousand Features (6 MB) went to disk, and the
-// Features are then read in order by key.
-const orgFeatureProjIDs = `SELECT o.id FROM org_feature o` + orgFeatureProjJoins
+// where one of ten thousand Features (6 MB) went to disk. The Features
+// are then read by the row versions' addresses (ctid): the statement's
+// one snapshot sees the same versions twice, and a TID fetch reads one
+// page where the primary key's descent read four.
+const orgFeatureProjIDs = `SELECT o.id, o.ctid FROM org_feature o` + orgFeatureProjJoins
 
 const orgFeatureProjJoins = `
 LEFT JOIN org_activity act ON act.id = o.id

@@ -84,8 +84,8 @@ var gridFeatureSQL = `
 SELECT g.id, ` + boxColumns("g.geom") + `, ` + featureSQL("g.id", "ST_AsGeoJSON(ST_ForcePolygonCCW(g.geom), 6)",
 	jsonMember{"code", "g.code"}, jsonMember{"name", "g.name"}, jsonMember{"industry", "g.industry"},
 	jsonMember{"officer", "g.officer"}, jsonMember{"instructor", "g.instructor"}, jsonMember{"zone_id", "g.zone_id"},
-	jsonMember{"org_count", "(SELECT count(*) FROM organization o WHERE o.grid_id = g.id AND o.active)"}) + `
-FROM grid g
+	jsonMember{"org_count", gridOrgCount}) + `
+FROM grid g` + gridOrgDeltas + `
 WHERE ($1::bigint IS NULL OR g.id = $1) AND ($2::bigint = 0 OR g.zone_id = $2)
 ORDER BY g.id`
 
