@@ -38,9 +38,9 @@ func buildBaseline(ctx context.Context) (bin string, migrations int, cleanup fun
 			return "", 0, nil, fmt.Errorf("the baseline server is built from commit %s with git, tar and Go: %w", baselineCommit, err)
 		}
 	}
-	if out, err := exec.CommandContext(ctx, "git", "rev-parse", "--verify", "--quiet", baselineCommit+"^{commit}").Output(); err != nil {
-		return "", 0, nil, fmt.Errorf("the baseline server is built from commit %s, which this checkout's history lacks (%v %s); "+
-			"run the bench in a clone holding it (git fetch --unshallow)", baselineCommit, err, bytes.TrimSpace(out))
+	if out, err := exec.CommandContext(ctx, "git", "rev-parse", "--verify", baselineCommit+"^{commit}").CombinedOutput(); err != nil {
+		return "", 0, nil, fmt.Errorf("the baseline server is built from commit %s, which is not in the history here (%v: %s); "+
+			"run the bench from a clone of gridgis that holds it (git fetch --unshallow)", baselineCommit, err, bytes.TrimSpace(out))
 	}
 	files, err := exec.CommandContext(ctx, "git", "ls-tree", "--name-only", baselineCommit, "migrations/").Output()
 	if err != nil {

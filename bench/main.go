@@ -156,6 +156,19 @@ func run(ctx context.Context, o options) error {
 // measureServer measures what needs the server: the map scenarios, the
 // write path and search.
 func measureServer(ctx context.Context, db *postgis.DB, o options, scenarios []scenario, writes, search bool) error {
+	// The baseline server, first: it fails early when it cannot be built,
+	// and its build (about a minute of CPU) ends before anything is timed.
+	var oldSrv *server
+	if len(scenarios) > 0 {
+		var stopOld func()
+		var err error
+		oldSrv, stopOld, err = startBaseline(ctx, db, o.dbURL)
+		defer stopOld()
+		if err != nil {
+			return err
+		}
+		fmt.Printf("baseline server of %s: %s (pid %d, log %s)\n", baselineCommit, oldSrv.base, oldSrv.cmd.Process.Pid, oldSrv.log)
+	}
 	// The headline tiles are rendered for each request: no tile cache.
 	srv, err := startServer(ctx, o.bin, o.dbURL, "GRIDGIS_TILE_CACHE_MB=0")
 	if err != nil {
@@ -183,14 +196,7 @@ func measureServer(ctx context.Context, db *postgis.DB, o options, scenarios []s
 	fmt.Printf("each measurement: at least %s and %d calls\n\n", o.budget.minTime, o.budget.minRuns)
 
 	if len(scenarios) > 0 {
-		// The baseline server: built before anything is timed.
-		oldSrv, stopOld, err := startBaseline(ctx, db, o.dbURL)
-		defer stopOld()
-		if err != nil {
-			return err
-		}
 		old := newClient(oldSrv.base, token, o.conc)
-		fmt.Printf("baseline server of %s: %s (pid %d, log %s)\n", baselineCommit, oldSrv.base, oldSrv.cmd.Process.Pid, oldSrv.log)
 		// Tiles served from the tile cache, an extra line: a third
 		// server with the cache on, taking turns with the others.
 		var cached *client
@@ -217,7 +223,7 @@ func measureServer(ctx context.Context, db *postgis.DB, o options, scenarios []s
 			cachedSrv.stop()
 		}
 		oldRSS, _, _ := oldSrv.memory()
-		stopOld()
+		oldSrv.stop()
 		fmt.Println()
 		report(os.Stdout, results, o.conc, rss0, cachedRSS, oldRSS)
 	}
