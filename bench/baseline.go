@@ -18,7 +18,7 @@ import (
 // repository's history for every run and timed over HTTP beside the
 // current one. The SQL below was generated at this commit: change both or
 // neither.
-const baselineCommit = "57f2d70"
+const baselineCommit = "57f2d708519feba5718f8e65db9562ad26140e73"
 
 // baselineOrgSQL is OrgFeatureQuery for an admin bbox with a limit: rows
 // of id, the four bounding-box columns and the Feature text. Placeholders:

@@ -72,6 +72,9 @@ func buildBaseline(ctx context.Context) (bin string, migrations int, cleanup fun
 		exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/gridgis"),
 	}
 	steps[2].Dir = src
+	// The build is the commit's own module alone, whatever the caller's Go
+	// environment names.
+	steps[2].Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=")
 	fmt.Printf("building the baseline server of %s in %s (removed at the end)\n", baselineCommit, dir)
 	for _, cmd := range steps {
 		if out, err := cmd.CombinedOutput(); err != nil {
