@@ -57,7 +57,8 @@ clean:
 # `make bench` (not part of `make test`; about 30 minutes): issue 14's
 # targets at a million organizations, in the gridgis_bench database (loaded
 # once, a few minutes; GRIDGIS_BENCH_DATABASE_URL names another): the map
-# endpoints against today's SQL kept as a baseline, concurrency 8, memory,
+# endpoints against 57f2d70's server kept as a baseline (built from the git
+# history, so it needs the history and Go), concurrency 8, memory,
 # the write path with the map triggers on and off, search, and the import
 # of a million organizations into a database of its own. BENCH_FLAGS passes
 # flags, e.g. BENCH_FLAGS='-run tile -time 10s' or '-seed'. The register

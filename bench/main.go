@@ -3,24 +3,32 @@
 //
 // It loads the demo zone at scale into its own database (once: a later run
 // reuses it), starts the real server (bin/gridgis serve, tile cache off) on
-// a free local port, signs in as an admin with an API token and, for each
-// map scenario (bboxes of about 100, 1,000 and 10,000 organizations; the
-// organizations tile at z6, z10 and z14), measures in one run, taking
-// turns so that a noisy machine weighs on each alike:
+// a free local port, and beside it the baseline server: the gridgis of
+// commit baselineCommit (57f2d70, before issue 14), built from this
+// repository's history into a temporary directory and serving the same
+// database (baselineserver.go). It gives an admin an API token, which both
+// servers accept, and for each map scenario (bboxes of about 100, 1,000 and
+// 10,000 organizations; the organizations tile at z6, z10 and z14)
+// measures in one run, taking turns so that a noisy machine weighs on each
+// alike:
 //
-//   - the baseline: the SQL these requests ran at commit 57f2d70, frozen
-//     as text (baseline.go), so every later run shows the speed-up over
-//     today's code path;
+//   - the baseline endpoint: the same request to the baseline server,
+//     over HTTP: today's code path, HTTP, auth and streaming included;
+//   - the baseline SQL: the SQL these requests ran at that commit, frozen
+//     as text (baseline.go), run bare through pgx;
 //   - the bare SQL: the very query the endpoint runs now, from the store's
 //     own query functions, through pgx with the server's pool settings;
 //   - the endpoint over HTTP, plain and with gzip, and for tiles the same
-//     request to a second server with the tile cache on (cached hits);
+//     request to a third server with the tile cache on (cached hits);
 //
-// then the endpoint at concurrency 8, and prints p50, p99, the speed-up
-// (baseline p50 ÷ endpoint p50) against the issue's targets, requests per
+// then both endpoints at concurrency 8, and prints p50, p99, the speed-up
+// (baseline endpoint p50 ÷ endpoint p50) against the issue's targets, the
+// SQL's speed-up (baseline SQL p50 ÷ bare SQL p50) beside it, requests per
 // second at concurrency 1 and 8, and the server's resident memory (VmRSS,
 // and its peak VmHWM) after each scenario. Before timing, it checks that
-// the endpoint sends exactly the bytes the bare SQL returns.
+// the endpoint sends exactly the bytes the bare SQL returns, and that the
+// baseline endpoint sends as many features as the baseline SQL (a
+// non-empty tile): their bytes differ (its JSON has padding spaces).
 //
 // Then the write path with the map-maintenance triggers on and off
 // (writes.go), search (search.go) and the load of a million organizations
@@ -94,12 +102,16 @@ func envOr(key, def string) string {
 
 // result is everything measured for one scenario.
 type result struct {
-	s                        scenario
-	body, gzipped, baseBytes int64
-	base1, bare1, end1, gz1  stats // concurrency 1, taking turns
-	cached1                  stats // tiles: the tile cache's hits, in the same turns
-	endC                     stats // the endpoint at concurrency o.conc
-	rss, peak                int64 // KiB, after the scenario
+	s             scenario
+	body, gzipped int64
+	// baseBytes: the baseline SQL's features (or tile); oldBytes: the
+	// baseline endpoint's body.
+	baseBytes, oldBytes int64
+	old1, base1, bare1  stats // concurrency 1, taking turns: baseline endpoint, baseline SQL, bare SQL,
+	end1, gz1           stats // the endpoint, plain and with gzip,
+	cached1             stats // tiles: the tile cache's hits
+	endC, oldC          stats // the endpoint and the baseline endpoint at concurrency o.conc
+	rss, peak           int64 // KiB, after the scenario
 }
 
 // The parts of a run besides the map scenarios, for -run.
@@ -144,6 +156,19 @@ func run(ctx context.Context, o options) error {
 // measureServer measures what needs the server: the map scenarios, the
 // write path and search.
 func measureServer(ctx context.Context, db *postgis.DB, o options, scenarios []scenario, writes, search bool) error {
+	// The baseline server, first: it fails early when it cannot be built,
+	// and its build (about a minute of CPU) ends before anything is timed.
+	var oldSrv *server
+	if len(scenarios) > 0 {
+		var stopOld func()
+		var err error
+		oldSrv, stopOld, err = startBaseline(ctx, db, o.dbURL)
+		defer stopOld()
+		if err != nil {
+			return err
+		}
+		fmt.Printf("baseline server of %s: %s (pid %d, log %s)\n", baselineCommit, oldSrv.base, oldSrv.cmd.Process.Pid, oldSrv.log)
+	}
 	// The headline tiles are rendered for each request: no tile cache.
 	srv, err := startServer(ctx, o.bin, o.dbURL, "GRIDGIS_TILE_CACHE_MB=0")
 	if err != nil {
@@ -171,8 +196,9 @@ func measureServer(ctx context.Context, db *postgis.DB, o options, scenarios []s
 	fmt.Printf("each measurement: at least %s and %d calls\n\n", o.budget.minTime, o.budget.minRuns)
 
 	if len(scenarios) > 0 {
-		// Tiles served from the tile cache, an extra line: a second
-		// server with the cache on, taking turns with the first.
+		old := newClient(oldSrv.base, token, o.conc)
+		// Tiles served from the tile cache, an extra line: a third
+		// server with the cache on, taking turns with the others.
 		var cached *client
 		var cachedSrv *server
 		if slices.ContainsFunc(scenarios, func(s scenario) bool { return s.tile }) {
@@ -185,9 +211,9 @@ func measureServer(ctx context.Context, db *postgis.DB, o options, scenarios []s
 		var results []result
 		for _, s := range scenarios {
 			fmt.Printf("measuring %-12s %s\n", s.name, s.path)
-			r, err := measure(ctx, db, c, cached, srv, s, o)
+			r, err := measure(ctx, db, c, old, cached, srv, s, o)
 			if err != nil {
-				return srv.explain(err)
+				return oldSrv.explain(srv.explain(err))
 			}
 			results = append(results, r)
 		}
@@ -196,8 +222,10 @@ func measureServer(ctx context.Context, db *postgis.DB, o options, scenarios []s
 			cachedRSS, _, _ = cachedSrv.memory()
 			cachedSrv.stop()
 		}
+		oldRSS, _, _ := oldSrv.memory()
+		oldSrv.stop()
 		fmt.Println()
-		report(os.Stdout, results, o.conc, rss0, cachedRSS)
+		report(os.Stdout, results, o.conc, rss0, cachedRSS, oldRSS)
 	}
 	if writes {
 		if err := measureWrites(ctx, db, c, o); err != nil {
@@ -299,11 +327,12 @@ func settle(ctx context.Context, srv *server, c *client, path string) (int64, er
 	return readings[len(readings)-1], nil
 }
 
-// measure checks that endpoint and bare SQL agree byte for byte, warms
-// up and times, taking turns: the baseline, the bare SQL, the endpoint,
-// the endpoint with gzip and, for tiles, the cached server's endpoint;
-// then the endpoint at concurrency o.conc.
-func measure(ctx context.Context, db *postgis.DB, c, cached *client, srv *server, s scenario, o options) (result, error) {
+// measure checks that endpoint and bare SQL agree byte for byte, and that
+// the baseline endpoint answers as the baseline SQL does, warms up and
+// times, taking turns: the baseline endpoint, the baseline SQL, the bare
+// SQL, the endpoint, the endpoint with gzip and, for tiles, the cached
+// server's endpoint; then both endpoints at concurrency o.conc.
+func measure(ctx context.Context, db *postgis.DB, c, old, cached *client, srv *server, s scenario, o options) (result, error) {
 	r := result{s: s}
 	if err := srv.resetPeak(); err != nil {
 		return r, fmt.Errorf("reset the server's peak RSS: %w", err)
@@ -352,9 +381,19 @@ func measure(ctx context.Context, db *postgis.DB, c, cached *client, srv *server
 		return r, fmt.Errorf("%s: baseline SQL: %w", s.name, err)
 	}
 	r.baseBytes = int64(len(base))
+	oldBody, _, err := old.get(ctx, s.path, false, true)
+	if err != nil {
+		return r, fmt.Errorf("%s: the baseline server: %w", s.name, err)
+	}
+	if err := s.checkBaseline(oldBody, base); err != nil {
+		return r, err
+	}
+	r.oldBytes = int64(len(oldBody))
 
 	endCall := func(ctx context.Context) error { _, _, err := c.get(ctx, s.path, false, false); return err }
+	oldCall := func(ctx context.Context) error { _, _, err := old.get(ctx, s.path, false, false); return err }
 	calls := []call{
+		oldCall,
 		func(ctx context.Context) error { _, _, err := s.baseline(ctx, db, false); return err },
 		func(ctx context.Context) error { _, _, err := s.bare(ctx, db, false); return err },
 		endCall,
@@ -373,60 +412,69 @@ func measure(ctx context.Context, db *postgis.DB, c, cached *client, srv *server
 	if err != nil {
 		return r, err
 	}
-	r.base1, r.bare1, r.end1 = one[0], one[1], one[2]
+	r.old1, r.base1, r.bare1, r.end1 = one[0], one[1], one[2], one[3]
 	switch {
 	case cached != nil:
-		r.cached1 = one[3]
+		r.cached1 = one[4]
 	case !s.tile:
-		r.gz1 = one[3]
+		r.gz1 = one[4]
 	}
 	if r.endC, err = concurrent(ctx, o.budget, o.conc, endCall); err != nil {
 		return r, err
+	}
+	if r.oldC, err = concurrent(ctx, o.budget, o.conc, oldCall); err != nil {
+		return r, fmt.Errorf("%s: the baseline server: %w", s.name, err)
 	}
 	r.rss, r.peak, err = srv.memory()
 	return r, err
 }
 
 // report prints the tables and the target lines.
-func report(out *os.File, results []result, conc int, rss0, cachedRSS int64) {
+func report(out *os.File, results []result, conc int, rss0, cachedRSS, oldRSS int64) {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	row := func(cells ...string) { fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t") }
 	x := func(v float64) string { return fmt.Sprintf("%.2f×", v) }
 
-	fmt.Fprintln(out, "Responses (the endpoint's body is checked to hold exactly the bare SQL's bytes):")
-	row("scenario", "holds", "body bytes", "gzip bytes", "baseline bytes")
+	fmt.Fprintln(out, "Responses (the endpoint's body is checked to hold exactly the bare SQL's bytes; the baseline endpoint's")
+	fmt.Fprintln(out, "as many features as the baseline SQL's, or a non-empty tile):")
+	row("scenario", "holds", "body bytes", "gzip bytes", "baseline bytes", "baseline SQL bytes")
 	for _, r := range results {
-		row(r.s.name, r.s.rows, thousands(r.body), thousands(r.gzipped), thousands(r.baseBytes))
+		row(r.s.name, r.s.rows, thousands(r.body), thousands(r.gzipped), thousands(r.oldBytes), thousands(r.baseBytes))
 	}
 	tw.Flush()
 
-	fmt.Fprintln(out, "\nConcurrency 1, taking turns (baseline SQL of 57f2d70, the current bare SQL, the endpoint; for a bbox the")
-	fmt.Fprintln(out, "endpoint with gzip, for a tile the endpoint of a server with the tile cache on); times in ms; tiles uncached unless said:")
-	row("scenario", "baseline p50", "p99", "bare p50", "p99", "endpoint p50", "p99",
-		"endpoint÷bare", "speed-up", "target", "gzip p50", "cached p50", "cached speed-up")
+	fmt.Fprintf(out, "\nConcurrency 1, taking turns (the baseline: the endpoint of %s's server; its SQL, bare; the current bare SQL;\n", baselineCommit)
+	fmt.Fprintln(out, "the endpoint; for a bbox the endpoint with gzip, for a tile the endpoint of a server with the tile cache on);")
+	fmt.Fprintln(out, "times in ms; tiles uncached unless said; speed-up = baseline p50 ÷ endpoint p50, SQL speed-up = baseline SQL ÷ bare:")
+	row("scenario", "baseline p50", "p99", "endpoint p50", "p99", "speed-up", "target",
+		"base SQL p50", "p99", "bare p50", "p99", "SQL speed-up", "endpoint÷bare", "gzip p50", "cached p50", "cached speed-up")
 	for _, r := range results {
 		target, cachedP50, cachedUp := "", "", ""
 		if r.s.target > 0 {
 			target = fmt.Sprintf("≥%g×", r.s.target)
 		}
 		if r.cached1.n > 0 {
-			cachedP50, cachedUp = ms(r.cached1.p50), x(ratio(r.base1.p50, r.cached1.p50))
+			cachedP50, cachedUp = ms(r.cached1.p50), x(ratio(r.old1.p50, r.cached1.p50))
 		}
 		gzP50 := ""
 		if r.gz1.n > 0 {
 			gzP50 = ms(r.gz1.p50)
 		}
-		row(r.s.name, ms(r.base1.p50), ms(r.base1.p99), ms(r.bare1.p50), ms(r.bare1.p99), ms(r.end1.p50), ms(r.end1.p99),
-			x(ratio(r.end1.p50, r.bare1.p50)), x(ratio(r.base1.p50, r.end1.p50)), target,
-			gzP50, cachedP50, cachedUp)
+		row(r.s.name, ms(r.old1.p50), ms(r.old1.p99), ms(r.end1.p50), ms(r.end1.p99), x(ratio(r.old1.p50, r.end1.p50)), target,
+			ms(r.base1.p50), ms(r.base1.p99), ms(r.bare1.p50), ms(r.bare1.p99), x(ratio(r.base1.p50, r.bare1.p50)),
+			x(ratio(r.end1.p50, r.bare1.p50)), gzP50, cachedP50, cachedUp)
 	}
 	tw.Flush()
 
-	fmt.Fprintf(out, "\nThroughput of the endpoint: concurrency 1 (from the turns above) and %d (%d CPUs); times in ms:\n", conc, runtime.NumCPU())
-	row("scenario", "c=1 req/s", fmt.Sprintf("c=%d req/s", conc), fmt.Sprintf("c=%d p50", conc), "p99", "scaling")
+	fmt.Fprintf(out, "\nThroughput of the endpoint and the baseline's: concurrency 1 (from the turns above) and %d (%d CPUs); times in ms:\n", conc, runtime.NumCPU())
+	cc := fmt.Sprintf("c=%d", conc)
+	row("scenario", "c=1 req/s", cc+" req/s", cc+" p50", "p99", "scaling",
+		"baseline c=1 req/s", cc+" req/s", cc+" p50", "scaling", cc+" req/s ÷ baseline's")
 	for _, r := range results {
 		row(r.s.name, fmt.Sprintf("%.1f", r.end1.rps), fmt.Sprintf("%.1f", r.endC.rps), ms(r.endC.p50), ms(r.endC.p99),
-			x(scaling(r.end1.rps, r.endC.rps)))
+			x(scaling(r.end1.rps, r.endC.rps)),
+			fmt.Sprintf("%.1f", r.old1.rps), fmt.Sprintf("%.1f", r.oldC.rps), ms(r.oldC.p50),
+			x(scaling(r.old1.rps, r.oldC.rps)), x(scaling(r.oldC.rps, r.endC.rps)))
 	}
 	tw.Flush()
 
@@ -440,16 +488,17 @@ func report(out *os.File, results []result, conc int, rss0, cachedRSS int64) {
 	if cachedRSS > 0 {
 		fmt.Fprintf(out, "The server with the tile cache on (%d MiB): RSS %s after the tile scenarios.\n", cachedTileMB, mib(cachedRSS))
 	}
+	fmt.Fprintf(out, "The baseline server: RSS %s after the scenarios.\n", mib(oldRSS))
 
-	fmt.Fprintln(out, "\nTargets (issue 14: the endpoint's p50 against the baseline's, concurrency 1, uncached):")
+	fmt.Fprintf(out, "\nTargets (issue 14: the endpoint's p50 against the baseline's, %s's endpoint, concurrency 1, uncached):\n", baselineCommit)
 	for _, r := range results {
 		if r.s.target > 0 {
-			fmt.Fprintln(out, speedUpLine(r.s.name, ratio(r.base1.p50, r.end1.p50), r.s.target))
+			fmt.Fprintln(out, speedUpLine(r.s.name, ratio(r.old1.p50, r.end1.p50), ratio(r.base1.p50, r.bare1.p50), r.s.target))
 		}
 	}
 	for _, r := range results {
 		if r.cached1.n > 0 {
-			fmt.Fprintf(out, "%-12s (extra) cached hits %.1f× as fast as the baseline\n", r.s.name, ratio(r.base1.p50, r.cached1.p50))
+			fmt.Fprintf(out, "%-12s (extra) cached hits %.1f× as fast as the baseline\n", r.s.name, ratio(r.old1.p50, r.cached1.p50))
 		}
 	}
 	scaled := 0

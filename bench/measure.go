@@ -105,7 +105,11 @@ func interleaved(ctx context.Context, b budget, calls ...call) ([]stats, error) 
 	busy := make([]time.Duration, len(calls))
 	start := time.Now()
 	for i := 0; b.more(i, time.Since(start)); i++ {
-		for j, fn := range calls {
+		// Each turn starts with the next call, so that none always runs
+		// right after another that warmed its pages.
+		for k := range calls {
+			j := (i + k) % len(calls)
+			fn := calls[j]
 			d, err := timeOne(ctx, fn)
 			if err != nil {
 				return nil, err

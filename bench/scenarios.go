@@ -239,3 +239,28 @@ func densestTile(ctx context.Context, db *postgis.DB, z int) (geo.Tile, int64, e
 func countInTile(ctx context.Context, db *postgis.DB, t geo.Tile) (int64, error) {
 	return countIn(ctx, db, t.BBox(0))
 }
+
+// checkBaseline checks the baseline endpoint's plain body against the
+// baseline SQL's bytes (base): the same request to the same code. Their
+// bytes need not match (the server's JSON has padding spaces); a
+// collection must hold as many features, a tile must not be empty.
+func (s scenario) checkBaseline(body, base []byte) error {
+	if s.tile {
+		if len(body) == 0 {
+			return fmt.Errorf("%s: the baseline server sent an empty tile", s.name)
+		}
+		return nil
+	}
+	got, err := featureCount(body)
+	if err != nil {
+		return fmt.Errorf("%s: the baseline server's body (%d bytes): %w", s.name, len(body), err)
+	}
+	want, err := featureCount([]byte(`{"type":"FeatureCollection","features":[` + string(base) + `]}`))
+	if err != nil {
+		return fmt.Errorf("%s: the baseline SQL's features: %w", s.name, err)
+	}
+	if got != want || got == 0 {
+		return fmt.Errorf("%s: the baseline server sent %d features, its SQL returns %d", s.name, got, want)
+	}
+	return nil
+}
