@@ -124,9 +124,10 @@ func timeImport(ctx context.Context, o options, admin *postgis.DB, name, dsn str
 		return 0, err
 	}
 	defer db.Close()
-	// The import leaves the cluster pyramid's changes as deltas (migration
-	// 019) that the server folds in the background; the map is only as
-	// fast as before once they are, so the fold counts as loading.
+	// The import adds its new organizations to the cluster pyramid itself
+	// (migration 022), but an update leaves deltas (migration 019) that
+	// the server folds in the background; the map is only as fast as
+	// before once they are, so the fold counts as loading.
 	start = time.Now()
 	folded, err := db.FoldTiles(ctx) // as the server does, in batches
 	if err != nil {

@@ -311,7 +311,15 @@ func (db *DB) ImportOrgs(ctx context.Context, who grid.Actor, w grid.ImportWrite
 			return err
 		}
 		stepped(2)
+		// The new rows' map projections are built once, set-based, at the
+		// end (map_bulk_add_orgs, migration 022), not by the triggers.
+		if _, err := tx.Exec(ctx, `SET LOCAL gridgis.bulk_load = 'on'`); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, importInsertSQL, w.ZoneID, now); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `SET LOCAL gridgis.bulk_load = 'off'`); err != nil {
 			return err
 		}
 		stepped(3)
@@ -346,6 +354,11 @@ FROM import_touched`).Scan(&out.Inserted, &out.Updated); err != nil {
 			Action: "org_import", Target: "zone:" + strconv.FormatInt(w.ZoneID, 10),
 			Detail: map[string]any{"job_id": w.JobID, "rows": copied, "inserted": out.Inserted,
 				"updated": out.Updated, "unchanged": out.Unchanged, "regridded": out.Regridded}}, now); err != nil {
+			return err
+		}
+		// Last: a fold reaching a pyramid cell this adds to waits for the
+		// commit. Nothing above updates the inserted rows.
+		if _, err := tx.Exec(ctx, `SELECT map_bulk_add_orgs(ARRAY(SELECT id FROM import_touched WHERE inserted))`); err != nil {
 			return err
 		}
 		out.Written = true

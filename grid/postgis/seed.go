@@ -98,7 +98,8 @@ func loadDataset(ctx context.Context, tx pgx.Tx, ds *grid.Dataset, hashes []stri
 	if err := checkDatasetFree(ctx, tx, ds); err != nil {
 		return err
 	}
-	// A bulk load announces nothing to open maps, row by row.
+	// A bulk load announces nothing to open maps, row by row, and builds
+	// the map projections of its rows once, at the end (migration 022).
 	if _, err := tx.Exec(ctx, `SET LOCAL gridgis.bulk_load = 'on'`); err != nil {
 		return err
 	}
@@ -131,8 +132,18 @@ func loadDataset(ctx context.Context, tx pgx.Tx, ds *grid.Dataset, hashes []stri
 		}
 	}
 	// Fresh statistics, or the planner treats a million new rows as none.
-	_, err = tx.Exec(ctx, `ANALYZE zone, grid, unit, organization, liaison, app_user, user_grid,
-  assignment, contact, request, request_event`)
+	if _, err := tx.Exec(ctx, `ANALYZE zone, grid, unit, organization, liaison, app_user, user_grid,
+  assignment, contact, request, request_event`); err != nil {
+		return err
+	}
+	// The zone is new: its organizations are the ones this load inserted.
+	for _, f := range []string{"map_bulk_add_orgs", "map_bulk_add_activity"} { // in this order
+		sql := fmt.Sprintf(`SELECT %s(ARRAY(SELECT id FROM organization WHERE zone_id = $1))`, f)
+		if _, err := tx.Exec(ctx, sql, l.ds.Zone.ID+l.off.zone); err != nil {
+			return fmt.Errorf("%s: %w", f, err)
+		}
+	}
+	_, err = tx.Exec(ctx, `ANALYZE org_feature, org_activity, org_cluster, org_grid_count`)
 	return err
 }
 
