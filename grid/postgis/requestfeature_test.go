@@ -1,0 +1,170 @@
+package postgis_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"gridgis/geo"
+	"gridgis/grid"
+	"gridgis/grid/postgis/pgtest"
+)
+
+// requestFilters are the request listings read from the projection: the
+// map's (open requests) and the API's filters on them.
+func (z *driftZone) requestFilters(t *testing.T) map[string]grid.RequestFilter {
+	all := grid.Scope{All: true}
+	open, reported, assigned := grid.StatusOpen, grid.StatusReported, grid.StatusAssigned
+	yes, no := true, false
+	b := z.box
+	mid := geo.BBox{MinLon: b.MinLon + (b.MaxLon-b.MinLon)/4, MinLat: b.MinLat + (b.MaxLat-b.MinLat)/4,
+		MaxLon: b.MaxLon - (b.MaxLon-b.MinLon)/4, MaxLat: b.MaxLat - (b.MaxLat-b.MinLat)/4}
+	g := z.grids[0]
+	fs := map[string]grid.RequestFilter{
+		"the map":           {Scope: grid.Scope{All: true, ZoneID: z.zoneID}, Status: &open},
+		"page 2":            {Scope: all, Status: &open, AfterID: z.pick(z.ids(t, `SELECT id FROM request WHERE zone_id = $1`)), Limit: 7},
+		"reported":          {Scope: all, Status: &reported},
+		"assigned in bbox":  {Scope: all, Status: &assigned, BBox: &mid},
+		"open in bbox":      {Scope: all, Status: &open, BBox: &mid},
+		"overdue":           {Scope: all, Overdue: &yes},
+		"open, not overdue": {Scope: all, Status: &open, Overdue: &no},
+		"open of a grid":    {Scope: all, Status: &open, GridID: &g},
+		"officer":           {Scope: grid.Scope{ZoneID: z.zoneID, GridIDs: z.grids[:2]}, Status: &open},
+	}
+	for _, l := range z.liaisons[:4] {
+		fs[fmt.Sprintf("liaison %d", l)] = grid.RequestFilter{Scope: grid.Scope{ZoneID: z.zoneID, LiaisonID: l}, Status: &open}
+	}
+	// A liaison handed a request about an organization that is not theirs.
+	if l := z.ids(t, `SELECT r.liaison_id FROM request r
+LEFT JOIN assignment a ON a.org_id = r.org_id AND a.valid_to IS NULL
+WHERE r.zone_id = $1 AND r.status NOT IN ('verified', 'rejected') AND r.liaison_id IS NOT NULL
+  AND a.liaison_id IS DISTINCT FROM r.liaison_id ORDER BY r.id LIMIT 1`); len(l) > 0 {
+		fs["liaison handed a request"] = grid.RequestFilter{Scope: grid.Scope{ZoneID: z.zoneID, LiaisonID: l[0]}, Status: &open}
+	}
+	return fs
+}
+
+// checkRequests compares every request listing read from the projection
+// with the live query's, row by row, the Features as parsed JSON and as
+// bytes.
+func (z *driftZone) checkRequests(t *testing.T, after string) {
+	t.Helper()
+	ctx := context.Background()
+	type row struct {
+		ID      int64
+		BBox    geo.BBox
+		Feature any
+		Text    string
+	}
+	read := func(each func(context.Context, grid.RequestFilter, grid.FeatureFunc) error, f grid.RequestFilter) []row {
+		var out []row
+		if err := each(ctx, f, func(ft grid.Feature) error {
+			r := row{ID: ft.ID, BBox: ft.BBox, Text: string(ft.JSON)}
+			if err := json.Unmarshal(ft.JSON, &r.Feature); err != nil {
+				return fmt.Errorf("feature %d: %w: %s", ft.ID, err, ft.JSON)
+			}
+			out = append(out, r)
+			return nil
+		}); err != nil {
+			t.Fatalf("after %s: %v", after, err)
+		}
+		return out
+	}
+	var listed int
+	for name, f := range z.requestFilters(t) {
+		if sql := z.db.RequestFeatureQuery(f); !strings.Contains(sql, "FROM request_feature") {
+			t.Fatalf("%s is not read from the projection: %.300s", name, sql)
+		}
+		got, want := read(z.db.EachRequestFeature, f), read(z.db.EachRequestFeatureLive, f)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("after %s, %s: the projection drifted from the live query (-live +projection):\n%s", after, name, diff)
+		}
+		if name == "the map" {
+			listed = len(got)
+		}
+	}
+	if listed < 5 {
+		t.Fatalf("after %s: only %d open requests on the map", after, listed)
+	}
+}
+
+// The request projection never drifts: after random writes through the
+// store's methods, the bulk paths, the SLA escalation and plain SQL,
+// every listing of open requests read from it is the live query's, byte
+// for byte, and the rows the triggers kept are a rebuild's.
+func TestRequestFeatureNoDrift(t *testing.T) {
+	ctx := t.Context()
+	db := pgtest.Open(t, testDSN)
+	z := newDriftZone(t, db)
+	// More open requests than the demo's few, on located organizations.
+	orgs := z.ids(t, `SELECT id FROM organization WHERE zone_id = $1 AND active AND geom IS NOT NULL`)
+	for i := range 30 {
+		n := grid.NewRequest{OrgID: z.pick(orgs), Category: grid.CategoryOrdinary, Title: fmt.Sprintf("投影测试诉求 \"%d\"", i)}
+		if _, _, err := db.CreateRequest(ctx, z.admin, "", n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	z.checkRequests(t, "the seed")
+	kinds := map[string]int{}
+	for batch := range 12 {
+		var done []string
+		for range 30 {
+			done = append(done, z.write(t))
+		}
+		if _, err := db.EscalateRequests(ctx); err != nil {
+			t.Fatal(err)
+		}
+		done = append(done, "escalate", z.bulk(t, batch%3))
+		for _, op := range done {
+			kinds[op]++
+		}
+		z.checkRequests(t, fmt.Sprintf("batch %d (%v)", batch, done))
+	}
+	for _, op := range []string{"request", "transition", "request edit", "update", "delete", "import", "regrid", "rebalance"} {
+		if kinds[op] == 0 {
+			t.Errorf("no %q write was made: %v", op, kinds)
+		}
+	}
+
+	conn, err := db.Pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	for _, sql := range []string{`DROP TABLE IF EXISTS kept_requests`,
+		`CREATE TEMP TABLE kept_requests AS SELECT * FROM request_feature`, `SELECT map_rebuild_request_feature()`} {
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var kept, differ int
+	if err := conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM kept_requests), count(*) FROM (
+  (SELECT * FROM kept_requests EXCEPT SELECT * FROM request_feature)
+  UNION ALL (SELECT * FROM request_feature EXCEPT SELECT * FROM kept_requests)) d`).Scan(&kept, &differ); err != nil {
+		t.Fatal(err)
+	}
+	if differ != 0 || kept == 0 {
+		t.Errorf("%d of %d rows kept by the triggers differ from a rebuild", differ, kept)
+	}
+}
+
+// Closed requests are not in the projection: those listings, and every
+// status at once, are read live.
+func TestRequestFeatureClosedLive(t *testing.T) {
+	db := pgtest.Open(t, testDSN)
+	verified := grid.StatusVerified
+	no := false
+	for name, f := range map[string]grid.RequestFilter{
+		"every status": {Scope: grid.Scope{All: true}},
+		"verified":     {Scope: grid.Scope{All: true}, Status: &verified},
+		"not overdue":  {Scope: grid.Scope{All: true}, Overdue: &no},
+	} {
+		if sql := db.RequestFeatureQuery(f); strings.Contains(sql, "request_feature") {
+			t.Errorf("%s is read from the projection: %.200s", name, sql)
+		}
+	}
+}
