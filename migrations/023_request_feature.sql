@@ -85,57 +85,65 @@ SELECT ',"reported_at":' || coalesce(to_json(r.reported_at)::text, 'null')
   || '}}'
 $$;
 
--- map_request_feature_enter renders the open requests ids whole, after
--- locking their organizations (see above), and leaves any other id alone.
-CREATE FUNCTION map_request_feature_enter(ids bigint[]) RETURNS void
-LANGUAGE plpgsql SET timezone = 'UTC' AS $$
-BEGIN
-  PERFORM 1 FROM organization o
-  WHERE o.id IN (SELECT r.org_id FROM request r WHERE r.id = ANY(ids))
-  ORDER BY o.id FOR SHARE;
-  -- This statement's snapshot sees what the lock waited for.
-  INSERT INTO request_feature AS f (id, zone_id, org_id, liaison_id, status, reported_at, response_due_at, due_at,
-    resolved_at, grid_id, geom, org_part, head, tail)
-  SELECT r.id, r.zone_id, r.org_id, r.liaison_id, r.status, r.reported_at, r.response_due_at, r.due_at,
-    r.resolved_at, o.grid_id, o.geom, map_request_feature_org_part(o), map_request_feature_head(r),
-    map_request_feature_tail(r)
-  FROM request r JOIN organization o ON o.id = r.org_id
-  WHERE r.id = ANY(ids) AND r.status NOT IN ('verified', 'rejected')
-  ORDER BY r.id
-  ON CONFLICT (id) DO UPDATE SET zone_id = excluded.zone_id, org_id = excluded.org_id,
-    liaison_id = excluded.liaison_id, status = excluded.status, reported_at = excluded.reported_at,
-    response_due_at = excluded.response_due_at, due_at = excluded.due_at, resolved_at = excluded.resolved_at,
-    grid_id = excluded.grid_id, geom = excluded.geom, org_part = excluded.org_part, head = excluded.head,
-    tail = excluded.tail;
-END $$;
-
--- Requests. An update re-renders only the request's part of a row that
--- stays (same organization, open before and after); the SLA escalation
--- every minute is such an update, and changes only the rows it touched.
+-- Requests. A row that enters (a request filed, reopened, or moved to
+-- another organization) is rendered whole from the statement's rows and
+-- its organization, read with FOR SHARE: in READ COMMITTED that waits
+-- for a transaction that changed the organization and then reads the
+-- version it committed. The entering rows come first, so that an
+-- organization's lock comes before any row of this table, in the order
+-- an organization's writer takes them. An update re-renders only the
+-- request's part of a row that stays (same organization, open before and
+-- after); the SLA escalation every minute is such an update, and
+-- changes only the rows it touched.
 CREATE FUNCTION map_request_feature_request() RETURNS trigger
 LANGUAGE plpgsql SET timezone = 'UTC' AS $$
 BEGIN
   IF TG_OP = 'TRUNCATE' THEN
     TRUNCATE request_feature;
     RETURN NULL;
-  ELSIF TG_OP = 'INSERT' THEN
-    PERFORM map_request_feature_enter(ARRAY(
-      SELECT n.id FROM new_rows n WHERE n.status NOT IN ('verified', 'rejected')));
-    RETURN NULL;
   ELSIF TG_OP = 'DELETE' THEN
-    DELETE FROM request_feature f USING old_rows d WHERE f.id = d.id;
+    DELETE FROM request_feature f USING old_rows d WHERE f.id = d.id AND d.status NOT IN ('verified', 'rejected');
+    RETURN NULL;
+  ELSIF TG_OP = 'INSERT' THEN
+    WITH e AS (
+      SELECT n.id, n.zone_id, n.org_id, n.liaison_id, n.status, n.reported_at, n.response_due_at, n.due_at,
+        n.resolved_at, o.grid_id, o.geom, map_request_feature_org_part(o) AS org_part,
+        map_request_feature_head(n) AS head, map_request_feature_tail(n) AS tail
+      FROM new_rows n JOIN organization o ON o.id = n.org_id
+      WHERE n.status NOT IN ('verified', 'rejected')
+      ORDER BY o.id FOR SHARE OF o)
+    INSERT INTO request_feature AS f (id, zone_id, org_id, liaison_id, status, reported_at, response_due_at,
+      due_at, resolved_at, grid_id, geom, org_part, head, tail)
+    SELECT * FROM e ORDER BY e.id
+    ON CONFLICT (id) DO UPDATE SET zone_id = excluded.zone_id, org_id = excluded.org_id,
+      liaison_id = excluded.liaison_id, status = excluded.status, reported_at = excluded.reported_at,
+      response_due_at = excluded.response_due_at, due_at = excluded.due_at, resolved_at = excluded.resolved_at,
+      grid_id = excluded.grid_id, geom = excluded.geom, org_part = excluded.org_part, head = excluded.head,
+      tail = excluded.tail;
     RETURN NULL;
   END IF;
-  -- Entering rows first: their organizations' locks come before any row
-  -- of this table (an organization's writer takes them in that order).
-  PERFORM map_request_feature_enter(ARRAY(
-    SELECT n.id FROM new_rows n
+  WITH e AS (
+    SELECT n.id, n.zone_id, n.org_id, n.liaison_id, n.status, n.reported_at, n.response_due_at, n.due_at,
+      n.resolved_at, o.grid_id, o.geom, map_request_feature_org_part(o) AS org_part,
+      map_request_feature_head(n) AS head, map_request_feature_tail(n) AS tail
+    FROM new_rows n JOIN organization o ON o.id = n.org_id
     WHERE n.status NOT IN ('verified', 'rejected')
       AND NOT EXISTS (SELECT FROM old_rows d WHERE d.id = n.id AND d.org_id = n.org_id
-                        AND d.status NOT IN ('verified', 'rejected'))));
+                        AND d.status NOT IN ('verified', 'rejected'))
+    ORDER BY o.id FOR SHARE OF o)
+  INSERT INTO request_feature AS f (id, zone_id, org_id, liaison_id, status, reported_at, response_due_at,
+    due_at, resolved_at, grid_id, geom, org_part, head, tail)
+  SELECT * FROM e ORDER BY e.id
+  ON CONFLICT (id) DO UPDATE SET zone_id = excluded.zone_id, org_id = excluded.org_id,
+    liaison_id = excluded.liaison_id, status = excluded.status, reported_at = excluded.reported_at,
+    response_due_at = excluded.response_due_at, due_at = excluded.due_at, resolved_at = excluded.resolved_at,
+    grid_id = excluded.grid_id, geom = excluded.geom, org_part = excluded.org_part, head = excluded.head,
+    tail = excluded.tail;
+  -- Rows that leave: closed now, or their id changed.
   DELETE FROM request_feature f
-  WHERE f.id IN (SELECT d.id FROM old_rows d
-                 EXCEPT SELECT n.id FROM new_rows n WHERE n.status NOT IN ('verified', 'rejected'));
+  USING old_rows d LEFT JOIN new_rows n ON n.id = d.id
+  WHERE f.id = d.id AND d.status NOT IN ('verified', 'rejected')
+    AND (n.id IS NULL OR n.status IN ('verified', 'rejected'));
   UPDATE request_feature f SET zone_id = n.zone_id, liaison_id = n.liaison_id, status = n.status,
     reported_at = n.reported_at, response_due_at = n.response_due_at, due_at = n.due_at,
     resolved_at = n.resolved_at, head = map_request_feature_head(n), tail = map_request_feature_tail(n)
