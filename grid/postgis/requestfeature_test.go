@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"gridgis/geo"
 	"gridgis/grid"
@@ -167,4 +170,72 @@ func TestRequestFeatureClosedLive(t *testing.T) {
 			t.Errorf("%s is read from the projection: %.200s", name, sql)
 		}
 	}
+}
+
+// The projection holds under concurrent writes of a request and its
+// organization, in either order: a filing waits for an uncommitted change
+// of the organization (an import's or a regrid's plain UPDATE, which the
+// foreign key's lock does not wait for) and renders what it committed,
+// and an organization's and a request's changes to the same row both
+// land, whichever waits for the other.
+func TestRequestFeatureConcurrentWrites(t *testing.T) {
+	ctx := t.Context()
+	db := pgtest.Open(t, testDSN)
+	z := newDriftZone(t, db)
+	org := z.pick(z.ids(t, `SELECT id FROM organization WHERE zone_id = $1 AND active AND geom IS NOT NULL`))
+	file := func() error {
+		_, _, err := db.CreateRequest(ctx, z.admin, "", grid.NewRequest{OrgID: org, Category: grid.CategoryOrdinary, Title: "并发诉求"})
+		return err
+	}
+	if err := file(); err != nil {
+		t.Fatal(err)
+	}
+	var req int64
+	if err := db.Pool.QueryRow(ctx, `SELECT max(id) FROM request WHERE org_id = $1`, org).Scan(&req); err != nil {
+		t.Fatal(err)
+	}
+	rename := func(q interface {
+		Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
+	}, name string) error {
+		_, err := q.Exec(ctx, `UPDATE organization SET name = $2, version = version + 1 WHERE id = $1`, org, name)
+		return err
+	}
+	retitle := func(q interface {
+		Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
+	}, title string) error {
+		_, err := q.Exec(ctx, `UPDATE request SET title = $2, version = version + 1 WHERE id = $1`, req, title)
+		return err
+	}
+	// first holds its write uncommitted while second starts, which must
+	// wait for it; then first commits.
+	race := func(name string, first func(pgx.Tx) error, second func() error) {
+		t.Helper()
+		tx, err := db.Pool.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback(ctx)
+		if err := first(tx); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- second() }()
+		select {
+		case err := <-done:
+			t.Fatalf("%s: the second write did not wait for the first (%v)", name, err)
+		case <-time.After(300 * time.Millisecond):
+		}
+		if err := tx.Commit(ctx); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if err := <-done; err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		z.checkRequests(t, name)
+	}
+	race("a filing during a rename", func(tx pgx.Tx) error { return rename(tx, "并发改名一") }, file)
+	race("a rename during a request's change", func(tx pgx.Tx) error { return retitle(tx, "并发改题一") },
+		func() error { return rename(db.Pool, "并发改名二") })
+	race("a request's change during a rename", func(tx pgx.Tx) error { return rename(tx, "并发改名三") },
+		func() error { return retitle(db.Pool, "并发改题二") })
 }
