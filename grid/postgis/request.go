@@ -80,17 +80,24 @@ func requestFeatureQuery(f grid.RequestFilter, now time.Time, proj bool) (string
 	return w.limit(requestFeatureSQL+requestJoins(f.Scope)+w.String()+" ORDER BY r.id", f.Limit), w.args
 }
 
-// CountRequests implements grid.MapStore.
+// CountRequests implements grid.MapStore. Open requests are counted in
+// the projection, as EachRequestFeature reads them.
 func (db *DB) CountRequests(ctx context.Context, f grid.RequestFilter) (int64, error) {
 	f.AfterID = 0
 	w := &where{}
 	var now string
-	requestWhere(w, f, requestReachCond, func() string {
+	nowArg := func() string {
 		if now == "" {
 			now = w.bind(db.Now())
 		}
 		return now
-	})
+	}
+	if requestFromProjection(f) {
+		requestWhere(w, f, requestProjReachCond, nowArg)
+		return db.count(ctx, "SELECT count(*) FROM request_feature r CROSS JOIN LATERAL (SELECT r.grid_id, r.geom) o\n"+
+			w.String(), w.args)
+	}
+	requestWhere(w, f, requestReachCond, nowArg)
 	return db.count(ctx, "SELECT count(*) FROM request r JOIN organization o ON o.id = r.org_id\n"+
 		requestJoins(f.Scope)+w.String(), w.args)
 }

@@ -53,7 +53,7 @@ WHERE r.zone_id = $1 AND r.status NOT IN ('verified', 'rejected') AND r.liaison_
 
 // checkRequests compares every request listing read from the projection
 // with the live query's, row by row, the Features as parsed JSON and as
-// bytes.
+// bytes, and the projection's count with the live listing's length.
 func (z *driftZone) checkRequests(t *testing.T, after string) {
 	t.Helper()
 	ctx := context.Background()
@@ -88,6 +88,11 @@ func (z *driftZone) checkRequests(t *testing.T, after string) {
 		}
 		if name == "the map" {
 			listed = len(got)
+		}
+		whole := f
+		whole.AfterID, whole.Limit = 0, 0
+		if n, err := z.db.CountRequests(ctx, f); err != nil || n != int64(len(read(z.db.EachRequestFeatureLive, whole))) {
+			t.Fatalf("after %s, %s: counted %d (%v), the live query lists %d", after, name, n, err, len(read(z.db.EachRequestFeatureLive, whole)))
 		}
 	}
 	if listed < 5 {
