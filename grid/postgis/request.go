@@ -38,16 +38,28 @@ func requestJoins(s grid.Scope) string {
 }
 
 // requestFeatureProjSQL reads open requests' Features from
-// request_feature, the projection migration 023 keeps: the same Feature
-// requestFeatureSQL builds, its stored parts around the SLA colour at $1
-// (now). The projection is aliased r and offers the request columns
-// requestWhere filters on; o is the organization's part it keeps.
+// request_feature and request_org, the projection migration 023 keeps:
+// the same Feature requestFeatureSQL builds, its stored parts around the
+// SLA colour at $1 (now). requestProjJoins follows it.
 var requestFeatureProjSQL = `
-SELECT r.id, ` + boxColumns("r.geom") + `, concat('{"type":"Feature","id":', r.id, r.org_part, r.head,
+SELECT r.id, ` + boxColumns("o.geom") + `, concat('{"type":"Feature","id":', r.id, o.org_part, r.head,
   ',"sla":', coalesce(to_json(request_sla(r.status, r.reported_at, r.response_due_at, r.due_at, r.resolved_at, $1))::text, 'null'),
   r.tail)
-FROM request_feature r
-CROSS JOIN LATERAL (SELECT r.grid_id, r.geom) o
+FROM request_feature r`
+
+// requestProjJoins gives the projection's request r its organization's
+// part o (grid_id, geom, org_part): request_org's row, or for a request
+// whose organization has none yet (filed since the last fold) the one
+// rendered live, a lookup made only for those (OFFSET 0 keeps the
+// condition on g a gate of the lookup).
+const requestProjJoins = `
+LEFT JOIN request_org g ON g.org_id = r.org_id
+LEFT JOIN LATERAL (SELECT x.grid_id, x.geom, map_request_feature_org_part(x) AS org_part
+  FROM organization x WHERE g.org_id IS NULL AND x.id = r.org_id OFFSET 0) lo ON true
+CROSS JOIN LATERAL (SELECT
+  CASE WHEN g.org_id IS NULL THEN lo.grid_id ELSE g.grid_id END AS grid_id,
+  CASE WHEN g.org_id IS NULL THEN lo.geom ELSE g.geom END AS geom,
+  coalesce(g.org_part, lo.org_part) AS org_part) o
 `
 
 // EachRequestFeature implements grid.MapStore. The open requests, which
@@ -74,7 +86,7 @@ func requestFeatureQuery(f grid.RequestFilter, now time.Time, proj bool) (string
 	w.bind(now)
 	if proj {
 		requestWhere(w, f, requestProjReachCond, func() string { return "$1" })
-		return w.limit(requestFeatureProjSQL+w.String()+" ORDER BY r.id", f.Limit), w.args
+		return w.limit(requestFeatureProjSQL+requestProjJoins+w.String()+" ORDER BY r.id", f.Limit), w.args
 	}
 	requestWhere(w, f, requestReachCond, func() string { return "$1" })
 	return w.limit(requestFeatureSQL+requestJoins(f.Scope)+w.String()+" ORDER BY r.id", f.Limit), w.args
@@ -94,8 +106,7 @@ func (db *DB) CountRequests(ctx context.Context, f grid.RequestFilter) (int64, e
 	}
 	if requestFromProjection(f) {
 		requestWhere(w, f, requestProjReachCond, nowArg)
-		return db.count(ctx, "SELECT count(*) FROM request_feature r CROSS JOIN LATERAL (SELECT r.grid_id, r.geom) o\n"+
-			w.String(), w.args)
+		return db.count(ctx, "SELECT count(*) FROM request_feature r"+requestProjJoins+w.String(), w.args)
 	}
 	requestWhere(w, f, requestReachCond, nowArg)
 	return db.count(ctx, "SELECT count(*) FROM request r JOIN organization o ON o.id = r.org_id\n"+
@@ -124,8 +135,8 @@ func requestReachCond(s grid.Scope, bind func(any) string) string {
 	return "false"
 }
 
-// requestProjReachCond is requestReachCond over request_feature (r, with
-// the organization's grid as o): an organization's liaison is read from
+// requestProjReachCond is requestReachCond over the projection (r, with
+// the organization's part as o): an organization's liaison is read from
 // org_activity, which keeps its active assignment's.
 func requestProjReachCond(s grid.Scope, bind func(any) string) string {
 	if s.LiaisonID > 0 && !s.All && len(s.GridIDs) == 0 {

@@ -118,9 +118,9 @@ func TestRequestFeatureNoDrift(t *testing.T) {
 	}
 	z.checkRequests(t, "the seed")
 	kinds := map[string]int{}
-	for batch := range 12 {
+	for batch := range 9 {
 		var done []string
-		for range 30 {
+		for range 25 {
 			done = append(done, z.write(t))
 		}
 		if _, err := db.EscalateRequests(ctx); err != nil {
@@ -131,6 +131,12 @@ func TestRequestFeatureNoDrift(t *testing.T) {
 			kinds[op]++
 		}
 		z.checkRequests(t, fmt.Sprintf("batch %d (%v)", batch, done))
+		if batch%2 == 0 { // reads are the same before and after a fold
+			if _, err := db.FoldTiles(ctx); err != nil {
+				t.Fatal(err)
+			}
+			z.checkRequests(t, fmt.Sprintf("batch %d and a fold", batch))
+		}
 	}
 	for _, op := range []string{"request", "transition", "request edit", "update", "delete", "import", "regrid", "rebalance"} {
 		if kinds[op] == 0 {
@@ -138,25 +144,33 @@ func TestRequestFeatureNoDrift(t *testing.T) {
 		}
 	}
 
+	// After a fold, what the triggers kept is a rebuild's, and every
+	// organization with open requests has its row.
+	if _, err := db.FoldTiles(ctx); err != nil {
+		t.Fatal(err)
+	}
 	conn, err := db.Pool.Acquire(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Release()
-	for _, sql := range []string{`DROP TABLE IF EXISTS kept_requests`,
-		`CREATE TEMP TABLE kept_requests AS SELECT * FROM request_feature`, `SELECT map_rebuild_request_feature()`} {
+	for _, sql := range []string{`DROP TABLE IF EXISTS kept_requests, kept_orgs`,
+		`CREATE TEMP TABLE kept_requests AS SELECT * FROM request_feature`,
+		`CREATE TEMP TABLE kept_orgs AS SELECT * FROM request_org`, `SELECT map_rebuild_request_feature()`} {
 		if _, err := conn.Exec(ctx, sql); err != nil {
 			t.Fatal(err)
 		}
 	}
-	var kept, differ int
-	if err := conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM kept_requests), count(*) FROM (
-  (SELECT * FROM kept_requests EXCEPT SELECT * FROM request_feature)
-  UNION ALL (SELECT * FROM request_feature EXCEPT SELECT * FROM kept_requests)) d`).Scan(&kept, &differ); err != nil {
-		t.Fatal(err)
-	}
-	if differ != 0 || kept == 0 {
-		t.Errorf("%d of %d rows kept by the triggers differ from a rebuild", differ, kept)
+	for kept, table := range map[string]string{"kept_requests": "request_feature", "kept_orgs": "request_org"} {
+		var n, differ int
+		if err := conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM `+kept+`), count(*) FROM (
+  (SELECT * FROM `+kept+` EXCEPT SELECT * FROM `+table+`)
+  UNION ALL (SELECT * FROM `+table+` EXCEPT SELECT * FROM `+kept+`)) d`).Scan(&n, &differ); err != nil {
+			t.Fatal(err)
+		}
+		if differ != 0 || n == 0 {
+			t.Errorf("%s: %d of %d rows kept by the triggers and the fold differ from a rebuild", table, differ, n)
+		}
 	}
 }
 
@@ -178,42 +192,43 @@ func TestRequestFeatureClosedLive(t *testing.T) {
 }
 
 // The projection holds under concurrent writes of a request and its
-// organization, in either order: a filing waits for an uncommitted change
-// of the organization (an import's or a regrid's plain UPDATE, which the
-// foreign key's lock does not wait for) and renders what it committed,
-// and an organization's and a request's changes to the same row both
-// land, whichever waits for the other.
+// organization, and neither waits for the other (a register import holds
+// its organizations for minutes): a filing, a request's change and the
+// fold go through while an organization's UPDATE is uncommitted, and a
+// rename while a request's change is; every read before and after the
+// commits and the folds is the live query's.
 func TestRequestFeatureConcurrentWrites(t *testing.T) {
 	ctx := t.Context()
 	db := pgtest.Open(t, testDSN)
 	z := newDriftZone(t, db)
-	org := z.pick(z.ids(t, `SELECT id FROM organization WHERE zone_id = $1 AND active AND geom IS NOT NULL`))
-	file := func() error {
-		_, _, err := db.CreateRequest(ctx, z.admin, "", grid.NewRequest{OrgID: org, Category: grid.CategoryOrdinary, Title: "并发诉求"})
-		return err
-	}
-	if err := file(); err != nil {
-		t.Fatal(err)
-	}
-	var req int64
-	if err := db.Pool.QueryRow(ctx, `SELECT max(id) FROM request WHERE org_id = $1`, org).Scan(&req); err != nil {
-		t.Fatal(err)
-	}
-	rename := func(q interface {
+	orgs := z.ids(t, `SELECT id FROM organization o WHERE zone_id = $1 AND active AND geom IS NOT NULL
+  AND NOT EXISTS (SELECT FROM request r WHERE r.org_id = o.id AND r.status NOT IN ('verified', 'rejected')) ORDER BY id`)
+	type execer interface {
 		Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
-	}, name string) error {
+	}
+	file := func(org int64) func() error {
+		return func() error {
+			_, _, err := db.CreateRequest(ctx, z.admin, "", grid.NewRequest{OrgID: org, Category: grid.CategoryOrdinary, Title: "并发诉求"})
+			return err
+		}
+	}
+	rename := func(q execer, org int64, name string) error {
 		_, err := q.Exec(ctx, `UPDATE organization SET name = $2, version = version + 1 WHERE id = $1`, org, name)
 		return err
 	}
-	retitle := func(q interface {
-		Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
-	}, title string) error {
-		_, err := q.Exec(ctx, `UPDATE request SET title = $2, version = version + 1 WHERE id = $1`, req, title)
+	retitle := func(q execer, org int64, title string) error {
+		_, err := q.Exec(ctx, `UPDATE request SET title = $2, version = version + 1
+WHERE id = (SELECT max(id) FROM request WHERE org_id = $1)`, org, title)
 		return err
 	}
-	// first holds its write uncommitted while second starts, which must
-	// wait for it; then first commits.
-	race := func(name string, first func(pgx.Tx) error, second func() error) {
+	fold := func() error {
+		_, err := db.FoldTiles(ctx)
+		return err
+	}
+	// first holds its write uncommitted while second runs, which must not
+	// wait for it; reads are checked before and after first commits, and
+	// after a fold.
+	race := func(name string, first func(pgx.Tx) error, second ...func() error) {
 		t.Helper()
 		tx, err := db.Pool.Begin(ctx)
 		if err != nil {
@@ -223,24 +238,49 @@ func TestRequestFeatureConcurrentWrites(t *testing.T) {
 		if err := first(tx); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		done := make(chan error, 1)
-		go func() { done <- second() }()
-		select {
-		case err := <-done:
-			t.Fatalf("%s: the second write did not wait for the first (%v)", name, err)
-		case <-time.After(300 * time.Millisecond):
+		for i, w := range second {
+			done := make(chan error, 1)
+			go func() { done <- w() }()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("%s, write %d: %v", name, i, err)
+				}
+			case <-time.After(3 * time.Second):
+				t.Fatalf("%s: write %d waits for the uncommitted one", name, i)
+			}
 		}
+		z.checkRequests(t, name+", before the commit")
 		if err := tx.Commit(ctx); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if err := <-done; err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
 		z.checkRequests(t, name)
+		if err := fold(); err != nil {
+			t.Fatal(err)
+		}
+		z.checkRequests(t, name+", folded")
 	}
-	race("a filing during a rename", func(tx pgx.Tx) error { return rename(tx, "并发改名一") }, file)
-	race("a rename during a request's change", func(tx pgx.Tx) error { return retitle(tx, "并发改题一") },
-		func() error { return rename(db.Pool, "并发改名二") })
-	race("a request's change during a rename", func(tx pgx.Tx) error { return rename(tx, "并发改名三") },
-		func() error { return retitle(db.Pool, "并发改题二") })
+	a, b, c := orgs[0], orgs[1], orgs[2]
+	if err := file(a)(); err != nil { // a has a request_org row after the fold; b and c none
+		t.Fatal(err)
+	}
+	if err := fold(); err != nil {
+		t.Fatal(err)
+	}
+	race("filings and a fold during renames", func(tx pgx.Tx) error {
+		if err := rename(tx, a, "并发改名一"); err != nil {
+			return err
+		}
+		return rename(tx, b, "并发改名二")
+	}, file(a), file(b), fold, file(b))
+	race("a rename during a request's change", func(tx pgx.Tx) error { return retitle(tx, a, "并发改题一") },
+		func() error { return rename(db.Pool, a, "并发改名三") })
+	race("a request's change and a filing during a rename", func(tx pgx.Tx) error { return rename(tx, a, "并发改名四") },
+		func() error { return retitle(db.Pool, a, "并发改题二") }, file(c), fold)
+	race("a fold during a filing", func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO request (zone_id, org_id, title, category, reported_at, response_due_at, due_at)
+SELECT zone_id, id, '并发测试诉求', 'ordinary', now(), now() + interval '1 day', now() + interval '5 days'
+FROM organization WHERE id = $1`, orgs[3])
+		return err
+	}, fold, func() error { return rename(db.Pool, orgs[3], "并发改名五") })
 }
