@@ -69,7 +69,7 @@ func setTriggers(ctx context.Context, db *postgis.DB, triggers []mapTrigger, on 
 
 // rebuildFunctions are the functions that rebuild the maintained
 // structures from scratch (DESIGN14), called when they exist.
-var rebuildFunctions = []string{"map_rebuild_org_feature", "map_rebuild_org_cluster"}
+var rebuildFunctions = []string{"map_rebuild_org_feature", "map_rebuild_org_cluster", "map_rebuild_request_feature"}
 
 // rebuildMaps calls each rebuild function that exists, and says how long
 // it took.

@@ -121,7 +121,9 @@ func (db *DB) OrgTileLive(ctx context.Context, t geo.Tile, scope grid.Scope) ([]
 
 // FoldTiles implements grid.TileFolder: it moves the pyramid's deltas
 // into the pyramid (map_fold_org_cluster), foldBatch at a time, each
-// batch its own short statement, and says how many it moved. Reads are
+// batch its own short statement, and says how many it moved; then it
+// adds the organization parts of requests filed since
+// (map_fold_request_org). Reads are
 // the same before and after; folding keeps them fast. After a large fold
 // (a register import's) the emptied delta table is vacuumed at once,
 // since every low-zoom read scans it.
@@ -141,6 +143,11 @@ func (db *DB) FoldTiles(ctx context.Context) (int64, error) {
 		if _, err := db.Pool.Exec(ctx, `VACUUM org_cluster_delta`); err != nil {
 			return total, translate(err)
 		}
+	}
+	// The requests layer's organization parts too (migration 023): no
+	// tile reads them, so they are not counted.
+	if _, err := db.Pool.Exec(ctx, `SELECT map_fold_request_org()`); err != nil {
+		return total, translate(err)
 	}
 	return total, nil
 }

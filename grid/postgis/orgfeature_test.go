@@ -238,8 +238,12 @@ ON o.id = c.org_id WHERE o.zone_id = $1)`, z.zoneID, z.activeOrg(t))
 		return "contact edit"
 	case 13:
 		if z.rng.IntN(2) == 0 {
+			// To a located organization, as a request is filed: the requests
+			// layer draws it at its organization's point, and cannot list one
+			// whose organization has none.
+			org := z.pick(z.ids(t, `SELECT id FROM organization WHERE zone_id = $1 AND active AND geom IS NOT NULL`))
 			z.exec(t, `UPDATE request SET org_id = $2 WHERE id = (SELECT max(id) FROM request WHERE zone_id = $1)`,
-				z.zoneID, z.activeOrg(t))
+				z.zoneID, org)
 		} else {
 			z.exec(t, `DELETE FROM request WHERE id = (SELECT min(id) FROM request WHERE zone_id = $1 AND status = 'reported')`,
 				z.zoneID)

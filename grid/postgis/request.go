@@ -3,6 +3,7 @@ package postgis
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -36,25 +37,78 @@ func requestJoins(s grid.Scope) string {
 	return "LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL\n"
 }
 
-// EachRequestFeature implements grid.MapStore.
+// requestFeatureProjSQL reads open requests' Features from
+// request_feature and request_org, the projection migration 023 keeps:
+// the same Feature requestFeatureSQL builds, its stored parts around the
+// SLA colour at $1 (now). requestProjJoins follows it.
+var requestFeatureProjSQL = `
+SELECT r.id, ` + boxColumns("o.geom") + `, concat('{"type":"Feature","id":', r.id, o.org_part, r.head,
+  ',"sla":', coalesce(to_json(request_sla(r.status, r.reported_at, r.response_due_at, r.due_at, r.resolved_at, $1))::text, 'null'),
+  r.tail)
+FROM request_feature r`
+
+// requestProjJoins gives the projection's request r its organization's
+// part o (grid_id, geom, org_part): request_org's row, or for a request
+// whose organization has none yet (filed since the last fold) the one
+// rendered live, a lookup made only for those (OFFSET 0 keeps the
+// condition on g a gate of the lookup).
+const requestProjJoins = `
+LEFT JOIN request_org g ON g.org_id = r.org_id
+LEFT JOIN LATERAL (SELECT x.grid_id, x.geom, map_request_feature_org_part(x) AS org_part
+  FROM organization x WHERE g.org_id IS NULL AND x.id = r.org_id OFFSET 0) lo ON true
+CROSS JOIN LATERAL (SELECT
+  CASE WHEN g.org_id IS NULL THEN lo.grid_id ELSE g.grid_id END AS grid_id,
+  CASE WHEN g.org_id IS NULL THEN lo.geom ELSE g.geom END AS geom,
+  coalesce(g.org_part, lo.org_part) AS org_part) o
+`
+
+// EachRequestFeature implements grid.MapStore. The open requests, which
+// the map loads, are read from the projection; other filters (every
+// status, a closed one) from the live tables.
 func (db *DB) EachRequestFeature(ctx context.Context, f grid.RequestFilter, fn grid.FeatureFunc) error {
-	w := &where{}
-	w.bind(db.Now())
-	requestWhere(w, f, func() string { return "$1" })
-	return db.eachFeature(ctx, fn, w.limit(requestFeatureSQL+requestJoins(f.Scope)+w.String()+" ORDER BY r.id", f.Limit), w.args...)
+	sql, args := requestFeatureQuery(f, db.Now(), requestFromProjection(f))
+	return db.eachFeature(ctx, fn, sql, args...)
 }
 
-// CountRequests implements grid.MapStore.
+// requestFromProjection is true when every request f selects is open,
+// and so in request_feature.
+func requestFromProjection(f grid.RequestFilter) bool {
+	if f.Overdue != nil && *f.Overdue { // overdue is only ever an open request
+		return true
+	}
+	return f.Status != nil && (*f.Status == grid.StatusOpen || !f.Status.Closed())
+}
+
+// requestFeatureQuery is the SQL text and arguments EachRequestFeature
+// runs for f at now, over the projection or the live tables.
+func requestFeatureQuery(f grid.RequestFilter, now time.Time, proj bool) (string, []any) {
+	w := &where{}
+	w.bind(now)
+	if proj {
+		requestWhere(w, f, requestProjReachCond, func() string { return "$1" })
+		return w.limit(requestFeatureProjSQL+requestProjJoins+w.String()+" ORDER BY r.id", f.Limit), w.args
+	}
+	requestWhere(w, f, requestReachCond, func() string { return "$1" })
+	return w.limit(requestFeatureSQL+requestJoins(f.Scope)+w.String()+" ORDER BY r.id", f.Limit), w.args
+}
+
+// CountRequests implements grid.MapStore. Open requests are counted in
+// the projection, as EachRequestFeature reads them.
 func (db *DB) CountRequests(ctx context.Context, f grid.RequestFilter) (int64, error) {
 	f.AfterID = 0
 	w := &where{}
 	var now string
-	requestWhere(w, f, func() string {
+	nowArg := func() string {
 		if now == "" {
 			now = w.bind(db.Now())
 		}
 		return now
-	})
+	}
+	if requestFromProjection(f) {
+		requestWhere(w, f, requestProjReachCond, nowArg)
+		return db.count(ctx, "SELECT count(*) FROM request_feature r"+requestProjJoins+w.String(), w.args)
+	}
+	requestWhere(w, f, requestReachCond, nowArg)
 	return db.count(ctx, "SELECT count(*) FROM request r JOIN organization o ON o.id = r.org_id\n"+
 		requestJoins(f.Scope)+w.String(), w.args)
 }
@@ -81,13 +135,25 @@ func requestReachCond(s grid.Scope, bind func(any) string) string {
 	return "false"
 }
 
+// requestProjReachCond is requestReachCond over the projection (r, with
+// the organization's part as o): an organization's liaison is read from
+// org_activity, which keeps its active assignment's.
+func requestProjReachCond(s grid.Scope, bind func(any) string) string {
+	if s.LiaisonID > 0 && !s.All && len(s.GridIDs) == 0 {
+		id := bind(s.LiaisonID)
+		return "(r.liaison_id = " + id + " OR r.org_id IN (SELECT act.id FROM org_activity act WHERE act.liaison_id = " + id + "))"
+	}
+	return requestReachCond(s, bind)
+}
+
 // openStatusCond is true for requests still in the loop.
 const openStatusCond = "r.status NOT IN ('verified', 'rejected')"
 
-// requestWhere selects the requests f asks for; now gives the placeholder
-// of the current time, binding it on first use.
-func requestWhere(w *where, f grid.RequestFilter, now func() string) {
-	w.add(requestScopeCond(f.Scope, w.bind))
+// requestWhere selects the requests f asks for, in the scope reach
+// gives (without the zone); now gives the placeholder of the current
+// time, binding it on first use.
+func requestWhere(w *where, f grid.RequestFilter, reach func(grid.Scope, func(any) string) string, now func() string) {
+	w.add(zoneCond(f.Scope, "r.zone_id", w.bind, reach(f.Scope, w.bind))) // requestScopeCond's
 	eq(w, "r.id", f.ID)
 	w.bbox("o.geom", f.BBox)
 	eq(w, "o.grid_id", f.GridID)
@@ -134,7 +200,7 @@ func scanRequest(row pgx.Row, extra ...any) (grid.RequestDetail, error) {
 // holds the row until the transaction ends.
 func findRequest(ctx context.Context, q querier, scope grid.Scope, id int64, lock bool) (grid.RequestDetail, error) {
 	w := &where{}
-	requestWhere(w, grid.RequestFilter{Scope: scope, ID: &id}, nil)
+	requestWhere(w, grid.RequestFilter{Scope: scope, ID: &id}, requestReachCond, nil)
 	sql := `SELECT ` + requestColumns + `
 FROM request r JOIN organization o ON o.id = r.org_id
 LEFT JOIN assignment a ON a.org_id = o.id AND a.valid_to IS NULL ` + w.String()
@@ -376,7 +442,7 @@ FROM raised`, db.Now())
 func (db *DB) EachRequestRow(ctx context.Context, f grid.RequestLedgerFilter, fn func(grid.RequestRow) error) error {
 	w := &where{}
 	now := w.bind(db.Now())
-	requestWhere(w, f.RequestFilter, func() string { return now })
+	requestWhere(w, f.RequestFilter, requestReachCond, func() string { return now })
 	if !f.From.IsZero() {
 		w.add("r.reported_at >= " + w.bind(f.From))
 	}
