@@ -149,6 +149,15 @@ BEGIN
     TRUNCATE request_org;
   ELSIF TG_OP = 'DELETE' THEN
     DELETE FROM request_org g USING old_rows d WHERE g.org_id = d.id;
+  ELSIF current_setting('transaction_isolation') <> 'read committed' THEN
+    -- A snapshot taken before the statement may miss a row the fold added
+    -- since, and an UPDATE would leave it stale. Writing every updated
+    -- organization's row turns that race into a serialization failure
+    -- (the caller retries); the fold drops the rows of organizations
+    -- without open requests.
+    INSERT INTO request_org AS g (org_id, grid_id, geom, org_part)
+    SELECT n.id, n.grid_id, n.geom, map_request_feature_org_part(n) FROM new_rows n ORDER BY n.id
+    ON CONFLICT (org_id) DO UPDATE SET grid_id = excluded.grid_id, geom = excluded.geom, org_part = excluded.org_part;
   ELSE
     UPDATE request_org g SET grid_id = n.grid_id, geom = n.geom, org_part = map_request_feature_org_part(n)
     FROM new_rows n

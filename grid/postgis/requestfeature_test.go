@@ -3,6 +3,7 @@ package postgis_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -283,4 +284,70 @@ SELECT zone_id, id, '并发测试诉求', 'ordinary', now(), now() + interval '1
 FROM organization WHERE id = $1`, orgs[3])
 		return err
 	}, fold, func() error { return rename(db.Pool, orgs[3], "并发改名五") })
+}
+
+// An organization written at REPEATABLE READ never leaves its request_org
+// row stale: a fold that adds the row after the writer's snapshot makes
+// the write fail to serialize (review 14d, finding 1), and a write
+// without such a race lands in the row.
+func TestRequestFeatureRepeatableReadWriter(t *testing.T) {
+	ctx := t.Context()
+	db := pgtest.Open(t, testDSN)
+	z := newDriftZone(t, db)
+	orgs := z.ids(t, `SELECT id FROM organization o WHERE zone_id = $1 AND active AND geom IS NOT NULL
+  AND NOT EXISTS (SELECT FROM request r WHERE r.org_id = o.id) ORDER BY id`)
+	a, b := orgs[0], orgs[1]
+	rename := func(tx pgx.Tx, org int64, name string) error {
+		_, err := tx.Exec(ctx, `UPDATE organization SET name = $2, version = version + 1 WHERE id = $1`, org, name)
+		return err
+	}
+	// The race: the writer's snapshot predates the filing and the fold.
+	tx, err := db.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM organization WHERE id = $1`, a); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.CreateRequest(ctx, z.admin, "", grid.NewRequest{OrgID: a, Category: grid.CategoryOrdinary, Title: "快照诉求"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.FoldTiles(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var pgErr *pgconn.PgError
+	if err := rename(tx, a, "快照改名"); !errors.As(err, &pgErr) || pgErr.Code != "40001" {
+		t.Fatalf("a rename racing the fold at REPEATABLE READ: %v, want a serialization failure", err)
+	}
+	tx.Rollback(ctx)
+	z.checkRequests(t, "after the failed rename")
+	// Without the race the write lands, and an organization without open
+	// requests gets a row that the fold drops again.
+	tx, err = db.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if err := rename(tx, a, "快照改名二"); err != nil {
+		t.Fatal(err)
+	}
+	if err := rename(tx, b, "快照改名三"); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	z.checkRequests(t, "after a rename at REPEATABLE READ")
+	if _, err := db.FoldTiles(ctx); err != nil {
+		t.Fatal(err)
+	}
+	z.checkRequests(t, "folded")
+	var extra int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM request_org WHERE org_id = $1`, b).Scan(&extra); err != nil {
+		t.Fatal(err)
+	}
+	if extra != 0 {
+		t.Fatalf("the fold left organization %d's row, which has no open requests", b)
+	}
 }
