@@ -119,15 +119,19 @@ func (db *DB) OrgTileLive(ctx context.Context, t geo.Tile, scope grid.Scope) ([]
 	return mvt, nil
 }
 
-// FoldTiles implements grid.TileFolder: it moves the pyramid's deltas
-// into the pyramid (map_fold_org_cluster), foldBatch at a time, each
-// batch its own short statement, and says how many it moved; then it
-// adds the organization parts of requests filed since
-// (map_fold_request_org). Reads are
-// the same before and after; folding keeps them fast. After a large fold
-// (a register import's) the emptied delta table is vacuumed at once,
-// since every low-zoom read scans it.
+// FoldTiles implements grid.TileFolder. First it adds the organization
+// parts of requests filed since (map_fold_request_org, migration 023):
+// it skips what others hold and never waits, so a long tile fold cannot
+// starve it. Then it moves the pyramid's deltas into the pyramid
+// (map_fold_org_cluster), foldBatch at a time, each batch its own short
+// statement, and says how many it moved. Reads are the same before and
+// after; folding keeps them fast. After a large fold (a register
+// import's) the emptied delta table is vacuumed at once, since every
+// low-zoom read scans it.
 func (db *DB) FoldTiles(ctx context.Context) (int64, error) {
+	if _, err := db.Pool.Exec(ctx, `SELECT map_fold_request_org()`); err != nil {
+		return 0, translate(err)
+	}
 	var total int64
 	for {
 		var n int64
@@ -143,11 +147,6 @@ func (db *DB) FoldTiles(ctx context.Context) (int64, error) {
 		if _, err := db.Pool.Exec(ctx, `VACUUM org_cluster_delta`); err != nil {
 			return total, translate(err)
 		}
-	}
-	// The requests layer's organization parts too (migration 023): no
-	// tile reads them, so they are not counted.
-	if _, err := db.Pool.Exec(ctx, `SELECT map_fold_request_org()`); err != nil {
-		return total, translate(err)
 	}
 	return total, nil
 }
