@@ -6,6 +6,17 @@ import (
 	"gridgis/grid"
 )
 
+// liaisonFeatureHead selects a liaison's Feature from l (liaison) and s
+// (their load, contacted and visited counts).
+var liaisonFeatureHead = `
+SELECT l.id, ` + boxColumns("l.base") + `, ` + featureSQL("l.id", "ST_AsGeoJSON(l.base, 6)",
+	jsonMember{"name", "l.name"}, jsonMember{"phone", "l.phone"}, jsonMember{"zone_id", "l.zone_id"},
+	jsonMember{"grid_id", "l.grid_id"}, jsonMember{"load", "s.load"}, jsonMember{"min", "l.min_load"},
+	jsonMember{"max", "l.max_load"}, jsonMember{"contacted_7d", "s.contacted"}, jsonMember{"visited_30d", "s.visited"},
+	jsonMember{"contact_compliance", "CASE WHEN s.load > 0 THEN round(s.contacted::numeric / s.load, 4) END"},
+	jsonMember{"visit_compliance", "CASE WHEN s.load > 0 THEN round(s.visited::numeric / s.load, 4) END"}) + `
+FROM liaison l`
+
 // liaisonFeatureSQL writes each liaison's base point with their load,
 // capacity and compliance with 每周一联系、每月一走访 at $1 (now):
 //
@@ -25,14 +36,7 @@ import (
 // contacts of every assigned organization instead read ~50 buffers per
 // liaison, several seconds for the map's 89,136 liaisons of a million
 // organizations.
-var liaisonFeatureSQL = `
-SELECT l.id, ` + boxColumns("l.base") + `, ` + featureSQL("l.id", "ST_AsGeoJSON(l.base, 6)",
-	jsonMember{"name", "l.name"}, jsonMember{"phone", "l.phone"}, jsonMember{"zone_id", "l.zone_id"},
-	jsonMember{"grid_id", "l.grid_id"}, jsonMember{"load", "s.load"}, jsonMember{"min", "l.min_load"},
-	jsonMember{"max", "l.max_load"}, jsonMember{"contacted_7d", "s.contacted"}, jsonMember{"visited_30d", "s.visited"},
-	jsonMember{"contact_compliance", "CASE WHEN s.load > 0 THEN round(s.contacted::numeric / s.load, 4) END"},
-	jsonMember{"visit_compliance", "CASE WHEN s.load > 0 THEN round(s.visited::numeric / s.load, 4) END"}) + `
-FROM liaison l
+var liaisonFeatureSQL = liaisonFeatureHead + `
 CROSS JOIN LATERAL (
   SELECT count(*) AS load,
     count(*) FILTER (WHERE greatest(lc.contact_at, lc.visit_at) > $1::timestamptz - interval '7 days') AS contacted,
