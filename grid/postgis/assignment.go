@@ -16,7 +16,7 @@ import (
 // assignmentFeatureSQL draws each active assignment as a line from the
 // liaison's base to the organization, with its great-circle length.
 var assignmentFeatureSQL = `
-SELECT a.id, ` + boxColumns("ST_MakeLine(l.base, o.geom)") + `, ` + featureSQL("a.id", "ST_AsGeoJSON(ST_MakeLine(l.base, o.geom), 6)",
+SELECT a.id, ST_MakeLine(l.base, o.geom), ` + featureSQL("a.id", "ST_AsGeoJSON(ST_MakeLine(l.base, o.geom), 6)",
 	jsonMember{"org_id", "a.org_id"}, jsonMember{"liaison_id", "a.liaison_id"}, jsonMember{"grid_id", "o.grid_id"},
 	jsonMember{"liaison_grid_id", "l.grid_id"}, jsonMember{"cause", "a.cause"}, jsonMember{"pinned", "a.pinned"},
 	jsonMember{"valid_from", "a.valid_from"}, jsonMember{"distance_m", "round(ST_DistanceSphere(l.base, o.geom))"}) + `

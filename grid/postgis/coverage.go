@@ -88,7 +88,7 @@ func (db *DB) EachZoneCoverageFeature(ctx context.Context, zoneID int64, ind gri
 // placeholder of its name), for the grids the condition zone selects.
 var zoneCoverageSQL = func(den, num, indicator, zone string) string {
 	return `
-SELECT g.id, ` + boxColumns("g.geom") + `, ` + featureSQL("g.id", "ST_AsGeoJSON(ST_ForcePolygonCCW(g.geom), 6)",
+SELECT g.id, g.geom, ` + featureSQL("g.id", "ST_AsGeoJSON(ST_ForcePolygonCCW(g.geom), 6)",
 		jsonMember{"code", "g.code"}, jsonMember{"name", "g.name"}, jsonMember{"industry", "g.industry"},
 		jsonMember{"zone_id", "g.zone_id"}, jsonMember{"indicator", indicator + "::text"},
 		jsonMember{"numerator", "c.num"}, jsonMember{"denominator", "c.den"},

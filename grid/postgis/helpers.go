@@ -2,6 +2,7 @@ package postgis
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -119,8 +120,10 @@ func (db *DB) count(ctx context.Context, sql string, args []any) (int64, error) 
 	return n, translate(err)
 }
 
-// eachFeature runs a map query returning (id, xmin, ymin, xmax, ymax,
-// feature text) rows and hands each row to fn as it arrives.
+// eachFeature runs a map query returning (id, geometry, feature text)
+// rows and hands each row to fn as it arrives, with the bounding box of
+// the geometry, read from its bytes (geo.EWKBBounds): ST_XMin and its three
+// siblings were four calls a row, a tenth of a 10,000-feature bbox read.
 func (db *DB) eachFeature(ctx context.Context, fn grid.FeatureFunc, sql string, args ...any) error {
 	rows, err := db.Pool.Query(ctx, sql, mapArgs(args)...)
 	if err != nil {
@@ -129,12 +132,16 @@ func (db *DB) eachFeature(ctx context.Context, fn grid.FeatureFunc, sql string, 
 	defer rows.Close()
 	for rows.Next() {
 		var f grid.Feature
-		b := &f.BBox
-		if err := rows.Scan(&f.ID, &b.MinLon, &b.MinLat, &b.MaxLon, &b.MaxLat, nil); err != nil {
+		if err := rows.Scan(&f.ID, nil, nil); err != nil {
 			return err
 		}
+		v := rows.RawValues()
+		var err error
+		if f.BBox, err = geo.EWKBBounds(v[1]); err != nil {
+			return fmt.Errorf("feature %d: %w", f.ID, err)
+		}
 		// The feature text is handed on without a copy; it lives until Next.
-		f.JSON = rows.RawValues()[5]
+		f.JSON = v[2]
 		if err := fn(f); err != nil {
 			return err
 		}
@@ -142,10 +149,12 @@ func (db *DB) eachFeature(ctx context.Context, fn grid.FeatureFunc, sql string, 
 	return translate(rows.Err())
 }
 
-// boxColumns selects the bounding box of a geometry expression, as
-// eachFeature expects it after the id.
-func boxColumns(geom string) string {
-	return "ST_XMin(" + geom + "), ST_YMin(" + geom + "), ST_XMax(" + geom + "), ST_YMax(" + geom + ")"
+// zoneBox is the SQL of the exact bounding rectangle of zone's boundary:
+// what an unlocated organization's feature box is read from (eachFeature),
+// five points instead of the whole outline. ST_Envelope could answer
+// PostGIS's cached float box, a little wider.
+func zoneBox(zone string) string {
+	return "(SELECT ST_MakeEnvelope(ST_XMin(z.boundary), ST_YMin(z.boundary), ST_XMax(z.boundary), ST_YMax(z.boundary)) FROM zone z WHERE z.id = " + zone + ")"
 }
 
 // jsonMember is one member of a JSON object written in SQL: its key (a

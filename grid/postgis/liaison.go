@@ -9,7 +9,7 @@ import (
 // liaisonFeatureHead selects a liaison's Feature from l (liaison) and s
 // (their load, contacted and visited counts).
 var liaisonFeatureHead = `
-SELECT l.id, ` + boxColumns("l.base") + `, ` + featureSQL("l.id", "ST_AsGeoJSON(l.base, 6)",
+SELECT l.id, l.base, ` + featureSQL("l.id", "ST_AsGeoJSON(l.base, 6)",
 	jsonMember{"name", "l.name"}, jsonMember{"phone", "l.phone"}, jsonMember{"zone_id", "l.zone_id"},
 	jsonMember{"grid_id", "l.grid_id"}, jsonMember{"load", "s.load"}, jsonMember{"min", "l.min_load"},
 	jsonMember{"max", "l.max_load"}, jsonMember{"contacted_7d", "s.contacted"}, jsonMember{"visited_30d", "s.visited"},

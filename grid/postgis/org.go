@@ -28,7 +28,7 @@ import (
 // and serves what the projection does not (a text search, the overdue
 // export).
 var orgFeatureSQL = `
-SELECT o.id, ` + boxColumns(orgBoxGeom) + `, json_build_object(
+SELECT o.id, ` + orgBoxGeom + `, json_build_object(
   'type', 'Feature',
   'id', o.id,
   'geometry', ST_AsGeoJSON(o.geom, 6)::json,
@@ -58,7 +58,7 @@ CROSS JOIN LATERAL (SELECT
 
 // orgBoxGeom is what an organization's bounding box is taken of: its point,
 // or for an unlocated one (no geometry) its zone.
-const orgBoxGeom = "coalesce(o.geom, (SELECT z.boundary FROM zone z WHERE z.id = o.zone_id))"
+var orgBoxGeom = "coalesce(o.geom, " + zoneBox("o.zone_id") + ")"
 
 // EachOrgFeature implements grid.MapStore.
 func (db *DB) EachOrgFeature(ctx context.Context, f grid.OrgFilter, fn grid.FeatureFunc) error {

@@ -22,7 +22,7 @@ import (
 // ahead), and only then the backward probe orgFeatureSQL makes
 // (map_org_last_contact).
 var orgFeatureProjSQL = `
-SELECT o.id, ` + boxColumns("coalesce(o.geom, map_zone_boundary(o.zone_id))") + `, concat(o.head,
+SELECT o.id, ` + orgBoxGeom + `, concat(o.head,
   ',"liaison_id":', coalesce(a.liaison_id::text, 'null'),
   ',"pinned":', coalesce(act.pinned, false)::text,
   ',"last_contact_at":', coalesce(to_json(lc.contact_at)::text, 'null'),

@@ -183,7 +183,7 @@ func (db *DB) ListRebalancePlans(ctx context.Context, f rebalance.PlanFilter) ([
 // end is left out when there is no liaison on that side), with both
 // great-circle distances.
 var moveFeatureSQL = `
-SELECT m.org_id, ` + boxColumns("g.line") + `, ` + featureSQL("m.org_id", "ST_AsGeoJSON(g.line, 6)",
+SELECT m.org_id, g.line, ` + featureSQL("m.org_id", "ST_AsGeoJSON(g.line, 6)",
 	jsonMember{"org_id", "m.org_id"}, jsonMember{"org_name", "o.name"}, jsonMember{"grid_id", "o.grid_id"},
 	jsonMember{"from_liaison_id", "nullif(m.from_liaison_id, 0)"}, jsonMember{"from_liaison_name", "lf.name"},
 	jsonMember{"to_liaison_id", "nullif(m.to_liaison_id, 0)"}, jsonMember{"to_liaison_name", "lt.name"},

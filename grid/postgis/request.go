@@ -13,7 +13,7 @@ import (
 // requestFeatureSQL writes each request at its organization's point, with
 // its status and SLA colour at $1 (now); requestJoins follows it.
 var requestFeatureSQL = `
-SELECT r.id, ` + boxColumns("o.geom") + `, ` + featureSQL("r.id", "ST_AsGeoJSON(o.geom, 6)",
+SELECT r.id, o.geom, ` + featureSQL("r.id", "ST_AsGeoJSON(o.geom, 6)",
 	jsonMember{"org_id", "r.org_id"}, jsonMember{"org_name", "o.name"}, jsonMember{"grid_id", "o.grid_id"},
 	jsonMember{"zone_id", "r.zone_id"}, jsonMember{"title", "r.title"}, jsonMember{"category", "r.category"},
 	jsonMember{"topic", "r.topic"}, jsonMember{"status", "r.status"},
@@ -42,7 +42,7 @@ func requestJoins(s grid.Scope) string {
 // the same Feature requestFeatureSQL builds, its stored parts around the
 // SLA colour at $1 (now). requestProjJoins follows it.
 var requestFeatureProjSQL = `
-SELECT r.id, ` + boxColumns("o.geom") + `, concat('{"type":"Feature","id":', r.id, o.org_part, r.head,
+SELECT r.id, o.geom, concat('{"type":"Feature","id":', r.id, o.org_part, r.head,
   ',"sla":', coalesce(to_json(request_sla(r.status, r.reported_at, r.response_due_at, r.due_at, r.resolved_at, $1))::text, 'null'),
   r.tail)
 FROM request_feature r`

@@ -81,7 +81,7 @@ VALUES ($1, $2, $3, $4, $5, $6, ST_GeomFromEWKB($7)) RETURNING id`,
 // gridFeatureSQL lets PostGIS write each grid as a GeoJSON Feature with
 // RFC 7946 winding (exterior rings counter-clockwise) and 6 decimals.
 var gridFeatureSQL = `
-SELECT g.id, ` + boxColumns("g.geom") + `, ` + featureSQL("g.id", "ST_AsGeoJSON(ST_ForcePolygonCCW(g.geom), 6)",
+SELECT g.id, g.geom, ` + featureSQL("g.id", "ST_AsGeoJSON(ST_ForcePolygonCCW(g.geom), 6)",
 	jsonMember{"code", "g.code"}, jsonMember{"name", "g.name"}, jsonMember{"industry", "g.industry"},
 	jsonMember{"officer", "g.officer"}, jsonMember{"instructor", "g.instructor"}, jsonMember{"zone_id", "g.zone_id"},
 	jsonMember{"org_count", gridOrgCount}) + `
