@@ -72,15 +72,15 @@ func TestEWKBBoundsDimensions(t *testing.T) {
 	pts := [][]float64{{1, 2, 100, 1000}, {-3, 4, -100, -1000}}
 	want := BBox{-3, 2, 1, 4}
 	for name, b := range map[string][]byte{
-		"ewkb z":     line(wkbLineString|ewkbZ|ewkbSRID, true, 3, pts...),
-		"ewkb m":     line(wkbLineString|ewkbM, false, 3, pts...),
-		"ewkb zm":    line(wkbLineString|ewkbZ|ewkbM|ewkbSRID, true, 4, pts...),
-		"iso z":      line(1002, false, 3, pts...),
-		"iso m":      line(2002, false, 3, pts...),
-		"iso zm":     line(3002, false, 4, pts...),
-		"plain 2d":   line(wkbLineString, false, 2, pts...),
-		"srid 2d":    line(wkbLineString|ewkbSRID, true, 2, pts...),
-		"triangle":   append([]byte{1, 17, 0, 0, 0, 1, 0, 0, 0}, line(0, false, 2, append(pts, pts[0])...)[5:]...),
+		"ewkb z":   line(wkbLineString|ewkbZ|ewkbSRID, true, 3, pts...),
+		"ewkb m":   line(wkbLineString|ewkbM, false, 3, pts...),
+		"ewkb zm":  line(wkbLineString|ewkbZ|ewkbM|ewkbSRID, true, 4, pts...),
+		"iso z":    line(1002, false, 3, pts...),
+		"iso m":    line(2002, false, 3, pts...),
+		"iso zm":   line(3002, false, 4, pts...),
+		"plain 2d": line(wkbLineString, false, 2, pts...),
+		"srid 2d":  line(wkbLineString|ewkbSRID, true, 2, pts...),
+		"triangle": append([]byte{1, 17, 0, 0, 0, 1, 0, 0, 0}, line(0, false, 2, append(pts, pts[0])...)[5:]...),
 	} {
 		got, err := EWKBBounds(b)
 		if err != nil {
