@@ -68,6 +68,16 @@ type AuditEntry struct {
 	ZoneID int64 `json:"zone_id,omitempty"`
 }
 
+// AuthWatcher tells a cache of signed-in users when any of them may have
+// changed: a credential ended, a user changed or given other grids. Like
+// TileWatcher, it listens until ctx ends, reconnecting by itself, and
+// calls status(nil) each time it starts listening and status(err) each
+// time it stops; while it is not listening a cache must not be trusted,
+// nor after it listens again until everything it held is forgotten.
+type AuthWatcher interface {
+	WatchAuth(ctx context.Context, changed func(), status func(error))
+}
+
 // AuthStore keeps sessions, tokens and the audit log.
 type AuthStore interface {
 	// UserForLogin returns an enabled user and their password hash, or
@@ -75,16 +85,17 @@ type AuthStore interface {
 	UserForLogin(ctx context.Context, username string) (User, string, error)
 	// CreateSession stores a new session under the hash of its id.
 	CreateSession(ctx context.Context, hash []byte, userID int64, expires time.Time, clientAddr string) error
-	// SessionUser returns the user of a live session and marks it used;
-	// EUnauthorized when it is unknown, expired, idle too long, or the
-	// user is disabled.
-	SessionUser(ctx context.Context, hash []byte, idle time.Duration) (User, error)
+	// SessionUser returns the user of a live session and when it
+	// expires, and marks it used; EUnauthorized when it is unknown,
+	// expired, idle too long, or the user is disabled.
+	SessionUser(ctx context.Context, hash []byte, idle time.Duration) (User, time.Time, error)
 	// DeleteSession ends a session.
 	DeleteSession(ctx context.Context, hash []byte) error
 	// CreateToken stores a new API token under its hash.
 	CreateToken(ctx context.Context, userID int64, name string, hash []byte, expires *time.Time) (Token, error)
-	// TokenUser returns the user of a live token and marks it used.
-	TokenUser(ctx context.Context, hash []byte) (User, error)
+	// TokenUser returns the user of a live token and when it expires
+	// (nil: never), and marks it used.
+	TokenUser(ctx context.Context, hash []byte) (User, *time.Time, error)
 	// ListTokens lists a user's tokens, newest first.
 	ListTokens(ctx context.Context, userID int64) ([]Token, error)
 	// RevokeToken revokes token id; unless asAdmin it must be userID's own.

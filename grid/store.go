@@ -29,8 +29,9 @@ type MapStore interface {
 	// instructor and organization count. Every signed-in role may read
 	// every grid's outline and counts.
 	EachGridFeature(ctx context.Context, f GridFilter, fn FeatureFunc) error
-	// EachOrgFeature streams the organizations f selects, at most f.Limit
-	// of them, ordered by id and starting after f.AfterID.
+	// EachOrgFeature streams the organizations f selects, starting after
+	// f.AfterID, ordered by id; or with a limit the f.Limit of them with
+	// the smallest ids, in any order but the largest id last.
 	EachOrgFeature(ctx context.Context, f OrgFilter, fn FeatureFunc) error
 	// CountOrgs counts what EachOrgFeature would stream without a limit
 	// or cursor.

@@ -47,7 +47,7 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 		if !ok || !grid.LooksLikeToken(token) {
 			return grid.Errorf(grid.EUnauthorized, "Authorization must be \"Bearer <API token>\"")
 		}
-		u, err := s.store.TokenUser(ctx, grid.HashSecret(token))
+		u, err := s.tokenUser(ctx, grid.HashSecret(token))
 		if err != nil {
 			return err
 		}
@@ -56,7 +56,7 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	if id := c.Cookies(sessionCookie); id != "" {
-		u, err := s.store.SessionUser(ctx, grid.HashSecret(id), grid.SessionIdle)
+		u, err := s.sessionUser(ctx, grid.HashSecret(id))
 		if err == nil {
 			c.Locals(localsUser, u)
 			c.Locals(localsVia, "session")
@@ -186,6 +186,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 		if err := s.store.DeleteSession(ctx, grid.HashSecret(old)); err != nil {
 			return err
 		}
+		s.auth.forgetAll() // here at once; other servers on the notice
 	}
 	id, idHash := grid.NewSecret("")
 	expires := s.now().Add(grid.SessionMax)
@@ -208,6 +209,7 @@ func (s *Server) logout(c *fiber.Ctx) error {
 		if err := s.store.DeleteSession(ctx, grid.HashSecret(id)); err != nil {
 			return err
 		}
+		s.auth.forgetAll() // here at once; other servers on the notice
 		if u, ok := c.Locals(localsUser).(grid.User); ok {
 			s.auditAs(c, u, grid.AuditEntry{Action: "logout", Target: "user:" + u.Username})
 		}

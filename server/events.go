@@ -276,7 +276,8 @@ func (s *Server) events(c *fiber.Ctx) error {
 
 // Run keeps the server's background work going until ctx ends: the
 // database listener that feeds live events (reconnecting when the
-// connection is lost), the one that keeps the tile cache fresh, the
+// connection is lost), the ones that keep the tile and sign-in caches
+// fresh, the
 // SLA clock that escalates late requests, and the fold of the tiles'
 // pending changes.
 func (s *Server) Run(ctx context.Context) {
@@ -286,6 +287,7 @@ func (s *Server) Run(ctx context.Context) {
 	}()
 	go s.listen(ctx)
 	go s.watchTiles(ctx)
+	go s.watchAuth(ctx)
 	go s.escalate(ctx)
 	go s.forgetKeys(ctx)
 	go s.saveUnsaved(ctx)

@@ -83,9 +83,9 @@ func (s *Server) mayImport(h *fasthttp.RequestHeader) bool {
 		if !ok || !grid.LooksLikeToken(token) {
 			return false
 		}
-		u, err = s.store.TokenUser(ctx, grid.HashSecret(token))
+		u, err = s.tokenUser(ctx, grid.HashSecret(token))
 	} else if id := h.Cookie(sessionCookie); len(id) > 0 {
-		u, err = s.store.SessionUser(ctx, grid.HashSecret(string(id)), grid.SessionIdle)
+		u, err = s.sessionUser(ctx, grid.HashSecret(string(id)))
 	} else {
 		return false
 	}

@@ -77,6 +77,9 @@ type Config struct {
 	// TileCacheBytes bounds the vector tile cache (tilecache.go); 0 means
 	// DefaultTileCacheBytes, and below 0 turns it off.
 	TileCacheBytes int64
+	// AuthCacheTTL is how long a signed-in user is kept (authcache.go);
+	// 0 means DefaultAuthCacheTTL, and below 0 turns the cache off.
+	AuthCacheTTL time.Duration
 }
 
 // Server is the HTTP application.
@@ -118,6 +121,9 @@ type Server struct {
 	importing zoneSet
 	// tiles caches rendered vector tiles (tilecache.go).
 	tiles *tileCache
+	// auth caches the users of recent credentials (authcache.go); nil
+	// when off.
+	auth *authCache
 }
 
 // New builds the Fiber app with every route.
@@ -172,6 +178,10 @@ func New(cfg Config, store Store, log *slog.Logger) *Server {
 	s.headers = securityHeaders(tileOrigins(cfg.basemaps()))
 	s.metrics = newMetrics(s)
 	s.tiles = s.newTileCache()
+	if cfg.AuthCacheTTL == 0 {
+		cfg.AuthCacheTTL = DefaultAuthCacheTTL
+	}
+	s.auth = newAuthCache(cfg.AuthCacheTTL)
 	s.app = fiber.New(fiber.Config{
 		AppName:               "gridgis",
 		Immutable:             true, // request values outlive handlers in streams

@@ -87,7 +87,7 @@ func (s *Server) streamCollection(c *fiber.Ctx, p page, query featureQuery) erro
 			more = true
 			return errStreamStopped // the extra row only tells that more remain
 		}
-		lastID = f.ID
+		lastID = max(lastID, f.ID) // a page's rows may come in any order
 		return fw.Feature(f.BBox, f.JSON)
 	})
 	if err != nil && !errors.Is(err, errStreamStopped) {

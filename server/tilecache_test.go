@@ -52,6 +52,11 @@ type countingStore struct {
 	watch   *postgis.DB
 	renders atomic.Int64
 	listens atomic.Int64
+	// authLookups counts the credentials looked up in the database,
+	// authListens the times the sign-in cache's watcher starts listening
+	// (authcache_test.go).
+	authLookups atomic.Int64
+	authListens atomic.Int64
 	// hold, when held is set, is a tile whose render waits: it tells
 	// held that it started, then waits for release to close.
 	hold    geo.Tile

@@ -39,10 +39,12 @@ func (d *deadlineStore) record(ctx context.Context, call string) error {
 	return errRecorded
 }
 
-func (d *deadlineStore) TokenUser(context.Context, []byte) (grid.User, error) { return d.admin, nil }
-func (d *deadlineStore) SessionUser(ctx context.Context, _ []byte, _ time.Duration) (grid.User, error) {
+func (d *deadlineStore) TokenUser(context.Context, []byte) (grid.User, *time.Time, error) {
+	return d.admin, nil, nil
+}
+func (d *deadlineStore) SessionUser(ctx context.Context, _ []byte, _ time.Duration) (grid.User, time.Time, error) {
 	_ = d.record(ctx, "SessionUser")
-	return grid.User{}, grid.Errorf(grid.EUnauthorized, "no session")
+	return grid.User{}, time.Time{}, grid.Errorf(grid.EUnauthorized, "no session")
 }
 func (d *deadlineStore) TakeLoginSlot(ctx context.Context, _, _ string) (time.Duration, error) {
 	return 0, d.record(ctx, "TakeLoginSlot")

@@ -92,6 +92,7 @@ func (s *Server) revokeToken(c *fiber.Ctx) error {
 	if _, err := s.store.RevokeToken(ctx, u.ID, id, u.Role.May(grid.RevokeTokens)); err != nil {
 		return err
 	}
+	s.auth.forgetAll() // here at once; other servers on the notice
 	s.audit(c, grid.AuditEntry{Action: "token_revoke", Target: "token:" + strconv.FormatInt(id, 10)})
 	return c.SendStatus(http.StatusNoContent)
 }

@@ -34,20 +34,21 @@ VALUES ($1, $2, $3, $3, $4, $5)`, hash, userID, now, expires, clientAddr)
 
 // SessionUser implements grid.AuthStore: one statement checks expiry and
 // idleness and marks the session used.
-func (db *DB) SessionUser(ctx context.Context, hash []byte, idle time.Duration) (grid.User, error) {
+func (db *DB) SessionUser(ctx context.Context, hash []byte, idle time.Duration) (grid.User, time.Time, error) {
 	now := db.Now()
+	var expires time.Time
 	u, err := scanUser(db.Pool.QueryRow(ctx, `
 WITH s AS (
   UPDATE session SET last_seen_at = $2
   WHERE id_hash = $1 AND expires_at > $2 AND last_seen_at > $2 - $3::interval
-  RETURNING user_id
+  RETURNING user_id, expires_at
 )
-SELECT `+userColumns+` FROM s JOIN app_user u ON u.id = s.user_id WHERE NOT u.disabled`,
-		hash, now, idle))
+SELECT `+userColumns+`, s.expires_at FROM s JOIN app_user u ON u.id = s.user_id WHERE NOT u.disabled`,
+		hash, now, idle), &expires)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return u, unauthorized
+		return u, time.Time{}, unauthorized
 	}
-	return u, translate(err)
+	return u, expires, translate(err)
 }
 
 // DeleteSession implements grid.AuthStore.
@@ -76,21 +77,22 @@ VALUES ($1, $2, $3, $4, $5) RETURNING `+tokenColumns, userID, name, hash, db.Now
 // minute: writing on every request would commit (and flush the WAL) once
 // per request, costing more than a small map query, and would make a
 // token's concurrent requests queue for its row lock.
-func (db *DB) TokenUser(ctx context.Context, hash []byte) (grid.User, error) {
+func (db *DB) TokenUser(ctx context.Context, hash []byte) (grid.User, *time.Time, error) {
 	now := db.Now()
+	var expires *time.Time
 	u, err := scanUser(db.Pool.QueryRow(ctx, `
 WITH t AS (
-  SELECT id, user_id, last_used_at FROM api_token
+  SELECT id, user_id, last_used_at, expires_at FROM api_token
   WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)
 ), used AS (
   UPDATE api_token SET last_used_at = $2 FROM t
   WHERE api_token.id = t.id AND (t.last_used_at IS NULL OR t.last_used_at <= $2 - interval '1 minute')
 )
-SELECT `+userColumns+` FROM t JOIN app_user u ON u.id = t.user_id WHERE NOT u.disabled`, hash, now))
+SELECT `+userColumns+`, t.expires_at FROM t JOIN app_user u ON u.id = t.user_id WHERE NOT u.disabled`, hash, now), &expires)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return u, unauthorized
+		return u, nil, unauthorized
 	}
-	return u, translate(err)
+	return u, expires, translate(err)
 }
 
 // ListTokens implements grid.AuthStore.

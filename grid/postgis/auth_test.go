@@ -41,7 +41,7 @@ func TestTokenUserRecordsUseToTheMinute(t *testing.T) {
 	for _, step := range steps {
 		t.Run(step.name, func(t *testing.T) {
 			now = start.Add(step.at)
-			got, err := db.TokenUser(ctx, hash)
+			got, _, err := db.TokenUser(ctx, hash)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -62,7 +62,7 @@ func TestTokenUserRecordsUseToTheMinute(t *testing.T) {
 	if _, err := db.RevokeToken(ctx, u.ID, tok.ID, false); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.TokenUser(ctx, hash); grid.ErrorCode(err) != grid.EUnauthorized {
+	if _, _, err := db.TokenUser(ctx, hash); grid.ErrorCode(err) != grid.EUnauthorized {
 		t.Errorf("revoked token: err %v, want unauthorized", err)
 	}
 }

@@ -77,7 +77,7 @@ func TestMapQueriesAreNotPrepared(t *testing.T) {
 	b := geo.BBox{MinLon: 113, MinLat: 33, MaxLon: 114, MaxLat: 34}
 	f := grid.OrgFilter{Scope: grid.Scope{All: true}, BBox: &b, Limit: 10}
 	tile := geo.Tile{Z: 10, X: 834, Y: 409}
-	orgSQL, _, err := db.OrgFeatureQuery(f)
+	orgSQL, _, _, err := db.OrgFeatureQuery(f)
 	if err != nil {
 		t.Fatal(err)
 	}

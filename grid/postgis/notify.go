@@ -44,9 +44,34 @@ const (
 // listening connection must not go back to the pool), reconnecting with
 // a growing delay whenever it is lost, until ctx ends.
 func (db *DB) WatchTiles(ctx context.Context, changed func(grid.TileLayer, int64), status func(error)) {
+	db.watch(ctx, mapChannel, tileWatcherName, func(payload string) {
+		// Only the triggers notify; anything else on the channel is
+		// dropped rather than ending the listener.
+		if layer, zoneID, ok := parseMapNotice(payload); ok {
+			changed(layer, zoneID)
+		}
+	}, status)
+}
+
+// authChannel is the channel migration 024's triggers notify when a
+// credential's user, scope or validity may have changed: a token revoked,
+// a session ended, a user changed or given other grids.
+const authChannel = "gridgis_auth"
+
+// authWatcherName is the auth listener's application_name.
+const authWatcherName = "gridgis auth watcher"
+
+// WatchAuth implements grid.AuthWatcher as WatchTiles does the tiles.
+func (db *DB) WatchAuth(ctx context.Context, changed func(), status func(error)) {
+	db.watch(ctx, authChannel, authWatcherName, func(string) { changed() }, status)
+}
+
+// watch listens on channel, calling notice with each notification's
+// payload, reconnecting as WatchTiles says; status as grid.TileWatcher's.
+func (db *DB) watch(ctx context.Context, channel, name string, notice func(payload string), status func(error)) {
 	backoff := watchFirstBackoff
 	for {
-		err := db.listenTiles(ctx, changed, func() {
+		err := db.listen(ctx, channel, name, notice, func() {
 			backoff = watchFirstBackoff
 			status(nil)
 		})
@@ -66,12 +91,12 @@ func (db *DB) WatchTiles(ctx context.Context, changed func(grid.TileLayer, int64
 // TileNow implements grid.TileWatcher: the clock the tile queries use.
 func (db *DB) TileNow() time.Time { return db.Now() }
 
-// listenTiles listens on one connection until ctx ends or the connection
-// fails, calling listening once LISTEN took effect: a write committed
-// after that is announced.
-func (db *DB) listenTiles(ctx context.Context, changed func(grid.TileLayer, int64), listening func()) error {
+// listen listens on one connection (application_name name) until ctx
+// ends or the connection fails, calling listening once LISTEN took
+// effect: a write committed after that is announced.
+func (db *DB) listen(ctx context.Context, channel, name string, notice func(string), listening func()) error {
 	cfg := db.Pool.Config().ConnConfig.Copy()
-	cfg.RuntimeParams["application_name"] = tileWatcherName
+	cfg.RuntimeParams["application_name"] = name
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return err
@@ -82,7 +107,7 @@ func (db *DB) listenTiles(ctx context.Context, changed func(grid.TileLayer, int6
 		defer cancel()
 		conn.Close(closeCtx)
 	}()
-	if _, err := conn.Exec(ctx, "LISTEN "+mapChannel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
 		return err
 	}
 	listening()
@@ -103,11 +128,7 @@ func (db *DB) listenTiles(ctx context.Context, changed func(grid.TileLayer, int6
 		if err != nil {
 			return err
 		}
-		// Only the triggers notify; anything else on the channel is
-		// dropped rather than ending the listener.
-		if layer, zoneID, ok := parseMapNotice(n.Payload); ok {
-			changed(layer, zoneID)
-		}
+		notice(n.Payload)
 	}
 }
 

@@ -62,22 +62,71 @@ var orgBoxGeom = "coalesce(o.geom, " + zoneBox("o.zone_id") + ")"
 
 // EachOrgFeature implements grid.MapStore.
 func (db *DB) EachOrgFeature(ctx context.Context, f grid.OrgFilter, fn grid.FeatureFunc) error {
-	sql, args, err := db.OrgFeatureQuery(f)
+	sql, args, unordered, err := db.OrgFeatureQuery(f)
 	if err != nil {
 		return err
 	}
-	return db.eachFeature(ctx, fn, sql, args...)
+	if !unordered {
+		return db.eachFeature(ctx, fn, sql, args...)
+	}
+	each, flush := LargestIDLast(fn)
+	if err := db.eachFeature(ctx, each, sql, args...); err != nil {
+		return err
+	}
+	return flush()
 }
 
 // OrgFeatureQuery is the SQL text and arguments EachOrgFeature runs for
-// f (in MapQueryMode): rows of id, bounding box and Feature text. The
+// f (in MapQueryMode): rows of id, geometry and Feature text, in id order
+// or, for a page (a limit), in storage order (unordered), which
+// EachOrgFeature hands on with the largest id last (LargestIDLast). The
 // benchmark (bench/) times the bare query with it.
-func (db *DB) OrgFeatureQuery(f grid.OrgFilter) (string, []any, error) {
+func (db *DB) OrgFeatureQuery(f grid.OrgFilter) (sql string, args []any, unordered bool, err error) {
 	now := db.Now()
-	if sql, args, ok, err := orgFeatureProjQuery(f, now); ok || err != nil {
-		return sql, args, err
+	if sql, args, unordered, ok, err := orgFeatureProjQuery(f, now); ok || err != nil {
+		return sql, args, unordered, err
 	}
-	return orgFeatureLiveQuery(f, now)
+	sql, args, err = orgFeatureLiveQuery(f, now)
+	return sql, args, false, err
+}
+
+// LargestIDLast wraps fn for rows that come in any order: each is handed
+// on as it comes, except the one with the largest id so far, held back
+// (its text copied) and handed on last, by flush. A page of limit+1 rows
+// read in storage order then ends, as one read in id order does, with
+// the row that only tells that a next page exists. fn must not keep a
+// Feature's text after it returns.
+func LargestIDLast(fn grid.FeatureFunc) (each grid.FeatureFunc, flush func() error) {
+	var held grid.Feature
+	var text []byte
+	holding := false
+	hold := func(f grid.Feature) {
+		text = append(text[:0], f.JSON...)
+		f.JSON = text
+		held, holding = f, true
+	}
+	each = func(f grid.Feature) error {
+		switch {
+		case !holding:
+			hold(f)
+			return nil
+		case f.ID > held.ID:
+			if err := fn(held); err != nil {
+				return err
+			}
+			hold(f)
+			return nil
+		}
+		return fn(f)
+	}
+	flush = func() error {
+		if !holding {
+			return nil
+		}
+		holding = false
+		return fn(held)
+	}
+	return each, flush
 }
 
 // orgFeatureLiveQuery is OrgFeatureQuery over the live tables

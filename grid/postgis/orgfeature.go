@@ -13,14 +13,13 @@ import (
 // or the requests). It is the same Feature orgFeatureSQL builds, keys
 // and values alike, without padding spaces.
 //
-// The page's rows (%[2]s, orgFeatureProjPage) come filtered, ordered and
-// limited with their stored text; only then is each one's activity
-// probed (orgActivityProbe) and the Feature finished: one concat(),
-// which copies the stored text once. lc holds the last contact and
-// visit up to now (%[1]s): the stored latest of each kind, unless a
-// contact is dated after now (a clock set back, a contact entered
-// ahead), and only then the backward probe orgFeatureSQL makes
-// (map_org_last_contact).
+// The rows (%[2]s) come filtered, and a page chosen, with their stored
+// text; only then is each one's activity probed (orgActivityProbe) and
+// the Feature finished: one concat(), which copies the stored text once.
+// lc holds the last contact and visit up to now (%[1]s): the stored latest
+// of each kind, unless a contact is dated after now (a clock set back, a
+// contact entered ahead), and only then the backward probe orgFeatureSQL
+// makes (map_org_last_contact). %[3]s orders them, or not (a page).
 var orgFeatureProjSQL = `
 SELECT o.id, ` + orgBoxGeom + `, concat(o.head,
   ',"liaison_id":', coalesce(a.liaison_id::text, 'null'),
@@ -30,26 +29,32 @@ SELECT o.id, ` + orgBoxGeom + `, concat(o.head,
   ',"contact_overdue":', (` + projContactOverdue + `)::text,
   ',"visit_overdue":', (` + projVisitOverdue + `)::text,
   ',"open_requests":', coalesce(act.open_requests, 0), '}}')
-FROM (%[2]s) o` + orgActivityProbe + orgActivityDerived + `
-ORDER BY o.id`
+FROM (%[2]s) o` + orgActivityProbe + orgActivityDerived + `%[3]s`
 
-// orgFeatureProjPage selects the page's rows of the projection, aliased
-// o, with what orgFeatureProjSQL reads of them. Measured at a million
-// organizations against picking ids first and fetching their rows after
-// (by key or by ctid), carrying the text through the sort was faster for
-// 100 rows (planning one level less, no second fetch) and for 10,000
-// (even with the sort's 6 MB on disk).
-const orgFeatureProjPage = `SELECT o.id, o.zone_id, o.geom, o.head FROM org_feature o
-`
-
+// A page (a limit) picks its ids in order, with the addresses of their
+// row versions (orgFeatureProjIDs), then reads those rows by address in
+// storage order (orgFeatureProjPage): the statement's one snapshot sees
+// the same versions twice. Sorting the rows themselves was most of a
+// large page's time: at a million organizations, 10,000 rows with their
+// text took ~25 ms to sort (6 MB of fresh memory, page faults) where
+// sorting their ids and reading them by address took ~10. So a page's
+// Features come in storage order (spatial), the largest id last (the
+// store holds it back: largestIDLast), and pages still follow ids.
 // A filter on the activity (a gap, an overdue flag, a liaison) joins it
-// before the page is chosen, over every candidate: carrying the text
-// through that join and sort doubled the time of a gap over 40,000
-// candidates. Its page picks ids first (orgFeatureProjIDs), then reads
-// their rows by the row versions' addresses (orgFeatureProjByID): the
-// statement's one snapshot sees the same versions twice.
+// before the ids are chosen, over every candidate.
 const (
-	orgFeatureProjIDs  = `SELECT o.id, o.ctid FROM org_feature o`
+	orgFeatureProjIDs  = `SELECT o.id, o.ctid FROM org_feature o
+`
+	orgFeatureProjPage = `SELECT f.id, f.zone_id, f.geom, f.head FROM org_feature f
+WHERE f.ctid = ANY(ARRAY(SELECT k.ctid FROM (%s) k))`
+)
+
+// Without a limit (an export, one organization) the rows are read in id
+// order with their text (orgFeatureProjAll); with a filter on the
+// activity by the addresses of the ids chosen (orgFeatureProjByID).
+const (
+	orgFeatureProjAll  = `SELECT o.id, o.zone_id, o.geom, o.head FROM org_feature o
+`
 	orgFeatureProjByID = `SELECT k.id, f.zone_id, f.geom, f.head FROM (%s) k
 JOIN org_feature f ON f.ctid = k.ctid ORDER BY k.id`
 )
@@ -99,10 +104,11 @@ var projGap = map[grid.Indicator]string{
 
 // orgFeatureProjQuery is OrgFeatureQuery over the projection. ok is
 // false for a filter it does not serve (a text search: the projection
-// keeps no name or credit code apart from the Feature).
-func orgFeatureProjQuery(f grid.OrgFilter, now time.Time) (sql string, args []any, ok bool, err error) {
+// keeps no name or credit code apart from the Feature). unordered is
+// true for a page, whose rows come in storage order.
+func orgFeatureProjQuery(f grid.OrgFilter, now time.Time) (sql string, args []any, unordered, ok bool, err error) {
 	if f.Query != nil {
-		return "", nil, false, nil
+		return "", nil, false, false, nil
 	}
 	w := orgWhereAt(f) // all but the gaps, which read the time
 	p := w.bind(now)
@@ -119,26 +125,33 @@ func orgFeatureProjQuery(f grid.OrgFilter, now time.Time) (sql string, args []an
 	}
 	if f.Gap != nil {
 		if err := gap(*f.Gap); err != nil {
-			return "", nil, false, err
+			return "", nil, false, false, err
 		}
 	}
 	if f.Overdue != nil {
 		ind, ok := overdueIndicator[*f.Overdue]
 		if !ok {
-			return "", nil, false, grid.Invalid("overdue", "must be one of contact, visit")
+			return "", nil, false, false, grid.Invalid("overdue", "must be one of contact, visit")
 		}
 		if err := gap(ind); err != nil {
-			return "", nil, false, err
+			return "", nil, false, false, err
 		}
 	}
 	locatedOnly(w, f)
-	var page string
+	ids := orgFeatureProjIDs
 	if orgFilterReadsAssignment(f) {
-		ids := w.limit(fmt.Sprintf(orgFeatureProjIDs+orgActivityJoin+orgActivityDerived, p)+w.String()+" ORDER BY o.id", f.Limit)
-		page = fmt.Sprintf(orgFeatureProjByID, ids)
-	} else {
-		page = w.limit(orgFeatureProjPage+w.String()+" ORDER BY o.id", f.Limit)
+		ids = fmt.Sprintf(orgFeatureProjIDs+orgActivityJoin+orgActivityDerived, p)
 	}
-	sql = fmt.Sprintf(orgFeatureProjSQL, p, page)
-	return sql, w.args, true, nil
+	ids += w.String() + " ORDER BY o.id"
+	var rows, order string
+	switch {
+	case f.Limit > 0:
+		rows, unordered = fmt.Sprintf(orgFeatureProjPage, w.limit(ids, f.Limit)), true
+	case orgFilterReadsAssignment(f):
+		rows, order = fmt.Sprintf(orgFeatureProjByID, ids), "\nORDER BY o.id"
+	default:
+		rows, order = orgFeatureProjAll+w.String()+" ORDER BY o.id", "\nORDER BY o.id"
+	}
+	sql = fmt.Sprintf(orgFeatureProjSQL, p, rows, order)
+	return sql, w.args, unordered, true, nil
 }
