@@ -43,7 +43,7 @@ FROM (%[2]s) o` + orgActivityProbe + orgActivityDerived + `%[3]s`
 // A filter on the activity (a gap, an overdue flag, a liaison) joins it
 // before the ids are chosen, over every candidate.
 const (
-	orgFeatureProjIDs  = `SELECT o.id, o.ctid FROM org_feature o
+	orgFeatureProjIDs = `SELECT o.id, o.ctid FROM org_feature o
 `
 	orgFeatureProjPage = `SELECT f.id, f.zone_id, f.geom, f.head FROM org_feature f
 WHERE f.ctid = ANY(ARRAY(SELECT k.ctid FROM (%s) k))`
@@ -53,7 +53,7 @@ WHERE f.ctid = ANY(ARRAY(SELECT k.ctid FROM (%s) k))`
 // order with their text (orgFeatureProjAll); with a filter on the
 // activity by the addresses of the ids chosen (orgFeatureProjByID).
 const (
-	orgFeatureProjAll  = `SELECT o.id, o.zone_id, o.geom, o.head FROM org_feature o
+	orgFeatureProjAll = `SELECT o.id, o.zone_id, o.geom, o.head FROM org_feature o
 `
 	orgFeatureProjByID = `SELECT k.id, f.zone_id, f.geom, f.head FROM (%s) k
 JOIN org_feature f ON f.ctid = k.ctid ORDER BY k.id`
