@@ -196,6 +196,24 @@ func tileCacheFromEnv(getenv func(string) string) (int64, error) {
 	return int64(n) << 20, nil
 }
 
+// authCacheFromEnv reads GRIDGIS_AUTH_CACHE_SECONDS, how long a server
+// keeps a checked credential's user (default 60; 0 turns it off), as
+// server.Config's AuthCacheTTL.
+func authCacheFromEnv(getenv func(string) string) (time.Duration, error) {
+	text := getenv("GRIDGIS_AUTH_CACHE_SECONDS")
+	if text == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(text)
+	if err != nil || n < 0 || n > 3600 {
+		return 0, fmt.Errorf("GRIDGIS_AUTH_CACHE_SECONDS=%q: want a whole number from 0 (off) to 3600", text)
+	}
+	if n == 0 {
+		return -1, nil
+	}
+	return time.Duration(n) * time.Second, nil
+}
+
 // mapTilesAboveFromEnv reads GRIDGIS_MAP_TILES_ABOVE, the scope size
 // above which the map app draws organizations from vector tiles instead
 // of loading them all; 0 leaves the server's default (20000).

@@ -70,23 +70,38 @@ func TestHeavyFromEnv(t *testing.T) {
 	}
 }
 
-func TestTileCacheFromEnv(t *testing.T) {
-	env := func(v string) func(string) string {
-		return func(k string) string {
-			if k == "GRIDGIS_TILE_CACHE_MB" {
-				return v
-			}
-			return ""
+// oneVar is an environment of one variable.
+func oneVar(name, v string) func(string) string {
+	return func(k string) string {
+		if k == name {
+			return v
 		}
+		return ""
 	}
+}
+
+func TestTileCacheFromEnv(t *testing.T) {
 	for v, want := range map[string]int64{"": 32 << 20, "64": 64 << 20, "0": -1} {
-		if got, err := tileCacheFromEnv(env(v)); err != nil || got != want {
+		if got, err := tileCacheFromEnv(oneVar("GRIDGIS_TILE_CACHE_MB", v)); err != nil || got != want {
 			t.Errorf("GRIDGIS_TILE_CACHE_MB=%q: %d, %v; want %d", v, got, err, want)
 		}
 	}
 	for _, bad := range []string{"-1", "lots", "1.5", "100000"} {
-		if _, err := tileCacheFromEnv(env(bad)); err == nil {
+		if _, err := tileCacheFromEnv(oneVar("GRIDGIS_TILE_CACHE_MB", bad)); err == nil {
 			t.Errorf("GRIDGIS_TILE_CACHE_MB=%s accepted", bad)
+		}
+	}
+}
+
+func TestAuthCacheFromEnv(t *testing.T) {
+	for v, want := range map[string]time.Duration{"": 0, "30": 30 * time.Second, "0": -1} {
+		if got, err := authCacheFromEnv(oneVar("GRIDGIS_AUTH_CACHE_SECONDS", v)); err != nil || got != want {
+			t.Errorf("GRIDGIS_AUTH_CACHE_SECONDS=%q: %v, %v; want %v", v, got, err, want)
+		}
+	}
+	for _, bad := range []string{"-1", "soon", "1.5", "3601"} {
+		if _, err := authCacheFromEnv(oneVar("GRIDGIS_AUTH_CACHE_SECONDS", bad)); err == nil {
+			t.Errorf("GRIDGIS_AUTH_CACHE_SECONDS=%s accepted", bad)
 		}
 	}
 }

@@ -55,11 +55,15 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer, log *slog.Logger) 
 	if err != nil {
 		return err
 	}
+	authCache, err := authCacheFromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
 	srv := server.New(server.Config{ImportMaxBytes: imports.MaxBytes, ImportTimeout: imports.Timeout, MaxJobs: imports.Jobs, WebDir: cfg.WebDir, Basemaps: basemaps, MapTilesAbove: tilesAbove,
 		SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, Classify: postgis.Classify,
 		HeavyPerUser: heavyPerUser, HeavyTotal: heavyTotal, HashConcurrency: hashes,
 		QueryTimeout: timeouts.Query, CallTimeout: timeouts.Call, LookupTimeout: timeouts.Lookup, PlanTimeout: timeouts.Plan,
-		TileCacheBytes: tileCache}, db, log)
+		TileCacheBytes: tileCache, AuthCacheTTL: authCache}, db, log)
 	fmt.Fprintf(stdout, "gridgis 已启动，请在浏览器打开 / open http://%s\n", cfg.Addr)
 	return srv.Listen(ctx, cfg.Addr, timeouts.Shutdown)
 }
