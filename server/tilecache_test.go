@@ -448,9 +448,15 @@ func TestTileCache(t *testing.T) {
 		fx.newOrg(t, srv, 113.155, 33.055)
 		tiles := []cacheTile{orgs, tileOf(grid.LayerGrids, cacheCentre, 10)}
 		seen := map[cacheTile][]byte{}
-		for _, c := range tiles {
-			_, _, seen[c] = fx.get(t, srv, admin, c.path())
-		}
+		// The write's own notice may come after the first reads (the
+		// sign-in cache makes them quick): read until the cache holds.
+		eventually(t, "the cache holds the tiles", func() bool {
+			before := store.renders.Load()
+			for _, c := range tiles {
+				_, _, seen[c] = fx.get(t, srv, admin, c.path())
+			}
+			return store.renders.Load() == before
+		})
 		eventually(t, "the server folds the deltas", func() bool {
 			var n int
 			if err := fx.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM org_cluster_delta`).Scan(&n); err != nil {
