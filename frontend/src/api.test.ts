@@ -337,10 +337,10 @@ describe('Api.coverage', () => {
     expect(c.grids.map((g) => [g.id, g.properties.numerator, g.properties.denominator])).toEqual([[5, 3, 4]]);
   });
 
-  it('pages the gap organizations of a grid by the next link', async () => {
+  it('pages the gap organizations of a grid by the next link, each page in id order', async () => {
     const { fetch, asked } = fakeFetch({
       '/api/v1/coverage/gaps?indicator=party_org&grid=2&limit=2': () =>
-        json({ type: 'FeatureCollection', features: [org(1), org(2)], links: [{ rel: 'next', href: '/api/v1/coverage/gaps?indicator=party_org&grid=2&limit=2&cursor=c' }] }),
+        json({ type: 'FeatureCollection', features: [org(2), org(1)], links: [{ rel: 'next', href: '/api/v1/coverage/gaps?indicator=party_org&grid=2&limit=2&cursor=c' }] }),
       '/api/v1/coverage/gaps?indicator=party_org&grid=2&limit=2&cursor=c': () => json({ type: 'FeatureCollection', features: [org(3)], links: [] }),
     });
     const api = new Api(fetch);

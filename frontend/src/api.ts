@@ -799,7 +799,8 @@ export class Api {
     params.set('limit', String(query.limit ?? 50));
     const url = query.next ?? `${this.base}/coverage/gaps?${params}`;
     const page = await this.getJSON<FeaturePage<OrgFeature>>(url, query.signal);
-    return { orgs: featuresOf(page), next: nextLink(page) };
+    // Pages follow ids; within one the server sends storage order.
+    return { orgs: featuresOf(page).sort((a, b) => a.id - b.id), next: nextLink(page) };
   }
 
   /** Builds a draft rebalance plan (admins); 422 code "infeasible" when the bounds cannot be met. */
