@@ -67,6 +67,7 @@ func main() {
 	flag.IntVar(&o.conc, "c", 8, "the higher concurrency")
 	flag.DurationVar(&o.budget.minTime, "time", 5*time.Second, "least time of each measurement")
 	flag.IntVar(&o.budget.minRuns, "runs", 50, "least calls of each measurement")
+	flag.IntVar(&o.budget.burst, "burst", 5, "calls of each in a row, per turn of a concurrency-1 measurement")
 	flag.DurationVar(&o.budget.maxTime, "maxtime", 60*time.Second, "most time of a measurement, once it has 5 calls (0: no limit)")
 	flag.StringVar(&o.only, "run", "", "measure only the parts whose name matches this regular expression: "+
 		"the scenarios (bbox ~100, bbox ~1,000, bbox ~10,000, tile z6, tile z10, tile z14), write, search, load, seed")
@@ -193,7 +194,8 @@ func measureServer(ctx context.Context, db *postgis.DB, o options, scenarios []s
 	}
 	fmt.Printf("server %s (pid %d, log %s): RSS %s after start and settling\n",
 		srv.base, srv.cmd.Process.Pid, srv.log, mib(rss0))
-	fmt.Printf("each measurement: at least %s and %d calls\n\n", o.budget.minTime, o.budget.minRuns)
+	fmt.Printf("each measurement: at least %s and %d calls; at concurrency 1 in turns of %d calls in a row\n\n",
+		o.budget.minTime, o.budget.minRuns, max(o.budget.burst, 1))
 
 	if len(scenarios) > 0 {
 		old := newClient(oldSrv.base, token, o.conc)

@@ -69,6 +69,9 @@ type call func(ctx context.Context) error
 type budget struct {
 	minTime time.Duration
 	minRuns int
+	// burst is how many calls of each a turn of interleaved makes in a
+	// row (0: one).
+	burst int
 	// maxTime ends a measurement that has run this long with at least
 	// fewestRuns calls, short of minRuns: a slow request (a tile of a
 	// million rows on a busy machine) would otherwise take many minutes.
@@ -99,23 +102,30 @@ func timeOne(ctx context.Context, fn call) (time.Duration, error) {
 
 // interleaved measures the calls one at a time, taking turns (a, b, c,
 // a, b, c, …), so that whatever else loads the machine weighs on each
-// alike and their ratios hold even on a noisy machine.
+// alike and their ratios hold even on a noisy machine. A turn makes
+// b.burst calls of each in a row (a a a, b b b, …): one client's requests
+// one after another, as concurrency 1 means. Alone, each call would run
+// after the others' processes had the CPUs: on this virtual machine that
+// costs every call 1–2 ms of waking (processes, caches), the same for the
+// baseline and the endpoint, which hides the difference of small answers.
 func interleaved(ctx context.Context, b budget, calls ...call) ([]stats, error) {
 	lat := make([][]time.Duration, len(calls))
 	busy := make([]time.Duration, len(calls))
+	burst := max(b.burst, 1)
 	start := time.Now()
-	for i := 0; b.more(i, time.Since(start)); i++ {
+	for i := 0; b.more(i*burst, time.Since(start)); i++ {
 		// Each turn starts with the next call, so that none always runs
 		// right after another that warmed its pages.
 		for k := range calls {
 			j := (i + k) % len(calls)
-			fn := calls[j]
-			d, err := timeOne(ctx, fn)
-			if err != nil {
-				return nil, err
+			for range burst {
+				d, err := timeOne(ctx, calls[j])
+				if err != nil {
+					return nil, err
+				}
+				lat[j] = append(lat[j], d)
+				busy[j] += d
 			}
-			lat[j] = append(lat[j], d)
-			busy[j] += d
 		}
 	}
 	out := make([]stats, len(calls))

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"strings"
 	"testing"
 	"time"
 )
@@ -98,6 +100,27 @@ func TestBudgetMore(t *testing.T) {
 	for _, tt := range tests {
 		if got := tt.b.more(tt.runs, tt.elapsed); got != tt.want {
 			t.Errorf("%s: more(%d, %s) = %v, want %v", tt.name, tt.runs, tt.elapsed, got, tt.want)
+		}
+	}
+}
+
+// interleaved makes each call burst times in a row, each turn starting
+// with the next call, and times every call.
+func TestInterleavedBursts(t *testing.T) {
+	var order []string
+	rec := func(name string) call {
+		return func(context.Context) error { order = append(order, name); return nil }
+	}
+	got, err := interleaved(context.Background(), budget{minRuns: 6, burst: 2}, rec("a"), rec("b"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "aabbbbaaaabb"; strings.Join(order, "") != want {
+		t.Errorf("order %s, want %s", strings.Join(order, ""), want)
+	}
+	for i, s := range got {
+		if s.n != 6 {
+			t.Errorf("call %d timed %d times, want 6", i, s.n)
 		}
 	}
 }
