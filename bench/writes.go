@@ -211,7 +211,13 @@ WHERE active AND geom IS NOT NULL ORDER BY id OFFSET 1000 LIMIT 1`).Scan(&org, &
 		return err
 	}
 	start := time.Now()
-	for round := 0; round < o.budget.minRuns*modes || time.Since(start) < o.budget.minTime*time.Duration(modes); round++ {
+	more := func(round int) bool {
+		if round%(writeBlock*modes) != 0 { // blocks of both modes alike
+			return true
+		}
+		return round < o.budget.minRuns*modes || time.Since(start) < o.budget.minTime*time.Duration(modes)
+	}
+	for round := 0; more(round); round++ {
 		m := (round / writeBlock) % modes
 		if modes == 2 && round%writeBlock == 0 {
 			if err := setTriggers(ctx, db, triggers, m == 0); err != nil {

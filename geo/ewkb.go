@@ -101,7 +101,11 @@ func (r *ewkbReader) geometry(depth int) error {
 		}
 	}
 	code := t &^ (ewkbZ | ewkbM | ewkbSRID)
-	switch code / 1000 { // ISO: 1000 Z, 2000 M, 3000 ZM
+	iso := code / 1000 // ISO: 1000 Z, 2000 M, 3000 ZM
+	if iso > 3 || (iso > 0 && dims > 2) {
+		return fmt.Errorf("ewkb: geometry type %#x", t)
+	}
+	switch iso {
 	case 1, 2:
 		dims++
 	case 3:

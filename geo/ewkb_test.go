@@ -126,6 +126,8 @@ func TestEWKBBoundsRefuses(t *testing.T) {
 		"count too high": {huge, "end inside"},
 		"curve":          {curve, "not read here"},
 		"nested":         {nested, "nested too deep"},
+		"iso 4000":       {[]byte{1, 0xa2, 0x0f, 0, 0, 0, 0, 0, 0}, "geometry type"},
+		"z twice":        {[]byte{1, 0xea, 0x03, 0, 0x80, 0, 0, 0, 0}, "geometry type"},
 	} {
 		_, err := EWKBBounds(c.b)
 		if err == nil || !strings.Contains(err.Error(), c.want) {

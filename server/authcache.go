@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -56,10 +57,15 @@ type authCache struct {
 	entries map[authKey]authEntry
 }
 
+// maxAuthCacheTTL bounds the TTL well below a session's idle limit,
+// which a cached session's last_seen_at lags by up to the TTL.
+const maxAuthCacheTTL = grid.SessionIdle / 8
+
 func newAuthCache(ttl time.Duration) *authCache {
 	if ttl <= 0 {
 		return nil
 	}
+	ttl = min(ttl, maxAuthCacheTTL)
 	return &authCache{ttl: ttl, entries: map[authKey]authEntry{}}
 }
 
@@ -82,7 +88,9 @@ func (c *authCache) get(kind credentialKind, hash []byte, now time.Time) (u grid
 	}
 	e, found := c.entries[k]
 	if found && now.Before(e.until) {
-		return e.user, true, c.gen
+		u = e.user
+		u.GridIDs = slices.Clone(u.GridIDs) // each request's own
+		return u, true, c.gen
 	}
 	return u, false, c.gen
 }

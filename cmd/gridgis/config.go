@@ -205,8 +205,8 @@ func authCacheFromEnv(getenv func(string) string) (time.Duration, error) {
 		return 0, nil
 	}
 	n, err := strconv.Atoi(text)
-	if err != nil || n < 0 || n > 3600 {
-		return 0, fmt.Errorf("GRIDGIS_AUTH_CACHE_SECONDS=%q: want a whole number from 0 (off) to 3600", text)
+	if err != nil || n < 0 || n > 900 {
+		return 0, fmt.Errorf("GRIDGIS_AUTH_CACHE_SECONDS=%q: want a whole number from 0 (off) to 900", text)
 	}
 	if n == 0 {
 		return -1, nil

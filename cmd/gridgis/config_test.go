@@ -99,7 +99,7 @@ func TestAuthCacheFromEnv(t *testing.T) {
 			t.Errorf("GRIDGIS_AUTH_CACHE_SECONDS=%q: %v, %v; want %v", v, got, err, want)
 		}
 	}
-	for _, bad := range []string{"-1", "soon", "1.5", "3601"} {
+	for _, bad := range []string{"-1", "soon", "1.5", "901"} {
 		if _, err := authCacheFromEnv(oneVar("GRIDGIS_AUTH_CACHE_SECONDS", bad)); err == nil {
 			t.Errorf("GRIDGIS_AUTH_CACHE_SECONDS=%s accepted", bad)
 		}

@@ -755,7 +755,9 @@ export class Api {
   /** The unlocated organizations (待定位) the user may place. */
   async unlocatedOrgs(signal?: AbortSignal): Promise<UnlocatedOrg[]> {
     // Their geometry is null: the paging loop does not look at it.
-    return (await this.allPages<OrgFeature>(`${this.base}/organizations?${orgSearchParams({ located: false })}`, signal)) as unknown as UnlocatedOrg[];
+    const all = await this.allPages<OrgFeature>(`${this.base}/organizations?${orgSearchParams({ located: false })}`, signal);
+    // Pages follow ids; within one the server sends storage order.
+    return all.sort((a, b) => a.id - b.id) as unknown as UnlocatedOrg[];
   }
 
   /** Assigns an organization's liaison by hand (null unassigns), optionally pinned. */

@@ -3,6 +3,7 @@ package postgis
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -29,12 +30,13 @@ const (
 	watchMaxBackoff   = 5 * time.Second
 )
 
-// A quiet listening connection is pinged every watchPingEvery: a network
-// that drops packets without a word would otherwise leave it waiting for
-// minutes (TCP keepalive), deaf to changes while the cache trusts it and
-// serves tiles from before them. A ping is one empty query, so a dead
-// connection is found within some 8 s at the cost of a round trip every
-// 5 s.
+// A quiet listening connection is probed every watchPingEvery (probe: a
+// notification sent through the pool must reach it within
+// watchPingTimeout): a network that drops packets without a word would
+// otherwise leave it waiting for minutes (TCP keepalive), deaf to changes
+// while the cache trusts it and serves tiles from before them. So a dead
+// connection is found within some 8 s at the cost of a notification
+// every 5 s.
 const (
 	watchPingEvery   = 5 * time.Second
 	watchPingTimeout = 3 * time.Second
@@ -110,6 +112,9 @@ func (db *DB) listen(ctx context.Context, channel, name string, notice func(stri
 	if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
 		return err
 	}
+	if err := db.probe(ctx, conn, channel, notice); err != nil {
+		return err
+	}
 	listening()
 	for {
 		waitCtx, cancel := context.WithTimeout(ctx, watchPingEvery)
@@ -117,10 +122,7 @@ func (db *DB) listen(ctx context.Context, channel, name string, notice func(stri
 		cancel()
 		if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
 			// Quiet: the connection stays usable after a wait's timeout.
-			pingCtx, cancel := context.WithTimeout(ctx, watchPingTimeout)
-			err = conn.Ping(pingCtx)
-			cancel()
-			if err != nil {
+			if err := db.probe(ctx, conn, channel, notice); err != nil {
 				return err
 			}
 			continue
@@ -128,7 +130,46 @@ func (db *DB) listen(ctx context.Context, channel, name string, notice func(stri
 		if err != nil {
 			return err
 		}
-		notice(n.Payload)
+		if !strings.HasPrefix(n.Payload, probePrefix) {
+			notice(n.Payload)
+		}
+	}
+}
+
+// probePrefix marks the notifications a listener sends itself.
+const probePrefix = "probe:"
+
+// errNoNotices is a listener that LISTENs but hears nothing.
+var errNoNotices = errors.New("a notification sent through the pool did not reach the listening connection " +
+	"(a transaction-mode pooler, or another node, between them?)")
+
+// probe sends a notification on channel through the pool, as writers do,
+// and waits for it on conn, handing on what else arrives meanwhile: a
+// listener is trusted only once notices reach it. Behind a
+// transaction-mode pooler, or on another node than the writers, LISTEN
+// succeeds and nothing ever arrives; a connection gone quiet is found
+// too, as a ping would.
+func (db *DB) probe(ctx context.Context, conn *pgx.Conn, channel string, notice func(string)) error {
+	ctx, cancel := context.WithTimeout(ctx, watchPingTimeout)
+	defer cancel()
+	token := probePrefix + strconv.FormatUint(rand.Uint64(), 36)
+	if _, err := db.Pool.Exec(ctx, `SELECT pg_notify($1, $2)`, channel, token); err != nil {
+		return err
+	}
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if errors.Is(err, context.DeadlineExceeded) {
+			return errNoNotices
+		}
+		if err != nil {
+			return err
+		}
+		if n.Payload == token {
+			return nil
+		}
+		if !strings.HasPrefix(n.Payload, probePrefix) {
+			notice(n.Payload)
+		}
 	}
 }
 

@@ -39,7 +39,7 @@ FROM (%[2]s) o` + orgActivityProbe + orgActivityDerived + `%[3]s`
 // text took ~25 ms to sort (6 MB of fresh memory, page faults) where
 // sorting their ids and reading them by address took ~10. So a page's
 // Features come in storage order (spatial), the largest id last (the
-// store holds it back: largestIDLast), and pages still follow ids.
+// store holds it back: LargestIDLast), and pages still follow ids.
 // A filter on the activity (a gap, an overdue flag, a liaison) joins it
 // before the ids are chosen, over every candidate.
 const (
