@@ -121,3 +121,71 @@ CREATE TRIGGER map_request_upd AFTER UPDATE ON request REFERENCING OLD TABLE AS 
   FOR EACH STATEMENT EXECUTE FUNCTION map_request();
 CREATE TRIGGER map_request_del AFTER DELETE ON request REFERENCING OLD TABLE AS old_rows
   FOR EACH STATEMENT EXECUTE FUNCTION map_request();
+
+-- An UPDATE of organizations ran four (map_notify_organization_upd,
+-- map_org_cluster_upd, map_org_feature_org_upd,
+-- map_request_feature_org_upd): one function does their work now, in
+-- that order, each part as its function did (017/021, 019, 020, 023);
+-- the notifications are one set-based pg_notify per zone and layer.
+-- No SET timezone: org_feature's head renders retired_at in the writer's
+-- time zone, as map_org_feature_org did, and request_org's part renders
+-- no time. INSERT, DELETE and TRUNCATE keep their triggers.
+CREATE FUNCTION map_organization_upd() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('gridgis_map', l.layer || ':' || t.zone_id)
+  FROM (SELECT zone_id FROM new_rows UNION SELECT zone_id FROM old_rows) t,
+    unnest(ARRAY['organizations', 'requests', 'grids']) l(layer);
+
+  -- org_cluster_delta (019's map_org_cluster).
+  INSERT INTO org_cluster_delta (zone_id, grid_id, kind, ux, uy, id, sign)
+  SELECT r.zone_id, coalesce(r.grid_id, 0), r.kind, r.ux, r.uy, r.id, r.sign
+  FROM (SELECT o.id, o.active AS o_active, o.zone_id AS o_zone, o.grid_id AS o_grid, o.kind AS o_kind, ou.ux AS o_ux, ou.uy AS o_uy,
+               n.active, n.zone_id, n.grid_id, n.kind, nu.ux, nu.uy
+        FROM old_rows o JOIN new_rows n ON n.id = o.id
+        CROSS JOIN LATERAL map_org_units(o.geom) ou
+        CROSS JOIN LATERAL map_org_units(n.geom) nu
+        -- The units are computed only for the rows that changed.
+        WHERE (o.active, o.zone_id, o.grid_id, o.kind, o.geom) IS DISTINCT FROM (n.active, n.zone_id, n.grid_id, n.kind, n.geom)) c
+  CROSS JOIN LATERAL (VALUES (c.id, c.o_active, c.o_zone, c.o_grid, c.o_kind, c.o_ux, c.o_uy, -1),
+                             (c.id, c.active, c.zone_id, c.grid_id, c.kind, c.ux, c.uy, 1))
+    AS r(id, active, zone_id, grid_id, kind, ux, uy, sign)
+  WHERE (c.o_active, c.o_zone, c.o_grid, c.o_kind, c.o_ux >> 5, c.o_uy >> 5)
+        IS DISTINCT FROM (c.active, c.zone_id, c.grid_id, c.kind, c.ux >> 5, c.uy >> 5)
+    AND r.active AND (r.grid_id IS NOT NULL OR r.ux IS NOT NULL);
+
+  -- org_feature (020's map_org_feature_org). A row missing (an
+  -- organization written while the triggers were off) comes back.
+  INSERT INTO org_feature AS f (id, zone_id, grid_id, party_members, active, kind, industry, party_org,
+    status, geom, head)
+  SELECT n.id, n.zone_id, n.grid_id, n.party_members, n.active, n.kind, n.industry, n.party_org,
+    n.status, n.geom, map_org_feature_head(n)
+  FROM new_rows n
+  ORDER BY n.geom, n.id
+  ON CONFLICT (id) DO UPDATE SET zone_id = excluded.zone_id, grid_id = excluded.grid_id,
+    party_members = excluded.party_members, active = excluded.active, kind = excluded.kind,
+    industry = excluded.industry, party_org = excluded.party_org, status = excluded.status,
+    geom = excluded.geom, head = excluded.head;
+
+  -- request_org (023's map_request_feature_org, which says why).
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    INSERT INTO request_org AS g (org_id, grid_id, geom, org_part)
+    SELECT n.id, n.grid_id, n.geom, map_request_feature_org_part(n) FROM new_rows n ORDER BY n.id
+    ON CONFLICT (org_id) DO UPDATE SET grid_id = excluded.grid_id, geom = excluded.geom, org_part = excluded.org_part;
+  ELSE
+    UPDATE request_org g SET grid_id = n.grid_id, geom = n.geom, org_part = map_request_feature_org_part(n)
+    FROM new_rows n
+    WHERE g.org_id = n.id
+      AND (g.grid_id IS DISTINCT FROM n.grid_id OR g.geom IS DISTINCT FROM n.geom -- exact (PostGIS 3)
+           OR g.org_part IS DISTINCT FROM map_request_feature_org_part(n));
+  END IF;
+  RETURN NULL;
+END $$;
+
+DROP TRIGGER map_notify_organization_upd ON organization;
+DROP TRIGGER map_org_cluster_upd ON organization;
+DROP TRIGGER map_org_feature_org_upd ON organization;
+DROP TRIGGER map_request_feature_org_upd ON organization;
+
+CREATE TRIGGER map_organization_upd AFTER UPDATE ON organization
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION map_organization_upd();
