@@ -161,6 +161,14 @@ VALUES ($1, '通知联络员', $2, ST_SetSRID(ST_MakePoint(113.05, 33.05), 4326)
 			return err
 		}, in(zone.ID, "requests")},
 		{"nothing to escalate", func() error { _, err := db.EscalateRequests(ctx); return err }, nil},
+		{"a request's status changed", exec(`UPDATE request SET status = 'assigned' WHERE org_id = $1`, org.ID), in(zone.ID, "requests")},
+		{"no request updated", exec(`UPDATE request SET status = 'assigned' WHERE false`), nil},
+		{"a request filed in the other zone", exec(`INSERT INTO request (zone_id, org_id, title, category, reported_at, response_due_at, due_at)
+SELECT $2, $1, '二区', 'ordinary', now(), now() + interval '1 day', now() + interval '1 day'`, org2.ID, zone2.ID), in(zone2.ID, "requests")},
+		{"requests of two zones closed", exec(`UPDATE request SET status = 'rejected' WHERE org_id IN ($1, $2)`, org.ID, org2.ID),
+			append(in(zone.ID, "requests"), in(zone2.ID, "requests")...)},
+		{"a request deleted", exec(`DELETE FROM request WHERE org_id = $1`, org2.ID), in(zone2.ID, "requests")},
+		{"no request deleted", exec(`DELETE FROM request WHERE false`), nil},
 		{"a grid renamed", exec(`UPDATE grid SET name = '新网格' WHERE id = $1`, g.ID), in(zone.ID, "grids")},
 		{"a contact logged", exec(`INSERT INTO contact (org_id, liaison_id, kind, at) VALUES ($1, $2, 'visit', now())`, org.ID, liaisonID), nil},
 		{"requests truncated", exec(`TRUNCATE request CASCADE`), []string{"requests"}},

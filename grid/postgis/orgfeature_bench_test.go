@@ -125,7 +125,9 @@ func BenchmarkOrgFeatureBBox(b *testing.B) {
 
 // BenchmarkOrgFeatureWrites times writes through the store (a contact
 // logged, an organization renamed: each its own committed transaction
-// with its audit row) with the map_org_feature_* triggers on and off,
+// with its audit row) with the map_org_feature_contact_ins trigger and
+// the organization's map_organization_upd (since migration 025 the one
+// UPDATE trigger, notifications and clusters included) on and off,
 // alternating, and logs each p50 and the ratio. The writes made with the
 // triggers off are then made again with them on (an update that changes
 // nothing), so the projection is exact afterwards. Same databases as
@@ -155,7 +157,7 @@ func BenchmarkOrgFeatureWrites(b *testing.B) {
 		if on {
 			verb = "ENABLE"
 		}
-		for table, triggers := range map[string][]string{"contact": {"map_org_feature_contact_ins"}, "organization": {"map_org_feature_org_upd"}} {
+		for table, triggers := range map[string][]string{"contact": {"map_org_feature_contact_ins"}, "organization": {"map_organization_upd"}} {
 			for _, tg := range triggers {
 				exec("ALTER TABLE " + table + " " + verb + " TRIGGER " + tg)
 			}
