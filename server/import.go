@@ -353,6 +353,9 @@ func ImportOrgs(ctx context.Context, store grid.ImportStore, in OrgImport, progr
 		// Any industry is accepted: one without a grid is placed by
 		// territory (属地兜底), which is the rule's point.
 		Outside: ingest.OutsideBoundary(in.Target.Zone.Boundary),
+		// No row of a register is shorter than a credit code, a name and
+		// their separators: a file of blank lines does not reserve room.
+		ExpectRows: min(estimate, len(in.File)/minRegisterRow),
 		Progress: func(rows int) {
 			total := 0 // unknown until read (XLSX, GeoJSON): a growing total would show the bar full
 			if estimate > 0 {
@@ -430,6 +433,9 @@ func mappingOf(m ingest.Mapping) map[int]string {
 	}
 	return out
 }
+
+// minRegisterRow is the fewest bytes a data row of a CSV register takes.
+const minRegisterRow = 21
 
 // estimateRows guesses a CSV's data rows from its line count, for the
 // progress bar until the real count is known; 0 for other formats.

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -665,5 +667,32 @@ func TestPointsNearTheZone(t *testing.T) {
 	near, err := ReadOrgs(strings.NewReader(file), Options{Outside: OutsideBoundary(zone), Near: 10_000})
 	if err != nil || near.Valid != 3 || near.WarningCount != 2 {
 		t.Errorf("with 10 km allowed: valid %d, warnings %d (%v)", near.Valid, near.WarningCount, err)
+	}
+}
+
+// TestExpectRowsSameResult: the size hint only reserves room; a hint
+// too small, too large or negative reads the same result.
+func TestExpectRowsSameResult(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("名称,统一社会信用代码,行业,经度,纬度\n")
+	for i := 1; i <= 50; i++ {
+		fmt.Fprintf(&b, "企业%d,%s,软件,121.5,31.2\n", i, code(i%45+1)) // rows 46–50 repeat codes
+	}
+	b.WriteString(",bad,软件,x,\n")
+	read := func(expect int) *Result {
+		res, err := ReadOrgs(strings.NewReader(b.String()), Options{ExpectRows: expect})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	want := read(0)
+	if len(want.Rows) == 0 || len(want.Problems) == 0 {
+		t.Fatalf("the file should read rows and problems: %d rows, %d problems", len(want.Rows), len(want.Problems))
+	}
+	for _, expect := range []int{-5, 1, 51, 10_000} {
+		if got := read(expect); !reflect.DeepEqual(got, want) {
+			t.Errorf("ExpectRows %d: the result differs from the one without a hint", expect)
+		}
 	}
 }

@@ -78,6 +78,10 @@ type Options struct {
 	// Progress, when set, is called with the number of data rows read,
 	// every progressEvery rows and at the end.
 	Progress func(rows int)
+	// ExpectRows, when known (a CSV's line count), sizes the result's
+	// rows once: growing a million of them by doubling copied about half
+	// a gigabyte and took a third of the check's time.
+	ExpectRows int
 }
 
 const progressEvery = 1000
@@ -175,7 +179,7 @@ func CheckOrgs(rows Rows, o Options) (*Result, error) {
 	if err := res.Mapping.Validate(len(res.Header)); err != nil {
 		return res, err
 	}
-	c := newChecker(o, crs, res, lim.Problems)
+	c := newChecker(o, crs, res, lim)
 	for _, row := range pending[header+1:] {
 		c.add(row)
 	}
@@ -240,10 +244,12 @@ type firstUSCC struct {
 	reported bool
 }
 
-func newChecker(o Options, crs geo.CRS, res *Result, maxProblems int) *checker {
+func newChecker(o Options, crs geo.CRS, res *Result, lim Limits) *checker {
+	expect := min(max(o.ExpectRows, 0), lim.Rows)
+	res.Rows = make([]OrgRow, 0, expect)
 	c := &checker{o: o, crs: crs, res: res, cols: res.Mapping.columns(),
-		interned: map[string]string{}, seen: map[string]*firstUSCC{}, dropped: map[int]bool{},
-		maxProblems: maxProblems, counts: map[string]int{}}
+		interned: map[string]string{}, seen: make(map[string]*firstUSCC, expect), dropped: map[int]bool{},
+		maxProblems: lim.Problems, counts: map[string]int{}}
 	if o.Industries != nil {
 		c.industries = map[string]bool{}
 		for _, s := range o.Industries {
