@@ -127,9 +127,9 @@ CREATE TRIGGER map_request_del AFTER DELETE ON request REFERENCING OLD TABLE AS 
 -- map_request_feature_org_upd): one function does their work now, in
 -- that order, each part as its function did (017/021, 019, 020, 023);
 -- the notifications are one set-based pg_notify per zone and layer.
--- No SET timezone: org_feature's head renders retired_at in the writer's
--- time zone, as map_org_feature_org did, and request_org's part renders
--- no time. INSERT, DELETE and TRUNCATE keep their triggers.
+-- No SET timezone, as map_org_feature_org had none: neither part renders
+-- a time (retired_at is a date). INSERT, DELETE and TRUNCATE keep their
+-- triggers.
 CREATE FUNCTION map_organization_upd() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM pg_notify('gridgis_map', l.layer || ':' || t.zone_id)

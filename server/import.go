@@ -354,7 +354,7 @@ func ImportOrgs(ctx context.Context, store grid.ImportStore, in OrgImport, progr
 		// territory (属地兜底), which is the rule's point.
 		Outside: ingest.OutsideBoundary(in.Target.Zone.Boundary),
 		// No row of a register is shorter than a credit code, a name and
-		// their separators: a file of blank lines does not reserve room.
+		// their separators.
 		ExpectRows: min(estimate, len(in.File)/minRegisterRow),
 		Progress: func(rows int) {
 			total := 0 // unknown until read (XLSX, GeoJSON): a growing total would show the bar full

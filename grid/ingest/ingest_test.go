@@ -670,13 +670,16 @@ func TestPointsNearTheZone(t *testing.T) {
 	}
 }
 
-// TestExpectRowsSameResult: the size hint only reserves room; a hint
-// too small, too large or negative reads the same result.
+// TestExpectRowsSameResult: the size hint only reserves room, once the
+// file has shown reserveAfter good rows; a hint too small, too large or
+// negative reads the same result, duplicates on both sides of that row
+// included.
 func TestExpectRowsSameResult(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("名称,统一社会信用代码,行业,经度,纬度\n")
-	for i := 1; i <= 50; i++ {
-		fmt.Fprintf(&b, "企业%d,%s,软件,121.5,31.2\n", i, code(i%45+1)) // rows 46–50 repeat codes
+	n := reserveAfter + 300
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "企业%d,%s,软件,121.5,31.2\n", i, code(i%(reserveAfter+250)+1)) // the last 50 repeat the first
 	}
 	b.WriteString(",bad,软件,x,\n")
 	read := func(expect int) *Result {
@@ -687,12 +690,30 @@ func TestExpectRowsSameResult(t *testing.T) {
 		return res
 	}
 	want := read(0)
-	if len(want.Rows) == 0 || len(want.Problems) == 0 {
-		t.Fatalf("the file should read rows and problems: %d rows, %d problems", len(want.Rows), len(want.Problems))
+	if len(want.Rows) <= reserveAfter || len(want.Problems) == 0 {
+		t.Fatalf("the file should read more than %d rows and some problems: %d rows, %d problems",
+			reserveAfter, len(want.Rows), len(want.Problems))
 	}
-	for _, expect := range []int{-5, 1, 51, 10_000} {
-		if got := read(expect); !reflect.DeepEqual(got, want) {
+	for _, expect := range []int{-5, 1, reserveAfter, n + 1, 10 * n} {
+		got := read(expect)
+		if !reflect.DeepEqual(got, want) {
 			t.Errorf("ExpectRows %d: the result differs from the one without a hint", expect)
 		}
+		if expect == 10*n && cap(got.Rows) < expect {
+			t.Errorf("ExpectRows %d: room for %d rows, want the hint's", expect, cap(got.Rows))
+		}
+	}
+	// A file whose rows all fail reserves nothing, whatever its hint.
+	var bad strings.Builder
+	bad.WriteString("名称,统一社会信用代码,行业\n")
+	for i := 0; i < 2*reserveAfter; i++ {
+		bad.WriteString(",,\n")
+	}
+	res, err := ReadOrgs(strings.NewReader(bad.String()), Options{ExpectRows: 1_000_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cap(res.Rows) > reserveAfter {
+		t.Errorf("a file of bad rows reserved room for %d rows", cap(res.Rows))
 	}
 }
