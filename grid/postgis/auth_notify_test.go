@@ -52,35 +52,7 @@ VALUES ($1, '登录通知联络员', $2, ST_SetSRID(ST_MakePoint(113.05, 33.05),
 	}
 	hash := func(s string) []byte { h := sha256.Sum256([]byte(s)); return h[:] }
 
-	conn, err := pgx.ConnectConfig(ctx, db.Pool.Config().ConnConfig.Copy())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "LISTEN gridgis_auth"); err != nil {
-		t.Fatal(err)
-	}
-	// notices counts what reached the listener before a marker sent after
-	// the case's write: notices are delivered in commit order.
-	notices := func() int {
-		t.Helper()
-		if _, err := db.Pool.Exec(ctx, `SELECT pg_notify('gridgis_auth', 'end of case')`); err != nil {
-			t.Fatal(err)
-		}
-		n := 0
-		for {
-			wait, cancel := context.WithTimeout(ctx, 10*time.Second)
-			got, err := conn.WaitForNotification(wait)
-			cancel()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.Payload == "end of case" {
-				return n
-			}
-			n++
-		}
-	}
+	heard := listenCases(t, db, "gridgis_auth")
 	exec := func(sql string, args ...any) func() error {
 		return func() error { _, err := db.Pool.Exec(ctx, sql, args...); return err }
 	}
@@ -127,7 +99,7 @@ VALUES ($1, '登录通知联络员', $2, ST_SetSRID(ST_MakePoint(113.05, 33.05),
 		if err := tt.write(); err != nil && err != errAuthRollback {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
-		n := notices()
+		n := len(heard())
 		if tt.announce && n != 1 || !tt.announce && n != 0 {
 			t.Errorf("%s: %d notices, want announced=%v (one)", tt.name, n, tt.announce)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"gridgis/grid"
+	"gridgis/grid/postgis"
 	"gridgis/grid/postgis/pgtest"
 )
 
@@ -65,34 +66,7 @@ VALUES ($1, '通知联络员', $2, ST_SetSRID(ST_MakePoint(113.05, 33.05), 4326)
 		t.Fatal(err)
 	}
 
-	// A listener of the test's own, ended by a marker after each case.
-	conn, err := pgx.ConnectConfig(ctx, db.Pool.Config().ConnConfig.Copy())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "LISTEN gridgis_map"); err != nil {
-		t.Fatal(err)
-	}
-	heard := func() []string {
-		t.Helper()
-		if _, err := db.Pool.Exec(ctx, `SELECT pg_notify('gridgis_map', 'end of case')`); err != nil {
-			t.Fatal(err)
-		}
-		var got []string
-		for {
-			wait, cancel := context.WithTimeout(ctx, 10*time.Second)
-			n, err := conn.WaitForNotification(wait)
-			cancel()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n.Payload == "end of case" {
-				return got
-			}
-			got = append(got, n.Payload)
-		}
-	}
+	heard := listenCases(t, db, "gridgis_map")
 	exec := func(sql string, args ...any) func() error {
 		return func() error { _, err := db.Pool.Exec(ctx, sql, args...); return err }
 	}
@@ -253,5 +227,40 @@ WHERE datname = current_database() AND application_name = 'gridgis tile watcher'
 	case <-done:
 	case <-time.After(15 * time.Second):
 		t.Fatal("WatchTiles did not return when its context ended")
+	}
+}
+
+// listenCases listens on channel on a connection of its own and returns
+// heard: the payloads that reached it since the last call, ended by a
+// marker sent through the pool (notices arrive in commit order).
+func listenCases(t *testing.T, db *postgis.DB, channel string) (heard func() []string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.ConnectConfig(ctx, db.Pool.Config().ConnConfig.Copy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(ctx) })
+	if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
+		t.Fatal(err)
+	}
+	return func() []string {
+		t.Helper()
+		if _, err := db.Pool.Exec(ctx, `SELECT pg_notify($1, 'end of case')`, channel); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for {
+			wait, cancel := context.WithTimeout(ctx, 10*time.Second)
+			n, err := conn.WaitForNotification(wait)
+			cancel()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n.Payload == "end of case" {
+				return got
+			}
+			got = append(got, n.Payload)
+		}
 	}
 }
