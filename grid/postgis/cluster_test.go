@@ -636,3 +636,55 @@ func TestClusterUnitHalves(t *testing.T) {
 		}
 	}
 }
+
+// A batch of deltas can hold an organization's leaving one kind without
+// its arriving before it: a cell then holds −1 enterprise and +1 social,
+// no organizations in all, and must be kept, or the delta folded later
+// (+1 enterprise) leaves an enterprise where there is a social one.
+func TestFoldKeepsCellsOfMixedSigns(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.Open(t, testDSN)
+	tx, err := db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	// A place no other test uses, with a zone id no zone has.
+	const zone, id, ux, uy = -7, 42, 12345678, 23456789
+	add := func(kinds []string, signs []int32) {
+		n := len(kinds)
+		ids, zones, grids, uxs, uys := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+		for i := range n {
+			ids[i], zones[i], uxs[i], uys[i] = id, zone, ux, uy
+		}
+		if _, err := tx.Exec(ctx, `SELECT map_org_cluster_add($1, $2, $3, $4, $5, $6, $7)`,
+			ids, zones, grids, kinds, uxs, uys, signs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add([]string{"social", "enterprise"}, []int32{1, -1}) // the batch folded first
+	add([]string{"enterprise"}, []int32{1})               // the creation, folded later
+	var cells int
+	var bad []string
+	rows, err := tx.Query(ctx, `SELECT z, enterprise, new_economic, social, id_sum FROM org_cluster WHERE zone_id = $1 ORDER BY z`, zone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var z, e, n, s int
+		var sum int64
+		if err := rows.Scan(&z, &e, &n, &s, &sum); err != nil {
+			t.Fatal(err)
+		}
+		cells++
+		if e != 0 || n != 0 || s != 1 || sum != id {
+			bad = append(bad, fmt.Sprintf("z%d %d/%d/%d %d", z, e, n, s, sum))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if cells != grid.ClusterBelowZoom || len(bad) > 0 {
+		t.Errorf("%d cells (want %d, one social organization each); wrong: %v", cells, grid.ClusterBelowZoom, bad)
+	}
+}
