@@ -61,7 +61,7 @@ func orgScenario(db *postgis.DB, name string, b geo.BBox, count int64) (scenario
 		name: name,
 		path: "/api/v1/organizations?bbox=" + bbox + "&limit=" + strconv.Itoa(maxOrgLimit),
 		rows: thousands(count) + " features",
-		sql:  sql, args: args, unordered: unordered,
+		sql:  sql, args: append([]any{postgis.MapQueryMode}, args...), unordered: unordered,
 		baseSQL: baselineOrgSQL, baseArgs: append([]any{postgis.MapQueryMode}, baselineOrgArgs(b, time.Now(), f.Limit)...),
 		target: targetFor(name),
 	}, nil
@@ -104,11 +104,11 @@ func (s scenario) query(ctx context.Context, db *postgis.DB, sql string, args []
 		err := db.Pool.QueryRow(ctx, sql, args...).Scan(&mvt)
 		return mvt, len(mvt), err
 	}
-	rows, done, err := db.MapRows(ctx, sql, args)
+	rows, err := db.Pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer done()
+	defer rows.Close()
 	var out []byte
 	size, n := 0, 0
 	add := func(f grid.Feature) error {
@@ -143,7 +143,7 @@ func (s scenario) query(ctx context.Context, db *postgis.DB, sql string, args []
 			return nil, 0, err
 		}
 	}
-	if err := done(); err != nil {
+	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
 	return out, size, flush()

@@ -21,11 +21,6 @@ import (
 type where struct {
 	conds []string
 	args  []any
-	// boxIndex is bbox's index test, one of conds: a query that must not
-	// take the spatial index leaves it out (withoutBoxIndex). box holds
-	// the placeholders of the box's west, south, east and north.
-	boxIndex string
-	box      [4]string
 }
 
 // bind adds a value and returns its placeholder.
@@ -49,10 +44,8 @@ func (w *where) add(cond string) { w.conds = append(w.conds, cond) }
 func (w *where) bbox(geom string, b *geo.BBox) {
 	if b != nil {
 		minLon, minLat, maxLon, maxLat := w.bind(b.MinLon), w.bind(b.MinLat), w.bind(b.MaxLon), w.bind(b.MaxLat)
-		w.box = [4]string{minLon, minLat, maxLon, maxLat}
-		w.boxIndex = geom + " && ST_MakeEnvelope(" + minLon + ", " + minLat + ", " + maxLon + ", " + maxLat + ", 4326)"
-		w.add(w.boxIndex)
-		w.add("CASE WHEN ST_X(" + geom + ") BETWEEN " + minLon + " AND " + maxLon +
+		w.add(geom + " && ST_MakeEnvelope(" + minLon + ", " + minLat + ", " + maxLon + ", " + maxLat + ", 4326)" +
+			" AND CASE WHEN ST_X(" + geom + ") BETWEEN " + minLon + " AND " + maxLon +
 			" THEN ST_Y(" + geom + ") BETWEEN " + minLat + " AND " + maxLat + " ELSE false END")
 	}
 }
@@ -70,18 +63,6 @@ func (w *where) String() string {
 		return ""
 	}
 	return "WHERE " + strings.Join(w.conds, " AND ")
-}
-
-// withoutBoxIndex is the WHERE clause without bbox's index test, led by
-// first: the same rows, found without the spatial index.
-func (w *where) withoutBoxIndex(first string) string {
-	conds := []string{first}
-	for _, c := range w.conds {
-		if c != w.boxIndex {
-			conds = append(conds, c)
-		}
-	}
-	return "WHERE " + strings.Join(conds, " AND ")
 }
 
 // limit appends a LIMIT clause when n > 0.
@@ -144,77 +125,28 @@ func (db *DB) count(ctx context.Context, sql string, args []any) (int64, error) 
 // the geometry, read from its bytes (geo.EWKBBounds): ST_XMin and its three
 // siblings were four calls a row, a tenth of a 10,000-feature bbox read.
 func (db *DB) eachFeature(ctx context.Context, fn grid.FeatureFunc, sql string, args ...any) error {
-	return db.eachRow(ctx, fn, sql, mapArgs(args))
-}
-
-// eachRow is eachFeature with its arguments led by the query mode.
-func (db *DB) eachRow(ctx context.Context, fn grid.FeatureFunc, sql string, args []any) error {
-	rows, done, err := db.MapRows(ctx, sql, args)
+	rows, err := db.Pool.Query(ctx, sql, mapArgs(args)...)
 	if err != nil {
 		return translate(err)
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var f grid.Feature
 		if err := rows.Scan(&f.ID, nil, nil); err != nil {
-			done()
 			return err
 		}
 		v := rows.RawValues()
 		var err error
 		if f.BBox, err = geo.EWKBBounds(v[1]); err != nil {
-			done()
 			return fmt.Errorf("feature %d: %w", f.ID, err)
 		}
 		// The feature text is handed on without a copy; it lives until Next.
 		f.JSON = v[2]
 		if err := fn(f); err != nil {
-			done()
 			return err
 		}
 	}
-	return translate(done())
-}
-
-// MapRows runs a map query, its arguments led by the query mode, and
-// returns its rows; done closes them and says how the query ended. A
-// prepared statement (pgx.QueryExecModeCacheStatement) runs on its
-// generic plan: PostgreSQL plans it once per connection, not on every
-// call. Left to choose, it kept planning each call (the plan's cost
-// looked lower for the values bound), so the choice is set for this one
-// statement, in a read-only transaction of its own; the four statements
-// go in one round trip. After an error the connection is left in the
-// transaction, and the pool closes it rather than hand it on.
-func (db *DB) MapRows(ctx context.Context, sql string, args []any) (rows pgx.Rows, done func() error, err error) {
-	if len(args) == 0 || args[0] != pgx.QueryExecModeCacheStatement {
-		if rows, err = db.Pool.Query(ctx, sql, args...); err != nil {
-			return nil, nil, err
-		}
-		return rows, func() error { rows.Close(); return rows.Err() }, nil
-	}
-	b := &pgx.Batch{}
-	b.Queue("BEGIN READ ONLY")
-	b.Queue("SET LOCAL plan_cache_mode = force_generic_plan")
-	b.Queue(sql, args[1:]...)
-	b.Queue("COMMIT")
-	br := db.Pool.SendBatch(ctx, b)
-	for range 2 {
-		if _, err := br.Exec(); err != nil {
-			br.Close()
-			return nil, nil, err
-		}
-	}
-	if rows, err = br.Query(); err != nil {
-		br.Close()
-		return nil, nil, err
-	}
-	return rows, func() error {
-		rows.Close()
-		err := rows.Err()
-		if cerr := br.Close(); err == nil {
-			err = cerr
-		}
-		return err
-	}, nil
+	return translate(rows.Err())
 }
 
 // zoneBox is the SQL of the exact bounding rectangle of zone's boundary:

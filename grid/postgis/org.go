@@ -67,18 +67,17 @@ func (db *DB) EachOrgFeature(ctx context.Context, f grid.OrgFilter, fn grid.Feat
 		return err
 	}
 	if !unordered {
-		return db.eachRow(ctx, fn, sql, args)
+		return db.eachFeature(ctx, fn, sql, args...)
 	}
 	each, flush := LargestIDLast(fn)
-	if err := db.eachRow(ctx, each, sql, args); err != nil {
+	if err := db.eachFeature(ctx, each, sql, args...); err != nil {
 		return err
 	}
 	return flush()
 }
 
 // OrgFeatureQuery is the SQL text and arguments EachOrgFeature runs for
-// f, the arguments led by the query mode (MapQueryMode, or a prepared
-// statement for a bbox page: orgBoxPageIDs): rows of id, geometry and Feature text, in id order
+// f (in MapQueryMode): rows of id, geometry and Feature text, in id order
 // or, for a page (a limit), in storage order (unordered), which
 // EachOrgFeature hands on with the largest id last (LargestIDLast). The
 // benchmark (bench/) times the bare query with it.
@@ -88,7 +87,7 @@ func (db *DB) OrgFeatureQuery(f grid.OrgFilter) (sql string, args []any, unorder
 		return sql, args, unordered, err
 	}
 	sql, args, err = orgFeatureLiveQuery(f, now)
-	return sql, mapArgs(args), false, err
+	return sql, args, false, err
 }
 
 // LargestIDLast wraps fn for rows that come in any order: each is handed

@@ -2,13 +2,8 @@ package postgis
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/paulmach/orb"
-
-	"gridgis/geo"
 	"gridgis/grid"
 )
 
@@ -53,77 +48,6 @@ const (
 	orgFeatureProjPage = `SELECT f.id, f.zone_id, f.geom, f.head FROM org_feature f
 WHERE f.ctid = ANY(ARRAY(SELECT k.ctid FROM (%s) k))`
 )
-
-// A bbox page (orgBoxPageIDs) runs as a prepared statement on one
-// generic plan (eachGenericRow) instead of being planned on every call:
-// for a page of a hundred organizations, planning took as long as
-// running. One plan then serves every box. A small box is best read
-// through the spatial index and its rows sorted; a box of most of the
-// zone by walking the ids in order until the page is full (a generic
-// plan of the first kind took 1.1 s for a page of a whole zone of a
-// million, the walk 78 ms). So the plan holds both and the box decides,
-// as it runs, by the organizations the cluster pyramid counts in the
-// cells wholly inside it (about 8 across; at least as many as the box
-// holds less its edges, read in some 50 index entries). The walk reads
-// about limit × N / M rows for a box of M of N organizations, the index
-// M and a sort of them: the walk is cheaper once M² > limit × N × (the
-// cost of a row walked ÷ one read through the index, ~1.4 measured at a
-// million). A box the pyramid undercounts, or one it does not cover (a
-// filter it does not count: orgBoxPageServes), takes the index, which is
-// never worse than reading every row in the box.
-const orgBoxPageIDs = `WITH walk AS (
-  SELECT (SELECT coalesce(sum(%[2]s), 0) FROM org_cluster k
-          WHERE k.z = %[3]s AND k.cy BETWEEN %[4]s AND %[5]s AND k.cx BETWEEN %[6]s AND %[7]s AND %[8]s)
-    ^ 2 > 1.4 * %[1]s * (SELECT greatest(t.reltuples, 1) FROM pg_class t WHERE t.oid = 'org_feature'::regclass) AS yes
-)
-(SELECT o.id, o.ctid FROM org_feature o
-%[9]s ORDER BY o.id LIMIT %[1]s)
-UNION ALL
-(SELECT o.id, o.ctid FROM org_feature o
-%[10]s ORDER BY o.id LIMIT %[1]s)`
-
-// orgBoxPageServes reports whether orgBoxPageIDs reads a page of f: a
-// bbox page of active organizations in a scope the pyramid keeps,
-// filtered by nothing it does not count (zone, grid and kind it does).
-func orgBoxPageServes(f grid.OrgFilter) bool {
-	return f.Limit > 0 && f.BBox != nil && f.Status == "" && f.Located == nil && pyramidServes(f.Scope) &&
-		!orgFilterReadsAssignment(f) && f.ID == nil && f.Industry == nil && f.PartyOrg == nil && f.Query == nil
-}
-
-// orgBoxPage is orgBoxPageIDs for f (orgBoxPageServes) over w, f's
-// conditions.
-func orgBoxPage(w *where, f grid.OrgFilter) string {
-	n := w.bind(f.Limit)
-	count := strings.Join(kindColumns("k."), " + ")
-	if f.Kind != nil {
-		count = "k." + string(*f.Kind) // a kind is one of grid.OrgKinds, checked by the handler
-	}
-	cells := pyramidScopeCond(f.Scope, w.bind)
-	if f.ZoneID != nil {
-		cells += " AND k.zone_id = " + w.bind(*f.ZoneID)
-	}
-	if f.GridID != nil {
-		cells += " AND k.grid_id = " + w.bind(*f.GridID)
-	}
-	z, x0, x1, y0, y1 := innerCells(*f.BBox)
-	const walks = "(SELECT walk.yes FROM walk)"
-	return fmt.Sprintf(orgBoxPageIDs, n, count, w.bind(z), w.bind(y0), w.bind(y1), w.bind(x0), w.bind(x1), cells,
-		"WHERE NOT "+walks+" AND "+strings.TrimPrefix(w.String(), "WHERE "), w.withoutBoxIndex(walks))
-}
-
-// innerCells is the pyramid's zoom z whose cells put about eight across
-// b's longer side, and the range of the cells wholly inside b (none when
-// x0 > x1 or y0 > y1).
-func innerCells(b geo.BBox) (z int16, x0, x1, y0, y1 int32) {
-	nw, se := orb.Point{b.MinLon, b.MaxLat}, orb.Point{b.MaxLon, b.MinLat}
-	for z = grid.ClusterBelowZoom - 1; ; z-- {
-		wx, ny := geo.WorldUnit(nw, int(z))
-		ex, sy := geo.WorldUnit(se, int(z))
-		if z == 0 || max(ex-wx, sy-ny) <= 8*cellUnits {
-			return z, int32(wx/cellUnits) + 1, int32(ex/cellUnits) - 1, int32(ny/cellUnits) + 1, int32(sy/cellUnits) - 1
-		}
-	}
-}
 
 // Without a limit (an export, one organization) the rows are read in id
 // order with their text (orgFeatureProjAll); with a filter on the
@@ -178,11 +102,10 @@ var projGap = map[grid.Indicator]string{
 	grid.IndicatorVisit30d:  projVisitOverdue,
 }
 
-// orgFeatureProjQuery is OrgFeatureQuery over the projection, its
-// arguments led by the query mode. ok is false for a filter it does not
-// serve (a text search: the projection keeps no name or credit code apart
-// from the Feature). unordered is true for a page, whose rows come in
-// storage order.
+// orgFeatureProjQuery is OrgFeatureQuery over the projection. ok is
+// false for a filter it does not serve (a text search: the projection
+// keeps no name or credit code apart from the Feature). unordered is
+// true for a page, whose rows come in storage order.
 func orgFeatureProjQuery(f grid.OrgFilter, now time.Time) (sql string, args []any, unordered, ok bool, err error) {
 	if f.Query != nil {
 		return "", nil, false, false, nil
@@ -221,11 +144,7 @@ func orgFeatureProjQuery(f grid.OrgFilter, now time.Time) (sql string, args []an
 	}
 	ids += w.String() + " ORDER BY o.id"
 	var rows, order string
-	mode := MapQueryMode
 	switch {
-	case orgBoxPageServes(f):
-		rows = fmt.Sprintf(orgFeatureProjPage, orgBoxPage(w, f))
-		unordered, mode = true, pgx.QueryExecModeCacheStatement
 	case f.Limit > 0:
 		rows, unordered = fmt.Sprintf(orgFeatureProjPage, w.limit(ids, f.Limit)), true
 	case orgFilterReadsAssignment(f):
@@ -234,5 +153,5 @@ func orgFeatureProjQuery(f grid.OrgFilter, now time.Time) (sql string, args []an
 		rows, order = orgFeatureProjAll+w.String()+" ORDER BY o.id", "\nORDER BY o.id"
 	}
 	sql = fmt.Sprintf(orgFeatureProjSQL, p, rows, order)
-	return sql, append([]any{mode}, w.args...), unordered, true, nil
+	return sql, w.args, unordered, true, nil
 }

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 
 	"gridgis/geo"
@@ -36,9 +35,6 @@ type driftZone struct {
 	admin    grid.User
 	n        int       // organizations registered so far, for credit codes
 	latest   time.Time // the latest the clock was set to
-	// boxPages counts the bbox pages read by walking the ids (true) and
-	// through the spatial index (false).
-	boxPages map[bool]int
 }
 
 // forward moves the clock past the latest it was, for a write of
@@ -333,10 +329,6 @@ func (z *driftZone) filters(t *testing.T) map[string]grid.OrgFilter {
 		"the map":             {Scope: all, ZoneID: &z.zoneID},
 		"bbox":                {Scope: all, BBox: &mid},
 		"bbox page 2":         {Scope: all, BBox: &mid, AfterID: z.org(t), Limit: 7},
-		"bbox page":           {Scope: all, BBox: &mid, Limit: 500},
-		"zone's first 3":      {Scope: all, BBox: &b, Limit: 3},
-		"officer's kind page": {Scope: grid.Scope{ZoneID: z.zoneID, GridIDs: z.grids[:2]}, BBox: &b, Kind: &kind, Limit: 2},
-		"grid page":           {Scope: all, BBox: &b, GridID: &g, Limit: 4},
 		"retired":             {Scope: all, Status: "retired"},
 		"unlocated":           {Scope: all, Located: &no},
 		"officer":             {Scope: grid.Scope{ZoneID: z.zoneID, GridIDs: z.grids[:2]}},
@@ -381,21 +373,13 @@ func (z *driftZone) check(t *testing.T, after string) {
 		}
 		return out
 	}
-	// The pyramid the bbox pages' choice reads (it does not count the
-	// deltas); the pages are the same either way.
-	if _, err := z.db.FoldTiles(ctx); err != nil {
-		t.Fatal(err)
-	}
 	for name, f := range z.filters(t) {
-		sql, args, unordered, err := z.db.OrgFeatureQuery(f)
+		sql, _, unordered, err := z.db.OrgFeatureQuery(f)
 		if err != nil || !strings.Contains(sql, "FROM org_feature") {
 			t.Fatalf("%s is not read from the projection (%v): %.200s", name, err, sql)
 		}
 		if unordered != (f.Limit > 0) {
 			t.Fatalf("%s: unordered %t with limit %d", name, unordered, f.Limit)
-		}
-		if args[0] == pgx.QueryExecModeCacheStatement {
-			z.boxPages[boxPageWalks(t, z.db, sql, args[1:])]++
 		}
 		got, want := read(z.db.EachOrgFeature, f), read(z.db.EachOrgFeatureLive, f)
 		if unordered && len(got) > 0 {
@@ -444,47 +428,6 @@ func TestOrgFeatureNoDrift(t *testing.T) {
 		z.check(t, fmt.Sprintf("batch %d (%v)", batch, done))
 	}
 	checkFeatureRebuild(t, db, "the writes")
-	if z.boxPages[true] == 0 || z.boxPages[false] == 0 {
-		t.Errorf("bbox pages walked %d times and read through the index %d: both must be checked", z.boxPages[true], z.boxPages[false])
-	}
-}
-
-// boxPageWalks reports whether a bbox page's query (orgBoxPageIDs) walks
-// the ids rather than reading through the spatial index, from the plan
-// it ran: of its two branches behind one-time filters (Result nodes),
-// the one whose filter is not "NOT …" walks, and a branch whose filter
-// fails never runs its scan.
-func boxPageWalks(t *testing.T, db *postgis.DB, sql string, args []any) bool {
-	t.Helper()
-	var plan []byte
-	if err := db.Pool.QueryRow(t.Context(), "EXPLAIN (ANALYZE, TIMING off, COSTS off, FORMAT JSON) "+sql, args...).Scan(&plan); err != nil {
-		t.Fatal(err)
-	}
-	type node struct {
-		Filter string `json:"One-Time Filter"`
-		Loops  int    `json:"Actual Loops"`
-		Plans  []node
-	}
-	var root []struct{ Plan node }
-	if err := json.Unmarshal(plan, &root); err != nil || len(root) != 1 {
-		t.Fatalf("%v: %s", err, plan)
-	}
-	ran := map[bool][]bool{} // by "walks": whether each branch's scan ran
-	var visit func(n node)
-	visit = func(n node) {
-		if n.Filter != "" && len(n.Plans) == 1 {
-			walks := !strings.HasPrefix(n.Filter, "(NOT ")
-			ran[walks] = append(ran[walks], n.Plans[0].Loops > 0)
-		}
-		for _, c := range n.Plans {
-			visit(c)
-		}
-	}
-	visit(root[0].Plan)
-	if len(ran[true]) != 1 || len(ran[false]) != 1 || ran[true][0] == ran[false][0] {
-		t.Fatalf("not one branch of two ran (walk: %v, index: %v): %s", ran[true], ran[false], plan)
-	}
-	return ran[true][0]
 }
 
 // checkFeatureRebuild checks that a rebuild from scratch gives the rows
@@ -524,7 +467,7 @@ func newDriftZone(t *testing.T, db *postgis.DB) *driftZone {
 	ctx := t.Context()
 	clock := newTestClock()
 	zoneID, _ := rebalanceZone(t, db, clock)
-	z := &driftZone{db: db, clock: clock, rng: rand.New(rand.NewPCG(14, 1)), zoneID: zoneID, latest: clock.Now(), boxPages: map[bool]int{}}
+	z := &driftZone{db: db, clock: clock, rng: rand.New(rand.NewPCG(14, 1)), zoneID: zoneID, latest: clock.Now()}
 	if err := db.Pool.QueryRow(ctx, `SELECT ST_XMin(boundary), ST_YMin(boundary), ST_XMax(boundary), ST_YMax(boundary)
 FROM zone WHERE id = $1`, zoneID).Scan(&z.box.MinLon, &z.box.MinLat, &z.box.MaxLon, &z.box.MaxLat); err != nil {
 		t.Fatal(err)
